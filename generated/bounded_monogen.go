@@ -1605,7 +1605,12 @@ func (l *ConfLimiter) call(ctx context.Context, req int) (int, error) {
 // counting itself, to the algorithm.
 func (l *ConfLimiter) sample(rtt int64, inFlight int64, err error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.adjust(rtt, inFlight, err)
+	l.mu.Unlock()
+}
+
+// adjust moves the limit after a sample; l.mu is held.
+func (l *ConfLimiter) adjust(rtt int64, inFlight int64, err error) {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		l.estimate *= limiterBackoff
@@ -2308,12 +2313,14 @@ func (l *ConfTokens) setLimits(now, interval, burst int64) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *ConfTokens) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *ConfTokens) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -2335,12 +2342,14 @@ func (l *ConfTokens) ReserveAt(t time.Time) ConfTokensReservation {
 // Burst (ConfTokensTokenBucket) or Limit (ConfTokensSlidingWindow) is never
 // allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ConfTokens) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *ConfTokens) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -2367,10 +2376,13 @@ func (l *ConfTokens) ReserveNAt(t time.Time, n int) ConfTokensReservation {
 // the n events: WaitN retries when the window should have room for them, so
 // a stream of smaller requests may keep taking that room first.
 func (l *ConfTokens) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrConfTokensExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrConfTokensExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -2384,7 +2396,8 @@ func (l *ConfTokens) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ConfTokens) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -2440,12 +2453,13 @@ type ConfTokensStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *ConfTokens) Stats() ConfTokensStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is ConfTokensStats at time t.
 func (l *ConfTokens) StatsAt(t time.Time) ConfTokensStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // ConfTokensReservation is an event reserved by Reserve. It is a value;
@@ -2736,12 +2750,14 @@ func (l *ConfWindow) initLimits() {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *ConfWindow) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *ConfWindow) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -2763,12 +2779,14 @@ func (l *ConfWindow) ReserveAt(t time.Time) ConfWindowReservation {
 // Burst (ConfWindowTokenBucket) or Limit (ConfWindowSlidingWindow) is never
 // allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ConfWindow) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *ConfWindow) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -2795,10 +2813,13 @@ func (l *ConfWindow) ReserveNAt(t time.Time, n int) ConfWindowReservation {
 // the n events: WaitN retries when the window should have room for them, so
 // a stream of smaller requests may keep taking that room first.
 func (l *ConfWindow) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrConfWindowExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrConfWindowExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -2812,7 +2833,8 @@ func (l *ConfWindow) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ConfWindow) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -2872,12 +2894,13 @@ type ConfWindowStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *ConfWindow) Stats() ConfWindowStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is ConfWindowStats at time t.
 func (l *ConfWindow) StatsAt(t time.Time) ConfWindowStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // ConfWindowReservation is an event reserved by Reserve. It is a value;
@@ -3268,12 +3291,14 @@ func (l *BenchConfTokens) setLimits(now, interval, burst int64) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *BenchConfTokens) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *BenchConfTokens) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -3295,12 +3320,14 @@ func (l *BenchConfTokens) ReserveAt(t time.Time) BenchConfTokensReservation {
 // Burst (BenchConfTokensTokenBucket) or Limit (BenchConfTokensSlidingWindow)
 // is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchConfTokens) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *BenchConfTokens) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -3329,10 +3356,13 @@ func (l *BenchConfTokens) ReserveNAt(t time.Time, n int) BenchConfTokensReservat
 // when the window should have room for them, so a stream of smaller requests
 // may keep taking that room first.
 func (l *BenchConfTokens) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrBenchConfTokensExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrBenchConfTokensExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -3346,7 +3376,8 @@ func (l *BenchConfTokens) most() int64 {
 // event is counted. A Wait that waits fails if ctx is done by the time the
 // wait is over, even if the event's time came at the same moment.
 func (l *BenchConfTokens) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -3402,12 +3433,13 @@ type BenchConfTokensStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *BenchConfTokens) Stats() BenchConfTokensStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is BenchConfTokensStats at time t.
 func (l *BenchConfTokens) StatsAt(t time.Time) BenchConfTokensStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // BenchConfTokensReservation is an event reserved by Reserve. It is a value;
@@ -3678,12 +3710,14 @@ func (l *Tokens) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *Tokens) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *Tokens) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -3705,12 +3739,14 @@ func (l *Tokens) ReserveAt(t time.Time) TokensReservation {
 // Burst (TokensTokenBucket) or Limit (TokensSlidingWindow) is never allowed,
 // and n <= 0 is always allowed, counting nothing.
 func (l *Tokens) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *Tokens) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -3737,10 +3773,13 @@ func (l *Tokens) ReserveNAt(t time.Time, n int) TokensReservation {
 // events: WaitN retries when the window should have room for them, so a
 // stream of smaller requests may keep taking that room first.
 func (l *Tokens) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrTokensExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrTokensExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -3754,7 +3793,8 @@ func (l *Tokens) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Tokens) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -3810,12 +3850,13 @@ type TokensStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *Tokens) Stats() TokensStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is TokensStats at time t.
 func (l *Tokens) StatsAt(t time.Time) TokensStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // TokensReservation is an event reserved by Reserve. It is a value; Cancel
@@ -4076,12 +4117,14 @@ func (l *Window) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *Window) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *Window) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -4103,12 +4146,14 @@ func (l *Window) ReserveAt(t time.Time) WindowReservation {
 // Burst (WindowTokenBucket) or Limit (WindowSlidingWindow) is never allowed,
 // and n <= 0 is always allowed, counting nothing.
 func (l *Window) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *Window) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -4135,10 +4180,13 @@ func (l *Window) ReserveNAt(t time.Time, n int) WindowReservation {
 // events: WaitN retries when the window should have room for them, so a
 // stream of smaller requests may keep taking that room first.
 func (l *Window) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrWindowExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrWindowExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -4152,7 +4200,8 @@ func (l *Window) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Window) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -4211,12 +4260,13 @@ type WindowStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *Window) Stats() WindowStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is WindowStats at time t.
 func (l *Window) StatsAt(t time.Time) WindowStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // WindowReservation is an event reserved by Reserve. It is a value; Cancel
@@ -4504,12 +4554,14 @@ func (l *BenchTokens) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *BenchTokens) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *BenchTokens) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -4531,12 +4583,14 @@ func (l *BenchTokens) ReserveAt(t time.Time) BenchTokensReservation {
 // Burst (BenchTokensTokenBucket) or Limit (BenchTokensSlidingWindow) is
 // never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchTokens) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *BenchTokens) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -4564,10 +4618,13 @@ func (l *BenchTokens) ReserveNAt(t time.Time, n int) BenchTokensReservation {
 // queue the n events: WaitN retries when the window should have room for
 // them, so a stream of smaller requests may keep taking that room first.
 func (l *BenchTokens) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrBenchTokensExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrBenchTokensExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -4581,7 +4638,8 @@ func (l *BenchTokens) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *BenchTokens) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -4637,12 +4695,13 @@ type BenchTokensStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *BenchTokens) Stats() BenchTokensStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is BenchTokensStats at time t.
 func (l *BenchTokens) StatsAt(t time.Time) BenchTokensStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // BenchTokensReservation is an event reserved by Reserve. It is a value;
@@ -4904,12 +4963,14 @@ func (l *BenchWindow) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *BenchWindow) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *BenchWindow) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -4931,12 +4992,14 @@ func (l *BenchWindow) ReserveAt(t time.Time) BenchWindowReservation {
 // Burst (BenchWindowTokenBucket) or Limit (BenchWindowSlidingWindow) is
 // never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchWindow) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *BenchWindow) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -4964,10 +5027,13 @@ func (l *BenchWindow) ReserveNAt(t time.Time, n int) BenchWindowReservation {
 // queue the n events: WaitN retries when the window should have room for
 // them, so a stream of smaller requests may keep taking that room first.
 func (l *BenchWindow) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrBenchWindowExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrBenchWindowExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -4981,7 +5047,8 @@ func (l *BenchWindow) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *BenchWindow) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -5041,12 +5108,13 @@ type BenchWindowStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *BenchWindow) Stats() BenchWindowStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is BenchWindowStats at time t.
 func (l *BenchWindow) StatsAt(t time.Time) BenchWindowStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // BenchWindowReservation is an event reserved by Reserve. It is a value;
@@ -7635,7 +7703,12 @@ func (l *WorkLimiter) call(ctx context.Context, req int) (int, error) {
 // counting itself, to the algorithm.
 func (l *WorkLimiter) sample(rtt int64, inFlight int64, err error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.adjust(rtt, inFlight, err)
+	l.mu.Unlock()
+}
+
+// adjust moves the limit after a sample; l.mu is held.
+func (l *WorkLimiter) adjust(rtt int64, inFlight int64, err error) {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		l.estimate *= limiterBackoff
@@ -7769,7 +7842,12 @@ func (l *FlakyLimiter) call(ctx context.Context, req int) (int, error) {
 // counting itself, to the algorithm.
 func (l *FlakyLimiter) sample(rtt int64, inFlight int64, err error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.adjust(rtt, inFlight, err)
+	l.mu.Unlock()
+}
+
+// adjust moves the limit after a sample; l.mu is held.
+func (l *FlakyLimiter) adjust(rtt int64, inFlight int64, err error) {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		l.estimate *= limiterBackoff
@@ -7817,64 +7895,6 @@ func NewFlakyLimiter(fn func(context.Context, int) (int, error)) *FlakyLimiter {
 
 // WatchedSlots: generated from the semaphore directive in bounded.go.
 
-// watchedSlotsHistBuckets is the number of buckets of a
-// WatchedSlotsHistogram: one per power of 4 from 1µs to about 67s, and one
-// above.
-const watchedSlotsHistBuckets = 15
-
-// WatchedSlotsHistogram is a snapshot of a distribution of durations in
-// fixed buckets whose bounds are powers of 4 from 1µs to about 67s
-// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
-// Bounds[i]; the last bucket counts those above the largest bound. Count is
-// the sum of Counts. The buckets and Sum are read one by one while
-// observations go on, so Sum may be off by the observations that came
-// meanwhile.
-type WatchedSlotsHistogram struct {
-	Bounds [watchedSlotsHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [watchedSlotsHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                              // total of the observations
-	Count  uint64                                     // number of observations
-}
-
-// watchedSlotsHistogram records durations into the buckets of a
-// WatchedSlotsHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type watchedSlotsHistogram struct {
-	counts [watchedSlotsHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// watchedSlotsHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func watchedSlotsHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, watchedSlotsHistBuckets-1)
-}
-
-// observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *watchedSlotsHistogram) observe(d int64) {
-	d = max(d, 0)
-	h.counts[watchedSlotsHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// addTo adds the recorded distribution to s, setting its bounds.
-func (h *watchedSlotsHistogram) addTo(s *WatchedSlotsHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
-
 // WatchedSlotsMaxN is the largest capacity a WatchedSlots supports. The two
 // bits above it in the state word are the queued flag and the over-release
 // guard.
@@ -7918,7 +7938,7 @@ func (s *WatchedSlots) waited(w *semaphoreWaiter, err error) {
 	if err != nil {
 		s.stats.canceled.Add(1)
 	}
-	s.stats.waitTime.observe(int64(d))
+	s.stats.waitTime.Observe(int64(d))
 }
 
 // init checks the configuration.
@@ -8228,8 +8248,66 @@ func (s *WatchedSlots) Stats() WatchedSlotsStats {
 	s.mu.Lock()
 	st.Waiting = s.stats.queued
 	s.mu.Unlock()
-	s.stats.waitTime.addTo(&st.WaitTime)
+	s.stats.waitTime.AddTo(&st.WaitTime)
 	return st
+}
+
+// watchedSlotsHistBuckets is the number of buckets of a
+// WatchedSlotsHistogram: one per power of 4 from 1µs to about 67s, and one
+// above.
+const watchedSlotsHistBuckets = 15
+
+// WatchedSlotsHistogram is a snapshot of a distribution of durations in
+// fixed buckets whose bounds are powers of 4 from 1µs to about 67s
+// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
+// Bounds[i]; the last bucket counts those above the largest bound. Count is
+// the sum of Counts. The buckets and Sum are read one by one while
+// observations go on, so Sum may be off by the observations that came
+// meanwhile.
+type WatchedSlotsHistogram struct {
+	Bounds [watchedSlotsHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [watchedSlotsHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                              // total of the observations
+	Count  uint64                                     // number of observations
+}
+
+// watchedSlotsHistogram records durations into the buckets of a
+// WatchedSlotsHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type watchedSlotsHistogram struct {
+	counts [watchedSlotsHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// watchedSlotsHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func watchedSlotsHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, watchedSlotsHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *watchedSlotsHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[watchedSlotsHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *watchedSlotsHistogram) AddTo(s *WatchedSlotsHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewWatchedSlots returns a semaphore of capacity 64.

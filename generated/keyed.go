@@ -1,6 +1,12 @@
 package generated
 
-import "net/netip"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+)
 
 // Keyed limiters: one limiter per key, in a map specialized for the key
 // type, whose idle keys are evicted.
@@ -38,3 +44,90 @@ type TenantID string
 //monogen:semaphore PerTenant[TenantID] n=4 idle=1m keys=4096
 //monogen:semaphore BenchPerShard[uint64] n=64 idle=1h bench=true
 //monogen:semaphore BenchPerHost[netip.Addr] n=64 idle=1h
+
+// Call is a request to a host of a fleet; it fails when Fail is set, after
+// Wait is closed if it is not nil.
+type Call struct {
+	Host string
+	Fail bool
+	Wait <-chan struct{}
+}
+
+// HostOf is the key of a call: its host.
+func HostOf(c Call) string { return c.Host }
+
+// CallHost makes a call: it returns the host, or ErrHostDown.
+func CallHost(_ context.Context, c Call) (string, error) {
+	if c.Wait != nil {
+		<-c.Wait
+	}
+	if c.Fail {
+		return "", ErrHostDown
+	}
+	return c.Host, nil
+}
+
+// ErrHostDown is the error of a failing call.
+var ErrHostDown = errors.New("host down")
+
+// PerHost is a circuit breaker per host: 3 failures in a minute trip a
+// host's breaker for an hour, and a host without calls for 50ms is
+// forgotten, for at most 64 hosts at once.
+//
+//monogen:breaker PerHost[Call, string] key=HostOf fn=CallHost failures=3 window=1m cooldown=1h halfopen=1 idle=50ms keys=64
+
+// PolicyHosts is a breaker per host with every policy: ErrHostDown is the
+// only error that counts, a call slower than a second fails, changes of
+// state are recorded with their host, and failed or rejected calls return
+// the fallback's answer. Its limits come at run time.
+//
+//monogen:breaker PolicyHosts[Call, string] key=HostOf fn=CallHost failures=2 cooldown=1s halfopen=2 failure=hostFailure slow=1s onchange=hostChanged fallback=hostFallback config=true
+
+// hostFailure counts ErrHostDown only.
+func hostFailure(err error) bool { return errors.Is(err, ErrHostDown) }
+
+// hostFallback answers "fallback: " and the error.
+func hostFallback(_ Call, err error) (string, error) { return "fallback: " + err.Error(), nil }
+
+var (
+	hostChangesMu sync.Mutex
+	hostChanges   []string
+)
+
+// hostChanged records a change of state of PolicyHosts.
+func hostChanged(host string, from, to PolicyHostsState, counts PolicyHostsCounts) {
+	hostChangesMu.Lock()
+	defer hostChangesMu.Unlock()
+	hostChanges = append(hostChanges, fmt.Sprintf("%s %v->%v %d/%d", host, from, to, counts.Successes, counts.Failures))
+}
+
+// HostChanges returns and forgets the changes hostChanged recorded.
+func HostChanges() []string {
+	hostChangesMu.Lock()
+	defer hostChangesMu.Unlock()
+	out := hostChanges
+	hostChanges = nil
+	return out
+}
+
+// BenchHostBreaker is the keyed breaker of the benchmarks: a breaker per
+// address around a call that always succeeds, so that the cost measured is
+// the lookup and the breaker. BenchAddrBreaker is the same breaker without
+// a key, one for every address; BenchShardBreaker (integer keys,
+// bench=true) is measured against its template.
+//
+//monogen:breaker BenchHostBreaker[netip.Addr, int] key=addrKey fn=serveAddr idle=1h
+//monogen:breaker BenchAddrBreaker[netip.Addr, int] fn=serveAddr
+//monogen:breaker BenchShardBreaker[uint64, int] key=shardKey fn=serveShard idle=1h bench=true
+
+// addrKey is the key of a request to an address: the address.
+func addrKey(a netip.Addr) netip.Addr { return a }
+
+// serveAddr answers a request to an address: 0, nil.
+func serveAddr(context.Context, netip.Addr) (int, error) { return 0, nil }
+
+// shardKey is the key of a request to a shard: the shard.
+func shardKey(s uint64) uint64 { return s }
+
+// serveShard answers a request to a shard: 0, nil.
+func serveShard(context.Context, uint64) (int, error) { return 0, nil }

@@ -7880,3 +7880,6782 @@ func NewBenchPerHost() *BenchPerHost {
 	s.init()
 	return s
 }
+
+// PerHost: generated from the breaker directive in keyed.go.
+
+// PerHostState is the state of one key's breaker.
+type PerHostState uint32
+
+const (
+	// PerHostStateClosed lets every call through and counts failures.
+	PerHostStateClosed PerHostState = iota
+	// PerHostStateOpen rejects every call until the cooldown has passed.
+	PerHostStateOpen
+	// PerHostStateHalfOpen lets a few probe calls through: enough successes
+	// close the breaker, one failure opens it again.
+	PerHostStateHalfOpen
+)
+
+// String returns "closed", "open" or "half-open".
+func (s PerHostState) String() string {
+	switch s {
+	case PerHostStateClosed:
+		return "closed"
+	case PerHostStateOpen:
+		return "open"
+	case PerHostStateHalfOpen:
+		return "half-open"
+	}
+	return "unknown"
+}
+
+// ErrPerHostOpen is returned, or passed to the fallback, for a call rejected
+// while its key's breaker is open.
+var ErrPerHostOpen = errors.New("breaker: circuit open")
+
+// ErrPerHostTooManyProbes is returned, or passed to the fallback, for a call
+// rejected while its key's breaker is half-open and its probes are taken.
+var ErrPerHostTooManyProbes = errors.New("breaker: too many half-open probes")
+
+// ErrPerHostTooManyKeys is returned, or passed to the fallback, for a call
+// of a new key while the breaker holds its most keys and none of them can be
+// evicted.
+var ErrPerHostTooManyKeys = errors.New("breaker: too many keys")
+
+// perHostChange is a transition of key's breaker to report to the state-change
+// function.
+type perHostChange struct {
+}
+
+// PerHost is a circuit breaker per key around a function from Call to string:
+// the key of a request is computed from it, and each key has a breaker of
+// its own, with the same limits.
+//
+// Closed, a key's breaker calls the function and counts failures (non-nil
+// errors) in a rolling window; when both the count and the ratio of failures
+// reach their thresholds it opens. Open, it rejects calls with
+// ErrPerHostOpen until the cooldown has passed, then goes half-open.
+// Half-open, it lets HalfOpen probe calls through and rejects the others
+// with ErrPerHostTooManyProbes; a failed probe opens it again, HalfOpen
+// successful probes close it. The result of a call admitted before its key's
+// breaker last changed state is ignored.
+//
+// A PerHost must be created with NewPerHost and must not be copied after first
+// use. Its methods are safe for concurrent use. Execute on a key already
+// seen looks the key up in a map whose reads take no lock; in the closed
+// state it takes the key's lock only on a failure and once every 16
+// successes, to count them in the window.
+type PerHost struct {
+	circuits *perHostKeyMap
+	// live counts the circuits in the map: Len.
+	live atomic.Int64
+	// nextSweep is the time, in nanoseconds since epoch, from which a new
+	// key sweeps the idle circuits.
+	nextSweep atomic.Int64
+	// nextRoom is the time from which a new key that finds the map full
+	// may sweep it for room.
+	nextRoom atomic.Int64
+	// sweepMu lets one sweep run at a time.
+	sweepMu sync.Mutex
+
+	epoch time.Time
+}
+
+// perHostCircuit is one key's breaker.
+type perHostCircuit struct {
+	// state is the transition count << keyedbrkStateBits | PerHostState.
+	state atomic.Uint64
+	// flight counts the calls started and in flight, and marks the
+	// circuit evicted: see keyedbrkEvictedBit.
+	flight atomic.Uint64
+	// pending counts closed-state successes not yet put in a bucket.
+	pending  atomic.Int64
+	openedAt atomic.Int64 // clock reading when the breaker last opened
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+
+	mu      sync.Mutex       // serialises transitions, probes and the window
+	probeOK int64            // probes that succeeded in this half-open period
+	buckets []keyedbrkBucket // the rolling window, nil until its first count
+	// seen is the count of calls started at the sweep that last saw it
+	// change, at seenAt (the circuit's creation, at first). Sweeps write
+	// them, under the breaker's sweepMu.
+	seen   uint32
+	seenAt int64
+}
+
+// init checks the configuration, creates the map and starts the clock. The
+// generated constructor calls it after building the struct.
+func (b *PerHost) init() {
+	b.circuits = newPerHostKeyMap()
+	b.epoch = time.Now()
+	b.nextSweep.Store(int64(50 * time.Millisecond))
+}
+
+// Execute computes the key of req and calls the function with ctx and req if
+// the key's breaker lets the call through, and records its outcome. A
+// rejected call returns ErrPerHostOpen, ErrPerHostTooManyProbes or, for a
+// new key the breaker has no room for, ErrPerHostTooManyKeys; with a
+// fallback, rejected and failed calls return what the fallback returns. A
+// panicking probe counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
+func (b *PerHost) Execute(ctx context.Context, req Call) (string, error) {
+	key := b.key(req)
+	for {
+		c, ok := b.circuits.Load(key)
+		if !ok || c.flight.Load()&keyedbrkEvictedBit != 0 {
+			var err error
+			if c, err = b.create(key, b.clock()); err != nil {
+				return b.reject(ctx, req, err)
+			}
+		}
+		// Entering counts the call in flight, which no sweep evicts; a
+		// circuit evicted before it could is looked up again.
+		if c.flight.Add(1<<keyedbrkStartedShift|1)&keyedbrkEvictedBit == 0 {
+			return b.execute(ctx, key, req, c)
+		}
+		c.flight.Add(^uint64(0))
+	}
+}
+
+// execute is Execute on the circuit c of key, which counts the call in
+// flight until it returns.
+func (b *PerHost) execute(ctx context.Context, key string, req Call, c *perHostCircuit) (string, error) {
+	defer c.flight.Add(^uint64(0))
+	st := c.state.Load()
+	if PerHostState(st&keyedbrkStateMask) != PerHostStateClosed {
+		return b.executeSlow(ctx, key, req, c, st)
+	}
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case keyedbrkNeutral:
+		return resp, err
+	case keyedbrkFailed:
+		b.failure(key, c, st)
+		return resp, err
+	}
+	// A success of a call admitted before a transition is not counted.
+	if c.state.Load() == st && c.pending.Add(1)&(keyedbrkFlushEvery-1) == 0 {
+		b.flush(c)
+	}
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *PerHost) callJudged(ctx context.Context, req Call) (string, keyedbrkOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *PerHost) judge(ctx context.Context, err error) keyedbrkOutcome {
+	if err == nil {
+		return keyedbrkSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return keyedbrkNeutral
+	}
+	if b.isFailure(err) {
+		return keyedbrkFailed
+	}
+	return keyedbrkSucceeded
+}
+
+// key returns the key of req: HostOf, the directive's key=, computes it.
+func (b *PerHost) key(req Call) string {
+	return HostOf(req)
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *PerHost) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *PerHost) changed(ch perHostChange) {
+	// No onchange= function.
+}
+
+// call calls the user's function.
+func (b *PerHost) call(ctx context.Context, req Call) (string, error) {
+	return CallHost(ctx, req)
+}
+
+// State returns the state of key's breaker: PerHostStateClosed for a key the
+// breaker does not hold. An open breaker whose cooldown has passed reports
+// PerHostStateOpen until a call moves it to half-open.
+func (b *PerHost) State(key string) PerHostState {
+	c, ok := b.circuits.Load(key)
+	if !ok {
+		return PerHostStateClosed
+	}
+	return PerHostState(c.state.Load() & keyedbrkStateMask)
+}
+
+// Len returns the number of keys that have a breaker: the keys seen and not
+// evicted. It takes no lock.
+func (b *PerHost) Len() int {
+	return int(b.live.Load())
+}
+
+// Sweep evicts the keys on which no call has started since a sweep, or their
+// creation, 50ms or more earlier, and whose breaker is closed, with no call
+// in flight and an empty window. Execute sweeps on its own when it creates a
+// key; Sweep is for a program that wants the memory of idle keys back when
+// no new key comes.
+func (b *PerHost) Sweep() {
+	b.sweepMu.Lock()
+	defer b.sweepMu.Unlock()
+	b.sweep(b.clock(), int64(50*time.Millisecond))
+}
+
+// reject returns err for a rejected call, or what the fallback returns.
+func (b *PerHost) reject(ctx context.Context, req Call, err error) (string, error) {
+	var zero string
+	return zero, err
+}
+
+// executeSlow handles a call that finds key's breaker, c, open or
+// half-open.
+func (b *PerHost) executeSlow(ctx context.Context, key string, req Call, c *perHostCircuit, st uint64) (string, error) {
+	for {
+		switch PerHostState(st & keyedbrkStateMask) {
+		case PerHostStateClosed:
+			return b.execute(ctx, key, req, c)
+		case PerHostStateOpen:
+			now := b.clock()
+			if now-c.openedAt.Load() < int64(time.Hour) {
+				return b.reject(ctx, req, ErrPerHostOpen)
+			}
+			b.transition(key, c, st, PerHostStateHalfOpen, now)
+			st = c.state.Load()
+			continue
+		case PerHostStateHalfOpen:
+			admitted, cur := b.admitProbe(c, st)
+			if admitted {
+				return b.probe(ctx, key, req, c, st)
+			}
+			if cur != st {
+				st = cur
+				continue
+			}
+		}
+		return b.reject(ctx, req, ErrPerHostTooManyProbes)
+	}
+}
+
+// admitProbe takes one of the probe slots of c's half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *PerHost) admitProbe(c *perHostCircuit, st uint64) (admitted bool, cur uint64) {
+	if c.probes.Load() >= 1 {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one.
+	if cur = c.state.Load(); cur != st {
+		return false, cur
+	}
+	if c.probes.Load() >= 1 {
+		return false, st
+	}
+	c.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call on c admitted under the state word st.
+func (b *PerHost) probe(ctx context.Context, key string, req Call, c *perHostCircuit, st uint64) (resp string, err error) {
+	ok := false
+	defer func() {
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
+		if !ok {
+			b.transition(key, c, st, PerHostStateOpen, b.clock())
+		}
+	}()
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case keyedbrkNeutral:
+		ok = true
+		b.probeNeutral(c, st)
+		return resp, err
+	case keyedbrkFailed:
+		return resp, err
+	}
+	ok = true
+	b.probeSucceeded(key, c, st)
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *PerHost) probeNeutral(c *perHostCircuit, st uint64) {
+	c.mu.Lock()
+	if c.state.Load() == st {
+		c.probes.Add(-1)
+	}
+	c.mu.Unlock()
+}
+
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *PerHost) probeSucceeded(key string, c *perHostCircuit, st uint64) {
+	c.mu.Lock()
+	if c.state.Load() != st {
+		c.mu.Unlock()
+		return
+	}
+	c.probeOK++
+	if c.probeOK == 1 {
+		ch, ok := b.transitionLocked(key, c, st, PerHostStateClosed, b.clock())
+		c.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	c.mu.Unlock()
+}
+
+// failure records a failed call on c admitted under the closed state word
+// st and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted.
+func (b *PerHost) failure(key string, c *perHostCircuit, st uint64) {
+	now := b.clock()
+	c.mu.Lock()
+	if c.state.Load() != st {
+		c.mu.Unlock()
+		return
+	}
+	b.addLocked(c, now, c.pending.Swap(0), 1)
+	_, fail := b.window(c, now)
+	if fail >= 3 && float64(fail) >= 0 {
+		ch, ok := b.transitionLocked(key, c, st, PerHostStateOpen, now)
+		c.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	c.mu.Unlock()
+}
+
+// flush puts the pending successes of c in the bucket of the time.
+func (b *PerHost) flush(c *perHostCircuit) {
+	now := b.clock()
+	c.mu.Lock()
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
+	c.mu.Unlock()
+}
+
+// addLocked counts successes and failures in now's bucket of c, first
+// clearing the bucket if it still holds an older slice of time. The caller
+// holds c.mu.
+func (b *PerHost) addLocked(c *perHostCircuit, now, successes, failures int64) {
+	if c.buckets == nil {
+		c.buckets = make([]keyedbrkBucket, 10)
+		for i := range c.buckets {
+			c.buckets[i].index = keyedbrkNoBucket
+		}
+	}
+	index := now / b.bucketWidth()
+	bk := &c.buckets[index%10]
+	if bk.index < index {
+		bk.index, bk.successes, bk.failures = index, 0, 0
+	}
+	bk.successes += successes
+	bk.failures += failures
+}
+
+// window returns the counts of c's rolling window ending at now. The caller
+// holds c.mu.
+func (b *PerHost) window(c *perHostCircuit, now int64) (successes, failures int64) {
+	index := now / b.bucketWidth()
+	for i := range c.buckets {
+		bk := &c.buckets[i]
+		if bk.index > index-10 && bk.index <= index {
+			successes += bk.successes
+			failures += bk.failures
+		}
+	}
+	return successes, failures
+}
+
+func (b *PerHost) bucketWidth() int64 {
+	return int64(time.Minute) / 10
+}
+
+// transition moves key's breaker c from the state word from to the state
+// to, unless another transition came first.
+func (b *PerHost) transition(key string, c *perHostCircuit, from uint64, to PerHostState, now int64) {
+	c.mu.Lock()
+	ch, ok := b.transitionLocked(key, c, from, to, now)
+	c.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
+}
+
+// transitionLocked is transition with c.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked c.mu.
+func (b *PerHost) transitionLocked(key string, c *perHostCircuit, from uint64, to PerHostState, now int64) (ch perHostChange, ok bool) {
+	if c.state.Load() != from {
+		return ch, false
+	}
+	switch to {
+	case PerHostStateOpen:
+		c.openedAt.Store(now)
+	case PerHostStateHalfOpen:
+		c.probes.Store(0)
+		c.probeOK = 0
+	case PerHostStateClosed:
+		c.pending.Store(0)
+		for i := range c.buckets {
+			c.buckets[i].index = keyedbrkNoBucket
+		}
+	}
+	c.state.Store((from>>keyedbrkStateBits+1)<<keyedbrkStateBits | uint64(to))
+	return ch, true
+}
+
+// create gives key a new, closed circuit, or returns the circuit another
+// goroutine gave it first. It fails with ErrPerHostTooManyKeys when the map
+// holds Keys circuits and a sweep cannot make room.
+func (b *PerHost) create(key string, now int64) (*perHostCircuit, error) {
+	if now >= b.nextSweep.Load() && b.sweepMu.TryLock() {
+		if now >= b.nextSweep.Load() {
+			b.sweep(now, int64(50*time.Millisecond))
+			b.nextSweep.Store(now + int64(50*time.Millisecond))
+		}
+		b.sweepMu.Unlock()
+	}
+	if b.live.Load() >= 64 {
+		// Full: the count below decides whether key gets a circuit.
+		b.makeRoom(now)
+	}
+	c, _ := b.circuits.Compute(key, func(old *perHostCircuit, loaded bool) (*perHostCircuit, perHostKeyMapComputeOp) {
+		if loaded && old.flight.Load()&keyedbrkEvictedBit == 0 {
+			return old, perHostKeyMapCancelOp
+		}
+		// A circuit evicted but still in the map is replaced in its
+		// room, counted in live until the map no longer holds it.
+		if !loaded && !b.countKey() {
+			return nil, perHostKeyMapCancelOp
+		}
+		return &perHostCircuit{seenAt: now}, perHostKeyMapUpdateOp
+	})
+	if c == nil {
+		// Only a full map gives a key no circuit.
+		return nil, ErrPerHostTooManyKeys
+	}
+	return c, nil
+}
+
+// countKey counts a new key in live, and reports whether it did: not when
+// the map holds Keys circuits.
+func (b *PerHost) countKey() bool {
+	for {
+		n := b.live.Load()
+		if n >= 64 {
+			return false
+		}
+		if b.live.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// makeRoom sweeps the map for room for a new key, evicting every circuit
+// that can be, idle or not, unless another sweep is running or a sweep for
+// room ran less than a bucket width ago: no circuit's window empties
+// sooner, but by a transition to closed.
+func (b *PerHost) makeRoom(now int64) {
+	if now < b.nextRoom.Load() || !b.sweepMu.TryLock() {
+		return
+	}
+	defer b.sweepMu.Unlock()
+	b.sweep(now, 0)
+	b.nextRoom.Store(now + b.bucketWidth())
+}
+
+// sweep evicts the circuits on which no call has started since a sweep, or
+// their creation, at least idle before now, and that are closed, with no
+// call in flight and an empty window. The caller holds sweepMu.
+func (b *PerHost) sweep(now, idle int64) {
+	for key, c := range b.circuits.All() {
+		if b.evictable(c, now, idle) {
+			b.circuits.Compute(key, func(old *perHostCircuit, loaded bool) (*perHostCircuit, perHostKeyMapComputeOp) {
+				if loaded && old == c {
+					b.live.Add(-1)
+					return nil, perHostKeyMapDeleteOp
+				}
+				// A new circuit took its place, and its room.
+				return old, perHostKeyMapCancelOp
+			})
+		}
+	}
+}
+
+// evictable marks c evicted, and reports whether it did: when no call has
+// started on c since a sweep at least idle before now, and c is closed,
+// with no call in flight and an empty window. A call that starts on c once
+// it is marked looks its key up again. The caller holds sweepMu.
+func (b *PerHost) evictable(c *perHostCircuit, now, idle int64) bool {
+	w := c.flight.Load()
+	if w&keyedbrkEvictedBit != 0 {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Successes not yet in a bucket are put in now's: a key whose calls
+	// all succeeded empties its window too, a window after this sweep.
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
+	if started := uint32(w >> keyedbrkStartedShift); started != c.seen {
+		c.seen, c.seenAt = started, now
+		if idle > 0 {
+			return false
+		}
+	}
+	if PerHostState(c.state.Load()&keyedbrkStateMask) != PerHostStateClosed {
+		return false
+	}
+	if succ, fail := b.window(c, now); succ != 0 || fail != 0 {
+		return false
+	}
+	// An empty window holds nothing: its memory goes back until its next
+	// count.
+	c.buckets = nil
+	if w&keyedbrkInFlightMask != 0 || now-c.seenAt < idle {
+		return false
+	}
+	// The outcome of every call started before w was read is counted, as
+	// it was counted before the call left: the window is empty. A call
+	// started since changed the word, and the circuit is kept.
+	return c.flight.CompareAndSwap(w, w|keyedbrkEvictedBit)
+}
+
+// clock returns the time in nanoseconds since the breaker was created.
+func (b *PerHost) clock() int64 {
+	return int64(time.Since(b.epoch))
+}
+
+// perHostKeyMapHashSeed holds a map's random hash keys, chosen per map so
+// that keys chosen by an attacker cannot flood one bucket.
+//
+// mix keys the fast mixers below, which specialized perHostKeyMapHashKey
+// bodies call; seed keys maphash, the reference hasher and the fallback for
+// long strings.
+type perHostKeyMapHashSeed struct {
+	mix  perHostKeyMapMixSeed
+	seed maphash.Seed
+}
+
+// perHostKeyMapMixSeed holds the random keys of the fast mixers.
+type perHostKeyMapMixSeed struct{ k0, k1 uint64 }
+
+// perHostKeyMapNewHashSeed returns fresh random hash keys.
+func perHostKeyMapNewHashSeed() perHostKeyMapHashSeed {
+	return perHostKeyMapHashSeed{mix: perHostKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
+}
+
+// perHostKeyMapHashKey returns the hash of k under s, specialized for string
+// keys: wyhash-style mixing of up to 16 bytes, maphash.String past that.
+// Every bit is mixed: the top perHostKeyMapShardBits bits pick the shard,
+// the perHostKeyMapH2Bits low bits the meta byte, the bits above them the
+// bucket.
+func perHostKeyMapHashKey(s *perHostKeyMapHashSeed, k string) uint64 {
+	return perHostKeyMapHashStr(s, k)
+}
+
+// perHostKeyMapShardOf returns the shard of k, whose hash under s is h: a
+// number below perHostKeyMapShardCount, the perHostKeyMapShardBits bits of h
+// below its top bit. Every operation on k uses the same shard.
+func perHostKeyMapShardOf(s *perHostKeyMapHashSeed, k string, h uint64) uint64 {
+	return h >> 1 >> perHostKeyMapShardShift
+}
+
+// perHostKeyMapHashStr hashes a string. Up to 32 bytes it reads the string
+// as at most four overlapping 8-byte words (or two 4-byte ones, or three
+// bytes) and mixes them wyhash-style, with the length, faster than
+// maphash.String's call; longer strings go to maphash.String, whose AES
+// rounds win there.
+func perHostKeyMapHashStr(s *perHostKeyMapHashSeed, x string) uint64 {
+	n := len(x)
+	var a, b uint64
+	switch {
+	case n > 32:
+		return maphash.String(s.seed, x)
+	case n > 16:
+		hi0, lo0 := bits.Mul64(perHostKeyMapLe64(x)^s.mix.k0, perHostKeyMapLe64(x[8:])^s.mix.k1)
+		hi1, lo1 := bits.Mul64(perHostKeyMapLe64(x[n-16:])^s.mix.k1, perHostKeyMapLe64(x[n-8:])^s.mix.k0)
+		a, b = hi0^lo0, hi1^lo1
+	case n >= 8:
+		a, b = perHostKeyMapLe64(x), perHostKeyMapLe64(x[n-8:])
+	case n >= 4:
+		a, b = uint64(perHostKeyMapLe32(x)), uint64(perHostKeyMapLe32(x[n-4:]))
+	case n > 0:
+		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
+	}
+	hi, lo := bits.Mul64(a^s.mix.k0, b^s.mix.k1)
+	hi, lo = bits.Mul64(lo^s.mix.k1^uint64(n), hi^s.mix.k0)
+	return hi ^ lo
+}
+
+// perHostKeyMapLe64 returns the first 8 bytes of x as a little-endian word.
+// The compiler combines the byte loads into one load.
+func perHostKeyMapLe64(x string) uint64 {
+	_ = x[7]
+	return uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
+		uint64(x[4])<<32 | uint64(x[5])<<40 | uint64(x[6])<<48 | uint64(x[7])<<56
+}
+
+// perHostKeyMapLe32 returns the first 4 bytes of x as a little-endian word.
+func perHostKeyMapLe32(x string) uint32 {
+	_ = x[3]
+	return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
+}
+
+// perHostKeyMapShardBits is the base-2 logarithm of the number of shards:
+// the directive's shards= option (shards=64 gives perHostKeyMapShardBits =
+// 6).
+//
+// Shards do not make reads faster: a read costs the same whatever their
+// number. They bound the work of a resize (a resize copies and stops the
+// writers of one shard only) and spread the per-shard size counters that
+// inserts and deletes update over that many cache lines. 64 shards keep the
+// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
+// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
+// 64-byte bucket per shard); a program with many small maps should ask for
+// shards=1 or a few.
+const perHostKeyMapShardBits = 6
+
+const (
+	// perHostKeyMapShardCount is the number of independent tables of a
+	// perHostKeyMap.
+	perHostKeyMapShardCount = 1 << perHostKeyMapShardBits
+	// perHostKeyMapShardShift selects the top perHostKeyMapShardBits bits of
+	// a hash shifted right by one (h>>1>>perHostKeyMapShardShift): with
+	// perHostKeyMapShardBits = 0 that is 0, one shard, without a constant
+	// shift of 64, which go vet reports (the compiler merges the two
+	// shifts).
+	perHostKeyMapShardShift = 63 - perHostKeyMapShardBits
+)
+
+const (
+	// perHostKeyMapCacheLineSize is the unit of padding against false
+	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
+	perHostKeyMapCacheLineSize = 64
+	// perHostKeyMapEntriesPerBucket is the number of slots of a bucket: 5
+	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
+	// bytes on 64-bit platforms.
+	perHostKeyMapEntriesPerBucket = 5
+	// perHostKeyMapPtrSize is the size of a pointer: 8 on 64-bit platforms,
+	// 4 on 32-bit.
+	perHostKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
+	// perHostKeyMapMutexSize is the size of a sync.Mutex (two 32-bit words)
+	// everywhere.
+	perHostKeyMapMutexSize = 8
+	// perHostKeyMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
+	// platforms, 24 bytes on 32-bit ones.
+	perHostKeyMapBucketPadding = perHostKeyMapCacheLineSize - perHostKeyMapMutexSize - 8 - (perHostKeyMapEntriesPerBucket+1)*perHostKeyMapPtrSize
+
+	// perHostKeyMapH2Bits is the number of low hash bits stored in a slot's
+	// meta byte, whose top bit marks the slot as occupied. The bucket index
+	// comes from the bits above them, so the bytes of one bucket still
+	// differ.
+	perHostKeyMapH2Bits = 7
+	// perHostKeyMapOccupiedMask has the occupied bit of each slot's meta
+	// byte set.
+	perHostKeyMapOccupiedMask = 0x80_8080_8080
+	// perHostKeyMapLowBytes and perHostKeyMapHighBits are the SWAR constants
+	// of perHostKeyMapMarkZeroBytes.
+	perHostKeyMapLowBytes = 0x0101_0101_0101_0101
+	perHostKeyMapHighBits = 0x8080_8080_8080_8080
+
+	// perHostKeyMapMinTableLen is the number of buckets a shard of a map
+	// without a size hint starts with and shrinks back to on Clear: one
+	// cache line. With one bucket, Clear can empty a shard's table in place
+	// (clearInPlace).
+	perHostKeyMapMinTableLen = 1
+	// perHostKeyMapGrowNum/perHostKeyMapGrowDen is the load factor above
+	// which a shard grows when an insert needs a new overflow bucket: 0.75,
+	// that of xsync and CLHT, which keeps most chains to their root bucket.
+	perHostKeyMapGrowNum, perHostKeyMapGrowDen = 3, 4
+	// perHostKeyMapShrinkDiv sets the load factor below which a shard
+	// shrinks when a delete empties a bucket: 1/perHostKeyMapShrinkDiv of
+	// its slots. It then shrinks to half of the growth load factor, so a
+	// shard does not resize back and forth.
+	perHostKeyMapShrinkDiv = 128
+)
+
+// perHostKeyMapComputeOp tells Compute what to do with the value its
+// function returns.
+type perHostKeyMapComputeOp int
+
+const (
+	// perHostKeyMapCancelOp leaves the map unchanged: a present key keeps
+	// its value and an absent key stays absent. It is the zero
+	// perHostKeyMapComputeOp.
+	perHostKeyMapCancelOp perHostKeyMapComputeOp = iota
+	// perHostKeyMapUpdateOp stores the returned value, inserting the key if
+	// it was absent.
+	perHostKeyMapUpdateOp
+	// perHostKeyMapDeleteOp deletes the key if it is present.
+	perHostKeyMapDeleteOp
+)
+
+// perHostKeyMap is a hash map from string to *perHostCircuit that is safe
+// for concurrent use by multiple goroutines without additional locking or
+// coordination. It has the methods of sync.Map, typed, Compute for atomic
+// read-modify-write and LoadOrCompute to create a missing value once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero perHostKeyMap is not usable: create maps with newPerHostKeyMap. A
+// perHostKeyMap must not be copied after first use.
+//
+// In the terminology of the Go memory model, perHostKeyMap arranges that a
+// write operation “synchronizes before” any read operation that observes
+// the effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns
+// perHostKeyMapUpdateOp, or perHostKeyMapDeleteOp for a present key. Range
+// and All perform a read operation for each key they visit. Len does not
+// synchronize.
+type perHostKeyMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned perHostKeyMap aligns them.
+	sizes [perHostKeyMapShardCount]perHostKeyMapShardSize
+	// seed is read by every operation and written only by newPerHostKeyMap.
+	seed perHostKeyMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [perHostKeyMapShardCount]perHostKeyMapShard
+}
+
+// perHostKeyMapShard is one independent hash table of a perHostKeyMap.
+type perHostKeyMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[perHostKeyMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// perHostKeyMapShardSize is the entry count of one shard. Writers update it
+// after unlocking their bucket, so it may lag the table and, briefly, go
+// negative.
+type perHostKeyMapShardSize struct {
+	n atomic.Int64
+	_ [perHostKeyMapCacheLineSize - 8]byte
+}
+
+// perHostKeyMapTable is the bucket array of a shard at one size. Its buckets
+// never move; a resize builds a new table.
+type perHostKeyMapTable struct {
+	buckets []perHostKeyMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// perHostKeyMapBucket is one cache line of a table: a root bucket, or an
+// overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
+type perHostKeyMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [perHostKeyMapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// perHostKeyMapH2Bits bits of the hash of its key. Writers store it
+	// before the entry on insert and before clearing the entry on delete; a
+	// reader that matches a byte whose entry is nil or holds another key
+	// moves on.
+	meta    atomic.Uint64
+	entries [perHostKeyMapEntriesPerBucket]atomic.Pointer[perHostKeyMapEntry]
+	next    atomic.Pointer[perHostKeyMapBucket]
+}
+
+// perHostKeyMapEntry is an immutable key-value pair. Writers replace
+// entries, never modify them, so a reader that loads an entry sees a
+// consistent pair.
+type perHostKeyMapEntry struct {
+	value *perHostCircuit
+	key   string
+}
+
+// perHostKeyMapLoadValue returns the value of e with an atomic load: writers
+// update it in place (perHostKeyMapStoreValue).
+func perHostKeyMapLoadValue(e *perHostKeyMapEntry) *perHostCircuit {
+	return (*perHostCircuit)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
+}
+
+// perHostKeyMapStoreValue sets the value of e in place with an atomic store.
+// The caller holds the lock of e's chain.
+func perHostKeyMapStoreValue(e *perHostKeyMapEntry, v *perHostCircuit) {
+	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
+}
+
+// newPerHostKeyMap returns an empty perHostKeyMap.
+func newPerHostKeyMap() *perHostKeyMap {
+	m := &perHostKeyMap{seed: perHostKeyMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of perHostKeyMapBaseTableLen buckets.
+func (m *perHostKeyMap) init() {
+	m.initTables(perHostKeyMapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *perHostKeyMap) initTables(n int) {
+	tables := make([]perHostKeyMapTable, perHostKeyMapShardCount)
+	buckets := make([]perHostKeyMapBucket, perHostKeyMapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = perHostKeyMapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// perHostKeyMapBaseTableLen returns the number of buckets a shard starts
+// with and never shrinks below: perHostKeyMapMinTableLen, unless the map is
+// presized.
+func perHostKeyMapBaseTableLen() int {
+	return perHostKeyMapMinTableLen
+}
+
+// perHostKeyMapEqualValue reports whether a and b are equal, for
+// CompareAndSwap and CompareAndDelete.
+func perHostKeyMapEqualValue(a, b *perHostCircuit) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *perHostKeyMap) Load(key string) (value *perHostCircuit, ok bool) {
+	h := perHostKeyMapHashKey(&m.seed, key)
+	t := m.shards[perHostKeyMapShardOf(&m.seed, key, h)].table.Load()
+	b := &t.buckets[(h>>perHostKeyMapH2Bits)&t.mask]
+	h2w := perHostKeyMapBroadcast(perHostKeyMapH2(h))
+	for {
+		for w := perHostKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[perHostKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return perHostKeyMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *perHostKeyMap) Store(key string, value *perHostCircuit) {
+	m.put(perHostKeyMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *perHostKeyMap) Swap(key string, value *perHostCircuit) (previous *perHostCircuit, loaded bool) {
+	loaded = m.put(perHostKeyMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *perHostKeyMap) put(h uint64, key string, value *perHostCircuit, prev **perHostCircuit) (loaded bool) {
+	var ne *perHostKeyMapEntry
+	si := perHostKeyMapShardOf(&m.seed, key, h)
+	h2w := perHostKeyMapBroadcast(perHostKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = perHostKeyMapLoadValue(e)
+			}
+			perHostKeyMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, perHostKeyMapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &perHostKeyMapEntry{key: key, value: value}
+		perHostKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *perHostKeyMap) LoadOrStore(key string, value *perHostCircuit) (actual *perHostCircuit, loaded bool) {
+	h := perHostKeyMapHashKey(&m.seed, key)
+	si := perHostKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return perHostKeyMapLoadValue(e), true
+	}
+	ne := &perHostKeyMapEntry{key: key, value: value}
+	h2w := perHostKeyMapBroadcast(perHostKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return perHostKeyMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, perHostKeyMapGrowTable)
+			continue
+		}
+		perHostKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns perHostKeyMapCancelOp for an absent
+// key. If fn panics, LoadOrCompute leaves the map unchanged and unlocked,
+// and the panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *perHostKeyMap) LoadOrCompute(key string, fn func() *perHostCircuit) (actual *perHostCircuit, loaded bool) {
+	h := perHostKeyMapHashKey(&m.seed, key)
+	si := perHostKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return perHostKeyMapLoadValue(e), true
+	}
+	h2w := perHostKeyMapBroadcast(perHostKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return perHostKeyMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, perHostKeyMapGrowTable)
+			continue
+		}
+		actual = perHostKeyMapComputeLocked(root, fn)
+		perHostKeyMapInsertAt(b, i, h, &perHostKeyMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *perHostKeyMap) LoadAndDelete(key string) (value *perHostCircuit, loaded bool) {
+	h := perHostKeyMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return perHostKeyMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *perHostKeyMap) Delete(key string) {
+	h := perHostKeyMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *perHostKeyMap) remove(h uint64, key string) *perHostKeyMapEntry {
+	si := perHostKeyMapShardOf(&m.seed, key, h)
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, perHostKeyMapBroadcast(perHostKeyMapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := perHostKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *perHostKeyMap) CompareAndSwap(key string, old, new *perHostCircuit) (swapped bool) {
+	h := perHostKeyMapHashKey(&m.seed, key)
+	si := perHostKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !perHostKeyMapEqualValue(perHostKeyMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *perHostKeyMap) swapInPlace(h uint64, key string, old, new *perHostCircuit) (swapped bool) {
+	_, root := m.lockRoot(perHostKeyMapShardOf(&m.seed, key, h), h)
+	_, _, e := root.search(key, perHostKeyMapBroadcast(perHostKeyMapH2(h)))
+	if e == nil || !perHostKeyMapEqualValue(perHostKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	perHostKeyMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with perHostKeyMapEqualValue: the generic reference
+// panics, as sync.Map does, if the values are of a type that is not
+// comparable.
+func (m *perHostKeyMap) CompareAndDelete(key string, old *perHostCircuit) (deleted bool) {
+	h := perHostKeyMapHashKey(&m.seed, key)
+	si := perHostKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !perHostKeyMapEqualValue(perHostKeyMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, perHostKeyMapBroadcast(perHostKeyMapH2(h)))
+	if e == nil || !perHostKeyMapEqualValue(perHostKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := perHostKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// perHostKeyMapComputeOp fn returns: perHostKeyMapUpdateOp stores newV,
+// perHostKeyMapDeleteOp deletes the key, perHostKeyMapCancelOp leaves the
+// map unchanged. It returns the value of key after the operation and whether
+// key is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *perHostKeyMap) Compute(key string, fn func(old *perHostCircuit, loaded bool) (newV *perHostCircuit, op perHostKeyMapComputeOp)) (actual *perHostCircuit, ok bool) {
+	h := perHostKeyMapHashKey(&m.seed, key)
+	si := perHostKeyMapShardOf(&m.seed, key, h)
+	h2w := perHostKeyMapBroadcast(perHostKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := perHostKeyMapLoadValue(e)
+			newV, op := perHostKeyMapCallLocked(root, fn, old, true)
+			switch op {
+			case perHostKeyMapUpdateOp:
+				perHostKeyMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case perHostKeyMapDeleteOp:
+				meta := perHostKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, perHostKeyMapGrowTable)
+			continue
+		}
+		newV, op := perHostKeyMapCallLocked(root, fn, actual, false)
+		if op != perHostKeyMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		perHostKeyMapInsertAt(b, i, h, &perHostKeyMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the perHostKeyMap's
+// contents: no key is visited more than once, a key present and unmodified
+// for the whole call is visited exactly once, but a key stored or deleted
+// concurrently may or may not be visited, and a visited key's value may be
+// any value it held during the call. Range holds no lock while it calls f,
+// so f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *perHostKeyMap) Range(f func(key string, value *perHostCircuit) bool) {
+	var buf [16 * perHostKeyMapEntriesPerBucket]*perHostKeyMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, perHostKeyMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *perHostKeyMap) All() iter.Seq2[string, *perHostCircuit] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *perHostKeyMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from newPerHostKeyMap or Clear that holds at most five keys allocates
+// nothing.
+func (m *perHostKeyMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, perHostKeyMapClearTable)
+	}
+}
+
+// perHostKeyMapCallLocked calls fn(old, loaded) for Compute, unlocking root
+// if fn panics: a bucket left locked would block its writers, and the
+// resizes of its shard, forever.
+func perHostKeyMapCallLocked(root *perHostKeyMapBucket, fn func(old *perHostCircuit, loaded bool) (*perHostCircuit, perHostKeyMapComputeOp), old *perHostCircuit, loaded bool) (newV *perHostCircuit, op perHostKeyMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// perHostKeyMapComputeLocked calls fn for LoadOrCompute, unlocking root if
+// fn panics, as perHostKeyMapCallLocked does for Compute.
+func perHostKeyMapComputeLocked(root *perHostKeyMapBucket, fn func() *perHostCircuit) *perHostCircuit {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *perHostKeyMap) lockRoot(si, h uint64) (*perHostKeyMapTable, *perHostKeyMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>perHostKeyMapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *perHostKeyMapTable) find(key string, h uint64) *perHostKeyMapEntry {
+	b := &t.buckets[(h>>perHostKeyMapH2Bits)&t.mask]
+	h2w := perHostKeyMapBroadcast(perHostKeyMapH2(h))
+	for {
+		for w := perHostKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[perHostKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast perHostKeyMapH2 of the key. It returns the bucket,
+// slot and entry of the key if present. Otherwise e is nil and (b, i) is the
+// first free slot of the chain, or, if the chain is full, its last bucket
+// and i = -1.
+func (root *perHostKeyMapBucket) search(key string, h2w uint64) (b *perHostKeyMapBucket, i int, e *perHostKeyMapEntry) {
+	var free *perHostKeyMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := perHostKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := perHostKeyMapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & perHostKeyMapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, perHostKeyMapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *perHostKeyMap) mustGrow(si uint64, t *perHostKeyMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// perHostKeyMapInsertAt inserts ne, whose hash is h, at slot i of bucket b,
+// as returned by search, or, if i is -1, in a new bucket chained after b.
+// The caller holds the chain's lock, or owns a table no reader has seen yet.
+func perHostKeyMapInsertAt(b *perHostKeyMapBucket, i int, h uint64, ne *perHostKeyMapEntry) {
+	if i < 0 {
+		nb := new(perHostKeyMapBucket)
+		nb.meta.Store(uint64(perHostKeyMapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(perHostKeyMapSetByte(b.meta.Load(), perHostKeyMapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// perHostKeyMapClearSlot empties slot i of bucket b, whose chain the caller
+// has locked, and returns the bucket's new meta word.
+func perHostKeyMapClearSlot(b *perHostKeyMapBucket, i int) uint64 {
+	meta := perHostKeyMapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *perHostKeyMap) deleted(si uint64, t *perHostKeyMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > perHostKeyMapBaseTableLen() && n*perHostKeyMapShrinkDiv < int64(len(t.buckets))*perHostKeyMapEntriesPerBucket {
+		m.resize(si, t, perHostKeyMapShrinkTable)
+	}
+}
+
+// perHostKeyMapResizeKind says what a resize does.
+type perHostKeyMapResizeKind int
+
+const (
+	perHostKeyMapGrowTable   perHostKeyMapResizeKind = iota // double the table
+	perHostKeyMapShrinkTable                                // halve the table, or more, to fit the entries
+	perHostKeyMapClearTable                                 // drop the entries, back to perHostKeyMapBaseTableLen
+)
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *perHostKeyMap) resize(si uint64, old *perHostKeyMapTable, kind perHostKeyMapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case perHostKeyMapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case perHostKeyMapShrinkTable:
+		newLen = perHostKeyMapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case perHostKeyMapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = perHostKeyMapBaseTableLen()
+	}
+	nt := perHostKeyMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == perHostKeyMapClearTable:
+					dropped++
+				default:
+					nt.add(perHostKeyMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as perHostKeyMapClearSlot hides one. A
+// reader that loaded the meta word before that store may still load an
+// entry: one pointer, so a whole entry, of the key it asked for and present
+// until that instant. The entries are set to nil after the meta word, before
+// the bucket is unlocked, so a reader that matches the meta byte of a key
+// inserted after Clear finds nil or that key's entry, never a cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *perHostKeyMap) clearInPlace(si uint64, t *perHostKeyMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & perHostKeyMapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// perHostKeyMapNewTable returns an empty table of n buckets; n is a power of
+// two.
+func perHostKeyMapNewTable(n int) *perHostKeyMapTable {
+	return &perHostKeyMapTable{
+		buckets: make([]perHostKeyMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  perHostKeyMapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *perHostKeyMapTable) add(h uint64, e *perHostKeyMapEntry) {
+	b := &t.buckets[(h>>perHostKeyMapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & perHostKeyMapOccupiedMask; w != 0 {
+			perHostKeyMapInsertAt(b, perHostKeyMapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			perHostKeyMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// perHostKeyMapGrowThreshold returns the entry count above which a table of
+// n buckets grows rather than chains an overflow bucket.
+func perHostKeyMapGrowThreshold(n int) int64 {
+	return int64(n) * perHostKeyMapEntriesPerBucket * perHostKeyMapGrowNum / perHostKeyMapGrowDen
+}
+
+// perHostKeyMapTableLenFor returns the number of buckets a shard of n
+// entries shrinks to: the smallest power of two, at least
+// perHostKeyMapBaseTableLen, that holds them at half the growth load factor.
+func perHostKeyMapTableLenFor(n int64) int {
+	want := uint64(max(n, 0)) * 2 * perHostKeyMapGrowDen / (perHostKeyMapGrowNum * perHostKeyMapEntriesPerBucket)
+	if base := perHostKeyMapBaseTableLen(); want <= uint64(base) {
+		return base
+	}
+	return 1 << bits.Len64(want-1)
+}
+
+// perHostKeyMapH2 returns the meta byte of hash h: its low
+// perHostKeyMapH2Bits bits, marked occupied.
+func perHostKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<perHostKeyMapH2Bits-1)) }
+
+// perHostKeyMapBroadcast returns a word holding b in each of its bytes.
+func perHostKeyMapBroadcast(b uint8) uint64 { return perHostKeyMapLowBytes * uint64(b) }
+
+// perHostKeyMapMarkZeroBytes returns w with the top bit of each zero byte
+// set and the other bits clear. A byte equal to 1 above a zero byte is
+// marked too (a borrow): callers check the entry of every marked slot.
+// Applied to meta^broadcast(perHostKeyMapH2), it marks the slots whose meta
+// byte matches perHostKeyMapH2; empty slots (meta byte 0) are never marked,
+// since perHostKeyMapH2 has its top bit set.
+func perHostKeyMapMarkZeroBytes(w uint64) uint64 {
+	return (w - perHostKeyMapLowBytes) &^ w & perHostKeyMapHighBits
+}
+
+// perHostKeyMapFirstMarked returns the index of the lowest byte of w with
+// its top bit set.
+func perHostKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
+
+// perHostKeyMapSetByte returns w with byte i set to b.
+func perHostKeyMapSetByte(w uint64, b uint8, i int) uint64 {
+	shift := uint(i) * 8
+	return w&^(0xff<<shift) | uint64(b)<<shift
+}
+
+// NewPerHost returns a circuit breaker per string around CallHost.
+func NewPerHost() *PerHost {
+	b := &PerHost{}
+	b.init()
+	return b
+}
+
+// PolicyHosts: generated from the breaker directive in keyed.go.
+
+// PolicyHostsState is the state of one key's breaker.
+type PolicyHostsState uint32
+
+const (
+	// PolicyHostsStateClosed lets every call through and counts failures.
+	PolicyHostsStateClosed PolicyHostsState = iota
+	// PolicyHostsStateOpen rejects every call until the cooldown has passed.
+	PolicyHostsStateOpen
+	// PolicyHostsStateHalfOpen lets a few probe calls through: enough
+	// successes close the breaker, one failure opens it again.
+	PolicyHostsStateHalfOpen
+)
+
+// String returns "closed", "open" or "half-open".
+func (s PolicyHostsState) String() string {
+	switch s {
+	case PolicyHostsStateClosed:
+		return "closed"
+	case PolicyHostsStateOpen:
+		return "open"
+	case PolicyHostsStateHalfOpen:
+		return "half-open"
+	}
+	return "unknown"
+}
+
+// ErrPolicyHostsOpen is returned, or passed to the fallback, for a call
+// rejected while its key's breaker is open.
+var ErrPolicyHostsOpen = errors.New("breaker: circuit open")
+
+// ErrPolicyHostsTooManyProbes is returned, or passed to the fallback, for a
+// call rejected while its key's breaker is half-open and its probes are
+// taken.
+var ErrPolicyHostsTooManyProbes = errors.New("breaker: too many half-open probes")
+
+// PolicyHostsConfig holds the limits of a PolicyHosts that come at run time.
+// NewPolicyHosts takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
+type PolicyHostsConfig struct {
+	// Failures is the least number of failures in the window that trips the
+	// breaker. Zero takes failures=2 from the directive.
+	Failures int64
+	// Ratio is the least fraction of failed calls in the window that trips the
+	// breaker, together with Failures, in [0, 1]; 0, the default, counts
+	// failures only.
+	Ratio float64
+	// Cooldown is how long the breaker stays open before probing. Zero takes
+	// cooldown=1s from the directive.
+	Cooldown time.Duration
+	// HalfOpen is the number of probes let through when half-open; that many
+	// successes close the breaker. Zero takes halfopen=2 from the directive.
+	HalfOpen int64
+	// Window is the length of the rolling window failures are counted in,
+	// divided into 10 buckets: at least 10ns. Zero takes the default, 10s.
+	Window time.Duration
+}
+
+// PolicyHostsCounts are the counts of a state, given to the state-change
+// function at the moment a key's breaker leaves it: for the closed state,
+// the successes and failures of the rolling window, the last failure
+// included; for the half-open state, the probes that succeeded and, if one
+// failed, that one; for the open state, nothing.
+type PolicyHostsCounts struct {
+	Successes, Failures int64
+}
+
+// policyHostsChange is a transition of key's breaker to report to the
+// state-change function.
+type policyHostsChange struct {
+	key      string
+	from, to PolicyHostsState
+	counts   PolicyHostsCounts
+}
+
+// PolicyHosts is a circuit breaker per key around a function from Call to
+// string: the key of a request is computed from it, and each key has a
+// breaker of its own, with the same limits.
+//
+// Closed, a key's breaker calls the function and counts failures (non-nil
+// errors) in a rolling window; when both the count and the ratio of failures
+// reach their thresholds it opens. Open, it rejects calls with
+// ErrPolicyHostsOpen until the cooldown has passed, then goes half-open.
+// Half-open, it lets HalfOpen probe calls through and rejects the others
+// with ErrPolicyHostsTooManyProbes; a failed probe opens it again, HalfOpen
+// successful probes close it. The result of a call admitted before its key's
+// breaker last changed state is ignored.
+//
+// A PolicyHosts must be created with NewPolicyHosts and must not be copied
+// after first use. Its methods are safe for concurrent use. Execute on a key
+// already seen looks the key up in a map whose reads take no lock; in the
+// closed state it takes the key's lock only on a failure and once every 16
+// successes, to count them in the window.
+type PolicyHosts struct {
+	circuits *policyHostsKeyMap
+	// live counts the circuits in the map: Len.
+	live atomic.Int64
+	// nextSweep is the time, in nanoseconds since epoch, from which a new
+	// key sweeps the idle circuits.
+	nextSweep atomic.Int64
+	// sweepMu lets one sweep run at a time.
+	sweepMu sync.Mutex
+
+	cfg PolicyHostsConfig
+
+	epoch time.Time
+	width int64 // nanoseconds a bucket covers, when the window is read at run time
+}
+
+// policyHostsCircuit is one key's breaker.
+type policyHostsCircuit struct {
+	// state is the transition count << keyedbrkStateBits | PolicyHostsState.
+	state atomic.Uint64
+	// flight counts the calls started and in flight, and marks the
+	// circuit evicted: see keyedbrkEvictedBit.
+	flight atomic.Uint64
+	// pending counts closed-state successes not yet put in a bucket.
+	pending  atomic.Int64
+	openedAt atomic.Int64 // clock reading when the breaker last opened
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+
+	mu      sync.Mutex       // serialises transitions, probes and the window
+	probeOK int64            // probes that succeeded in this half-open period
+	buckets []keyedbrkBucket // the rolling window, nil until its first count
+	// seen is the count of calls started at the sweep that last saw it
+	// change, at seenAt (the circuit's creation, at first). Sweeps write
+	// them, under the breaker's sweepMu.
+	seen   uint32
+	seenAt int64
+}
+
+// init checks the configuration, creates the map and starts the clock. The
+// generated constructor calls it after building the struct.
+func (b *PolicyHosts) init() {
+	if b.cfg.Failures < 1 || b.cfg.Ratio < 0 || b.cfg.Ratio > 1 || b.cfg.Cooldown <= 0 ||
+		b.cfg.HalfOpen < 1 || b.cfg.Window < time.Duration(10) {
+		panic("breaker: invalid configuration")
+	}
+	b.width = int64(b.cfg.Window) / 10
+	b.circuits = newPolicyHostsKeyMap()
+	b.epoch = time.Now()
+	b.nextSweep.Store(int64(time.Minute))
+}
+
+// Execute computes the key of req and calls the function with ctx and req if
+// the key's breaker lets the call through, and records its outcome. A
+// rejected call returns ErrPolicyHostsOpen, ErrPolicyHostsTooManyProbes or,
+// for a new key the breaker has no room for, ErrPolicyHostsTooManyKeys; with
+// a fallback, rejected and failed calls return what the fallback returns. A
+// panicking probe counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
+func (b *PolicyHosts) Execute(ctx context.Context, req Call) (string, error) {
+	key := b.key(req)
+	for {
+		c, ok := b.circuits.Load(key)
+		if !ok || c.flight.Load()&keyedbrkEvictedBit != 0 {
+			var err error
+			if c, err = b.create(key, b.clock()); err != nil {
+				return b.reject(ctx, req, err)
+			}
+		}
+		// Entering counts the call in flight, which no sweep evicts; a
+		// circuit evicted before it could is looked up again.
+		if c.flight.Add(1<<keyedbrkStartedShift|1)&keyedbrkEvictedBit == 0 {
+			return b.execute(ctx, key, req, c)
+		}
+		c.flight.Add(^uint64(0))
+	}
+}
+
+// execute is Execute on the circuit c of key, which counts the call in
+// flight until it returns.
+func (b *PolicyHosts) execute(ctx context.Context, key string, req Call, c *policyHostsCircuit) (string, error) {
+	defer c.flight.Add(^uint64(0))
+	st := c.state.Load()
+	if PolicyHostsState(st&keyedbrkStateMask) != PolicyHostsStateClosed {
+		return b.executeSlow(ctx, key, req, c, st)
+	}
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case keyedbrkNeutral:
+		return resp, err
+	case keyedbrkFailed:
+		b.failure(key, c, st)
+		if err != nil {
+			return b.fallback(ctx, req, err)
+		}
+		return resp, err
+	}
+	// A success of a call admitted before a transition is not counted.
+	if c.state.Load() == st && c.pending.Add(1)&(keyedbrkFlushEvery-1) == 0 {
+		b.flush(c)
+	}
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *PolicyHosts) callJudged(ctx context.Context, req Call) (string, keyedbrkOutcome, error) {
+	{
+		start := b.clock()
+		resp, err := b.call(ctx, req)
+		o := b.judge(ctx, err)
+		if o == keyedbrkSucceeded && b.clock()-start > int64(time.Second) {
+			o = keyedbrkFailed
+		}
+		return resp, o, err
+	}
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *PolicyHosts) judge(ctx context.Context, err error) keyedbrkOutcome {
+	if err == nil {
+		return keyedbrkSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return keyedbrkNeutral
+	}
+	if b.isFailure(err) {
+		return keyedbrkFailed
+	}
+	return keyedbrkSucceeded
+}
+
+// key returns the key of req: HostOf, the directive's key=, computes it.
+func (b *PolicyHosts) key(req Call) string {
+	return HostOf(req)
+}
+
+// isFailure reports whether err, a call's error that is not the caller's own
+// context error, counts as a failure: hostFailure, the directive's failure=,
+// decides.
+func (b *PolicyHosts) isFailure(err error) bool {
+	return hostFailure(err)
+}
+
+// changed calls hostChanged, the directive's onchange=, for ch. It runs on
+// the goroutine whose call changed the state, after the lock is released:
+// two changes in quick succession may be reported concurrently, or out of
+// order.
+func (b *PolicyHosts) changed(ch policyHostsChange) {
+	hostChanged(ch.key, ch.from, ch.to, ch.counts)
+}
+
+// call calls the user's function.
+func (b *PolicyHosts) call(ctx context.Context, req Call) (string, error) {
+	return CallHost(ctx, req)
+}
+
+// fallback calls the user's fallback for a rejected or failed call.
+func (b *PolicyHosts) fallback(ctx context.Context, req Call, err error) (string, error) {
+	return hostFallback(req, err)
+}
+
+// State returns the state of key's breaker: PolicyHostsStateClosed for a key
+// the breaker does not hold. An open breaker whose cooldown has passed
+// reports PolicyHostsStateOpen until a call moves it to half-open.
+func (b *PolicyHosts) State(key string) PolicyHostsState {
+	c, ok := b.circuits.Load(key)
+	if !ok {
+		return PolicyHostsStateClosed
+	}
+	return PolicyHostsState(c.state.Load() & keyedbrkStateMask)
+}
+
+// Len returns the number of keys that have a breaker: the keys seen and not
+// evicted. It takes no lock.
+func (b *PolicyHosts) Len() int {
+	return int(b.live.Load())
+}
+
+// Sweep evicts the keys on which no call has started since a sweep, or their
+// creation, 1m or more earlier, and whose breaker is closed, with no call in
+// flight and an empty window. Execute sweeps on its own when it creates a
+// key; Sweep is for a program that wants the memory of idle keys back when
+// no new key comes.
+func (b *PolicyHosts) Sweep() {
+	b.sweepMu.Lock()
+	defer b.sweepMu.Unlock()
+	b.sweep(b.clock(), int64(time.Minute))
+}
+
+// reject returns err for a rejected call, or what the fallback returns.
+func (b *PolicyHosts) reject(ctx context.Context, req Call, err error) (string, error) {
+	return b.fallback(ctx, req, err)
+}
+
+// executeSlow handles a call that finds key's breaker, c, open or
+// half-open.
+func (b *PolicyHosts) executeSlow(ctx context.Context, key string, req Call, c *policyHostsCircuit, st uint64) (string, error) {
+	for {
+		switch PolicyHostsState(st & keyedbrkStateMask) {
+		case PolicyHostsStateClosed:
+			return b.execute(ctx, key, req, c)
+		case PolicyHostsStateOpen:
+			now := b.clock()
+			if now-c.openedAt.Load() < int64(b.cfg.Cooldown) {
+				return b.reject(ctx, req, ErrPolicyHostsOpen)
+			}
+			b.transition(key, c, st, PolicyHostsStateHalfOpen, now)
+			st = c.state.Load()
+			continue
+		case PolicyHostsStateHalfOpen:
+			admitted, cur := b.admitProbe(c, st)
+			if admitted {
+				return b.probe(ctx, key, req, c, st)
+			}
+			if cur != st {
+				st = cur
+				continue
+			}
+		}
+		return b.reject(ctx, req, ErrPolicyHostsTooManyProbes)
+	}
+}
+
+// admitProbe takes one of the probe slots of c's half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *PolicyHosts) admitProbe(c *policyHostsCircuit, st uint64) (admitted bool, cur uint64) {
+	if c.probes.Load() >= b.cfg.HalfOpen {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one.
+	if cur = c.state.Load(); cur != st {
+		return false, cur
+	}
+	if c.probes.Load() >= b.cfg.HalfOpen {
+		return false, st
+	}
+	c.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call on c admitted under the state word st.
+func (b *PolicyHosts) probe(ctx context.Context, key string, req Call, c *policyHostsCircuit, st uint64) (resp string, err error) {
+	ok := false
+	defer func() {
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
+		if !ok {
+			b.transition(key, c, st, PolicyHostsStateOpen, b.clock())
+		}
+	}()
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case keyedbrkNeutral:
+		ok = true
+		b.probeNeutral(c, st)
+		return resp, err
+	case keyedbrkFailed:
+		if err != nil {
+			return b.fallback(ctx, req, err)
+		}
+		return resp, err
+	}
+	ok = true
+	b.probeSucceeded(key, c, st)
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *PolicyHosts) probeNeutral(c *policyHostsCircuit, st uint64) {
+	c.mu.Lock()
+	if c.state.Load() == st {
+		c.probes.Add(-1)
+	}
+	c.mu.Unlock()
+}
+
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *PolicyHosts) probeSucceeded(key string, c *policyHostsCircuit, st uint64) {
+	c.mu.Lock()
+	if c.state.Load() != st {
+		c.mu.Unlock()
+		return
+	}
+	c.probeOK++
+	if c.probeOK == b.cfg.HalfOpen {
+		ch, ok := b.transitionLocked(key, c, st, PolicyHostsStateClosed, b.clock())
+		c.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	c.mu.Unlock()
+}
+
+// failure records a failed call on c admitted under the closed state word
+// st and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted.
+func (b *PolicyHosts) failure(key string, c *policyHostsCircuit, st uint64) {
+	now := b.clock()
+	c.mu.Lock()
+	if c.state.Load() != st {
+		c.mu.Unlock()
+		return
+	}
+	b.addLocked(c, now, c.pending.Swap(0), 1)
+	succ, fail := b.window(c, now)
+	if fail >= b.cfg.Failures && float64(fail) >= b.cfg.Ratio*float64(succ+fail) {
+		ch, ok := b.transitionLocked(key, c, st, PolicyHostsStateOpen, now)
+		c.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	c.mu.Unlock()
+}
+
+// flush puts the pending successes of c in the bucket of the time.
+func (b *PolicyHosts) flush(c *policyHostsCircuit) {
+	now := b.clock()
+	c.mu.Lock()
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
+	c.mu.Unlock()
+}
+
+// addLocked counts successes and failures in now's bucket of c, first
+// clearing the bucket if it still holds an older slice of time. The caller
+// holds c.mu.
+func (b *PolicyHosts) addLocked(c *policyHostsCircuit, now, successes, failures int64) {
+	if c.buckets == nil {
+		c.buckets = make([]keyedbrkBucket, 10)
+		for i := range c.buckets {
+			c.buckets[i].index = keyedbrkNoBucket
+		}
+	}
+	index := now / b.bucketWidth()
+	bk := &c.buckets[index%10]
+	if bk.index < index {
+		bk.index, bk.successes, bk.failures = index, 0, 0
+	}
+	bk.successes += successes
+	bk.failures += failures
+}
+
+// window returns the counts of c's rolling window ending at now. The caller
+// holds c.mu.
+func (b *PolicyHosts) window(c *policyHostsCircuit, now int64) (successes, failures int64) {
+	index := now / b.bucketWidth()
+	for i := range c.buckets {
+		bk := &c.buckets[i]
+		if bk.index > index-10 && bk.index <= index {
+			successes += bk.successes
+			failures += bk.failures
+		}
+	}
+	return successes, failures
+}
+
+func (b *PolicyHosts) bucketWidth() int64 {
+	return b.width
+}
+
+// transition moves key's breaker c from the state word from to the state
+// to, unless another transition came first.
+func (b *PolicyHosts) transition(key string, c *policyHostsCircuit, from uint64, to PolicyHostsState, now int64) {
+	c.mu.Lock()
+	ch, ok := b.transitionLocked(key, c, from, to, now)
+	c.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
+}
+
+// transitionLocked is transition with c.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked c.mu.
+func (b *PolicyHosts) transitionLocked(key string, c *policyHostsCircuit, from uint64, to PolicyHostsState, now int64) (ch policyHostsChange, ok bool) {
+	if c.state.Load() != from {
+		return ch, false
+	}
+	ch.key, ch.from, ch.to = key, PolicyHostsState(from&keyedbrkStateMask), to
+	switch ch.from {
+	case PolicyHostsStateClosed:
+		ch.counts.Successes, ch.counts.Failures = b.window(c, now)
+	case PolicyHostsStateHalfOpen:
+		ch.counts.Successes = c.probeOK
+		if to == PolicyHostsStateOpen {
+			ch.counts.Failures = 1
+		}
+	}
+	switch to {
+	case PolicyHostsStateOpen:
+		c.openedAt.Store(now)
+	case PolicyHostsStateHalfOpen:
+		c.probes.Store(0)
+		c.probeOK = 0
+	case PolicyHostsStateClosed:
+		c.pending.Store(0)
+		for i := range c.buckets {
+			c.buckets[i].index = keyedbrkNoBucket
+		}
+	}
+	c.state.Store((from>>keyedbrkStateBits+1)<<keyedbrkStateBits | uint64(to))
+	return ch, true
+}
+
+// create gives key a new, closed circuit, or returns the circuit another
+// goroutine gave it first. It fails with ErrPolicyHostsTooManyKeys when the
+// map holds Keys circuits and a sweep cannot make room.
+func (b *PolicyHosts) create(key string, now int64) (*policyHostsCircuit, error) {
+	if now >= b.nextSweep.Load() && b.sweepMu.TryLock() {
+		if now >= b.nextSweep.Load() {
+			b.sweep(now, int64(time.Minute))
+			b.nextSweep.Store(now + int64(time.Minute))
+		}
+		b.sweepMu.Unlock()
+	}
+	c, _ := b.circuits.Compute(key, func(old *policyHostsCircuit, loaded bool) (*policyHostsCircuit, policyHostsKeyMapComputeOp) {
+		if loaded && old.flight.Load()&keyedbrkEvictedBit == 0 {
+			return old, policyHostsKeyMapCancelOp
+		}
+		// A circuit evicted but still in the map is replaced in its
+		// room, counted in live until the map no longer holds it.
+		if !loaded && !b.countKey() {
+			return nil, policyHostsKeyMapCancelOp
+		}
+		return &policyHostsCircuit{seenAt: now}, policyHostsKeyMapUpdateOp
+	})
+	return c, nil
+}
+
+// countKey counts a new key in live, and reports whether it did: not when
+// the map holds Keys circuits.
+func (b *PolicyHosts) countKey() bool {
+	b.live.Add(1)
+	return true
+}
+
+// sweep evicts the circuits on which no call has started since a sweep, or
+// their creation, at least idle before now, and that are closed, with no
+// call in flight and an empty window. The caller holds sweepMu.
+func (b *PolicyHosts) sweep(now, idle int64) {
+	for key, c := range b.circuits.All() {
+		if b.evictable(c, now, idle) {
+			b.circuits.Compute(key, func(old *policyHostsCircuit, loaded bool) (*policyHostsCircuit, policyHostsKeyMapComputeOp) {
+				if loaded && old == c {
+					b.live.Add(-1)
+					return nil, policyHostsKeyMapDeleteOp
+				}
+				// A new circuit took its place, and its room.
+				return old, policyHostsKeyMapCancelOp
+			})
+		}
+	}
+}
+
+// evictable marks c evicted, and reports whether it did: when no call has
+// started on c since a sweep at least idle before now, and c is closed,
+// with no call in flight and an empty window. A call that starts on c once
+// it is marked looks its key up again. The caller holds sweepMu.
+func (b *PolicyHosts) evictable(c *policyHostsCircuit, now, idle int64) bool {
+	w := c.flight.Load()
+	if w&keyedbrkEvictedBit != 0 {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Successes not yet in a bucket are put in now's: a key whose calls
+	// all succeeded empties its window too, a window after this sweep.
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
+	if started := uint32(w >> keyedbrkStartedShift); started != c.seen {
+		c.seen, c.seenAt = started, now
+		if idle > 0 {
+			return false
+		}
+	}
+	if PolicyHostsState(c.state.Load()&keyedbrkStateMask) != PolicyHostsStateClosed {
+		return false
+	}
+	if succ, fail := b.window(c, now); succ != 0 || fail != 0 {
+		return false
+	}
+	// An empty window holds nothing: its memory goes back until its next
+	// count.
+	c.buckets = nil
+	if w&keyedbrkInFlightMask != 0 || now-c.seenAt < idle {
+		return false
+	}
+	// The outcome of every call started before w was read is counted, as
+	// it was counted before the call left: the window is empty. A call
+	// started since changed the word, and the circuit is kept.
+	return c.flight.CompareAndSwap(w, w|keyedbrkEvictedBit)
+}
+
+// clock returns the time in nanoseconds since the breaker was created.
+func (b *PolicyHosts) clock() int64 {
+	return int64(time.Since(b.epoch))
+}
+
+// policyHostsKeyMapHashSeed holds a map's random hash keys, chosen per map
+// so that keys chosen by an attacker cannot flood one bucket.
+//
+// mix keys the fast mixers below, which specialized policyHostsKeyMapHashKey
+// bodies call; seed keys maphash, the reference hasher and the fallback for
+// long strings.
+type policyHostsKeyMapHashSeed struct {
+	mix  policyHostsKeyMapMixSeed
+	seed maphash.Seed
+}
+
+// policyHostsKeyMapMixSeed holds the random keys of the fast mixers.
+type policyHostsKeyMapMixSeed struct{ k0, k1 uint64 }
+
+// policyHostsKeyMapNewHashSeed returns fresh random hash keys.
+func policyHostsKeyMapNewHashSeed() policyHostsKeyMapHashSeed {
+	return policyHostsKeyMapHashSeed{mix: policyHostsKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
+}
+
+// policyHostsKeyMapHashKey returns the hash of k under s, specialized for
+// string keys: wyhash-style mixing of up to 16 bytes, maphash.String past
+// that. Every bit is mixed: the top policyHostsKeyMapShardBits bits pick the
+// shard, the policyHostsKeyMapH2Bits low bits the meta byte, the bits above
+// them the bucket.
+func policyHostsKeyMapHashKey(s *policyHostsKeyMapHashSeed, k string) uint64 {
+	return policyHostsKeyMapHashStr(s, k)
+}
+
+// policyHostsKeyMapShardOf returns the shard of k, whose hash under s is h:
+// a number below policyHostsKeyMapShardCount, the policyHostsKeyMapShardBits
+// bits of h below its top bit. Every operation on k uses the same shard.
+func policyHostsKeyMapShardOf(s *policyHostsKeyMapHashSeed, k string, h uint64) uint64 {
+	return h >> 1 >> policyHostsKeyMapShardShift
+}
+
+// policyHostsKeyMapHashStr hashes a string. Up to 32 bytes it reads the
+// string as at most four overlapping 8-byte words (or two 4-byte ones, or
+// three bytes) and mixes them wyhash-style, with the length, faster than
+// maphash.String's call; longer strings go to maphash.String, whose AES
+// rounds win there.
+func policyHostsKeyMapHashStr(s *policyHostsKeyMapHashSeed, x string) uint64 {
+	n := len(x)
+	var a, b uint64
+	switch {
+	case n > 32:
+		return maphash.String(s.seed, x)
+	case n > 16:
+		hi0, lo0 := bits.Mul64(policyHostsKeyMapLe64(x)^s.mix.k0, policyHostsKeyMapLe64(x[8:])^s.mix.k1)
+		hi1, lo1 := bits.Mul64(policyHostsKeyMapLe64(x[n-16:])^s.mix.k1, policyHostsKeyMapLe64(x[n-8:])^s.mix.k0)
+		a, b = hi0^lo0, hi1^lo1
+	case n >= 8:
+		a, b = policyHostsKeyMapLe64(x), policyHostsKeyMapLe64(x[n-8:])
+	case n >= 4:
+		a, b = uint64(policyHostsKeyMapLe32(x)), uint64(policyHostsKeyMapLe32(x[n-4:]))
+	case n > 0:
+		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
+	}
+	hi, lo := bits.Mul64(a^s.mix.k0, b^s.mix.k1)
+	hi, lo = bits.Mul64(lo^s.mix.k1^uint64(n), hi^s.mix.k0)
+	return hi ^ lo
+}
+
+// policyHostsKeyMapLe64 returns the first 8 bytes of x as a little-endian
+// word. The compiler combines the byte loads into one load.
+func policyHostsKeyMapLe64(x string) uint64 {
+	_ = x[7]
+	return uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
+		uint64(x[4])<<32 | uint64(x[5])<<40 | uint64(x[6])<<48 | uint64(x[7])<<56
+}
+
+// policyHostsKeyMapLe32 returns the first 4 bytes of x as a little-endian word.
+func policyHostsKeyMapLe32(x string) uint32 {
+	_ = x[3]
+	return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
+}
+
+// policyHostsKeyMapShardBits is the base-2 logarithm of the number of
+// shards: the directive's shards= option (shards=64 gives
+// policyHostsKeyMapShardBits = 6).
+//
+// Shards do not make reads faster: a read costs the same whatever their
+// number. They bound the work of a resize (a resize copies and stops the
+// writers of one shard only) and spread the per-shard size counters that
+// inserts and deletes update over that many cache lines. 64 shards keep the
+// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
+// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
+// 64-byte bucket per shard); a program with many small maps should ask for
+// shards=1 or a few.
+const policyHostsKeyMapShardBits = 6
+
+const (
+	// policyHostsKeyMapShardCount is the number of independent tables of a
+	// policyHostsKeyMap.
+	policyHostsKeyMapShardCount = 1 << policyHostsKeyMapShardBits
+	// policyHostsKeyMapShardShift selects the top policyHostsKeyMapShardBits
+	// bits of a hash shifted right by one
+	// (h>>1>>policyHostsKeyMapShardShift): with policyHostsKeyMapShardBits =
+	// 0 that is 0, one shard, without a constant shift of 64, which go vet
+	// reports (the compiler merges the two shifts).
+	policyHostsKeyMapShardShift = 63 - policyHostsKeyMapShardBits
+)
+
+const (
+	// policyHostsKeyMapCacheLineSize is the unit of padding against false
+	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
+	policyHostsKeyMapCacheLineSize = 64
+	// policyHostsKeyMapEntriesPerBucket is the number of slots of a bucket:
+	// 5 pointers, with a mutex, a meta word and an overflow pointer, fill 64
+	// bytes on 64-bit platforms.
+	policyHostsKeyMapEntriesPerBucket = 5
+	// policyHostsKeyMapPtrSize is the size of a pointer: 8 on 64-bit
+	// platforms, 4 on 32-bit.
+	policyHostsKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
+	// policyHostsKeyMapMutexSize is the size of a sync.Mutex (two 32-bit
+	// words) everywhere.
+	policyHostsKeyMapMutexSize = 8
+	// policyHostsKeyMapBucketPadding pads a bucket to one cache line: 0 on
+	// 64-bit platforms, 24 bytes on 32-bit ones.
+	policyHostsKeyMapBucketPadding = policyHostsKeyMapCacheLineSize - policyHostsKeyMapMutexSize - 8 - (policyHostsKeyMapEntriesPerBucket+1)*policyHostsKeyMapPtrSize
+
+	// policyHostsKeyMapH2Bits is the number of low hash bits stored in a
+	// slot's meta byte, whose top bit marks the slot as occupied. The bucket
+	// index comes from the bits above them, so the bytes of one bucket still
+	// differ.
+	policyHostsKeyMapH2Bits = 7
+	// policyHostsKeyMapOccupiedMask has the occupied bit of each slot's meta
+	// byte set.
+	policyHostsKeyMapOccupiedMask = 0x80_8080_8080
+	// policyHostsKeyMapLowBytes and policyHostsKeyMapHighBits are the SWAR
+	// constants of policyHostsKeyMapMarkZeroBytes.
+	policyHostsKeyMapLowBytes = 0x0101_0101_0101_0101
+	policyHostsKeyMapHighBits = 0x8080_8080_8080_8080
+
+	// policyHostsKeyMapMinTableLen is the number of buckets a shard of a map
+	// without a size hint starts with and shrinks back to on Clear: one
+	// cache line. With one bucket, Clear can empty a shard's table in place
+	// (clearInPlace).
+	policyHostsKeyMapMinTableLen = 1
+	// policyHostsKeyMapGrowNum/policyHostsKeyMapGrowDen is the load factor
+	// above which a shard grows when an insert needs a new overflow bucket:
+	// 0.75, that of xsync and CLHT, which keeps most chains to their root
+	// bucket.
+	policyHostsKeyMapGrowNum, policyHostsKeyMapGrowDen = 3, 4
+	// policyHostsKeyMapShrinkDiv sets the load factor below which a shard
+	// shrinks when a delete empties a bucket: 1/policyHostsKeyMapShrinkDiv
+	// of its slots. It then shrinks to half of the growth load factor, so a
+	// shard does not resize back and forth.
+	policyHostsKeyMapShrinkDiv = 128
+)
+
+// policyHostsKeyMapComputeOp tells Compute what to do with the value its
+// function returns.
+type policyHostsKeyMapComputeOp int
+
+const (
+	// policyHostsKeyMapCancelOp leaves the map unchanged: a present key
+	// keeps its value and an absent key stays absent. It is the zero
+	// policyHostsKeyMapComputeOp.
+	policyHostsKeyMapCancelOp policyHostsKeyMapComputeOp = iota
+	// policyHostsKeyMapUpdateOp stores the returned value, inserting the key
+	// if it was absent.
+	policyHostsKeyMapUpdateOp
+	// policyHostsKeyMapDeleteOp deletes the key if it is present.
+	policyHostsKeyMapDeleteOp
+)
+
+// policyHostsKeyMap is a hash map from string to *policyHostsCircuit that is
+// safe for concurrent use by multiple goroutines without additional locking
+// or coordination. It has the methods of sync.Map, typed, Compute for atomic
+// read-modify-write and LoadOrCompute to create a missing value once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero policyHostsKeyMap is not usable: create maps with
+// newPolicyHostsKeyMap. A policyHostsKeyMap must not be copied after first
+// use.
+//
+// In the terminology of the Go memory model, policyHostsKeyMap arranges that
+// a write operation “synchronizes before” any read operation that
+// observes the effect of the write, where read and write operations are
+// defined as follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns
+// policyHostsKeyMapUpdateOp, or policyHostsKeyMapDeleteOp for a present key.
+// Range and All perform a read operation for each key they visit. Len does
+// not synchronize.
+type policyHostsKeyMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned policyHostsKeyMap aligns them.
+	sizes [policyHostsKeyMapShardCount]policyHostsKeyMapShardSize
+	// seed is read by every operation and written only by newPolicyHostsKeyMap.
+	seed policyHostsKeyMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [policyHostsKeyMapShardCount]policyHostsKeyMapShard
+}
+
+// policyHostsKeyMapShard is one independent hash table of a policyHostsKeyMap.
+type policyHostsKeyMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[policyHostsKeyMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// policyHostsKeyMapShardSize is the entry count of one shard. Writers update
+// it after unlocking their bucket, so it may lag the table and, briefly, go
+// negative.
+type policyHostsKeyMapShardSize struct {
+	n atomic.Int64
+	_ [policyHostsKeyMapCacheLineSize - 8]byte
+}
+
+// policyHostsKeyMapTable is the bucket array of a shard at one size. Its
+// buckets never move; a resize builds a new table.
+type policyHostsKeyMapTable struct {
+	buckets []policyHostsKeyMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// policyHostsKeyMapBucket is one cache line of a table: a root bucket, or an
+// overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
+type policyHostsKeyMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [policyHostsKeyMapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// policyHostsKeyMapH2Bits bits of the hash of its key. Writers store it
+	// before the entry on insert and before clearing the entry on delete; a
+	// reader that matches a byte whose entry is nil or holds another key
+	// moves on.
+	meta    atomic.Uint64
+	entries [policyHostsKeyMapEntriesPerBucket]atomic.Pointer[policyHostsKeyMapEntry]
+	next    atomic.Pointer[policyHostsKeyMapBucket]
+}
+
+// policyHostsKeyMapEntry is an immutable key-value pair. Writers replace
+// entries, never modify them, so a reader that loads an entry sees a
+// consistent pair.
+type policyHostsKeyMapEntry struct {
+	value *policyHostsCircuit
+	key   string
+}
+
+// policyHostsKeyMapLoadValue returns the value of e with an atomic load:
+// writers update it in place (policyHostsKeyMapStoreValue).
+func policyHostsKeyMapLoadValue(e *policyHostsKeyMapEntry) *policyHostsCircuit {
+	return (*policyHostsCircuit)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
+}
+
+// policyHostsKeyMapStoreValue sets the value of e in place with an atomic
+// store. The caller holds the lock of e's chain.
+func policyHostsKeyMapStoreValue(e *policyHostsKeyMapEntry, v *policyHostsCircuit) {
+	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
+}
+
+// newPolicyHostsKeyMap returns an empty policyHostsKeyMap.
+func newPolicyHostsKeyMap() *policyHostsKeyMap {
+	m := &policyHostsKeyMap{seed: policyHostsKeyMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of policyHostsKeyMapBaseTableLen
+// buckets.
+func (m *policyHostsKeyMap) init() {
+	m.initTables(policyHostsKeyMapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *policyHostsKeyMap) initTables(n int) {
+	tables := make([]policyHostsKeyMapTable, policyHostsKeyMapShardCount)
+	buckets := make([]policyHostsKeyMapBucket, policyHostsKeyMapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = policyHostsKeyMapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// policyHostsKeyMapBaseTableLen returns the number of buckets a shard starts
+// with and never shrinks below: policyHostsKeyMapMinTableLen, unless the map
+// is presized.
+func policyHostsKeyMapBaseTableLen() int {
+	return policyHostsKeyMapMinTableLen
+}
+
+// policyHostsKeyMapEqualValue reports whether a and b are equal, for
+// CompareAndSwap and CompareAndDelete.
+func policyHostsKeyMapEqualValue(a, b *policyHostsCircuit) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *policyHostsKeyMap) Load(key string) (value *policyHostsCircuit, ok bool) {
+	h := policyHostsKeyMapHashKey(&m.seed, key)
+	t := m.shards[policyHostsKeyMapShardOf(&m.seed, key, h)].table.Load()
+	b := &t.buckets[(h>>policyHostsKeyMapH2Bits)&t.mask]
+	h2w := policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h))
+	for {
+		for w := policyHostsKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[policyHostsKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return policyHostsKeyMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *policyHostsKeyMap) Store(key string, value *policyHostsCircuit) {
+	m.put(policyHostsKeyMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *policyHostsKeyMap) Swap(key string, value *policyHostsCircuit) (previous *policyHostsCircuit, loaded bool) {
+	loaded = m.put(policyHostsKeyMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *policyHostsKeyMap) put(h uint64, key string, value *policyHostsCircuit, prev **policyHostsCircuit) (loaded bool) {
+	var ne *policyHostsKeyMapEntry
+	si := policyHostsKeyMapShardOf(&m.seed, key, h)
+	h2w := policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = policyHostsKeyMapLoadValue(e)
+			}
+			policyHostsKeyMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, policyHostsKeyMapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &policyHostsKeyMapEntry{key: key, value: value}
+		policyHostsKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *policyHostsKeyMap) LoadOrStore(key string, value *policyHostsCircuit) (actual *policyHostsCircuit, loaded bool) {
+	h := policyHostsKeyMapHashKey(&m.seed, key)
+	si := policyHostsKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return policyHostsKeyMapLoadValue(e), true
+	}
+	ne := &policyHostsKeyMapEntry{key: key, value: value}
+	h2w := policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return policyHostsKeyMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, policyHostsKeyMapGrowTable)
+			continue
+		}
+		policyHostsKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns policyHostsKeyMapCancelOp for an
+// absent key. If fn panics, LoadOrCompute leaves the map unchanged and
+// unlocked, and the panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *policyHostsKeyMap) LoadOrCompute(key string, fn func() *policyHostsCircuit) (actual *policyHostsCircuit, loaded bool) {
+	h := policyHostsKeyMapHashKey(&m.seed, key)
+	si := policyHostsKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return policyHostsKeyMapLoadValue(e), true
+	}
+	h2w := policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return policyHostsKeyMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, policyHostsKeyMapGrowTable)
+			continue
+		}
+		actual = policyHostsKeyMapComputeLocked(root, fn)
+		policyHostsKeyMapInsertAt(b, i, h, &policyHostsKeyMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *policyHostsKeyMap) LoadAndDelete(key string) (value *policyHostsCircuit, loaded bool) {
+	h := policyHostsKeyMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return policyHostsKeyMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *policyHostsKeyMap) Delete(key string) {
+	h := policyHostsKeyMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *policyHostsKeyMap) remove(h uint64, key string) *policyHostsKeyMapEntry {
+	si := policyHostsKeyMapShardOf(&m.seed, key, h)
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := policyHostsKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *policyHostsKeyMap) CompareAndSwap(key string, old, new *policyHostsCircuit) (swapped bool) {
+	h := policyHostsKeyMapHashKey(&m.seed, key)
+	si := policyHostsKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !policyHostsKeyMapEqualValue(policyHostsKeyMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *policyHostsKeyMap) swapInPlace(h uint64, key string, old, new *policyHostsCircuit) (swapped bool) {
+	_, root := m.lockRoot(policyHostsKeyMapShardOf(&m.seed, key, h), h)
+	_, _, e := root.search(key, policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h)))
+	if e == nil || !policyHostsKeyMapEqualValue(policyHostsKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	policyHostsKeyMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with policyHostsKeyMapEqualValue: the generic
+// reference panics, as sync.Map does, if the values are of a type that is
+// not comparable.
+func (m *policyHostsKeyMap) CompareAndDelete(key string, old *policyHostsCircuit) (deleted bool) {
+	h := policyHostsKeyMapHashKey(&m.seed, key)
+	si := policyHostsKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !policyHostsKeyMapEqualValue(policyHostsKeyMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h)))
+	if e == nil || !policyHostsKeyMapEqualValue(policyHostsKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := policyHostsKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// policyHostsKeyMapComputeOp fn returns: policyHostsKeyMapUpdateOp stores
+// newV, policyHostsKeyMapDeleteOp deletes the key, policyHostsKeyMapCancelOp
+// leaves the map unchanged. It returns the value of key after the operation
+// and whether key is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *policyHostsKeyMap) Compute(key string, fn func(old *policyHostsCircuit, loaded bool) (newV *policyHostsCircuit, op policyHostsKeyMapComputeOp)) (actual *policyHostsCircuit, ok bool) {
+	h := policyHostsKeyMapHashKey(&m.seed, key)
+	si := policyHostsKeyMapShardOf(&m.seed, key, h)
+	h2w := policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := policyHostsKeyMapLoadValue(e)
+			newV, op := policyHostsKeyMapCallLocked(root, fn, old, true)
+			switch op {
+			case policyHostsKeyMapUpdateOp:
+				policyHostsKeyMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case policyHostsKeyMapDeleteOp:
+				meta := policyHostsKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, policyHostsKeyMapGrowTable)
+			continue
+		}
+		newV, op := policyHostsKeyMapCallLocked(root, fn, actual, false)
+		if op != policyHostsKeyMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		policyHostsKeyMapInsertAt(b, i, h, &policyHostsKeyMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the
+// policyHostsKeyMap's contents: no key is visited more than once, a key
+// present and unmodified for the whole call is visited exactly once, but a
+// key stored or deleted concurrently may or may not be visited, and a
+// visited key's value may be any value it held during the call. Range holds
+// no lock while it calls f, so f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *policyHostsKeyMap) Range(f func(key string, value *policyHostsCircuit) bool) {
+	var buf [16 * policyHostsKeyMapEntriesPerBucket]*policyHostsKeyMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, policyHostsKeyMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *policyHostsKeyMap) All() iter.Seq2[string, *policyHostsCircuit] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *policyHostsKeyMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from newPolicyHostsKeyMap or Clear that holds at most five keys allocates
+// nothing.
+func (m *policyHostsKeyMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, policyHostsKeyMapClearTable)
+	}
+}
+
+// policyHostsKeyMapCallLocked calls fn(old, loaded) for Compute, unlocking
+// root if fn panics: a bucket left locked would block its writers, and the
+// resizes of its shard, forever.
+func policyHostsKeyMapCallLocked(root *policyHostsKeyMapBucket, fn func(old *policyHostsCircuit, loaded bool) (*policyHostsCircuit, policyHostsKeyMapComputeOp), old *policyHostsCircuit, loaded bool) (newV *policyHostsCircuit, op policyHostsKeyMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// policyHostsKeyMapComputeLocked calls fn for LoadOrCompute, unlocking root
+// if fn panics, as policyHostsKeyMapCallLocked does for Compute.
+func policyHostsKeyMapComputeLocked(root *policyHostsKeyMapBucket, fn func() *policyHostsCircuit) *policyHostsCircuit {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *policyHostsKeyMap) lockRoot(si, h uint64) (*policyHostsKeyMapTable, *policyHostsKeyMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>policyHostsKeyMapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *policyHostsKeyMapTable) find(key string, h uint64) *policyHostsKeyMapEntry {
+	b := &t.buckets[(h>>policyHostsKeyMapH2Bits)&t.mask]
+	h2w := policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h))
+	for {
+		for w := policyHostsKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[policyHostsKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast policyHostsKeyMapH2 of the key. It returns the
+// bucket, slot and entry of the key if present. Otherwise e is nil and (b,
+// i) is the first free slot of the chain, or, if the chain is full, its last
+// bucket and i = -1.
+func (root *policyHostsKeyMapBucket) search(key string, h2w uint64) (b *policyHostsKeyMapBucket, i int, e *policyHostsKeyMapEntry) {
+	var free *policyHostsKeyMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := policyHostsKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := policyHostsKeyMapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & policyHostsKeyMapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, policyHostsKeyMapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *policyHostsKeyMap) mustGrow(si uint64, t *policyHostsKeyMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// policyHostsKeyMapInsertAt inserts ne, whose hash is h, at slot i of bucket
+// b, as returned by search, or, if i is -1, in a new bucket chained after b.
+// The caller holds the chain's lock, or owns a table no reader has seen yet.
+func policyHostsKeyMapInsertAt(b *policyHostsKeyMapBucket, i int, h uint64, ne *policyHostsKeyMapEntry) {
+	if i < 0 {
+		nb := new(policyHostsKeyMapBucket)
+		nb.meta.Store(uint64(policyHostsKeyMapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(policyHostsKeyMapSetByte(b.meta.Load(), policyHostsKeyMapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// policyHostsKeyMapClearSlot empties slot i of bucket b, whose chain the
+// caller has locked, and returns the bucket's new meta word.
+func policyHostsKeyMapClearSlot(b *policyHostsKeyMapBucket, i int) uint64 {
+	meta := policyHostsKeyMapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *policyHostsKeyMap) deleted(si uint64, t *policyHostsKeyMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > policyHostsKeyMapBaseTableLen() && n*policyHostsKeyMapShrinkDiv < int64(len(t.buckets))*policyHostsKeyMapEntriesPerBucket {
+		m.resize(si, t, policyHostsKeyMapShrinkTable)
+	}
+}
+
+// policyHostsKeyMapResizeKind says what a resize does.
+type policyHostsKeyMapResizeKind int
+
+const (
+	policyHostsKeyMapGrowTable   policyHostsKeyMapResizeKind = iota // double the table
+	policyHostsKeyMapShrinkTable                                    // halve the table, or more, to fit the entries
+	policyHostsKeyMapClearTable                                     // drop the entries, back to policyHostsKeyMapBaseTableLen
+)
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *policyHostsKeyMap) resize(si uint64, old *policyHostsKeyMapTable, kind policyHostsKeyMapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case policyHostsKeyMapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case policyHostsKeyMapShrinkTable:
+		newLen = policyHostsKeyMapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case policyHostsKeyMapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = policyHostsKeyMapBaseTableLen()
+	}
+	nt := policyHostsKeyMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == policyHostsKeyMapClearTable:
+					dropped++
+				default:
+					nt.add(policyHostsKeyMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as policyHostsKeyMapClearSlot hides one.
+// A reader that loaded the meta word before that store may still load an
+// entry: one pointer, so a whole entry, of the key it asked for and present
+// until that instant. The entries are set to nil after the meta word, before
+// the bucket is unlocked, so a reader that matches the meta byte of a key
+// inserted after Clear finds nil or that key's entry, never a cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *policyHostsKeyMap) clearInPlace(si uint64, t *policyHostsKeyMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & policyHostsKeyMapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// policyHostsKeyMapNewTable returns an empty table of n buckets; n is a
+// power of two.
+func policyHostsKeyMapNewTable(n int) *policyHostsKeyMapTable {
+	return &policyHostsKeyMapTable{
+		buckets: make([]policyHostsKeyMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  policyHostsKeyMapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *policyHostsKeyMapTable) add(h uint64, e *policyHostsKeyMapEntry) {
+	b := &t.buckets[(h>>policyHostsKeyMapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & policyHostsKeyMapOccupiedMask; w != 0 {
+			policyHostsKeyMapInsertAt(b, policyHostsKeyMapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			policyHostsKeyMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// policyHostsKeyMapGrowThreshold returns the entry count above which a table
+// of n buckets grows rather than chains an overflow bucket.
+func policyHostsKeyMapGrowThreshold(n int) int64 {
+	return int64(n) * policyHostsKeyMapEntriesPerBucket * policyHostsKeyMapGrowNum / policyHostsKeyMapGrowDen
+}
+
+// policyHostsKeyMapTableLenFor returns the number of buckets a shard of n
+// entries shrinks to: the smallest power of two, at least
+// policyHostsKeyMapBaseTableLen, that holds them at half the growth load
+// factor.
+func policyHostsKeyMapTableLenFor(n int64) int {
+	want := uint64(max(n, 0)) * 2 * policyHostsKeyMapGrowDen / (policyHostsKeyMapGrowNum * policyHostsKeyMapEntriesPerBucket)
+	if base := policyHostsKeyMapBaseTableLen(); want <= uint64(base) {
+		return base
+	}
+	return 1 << bits.Len64(want-1)
+}
+
+// policyHostsKeyMapH2 returns the meta byte of hash h: its low
+// policyHostsKeyMapH2Bits bits, marked occupied.
+func policyHostsKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<policyHostsKeyMapH2Bits-1)) }
+
+// policyHostsKeyMapBroadcast returns a word holding b in each of its bytes.
+func policyHostsKeyMapBroadcast(b uint8) uint64 { return policyHostsKeyMapLowBytes * uint64(b) }
+
+// policyHostsKeyMapMarkZeroBytes returns w with the top bit of each zero
+// byte set and the other bits clear. A byte equal to 1 above a zero byte is
+// marked too (a borrow): callers check the entry of every marked slot.
+// Applied to meta^broadcast(policyHostsKeyMapH2), it marks the slots whose
+// meta byte matches policyHostsKeyMapH2; empty slots (meta byte 0) are never
+// marked, since policyHostsKeyMapH2 has its top bit set.
+func policyHostsKeyMapMarkZeroBytes(w uint64) uint64 {
+	return (w - policyHostsKeyMapLowBytes) &^ w & policyHostsKeyMapHighBits
+}
+
+// policyHostsKeyMapFirstMarked returns the index of the lowest byte of w
+// with its top bit set.
+func policyHostsKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
+
+// policyHostsKeyMapSetByte returns w with byte i set to b.
+func policyHostsKeyMapSetByte(w uint64, b uint8, i int) uint64 {
+	shift := uint(i) * 8
+	return w&^(0xff<<shift) | uint64(b)<<shift
+}
+
+// This code was specialized for the types above. If one changes, the
+// line below stops compiling: run go generate.
+var _ func(string, PolicyHostsState, PolicyHostsState, PolicyHostsCounts) = hostChanged
+
+// NewPolicyHosts returns a circuit breaker per string around CallHost, with
+// the limits of cfg. It panics if a field of cfg is out of range.
+func NewPolicyHosts(cfg PolicyHostsConfig) *PolicyHosts {
+	if cfg.Failures == 0 {
+		cfg.Failures = 2
+	}
+	if cfg.Cooldown == 0 {
+		cfg.Cooldown = time.Second
+	}
+	if cfg.HalfOpen == 0 {
+		cfg.HalfOpen = 2
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 10 * time.Second
+	}
+	b := &PolicyHosts{cfg: cfg}
+	b.init()
+	return b
+}
+
+// BenchHostBreaker: generated from the breaker directive in keyed.go.
+
+// BenchHostBreakerState is the state of one key's breaker.
+type BenchHostBreakerState uint32
+
+const (
+	// BenchHostBreakerStateClosed lets every call through and counts failures.
+	BenchHostBreakerStateClosed BenchHostBreakerState = iota
+	// BenchHostBreakerStateOpen rejects every call until the cooldown has
+	// passed.
+	BenchHostBreakerStateOpen
+	// BenchHostBreakerStateHalfOpen lets a few probe calls through: enough
+	// successes close the breaker, one failure opens it again.
+	BenchHostBreakerStateHalfOpen
+)
+
+// String returns "closed", "open" or "half-open".
+func (s BenchHostBreakerState) String() string {
+	switch s {
+	case BenchHostBreakerStateClosed:
+		return "closed"
+	case BenchHostBreakerStateOpen:
+		return "open"
+	case BenchHostBreakerStateHalfOpen:
+		return "half-open"
+	}
+	return "unknown"
+}
+
+// ErrBenchHostBreakerOpen is returned, or passed to the fallback, for a call
+// rejected while its key's breaker is open.
+var ErrBenchHostBreakerOpen = errors.New("breaker: circuit open")
+
+// ErrBenchHostBreakerTooManyProbes is returned, or passed to the fallback,
+// for a call rejected while its key's breaker is half-open and its probes
+// are taken.
+var ErrBenchHostBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
+
+// benchHostBreakerChange is a transition of key's breaker to report to the
+// state-change function.
+type benchHostBreakerChange struct {
+}
+
+// BenchHostBreaker is a circuit breaker per key around a function from
+// netip.Addr to int: the key of a request is computed from it, and each key
+// has a breaker of its own, with the same limits.
+//
+// Closed, a key's breaker calls the function and counts failures (non-nil
+// errors) in a rolling window; when both the count and the ratio of failures
+// reach their thresholds it opens. Open, it rejects calls with
+// ErrBenchHostBreakerOpen until the cooldown has passed, then goes
+// half-open. Half-open, it lets HalfOpen probe calls through and rejects the
+// others with ErrBenchHostBreakerTooManyProbes; a failed probe opens it
+// again, HalfOpen successful probes close it. The result of a call admitted
+// before its key's breaker last changed state is ignored.
+//
+// A BenchHostBreaker must be created with NewBenchHostBreaker and must not
+// be copied after first use. Its methods are safe for concurrent use.
+// Execute on a key already seen looks the key up in a map whose reads take
+// no lock; in the closed state it takes the key's lock only on a failure and
+// once every 16 successes, to count them in the window.
+type BenchHostBreaker struct {
+	circuits *benchHostBreakerKeyMap
+	// live counts the circuits in the map: Len.
+	live atomic.Int64
+	// nextSweep is the time, in nanoseconds since epoch, from which a new
+	// key sweeps the idle circuits.
+	nextSweep atomic.Int64
+	// sweepMu lets one sweep run at a time.
+	sweepMu sync.Mutex
+
+	epoch time.Time
+}
+
+// benchHostBreakerCircuit is one key's breaker.
+type benchHostBreakerCircuit struct {
+	// state is the transition count << keyedbrkStateBits |
+	// BenchHostBreakerState.
+	state atomic.Uint64
+	// flight counts the calls started and in flight, and marks the
+	// circuit evicted: see keyedbrkEvictedBit.
+	flight atomic.Uint64
+	// pending counts closed-state successes not yet put in a bucket.
+	pending  atomic.Int64
+	openedAt atomic.Int64 // clock reading when the breaker last opened
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+
+	mu      sync.Mutex       // serialises transitions, probes and the window
+	probeOK int64            // probes that succeeded in this half-open period
+	buckets []keyedbrkBucket // the rolling window, nil until its first count
+	// seen is the count of calls started at the sweep that last saw it
+	// change, at seenAt (the circuit's creation, at first). Sweeps write
+	// them, under the breaker's sweepMu.
+	seen   uint32
+	seenAt int64
+}
+
+// init checks the configuration, creates the map and starts the clock. The
+// generated constructor calls it after building the struct.
+func (b *BenchHostBreaker) init() {
+	b.circuits = newBenchHostBreakerKeyMap()
+	b.epoch = time.Now()
+	b.nextSweep.Store(int64(time.Hour))
+}
+
+// Execute computes the key of req and calls the function with ctx and req if
+// the key's breaker lets the call through, and records its outcome. A
+// rejected call returns ErrBenchHostBreakerOpen,
+// ErrBenchHostBreakerTooManyProbes or, for a new key the breaker has no room
+// for, ErrBenchHostBreakerTooManyKeys; with a fallback, rejected and failed
+// calls return what the fallback returns. A panicking probe counts as a
+// failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
+func (b *BenchHostBreaker) Execute(ctx context.Context, req netip.Addr) (int, error) {
+	key := b.key(req)
+	for {
+		c, ok := b.circuits.Load(key)
+		if !ok || c.flight.Load()&keyedbrkEvictedBit != 0 {
+			var err error
+			if c, err = b.create(key, b.clock()); err != nil {
+				return b.reject(ctx, req, err)
+			}
+		}
+		// Entering counts the call in flight, which no sweep evicts; a
+		// circuit evicted before it could is looked up again.
+		if c.flight.Add(1<<keyedbrkStartedShift|1)&keyedbrkEvictedBit == 0 {
+			return b.execute(ctx, key, req, c)
+		}
+		c.flight.Add(^uint64(0))
+	}
+}
+
+// execute is Execute on the circuit c of key, which counts the call in
+// flight until it returns.
+func (b *BenchHostBreaker) execute(ctx context.Context, key netip.Addr, req netip.Addr, c *benchHostBreakerCircuit) (int, error) {
+	defer c.flight.Add(^uint64(0))
+	st := c.state.Load()
+	if BenchHostBreakerState(st&keyedbrkStateMask) != BenchHostBreakerStateClosed {
+		return b.executeSlow(ctx, key, req, c, st)
+	}
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case keyedbrkNeutral:
+		return resp, err
+	case keyedbrkFailed:
+		b.failure(key, c, st)
+		return resp, err
+	}
+	// A success of a call admitted before a transition is not counted.
+	if c.state.Load() == st && c.pending.Add(1)&(keyedbrkFlushEvery-1) == 0 {
+		b.flush(c)
+	}
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *BenchHostBreaker) callJudged(ctx context.Context, req netip.Addr) (int, keyedbrkOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *BenchHostBreaker) judge(ctx context.Context, err error) keyedbrkOutcome {
+	if err == nil {
+		return keyedbrkSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return keyedbrkNeutral
+	}
+	if b.isFailure(err) {
+		return keyedbrkFailed
+	}
+	return keyedbrkSucceeded
+}
+
+// key returns the key of req: addrKey, the directive's key=, computes it.
+func (b *BenchHostBreaker) key(req netip.Addr) netip.Addr {
+	return addrKey(req)
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *BenchHostBreaker) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *BenchHostBreaker) changed(ch benchHostBreakerChange) {
+	// No onchange= function.
+}
+
+// call calls the user's function.
+func (b *BenchHostBreaker) call(ctx context.Context, req netip.Addr) (int, error) {
+	return serveAddr(ctx, req)
+}
+
+// State returns the state of key's breaker: BenchHostBreakerStateClosed for
+// a key the breaker does not hold. An open breaker whose cooldown has passed
+// reports BenchHostBreakerStateOpen until a call moves it to half-open.
+func (b *BenchHostBreaker) State(key netip.Addr) BenchHostBreakerState {
+	c, ok := b.circuits.Load(key)
+	if !ok {
+		return BenchHostBreakerStateClosed
+	}
+	return BenchHostBreakerState(c.state.Load() & keyedbrkStateMask)
+}
+
+// Len returns the number of keys that have a breaker: the keys seen and not
+// evicted. It takes no lock.
+func (b *BenchHostBreaker) Len() int {
+	return int(b.live.Load())
+}
+
+// Sweep evicts the keys on which no call has started since a sweep, or their
+// creation, 1h or more earlier, and whose breaker is closed, with no call in
+// flight and an empty window. Execute sweeps on its own when it creates a
+// key; Sweep is for a program that wants the memory of idle keys back when
+// no new key comes.
+func (b *BenchHostBreaker) Sweep() {
+	b.sweepMu.Lock()
+	defer b.sweepMu.Unlock()
+	b.sweep(b.clock(), int64(time.Hour))
+}
+
+// reject returns err for a rejected call, or what the fallback returns.
+func (b *BenchHostBreaker) reject(ctx context.Context, req netip.Addr, err error) (int, error) {
+	var zero int
+	return zero, err
+}
+
+// executeSlow handles a call that finds key's breaker, c, open or
+// half-open.
+func (b *BenchHostBreaker) executeSlow(ctx context.Context, key netip.Addr, req netip.Addr, c *benchHostBreakerCircuit, st uint64) (int, error) {
+	for {
+		switch BenchHostBreakerState(st & keyedbrkStateMask) {
+		case BenchHostBreakerStateClosed:
+			return b.execute(ctx, key, req, c)
+		case BenchHostBreakerStateOpen:
+			now := b.clock()
+			if now-c.openedAt.Load() < int64(30*time.Second) {
+				return b.reject(ctx, req, ErrBenchHostBreakerOpen)
+			}
+			b.transition(key, c, st, BenchHostBreakerStateHalfOpen, now)
+			st = c.state.Load()
+			continue
+		case BenchHostBreakerStateHalfOpen:
+			admitted, cur := b.admitProbe(c, st)
+			if admitted {
+				return b.probe(ctx, key, req, c, st)
+			}
+			if cur != st {
+				st = cur
+				continue
+			}
+		}
+		return b.reject(ctx, req, ErrBenchHostBreakerTooManyProbes)
+	}
+}
+
+// admitProbe takes one of the probe slots of c's half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *BenchHostBreaker) admitProbe(c *benchHostBreakerCircuit, st uint64) (admitted bool, cur uint64) {
+	if c.probes.Load() >= 3 {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one.
+	if cur = c.state.Load(); cur != st {
+		return false, cur
+	}
+	if c.probes.Load() >= 3 {
+		return false, st
+	}
+	c.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call on c admitted under the state word st.
+func (b *BenchHostBreaker) probe(ctx context.Context, key netip.Addr, req netip.Addr, c *benchHostBreakerCircuit, st uint64) (resp int, err error) {
+	ok := false
+	defer func() {
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
+		if !ok {
+			b.transition(key, c, st, BenchHostBreakerStateOpen, b.clock())
+		}
+	}()
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case keyedbrkNeutral:
+		ok = true
+		b.probeNeutral(c, st)
+		return resp, err
+	case keyedbrkFailed:
+		return resp, err
+	}
+	ok = true
+	b.probeSucceeded(key, c, st)
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *BenchHostBreaker) probeNeutral(c *benchHostBreakerCircuit, st uint64) {
+	c.mu.Lock()
+	if c.state.Load() == st {
+		c.probes.Add(-1)
+	}
+	c.mu.Unlock()
+}
+
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *BenchHostBreaker) probeSucceeded(key netip.Addr, c *benchHostBreakerCircuit, st uint64) {
+	c.mu.Lock()
+	if c.state.Load() != st {
+		c.mu.Unlock()
+		return
+	}
+	c.probeOK++
+	if c.probeOK == 3 {
+		ch, ok := b.transitionLocked(key, c, st, BenchHostBreakerStateClosed, b.clock())
+		c.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	c.mu.Unlock()
+}
+
+// failure records a failed call on c admitted under the closed state word
+// st and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted.
+func (b *BenchHostBreaker) failure(key netip.Addr, c *benchHostBreakerCircuit, st uint64) {
+	now := b.clock()
+	c.mu.Lock()
+	if c.state.Load() != st {
+		c.mu.Unlock()
+		return
+	}
+	b.addLocked(c, now, c.pending.Swap(0), 1)
+	_, fail := b.window(c, now)
+	if fail >= 5 && float64(fail) >= 0 {
+		ch, ok := b.transitionLocked(key, c, st, BenchHostBreakerStateOpen, now)
+		c.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	c.mu.Unlock()
+}
+
+// flush puts the pending successes of c in the bucket of the time.
+func (b *BenchHostBreaker) flush(c *benchHostBreakerCircuit) {
+	now := b.clock()
+	c.mu.Lock()
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
+	c.mu.Unlock()
+}
+
+// addLocked counts successes and failures in now's bucket of c, first
+// clearing the bucket if it still holds an older slice of time. The caller
+// holds c.mu.
+func (b *BenchHostBreaker) addLocked(c *benchHostBreakerCircuit, now, successes, failures int64) {
+	if c.buckets == nil {
+		c.buckets = make([]keyedbrkBucket, 10)
+		for i := range c.buckets {
+			c.buckets[i].index = keyedbrkNoBucket
+		}
+	}
+	index := now / b.bucketWidth()
+	bk := &c.buckets[index%10]
+	if bk.index < index {
+		bk.index, bk.successes, bk.failures = index, 0, 0
+	}
+	bk.successes += successes
+	bk.failures += failures
+}
+
+// window returns the counts of c's rolling window ending at now. The caller
+// holds c.mu.
+func (b *BenchHostBreaker) window(c *benchHostBreakerCircuit, now int64) (successes, failures int64) {
+	index := now / b.bucketWidth()
+	for i := range c.buckets {
+		bk := &c.buckets[i]
+		if bk.index > index-10 && bk.index <= index {
+			successes += bk.successes
+			failures += bk.failures
+		}
+	}
+	return successes, failures
+}
+
+func (b *BenchHostBreaker) bucketWidth() int64 {
+	return int64(10*time.Second) / 10
+}
+
+// transition moves key's breaker c from the state word from to the state
+// to, unless another transition came first.
+func (b *BenchHostBreaker) transition(key netip.Addr, c *benchHostBreakerCircuit, from uint64, to BenchHostBreakerState, now int64) {
+	c.mu.Lock()
+	ch, ok := b.transitionLocked(key, c, from, to, now)
+	c.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
+}
+
+// transitionLocked is transition with c.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked c.mu.
+func (b *BenchHostBreaker) transitionLocked(key netip.Addr, c *benchHostBreakerCircuit, from uint64, to BenchHostBreakerState, now int64) (ch benchHostBreakerChange, ok bool) {
+	if c.state.Load() != from {
+		return ch, false
+	}
+	switch to {
+	case BenchHostBreakerStateOpen:
+		c.openedAt.Store(now)
+	case BenchHostBreakerStateHalfOpen:
+		c.probes.Store(0)
+		c.probeOK = 0
+	case BenchHostBreakerStateClosed:
+		c.pending.Store(0)
+		for i := range c.buckets {
+			c.buckets[i].index = keyedbrkNoBucket
+		}
+	}
+	c.state.Store((from>>keyedbrkStateBits+1)<<keyedbrkStateBits | uint64(to))
+	return ch, true
+}
+
+// create gives key a new, closed circuit, or returns the circuit another
+// goroutine gave it first. It fails with ErrBenchHostBreakerTooManyKeys when
+// the map holds Keys circuits and a sweep cannot make room.
+func (b *BenchHostBreaker) create(key netip.Addr, now int64) (*benchHostBreakerCircuit, error) {
+	if now >= b.nextSweep.Load() && b.sweepMu.TryLock() {
+		if now >= b.nextSweep.Load() {
+			b.sweep(now, int64(time.Hour))
+			b.nextSweep.Store(now + int64(time.Hour))
+		}
+		b.sweepMu.Unlock()
+	}
+	c, _ := b.circuits.Compute(key, func(old *benchHostBreakerCircuit, loaded bool) (*benchHostBreakerCircuit, benchHostBreakerKeyMapComputeOp) {
+		if loaded && old.flight.Load()&keyedbrkEvictedBit == 0 {
+			return old, benchHostBreakerKeyMapCancelOp
+		}
+		// A circuit evicted but still in the map is replaced in its
+		// room, counted in live until the map no longer holds it.
+		if !loaded && !b.countKey() {
+			return nil, benchHostBreakerKeyMapCancelOp
+		}
+		return &benchHostBreakerCircuit{seenAt: now}, benchHostBreakerKeyMapUpdateOp
+	})
+	return c, nil
+}
+
+// countKey counts a new key in live, and reports whether it did: not when
+// the map holds Keys circuits.
+func (b *BenchHostBreaker) countKey() bool {
+	b.live.Add(1)
+	return true
+}
+
+// sweep evicts the circuits on which no call has started since a sweep, or
+// their creation, at least idle before now, and that are closed, with no
+// call in flight and an empty window. The caller holds sweepMu.
+func (b *BenchHostBreaker) sweep(now, idle int64) {
+	for key, c := range b.circuits.All() {
+		if b.evictable(c, now, idle) {
+			b.circuits.Compute(key, func(old *benchHostBreakerCircuit, loaded bool) (*benchHostBreakerCircuit, benchHostBreakerKeyMapComputeOp) {
+				if loaded && old == c {
+					b.live.Add(-1)
+					return nil, benchHostBreakerKeyMapDeleteOp
+				}
+				// A new circuit took its place, and its room.
+				return old, benchHostBreakerKeyMapCancelOp
+			})
+		}
+	}
+}
+
+// evictable marks c evicted, and reports whether it did: when no call has
+// started on c since a sweep at least idle before now, and c is closed,
+// with no call in flight and an empty window. A call that starts on c once
+// it is marked looks its key up again. The caller holds sweepMu.
+func (b *BenchHostBreaker) evictable(c *benchHostBreakerCircuit, now, idle int64) bool {
+	w := c.flight.Load()
+	if w&keyedbrkEvictedBit != 0 {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Successes not yet in a bucket are put in now's: a key whose calls
+	// all succeeded empties its window too, a window after this sweep.
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
+	if started := uint32(w >> keyedbrkStartedShift); started != c.seen {
+		c.seen, c.seenAt = started, now
+		if idle > 0 {
+			return false
+		}
+	}
+	if BenchHostBreakerState(c.state.Load()&keyedbrkStateMask) != BenchHostBreakerStateClosed {
+		return false
+	}
+	if succ, fail := b.window(c, now); succ != 0 || fail != 0 {
+		return false
+	}
+	// An empty window holds nothing: its memory goes back until its next
+	// count.
+	c.buckets = nil
+	if w&keyedbrkInFlightMask != 0 || now-c.seenAt < idle {
+		return false
+	}
+	// The outcome of every call started before w was read is counted, as
+	// it was counted before the call left: the window is empty. A call
+	// started since changed the word, and the circuit is kept.
+	return c.flight.CompareAndSwap(w, w|keyedbrkEvictedBit)
+}
+
+// clock returns the time in nanoseconds since the breaker was created.
+func (b *BenchHostBreaker) clock() int64 {
+	return int64(time.Since(b.epoch))
+}
+
+// benchHostBreakerKeyMapHashSeed holds a map's random hash keys, chosen per
+// map so that keys chosen by an attacker cannot flood one bucket.
+//
+// mix keys the fast mixers below, which specialized
+// benchHostBreakerKeyMapHashKey bodies call; seed keys maphash, the
+// reference hasher and the fallback for long strings.
+type benchHostBreakerKeyMapHashSeed struct {
+	mix benchHostBreakerKeyMapMixSeed
+}
+
+// benchHostBreakerKeyMapMixSeed holds the random keys of the fast mixers.
+type benchHostBreakerKeyMapMixSeed struct{ k0, k1 uint64 }
+
+// benchHostBreakerKeyMapNewHashSeed returns fresh random hash keys.
+func benchHostBreakerKeyMapNewHashSeed() benchHostBreakerKeyMapHashSeed {
+	return benchHostBreakerKeyMapHashSeed{mix: benchHostBreakerKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+}
+
+// benchHostBreakerKeyMapHashKey returns the hash of k under s, specialized
+// for net/netip.Addr keys: its 16 bytes (As16) mixed as two 64-bit words.
+// Every bit is mixed: the top benchHostBreakerKeyMapShardBits bits pick the
+// shard, the benchHostBreakerKeyMapH2Bits low bits the meta byte, the bits
+// above them the bucket.
+func benchHostBreakerKeyMapHashKey(s *benchHostBreakerKeyMapHashSeed, k netip.Addr) uint64 {
+	a := k.As16()
+	return benchHostBreakerKeyMapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+}
+
+// benchHostBreakerKeyMapShardOf returns the shard of k, whose hash under s
+// is h: a number below benchHostBreakerKeyMapShardCount, the
+// benchHostBreakerKeyMapShardBits bits of h below its top bit. Every
+// operation on k uses the same shard.
+func benchHostBreakerKeyMapShardOf(s *benchHostBreakerKeyMapHashSeed, k netip.Addr, h uint64) uint64 {
+	return h >> 1 >> benchHostBreakerKeyMapShardShift
+}
+
+// benchHostBreakerKeyMapHashU64x2 hashes two 64-bit words, such as a 16-byte
+// struct. Longer values chain it: h = benchHostBreakerKeyMapHashU64x2(s, w0,
+// w1); h = benchHostBreakerKeyMapHashU64x2(s, h^w2, w3); ...
+func benchHostBreakerKeyMapHashU64x2(s *benchHostBreakerKeyMapMixSeed, a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
+	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
+	return hi ^ lo
+}
+
+// benchHostBreakerKeyMapShardBits is the base-2 logarithm of the number of
+// shards: the directive's shards= option (shards=64 gives
+// benchHostBreakerKeyMapShardBits = 6).
+//
+// Shards do not make reads faster: a read costs the same whatever their
+// number. They bound the work of a resize (a resize copies and stops the
+// writers of one shard only) and spread the per-shard size counters that
+// inserts and deletes update over that many cache lines. 64 shards keep the
+// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
+// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
+// 64-byte bucket per shard); a program with many small maps should ask for
+// shards=1 or a few.
+const benchHostBreakerKeyMapShardBits = 6
+
+const (
+	// benchHostBreakerKeyMapShardCount is the number of independent tables
+	// of a benchHostBreakerKeyMap.
+	benchHostBreakerKeyMapShardCount = 1 << benchHostBreakerKeyMapShardBits
+	// benchHostBreakerKeyMapShardShift selects the top
+	// benchHostBreakerKeyMapShardBits bits of a hash shifted right by one
+	// (h>>1>>benchHostBreakerKeyMapShardShift): with
+	// benchHostBreakerKeyMapShardBits = 0 that is 0, one shard, without a
+	// constant shift of 64, which go vet reports (the compiler merges the
+	// two shifts).
+	benchHostBreakerKeyMapShardShift = 63 - benchHostBreakerKeyMapShardBits
+)
+
+const (
+	// benchHostBreakerKeyMapCacheLineSize is the unit of padding against
+	// false sharing. 64 bytes is the line of amd64 and most arm64 cores.
+	benchHostBreakerKeyMapCacheLineSize = 64
+	// benchHostBreakerKeyMapEntriesPerBucket is the number of slots of a
+	// bucket: 5 pointers, with a mutex, a meta word and an overflow pointer,
+	// fill 64 bytes on 64-bit platforms.
+	benchHostBreakerKeyMapEntriesPerBucket = 5
+	// benchHostBreakerKeyMapPtrSize is the size of a pointer: 8 on 64-bit
+	// platforms, 4 on 32-bit.
+	benchHostBreakerKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
+	// benchHostBreakerKeyMapMutexSize is the size of a sync.Mutex (two
+	// 32-bit words) everywhere.
+	benchHostBreakerKeyMapMutexSize = 8
+	// benchHostBreakerKeyMapBucketPadding pads a bucket to one cache line: 0
+	// on 64-bit platforms, 24 bytes on 32-bit ones.
+	benchHostBreakerKeyMapBucketPadding = benchHostBreakerKeyMapCacheLineSize - benchHostBreakerKeyMapMutexSize - 8 - (benchHostBreakerKeyMapEntriesPerBucket+1)*benchHostBreakerKeyMapPtrSize
+
+	// benchHostBreakerKeyMapH2Bits is the number of low hash bits stored in
+	// a slot's meta byte, whose top bit marks the slot as occupied. The
+	// bucket index comes from the bits above them, so the bytes of one
+	// bucket still differ.
+	benchHostBreakerKeyMapH2Bits = 7
+	// benchHostBreakerKeyMapOccupiedMask has the occupied bit of each slot's
+	// meta byte set.
+	benchHostBreakerKeyMapOccupiedMask = 0x80_8080_8080
+	// benchHostBreakerKeyMapLowBytes and benchHostBreakerKeyMapHighBits are
+	// the SWAR constants of benchHostBreakerKeyMapMarkZeroBytes.
+	benchHostBreakerKeyMapLowBytes = 0x0101_0101_0101_0101
+	benchHostBreakerKeyMapHighBits = 0x8080_8080_8080_8080
+
+	// benchHostBreakerKeyMapMinTableLen is the number of buckets a shard of
+	// a map without a size hint starts with and shrinks back to on Clear:
+	// one cache line. With one bucket, Clear can empty a shard's table in
+	// place (clearInPlace).
+	benchHostBreakerKeyMapMinTableLen = 1
+	// benchHostBreakerKeyMapGrowNum/benchHostBreakerKeyMapGrowDen is the
+	// load factor above which a shard grows when an insert needs a new
+	// overflow bucket: 0.75, that of xsync and CLHT, which keeps most chains
+	// to their root bucket.
+	benchHostBreakerKeyMapGrowNum, benchHostBreakerKeyMapGrowDen = 3, 4
+	// benchHostBreakerKeyMapShrinkDiv sets the load factor below which a
+	// shard shrinks when a delete empties a bucket:
+	// 1/benchHostBreakerKeyMapShrinkDiv of its slots. It then shrinks to
+	// half of the growth load factor, so a shard does not resize back and
+	// forth.
+	benchHostBreakerKeyMapShrinkDiv = 128
+)
+
+// benchHostBreakerKeyMapComputeOp tells Compute what to do with the value
+// its function returns.
+type benchHostBreakerKeyMapComputeOp int
+
+const (
+	// benchHostBreakerKeyMapCancelOp leaves the map unchanged: a present key
+	// keeps its value and an absent key stays absent. It is the zero
+	// benchHostBreakerKeyMapComputeOp.
+	benchHostBreakerKeyMapCancelOp benchHostBreakerKeyMapComputeOp = iota
+	// benchHostBreakerKeyMapUpdateOp stores the returned value, inserting
+	// the key if it was absent.
+	benchHostBreakerKeyMapUpdateOp
+	// benchHostBreakerKeyMapDeleteOp deletes the key if it is present.
+	benchHostBreakerKeyMapDeleteOp
+)
+
+// benchHostBreakerKeyMap is a hash map from netip.Addr to
+// *benchHostBreakerCircuit that is safe for concurrent use by multiple
+// goroutines without additional locking or coordination. It has the methods
+// of sync.Map, typed, Compute for atomic read-modify-write and LoadOrCompute
+// to create a missing value once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero benchHostBreakerKeyMap is not usable: create maps with
+// newBenchHostBreakerKeyMap. A benchHostBreakerKeyMap must not be copied
+// after first use.
+//
+// In the terminology of the Go memory model, benchHostBreakerKeyMap arranges
+// that a write operation “synchronizes before” any read operation that
+// observes the effect of the write, where read and write operations are
+// defined as follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns
+// benchHostBreakerKeyMapUpdateOp, or benchHostBreakerKeyMapDeleteOp for a
+// present key. Range and All perform a read operation for each key they
+// visit. Len does not synchronize.
+type benchHostBreakerKeyMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned benchHostBreakerKeyMap aligns them.
+	sizes [benchHostBreakerKeyMapShardCount]benchHostBreakerKeyMapShardSize
+	// seed is read by every operation and written only by
+	// newBenchHostBreakerKeyMap.
+	seed benchHostBreakerKeyMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [benchHostBreakerKeyMapShardCount]benchHostBreakerKeyMapShard
+}
+
+// benchHostBreakerKeyMapShard is one independent hash table of a
+// benchHostBreakerKeyMap.
+type benchHostBreakerKeyMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[benchHostBreakerKeyMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// benchHostBreakerKeyMapShardSize is the entry count of one shard. Writers
+// update it after unlocking their bucket, so it may lag the table and,
+// briefly, go negative.
+type benchHostBreakerKeyMapShardSize struct {
+	n atomic.Int64
+	_ [benchHostBreakerKeyMapCacheLineSize - 8]byte
+}
+
+// benchHostBreakerKeyMapTable is the bucket array of a shard at one size.
+// Its buckets never move; a resize builds a new table.
+type benchHostBreakerKeyMapTable struct {
+	buckets []benchHostBreakerKeyMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// benchHostBreakerKeyMapBucket is one cache line of a table: a root bucket,
+// or an overflow bucket chained to one. The mutex of a root bucket guards
+// its whole chain; an overflow bucket's mutex is unused.
+type benchHostBreakerKeyMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [benchHostBreakerKeyMapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// benchHostBreakerKeyMapH2Bits bits of the hash of its key. Writers
+	// store it before the entry on insert and before clearing the entry on
+	// delete; a reader that matches a byte whose entry is nil or holds
+	// another key moves on.
+	meta    atomic.Uint64
+	entries [benchHostBreakerKeyMapEntriesPerBucket]atomic.Pointer[benchHostBreakerKeyMapEntry]
+	next    atomic.Pointer[benchHostBreakerKeyMapBucket]
+}
+
+// benchHostBreakerKeyMapEntry is an immutable key-value pair. Writers
+// replace entries, never modify them, so a reader that loads an entry sees a
+// consistent pair.
+type benchHostBreakerKeyMapEntry struct {
+	value *benchHostBreakerCircuit
+	key   netip.Addr
+}
+
+// benchHostBreakerKeyMapLoadValue returns the value of e with an atomic
+// load: writers update it in place (benchHostBreakerKeyMapStoreValue).
+func benchHostBreakerKeyMapLoadValue(e *benchHostBreakerKeyMapEntry) *benchHostBreakerCircuit {
+	return (*benchHostBreakerCircuit)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
+}
+
+// benchHostBreakerKeyMapStoreValue sets the value of e in place with an
+// atomic store. The caller holds the lock of e's chain.
+func benchHostBreakerKeyMapStoreValue(e *benchHostBreakerKeyMapEntry, v *benchHostBreakerCircuit) {
+	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
+}
+
+// newBenchHostBreakerKeyMap returns an empty benchHostBreakerKeyMap.
+func newBenchHostBreakerKeyMap() *benchHostBreakerKeyMap {
+	m := &benchHostBreakerKeyMap{seed: benchHostBreakerKeyMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of benchHostBreakerKeyMapBaseTableLen
+// buckets.
+func (m *benchHostBreakerKeyMap) init() {
+	m.initTables(benchHostBreakerKeyMapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *benchHostBreakerKeyMap) initTables(n int) {
+	tables := make([]benchHostBreakerKeyMapTable, benchHostBreakerKeyMapShardCount)
+	buckets := make([]benchHostBreakerKeyMapBucket, benchHostBreakerKeyMapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = benchHostBreakerKeyMapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// benchHostBreakerKeyMapBaseTableLen returns the number of buckets a shard
+// starts with and never shrinks below: benchHostBreakerKeyMapMinTableLen,
+// unless the map is presized.
+func benchHostBreakerKeyMapBaseTableLen() int {
+	return benchHostBreakerKeyMapMinTableLen
+}
+
+// benchHostBreakerKeyMapEqualValue reports whether a and b are equal, for
+// CompareAndSwap and CompareAndDelete.
+func benchHostBreakerKeyMapEqualValue(a, b *benchHostBreakerCircuit) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *benchHostBreakerKeyMap) Load(key netip.Addr) (value *benchHostBreakerCircuit, ok bool) {
+	h := benchHostBreakerKeyMapHashKey(&m.seed, key)
+	t := m.shards[benchHostBreakerKeyMapShardOf(&m.seed, key, h)].table.Load()
+	b := &t.buckets[(h>>benchHostBreakerKeyMapH2Bits)&t.mask]
+	h2w := benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h))
+	for {
+		for w := benchHostBreakerKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[benchHostBreakerKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return benchHostBreakerKeyMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *benchHostBreakerKeyMap) Store(key netip.Addr, value *benchHostBreakerCircuit) {
+	m.put(benchHostBreakerKeyMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *benchHostBreakerKeyMap) Swap(key netip.Addr, value *benchHostBreakerCircuit) (previous *benchHostBreakerCircuit, loaded bool) {
+	loaded = m.put(benchHostBreakerKeyMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *benchHostBreakerKeyMap) put(h uint64, key netip.Addr, value *benchHostBreakerCircuit, prev **benchHostBreakerCircuit) (loaded bool) {
+	var ne *benchHostBreakerKeyMapEntry
+	si := benchHostBreakerKeyMapShardOf(&m.seed, key, h)
+	h2w := benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = benchHostBreakerKeyMapLoadValue(e)
+			}
+			benchHostBreakerKeyMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchHostBreakerKeyMapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &benchHostBreakerKeyMapEntry{key: key, value: value}
+		benchHostBreakerKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *benchHostBreakerKeyMap) LoadOrStore(key netip.Addr, value *benchHostBreakerCircuit) (actual *benchHostBreakerCircuit, loaded bool) {
+	h := benchHostBreakerKeyMapHashKey(&m.seed, key)
+	si := benchHostBreakerKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return benchHostBreakerKeyMapLoadValue(e), true
+	}
+	ne := &benchHostBreakerKeyMapEntry{key: key, value: value}
+	h2w := benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return benchHostBreakerKeyMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchHostBreakerKeyMapGrowTable)
+			continue
+		}
+		benchHostBreakerKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns benchHostBreakerKeyMapCancelOp for an
+// absent key. If fn panics, LoadOrCompute leaves the map unchanged and
+// unlocked, and the panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *benchHostBreakerKeyMap) LoadOrCompute(key netip.Addr, fn func() *benchHostBreakerCircuit) (actual *benchHostBreakerCircuit, loaded bool) {
+	h := benchHostBreakerKeyMapHashKey(&m.seed, key)
+	si := benchHostBreakerKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return benchHostBreakerKeyMapLoadValue(e), true
+	}
+	h2w := benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return benchHostBreakerKeyMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchHostBreakerKeyMapGrowTable)
+			continue
+		}
+		actual = benchHostBreakerKeyMapComputeLocked(root, fn)
+		benchHostBreakerKeyMapInsertAt(b, i, h, &benchHostBreakerKeyMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *benchHostBreakerKeyMap) LoadAndDelete(key netip.Addr) (value *benchHostBreakerCircuit, loaded bool) {
+	h := benchHostBreakerKeyMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return benchHostBreakerKeyMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *benchHostBreakerKeyMap) Delete(key netip.Addr) {
+	h := benchHostBreakerKeyMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *benchHostBreakerKeyMap) remove(h uint64, key netip.Addr) *benchHostBreakerKeyMapEntry {
+	si := benchHostBreakerKeyMapShardOf(&m.seed, key, h)
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := benchHostBreakerKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *benchHostBreakerKeyMap) CompareAndSwap(key netip.Addr, old, new *benchHostBreakerCircuit) (swapped bool) {
+	h := benchHostBreakerKeyMapHashKey(&m.seed, key)
+	si := benchHostBreakerKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !benchHostBreakerKeyMapEqualValue(benchHostBreakerKeyMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *benchHostBreakerKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *benchHostBreakerCircuit) (swapped bool) {
+	_, root := m.lockRoot(benchHostBreakerKeyMapShardOf(&m.seed, key, h), h)
+	_, _, e := root.search(key, benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h)))
+	if e == nil || !benchHostBreakerKeyMapEqualValue(benchHostBreakerKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	benchHostBreakerKeyMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with benchHostBreakerKeyMapEqualValue: the generic
+// reference panics, as sync.Map does, if the values are of a type that is
+// not comparable.
+func (m *benchHostBreakerKeyMap) CompareAndDelete(key netip.Addr, old *benchHostBreakerCircuit) (deleted bool) {
+	h := benchHostBreakerKeyMapHashKey(&m.seed, key)
+	si := benchHostBreakerKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !benchHostBreakerKeyMapEqualValue(benchHostBreakerKeyMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h)))
+	if e == nil || !benchHostBreakerKeyMapEqualValue(benchHostBreakerKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := benchHostBreakerKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// benchHostBreakerKeyMapComputeOp fn returns: benchHostBreakerKeyMapUpdateOp
+// stores newV, benchHostBreakerKeyMapDeleteOp deletes the key,
+// benchHostBreakerKeyMapCancelOp leaves the map unchanged. It returns the
+// value of key after the operation and whether key is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *benchHostBreakerKeyMap) Compute(key netip.Addr, fn func(old *benchHostBreakerCircuit, loaded bool) (newV *benchHostBreakerCircuit, op benchHostBreakerKeyMapComputeOp)) (actual *benchHostBreakerCircuit, ok bool) {
+	h := benchHostBreakerKeyMapHashKey(&m.seed, key)
+	si := benchHostBreakerKeyMapShardOf(&m.seed, key, h)
+	h2w := benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := benchHostBreakerKeyMapLoadValue(e)
+			newV, op := benchHostBreakerKeyMapCallLocked(root, fn, old, true)
+			switch op {
+			case benchHostBreakerKeyMapUpdateOp:
+				benchHostBreakerKeyMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case benchHostBreakerKeyMapDeleteOp:
+				meta := benchHostBreakerKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchHostBreakerKeyMapGrowTable)
+			continue
+		}
+		newV, op := benchHostBreakerKeyMapCallLocked(root, fn, actual, false)
+		if op != benchHostBreakerKeyMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		benchHostBreakerKeyMapInsertAt(b, i, h, &benchHostBreakerKeyMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the
+// benchHostBreakerKeyMap's contents: no key is visited more than once, a key
+// present and unmodified for the whole call is visited exactly once, but a
+// key stored or deleted concurrently may or may not be visited, and a
+// visited key's value may be any value it held during the call. Range holds
+// no lock while it calls f, so f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *benchHostBreakerKeyMap) Range(f func(key netip.Addr, value *benchHostBreakerCircuit) bool) {
+	var buf [16 * benchHostBreakerKeyMapEntriesPerBucket]*benchHostBreakerKeyMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, benchHostBreakerKeyMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *benchHostBreakerKeyMap) All() iter.Seq2[netip.Addr, *benchHostBreakerCircuit] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *benchHostBreakerKeyMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from newBenchHostBreakerKeyMap or Clear that holds at most five keys
+// allocates nothing.
+func (m *benchHostBreakerKeyMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, benchHostBreakerKeyMapClearTable)
+	}
+}
+
+// benchHostBreakerKeyMapCallLocked calls fn(old, loaded) for Compute,
+// unlocking root if fn panics: a bucket left locked would block its writers,
+// and the resizes of its shard, forever.
+func benchHostBreakerKeyMapCallLocked(root *benchHostBreakerKeyMapBucket, fn func(old *benchHostBreakerCircuit, loaded bool) (*benchHostBreakerCircuit, benchHostBreakerKeyMapComputeOp), old *benchHostBreakerCircuit, loaded bool) (newV *benchHostBreakerCircuit, op benchHostBreakerKeyMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// benchHostBreakerKeyMapComputeLocked calls fn for LoadOrCompute, unlocking
+// root if fn panics, as benchHostBreakerKeyMapCallLocked does for Compute.
+func benchHostBreakerKeyMapComputeLocked(root *benchHostBreakerKeyMapBucket, fn func() *benchHostBreakerCircuit) *benchHostBreakerCircuit {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *benchHostBreakerKeyMap) lockRoot(si, h uint64) (*benchHostBreakerKeyMapTable, *benchHostBreakerKeyMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>benchHostBreakerKeyMapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *benchHostBreakerKeyMapTable) find(key netip.Addr, h uint64) *benchHostBreakerKeyMapEntry {
+	b := &t.buckets[(h>>benchHostBreakerKeyMapH2Bits)&t.mask]
+	h2w := benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h))
+	for {
+		for w := benchHostBreakerKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[benchHostBreakerKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast benchHostBreakerKeyMapH2 of the key. It returns the
+// bucket, slot and entry of the key if present. Otherwise e is nil and (b,
+// i) is the first free slot of the chain, or, if the chain is full, its last
+// bucket and i = -1.
+func (root *benchHostBreakerKeyMapBucket) search(key netip.Addr, h2w uint64) (b *benchHostBreakerKeyMapBucket, i int, e *benchHostBreakerKeyMapEntry) {
+	var free *benchHostBreakerKeyMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := benchHostBreakerKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := benchHostBreakerKeyMapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & benchHostBreakerKeyMapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, benchHostBreakerKeyMapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *benchHostBreakerKeyMap) mustGrow(si uint64, t *benchHostBreakerKeyMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// benchHostBreakerKeyMapInsertAt inserts ne, whose hash is h, at slot i of
+// bucket b, as returned by search, or, if i is -1, in a new bucket chained
+// after b. The caller holds the chain's lock, or owns a table no reader has
+// seen yet.
+func benchHostBreakerKeyMapInsertAt(b *benchHostBreakerKeyMapBucket, i int, h uint64, ne *benchHostBreakerKeyMapEntry) {
+	if i < 0 {
+		nb := new(benchHostBreakerKeyMapBucket)
+		nb.meta.Store(uint64(benchHostBreakerKeyMapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(benchHostBreakerKeyMapSetByte(b.meta.Load(), benchHostBreakerKeyMapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// benchHostBreakerKeyMapClearSlot empties slot i of bucket b, whose chain
+// the caller has locked, and returns the bucket's new meta word.
+func benchHostBreakerKeyMapClearSlot(b *benchHostBreakerKeyMapBucket, i int) uint64 {
+	meta := benchHostBreakerKeyMapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *benchHostBreakerKeyMap) deleted(si uint64, t *benchHostBreakerKeyMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > benchHostBreakerKeyMapBaseTableLen() && n*benchHostBreakerKeyMapShrinkDiv < int64(len(t.buckets))*benchHostBreakerKeyMapEntriesPerBucket {
+		m.resize(si, t, benchHostBreakerKeyMapShrinkTable)
+	}
+}
+
+// benchHostBreakerKeyMapResizeKind says what a resize does.
+type benchHostBreakerKeyMapResizeKind int
+
+const (
+	benchHostBreakerKeyMapGrowTable   benchHostBreakerKeyMapResizeKind = iota // double the table
+	benchHostBreakerKeyMapShrinkTable                                         // halve the table, or more, to fit the entries
+	benchHostBreakerKeyMapClearTable                                          // drop the entries, back to benchHostBreakerKeyMapBaseTableLen
+)
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *benchHostBreakerKeyMap) resize(si uint64, old *benchHostBreakerKeyMapTable, kind benchHostBreakerKeyMapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case benchHostBreakerKeyMapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case benchHostBreakerKeyMapShrinkTable:
+		newLen = benchHostBreakerKeyMapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case benchHostBreakerKeyMapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = benchHostBreakerKeyMapBaseTableLen()
+	}
+	nt := benchHostBreakerKeyMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == benchHostBreakerKeyMapClearTable:
+					dropped++
+				default:
+					nt.add(benchHostBreakerKeyMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as benchHostBreakerKeyMapClearSlot hides
+// one. A reader that loaded the meta word before that store may still load
+// an entry: one pointer, so a whole entry, of the key it asked for and
+// present until that instant. The entries are set to nil after the meta
+// word, before the bucket is unlocked, so a reader that matches the meta
+// byte of a key inserted after Clear finds nil or that key's entry, never a
+// cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *benchHostBreakerKeyMap) clearInPlace(si uint64, t *benchHostBreakerKeyMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & benchHostBreakerKeyMapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// benchHostBreakerKeyMapNewTable returns an empty table of n buckets; n is a
+// power of two.
+func benchHostBreakerKeyMapNewTable(n int) *benchHostBreakerKeyMapTable {
+	return &benchHostBreakerKeyMapTable{
+		buckets: make([]benchHostBreakerKeyMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  benchHostBreakerKeyMapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *benchHostBreakerKeyMapTable) add(h uint64, e *benchHostBreakerKeyMapEntry) {
+	b := &t.buckets[(h>>benchHostBreakerKeyMapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & benchHostBreakerKeyMapOccupiedMask; w != 0 {
+			benchHostBreakerKeyMapInsertAt(b, benchHostBreakerKeyMapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			benchHostBreakerKeyMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// benchHostBreakerKeyMapGrowThreshold returns the entry count above which a
+// table of n buckets grows rather than chains an overflow bucket.
+func benchHostBreakerKeyMapGrowThreshold(n int) int64 {
+	return int64(n) * benchHostBreakerKeyMapEntriesPerBucket * benchHostBreakerKeyMapGrowNum / benchHostBreakerKeyMapGrowDen
+}
+
+// benchHostBreakerKeyMapTableLenFor returns the number of buckets a shard of
+// n entries shrinks to: the smallest power of two, at least
+// benchHostBreakerKeyMapBaseTableLen, that holds them at half the growth
+// load factor.
+func benchHostBreakerKeyMapTableLenFor(n int64) int {
+	want := uint64(max(n, 0)) * 2 * benchHostBreakerKeyMapGrowDen / (benchHostBreakerKeyMapGrowNum * benchHostBreakerKeyMapEntriesPerBucket)
+	if base := benchHostBreakerKeyMapBaseTableLen(); want <= uint64(base) {
+		return base
+	}
+	return 1 << bits.Len64(want-1)
+}
+
+// benchHostBreakerKeyMapH2 returns the meta byte of hash h: its low
+// benchHostBreakerKeyMapH2Bits bits, marked occupied.
+func benchHostBreakerKeyMapH2(h uint64) uint8 {
+	return 0x80 | uint8(h&(1<<benchHostBreakerKeyMapH2Bits-1))
+}
+
+// benchHostBreakerKeyMapBroadcast returns a word holding b in each of its
+// bytes.
+func benchHostBreakerKeyMapBroadcast(b uint8) uint64 {
+	return benchHostBreakerKeyMapLowBytes * uint64(b)
+}
+
+// benchHostBreakerKeyMapMarkZeroBytes returns w with the top bit of each
+// zero byte set and the other bits clear. A byte equal to 1 above a zero
+// byte is marked too (a borrow): callers check the entry of every marked
+// slot. Applied to meta^broadcast(benchHostBreakerKeyMapH2), it marks the
+// slots whose meta byte matches benchHostBreakerKeyMapH2; empty slots (meta
+// byte 0) are never marked, since benchHostBreakerKeyMapH2 has its top bit
+// set.
+func benchHostBreakerKeyMapMarkZeroBytes(w uint64) uint64 {
+	return (w - benchHostBreakerKeyMapLowBytes) &^ w & benchHostBreakerKeyMapHighBits
+}
+
+// benchHostBreakerKeyMapFirstMarked returns the index of the lowest byte of
+// w with its top bit set.
+func benchHostBreakerKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
+
+// benchHostBreakerKeyMapSetByte returns w with byte i set to b.
+func benchHostBreakerKeyMapSetByte(w uint64, b uint8, i int) uint64 {
+	shift := uint(i) * 8
+	return w&^(0xff<<shift) | uint64(b)<<shift
+}
+
+// NewBenchHostBreaker returns a circuit breaker per net/netip.Addr around serveAddr.
+func NewBenchHostBreaker() *BenchHostBreaker {
+	b := &BenchHostBreaker{}
+	b.init()
+	return b
+}
+
+// BenchAddrBreaker: generated from the breaker directive in keyed.go.
+
+// BenchAddrBreakerState is the state of a BenchAddrBreaker.
+type BenchAddrBreakerState uint32
+
+const (
+	// BenchAddrBreakerStateClosed lets every call through and counts failures.
+	BenchAddrBreakerStateClosed BenchAddrBreakerState = iota
+	// BenchAddrBreakerStateOpen rejects every call until the cooldown has
+	// passed.
+	BenchAddrBreakerStateOpen
+	// BenchAddrBreakerStateHalfOpen lets a few probe calls through: enough
+	// successes close the breaker, one failure opens it again.
+	BenchAddrBreakerStateHalfOpen
+)
+
+// String returns "closed", "open" or "half-open".
+func (s BenchAddrBreakerState) String() string {
+	switch s {
+	case BenchAddrBreakerStateClosed:
+		return "closed"
+	case BenchAddrBreakerStateOpen:
+		return "open"
+	case BenchAddrBreakerStateHalfOpen:
+		return "half-open"
+	}
+	return "unknown"
+}
+
+// ErrBenchAddrBreakerOpen is returned, or passed to the fallback, for a call
+// rejected while the breaker is open.
+var ErrBenchAddrBreakerOpen = errors.New("breaker: circuit open")
+
+// ErrBenchAddrBreakerTooManyProbes is returned, or passed to the fallback,
+// for a call rejected while the breaker is half-open and its probes are
+// taken.
+var ErrBenchAddrBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
+
+// benchAddrBreakerChange is a transition to report to the state-change
+// function.
+type benchAddrBreakerChange struct {
+}
+
+// BenchAddrBreaker is a circuit breaker around a function from netip.Addr to
+// int.
+//
+// Closed, it calls the function and counts failures (non-nil errors) in a
+// rolling window; when both the count and the ratio of failures reach their
+// thresholds it opens. Open, it rejects calls with ErrBenchAddrBreakerOpen
+// until the cooldown has passed, then goes half-open. Half-open, it lets
+// HalfOpen probe calls through and rejects the others with
+// ErrBenchAddrBreakerTooManyProbes; a failed probe opens it again, HalfOpen
+// successful probes close it.
+//
+// Only results of the current state count: the result of a call admitted
+// before the breaker last changed state (a probe of an earlier half-open
+// period, a call made while closed that returns after the breaker opened)
+// is ignored. A closed-state call that returns while the breaker changes
+// state may still be counted in the new state: an error of one call.
+//
+// A BenchAddrBreaker must be created with NewBenchAddrBreaker and must not
+// be copied after first use. Its methods are safe for concurrent use. The
+// state-change callback is called with the breaker's internal lock held, in
+// the order of the transitions.
+type BenchAddrBreaker struct {
+	// state is the transition count << breakerStateBits |
+	// BenchAddrBreakerState. Only transitions write it: it has a cache line
+	// of its own, apart from pending, which every successful call writes.
+	state atomic.Uint64
+	_     [breakerCacheLine - 8]byte
+	// pending counts closed-state successes not yet put in a bucket.
+	pending atomic.Int64
+	_       [breakerCacheLine - 8]byte
+
+	epoch time.Time
+
+	buckets  []breakerBucket
+	openedAt atomic.Int64 // clock reading when the breaker last opened
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+	rejected atomic.Uint64
+
+	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
+	probeOK  int64      // probes that succeeded in this half-open period
+	onChange func(from, to BenchAddrBreakerState)
+}
+
+// init checks the configuration and resets the window. The generated
+// constructor calls it after building the struct.
+func (b *BenchAddrBreaker) init() {
+	b.epoch = time.Now()
+	b.buckets = make([]breakerBucket, 10)
+	for i := range b.buckets {
+		b.buckets[i].index.Store(breakerNoBucket)
+	}
+}
+
+// OnStateChange sets f to be called on every change of state. f is called
+// with the breaker's lock held: it must not call Execute.
+func (b *BenchAddrBreaker) OnStateChange(f func(from, to BenchAddrBreakerState)) {
+	b.mu.Lock()
+	b.onChange = f
+	b.mu.Unlock()
+}
+
+// Execute calls the function with ctx and req if the breaker lets the call
+// through, and records its outcome. A rejected call returns
+// ErrBenchAddrBreakerOpen or ErrBenchAddrBreakerTooManyProbes; with a
+// fallback, rejected and failed calls return what the fallback returns. A
+// panicking probe counts as a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
+func (b *BenchAddrBreaker) Execute(ctx context.Context, req netip.Addr) (int, error) {
+	st := b.state.Load()
+	if BenchAddrBreakerState(st&breakerStateMask) != BenchAddrBreakerStateClosed {
+		return b.executeSlow(ctx, req, st)
+	}
+	resp, err := b.call(ctx, req)
+	if err != nil {
+		switch b.judge(ctx, err) {
+		case breakerNeutral:
+			return resp, err
+		case breakerFailed:
+			b.failure(st)
+			return resp, err
+		}
+	}
+	// A success of a call admitted before a transition is not counted.
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
+		b.flush(b.clock())
+	}
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *BenchAddrBreaker) callJudged(ctx context.Context, req netip.Addr) (int, breakerOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *BenchAddrBreaker) judge(ctx context.Context, err error) breakerOutcome {
+	if err == nil {
+		return breakerSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return breakerNeutral
+	}
+	if b.isFailure(err) {
+		return breakerFailed
+	}
+	return breakerSucceeded
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *BenchAddrBreaker) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *BenchAddrBreaker) changed(ch benchAddrBreakerChange) {
+	// No onchange= function.
+}
+
+// State returns the current state. An open breaker whose cooldown has
+// passed reports BenchAddrBreakerStateOpen until a call moves it to half-open.
+func (b *BenchAddrBreaker) State() BenchAddrBreakerState {
+	return BenchAddrBreakerState(b.state.Load() & breakerStateMask)
+}
+
+// BenchAddrBreakerStats is a snapshot of a BenchAddrBreaker.
+type BenchAddrBreakerStats struct {
+	State BenchAddrBreakerState
+	// Successes and Failures are the counts in the rolling window.
+	Successes, Failures int64
+	// Rejected counts the calls rejected since the breaker was created.
+	Rejected uint64
+	// Transitions counts the changes of state.
+	Transitions uint64
+}
+
+// Stats returns a snapshot of the breaker's state and counts.
+func (b *BenchAddrBreaker) Stats() BenchAddrBreakerStats {
+	now := b.clock()
+	b.flush(now)
+	st := b.state.Load()
+	succ, fail := b.window(now)
+	return BenchAddrBreakerStats{
+		State:       BenchAddrBreakerState(st & breakerStateMask),
+		Successes:   succ,
+		Failures:    fail,
+		Rejected:    b.rejected.Load(),
+		Transitions: st >> breakerStateBits,
+	}
+}
+
+// call calls the user's function.
+func (b *BenchAddrBreaker) call(ctx context.Context, req netip.Addr) (int, error) {
+	return serveAddr(ctx, req)
+}
+
+// executeSlow handles a call that finds the breaker open or half-open.
+func (b *BenchAddrBreaker) executeSlow(ctx context.Context, req netip.Addr, st uint64) (int, error) {
+	var err error
+	for {
+		switch BenchAddrBreakerState(st & breakerStateMask) {
+		case BenchAddrBreakerStateClosed:
+			return b.Execute(ctx, req)
+		case BenchAddrBreakerStateOpen:
+			now := b.clock()
+			if now-b.openedAt.Load() < int64(30*time.Second) {
+				err = ErrBenchAddrBreakerOpen
+				break
+			}
+			b.transition(st, BenchAddrBreakerStateHalfOpen, now)
+			st = b.state.Load()
+			continue
+		case BenchAddrBreakerStateHalfOpen:
+			admitted, cur := b.admitProbe(st)
+			if admitted {
+				return b.probe(ctx, req, st)
+			}
+			if cur != st {
+				st = cur
+				continue
+			}
+			err = ErrBenchAddrBreakerTooManyProbes
+		}
+		break
+	}
+	b.rejected.Add(1)
+	var zero int
+	return zero, err
+}
+
+// admitProbe takes one of the probe slots of the half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *BenchAddrBreaker) admitProbe(st uint64) (admitted bool, cur uint64) {
+	if b.probes.Load() >= 3 {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one: its result would be
+	// ignored, and the slot lost.
+	if cur = b.state.Load(); cur != st {
+		return false, cur
+	}
+	if b.probes.Load() >= 3 {
+		return false, st
+	}
+	b.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call admitted under the state word st.
+func (b *BenchAddrBreaker) probe(ctx context.Context, req netip.Addr, st uint64) (resp int, err error) {
+	ok := false
+	defer func() {
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
+		if !ok {
+			b.transition(st, BenchAddrBreakerStateOpen, b.clock())
+		}
+	}()
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case breakerNeutral:
+		ok = true
+		b.probeNeutral(st)
+		return resp, err
+	case breakerFailed:
+		return resp, err
+	}
+	ok = true
+	b.probeSucceeded(st)
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *BenchAddrBreaker) probeNeutral(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() == st {
+		b.probes.Add(-1)
+	}
+	b.mu.Unlock()
+}
+
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *BenchAddrBreaker) probeSucceeded(st uint64) {
+	b.mu.Lock()
+	if b.state.Load() != st {
+		b.mu.Unlock()
+		return
+	}
+	b.probeOK++
+	if b.probeOK == 3 {
+		ch, ok := b.transitionLocked(st, BenchAddrBreakerStateClosed, b.clock())
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	b.mu.Unlock()
+}
+
+// failure records a failed call admitted under the closed state word st
+// and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted: the look at
+// the state and the count are one step under b.mu, which every transition
+// holds, so the breaker cannot trip, probe and close again in between and
+// leave the failure in the next closed period's window.
+func (b *BenchAddrBreaker) failure(st uint64) {
+	now := b.clock()
+	b.mu.Lock()
+	if b.state.Load() != st {
+		b.mu.Unlock()
+		return
+	}
+	b.addLocked(now, b.pending.Swap(0), 1)
+	_, fail := b.window(now)
+	if fail >= 5 && float64(fail) >= 0 {
+		ch, ok := b.transitionLocked(st, BenchAddrBreakerStateOpen, now)
+		b.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	b.mu.Unlock()
+}
+
+// flush puts the pending successes in now's bucket.
+func (b *BenchAddrBreaker) flush(now int64) {
+	if n := b.pending.Swap(0); n != 0 {
+		b.add(now, n, 0)
+	}
+}
+
+// add counts successes and failures in now's bucket, first clearing the
+// bucket, under b.mu, if it still holds an older slice of time.
+func (b *BenchAddrBreaker) add(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%10]
+	if bk.index.Load() < index {
+		b.mu.Lock()
+		b.addLocked(now, successes, failures)
+		b.mu.Unlock()
+		return
+	}
+	bk.count(successes, failures)
+}
+
+// addLocked is add with b.mu held.
+func (b *BenchAddrBreaker) addLocked(now, successes, failures int64) {
+	index := now / b.bucketWidth()
+	bk := &b.buckets[index%10]
+	if bk.index.Load() < index {
+		// A caller that read index before this and adds after it
+		// counts in the new slice: an error of one call.
+		bk.successes.Store(0)
+		bk.failures.Store(0)
+		bk.index.Store(index)
+	}
+	bk.count(successes, failures)
+}
+
+// window returns the counts of the rolling window ending at now.
+func (b *BenchAddrBreaker) window(now int64) (successes, failures int64) {
+	index := now / b.bucketWidth()
+	for i := range b.buckets {
+		bk := &b.buckets[i]
+		if bi := bk.index.Load(); bi > index-10 && bi <= index {
+			successes += bk.successes.Load()
+			failures += bk.failures.Load()
+		}
+	}
+	return successes, failures
+}
+
+func (b *BenchAddrBreaker) bucketWidth() int64 {
+	return int64(10*time.Second) / 10
+}
+
+// transition moves the breaker from the state word from to the state to,
+// unless another transition came first.
+func (b *BenchAddrBreaker) transition(from uint64, to BenchAddrBreakerState, now int64) {
+	b.mu.Lock()
+	ch, ok := b.transitionLocked(from, to, now)
+	b.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
+}
+
+// transitionLocked is transition with b.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked b.mu.
+func (b *BenchAddrBreaker) transitionLocked(from uint64, to BenchAddrBreakerState, now int64) (ch benchAddrBreakerChange, ok bool) {
+	if b.state.Load() != from {
+		return ch, false
+	}
+	switch to {
+	case BenchAddrBreakerStateOpen:
+		b.openedAt.Store(now)
+	case BenchAddrBreakerStateHalfOpen:
+		b.probes.Store(0)
+		b.probeOK = 0
+	case BenchAddrBreakerStateClosed:
+		b.pending.Store(0)
+		for i := range b.buckets {
+			b.buckets[i].index.Store(breakerNoBucket)
+		}
+	}
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
+	if b.onChange != nil {
+		b.onChange(BenchAddrBreakerState(from&breakerStateMask), to)
+	}
+	return ch, true
+}
+
+// clock returns the time in nanoseconds since the breaker was created.
+func (b *BenchAddrBreaker) clock() int64 {
+	return int64(time.Since(b.epoch))
+}
+
+// NewBenchAddrBreaker returns a closed circuit breaker around serveAddr.
+func NewBenchAddrBreaker() *BenchAddrBreaker {
+	b := &BenchAddrBreaker{}
+	b.init()
+	return b
+}
+
+// BenchShardBreaker: generated from the breaker directive in keyed.go.
+
+// BenchShardBreakerState is the state of one key's breaker.
+type BenchShardBreakerState uint32
+
+const (
+	// BenchShardBreakerStateClosed lets every call through and counts failures.
+	BenchShardBreakerStateClosed BenchShardBreakerState = iota
+	// BenchShardBreakerStateOpen rejects every call until the cooldown has
+	// passed.
+	BenchShardBreakerStateOpen
+	// BenchShardBreakerStateHalfOpen lets a few probe calls through: enough
+	// successes close the breaker, one failure opens it again.
+	BenchShardBreakerStateHalfOpen
+)
+
+// String returns "closed", "open" or "half-open".
+func (s BenchShardBreakerState) String() string {
+	switch s {
+	case BenchShardBreakerStateClosed:
+		return "closed"
+	case BenchShardBreakerStateOpen:
+		return "open"
+	case BenchShardBreakerStateHalfOpen:
+		return "half-open"
+	}
+	return "unknown"
+}
+
+// ErrBenchShardBreakerOpen is returned, or passed to the fallback, for a
+// call rejected while its key's breaker is open.
+var ErrBenchShardBreakerOpen = errors.New("breaker: circuit open")
+
+// ErrBenchShardBreakerTooManyProbes is returned, or passed to the fallback,
+// for a call rejected while its key's breaker is half-open and its probes
+// are taken.
+var ErrBenchShardBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
+
+// benchShardBreakerChange is a transition of key's breaker to report to the
+// state-change function.
+type benchShardBreakerChange struct {
+}
+
+// BenchShardBreaker is a circuit breaker per key around a function from
+// uint64 to int: the key of a request is computed from it, and each key has
+// a breaker of its own, with the same limits.
+//
+// Closed, a key's breaker calls the function and counts failures (non-nil
+// errors) in a rolling window; when both the count and the ratio of failures
+// reach their thresholds it opens. Open, it rejects calls with
+// ErrBenchShardBreakerOpen until the cooldown has passed, then goes
+// half-open. Half-open, it lets HalfOpen probe calls through and rejects the
+// others with ErrBenchShardBreakerTooManyProbes; a failed probe opens it
+// again, HalfOpen successful probes close it. The result of a call admitted
+// before its key's breaker last changed state is ignored.
+//
+// A BenchShardBreaker must be created with NewBenchShardBreaker and must not
+// be copied after first use. Its methods are safe for concurrent use.
+// Execute on a key already seen looks the key up in a map whose reads take
+// no lock; in the closed state it takes the key's lock only on a failure and
+// once every 16 successes, to count them in the window.
+type BenchShardBreaker struct {
+	circuits *benchShardBreakerKeyMap
+	// live counts the circuits in the map: Len.
+	live atomic.Int64
+	// nextSweep is the time, in nanoseconds since epoch, from which a new
+	// key sweeps the idle circuits.
+	nextSweep atomic.Int64
+	// sweepMu lets one sweep run at a time.
+	sweepMu sync.Mutex
+
+	epoch time.Time
+}
+
+// benchShardBreakerCircuit is one key's breaker.
+type benchShardBreakerCircuit struct {
+	// state is the transition count << keyedbrkStateBits |
+	// BenchShardBreakerState.
+	state atomic.Uint64
+	// flight counts the calls started and in flight, and marks the
+	// circuit evicted: see keyedbrkEvictedBit.
+	flight atomic.Uint64
+	// pending counts closed-state successes not yet put in a bucket.
+	pending  atomic.Int64
+	openedAt atomic.Int64 // clock reading when the breaker last opened
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+
+	mu      sync.Mutex       // serialises transitions, probes and the window
+	probeOK int64            // probes that succeeded in this half-open period
+	buckets []keyedbrkBucket // the rolling window, nil until its first count
+	// seen is the count of calls started at the sweep that last saw it
+	// change, at seenAt (the circuit's creation, at first). Sweeps write
+	// them, under the breaker's sweepMu.
+	seen   uint32
+	seenAt int64
+}
+
+// init checks the configuration, creates the map and starts the clock. The
+// generated constructor calls it after building the struct.
+func (b *BenchShardBreaker) init() {
+	b.circuits = newBenchShardBreakerKeyMap()
+	b.epoch = time.Now()
+	b.nextSweep.Store(int64(time.Hour))
+}
+
+// Execute computes the key of req and calls the function with ctx and req if
+// the key's breaker lets the call through, and records its outcome. A
+// rejected call returns ErrBenchShardBreakerOpen,
+// ErrBenchShardBreakerTooManyProbes or, for a new key the breaker has no
+// room for, ErrBenchShardBreakerTooManyKeys; with a fallback, rejected and
+// failed calls return what the fallback returns. A panicking probe counts as
+// a failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
+func (b *BenchShardBreaker) Execute(ctx context.Context, req uint64) (int, error) {
+	key := b.key(req)
+	for {
+		c, ok := b.circuits.Load(key)
+		if !ok || c.flight.Load()&keyedbrkEvictedBit != 0 {
+			var err error
+			if c, err = b.create(key, b.clock()); err != nil {
+				return b.reject(ctx, req, err)
+			}
+		}
+		// Entering counts the call in flight, which no sweep evicts; a
+		// circuit evicted before it could is looked up again.
+		if c.flight.Add(1<<keyedbrkStartedShift|1)&keyedbrkEvictedBit == 0 {
+			return b.execute(ctx, key, req, c)
+		}
+		c.flight.Add(^uint64(0))
+	}
+}
+
+// execute is Execute on the circuit c of key, which counts the call in
+// flight until it returns.
+func (b *BenchShardBreaker) execute(ctx context.Context, key uint64, req uint64, c *benchShardBreakerCircuit) (int, error) {
+	defer c.flight.Add(^uint64(0))
+	st := c.state.Load()
+	if BenchShardBreakerState(st&keyedbrkStateMask) != BenchShardBreakerStateClosed {
+		return b.executeSlow(ctx, key, req, c, st)
+	}
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case keyedbrkNeutral:
+		return resp, err
+	case keyedbrkFailed:
+		b.failure(key, c, st)
+		return resp, err
+	}
+	// A success of a call admitted before a transition is not counted.
+	if c.state.Load() == st && c.pending.Add(1)&(keyedbrkFlushEvery-1) == 0 {
+		b.flush(c)
+	}
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *BenchShardBreaker) callJudged(ctx context.Context, req uint64) (int, keyedbrkOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *BenchShardBreaker) judge(ctx context.Context, err error) keyedbrkOutcome {
+	if err == nil {
+		return keyedbrkSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return keyedbrkNeutral
+	}
+	if b.isFailure(err) {
+		return keyedbrkFailed
+	}
+	return keyedbrkSucceeded
+}
+
+// key returns the key of req: shardKey, the directive's key=, computes it.
+func (b *BenchShardBreaker) key(req uint64) uint64 {
+	return shardKey(req)
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *BenchShardBreaker) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *BenchShardBreaker) changed(ch benchShardBreakerChange) {
+	// No onchange= function.
+}
+
+// call calls the user's function.
+func (b *BenchShardBreaker) call(ctx context.Context, req uint64) (int, error) {
+	return serveShard(ctx, req)
+}
+
+// State returns the state of key's breaker: BenchShardBreakerStateClosed for
+// a key the breaker does not hold. An open breaker whose cooldown has passed
+// reports BenchShardBreakerStateOpen until a call moves it to half-open.
+func (b *BenchShardBreaker) State(key uint64) BenchShardBreakerState {
+	c, ok := b.circuits.Load(key)
+	if !ok {
+		return BenchShardBreakerStateClosed
+	}
+	return BenchShardBreakerState(c.state.Load() & keyedbrkStateMask)
+}
+
+// Len returns the number of keys that have a breaker: the keys seen and not
+// evicted. It takes no lock.
+func (b *BenchShardBreaker) Len() int {
+	return int(b.live.Load())
+}
+
+// Sweep evicts the keys on which no call has started since a sweep, or their
+// creation, 1h or more earlier, and whose breaker is closed, with no call in
+// flight and an empty window. Execute sweeps on its own when it creates a
+// key; Sweep is for a program that wants the memory of idle keys back when
+// no new key comes.
+func (b *BenchShardBreaker) Sweep() {
+	b.sweepMu.Lock()
+	defer b.sweepMu.Unlock()
+	b.sweep(b.clock(), int64(time.Hour))
+}
+
+// reject returns err for a rejected call, or what the fallback returns.
+func (b *BenchShardBreaker) reject(ctx context.Context, req uint64, err error) (int, error) {
+	var zero int
+	return zero, err
+}
+
+// executeSlow handles a call that finds key's breaker, c, open or
+// half-open.
+func (b *BenchShardBreaker) executeSlow(ctx context.Context, key uint64, req uint64, c *benchShardBreakerCircuit, st uint64) (int, error) {
+	for {
+		switch BenchShardBreakerState(st & keyedbrkStateMask) {
+		case BenchShardBreakerStateClosed:
+			return b.execute(ctx, key, req, c)
+		case BenchShardBreakerStateOpen:
+			now := b.clock()
+			if now-c.openedAt.Load() < int64(30*time.Second) {
+				return b.reject(ctx, req, ErrBenchShardBreakerOpen)
+			}
+			b.transition(key, c, st, BenchShardBreakerStateHalfOpen, now)
+			st = c.state.Load()
+			continue
+		case BenchShardBreakerStateHalfOpen:
+			admitted, cur := b.admitProbe(c, st)
+			if admitted {
+				return b.probe(ctx, key, req, c, st)
+			}
+			if cur != st {
+				st = cur
+				continue
+			}
+		}
+		return b.reject(ctx, req, ErrBenchShardBreakerTooManyProbes)
+	}
+}
+
+// admitProbe takes one of the probe slots of c's half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *BenchShardBreaker) admitProbe(c *benchShardBreakerCircuit, st uint64) (admitted bool, cur uint64) {
+	if c.probes.Load() >= 3 {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one.
+	if cur = c.state.Load(); cur != st {
+		return false, cur
+	}
+	if c.probes.Load() >= 3 {
+		return false, st
+	}
+	c.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call on c admitted under the state word st.
+func (b *BenchShardBreaker) probe(ctx context.Context, key uint64, req uint64, c *benchShardBreakerCircuit, st uint64) (resp int, err error) {
+	ok := false
+	defer func() {
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
+		if !ok {
+			b.transition(key, c, st, BenchShardBreakerStateOpen, b.clock())
+		}
+	}()
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case keyedbrkNeutral:
+		ok = true
+		b.probeNeutral(c, st)
+		return resp, err
+	case keyedbrkFailed:
+		return resp, err
+	}
+	ok = true
+	b.probeSucceeded(key, c, st)
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *BenchShardBreaker) probeNeutral(c *benchShardBreakerCircuit, st uint64) {
+	c.mu.Lock()
+	if c.state.Load() == st {
+		c.probes.Add(-1)
+	}
+	c.mu.Unlock()
+}
+
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *BenchShardBreaker) probeSucceeded(key uint64, c *benchShardBreakerCircuit, st uint64) {
+	c.mu.Lock()
+	if c.state.Load() != st {
+		c.mu.Unlock()
+		return
+	}
+	c.probeOK++
+	if c.probeOK == 3 {
+		ch, ok := b.transitionLocked(key, c, st, BenchShardBreakerStateClosed, b.clock())
+		c.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	c.mu.Unlock()
+}
+
+// failure records a failed call on c admitted under the closed state word
+// st and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted.
+func (b *BenchShardBreaker) failure(key uint64, c *benchShardBreakerCircuit, st uint64) {
+	now := b.clock()
+	c.mu.Lock()
+	if c.state.Load() != st {
+		c.mu.Unlock()
+		return
+	}
+	b.addLocked(c, now, c.pending.Swap(0), 1)
+	_, fail := b.window(c, now)
+	if fail >= 5 && float64(fail) >= 0 {
+		ch, ok := b.transitionLocked(key, c, st, BenchShardBreakerStateOpen, now)
+		c.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	c.mu.Unlock()
+}
+
+// flush puts the pending successes of c in the bucket of the time.
+func (b *BenchShardBreaker) flush(c *benchShardBreakerCircuit) {
+	now := b.clock()
+	c.mu.Lock()
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
+	c.mu.Unlock()
+}
+
+// addLocked counts successes and failures in now's bucket of c, first
+// clearing the bucket if it still holds an older slice of time. The caller
+// holds c.mu.
+func (b *BenchShardBreaker) addLocked(c *benchShardBreakerCircuit, now, successes, failures int64) {
+	if c.buckets == nil {
+		c.buckets = make([]keyedbrkBucket, 10)
+		for i := range c.buckets {
+			c.buckets[i].index = keyedbrkNoBucket
+		}
+	}
+	index := now / b.bucketWidth()
+	bk := &c.buckets[index%10]
+	if bk.index < index {
+		bk.index, bk.successes, bk.failures = index, 0, 0
+	}
+	bk.successes += successes
+	bk.failures += failures
+}
+
+// window returns the counts of c's rolling window ending at now. The caller
+// holds c.mu.
+func (b *BenchShardBreaker) window(c *benchShardBreakerCircuit, now int64) (successes, failures int64) {
+	index := now / b.bucketWidth()
+	for i := range c.buckets {
+		bk := &c.buckets[i]
+		if bk.index > index-10 && bk.index <= index {
+			successes += bk.successes
+			failures += bk.failures
+		}
+	}
+	return successes, failures
+}
+
+func (b *BenchShardBreaker) bucketWidth() int64 {
+	return int64(10*time.Second) / 10
+}
+
+// transition moves key's breaker c from the state word from to the state
+// to, unless another transition came first.
+func (b *BenchShardBreaker) transition(key uint64, c *benchShardBreakerCircuit, from uint64, to BenchShardBreakerState, now int64) {
+	c.mu.Lock()
+	ch, ok := b.transitionLocked(key, c, from, to, now)
+	c.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
+}
+
+// transitionLocked is transition with c.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked c.mu.
+func (b *BenchShardBreaker) transitionLocked(key uint64, c *benchShardBreakerCircuit, from uint64, to BenchShardBreakerState, now int64) (ch benchShardBreakerChange, ok bool) {
+	if c.state.Load() != from {
+		return ch, false
+	}
+	switch to {
+	case BenchShardBreakerStateOpen:
+		c.openedAt.Store(now)
+	case BenchShardBreakerStateHalfOpen:
+		c.probes.Store(0)
+		c.probeOK = 0
+	case BenchShardBreakerStateClosed:
+		c.pending.Store(0)
+		for i := range c.buckets {
+			c.buckets[i].index = keyedbrkNoBucket
+		}
+	}
+	c.state.Store((from>>keyedbrkStateBits+1)<<keyedbrkStateBits | uint64(to))
+	return ch, true
+}
+
+// create gives key a new, closed circuit, or returns the circuit another
+// goroutine gave it first. It fails with ErrBenchShardBreakerTooManyKeys
+// when the map holds Keys circuits and a sweep cannot make room.
+func (b *BenchShardBreaker) create(key uint64, now int64) (*benchShardBreakerCircuit, error) {
+	if now >= b.nextSweep.Load() && b.sweepMu.TryLock() {
+		if now >= b.nextSweep.Load() {
+			b.sweep(now, int64(time.Hour))
+			b.nextSweep.Store(now + int64(time.Hour))
+		}
+		b.sweepMu.Unlock()
+	}
+	c, _ := b.circuits.Compute(key, func(old *benchShardBreakerCircuit, loaded bool) (*benchShardBreakerCircuit, benchShardBreakerKeyMapComputeOp) {
+		if loaded && old.flight.Load()&keyedbrkEvictedBit == 0 {
+			return old, benchShardBreakerKeyMapCancelOp
+		}
+		// A circuit evicted but still in the map is replaced in its
+		// room, counted in live until the map no longer holds it.
+		if !loaded && !b.countKey() {
+			return nil, benchShardBreakerKeyMapCancelOp
+		}
+		return &benchShardBreakerCircuit{seenAt: now}, benchShardBreakerKeyMapUpdateOp
+	})
+	return c, nil
+}
+
+// countKey counts a new key in live, and reports whether it did: not when
+// the map holds Keys circuits.
+func (b *BenchShardBreaker) countKey() bool {
+	b.live.Add(1)
+	return true
+}
+
+// sweep evicts the circuits on which no call has started since a sweep, or
+// their creation, at least idle before now, and that are closed, with no
+// call in flight and an empty window. The caller holds sweepMu.
+func (b *BenchShardBreaker) sweep(now, idle int64) {
+	for key, c := range b.circuits.All() {
+		if b.evictable(c, now, idle) {
+			b.circuits.Compute(key, func(old *benchShardBreakerCircuit, loaded bool) (*benchShardBreakerCircuit, benchShardBreakerKeyMapComputeOp) {
+				if loaded && old == c {
+					b.live.Add(-1)
+					return nil, benchShardBreakerKeyMapDeleteOp
+				}
+				// A new circuit took its place, and its room.
+				return old, benchShardBreakerKeyMapCancelOp
+			})
+		}
+	}
+}
+
+// evictable marks c evicted, and reports whether it did: when no call has
+// started on c since a sweep at least idle before now, and c is closed,
+// with no call in flight and an empty window. A call that starts on c once
+// it is marked looks its key up again. The caller holds sweepMu.
+func (b *BenchShardBreaker) evictable(c *benchShardBreakerCircuit, now, idle int64) bool {
+	w := c.flight.Load()
+	if w&keyedbrkEvictedBit != 0 {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Successes not yet in a bucket are put in now's: a key whose calls
+	// all succeeded empties its window too, a window after this sweep.
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
+	if started := uint32(w >> keyedbrkStartedShift); started != c.seen {
+		c.seen, c.seenAt = started, now
+		if idle > 0 {
+			return false
+		}
+	}
+	if BenchShardBreakerState(c.state.Load()&keyedbrkStateMask) != BenchShardBreakerStateClosed {
+		return false
+	}
+	if succ, fail := b.window(c, now); succ != 0 || fail != 0 {
+		return false
+	}
+	// An empty window holds nothing: its memory goes back until its next
+	// count.
+	c.buckets = nil
+	if w&keyedbrkInFlightMask != 0 || now-c.seenAt < idle {
+		return false
+	}
+	// The outcome of every call started before w was read is counted, as
+	// it was counted before the call left: the window is empty. A call
+	// started since changed the word, and the circuit is kept.
+	return c.flight.CompareAndSwap(w, w|keyedbrkEvictedBit)
+}
+
+// clock returns the time in nanoseconds since the breaker was created.
+func (b *BenchShardBreaker) clock() int64 {
+	return int64(time.Since(b.epoch))
+}
+
+// benchShardBreakerKeyMapHashSeed holds a map's random hash keys, chosen per
+// map so that keys chosen by an attacker cannot flood one bucket.
+//
+// mix keys the fast mixers below, which specialized
+// benchShardBreakerKeyMapHashKey bodies call; seed keys maphash, the
+// reference hasher and the fallback for long strings.
+type benchShardBreakerKeyMapHashSeed struct {
+	mix benchShardBreakerKeyMapMixSeed
+}
+
+// benchShardBreakerKeyMapMixSeed holds the random keys of the fast mixers.
+type benchShardBreakerKeyMapMixSeed struct{ k0, k1 uint64 }
+
+// benchShardBreakerKeyMapNewHashSeed returns fresh random hash keys.
+func benchShardBreakerKeyMapNewHashSeed() benchShardBreakerKeyMapHashSeed {
+	return benchShardBreakerKeyMapHashSeed{mix: benchShardBreakerKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+}
+
+// benchShardBreakerKeyMapHashKey returns the hash of k under s, specialized
+// for uint64 keys: a seeded 128-bit multiply of its value. Every bit is
+// mixed: the benchShardBreakerKeyMapH2Bits low bits pick the meta byte, the
+// bits above them the bucket.
+func benchShardBreakerKeyMapHashKey(s *benchShardBreakerKeyMapHashSeed, k uint64) uint64 {
+	return benchShardBreakerKeyMapHashU64(&s.mix, uint64(k))
+}
+
+// benchShardBreakerKeyMapShardOf returns the shard of k, a number below
+// benchShardBreakerKeyMapShardCount: a multiply-shift of k by a random odd
+// key (benchShardBreakerKeyMapShardU64). It does not wait for the hash h, so
+// a lookup loads the shard's table while the hash is being computed.
+func benchShardBreakerKeyMapShardOf(s *benchShardBreakerKeyMapHashSeed, k uint64, h uint64) uint64 {
+	return benchShardBreakerKeyMapShardU64(&s.mix, uint64(k))
+}
+
+// benchShardBreakerKeyMapShardU64 picks the shard of one 64-bit word by
+// multiply-shift: the benchShardBreakerKeyMapShardBits bits below the top
+// bit of x times k0 made odd (the top bit is left out so that one shard
+// needs no shift by 64). Multiply-shift with a random odd multiplier is a
+// universal family, so keys chosen without knowing the seed spread over the
+// shards as random ones do; the bucket and the meta byte still come from the
+// full hash. It costs one multiplication, against two for
+// benchShardBreakerKeyMapHashU64, and needs no hash.
+func benchShardBreakerKeyMapShardU64(s *benchShardBreakerKeyMapMixSeed, x uint64) uint64 {
+	return x * (s.k0 | 1) >> 1 >> benchShardBreakerKeyMapShardShift
+}
+
+// benchShardBreakerKeyMapHashU64 hashes one 64-bit word: an integer of any
+// size, a pointer's address, a bool. Rotating the second factor keeps x and
+// x^k0^k1 from swapping the factors.
+func benchShardBreakerKeyMapHashU64(s *benchShardBreakerKeyMapMixSeed, x uint64) uint64 {
+	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
+	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
+	return hi ^ lo
+}
+
+// benchShardBreakerKeyMapShardBits is the base-2 logarithm of the number of
+// shards: the directive's shards= option (shards=64 gives
+// benchShardBreakerKeyMapShardBits = 6).
+//
+// Shards do not make reads faster: a read costs the same whatever their
+// number. They bound the work of a resize (a resize copies and stops the
+// writers of one shard only) and spread the per-shard size counters that
+// inserts and deletes update over that many cache lines. 64 shards keep the
+// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
+// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
+// 64-byte bucket per shard); a program with many small maps should ask for
+// shards=1 or a few.
+const benchShardBreakerKeyMapShardBits = 6
+
+const (
+	// benchShardBreakerKeyMapShardCount is the number of independent tables
+	// of a benchShardBreakerKeyMap.
+	benchShardBreakerKeyMapShardCount = 1 << benchShardBreakerKeyMapShardBits
+	// benchShardBreakerKeyMapShardShift selects the top
+	// benchShardBreakerKeyMapShardBits bits of a hash shifted right by one
+	// (h>>1>>benchShardBreakerKeyMapShardShift): with
+	// benchShardBreakerKeyMapShardBits = 0 that is 0, one shard, without a
+	// constant shift of 64, which go vet reports (the compiler merges the
+	// two shifts).
+	benchShardBreakerKeyMapShardShift = 63 - benchShardBreakerKeyMapShardBits
+)
+
+const (
+	// benchShardBreakerKeyMapCacheLineSize is the unit of padding against
+	// false sharing. 64 bytes is the line of amd64 and most arm64 cores.
+	benchShardBreakerKeyMapCacheLineSize = 64
+	// benchShardBreakerKeyMapEntriesPerBucket is the number of slots of a
+	// bucket: 5 pointers, with a mutex, a meta word and an overflow pointer,
+	// fill 64 bytes on 64-bit platforms.
+	benchShardBreakerKeyMapEntriesPerBucket = 5
+	// benchShardBreakerKeyMapPtrSize is the size of a pointer: 8 on 64-bit
+	// platforms, 4 on 32-bit.
+	benchShardBreakerKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
+	// benchShardBreakerKeyMapMutexSize is the size of a sync.Mutex (two
+	// 32-bit words) everywhere.
+	benchShardBreakerKeyMapMutexSize = 8
+	// benchShardBreakerKeyMapBucketPadding pads a bucket to one cache line:
+	// 0 on 64-bit platforms, 24 bytes on 32-bit ones.
+	benchShardBreakerKeyMapBucketPadding = benchShardBreakerKeyMapCacheLineSize - benchShardBreakerKeyMapMutexSize - 8 - (benchShardBreakerKeyMapEntriesPerBucket+1)*benchShardBreakerKeyMapPtrSize
+
+	// benchShardBreakerKeyMapH2Bits is the number of low hash bits stored in
+	// a slot's meta byte, whose top bit marks the slot as occupied. The
+	// bucket index comes from the bits above them, so the bytes of one
+	// bucket still differ.
+	benchShardBreakerKeyMapH2Bits = 7
+	// benchShardBreakerKeyMapOccupiedMask has the occupied bit of each
+	// slot's meta byte set.
+	benchShardBreakerKeyMapOccupiedMask = 0x80_8080_8080
+	// benchShardBreakerKeyMapLowBytes and benchShardBreakerKeyMapHighBits
+	// are the SWAR constants of benchShardBreakerKeyMapMarkZeroBytes.
+	benchShardBreakerKeyMapLowBytes = 0x0101_0101_0101_0101
+	benchShardBreakerKeyMapHighBits = 0x8080_8080_8080_8080
+
+	// benchShardBreakerKeyMapMinTableLen is the number of buckets a shard of
+	// a map without a size hint starts with and shrinks back to on Clear:
+	// one cache line. With one bucket, Clear can empty a shard's table in
+	// place (clearInPlace).
+	benchShardBreakerKeyMapMinTableLen = 1
+	// benchShardBreakerKeyMapGrowNum/benchShardBreakerKeyMapGrowDen is the
+	// load factor above which a shard grows when an insert needs a new
+	// overflow bucket: 0.75, that of xsync and CLHT, which keeps most chains
+	// to their root bucket.
+	benchShardBreakerKeyMapGrowNum, benchShardBreakerKeyMapGrowDen = 3, 4
+	// benchShardBreakerKeyMapShrinkDiv sets the load factor below which a
+	// shard shrinks when a delete empties a bucket:
+	// 1/benchShardBreakerKeyMapShrinkDiv of its slots. It then shrinks to
+	// half of the growth load factor, so a shard does not resize back and
+	// forth.
+	benchShardBreakerKeyMapShrinkDiv = 128
+)
+
+// benchShardBreakerKeyMapComputeOp tells Compute what to do with the value
+// its function returns.
+type benchShardBreakerKeyMapComputeOp int
+
+const (
+	// benchShardBreakerKeyMapCancelOp leaves the map unchanged: a present
+	// key keeps its value and an absent key stays absent. It is the zero
+	// benchShardBreakerKeyMapComputeOp.
+	benchShardBreakerKeyMapCancelOp benchShardBreakerKeyMapComputeOp = iota
+	// benchShardBreakerKeyMapUpdateOp stores the returned value, inserting
+	// the key if it was absent.
+	benchShardBreakerKeyMapUpdateOp
+	// benchShardBreakerKeyMapDeleteOp deletes the key if it is present.
+	benchShardBreakerKeyMapDeleteOp
+)
+
+// benchShardBreakerKeyMap is a hash map from uint64 to
+// *benchShardBreakerCircuit that is safe for concurrent use by multiple
+// goroutines without additional locking or coordination. It has the methods
+// of sync.Map, typed, Compute for atomic read-modify-write and LoadOrCompute
+// to create a missing value once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero benchShardBreakerKeyMap is not usable: create maps with
+// newBenchShardBreakerKeyMap. A benchShardBreakerKeyMap must not be copied
+// after first use.
+//
+// In the terminology of the Go memory model, benchShardBreakerKeyMap
+// arranges that a write operation “synchronizes before” any read
+// operation that observes the effect of the write, where read and write
+// operations are defined as follows. Load, LoadAndDelete, LoadOrStore,
+// LoadOrCompute, Swap, CompareAndSwap, CompareAndDelete and Compute are read
+// operations; Delete, LoadAndDelete, Store, Swap and Clear are write
+// operations; LoadOrStore and LoadOrCompute are write operations when they
+// return loaded set to false; CompareAndSwap is a write operation when it
+// returns swapped set to true; CompareAndDelete is a write operation when it
+// returns deleted set to true; Compute is a write operation when its
+// function returns benchShardBreakerKeyMapUpdateOp, or
+// benchShardBreakerKeyMapDeleteOp for a present key. Range and All perform a
+// read operation for each key they visit. Len does not synchronize.
+type benchShardBreakerKeyMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned benchShardBreakerKeyMap aligns them.
+	sizes [benchShardBreakerKeyMapShardCount]benchShardBreakerKeyMapShardSize
+	// seed is read by every operation and written only by
+	// newBenchShardBreakerKeyMap.
+	seed benchShardBreakerKeyMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [benchShardBreakerKeyMapShardCount]benchShardBreakerKeyMapShard
+}
+
+// benchShardBreakerKeyMapShard is one independent hash table of a
+// benchShardBreakerKeyMap.
+type benchShardBreakerKeyMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[benchShardBreakerKeyMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// benchShardBreakerKeyMapShardSize is the entry count of one shard. Writers
+// update it after unlocking their bucket, so it may lag the table and,
+// briefly, go negative.
+type benchShardBreakerKeyMapShardSize struct {
+	n atomic.Int64
+	_ [benchShardBreakerKeyMapCacheLineSize - 8]byte
+}
+
+// benchShardBreakerKeyMapTable is the bucket array of a shard at one size.
+// Its buckets never move; a resize builds a new table.
+type benchShardBreakerKeyMapTable struct {
+	buckets []benchShardBreakerKeyMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// benchShardBreakerKeyMapBucket is one cache line of a table: a root bucket,
+// or an overflow bucket chained to one. The mutex of a root bucket guards
+// its whole chain; an overflow bucket's mutex is unused.
+type benchShardBreakerKeyMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [benchShardBreakerKeyMapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// benchShardBreakerKeyMapH2Bits bits of the hash of its key. Writers
+	// store it before the entry on insert and before clearing the entry on
+	// delete; a reader that matches a byte whose entry is nil or holds
+	// another key moves on.
+	meta    atomic.Uint64
+	entries [benchShardBreakerKeyMapEntriesPerBucket]atomic.Pointer[benchShardBreakerKeyMapEntry]
+	next    atomic.Pointer[benchShardBreakerKeyMapBucket]
+}
+
+// benchShardBreakerKeyMapEntry is an immutable key-value pair. Writers
+// replace entries, never modify them, so a reader that loads an entry sees a
+// consistent pair.
+type benchShardBreakerKeyMapEntry struct {
+	value *benchShardBreakerCircuit
+	key   uint64
+}
+
+// benchShardBreakerKeyMapLoadValue returns the value of e with an atomic
+// load: writers update it in place (benchShardBreakerKeyMapStoreValue).
+func benchShardBreakerKeyMapLoadValue(e *benchShardBreakerKeyMapEntry) *benchShardBreakerCircuit {
+	return (*benchShardBreakerCircuit)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
+}
+
+// benchShardBreakerKeyMapStoreValue sets the value of e in place with an
+// atomic store. The caller holds the lock of e's chain.
+func benchShardBreakerKeyMapStoreValue(e *benchShardBreakerKeyMapEntry, v *benchShardBreakerCircuit) {
+	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
+}
+
+// newBenchShardBreakerKeyMap returns an empty benchShardBreakerKeyMap.
+func newBenchShardBreakerKeyMap() *benchShardBreakerKeyMap {
+	m := &benchShardBreakerKeyMap{seed: benchShardBreakerKeyMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of
+// benchShardBreakerKeyMapBaseTableLen buckets.
+func (m *benchShardBreakerKeyMap) init() {
+	m.initTables(benchShardBreakerKeyMapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *benchShardBreakerKeyMap) initTables(n int) {
+	tables := make([]benchShardBreakerKeyMapTable, benchShardBreakerKeyMapShardCount)
+	buckets := make([]benchShardBreakerKeyMapBucket, benchShardBreakerKeyMapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = benchShardBreakerKeyMapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// benchShardBreakerKeyMapBaseTableLen returns the number of buckets a shard
+// starts with and never shrinks below: benchShardBreakerKeyMapMinTableLen,
+// unless the map is presized.
+func benchShardBreakerKeyMapBaseTableLen() int {
+	return benchShardBreakerKeyMapMinTableLen
+}
+
+// benchShardBreakerKeyMapEqualValue reports whether a and b are equal, for
+// CompareAndSwap and CompareAndDelete.
+func benchShardBreakerKeyMapEqualValue(a, b *benchShardBreakerCircuit) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *benchShardBreakerKeyMap) Load(key uint64) (value *benchShardBreakerCircuit, ok bool) {
+	h := benchShardBreakerKeyMapHashKey(&m.seed, key)
+	t := m.shards[benchShardBreakerKeyMapShardOf(&m.seed, key, h)].table.Load()
+	b := &t.buckets[(h>>benchShardBreakerKeyMapH2Bits)&t.mask]
+	h2w := benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h))
+	for {
+		for w := benchShardBreakerKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[benchShardBreakerKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return benchShardBreakerKeyMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *benchShardBreakerKeyMap) Store(key uint64, value *benchShardBreakerCircuit) {
+	m.put(benchShardBreakerKeyMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *benchShardBreakerKeyMap) Swap(key uint64, value *benchShardBreakerCircuit) (previous *benchShardBreakerCircuit, loaded bool) {
+	loaded = m.put(benchShardBreakerKeyMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *benchShardBreakerKeyMap) put(h uint64, key uint64, value *benchShardBreakerCircuit, prev **benchShardBreakerCircuit) (loaded bool) {
+	var ne *benchShardBreakerKeyMapEntry
+	si := benchShardBreakerKeyMapShardOf(&m.seed, key, h)
+	h2w := benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = benchShardBreakerKeyMapLoadValue(e)
+			}
+			benchShardBreakerKeyMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchShardBreakerKeyMapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &benchShardBreakerKeyMapEntry{key: key, value: value}
+		benchShardBreakerKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *benchShardBreakerKeyMap) LoadOrStore(key uint64, value *benchShardBreakerCircuit) (actual *benchShardBreakerCircuit, loaded bool) {
+	h := benchShardBreakerKeyMapHashKey(&m.seed, key)
+	si := benchShardBreakerKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return benchShardBreakerKeyMapLoadValue(e), true
+	}
+	ne := &benchShardBreakerKeyMapEntry{key: key, value: value}
+	h2w := benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return benchShardBreakerKeyMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchShardBreakerKeyMapGrowTable)
+			continue
+		}
+		benchShardBreakerKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns benchShardBreakerKeyMapCancelOp for an
+// absent key. If fn panics, LoadOrCompute leaves the map unchanged and
+// unlocked, and the panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *benchShardBreakerKeyMap) LoadOrCompute(key uint64, fn func() *benchShardBreakerCircuit) (actual *benchShardBreakerCircuit, loaded bool) {
+	h := benchShardBreakerKeyMapHashKey(&m.seed, key)
+	si := benchShardBreakerKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return benchShardBreakerKeyMapLoadValue(e), true
+	}
+	h2w := benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return benchShardBreakerKeyMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchShardBreakerKeyMapGrowTable)
+			continue
+		}
+		actual = benchShardBreakerKeyMapComputeLocked(root, fn)
+		benchShardBreakerKeyMapInsertAt(b, i, h, &benchShardBreakerKeyMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *benchShardBreakerKeyMap) LoadAndDelete(key uint64) (value *benchShardBreakerCircuit, loaded bool) {
+	h := benchShardBreakerKeyMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return benchShardBreakerKeyMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *benchShardBreakerKeyMap) Delete(key uint64) {
+	h := benchShardBreakerKeyMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *benchShardBreakerKeyMap) remove(h uint64, key uint64) *benchShardBreakerKeyMapEntry {
+	si := benchShardBreakerKeyMapShardOf(&m.seed, key, h)
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := benchShardBreakerKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *benchShardBreakerKeyMap) CompareAndSwap(key uint64, old, new *benchShardBreakerCircuit) (swapped bool) {
+	h := benchShardBreakerKeyMapHashKey(&m.seed, key)
+	si := benchShardBreakerKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !benchShardBreakerKeyMapEqualValue(benchShardBreakerKeyMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *benchShardBreakerKeyMap) swapInPlace(h uint64, key uint64, old, new *benchShardBreakerCircuit) (swapped bool) {
+	_, root := m.lockRoot(benchShardBreakerKeyMapShardOf(&m.seed, key, h), h)
+	_, _, e := root.search(key, benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h)))
+	if e == nil || !benchShardBreakerKeyMapEqualValue(benchShardBreakerKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	benchShardBreakerKeyMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with benchShardBreakerKeyMapEqualValue: the generic
+// reference panics, as sync.Map does, if the values are of a type that is
+// not comparable.
+func (m *benchShardBreakerKeyMap) CompareAndDelete(key uint64, old *benchShardBreakerCircuit) (deleted bool) {
+	h := benchShardBreakerKeyMapHashKey(&m.seed, key)
+	si := benchShardBreakerKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !benchShardBreakerKeyMapEqualValue(benchShardBreakerKeyMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h)))
+	if e == nil || !benchShardBreakerKeyMapEqualValue(benchShardBreakerKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := benchShardBreakerKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// benchShardBreakerKeyMapComputeOp fn returns:
+// benchShardBreakerKeyMapUpdateOp stores newV,
+// benchShardBreakerKeyMapDeleteOp deletes the key,
+// benchShardBreakerKeyMapCancelOp leaves the map unchanged. It returns the
+// value of key after the operation and whether key is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *benchShardBreakerKeyMap) Compute(key uint64, fn func(old *benchShardBreakerCircuit, loaded bool) (newV *benchShardBreakerCircuit, op benchShardBreakerKeyMapComputeOp)) (actual *benchShardBreakerCircuit, ok bool) {
+	h := benchShardBreakerKeyMapHashKey(&m.seed, key)
+	si := benchShardBreakerKeyMapShardOf(&m.seed, key, h)
+	h2w := benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := benchShardBreakerKeyMapLoadValue(e)
+			newV, op := benchShardBreakerKeyMapCallLocked(root, fn, old, true)
+			switch op {
+			case benchShardBreakerKeyMapUpdateOp:
+				benchShardBreakerKeyMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case benchShardBreakerKeyMapDeleteOp:
+				meta := benchShardBreakerKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, benchShardBreakerKeyMapGrowTable)
+			continue
+		}
+		newV, op := benchShardBreakerKeyMapCallLocked(root, fn, actual, false)
+		if op != benchShardBreakerKeyMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		benchShardBreakerKeyMapInsertAt(b, i, h, &benchShardBreakerKeyMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the
+// benchShardBreakerKeyMap's contents: no key is visited more than once, a
+// key present and unmodified for the whole call is visited exactly once, but
+// a key stored or deleted concurrently may or may not be visited, and a
+// visited key's value may be any value it held during the call. Range holds
+// no lock while it calls f, so f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *benchShardBreakerKeyMap) Range(f func(key uint64, value *benchShardBreakerCircuit) bool) {
+	var buf [16 * benchShardBreakerKeyMapEntriesPerBucket]*benchShardBreakerKeyMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, benchShardBreakerKeyMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *benchShardBreakerKeyMap) All() iter.Seq2[uint64, *benchShardBreakerCircuit] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *benchShardBreakerKeyMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from newBenchShardBreakerKeyMap or Clear that holds at most five keys
+// allocates nothing.
+func (m *benchShardBreakerKeyMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, benchShardBreakerKeyMapClearTable)
+	}
+}
+
+// benchShardBreakerKeyMapCallLocked calls fn(old, loaded) for Compute,
+// unlocking root if fn panics: a bucket left locked would block its writers,
+// and the resizes of its shard, forever.
+func benchShardBreakerKeyMapCallLocked(root *benchShardBreakerKeyMapBucket, fn func(old *benchShardBreakerCircuit, loaded bool) (*benchShardBreakerCircuit, benchShardBreakerKeyMapComputeOp), old *benchShardBreakerCircuit, loaded bool) (newV *benchShardBreakerCircuit, op benchShardBreakerKeyMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// benchShardBreakerKeyMapComputeLocked calls fn for LoadOrCompute, unlocking
+// root if fn panics, as benchShardBreakerKeyMapCallLocked does for Compute.
+func benchShardBreakerKeyMapComputeLocked(root *benchShardBreakerKeyMapBucket, fn func() *benchShardBreakerCircuit) *benchShardBreakerCircuit {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *benchShardBreakerKeyMap) lockRoot(si, h uint64) (*benchShardBreakerKeyMapTable, *benchShardBreakerKeyMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>benchShardBreakerKeyMapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *benchShardBreakerKeyMapTable) find(key uint64, h uint64) *benchShardBreakerKeyMapEntry {
+	b := &t.buckets[(h>>benchShardBreakerKeyMapH2Bits)&t.mask]
+	h2w := benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h))
+	for {
+		for w := benchShardBreakerKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[benchShardBreakerKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast benchShardBreakerKeyMapH2 of the key. It returns the
+// bucket, slot and entry of the key if present. Otherwise e is nil and (b,
+// i) is the first free slot of the chain, or, if the chain is full, its last
+// bucket and i = -1.
+func (root *benchShardBreakerKeyMapBucket) search(key uint64, h2w uint64) (b *benchShardBreakerKeyMapBucket, i int, e *benchShardBreakerKeyMapEntry) {
+	var free *benchShardBreakerKeyMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := benchShardBreakerKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := benchShardBreakerKeyMapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & benchShardBreakerKeyMapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, benchShardBreakerKeyMapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *benchShardBreakerKeyMap) mustGrow(si uint64, t *benchShardBreakerKeyMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// benchShardBreakerKeyMapInsertAt inserts ne, whose hash is h, at slot i of
+// bucket b, as returned by search, or, if i is -1, in a new bucket chained
+// after b. The caller holds the chain's lock, or owns a table no reader has
+// seen yet.
+func benchShardBreakerKeyMapInsertAt(b *benchShardBreakerKeyMapBucket, i int, h uint64, ne *benchShardBreakerKeyMapEntry) {
+	if i < 0 {
+		nb := new(benchShardBreakerKeyMapBucket)
+		nb.meta.Store(uint64(benchShardBreakerKeyMapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(benchShardBreakerKeyMapSetByte(b.meta.Load(), benchShardBreakerKeyMapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// benchShardBreakerKeyMapClearSlot empties slot i of bucket b, whose chain
+// the caller has locked, and returns the bucket's new meta word.
+func benchShardBreakerKeyMapClearSlot(b *benchShardBreakerKeyMapBucket, i int) uint64 {
+	meta := benchShardBreakerKeyMapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *benchShardBreakerKeyMap) deleted(si uint64, t *benchShardBreakerKeyMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > benchShardBreakerKeyMapBaseTableLen() && n*benchShardBreakerKeyMapShrinkDiv < int64(len(t.buckets))*benchShardBreakerKeyMapEntriesPerBucket {
+		m.resize(si, t, benchShardBreakerKeyMapShrinkTable)
+	}
+}
+
+// benchShardBreakerKeyMapResizeKind says what a resize does.
+type benchShardBreakerKeyMapResizeKind int
+
+const (
+	benchShardBreakerKeyMapGrowTable   benchShardBreakerKeyMapResizeKind = iota // double the table
+	benchShardBreakerKeyMapShrinkTable                                          // halve the table, or more, to fit the entries
+	benchShardBreakerKeyMapClearTable                                           // drop the entries, back to benchShardBreakerKeyMapBaseTableLen
+)
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *benchShardBreakerKeyMap) resize(si uint64, old *benchShardBreakerKeyMapTable, kind benchShardBreakerKeyMapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case benchShardBreakerKeyMapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case benchShardBreakerKeyMapShrinkTable:
+		newLen = benchShardBreakerKeyMapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case benchShardBreakerKeyMapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = benchShardBreakerKeyMapBaseTableLen()
+	}
+	nt := benchShardBreakerKeyMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == benchShardBreakerKeyMapClearTable:
+					dropped++
+				default:
+					nt.add(benchShardBreakerKeyMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as benchShardBreakerKeyMapClearSlot hides
+// one. A reader that loaded the meta word before that store may still load
+// an entry: one pointer, so a whole entry, of the key it asked for and
+// present until that instant. The entries are set to nil after the meta
+// word, before the bucket is unlocked, so a reader that matches the meta
+// byte of a key inserted after Clear finds nil or that key's entry, never a
+// cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *benchShardBreakerKeyMap) clearInPlace(si uint64, t *benchShardBreakerKeyMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & benchShardBreakerKeyMapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// benchShardBreakerKeyMapNewTable returns an empty table of n buckets; n is
+// a power of two.
+func benchShardBreakerKeyMapNewTable(n int) *benchShardBreakerKeyMapTable {
+	return &benchShardBreakerKeyMapTable{
+		buckets: make([]benchShardBreakerKeyMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  benchShardBreakerKeyMapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *benchShardBreakerKeyMapTable) add(h uint64, e *benchShardBreakerKeyMapEntry) {
+	b := &t.buckets[(h>>benchShardBreakerKeyMapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & benchShardBreakerKeyMapOccupiedMask; w != 0 {
+			benchShardBreakerKeyMapInsertAt(b, benchShardBreakerKeyMapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			benchShardBreakerKeyMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// benchShardBreakerKeyMapGrowThreshold returns the entry count above which a
+// table of n buckets grows rather than chains an overflow bucket.
+func benchShardBreakerKeyMapGrowThreshold(n int) int64 {
+	return int64(n) * benchShardBreakerKeyMapEntriesPerBucket * benchShardBreakerKeyMapGrowNum / benchShardBreakerKeyMapGrowDen
+}
+
+// benchShardBreakerKeyMapTableLenFor returns the number of buckets a shard
+// of n entries shrinks to: the smallest power of two, at least
+// benchShardBreakerKeyMapBaseTableLen, that holds them at half the growth
+// load factor.
+func benchShardBreakerKeyMapTableLenFor(n int64) int {
+	want := uint64(max(n, 0)) * 2 * benchShardBreakerKeyMapGrowDen / (benchShardBreakerKeyMapGrowNum * benchShardBreakerKeyMapEntriesPerBucket)
+	if base := benchShardBreakerKeyMapBaseTableLen(); want <= uint64(base) {
+		return base
+	}
+	return 1 << bits.Len64(want-1)
+}
+
+// benchShardBreakerKeyMapH2 returns the meta byte of hash h: its low
+// benchShardBreakerKeyMapH2Bits bits, marked occupied.
+func benchShardBreakerKeyMapH2(h uint64) uint8 {
+	return 0x80 | uint8(h&(1<<benchShardBreakerKeyMapH2Bits-1))
+}
+
+// benchShardBreakerKeyMapBroadcast returns a word holding b in each of its
+// bytes.
+func benchShardBreakerKeyMapBroadcast(b uint8) uint64 {
+	return benchShardBreakerKeyMapLowBytes * uint64(b)
+}
+
+// benchShardBreakerKeyMapMarkZeroBytes returns w with the top bit of each
+// zero byte set and the other bits clear. A byte equal to 1 above a zero
+// byte is marked too (a borrow): callers check the entry of every marked
+// slot. Applied to meta^broadcast(benchShardBreakerKeyMapH2), it marks the
+// slots whose meta byte matches benchShardBreakerKeyMapH2; empty slots (meta
+// byte 0) are never marked, since benchShardBreakerKeyMapH2 has its top bit
+// set.
+func benchShardBreakerKeyMapMarkZeroBytes(w uint64) uint64 {
+	return (w - benchShardBreakerKeyMapLowBytes) &^ w & benchShardBreakerKeyMapHighBits
+}
+
+// benchShardBreakerKeyMapFirstMarked returns the index of the lowest byte of
+// w with its top bit set.
+func benchShardBreakerKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
+
+// benchShardBreakerKeyMapSetByte returns w with byte i set to b.
+func benchShardBreakerKeyMapSetByte(w uint64, b uint8, i int) uint64 {
+	shift := uint(i) * 8
+	return w&^(0xff<<shift) | uint64(b)<<shift
+}
+
+// NewBenchShardBreaker returns a circuit breaker per uint64 around serveShard.
+func NewBenchShardBreaker() *BenchShardBreaker {
+	b := &BenchShardBreaker{}
+	b.init()
+	return b
+}

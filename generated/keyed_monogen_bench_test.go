@@ -3,9 +3,11 @@
 package generated
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/monogen/monogen/templates/keyedbrk"
 	"github.com/monogen/monogen/templates/keyedrate"
 	"github.com/monogen/monogen/templates/keyedsem"
 )
@@ -92,6 +94,48 @@ func BenchmarkBenchPerShard(b *testing.B) {
 				if template.TryAcquire(k, 1) {
 					template.Release(k, 1)
 				}
+				i += 7
+			}
+		})
+	})
+}
+
+// BenchmarkBenchShardBreaker measures BenchShardBreaker against the generic
+// template it was generated from, keyedbrk.Breaker[uint64, uint64, int], with
+// the same options, on Execute over 65536 distinct requests from all
+// goroutines in parallel, whatever it answers.
+//
+//	go test -run '^$' -bench 'BenchmarkBenchShardBreaker$' -count 6 | go tool benchstat -col /impl -
+func BenchmarkBenchShardBreaker(b *testing.B) {
+	keys := make([]uint64, 65536)
+	for i := range keys {
+		keys[i] = uint64(i)
+	}
+	generated, template := NewBenchShardBreaker(), keyedbrk.New(shardKey, func(ctx context.Context, req uint64) (int, error) {
+		return serveShard(ctx, req)
+	}, nil, keyedbrk.Config{Failures: 5, Cooldown: 30 * time.Second, HalfOpen: 3, Window: 10 * time.Second, Buckets: 10, Idle: 1 * time.Hour})
+	for _, k := range keys {
+		_, _ = generated.Execute(context.Background(), k)
+		_, _ = template.Execute(context.Background(), k)
+	}
+	b.Run("op=Execute/impl=generated", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				k := keys[i&65535]
+				_, _ = generated.Execute(context.Background(), k)
+				i += 7
+			}
+		})
+	})
+	b.Run("op=Execute/impl=template", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				k := keys[i&65535]
+				_, _ = template.Execute(context.Background(), k)
 				i += 7
 			}
 		})

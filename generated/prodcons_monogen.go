@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -23,7 +24,7 @@ import (
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *IntQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := queueRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -34,7 +35,7 @@ func (q *IntQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Co
 // normal end, is not. FanOut returns when every consumer has returned; an
 // item popped by a consumer is always passed to consume.
 func (q *IntQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return queueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrIntQueueClosed {
@@ -76,7 +77,7 @@ type intQueueSlot struct {
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type IntQueue struct {
-	_ queueNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []intQueueSlot
@@ -84,14 +85,14 @@ type IntQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [queueCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with queueClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [queueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [queueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -100,7 +101,7 @@ type IntQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [queueCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 }
 
 // init allocates the ring and the wake-up channels.
@@ -122,7 +123,7 @@ func (q *IntQueue) Cap() int { return 1024 }
 // snapshot that may be stale by the time it returns.
 func (q *IntQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ queueClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -132,7 +133,7 @@ func (q *IntQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *IntQueue) TryPush(v int) bool {
-	if q.enqueue(v) != queueOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -148,16 +149,16 @@ func (q *IntQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for spins := 0; ; spins++ {
 		switch q.enqueue(v) {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeConsumer()
 			if woken {
 				q.passProducerToken()
 			}
 			return nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return ErrIntQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -191,10 +192,10 @@ func (q *IntQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			spins = 0 // progress: spin afresh before parking the next time
 			continue
 		}
-		if st == queueOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrIntQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -209,7 +210,7 @@ func (q *IntQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *IntQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != queueOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -225,16 +226,16 @@ func (q *IntQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrIntQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -259,16 +260,16 @@ func (q *IntQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrIntQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -286,18 +287,18 @@ func (q *IntQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // Close may be called more than once.
 func (q *IntQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(queueClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *IntQueue) enqueue(v int) queueOpStatus {
+func (q *IntQueue) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(1024) - 1
 	pos := q.head.Load()
 	for {
-		if pos&queueClosedBit != 0 {
-			return queueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -305,10 +306,10 @@ func (q *IntQueue) enqueue(v int) queueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return queueOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return queueOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -318,20 +319,20 @@ func (q *IntQueue) enqueue(v int) queueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *IntQueue) enqueueMany(vs []int) (int, queueOpStatus) {
+func (q *IntQueue) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(1024) - 1
 	limit := min(len(vs), 1024)
 	pos := q.head.Load()
 	for {
-		if pos&queueClosedBit != 0 {
-			return 0, queueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, queueOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -344,14 +345,14 @@ func (q *IntQueue) enqueueMany(vs []int) (int, queueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, queueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *IntQueue) dequeue() (int, queueOpStatus) {
+func (q *IntQueue) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(1024) - 1
 	pos := q.tail.Load()
@@ -363,7 +364,7 @@ func (q *IntQueue) dequeue() (int, queueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, queueOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -374,7 +375,7 @@ func (q *IntQueue) dequeue() (int, queueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *IntQueue) dequeueMany(buf []int) (int, queueOpStatus) {
+func (q *IntQueue) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(1024) - 1
 	limit := min(len(buf), 1024)
@@ -399,7 +400,7 @@ func (q *IntQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, queueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -408,11 +409,11 @@ func (q *IntQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *IntQueue) emptyStatus(pos uint64) queueOpStatus {
-	if head := q.head.Load(); head&queueClosedBit != 0 && head&^queueClosedBit == pos {
-		return queueOpClosed
+func (q *IntQueue) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return queueOpFull
+	return queueSharedOpFull
 }
 
 // readable reports whether an item is published at tail.
@@ -423,14 +424,14 @@ func (q *IntQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *IntQueue) writable() bool {
-	pos := q.head.Load() &^ queueClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(1024)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *IntQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		queueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -438,7 +439,7 @@ func (q *IntQueue) wakeConsumer() {
 // IntQueueBlock parks producers.
 func (q *IntQueue) wakeProducer() {
 	if q.pushWaiters.Load() != 0 {
-		queueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -448,14 +449,14 @@ func (q *IntQueue) wakeProducer() {
 // the token goes on.
 func (q *IntQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		queueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
 // passProducerToken is passConsumerToken for producers under IntQueueBlock.
 func (q *IntQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		queueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -497,7 +498,7 @@ func (q *IntQueue) waitNotFull(ctx context.Context) (bool, error) {
 		return true, nil
 	case <-q.done:
 		q.pushWaiters.Add(-1)
-		return false, nil // the next enqueue reports queueOpClosed
+		return false, nil // the next enqueue reports queueSharedOpClosed
 	case <-ctx.Done():
 		q.pushWaiters.Add(-1)
 		return false, ctx.Err()
@@ -520,7 +521,7 @@ func NewIntQueue() *IntQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *BlockQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := queueRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -531,7 +532,7 @@ func (q *BlockQueue) FanIn(ctx context.Context, n int, produce func(ctx context.
 // normal end, is not. FanOut returns when every consumer has returned; an
 // item popped by a consumer is always passed to consume.
 func (q *BlockQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return queueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrBlockQueueClosed {
@@ -573,7 +574,7 @@ type blockQueueSlot struct {
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type BlockQueue struct {
-	_ queueNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []blockQueueSlot
@@ -581,14 +582,14 @@ type BlockQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [queueCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with queueClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [queueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [queueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -597,7 +598,7 @@ type BlockQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [queueCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 }
 
 // init allocates the ring and the wake-up channels.
@@ -619,7 +620,7 @@ func (q *BlockQueue) Cap() int { return 8 }
 // snapshot that may be stale by the time it returns.
 func (q *BlockQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ queueClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -629,7 +630,7 @@ func (q *BlockQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *BlockQueue) TryPush(v int) bool {
-	if q.enqueue(v) != queueOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -646,16 +647,16 @@ func (q *BlockQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for spins := 0; ; spins++ {
 		switch q.enqueue(v) {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeConsumer()
 			if woken {
 				q.passProducerToken()
 			}
 			return nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return ErrBlockQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -689,10 +690,10 @@ func (q *BlockQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			spins = 0 // progress: spin afresh before parking the next time
 			continue
 		}
-		if st == queueOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrBlockQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -707,7 +708,7 @@ func (q *BlockQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *BlockQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != queueOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -723,16 +724,16 @@ func (q *BlockQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrBlockQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -757,16 +758,16 @@ func (q *BlockQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrBlockQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -784,18 +785,18 @@ func (q *BlockQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // Close may be called more than once.
 func (q *BlockQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(queueClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *BlockQueue) enqueue(v int) queueOpStatus {
+func (q *BlockQueue) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(8) - 1
 	pos := q.head.Load()
 	for {
-		if pos&queueClosedBit != 0 {
-			return queueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -803,10 +804,10 @@ func (q *BlockQueue) enqueue(v int) queueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return queueOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return queueOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -816,20 +817,20 @@ func (q *BlockQueue) enqueue(v int) queueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *BlockQueue) enqueueMany(vs []int) (int, queueOpStatus) {
+func (q *BlockQueue) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(8) - 1
 	limit := min(len(vs), 8)
 	pos := q.head.Load()
 	for {
-		if pos&queueClosedBit != 0 {
-			return 0, queueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, queueOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -842,14 +843,14 @@ func (q *BlockQueue) enqueueMany(vs []int) (int, queueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, queueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *BlockQueue) dequeue() (int, queueOpStatus) {
+func (q *BlockQueue) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	pos := q.tail.Load()
@@ -861,7 +862,7 @@ func (q *BlockQueue) dequeue() (int, queueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, queueOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -872,7 +873,7 @@ func (q *BlockQueue) dequeue() (int, queueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *BlockQueue) dequeueMany(buf []int) (int, queueOpStatus) {
+func (q *BlockQueue) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	limit := min(len(buf), 8)
@@ -897,7 +898,7 @@ func (q *BlockQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, queueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -906,11 +907,11 @@ func (q *BlockQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *BlockQueue) emptyStatus(pos uint64) queueOpStatus {
-	if head := q.head.Load(); head&queueClosedBit != 0 && head&^queueClosedBit == pos {
-		return queueOpClosed
+func (q *BlockQueue) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return queueOpFull
+	return queueSharedOpFull
 }
 
 // readable reports whether an item is published at tail.
@@ -921,14 +922,14 @@ func (q *BlockQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *BlockQueue) writable() bool {
-	pos := q.head.Load() &^ queueClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(8)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *BlockQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		queueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -936,7 +937,7 @@ func (q *BlockQueue) wakeConsumer() {
 // BlockQueueBlock parks producers.
 func (q *BlockQueue) wakeProducer() {
 	if q.pushWaiters.Load() != 0 {
-		queueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -946,14 +947,14 @@ func (q *BlockQueue) wakeProducer() {
 // the token goes on.
 func (q *BlockQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		queueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
 // passProducerToken is passConsumerToken for producers under BlockQueueBlock.
 func (q *BlockQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		queueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -995,7 +996,7 @@ func (q *BlockQueue) waitNotFull(ctx context.Context) (bool, error) {
 		return true, nil
 	case <-q.done:
 		q.pushWaiters.Add(-1)
-		return false, nil // the next enqueue reports queueOpClosed
+		return false, nil // the next enqueue reports queueSharedOpClosed
 	case <-ctx.Done():
 		q.pushWaiters.Add(-1)
 		return false, ctx.Err()
@@ -1018,7 +1019,7 @@ func NewBlockQueue() *BlockQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *DropNewestQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := queueRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -1029,7 +1030,7 @@ func (q *DropNewestQueue) FanIn(ctx context.Context, n int, produce func(ctx con
 // the normal end, is not. FanOut returns when every consumer has returned;
 // an item popped by a consumer is always passed to consume.
 func (q *DropNewestQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return queueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrDropNewestQueueClosed {
@@ -1071,7 +1072,7 @@ type dropNewestQueueSlot struct {
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type DropNewestQueue struct {
-	_ queueNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []dropNewestQueueSlot
@@ -1079,14 +1080,14 @@ type DropNewestQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [queueCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with queueClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [queueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [queueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -1095,7 +1096,7 @@ type DropNewestQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [queueCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 
 	dropped atomic.Uint64
 }
@@ -1119,7 +1120,7 @@ func (q *DropNewestQueue) Cap() int { return 8 }
 // snapshot that may be stale by the time it returns.
 func (q *DropNewestQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ queueClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -1129,7 +1130,7 @@ func (q *DropNewestQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *DropNewestQueue) TryPush(v int) bool {
-	if q.enqueue(v) != queueOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -1145,13 +1146,13 @@ func (q *DropNewestQueue) TryPush(v int) bool {
 func (q *DropNewestQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	switch q.enqueue(v) {
-	case queueOpDone:
+	case queueSharedOpDone:
 		q.wakeConsumer()
 		if woken {
 			q.passProducerToken()
 		}
 		return nil
-	case queueOpClosed:
+	case queueSharedOpClosed:
 		return ErrDropNewestQueueClosed
 	}
 	q.dropped.Add(1)
@@ -1181,7 +1182,7 @@ func (q *DropNewestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			// progress: spin afresh before parking the next time
 			continue
 		}
-		if st == queueOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrDropNewestQueueClosed
 		}
 		q.dropped.Add(uint64(len(vs) - added))
@@ -1193,7 +1194,7 @@ func (q *DropNewestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *DropNewestQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != queueOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -1209,16 +1210,16 @@ func (q *DropNewestQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrDropNewestQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -1243,16 +1244,16 @@ func (q *DropNewestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrDropNewestQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -1270,7 +1271,7 @@ func (q *DropNewestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // DropNewestQueueDropOldest). Close may be called more than once.
 func (q *DropNewestQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(queueClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
@@ -1288,12 +1289,12 @@ func (q *DropNewestQueue) Stats() DropNewestQueueStats {
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *DropNewestQueue) enqueue(v int) queueOpStatus {
+func (q *DropNewestQueue) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(8) - 1
 	pos := q.head.Load()
 	for {
-		if pos&queueClosedBit != 0 {
-			return queueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -1301,10 +1302,10 @@ func (q *DropNewestQueue) enqueue(v int) queueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return queueOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return queueOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -1314,20 +1315,20 @@ func (q *DropNewestQueue) enqueue(v int) queueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *DropNewestQueue) enqueueMany(vs []int) (int, queueOpStatus) {
+func (q *DropNewestQueue) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(8) - 1
 	limit := min(len(vs), 8)
 	pos := q.head.Load()
 	for {
-		if pos&queueClosedBit != 0 {
-			return 0, queueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, queueOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -1340,14 +1341,14 @@ func (q *DropNewestQueue) enqueueMany(vs []int) (int, queueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, queueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *DropNewestQueue) dequeue() (int, queueOpStatus) {
+func (q *DropNewestQueue) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	pos := q.tail.Load()
@@ -1359,7 +1360,7 @@ func (q *DropNewestQueue) dequeue() (int, queueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, queueOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -1370,7 +1371,7 @@ func (q *DropNewestQueue) dequeue() (int, queueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *DropNewestQueue) dequeueMany(buf []int) (int, queueOpStatus) {
+func (q *DropNewestQueue) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	limit := min(len(buf), 8)
@@ -1395,7 +1396,7 @@ func (q *DropNewestQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, queueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -1404,11 +1405,11 @@ func (q *DropNewestQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *DropNewestQueue) emptyStatus(pos uint64) queueOpStatus {
-	if head := q.head.Load(); head&queueClosedBit != 0 && head&^queueClosedBit == pos {
-		return queueOpClosed
+func (q *DropNewestQueue) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return queueOpFull
+	return queueSharedOpFull
 }
 
 // readable reports whether an item is published at tail.
@@ -1419,14 +1420,14 @@ func (q *DropNewestQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *DropNewestQueue) writable() bool {
-	pos := q.head.Load() &^ queueClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(8)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *DropNewestQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		queueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -1441,7 +1442,7 @@ func (q *DropNewestQueue) wakeProducer() {
 // the token goes on.
 func (q *DropNewestQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		queueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -1449,7 +1450,7 @@ func (q *DropNewestQueue) passConsumerToken() {
 // DropNewestQueueBlock.
 func (q *DropNewestQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		queueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -1494,7 +1495,7 @@ func NewDropNewestQueue() *DropNewestQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *DropOldestQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := queueRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -1505,7 +1506,7 @@ func (q *DropOldestQueue) FanIn(ctx context.Context, n int, produce func(ctx con
 // the normal end, is not. FanOut returns when every consumer has returned;
 // an item popped by a consumer is always passed to consume.
 func (q *DropOldestQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return queueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrDropOldestQueueClosed {
@@ -1547,7 +1548,7 @@ type dropOldestQueueSlot struct {
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type DropOldestQueue struct {
-	_ queueNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []dropOldestQueueSlot
@@ -1555,14 +1556,14 @@ type DropOldestQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [queueCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with queueClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [queueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [queueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -1571,7 +1572,7 @@ type DropOldestQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [queueCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 
 	dropped atomic.Uint64
 }
@@ -1595,7 +1596,7 @@ func (q *DropOldestQueue) Cap() int { return 8 }
 // snapshot that may be stale by the time it returns.
 func (q *DropOldestQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ queueClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -1605,7 +1606,7 @@ func (q *DropOldestQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *DropOldestQueue) TryPush(v int) bool {
-	if q.enqueue(v) != queueOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -1622,13 +1623,13 @@ func (q *DropOldestQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for {
 		switch q.enqueue(v) {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeConsumer()
 			if woken {
 				q.passProducerToken()
 			}
 			return nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return ErrDropOldestQueueClosed
 		}
 		q.dropOldest()
@@ -1659,7 +1660,7 @@ func (q *DropOldestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			// progress: spin afresh before parking the next time
 			continue
 		}
-		if st == queueOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrDropOldestQueueClosed
 		}
 		q.dropOldest()
@@ -1671,7 +1672,7 @@ func (q *DropOldestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *DropOldestQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != queueOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -1687,16 +1688,16 @@ func (q *DropOldestQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrDropOldestQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -1721,16 +1722,16 @@ func (q *DropOldestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrDropOldestQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -1748,7 +1749,7 @@ func (q *DropOldestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // DropOldestQueueDropOldest). Close may be called more than once.
 func (q *DropOldestQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(queueClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
@@ -1766,12 +1767,12 @@ func (q *DropOldestQueue) Stats() DropOldestQueueStats {
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *DropOldestQueue) enqueue(v int) queueOpStatus {
+func (q *DropOldestQueue) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(8) - 1
 	pos := q.head.Load()
 	for {
-		if pos&queueClosedBit != 0 {
-			return queueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -1779,10 +1780,10 @@ func (q *DropOldestQueue) enqueue(v int) queueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return queueOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return queueOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -1792,20 +1793,20 @@ func (q *DropOldestQueue) enqueue(v int) queueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *DropOldestQueue) enqueueMany(vs []int) (int, queueOpStatus) {
+func (q *DropOldestQueue) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(8) - 1
 	limit := min(len(vs), 8)
 	pos := q.head.Load()
 	for {
-		if pos&queueClosedBit != 0 {
-			return 0, queueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, queueOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -1818,14 +1819,14 @@ func (q *DropOldestQueue) enqueueMany(vs []int) (int, queueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, queueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *DropOldestQueue) dequeue() (int, queueOpStatus) {
+func (q *DropOldestQueue) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	pos := q.tail.Load()
@@ -1837,7 +1838,7 @@ func (q *DropOldestQueue) dequeue() (int, queueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, queueOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -1848,7 +1849,7 @@ func (q *DropOldestQueue) dequeue() (int, queueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *DropOldestQueue) dequeueMany(buf []int) (int, queueOpStatus) {
+func (q *DropOldestQueue) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	limit := min(len(buf), 8)
@@ -1873,7 +1874,7 @@ func (q *DropOldestQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, queueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -1882,22 +1883,31 @@ func (q *DropOldestQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *DropOldestQueue) emptyStatus(pos uint64) queueOpStatus {
-	if head := q.head.Load(); head&queueClosedBit != 0 && head&^queueClosedBit == pos {
-		return queueOpClosed
+func (q *DropOldestQueue) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return queueOpFull
+	return queueSharedOpFull
 }
 
 // dropOldest discards the oldest item to make room under
 // DropOldestQueueDropOldest. If the oldest slot is still being published or
 // released by another goroutine, it yields to let that goroutine finish.
 func (q *DropOldestQueue) dropOldest() {
-	if _, st := q.dequeue(); st == queueOpDone {
-		q.dropped.Add(1)
+	if q.dropTaken(q.dequeue()) {
 		return
 	}
 	runtime.Gosched()
+}
+
+// dropTaken counts and reports v, the oldest item, if the dequeue that
+// returned st took it, and says whether it did.
+func (q *DropOldestQueue) dropTaken(v int, st queueSharedOpStatus) bool {
+	if st != queueSharedOpDone {
+		return false
+	}
+	q.dropped.Add(1)
+	return true
 }
 
 // readable reports whether an item is published at tail.
@@ -1908,14 +1918,14 @@ func (q *DropOldestQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *DropOldestQueue) writable() bool {
-	pos := q.head.Load() &^ queueClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(8)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *DropOldestQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		queueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -1930,7 +1940,7 @@ func (q *DropOldestQueue) wakeProducer() {
 // the token goes on.
 func (q *DropOldestQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		queueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -1938,7 +1948,7 @@ func (q *DropOldestQueue) passConsumerToken() {
 // DropOldestQueueBlock.
 func (q *DropOldestQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		queueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -1983,7 +1993,7 @@ func NewDropOldestQueue() *DropOldestQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *ErrorQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := queueRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -1994,7 +2004,7 @@ func (q *ErrorQueue) FanIn(ctx context.Context, n int, produce func(ctx context.
 // normal end, is not. FanOut returns when every consumer has returned; an
 // item popped by a consumer is always passed to consume.
 func (q *ErrorQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return queueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrErrorQueueClosed {
@@ -2036,7 +2046,7 @@ type errorQueueSlot struct {
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type ErrorQueue struct {
-	_ queueNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []errorQueueSlot
@@ -2044,14 +2054,14 @@ type ErrorQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [queueCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with queueClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [queueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [queueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -2060,7 +2070,7 @@ type ErrorQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [queueCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 }
 
 // init allocates the ring and the wake-up channels.
@@ -2082,7 +2092,7 @@ func (q *ErrorQueue) Cap() int { return 8 }
 // snapshot that may be stale by the time it returns.
 func (q *ErrorQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ queueClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -2092,7 +2102,7 @@ func (q *ErrorQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *ErrorQueue) TryPush(v int) bool {
-	if q.enqueue(v) != queueOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -2108,13 +2118,13 @@ func (q *ErrorQueue) TryPush(v int) bool {
 func (q *ErrorQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	switch q.enqueue(v) {
-	case queueOpDone:
+	case queueSharedOpDone:
 		q.wakeConsumer()
 		if woken {
 			q.passProducerToken()
 		}
 		return nil
-	case queueOpClosed:
+	case queueSharedOpClosed:
 		return ErrErrorQueueClosed
 	}
 	return ErrErrorQueueFull
@@ -2143,7 +2153,7 @@ func (q *ErrorQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			// progress: spin afresh before parking the next time
 			continue
 		}
-		if st == queueOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrErrorQueueClosed
 		}
 		return added, ErrErrorQueueFull
@@ -2154,7 +2164,7 @@ func (q *ErrorQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *ErrorQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != queueOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -2170,16 +2180,16 @@ func (q *ErrorQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrErrorQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -2204,16 +2214,16 @@ func (q *ErrorQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrErrorQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -2231,18 +2241,18 @@ func (q *ErrorQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // Close may be called more than once.
 func (q *ErrorQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(queueClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *ErrorQueue) enqueue(v int) queueOpStatus {
+func (q *ErrorQueue) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(8) - 1
 	pos := q.head.Load()
 	for {
-		if pos&queueClosedBit != 0 {
-			return queueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -2250,10 +2260,10 @@ func (q *ErrorQueue) enqueue(v int) queueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return queueOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return queueOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -2263,20 +2273,20 @@ func (q *ErrorQueue) enqueue(v int) queueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *ErrorQueue) enqueueMany(vs []int) (int, queueOpStatus) {
+func (q *ErrorQueue) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(8) - 1
 	limit := min(len(vs), 8)
 	pos := q.head.Load()
 	for {
-		if pos&queueClosedBit != 0 {
-			return 0, queueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, queueOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -2289,14 +2299,14 @@ func (q *ErrorQueue) enqueueMany(vs []int) (int, queueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, queueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *ErrorQueue) dequeue() (int, queueOpStatus) {
+func (q *ErrorQueue) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	pos := q.tail.Load()
@@ -2308,7 +2318,7 @@ func (q *ErrorQueue) dequeue() (int, queueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, queueOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -2319,7 +2329,7 @@ func (q *ErrorQueue) dequeue() (int, queueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *ErrorQueue) dequeueMany(buf []int) (int, queueOpStatus) {
+func (q *ErrorQueue) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	limit := min(len(buf), 8)
@@ -2344,7 +2354,7 @@ func (q *ErrorQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, queueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -2353,11 +2363,11 @@ func (q *ErrorQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *ErrorQueue) emptyStatus(pos uint64) queueOpStatus {
-	if head := q.head.Load(); head&queueClosedBit != 0 && head&^queueClosedBit == pos {
-		return queueOpClosed
+func (q *ErrorQueue) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return queueOpFull
+	return queueSharedOpFull
 }
 
 // readable reports whether an item is published at tail.
@@ -2368,14 +2378,14 @@ func (q *ErrorQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *ErrorQueue) writable() bool {
-	pos := q.head.Load() &^ queueClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(8)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *ErrorQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		queueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -2390,14 +2400,14 @@ func (q *ErrorQueue) wakeProducer() {
 // the token goes on.
 func (q *ErrorQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		queueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
 // passProducerToken is passConsumerToken for producers under ErrorQueueBlock.
 func (q *ErrorQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		queueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -2442,7 +2452,7 @@ func NewErrorQueue() *ErrorQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *ConfQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := queueRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -2453,7 +2463,7 @@ func (q *ConfQueue) FanIn(ctx context.Context, n int, produce func(ctx context.C
 // normal end, is not. FanOut returns when every consumer has returned; an
 // item popped by a consumer is always passed to consume.
 func (q *ConfQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return queueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrConfQueueClosed {
@@ -2504,7 +2514,7 @@ type confQueueSlot struct {
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type ConfQueue struct {
-	_ queueNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []confQueueSlot
@@ -2513,14 +2523,14 @@ type ConfQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [queueCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with queueClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [queueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [queueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -2529,7 +2539,7 @@ type ConfQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [queueCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 
 	dropped atomic.Uint64
 }
@@ -2556,7 +2566,7 @@ func (q *ConfQueue) Cap() int { return q.cfg.Size }
 // snapshot that may be stale by the time it returns.
 func (q *ConfQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ queueClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -2566,7 +2576,7 @@ func (q *ConfQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *ConfQueue) TryPush(v int) bool {
-	if q.enqueue(v) != queueOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -2583,13 +2593,13 @@ func (q *ConfQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for {
 		switch q.enqueue(v) {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeConsumer()
 			if woken {
 				q.passProducerToken()
 			}
 			return nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return ErrConfQueueClosed
 		}
 		q.dropOldest()
@@ -2620,7 +2630,7 @@ func (q *ConfQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			// progress: spin afresh before parking the next time
 			continue
 		}
-		if st == queueOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrConfQueueClosed
 		}
 		q.dropOldest()
@@ -2632,7 +2642,7 @@ func (q *ConfQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *ConfQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != queueOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -2648,16 +2658,16 @@ func (q *ConfQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrConfQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -2682,16 +2692,16 @@ func (q *ConfQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case queueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case queueOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrConfQueueClosed
 		}
-		if spins < queueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -2709,7 +2719,7 @@ func (q *ConfQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // Close may be called more than once.
 func (q *ConfQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(queueClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
@@ -2727,12 +2737,12 @@ func (q *ConfQueue) Stats() ConfQueueStats {
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *ConfQueue) enqueue(v int) queueOpStatus {
+func (q *ConfQueue) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(q.cfg.Size) - 1
 	pos := q.head.Load()
 	for {
-		if pos&queueClosedBit != 0 {
-			return queueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -2740,10 +2750,10 @@ func (q *ConfQueue) enqueue(v int) queueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return queueOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return queueOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -2753,20 +2763,20 @@ func (q *ConfQueue) enqueue(v int) queueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *ConfQueue) enqueueMany(vs []int) (int, queueOpStatus) {
+func (q *ConfQueue) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(q.cfg.Size) - 1
 	limit := min(len(vs), q.cfg.Size)
 	pos := q.head.Load()
 	for {
-		if pos&queueClosedBit != 0 {
-			return 0, queueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, queueOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -2779,14 +2789,14 @@ func (q *ConfQueue) enqueueMany(vs []int) (int, queueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, queueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *ConfQueue) dequeue() (int, queueOpStatus) {
+func (q *ConfQueue) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(q.cfg.Size) - 1
 	pos := q.tail.Load()
@@ -2798,7 +2808,7 @@ func (q *ConfQueue) dequeue() (int, queueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, queueOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -2809,7 +2819,7 @@ func (q *ConfQueue) dequeue() (int, queueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *ConfQueue) dequeueMany(buf []int) (int, queueOpStatus) {
+func (q *ConfQueue) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(q.cfg.Size) - 1
 	limit := min(len(buf), q.cfg.Size)
@@ -2834,7 +2844,7 @@ func (q *ConfQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, queueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -2843,22 +2853,31 @@ func (q *ConfQueue) dequeueMany(buf []int) (int, queueOpStatus) {
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *ConfQueue) emptyStatus(pos uint64) queueOpStatus {
-	if head := q.head.Load(); head&queueClosedBit != 0 && head&^queueClosedBit == pos {
-		return queueOpClosed
+func (q *ConfQueue) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return queueOpFull
+	return queueSharedOpFull
 }
 
 // dropOldest discards the oldest item to make room under
 // ConfQueueDropOldest. If the oldest slot is still being published or
 // released by another goroutine, it yields to let that goroutine finish.
 func (q *ConfQueue) dropOldest() {
-	if _, st := q.dequeue(); st == queueOpDone {
-		q.dropped.Add(1)
+	if q.dropTaken(q.dequeue()) {
 		return
 	}
 	runtime.Gosched()
+}
+
+// dropTaken counts and reports v, the oldest item, if the dequeue that
+// returned st took it, and says whether it did.
+func (q *ConfQueue) dropTaken(v int, st queueSharedOpStatus) bool {
+	if st != queueSharedOpDone {
+		return false
+	}
+	q.dropped.Add(1)
+	return true
 }
 
 // readable reports whether an item is published at tail.
@@ -2869,14 +2888,14 @@ func (q *ConfQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *ConfQueue) writable() bool {
-	pos := q.head.Load() &^ queueClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(q.cfg.Size)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *ConfQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		queueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -2891,14 +2910,14 @@ func (q *ConfQueue) wakeProducer() {
 // the token goes on.
 func (q *ConfQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		queueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
 // passProducerToken is passConsumerToken for producers under ConfQueueBlock.
 func (q *ConfQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		queueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -6765,7 +6784,7 @@ type LifeConns struct {
 	closed atomic.Bool
 
 	// stats are the acquire counters of the metrics= option.
-	stats respoolAcquireStats
+	stats lifeConnsAcquireStats
 
 	// born maps the lifeKey of each resource that exists to when it was
 	// made, in nanoseconds since epoch, for the maxlife= option. lifeMu guards
@@ -6849,10 +6868,12 @@ func (p *LifeConns) taken() {
 // idle stack, makes a new one, or waits.
 func (p *LifeConns) getSlow(ctx context.Context) (*Conn, error) {
 	var zero *Conn
+	waitStart := time.Time{}
 	p.mu.Lock()
 	for {
 		if p.closed.Load() {
 			p.mu.Unlock()
+			p.waitEnded(waitStart, ErrLifeConnsClosed)
 			return zero, ErrLifeConnsClosed
 		}
 		// A Put may have filled a slot since the caller looked.
@@ -6868,6 +6889,7 @@ func (p *LifeConns) getSlow(ctx context.Context) (*Conn, error) {
 			p.mu.Unlock()
 			if p.reusable(r) {
 				p.taken()
+				p.waitEnded(waitStart, nil)
 				return r, nil
 			}
 			p.dispose(r)
@@ -6885,14 +6907,20 @@ func (p *LifeConns) getSlow(ctx context.Context) (*Conn, error) {
 				p.wakeLocked() // a waiter may make one now
 				p.mu.Unlock()
 				p.stats.failed(err)
+				p.waitEnded(waitStart, err)
 				return zero, err
 			}
 			p.taken()
+			p.waitEnded(waitStart, nil)
 			return r, nil
+		}
+		if waitStart.IsZero() {
+			waitStart = time.Now()
 		}
 		if err := p.waitLocked(ctx); err != nil {
 			p.mu.Unlock()
 			p.stats.failed(err)
+			p.waitEnded(waitStart, err)
 			return zero, err
 		}
 	}
@@ -7194,7 +7222,7 @@ func (p *LifeConns) waitLocked(ctx context.Context) error {
 	if w == nil {
 		return nil
 	}
-	defer p.stats.waited(time.Now())
+	p.stats.waits.Add(1)
 	return p.awaitLocked(ctx, w)
 }
 
@@ -7312,6 +7340,38 @@ func (p *LifeConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
+// lifeConnsAcquireStats are the counters behind LifeConnsStats, on cache
+// lines of their own: every Get updates one.
+type lifeConnsAcquireStats struct {
+	_        [respoolSlotPad]byte
+	gets     atomic.Int64
+	waits    atomic.Int64
+	canceled atomic.Int64
+	timedOut atomic.Int64
+	waitTime lifeConnsHistogram
+	_        [respoolSlotPad]byte
+}
+
+// waitEnded records the end of a Get that ended with err, having waited
+// at Max since start; a zero start means it did not wait.
+func (p *LifeConns) waitEnded(start time.Time, err error) {
+	if start.IsZero() {
+		return
+	}
+	d := time.Since(start)
+	p.stats.waitTime.Observe(int64(d))
+}
+
+// failed accounts for a Get that failed with err.
+func (s *lifeConnsAcquireStats) failed(err error) {
+	switch {
+	case errors.Is(err, context.Canceled):
+		s.canceled.Add(1)
+	case errors.Is(err, context.DeadlineExceeded):
+		s.timedOut.Add(1)
+	}
+}
+
 // LifeConnsStats is a snapshot of a pool's acquire counters, in the manner of
 // pgx/puddle's Stat. Each counter is read atomically, the snapshot as a
 // whole is not.
@@ -7323,8 +7383,10 @@ type LifeConnsStats struct {
 	// the resource it was woken for fails its check, or another Get took
 	// it.
 	Waits int64
-	// WaitTime is the total time Gets spent waiting at Max.
-	WaitTime time.Duration
+	// WaitTime is how long the Gets that waited at Max waited, each from
+	// its first wait to its return, whatever it returned: one observation
+	// per Get, where Waits counts each wait.
+	WaitTime LifeConnsHistogram
 	// Canceled and TimedOut are the Gets that failed because their context
 	// was canceled or its deadline passed, waiting or making a resource.
 	Canceled, TimedOut int64
@@ -7336,15 +7398,72 @@ type LifeConnsStats struct {
 // is set.
 func (p *LifeConns) Stats() LifeConnsStats {
 	open, idle := p.Len()
-	return LifeConnsStats{
+	s := LifeConnsStats{
 		Gets:     p.stats.gets.Load(),
 		Waits:    p.stats.waits.Load(),
-		WaitTime: time.Duration(p.stats.waitTime.Load()),
 		Canceled: p.stats.canceled.Load(),
 		TimedOut: p.stats.timedOut.Load(),
 		Open:     open,
 		Idle:     idle,
 	}
+	p.stats.waitTime.AddTo(&s.WaitTime)
+	return s
+}
+
+// lifeConnsHistBuckets is the number of buckets of a LifeConnsHistogram: one
+// per power of 4 from 1µs to about 67s, and one above.
+const lifeConnsHistBuckets = 15
+
+// LifeConnsHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type LifeConnsHistogram struct {
+	Bounds [lifeConnsHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [lifeConnsHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                           // total of the observations
+	Count  uint64                                  // number of observations
+}
+
+// lifeConnsHistogram records durations into the buckets of a
+// LifeConnsHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type lifeConnsHistogram struct {
+	counts [lifeConnsHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// lifeConnsHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func lifeConnsHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, lifeConnsHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *lifeConnsHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[lifeConnsHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *lifeConnsHistogram) AddTo(s *LifeConnsHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewLifeConns returns an empty LifeConns. Close closes the idle resources.

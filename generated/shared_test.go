@@ -22,9 +22,6 @@ func TestSharedFileHoldsWhatDependsOnNoDirective(t *testing.T) {
 	for _, name := range []string{
 		"mapMixSeed", "mapHashU64", "mapHashU64x2", "mapBaseTableLen", "mapTableLenFor", "mapGrowThreshold",
 		"poolRing", "poolParking", "poolStaff", "poolBatchState", "poolWorker",
-		// What a pool with metrics=true keeps (a member with its stats,
-		// the counters and histograms), shared by all such pools.
-		"poolMember", "poolCounters", "poolWorkerStats", "poolHistogram",
 	} {
 		if !shared[name] {
 			t.Errorf("monogen_shared.go does not declare %s", name)
@@ -44,7 +41,7 @@ func TestSharedFileHoldsWhatDependsOnNoDirective(t *testing.T) {
 		for name := range topLevelNames(t, f) {
 			// A copy would be named after its directive: intPoolRing,
 			// storeMixSeed.
-			for _, suffix := range []string{"MixSeed", "HashU64", "Ring", "Parking", "Staff", "BatchState", "WorkerStats", "Tally"} {
+			for _, suffix := range []string{"MixSeed", "HashU64", "Ring", "Parking", "Staff", "BatchState"} {
 				if strings.HasSuffix(name, suffix) && !shared[name] {
 					t.Errorf("%s declares %s, a copy of shared code", f, name)
 				}

@@ -191,7 +191,11 @@ Kinds:
 		k, _ := kinds.Lookup(n)
 		fmt.Fprintf(w, "\t%-10s %s\n", n, k.Doc)
 		if k.Keyed != nil {
-			fmt.Fprintf(w, "\t%-10s with a key type: %s\n", "", k.Keyed.Doc)
+			with := "a key type"
+			if k.Keyed.KeyOption != "" {
+				with = k.Keyed.KeyOption + "="
+			}
+			fmt.Fprintf(w, "\t%-10s with %s: %s\n", "", with, k.Keyed.Doc)
 		}
 	}
 	fmt.Fprint(w, "\nFlags:\n")

@@ -79,12 +79,14 @@ func (l *API) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *API) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *API) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -105,12 +107,14 @@ func (l *API) ReserveAt(t time.Time) APIReservation {
 // Burst (APITokenBucket) or Limit (APISlidingWindow) is never allowed, and n
 // <= 0 is always allowed, counting nothing.
 func (l *API) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 func (l *API) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -137,10 +141,13 @@ func (l *API) ReserveNAt(t time.Time, n int) APIReservation {
 // retries when the window should have room for them, so a stream of
 // smaller requests may keep taking that room first.
 func (l *API) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrAPIExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrAPIExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -154,7 +161,8 @@ func (l *API) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *API) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -210,12 +218,13 @@ type APIStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *API) Stats() APIStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is APIStats at time t.
 func (l *API) StatsAt(t time.Time) APIStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // APIReservation is an event reserved by Reserve. It is a value; Cancel it at
@@ -860,35 +869,6 @@ func NewOrigin() *Origin {
 
 // Renderer: generated from the pool directive in service.go.
 
-// rendererHistBuckets is the number of buckets of a RendererHistogram: buckets.
-const rendererHistBuckets = poolBuckets
-
-// RendererHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type RendererHistogram struct {
-	Bounds [rendererHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [rendererHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                          // total of the observations
-	Count  uint64                                 // number of observations
-}
-
-// add adds the distribution h recorded to s, setting its bounds.
-func (s *RendererHistogram) add(h *poolHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
-
 // rendererBatch is one Map call, shared by the workers helping with it.
 type rendererBatch struct {
 	poolBatchState
@@ -972,7 +952,7 @@ func (p *Renderer) MapInto(ctx context.Context, outs []string, ins []int) error 
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *Renderer) runBatch(w *poolMember, b *rendererBatch) {
+func (p *Renderer) runBatch(w *rendererMember, b *rendererBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -1033,7 +1013,7 @@ func (p *Renderer) runChunk(b *rendererBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Renderer) next(w *poolMember, tasks []rendererTask) (n, pos uint64, shared, ok bool) {
+func (p *Renderer) next(w *rendererMember, tasks []rendererTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -1152,7 +1132,7 @@ type Renderer struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats poolCounters
+	stats rendererCounters
 }
 
 // rendererTask is one element of the queue: a job, or a share of a Map batch.
@@ -1161,6 +1141,17 @@ type rendererTask struct {
 	batch *rendererBatch // non-nil: the receiving worker helps with this batch
 	// queued is when the job was queued, in nanoseconds since epoch.
 	queued int64
+}
+
+// rendererMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type rendererMember struct {
+	poolWorker
+	// stats are the metrics the worker keeps for RendererStats on its own.
+	stats *rendererWorkerStats
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [poolWorkerPad]byte
 }
 
 // init makes the queue and starts the workers.
@@ -1298,9 +1289,9 @@ func (p *Renderer) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *Renderer) grow(n int) {
 	for range n {
-		w := &poolMember{}
+		w := &rendererMember{}
 		w.init()
-		w.stats = new(poolWorkerStats)
+		w.stats = new(rendererWorkerStats)
 		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
@@ -1382,7 +1373,7 @@ func (p *Renderer) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Renderer) work(w *poolMember) {
+func (p *Renderer) work(w *rendererMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
 	defer p.stats.exited(&p.poolStaff, w)
@@ -1425,7 +1416,7 @@ func (p *Renderer) work(w *poolMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *Renderer) run(w *poolMember, t rendererTask) {
+func (p *Renderer) run(w *rendererMember, t rendererTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -1440,7 +1431,7 @@ func (p *Renderer) run(w *poolMember, t rendererTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *Renderer) runJob(w *poolMember, t rendererTask) {
+func (p *Renderer) runJob(w *rendererMember, t rendererTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
@@ -1595,6 +1586,37 @@ type RendererStats struct {
 	RunTime   RendererHistogram
 }
 
+// rendererCounters are the metrics of a pool, updated only under the
+// metrics= option. The workers count the jobs they run in their own
+// rendererWorkerStats; gone holds the counts of the workers that have
+// exited.
+type rendererCounters struct {
+	// submitted counts the items of Map calls, less the tasks Map pushed
+	// for them. The jobs of Submit and TrySubmit are counted by the
+	// queue's tail, which a push moves anyway: a counter of their own
+	// cost every Submit a locked instruction, which made Submit of jobs
+	// of a few nanoseconds a third slower.
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing poolPaddedInt64
+	gone     rendererWorkerStats
+	// meters are the stats of the workers not yet exited, guarded by
+	// staff.life.
+	meters []*rendererWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
+}
+
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Renderer) Stats() RendererStats {
@@ -1610,14 +1632,14 @@ func (p *Renderer) Stats() RendererStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*rendererWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		s.QueueWait.add(&ws.queueWait)
-		s.RunTime.add(&ws.runTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -1632,9 +1654,260 @@ func (p *Renderer) Stats() RendererStats {
 	return s
 }
 
+// rendererWorkerStats are the metrics one worker keeps, for RendererStats to
+// add up: its own cache lines, no contention with other workers. The jobs of
+// claims of cheap jobs (batched) are tallied in pending, plain fields only
+// the worker touches, which go to the atomic fields at most every
+// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
+// are counted in the atomic fields one by one.
+type rendererWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	// The run of jobs of the batched claim queued at the same time, not
+	// yet tallied: their queue time, and how many (zero: no run).
+	runQueued int64
+	runJobs   uint64
+	pending   rendererTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait rendererHistogram
+	runTime   rendererHistogram
+}
+
+// rendererTally is what a worker counted of its batched claims since it last
+// flushed them.
+type rendererTally struct {
+	jobs, fails     uint64
+	waits, runs     [rendererHistBuckets]uint64
+	waitSum, runSum int64
+}
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *rendererWorkerStats) add(o *rendererWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *rendererWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = rendererTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (c *rendererCounters) now() int64 {
+	return int64(time.Since(c.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock. Its common case is
+// small enough to be inlined into Submit.
+func (c *rendererCounters) stamp() int64 {
+	if t := c.clock.Load(); t > 0 {
+		return t
+	}
+	return c.readClock()
+}
+
+// readClock returns the time for stamp when no claim start is published:
+// it reads the clock, and publishes the time if a worker parked. (A load
+// first: a failed CompareAndSwap costs as much as one that succeeds.)
+func (c *rendererCounters) readClock() int64 {
+	now := c.now()
+	if c.clock.Load() == poolClockParked {
+		c.clock.CompareAndSwap(poolClockParked, now)
+	}
+	return now
+}
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (c *rendererCounters) claimStarted(w *rendererMember, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = c.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if t := c.clock.Load(); !batched {
+		if t != poolClockSlow {
+			c.clock.Store(poolClockSlow)
+		}
+	} else if ws.mark > t+poolClockStep {
+		c.clock.Store(ws.mark)
+	}
+}
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts. In a batched claim, the jobs queued at the same time as the one
+// before (stamped with the same claim start, see stamp) make a run, tallied
+// when it ends: such a job costs a comparison and an increment, inlined
+// into the worker's loop.
+func (c *rendererCounters) jobStarted(w *rendererMember, queued int64) {
+	ws := w.stats
+	if ws.batched && queued == ws.runQueued {
+		// With no run (runJobs zero), this one starts it.
+		ws.runJobs++
+		return
+	}
+	c.jobWaited(w, queued)
+}
+
+// jobWaited records the queue wait of a job queued at queued that w starts,
+// unless it continues a run (see jobStarted).
+func (c *rendererCounters) jobWaited(w *rendererMember, queued int64) {
+	ws := w.stats
+	if ws.batched {
+		ws.endRun()
+		ws.runQueued, ws.runJobs = queued, 1
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.Observe(max(ws.mark-queued, 0))
+}
+
+// endRun tallies the queue waits of the run of jobs of the batched claim
+// that ends: they all waited from the run's queue time to the claim's
+// start.
+func (s *rendererWorkerStats) endRun() {
+	if s.runJobs == 0 {
+		return
+	}
+	d := max(s.mark-s.runQueued, 0)
+	s.pending.waits[rendererHistBucket(d)] += s.runJobs
+	s.pending.waitSum += d * int64(s.runJobs)
+	s.runJobs = 0
+}
+
+// jobDone records a job w has just finished, which succeeded if ok. A job
+// of a batched claim is counted in the claim: one that succeeded costs an
+// increment, inlined into the worker's loop.
+func (c *rendererCounters) jobDone(w *rendererMember, ok bool) {
+	if ws := w.stats; ws.batched && ok {
+		ws.ran++
+		return
+	}
+	c.jobTimed(w, ok)
+}
+
+// jobTimed records a job w has just finished, which succeeded if ok,
+// unless it is a job of a batched claim that succeeded (see jobDone).
+func (c *rendererCounters) jobTimed(w *rendererMember, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		ws.fails++
+		return
+	}
+	now := c.now()
+	ws.runTime.Observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (c *rendererCounters) shareDone(w *rendererMember) {
+	if !w.stats.batched {
+		w.stats.mark = c.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (c *rendererCounters) chunkDone(w *rendererMember, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (c *rendererCounters) claimDone(w *rendererMember) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	ws.endRun()
+	if ws.ran == 0 {
+		return
+	}
+	now := c.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[rendererHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(poolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (c *rendererCounters) waiting(w *rendererMember) {
+	w.stats.fresh = false
+	w.stats.flush()
+}
+
+// exited moves the counts of w, whose goroutine is exiting, to gone: under
+// s.life, as RendererStats adds them up, so they are counted once.
+func (c *rendererCounters) exited(s *poolStaff, w *rendererMember) {
+	s.life.Lock()
+	defer s.life.Unlock()
+	w.stats.flush()
+	c.gone.add(w.stats)
+	for i, ws := range c.meters {
+		if ws == w.stats {
+			c.meters = append(c.meters[:i], c.meters[i+1:]...)
+			break
+		}
+	}
+}
+
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Renderer) steal(self *poolMember) bool {
+func (p *Renderer) steal(self *rendererMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -1660,7 +1933,7 @@ func (p *Renderer) steal(self *poolMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Renderer) runClaim(w *poolMember, t rendererTask, pos, n uint64) (ran uint64) {
+func (p *Renderer) runClaim(w *rendererMember, t rendererTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -1695,6 +1968,89 @@ func (p *Renderer) runClaim(w *poolMember, t rendererTask, pos, n uint64) (ran u
 			}
 		}
 	}
+}
+
+// rendererHistBuckets is the number of buckets of a RendererHistogram: one
+// per power of 4 from 1µs to about 67s, and one above.
+const rendererHistBuckets = 15
+
+// RendererHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type RendererHistogram struct {
+	Bounds [rendererHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [rendererHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                          // total of the observations
+	Count  uint64                                 // number of observations
+}
+
+// rendererHistogram records durations into the buckets of a
+// RendererHistogram: an atomic add to one bucket and one to the sum, no lock
+// and no allocation.
+type rendererHistogram struct {
+	counts [rendererHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// rendererHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func rendererHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, rendererHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *rendererHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[rendererHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *rendererHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[rendererHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *rendererHistogram) AddCounts(counts *[rendererHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *rendererHistogram) Add(o *rendererHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *rendererHistogram) AddTo(s *RendererHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewRenderer returns a Renderer with its workers started. onResult, if not

@@ -60,3 +60,45 @@ func TestPoolHistograms(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitHistograms registers a resource pool one of whose Gets waited
+// (its context ended) and a rate limiter one of whose Waits waited for a
+// token: each WaitTime is a Prometheus histogram named _seconds, with a
+// count of 1.
+func TestWaitHistograms(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	conns, paced := testtypes.NewConns(), testtypes.NewPaced()
+	defer conns.Close()
+	promexport.MustRegister(reg, "conns", conns)
+	promexport.MustRegister(reg, "paced", paced)
+	if _, err := conns.Get(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := conns.Get(canceled); err == nil {
+		t.Fatal("Get at max with a canceled context succeeded")
+	}
+	for range 2 { // the second waits for the next token
+		if err := paced.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*dto.MetricFamily{}
+	for _, f := range families {
+		byName[f.GetName()] = f
+	}
+	for _, name := range []string{"monogen_conns_wait_time_seconds", "monogen_paced_wait_time_seconds"} {
+		f := byName[name]
+		if f == nil || f.GetType() != dto.MetricType_HISTOGRAM {
+			t.Fatalf("%s: %v, want a histogram", name, f)
+		}
+		if h := f.GetMetric()[0].GetHistogram(); h.GetSampleCount() != 1 || len(h.GetBucket()) == 0 || h.GetBucket()[0].GetUpperBound() != 1e-6 {
+			t.Errorf("%s: count %d, buckets %v; want 1, bounds from 1µs", name, h.GetSampleCount(), h.GetBucket())
+		}
+	}
+}

@@ -55,6 +55,9 @@ func userRoles() []userRole {
 	}
 	call := fn("(_ context.Context, v int) (int, error)", "return v, nil")
 	const ctx = `import "context"` + "\n\nvar _ context.Context\n"
+	// The key and the function of the keyed breakers whose roles are
+	// elsewhere.
+	const keyedCall = "\nfunc keyedKey(v int) int { return v }\n\nfunc keyedCall(_ context.Context, v int) (int, error) { return v, nil }\n"
 	return []userRole{
 		{kind: "map", role: "types", decl: typ, directives: dirs("//monogen:map M%i[%n, *%n]", "//monogen:map N%i[*%n, %n]")},
 		{kind: "map", role: "hash", decl: fn("(k int) uint64", "return uint64(k)"), directives: dirs("//monogen:map M%i[int, int] hash=%n bench=true")},
@@ -74,6 +77,17 @@ func userRoles() []userRole {
 		{kind: "breaker", role: "fallback", imports: ctx, decl: fn("(_ context.Context, v int, err error) (int, error)", "return v, err"),
 			directives: dirs("//monogen:breaker B%i[int, int] fallback=%n")},
 		{kind: "breaker", role: "names", decl: none, directives: dirs("//monogen:breaker %n[int, int]")},
+
+		{kind: "breaker", template: "keyedbrk", role: "keyedtypes", imports: ctx, decl: func(name string) string {
+			return typ(name) + "func key" + name + "(r " + name + ") " + name + " { return r }\n" +
+				"func call" + name + "(_ context.Context, r " + name + ") (*" + name + ", error) { return &r, nil }\n"
+		}, directives: dirs("//monogen:breaker K%i[%n, *%n] key=key%n fn=call%n keys=4 bench=true", "//monogen:breaker L%i[%n, int] key=key%n idle=0s")},
+		{kind: "breaker", template: "keyedbrk", role: "keyedkey", imports: ctx + keyedCall, decl: fn("(r int) int", "return r"),
+			directives: dirs("//monogen:breaker K%i[int, int] key=%n fn=keyedCall keys=2 bench=true")},
+		{kind: "breaker", template: "keyedbrk", role: "keyedfn", imports: ctx + keyedCall, decl: call,
+			directives: dirs("//monogen:breaker K%i[int, int] key=keyedKey fn=%n slow=1s bench=true")},
+		{kind: "breaker", template: "keyedbrk", role: "keyednames", imports: ctx + keyedCall, decl: none,
+			directives: dirs("//monogen:breaker %n[int, int] key=keyedKey fn=keyedCall keys=2 bench=true")},
 
 		{kind: "limiter", role: "types", decl: typ, directives: dirs("//monogen:limiter L%i[%n, *%n]")},
 		{kind: "limiter", role: "fn", imports: ctx, decl: call, directives: dirs("//monogen:limiter L%i[int, int] fn=%n bench=true")},

@@ -407,10 +407,15 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 		g.errorf(at(pd.KindOff), "unknown directive kind %q; kinds are %s", pd.Kind, strings.Join(kinds.Names(), ", "))
 		return nil
 	}
-	if kind.Keyed != nil && len(pd.Args) > 0 {
-		// A key type: the kind's keyed variant.
-		kind = kind.Keyed
-	}
+	// A key: the kind's keyed variant.
+	kind = kind.Variant(len(pd.Args), func(key string) bool {
+		for _, o := range pd.Options {
+			if o.Key == key {
+				return true
+			}
+		}
+		return false
+	})
 	d := &model.Directive{
 		Pos:     at(0),
 		Kind:    pd.Kind,

@@ -22,6 +22,7 @@ var hookCases = []struct {
 	plain, hooked string // the directive without and with hooks
 	hooks         []string
 	calls         int // calls of the hook methods in the output
+	fields        int // of hooks, the struct fields
 }{
 	{
 		name: "pool",
@@ -49,6 +50,70 @@ func crashed(string, error) {}
 		hooks:  []string{"rejected", "dropped", "panicked"},
 		calls:  4,
 	},
+	{
+		name:   "queue_drop_newest",
+		funcs:  "func dropped(int) {}\n",
+		plain:  "//monogen:queue Q[int] size=4 policy=drop-newest",
+		hooked: "//monogen:queue Q[int] size=4 policy=drop-newest ondrop=dropped",
+		hooks:  []string{"discarded"},
+		calls:  2, // Push, PushMany
+	},
+	{
+		name:   "queue_drop_oldest",
+		funcs:  "func dropped(int) {}\n",
+		plain:  "//monogen:queue Q[int] size=4 policy=drop-oldest config=true",
+		hooked: "//monogen:queue Q[int] size=4 policy=drop-oldest config=true ondrop=dropped",
+		hooks:  []string{"discarded"},
+		calls:  1, // dropTaken
+	},
+	{
+		name:   "ratelimit_token",
+		funcs:  "func refused(int, error) {}\n",
+		plain:  "//monogen:ratelimit R algo=token rate=100/s burst=4",
+		hooked: "//monogen:ratelimit R algo=token rate=100/s burst=4 onreject=refused",
+		hooks:  []string{"rejected"},
+		calls:  6, // Allow, AllowAt, AllowN, AllowNAt, WaitN, Wait
+	},
+	{
+		name:   "ratelimit_window_config",
+		funcs:  "func refused(int, error) {}\n",
+		plain:  "//monogen:ratelimit R algo=window limit=10 window=1s config=true",
+		hooked: "//monogen:ratelimit R algo=window limit=10 window=1s config=true onreject=refused",
+		hooks:  []string{"rejected"},
+		calls:  6,
+	},
+	{
+		name: "respool",
+		funcs: `import "time"
+
+type conn struct{}
+
+func dial() (*conn, error)           { return &conn{}, nil }
+func waited(time.Duration, error) {}
+`,
+		plain:  "//monogen:respool Conns[*conn] max=4 new=dial metrics=true",
+		hooked: "//monogen:respool Conns[*conn] max=4 new=dial metrics=true onwait=waited",
+		hooks:  []string{"waitedFor"},
+		calls:  1, // waitEnded
+	},
+	{
+		name:   "semaphore",
+		funcs:  "import \"time\"\n\nfunc waited(time.Duration, error) {}\n",
+		plain:  "//monogen:semaphore S n=4 metrics=true",
+		hooked: "//monogen:semaphore S n=4 metrics=true onwait=waited",
+		hooks:  []string{"waitedFor"},
+		calls:  1, // waited
+	},
+	{
+		name:   "limiter",
+		funcs:  "func call(x int) (int, error) { return x, nil }\nfunc moved(from, to int64) {}\n",
+		plain:  "//monogen:limiter L[int, int] fn=call min=2 max=64",
+		hooked: "//monogen:limiter L[int, int] fn=call min=2 max=64 onlimit=moved",
+		// reportLimit and its field reported are what the hook needs.
+		hooks:  []string{"limitChanged", "reportLimit", "reported"},
+		calls:  1, // sample (reportLimit goes whole)
+		fields: 1,
+	},
 }
 
 // TestHooksAbsentGenerateNoHookCode generates each directive of hookCases
@@ -74,8 +139,8 @@ func TestHooksAbsentGenerateNoHookCode(t *testing.T) {
 				t.Fatalf("outputs %v, want plain/p_monogen.go and hooked/p_monogen.go", res.Files)
 			}
 			stripped, decls, calls := stripHooks(t, hooked, c.hooks)
-			if decls != len(c.hooks) || calls != c.calls {
-				t.Errorf("output with hooks declares %d hook methods and calls them %d times; want %d and %d", decls, calls, len(c.hooks), c.calls)
+			if decls != len(c.hooks)-c.fields || calls != c.calls {
+				t.Errorf("output with hooks declares %d hook methods and calls them %d times; want %d and %d", decls, calls, len(c.hooks)-c.fields, c.calls)
 			}
 			for _, h := range c.hooks {
 				if bytes.Contains(plain, []byte(") "+h+"(")) || bytes.Contains(plain, []byte("."+h+"(")) {
@@ -127,25 +192,54 @@ func stripHooks(t *testing.T, src []byte, hooks []string) (out []byte, decls, ca
 		sel, ok := call.Fun.(*ast.SelectorExpr)
 		return ok && isHook[sel.Sel.Name]
 	}
+	// onlyHook reports whether s does nothing but call a hook: the call, or
+	// an if without else or a loop whose body is only that.
+	var onlyHook func(s ast.Stmt) bool
+	onlyHook = func(s ast.Stmt) bool {
+		switch s := s.(type) {
+		case *ast.IfStmt:
+			return s.Else == nil && len(s.Body.List) == 1 && onlyHook(s.Body.List[0])
+		case *ast.RangeStmt:
+			return len(s.Body.List) == 1 && onlyHook(s.Body.List[0])
+		}
+		return callsHook(s)
+	}
 	for _, d := range f.Decls {
+		// A struct field named as a hook holds what only the hook uses.
+		if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.TYPE {
+			for _, sp := range gd.Specs {
+				if st, ok := sp.(*ast.TypeSpec).Type.(*ast.StructType); ok {
+					for _, fld := range st.Fields.List {
+						if len(fld.Names) == 1 && isHook[fld.Names[0].Name] {
+							from := fld.Pos()
+							if fld.Doc != nil {
+								from = fld.Doc.Pos()
+							}
+							cut(from, fld.End())
+						}
+					}
+				}
+			}
+		}
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && isHook[fd.Name.Name] {
 			decls++
 			cut(fd.Doc.Pos(), fd.End())
 			continue
 		}
+		gone := map[ast.Node]bool{}
 		ast.Inspect(d, func(n ast.Node) bool {
+			if gone[n] {
+				return false
+			}
 			block, ok := n.(*ast.BlockStmt)
 			if !ok {
 				return true
 			}
 			for _, s := range block.List {
-				if callsHook(s) {
+				if onlyHook(s) {
 					calls++
 					cut(s.Pos(), s.End())
-				} else if is, ok := s.(*ast.IfStmt); ok && is.Else == nil && len(is.Body.List) == 1 && callsHook(is.Body.List[0]) {
-					calls++
-					cut(is.Pos(), is.End())
-					return false
+					gone[s] = true
 				}
 			}
 			return true

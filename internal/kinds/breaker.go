@@ -39,7 +39,12 @@ func init() {
 	})
 }
 
-func buildBreaker(c *Context) error {
+func buildBreaker(c *Context) error { return buildBreakerFor(c, nil) }
+
+// buildBreakerFor builds a breaker, or with key (the type of key=) a keyed
+// breaker: the keyed template has the same hooks, config fields and
+// constructor; its onchange= function takes the key first.
+func buildBreakerFor(c *Context, key types.Type) error {
 	// The defaults are those the template's New applies to a zero Config.
 	failures, ratio, cooldown, halfOpen, window, buckets := int64(5), 0.0, 30*time.Second, int64(3), 10*time.Second, int64(10)
 	if o := c.D.Option("failures"); o != nil {
@@ -103,14 +108,18 @@ func buildBreaker(c *Context) error {
 	c.Spec.Hooks["Breaker.changed"] = "// No onchange= function."
 	c.Spec.HookDocs["Breaker.changed"] = "changed does nothing: the directive has no onchange= function."
 	if onchange != nil {
-		if err := checkOnChange(c, onchange); err != nil {
+		if err := checkOnChange(c, onchange, key); err != nil {
 			return err
 		}
 		user := stencil.User(onchange.Raw)
-		c.Spec.Hooks["Breaker.changed"] = user + "(ch.from, ch.to, ch.counts)"
+		keyArg, keyParam := "", ""
+		if key != nil {
+			keyArg, keyParam = "ch.key, ", c.Scope.Type(key)+", "
+		}
+		c.Spec.Hooks["Breaker.changed"] = user + "(" + keyArg + "ch.from, ch.to, ch.counts)"
 		c.Spec.HookDocs["Breaker.changed"] = fmt.Sprintf("changed calls %s, the directive's onchange=, for ch. It runs on the\ngoroutine whose call changed the state, after the lock is released: two\nchanges in quick succession may be reported concurrently, or out of\norder.", user)
 		// var _ func(NameState, NameState, NameCounts) = f
-		c.Emit = append(c.Emit, guardComment+"\n"+fmt.Sprintf("var _ func(%[1]sState, %[1]sState, %[1]sCounts) = %[2]s", c.D.Name, onchange.Raw))
+		c.Emit = append(c.Emit, guardComment+"\n"+fmt.Sprintf("var _ func(%[3]s%[1]sState, %[1]sState, %[1]sCounts) = %[2]s", c.D.Name, onchange.Raw, keyParam))
 	}
 
 	bound := c.D.Option("fn") != nil
@@ -153,7 +162,11 @@ func buildBreaker(c *Context) error {
 			fields[1].Doc = "Ratio is the least fraction of failed calls in the window that trips the breaker, together with Failures, in [0, 1]; 0, the default, counts failures only."
 		}
 	}
-	c.Emit = append(c.Emit, executorCtor(c, "Breaker", "b", "a closed circuit breaker", bound, fields...))
+	what := "a closed circuit breaker"
+	if key != nil {
+		what = "a circuit breaker per " + types.TypeString(key, types.RelativeTo(c.Self))
+	}
+	c.Emit = append(c.Emit, executorCtor(c, "Breaker", "b", what, bound, fields...))
 	return nil
 }
 
@@ -216,17 +229,25 @@ func executorCtor(c *Context, main, recv, what string, bound bool, fields ...run
 }
 
 // checkOnChange checks the onchange= function: three parameters, the
-// generated <Name>State twice and <Name>Counts, and no result. The
+// generated <Name>State twice and <Name>Counts, and no result; with key (a
+// keyed breaker's key type), a first parameter of that type. The
 // generated types may not exist yet (the package is loaded without its
 // generated files), so a parameter of an undefined type is accepted; the
 // guard emitted beside the constructor checks the whole type once they do.
-func checkOnChange(c *Context, o *model.Option) error {
+func checkOnChange(c *Context, o *model.Option, key types.Type) error {
 	fn := o.Value.(*types.Func)
 	sig := fn.Type().(*types.Signature)
 	want := []string{c.D.Name + "State", c.D.Name + "State", c.D.Name + "Counts"}
-	ok := sig.Params().Len() == 3 && sig.Results().Len() == 0 && !sig.Variadic() && sig.TypeParams().Len() == 0
+	first, wantKey := 0, ""
+	if key != nil {
+		first, wantKey = 1, "key "+types.TypeString(key, types.RelativeTo(c.Self))+", "
+	}
+	ok := sig.Params().Len() == first+3 && sig.Results().Len() == 0 && !sig.Variadic() && sig.TypeParams().Len() == 0
+	if ok && key != nil {
+		ok = types.Identical(sig.Params().At(0).Type(), key)
+	}
 	for i := 0; ok && i < 3; i++ {
-		switch t := sig.Params().At(i).Type().(type) {
+		switch t := sig.Params().At(first + i).Type().(type) {
 		case *types.Basic:
 			ok = t.Kind() == types.Invalid
 		case *types.Named:
@@ -241,7 +262,7 @@ func checkOnChange(c *Context, o *model.Option) error {
 			// Types not generated yet: say what can be said.
 			got = fmt.Sprintf("%d parameters and %d results", sig.Params().Len(), sig.Results().Len())
 		}
-		return c.OptionErrorf(o, "onchange function %s has %s; want func(from, to %s, counts %s)", fn.Name(), got, want[0], want[2])
+		return c.OptionErrorf(o, "onchange function %s has %s; want func(%sfrom, to %s, counts %s)", fn.Name(), got, wantKey, want[0], want[2])
 	}
 	return nil
 }

@@ -127,6 +127,13 @@ func buildKeyedRateLimit(c *Context) error {
 // hashed by the hasher specialized for K. The keyed template's keyMap,
 // newKeyMap and compute operations are renamed to the map's names.
 func keyMapFor(c *Context, main, state string) error {
+	return keyMapOf(c, main, state, c.D.Args[0])
+}
+
+// keyMapOf is keyMapFor for a kind whose key type K is not its first type
+// argument: key is the argument K stands for (a keyed breaker's key= gives
+// it).
+func keyMapOf(c *Context, main, state string, key model.Arg) error {
 	mapName := stencil.Rename("keyMap", main, c.D.Name)
 	stateName := stencil.Rename(state, main, c.D.Name)
 	c.Spec.Rename["keyMap"] = mapName
@@ -143,7 +150,7 @@ func keyMapFor(c *Context, main, state string) error {
 	spec.Types["K"] = c.Type("K")
 	spec.Types["V"] = "*" + stateName
 	d := *c.D
-	d.Kind, d.Name, d.Args, d.Options = "map", mapName, c.D.Args[:1], nil
+	d.Kind, d.Name, d.Args, d.Options = "map", mapName, []model.Arg{key}, nil
 	mc := &Context{D: &d, Types: map[string]types.Type{"K": c.Types["K"], "V": v}, Scope: c.Scope, Self: c.Self, Spec: spec}
 	if err := buildMap(mc); err != nil {
 		return err
@@ -171,14 +178,20 @@ func benchKeyedRateLimit(c *Context) ([]string, error) {
 // value $x with the key $k; what ends the doc comment, with a %d for the
 // number of keys.
 func benchKeyed(c *Context, tplDir, tplType string, cfgFields []string, opName, op, what string) ([]string, error) {
-	locals := c.Scope.Func()
-	key, ok := emitKey(c, locals.Name("i"))
-	if !ok {
-		return nil, c.Errorf("bench=true: cannot make distinct keys of type %s for a benchmark", c.D.Args[0].Text)
-	}
 	tpl := c.Scope.Import(TemplatePath + tplDir)
+	tplNew := fmt.Sprintf("%s.New[%s](%s)", tpl, c.Type("K"), configLiteral(tpl, c.Spec.Config, cfgFields))
+	return benchKeyedWith(c, c.Scope.Func(), "K", fmt.Sprintf("%s.%s[%s]", tplDir, tplType, c.D.Args[0].Text), tplNew, opName, op, what)
+}
+
+// benchKeyedWith is benchKeyed with the keys of the type parameter param
+// (a keyed breaker's requests, Req), the template described by tplDesc and
+// built by tplNew, whose $ locals are those of locals.
+func benchKeyedWith(c *Context, locals *emit.Locals, param, tplDesc, tplNew, opName, op, what string) ([]string, error) {
+	key, ok := emitKey(c, param, locals.Name("i"))
+	if !ok {
+		return nil, c.Errorf("bench=true: cannot make distinct %s of type %s for a benchmark", map[bool]string{true: "keys", false: "requests"}[param == "K"], c.Type(param))
+	}
 	testing := c.Scope.Import("testing")
-	cfg := configLiteral(tpl, c.Spec.Config, cfgFields)
 	on := func(x string) string { return strings.ReplaceAll(op, "$x", x) }
 	var b strings.Builder
 	fmt.Fprintf(&b, `%[6]sfunc Benchmark%[1]s($b *%[3]s.B) {
@@ -186,7 +199,7 @@ func benchKeyed(c *Context, tplDir, tplType string, cfgFields []string, opName, 
 	for $i := range $keys {
 		$keys[$i] = %[5]s
 	}
-	$generated, $template := %[8]s(), %[2]s.New[%[4]s](%[9]s)
+	$generated, $template := %[8]s, %[2]s
 	for _, $k := range $keys {
 		%[12]s
 		%[13]s
@@ -214,9 +227,9 @@ func benchKeyed(c *Context, tplDir, tplType string, cfgFields []string, opName, 
 		})
 	})
 }
-`, upper(c.D.Name), tpl, testing, c.Type("K"), key, benchDoc(upper(c.D.Name), fmt.Sprintf(
-		"Benchmark%[1]s measures %[1]s against the generic template it was generated from, %[2]s.%[3]s[%[4]s], with the same options, "+what+".",
-		upper(c.D.Name), tplDir, tplType, c.D.Args[0].Text, keyedBenchKeys)), keyedBenchKeys, newName(c), cfg, keyedBenchKeys-1,
+`, upper(c.D.Name), tplNew, testing, c.Type(param), key, benchDoc(upper(c.D.Name), fmt.Sprintf(
+		"Benchmark%[1]s measures %[1]s against the generic template it was generated from, %[2]s, with the same options, "+what+".",
+		upper(c.D.Name), tplDesc, keyedBenchKeys)), keyedBenchKeys, newName(c)+"("+configArgs(c)+")", "", keyedBenchKeys-1,
 		opName, on("$generated"), on("$template"))
 	return []string{withLocals(b.String(), locals)}, nil
 }
@@ -224,10 +237,11 @@ func benchKeyed(c *Context, tplDir, tplType string, cfgFields []string, opName, 
 // keyedBenchKeys is the number of distinct keys of a keyed benchmark.
 const keyedBenchKeys = 1 << 16
 
-// emitKey writes the expression of a distinct key of the directive's key
-// type made from the int local i, for benchmarks.
-func emitKey(c *Context, i string) (string, bool) {
-	key, ok := emit.KeyFrom(c.Types["K"], jen.Id(i), c.Self, c.Scope)
+// emitKey writes the expression of a distinct value of the type of the
+// type parameter param (the key type, K) made from the int local i, for
+// benchmarks.
+func emitKey(c *Context, param, i string) (string, bool) {
+	key, ok := emit.KeyFrom(c.Types[param], jen.Id(i), c.Self, c.Scope)
 	if !ok {
 		return "", false
 	}

@@ -2,7 +2,10 @@ package kinds
 
 import (
 	"fmt"
+	"go/types"
 	"strings"
+
+	"github.com/monogen/monogen/internal/stencil"
 )
 
 // //monogen:limiter Name[Req, Resp] fn=f min=2 max=256
@@ -22,6 +25,7 @@ func init() {
 			{Key: "tolerance", Type: Float, Doc: "how much latency may rise above its average before the limit shrinks, at least 1 (default 1.5)"},
 			{Key: "smoothing", Type: Float, Doc: "weight of a new sample in the limit, in (0, 1] (default 0.2)"},
 			configOption,
+			{Key: "onlimit", Type: Func, Doc: "func(from, to int64) called with each change of the limit, on the goroutine of the Execute whose sample changed it, before Execute returns (default: no hook code)"},
 		},
 		Build: buildLimiter,
 		Bench: benchLimiter,
@@ -79,6 +83,9 @@ func buildLimiter(c *Context) error {
 		}
 		c.Spec.Hooks["Limiter.call"] = body
 	}
+	if err := limiterOnLimit(c); err != nil {
+		return err
+	}
 	c.Spec.Hooks["Limiter.clock"] = fmt.Sprintf("return int64(%s.Since(l.epoch))", c.Scope.Import("time"))
 	c.Spec.Keep = append(c.Spec.Keep, "Limiter.init")
 	what := fmt.Sprintf("an adaptive concurrency limiter (limit %d to %d, starting at %d)", lo, hi, initial)
@@ -99,5 +106,25 @@ func buildLimiter(c *Context) error {
 			strings.TrimPrefix(zeroTakes(c, "max", fmt.Sprint(hi)), "Zero takes ")
 	}
 	c.Emit = append(c.Emit, executorCtor(c, "Limiter", "l", what, bound, fields...))
+	return nil
+}
+
+// limiterOnLimit binds onlimit= to a direct call in the limit hook; without
+// it the limiter has no hook code.
+func limiterOnLimit(c *Context) error {
+	o := c.D.Option("onlimit")
+	c.Spec.Config["hookLimit"] = fmt.Sprint(o != nil)
+	if o == nil {
+		return nil
+	}
+	i64 := types.Typ[types.Int64]
+	body, err := bindForms(c, o, "limit hook", []sigForm{
+		{newSig([]types.Type{i64, i64}, nil), "%s(from, to)"},
+	})
+	if err != nil {
+		return err
+	}
+	c.Spec.Hooks["Limiter.limitChanged"] = body
+	c.Spec.HookDocs["Limiter.limitChanged"] = fmt.Sprintf("limitChanged calls %s, the directive's onlimit=, with a change of the\nlimit from from to to.", stencil.User(o.Raw))
 	return nil
 }

@@ -40,6 +40,7 @@ func init() {
 		},
 		Build: buildPool,
 		Bench: benchPool,
+		Uses:  []string{histogramTemplate},
 	})
 }
 
@@ -143,6 +144,9 @@ func buildPool(c *Context) error {
 	}
 	cfg["Metrics"] = fmt.Sprint(metrics)
 	c.Spec.Conds["metrics"] = metrics
+	if metrics {
+		histogramFor(c, "Pool", histogramUses{observeN: true, addCounts: true, add: true})
+	}
 	if !metrics {
 		// The worker has no timing fields: pad it to 64 bytes all the same.
 		c.Spec.Consts["workerPad"] = "16"

@@ -2,9 +2,12 @@ package kinds
 
 import (
 	"fmt"
+	"go/types"
 	"math/bits"
 
 	"github.com/dave/jennifer/jen"
+
+	"github.com/monogen/monogen/internal/stencil"
 )
 
 // //monogen:queue Name[T] size=N policy=block|drop-newest|drop-oldest|error
@@ -19,6 +22,7 @@ func init() {
 			{Key: "size", Type: Int, Min: 2, Max: queueMaxSize, Doc: "capacity, a power of two from 2 to 1073741824 (default 1024)"},
 			{Key: "policy", Type: Enum, Enum: queuePolicies, Doc: "what Push does when the queue is full (default block)"},
 			configOption,
+			{Key: "ondrop", Type: Func, Doc: "func(T) called with each item a full queue drops under policy=drop-newest or drop-oldest, on the goroutine of the Push that dropped it, before Push returns (default: no hook code)"},
 		},
 		Build: buildQueue,
 		Bench: benchQueue,
@@ -60,6 +64,9 @@ func buildQueue(c *Context) error {
 	}
 	c.Spec.Config["Policy"] = fmt.Sprint(policy)
 	c.Spec.Conds["drops"] = policy == 1 || policy == 2
+	if err := queueOnDrop(c, policy); err != nil {
+		return err
+	}
 
 	c.Spec.Rename["ErrClosed"] = errName(c.D.Name, "Closed")
 	c.Spec.Rename["ErrFull"] = errName(c.D.Name, "Full")
@@ -96,6 +103,28 @@ func buildQueue(c *Context) error {
 	)
 	fn := jen.Func().Id(ctor).Params(params...).Op("*").Id(name).Block(body...)
 	c.Emit = append(c.Emit, doc+"\n"+fmt.Sprintf("%#v", fn))
+	return nil
+}
+
+// queueOnDrop binds ondrop= to a direct call in the drop hook; without it
+// the queue has no hook code.
+func queueOnDrop(c *Context, policy int) error {
+	o := c.D.Option("ondrop")
+	c.Spec.Config["hookDrop"] = fmt.Sprint(o != nil)
+	if o == nil {
+		return nil
+	}
+	if policy != 1 && policy != 2 {
+		return c.OptionErrorf(o, "option ondrop=%s needs policy=drop-newest or policy=drop-oldest: under policy=%s a queue drops nothing", o.Raw, queuePolicies[policy])
+	}
+	body, err := bindForms(c, o, "drop hook", []sigForm{
+		{newSig([]types.Type{c.Types["T"]}, nil), "%s(v)"},
+	})
+	if err != nil {
+		return err
+	}
+	c.Spec.Hooks["Queue.discarded"] = body
+	c.Spec.HookDocs["Queue.discarded"] = fmt.Sprintf("discarded calls %s, the directive's ondrop=, with an item the policy\ndropped.", stencil.User(o.Raw))
 	return nil
 }
 

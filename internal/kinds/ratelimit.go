@@ -2,6 +2,7 @@ package kinds
 
 import (
 	"fmt"
+	"go/types"
 	"math"
 	"strconv"
 	"time"
@@ -31,10 +32,13 @@ func init() {
 			{Key: "limit", Type: Int, Min: 1, Max: maxWindowLimit, Doc: "sliding window: events admitted per window (required)"},
 			{Key: "window", Type: Duration, Doc: "sliding window: the window's length, such as 1m (required)"},
 			configOption,
+			{Key: "metrics", Type: Bool, Doc: "a WaitTime histogram in Stats of the Waits that had to wait (default false: no clock read past Wait's own)"},
+			{Key: "onreject", Type: Func, Doc: "func(n int, err error) called with each request refused: an Allow or AllowN that returned false (err nil) and a Wait or WaitN that failed (its error), on the caller's goroutine before the call returns (default: no hook code)"},
 		}, append(sharedOptionSpecs("token bucket"),
 			OptionSpec{Key: "lease", Type: Int, Min: 1, Doc: "store=shared: the most tokens taken from the store at once (default burst/4, at least 1)"})...),
 		Build: buildRateLimit,
 		Bench: benchRateLimit,
+		Uses:  []string{histogramTemplate},
 	})
 }
 
@@ -118,6 +122,9 @@ func buildRateLimit(c *Context) error {
 	c.Spec.Config["Burst"] = fmt.Sprint(burst)
 	c.Spec.Config["Limit"] = fmt.Sprint(limit)
 	c.Spec.Config["Window"] = DurationExpr(window, c.Scope)
+	if err := rateLimitObservers(c); err != nil {
+		return err
+	}
 	if shared != nil {
 		c.Spec.Config["Shared"] = "true"
 		c.Spec.Config["OnFail"] = shared.onfail
@@ -138,9 +145,9 @@ func buildRateLimit(c *Context) error {
 	name := c.D.Name
 	newName := stencil.Rename("New", "Limiter", name)
 	tm := c.Scope.Import("time")
-	what := fmt.Sprintf("a token bucket of %d tokens refilled at one per %s", burst, interval)
+	what := fmt.Sprintf("a token bucket of %s refilled at one per %s", countOf(burst, "token"), interval)
 	if algo == "window" {
-		what = fmt.Sprintf("a sliding window admitting %d events per %s", limit, window)
+		what = fmt.Sprintf("a sliding window admitting %s per %s", countOf(limit, "event"), window)
 	}
 	// // NewAPI returns a rate limiter: a token bucket of ..., whose clock starts now.
 	// func NewAPI() *API {
@@ -266,6 +273,35 @@ func optionList(algo string) string {
 	return "limit= and window="
 }
 
+// rateLimitObservers sets metrics= (the histogram of Stats.WaitTime) and
+// binds onreject= to a direct call in the reject hook;
+// without it the limiter has no hook code.
+func rateLimitObservers(c *Context) error {
+	metrics := false
+	if o := c.D.Option("metrics"); o != nil {
+		metrics = o.Value.(bool)
+	}
+	c.Spec.Config["Metrics"] = fmt.Sprint(metrics)
+	c.Spec.Conds["metrics"] = metrics
+	if metrics {
+		histogramFor(c, "Limiter", histogramUses{})
+	}
+	o := c.D.Option("onreject")
+	c.Spec.Config["hookReject"] = fmt.Sprint(o != nil)
+	if o == nil {
+		return nil
+	}
+	body, err := bindForms(c, o, "reject hook", []sigForm{
+		{newSig([]types.Type{types.Typ[types.Int], errorType}, nil), "%s(events, err)"},
+	})
+	if err != nil {
+		return err
+	}
+	c.Spec.Hooks["Limiter.rejected"] = body
+	c.Spec.HookDocs["Limiter.rejected"] = fmt.Sprintf("rejected calls %s, the directive's onreject=, with a request for\nevents that was refused with err (nil for an Allow).", stencil.User(o.Raw))
+	return nil
+}
+
 // sharedOptions checks the options of a store=shared limiter and returns
 // them, or nil for a limiter of this process alone.
 func sharedOptions(c *Context, algo string, interval time.Duration, burst int64) (*sharedStore, error) {
@@ -309,8 +345,8 @@ func buildSharedRateLimit(c *Context, interval time.Duration, burst int64, s *sh
 	// }
 	locals := c.Scope.Func()
 	store, key := locals.Name("store"), locals.Name("key")
-	doc := wrap(fmt.Sprintf("// %s returns a rate limiter that shares a token bucket of %d tokens, refilled at one per %s, with the limiters of other processes: the bucket named key in store. It takes tokens from the store in leases of at most %d. While the store fails, or takes longer than %s to answer, it %s.",
-		newName, burst, interval, s.lease, s.timeout, fail))
+	doc := wrap(fmt.Sprintf("// %s returns a rate limiter that shares a token bucket of %s, refilled at one per %s, with the limiters of other processes: the bucket named key in store. It takes tokens from the store in leases of at most %d. While the store fails, or takes longer than %s to answer, it %s.",
+		newName, countOf(burst, "token"), interval, s.lease, s.timeout, fail))
 	ctor := jen.Func().Id(newName).Params(jen.Id(store).Id(storeType), jen.Id(key).String()).Op("*").Id(name).Block(
 		jen.Return(jen.Id(newName+"At").Call(jen.Id(store), jen.Id(key), jen.Id(tm).Dot("Now").Call())),
 	)
@@ -344,4 +380,13 @@ func buildSharedRateLimit(c *Context, interval time.Duration, burst int64, s *sh
 		"is measured by it, while the bucket runs on the store's clock."
 	c.Emit = append(c.Emit, doc+"\n"+fmt.Sprintf("%#v", ctor), fmt.Sprintf("%#v", ctorAt))
 	return nil
+}
+
+// countOf is n noun, the noun in the plural unless n is 1: "1 token",
+// "5 tokens".
+func countOf(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

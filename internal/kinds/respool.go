@@ -26,11 +26,13 @@ func init() {
 			{Key: "idle", Type: Duration, Doc: "how long a resource may stay idle before it is closed (default 0: never; no evictor code)"},
 			{Key: "maxlife", Type: Duration, Doc: "how long a resource may be used from its making; Get and Put close an older one (default 0: forever; no code)"},
 			{Key: "minidle", Type: Int, Min: 0, Max: 1 << 20, Doc: "idle resources kept warm by a background goroutine, at most max (default 0: none, no goroutine)"},
-			{Key: "metrics", Type: Bool, Doc: "acquire counters and a Stats method (default false)"},
+			{Key: "metrics", Type: Bool, Doc: "acquire counters, a histogram of the waits of Gets and a Stats method (default false)"},
 			configOption,
+			{Key: "onwait", Type: Func, Doc: "func(time.Duration, error) called after every Get that waited at max, with its wait and the error it returns, on the caller's goroutine before Get returns (default: no hook code)"},
 		},
 		Build: buildResPool,
 		Bench: benchResPool,
+		Uses:  []string{histogramTemplate},
 	})
 }
 
@@ -52,6 +54,23 @@ func buildResPool(c *Context) error {
 	}
 	c.Spec.Config["Metrics"] = fmt.Sprint(metrics)
 	c.Spec.Conds["metrics"] = metrics
+	if metrics {
+		histogramFor(c, "Pool", histogramUses{})
+	}
+	onwait := c.D.Option("onwait")
+	c.Spec.Config["hookWait"] = fmt.Sprint(onwait != nil)
+	c.Spec.Config["timed"] = fmt.Sprint(metrics || onwait != nil)
+	c.Spec.Conds["timed"] = metrics || onwait != nil
+	if onwait != nil {
+		body, err := bindForms(c, onwait, "wait hook", []sigForm{
+			{newSig([]types.Type{durationType(c.Self), errorType}, nil), "%s(d, err)"},
+		})
+		if err != nil {
+			return err
+		}
+		c.Spec.Hooks["Pool.waitedFor"] = body
+		c.Spec.HookDocs["Pool.waitedFor"] = fmt.Sprintf("waitedFor calls %s, the directive's onwait=, after a Get that waited for d\nand ended with err.", stencil.User(onwait.Raw))
+	}
 
 	newBound := false
 	if o := c.D.Option("new"); o != nil {

@@ -31,6 +31,7 @@ func init() {
 			OptionSpec{Key: "onwait", Type: Func, Doc: "func(time.Duration, error) called after every Acquire that had to wait, with the wait and its outcome, on the caller's goroutine before Acquire returns (default: no hook code); not with store=shared"})...),
 		Build: buildSemaphore,
 		Bench: benchSemaphore,
+		Uses:  []string{histogramTemplate},
 	})
 }
 
@@ -109,6 +110,9 @@ func semaphoreObservers(c *Context, shared bool) error {
 	c.Spec.Config["timed"] = fmt.Sprint(metrics || onwait != nil)
 	c.Spec.Conds["metrics"] = metrics
 	c.Spec.Conds["timed"] = metrics || onwait != nil
+	if metrics {
+		histogramFor(c, "Semaphore", histogramUses{})
+	}
 	if onwait == nil {
 		return nil
 	}

@@ -478,12 +478,26 @@ func (s *state) planExpr(e ast.Expr) bool {
 	// One operand is an option's constant value, the other is not.
 	x, xok := s.specConst(b.X)
 	y, yok := s.specConst(b.Y)
-	if xok == yok {
-		return false
-	}
 	c, cv, other := b.X, x, b.Y
-	if yok {
+	switch {
+	case xok && yok:
+		// Both are options' values, and the product was not folded (it
+		// reads better as written, int64(10*time.Millisecond)): a factor of
+		// one still goes, unless the other is written as a literal, whose
+		// type would then be int, not the product's.
+		if b.Op != token.MUL {
+			return false
+		}
+		switch {
+		case isOne(y) && !s.literal(b.X):
+			c, cv, other = b.Y, y, b.X
+		case !isOne(x) || s.literal(b.Y):
+			return false
+		}
+	case yok:
 		c, cv, other = b.Y, y, b.X
+	case !xok:
+		return false
 	}
 	switch {
 	case b.Op == token.LAND && cv.Kind() == constant.Bool && constant.BoolVal(cv),
@@ -1174,4 +1188,10 @@ func (s *state) planMirrors() {
 			return true
 		})
 	}
+}
+
+// literal reports whether e, a constant, is written as a literal.
+func (s *state) literal(e ast.Expr) bool {
+	v, ok := s.constValue(e)
+	return ok && s.foldable(e, v)
 }

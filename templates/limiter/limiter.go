@@ -48,6 +48,10 @@ type Config struct {
 	// Smoothing is the weight of a new sample in the limit: smoothing=
 	// (default 0.2).
 	Smoothing float64
+
+	// hookLimit says whether a function is called when the limit changes
+	// (SetOnLimit, or the directive's onlimit=).
+	hookLimit bool
 }
 
 const (
@@ -83,6 +87,13 @@ type Limiter[Req, Resp any] struct {
 	mu       sync.Mutex // guards the algorithm's state below
 	estimate float64    // the limit before rounding
 	longRTT  float64    // long-run average latency in nanoseconds
+	// reported is the limit last reported to the limit hook, zero before
+	// the first report (the limit was Initial).
+	reported int64
+
+	// onLimit is the generic reference's limit hook (SetOnLimit).
+	//monogen:note A generated limiter calls onlimit= directly.
+	onLimit func(from, to int64)
 }
 
 // New returns a limiter around fn. Zero fields of cfg take their defaults.
@@ -185,11 +196,54 @@ func (l *Limiter[Req, Resp]) call(ctx context.Context, req Req) (Resp, error) {
 	return l.fn(ctx, req)
 }
 
+// SetOnLimit sets f to be called when the limit changes, with the limit
+// before and after. f runs on the goroutine of the Execute whose sample
+// changed it, after Execute's function returned and before Execute
+// returns, holding no lock: it must not block, as it delays that caller.
+// Each change is reported once, in order of the changes; two reports may
+// run at once, on different goroutines. Call it before the limiter is
+// used.
+//
+//monogen:template
+func (l *Limiter[Req, Resp]) SetOnLimit(f func(from, to int64)) {
+	l.onLimit = f
+	l.cfg.hookLimit = f != nil
+}
+
+// limitChanged reports a change of the limit from from to to.
+//
+//monogen:hook
+func (l *Limiter[Req, Resp]) limitChanged(from, to int64) {
+	l.onLimit(from, to)
+}
+
+// reportLimit calls limitChanged if the limit changed since it last did.
+func (l *Limiter[Req, Resp]) reportLimit() {
+	l.mu.Lock()
+	from, to := l.reported, l.limit.Load()
+	if from == 0 {
+		from = l.cfg.Initial
+	}
+	l.reported = to
+	l.mu.Unlock()
+	if to != from {
+		l.limitChanged(from, to)
+	}
+}
+
 // sample feeds the latency of one call, made with inFlight calls in flight
 // counting itself, to the algorithm.
 func (l *Limiter[Req, Resp]) sample(rtt int64, inFlight int64, err error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.adjust(rtt, inFlight, err)
+	l.mu.Unlock()
+	if l.cfg.hookLimit {
+		l.reportLimit()
+	}
+}
+
+// adjust moves the limit after a sample; l.mu is held.
+func (l *Limiter[Req, Resp]) adjust(rtt int64, inFlight int64, err error) {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		l.estimate *= backoff

@@ -3,7 +3,33 @@ package pool
 import (
 	"sync/atomic"
 	"time"
+
+	hist "github.com/monogen/monogen/templates/histogram"
 )
+
+// Histogram is a snapshot of a distribution of durations in fixed buckets.
+//
+//monogen:template
+//monogen:note The generator stencils the histogram template next to a pool
+//monogen:note with metrics=true and renames Histogram, histogram,
+//monogen:note histBuckets and histBucket to what it declares.
+type Histogram = hist.Histogram
+
+// histogram records the durations of a Histogram.
+//
+//monogen:template
+type histogram = hist.Recorder
+
+// histBuckets is the number of buckets of a Histogram.
+//
+//monogen:template
+const histBuckets = hist.Buckets
+
+// histBucket returns the index of the bucket of a duration of d
+// nanoseconds.
+//
+//monogen:template
+func histBucket(d int64) int { return hist.BucketOf(d) }
 
 // Stats is a snapshot of a pool's counters. Every job submitted is, at any
 // moment, queued, in flight, completed, failed, or returned by Shutdown
@@ -116,8 +142,8 @@ func (p *Pool[In, Out]) Stats() Stats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		s.QueueWait.add(&ws.queueWait)
-		s.RunTime.add(&ws.runTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -170,7 +196,7 @@ type workerStats struct {
 //monogen:if metrics
 type tally struct {
 	jobs, fails     uint64
-	waits, runs     [buckets]uint64
+	waits, runs     [histBuckets]uint64
 	waitSum, runSum int64
 }
 
@@ -185,8 +211,8 @@ func (s *workerStats) add(o *workerStats) {
 	s.completed.Add(o.completed.Load())
 	s.failed.Add(o.failed.Load())
 	s.started.Add(o.started.Load())
-	s.queueWait.add(&o.queueWait)
-	s.runTime.add(&o.runTime)
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
 }
 
 // flush adds the tally of w's batched claims to its atomic fields.
@@ -197,16 +223,8 @@ func (s *workerStats) flush() {
 	if t.jobs == 0 {
 		return
 	}
-	for i := range t.waits {
-		if t.waits[i] != 0 {
-			s.queueWait.counts[i].Add(t.waits[i])
-		}
-		if t.runs[i] != 0 {
-			s.runTime.counts[i].Add(t.runs[i])
-		}
-	}
-	s.queueWait.sum.Add(t.waitSum)
-	s.runTime.sum.Add(t.runSum)
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
 	s.started.Add(t.jobs)
 	s.completed.Add(t.jobs - t.fails)
 	s.failed.Add(t.fails)
@@ -312,7 +330,7 @@ func (c *counters) jobWaited(w *member, queued int64) {
 		return
 	}
 	ws.started.Add(1)
-	ws.queueWait.observe(max(ws.mark-queued, 0))
+	ws.queueWait.Observe(max(ws.mark-queued, 0))
 }
 
 // endRun tallies the queue waits of the run of jobs of the batched claim
@@ -355,7 +373,7 @@ func (c *counters) jobTimed(w *member, ok bool) {
 		return
 	}
 	now := c.now()
-	ws.runTime.observe(now - ws.mark)
+	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
 		ws.completed.Add(1)
@@ -385,9 +403,8 @@ func (c *counters) chunkDone(w *member, queued, k int64, start, end time.Time) {
 	ws := w.stats
 	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
 	wait := max(s-queued, 0)
-	ws.queueWait.counts[histBucket(wait)].Add(uint64(k))
-	ws.queueWait.sum.Add(wait * k)
-	ws.runTime.observeN(uint64(k), e-s)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
 }
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each

@@ -66,6 +66,10 @@ type Config struct {
 	// Policy is what Push does when the queue is full. The zero value is
 	// Block.
 	Policy Policy
+
+	// hookDrop says whether a function is called with each item the policy
+	// drops (SetOnDrop, or the directive's ondrop=).
+	hookDrop bool
 }
 
 // cacheLineSize separates the fields producers write from those consumers
@@ -138,6 +142,10 @@ type Queue[T any] struct {
 	_           [cacheLineSize - 8]byte
 
 	dropped atomic.Uint64 //monogen:if drops
+
+	// onDrop is the generic reference's drop hook (SetOnDrop).
+	//monogen:note A generated queue calls ondrop= directly.
+	onDrop func(T)
 }
 
 // New returns an empty queue configured by cfg.
@@ -169,6 +177,24 @@ func (q *Queue[T]) init() {
 	q.notEmpty = make(chan struct{}, 1)
 	q.notFull = make(chan struct{}, 1)
 	q.done = make(chan struct{})
+}
+
+// SetOnDrop sets f to be called with each item that Push or PushMany
+// discards under DropNewest (the item given) or DropOldest (the oldest item
+// in the queue). f runs on the goroutine that called Push, before Push
+// returns: it delays that producer only. Call it before the queue is used.
+//
+//monogen:template
+func (q *Queue[T]) SetOnDrop(f func(T)) {
+	q.onDrop = f
+	q.cfg.hookDrop = f != nil
+}
+
+// discarded reports an item that the policy dropped.
+//
+//monogen:hook
+func (q *Queue[T]) discarded(v T) {
+	q.onDrop(v)
 }
 
 // Cap returns the capacity of the queue.
@@ -215,6 +241,9 @@ func (q *Queue[T]) Push(ctx context.Context, v T) error {
 		}
 		if q.cfg.Policy == DropNewest {
 			q.dropped.Add(1)
+			if q.cfg.hookDrop {
+				q.discarded(v)
+			}
 			return nil
 		}
 		if q.cfg.Policy == DropOldest {
@@ -262,6 +291,11 @@ func (q *Queue[T]) PushMany(ctx context.Context, vs []T) (int, error) {
 		}
 		if q.cfg.Policy == DropNewest {
 			q.dropped.Add(uint64(len(vs) - added))
+			if q.cfg.hookDrop {
+				for _, v := range vs[added:] {
+					q.discarded(v)
+				}
+			}
 			return added, nil
 		}
 		if q.cfg.Policy == DropOldest {
@@ -509,11 +543,23 @@ func (q *Queue[T]) emptyStatus(pos uint64) opStatus {
 // oldest slot is still being published or released by another goroutine, it
 // yields to let that goroutine finish.
 func (q *Queue[T]) dropOldest() {
-	if _, st := q.dequeue(); st == opDone {
-		q.dropped.Add(1)
+	if q.dropTaken(q.dequeue()) {
 		return
 	}
 	runtime.Gosched()
+}
+
+// dropTaken counts and reports v, the oldest item, if the dequeue that
+// returned st took it, and says whether it did.
+func (q *Queue[T]) dropTaken(v T, st opStatus) bool {
+	if st != opDone {
+		return false
+	}
+	q.dropped.Add(1)
+	if q.cfg.hookDrop {
+		q.discarded(v)
+	}
+	return true
 }
 
 // readable reports whether an item is published at tail.

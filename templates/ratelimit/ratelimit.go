@@ -20,6 +20,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	hist "github.com/monogen/monogen/templates/histogram"
 )
 
 // Algorithm selects how a Limiter counts events.
@@ -73,6 +75,13 @@ type Config struct {
 	Lease int64
 	// StoreTimeout bounds each call to the store: timeout=.
 	StoreTimeout time.Duration
+
+	// Metrics enables the histogram of Stats.WaitTime: metrics=.
+	Metrics bool
+
+	// hookReject says whether a function is called with each request
+	// refused (SetOnReject, or the directive's onreject=).
+	hookReject bool
 }
 
 // ErrDeadline is returned by Wait when the wait could not end before the
@@ -120,6 +129,13 @@ type Limiter struct {
 	interval atomic.Int64 //monogen:mirror Interval Rate
 	burst    atomic.Int64 //monogen:mirror Burst
 	limitsMu sync.Mutex   //monogen:if config
+
+	// onReject is the generic reference's reject hook (SetOnReject).
+	//monogen:note A generated limiter calls onreject= directly.
+	onReject func(n int, err error)
+
+	// waitTime times the Waits that waited, for Stats.
+	waitTime histogram //monogen:if metrics
 }
 
 // runtimeLimits says whether the limits are read at run time (config=true,
@@ -168,6 +184,27 @@ func (l *Limiter) init(epoch time.Time) {
 		}
 	}
 	l.epoch = epoch
+}
+
+// SetOnReject sets f to be called with each request the limiter refuses:
+// an Allow or AllowN that returns false (err is nil), and a Wait or WaitN
+// that returns an error (err is that error: ErrDeadline, ErrExceedsBurst
+// or the context's), with the number of events asked for. f runs on the
+// goroutine that called the method, before it returns: it delays that
+// caller only. Call it before the limiter is used.
+//
+//monogen:template
+func (l *Limiter) SetOnReject(f func(n int, err error)) {
+	l.onReject = f
+	l.cfg.hookReject = f != nil
+}
+
+// rejected reports a request for events that was refused with err (nil
+// for an Allow).
+//
+//monogen:hook
+func (l *Limiter) rejected(events int, err error) {
+	l.onReject(events, err)
 }
 
 // validBucket reports whether a TokenBucket of burst tokens, one per
@@ -277,12 +314,24 @@ func (l *Limiter) setLimits(now, interval, burst int64) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *Limiter) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	if l.cfg.hookReject {
+		if !ok {
+			l.rejected(1, nil)
+		}
+	}
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *Limiter) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	if l.cfg.hookReject {
+		if !ok {
+			l.rejected(1, nil)
+		}
+	}
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -305,14 +354,26 @@ func (l *Limiter) ReserveAt(t time.Time) Reservation {
 //
 //monogen:if !shared
 func (l *Limiter) AllowN(n int) bool {
-	return l.allowN(l.clock(), int64(n))
+	ok := l.allowN(l.clock(), int64(n))
+	if l.cfg.hookReject {
+		if !ok {
+			l.rejected(n, nil)
+		}
+	}
+	return ok
 }
 
 // AllowNAt is AllowN at time t.
 //
 //monogen:if !shared
 func (l *Limiter) AllowNAt(t time.Time, n int) bool {
-	return l.allowN(l.offset(t), int64(n))
+	ok := l.allowN(l.offset(t), int64(n))
+	if l.cfg.hookReject {
+		if !ok {
+			l.rejected(n, nil)
+		}
+	}
+	return ok
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -345,10 +406,18 @@ func (l *Limiter) ReserveNAt(t time.Time, n int) Reservation {
 //
 //monogen:if !shared
 func (l *Limiter) WaitN(ctx context.Context, n int) error {
+	var err error
 	if int64(n) > l.most() {
-		return fmt.Errorf("%w: n=%d, at most %d", ErrExceedsBurst, n, l.most())
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
 	}
-	return l.waitN(ctx, max(int64(n), 0))
+	if l.cfg.hookReject {
+		if err != nil {
+			l.rejected(n, err)
+		}
+	}
+	return err
 }
 
 // most returns the most events admitted at once: Burst or Limit.
@@ -365,7 +434,13 @@ func (l *Limiter) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Limiter) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	if l.cfg.hookReject {
+		if err != nil {
+			l.rejected(1, err)
+		}
+	}
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -377,15 +452,27 @@ func (l *Limiter) waitN(ctx context.Context, n int64) error {
 	if d, ok := ctx.Deadline(); ok {
 		deadline = l.offset(d)
 	}
+	waitStart := int64(-1)
 	for {
 		now := l.clock()
 		r := l.reserveN(now, n)
 		if r.OK() && r.at <= now {
+			if l.cfg.Metrics {
+				l.waited(waitStart, now)
+			}
 			return nil
 		}
 		if r.at > deadline {
 			r.cancel(now)
+			if l.cfg.Metrics {
+				l.waited(waitStart, now)
+			}
 			return ErrDeadline
+		}
+		if l.cfg.Metrics {
+			if waitStart < 0 {
+				waitStart = now
+			}
 		}
 		timer := time.NewTimer(time.Duration(nanosBetween(now, r.at)))
 		done := ctx.Done()
@@ -400,13 +487,29 @@ func (l *Limiter) waitN(ctx context.Context, n int64) error {
 			// picks either at random. The event will not happen, so it
 			// goes back even if its time has come.
 			r.undo()
+			if l.cfg.Metrics {
+				l.waited(waitStart, l.clock())
+			}
 			return ctx.Err()
 		default:
 		}
 		if r.OK() {
+			if l.cfg.Metrics {
+				l.waited(waitStart, l.clock())
+			}
 			return nil
 		}
 		// A window reservation only said when to retry.
+	}
+}
+
+// waited records a Wait that waited from start to end, in nanoseconds
+// since the epoch; a negative start means it did not wait.
+//
+//monogen:if metrics
+func (l *Limiter) waited(start, end int64) {
+	if start >= 0 {
+		l.waitTime.Observe(end - start)
 	}
 }
 
@@ -423,17 +526,38 @@ type Stats struct {
 	// StoreCalls and StoreErrors count a shared limiter's calls to its
 	// store, and those that failed.
 	StoreCalls, StoreErrors uint64 //monogen:if shared
+	// WaitTime is how long the Waits that had to wait waited, whatever
+	// came of it. Waits that did not wait are not counted, which would
+	// cost every Wait a shared atomic add.
+	WaitTime Histogram //monogen:if metrics
 }
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *Limiter) Stats() Stats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is Stats at time t.
 func (l *Limiter) StatsAt(t time.Time) Stats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	if l.cfg.Metrics {
+		l.waitTime.AddTo(&s.WaitTime)
+	}
+	return s
 }
+
+// Histogram is a snapshot of a distribution of durations in fixed buckets.
+//
+//monogen:template
+//monogen:note The generator stencils the histogram template next to a
+//monogen:note limiter with metrics=true and renames Histogram and
+//monogen:note histogram to what it declares.
+type Histogram = hist.Histogram
+
+// histogram records the durations of a Histogram.
+//
+//monogen:template
+type histogram = hist.Recorder
 
 // Reservation is an event reserved by Reserve. It is a value; Cancel it at
 // most once.

@@ -34,6 +34,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	hist "github.com/monogen/monogen/templates/histogram"
 )
 
 // ErrClosed is returned by Get after Close, and by the Gets Close interrupts.
@@ -101,6 +103,11 @@ type Config struct {
 	MinIdle int
 	// Metrics enables the acquire counters reported by Stats.
 	Metrics bool
+
+	// hookWait says whether a function is called after each Get that
+	// waited (SetOnWait, or the directive's onwait=); timed, whether the
+	// waits of Gets are timed, for it or for Metrics.
+	hookWait, timed bool
 }
 
 // idleResource is a resource in the pool and the eviction tick at which it
@@ -149,6 +156,10 @@ type Pool[T any] struct {
 	// stats are the acquire counters of Config.Metrics.
 	stats acquireStats
 
+	// onWait is the generic reference's wait hook (SetOnWait).
+	//monogen:note A generated pool calls onwait= directly.
+	onWait func(waited time.Duration, err error)
+
 	// born maps the lifeKey of each resource that exists to when it was
 	// made, in nanoseconds since epoch, for Config.MaxLife. lifeMu guards
 	// it.
@@ -178,6 +189,7 @@ func New[T any](newFn func(context.Context) (T, error), closeFn func(T), checkFn
 	if cfg.Max <= 0 {
 		cfg.Max = DefaultMax
 	}
+	cfg.timed = cfg.Metrics
 	p := &Pool[T]{cfg: cfg, newFn: newFn, closeFn: closeFn, checkFn: checkFn}
 	p.init()
 	return p
@@ -270,10 +282,14 @@ func (p *Pool[T]) taken() {
 // idle stack, makes a new one, or waits.
 func (p *Pool[T]) getSlow(ctx context.Context) (T, error) {
 	var zero T
+	waitStart := time.Time{}
 	p.mu.Lock()
 	for {
 		if p.closed.Load() {
 			p.mu.Unlock()
+			if p.cfg.timed {
+				p.waitEnded(waitStart, ErrClosed)
+			}
 			return zero, ErrClosed
 		}
 		if hotSlot {
@@ -292,6 +308,9 @@ func (p *Pool[T]) getSlow(ctx context.Context) (T, error) {
 			if p.reusable(r) {
 				if p.cfg.Metrics || p.cfg.MinIdle > 0 {
 					p.taken()
+				}
+				if p.cfg.timed {
+					p.waitEnded(waitStart, nil)
 				}
 				return r, nil
 			}
@@ -312,17 +331,31 @@ func (p *Pool[T]) getSlow(ctx context.Context) (T, error) {
 				if p.cfg.Metrics {
 					p.stats.failed(err)
 				}
+				if p.cfg.timed {
+					p.waitEnded(waitStart, err)
+				}
 				return zero, err
 			}
 			if p.cfg.Metrics || p.cfg.MinIdle > 0 {
 				p.taken()
 			}
+			if p.cfg.timed {
+				p.waitEnded(waitStart, nil)
+			}
 			return r, nil
+		}
+		if p.cfg.timed {
+			if waitStart.IsZero() {
+				waitStart = time.Now()
+			}
 		}
 		if err := p.waitLocked(ctx); err != nil {
 			p.mu.Unlock()
 			if p.cfg.Metrics {
 				p.stats.failed(err)
+			}
+			if p.cfg.timed {
+				p.waitEnded(waitStart, err)
 			}
 			return zero, err
 		}
@@ -709,7 +742,7 @@ func (p *Pool[T]) waitLocked(ctx context.Context) error {
 		return nil
 	}
 	if p.cfg.Metrics {
-		defer p.stats.waited(time.Now())
+		p.stats.waits.Add(1)
 	}
 	return p.awaitLocked(ctx, w)
 }
@@ -935,16 +968,47 @@ type acquireStats struct {
 	_        [slotPad]byte
 	gets     atomic.Int64
 	waits    atomic.Int64
-	waitTime atomic.Int64 // nanoseconds
 	canceled atomic.Int64
 	timedOut atomic.Int64
+	waitTime histogram //monogen:if metrics
 	_        [slotPad]byte
 }
 
-// waited accounts for a wait at Max that began at start.
-func (s *acquireStats) waited(start time.Time) {
-	s.waits.Add(1)
-	s.waitTime.Add(int64(time.Since(start)))
+// SetOnWait sets f to be called after every Get that waited at Max,
+// whether it got a resource (a nil err) or not (the error Get returns),
+// with how long it waited, from its first wait to its return. f runs on
+// the goroutine that called Get, before Get returns and holding no lock:
+// it delays that caller only. Call it before the pool is used.
+//
+//monogen:template
+func (p *Pool[T]) SetOnWait(f func(waited time.Duration, err error)) {
+	p.onWait = f
+	p.cfg.hookWait = f != nil
+	p.cfg.timed = p.cfg.hookWait || p.cfg.Metrics
+}
+
+// waitedFor reports a Get that waited for d and ended with err.
+//
+//monogen:hook
+func (p *Pool[T]) waitedFor(d time.Duration, err error) {
+	p.onWait(d, err)
+}
+
+// waitEnded records the end of a Get that ended with err, having waited
+// at Max since start; a zero start means it did not wait.
+//
+//monogen:if timed
+func (p *Pool[T]) waitEnded(start time.Time, err error) {
+	if start.IsZero() {
+		return
+	}
+	d := time.Since(start)
+	if p.cfg.Metrics {
+		p.stats.waitTime.Observe(int64(d))
+	}
+	if p.cfg.hookWait {
+		p.waitedFor(d, err)
+	}
 }
 
 // failed accounts for a Get that failed with err.
@@ -970,8 +1034,10 @@ type Stats struct {
 	// the resource it was woken for fails its check, or another Get took
 	// it.
 	Waits int64
-	// WaitTime is the total time Gets spent waiting at Max.
-	WaitTime time.Duration
+	// WaitTime is how long the Gets that waited at Max waited, each from
+	// its first wait to its return, whatever it returned: one observation
+	// per Get, where Waits counts each wait.
+	WaitTime Histogram
 	// Canceled and TimedOut are the Gets that failed because their context
 	// was canceled or its deadline passed, waiting or making a resource.
 	Canceled, TimedOut int64
@@ -985,13 +1051,27 @@ type Stats struct {
 //monogen:if metrics
 func (p *Pool[T]) Stats() Stats {
 	open, idle := p.Len()
-	return Stats{
+	s := Stats{
 		Gets:     p.stats.gets.Load(),
 		Waits:    p.stats.waits.Load(),
-		WaitTime: time.Duration(p.stats.waitTime.Load()),
 		Canceled: p.stats.canceled.Load(),
 		TimedOut: p.stats.timedOut.Load(),
 		Open:     open,
 		Idle:     idle,
 	}
+	p.stats.waitTime.AddTo(&s.WaitTime)
+	return s
 }
+
+// Histogram is a snapshot of a distribution of durations in fixed buckets.
+//
+//monogen:template
+//monogen:note The generator stencils the histogram template next to a pool
+//monogen:note with metrics=true and renames Histogram and histogram to what
+//monogen:note it declares.
+type Histogram = hist.Histogram
+
+// histogram records the durations of a Histogram.
+//
+//monogen:template
+type histogram = hist.Recorder

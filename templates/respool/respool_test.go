@@ -755,8 +755,8 @@ func TestStatsCountsGets(t *testing.T) {
 	p.Put(r)
 	p.Put(<-got)
 	st := p.Stats()
-	if st.Gets != 2 || st.Waits != 3 || st.Canceled != 1 || st.TimedOut != 1 || st.WaitTime <= 0 || st.Open != 1 || st.Idle != 1 {
-		t.Fatalf("Stats() = %+v; want 2 Gets, 3 Waits, 1 Canceled, 1 TimedOut, some WaitTime, 1 open and idle", st)
+	if st.Gets != 2 || st.Waits != 3 || st.Canceled != 1 || st.TimedOut != 1 || st.WaitTime.Count != 3 || st.WaitTime.Sum <= 0 || st.Open != 1 || st.Idle != 1 {
+		t.Fatalf("Stats() = %+v; want 2 Gets, 3 Waits, 1 Canceled, 1 TimedOut, 3 timed waits, 1 open and idle", st)
 	}
 }
 

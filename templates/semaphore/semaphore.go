@@ -166,7 +166,7 @@ func (s *Semaphore) waited(w *waiter, err error) {
 		if err != nil {
 			s.stats.canceled.Add(1)
 		}
-		s.stats.waitTime.observe(int64(d))
+		s.stats.waitTime.Observe(int64(d))
 	}
 	if s.cfg.hookWait {
 		s.waitedFor(d, err)

@@ -1,6 +1,23 @@
 package semaphore
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	hist "github.com/monogen/monogen/templates/histogram"
+)
+
+// Histogram is a snapshot of a distribution of durations in fixed buckets.
+//
+//monogen:template
+//monogen:note The generator stencils the histogram template next to a
+//monogen:note semaphore with metrics=true and renames Histogram and
+//monogen:note histogram to what it declares.
+type Histogram = hist.Histogram
+
+// histogram records the durations of a Histogram.
+//
+//monogen:template
+type histogram = hist.Recorder
 
 // Stats is a snapshot of a semaphore's state and of the Acquire calls that
 // had to wait. Calls that found their units free are not counted: counting
@@ -43,6 +60,6 @@ func (s *Semaphore) Stats() Stats {
 	s.mu.Lock()
 	st.Waiting = s.stats.queued
 	s.mu.Unlock()
-	s.stats.waitTime.addTo(&st.WaitTime)
+	s.stats.waitTime.AddTo(&st.WaitTime)
 	return st
 }

@@ -10,6 +10,7 @@ import (
 	"math/bits"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -18,35 +19,6 @@ import (
 )
 
 // Squares: generated from the pool directive in testtypes.go.
-
-// squaresHistBuckets is the number of buckets of a SquaresHistogram: buckets.
-const squaresHistBuckets = poolBuckets
-
-// SquaresHistogram is a snapshot of a distribution of durations in fixed
-// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
-// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
-// last bucket counts those above the largest bound. Count is the sum of
-// Counts. The buckets and Sum are read one by one while observations go on,
-// so Sum may be off by the observations that came meanwhile.
-type SquaresHistogram struct {
-	Bounds [squaresHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
-	Counts [squaresHistBuckets]uint64            // observations in each bucket, not cumulative
-	Sum    time.Duration                         // total of the observations
-	Count  uint64                                // number of observations
-}
-
-// add adds the distribution h recorded to s, setting its bounds.
-func (s *SquaresHistogram) add(h *poolHistogram) {
-	for i := range s.Bounds {
-		s.Bounds[i] = time.Microsecond << (2 * i)
-	}
-	for i := range h.counts {
-		n := h.counts[i].Load()
-		s.Counts[i] += n
-		s.Count += n
-	}
-	s.Sum += time.Duration(h.sum.Load())
-}
 
 // squaresBatch is one Map call, shared by the workers helping with it.
 type squaresBatch struct {
@@ -131,7 +103,7 @@ func (p *Squares) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *Squares) runBatch(w *poolMember, b *squaresBatch) {
+func (p *Squares) runBatch(w *squaresMember, b *squaresBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -192,7 +164,7 @@ func (p *Squares) runChunk(b *squaresBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Squares) next(w *poolMember, tasks []squaresTask) (n, pos uint64, shared, ok bool) {
+func (p *Squares) next(w *squaresMember, tasks []squaresTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -305,7 +277,7 @@ type Squares struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats poolCounters
+	stats squaresCounters
 }
 
 // squaresTask is one element of the queue: a job, or a share of a Map batch.
@@ -314,6 +286,17 @@ type squaresTask struct {
 	batch *squaresBatch // non-nil: the receiving worker helps with this batch
 	// queued is when the job was queued, in nanoseconds since epoch.
 	queued int64
+}
+
+// squaresMember is one worker of the pool: its handle, which the pool's parking
+// and staff know, and what the pool keeps of it alone.
+type squaresMember struct {
+	poolWorker
+	// stats are the metrics the worker keeps for SquaresStats on its own.
+	stats *squaresWorkerStats
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [poolWorkerPad]byte
 }
 
 // init makes the queue and starts the workers.
@@ -450,9 +433,9 @@ func (p *Squares) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *Squares) grow(n int) {
 	for range n {
-		w := &poolMember{}
+		w := &squaresMember{}
 		w.init()
-		w.stats = new(poolWorkerStats)
+		w.stats = new(squaresWorkerStats)
 		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
@@ -534,7 +517,7 @@ func (p *Squares) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Squares) work(w *poolMember) {
+func (p *Squares) work(w *squaresMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
 	defer p.stats.exited(&p.poolStaff, w)
@@ -577,7 +560,7 @@ func (p *Squares) work(w *poolMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *Squares) run(w *poolMember, t squaresTask) {
+func (p *Squares) run(w *squaresMember, t squaresTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -592,7 +575,7 @@ func (p *Squares) run(w *poolMember, t squaresTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *Squares) runJob(w *poolMember, t squaresTask) {
+func (p *Squares) runJob(w *squaresMember, t squaresTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
@@ -747,6 +730,36 @@ type SquaresStats struct {
 	RunTime   SquaresHistogram
 }
 
+// squaresCounters are the metrics of a pool, updated only under the metrics=
+// option. The workers count the jobs they run in their own
+// squaresWorkerStats; gone holds the counts of the workers that have exited.
+type squaresCounters struct {
+	// submitted counts the items of Map calls, less the tasks Map pushed
+	// for them. The jobs of Submit and TrySubmit are counted by the
+	// queue's tail, which a push moves anyway: a counter of their own
+	// cost every Submit a locked instruction, which made Submit of jobs
+	// of a few nanoseconds a third slower.
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing poolPaddedInt64
+	gone     squaresWorkerStats
+	// meters are the stats of the workers not yet exited, guarded by
+	// staff.life.
+	meters []*squaresWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
+}
+
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Squares) Stats() SquaresStats {
@@ -762,14 +775,14 @@ func (p *Squares) Stats() SquaresStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*squaresWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		s.QueueWait.add(&ws.queueWait)
-		s.RunTime.add(&ws.runTime)
+		ws.queueWait.AddTo(&s.QueueWait)
+		ws.runTime.AddTo(&s.RunTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -784,9 +797,260 @@ func (p *Squares) Stats() SquaresStats {
 	return s
 }
 
+// squaresWorkerStats are the metrics one worker keeps, for SquaresStats to
+// add up: its own cache lines, no contention with other workers. The jobs of
+// claims of cheap jobs (batched) are tallied in pending, plain fields only
+// the worker touches, which go to the atomic fields at most every
+// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
+// are counted in the atomic fields one by one.
+type squaresWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	// The run of jobs of the batched claim queued at the same time, not
+	// yet tallied: their queue time, and how many (zero: no run).
+	runQueued int64
+	runJobs   uint64
+	pending   squaresTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait squaresHistogram
+	runTime   squaresHistogram
+}
+
+// squaresTally is what a worker counted of its batched claims since it last
+// flushed them.
+type squaresTally struct {
+	jobs, fails     uint64
+	waits, runs     [squaresHistBuckets]uint64
+	waitSum, runSum int64
+}
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *squaresWorkerStats) add(o *squaresWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *squaresWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = squaresTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (c *squaresCounters) now() int64 {
+	return int64(time.Since(c.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock. Its common case is
+// small enough to be inlined into Submit.
+func (c *squaresCounters) stamp() int64 {
+	if t := c.clock.Load(); t > 0 {
+		return t
+	}
+	return c.readClock()
+}
+
+// readClock returns the time for stamp when no claim start is published:
+// it reads the clock, and publishes the time if a worker parked. (A load
+// first: a failed CompareAndSwap costs as much as one that succeeds.)
+func (c *squaresCounters) readClock() int64 {
+	now := c.now()
+	if c.clock.Load() == poolClockParked {
+		c.clock.CompareAndSwap(poolClockParked, now)
+	}
+	return now
+}
+
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (c *squaresCounters) claimStarted(w *squaresMember, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = c.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if t := c.clock.Load(); !batched {
+		if t != poolClockSlow {
+			c.clock.Store(poolClockSlow)
+		}
+	} else if ws.mark > t+poolClockStep {
+		c.clock.Store(ws.mark)
+	}
+}
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts. In a batched claim, the jobs queued at the same time as the one
+// before (stamped with the same claim start, see stamp) make a run, tallied
+// when it ends: such a job costs a comparison and an increment, inlined
+// into the worker's loop.
+func (c *squaresCounters) jobStarted(w *squaresMember, queued int64) {
+	ws := w.stats
+	if ws.batched && queued == ws.runQueued {
+		// With no run (runJobs zero), this one starts it.
+		ws.runJobs++
+		return
+	}
+	c.jobWaited(w, queued)
+}
+
+// jobWaited records the queue wait of a job queued at queued that w starts,
+// unless it continues a run (see jobStarted).
+func (c *squaresCounters) jobWaited(w *squaresMember, queued int64) {
+	ws := w.stats
+	if ws.batched {
+		ws.endRun()
+		ws.runQueued, ws.runJobs = queued, 1
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.Observe(max(ws.mark-queued, 0))
+}
+
+// endRun tallies the queue waits of the run of jobs of the batched claim
+// that ends: they all waited from the run's queue time to the claim's
+// start.
+func (s *squaresWorkerStats) endRun() {
+	if s.runJobs == 0 {
+		return
+	}
+	d := max(s.mark-s.runQueued, 0)
+	s.pending.waits[squaresHistBucket(d)] += s.runJobs
+	s.pending.waitSum += d * int64(s.runJobs)
+	s.runJobs = 0
+}
+
+// jobDone records a job w has just finished, which succeeded if ok. A job
+// of a batched claim is counted in the claim: one that succeeded costs an
+// increment, inlined into the worker's loop.
+func (c *squaresCounters) jobDone(w *squaresMember, ok bool) {
+	if ws := w.stats; ws.batched && ok {
+		ws.ran++
+		return
+	}
+	c.jobTimed(w, ok)
+}
+
+// jobTimed records a job w has just finished, which succeeded if ok,
+// unless it is a job of a batched claim that succeeded (see jobDone).
+func (c *squaresCounters) jobTimed(w *squaresMember, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		ws.fails++
+		return
+	}
+	now := c.now()
+	ws.runTime.Observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (c *squaresCounters) shareDone(w *squaresMember) {
+	if !w.stats.batched {
+		w.stats.mark = c.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (c *squaresCounters) chunkDone(w *squaresMember, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (c *squaresCounters) claimDone(w *squaresMember) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	ws.endRun()
+	if ws.ran == 0 {
+		return
+	}
+	now := c.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[squaresHistBucket(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(poolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (c *squaresCounters) waiting(w *squaresMember) {
+	w.stats.fresh = false
+	w.stats.flush()
+}
+
+// exited moves the counts of w, whose goroutine is exiting, to gone: under
+// s.life, as SquaresStats adds them up, so they are counted once.
+func (c *squaresCounters) exited(s *poolStaff, w *squaresMember) {
+	s.life.Lock()
+	defer s.life.Unlock()
+	w.stats.flush()
+	c.gone.add(w.stats)
+	for i, ws := range c.meters {
+		if ws == w.stats {
+			c.meters = append(c.meters[:i], c.meters[i+1:]...)
+			break
+		}
+	}
+}
+
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Squares) steal(self *poolMember) bool {
+func (p *Squares) steal(self *squaresMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -812,7 +1076,7 @@ func (p *Squares) steal(self *poolMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Squares) runClaim(w *poolMember, t squaresTask, pos, n uint64) (ran uint64) {
+func (p *Squares) runClaim(w *squaresMember, t squaresTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -847,6 +1111,88 @@ func (p *Squares) runClaim(w *poolMember, t squaresTask, pos, n uint64) (ran uin
 			}
 		}
 	}
+}
+
+// squaresHistBuckets is the number of buckets of a SquaresHistogram: one per
+// power of 4 from 1µs to about 67s, and one above.
+const squaresHistBuckets = 15
+
+// SquaresHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type SquaresHistogram struct {
+	Bounds [squaresHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [squaresHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                         // total of the observations
+	Count  uint64                                // number of observations
+}
+
+// squaresHistogram records durations into the buckets of a SquaresHistogram:
+// an atomic add to one bucket and one to the sum, no lock and no allocation.
+type squaresHistogram struct {
+	counts [squaresHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// squaresHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func squaresHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, squaresHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *squaresHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[squaresHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *squaresHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[squaresHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *squaresHistogram) AddCounts(counts *[squaresHistBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *squaresHistogram) Add(o *squaresHistogram) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *squaresHistogram) AddTo(s *SquaresHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // NewSquares returns a Squares with its workers started. onResult, if not
@@ -2217,4 +2563,1117 @@ func NewGuard() *Guard {
 	b := &Guard{}
 	b.init()
 	return b
+}
+
+// Conns: generated from the respool directive in testtypes.go.
+
+// ErrConnsClosed is returned by Get after Close, and by the Gets Close
+// interrupts.
+var ErrConnsClosed = errors.New("respool: closed")
+
+// connsHotEntry is a hot slot: an idle resource or none.
+type connsHotEntry struct {
+	r *Conn
+	_ [respoolSlotPad]byte
+}
+
+// connsIdleResource is a resource in the pool and the eviction tick at which it
+// was put back.
+type connsIdleResource struct {
+	res *Conn
+}
+
+// Conns is a bounded pool of resources of type *Conn. Create one with
+// NewConns; the zero value is not usable. A Conns must not be copied after
+// first use.
+//
+// A Put happens before the Get that returns the same resource.
+type Conns struct {
+	_ respoolNoCopy
+
+	ticker *time.Ticker
+	done   chan struct{} // closed by Close: stops the evictor
+	wg     sync.WaitGroup
+
+	_ [respoolSlotPad]byte
+	// hot are the hot slots, after padding that keeps the first off the
+	// fields above: recently returned idle resources, generally newer than
+	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
+	// touch them.
+	hot [respoolHotSlots]connsHotEntry
+	// nwait mirrors len(waiters) for Put, which reads it without the lock
+	// after filling a hot slot. A Get stores it before its last look at
+	// the slots, so (atomics being sequentially consistent) either the Get
+	// sees the resource or the Put sees the waiter and hands it over.
+	nwait atomic.Int32
+	// closed is set by Close, under mu; Get and Put read it without mu on
+	// the hot path.
+	closed atomic.Bool
+
+	// stats are the acquire counters of the metrics= option.
+	stats connsAcquireStats
+
+	mu      sync.Mutex
+	idle    []connsIdleResource // oldest first; Get takes the last
+	open    int                 // resources that exist: idle, in use, being made or being closed
+	waiters []chan struct{}     // Gets waiting at Max, oldest first
+}
+
+// init starts the evictor and the warmer.
+func (p *Conns) init() {
+	p.idle = make([]connsIdleResource, 0, 1)
+	p.done = make(chan struct{})
+}
+
+// Get returns an idle resource that passes the check, closing those that
+// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Otherwise it waits until a resource is put back or discarded. It returns
+// ctx.Err() if ctx ends first, an error from making a resource, or
+// ErrConnsClosed after Close. A Get that waits fails if ctx has ended by the
+// time the wait is over, even if a Put woke it at the same moment; one that
+// need not wait may succeed with a context already done. The caller owns the
+// resource until it passes it to Put or Discard.
+func (p *Conns) Get(ctx context.Context) (*Conn, error) {
+	// The goroutine's own slot first, then the others.
+	i := respoolHotStart(unsafe.Pointer(&p))
+	r, ok := p.hotTake(i)
+	if !ok {
+		r, ok = p.hotTakeAny(i + 1)
+	}
+	if ok {
+		if p.closed.Load() {
+			// Close ran after the Put that filled the slot.
+			p.closeAll(r)
+			var zero *Conn
+			return zero, ErrConnsClosed
+		}
+		if p.reusable(r) {
+			p.taken()
+			return r, nil
+		}
+		p.Discard(r)
+	}
+	return p.getSlow(ctx)
+}
+
+// reusable reports whether r, an idle resource, may be returned by Get: it
+// is not older than MaxLife and passes the check.
+func (p *Conns) reusable(r *Conn) bool {
+	return p.healthy(r) == nil
+}
+
+// taken accounts for a Get that returns a resource: it counts it, and wakes
+// the warmer, since the pool may now hold fewer than MinIdle idle resources.
+func (p *Conns) taken() {
+	p.stats.gets.Add(1)
+}
+
+// getSlow is Get past the hot slots: it takes the newest resource of the
+// idle stack, makes a new one, or waits.
+func (p *Conns) getSlow(ctx context.Context) (*Conn, error) {
+	var zero *Conn
+	waitStart := time.Time{}
+	p.mu.Lock()
+	for {
+		if p.closed.Load() {
+			p.mu.Unlock()
+			p.waitEnded(waitStart, ErrConnsClosed)
+			return zero, ErrConnsClosed
+		}
+		// A Put may have filled a slot since the caller looked.
+		if len(p.idle) == 0 {
+			if r, ok := p.hotTakeAny(0); ok {
+				p.idle = append(p.idle, connsIdleResource{res: r})
+			}
+		}
+		if n := len(p.idle); n > 0 {
+			r := p.idle[n-1].res
+			p.idle[n-1] = connsIdleResource{}
+			p.idle = p.idle[:n-1]
+			p.mu.Unlock()
+			if p.reusable(r) {
+				p.taken()
+				p.waitEnded(waitStart, nil)
+				return r, nil
+			}
+			p.dispose(r)
+			p.mu.Lock()
+			p.open--
+			continue // take the next idle one, or make a replacement
+		}
+		if p.open < 1 {
+			p.open++
+			p.mu.Unlock()
+			r, err := p.makeNew(ctx)
+			if err != nil {
+				p.mu.Lock()
+				p.open--
+				p.wakeLocked() // a waiter may make one now
+				p.mu.Unlock()
+				p.stats.failed(err)
+				p.waitEnded(waitStart, err)
+				return zero, err
+			}
+			p.taken()
+			p.waitEnded(waitStart, nil)
+			return r, nil
+		}
+		if waitStart.IsZero() {
+			waitStart = time.Now()
+		}
+		if err := p.waitLocked(ctx); err != nil {
+			p.mu.Unlock()
+			p.stats.failed(err)
+			p.waitEnded(waitStart, err)
+			return zero, err
+		}
+	}
+}
+
+// makeNew makes a resource with create and, for MaxLife, records when.
+func (p *Conns) makeNew(ctx context.Context) (*Conn, error) {
+	r, err := p.create(ctx)
+	return r, err
+}
+
+// dispose closes r with destroy and, for MaxLife, forgets when it was made.
+// It does not count r out: the caller does.
+func (p *Conns) dispose(r *Conn) {
+	p.destroy(r)
+}
+
+// Put returns r to the pool for another Get. After Close, or if r is older
+// than MaxLife, Put closes r.
+func (p *Conns) Put(r *Conn) {
+	if p.hotHolds(r) {
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
+	} else {
+		p.putPastHot(r)
+	}
+}
+
+// putPastHot is Put of a resource the hot slots cannot hold. It goes onto
+// the stack, after the slots' resources, which are older.
+func (p *Conns) putPastHot(r *Conn) {
+	p.mu.Lock()
+	toClose := p.hotToIdleLocked()
+	if p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// putHot is Put through the hot slots, starting at slot i, the goroutine's
+// own: one compare-and-swap when that slot is empty, nobody waits and the
+// pool is open.
+func (p *Conns) putHot(r *Conn, i uint32) {
+	ok := p.hotPut(i, r)
+	if !ok {
+		// The slot holds an older resource: r takes its place, for the
+		// goroutine's next Get, and the older one moves to another empty
+		// slot, or onto the stack if none is.
+		if old, had := p.hotSwap(i, r); had {
+			r = old
+			_, ok = p.hotPutAny(i+1, r)
+		} else {
+			ok = true
+		}
+	}
+	if ok && p.nwait.Load() == 0 && !p.closed.Load() {
+		return
+	}
+	// r found no empty slot and goes onto the stack. Or a Get is waiting:
+	// a slot's resource goes onto the stack for it, which may be r or, if
+	// r was taken meanwhile, another Put's. Or the pool is closed: Close
+	// emptied the slots before this Put filled one, so every resource a
+	// slot holds now is to be closed.
+	var toClose []*Conn
+	p.mu.Lock()
+	if !ok && p.putLocked(r) {
+		toClose = append(toClose, r)
+	}
+	if p.closed.Load() {
+		toClose = append(toClose, p.hotToIdleLocked()...)
+	} else if len(p.waiters) > 0 {
+		if h, ok := p.hotTakeAny(i); ok {
+			p.putLocked(h) // wakes the waiter; the pool is open
+		}
+	}
+	p.mu.Unlock()
+	p.closeAll(toClose...)
+}
+
+// hotToIdleLocked empties the hot slots through putLocked: onto the stack,
+// or, after Close, into the returned resources for the caller to close
+// outside the lock. p.mu is held.
+func (p *Conns) hotToIdleLocked() (toClose []*Conn) {
+	for i := range uint32(respoolHotSlots) {
+		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
+			toClose = append(toClose, h)
+		}
+	}
+	return toClose
+}
+
+// hotTakeAny empties the first full hot slot from start on, cyclically, and
+// returns the resource it held, if any. It looks before it takes: a look at
+// a slot that another core uses leaves the cache line shared.
+func (p *Conns) hotTakeAny(start uint32) (r *Conn, ok bool) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
+			if r, ok = p.hotTake(i); ok {
+				return r, true
+			}
+		}
+	}
+	return r, false
+}
+
+// hotPutAny puts r in the first empty hot slot from start on, cyclically,
+// and returns its index, or reports that every slot was full. It looks
+// before it puts, as hotTakeAny does.
+func (p *Conns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// putLocked pushes r onto the idle stack and wakes a waiting Get, or, after
+// Close, reports that the caller must close it with closeAll (outside the
+// lock). p.mu is held.
+func (p *Conns) putLocked(r *Conn) (closeIt bool) {
+	if p.closed.Load() {
+		return true
+	}
+	p.idle = append(p.idle, connsIdleResource{res: r})
+	p.wakeLocked()
+	return false
+}
+
+// Discard closes r, a resource from Get that must not be reused, making room
+// for a new one once r is closed.
+func (p *Conns) Discard(r *Conn) {
+	p.closeAll(r)
+}
+
+// closeAll closes rs, resources the pool counts, and only then stops
+// counting them and wakes as many waiting Gets: a resource counts toward the
+// maximum until its close function has returned, so that no Get makes one
+// while the maximum number of others still exist. p.mu is not held.
+func (p *Conns) closeAll(rs ...*Conn) {
+	if len(rs) == 0 {
+		return
+	}
+	for _, r := range rs {
+		p.dispose(r)
+	}
+	p.mu.Lock()
+	p.open -= len(rs)
+	for range rs {
+		p.wakeLocked() // each closed resource makes room for a waiting Get
+	}
+	p.mu.Unlock()
+}
+
+// Len returns the number of resources that exist, idle, in use or being
+// closed, and how many of them are idle.
+func (p *Conns) Len() (open, idle int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.open, p.idleLocked()
+}
+
+// idleLocked returns the number of idle resources. p.mu is held.
+func (p *Conns) idleLocked() int {
+	idle := len(p.idle)
+	for i := range uint32(respoolHotSlots) {
+		if p.hotPeek(i) {
+			idle++
+		}
+	}
+	return idle
+}
+
+// Close closes every idle resource, makes waiting and later Gets return
+// ErrConnsClosed, and stops idle eviction and the warmer, waiting for their
+// goroutines to end (the warmer's context is canceled if it is making a
+// resource). A resource in use is closed when it is put back. Close may be
+// called more than once.
+func (p *Conns) Close() {
+	p.mu.Lock()
+	if p.closed.Load() {
+		p.mu.Unlock()
+		return
+	}
+	p.closed.Store(true)
+	// closed is set before the slots are emptied: a Put that fills one
+	// later sees closed and closes its resource itself.
+	p.hotToStackLocked()
+	idle := p.idle
+	p.idle = nil
+	for _, w := range p.waiters {
+		close(w)
+	}
+	p.waiters = nil
+	p.nwait.Store(0)
+	close(p.done)
+	p.mu.Unlock()
+	if p.ticker != nil {
+		p.ticker.Stop()
+	}
+	p.wg.Wait()
+	rs := make([]*Conn, len(idle))
+	for i, ir := range idle {
+		rs[i] = ir.res
+	}
+	p.closeAll(rs...)
+}
+
+// waitLocked waits, with p.mu held on entry and on return, until a Put,
+// Discard or Close wakes the caller, or ctx ends.
+func (p *Conns) waitLocked(ctx context.Context) error {
+	w := p.enqueueLocked()
+	if w == nil {
+		return nil
+	}
+	p.stats.waits.Add(1)
+	return p.awaitLocked(ctx, w)
+}
+
+// enqueueLocked queues a waiting Get and returns the channel that wakes it,
+// or nil if it found a resource in a hot slot after all and put it on the
+// idle stack for the caller. p.mu is held.
+func (p *Conns) enqueueLocked() chan struct{} {
+	w := make(chan struct{}, 1)
+	p.waiters = append(p.waiters, w)
+	// Announce the wait, then look at the hot slots a last time: a Put
+	// that fills one after this look sees nwait and wakes a waiter.
+	p.nwait.Store(int32(len(p.waiters)))
+	if r, ok := p.hotTakeAny(0); ok {
+		p.waiters = p.waiters[:len(p.waiters)-1]
+		p.nwait.Store(int32(len(p.waiters)))
+		p.idle = append(p.idle, connsIdleResource{res: r})
+		return nil
+	}
+	return w
+}
+
+// awaitLocked waits, with p.mu held on entry and on return, until w wakes
+// the caller or ctx ends. If ctx has ended when the wait ends, it fails even
+// if the caller was woken too: a select between the two picks either at
+// random, and the wake-up may have come after ctx ended. A waiter that
+// fails after its wake-up passes it on, so that it is not lost.
+func (p *Conns) awaitLocked(ctx context.Context, w chan struct{}) error {
+	p.mu.Unlock()
+	done := ctx.Done()
+	select {
+	case <-w:
+		select {
+		case <-done:
+			// Fail as if done had been picked.
+		default:
+			p.mu.Lock()
+			return nil
+		}
+	case <-done:
+	}
+	p.mu.Lock()
+	if i := slices.Index(p.waiters, w); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+		p.nwait.Store(int32(len(p.waiters)))
+	} else if !p.closed.Load() {
+		p.wakeLocked() // we were woken too late to use it
+	}
+	return ctx.Err()
+}
+
+// wakeLocked wakes the oldest waiting Get, if any. p.mu is held.
+func (p *Conns) wakeLocked() {
+	if len(p.waiters) == 0 {
+		return
+	}
+	w := p.waiters[0]
+	p.waiters = slices.Delete(p.waiters, 0, 1)
+	p.nwait.Store(int32(len(p.waiters)))
+	w <- struct{}{}
+}
+
+// hotToStackLocked moves the resources of the hot slots onto the idle stack.
+// p.mu is held.
+func (p *Conns) hotToStackLocked() {
+	for i := range uint32(respoolHotSlots) {
+		if r, ok := p.hotTake(i); ok {
+			p.idle = append(p.idle, connsIdleResource{res: r})
+		}
+	}
+}
+
+// create makes a resource with dial, the directive's new=.
+func (p *Conns) create(ctx context.Context) (*Conn, error) {
+	return dial()
+}
+
+// destroy does nothing: the directive has no close= function.
+func (p *Conns) destroy(r *Conn) {
+	// Nothing to close.
+}
+
+// healthy accepts every resource: the directive has no check= function.
+func (p *Conns) healthy(r *Conn) error {
+	return nil
+}
+
+// hotHolds reports whether the hot slots can hold r: not when r is nil,
+// which a slot uses for empty.
+func (p *Conns) hotHolds(r *Conn) bool {
+	return r != nil
+}
+
+// hotPut puts r in hot slot i if it is empty, and reports whether it was,
+// with one compare-and-swap.
+func (p *Conns) hotPut(i uint32, r *Conn) bool {
+	return atomic.CompareAndSwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil, unsafe.Pointer(r))
+}
+
+// hotSwap puts r in hot slot i and returns the resource the slot held, if
+// any, with one atomic swap.
+func (p *Conns) hotSwap(i uint32, r *Conn) (old *Conn, had bool) {
+	old = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), unsafe.Pointer(r)))
+	return old, old != nil
+}
+
+// hotTake empties hot slot i and returns the resource it held, if any, with
+// one atomic swap.
+func (p *Conns) hotTake(i uint32) (r *Conn, ok bool) {
+	r = (*Conn)(atomic.SwapPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r)), nil))
+	return r, r != nil
+}
+
+// hotPeek reports whether hot slot i holds a resource.
+func (p *Conns) hotPeek(i uint32) bool {
+	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
+}
+
+// connsAcquireStats are the counters behind ConnsStats, on cache lines of
+// their own: every Get updates one.
+type connsAcquireStats struct {
+	_        [respoolSlotPad]byte
+	gets     atomic.Int64
+	waits    atomic.Int64
+	canceled atomic.Int64
+	timedOut atomic.Int64
+	waitTime connsHistogram
+	_        [respoolSlotPad]byte
+}
+
+// waitEnded records the end of a Get that ended with err, having waited
+// at Max since start; a zero start means it did not wait.
+func (p *Conns) waitEnded(start time.Time, err error) {
+	if start.IsZero() {
+		return
+	}
+	d := time.Since(start)
+	p.stats.waitTime.Observe(int64(d))
+}
+
+// failed accounts for a Get that failed with err.
+func (s *connsAcquireStats) failed(err error) {
+	switch {
+	case errors.Is(err, context.Canceled):
+		s.canceled.Add(1)
+	case errors.Is(err, context.DeadlineExceeded):
+		s.timedOut.Add(1)
+	}
+}
+
+// ConnsStats is a snapshot of a pool's acquire counters, in the manner of
+// pgx/puddle's Stat. Each counter is read atomically, the snapshot as a
+// whole is not.
+type ConnsStats struct {
+	// Gets is the number of Gets that returned a resource.
+	Gets int64
+	// Waits is the number of times Gets waited at Max for a resource to be
+	// put back or closed, whatever they returned. A Get waits again when
+	// the resource it was woken for fails its check, or another Get took
+	// it.
+	Waits int64
+	// WaitTime is how long the Gets that waited at Max waited, each from
+	// its first wait to its return, whatever it returned: one observation
+	// per Get, where Waits counts each wait.
+	WaitTime ConnsHistogram
+	// Canceled and TimedOut are the Gets that failed because their context
+	// was canceled or its deadline passed, waiting or making a resource.
+	Canceled, TimedOut int64
+	// Open and Idle are what Len returns.
+	Open, Idle int
+}
+
+// Stats returns the acquire counters. They are zero unless the metrics= option
+// is set.
+func (p *Conns) Stats() ConnsStats {
+	open, idle := p.Len()
+	s := ConnsStats{
+		Gets:     p.stats.gets.Load(),
+		Waits:    p.stats.waits.Load(),
+		Canceled: p.stats.canceled.Load(),
+		TimedOut: p.stats.timedOut.Load(),
+		Open:     open,
+		Idle:     idle,
+	}
+	p.stats.waitTime.AddTo(&s.WaitTime)
+	return s
+}
+
+// connsHistBuckets is the number of buckets of a ConnsHistogram: one per
+// power of 4 from 1µs to about 67s, and one above.
+const connsHistBuckets = 15
+
+// ConnsHistogram is a snapshot of a distribution of durations in fixed buckets
+// whose bounds are powers of 4 from 1µs to about 67s (4^13µs). Bucket i
+// counts the durations d with Bounds[i-1] < d <= Bounds[i]; the last bucket
+// counts those above the largest bound. Count is the sum of Counts. The
+// buckets and Sum are read one by one while observations go on, so Sum may
+// be off by the observations that came meanwhile.
+type ConnsHistogram struct {
+	Bounds [connsHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [connsHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                       // total of the observations
+	Count  uint64                              // number of observations
+}
+
+// connsHistogram records durations into the buckets of a ConnsHistogram: an
+// atomic add to one bucket and one to the sum, no lock and no allocation.
+type connsHistogram struct {
+	counts [connsHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// connsHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func connsHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, connsHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *connsHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[connsHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *connsHistogram) AddTo(s *ConnsHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
+// NewConns returns an empty Conns. Close closes the idle resources.
+func NewConns() *Conns {
+	p := &Conns{}
+	p.init()
+	return p
+}
+
+// Paced: generated from the ratelimit directive in testtypes.go.
+
+// PacedAlgorithm selects how a Paced counts events.
+type PacedAlgorithm uint8
+
+const (
+	// PacedTokenBucket admits Burst events at once and then one event per
+	// Interval: algo=token.
+	PacedTokenBucket PacedAlgorithm = iota
+	// PacedSlidingWindow admits at most Limit events in any Window, estimating
+	// the count over the sliding window from the counts of the current and
+	// the previous fixed window: algo=window.
+	PacedSlidingWindow
+)
+
+// PacedMaxLimit is the largest window Limit. The window's counts and index
+// share one 64-bit word; PacedMaxLimit leaves the index at least 22 bits.
+const PacedMaxLimit = 1<<20 - 1
+
+// ErrPacedDeadline is returned by Wait when the wait could not end before the
+// context's deadline. errors.Is(ErrPacedDeadline, context.DeadlineExceeded)
+// holds, so callers need check only the latter.
+var ErrPacedDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
+
+// ErrPacedExceedsBurst is returned by WaitN for more events than the limiter
+// ever admits at once: more than Burst for a PacedTokenBucket, more than Limit
+// for a PacedSlidingWindow.
+var ErrPacedExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
+
+// Paced controls how frequently events are allowed to happen.
+//
+// A Paced is safe for concurrent use. It must be created with NewPaced and
+// must not be copied after first use. Its methods never block except Wait,
+// and never take a lock: each decision is one compare-and-swap on a single
+// word.
+//
+// Methods ending in At take the current time explicitly (x/time/rate
+// style); the others read a monotonic clock. Times are measured from the
+// limiter's epoch, so times passed to the At methods should carry a
+// monotonic reading (come from time.Now) or be derived from the epoch given
+// to NewPacedAt.
+type Paced struct {
+	// state is, for PacedTokenBucket, the theoretical arrival time of the next
+	// event less Burst intervals, in nanoseconds since epoch; for
+	// PacedSlidingWindow, the index of the current fixed window and the counts
+	// of it and the previous one.
+	state atomic.Int64
+	_     [ratelimitCacheLine - 8]byte
+
+	epoch time.Time
+
+	// waitTime times the Waits that waited, for PacedStats.
+	waitTime pacedHistogram
+}
+
+// init checks the configuration and starts the clock. The generated
+// constructor calls it with time.Now().
+func (l *Paced) init(epoch time.Time) {
+	// The bucket is full at the epoch.
+	l.state.Store(-int64(time.Millisecond))
+	l.epoch = epoch
+}
+
+// Allow reports whether an event may happen now, and if so counts it. It
+// never blocks.
+func (l *Paced) Allow() bool {
+	ok := l.allow(l.clock())
+	return ok
+}
+
+// AllowAt is Allow at time t.
+func (l *Paced) AllowAt(t time.Time) bool {
+	ok := l.allow(l.offset(t))
+	return ok
+}
+
+// Reserve reserves one event and returns when it may happen. A
+// PacedTokenBucket always grants the reservation, possibly in the future; a
+// PacedSlidingWindow grants it only when the event may happen now, and
+// otherwise returns a reservation that is not OK and whose Delay says when
+// to retry.
+func (l *Paced) Reserve() PacedReservation {
+	return l.reserve(l.clock())
+}
+
+// ReserveAt is Reserve at time t.
+func (l *Paced) ReserveAt(t time.Time) PacedReservation {
+	return l.reserve(l.offset(t))
+}
+
+// AllowN reports whether n events may happen now, and if so counts them all;
+// otherwise it counts none. It never blocks. As in x/time/rate, n above
+// Burst (PacedTokenBucket) or Limit (PacedSlidingWindow) is never allowed,
+// and n <= 0 is always allowed, counting nothing.
+func (l *Paced) AllowN(n int) bool {
+	ok := l.allowN(l.clock(), int64(n))
+	return ok
+}
+
+// AllowNAt is AllowN at time t.
+func (l *Paced) AllowNAt(t time.Time, n int) bool {
+	ok := l.allowN(l.offset(t), int64(n))
+	return ok
+}
+
+// ReserveN reserves n events and returns when they may happen, as Reserve
+// does for one: a PacedTokenBucket grants the reservation, possibly in the
+// future; a PacedSlidingWindow grants it only when the n events may happen now,
+// and otherwise returns a reservation that is not OK and whose Delay says
+// when to retry. As in x/time/rate, a reservation of more than Burst
+// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
+// reserves nothing, OK and now. Cancel gives all n events back.
+func (l *Paced) ReserveN(n int) PacedReservation {
+	return l.reserveN(l.clock(), int64(n))
+}
+
+// ReserveNAt is ReserveN at time t.
+func (l *Paced) ReserveNAt(t time.Time, n int) PacedReservation {
+	return l.reserveN(l.offset(t), int64(n))
+}
+
+// WaitN blocks until n events may happen, and counts them, as Wait does for
+// one. As in x/time/rate, it returns an error at once, without waiting, if
+// n exceeds Burst (Limit): ErrPacedExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrPacedDeadline. On error no event is counted.
+// Unlike x/time/rate, a PacedSlidingWindow does not queue the n events: WaitN
+// retries when the window should have room for them, so a stream of
+// smaller requests may keep taking that room first.
+func (l *Paced) WaitN(ctx context.Context, n int) error {
+	var err error
+	if int64(n) > l.most() {
+		err = fmt.Errorf("%w: n=%d, at most %d", ErrPacedExceedsBurst, n, l.most())
+	} else {
+		err = l.waitN(ctx, max(int64(n), 0))
+	}
+	return err
+}
+
+// most returns the most events admitted at once: Burst or Limit.
+func (l *Paced) most() int64 {
+	return 1
+}
+
+// Wait blocks until an event may happen, and counts it. It returns
+// ctx.Err() if ctx is done first, and ErrPacedDeadline at once, without
+// waiting, if the event could not happen before ctx's deadline. On error
+// no event is counted. A Wait that waits fails if ctx is done by the time
+// the wait is over, even if the event's time came at the same moment.
+func (l *Paced) Wait(ctx context.Context) error {
+	err := l.waitN(ctx, 1)
+	return err
+}
+
+// waitN is WaitN for 0 <= n <= most().
+func (l *Paced) waitN(ctx context.Context, n int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	deadline := int64(math.MaxInt64)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = l.offset(d)
+	}
+	waitStart := int64(-1)
+	for {
+		now := l.clock()
+		r := l.reserveN(now, n)
+		if r.OK() && r.at <= now {
+			l.waited(waitStart, now)
+			return nil
+		}
+		if r.at > deadline {
+			r.cancel(now)
+			l.waited(waitStart, now)
+			return ErrPacedDeadline
+		}
+		if waitStart < 0 {
+			waitStart = now
+		}
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
+		done := ctx.Done()
+		select {
+		case <-timer.C:
+		case <-done:
+			timer.Stop()
+		}
+		select {
+		case <-done:
+			// Fail even if the timer fired too: a select between the two
+			// picks either at random. The event will not happen, so it
+			// goes back even if its time has come.
+			r.undo()
+			l.waited(waitStart, l.clock())
+			return ctx.Err()
+		default:
+		}
+		if r.OK() {
+			l.waited(waitStart, l.clock())
+			return nil
+		}
+		// A window reservation only said when to retry.
+	}
+}
+
+// waited records a Wait that waited from start to end, in nanoseconds
+// since the epoch; a negative start means it did not wait.
+func (l *Paced) waited(start, end int64) {
+	if start >= 0 {
+		l.waitTime.Observe(end - start)
+	}
+}
+
+// PacedStats is a snapshot of a Paced's state.
+type PacedStats struct {
+	// Available is the number of events that may happen at once now.
+	Available int64
+	// Delay is how long until one more event may happen: zero when
+	// Available > 0.
+	Delay time.Duration
+	// WaitTime is how long the Waits that had to wait waited, whatever
+	// came of it. Waits that did not wait are not counted, which would
+	// cost every Wait a shared atomic add.
+	WaitTime PacedHistogram
+}
+
+// Stats returns a snapshot of the limiter's state now.
+func (l *Paced) Stats() PacedStats {
+	return l.StatsAt(time.Now())
+}
+
+// StatsAt is PacedStats at time t.
+func (l *Paced) StatsAt(t time.Time) PacedStats {
+	s := l.stats(l.offset(t))
+	l.waitTime.AddTo(&s.WaitTime)
+	return s
+}
+
+// PacedReservation is an event reserved by Reserve. It is a value; Cancel it at
+// most once.
+type PacedReservation struct {
+	l  *Paced
+	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
+	ok bool  // the events are counted
+}
+
+// OK reports whether the reservation holds an event. A PacedSlidingWindow's
+// reservation is not OK when the event may not happen now; Delay then says
+// when to try again.
+func (r PacedReservation) OK() bool { return r.ok }
+
+// Delay returns how long to wait from now before acting on the
+// reservation (or, if it is not OK, before retrying). Zero means now.
+func (r PacedReservation) Delay() time.Duration {
+	return r.DelayFrom(time.Now())
+}
+
+// DelayFrom is Delay from time t.
+func (r PacedReservation) DelayFrom(t time.Time) time.Duration {
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
+}
+
+// Cancel gives the reserved event back if its time has not come yet, so
+// that another event may take its place. It does nothing for a reservation
+// that is not OK.
+func (r PacedReservation) Cancel() {
+	r.CancelAt(time.Now())
+}
+
+// CancelAt is Cancel at time t.
+func (r PacedReservation) CancelAt(t time.Time) {
+	r.cancel(r.l.offset(t))
+}
+
+func (r PacedReservation) cancel(now int64) {
+	if r.at < now {
+		return
+	}
+	r.undo()
+}
+
+// undo gives the reserved event back, whether or not its time has come:
+// the event of a Wait that failed, which will not happen.
+func (r PacedReservation) undo() {
+	if !r.ok {
+		return
+	}
+	// A shared limiter's token came from the store, which does not take
+	// tokens back.
+	// Later reservations keep their times; the freed intervals go
+	// to whoever reserves next.
+	r.l.tokenCancel(r.n)
+	// A window reservation is granted only for now, and Wait never waits
+	// with one: there is nothing to give back.
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *Paced) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *Paced) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+func (l *Paced) allow(now int64) bool {
+	return l.tokenAllow(now)
+}
+
+func (l *Paced) reserve(now int64) PacedReservation {
+	return PacedReservation{l: l, at: l.tokenReserve(now), n: 1, ok: true}
+}
+
+func (l *Paced) allowN(now, n int64) bool {
+	if n <= 0 {
+		return true
+	}
+	if n > l.most() {
+		return false
+	}
+	return l.tokenAllowN(now, n)
+}
+
+func (l *Paced) reserveN(now, n int64) PacedReservation {
+	if n <= 0 {
+		return PacedReservation{l: l, at: now, ok: true}
+	}
+	if n > l.most() {
+		return PacedReservation{l: l, at: math.MaxInt64, n: n}
+	}
+	return PacedReservation{l: l, at: l.tokenReserveN(now, n), n: n, ok: true}
+}
+
+func (l *Paced) stats(now int64) PacedStats {
+	return l.tokenStats(now)
+}
+
+// tokenAllow is Allow for a PacedTokenBucket.
+func (l *Paced) tokenAllow(now int64) bool {
+	interval, tolerance := int64(time.Millisecond), int64(time.Millisecond)
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-interval {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+interval) {
+			return true
+		}
+	}
+}
+
+// tokenReserve takes the next token, whenever it comes, and returns the
+// time at which it may be used.
+func (l *Paced) tokenReserve(now int64) int64 {
+	interval, tolerance := int64(time.Millisecond), int64(time.Millisecond)
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenAllowN is AllowN for a PacedTokenBucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
+func (l *Paced) tokenAllowN(now, n int64) bool {
+	need, tolerance := int64(time.Millisecond)*n, int64(time.Millisecond)
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		from := max(s, now-tolerance)
+		if from > now-need {
+			return false
+		}
+		if l.state.CompareAndSwap(s, from+need) {
+			return true
+		}
+	}
+}
+
+// tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
+func (l *Paced) tokenReserveN(now, n int64) int64 {
+	need, tolerance := int64(time.Millisecond)*n, int64(time.Millisecond)
+	now = max(now, math.MinInt64+tolerance)
+	for {
+		s := l.state.Load()
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
+		if l.state.CompareAndSwap(s, next) {
+			return max(next, now)
+		}
+	}
+}
+
+// tokenCancel gives back the n intervals of a reservation whose time has
+// not come.
+func (l *Paced) tokenCancel(n int64) {
+	interval := int64(time.Millisecond) * n
+	for {
+		s := l.state.Load()
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+			return
+		}
+	}
+}
+
+func (l *Paced) tokenStats(now int64) PacedStats {
+	interval, tolerance := int64(time.Millisecond), int64(time.Millisecond)
+	now = max(now, math.MinInt64+tolerance)
+	from := max(l.state.Load(), now-tolerance)
+	if from > now-interval {
+		return PacedStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
+	}
+	return PacedStats{Available: (now - from) / interval}
+}
+
+// pacedHistBuckets is the number of buckets of a PacedHistogram: one per
+// power of 4 from 1µs to about 67s, and one above.
+const pacedHistBuckets = 15
+
+// PacedHistogram is a snapshot of a distribution of durations in fixed buckets
+// whose bounds are powers of 4 from 1µs to about 67s (4^13µs). Bucket i
+// counts the durations d with Bounds[i-1] < d <= Bounds[i]; the last bucket
+// counts those above the largest bound. Count is the sum of Counts. The
+// buckets and Sum are read one by one while observations go on, so Sum may
+// be off by the observations that came meanwhile.
+type PacedHistogram struct {
+	Bounds [pacedHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [pacedHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                       // total of the observations
+	Count  uint64                              // number of observations
+}
+
+// pacedHistogram records durations into the buckets of a PacedHistogram: an
+// atomic add to one bucket and one to the sum, no lock and no allocation.
+type pacedHistogram struct {
+	counts [pacedHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// pacedHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func pacedHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pacedHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *pacedHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[pacedHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *pacedHistogram) AddTo(s *PacedHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
+}
+
+// NewPaced returns a rate limiter, a token bucket of 1 token refilled at one per 1ms, whose clock starts now.
+func NewPaced() *Paced {
+	return NewPacedAt(time.Now())
+}
+
+// NewPacedAt is NewPaced with an explicit epoch: the time at which the bucket is
+// full and the first window starts. Tests use it with the At methods to
+// control time.
+func NewPacedAt(epoch time.Time) *Paced {
+	l := &Paced{}
+	l.init(epoch)
+	return l
 }

@@ -66,12 +66,14 @@ func (l *Open) init(epoch time.Time) {
 // store for the next (the others wait for its answer), so Allow may block
 // for one call to the store, at most the store timeout.
 func (l *Open) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *Open) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve takes a token for an event now, as Allow does. A shared limiter
@@ -93,7 +95,8 @@ func (l *Open) ReserveAt(t time.Time) OpenReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Open) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -152,12 +155,13 @@ type OpenStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *Open) Stats() OpenStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is OpenStats at time t.
 func (l *Open) StatsAt(t time.Time) OpenStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // OpenReservation is an event reserved by Reserve. It is a value; Cancel it at
@@ -474,12 +478,14 @@ func (l *Closed) init(epoch time.Time) {
 // store for the next (the others wait for its answer), so Allow may block
 // for one call to the store, at most the store timeout.
 func (l *Closed) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *Closed) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -502,7 +508,8 @@ func (l *Closed) ReserveAt(t time.Time) ClosedReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Closed) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -561,12 +568,13 @@ type ClosedStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *Closed) Stats() ClosedStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is ClosedStats at time t.
 func (l *Closed) StatsAt(t time.Time) ClosedStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // ClosedReservation is an event reserved by Reserve. It is a value; Cancel
@@ -883,12 +891,14 @@ func (l *Local) init(epoch time.Time) {
 // store for the next (the others wait for its answer), so Allow may block
 // for one call to the store, at most the store timeout.
 func (l *Local) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *Local) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -911,7 +921,8 @@ func (l *Local) ReserveAt(t time.Time) LocalReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Local) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -970,12 +981,13 @@ type LocalStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *Local) Stats() LocalStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is LocalStats at time t.
 func (l *Local) StatsAt(t time.Time) LocalStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // LocalReservation is an event reserved by Reserve. It is a value; Cancel it at
@@ -1318,12 +1330,14 @@ func (l *Fast) init(epoch time.Time) {
 // store for the next (the others wait for its answer), so Allow may block
 // for one call to the store, at most the store timeout.
 func (l *Fast) Allow() bool {
-	return l.allow(l.clock())
+	ok := l.allow(l.clock())
+	return ok
 }
 
 // AllowAt is Allow at time t.
 func (l *Fast) AllowAt(t time.Time) bool {
-	return l.allow(l.offset(t))
+	ok := l.allow(l.offset(t))
+	return ok
 }
 
 // Reserve takes a token for an event now, as Allow does. A shared limiter
@@ -1345,7 +1359,8 @@ func (l *Fast) ReserveAt(t time.Time) FastReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Fast) Wait(ctx context.Context) error {
-	return l.waitN(ctx, 1)
+	err := l.waitN(ctx, 1)
+	return err
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -1404,12 +1419,13 @@ type FastStats struct {
 
 // Stats returns a snapshot of the limiter's state now.
 func (l *Fast) Stats() FastStats {
-	return l.stats(l.clock())
+	return l.StatsAt(time.Now())
 }
 
 // StatsAt is FastStats at time t.
 func (l *Fast) StatsAt(t time.Time) FastStats {
-	return l.stats(l.offset(t))
+	s := l.stats(l.offset(t))
+	return s
 }
 
 // FastReservation is an event reserved by Reserve. It is a value; Cancel it at
