@@ -73,7 +73,7 @@ func (l *HookLog[T]) Take() []HookCall[T] {
 // request they refuse to onreject=; TimedAPI times its Waits that wait.
 //
 //monogen:ratelimit HookedAPI algo=token rate=1/h burst=2 onreject=apiRejected
-//monogen:ratelimit TimedAPI algo=token rate=100/s metrics=true
+//monogen:ratelimit TimedAPI algo=token rate=100/s burst=2 metrics=true
 //monogen:ratelimit HookedQuota algo=window limit=2 window=1h onreject=quotaRejected
 var _ struct{}
 

@@ -1678,7 +1678,7 @@ type TimedAPI struct {
 // constructor calls it with time.Now().
 func (l *TimedAPI) init(epoch time.Time) {
 	// The bucket is full at the epoch.
-	l.state.Store(-int64(10*time.Millisecond) * 1)
+	l.state.Store(-int64(10*time.Millisecond) * 2)
 	l.epoch = epoch
 }
 
@@ -1759,7 +1759,7 @@ func (l *TimedAPI) WaitN(ctx context.Context, n int) error {
 
 // most returns the most events admitted at once: Burst or Limit.
 func (l *TimedAPI) most() int64 {
-	return 1
+	return 2
 }
 
 // Wait blocks until an event may happen, and counts it. It returns
@@ -1979,7 +1979,7 @@ func (l *TimedAPI) stats(now int64) TimedAPIStats {
 
 // tokenAllow is Allow for a TimedAPITokenBucket.
 func (l *TimedAPI) tokenAllow(now int64) bool {
-	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*1
+	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*2
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1996,7 +1996,7 @@ func (l *TimedAPI) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *TimedAPI) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*1
+	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*2
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -2010,7 +2010,7 @@ func (l *TimedAPI) tokenReserve(now int64) int64 {
 // tokenAllowN is AllowN for a TimedAPITokenBucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *TimedAPI) tokenAllowN(now, n int64) bool {
-	need, tolerance := int64(10*time.Millisecond)*n, int64(10*time.Millisecond)*1
+	need, tolerance := int64(10*time.Millisecond)*n, int64(10*time.Millisecond)*2
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -2026,7 +2026,7 @@ func (l *TimedAPI) tokenAllowN(now, n int64) bool {
 
 // tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
 func (l *TimedAPI) tokenReserveN(now, n int64) int64 {
-	need, tolerance := int64(10*time.Millisecond)*n, int64(10*time.Millisecond)*1
+	need, tolerance := int64(10*time.Millisecond)*n, int64(10*time.Millisecond)*2
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -2050,7 +2050,7 @@ func (l *TimedAPI) tokenCancel(n int64) {
 }
 
 func (l *TimedAPI) tokenStats(now int64) TimedAPIStats {
-	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*1
+	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*2
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -2115,7 +2115,7 @@ func (h *timedAPIHistogram) AddTo(s *TimedAPIHistogram) {
 	s.Sum += time.Duration(h.sum.Load())
 }
 
-// NewTimedAPI returns a rate limiter, a token bucket of 1 tokens refilled at one per 10ms, whose clock starts now.
+// NewTimedAPI returns a rate limiter, a token bucket of 2 tokens refilled at one per 10ms, whose clock starts now.
 func NewTimedAPI() *TimedAPI {
 	return NewTimedAPIAt(time.Now())
 }
