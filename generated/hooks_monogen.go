@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	rand "math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
@@ -3079,9 +3078,6 @@ func (l *HookedBackend) Execute(ctx context.Context, req int) (int, error) {
 		return zero, ErrHookedBackendLimited
 	}
 	defer l.inFlight.Add(-1)
-	if rand.Uint32()&(1-1) != 0 {
-		return l.call(ctx, req)
-	}
 	start := l.clock()
 	resp, err := l.call(ctx, req)
 	l.sample(l.clock()-start, n, err)

@@ -160,7 +160,7 @@ func TestGeneratedResPoolOnWaitReportsEachGetThatWaitedOnItsGoroutine(t *testing
 		generated.ConnWaits.Take()
 		p := generated.NewHookedConns()
 		defer p.Close()
-		get := func(ctx context.Context) (on uint64, err error, seen []generated.HookCall[generated.Waited]) {
+		get := func(ctx context.Context) (on uint64, seen []generated.HookCall[generated.Waited], err error) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
@@ -173,9 +173,9 @@ func TestGeneratedResPoolOnWaitReportsEachGetThatWaitedOnItsGoroutine(t *testing
 				}
 			}()
 			<-done
-			return on, err, seen
+			return on, seen, err
 		}
-		if _, err, seen := get(context.Background()); err != nil || len(seen) != 0 {
+		if _, seen, err := get(context.Background()); err != nil || len(seen) != 0 {
 			t.Fatalf("Get of an idle resource: %v, onwait= saw %v; want no error and no call", err, seen)
 		}
 		r, err := p.Get(context.Background())
@@ -186,7 +186,7 @@ func TestGeneratedResPoolOnWaitReportsEachGetThatWaitedOnItsGoroutine(t *testing
 			time.Sleep(10 * time.Millisecond)
 			p.Put(r)
 		}()
-		on, err, seen := get(context.Background())
+		on, seen, err := get(context.Background())
 		if err != nil || len(seen) != 1 || seen[0].Arg != (generated.Waited{D: 10 * time.Millisecond}) || seen[0].On != on {
 			t.Errorf("Get woken by a Put: %v, onwait= saw %+v; want one call with 10ms and no error on the Get's goroutine %d", err, seen, on)
 		}
@@ -195,7 +195,7 @@ func TestGeneratedResPoolOnWaitReportsEachGetThatWaitedOnItsGoroutine(t *testing
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
-		on, err, seen = get(ctx)
+		on, seen, err = get(ctx)
 		cancel()
 		if !errors.Is(err, context.DeadlineExceeded) || len(seen) != 1 || seen[0].Arg.D != 5*time.Millisecond || seen[0].Arg.Err != err || seen[0].On != on {
 			t.Errorf("Get whose context ended: %v, onwait= saw %+v; want one call with 5ms and its error on the Get's goroutine %d", err, seen, on)
@@ -251,13 +251,14 @@ func TestGeneratedLimiterOnLimitReportsEachChangeOfTheLimitOnTheCallersGoroutine
 }
 
 // TestGeneratedRateLimitWaitTimeTimesTheWaitsThatWaited drives TimedAPI
-// (100/s, metrics=true) in a synctest bubble: a Wait that finds a token and
-// one refused at once (its deadline is too near) are not timed; a Wait for
-// the next token (10ms) and one whose context is canceled after 4ms are.
+// (100/s, the default burst of 1, metrics=true) in a synctest bubble: Waits that find a
+// token and one refused at once (its deadline is too near) are not timed;
+// a Wait for the next token (10ms) and one whose context is canceled after
+// 4ms are.
 func TestGeneratedRateLimitWaitTimeTimesTheWaitsThatWaited(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		l := generated.NewTimedAPI()
-		if err := l.Wait(context.Background()); err != nil {
+		if err := l.Wait(context.Background()); err != nil { // the bucket's one token
 			t.Fatal(err)
 		}
 		near, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)

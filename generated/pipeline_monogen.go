@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -4456,7 +4457,7 @@ func (s *pipeCollectToInt64) measure(r *PipeCollectRun, in []int, out []int64, q
 	s.stats.received(len(in), queued)
 	began := time.Now()
 	res := s.process(r, in, out)
-	s.stats.processed(len(res), time.Since(began))
+	s.stats.processed(len(in), len(res), time.Since(began))
 	return res
 }
 
@@ -4826,6 +4827,10 @@ type PipeCollectStageStats struct {
 	// QueueAvg is the mean number of batches waiting in the stage's input
 	// channel when a worker took one.
 	QueueAvg float64
+	// Latency is the time the stage took per item received: each batch
+	// counts its items, each as the batch's time over its items, so it
+	// costs no clock read beyond Busy's.
+	Latency PipeCollectHistogram
 }
 
 // pipeCollectStageStats holds a stage's counters. Workers update them once
@@ -4833,6 +4838,7 @@ type PipeCollectStageStats struct {
 // cache line.
 type pipeCollectStageStats struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
+	latency                                         pipeCollectHistogram
 }
 
 // received counts a batch of n items taken while queue more waited.
@@ -4842,10 +4848,13 @@ func (st *pipeCollectStageStats) received(n, queue int) {
 	st.queued.Add(uint64(queue))
 }
 
-// processed counts a batch that produced n outputs in d.
-func (st *pipeCollectStageStats) processed(n int, d time.Duration) {
+// processed counts a batch of in items that produced n outputs in d.
+func (st *pipeCollectStageStats) processed(in, n int, d time.Duration) {
 	st.out.Add(uint64(n))
 	st.busy.Add(uint64(d))
+	if in > 0 {
+		st.latency.ObserveN(uint64(in), int64(d))
+	}
 }
 
 // Stats returns a snapshot of the stage's counters; all zero unless
@@ -4875,6 +4884,7 @@ func (s *pipeCollectToInt64) Stats() PipeCollectStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
+	st.latency.AddTo(&res.Latency)
 	return res
 }
 
@@ -4969,7 +4979,7 @@ func (s *pipeCollectToFloat) measure(r *PipeCollectRun, in []int64, out []float6
 	s.stats.received(len(in), queued)
 	began := time.Now()
 	res := s.process(r, in, out)
-	s.stats.processed(len(res), time.Since(began))
+	s.stats.processed(len(in), len(res), time.Since(began))
 	return res
 }
 
@@ -5075,6 +5085,7 @@ func (s *pipeCollectToFloat) Stats() PipeCollectStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
+	st.latency.AddTo(&res.Latency)
 	return res
 }
 
@@ -5235,7 +5246,7 @@ func (s *pipeCollectToString) measure(r *PipeCollectRun, in []float64, out []str
 	s.stats.received(len(in), queued)
 	began := time.Now()
 	res := s.process(r, in, out)
-	s.stats.processed(len(res), time.Since(began))
+	s.stats.processed(len(in), len(res), time.Since(began))
 	return res
 }
 
@@ -5428,7 +5439,72 @@ func (s *pipeCollectToString) Stats() PipeCollectStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
+	st.latency.AddTo(&res.Latency)
 	return res
+}
+
+// pipeCollectHistBuckets is the number of buckets of a PipeCollectHistogram:
+// one per power of 4 from 1µs to about 67s, and one above.
+const pipeCollectHistBuckets = 15
+
+// PipeCollectHistogram is a snapshot of a distribution of durations in fixed
+// buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
+// Bucket i counts the durations d with Bounds[i-1] < d <= Bounds[i]; the
+// last bucket counts those above the largest bound. Count is the sum of
+// Counts. The buckets and Sum are read one by one while observations go on,
+// so Sum may be off by the observations that came meanwhile.
+type PipeCollectHistogram struct {
+	Bounds [pipeCollectHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [pipeCollectHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                             // total of the observations
+	Count  uint64                                    // number of observations
+}
+
+// pipeCollectHistogram records durations into the buckets of a
+// PipeCollectHistogram: an atomic add to one bucket and one to the sum, no
+// lock and no allocation.
+type pipeCollectHistogram struct {
+	counts [pipeCollectHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// pipeCollectHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func pipeCollectHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pipeCollectHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *pipeCollectHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[pipeCollectHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *pipeCollectHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[pipeCollectHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *pipeCollectHistogram) AddTo(s *PipeCollectHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // PipeCollect runs items of type int through 3 stages: toInt64 (int to int64,
@@ -5689,7 +5765,7 @@ func (s *pipeCollectUnfusedToInt64) measure(r *PipeCollectUnfusedRun, in []int, 
 	s.stats.received(len(in), queued)
 	began := time.Now()
 	res := s.process(r, in, out)
-	s.stats.processed(len(res), time.Since(began))
+	s.stats.processed(len(in), len(res), time.Since(began))
 	return res
 }
 
@@ -6079,6 +6155,10 @@ type PipeCollectUnfusedStageStats struct {
 	// QueueAvg is the mean number of batches waiting in the stage's input
 	// channel when a worker took one.
 	QueueAvg float64
+	// Latency is the time the stage took per item received: each batch
+	// counts its items, each as the batch's time over its items, so it
+	// costs no clock read beyond Busy's.
+	Latency PipeCollectUnfusedHistogram
 }
 
 // pipeCollectUnfusedStageStats holds a stage's counters. Workers update them
@@ -6086,6 +6166,7 @@ type PipeCollectUnfusedStageStats struct {
 // this cache line.
 type pipeCollectUnfusedStageStats struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
+	latency                                         pipeCollectUnfusedHistogram
 }
 
 // received counts a batch of n items taken while queue more waited.
@@ -6095,10 +6176,13 @@ func (st *pipeCollectUnfusedStageStats) received(n, queue int) {
 	st.queued.Add(uint64(queue))
 }
 
-// processed counts a batch that produced n outputs in d.
-func (st *pipeCollectUnfusedStageStats) processed(n int, d time.Duration) {
+// processed counts a batch of in items that produced n outputs in d.
+func (st *pipeCollectUnfusedStageStats) processed(in, n int, d time.Duration) {
 	st.out.Add(uint64(n))
 	st.busy.Add(uint64(d))
+	if in > 0 {
+		st.latency.ObserveN(uint64(in), int64(d))
+	}
 }
 
 // Stats returns a snapshot of the stage's counters; all zero unless
@@ -6128,6 +6212,7 @@ func (s *pipeCollectUnfusedToInt64) Stats() PipeCollectUnfusedStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
+	st.latency.AddTo(&res.Latency)
 	return res
 }
 
@@ -6288,7 +6373,7 @@ func (s *pipeCollectUnfusedToFloat) measure(r *PipeCollectUnfusedRun, in []int64
 	s.stats.received(len(in), queued)
 	began := time.Now()
 	res := s.process(r, in, out)
-	s.stats.processed(len(res), time.Since(began))
+	s.stats.processed(len(in), len(res), time.Since(began))
 	return res
 }
 
@@ -6408,6 +6493,7 @@ func (s *pipeCollectUnfusedToFloat) Stats() PipeCollectUnfusedStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
+	st.latency.AddTo(&res.Latency)
 	return res
 }
 
@@ -6568,7 +6654,7 @@ func (s *pipeCollectUnfusedToString) measure(r *PipeCollectUnfusedRun, in []floa
 	s.stats.received(len(in), queued)
 	began := time.Now()
 	res := s.process(r, in, out)
-	s.stats.processed(len(res), time.Since(began))
+	s.stats.processed(len(in), len(res), time.Since(began))
 	return res
 }
 
@@ -6761,7 +6847,74 @@ func (s *pipeCollectUnfusedToString) Stats() PipeCollectUnfusedStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
+	st.latency.AddTo(&res.Latency)
 	return res
+}
+
+// pipeCollectUnfusedHistBuckets is the number of buckets of a
+// PipeCollectUnfusedHistogram: one per power of 4 from 1µs to about 67s,
+// and one above.
+const pipeCollectUnfusedHistBuckets = 15
+
+// PipeCollectUnfusedHistogram is a snapshot of a distribution of durations
+// in fixed buckets whose bounds are powers of 4 from 1µs to about 67s
+// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
+// Bounds[i]; the last bucket counts those above the largest bound. Count is
+// the sum of Counts. The buckets and Sum are read one by one while
+// observations go on, so Sum may be off by the observations that came
+// meanwhile.
+type PipeCollectUnfusedHistogram struct {
+	Bounds [pipeCollectUnfusedHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [pipeCollectUnfusedHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                                    // total of the observations
+	Count  uint64                                           // number of observations
+}
+
+// pipeCollectUnfusedHistogram records durations into the buckets of a
+// PipeCollectUnfusedHistogram: an atomic add to one bucket and one to the
+// sum, no lock and no allocation.
+type pipeCollectUnfusedHistogram struct {
+	counts [pipeCollectUnfusedHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// pipeCollectUnfusedHistBucket returns the index of the bucket of a duration
+// of d nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last
+// one above 4^13µs.
+func pipeCollectUnfusedHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pipeCollectUnfusedHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *pipeCollectUnfusedHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[pipeCollectUnfusedHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *pipeCollectUnfusedHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[pipeCollectUnfusedHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *pipeCollectUnfusedHistogram) AddTo(s *PipeCollectUnfusedHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // PipeCollectUnfused runs items of type int through 3 stages, each on its own
@@ -7004,7 +7157,7 @@ func (s *pipeOrderedCollectToInt64) measure(r *PipeOrderedCollectRun, in []int, 
 	s.stats.received(len(in), queued)
 	began := time.Now()
 	res := s.process(r, in, out)
-	s.stats.processed(len(res), time.Since(began))
+	s.stats.processed(len(in), len(res), time.Since(began))
 	return res
 }
 
@@ -7378,6 +7531,10 @@ type PipeOrderedCollectStageStats struct {
 	// QueueAvg is the mean number of batches waiting in the stage's input
 	// channel when a worker took one.
 	QueueAvg float64
+	// Latency is the time the stage took per item received: each batch
+	// counts its items, each as the batch's time over its items, so it
+	// costs no clock read beyond Busy's.
+	Latency PipeOrderedCollectHistogram
 }
 
 // pipeOrderedCollectStageStats holds a stage's counters. Workers update them
@@ -7385,6 +7542,7 @@ type PipeOrderedCollectStageStats struct {
 // this cache line.
 type pipeOrderedCollectStageStats struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
+	latency                                         pipeOrderedCollectHistogram
 }
 
 // received counts a batch of n items taken while queue more waited.
@@ -7394,10 +7552,13 @@ func (st *pipeOrderedCollectStageStats) received(n, queue int) {
 	st.queued.Add(uint64(queue))
 }
 
-// processed counts a batch that produced n outputs in d.
-func (st *pipeOrderedCollectStageStats) processed(n int, d time.Duration) {
+// processed counts a batch of in items that produced n outputs in d.
+func (st *pipeOrderedCollectStageStats) processed(in, n int, d time.Duration) {
 	st.out.Add(uint64(n))
 	st.busy.Add(uint64(d))
+	if in > 0 {
+		st.latency.ObserveN(uint64(in), int64(d))
+	}
 }
 
 // Stats returns a snapshot of the stage's counters; all zero unless
@@ -7427,6 +7588,7 @@ func (s *pipeOrderedCollectToInt64) Stats() PipeOrderedCollectStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
+	st.latency.AddTo(&res.Latency)
 	return res
 }
 
@@ -7486,7 +7648,7 @@ func (s *pipeOrderedCollectToFloat) measure(r *PipeOrderedCollectRun, in []int64
 	s.stats.received(len(in), queued)
 	began := time.Now()
 	res := s.process(r, in, out)
-	s.stats.processed(len(res), time.Since(began))
+	s.stats.processed(len(in), len(res), time.Since(began))
 	return res
 }
 
@@ -7603,6 +7765,7 @@ func (s *pipeOrderedCollectToFloat) Stats() PipeOrderedCollectStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
+	st.latency.AddTo(&res.Latency)
 	return res
 }
 
@@ -7719,7 +7882,7 @@ func (s *pipeOrderedCollectToString) measure(r *PipeOrderedCollectRun, in []floa
 	s.stats.received(len(in), queued)
 	began := time.Now()
 	res := s.process(r, in, out)
-	s.stats.processed(len(res), time.Since(began))
+	s.stats.processed(len(in), len(res), time.Since(began))
 	return res
 }
 
@@ -7943,7 +8106,74 @@ func (s *pipeOrderedCollectToString) Stats() PipeOrderedCollectStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
+	st.latency.AddTo(&res.Latency)
 	return res
+}
+
+// pipeOrderedCollectHistBuckets is the number of buckets of a
+// PipeOrderedCollectHistogram: one per power of 4 from 1µs to about 67s,
+// and one above.
+const pipeOrderedCollectHistBuckets = 15
+
+// PipeOrderedCollectHistogram is a snapshot of a distribution of durations
+// in fixed buckets whose bounds are powers of 4 from 1µs to about 67s
+// (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
+// Bounds[i]; the last bucket counts those above the largest bound. Count is
+// the sum of Counts. The buckets and Sum are read one by one while
+// observations go on, so Sum may be off by the observations that came
+// meanwhile.
+type PipeOrderedCollectHistogram struct {
+	Bounds [pipeOrderedCollectHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [pipeOrderedCollectHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                                    // total of the observations
+	Count  uint64                                           // number of observations
+}
+
+// pipeOrderedCollectHistogram records durations into the buckets of a
+// PipeOrderedCollectHistogram: an atomic add to one bucket and one to the
+// sum, no lock and no allocation.
+type pipeOrderedCollectHistogram struct {
+	counts [pipeOrderedCollectHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// pipeOrderedCollectHistBucket returns the index of the bucket of a duration
+// of d nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last
+// one above 4^13µs.
+func pipeOrderedCollectHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pipeOrderedCollectHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *pipeOrderedCollectHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[pipeOrderedCollectHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *pipeOrderedCollectHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[pipeOrderedCollectHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *pipeOrderedCollectHistogram) AddTo(s *PipeOrderedCollectHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // PipeOrderedCollect runs items of type int through 3 stages: toInt64 (int to
@@ -8198,7 +8428,7 @@ func (s *pipeOrderedCollectUnfusedToInt64) measure(r *PipeOrderedCollectUnfusedR
 	s.stats.received(len(in), queued)
 	began := time.Now()
 	res := s.process(r, in, out)
-	s.stats.processed(len(res), time.Since(began))
+	s.stats.processed(len(in), len(res), time.Since(began))
 	return res
 }
 
@@ -8614,6 +8844,10 @@ type PipeOrderedCollectUnfusedStageStats struct {
 	// QueueAvg is the mean number of batches waiting in the stage's input
 	// channel when a worker took one.
 	QueueAvg float64
+	// Latency is the time the stage took per item received: each batch
+	// counts its items, each as the batch's time over its items, so it
+	// costs no clock read beyond Busy's.
+	Latency PipeOrderedCollectUnfusedHistogram
 }
 
 // pipeOrderedCollectUnfusedStageStats holds a stage's counters. Workers
@@ -8621,6 +8855,7 @@ type PipeOrderedCollectUnfusedStageStats struct {
 // contend on this cache line.
 type pipeOrderedCollectUnfusedStageStats struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
+	latency                                         pipeOrderedCollectUnfusedHistogram
 }
 
 // received counts a batch of n items taken while queue more waited.
@@ -8630,10 +8865,13 @@ func (st *pipeOrderedCollectUnfusedStageStats) received(n, queue int) {
 	st.queued.Add(uint64(queue))
 }
 
-// processed counts a batch that produced n outputs in d.
-func (st *pipeOrderedCollectUnfusedStageStats) processed(n int, d time.Duration) {
+// processed counts a batch of in items that produced n outputs in d.
+func (st *pipeOrderedCollectUnfusedStageStats) processed(in, n int, d time.Duration) {
 	st.out.Add(uint64(n))
 	st.busy.Add(uint64(d))
+	if in > 0 {
+		st.latency.ObserveN(uint64(in), int64(d))
+	}
 }
 
 // Stats returns a snapshot of the stage's counters; all zero unless
@@ -8663,6 +8901,7 @@ func (s *pipeOrderedCollectUnfusedToInt64) Stats() PipeOrderedCollectUnfusedStag
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
+	st.latency.AddTo(&res.Latency)
 	return res
 }
 
@@ -8818,7 +9057,7 @@ func (s *pipeOrderedCollectUnfusedToFloat) measure(r *PipeOrderedCollectUnfusedR
 	s.stats.received(len(in), queued)
 	began := time.Now()
 	res := s.process(r, in, out)
-	s.stats.processed(len(res), time.Since(began))
+	s.stats.processed(len(in), len(res), time.Since(began))
 	return res
 }
 
@@ -8959,6 +9198,7 @@ func (s *pipeOrderedCollectUnfusedToFloat) Stats() PipeOrderedCollectUnfusedStag
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
+	st.latency.AddTo(&res.Latency)
 	return res
 }
 
@@ -9114,7 +9354,7 @@ func (s *pipeOrderedCollectUnfusedToString) measure(r *PipeOrderedCollectUnfused
 	s.stats.received(len(in), queued)
 	began := time.Now()
 	res := s.process(r, in, out)
-	s.stats.processed(len(res), time.Since(began))
+	s.stats.processed(len(in), len(res), time.Since(began))
 	return res
 }
 
@@ -9363,7 +9603,74 @@ func (s *pipeOrderedCollectUnfusedToString) Stats() PipeOrderedCollectUnfusedSta
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
+	st.latency.AddTo(&res.Latency)
 	return res
+}
+
+// pipeOrderedCollectUnfusedHistBuckets is the number of buckets of a
+// PipeOrderedCollectUnfusedHistogram: one per power of 4 from 1µs to about
+// 67s, and one above.
+const pipeOrderedCollectUnfusedHistBuckets = 15
+
+// PipeOrderedCollectUnfusedHistogram is a snapshot of a distribution of
+// durations in fixed buckets whose bounds are powers of 4 from 1µs to about
+// 67s (4^13µs). Bucket i counts the durations d with Bounds[i-1] < d <=
+// Bounds[i]; the last bucket counts those above the largest bound. Count is
+// the sum of Counts. The buckets and Sum are read one by one while
+// observations go on, so Sum may be off by the observations that came
+// meanwhile.
+type PipeOrderedCollectUnfusedHistogram struct {
+	Bounds [pipeOrderedCollectUnfusedHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [pipeOrderedCollectUnfusedHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                                           // total of the observations
+	Count  uint64                                                  // number of observations
+}
+
+// pipeOrderedCollectUnfusedHistogram records durations into the buckets of a
+// PipeOrderedCollectUnfusedHistogram: an atomic add to one bucket and one to
+// the sum, no lock and no allocation.
+type pipeOrderedCollectUnfusedHistogram struct {
+	counts [pipeOrderedCollectUnfusedHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// pipeOrderedCollectUnfusedHistBucket returns the index of the bucket of a
+// duration of d nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and
+// the last one above 4^13µs.
+func pipeOrderedCollectUnfusedHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pipeOrderedCollectUnfusedHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *pipeOrderedCollectUnfusedHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[pipeOrderedCollectUnfusedHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *pipeOrderedCollectUnfusedHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[pipeOrderedCollectUnfusedHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *pipeOrderedCollectUnfusedHistogram) AddTo(s *PipeOrderedCollectUnfusedHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // PipeOrderedCollectUnfused runs items of type int through 3 stages, each on

@@ -178,7 +178,7 @@ var pipeCases = []pipeCase{
 			},
 			stats: func() []pipeline.StageStats {
 				return asStats(p.Stats(), func(s generated.PipeCollectStageStats) pipeline.StageStats {
-					return pipeline.StageStats{Name: s.Name, Workers: s.Workers, In: s.In, Out: s.Out, Failed: s.Failed, Dropped: s.Dropped, Retries: s.Retries, Batches: s.Batches}
+					return pipeline.StageStats{Name: s.Name, Workers: s.Workers, In: s.In, Out: s.Out, Failed: s.Failed, Dropped: s.Dropped, Retries: s.Retries, Batches: s.Batches, Latency: pipeline.Histogram{Count: s.Latency.Count}}
 				})
 			},
 		}
@@ -194,7 +194,7 @@ var pipeCases = []pipeCase{
 			},
 			stats: func() []pipeline.StageStats {
 				return asStats(p.Stats(), func(s generated.PipeCollectUnfusedStageStats) pipeline.StageStats {
-					return pipeline.StageStats{Name: s.Name, Workers: s.Workers, In: s.In, Out: s.Out, Failed: s.Failed, Dropped: s.Dropped, Retries: s.Retries, Batches: s.Batches}
+					return pipeline.StageStats{Name: s.Name, Workers: s.Workers, In: s.In, Out: s.Out, Failed: s.Failed, Dropped: s.Dropped, Retries: s.Retries, Batches: s.Batches, Latency: pipeline.Histogram{Count: s.Latency.Count}}
 				})
 			},
 		}
@@ -210,7 +210,7 @@ var pipeCases = []pipeCase{
 			},
 			stats: func() []pipeline.StageStats {
 				return asStats(p.Stats(), func(s generated.PipeOrderedCollectStageStats) pipeline.StageStats {
-					return pipeline.StageStats{Name: s.Name, Workers: s.Workers, In: s.In, Out: s.Out, Failed: s.Failed, Dropped: s.Dropped, Retries: s.Retries, Batches: s.Batches}
+					return pipeline.StageStats{Name: s.Name, Workers: s.Workers, In: s.In, Out: s.Out, Failed: s.Failed, Dropped: s.Dropped, Retries: s.Retries, Batches: s.Batches, Latency: pipeline.Histogram{Count: s.Latency.Count}}
 				})
 			},
 		}
@@ -226,7 +226,7 @@ var pipeCases = []pipeCase{
 			},
 			stats: func() []pipeline.StageStats {
 				return asStats(p.Stats(), func(s generated.PipeOrderedCollectUnfusedStageStats) pipeline.StageStats {
-					return pipeline.StageStats{Name: s.Name, Workers: s.Workers, In: s.In, Out: s.Out, Failed: s.Failed, Dropped: s.Dropped, Retries: s.Retries, Batches: s.Batches}
+					return pipeline.StageStats{Name: s.Name, Workers: s.Workers, In: s.In, Out: s.Out, Failed: s.Failed, Dropped: s.Dropped, Retries: s.Retries, Batches: s.Batches, Latency: pipeline.Histogram{Count: s.Latency.Count}}
 				})
 			},
 		}
@@ -498,6 +498,11 @@ func comparePipelines(t *testing.T, c pipeCase, fs faults, n int, got, want pipe
 		for i := range g {
 			g[i].Busy, w[i].Busy, g[i].QueueAvg, w[i].QueueAvg = 0, 0, 0, 0
 			g[i].Batches, w[i].Batches = 0, 0 // batching depends on timing
+			// One latency per item received; the times vary.
+			w[i].Latency = pipeline.Histogram{Count: w[i].Latency.Count}
+			if g[i].Latency.Count != g[i].In {
+				t.Errorf("stage %d: Latency count %d, want one per item received, %d", i, g[i].Latency.Count, g[i].In)
+			}
 		}
 		if !slices.Equal(g, w) {
 			t.Fatalf("stats differ:\ngot  %+v\nwant %+v", g, w)

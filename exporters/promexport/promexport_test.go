@@ -102,3 +102,34 @@ func TestWaitHistograms(t *testing.T) {
 		}
 	}
 }
+
+// TestStageLatencyHistograms registers a pipeline of two stages that took
+// 5 items through: its per-stage Latency is one Prometheus histogram per
+// stage, labelled stage, each with a count of 5.
+func TestStageLatencyHistograms(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	pipe := testtypes.NewDigits()
+	promexport.MustRegister(reg, "digits", pipe)
+	if _, err := pipe.RunSlice(context.Background(), []int{1, 2, 3, 4, 5}); err != nil {
+		t.Fatal(err)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "monogen_digits_stage_latency_seconds" {
+			continue
+		}
+		if f.GetType() != dto.MetricType_HISTOGRAM || len(f.GetMetric()) != 2 {
+			t.Fatalf("%s: %v, want a histogram per stage", f.GetName(), f)
+		}
+		for _, m := range f.GetMetric() {
+			if len(m.GetLabel()) != 1 || m.GetLabel()[0].GetName() != "stage" || m.GetHistogram().GetSampleCount() != 5 {
+				t.Errorf("%s: labels %v, count %d; want a stage label and 5", f.GetName(), m.GetLabel(), m.GetHistogram().GetSampleCount())
+			}
+		}
+		return
+	}
+	t.Fatal("no monogen_digits_stage_latency_seconds")
+}

@@ -40,12 +40,13 @@ func init() {
 			{Key: "errors", Type: Enum, Enum: []string{"stop", "collect"}, Doc: "stop: the first failure cancels the run; collect: failed items are reported and the others go on (default stop)"},
 			{Key: "retries", Type: Int, Min: 0, Max: 1000, Doc: "further attempts of a failed call, 0 to 1000 (default 0: no retry code)"},
 			{Key: "backoff", Type: Duration, Doc: "wait before the first retry, doubling; needs retries (default 0)"},
-			{Key: "metrics", Type: Bool, Doc: "per-stage counters and a Stats method (default false: no counters)"},
+			{Key: "metrics", Type: Bool, Doc: "per-stage counters, a latency histogram per stage and a Stats method (default false: no counters)"},
 			{Key: "rate", Type: Ref, RefKind: "ratelimit", Doc: "Name of a ratelimit directive of the package pacing the items entering the first stage: every call of its function waits for it first; the constructor takes the limiter, which may be shared (default: no limit, no waiting code)"},
 			{Key: "fuse", Type: Bool, Doc: "run adjacent stages with the same workers together: each goroutine takes a batch through all of them in turn, with no channel between (default true); false gives every stage goroutines of its own"},
 		},
 		Build: buildPipeline,
 		Bench: benchPipeline,
+		Uses:  []string{histogramTemplate},
 	})
 }
 
@@ -368,6 +369,16 @@ func buildPipeline(c *Context) error {
 		}
 	}
 
+	if metrics {
+		// One histogram type for the directive, which every stage's
+		// StageStats names.
+		histogramFor(c, "Stage", histogramUses{observeN: true})
+		for _, more := range c.More {
+			for _, x := range []string{"Histogram", "histogram", "histBuckets", "histBucket"} {
+				more.Rename[x] = c.Spec.Rename[x]
+			}
+		}
+	}
 	capacity := max(1, buffer/batch)
 	c.Emit = append(c.Emit, pipelineDecls(c, stages, pipelineShape{
 		capacity: int(capacity), batch: int(batch), ordered: ordered, collect: collect, metrics: metrics, rate: rate,

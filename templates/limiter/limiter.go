@@ -157,7 +157,7 @@ func (l *Limiter[Req, Resp]) Execute(ctx context.Context, req Req) (Resp, error)
 		return zero, ErrLimited
 	}
 	defer l.inFlight.Add(-1)
-	if rand.Uint32()&(l.cfg.SampleEvery-1) != 0 {
+	if l.cfg.SampleEvery > 1 && rand.Uint32()&(l.cfg.SampleEvery-1) != 0 {
 		return l.call(ctx, req)
 	}
 	start := l.clock()

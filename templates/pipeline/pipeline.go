@@ -508,7 +508,7 @@ func (s *Stage[In, Out]) measure(r *Run, in []In, out []Out, queued int) []Out {
 	s.stats.received(len(in), queued)
 	began := time.Now()
 	res := s.process(r, in, out)
-	s.stats.processed(len(res), time.Since(began))
+	s.stats.processed(len(in), len(res), time.Since(began))
 	return res
 }
 

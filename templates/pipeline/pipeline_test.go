@@ -616,6 +616,10 @@ func TestStats(t *testing.T) {
 		if g.Batches == 0 || g.Busy <= 0 {
 			t.Errorf("stage %d: %d batches, %v busy; want both positive", i, g.Batches, g.Busy)
 		}
+		// One latency per item received, summing to the busy time.
+		if g.Latency.Count != g.In || g.Latency.Sum != g.Busy {
+			t.Errorf("stage %d: Latency count %d, sum %v; want %d items, the busy time %v", i, g.Latency.Count, g.Latency.Sum, g.In, g.Busy)
+		}
 	}
 }
 

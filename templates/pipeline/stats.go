@@ -4,7 +4,22 @@ import (
 	"math"
 	"sync/atomic"
 	"time"
+
+	hist "github.com/monogen/monogen/templates/histogram"
 )
+
+// Histogram is a snapshot of a distribution of durations in fixed buckets.
+//
+//monogen:template
+//monogen:note The generator stencils the histogram template next to a
+//monogen:note pipeline with metrics=true and renames Histogram and
+//monogen:note histogram to what it declares.
+type Histogram = hist.Histogram
+
+// histogram records the durations of a Histogram.
+//
+//monogen:template
+type histogram = hist.Recorder
 
 // StageStats is a snapshot of a stage's counters, summed over every run the
 // stage took part in. Comparing stages shows the bottleneck: the stage whose
@@ -29,6 +44,10 @@ type StageStats struct {
 	// QueueAvg is the mean number of batches waiting in the stage's input
 	// channel when a worker took one.
 	QueueAvg float64
+	// Latency is the time the stage took per item received: each batch
+	// counts its items, each as the batch's time over its items, so it
+	// costs no clock read beyond Busy's.
+	Latency Histogram
 }
 
 // stageStats holds a stage's counters. Workers update them once per batch,
@@ -37,6 +56,7 @@ type StageStats struct {
 //monogen:if metrics
 type stageStats struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
+	latency                                         histogram
 }
 
 // received counts a batch of n items taken while queue more waited.
@@ -48,12 +68,15 @@ func (st *stageStats) received(n, queue int) {
 	st.queued.Add(uint64(queue))
 }
 
-// processed counts a batch that produced n outputs in d.
+// processed counts a batch of in items that produced n outputs in d.
 //
 //monogen:if metrics
-func (st *stageStats) processed(n int, d time.Duration) {
+func (st *stageStats) processed(in, n int, d time.Duration) {
 	st.out.Add(uint64(n))
 	st.busy.Add(uint64(d))
+	if in > 0 {
+		st.latency.ObserveN(uint64(in), int64(d))
+	}
 }
 
 // Stats returns a snapshot of the stage's counters; all zero unless
@@ -85,5 +108,6 @@ func (s *Stage[In, Out]) Stats() StageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
+	st.latency.AddTo(&res.Latency)
 	return res
 }

@@ -52,8 +52,8 @@ func (l *waitLog) take() []waitCall {
 }
 
 // getOn runs Get on a goroutine of its own and returns that goroutine's ID,
-// the Get's error and what the hook had seen when Get returned.
-func getOn(p *respool.Pool[*resource], ctx context.Context, log *waitLog) (on uint64, err error, seen []waitCall) {
+// what the hook had seen when Get returned and the Get's error.
+func getOn(ctx context.Context, p *respool.Pool[*resource], log *waitLog) (on uint64, seen []waitCall, err error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -66,7 +66,7 @@ func getOn(p *respool.Pool[*resource], ctx context.Context, log *waitLog) (on ui
 		}
 	}()
 	<-done
-	return on, err, seen
+	return on, seen, err
 }
 
 // TestOnWaitReportsEachGetThatWaitedOnItsGoroutine runs a pool of one
@@ -81,7 +81,7 @@ func TestOnWaitReportsEachGetThatWaitedOnItsGoroutine(t *testing.T) {
 		p := respool.New(f.newRes, f.closeRes, nil, respool.Config{Max: 1, Metrics: true})
 		var log waitLog
 		p.SetOnWait(log.hook)
-		if _, err, seen := getOn(p, context.Background(), &log); err != nil || len(seen) != 0 {
+		if _, seen, err := getOn(context.Background(), p, &log); err != nil || len(seen) != 0 {
 			t.Fatalf("Get of an idle resource: %v, hook saw %v; want no error and no call", err, seen)
 		}
 		r, err := p.Get(context.Background())
@@ -101,7 +101,7 @@ func TestOnWaitReportsEachGetThatWaitedOnItsGoroutine(t *testing.T) {
 				t.Errorf("%s: hook saw %+v before Get returned; want one call with %v and Get's error %v on its goroutine %d", what, seen, wantD, err, on)
 			}
 		}
-		on, err, seen := getOn(p, context.Background(), &log)
+		on, seen, err := getOn(context.Background(), p, &log)
 		check("Get woken by a Put", 10*time.Millisecond, nil, on, err, seen)
 
 		r, err = p.Get(context.Background())
@@ -109,7 +109,7 @@ func TestOnWaitReportsEachGetThatWaitedOnItsGoroutine(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
-		on, err, seen = getOn(p, ctx, &log)
+		on, seen, err = getOn(ctx, p, &log)
 		cancel()
 		check("Get whose context ended", 5*time.Millisecond, context.DeadlineExceeded, on, err, seen)
 
@@ -117,7 +117,7 @@ func TestOnWaitReportsEachGetThatWaitedOnItsGoroutine(t *testing.T) {
 			time.Sleep(3 * time.Millisecond)
 			p.Close()
 		}()
-		on, err, seen = getOn(p, context.Background(), &log)
+		on, seen, err = getOn(context.Background(), p, &log)
 		check("Get ended by Close", 3*time.Millisecond, respool.ErrClosed, on, err, seen)
 		p.Put(r)
 

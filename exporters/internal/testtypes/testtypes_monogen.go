@@ -1363,7 +1363,7 @@ func (s *digitsDouble) measure(r *DigitsRun, in []int, out []int, queued int) []
 	s.stats.received(len(in), queued)
 	began := time.Now()
 	res := s.process(r, in, out)
-	s.stats.processed(len(res), time.Since(began))
+	s.stats.processed(len(in), len(res), time.Since(began))
 	return res
 }
 
@@ -1703,6 +1703,10 @@ type DigitsStageStats struct {
 	// QueueAvg is the mean number of batches waiting in the stage's input
 	// channel when a worker took one.
 	QueueAvg float64
+	// Latency is the time the stage took per item received: each batch
+	// counts its items, each as the batch's time over its items, so it
+	// costs no clock read beyond Busy's.
+	Latency DigitsHistogram
 }
 
 // digitsStageStats holds a stage's counters. Workers update them once per
@@ -1710,6 +1714,7 @@ type DigitsStageStats struct {
 // cache line.
 type digitsStageStats struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
+	latency                                         digitsHistogram
 }
 
 // received counts a batch of n items taken while queue more waited.
@@ -1719,10 +1724,13 @@ func (st *digitsStageStats) received(n, queue int) {
 	st.queued.Add(uint64(queue))
 }
 
-// processed counts a batch that produced n outputs in d.
-func (st *digitsStageStats) processed(n int, d time.Duration) {
+// processed counts a batch of in items that produced n outputs in d.
+func (st *digitsStageStats) processed(in, n int, d time.Duration) {
 	st.out.Add(uint64(n))
 	st.busy.Add(uint64(d))
+	if in > 0 {
+		st.latency.ObserveN(uint64(in), int64(d))
+	}
 }
 
 // Stats returns a snapshot of the stage's counters; all zero unless
@@ -1752,6 +1760,7 @@ func (s *digitsDouble) Stats() DigitsStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
+	st.latency.AddTo(&res.Latency)
 	return res
 }
 
@@ -1872,7 +1881,7 @@ func (s *digitsFormat) measure(r *DigitsRun, in []int, out []string, queued int)
 	s.stats.received(len(in), queued)
 	began := time.Now()
 	res := s.process(r, in, out)
-	s.stats.processed(len(res), time.Since(began))
+	s.stats.processed(len(in), len(res), time.Since(began))
 	return res
 }
 
@@ -2040,7 +2049,71 @@ func (s *digitsFormat) Stats() DigitsStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
+	st.latency.AddTo(&res.Latency)
 	return res
+}
+
+// digitsHistBuckets is the number of buckets of a DigitsHistogram: one per
+// power of 4 from 1µs to about 67s, and one above.
+const digitsHistBuckets = 15
+
+// DigitsHistogram is a snapshot of a distribution of durations in fixed buckets
+// whose bounds are powers of 4 from 1µs to about 67s (4^13µs). Bucket i
+// counts the durations d with Bounds[i-1] < d <= Bounds[i]; the last bucket
+// counts those above the largest bound. Count is the sum of Counts. The
+// buckets and Sum are read one by one while observations go on, so Sum may
+// be off by the observations that came meanwhile.
+type DigitsHistogram struct {
+	Bounds [digitsHistBuckets - 1]time.Duration // upper bound of each bucket but the last, inclusive
+	Counts [digitsHistBuckets]uint64            // observations in each bucket, not cumulative
+	Sum    time.Duration                        // total of the observations
+	Count  uint64                               // number of observations
+}
+
+// digitsHistogram records durations into the buckets of a DigitsHistogram:
+// an atomic add to one bucket and one to the sum, no lock and no allocation.
+type digitsHistogram struct {
+	counts [digitsHistBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// digitsHistBucket returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func digitsHistBucket(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, digitsHistBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *digitsHistogram) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[digitsHistBucket(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *digitsHistogram) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[digitsHistBucket(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddTo adds the recorded distribution to s, setting its bounds.
+func (h *digitsHistogram) AddTo(s *DigitsHistogram) {
+	for i := range s.Bounds {
+		s.Bounds[i] = time.Microsecond << (2 * i)
+	}
+	for i := range h.counts {
+		n := h.counts[i].Load()
+		s.Counts[i] += n
+		s.Count += n
+	}
+	s.Sum += time.Duration(h.sum.Load())
 }
 
 // Digits runs items of type int through 2 stages: double (int to int, 1
