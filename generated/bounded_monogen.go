@@ -20,20 +20,6 @@ import (
 // in the state word are the queued flag and the over-release guard.
 const SlotsMaxN = 1<<61 - 1
 
-const (
-	// slotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	slotsQueuedBit = 1 << 62
-	// slotsOverBit can only become set when a release subtracts more than is
-	// held: a borrow out of the held count into the flag bits.
-	slotsOverBit = 1 << 61
-	// slotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
-	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
-	// adjacent-line prefetch at the cost of a larger struct.
-	slotsCacheLine = 64
-)
-
 // Slots bounds the total weight held at once by concurrent holders.
 //
 // Waiters are served in FIFO order: once a request has to wait, later
@@ -48,12 +34,12 @@ const (
 // call freed, and a function run by Go returns before the Wait that sees
 // its completion returns.
 type Slots struct {
-	// state is the held weight in its low bits, plus slotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [slotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
 	head, tail *slotsWaiter
@@ -135,7 +121,7 @@ func (s *Slots) TryAcquireN(n int64) bool {
 
 // Release releases one unit. It panics if that releases more than is held.
 func (s *Slots) Release() {
-	if c := s.state.Add(-1); c&(slotsQueuedBit|slotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-1); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -146,7 +132,7 @@ func (s *Slots) ReleaseN(n int64) {
 	if n < 0 {
 		panic("semaphore: negative weight")
 	}
-	if c := s.state.Add(-n); c&(slotsQueuedBit|slotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -154,7 +140,7 @@ func (s *Slots) ReleaseN(n int64) {
 // Available returns the weight that is free at the moment of the call. A
 // caller may not be able to acquire it: waiters come first.
 func (s *Slots) Available() int64 {
-	return 4 - s.state.Load()&^slotsQueuedBit
+	return 4 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -233,12 +219,13 @@ func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*sl
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&slotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|slotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
-	// Units freed between the failed attempt above and setting slotsQueuedBit
-	// were released on the fast path, which notifies nobody.
+	// Units freed between the failed attempt above and setting
+	// semaphoreQueuedBit were released on the fast path, which notifies
+	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
 	return w, nil
@@ -274,10 +261,10 @@ func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *slotsWaiter)
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has slotsQueuedBit set, or shows
-// that more was released than held.
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
+// or shows that more was released than held.
 func (s *Slots) releaseSlow(c int64) {
-	if c < 0 || c&slotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -286,23 +273,23 @@ func (s *Slots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears slotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *Slots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&slotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^slotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 4-c&^slotsQueuedBit {
+		if w.n > 4-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= slotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -350,20 +337,6 @@ func NewSlots() *Slots {
 // above it in the state word are the queued flag and the over-release guard.
 const BenchSlotsMaxN = 1<<61 - 1
 
-const (
-	// benchSlotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	benchSlotsQueuedBit = 1 << 62
-	// benchSlotsOverBit can only become set when a release subtracts more
-	// than is held: a borrow out of the held count into the flag bits.
-	benchSlotsOverBit = 1 << 61
-	// benchSlotsCacheLine is the size the hot word is padded to. 64 bytes on
-	// amd64 and most arm64 cores; 128 would also cover Apple's and
-	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
-	benchSlotsCacheLine = 64
-)
-
 // BenchSlots bounds the total weight held at once by concurrent holders.
 //
 // Waiters are served in FIFO order: once a request has to wait, later
@@ -378,12 +351,12 @@ const (
 // call freed, and a function run by Go returns before the Wait that sees
 // its completion returns.
 type BenchSlots struct {
-	// state is the held weight in its low bits, plus benchSlotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [benchSlotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
 	head, tail *benchSlotsWaiter
@@ -465,7 +438,7 @@ func (s *BenchSlots) TryAcquireN(n int64) bool {
 
 // Release releases one unit. It panics if that releases more than is held.
 func (s *BenchSlots) Release() {
-	if c := s.state.Add(-1); c&(benchSlotsQueuedBit|benchSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-1); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -476,7 +449,7 @@ func (s *BenchSlots) ReleaseN(n int64) {
 	if n < 0 {
 		panic("semaphore: negative weight")
 	}
-	if c := s.state.Add(-n); c&(benchSlotsQueuedBit|benchSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -484,7 +457,7 @@ func (s *BenchSlots) ReleaseN(n int64) {
 // Available returns the weight that is free at the moment of the call. A
 // caller may not be able to acquire it: waiters come first.
 func (s *BenchSlots) Available() int64 {
-	return 64 - s.state.Load()&^benchSlotsQueuedBit
+	return 64 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -563,12 +536,12 @@ func (s *BenchSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64)
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&benchSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|benchSlotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
 	// Units freed between the failed attempt above and setting
-	// benchSlotsQueuedBit were released on the fast path, which notifies
+	// semaphoreQueuedBit were released on the fast path, which notifies
 	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -605,10 +578,10 @@ func (s *BenchSlots) await(ctx context.Context, done <-chan struct{}, w *benchSl
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has benchSlotsQueuedBit set,
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
 // or shows that more was released than held.
 func (s *BenchSlots) releaseSlow(c int64) {
-	if c < 0 || c&benchSlotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -617,23 +590,23 @@ func (s *BenchSlots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears benchSlotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *BenchSlots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&benchSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^benchSlotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 64-c&^benchSlotsQueuedBit {
+		if w.n > 64-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= benchSlotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -690,20 +663,6 @@ type ConfSlotsConfig struct {
 // above it in the state word are the queued flag and the over-release guard.
 const ConfSlotsMaxN = 1<<61 - 1
 
-const (
-	// confSlotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	confSlotsQueuedBit = 1 << 62
-	// confSlotsOverBit can only become set when a release subtracts more
-	// than is held: a borrow out of the held count into the flag bits.
-	confSlotsOverBit = 1 << 61
-	// confSlotsCacheLine is the size the hot word is padded to. 64 bytes on
-	// amd64 and most arm64 cores; 128 would also cover Apple's and
-	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
-	confSlotsCacheLine = 64
-)
-
 // ConfSlots bounds the total weight held at once by concurrent holders.
 //
 // Waiters are served in FIFO order: once a request has to wait, later
@@ -718,7 +677,7 @@ const (
 // call freed, and a function run by Go returns before the Wait that sees
 // its completion returns.
 type ConfSlots struct {
-	// state is the held weight in its low bits, plus confSlotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// capacity is the capacity, which SetCapacity changes. Every Acquire
@@ -727,7 +686,7 @@ type ConfSlots struct {
 	capacity atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [confSlotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	cfg ConfSlotsConfig
 
@@ -837,7 +796,7 @@ func (s *ConfSlots) TryAcquireN(n int64) bool {
 
 // Release releases one unit. It panics if that releases more than is held.
 func (s *ConfSlots) Release() {
-	if c := s.state.Add(-1); c&(confSlotsQueuedBit|confSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-1); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -848,7 +807,7 @@ func (s *ConfSlots) ReleaseN(n int64) {
 	if n < 0 {
 		panic("semaphore: negative weight")
 	}
-	if c := s.state.Add(-n); c&(confSlotsQueuedBit|confSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -856,7 +815,7 @@ func (s *ConfSlots) ReleaseN(n int64) {
 // Available returns the weight that is free at the moment of the call. A
 // caller may not be able to acquire it: waiters come first.
 func (s *ConfSlots) Available() int64 {
-	return s.capacity.Load() - s.state.Load()&^confSlotsQueuedBit
+	return s.capacity.Load() - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -935,12 +894,12 @@ func (s *ConfSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&confSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|confSlotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
 	// Units freed between the failed attempt above and setting
-	// confSlotsQueuedBit were released on the fast path, which notifies
+	// semaphoreQueuedBit were released on the fast path, which notifies
 	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -977,10 +936,10 @@ func (s *ConfSlots) await(ctx context.Context, done <-chan struct{}, w *confSlot
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has confSlotsQueuedBit set,
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
 // or shows that more was released than held.
 func (s *ConfSlots) releaseSlow(c int64) {
-	if c < 0 || c&confSlotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -989,23 +948,23 @@ func (s *ConfSlots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears confSlotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *ConfSlots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&confSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^confSlotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > s.capacity.Load()-c&^confSlotsQueuedBit {
+		if w.n > s.capacity.Load()-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= confSlotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -1109,34 +1068,6 @@ type ConfBreakerConfig struct {
 	Window time.Duration
 }
 
-const (
-	// confBreakerStateBits hold the ConfBreakerState in the low bits of the
-	// state word; the rest counts transitions. The whole word is a
-	// generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	confBreakerStateBits = 2
-	confBreakerStateMask = 1<<confBreakerStateBits - 1
-	// confBreakerFlushEvery is how many successes in the closed state are
-	// counted before the clock is read to give them a bucket. Successes thus
-	// cost no clock read; one may be counted at most confBreakerFlushEvery-1
-	// calls (or one failure) late, in a later bucket than it belongs to.
-	// Power of two.
-	confBreakerFlushEvery = 16
-	// confBreakerCacheLine is the size the hot words are padded to.
-	confBreakerCacheLine = 64
-	// confBreakerNoBucket marks a bucket that holds no time's counts.
-	confBreakerNoBucket = math.MinInt64
-)
-
-// confBreakerOutcome is how a call's result counts.
-type confBreakerOutcome int
-
-const (
-	confBreakerSucceeded confBreakerOutcome = iota // a success
-	confBreakerFailed                              // a failure
-	confBreakerNeutral                             // neither: the caller's own context ended it
-)
-
 // confBreakerChange is a transition to report to the state-change function.
 type confBreakerChange struct {
 }
@@ -1162,21 +1093,21 @@ type confBreakerChange struct {
 // callback is called with the breaker's internal lock held, in the order of
 // the transitions.
 type ConfBreaker struct {
-	// state is the transition count << confBreakerStateBits |
-	// ConfBreakerState. Only transitions write it: it has a cache line of
-	// its own, apart from pending, which every successful call writes.
+	// state is the transition count << breakerStateBits | ConfBreakerState.
+	// Only transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [confBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [confBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	cfg ConfBreakerConfig
 	fn  func(context.Context, int) (int, error)
 
 	epoch time.Time
 
-	buckets  []confBreakerBucket
+	buckets  []breakerBucket
 	width    int64        // nanoseconds a bucket covers, when the window is read at run time
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
@@ -1185,15 +1116,6 @@ type ConfBreaker struct {
 	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
 	probeOK  int64      // probes that succeeded in this half-open period
 	onChange func(from, to ConfBreakerState)
-}
-
-// confBreakerBucket holds the counts of one slice of the rolling window. The
-// counts have a word each: a slice of a long window may count more than 2^32
-// calls (window=1h at 1.2 million calls a second).
-type confBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or confBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
 }
 
 // init checks the configuration and resets the window. The generated
@@ -1205,9 +1127,9 @@ func (b *ConfBreaker) init() {
 	}
 	b.width = int64(b.cfg.Window) / 10
 	b.epoch = time.Now()
-	b.buckets = make([]confBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(confBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -1234,21 +1156,21 @@ func (b *ConfBreaker) OnStateChange(f func(from, to ConfBreakerState)) {
 // call that succeeds returns its result.
 func (b *ConfBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if ConfBreakerState(st&confBreakerStateMask) != ConfBreakerStateClosed {
+	if ConfBreakerState(st&breakerStateMask) != ConfBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
 		switch b.judge(ctx, err) {
-		case confBreakerNeutral:
+		case breakerNeutral:
 			return resp, err
-		case confBreakerFailed:
+		case breakerFailed:
 			b.failure(st)
 			return resp, err
 		}
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(confBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -1256,23 +1178,23 @@ func (b *ConfBreaker) Execute(ctx context.Context, req int) (int, error) {
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *ConfBreaker) callJudged(ctx context.Context, req int) (int, confBreakerOutcome, error) {
+func (b *ConfBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *ConfBreaker) judge(ctx context.Context, err error) confBreakerOutcome {
+func (b *ConfBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return confBreakerSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return confBreakerNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return confBreakerFailed
+		return breakerFailed
 	}
-	return confBreakerSucceeded
+	return breakerSucceeded
 }
 
 // isFailure counts every error as a failure: the directive has no failure=
@@ -1289,7 +1211,7 @@ func (b *ConfBreaker) changed(ch confBreakerChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports ConfBreakerStateOpen until a call moves it to half-open.
 func (b *ConfBreaker) State() ConfBreakerState {
-	return ConfBreakerState(b.state.Load() & confBreakerStateMask)
+	return ConfBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // ConfBreakerStats is a snapshot of a ConfBreaker.
@@ -1310,11 +1232,11 @@ func (b *ConfBreaker) Stats() ConfBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return ConfBreakerStats{
-		State:       ConfBreakerState(st & confBreakerStateMask),
+		State:       ConfBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> confBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -1327,7 +1249,7 @@ func (b *ConfBreaker) call(ctx context.Context, req int) (int, error) {
 func (b *ConfBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch ConfBreakerState(st & confBreakerStateMask) {
+		switch ConfBreakerState(st & breakerStateMask) {
 		case ConfBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case ConfBreakerStateOpen:
@@ -1393,11 +1315,11 @@ func (b *ConfBreaker) probe(ctx context.Context, req int, st uint64) (resp int, 
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case confBreakerNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case confBreakerFailed:
+	case breakerFailed:
 		return resp, err
 	}
 	ok = true
@@ -1498,16 +1420,6 @@ func (b *ConfBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *confBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *ConfBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -1552,12 +1464,12 @@ func (b *ConfBreaker) transitionLocked(from uint64, to ConfBreakerState, now int
 	case ConfBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(confBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>confBreakerStateBits+1)<<confBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(ConfBreakerState(from&confBreakerStateMask), to)
+		b.onChange(ConfBreakerState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -1608,18 +1520,6 @@ type ConfLimiterConfig struct {
 	Initial int64
 }
 
-const (
-	// confLimiterLongWindow is the number of samples the long-run latency
-	// average spans (an exponential moving average with weight
-	// 1/confLimiterLongWindow).
-	confLimiterLongWindow = 100
-	// confLimiterBackoff is the factor the limit is multiplied by when a
-	// call times out: a timeout gives no latency, only a sign of overload.
-	confLimiterBackoff = 0.9
-	// confLimiterCacheLine is the size the hot words are padded to.
-	confLimiterCacheLine = 64
-)
-
 // ConfLimiter bounds the number of concurrent calls to a function by an
 // adaptive limit.
 //
@@ -1629,7 +1529,7 @@ const (
 type ConfLimiter struct {
 	inFlight atomic.Int64
 	limit    atomic.Int64
-	_        [confLimiterCacheLine - 16]byte
+	_        [limiterCacheLine - 16]byte
 
 	cfg ConfLimiterConfig
 
@@ -1713,7 +1613,7 @@ func (l *ConfLimiter) sample(rtt int64, inFlight int64, err error) {
 func (l *ConfLimiter) adjust(rtt int64, inFlight int64, err error) {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		l.estimate *= confLimiterBackoff
+		l.estimate *= limiterBackoff
 	case err != nil:
 		// A failure's latency says nothing about the queue: failures
 		// are often fast.
@@ -1723,10 +1623,10 @@ func (l *ConfLimiter) adjust(rtt int64, inFlight int64, err error) {
 		if l.longRTT == 0 {
 			l.longRTT = short
 		}
-		l.longRTT += (short - l.longRTT) / confLimiterLongWindow
+		l.longRTT += (short - l.longRTT) / limiterLongWindow
 		if l.longRTT > 2*short {
 			// Latency dropped for good: let the average follow quickly
-			// instead of granting a huge gradient for confLimiterLongWindow
+			// instead of granting a huge gradient for limiterLongWindow
 			// samples.
 			l.longRTT = 0.95*l.longRTT + 0.05*short
 		}
@@ -1826,34 +1726,6 @@ type BenchConfBreakerConfig struct {
 	Window time.Duration
 }
 
-const (
-	// benchConfBreakerStateBits hold the BenchConfBreakerState in the low
-	// bits of the state word; the rest counts transitions. The whole word is
-	// a generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	benchConfBreakerStateBits = 2
-	benchConfBreakerStateMask = 1<<benchConfBreakerStateBits - 1
-	// benchConfBreakerFlushEvery is how many successes in the closed state
-	// are counted before the clock is read to give them a bucket. Successes
-	// thus cost no clock read; one may be counted at most
-	// benchConfBreakerFlushEvery-1 calls (or one failure) late, in a later
-	// bucket than it belongs to. Power of two.
-	benchConfBreakerFlushEvery = 16
-	// benchConfBreakerCacheLine is the size the hot words are padded to.
-	benchConfBreakerCacheLine = 64
-	// benchConfBreakerNoBucket marks a bucket that holds no time's counts.
-	benchConfBreakerNoBucket = math.MinInt64
-)
-
-// benchConfBreakerOutcome is how a call's result counts.
-type benchConfBreakerOutcome int
-
-const (
-	benchConfBreakerSucceeded benchConfBreakerOutcome = iota // a success
-	benchConfBreakerFailed                                   // a failure
-	benchConfBreakerNeutral                                  // neither: the caller's own context ended it
-)
-
 // benchConfBreakerChange is a transition to report to the state-change
 // function.
 type benchConfBreakerChange struct {
@@ -1880,20 +1752,20 @@ type benchConfBreakerChange struct {
 // state-change callback is called with the breaker's internal lock held, in
 // the order of the transitions.
 type BenchConfBreaker struct {
-	// state is the transition count << benchConfBreakerStateBits |
+	// state is the transition count << breakerStateBits |
 	// BenchConfBreakerState. Only transitions write it: it has a cache line
 	// of its own, apart from pending, which every successful call writes.
 	state atomic.Uint64
-	_     [benchConfBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [benchConfBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	cfg BenchConfBreakerConfig
 
 	epoch time.Time
 
-	buckets  []benchConfBreakerBucket
+	buckets  []breakerBucket
 	width    int64        // nanoseconds a bucket covers, when the window is read at run time
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
@@ -1902,15 +1774,6 @@ type BenchConfBreaker struct {
 	mu       sync.Mutex // serialises transitions, probes, bucket rotation and onChange
 	probeOK  int64      // probes that succeeded in this half-open period
 	onChange func(from, to BenchConfBreakerState)
-}
-
-// benchConfBreakerBucket holds the counts of one slice of the rolling
-// window. The counts have a word each: a slice of a long window may count
-// more than 2^32 calls (window=1h at 1.2 million calls a second).
-type benchConfBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or benchConfBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
 }
 
 // init checks the configuration and resets the window. The generated
@@ -1922,9 +1785,9 @@ func (b *BenchConfBreaker) init() {
 	}
 	b.width = int64(b.cfg.Window) / 10
 	b.epoch = time.Now()
-	b.buckets = make([]benchConfBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(benchConfBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -1951,21 +1814,21 @@ func (b *BenchConfBreaker) OnStateChange(f func(from, to BenchConfBreakerState))
 // call that succeeds returns its result.
 func (b *BenchConfBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if BenchConfBreakerState(st&benchConfBreakerStateMask) != BenchConfBreakerStateClosed {
+	if BenchConfBreakerState(st&breakerStateMask) != BenchConfBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
 		switch b.judge(ctx, err) {
-		case benchConfBreakerNeutral:
+		case breakerNeutral:
 			return resp, err
-		case benchConfBreakerFailed:
+		case breakerFailed:
 			b.failure(st)
 			return resp, err
 		}
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(benchConfBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -1973,23 +1836,23 @@ func (b *BenchConfBreaker) Execute(ctx context.Context, req int) (int, error) {
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *BenchConfBreaker) callJudged(ctx context.Context, req int) (int, benchConfBreakerOutcome, error) {
+func (b *BenchConfBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *BenchConfBreaker) judge(ctx context.Context, err error) benchConfBreakerOutcome {
+func (b *BenchConfBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return benchConfBreakerSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return benchConfBreakerNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return benchConfBreakerFailed
+		return breakerFailed
 	}
-	return benchConfBreakerSucceeded
+	return breakerSucceeded
 }
 
 // isFailure counts every error as a failure: the directive has no failure=
@@ -2006,7 +1869,7 @@ func (b *BenchConfBreaker) changed(ch benchConfBreakerChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports BenchConfBreakerStateOpen until a call moves it to half-open.
 func (b *BenchConfBreaker) State() BenchConfBreakerState {
-	return BenchConfBreakerState(b.state.Load() & benchConfBreakerStateMask)
+	return BenchConfBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // BenchConfBreakerStats is a snapshot of a BenchConfBreaker.
@@ -2027,11 +1890,11 @@ func (b *BenchConfBreaker) Stats() BenchConfBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return BenchConfBreakerStats{
-		State:       BenchConfBreakerState(st & benchConfBreakerStateMask),
+		State:       BenchConfBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> benchConfBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -2044,7 +1907,7 @@ func (b *BenchConfBreaker) call(ctx context.Context, req int) (int, error) {
 func (b *BenchConfBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch BenchConfBreakerState(st & benchConfBreakerStateMask) {
+		switch BenchConfBreakerState(st & breakerStateMask) {
 		case BenchConfBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case BenchConfBreakerStateOpen:
@@ -2110,11 +1973,11 @@ func (b *BenchConfBreaker) probe(ctx context.Context, req int, st uint64) (resp 
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case benchConfBreakerNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case benchConfBreakerFailed:
+	case breakerFailed:
 		return resp, err
 	}
 	ok = true
@@ -2215,16 +2078,6 @@ func (b *BenchConfBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *benchConfBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *BenchConfBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -2269,12 +2122,12 @@ func (b *BenchConfBreaker) transitionLocked(from uint64, to BenchConfBreakerStat
 	case BenchConfBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(benchConfBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>benchConfBreakerStateBits+1)<<benchConfBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(BenchConfBreakerState(from&benchConfBreakerStateMask), to)
+		b.onChange(BenchConfBreakerState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -2346,10 +2199,6 @@ var ErrConfTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context
 // more than Limit for a ConfTokensSlidingWindow.
 var ErrConfTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// confTokensCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const confTokensCacheLine = 64
-
 // ConfTokens controls how frequently events are allowed to happen.
 //
 // A ConfTokens is safe for concurrent use. It must be created with
@@ -2368,7 +2217,7 @@ type ConfTokens struct {
 	// ConfTokensSlidingWindow, the index of the current fixed window and the
 	// counts of it and the previous one.
 	state atomic.Int64
-	_     [confTokensCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	cfg   ConfTokensConfig
 	epoch time.Time
@@ -2393,33 +2242,15 @@ func (l *ConfTokens) init(epoch time.Time) {
 	l.epoch = epoch
 }
 
-// confTokensValidBucket reports whether a ConfTokensTokenBucket of burst
-// tokens, one per interval nanoseconds, is valid: interval > 0, burst >= 1,
-// and the full bucket's time fits in a time.Duration.
-func confTokensValidBucket(interval, burst int64) bool {
-	return interval > 0 && burst >= 1 && burst <= math.MaxInt64/interval
-}
-
 // initLimits stores the ConfTokensTokenBucket's limits where the methods
 // read them: the interval from Rate when it is given.
 func (l *ConfTokens) initLimits() {
 	if l.cfg.Rate != 0 {
-		l.interval.Store(confTokensRateInterval(l.cfg.Rate))
+		l.interval.Store(ratelimitRateInterval(l.cfg.Rate))
 	} else {
 		l.interval.Store(int64(10 * time.Millisecond))
 	}
 	l.burst.Store(l.cfg.Burst)
-}
-
-// confTokensRateInterval returns the nanoseconds between two tokens at r
-// events per second, at least one; 0 if r is not positive or too small for a
-// time.Duration.
-func confTokensRateInterval(r float64) int64 {
-	ns := math.Round(1e9 / r)
-	if !(r > 0) || ns >= math.MaxInt64 {
-		return 0
-	}
-	return max(1, int64(ns))
 }
 
 // SetRate sets the average rate of a ConfTokensTokenBucket to r events per
@@ -2437,7 +2268,7 @@ func (l *ConfTokens) SetRate(r float64) {
 func (l *ConfTokens) SetRateAt(t time.Time, r float64) {
 	l.limitsMu.Lock()
 	defer l.limitsMu.Unlock()
-	l.setLimits(l.offset(t), confTokensRateInterval(r), l.burst.Load())
+	l.setLimits(l.offset(t), ratelimitRateInterval(r), l.burst.Load())
 }
 
 // SetBurst sets the number of tokens a ConfTokensTokenBucket holds to b. The
@@ -2460,7 +2291,7 @@ func (l *ConfTokens) SetBurstAt(t time.Time, b int64) {
 // keeping the tokens it holds (or owes) there: their time is scaled from
 // the old interval to the new. l.limitsMu must be held.
 func (l *ConfTokens) setLimits(now, interval, burst int64) {
-	if !confTokensValidBucket(interval, burst) {
+	if !ratelimitValidBucket(interval, burst) {
 		panic("ratelimit: invalid token bucket")
 	}
 	oldInterval, tolerance := l.interval.Load(), l.interval.Load()*l.burst.Load()
@@ -2588,7 +2419,7 @@ func (l *ConfTokens) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrConfTokensDeadline
 		}
-		timer := time.NewTimer(time.Duration(confTokensNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -2653,7 +2484,7 @@ func (r ConfTokensReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r ConfTokensReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(confTokensNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -2698,27 +2529,6 @@ func (l *ConfTokens) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *ConfTokens) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// confTokensAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func confTokensAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// confTokensNanosBetween returns the nanoseconds from from to to: zero if to
-// is not later, the largest duration if the difference overflows.
-func confTokensNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *ConfTokens) allow(now int64) bool {
@@ -2776,7 +2586,7 @@ func (l *ConfTokens) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := confTokensAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -2806,7 +2616,7 @@ func (l *ConfTokens) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := confTokensAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -2830,7 +2640,7 @@ func (l *ConfTokens) tokenStats(now int64) ConfTokensStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return ConfTokensStats{Delay: time.Duration(confTokensNanosBetween(now-interval, from))}
+		return ConfTokensStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return ConfTokensStats{Available: (now - from) / interval}
 }
@@ -2898,10 +2708,6 @@ var ErrConfWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context
 // more than Limit for a ConfWindowSlidingWindow.
 var ErrConfWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// confWindowCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const confWindowCacheLine = 64
-
 // ConfWindow controls how frequently events are allowed to happen.
 //
 // A ConfWindow is safe for concurrent use. It must be created with
@@ -2920,7 +2726,7 @@ type ConfWindow struct {
 	// ConfWindowSlidingWindow, the index of the current fixed window and the
 	// counts of it and the previous one.
 	state atomic.Int64
-	_     [confWindowCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	cfg   ConfWindowConfig
 	epoch time.Time
@@ -3050,7 +2856,7 @@ func (l *ConfWindow) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrConfWindowDeadline
 		}
-		timer := time.NewTimer(time.Duration(confWindowNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -3118,7 +2924,7 @@ func (r ConfWindowReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r ConfWindowReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(confWindowNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -3162,27 +2968,6 @@ func (l *ConfWindow) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
-// confWindowAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func confWindowAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// confWindowNanosBetween returns the nanoseconds from from to to: zero if to
-// is not later, the largest duration if the difference overflows.
-func confWindowNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
-}
-
 func (l *ConfWindow) allow(now int64) bool {
 	return l.windowAllow(now)
 }
@@ -3191,7 +2976,7 @@ func (l *ConfWindow) reserve(now int64) ConfWindowReservation {
 	if l.windowAllow(now) {
 		return ConfWindowReservation{l: l, at: now, ok: true}
 	}
-	return ConfWindowReservation{l: l, at: confWindowAddSaturating(now, l.windowRetry(now, 1))}
+	return ConfWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1))}
 }
 
 func (l *ConfWindow) allowN(now, n int64) bool {
@@ -3214,25 +2999,16 @@ func (l *ConfWindow) reserveN(now, n int64) ConfWindowReservation {
 	if l.windowAllowN(now, n) {
 		return ConfWindowReservation{l: l, at: now, ok: true}
 	}
-	return ConfWindowReservation{l: l, at: confWindowAddSaturating(now, l.windowRetry(now, n))}
+	return ConfWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n))}
 }
 
 func (l *ConfWindow) stats(now int64) ConfWindowStats {
 	return l.windowStats(now)
 }
 
-// confWindow is the decoded state of a ConfWindowSlidingWindow at some time.
-// It has four word-sized fields, the most the compiler keeps in registers:
-// Allow must not go through memory for it.
-type confWindow struct {
-	index     uint64 // truncated index of the current fixed window
-	prev, cur int64
-	elapsed   int64 // time since the fixed window started
-}
-
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *ConfWindow) windowLoad(s int64, now int64) confWindow {
+func (l *ConfWindow) windowLoad(s int64, now int64) ratelimitWindow {
 	width := int64(l.cfg.Window)
 	countBits := uint(bits.Len64(uint64(l.cfg.Limit)))
 	countMask := int64(1)<<countBits - 1
@@ -3240,7 +3016,7 @@ func (l *ConfWindow) windowLoad(s int64, now int64) confWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := confWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := ratelimitWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -3258,7 +3034,7 @@ func (l *ConfWindow) windowLoad(s int64, now int64) confWindow {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *ConfWindow) windowEstimate(w confWindow) float64 {
+func (l *ConfWindow) windowEstimate(w ratelimitWindow) float64 {
 	width := int64(l.cfg.Window)
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
@@ -3312,7 +3088,7 @@ func (l *ConfWindow) windowRetry(now, n int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := confWindowCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		at := ratelimitCeilNanos(float64(width) * (1 - free/float64(w.prev)))
 		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
@@ -3321,16 +3097,7 @@ func (l *ConfWindow) windowRetry(now, n int64) int64 {
 		return toNext
 	}
 	// Up to two windows: saturate rather than wrap for the longest.
-	return confWindowAddSaturating(toNext, confWindowCeilNanos(float64(width)*(1-room/float64(w.cur))))
-}
-
-// confWindowCeilNanos rounds a non-negative number of nanoseconds up to an
-// int64, saturating: float64(width) may round up past the largest int64.
-func confWindowCeilNanos(ns float64) int64 {
-	if ns >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(math.Ceil(ns))
+	return ratelimitAddSaturating(toNext, ratelimitCeilNanos(float64(width)*(1-room/float64(w.cur))))
 }
 
 func (l *ConfWindow) windowStats(now int64) ConfWindowStats {
@@ -3410,10 +3177,6 @@ var ErrBenchConfTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the co
 // BenchConfTokensSlidingWindow.
 var ErrBenchConfTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// benchConfTokensCacheLine is the size the state word is padded to, so that
-// limiters allocated next to each other do not share it.
-const benchConfTokensCacheLine = 64
-
 // BenchConfTokens controls how frequently events are allowed to happen.
 //
 // A BenchConfTokens is safe for concurrent use. It must be created with
@@ -3432,7 +3195,7 @@ type BenchConfTokens struct {
 	// for BenchConfTokensSlidingWindow, the index of the current fixed
 	// window and the counts of it and the previous one.
 	state atomic.Int64
-	_     [benchConfTokensCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	cfg   BenchConfTokensConfig
 	epoch time.Time
@@ -3457,33 +3220,15 @@ func (l *BenchConfTokens) init(epoch time.Time) {
 	l.epoch = epoch
 }
 
-// benchConfTokensValidBucket reports whether a BenchConfTokensTokenBucket of
-// burst tokens, one per interval nanoseconds, is valid: interval > 0, burst
-// >= 1, and the full bucket's time fits in a time.Duration.
-func benchConfTokensValidBucket(interval, burst int64) bool {
-	return interval > 0 && burst >= 1 && burst <= math.MaxInt64/interval
-}
-
 // initLimits stores the BenchConfTokensTokenBucket's limits where the
 // methods read them: the interval from Rate when it is given.
 func (l *BenchConfTokens) initLimits() {
 	if l.cfg.Rate != 0 {
-		l.interval.Store(benchConfTokensRateInterval(l.cfg.Rate))
+		l.interval.Store(ratelimitRateInterval(l.cfg.Rate))
 	} else {
 		l.interval.Store(int64(time.Nanosecond))
 	}
 	l.burst.Store(l.cfg.Burst)
-}
-
-// benchConfTokensRateInterval returns the nanoseconds between two tokens at
-// r events per second, at least one; 0 if r is not positive or too small for
-// a time.Duration.
-func benchConfTokensRateInterval(r float64) int64 {
-	ns := math.Round(1e9 / r)
-	if !(r > 0) || ns >= math.MaxInt64 {
-		return 0
-	}
-	return max(1, int64(ns))
 }
 
 // SetRate sets the average rate of a BenchConfTokensTokenBucket to r events
@@ -3501,7 +3246,7 @@ func (l *BenchConfTokens) SetRate(r float64) {
 func (l *BenchConfTokens) SetRateAt(t time.Time, r float64) {
 	l.limitsMu.Lock()
 	defer l.limitsMu.Unlock()
-	l.setLimits(l.offset(t), benchConfTokensRateInterval(r), l.burst.Load())
+	l.setLimits(l.offset(t), ratelimitRateInterval(r), l.burst.Load())
 }
 
 // SetBurst sets the number of tokens a BenchConfTokensTokenBucket holds to
@@ -3524,7 +3269,7 @@ func (l *BenchConfTokens) SetBurstAt(t time.Time, b int64) {
 // at now, keeping the tokens it holds (or owes) there: their time is scaled
 // from the old interval to the new. l.limitsMu must be held.
 func (l *BenchConfTokens) setLimits(now, interval, burst int64) {
-	if !benchConfTokensValidBucket(interval, burst) {
+	if !ratelimitValidBucket(interval, burst) {
 		panic("ratelimit: invalid token bucket")
 	}
 	oldInterval, tolerance := l.interval.Load(), l.interval.Load()*l.burst.Load()
@@ -3654,7 +3399,7 @@ func (l *BenchConfTokens) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrBenchConfTokensDeadline
 		}
-		timer := time.NewTimer(time.Duration(benchConfTokensNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -3719,7 +3464,7 @@ func (r BenchConfTokensReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r BenchConfTokensReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(benchConfTokensNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -3764,27 +3509,6 @@ func (l *BenchConfTokens) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *BenchConfTokens) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// benchConfTokensAddSaturating returns t+d for d >= 0, or the largest time
-// if that overflows.
-func benchConfTokensAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// benchConfTokensNanosBetween returns the nanoseconds from from to to: zero
-// if to is not later, the largest duration if the difference overflows.
-func benchConfTokensNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *BenchConfTokens) allow(now int64) bool {
@@ -3842,7 +3566,7 @@ func (l *BenchConfTokens) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := benchConfTokensAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -3872,7 +3596,7 @@ func (l *BenchConfTokens) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := benchConfTokensAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -3896,7 +3620,7 @@ func (l *BenchConfTokens) tokenStats(now int64) BenchConfTokensStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return BenchConfTokensStats{Delay: time.Duration(benchConfTokensNanosBetween(now-interval, from))}
+		return BenchConfTokensStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return BenchConfTokensStats{Available: (now - from) / interval}
 }
@@ -3952,10 +3676,6 @@ var ErrTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context dea
 // for a TokensSlidingWindow.
 var ErrTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// tokensCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const tokensCacheLine = 64
-
 // Tokens controls how frequently events are allowed to happen.
 //
 // A Tokens is safe for concurrent use. It must be created with NewTokens and
@@ -3974,7 +3694,7 @@ type Tokens struct {
 	// TokensSlidingWindow, the index of the current fixed window and the counts
 	// of it and the previous one.
 	state atomic.Int64
-	_     [tokensCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -4096,7 +3816,7 @@ func (l *Tokens) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrTokensDeadline
 		}
-		timer := time.NewTimer(time.Duration(tokensNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -4161,7 +3881,7 @@ func (r TokensReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r TokensReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(tokensNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -4206,27 +3926,6 @@ func (l *Tokens) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *Tokens) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// tokensAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func tokensAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// tokensNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func tokensNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *Tokens) allow(now int64) bool {
@@ -4284,7 +3983,7 @@ func (l *Tokens) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := tokensAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -4314,7 +4013,7 @@ func (l *Tokens) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := tokensAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -4338,7 +4037,7 @@ func (l *Tokens) tokenStats(now int64) TokensStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return TokensStats{Delay: time.Duration(tokensNanosBetween(now-interval, from))}
+		return TokensStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return TokensStats{Available: (now - from) / interval}
 }
@@ -4386,10 +4085,6 @@ var ErrWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context dea
 // for a WindowSlidingWindow.
 var ErrWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// windowCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const windowCacheLine = 64
-
 // Window controls how frequently events are allowed to happen.
 //
 // A Window is safe for concurrent use. It must be created with NewWindow and
@@ -4408,7 +4103,7 @@ type Window struct {
 	// WindowSlidingWindow, the index of the current fixed window and the counts
 	// of it and the previous one.
 	state atomic.Int64
-	_     [windowCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -4528,7 +4223,7 @@ func (l *Window) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrWindowDeadline
 		}
-		timer := time.NewTimer(time.Duration(windowNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -4595,7 +4290,7 @@ func (r WindowReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r WindowReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(windowNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -4639,27 +4334,6 @@ func (l *Window) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
-// windowAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func windowAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// windowNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func windowNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
-}
-
 func (l *Window) allow(now int64) bool {
 	return l.windowAllow(now)
 }
@@ -4668,7 +4342,7 @@ func (l *Window) reserve(now int64) WindowReservation {
 	if l.windowAllow(now) {
 		return WindowReservation{l: l, at: now, ok: true}
 	}
-	return WindowReservation{l: l, at: windowAddSaturating(now, l.windowRetry(now, 1))}
+	return WindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1))}
 }
 
 func (l *Window) allowN(now, n int64) bool {
@@ -4691,25 +4365,16 @@ func (l *Window) reserveN(now, n int64) WindowReservation {
 	if l.windowAllowN(now, n) {
 		return WindowReservation{l: l, at: now, ok: true}
 	}
-	return WindowReservation{l: l, at: windowAddSaturating(now, l.windowRetry(now, n))}
+	return WindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n))}
 }
 
 func (l *Window) stats(now int64) WindowStats {
 	return l.windowStats(now)
 }
 
-// window is the decoded state of a WindowSlidingWindow at some time. It has
-// four word-sized fields, the most the compiler keeps in registers: Allow
-// must not go through memory for it.
-type window struct {
-	index     uint64 // truncated index of the current fixed window
-	prev, cur int64
-	elapsed   int64 // time since the fixed window started
-}
-
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *Window) windowLoad(s int64, now int64) window {
+func (l *Window) windowLoad(s int64, now int64) ratelimitWindow {
 	width := int64(time.Minute)
 	countBits := uint(bits.Len64(uint64(1000)))
 	countMask := int64(1)<<countBits - 1
@@ -4717,7 +4382,7 @@ func (l *Window) windowLoad(s int64, now int64) window {
 
 	now = max(now, 0)
 	index := now / width
-	w := window{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := ratelimitWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -4735,7 +4400,7 @@ func (l *Window) windowLoad(s int64, now int64) window {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *Window) windowEstimate(w window) float64 {
+func (l *Window) windowEstimate(w ratelimitWindow) float64 {
 	width := int64(time.Minute)
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
@@ -4789,7 +4454,7 @@ func (l *Window) windowRetry(now, n int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := windowCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		at := ratelimitCeilNanos(float64(width) * (1 - free/float64(w.prev)))
 		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
@@ -4798,16 +4463,7 @@ func (l *Window) windowRetry(now, n int64) int64 {
 		return toNext
 	}
 	// Up to two windows: saturate rather than wrap for the longest.
-	return windowAddSaturating(toNext, windowCeilNanos(float64(width)*(1-room/float64(w.cur))))
-}
-
-// windowCeilNanos rounds a non-negative number of nanoseconds up to an int64,
-// saturating: float64(width) may round up past the largest int64.
-func windowCeilNanos(ns float64) int64 {
-	if ns >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(math.Ceil(ns))
+	return ratelimitAddSaturating(toNext, ratelimitCeilNanos(float64(width)*(1-room/float64(w.cur))))
 }
 
 func (l *Window) windowStats(now int64) WindowStats {
@@ -4864,10 +4520,6 @@ var ErrBenchTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the contex
 // more than Limit for a BenchTokensSlidingWindow.
 var ErrBenchTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// benchTokensCacheLine is the size the state word is padded to, so that
-// limiters allocated next to each other do not share it.
-const benchTokensCacheLine = 64
-
 // BenchTokens controls how frequently events are allowed to happen.
 //
 // A BenchTokens is safe for concurrent use. It must be created with
@@ -4886,7 +4538,7 @@ type BenchTokens struct {
 	// BenchTokensSlidingWindow, the index of the current fixed window and
 	// the counts of it and the previous one.
 	state atomic.Int64
-	_     [benchTokensCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -5009,7 +4661,7 @@ func (l *BenchTokens) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrBenchTokensDeadline
 		}
-		timer := time.NewTimer(time.Duration(benchTokensNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -5074,7 +4726,7 @@ func (r BenchTokensReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r BenchTokensReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(benchTokensNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -5119,27 +4771,6 @@ func (l *BenchTokens) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *BenchTokens) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// benchTokensAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func benchTokensAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// benchTokensNanosBetween returns the nanoseconds from from to to: zero if
-// to is not later, the largest duration if the difference overflows.
-func benchTokensNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *BenchTokens) allow(now int64) bool {
@@ -5197,7 +4828,7 @@ func (l *BenchTokens) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := benchTokensAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -5227,7 +4858,7 @@ func (l *BenchTokens) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := benchTokensAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -5251,7 +4882,7 @@ func (l *BenchTokens) tokenStats(now int64) BenchTokensStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return BenchTokensStats{Delay: time.Duration(benchTokensNanosBetween(now-interval, from))}
+		return BenchTokensStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return BenchTokensStats{Available: (now - from) / interval}
 }
@@ -5300,10 +4931,6 @@ var ErrBenchWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the contex
 // more than Limit for a BenchWindowSlidingWindow.
 var ErrBenchWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// benchWindowCacheLine is the size the state word is padded to, so that
-// limiters allocated next to each other do not share it.
-const benchWindowCacheLine = 64
-
 // BenchWindow controls how frequently events are allowed to happen.
 //
 // A BenchWindow is safe for concurrent use. It must be created with
@@ -5322,7 +4949,7 @@ type BenchWindow struct {
 	// BenchWindowSlidingWindow, the index of the current fixed window and
 	// the counts of it and the previous one.
 	state atomic.Int64
-	_     [benchWindowCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -5443,7 +5070,7 @@ func (l *BenchWindow) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrBenchWindowDeadline
 		}
-		timer := time.NewTimer(time.Duration(benchWindowNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -5511,7 +5138,7 @@ func (r BenchWindowReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r BenchWindowReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(benchWindowNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -5555,27 +5182,6 @@ func (l *BenchWindow) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
-// benchWindowAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func benchWindowAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// benchWindowNanosBetween returns the nanoseconds from from to to: zero if
-// to is not later, the largest duration if the difference overflows.
-func benchWindowNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
-}
-
 func (l *BenchWindow) allow(now int64) bool {
 	return l.windowAllow(now)
 }
@@ -5584,7 +5190,7 @@ func (l *BenchWindow) reserve(now int64) BenchWindowReservation {
 	if l.windowAllow(now) {
 		return BenchWindowReservation{l: l, at: now, ok: true}
 	}
-	return BenchWindowReservation{l: l, at: benchWindowAddSaturating(now, l.windowRetry(now, 1))}
+	return BenchWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1))}
 }
 
 func (l *BenchWindow) allowN(now, n int64) bool {
@@ -5607,25 +5213,16 @@ func (l *BenchWindow) reserveN(now, n int64) BenchWindowReservation {
 	if l.windowAllowN(now, n) {
 		return BenchWindowReservation{l: l, at: now, ok: true}
 	}
-	return BenchWindowReservation{l: l, at: benchWindowAddSaturating(now, l.windowRetry(now, n))}
+	return BenchWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n))}
 }
 
 func (l *BenchWindow) stats(now int64) BenchWindowStats {
 	return l.windowStats(now)
 }
 
-// benchWindow is the decoded state of a BenchWindowSlidingWindow at some
-// time. It has four word-sized fields, the most the compiler keeps in
-// registers: Allow must not go through memory for it.
-type benchWindow struct {
-	index     uint64 // truncated index of the current fixed window
-	prev, cur int64
-	elapsed   int64 // time since the fixed window started
-}
-
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *BenchWindow) windowLoad(s int64, now int64) benchWindow {
+func (l *BenchWindow) windowLoad(s int64, now int64) ratelimitWindow {
 	width := int64(time.Millisecond)
 	countBits := uint(bits.Len64(uint64(1048575)))
 	countMask := int64(1)<<countBits - 1
@@ -5633,7 +5230,7 @@ func (l *BenchWindow) windowLoad(s int64, now int64) benchWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := benchWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := ratelimitWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -5651,7 +5248,7 @@ func (l *BenchWindow) windowLoad(s int64, now int64) benchWindow {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *BenchWindow) windowEstimate(w benchWindow) float64 {
+func (l *BenchWindow) windowEstimate(w ratelimitWindow) float64 {
 	width := int64(time.Millisecond)
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
@@ -5705,7 +5302,7 @@ func (l *BenchWindow) windowRetry(now, n int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := benchWindowCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		at := ratelimitCeilNanos(float64(width) * (1 - free/float64(w.prev)))
 		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
@@ -5714,16 +5311,7 @@ func (l *BenchWindow) windowRetry(now, n int64) int64 {
 		return toNext
 	}
 	// Up to two windows: saturate rather than wrap for the longest.
-	return benchWindowAddSaturating(toNext, benchWindowCeilNanos(float64(width)*(1-room/float64(w.cur))))
-}
-
-// benchWindowCeilNanos rounds a non-negative number of nanoseconds up to an
-// int64, saturating: float64(width) may round up past the largest int64.
-func benchWindowCeilNanos(ns float64) int64 {
-	if ns >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(math.Ceil(ns))
+	return ratelimitAddSaturating(toNext, ratelimitCeilNanos(float64(width)*(1-room/float64(w.cur))))
 }
 
 func (l *BenchWindow) windowStats(now int64) BenchWindowStats {
@@ -5786,34 +5374,6 @@ var ErrWorkBreakerOpen = errors.New("breaker: circuit open")
 // call rejected while the breaker is half-open and its probes are taken.
 var ErrWorkBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// workBreakerStateBits hold the WorkBreakerState in the low bits of the
-	// state word; the rest counts transitions. The whole word is a
-	// generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	workBreakerStateBits = 2
-	workBreakerStateMask = 1<<workBreakerStateBits - 1
-	// workBreakerFlushEvery is how many successes in the closed state are
-	// counted before the clock is read to give them a bucket. Successes thus
-	// cost no clock read; one may be counted at most workBreakerFlushEvery-1
-	// calls (or one failure) late, in a later bucket than it belongs to.
-	// Power of two.
-	workBreakerFlushEvery = 16
-	// workBreakerCacheLine is the size the hot words are padded to.
-	workBreakerCacheLine = 64
-	// workBreakerNoBucket marks a bucket that holds no time's counts.
-	workBreakerNoBucket = math.MinInt64
-)
-
-// workBreakerOutcome is how a call's result counts.
-type workBreakerOutcome int
-
-const (
-	workBreakerSucceeded workBreakerOutcome = iota // a success
-	workBreakerFailed                              // a failure
-	workBreakerNeutral                             // neither: the caller's own context ended it
-)
-
 // workBreakerChange is a transition to report to the state-change function.
 type workBreakerChange struct {
 }
@@ -5839,18 +5399,18 @@ type workBreakerChange struct {
 // callback is called with the breaker's internal lock held, in the order of
 // the transitions.
 type WorkBreaker struct {
-	// state is the transition count << workBreakerStateBits |
-	// WorkBreakerState. Only transitions write it: it has a cache line of
-	// its own, apart from pending, which every successful call writes.
+	// state is the transition count << breakerStateBits | WorkBreakerState.
+	// Only transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [workBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [workBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	epoch time.Time
 
-	buckets  []workBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -5860,22 +5420,13 @@ type WorkBreaker struct {
 	onChange func(from, to WorkBreakerState)
 }
 
-// workBreakerBucket holds the counts of one slice of the rolling window. The
-// counts have a word each: a slice of a long window may count more than 2^32
-// calls (window=1h at 1.2 million calls a second).
-type workBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or workBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *WorkBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]workBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(workBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -5902,21 +5453,21 @@ func (b *WorkBreaker) OnStateChange(f func(from, to WorkBreakerState)) {
 // call that succeeds returns its result.
 func (b *WorkBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if WorkBreakerState(st&workBreakerStateMask) != WorkBreakerStateClosed {
+	if WorkBreakerState(st&breakerStateMask) != WorkBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
 		switch b.judge(ctx, err) {
-		case workBreakerNeutral:
+		case breakerNeutral:
 			return resp, err
-		case workBreakerFailed:
+		case breakerFailed:
 			b.failure(st)
 			return resp, err
 		}
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(workBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -5924,23 +5475,23 @@ func (b *WorkBreaker) Execute(ctx context.Context, req int) (int, error) {
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *WorkBreaker) callJudged(ctx context.Context, req int) (int, workBreakerOutcome, error) {
+func (b *WorkBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *WorkBreaker) judge(ctx context.Context, err error) workBreakerOutcome {
+func (b *WorkBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return workBreakerSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return workBreakerNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return workBreakerFailed
+		return breakerFailed
 	}
-	return workBreakerSucceeded
+	return breakerSucceeded
 }
 
 // isFailure counts every error as a failure: the directive has no failure=
@@ -5957,7 +5508,7 @@ func (b *WorkBreaker) changed(ch workBreakerChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports WorkBreakerStateOpen until a call moves it to half-open.
 func (b *WorkBreaker) State() WorkBreakerState {
-	return WorkBreakerState(b.state.Load() & workBreakerStateMask)
+	return WorkBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // WorkBreakerStats is a snapshot of a WorkBreaker.
@@ -5978,11 +5529,11 @@ func (b *WorkBreaker) Stats() WorkBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return WorkBreakerStats{
-		State:       WorkBreakerState(st & workBreakerStateMask),
+		State:       WorkBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> workBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -5995,7 +5546,7 @@ func (b *WorkBreaker) call(ctx context.Context, req int) (int, error) {
 func (b *WorkBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch WorkBreakerState(st & workBreakerStateMask) {
+		switch WorkBreakerState(st & breakerStateMask) {
 		case WorkBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case WorkBreakerStateOpen:
@@ -6061,11 +5612,11 @@ func (b *WorkBreaker) probe(ctx context.Context, req int, st uint64) (resp int, 
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case workBreakerNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case workBreakerFailed:
+	case breakerFailed:
 		return resp, err
 	}
 	ok = true
@@ -6166,16 +5717,6 @@ func (b *WorkBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *workBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *WorkBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -6220,12 +5761,12 @@ func (b *WorkBreaker) transitionLocked(from uint64, to WorkBreakerState, now int
 	case WorkBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(workBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>workBreakerStateBits+1)<<workBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(WorkBreakerState(from&workBreakerStateMask), to)
+		b.onChange(WorkBreakerState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -6278,34 +5819,6 @@ var ErrFlakyBreakerOpen = errors.New("breaker: circuit open")
 // call rejected while the breaker is half-open and its probes are taken.
 var ErrFlakyBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// flakyBreakerStateBits hold the FlakyBreakerState in the low bits of
-	// the state word; the rest counts transitions. The whole word is a
-	// generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	flakyBreakerStateBits = 2
-	flakyBreakerStateMask = 1<<flakyBreakerStateBits - 1
-	// flakyBreakerFlushEvery is how many successes in the closed state are
-	// counted before the clock is read to give them a bucket. Successes thus
-	// cost no clock read; one may be counted at most
-	// flakyBreakerFlushEvery-1 calls (or one failure) late, in a later
-	// bucket than it belongs to. Power of two.
-	flakyBreakerFlushEvery = 16
-	// flakyBreakerCacheLine is the size the hot words are padded to.
-	flakyBreakerCacheLine = 64
-	// flakyBreakerNoBucket marks a bucket that holds no time's counts.
-	flakyBreakerNoBucket = math.MinInt64
-)
-
-// flakyBreakerOutcome is how a call's result counts.
-type flakyBreakerOutcome int
-
-const (
-	flakyBreakerSucceeded flakyBreakerOutcome = iota // a success
-	flakyBreakerFailed                               // a failure
-	flakyBreakerNeutral                              // neither: the caller's own context ended it
-)
-
 // flakyBreakerChange is a transition to report to the state-change function.
 type flakyBreakerChange struct {
 }
@@ -6331,20 +5844,20 @@ type flakyBreakerChange struct {
 // callback is called with the breaker's internal lock held, in the order of
 // the transitions.
 type FlakyBreaker struct {
-	// state is the transition count << flakyBreakerStateBits |
-	// FlakyBreakerState. Only transitions write it: it has a cache line of
-	// its own, apart from pending, which every successful call writes.
+	// state is the transition count << breakerStateBits | FlakyBreakerState.
+	// Only transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [flakyBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [flakyBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
 	epoch time.Time
 
-	buckets  []flakyBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -6354,22 +5867,13 @@ type FlakyBreaker struct {
 	onChange func(from, to FlakyBreakerState)
 }
 
-// flakyBreakerBucket holds the counts of one slice of the rolling window.
-// The counts have a word each: a slice of a long window may count more than
-// 2^32 calls (window=1h at 1.2 million calls a second).
-type flakyBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or flakyBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *FlakyBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]flakyBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(flakyBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -6396,21 +5900,21 @@ func (b *FlakyBreaker) OnStateChange(f func(from, to FlakyBreakerState)) {
 // call that succeeds returns its result.
 func (b *FlakyBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if FlakyBreakerState(st&flakyBreakerStateMask) != FlakyBreakerStateClosed {
+	if FlakyBreakerState(st&breakerStateMask) != FlakyBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
 		switch b.judge(ctx, err) {
-		case flakyBreakerNeutral:
+		case breakerNeutral:
 			return resp, err
-		case flakyBreakerFailed:
+		case breakerFailed:
 			b.failure(st)
 			return b.fallback(ctx, req, err)
 		}
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(flakyBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -6418,23 +5922,23 @@ func (b *FlakyBreaker) Execute(ctx context.Context, req int) (int, error) {
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *FlakyBreaker) callJudged(ctx context.Context, req int) (int, flakyBreakerOutcome, error) {
+func (b *FlakyBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *FlakyBreaker) judge(ctx context.Context, err error) flakyBreakerOutcome {
+func (b *FlakyBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return flakyBreakerSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return flakyBreakerNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return flakyBreakerFailed
+		return breakerFailed
 	}
-	return flakyBreakerSucceeded
+	return breakerSucceeded
 }
 
 // isFailure counts every error as a failure: the directive has no failure=
@@ -6451,7 +5955,7 @@ func (b *FlakyBreaker) changed(ch flakyBreakerChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports FlakyBreakerStateOpen until a call moves it to half-open.
 func (b *FlakyBreaker) State() FlakyBreakerState {
-	return FlakyBreakerState(b.state.Load() & flakyBreakerStateMask)
+	return FlakyBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // FlakyBreakerStats is a snapshot of a FlakyBreaker.
@@ -6472,11 +5976,11 @@ func (b *FlakyBreaker) Stats() FlakyBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return FlakyBreakerStats{
-		State:       FlakyBreakerState(st & flakyBreakerStateMask),
+		State:       FlakyBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> flakyBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -6494,7 +5998,7 @@ func (b *FlakyBreaker) fallback(ctx context.Context, req int, err error) (int, e
 func (b *FlakyBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch FlakyBreakerState(st & flakyBreakerStateMask) {
+		switch FlakyBreakerState(st & breakerStateMask) {
 		case FlakyBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case FlakyBreakerStateOpen:
@@ -6559,11 +6063,11 @@ func (b *FlakyBreaker) probe(ctx context.Context, req int, st uint64) (resp int,
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case flakyBreakerNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case flakyBreakerFailed:
+	case breakerFailed:
 		if err != nil {
 			return b.fallback(ctx, req, err)
 		}
@@ -6667,16 +6171,6 @@ func (b *FlakyBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *flakyBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *FlakyBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -6721,12 +6215,12 @@ func (b *FlakyBreaker) transitionLocked(from uint64, to FlakyBreakerState, now i
 	case FlakyBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(flakyBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>flakyBreakerStateBits+1)<<flakyBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(FlakyBreakerState(from&flakyBreakerStateMask), to)
+		b.onChange(FlakyBreakerState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -6779,34 +6273,6 @@ var ErrQuickBreakerOpen = errors.New("breaker: circuit open")
 // call rejected while the breaker is half-open and its probes are taken.
 var ErrQuickBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// quickBreakerStateBits hold the QuickBreakerState in the low bits of
-	// the state word; the rest counts transitions. The whole word is a
-	// generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	quickBreakerStateBits = 2
-	quickBreakerStateMask = 1<<quickBreakerStateBits - 1
-	// quickBreakerFlushEvery is how many successes in the closed state are
-	// counted before the clock is read to give them a bucket. Successes thus
-	// cost no clock read; one may be counted at most
-	// quickBreakerFlushEvery-1 calls (or one failure) late, in a later
-	// bucket than it belongs to. Power of two.
-	quickBreakerFlushEvery = 16
-	// quickBreakerCacheLine is the size the hot words are padded to.
-	quickBreakerCacheLine = 64
-	// quickBreakerNoBucket marks a bucket that holds no time's counts.
-	quickBreakerNoBucket = math.MinInt64
-)
-
-// quickBreakerOutcome is how a call's result counts.
-type quickBreakerOutcome int
-
-const (
-	quickBreakerSucceeded quickBreakerOutcome = iota // a success
-	quickBreakerFailed                               // a failure
-	quickBreakerNeutral                              // neither: the caller's own context ended it
-)
-
 // quickBreakerChange is a transition to report to the state-change function.
 type quickBreakerChange struct {
 }
@@ -6832,20 +6298,20 @@ type quickBreakerChange struct {
 // callback is called with the breaker's internal lock held, in the order of
 // the transitions.
 type QuickBreaker struct {
-	// state is the transition count << quickBreakerStateBits |
-	// QuickBreakerState. Only transitions write it: it has a cache line of
-	// its own, apart from pending, which every successful call writes.
+	// state is the transition count << breakerStateBits | QuickBreakerState.
+	// Only transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [quickBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [quickBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
 	epoch time.Time
 
-	buckets  []quickBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -6855,22 +6321,13 @@ type QuickBreaker struct {
 	onChange func(from, to QuickBreakerState)
 }
 
-// quickBreakerBucket holds the counts of one slice of the rolling window.
-// The counts have a word each: a slice of a long window may count more than
-// 2^32 calls (window=1h at 1.2 million calls a second).
-type quickBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or quickBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *QuickBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]quickBreakerBucket, 4)
+	b.buckets = make([]breakerBucket, 4)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(quickBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -6897,21 +6354,21 @@ func (b *QuickBreaker) OnStateChange(f func(from, to QuickBreakerState)) {
 // call that succeeds returns its result.
 func (b *QuickBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if QuickBreakerState(st&quickBreakerStateMask) != QuickBreakerStateClosed {
+	if QuickBreakerState(st&breakerStateMask) != QuickBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
 		switch b.judge(ctx, err) {
-		case quickBreakerNeutral:
+		case breakerNeutral:
 			return resp, err
-		case quickBreakerFailed:
+		case breakerFailed:
 			b.failure(st)
 			return resp, err
 		}
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(quickBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -6919,23 +6376,23 @@ func (b *QuickBreaker) Execute(ctx context.Context, req int) (int, error) {
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *QuickBreaker) callJudged(ctx context.Context, req int) (int, quickBreakerOutcome, error) {
+func (b *QuickBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *QuickBreaker) judge(ctx context.Context, err error) quickBreakerOutcome {
+func (b *QuickBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return quickBreakerSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return quickBreakerNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return quickBreakerFailed
+		return breakerFailed
 	}
-	return quickBreakerSucceeded
+	return breakerSucceeded
 }
 
 // isFailure counts every error as a failure: the directive has no failure=
@@ -6952,7 +6409,7 @@ func (b *QuickBreaker) changed(ch quickBreakerChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports QuickBreakerStateOpen until a call moves it to half-open.
 func (b *QuickBreaker) State() QuickBreakerState {
-	return QuickBreakerState(b.state.Load() & quickBreakerStateMask)
+	return QuickBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // QuickBreakerStats is a snapshot of a QuickBreaker.
@@ -6973,11 +6430,11 @@ func (b *QuickBreaker) Stats() QuickBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return QuickBreakerStats{
-		State:       QuickBreakerState(st & quickBreakerStateMask),
+		State:       QuickBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> quickBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -6990,7 +6447,7 @@ func (b *QuickBreaker) call(ctx context.Context, req int) (int, error) {
 func (b *QuickBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch QuickBreakerState(st & quickBreakerStateMask) {
+		switch QuickBreakerState(st & breakerStateMask) {
 		case QuickBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case QuickBreakerStateOpen:
@@ -7056,11 +6513,11 @@ func (b *QuickBreaker) probe(ctx context.Context, req int, st uint64) (resp int,
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case quickBreakerNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case quickBreakerFailed:
+	case breakerFailed:
 		return resp, err
 	}
 	ok = true
@@ -7161,16 +6618,6 @@ func (b *QuickBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *quickBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *QuickBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -7215,12 +6662,12 @@ func (b *QuickBreaker) transitionLocked(from uint64, to QuickBreakerState, now i
 	case QuickBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(quickBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>quickBreakerStateBits+1)<<quickBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(QuickBreakerState(from&quickBreakerStateMask), to)
+		b.onChange(QuickBreakerState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -7273,34 +6720,6 @@ var ErrPolicyBreakerOpen = errors.New("breaker: circuit open")
 // a call rejected while the breaker is half-open and its probes are taken.
 var ErrPolicyBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// policyBreakerStateBits hold the PolicyBreakerState in the low bits of
-	// the state word; the rest counts transitions. The whole word is a
-	// generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	policyBreakerStateBits = 2
-	policyBreakerStateMask = 1<<policyBreakerStateBits - 1
-	// policyBreakerFlushEvery is how many successes in the closed state are
-	// counted before the clock is read to give them a bucket. Successes thus
-	// cost no clock read; one may be counted at most
-	// policyBreakerFlushEvery-1 calls (or one failure) late, in a later
-	// bucket than it belongs to. Power of two.
-	policyBreakerFlushEvery = 16
-	// policyBreakerCacheLine is the size the hot words are padded to.
-	policyBreakerCacheLine = 64
-	// policyBreakerNoBucket marks a bucket that holds no time's counts.
-	policyBreakerNoBucket = math.MinInt64
-)
-
-// policyBreakerOutcome is how a call's result counts.
-type policyBreakerOutcome int
-
-const (
-	policyBreakerSucceeded policyBreakerOutcome = iota // a success
-	policyBreakerFailed                                // a failure
-	policyBreakerNeutral                               // neither: the caller's own context ended it
-)
-
 // PolicyBreakerCounts are the counts of a state, given to the state-change
 // function at the moment the breaker leaves it: for the closed state, the
 // successes and failures of the rolling window, the last failure included;
@@ -7337,20 +6756,20 @@ type policyBreakerChange struct {
 // state-change callback is called with the breaker's internal lock held, in
 // the order of the transitions.
 type PolicyBreaker struct {
-	// state is the transition count << policyBreakerStateBits |
+	// state is the transition count << breakerStateBits |
 	// PolicyBreakerState. Only transitions write it: it has a cache line of
 	// its own, apart from pending, which every successful call writes.
 	state atomic.Uint64
-	_     [policyBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [policyBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
 	epoch time.Time
 
-	buckets  []policyBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -7360,22 +6779,13 @@ type PolicyBreaker struct {
 	onChange func(from, to PolicyBreakerState)
 }
 
-// policyBreakerBucket holds the counts of one slice of the rolling window.
-// The counts have a word each: a slice of a long window may count more than
-// 2^32 calls (window=1h at 1.2 million calls a second).
-type policyBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or policyBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *PolicyBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]policyBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(policyBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -7402,21 +6812,21 @@ func (b *PolicyBreaker) OnStateChange(f func(from, to PolicyBreakerState)) {
 // call that succeeds returns its result.
 func (b *PolicyBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if PolicyBreakerState(st&policyBreakerStateMask) != PolicyBreakerStateClosed {
+	if PolicyBreakerState(st&breakerStateMask) != PolicyBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
 		switch b.judge(ctx, err) {
-		case policyBreakerNeutral:
+		case breakerNeutral:
 			return resp, err
-		case policyBreakerFailed:
+		case breakerFailed:
 			b.failure(st)
 			return resp, err
 		}
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(policyBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -7424,23 +6834,23 @@ func (b *PolicyBreaker) Execute(ctx context.Context, req int) (int, error) {
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *PolicyBreaker) callJudged(ctx context.Context, req int) (int, policyBreakerOutcome, error) {
+func (b *PolicyBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *PolicyBreaker) judge(ctx context.Context, err error) policyBreakerOutcome {
+func (b *PolicyBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return policyBreakerSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return policyBreakerNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return policyBreakerFailed
+		return breakerFailed
 	}
-	return policyBreakerSucceeded
+	return breakerSucceeded
 }
 
 // isFailure reports whether err, a call's error that is not the caller's own
@@ -7461,7 +6871,7 @@ func (b *PolicyBreaker) changed(ch policyBreakerChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports PolicyBreakerStateOpen until a call moves it to half-open.
 func (b *PolicyBreaker) State() PolicyBreakerState {
-	return PolicyBreakerState(b.state.Load() & policyBreakerStateMask)
+	return PolicyBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // PolicyBreakerStats is a snapshot of a PolicyBreaker.
@@ -7482,11 +6892,11 @@ func (b *PolicyBreaker) Stats() PolicyBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return PolicyBreakerStats{
-		State:       PolicyBreakerState(st & policyBreakerStateMask),
+		State:       PolicyBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> policyBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -7499,7 +6909,7 @@ func (b *PolicyBreaker) call(ctx context.Context, req int) (int, error) {
 func (b *PolicyBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch PolicyBreakerState(st & policyBreakerStateMask) {
+		switch PolicyBreakerState(st & breakerStateMask) {
 		case PolicyBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case PolicyBreakerStateOpen:
@@ -7565,11 +6975,11 @@ func (b *PolicyBreaker) probe(ctx context.Context, req int, st uint64) (resp int
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case policyBreakerNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case policyBreakerFailed:
+	case breakerFailed:
 		return resp, err
 	}
 	ok = true
@@ -7670,16 +7080,6 @@ func (b *PolicyBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *policyBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *PolicyBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -7715,7 +7115,7 @@ func (b *PolicyBreaker) transitionLocked(from uint64, to PolicyBreakerState, now
 	if b.state.Load() != from {
 		return ch, false
 	}
-	ch.from, ch.to = PolicyBreakerState(from&policyBreakerStateMask), to
+	ch.from, ch.to = PolicyBreakerState(from&breakerStateMask), to
 	switch ch.from {
 	case PolicyBreakerStateClosed:
 		ch.counts.Successes, ch.counts.Failures = b.window(now)
@@ -7734,12 +7134,12 @@ func (b *PolicyBreaker) transitionLocked(from uint64, to PolicyBreakerState, now
 	case PolicyBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(policyBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>policyBreakerStateBits+1)<<policyBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(PolicyBreakerState(from&policyBreakerStateMask), to)
+		b.onChange(PolicyBreakerState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -7796,34 +7196,6 @@ var ErrSlowBreakerOpen = errors.New("breaker: circuit open")
 // call rejected while the breaker is half-open and its probes are taken.
 var ErrSlowBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// slowBreakerStateBits hold the SlowBreakerState in the low bits of the
-	// state word; the rest counts transitions. The whole word is a
-	// generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	slowBreakerStateBits = 2
-	slowBreakerStateMask = 1<<slowBreakerStateBits - 1
-	// slowBreakerFlushEvery is how many successes in the closed state are
-	// counted before the clock is read to give them a bucket. Successes thus
-	// cost no clock read; one may be counted at most slowBreakerFlushEvery-1
-	// calls (or one failure) late, in a later bucket than it belongs to.
-	// Power of two.
-	slowBreakerFlushEvery = 16
-	// slowBreakerCacheLine is the size the hot words are padded to.
-	slowBreakerCacheLine = 64
-	// slowBreakerNoBucket marks a bucket that holds no time's counts.
-	slowBreakerNoBucket = math.MinInt64
-)
-
-// slowBreakerOutcome is how a call's result counts.
-type slowBreakerOutcome int
-
-const (
-	slowBreakerSucceeded slowBreakerOutcome = iota // a success
-	slowBreakerFailed                              // a failure
-	slowBreakerNeutral                             // neither: the caller's own context ended it
-)
-
 // slowBreakerChange is a transition to report to the state-change function.
 type slowBreakerChange struct {
 }
@@ -7849,20 +7221,20 @@ type slowBreakerChange struct {
 // callback is called with the breaker's internal lock held, in the order of
 // the transitions.
 type SlowBreaker struct {
-	// state is the transition count << slowBreakerStateBits |
-	// SlowBreakerState. Only transitions write it: it has a cache line of
-	// its own, apart from pending, which every successful call writes.
+	// state is the transition count << breakerStateBits | SlowBreakerState.
+	// Only transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [slowBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [slowBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
 	epoch time.Time
 
-	buckets  []slowBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -7872,22 +7244,13 @@ type SlowBreaker struct {
 	onChange func(from, to SlowBreakerState)
 }
 
-// slowBreakerBucket holds the counts of one slice of the rolling window. The
-// counts have a word each: a slice of a long window may count more than 2^32
-// calls (window=1h at 1.2 million calls a second).
-type slowBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or slowBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *SlowBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]slowBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(slowBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -7914,7 +7277,7 @@ func (b *SlowBreaker) OnStateChange(f func(from, to SlowBreakerState)) {
 // call that succeeds returns its result.
 func (b *SlowBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if SlowBreakerState(st&slowBreakerStateMask) != SlowBreakerStateClosed {
+	if SlowBreakerState(st&breakerStateMask) != SlowBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	return b.executeTimed(ctx, req, st)
@@ -7925,13 +7288,13 @@ func (b *SlowBreaker) Execute(ctx context.Context, req int) (int, error) {
 func (b *SlowBreaker) executeTimed(ctx context.Context, req int, st uint64) (int, error) {
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case slowBreakerNeutral:
+	case breakerNeutral:
 		return resp, err
-	case slowBreakerFailed:
+	case breakerFailed:
 		b.failure(st)
 		return resp, err
 	}
-	if b.state.Load() == st && b.pending.Add(1)&(slowBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -7939,30 +7302,30 @@ func (b *SlowBreaker) executeTimed(ctx context.Context, req int, st uint64) (int
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *SlowBreaker) callJudged(ctx context.Context, req int) (int, slowBreakerOutcome, error) {
+func (b *SlowBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	{
 		start := b.clock()
 		resp, err := b.call(ctx, req)
 		o := b.judge(ctx, err)
-		if o == slowBreakerSucceeded && b.clock()-start > int64(100*time.Millisecond) {
-			o = slowBreakerFailed
+		if o == breakerSucceeded && b.clock()-start > int64(100*time.Millisecond) {
+			o = breakerFailed
 		}
 		return resp, o, err
 	}
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *SlowBreaker) judge(ctx context.Context, err error) slowBreakerOutcome {
+func (b *SlowBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return slowBreakerSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return slowBreakerNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return slowBreakerFailed
+		return breakerFailed
 	}
-	return slowBreakerSucceeded
+	return breakerSucceeded
 }
 
 // isFailure counts every error as a failure: the directive has no failure=
@@ -7979,7 +7342,7 @@ func (b *SlowBreaker) changed(ch slowBreakerChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports SlowBreakerStateOpen until a call moves it to half-open.
 func (b *SlowBreaker) State() SlowBreakerState {
-	return SlowBreakerState(b.state.Load() & slowBreakerStateMask)
+	return SlowBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // SlowBreakerStats is a snapshot of a SlowBreaker.
@@ -8000,11 +7363,11 @@ func (b *SlowBreaker) Stats() SlowBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return SlowBreakerStats{
-		State:       SlowBreakerState(st & slowBreakerStateMask),
+		State:       SlowBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> slowBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -8017,7 +7380,7 @@ func (b *SlowBreaker) call(ctx context.Context, req int) (int, error) {
 func (b *SlowBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch SlowBreakerState(st & slowBreakerStateMask) {
+		switch SlowBreakerState(st & breakerStateMask) {
 		case SlowBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case SlowBreakerStateOpen:
@@ -8083,11 +7446,11 @@ func (b *SlowBreaker) probe(ctx context.Context, req int, st uint64) (resp int, 
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case slowBreakerNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case slowBreakerFailed:
+	case breakerFailed:
 		return resp, err
 	}
 	ok = true
@@ -8188,16 +7551,6 @@ func (b *SlowBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *slowBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *SlowBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -8242,12 +7595,12 @@ func (b *SlowBreaker) transitionLocked(from uint64, to SlowBreakerState, now int
 	case SlowBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(slowBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>slowBreakerStateBits+1)<<slowBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(SlowBreakerState(from&slowBreakerStateMask), to)
+		b.onChange(SlowBreakerState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -8270,18 +7623,6 @@ func NewSlowBreaker(fn func(context.Context, int) (int, error)) *SlowBreaker {
 // as many calls as the limit are in flight.
 var ErrWorkLimiterLimited = errors.New("limiter: concurrency limit reached")
 
-const (
-	// workLimiterLongWindow is the number of samples the long-run latency
-	// average spans (an exponential moving average with weight
-	// 1/workLimiterLongWindow).
-	workLimiterLongWindow = 100
-	// workLimiterBackoff is the factor the limit is multiplied by when a
-	// call times out: a timeout gives no latency, only a sign of overload.
-	workLimiterBackoff = 0.9
-	// workLimiterCacheLine is the size the hot words are padded to.
-	workLimiterCacheLine = 64
-)
-
 // WorkLimiter bounds the number of concurrent calls to a function by an
 // adaptive limit.
 //
@@ -8291,7 +7632,7 @@ const (
 type WorkLimiter struct {
 	inFlight atomic.Int64
 	limit    atomic.Int64
-	_        [workLimiterCacheLine - 16]byte
+	_        [limiterCacheLine - 16]byte
 
 	epoch time.Time
 
@@ -8370,7 +7711,7 @@ func (l *WorkLimiter) sample(rtt int64, inFlight int64, err error) {
 func (l *WorkLimiter) adjust(rtt int64, inFlight int64, err error) {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		l.estimate *= workLimiterBackoff
+		l.estimate *= limiterBackoff
 	case err != nil:
 		// A failure's latency says nothing about the queue: failures
 		// are often fast.
@@ -8380,10 +7721,10 @@ func (l *WorkLimiter) adjust(rtt int64, inFlight int64, err error) {
 		if l.longRTT == 0 {
 			l.longRTT = short
 		}
-		l.longRTT += (short - l.longRTT) / workLimiterLongWindow
+		l.longRTT += (short - l.longRTT) / limiterLongWindow
 		if l.longRTT > 2*short {
 			// Latency dropped for good: let the average follow quickly
-			// instead of granting a huge gradient for workLimiterLongWindow
+			// instead of granting a huge gradient for limiterLongWindow
 			// samples.
 			l.longRTT = 0.95*l.longRTT + 0.05*short
 		}
@@ -8419,18 +7760,6 @@ func NewWorkLimiter() *WorkLimiter {
 // as many calls as the limit are in flight.
 var ErrFlakyLimiterLimited = errors.New("limiter: concurrency limit reached")
 
-const (
-	// flakyLimiterLongWindow is the number of samples the long-run latency
-	// average spans (an exponential moving average with weight
-	// 1/flakyLimiterLongWindow).
-	flakyLimiterLongWindow = 100
-	// flakyLimiterBackoff is the factor the limit is multiplied by when a
-	// call times out: a timeout gives no latency, only a sign of overload.
-	flakyLimiterBackoff = 0.9
-	// flakyLimiterCacheLine is the size the hot words are padded to.
-	flakyLimiterCacheLine = 64
-)
-
 // FlakyLimiter bounds the number of concurrent calls to a function by an
 // adaptive limit.
 //
@@ -8440,7 +7769,7 @@ const (
 type FlakyLimiter struct {
 	inFlight atomic.Int64
 	limit    atomic.Int64
-	_        [flakyLimiterCacheLine - 16]byte
+	_        [limiterCacheLine - 16]byte
 
 	fn func(context.Context, int) (int, error)
 
@@ -8521,7 +7850,7 @@ func (l *FlakyLimiter) sample(rtt int64, inFlight int64, err error) {
 func (l *FlakyLimiter) adjust(rtt int64, inFlight int64, err error) {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		l.estimate *= flakyLimiterBackoff
+		l.estimate *= limiterBackoff
 	case err != nil:
 		// A failure's latency says nothing about the queue: failures
 		// are often fast.
@@ -8531,10 +7860,10 @@ func (l *FlakyLimiter) adjust(rtt int64, inFlight int64, err error) {
 		if l.longRTT == 0 {
 			l.longRTT = short
 		}
-		l.longRTT += (short - l.longRTT) / flakyLimiterLongWindow
+		l.longRTT += (short - l.longRTT) / limiterLongWindow
 		if l.longRTT > 2*short {
 			// Latency dropped for good: let the average follow quickly
-			// instead of granting a huge gradient for flakyLimiterLongWindow
+			// instead of granting a huge gradient for limiterLongWindow
 			// samples.
 			l.longRTT = 0.95*l.longRTT + 0.05*short
 		}
@@ -8571,20 +7900,6 @@ func NewFlakyLimiter(fn func(context.Context, int) (int, error)) *FlakyLimiter {
 // guard.
 const WatchedSlotsMaxN = 1<<61 - 1
 
-const (
-	// watchedSlotsQueuedBit is set in the state word while the waiter list
-	// is not empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	watchedSlotsQueuedBit = 1 << 62
-	// watchedSlotsOverBit can only become set when a release subtracts more
-	// than is held: a borrow out of the held count into the flag bits.
-	watchedSlotsOverBit = 1 << 61
-	// watchedSlotsCacheLine is the size the hot word is padded to. 64 bytes
-	// on amd64 and most arm64 cores; 128 would also cover Apple's and
-	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
-	watchedSlotsCacheLine = 64
-)
-
 // WatchedSlots bounds the total weight held at once by concurrent holders.
 //
 // Waiters are served in FIFO order: once a request has to wait, later
@@ -8599,16 +7914,15 @@ const (
 // call freed, and a function run by Go returns before the Wait that sees
 // its completion returns.
 type WatchedSlots struct {
-	// state is the held weight in its low bits, plus watchedSlotsQueuedBit
-	// while waiters are queued. Uncontended Acquire and Release touch only
-	// this.
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
+	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [watchedSlotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *watchedSlotsWaiter
+	head, tail *semaphoreWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
@@ -8617,18 +7931,8 @@ type WatchedSlots struct {
 	stats watchedSlotsCounters
 }
 
-// watchedSlotsWaiter is one queued AcquireN call. ready is closed once its
-// units have been added to the state word on its behalf.
-type watchedSlotsWaiter struct {
-	n          int64
-	ready      chan struct{}
-	prev, next *watchedSlotsWaiter
-	// since is when the request was queued.
-	since time.Time
-}
-
 // waited records the wait of the queued request w, which ended with err.
-func (s *WatchedSlots) waited(w *watchedSlotsWaiter, err error) {
+func (s *WatchedSlots) waited(w *semaphoreWaiter, err error) {
 	d := time.Since(w.since)
 	s.stats.waits.Add(1)
 	if err != nil {
@@ -8701,7 +8005,7 @@ func (s *WatchedSlots) TryAcquireN(n int64) bool {
 
 // Release releases one unit. It panics if that releases more than is held.
 func (s *WatchedSlots) Release() {
-	if c := s.state.Add(-1); c&(watchedSlotsQueuedBit|watchedSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-1); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -8712,7 +8016,7 @@ func (s *WatchedSlots) ReleaseN(n int64) {
 	if n < 0 {
 		panic("semaphore: negative weight")
 	}
-	if c := s.state.Add(-n); c&(watchedSlotsQueuedBit|watchedSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -8720,7 +8024,7 @@ func (s *WatchedSlots) ReleaseN(n int64) {
 // Available returns the weight that is free at the moment of the call. A
 // caller may not be able to acquire it: waiters come first.
 func (s *WatchedSlots) Available() int64 {
-	return 64 - s.state.Load()&^watchedSlotsQueuedBit
+	return 64 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -8778,7 +8082,7 @@ func (s *WatchedSlots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *WatchedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*watchedSlotsWaiter, error) {
+func (s *WatchedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -8797,17 +8101,17 @@ func (s *WatchedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int6
 	default:
 	}
 
-	w := &watchedSlotsWaiter{n: n, ready: make(chan struct{})}
+	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
 	w.since = time.Now()
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&watchedSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|watchedSlotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
 	// Units freed between the failed attempt above and setting
-	// watchedSlotsQueuedBit were released on the fast path, which notifies
+	// semaphoreQueuedBit were released on the fast path, which notifies
 	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -8818,7 +8122,7 @@ func (s *WatchedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int6
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *WatchedSlots) await(ctx context.Context, done <-chan struct{}, w *watchedSlotsWaiter) error {
+func (s *WatchedSlots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -8844,10 +8148,10 @@ func (s *WatchedSlots) await(ctx context.Context, done <-chan struct{}, w *watch
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has watchedSlotsQueuedBit
-// set, or shows that more was released than held.
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
+// or shows that more was released than held.
 func (s *WatchedSlots) releaseSlow(c int64) {
-	if c < 0 || c&watchedSlotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -8856,23 +8160,23 @@ func (s *WatchedSlots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears watchedSlotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *WatchedSlots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&watchedSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^watchedSlotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 64-c&^watchedSlotsQueuedBit {
+		if w.n > 64-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= watchedSlotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -8882,7 +8186,7 @@ func (s *WatchedSlots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *WatchedSlots) push(w *watchedSlotsWaiter) {
+func (s *WatchedSlots) push(w *semaphoreWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -8894,7 +8198,7 @@ func (s *WatchedSlots) push(w *watchedSlotsWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *WatchedSlots) remove(w *watchedSlotsWaiter) {
+func (s *WatchedSlots) remove(w *semaphoreWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {
@@ -8937,7 +8241,7 @@ type watchedSlotsCounters struct {
 func (s *WatchedSlots) Stats() WatchedSlotsStats {
 	st := WatchedSlotsStats{
 		Capacity: 64,
-		Held:     s.state.Load() &^ watchedSlotsQueuedBit,
+		Held:     s.state.Load() &^ semaphoreQueuedBit,
 		Waits:    s.stats.waits.Load(),
 		Canceled: s.stats.canceled.Load(),
 	}
@@ -9020,20 +8324,6 @@ func NewWatchedSlots() *WatchedSlots {
 // over-release guard.
 const ObservedSlotsMaxN = 1<<61 - 1
 
-const (
-	// observedSlotsQueuedBit is set in the state word while the waiter list
-	// is not empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	observedSlotsQueuedBit = 1 << 62
-	// observedSlotsOverBit can only become set when a release subtracts more
-	// than is held: a borrow out of the held count into the flag bits.
-	observedSlotsOverBit = 1 << 61
-	// observedSlotsCacheLine is the size the hot word is padded to. 64 bytes
-	// on amd64 and most arm64 cores; 128 would also cover Apple's and
-	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
-	observedSlotsCacheLine = 64
-)
-
 // ObservedSlots bounds the total weight held at once by concurrent holders.
 //
 // Waiters are served in FIFO order: once a request has to wait, later
@@ -9048,30 +8338,19 @@ const (
 // call freed, and a function run by Go returns before the Wait that sees
 // its completion returns.
 type ObservedSlots struct {
-	// state is the held weight in its low bits, plus observedSlotsQueuedBit
-	// while waiters are queued. Uncontended Acquire and Release touch only
-	// this.
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
+	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [observedSlotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
-	head, tail *observedSlotsWaiter
+	head, tail *semaphoreWaiter
 
 	group   sync.WaitGroup // goroutines started by Go
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
-}
-
-// observedSlotsWaiter is one queued AcquireN call. ready is closed once its
-// units have been added to the state word on its behalf.
-type observedSlotsWaiter struct {
-	n          int64
-	ready      chan struct{}
-	prev, next *observedSlotsWaiter
-	// since is when the request was queued.
-	since time.Time
 }
 
 // waitedFor calls slotWaited, the directive's onwait=, after an Acquire that
@@ -9081,7 +8360,7 @@ func (s *ObservedSlots) waitedFor(d time.Duration, err error) {
 }
 
 // waited records the wait of the queued request w, which ended with err.
-func (s *ObservedSlots) waited(w *observedSlotsWaiter, err error) {
+func (s *ObservedSlots) waited(w *semaphoreWaiter, err error) {
 	d := time.Since(w.since)
 	s.waitedFor(d, err)
 }
@@ -9150,7 +8429,7 @@ func (s *ObservedSlots) TryAcquireN(n int64) bool {
 
 // Release releases one unit. It panics if that releases more than is held.
 func (s *ObservedSlots) Release() {
-	if c := s.state.Add(-1); c&(observedSlotsQueuedBit|observedSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-1); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -9161,7 +8440,7 @@ func (s *ObservedSlots) ReleaseN(n int64) {
 	if n < 0 {
 		panic("semaphore: negative weight")
 	}
-	if c := s.state.Add(-n); c&(observedSlotsQueuedBit|observedSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -9169,7 +8448,7 @@ func (s *ObservedSlots) ReleaseN(n int64) {
 // Available returns the weight that is free at the moment of the call. A
 // caller may not be able to acquire it: waiters come first.
 func (s *ObservedSlots) Available() int64 {
-	return 64 - s.state.Load()&^observedSlotsQueuedBit
+	return 64 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -9227,7 +8506,7 @@ func (s *ObservedSlots) acquireSlow(ctx context.Context, n int64) error {
 // enqueue takes n units at once if they fit and nobody is queued, fails if
 // done is closed, and otherwise queues a waiter for them and returns it:
 // nil and the result when no wait is needed.
-func (s *ObservedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*observedSlotsWaiter, error) {
+func (s *ObservedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*semaphoreWaiter, error) {
 	s.mu.Lock()
 	for {
 		c := s.state.Load()
@@ -9246,17 +8525,17 @@ func (s *ObservedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int
 	default:
 	}
 
-	w := &observedSlotsWaiter{n: n, ready: make(chan struct{})}
+	w := &semaphoreWaiter{n: n, ready: make(chan struct{})}
 	w.since = time.Now()
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&observedSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|observedSlotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
 	// Units freed between the failed attempt above and setting
-	// observedSlotsQueuedBit were released on the fast path, which notifies
+	// semaphoreQueuedBit were released on the fast path, which notifies
 	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -9267,7 +8546,7 @@ func (s *ObservedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int
 // If done is closed when the wait ends, the request fails even if it was
 // granted too: a select between the two picks either at random, and the
 // grant may have come after ctx ended (go.dev/issue/63615).
-func (s *ObservedSlots) await(ctx context.Context, done <-chan struct{}, w *observedSlotsWaiter) error {
+func (s *ObservedSlots) await(ctx context.Context, done <-chan struct{}, w *semaphoreWaiter) error {
 	select {
 	case <-w.ready:
 		select {
@@ -9293,10 +8572,10 @@ func (s *ObservedSlots) await(ctx context.Context, done <-chan struct{}, w *obse
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has observedSlotsQueuedBit
-// set, or shows that more was released than held.
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
+// or shows that more was released than held.
 func (s *ObservedSlots) releaseSlow(c int64) {
-	if c < 0 || c&observedSlotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -9305,23 +8584,23 @@ func (s *ObservedSlots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears observedSlotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *ObservedSlots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&observedSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^observedSlotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 64-c&^observedSlotsQueuedBit {
+		if w.n > 64-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= observedSlotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -9331,7 +8610,7 @@ func (s *ObservedSlots) notifyLocked() {
 }
 
 // push appends w to the waiter list. s.mu must be held.
-func (s *ObservedSlots) push(w *observedSlotsWaiter) {
+func (s *ObservedSlots) push(w *semaphoreWaiter) {
 	w.prev = s.tail
 	if s.tail == nil {
 		s.head = w
@@ -9342,7 +8621,7 @@ func (s *ObservedSlots) push(w *observedSlotsWaiter) {
 }
 
 // remove unlinks w from the waiter list. s.mu must be held.
-func (s *ObservedSlots) remove(w *observedSlotsWaiter) {
+func (s *ObservedSlots) remove(w *semaphoreWaiter) {
 	if w.prev == nil {
 		s.head = w.next
 	} else {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	rand "math/rand/v2"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -20,41 +19,11 @@ import (
 
 // ChaosPool: generated from the pool directive in chaos.go.
 
-// chaosPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take chaosPoolChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about chaosPoolChunkTime of items
-// that have proved cheap. No chunk is larger than a share of what is left,
-// so that the helpers finish together. The clock is read once per chunk.
-//
-// chaosPoolChunkTime is small next to a slow item and large next to the cost
-// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
-// the tiniest items well under 1%.
-const chaosPoolChunkTime = 50 * time.Microsecond
-
 // chaosPoolBatch is one Map call, shared by the workers helping with it.
 type chaosPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 
 	// queued is when Map was called, in nanoseconds since the pool's
 	// epoch: its items' queue waits start then.
@@ -104,16 +73,9 @@ func (p *ChaosPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &chaosPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.queued = p.now()
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &chaosPoolBatch{ins: ins, outs: outs}
+	b.queued = p.stats.now()
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrChaosPoolClosed, recorded before the
 	// items see their contexts cancelled (see itemFailed). If it has begun,
@@ -131,100 +93,34 @@ func (p *ChaosPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		// items accepted.
 		p.stats.submitted.Add(^uint64(0))
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
+	b.wait()
 	ok := b.ok.Load()
 	p.stats.completed.Add(uint64(ok))
 	p.stats.failed.Add(uint64(n - ok))
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *chaosPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *chaosPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see chaosPoolChunkTime).
-func (p *ChaosPool) runBatch(w *chaosPoolWorker, b *chaosPoolBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *ChaosPool) runBatch(w *chaosPoolMember, b *chaosPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, ChaosPoolStats has its items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = chaosPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// chaosPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// chaosPoolChunkTime at that pace, at least one, at most twice size.
-func chaosPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(chaosPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrChaosPoolClosed for Shutdown, an earlier item's failure).
-func (b *chaosPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -261,22 +157,7 @@ func (p *ChaosPool) runChunk(b *chaosPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// chaosPoolSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const chaosPoolSpinLimit = 64
-
-// chaosPoolMaxClaim bounds how many tasks a worker claims at once (see claim
-// and steal).
-const chaosPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most chaosPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -285,12 +166,12 @@ const chaosPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *ChaosPool) next(w *chaosPoolMember, tasks []chaosPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case chaosPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -298,45 +179,31 @@ func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (n, pos uint
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<chaosPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case chaosPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case chaosPoolPopPending:
-			if p.q.await(pos, chaosPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -347,7 +214,7 @@ func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (n, pos uint
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -358,111 +225,12 @@ func (p *ChaosPool) next(w *chaosPoolWorker, tasks []chaosPoolTask) (n, pos uint
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *ChaosPool) sleep(w *chaosPoolWorker) bool {
-	// A job queued while w sleeps reads the clock (see stamp).
-	p.stats.clock.Store(chaosPoolClockParked)
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *ChaosPool) unsleep(w *chaosPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *ChaosPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *ChaosPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *ChaosPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -486,31 +254,17 @@ var ErrChaosPoolFull = errors.New("pool: queue full")
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type ChaosPool struct {
-	_ chaosPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q chaosPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*chaosPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*chaosPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -523,19 +277,11 @@ type ChaosPool struct {
 	fn       func(context.Context, int) (int, error)
 	onResult func(int, int, error)
 
-	life    sync.Mutex         // serializes Resize, Close and Shutdown
-	workers []*chaosPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats chaosPoolCounters
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
 }
 
 // chaosPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -546,45 +292,24 @@ type chaosPoolTask struct {
 	queued int64
 }
 
-// chaosPoolWorker is the parking and retirement handle of one worker goroutine.
-type chaosPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on ChaosPool.idle; guarded by ChaosPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// chaosPoolCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by chaosPoolClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
+// chaosPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type chaosPoolMember struct {
+	poolWorker
 	// stats are the metrics the worker keeps for ChaosPoolStats on its own.
 	stats *chaosPoolWorkerStats
-	// The worker is 64 bytes, a size class of its own: done, stored per
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [chaosPoolWorkerPad]byte
+	_ [poolWorkerPad]byte
 }
-
-// chaosPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
-// metrics.
-const chaosPoolWorkerPad = 8
 
 // init makes the queue and starts the workers.
 func (p *ChaosPool) init() {
 	queue := 8
 	workers := 3
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -614,7 +339,7 @@ func (p *ChaosPool) deliver(in int, out int, err error) {
 func (p *ChaosPool) Submit(ctx context.Context, in int) error {
 	t := chaosPoolTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	return err
 }
@@ -626,13 +351,13 @@ func (p *ChaosPool) send(ctx context.Context, t chaosPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == chaosPoolPushFull && spins < chaosPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == chaosPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -640,7 +365,7 @@ func (p *ChaosPool) send(ctx context.Context, t chaosPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == chaosPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -657,23 +382,14 @@ func (p *ChaosPool) send(ctx context.Context, t chaosPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == chaosPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrChaosPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *ChaosPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -684,14 +400,14 @@ func (p *ChaosPool) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *ChaosPool) TrySubmit(in int) error {
 	t := chaosPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
-	case chaosPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case chaosPoolPushFull:
+	case poolPushFull:
 		err = ErrChaosPoolFull
-	case chaosPoolPushClosed:
+	case poolPushClosed:
 		err = ErrChaosPoolClosed
 	}
 	return err
@@ -706,25 +422,11 @@ func (p *ChaosPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *ChaosPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -735,45 +437,15 @@ func (p *ChaosPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *ChaosPool) grow(n int) {
-	var crew []*chaosPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &chaosPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &chaosPoolMember{}
+		w.init()
 		w.stats = new(chaosPoolWorkerStats)
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		p.stats.meters = append(p.stats.meters, w.stats)
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *ChaosPool) leave(w *chaosPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*chaosPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-	// Under the same lock as ChaosPoolStats, which adds up the crew's: the
-	// worker's counts move to the pool's in one step.
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *ChaosPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -783,7 +455,7 @@ func (p *ChaosPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *ChaosPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -804,7 +476,7 @@ func (p *ChaosPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *ChaosPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -812,32 +484,18 @@ func (p *ChaosPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == chaosPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == chaosPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == chaosPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -847,17 +505,6 @@ func (p *ChaosPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *ChaosPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -875,16 +522,17 @@ func (p *ChaosPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *ChaosPool) work(w *chaosPoolWorker) {
+func (p *ChaosPool) work(w *chaosPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]chaosPoolTask, chaosPoolMaxClaim)
+	defer p.leave(&w.poolWorker)
+	defer p.stats.exited(&p.poolStaff, w)
+	tasks := make([]chaosPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -909,15 +557,15 @@ func (p *ChaosPool) work(w *chaosPoolWorker) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < chaosPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *ChaosPool) run(w *chaosPoolWorker, t chaosPoolTask) {
+func (p *ChaosPool) run(w *chaosPoolMember, t chaosPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -925,51 +573,28 @@ func (p *ChaosPool) run(w *chaosPoolWorker, t chaosPoolTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *ChaosPool) runJob(w *chaosPoolWorker, t chaosPoolTask) {
+func (p *ChaosPool) runJob(w *chaosPoolMember, t chaosPoolTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
-// chaosPoolNoCopy may be embedded into structs which must not be copied
-// after first use; go vet's copylocks check reports copies.
-type chaosPoolNoCopy struct{}
-
-func (*chaosPoolNoCopy) Lock() {}
-
-func (*chaosPoolNoCopy) Unlock() {}
-
-// chaosPoolQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of chaosPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// chaosPoolQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type chaosPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [chaosPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | chaosPoolClosedBit once closed
-	_     [chaosPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []chaosPoolSlot
 }
 
@@ -980,27 +605,6 @@ type chaosPoolSlot struct {
 	t   chaosPoolTask
 }
 
-// chaosPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const chaosPoolClosedBit = 1 << 63
-
-type chaosPoolPushResult uint8
-
-const (
-	chaosPoolPushed chaosPoolPushResult = iota
-	chaosPoolPushFull
-	chaosPoolPushClosed
-)
-
-type chaosPoolPopResult uint8
-
-const (
-	chaosPoolPopped     chaosPoolPopResult = iota
-	chaosPoolPopEmpty                      // nothing queued
-	chaosPoolPopPending                    // a push has claimed the next position but not yet published it
-	chaosPoolPopDrained                    // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *chaosPoolQueue) init(capacity int) {
@@ -1008,19 +612,16 @@ func (q *chaosPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]chaosPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *chaosPoolQueue) tryPush(t chaosPoolTask) chaosPoolPushResult {
+func (q *chaosPoolQueue) tryPush(t chaosPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&chaosPoolClosedBit != 0 {
-			return chaosPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -1028,71 +629,13 @@ func (q *chaosPoolQueue) tryPush(t chaosPoolTask) chaosPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return chaosPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return chaosPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *chaosPoolQueue) claim(share, most uint64) (pos, n uint64, r chaosPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, chaosPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^chaosPoolClosedBit > pos:
-				return pos, 0, chaosPoolPopPending
-			case tail&chaosPoolClosedBit != 0:
-				return pos, 0, chaosPoolPopDrained
-			}
-			return pos, 0, chaosPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *chaosPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -1105,18 +648,6 @@ func (q *chaosPoolQueue) take(pos uint64) chaosPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see ChaosPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *chaosPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *chaosPoolQueue) takeOver(pos uint64) (chaosPoolTask, bool) {
@@ -1127,59 +658,15 @@ func (q *chaosPoolQueue) takeOver(pos uint64) (chaosPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *chaosPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^chaosPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *chaosPoolQueue) tryPop() (chaosPoolTask, chaosPoolPopResult) {
+func (q *chaosPoolQueue) tryPop() (chaosPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != chaosPoolPopped {
+	if r != poolPopped {
 		return chaosPoolTask{}, r
 	}
-	return q.take(pos), chaosPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *chaosPoolQueue) close() { q.tail.Or(chaosPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *chaosPoolQueue) closed() bool { return q.tail.Load()&chaosPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *chaosPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *chaosPoolQueue) length() int {
-	tail := q.tail.Load() &^ chaosPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// pushes reports the number of pushes that have claimed a position: every
-// task accepted so far, queued or taken.
-func (q *chaosPoolQueue) pushes() uint64 { return q.tail.Load() &^ chaosPoolClosedBit }
-
-// capacity reports the number of slots.
-func (q *chaosPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // ChaosPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -1216,20 +703,6 @@ func (p *ChaosPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// chaosPoolMaxBackoff caps the doubling delay so that it cannot overflow,
-// whatever the number of retries.
-const chaosPoolMaxBackoff = time.Hour
-
-// chaosPoolNextBackoff returns the delay after d: twice d up to
-// chaosPoolMaxBackoff. A delay already at or above chaosPoolMaxBackoff stays
-// as it is: neither shrunk to the cap nor doubled past the largest Duration.
-func chaosPoolNextBackoff(d time.Duration) time.Duration {
-	if d >= chaosPoolMaxBackoff {
-		return d
-	}
-	return min(2*d, chaosPoolMaxBackoff)
-}
-
 // retry re-attempts a job that failed with err, up to the retries= option
 // times, sleeping with exponential backoff and jitter between attempts. It
 // gives up early when ctx is done (Shutdown, Map cancellation) or the job
@@ -1242,10 +715,10 @@ func (p *ChaosPool) retry(ctx context.Context, in int, err error) (int, error) {
 			break
 		}
 		if delay > 0 {
-			if !chaosPoolSleep(ctx, chaosPoolJitter(delay)) {
+			if !poolSleep(ctx, poolJitter(delay)) {
 				break
 			}
-			delay = chaosPoolNextBackoff(delay)
+			delay = poolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -1254,30 +727,6 @@ func (p *ChaosPool) retry(ctx context.Context, in int, err error) (int, error) {
 		}
 	}
 	return out, err
-}
-
-// chaosPoolJitter returns a duration drawn uniformly from [d/2, d): "equal
-// jitter", which spreads retries of jobs that failed together while keeping
-// most of the intended delay.
-func chaosPoolJitter(d time.Duration) time.Duration {
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + rand.N(d-half)
-}
-
-// chaosPoolSleep waits for d, or until ctx is done; it reports whether d
-// elapsed.
-func chaosPoolSleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // ChaosPoolStats is a snapshot of a pool's counters. Every job submitted is,
@@ -1315,23 +764,6 @@ type ChaosPoolStats struct {
 	RunTime   ChaosPoolHistogram
 }
 
-// chaosPoolCacheLine is the assumed size of a CPU cache line. Each counter
-// is padded to one so that workers updating different counters do not
-// contend.
-const chaosPoolCacheLine = 64
-
-// chaosPoolPaddedUint64 is an atomic counter alone on its cache line.
-type chaosPoolPaddedUint64 struct {
-	atomic.Uint64
-	_ [chaosPoolCacheLine - 8]byte
-}
-
-// chaosPoolPaddedInt64 is an atomic gauge alone on its cache line.
-type chaosPoolPaddedInt64 struct {
-	atomic.Int64
-	_ [chaosPoolCacheLine - 8]byte
-}
-
 // chaosPoolCounters are the metrics of a pool, updated only under the
 // metrics= option. The workers count the jobs they run in their own
 // chaosPoolWorkerStats; gone holds the counts of the workers that have
@@ -1342,19 +774,25 @@ type chaosPoolCounters struct {
 	// queue's tail, which a push moves anyway: a counter of their own
 	// cost every Submit a locked instruction, which made Submit of jobs
 	// of a few nanoseconds a third slower.
-	submitted chaosPoolPaddedUint64
-	completed chaosPoolPaddedUint64 // Map items
-	failed    chaosPoolPaddedUint64 // Map items
-	retried   chaosPoolPaddedUint64
-	unrun     chaosPoolPaddedUint64
-	inFlight  chaosPoolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs,
-	// chaosPoolClockParked or chaosPoolClockSlow (see stamp).
-	clock chaosPoolPaddedInt64
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
 	// stealing counts the workers running a job taken over from another's
 	// claim: busy, though counted in hunting.
-	stealing chaosPoolPaddedInt64
+	stealing poolPaddedInt64
 	gone     chaosPoolWorkerStats
+	// meters are the stats of the workers not yet exited, guarded by
+	// staff.life.
+	meters []*chaosPoolWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
@@ -1372,10 +810,7 @@ func (p *ChaosPool) Stats() ChaosPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := []*chaosPoolWorkerStats{&p.stats.gone}
-	for _, w := range *p.crew.Load() {
-		all = append(all, w.stats)
-	}
+	all := append([]*chaosPoolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -1401,8 +836,8 @@ func (p *ChaosPool) Stats() ChaosPoolStats {
 // to add up: its own cache lines, no contention with other workers. The jobs
 // of claims of cheap jobs (batched) are tallied in pending, plain fields
 // only the worker touches, which go to the atomic fields at most every
-// chaosPoolFlushEvery and whenever the worker waits for jobs or exits; other
-// jobs are counted in the atomic fields one by one.
+// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
+// are counted in the atomic fields one by one.
 type chaosPoolWorkerStats struct {
 	// Only the worker reads and writes these. mark is when the claim
 	// started, or, not batched, the job running now; fresh says that it
@@ -1435,10 +870,6 @@ type chaosPoolTally struct {
 	waitSum, runSum int64
 }
 
-// chaosPoolFlushEvery is how often a worker busy with cheap jobs adds what it
-// counted of them to its ChaosPoolStats.
-const chaosPoolFlushEvery = time.Millisecond
-
 // add adds the counts of o, a worker that exits, to s.
 func (s *chaosPoolWorkerStats) add(o *chaosPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
@@ -1464,8 +895,8 @@ func (s *chaosPoolWorkerStats) flush() {
 
 // now returns the time since epoch, in nanoseconds: one read of the
 // monotonic clock.
-func (p *ChaosPool) now() int64 {
-	return int64(time.Since(p.epoch))
+func (c *chaosPoolCounters) now() int64 {
+	return int64(time.Since(c.epoch))
 }
 
 // stamp returns the time a job is queued at, for its queue wait. While
@@ -1475,73 +906,61 @@ func (p *ChaosPool) now() int64 {
 // it, for the jobs queued until the worker it wakes starts a claim. While
 // jobs take a microsecond or more, it reads the clock. Its common case is
 // small enough to be inlined into Submit.
-func (p *ChaosPool) stamp() int64 {
-	if t := p.stats.clock.Load(); t > 0 {
+func (c *chaosPoolCounters) stamp() int64 {
+	if t := c.clock.Load(); t > 0 {
 		return t
 	}
-	return p.readClock()
+	return c.readClock()
 }
 
 // readClock returns the time for stamp when no claim start is published:
 // it reads the clock, and publishes the time if a worker parked. (A load
 // first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (p *ChaosPool) readClock() int64 {
-	now := p.now()
-	if p.stats.clock.Load() == chaosPoolClockParked {
-		p.stats.clock.CompareAndSwap(chaosPoolClockParked, now)
+func (c *chaosPoolCounters) readClock() int64 {
+	now := c.now()
+	if c.clock.Load() == poolClockParked {
+		c.clock.CompareAndSwap(poolClockParked, now)
 	}
 	return now
 }
-
-// The clock values (see stamp) other than a time: a worker parked, and
-// jobs of a microsecond or more, timed one by one.
-const (
-	chaosPoolClockParked = 0
-	chaosPoolClockSlow   = -1
-)
 
 // claimStarted starts timing a claim w is about to run. A claim of cheap
 // jobs (batched) is timed as a whole: its jobs' queue waits end at its
 // start, and each is given the claim's mean run time. Other jobs are timed
 // one by one.
-func (p *ChaosPool) claimStarted(w *chaosPoolWorker, batched bool) {
+func (c *chaosPoolCounters) claimStarted(w *chaosPoolMember, batched bool) {
 	ws := w.stats
 	if !ws.fresh || !batched {
-		ws.mark = p.now()
+		ws.mark = c.now()
 	}
 	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != chaosPoolClockSlow {
-			p.stats.clock.Store(chaosPoolClockSlow)
+	if t := c.clock.Load(); !batched {
+		if t != poolClockSlow {
+			c.clock.Store(poolClockSlow)
 		}
-	} else if ws.mark > c+chaosPoolClockStep {
-		p.stats.clock.Store(ws.mark)
+	} else if ws.mark > t+poolClockStep {
+		c.clock.Store(ws.mark)
 	}
 }
-
-// chaosPoolClockStep is how far a published claim start must be ahead of the
-// last one to be published: a write per claim of one job would contend with
-// every Submit.
-const chaosPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts. In a batched claim, the jobs queued at the same time as the one
 // before (stamped with the same claim start, see stamp) make a run, tallied
 // when it ends: such a job costs a comparison and an increment, inlined
 // into the worker's loop.
-func (p *ChaosPool) jobStarted(w *chaosPoolWorker, queued int64) {
+func (c *chaosPoolCounters) jobStarted(w *chaosPoolMember, queued int64) {
 	ws := w.stats
 	if ws.batched && queued == ws.runQueued {
 		// With no run (runJobs zero), this one starts it.
 		ws.runJobs++
 		return
 	}
-	p.jobWaited(w, queued)
+	c.jobWaited(w, queued)
 }
 
 // jobWaited records the queue wait of a job queued at queued that w starts,
 // unless it continues a run (see jobStarted).
-func (p *ChaosPool) jobWaited(w *chaosPoolWorker, queued int64) {
+func (c *chaosPoolCounters) jobWaited(w *chaosPoolMember, queued int64) {
 	ws := w.stats
 	if ws.batched {
 		ws.endRun()
@@ -1568,24 +987,24 @@ func (s *chaosPoolWorkerStats) endRun() {
 // jobDone records a job w has just finished, which succeeded if ok. A job
 // of a batched claim is counted in the claim: one that succeeded costs an
 // increment, inlined into the worker's loop.
-func (p *ChaosPool) jobDone(w *chaosPoolWorker, ok bool) {
+func (c *chaosPoolCounters) jobDone(w *chaosPoolMember, ok bool) {
 	if ws := w.stats; ws.batched && ok {
 		ws.ran++
 		return
 	}
-	p.jobTimed(w, ok)
+	c.jobTimed(w, ok)
 }
 
 // jobTimed records a job w has just finished, which succeeded if ok,
 // unless it is a job of a batched claim that succeeded (see jobDone).
-func (p *ChaosPool) jobTimed(w *chaosPoolWorker, ok bool) {
+func (c *chaosPoolCounters) jobTimed(w *chaosPoolMember, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
 		ws.fails++
 		return
 	}
-	now := p.now()
+	now := c.now()
 	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
@@ -1598,19 +1017,19 @@ func (p *ChaosPool) jobTimed(w *chaosPoolWorker, ok bool) {
 // shareDone restarts the clock of w's next job after a share of a Map
 // batch, which is not a job (in a batched claim, it counts in the claim's
 // time).
-func (p *ChaosPool) shareDone(w *chaosPoolWorker) {
+func (c *chaosPoolCounters) shareDone(w *chaosPoolMember) {
 	if !w.stats.batched {
-		w.stats.mark = p.now()
+		w.stats.mark = c.now()
 	}
 }
 
-// chunkDone records k items of a Map batch called at queued that w ran from
-// start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to chaosPoolChunkTime, so they are
-// counted in the atomic fields at once.
-func (p *ChaosPool) chunkDone(w *chaosPoolWorker, queued, k int64, start, end time.Time) {
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (c *chaosPoolCounters) chunkDone(w *chaosPoolMember, queued, k int64, start, end time.Time) {
 	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
 	wait := max(s-queued, 0)
 	ws.queueWait.ObserveN(uint64(k), wait*k)
 	ws.runTime.ObserveN(uint64(k), e-s)
@@ -1618,7 +1037,7 @@ func (p *ChaosPool) chunkDone(w *chaosPoolWorker, queued, k int64, start, end ti
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
 // with the claim's mean run time, and the tally flushed if it is due.
-func (p *ChaosPool) claimDone(w *chaosPoolWorker) {
+func (c *chaosPoolCounters) claimDone(w *chaosPoolMember) {
 	ws := w.stats
 	if !ws.batched {
 		return
@@ -1628,7 +1047,7 @@ func (p *ChaosPool) claimDone(w *chaosPoolWorker) {
 	if ws.ran == 0 {
 		return
 	}
-	now := p.now()
+	now := c.now()
 	d := max(now-ws.mark, 0)
 	t := &ws.pending
 	t.runs[chaosPoolHistBucket(d/int64(ws.ran))] += ws.ran
@@ -1637,129 +1056,38 @@ func (p *ChaosPool) claimDone(w *chaosPoolWorker) {
 	t.fails += ws.fails
 	ws.ran, ws.fails = 0, 0
 	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(chaosPoolFlushEvery) {
+	if now-ws.flushed >= int64(poolFlushEvery) {
 		ws.flush()
 		ws.flushed = now
 	}
 }
 
 // waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *ChaosPool) waiting(w *chaosPoolWorker) {
+func (c *chaosPoolCounters) waiting(w *chaosPoolMember) {
 	w.stats.fresh = false
 	w.stats.flush()
 }
 
-// chaosPoolClaimBits is the width of a claim's length in a worker's claim
-// field, whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to chaosPoolMaxClaim queued
-// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
-// gets its throughput. But a claim must not keep its tasks from idle
-// workers: if one of them is slow, those behind it would wait for it while
-// other workers idle, and a burst of jobs of unequal length would take up to
-// W times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const chaosPoolClaimBits = 7
-
-// chaosPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than chaosPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in chaosPoolTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const chaosPoolCheapJob = time.Microsecond
-
-// chaosPoolTimeEvery is how many claims taken whole a worker makes per one
-// it times.
-const chaosPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in chaosPoolTimeEvery of those taken whole.
-func (w *chaosPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < chaosPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// chaosPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func chaosPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-chaosPoolClaimBits) - 1
-	return head - (head-c>>chaosPoolClaimBits)&posMask, c & (1<<chaosPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *ChaosPool) stealable(self *chaosPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := chaosPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
+// exited moves the counts of w, whose goroutine is exiting, to gone: under
+// s.life, as ChaosPoolStats adds them up, so they are counted once.
+func (c *chaosPoolCounters) exited(s *poolStaff, w *chaosPoolMember) {
+	s.life.Lock()
+	defer s.life.Unlock()
+	w.stats.flush()
+	c.gone.add(w.stats)
+	for i, ws := range c.meters {
+		if ws == w.stats {
+			c.meters = append(c.meters[:i], c.meters[i+1:]...)
+			break
 		}
 	}
-	return 0, false
 }
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *ChaosPool) steal(self *chaosPoolWorker) bool {
+func (p *ChaosPool) steal(self *chaosPoolMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -1767,10 +1095,10 @@ func (p *ChaosPool) steal(self *chaosPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -1783,12 +1111,12 @@ func (p *ChaosPool) steal(self *chaosPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *ChaosPool) runClaim(w *chaosPoolWorker, t chaosPoolTask, pos, n uint64) (ran uint64) {
+func (p *ChaosPool) runClaim(w *chaosPoolMember, t chaosPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -1813,26 +1141,10 @@ func (p *ChaosPool) runClaim(w *chaosPoolWorker, t chaosPoolTask, pos, n uint64)
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *ChaosPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *ChaosPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -1938,12 +1250,6 @@ func NewChaosPool(fn func(context.Context, int) (int, error), onResult func(int,
 // ErrChaosBatcherClosed is returned by Add and Flush after Close.
 var ErrChaosBatcherClosed = errors.New("batcher: closed")
 
-// chaosBatcherBuffersPerWorker is how many batch buffers each worker has:
-// one it is processing and one queued for it. One more buffer is being
-// filled. With fewer, Add would wait whenever a worker starts a batch; with
-// more, only memory and latency grow.
-const chaosBatcherBuffersPerWorker = 2
-
 // ChaosBatcherBatchError reports a batch that failed after every retry: its
 // items and the last error.
 type ChaosBatcherBatchError struct {
@@ -1964,13 +1270,6 @@ type chaosBatcherBatchJob struct {
 	items []int
 }
 
-// chaosBatcherFlushWaiter is a Flush waiting for every batch up to seq to be
-// done.
-type chaosBatcherFlushWaiter struct {
-	seq  uint64
-	done chan struct{}
-}
-
 // ChaosBatcher collects items and passes them in batches to a function.
 // Create one with NewChaosBatcher; the zero value is not usable. A
 // ChaosBatcher must not be copied after first use.
@@ -1980,7 +1279,7 @@ type chaosBatcherFlushWaiter struct {
 // by Flush or Close) after every retry; Close waits for all of them. An Add
 // happens before the call of the function that receives its item.
 type ChaosBatcher struct {
-	_ chaosBatcherNoCopy
+	_ batcherNoCopy
 
 	fn      func(context.Context, []int) error
 	onError func([]int, error)
@@ -2000,14 +1299,14 @@ type ChaosBatcher struct {
 	cur      []int // batch being filled; nil when every buffer is in flight
 	seq      uint64
 	inflight []uint64 // sequence numbers handed over and not yet done
-	waiters  []chaosBatcherFlushWaiter
+	waiters  []batcherFlushWaiter
 	failed   []error // BatchErrors kept for Flush and Close when onError is nil
 	closed   bool
 }
 
 // init allocates the buffers and starts the workers and the ticker.
 func (b *ChaosBatcher) init() {
-	buffers := chaosBatcherBuffersPerWorker*3 + 1
+	buffers := batcherBuffersPerWorker*3 + 1
 	b.free = make(chan []int, buffers)
 	for range buffers - 1 {
 		b.free <- make([]int, 0, 5)
@@ -2118,7 +1417,7 @@ func (b *ChaosBatcher) Flush(ctx context.Context) error {
 	var done chan struct{}
 	if len(b.inflight) > 0 {
 		done = make(chan struct{})
-		b.waiters = append(b.waiters, chaosBatcherFlushWaiter{seq: b.seq, done: done})
+		b.waiters = append(b.waiters, batcherFlushWaiter{seq: b.seq, done: done})
 	}
 	b.mu.Unlock()
 	if done != nil {
@@ -2222,7 +1521,7 @@ func (b *ChaosBatcher) finish(job chaosBatcherBatchJob) {
 	if len(b.inflight) > 0 {
 		oldest = slices.Min(b.inflight)
 	}
-	b.waiters = slices.DeleteFunc(b.waiters, func(w chaosBatcherFlushWaiter) bool {
+	b.waiters = slices.DeleteFunc(b.waiters, func(w batcherFlushWaiter) bool {
 		if w.seq < oldest {
 			close(w.done)
 			return true
@@ -2281,14 +1580,6 @@ func (b *ChaosBatcher) takeFailed() error {
 	return errors.Join(failed...)
 }
 
-// chaosBatcherNoCopy lets go vet's copylocks check report a ChaosBatcher
-// copied by value.
-type chaosBatcherNoCopy struct{}
-
-func (*chaosBatcherNoCopy) Lock() {}
-
-func (*chaosBatcherNoCopy) Unlock() {}
-
 // NewChaosBatcher returns a ChaosBatcher with its workers started. fn
 // receives every batch on a worker goroutine; the slice is reused once it
 // returns. onError, if not nil, receives each batch that failed after every
@@ -2333,10 +1624,6 @@ var ErrChaosTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the contex
 // more than Limit for a ChaosTokensSlidingWindow.
 var ErrChaosTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// chaosTokensCacheLine is the size the state word is padded to, so that
-// limiters allocated next to each other do not share it.
-const chaosTokensCacheLine = 64
-
 // ChaosTokens controls how frequently events are allowed to happen.
 //
 // A ChaosTokens is safe for concurrent use. It must be created with
@@ -2355,7 +1642,7 @@ type ChaosTokens struct {
 	// ChaosTokensSlidingWindow, the index of the current fixed window and
 	// the counts of it and the previous one.
 	state atomic.Int64
-	_     [chaosTokensCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -2478,7 +1765,7 @@ func (l *ChaosTokens) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrChaosTokensDeadline
 		}
-		timer := time.NewTimer(time.Duration(chaosTokensNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -2543,7 +1830,7 @@ func (r ChaosTokensReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r ChaosTokensReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(chaosTokensNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -2588,27 +1875,6 @@ func (l *ChaosTokens) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *ChaosTokens) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// chaosTokensAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func chaosTokensAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// chaosTokensNanosBetween returns the nanoseconds from from to to: zero if
-// to is not later, the largest duration if the difference overflows.
-func chaosTokensNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *ChaosTokens) allow(now int64) bool {
@@ -2666,7 +1932,7 @@ func (l *ChaosTokens) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := chaosTokensAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -2696,7 +1962,7 @@ func (l *ChaosTokens) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := chaosTokensAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -2720,7 +1986,7 @@ func (l *ChaosTokens) tokenStats(now int64) ChaosTokensStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return ChaosTokensStats{Delay: time.Duration(chaosTokensNanosBetween(now-interval, from))}
+		return ChaosTokensStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return ChaosTokensStats{Available: (now - from) / interval}
 }
@@ -2769,10 +2035,6 @@ var ErrChaosWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the contex
 // more than Limit for a ChaosWindowSlidingWindow.
 var ErrChaosWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// chaosWindowCacheLine is the size the state word is padded to, so that
-// limiters allocated next to each other do not share it.
-const chaosWindowCacheLine = 64
-
 // ChaosWindow controls how frequently events are allowed to happen.
 //
 // A ChaosWindow is safe for concurrent use. It must be created with
@@ -2791,7 +2053,7 @@ type ChaosWindow struct {
 	// ChaosWindowSlidingWindow, the index of the current fixed window and
 	// the counts of it and the previous one.
 	state atomic.Int64
-	_     [chaosWindowCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -2912,7 +2174,7 @@ func (l *ChaosWindow) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrChaosWindowDeadline
 		}
-		timer := time.NewTimer(time.Duration(chaosWindowNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -2980,7 +2242,7 @@ func (r ChaosWindowReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r ChaosWindowReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(chaosWindowNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -3024,27 +2286,6 @@ func (l *ChaosWindow) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
-// chaosWindowAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func chaosWindowAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// chaosWindowNanosBetween returns the nanoseconds from from to to: zero if
-// to is not later, the largest duration if the difference overflows.
-func chaosWindowNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
-}
-
 func (l *ChaosWindow) allow(now int64) bool {
 	return l.windowAllow(now)
 }
@@ -3053,7 +2294,7 @@ func (l *ChaosWindow) reserve(now int64) ChaosWindowReservation {
 	if l.windowAllow(now) {
 		return ChaosWindowReservation{l: l, at: now, ok: true}
 	}
-	return ChaosWindowReservation{l: l, at: chaosWindowAddSaturating(now, l.windowRetry(now, 1))}
+	return ChaosWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1))}
 }
 
 func (l *ChaosWindow) allowN(now, n int64) bool {
@@ -3076,25 +2317,16 @@ func (l *ChaosWindow) reserveN(now, n int64) ChaosWindowReservation {
 	if l.windowAllowN(now, n) {
 		return ChaosWindowReservation{l: l, at: now, ok: true}
 	}
-	return ChaosWindowReservation{l: l, at: chaosWindowAddSaturating(now, l.windowRetry(now, n))}
+	return ChaosWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n))}
 }
 
 func (l *ChaosWindow) stats(now int64) ChaosWindowStats {
 	return l.windowStats(now)
 }
 
-// chaosWindow is the decoded state of a ChaosWindowSlidingWindow at some
-// time. It has four word-sized fields, the most the compiler keeps in
-// registers: Allow must not go through memory for it.
-type chaosWindow struct {
-	index     uint64 // truncated index of the current fixed window
-	prev, cur int64
-	elapsed   int64 // time since the fixed window started
-}
-
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindow {
+func (l *ChaosWindow) windowLoad(s int64, now int64) ratelimitWindow {
 	width := int64(4 * time.Millisecond)
 	countBits := uint(bits.Len64(uint64(16)))
 	countMask := int64(1)<<countBits - 1
@@ -3102,7 +2334,7 @@ func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := chaosWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := ratelimitWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -3120,7 +2352,7 @@ func (l *ChaosWindow) windowLoad(s int64, now int64) chaosWindow {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *ChaosWindow) windowEstimate(w chaosWindow) float64 {
+func (l *ChaosWindow) windowEstimate(w ratelimitWindow) float64 {
 	width := int64(4 * time.Millisecond)
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
@@ -3174,7 +2406,7 @@ func (l *ChaosWindow) windowRetry(now, n int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := chaosWindowCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		at := ratelimitCeilNanos(float64(width) * (1 - free/float64(w.prev)))
 		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
@@ -3183,16 +2415,7 @@ func (l *ChaosWindow) windowRetry(now, n int64) int64 {
 		return toNext
 	}
 	// Up to two windows: saturate rather than wrap for the longest.
-	return chaosWindowAddSaturating(toNext, chaosWindowCeilNanos(float64(width)*(1-room/float64(w.cur))))
-}
-
-// chaosWindowCeilNanos rounds a non-negative number of nanoseconds up to an
-// int64, saturating: float64(width) may round up past the largest int64.
-func chaosWindowCeilNanos(ns float64) int64 {
-	if ns >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(math.Ceil(ns))
+	return ratelimitAddSaturating(toNext, ratelimitCeilNanos(float64(width)*(1-room/float64(w.cur))))
 }
 
 func (l *ChaosWindow) windowStats(now int64) ChaosWindowStats {
@@ -3225,21 +2448,10 @@ func NewChaosWindowAt(epoch time.Time) *ChaosWindow {
 // interrupts.
 var ErrChaosConnsClosed = errors.New("respool: closed")
 
-// chaosConnsHotSlots is the number of hot slots. Sixteen keep a few
-// goroutines, each holding one resource at a time, mostly on slots of their
-// own: two goroutines share one with odds of one in sixteen.
-const chaosConnsHotSlots = 16
-
-// chaosConnsSlotPad is the padding after each hot slot, so that no two slots
-// share a cache line, nor a pair of adjacent lines, which some processors
-// prefetch together (sync.Pool pads its per-P data to 128 bytes for the same
-// reason).
-const chaosConnsSlotPad = 128
-
 // chaosConnsHotEntry is a hot slot: an idle resource or none.
 type chaosConnsHotEntry struct {
 	r *Conn
-	_ [chaosConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // chaosConnsIdleResource is a resource in the pool and the eviction tick at
@@ -3254,18 +2466,18 @@ type chaosConnsIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type ChaosConns struct {
-	_ chaosConnsNoCopy
+	_ respoolNoCopy
 
 	ticker *time.Ticker
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [chaosConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [chaosConnsHotSlots]chaosConnsHotEntry
+	hot [respoolHotSlots]chaosConnsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -3297,7 +2509,7 @@ func (p *ChaosConns) init() {
 // owns the resource until it passes it to Put or Discard.
 func (p *ChaosConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
-	i := chaosConnsHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -3388,7 +2600,7 @@ func (p *ChaosConns) dispose(r *Conn) {
 // than MaxLife, Put closes r.
 func (p *ChaosConns) Put(r *Conn) {
 	if p.hotHolds(r) {
-		p.putHot(r, chaosConnsHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -3450,7 +2662,7 @@ func (p *ChaosConns) putHot(r *Conn, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *ChaosConns) hotToIdleLocked() (toClose []*Conn) {
-	for i := range uint32(chaosConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -3458,28 +2670,12 @@ func (p *ChaosConns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// chaosConnsHotStart returns the calling goroutine's own hot slot, where its
-// Get and Put start their scan of the slots, from at, the address of their
-// receiver parameter. That is on the caller's stack, at the same address for
-// a Get and a Put called from the same function (the register ABI spills the
-// receiver of either into the caller's argument area), so the Put of a
-// resource usually picks the slot its Get took it from. Other goroutines
-// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// xored together three at a time, pick different slots for stacks allocated
-// near each other. The slot is only where the scan starts: a wrong guess
-// costs time, never correctness.
-func chaosConnsHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % chaosConnsHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *ChaosConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
-	for k := range uint32(chaosConnsHotSlots) {
-		if i := (start + k) % chaosConnsHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -3492,8 +2688,8 @@ func (p *ChaosConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *ChaosConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
-	for k := range uint32(chaosConnsHotSlots) {
-		if i = (start + k) % chaosConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -3548,7 +2744,7 @@ func (p *ChaosConns) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *ChaosConns) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(chaosConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -3662,7 +2858,7 @@ func (p *ChaosConns) wakeLocked() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *ChaosConns) hotToStackLocked() {
-	for i := range uint32(chaosConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, chaosConnsIdleResource{res: r})
 		}
@@ -3715,14 +2911,6 @@ func (p *ChaosConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// chaosConnsNoCopy lets go vet's copylocks check report a ChaosConns copied
-// by value.
-type chaosConnsNoCopy struct{}
-
-func (*chaosConnsNoCopy) Lock() {}
-
-func (*chaosConnsNoCopy) Unlock() {}
-
 // NewChaosConns returns an empty ChaosConns. Close closes the idle resources.
 func NewChaosConns() *ChaosConns {
 	p := &ChaosConns{}
@@ -3736,28 +2924,10 @@ func NewChaosConns() *ChaosConns {
 // Close interrupts.
 var ErrChaosIdleConnsClosed = errors.New("respool: closed")
 
-// chaosIdleConnsIdleTicksToEvict is how many eviction ticks (two per period of
-// the idle= option) must pass over an idle resource before it is closed. A
-// resource put back just before a tick has waited one half period at the
-// next, so three ticks guarantee it idled at least the full period, and
-// evict it after at most one and a half.
-const chaosIdleConnsIdleTicksToEvict = 3
-
-// chaosIdleConnsHotSlots is the number of hot slots. Sixteen keep a few
-// goroutines, each holding one resource at a time, mostly on slots of their
-// own: two goroutines share one with odds of one in sixteen.
-const chaosIdleConnsHotSlots = 16
-
-// chaosIdleConnsSlotPad is the padding after each hot slot, so that no two
-// slots share a cache line, nor a pair of adjacent lines, which some
-// processors prefetch together (sync.Pool pads its per-P data to 128 bytes
-// for the same reason).
-const chaosIdleConnsSlotPad = 128
-
 // chaosIdleConnsHotEntry is a hot slot: an idle resource or none.
 type chaosIdleConnsHotEntry struct {
 	r *Conn
-	_ [chaosIdleConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // chaosIdleConnsIdleResource is a resource in the pool and the eviction tick
@@ -3773,7 +2943,7 @@ type chaosIdleConnsIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type ChaosIdleConns struct {
-	_ chaosIdleConnsNoCopy
+	_ respoolNoCopy
 
 	// tick delivers eviction ticks; tests replace it.
 	tick   <-chan time.Time
@@ -3781,12 +2951,12 @@ type ChaosIdleConns struct {
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [chaosIdleConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [chaosIdleConnsHotSlots]chaosIdleConnsHotEntry
+	hot [respoolHotSlots]chaosIdleConnsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -3826,7 +2996,7 @@ func (p *ChaosIdleConns) init() {
 // The caller owns the resource until it passes it to Put or Discard.
 func (p *ChaosIdleConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
-	i := chaosIdleConnsHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -3917,7 +3087,7 @@ func (p *ChaosIdleConns) dispose(r *Conn) {
 // than MaxLife, Put closes r.
 func (p *ChaosIdleConns) Put(r *Conn) {
 	if p.hotHolds(r) {
-		p.putHot(r, chaosIdleConnsHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -3979,7 +3149,7 @@ func (p *ChaosIdleConns) putHot(r *Conn, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *ChaosIdleConns) hotToIdleLocked() (toClose []*Conn) {
-	for i := range uint32(chaosIdleConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -3987,28 +3157,12 @@ func (p *ChaosIdleConns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// chaosIdleConnsHotStart returns the calling goroutine's own hot slot, where
-// its Get and Put start their scan of the slots, from at, the address of
-// their receiver parameter. That is on the caller's stack, at the same
-// address for a Get and a Put called from the same function (the register
-// ABI spills the receiver of either into the caller's argument area), so the
-// Put of a resource usually picks the slot its Get took it from. Other
-// goroutines have other stacks, at least 2 KiB apart: the address's bits
-// from 11 up, xored together three at a time, pick different slots for
-// stacks allocated near each other. The slot is only where the scan starts:
-// a wrong guess costs time, never correctness.
-func chaosIdleConnsHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % chaosIdleConnsHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *ChaosIdleConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
-	for k := range uint32(chaosIdleConnsHotSlots) {
-		if i := (start + k) % chaosIdleConnsHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -4021,8 +3175,8 @@ func (p *ChaosIdleConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *ChaosIdleConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
-	for k := range uint32(chaosIdleConnsHotSlots) {
-		if i = (start + k) % chaosIdleConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -4077,7 +3231,7 @@ func (p *ChaosIdleConns) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *ChaosIdleConns) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(chaosIdleConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -4202,9 +3356,9 @@ func (p *ChaosIdleConns) evictor() {
 }
 
 // evictIdle counts a tick and closes the idle resources put back at least
-// chaosIdleConnsIdleTicksToEvict ticks ago, keeping MinIdle of them. They
-// are the oldest, at the start of p.idle. They count toward the maximum
-// until closed: a Get waiting at the maximum is woken only once their close
+// respoolIdleTicksToEvict ticks ago, keeping MinIdle of them. They are the
+// oldest, at the start of p.idle. They count toward the maximum until
+// closed: a Get waiting at the maximum is woken only once their close
 // functions have returned.
 //
 // It first moves the hot slots' resources onto the stack, stamped with the
@@ -4222,7 +3376,7 @@ func (p *ChaosIdleConns) evictIdle() {
 	p.hotToStackLocked()
 	p.ticks++
 	n := 0
-	for n < len(p.idle) && p.ticks-p.idle[n].tick >= chaosIdleConnsIdleTicksToEvict {
+	for n < len(p.idle) && p.ticks-p.idle[n].tick >= respoolIdleTicksToEvict {
 		n++
 	}
 	expired := make([]*Conn, n)
@@ -4237,7 +3391,7 @@ func (p *ChaosIdleConns) evictIdle() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *ChaosIdleConns) hotToStackLocked() {
-	for i := range uint32(chaosIdleConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, chaosIdleConnsIdleResource{res: r, tick: p.ticks})
 		}
@@ -4289,14 +3443,6 @@ func (p *ChaosIdleConns) hotTake(i uint32) (r *Conn, ok bool) {
 func (p *ChaosIdleConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
-
-// chaosIdleConnsNoCopy lets go vet's copylocks check report a ChaosIdleConns
-// copied by value.
-type chaosIdleConnsNoCopy struct{}
-
-func (*chaosIdleConnsNoCopy) Lock() {}
-
-func (*chaosIdleConnsNoCopy) Unlock() {}
 
 // NewChaosIdleConns returns an empty ChaosIdleConns. Close closes the idle
 // resources.

@@ -3,9 +3,7 @@
 package generated
 
 import (
-	"hash/maphash"
 	"iter"
-	"math"
 	"math/bits"
 	rand "math/rand/v2"
 	"sync"
@@ -18,118 +16,32 @@ import (
 // intMapHashSeed holds a map's random hash keys, chosen per map so that keys
 // chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized intMapHashKey
-// bodies call.
+// mix keys the fast mixers below, which specialized intMapHashKey bodies
+// call; seed keys maphash, the reference hasher and the fallback for long
+// strings.
 type intMapHashSeed struct {
-	k0, k1 uint64
+	mix mapMixSeed
 }
 
 // intMapNewHashSeed returns fresh random hash keys.
 func intMapNewHashSeed() intMapHashSeed {
-	return intMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
+	return intMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // intMapHashKey returns the hash of k under s, specialized for int keys: a
-// seeded 128-bit multiply of its value. Every bit is mixed: the intMapH2Bits
+// seeded 128-bit multiply of its value. Every bit is mixed: the mapH2Bits
 // low bits pick the meta byte, the bits above them the bucket.
 func intMapHashKey(s *intMapHashSeed, k int) uint64 {
-	return intMapHashU64(s, uint64(k))
+	return mapHashU64(&s.mix, uint64(k))
 }
 
-// intMapShardOf returns the shard of k, a number below intMapShardCount: a
-// multiply-shift of k by a random odd key (intMapShardU64). It does not wait
+// intMapShardOf returns the shard of k, a number below mapShardCount: a
+// multiply-shift of k by a random odd key (mapShardU64). It does not wait
 // for the hash h, so a lookup loads the shard's table while the hash is
 // being computed.
 func intMapShardOf(s *intMapHashSeed, k int, h uint64) uint64 {
-	return intMapShardU64(s, uint64(k))
+	return mapShardU64(&s.mix, uint64(k))
 }
-
-// intMapShardU64 picks the shard of one 64-bit word by multiply-shift: the
-// intMapShardBits bits below the top bit of x times k0 made odd (the top bit is
-// left out so that one shard needs no shift by 64). Multiply-shift with a random odd
-// multiplier is a universal family, so keys chosen without knowing the seed
-// spread over the shards as random ones do; the bucket and the meta byte
-// still come from the full hash. It costs one multiplication, against two
-// for intMapHashU64, and needs no hash.
-func intMapShardU64(s *intMapHashSeed, x uint64) uint64 {
-	return x * (s.k0 | 1) >> 1 >> intMapShardShift
-}
-
-// intMapHashU64 hashes one 64-bit word: an integer of any size, a pointer's
-// address, a bool. Rotating the second factor keeps x and x^k0^k1 from
-// swapping the factors.
-func intMapHashU64(s *intMapHashSeed, x uint64) uint64 {
-	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
-
-// intMapShardBits is the base-2 logarithm of the number of shards: the
-// directive's shards= option (shards=64 gives intMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const intMapShardBits = 6
-
-const (
-	// intMapShardCount is the number of independent tables of a IntMap.
-	intMapShardCount = 1 << intMapShardBits
-	// intMapShardShift selects the top intMapShardBits bits of a hash
-	// shifted right by one (h>>1>>intMapShardShift): with intMapShardBits =
-	// 0 that is 0, one shard, without a constant shift of 64, which go vet
-	// reports (the compiler merges the two shifts).
-	intMapShardShift = 63 - intMapShardBits
-
-	// intMapCacheLineSize is the unit of padding against false sharing. 64
-	// bytes is the line of amd64 and most arm64 cores.
-	intMapCacheLineSize = 64
-	// intMapEntriesPerBucket is the number of slots of a bucket: 5 pointers,
-	// with a mutex, a meta word and an overflow pointer, fill 64 bytes on
-	// 64-bit platforms.
-	intMapEntriesPerBucket = 5
-	// intMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
-	// 32-bit.
-	intMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// intMapMutexSize is the size of a sync.Mutex (two 32-bit words)
-	// everywhere.
-	intMapMutexSize = 8
-	// intMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
-	// platforms, 24 bytes on 32-bit ones.
-	intMapBucketPadding = intMapCacheLineSize - intMapMutexSize - 8 - (intMapEntriesPerBucket+1)*intMapPtrSize
-
-	// intMapH2Bits is the number of low hash bits stored in a slot's meta byte,
-	// whose top bit marks the slot as occupied. The bucket index comes from
-	// the bits above them, so the bytes of one bucket still differ.
-	intMapH2Bits = 7
-	// intMapOccupiedMask has the occupied bit of each slot's meta byte set.
-	intMapOccupiedMask = 0x80_8080_8080
-	// intMapLowBytes and intMapHighBits are the SWAR constants of
-	// intMapMarkZeroBytes.
-	intMapLowBytes = 0x0101_0101_0101_0101
-	intMapHighBits = 0x8080_8080_8080_8080
-
-	// intMapMinTableLen is the number of buckets a shard of a map without a
-	// size hint starts with and shrinks back to on Clear: one cache line.
-	// With one bucket, Clear can empty a shard's table in place
-	// (clearInPlace).
-	intMapMinTableLen = 1
-	// intMapGrowNum/intMapGrowDen is the load factor above which a shard
-	// grows when an insert needs a new overflow bucket: 0.75, that of xsync
-	// and CLHT, which keeps most chains to their root bucket.
-	intMapGrowNum, intMapGrowDen = 3, 4
-	// intMapShrinkDiv sets the load factor below which a shard shrinks when
-	// a delete empties a bucket: 1/intMapShrinkDiv of its slots. It then
-	// shrinks to half of the growth load factor, so a shard does not resize
-	// back and forth.
-	intMapShrinkDiv = 128
-)
 
 // IntMapComputeOp tells Compute what to do with the value its function returns.
 type IntMapComputeOp int
@@ -175,11 +87,11 @@ type IntMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned IntMap aligns them.
-	sizes [intMapShardCount]intMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by NewIntMap.
 	seed intMapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [intMapShardCount]intMapShard
+	shards [mapShardCount]intMapShard
 }
 
 // intMapShard is one independent hash table of a IntMap.
@@ -189,13 +101,6 @@ type intMapShard struct {
 	table atomic.Pointer[intMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// intMapShardSize is the entry count of one shard. Writers update it after
-// unlocking their bucket, so it may lag the table and, briefly, go negative.
-type intMapShardSize struct {
-	n atomic.Int64
-	_ [intMapCacheLineSize - 8]byte
 }
 
 // intMapTable is the bucket array of a shard at one size. Its buckets never
@@ -214,14 +119,14 @@ type intMapTable struct {
 // an overflow bucket's mutex is unused.
 type intMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [intMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// intMapH2Bits bits of the hash of its key. Writers store it before the
+	// mapH2Bits bits of the hash of its key. Writers store it before the
 	// entry on insert and before clearing the entry on delete; a reader
 	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [intMapEntriesPerBucket]atomic.Pointer[intMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[intMapEntry]
 	next    atomic.Pointer[intMapBucket]
 }
 
@@ -254,32 +159,25 @@ func NewIntMap() *IntMap {
 	return m
 }
 
-// init gives each shard an empty table of intMapBaseTableLen buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *IntMap) init() {
-	m.initTables(intMapBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *IntMap) initTables(n int) {
-	tables := make([]intMapTable, intMapShardCount)
-	buckets := make([]intMapBucket, intMapShardCount*n)
+	tables := make([]intMapTable, mapShardCount)
+	buckets := make([]intMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = intMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// intMapBaseTableLen returns the number of buckets a shard starts with and
-// never shrinks below: intMapMinTableLen, or with a size hint room for the
-// shard's share of it.
-func intMapBaseTableLen() int {
-	return intMapMinTableLen
 }
 
 // intMapEqualValue reports whether a and b are equal, for CompareAndSwap and
@@ -294,11 +192,11 @@ func intMapEqualValue(a, b int) bool {
 func (m *IntMap) Load(key int) (value int, ok bool) {
 	h := intMapHashKey(&m.seed, key)
 	t := m.shards[intMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>intMapH2Bits)&t.mask]
-	h2w := intMapBroadcast(intMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := intMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[intMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return intMapLoadValue(e), true
 			}
 		}
@@ -330,7 +228,7 @@ func (m *IntMap) Swap(key int, value int) (previous int, loaded bool) {
 func (m *IntMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 	var ne *intMapEntry
 	si := intMapShardOf(&m.seed, key, h)
-	h2w := intMapBroadcast(intMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -344,7 +242,7 @@ func (m *IntMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, intMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -367,7 +265,7 @@ func (m *IntMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 		return intMapLoadValue(e), true
 	}
 	ne := &intMapEntry{key: key, value: value}
-	h2w := intMapBroadcast(intMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -377,7 +275,7 @@ func (m *IntMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, intMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		intMapInsertAt(b, i, h, ne)
@@ -414,7 +312,7 @@ func (m *IntMap) LoadOrCompute(key int, fn func() int) (actual int, loaded bool)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return intMapLoadValue(e), true
 	}
-	h2w := intMapBroadcast(intMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -425,7 +323,7 @@ func (m *IntMap) LoadOrCompute(key int, fn func() int) (actual int, loaded bool)
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, intMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = intMapComputeLocked(root, fn)
@@ -461,7 +359,7 @@ func (m *IntMap) remove(h uint64, key int) *intMapEntry {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, intMapBroadcast(intMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -489,7 +387,7 @@ func (m *IntMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *IntMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
 	_, root := m.lockRoot(intMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, intMapBroadcast(intMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -513,7 +411,7 @@ func (m *IntMap) CompareAndDelete(key int, old int) (deleted bool) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, intMapBroadcast(intMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !intMapEqualValue(intMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -538,7 +436,7 @@ func (m *IntMap) CompareAndDelete(key int, old int) (deleted bool) {
 func (m *IntMap) Compute(key int, fn func(old int, loaded bool) (newV int, op IntMapComputeOp)) (actual int, ok bool) {
 	h := intMapHashKey(&m.seed, key)
 	si := intMapShardOf(&m.seed, key, h)
-	h2w := intMapBroadcast(intMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -563,7 +461,7 @@ func (m *IntMap) Compute(key int, fn func(old int, loaded bool) (newV int, op In
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, intMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := intMapCallLocked(root, fn, actual, false)
@@ -592,7 +490,7 @@ func (m *IntMap) Compute(key int, fn func(old int, loaded bool) (newV int, op In
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *IntMap) Range(f func(key int, value int) bool) {
-	var buf [16 * intMapEntriesPerBucket]*intMapEntry
+	var buf [16 * mapEntriesPerBucket]*intMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -650,7 +548,7 @@ func (m *IntMap) Len() int {
 // from NewIntMap or Clear that holds at most five keys allocates nothing.
 func (m *IntMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, intMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -692,7 +590,7 @@ func (m *IntMap) lockRoot(si, h uint64) (*intMapTable, *intMapBucket) {
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>intMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -703,11 +601,11 @@ func (m *IntMap) lockRoot(si, h uint64) (*intMapTable, *intMapBucket) {
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *intMapTable) find(key int, h uint64) *intMapEntry {
-	b := &t.buckets[(h>>intMapH2Bits)&t.mask]
-	h2w := intMapBroadcast(intMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := intMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[intMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -718,24 +616,23 @@ func (t *intMapTable) find(key int, h uint64) *intMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast intMapH2 of the key. It returns the bucket, slot and
-// entry of the key if present. Otherwise e is nil and (b, i) is the first
-// free slot of the chain, or, if the chain is full, its last bucket and i =
-// -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *intMapBucket) search(key int, h2w uint64) (b *intMapBucket, i int, e *intMapEntry) {
 	var free *intMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := intMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := intMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & intMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, intMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -761,21 +658,21 @@ func (m *IntMap) mustGrow(si uint64, t *intMapTable, i int) bool {
 func intMapInsertAt(b *intMapBucket, i int, h uint64, ne *intMapEntry) {
 	if i < 0 {
 		nb := new(intMapBucket)
-		nb.meta.Store(uint64(intMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(intMapSetByte(b.meta.Load(), intMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // intMapClearSlot empties slot i of bucket b, whose chain the caller has
 // locked, and returns the bucket's new meta word.
 func intMapClearSlot(b *intMapBucket, i int) uint64 {
-	meta := intMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -786,19 +683,10 @@ func intMapClearSlot(b *intMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *IntMap) deleted(si uint64, t *intMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > intMapBaseTableLen() && n*intMapShrinkDiv < int64(len(t.buckets))*intMapEntriesPerBucket {
-		m.resize(si, t, intMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// intMapResizeKind says what a resize does.
-type intMapResizeKind int
-
-const (
-	intMapGrowTable   intMapResizeKind = iota // double the table
-	intMapShrinkTable                         // halve the table, or more, to fit the entries
-	intMapClearTable                          // drop the entries, back to intMapBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -809,7 +697,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *IntMap) resize(si uint64, old *intMapTable, kind intMapResizeKind) {
+func (m *IntMap) resize(si uint64, old *intMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -819,18 +707,18 @@ func (m *IntMap) resize(si uint64, old *intMapTable, kind intMapResizeKind) {
 	}
 	var newLen int
 	switch kind {
-	case intMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case intMapShrinkTable:
-		newLen = intMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case intMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = intMapBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := intMapNewTable(newLen)
 	var dropped int64
@@ -842,7 +730,7 @@ func (m *IntMap) resize(si uint64, old *intMapTable, kind intMapResizeKind) {
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == intMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(intMapHashKey(&m.seed, e.key), e)
@@ -902,7 +790,7 @@ func (m *IntMap) clearInPlace(si uint64, t *intMapTable) bool {
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & intMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -913,17 +801,17 @@ func intMapNewTable(n int) *intMapTable {
 	return &intMapTable{
 		buckets: make([]intMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  intMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *intMapTable) add(h uint64, e *intMapEntry) {
-	b := &t.buckets[(h>>intMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & intMapOccupiedMask; w != 0 {
-			intMapInsertAt(b, intMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			intMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -935,186 +823,20 @@ func (t *intMapTable) add(h uint64, e *intMapEntry) {
 	}
 }
 
-// intMapGrowThreshold returns the entry count above which a table of n buckets
-// grows rather than chains an overflow bucket.
-func intMapGrowThreshold(n int) int64 {
-	return int64(n) * intMapEntriesPerBucket * intMapGrowNum / intMapGrowDen
-}
-
-// intMapTableLenFor returns the number of buckets a shard of n entries
-// shrinks to: the smallest power of two, at least intMapBaseTableLen, that
-// holds them at half the growth load factor.
-func intMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * intMapGrowDen / (intMapGrowNum * intMapEntriesPerBucket)
-	if base := intMapBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// intMapH2 returns the meta byte of hash h: its low intMapH2Bits bits,
-// marked occupied.
-func intMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<intMapH2Bits-1)) }
-
-// intMapBroadcast returns a word holding b in each of its bytes.
-func intMapBroadcast(b uint8) uint64 { return intMapLowBytes * uint64(b) }
-
-// intMapMarkZeroBytes returns w with the top bit of each zero byte set and
-// the other bits clear. A byte equal to 1 above a zero byte is marked too (a
-// borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(intMapH2), it marks the slots whose meta byte matches
-// intMapH2; empty slots (meta byte 0) are never marked, since intMapH2 has
-// its top bit set.
-func intMapMarkZeroBytes(w uint64) uint64 { return (w - intMapLowBytes) &^ w & intMapHighBits }
-
-// intMapFirstMarked returns the index of the lowest byte of w with its top
-// bit set.
-func intMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// intMapSetByte returns w with byte i set to b.
-func intMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
-}
-
 // StringMap: generated from the map directive in directives.go.
-
-// stringMapHashSeed holds a map's random hash keys, chosen per map so that
-// keys chosen by an attacker cannot flood one bucket.
-//
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized stringMapHashKey
-// bodies call.
-type stringMapHashSeed struct {
-	seed   maphash.Seed
-	k0, k1 uint64
-}
-
-// stringMapNewHashSeed returns fresh random hash keys.
-func stringMapNewHashSeed() stringMapHashSeed {
-	return stringMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
-}
 
 // stringMapHashKey returns the hash of k under s, specialized for string
 // keys: wyhash-style mixing of up to 16 bytes, maphash.String past that.
-// Every bit is mixed: the top stringMapShardBits bits pick the shard, the
-// stringMapH2Bits low bits the meta byte, the bits above them the bucket.
-func stringMapHashKey(s *stringMapHashSeed, k string) uint64 {
-	return stringMapHashStr(s, k)
+// Every bit is mixed: the top mapShardBits bits pick the shard, the
+// mapH2Bits low bits the meta byte, the bits above them the bucket.
+func stringMapHashKey(s *mapHashSeed, k string) uint64 {
+	return mapHashStr(s, k)
 }
 
 // stringMapShardOf returns the shard of k, whose hash under s is h: a number
-// below stringMapShardCount, the stringMapShardBits bits of h below its top
-// bit. Every operation on k uses the same shard.
-func stringMapShardOf(s *stringMapHashSeed, k string, h uint64) uint64 {
-	return h >> 1 >> stringMapShardShift
-}
-
-// stringMapHashStr hashes a string. Up to 32 bytes it reads the string as at
-// most four overlapping 8-byte words (or two 4-byte ones, or three bytes)
-// and mixes them wyhash-style, with the length, faster than maphash.String's
-// call; longer strings go to maphash.String, whose AES rounds win there.
-func stringMapHashStr(s *stringMapHashSeed, x string) uint64 {
-	n := len(x)
-	var a, b uint64
-	switch {
-	case n > 32:
-		return maphash.String(s.seed, x)
-	case n > 16:
-		hi0, lo0 := bits.Mul64(stringMapLe64(x)^s.k0, stringMapLe64(x[8:])^s.k1)
-		hi1, lo1 := bits.Mul64(stringMapLe64(x[n-16:])^s.k1, stringMapLe64(x[n-8:])^s.k0)
-		a, b = hi0^lo0, hi1^lo1
-	case n >= 8:
-		a, b = stringMapLe64(x), stringMapLe64(x[n-8:])
-	case n >= 4:
-		a, b = uint64(stringMapLe32(x)), uint64(stringMapLe32(x[n-4:]))
-	case n > 0:
-		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
-	}
-	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
-	hi, lo = bits.Mul64(lo^s.k1^uint64(n), hi^s.k0)
-	return hi ^ lo
-}
-
-// stringMapLe64 returns the first 8 bytes of x as a little-endian word. The
-// compiler combines the byte loads into one load.
-func stringMapLe64(x string) uint64 {
-	_ = x[7]
-	return uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
-		uint64(x[4])<<32 | uint64(x[5])<<40 | uint64(x[6])<<48 | uint64(x[7])<<56
-}
-
-// stringMapLe32 returns the first 4 bytes of x as a little-endian word.
-func stringMapLe32(x string) uint32 {
-	_ = x[3]
-	return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
-}
-
-// stringMapShardBits is the base-2 logarithm of the number of shards: the
-// directive's shards= option (shards=64 gives stringMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const stringMapShardBits = 6
-
-const (
-	// stringMapShardCount is the number of independent tables of a StringMap.
-	stringMapShardCount = 1 << stringMapShardBits
-	// stringMapShardShift selects the top stringMapShardBits bits of a hash
-	// shifted right by one (h>>1>>stringMapShardShift): with
-	// stringMapShardBits = 0 that is 0, one shard, without a constant shift
-	// of 64, which go vet reports (the compiler merges the two shifts).
-	stringMapShardShift = 63 - stringMapShardBits
-
-	// stringMapCacheLineSize is the unit of padding against false sharing.
-	// 64 bytes is the line of amd64 and most arm64 cores.
-	stringMapCacheLineSize = 64
-	// stringMapEntriesPerBucket is the number of slots of a bucket: 5
-	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
-	// bytes on 64-bit platforms.
-	stringMapEntriesPerBucket = 5
-	// stringMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
-	// 32-bit.
-	stringMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// stringMapMutexSize is the size of a sync.Mutex (two 32-bit words)
-	// everywhere.
-	stringMapMutexSize = 8
-	// stringMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
-	// platforms, 24 bytes on 32-bit ones.
-	stringMapBucketPadding = stringMapCacheLineSize - stringMapMutexSize - 8 - (stringMapEntriesPerBucket+1)*stringMapPtrSize
-
-	// stringMapH2Bits is the number of low hash bits stored in a slot's meta
-	// byte, whose top bit marks the slot as occupied. The bucket index comes
-	// from the bits above them, so the bytes of one bucket still differ.
-	stringMapH2Bits = 7
-	// stringMapOccupiedMask has the occupied bit of each slot's meta byte set.
-	stringMapOccupiedMask = 0x80_8080_8080
-	// stringMapLowBytes and stringMapHighBits are the SWAR constants of
-	// stringMapMarkZeroBytes.
-	stringMapLowBytes = 0x0101_0101_0101_0101
-	stringMapHighBits = 0x8080_8080_8080_8080
-
-	// stringMapMinTableLen is the number of buckets a shard of a map without
-	// a size hint starts with and shrinks back to on Clear: one cache line.
-	// With one bucket, Clear can empty a shard's table in place
-	// (clearInPlace).
-	stringMapMinTableLen = 1
-	// stringMapGrowNum/stringMapGrowDen is the load factor above which a
-	// shard grows when an insert needs a new overflow bucket: 0.75, that of
-	// xsync and CLHT, which keeps most chains to their root bucket.
-	stringMapGrowNum, stringMapGrowDen = 3, 4
-	// stringMapShrinkDiv sets the load factor below which a shard shrinks
-	// when a delete empties a bucket: 1/stringMapShrinkDiv of its slots. It
-	// then shrinks to half of the growth load factor, so a shard does not
-	// resize back and forth.
-	stringMapShrinkDiv = 128
-)
+// below mapShardCount, the mapShardBits bits of h below its top bit. Every
+// operation on k uses the same shard.
+func stringMapShardOf(s *mapHashSeed, k string, h uint64) uint64 { return h >> 1 >> mapShardShift }
 
 // StringMapComputeOp tells Compute what to do with the value its function
 // returns.
@@ -1162,11 +884,11 @@ type StringMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned StringMap aligns them.
-	sizes [stringMapShardCount]stringMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by NewStringMap.
-	seed stringMapHashSeed
+	seed mapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [stringMapShardCount]stringMapShard
+	shards [mapShardCount]stringMapShard
 }
 
 // stringMapShard is one independent hash table of a StringMap.
@@ -1176,13 +898,6 @@ type stringMapShard struct {
 	table atomic.Pointer[stringMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// stringMapShardSize is the entry count of one shard. Writers update it after
-// unlocking their bucket, so it may lag the table and, briefly, go negative.
-type stringMapShardSize struct {
-	n atomic.Int64
-	_ [stringMapCacheLineSize - 8]byte
 }
 
 // stringMapTable is the bucket array of a shard at one size. Its buckets
@@ -1201,14 +916,14 @@ type stringMapTable struct {
 // whole chain; an overflow bucket's mutex is unused.
 type stringMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [stringMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// stringMapH2Bits bits of the hash of its key. Writers store it before the
+	// mapH2Bits bits of the hash of its key. Writers store it before the
 	// entry on insert and before clearing the entry on delete; a reader
 	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [stringMapEntriesPerBucket]atomic.Pointer[stringMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[stringMapEntry]
 	next    atomic.Pointer[stringMapBucket]
 }
 
@@ -1236,37 +951,30 @@ func stringMapStoreValue(e *stringMapEntry, v int) {
 
 // NewStringMap returns an empty StringMap.
 func NewStringMap() *StringMap {
-	m := &StringMap{seed: stringMapNewHashSeed()}
+	m := &StringMap{seed: mapNewHashSeed()}
 	m.init()
 	return m
 }
 
-// init gives each shard an empty table of stringMapBaseTableLen buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *StringMap) init() {
-	m.initTables(stringMapBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *StringMap) initTables(n int) {
-	tables := make([]stringMapTable, stringMapShardCount)
-	buckets := make([]stringMapBucket, stringMapShardCount*n)
+	tables := make([]stringMapTable, mapShardCount)
+	buckets := make([]stringMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = stringMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// stringMapBaseTableLen returns the number of buckets a shard starts with
-// and never shrinks below: stringMapMinTableLen, or with a size hint room
-// for the shard's share of it.
-func stringMapBaseTableLen() int {
-	return stringMapMinTableLen
 }
 
 // stringMapEqualValue reports whether a and b are equal, for CompareAndSwap
@@ -1281,11 +989,11 @@ func stringMapEqualValue(a, b int) bool {
 func (m *StringMap) Load(key string) (value int, ok bool) {
 	h := stringMapHashKey(&m.seed, key)
 	t := m.shards[stringMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>stringMapH2Bits)&t.mask]
-	h2w := stringMapBroadcast(stringMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := stringMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[stringMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return stringMapLoadValue(e), true
 			}
 		}
@@ -1317,7 +1025,7 @@ func (m *StringMap) Swap(key string, value int) (previous int, loaded bool) {
 func (m *StringMap) put(h uint64, key string, value int, prev *int) (loaded bool) {
 	var ne *stringMapEntry
 	si := stringMapShardOf(&m.seed, key, h)
-	h2w := stringMapBroadcast(stringMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -1331,7 +1039,7 @@ func (m *StringMap) put(h uint64, key string, value int, prev *int) (loaded bool
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, stringMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -1354,7 +1062,7 @@ func (m *StringMap) LoadOrStore(key string, value int) (actual int, loaded bool)
 		return stringMapLoadValue(e), true
 	}
 	ne := &stringMapEntry{key: key, value: value}
-	h2w := stringMapBroadcast(stringMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -1364,7 +1072,7 @@ func (m *StringMap) LoadOrStore(key string, value int) (actual int, loaded bool)
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, stringMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		stringMapInsertAt(b, i, h, ne)
@@ -1401,7 +1109,7 @@ func (m *StringMap) LoadOrCompute(key string, fn func() int) (actual int, loaded
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return stringMapLoadValue(e), true
 	}
-	h2w := stringMapBroadcast(stringMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -1412,7 +1120,7 @@ func (m *StringMap) LoadOrCompute(key string, fn func() int) (actual int, loaded
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, stringMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = stringMapComputeLocked(root, fn)
@@ -1448,7 +1156,7 @@ func (m *StringMap) remove(h uint64, key string) *stringMapEntry {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, stringMapBroadcast(stringMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -1476,7 +1184,7 @@ func (m *StringMap) CompareAndSwap(key string, old, new int) (swapped bool) {
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *StringMap) swapInPlace(h uint64, key string, old, new int) (swapped bool) {
 	_, root := m.lockRoot(stringMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, stringMapBroadcast(stringMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -1501,7 +1209,7 @@ func (m *StringMap) CompareAndDelete(key string, old int) (deleted bool) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, stringMapBroadcast(stringMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !stringMapEqualValue(stringMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -1527,7 +1235,7 @@ func (m *StringMap) CompareAndDelete(key string, old int) (deleted bool) {
 func (m *StringMap) Compute(key string, fn func(old int, loaded bool) (newV int, op StringMapComputeOp)) (actual int, ok bool) {
 	h := stringMapHashKey(&m.seed, key)
 	si := stringMapShardOf(&m.seed, key, h)
-	h2w := stringMapBroadcast(stringMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -1552,7 +1260,7 @@ func (m *StringMap) Compute(key string, fn func(old int, loaded bool) (newV int,
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, stringMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := stringMapCallLocked(root, fn, actual, false)
@@ -1581,7 +1289,7 @@ func (m *StringMap) Compute(key string, fn func(old int, loaded bool) (newV int,
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *StringMap) Range(f func(key string, value int) bool) {
-	var buf [16 * stringMapEntriesPerBucket]*stringMapEntry
+	var buf [16 * mapEntriesPerBucket]*stringMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -1639,7 +1347,7 @@ func (m *StringMap) Len() int {
 // from NewStringMap or Clear that holds at most five keys allocates nothing.
 func (m *StringMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, stringMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -1681,7 +1389,7 @@ func (m *StringMap) lockRoot(si, h uint64) (*stringMapTable, *stringMapBucket) {
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>stringMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -1692,11 +1400,11 @@ func (m *StringMap) lockRoot(si, h uint64) (*stringMapTable, *stringMapBucket) {
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *stringMapTable) find(key string, h uint64) *stringMapEntry {
-	b := &t.buckets[(h>>stringMapH2Bits)&t.mask]
-	h2w := stringMapBroadcast(stringMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := stringMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[stringMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -1707,24 +1415,23 @@ func (t *stringMapTable) find(key string, h uint64) *stringMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast stringMapH2 of the key. It returns the bucket, slot
-// and entry of the key if present. Otherwise e is nil and (b, i) is the
-// first free slot of the chain, or, if the chain is full, its last bucket
-// and i = -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *stringMapBucket) search(key string, h2w uint64) (b *stringMapBucket, i int, e *stringMapEntry) {
 	var free *stringMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := stringMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := stringMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & stringMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, stringMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -1750,21 +1457,21 @@ func (m *StringMap) mustGrow(si uint64, t *stringMapTable, i int) bool {
 func stringMapInsertAt(b *stringMapBucket, i int, h uint64, ne *stringMapEntry) {
 	if i < 0 {
 		nb := new(stringMapBucket)
-		nb.meta.Store(uint64(stringMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(stringMapSetByte(b.meta.Load(), stringMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // stringMapClearSlot empties slot i of bucket b, whose chain the caller has
 // locked, and returns the bucket's new meta word.
 func stringMapClearSlot(b *stringMapBucket, i int) uint64 {
-	meta := stringMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -1775,19 +1482,10 @@ func stringMapClearSlot(b *stringMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *StringMap) deleted(si uint64, t *stringMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > stringMapBaseTableLen() && n*stringMapShrinkDiv < int64(len(t.buckets))*stringMapEntriesPerBucket {
-		m.resize(si, t, stringMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// stringMapResizeKind says what a resize does.
-type stringMapResizeKind int
-
-const (
-	stringMapGrowTable   stringMapResizeKind = iota // double the table
-	stringMapShrinkTable                            // halve the table, or more, to fit the entries
-	stringMapClearTable                             // drop the entries, back to stringMapBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -1798,7 +1496,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *StringMap) resize(si uint64, old *stringMapTable, kind stringMapResizeKind) {
+func (m *StringMap) resize(si uint64, old *stringMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -1808,18 +1506,18 @@ func (m *StringMap) resize(si uint64, old *stringMapTable, kind stringMapResizeK
 	}
 	var newLen int
 	switch kind {
-	case stringMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case stringMapShrinkTable:
-		newLen = stringMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case stringMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = stringMapBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := stringMapNewTable(newLen)
 	var dropped int64
@@ -1831,7 +1529,7 @@ func (m *StringMap) resize(si uint64, old *stringMapTable, kind stringMapResizeK
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == stringMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(stringMapHashKey(&m.seed, e.key), e)
@@ -1891,7 +1589,7 @@ func (m *StringMap) clearInPlace(si uint64, t *stringMapTable) bool {
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & stringMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -1902,17 +1600,17 @@ func stringMapNewTable(n int) *stringMapTable {
 	return &stringMapTable{
 		buckets: make([]stringMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  stringMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *stringMapTable) add(h uint64, e *stringMapEntry) {
-	b := &t.buckets[(h>>stringMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & stringMapOccupiedMask; w != 0 {
-			stringMapInsertAt(b, stringMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			stringMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -1924,154 +1622,35 @@ func (t *stringMapTable) add(h uint64, e *stringMapEntry) {
 	}
 }
 
-// stringMapGrowThreshold returns the entry count above which a table of n
-// buckets grows rather than chains an overflow bucket.
-func stringMapGrowThreshold(n int) int64 {
-	return int64(n) * stringMapEntriesPerBucket * stringMapGrowNum / stringMapGrowDen
-}
-
-// stringMapTableLenFor returns the number of buckets a shard of n entries
-// shrinks to: the smallest power of two, at least stringMapBaseTableLen,
-// that holds them at half the growth load factor.
-func stringMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * stringMapGrowDen / (stringMapGrowNum * stringMapEntriesPerBucket)
-	if base := stringMapBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// stringMapH2 returns the meta byte of hash h: its low stringMapH2Bits bits,
-// marked occupied.
-func stringMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<stringMapH2Bits-1)) }
-
-// stringMapBroadcast returns a word holding b in each of its bytes.
-func stringMapBroadcast(b uint8) uint64 { return stringMapLowBytes * uint64(b) }
-
-// stringMapMarkZeroBytes returns w with the top bit of each zero byte set
-// and the other bits clear. A byte equal to 1 above a zero byte is marked
-// too (a borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(stringMapH2), it marks the slots whose meta byte matches
-// stringMapH2; empty slots (meta byte 0) are never marked, since stringMapH2
-// has its top bit set.
-func stringMapMarkZeroBytes(w uint64) uint64 { return (w - stringMapLowBytes) &^ w & stringMapHighBits }
-
-// stringMapFirstMarked returns the index of the lowest byte of w with its
-// top bit set.
-func stringMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// stringMapSetByte returns w with byte i set to b.
-func stringMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
-}
-
 // StructMap: generated from the map directive in directives.go.
 
 // structMapHashSeed holds a map's random hash keys, chosen per map so that
 // keys chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized structMapHashKey
-// bodies call.
+// mix keys the fast mixers below, which specialized structMapHashKey bodies
+// call; seed keys maphash, the reference hasher and the fallback for long
+// strings.
 type structMapHashSeed struct {
-	k0, k1 uint64
+	mix mapMixSeed
 }
 
 // structMapNewHashSeed returns fresh random hash keys.
 func structMapNewHashSeed() structMapHashSeed {
-	return structMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
+	return structMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // structMapHashKey returns the hash of k under s, specialized for Key16
 // keys: its fields mixed as two 64-bit words. Every bit is mixed: the top
-// structMapShardBits bits pick the shard, the structMapH2Bits low bits the
-// meta byte, the bits above them the bucket.
+// mapShardBits bits pick the shard, the mapH2Bits low bits the meta byte,
+// the bits above them the bucket.
 func structMapHashKey(s *structMapHashSeed, k Key16) uint64 {
-	return structMapHashU64x2(s, uint64(k.A), uint64(k.B))
+	return mapHashU64x2(&s.mix, uint64(k.A), uint64(k.B))
 }
 
 // structMapShardOf returns the shard of k, whose hash under s is h: a number
-// below structMapShardCount, the structMapShardBits bits of h below its top
-// bit. Every operation on k uses the same shard.
-func structMapShardOf(s *structMapHashSeed, k Key16, h uint64) uint64 {
-	return h >> 1 >> structMapShardShift
-}
-
-// structMapHashU64x2 hashes two 64-bit words, such as a 16-byte struct.
-// Longer values chain it: h = structMapHashU64x2(s, w0, w1); h =
-// structMapHashU64x2(s, h^w2, w3); ...
-func structMapHashU64x2(s *structMapHashSeed, a, b uint64) uint64 {
-	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
-
-// structMapShardBits is the base-2 logarithm of the number of shards: the
-// directive's shards= option (shards=64 gives structMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const structMapShardBits = 6
-
-const (
-	// structMapShardCount is the number of independent tables of a StructMap.
-	structMapShardCount = 1 << structMapShardBits
-	// structMapShardShift selects the top structMapShardBits bits of a hash
-	// shifted right by one (h>>1>>structMapShardShift): with
-	// structMapShardBits = 0 that is 0, one shard, without a constant shift
-	// of 64, which go vet reports (the compiler merges the two shifts).
-	structMapShardShift = 63 - structMapShardBits
-
-	// structMapCacheLineSize is the unit of padding against false sharing.
-	// 64 bytes is the line of amd64 and most arm64 cores.
-	structMapCacheLineSize = 64
-	// structMapEntriesPerBucket is the number of slots of a bucket: 5
-	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
-	// bytes on 64-bit platforms.
-	structMapEntriesPerBucket = 5
-	// structMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
-	// 32-bit.
-	structMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// structMapMutexSize is the size of a sync.Mutex (two 32-bit words)
-	// everywhere.
-	structMapMutexSize = 8
-	// structMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
-	// platforms, 24 bytes on 32-bit ones.
-	structMapBucketPadding = structMapCacheLineSize - structMapMutexSize - 8 - (structMapEntriesPerBucket+1)*structMapPtrSize
-
-	// structMapH2Bits is the number of low hash bits stored in a slot's meta
-	// byte, whose top bit marks the slot as occupied. The bucket index comes
-	// from the bits above them, so the bytes of one bucket still differ.
-	structMapH2Bits = 7
-	// structMapOccupiedMask has the occupied bit of each slot's meta byte set.
-	structMapOccupiedMask = 0x80_8080_8080
-	// structMapLowBytes and structMapHighBits are the SWAR constants of
-	// structMapMarkZeroBytes.
-	structMapLowBytes = 0x0101_0101_0101_0101
-	structMapHighBits = 0x8080_8080_8080_8080
-
-	// structMapMinTableLen is the number of buckets a shard of a map without
-	// a size hint starts with and shrinks back to on Clear: one cache line.
-	// With one bucket, Clear can empty a shard's table in place
-	// (clearInPlace).
-	structMapMinTableLen = 1
-	// structMapGrowNum/structMapGrowDen is the load factor above which a
-	// shard grows when an insert needs a new overflow bucket: 0.75, that of
-	// xsync and CLHT, which keeps most chains to their root bucket.
-	structMapGrowNum, structMapGrowDen = 3, 4
-	// structMapShrinkDiv sets the load factor below which a shard shrinks
-	// when a delete empties a bucket: 1/structMapShrinkDiv of its slots. It
-	// then shrinks to half of the growth load factor, so a shard does not
-	// resize back and forth.
-	structMapShrinkDiv = 128
-)
+// below mapShardCount, the mapShardBits bits of h below its top bit. Every
+// operation on k uses the same shard.
+func structMapShardOf(s *structMapHashSeed, k Key16, h uint64) uint64 { return h >> 1 >> mapShardShift }
 
 // StructMapComputeOp tells Compute what to do with the value its function
 // returns.
@@ -2119,11 +1698,11 @@ type StructMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned StructMap aligns them.
-	sizes [structMapShardCount]structMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by NewStructMap.
 	seed structMapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [structMapShardCount]structMapShard
+	shards [mapShardCount]structMapShard
 }
 
 // structMapShard is one independent hash table of a StructMap.
@@ -2133,13 +1712,6 @@ type structMapShard struct {
 	table atomic.Pointer[structMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// structMapShardSize is the entry count of one shard. Writers update it after
-// unlocking their bucket, so it may lag the table and, briefly, go negative.
-type structMapShardSize struct {
-	n atomic.Int64
-	_ [structMapCacheLineSize - 8]byte
 }
 
 // structMapTable is the bucket array of a shard at one size. Its buckets
@@ -2158,14 +1730,14 @@ type structMapTable struct {
 // whole chain; an overflow bucket's mutex is unused.
 type structMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [structMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// structMapH2Bits bits of the hash of its key. Writers store it before the
+	// mapH2Bits bits of the hash of its key. Writers store it before the
 	// entry on insert and before clearing the entry on delete; a reader
 	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [structMapEntriesPerBucket]atomic.Pointer[structMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[structMapEntry]
 	next    atomic.Pointer[structMapBucket]
 }
 
@@ -2198,32 +1770,25 @@ func NewStructMap() *StructMap {
 	return m
 }
 
-// init gives each shard an empty table of structMapBaseTableLen buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *StructMap) init() {
-	m.initTables(structMapBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *StructMap) initTables(n int) {
-	tables := make([]structMapTable, structMapShardCount)
-	buckets := make([]structMapBucket, structMapShardCount*n)
+	tables := make([]structMapTable, mapShardCount)
+	buckets := make([]structMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = structMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// structMapBaseTableLen returns the number of buckets a shard starts with
-// and never shrinks below: structMapMinTableLen, or with a size hint room
-// for the shard's share of it.
-func structMapBaseTableLen() int {
-	return structMapMinTableLen
 }
 
 // structMapEqualValue reports whether a and b are equal, for CompareAndSwap
@@ -2238,11 +1803,11 @@ func structMapEqualValue(a, b int) bool {
 func (m *StructMap) Load(key Key16) (value int, ok bool) {
 	h := structMapHashKey(&m.seed, key)
 	t := m.shards[structMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>structMapH2Bits)&t.mask]
-	h2w := structMapBroadcast(structMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := structMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[structMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return structMapLoadValue(e), true
 			}
 		}
@@ -2274,7 +1839,7 @@ func (m *StructMap) Swap(key Key16, value int) (previous int, loaded bool) {
 func (m *StructMap) put(h uint64, key Key16, value int, prev *int) (loaded bool) {
 	var ne *structMapEntry
 	si := structMapShardOf(&m.seed, key, h)
-	h2w := structMapBroadcast(structMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -2288,7 +1853,7 @@ func (m *StructMap) put(h uint64, key Key16, value int, prev *int) (loaded bool)
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, structMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -2311,7 +1876,7 @@ func (m *StructMap) LoadOrStore(key Key16, value int) (actual int, loaded bool) 
 		return structMapLoadValue(e), true
 	}
 	ne := &structMapEntry{key: key, value: value}
-	h2w := structMapBroadcast(structMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -2321,7 +1886,7 @@ func (m *StructMap) LoadOrStore(key Key16, value int) (actual int, loaded bool) 
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, structMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		structMapInsertAt(b, i, h, ne)
@@ -2358,7 +1923,7 @@ func (m *StructMap) LoadOrCompute(key Key16, fn func() int) (actual int, loaded 
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return structMapLoadValue(e), true
 	}
-	h2w := structMapBroadcast(structMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -2369,7 +1934,7 @@ func (m *StructMap) LoadOrCompute(key Key16, fn func() int) (actual int, loaded 
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, structMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = structMapComputeLocked(root, fn)
@@ -2405,7 +1970,7 @@ func (m *StructMap) remove(h uint64, key Key16) *structMapEntry {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, structMapBroadcast(structMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -2433,7 +1998,7 @@ func (m *StructMap) CompareAndSwap(key Key16, old, new int) (swapped bool) {
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *StructMap) swapInPlace(h uint64, key Key16, old, new int) (swapped bool) {
 	_, root := m.lockRoot(structMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, structMapBroadcast(structMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -2458,7 +2023,7 @@ func (m *StructMap) CompareAndDelete(key Key16, old int) (deleted bool) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, structMapBroadcast(structMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !structMapEqualValue(structMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -2484,7 +2049,7 @@ func (m *StructMap) CompareAndDelete(key Key16, old int) (deleted bool) {
 func (m *StructMap) Compute(key Key16, fn func(old int, loaded bool) (newV int, op StructMapComputeOp)) (actual int, ok bool) {
 	h := structMapHashKey(&m.seed, key)
 	si := structMapShardOf(&m.seed, key, h)
-	h2w := structMapBroadcast(structMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -2509,7 +2074,7 @@ func (m *StructMap) Compute(key Key16, fn func(old int, loaded bool) (newV int, 
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, structMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := structMapCallLocked(root, fn, actual, false)
@@ -2538,7 +2103,7 @@ func (m *StructMap) Compute(key Key16, fn func(old int, loaded bool) (newV int, 
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *StructMap) Range(f func(key Key16, value int) bool) {
-	var buf [16 * structMapEntriesPerBucket]*structMapEntry
+	var buf [16 * mapEntriesPerBucket]*structMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -2596,7 +2161,7 @@ func (m *StructMap) Len() int {
 // from NewStructMap or Clear that holds at most five keys allocates nothing.
 func (m *StructMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, structMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -2638,7 +2203,7 @@ func (m *StructMap) lockRoot(si, h uint64) (*structMapTable, *structMapBucket) {
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>structMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -2649,11 +2214,11 @@ func (m *StructMap) lockRoot(si, h uint64) (*structMapTable, *structMapBucket) {
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *structMapTable) find(key Key16, h uint64) *structMapEntry {
-	b := &t.buckets[(h>>structMapH2Bits)&t.mask]
-	h2w := structMapBroadcast(structMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := structMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[structMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -2664,24 +2229,23 @@ func (t *structMapTable) find(key Key16, h uint64) *structMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast structMapH2 of the key. It returns the bucket, slot
-// and entry of the key if present. Otherwise e is nil and (b, i) is the
-// first free slot of the chain, or, if the chain is full, its last bucket
-// and i = -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *structMapBucket) search(key Key16, h2w uint64) (b *structMapBucket, i int, e *structMapEntry) {
 	var free *structMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := structMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := structMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & structMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, structMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -2707,21 +2271,21 @@ func (m *StructMap) mustGrow(si uint64, t *structMapTable, i int) bool {
 func structMapInsertAt(b *structMapBucket, i int, h uint64, ne *structMapEntry) {
 	if i < 0 {
 		nb := new(structMapBucket)
-		nb.meta.Store(uint64(structMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(structMapSetByte(b.meta.Load(), structMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // structMapClearSlot empties slot i of bucket b, whose chain the caller has
 // locked, and returns the bucket's new meta word.
 func structMapClearSlot(b *structMapBucket, i int) uint64 {
-	meta := structMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -2732,19 +2296,10 @@ func structMapClearSlot(b *structMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *StructMap) deleted(si uint64, t *structMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > structMapBaseTableLen() && n*structMapShrinkDiv < int64(len(t.buckets))*structMapEntriesPerBucket {
-		m.resize(si, t, structMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// structMapResizeKind says what a resize does.
-type structMapResizeKind int
-
-const (
-	structMapGrowTable   structMapResizeKind = iota // double the table
-	structMapShrinkTable                            // halve the table, or more, to fit the entries
-	structMapClearTable                             // drop the entries, back to structMapBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -2755,7 +2310,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *StructMap) resize(si uint64, old *structMapTable, kind structMapResizeKind) {
+func (m *StructMap) resize(si uint64, old *structMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -2765,18 +2320,18 @@ func (m *StructMap) resize(si uint64, old *structMapTable, kind structMapResizeK
 	}
 	var newLen int
 	switch kind {
-	case structMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case structMapShrinkTable:
-		newLen = structMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case structMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = structMapBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := structMapNewTable(newLen)
 	var dropped int64
@@ -2788,7 +2343,7 @@ func (m *StructMap) resize(si uint64, old *structMapTable, kind structMapResizeK
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == structMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(structMapHashKey(&m.seed, e.key), e)
@@ -2848,7 +2403,7 @@ func (m *StructMap) clearInPlace(si uint64, t *structMapTable) bool {
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & structMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -2859,17 +2414,17 @@ func structMapNewTable(n int) *structMapTable {
 	return &structMapTable{
 		buckets: make([]structMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  structMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *structMapTable) add(h uint64, e *structMapEntry) {
-	b := &t.buckets[(h>>structMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & structMapOccupiedMask; w != 0 {
-			structMapInsertAt(b, structMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			structMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -2879,48 +2434,6 @@ func (t *structMapTable) add(h uint64, e *structMapEntry) {
 		}
 		b = next
 	}
-}
-
-// structMapGrowThreshold returns the entry count above which a table of n
-// buckets grows rather than chains an overflow bucket.
-func structMapGrowThreshold(n int) int64 {
-	return int64(n) * structMapEntriesPerBucket * structMapGrowNum / structMapGrowDen
-}
-
-// structMapTableLenFor returns the number of buckets a shard of n entries
-// shrinks to: the smallest power of two, at least structMapBaseTableLen,
-// that holds them at half the growth load factor.
-func structMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * structMapGrowDen / (structMapGrowNum * structMapEntriesPerBucket)
-	if base := structMapBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// structMapH2 returns the meta byte of hash h: its low structMapH2Bits bits,
-// marked occupied.
-func structMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<structMapH2Bits-1)) }
-
-// structMapBroadcast returns a word holding b in each of its bytes.
-func structMapBroadcast(b uint8) uint64 { return structMapLowBytes * uint64(b) }
-
-// structMapMarkZeroBytes returns w with the top bit of each zero byte set
-// and the other bits clear. A byte equal to 1 above a zero byte is marked
-// too (a borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(structMapH2), it marks the slots whose meta byte matches
-// structMapH2; empty slots (meta byte 0) are never marked, since structMapH2
-// has its top bit set.
-func structMapMarkZeroBytes(w uint64) uint64 { return (w - structMapLowBytes) &^ w & structMapHighBits }
-
-// structMapFirstMarked returns the index of the lowest byte of w with its
-// top bit set.
-func structMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// structMapSetByte returns w with byte i set to b.
-func structMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
 }
 
 // This code was specialized for the types above. If one changes, the
@@ -2935,118 +2448,32 @@ var _ = (*struct {
 // ptrMapHashSeed holds a map's random hash keys, chosen per map so that keys
 // chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized ptrMapHashKey
-// bodies call.
+// mix keys the fast mixers below, which specialized ptrMapHashKey bodies
+// call; seed keys maphash, the reference hasher and the fallback for long
+// strings.
 type ptrMapHashSeed struct {
-	k0, k1 uint64
+	mix mapMixSeed
 }
 
 // ptrMapNewHashSeed returns fresh random hash keys.
 func ptrMapNewHashSeed() ptrMapHashSeed {
-	return ptrMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
+	return ptrMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // ptrMapHashKey returns the hash of k under s, specialized for *Node keys: a
-// seeded 128-bit multiply of its address. Every bit is mixed: the
-// ptrMapH2Bits low bits pick the meta byte, the bits above them the bucket.
+// seeded 128-bit multiply of its address. Every bit is mixed: the mapH2Bits
+// low bits pick the meta byte, the bits above them the bucket.
 func ptrMapHashKey(s *ptrMapHashSeed, k *Node) uint64 {
-	return ptrMapHashU64(s, uint64(uintptr(unsafe.Pointer(k))))
+	return mapHashU64(&s.mix, uint64(uintptr(unsafe.Pointer(k))))
 }
 
-// ptrMapShardOf returns the shard of k, a number below ptrMapShardCount: a
-// multiply-shift of k by a random odd key (ptrMapShardU64). It does not wait
+// ptrMapShardOf returns the shard of k, a number below mapShardCount: a
+// multiply-shift of k by a random odd key (mapShardU64). It does not wait
 // for the hash h, so a lookup loads the shard's table while the hash is
 // being computed.
 func ptrMapShardOf(s *ptrMapHashSeed, k *Node, h uint64) uint64 {
-	return ptrMapShardU64(s, uint64(uintptr(unsafe.Pointer(k))))
+	return mapShardU64(&s.mix, uint64(uintptr(unsafe.Pointer(k))))
 }
-
-// ptrMapShardU64 picks the shard of one 64-bit word by multiply-shift: the
-// ptrMapShardBits bits below the top bit of x times k0 made odd (the top bit is
-// left out so that one shard needs no shift by 64). Multiply-shift with a random odd
-// multiplier is a universal family, so keys chosen without knowing the seed
-// spread over the shards as random ones do; the bucket and the meta byte
-// still come from the full hash. It costs one multiplication, against two
-// for ptrMapHashU64, and needs no hash.
-func ptrMapShardU64(s *ptrMapHashSeed, x uint64) uint64 {
-	return x * (s.k0 | 1) >> 1 >> ptrMapShardShift
-}
-
-// ptrMapHashU64 hashes one 64-bit word: an integer of any size, a pointer's
-// address, a bool. Rotating the second factor keeps x and x^k0^k1 from
-// swapping the factors.
-func ptrMapHashU64(s *ptrMapHashSeed, x uint64) uint64 {
-	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
-
-// ptrMapShardBits is the base-2 logarithm of the number of shards: the
-// directive's shards= option (shards=64 gives ptrMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const ptrMapShardBits = 6
-
-const (
-	// ptrMapShardCount is the number of independent tables of a PtrMap.
-	ptrMapShardCount = 1 << ptrMapShardBits
-	// ptrMapShardShift selects the top ptrMapShardBits bits of a hash
-	// shifted right by one (h>>1>>ptrMapShardShift): with ptrMapShardBits =
-	// 0 that is 0, one shard, without a constant shift of 64, which go vet
-	// reports (the compiler merges the two shifts).
-	ptrMapShardShift = 63 - ptrMapShardBits
-
-	// ptrMapCacheLineSize is the unit of padding against false sharing. 64
-	// bytes is the line of amd64 and most arm64 cores.
-	ptrMapCacheLineSize = 64
-	// ptrMapEntriesPerBucket is the number of slots of a bucket: 5 pointers,
-	// with a mutex, a meta word and an overflow pointer, fill 64 bytes on
-	// 64-bit platforms.
-	ptrMapEntriesPerBucket = 5
-	// ptrMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
-	// 32-bit.
-	ptrMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// ptrMapMutexSize is the size of a sync.Mutex (two 32-bit words)
-	// everywhere.
-	ptrMapMutexSize = 8
-	// ptrMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
-	// platforms, 24 bytes on 32-bit ones.
-	ptrMapBucketPadding = ptrMapCacheLineSize - ptrMapMutexSize - 8 - (ptrMapEntriesPerBucket+1)*ptrMapPtrSize
-
-	// ptrMapH2Bits is the number of low hash bits stored in a slot's meta byte,
-	// whose top bit marks the slot as occupied. The bucket index comes from
-	// the bits above them, so the bytes of one bucket still differ.
-	ptrMapH2Bits = 7
-	// ptrMapOccupiedMask has the occupied bit of each slot's meta byte set.
-	ptrMapOccupiedMask = 0x80_8080_8080
-	// ptrMapLowBytes and ptrMapHighBits are the SWAR constants of
-	// ptrMapMarkZeroBytes.
-	ptrMapLowBytes = 0x0101_0101_0101_0101
-	ptrMapHighBits = 0x8080_8080_8080_8080
-
-	// ptrMapMinTableLen is the number of buckets a shard of a map without a
-	// size hint starts with and shrinks back to on Clear: one cache line.
-	// With one bucket, Clear can empty a shard's table in place
-	// (clearInPlace).
-	ptrMapMinTableLen = 1
-	// ptrMapGrowNum/ptrMapGrowDen is the load factor above which a shard
-	// grows when an insert needs a new overflow bucket: 0.75, that of xsync
-	// and CLHT, which keeps most chains to their root bucket.
-	ptrMapGrowNum, ptrMapGrowDen = 3, 4
-	// ptrMapShrinkDiv sets the load factor below which a shard shrinks when
-	// a delete empties a bucket: 1/ptrMapShrinkDiv of its slots. It then
-	// shrinks to half of the growth load factor, so a shard does not resize
-	// back and forth.
-	ptrMapShrinkDiv = 128
-)
 
 // PtrMapComputeOp tells Compute what to do with the value its function returns.
 type PtrMapComputeOp int
@@ -3092,11 +2519,11 @@ type PtrMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned PtrMap aligns them.
-	sizes [ptrMapShardCount]ptrMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by NewPtrMap.
 	seed ptrMapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [ptrMapShardCount]ptrMapShard
+	shards [mapShardCount]ptrMapShard
 }
 
 // ptrMapShard is one independent hash table of a PtrMap.
@@ -3106,13 +2533,6 @@ type ptrMapShard struct {
 	table atomic.Pointer[ptrMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// ptrMapShardSize is the entry count of one shard. Writers update it after
-// unlocking their bucket, so it may lag the table and, briefly, go negative.
-type ptrMapShardSize struct {
-	n atomic.Int64
-	_ [ptrMapCacheLineSize - 8]byte
 }
 
 // ptrMapTable is the bucket array of a shard at one size. Its buckets never
@@ -3131,14 +2551,14 @@ type ptrMapTable struct {
 // an overflow bucket's mutex is unused.
 type ptrMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [ptrMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// ptrMapH2Bits bits of the hash of its key. Writers store it before the
+	// mapH2Bits bits of the hash of its key. Writers store it before the
 	// entry on insert and before clearing the entry on delete; a reader
 	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [ptrMapEntriesPerBucket]atomic.Pointer[ptrMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[ptrMapEntry]
 	next    atomic.Pointer[ptrMapBucket]
 }
 
@@ -3171,32 +2591,25 @@ func NewPtrMap() *PtrMap {
 	return m
 }
 
-// init gives each shard an empty table of ptrMapBaseTableLen buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *PtrMap) init() {
-	m.initTables(ptrMapBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *PtrMap) initTables(n int) {
-	tables := make([]ptrMapTable, ptrMapShardCount)
-	buckets := make([]ptrMapBucket, ptrMapShardCount*n)
+	tables := make([]ptrMapTable, mapShardCount)
+	buckets := make([]ptrMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = ptrMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// ptrMapBaseTableLen returns the number of buckets a shard starts with and
-// never shrinks below: ptrMapMinTableLen, or with a size hint room for the
-// shard's share of it.
-func ptrMapBaseTableLen() int {
-	return ptrMapMinTableLen
 }
 
 // ptrMapEqualValue reports whether a and b are equal, for CompareAndSwap and
@@ -3211,11 +2624,11 @@ func ptrMapEqualValue(a, b int) bool {
 func (m *PtrMap) Load(key *Node) (value int, ok bool) {
 	h := ptrMapHashKey(&m.seed, key)
 	t := m.shards[ptrMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>ptrMapH2Bits)&t.mask]
-	h2w := ptrMapBroadcast(ptrMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := ptrMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[ptrMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return ptrMapLoadValue(e), true
 			}
 		}
@@ -3247,7 +2660,7 @@ func (m *PtrMap) Swap(key *Node, value int) (previous int, loaded bool) {
 func (m *PtrMap) put(h uint64, key *Node, value int, prev *int) (loaded bool) {
 	var ne *ptrMapEntry
 	si := ptrMapShardOf(&m.seed, key, h)
-	h2w := ptrMapBroadcast(ptrMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -3261,7 +2674,7 @@ func (m *PtrMap) put(h uint64, key *Node, value int, prev *int) (loaded bool) {
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, ptrMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -3284,7 +2697,7 @@ func (m *PtrMap) LoadOrStore(key *Node, value int) (actual int, loaded bool) {
 		return ptrMapLoadValue(e), true
 	}
 	ne := &ptrMapEntry{key: key, value: value}
-	h2w := ptrMapBroadcast(ptrMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -3294,7 +2707,7 @@ func (m *PtrMap) LoadOrStore(key *Node, value int) (actual int, loaded bool) {
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, ptrMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		ptrMapInsertAt(b, i, h, ne)
@@ -3331,7 +2744,7 @@ func (m *PtrMap) LoadOrCompute(key *Node, fn func() int) (actual int, loaded boo
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return ptrMapLoadValue(e), true
 	}
-	h2w := ptrMapBroadcast(ptrMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -3342,7 +2755,7 @@ func (m *PtrMap) LoadOrCompute(key *Node, fn func() int) (actual int, loaded boo
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, ptrMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = ptrMapComputeLocked(root, fn)
@@ -3378,7 +2791,7 @@ func (m *PtrMap) remove(h uint64, key *Node) *ptrMapEntry {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, ptrMapBroadcast(ptrMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -3406,7 +2819,7 @@ func (m *PtrMap) CompareAndSwap(key *Node, old, new int) (swapped bool) {
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *PtrMap) swapInPlace(h uint64, key *Node, old, new int) (swapped bool) {
 	_, root := m.lockRoot(ptrMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, ptrMapBroadcast(ptrMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -3430,7 +2843,7 @@ func (m *PtrMap) CompareAndDelete(key *Node, old int) (deleted bool) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, ptrMapBroadcast(ptrMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !ptrMapEqualValue(ptrMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -3455,7 +2868,7 @@ func (m *PtrMap) CompareAndDelete(key *Node, old int) (deleted bool) {
 func (m *PtrMap) Compute(key *Node, fn func(old int, loaded bool) (newV int, op PtrMapComputeOp)) (actual int, ok bool) {
 	h := ptrMapHashKey(&m.seed, key)
 	si := ptrMapShardOf(&m.seed, key, h)
-	h2w := ptrMapBroadcast(ptrMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -3480,7 +2893,7 @@ func (m *PtrMap) Compute(key *Node, fn func(old int, loaded bool) (newV int, op 
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, ptrMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := ptrMapCallLocked(root, fn, actual, false)
@@ -3509,7 +2922,7 @@ func (m *PtrMap) Compute(key *Node, fn func(old int, loaded bool) (newV int, op 
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *PtrMap) Range(f func(key *Node, value int) bool) {
-	var buf [16 * ptrMapEntriesPerBucket]*ptrMapEntry
+	var buf [16 * mapEntriesPerBucket]*ptrMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -3567,7 +2980,7 @@ func (m *PtrMap) Len() int {
 // from NewPtrMap or Clear that holds at most five keys allocates nothing.
 func (m *PtrMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, ptrMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -3609,7 +3022,7 @@ func (m *PtrMap) lockRoot(si, h uint64) (*ptrMapTable, *ptrMapBucket) {
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>ptrMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -3620,11 +3033,11 @@ func (m *PtrMap) lockRoot(si, h uint64) (*ptrMapTable, *ptrMapBucket) {
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *ptrMapTable) find(key *Node, h uint64) *ptrMapEntry {
-	b := &t.buckets[(h>>ptrMapH2Bits)&t.mask]
-	h2w := ptrMapBroadcast(ptrMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := ptrMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[ptrMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -3635,24 +3048,23 @@ func (t *ptrMapTable) find(key *Node, h uint64) *ptrMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast ptrMapH2 of the key. It returns the bucket, slot and
-// entry of the key if present. Otherwise e is nil and (b, i) is the first
-// free slot of the chain, or, if the chain is full, its last bucket and i =
-// -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *ptrMapBucket) search(key *Node, h2w uint64) (b *ptrMapBucket, i int, e *ptrMapEntry) {
 	var free *ptrMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := ptrMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := ptrMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & ptrMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, ptrMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -3678,21 +3090,21 @@ func (m *PtrMap) mustGrow(si uint64, t *ptrMapTable, i int) bool {
 func ptrMapInsertAt(b *ptrMapBucket, i int, h uint64, ne *ptrMapEntry) {
 	if i < 0 {
 		nb := new(ptrMapBucket)
-		nb.meta.Store(uint64(ptrMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(ptrMapSetByte(b.meta.Load(), ptrMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // ptrMapClearSlot empties slot i of bucket b, whose chain the caller has
 // locked, and returns the bucket's new meta word.
 func ptrMapClearSlot(b *ptrMapBucket, i int) uint64 {
-	meta := ptrMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -3703,19 +3115,10 @@ func ptrMapClearSlot(b *ptrMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *PtrMap) deleted(si uint64, t *ptrMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > ptrMapBaseTableLen() && n*ptrMapShrinkDiv < int64(len(t.buckets))*ptrMapEntriesPerBucket {
-		m.resize(si, t, ptrMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// ptrMapResizeKind says what a resize does.
-type ptrMapResizeKind int
-
-const (
-	ptrMapGrowTable   ptrMapResizeKind = iota // double the table
-	ptrMapShrinkTable                         // halve the table, or more, to fit the entries
-	ptrMapClearTable                          // drop the entries, back to ptrMapBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -3726,7 +3129,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *PtrMap) resize(si uint64, old *ptrMapTable, kind ptrMapResizeKind) {
+func (m *PtrMap) resize(si uint64, old *ptrMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -3736,18 +3139,18 @@ func (m *PtrMap) resize(si uint64, old *ptrMapTable, kind ptrMapResizeKind) {
 	}
 	var newLen int
 	switch kind {
-	case ptrMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case ptrMapShrinkTable:
-		newLen = ptrMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case ptrMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = ptrMapBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := ptrMapNewTable(newLen)
 	var dropped int64
@@ -3759,7 +3162,7 @@ func (m *PtrMap) resize(si uint64, old *ptrMapTable, kind ptrMapResizeKind) {
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == ptrMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(ptrMapHashKey(&m.seed, e.key), e)
@@ -3819,7 +3222,7 @@ func (m *PtrMap) clearInPlace(si uint64, t *ptrMapTable) bool {
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & ptrMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -3830,17 +3233,17 @@ func ptrMapNewTable(n int) *ptrMapTable {
 	return &ptrMapTable{
 		buckets: make([]ptrMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  ptrMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *ptrMapTable) add(h uint64, e *ptrMapEntry) {
-	b := &t.buckets[(h>>ptrMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & ptrMapOccupiedMask; w != 0 {
-			ptrMapInsertAt(b, ptrMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			ptrMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -3852,166 +3255,37 @@ func (t *ptrMapTable) add(h uint64, e *ptrMapEntry) {
 	}
 }
 
-// ptrMapGrowThreshold returns the entry count above which a table of n buckets
-// grows rather than chains an overflow bucket.
-func ptrMapGrowThreshold(n int) int64 {
-	return int64(n) * ptrMapEntriesPerBucket * ptrMapGrowNum / ptrMapGrowDen
-}
-
-// ptrMapTableLenFor returns the number of buckets a shard of n entries
-// shrinks to: the smallest power of two, at least ptrMapBaseTableLen, that
-// holds them at half the growth load factor.
-func ptrMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * ptrMapGrowDen / (ptrMapGrowNum * ptrMapEntriesPerBucket)
-	if base := ptrMapBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// ptrMapH2 returns the meta byte of hash h: its low ptrMapH2Bits bits,
-// marked occupied.
-func ptrMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<ptrMapH2Bits-1)) }
-
-// ptrMapBroadcast returns a word holding b in each of its bytes.
-func ptrMapBroadcast(b uint8) uint64 { return ptrMapLowBytes * uint64(b) }
-
-// ptrMapMarkZeroBytes returns w with the top bit of each zero byte set and
-// the other bits clear. A byte equal to 1 above a zero byte is marked too (a
-// borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(ptrMapH2), it marks the slots whose meta byte matches
-// ptrMapH2; empty slots (meta byte 0) are never marked, since ptrMapH2 has
-// its top bit set.
-func ptrMapMarkZeroBytes(w uint64) uint64 { return (w - ptrMapLowBytes) &^ w & ptrMapHighBits }
-
-// ptrMapFirstMarked returns the index of the lowest byte of w with its top
-// bit set.
-func ptrMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// ptrMapSetByte returns w with byte i set to b.
-func ptrMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
-}
-
 // SizedMap: generated from the map directive in directives.go.
 
 // sizedMapHashSeed holds a map's random hash keys, chosen per map so that
 // keys chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized sizedMapHashKey
-// bodies call.
+// mix keys the fast mixers below, which specialized sizedMapHashKey bodies
+// call; seed keys maphash, the reference hasher and the fallback for long
+// strings.
 type sizedMapHashSeed struct {
-	k0, k1 uint64
+	mix mapMixSeed
 }
 
 // sizedMapNewHashSeed returns fresh random hash keys.
 func sizedMapNewHashSeed() sizedMapHashSeed {
-	return sizedMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
+	return sizedMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // sizedMapHashKey returns the hash of k under s, specialized for int keys: a
-// seeded 128-bit multiply of its value. Every bit is mixed: the
-// sizedMapH2Bits low bits pick the meta byte, the bits above them the
-// bucket.
+// seeded 128-bit multiply of its value. Every bit is mixed: the mapH2Bits
+// low bits pick the meta byte, the bits above them the bucket.
 func sizedMapHashKey(s *sizedMapHashSeed, k int) uint64 {
-	return sizedMapHashU64(s, uint64(k))
+	return mapHashU64(&s.mix, uint64(k))
 }
 
-// sizedMapShardOf returns the shard of k, a number below sizedMapShardCount:
-// a multiply-shift of k by a random odd key (sizedMapShardU64). It does not
-// wait for the hash h, so a lookup loads the shard's table while the hash is
+// sizedMapShardOf returns the shard of k, a number below mapShardCount: a
+// multiply-shift of k by a random odd key (mapShardU64). It does not wait
+// for the hash h, so a lookup loads the shard's table while the hash is
 // being computed.
 func sizedMapShardOf(s *sizedMapHashSeed, k int, h uint64) uint64 {
-	return sizedMapShardU64(s, uint64(k))
+	return mapShardU64(&s.mix, uint64(k))
 }
-
-// sizedMapShardU64 picks the shard of one 64-bit word by multiply-shift: the
-// sizedMapShardBits bits below the top bit of x times k0 made odd (the top
-// bit is left out so that one shard needs no shift by 64). Multiply-shift
-// with a random odd multiplier is a universal family, so keys chosen without
-// knowing the seed spread over the shards as random ones do; the bucket and
-// the meta byte still come from the full hash. It costs one multiplication,
-// against two for sizedMapHashU64, and needs no hash.
-func sizedMapShardU64(s *sizedMapHashSeed, x uint64) uint64 {
-	return x * (s.k0 | 1) >> 1 >> sizedMapShardShift
-}
-
-// sizedMapHashU64 hashes one 64-bit word: an integer of any size, a pointer's
-// address, a bool. Rotating the second factor keeps x and x^k0^k1 from
-// swapping the factors.
-func sizedMapHashU64(s *sizedMapHashSeed, x uint64) uint64 {
-	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
-
-// sizedMapShardBits is the base-2 logarithm of the number of shards: the
-// directive's shards= option (shards=64 gives sizedMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const sizedMapShardBits = 6
-
-const (
-	// sizedMapShardCount is the number of independent tables of a SizedMap.
-	sizedMapShardCount = 1 << sizedMapShardBits
-	// sizedMapShardShift selects the top sizedMapShardBits bits of a hash
-	// shifted right by one (h>>1>>sizedMapShardShift): with
-	// sizedMapShardBits = 0 that is 0, one shard, without a constant shift
-	// of 64, which go vet reports (the compiler merges the two shifts).
-	sizedMapShardShift = 63 - sizedMapShardBits
-
-	// sizedMapCacheLineSize is the unit of padding against false sharing. 64
-	// bytes is the line of amd64 and most arm64 cores.
-	sizedMapCacheLineSize = 64
-	// sizedMapEntriesPerBucket is the number of slots of a bucket: 5
-	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
-	// bytes on 64-bit platforms.
-	sizedMapEntriesPerBucket = 5
-	// sizedMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
-	// 32-bit.
-	sizedMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// sizedMapMutexSize is the size of a sync.Mutex (two 32-bit words)
-	// everywhere.
-	sizedMapMutexSize = 8
-	// sizedMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
-	// platforms, 24 bytes on 32-bit ones.
-	sizedMapBucketPadding = sizedMapCacheLineSize - sizedMapMutexSize - 8 - (sizedMapEntriesPerBucket+1)*sizedMapPtrSize
-
-	// sizedMapH2Bits is the number of low hash bits stored in a slot's meta
-	// byte, whose top bit marks the slot as occupied. The bucket index comes
-	// from the bits above them, so the bytes of one bucket still differ.
-	sizedMapH2Bits = 7
-	// sizedMapOccupiedMask has the occupied bit of each slot's meta byte set.
-	sizedMapOccupiedMask = 0x80_8080_8080
-	// sizedMapLowBytes and sizedMapHighBits are the SWAR constants of
-	// sizedMapMarkZeroBytes.
-	sizedMapLowBytes = 0x0101_0101_0101_0101
-	sizedMapHighBits = 0x8080_8080_8080_8080
-
-	// sizedMapMinTableLen is the number of buckets a shard of a map without
-	// a size hint starts with and shrinks back to on Clear: one cache line.
-	// With one bucket, Clear can empty a shard's table in place
-	// (clearInPlace).
-	sizedMapMinTableLen = 1
-	// sizedMapGrowNum/sizedMapGrowDen is the load factor above which a shard
-	// grows when an insert needs a new overflow bucket: 0.75, that of xsync
-	// and CLHT, which keeps most chains to their root bucket.
-	sizedMapGrowNum, sizedMapGrowDen = 3, 4
-	// sizedMapShrinkDiv sets the load factor below which a shard shrinks
-	// when a delete empties a bucket: 1/sizedMapShrinkDiv of its slots. It
-	// then shrinks to half of the growth load factor, so a shard does not
-	// resize back and forth.
-	sizedMapShrinkDiv = 128
-)
 
 // sizedMapSizeHint is the number of keys a SizedMap is presized for: the
 // directive's size= option, 0 for none. Each shard starts with the buckets
@@ -4067,11 +3341,11 @@ type SizedMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned SizedMap aligns them.
-	sizes [sizedMapShardCount]sizedMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by NewSizedMap.
 	seed sizedMapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [sizedMapShardCount]sizedMapShard
+	shards [mapShardCount]sizedMapShard
 }
 
 // sizedMapShard is one independent hash table of a SizedMap.
@@ -4081,13 +3355,6 @@ type sizedMapShard struct {
 	table atomic.Pointer[sizedMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// sizedMapShardSize is the entry count of one shard. Writers update it after
-// unlocking their bucket, so it may lag the table and, briefly, go negative.
-type sizedMapShardSize struct {
-	n atomic.Int64
-	_ [sizedMapCacheLineSize - 8]byte
 }
 
 // sizedMapTable is the bucket array of a shard at one size. Its buckets
@@ -4106,14 +3373,14 @@ type sizedMapTable struct {
 // an overflow bucket's mutex is unused.
 type sizedMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [sizedMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// sizedMapH2Bits bits of the hash of its key. Writers store it before the
+	// mapH2Bits bits of the hash of its key. Writers store it before the
 	// entry on insert and before clearing the entry on delete; a reader
 	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [sizedMapEntriesPerBucket]atomic.Pointer[sizedMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[sizedMapEntry]
 	next    atomic.Pointer[sizedMapBucket]
 }
 
@@ -4155,43 +3422,23 @@ func (m *SizedMap) init() {
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *SizedMap) initTables(n int) {
-	tables := make([]sizedMapTable, sizedMapShardCount)
-	buckets := make([]sizedMapBucket, sizedMapShardCount*n)
+	tables := make([]sizedMapTable, mapShardCount)
+	buckets := make([]sizedMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = sizedMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
 }
 
 // sizedMapBaseTableLen returns the number of buckets a shard starts with and
-// never shrinks below: sizedMapMinTableLen, or with a size hint room for the
-// shard's share of it.
+// never shrinks below: mapMinTableLen, unless the map is presized.
 func sizedMapBaseTableLen() int {
-	return sizedMapPresizedTableLen(sizedMapSizeHint)
-}
-
-// sizedMapPresizedTableLen returns the number of buckets a shard needs so
-// that a map into which n keys are inserted does not grow. The keys spread
-// over the shards at random (the hash is seeded per map): a shard receives
-// on average n/sizedMapShardCount of them, give or take the square root of
-// that. The table is sized for the average plus six standard deviations and
-// one bucket's worth of keys: a shard exceeds that with a probability of
-// about one in a billion, and even then a chain must also fill before it
-// grows.
-func sizedMapPresizedTableLen(n int64) int {
-	mean := float64(n) / sizedMapShardCount
-	keys := mean + 6*math.Sqrt(mean) + sizedMapEntriesPerBucket
-	// A shard grows only when it holds at least sizedMapGrowThreshold(len)
-	// keys.
-	want := uint64(math.Ceil(keys * sizedMapGrowDen / (sizedMapGrowNum * sizedMapEntriesPerBucket)))
-	if want <= sizedMapMinTableLen {
-		return sizedMapMinTableLen
-	}
-	return 1 << bits.Len64(want-1)
+	// Room for the shard's share of the size hint.
+	return mapPresizedTableLen(sizedMapSizeHint)
 }
 
 // sizedMapEqualValue reports whether a and b are equal, for CompareAndSwap
@@ -4206,11 +3453,11 @@ func sizedMapEqualValue(a, b int) bool {
 func (m *SizedMap) Load(key int) (value int, ok bool) {
 	h := sizedMapHashKey(&m.seed, key)
 	t := m.shards[sizedMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>sizedMapH2Bits)&t.mask]
-	h2w := sizedMapBroadcast(sizedMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := sizedMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[sizedMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return sizedMapLoadValue(e), true
 			}
 		}
@@ -4242,7 +3489,7 @@ func (m *SizedMap) Swap(key int, value int) (previous int, loaded bool) {
 func (m *SizedMap) put(h uint64, key int, value int, prev *int) (loaded bool) {
 	var ne *sizedMapEntry
 	si := sizedMapShardOf(&m.seed, key, h)
-	h2w := sizedMapBroadcast(sizedMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -4279,7 +3526,7 @@ func (m *SizedMap) LoadOrStore(key int, value int) (actual int, loaded bool) {
 		return sizedMapLoadValue(e), true
 	}
 	ne := &sizedMapEntry{key: key, value: value}
-	h2w := sizedMapBroadcast(sizedMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -4326,7 +3573,7 @@ func (m *SizedMap) LoadOrCompute(key int, fn func() int) (actual int, loaded boo
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return sizedMapLoadValue(e), true
 	}
-	h2w := sizedMapBroadcast(sizedMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -4373,7 +3620,7 @@ func (m *SizedMap) remove(h uint64, key int) *sizedMapEntry {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, sizedMapBroadcast(sizedMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -4401,7 +3648,7 @@ func (m *SizedMap) CompareAndSwap(key int, old, new int) (swapped bool) {
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *SizedMap) swapInPlace(h uint64, key int, old, new int) (swapped bool) {
 	_, root := m.lockRoot(sizedMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, sizedMapBroadcast(sizedMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !sizedMapEqualValue(sizedMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -4425,7 +3672,7 @@ func (m *SizedMap) CompareAndDelete(key int, old int) (deleted bool) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, sizedMapBroadcast(sizedMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !sizedMapEqualValue(sizedMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -4451,7 +3698,7 @@ func (m *SizedMap) CompareAndDelete(key int, old int) (deleted bool) {
 func (m *SizedMap) Compute(key int, fn func(old int, loaded bool) (newV int, op SizedMapComputeOp)) (actual int, ok bool) {
 	h := sizedMapHashKey(&m.seed, key)
 	si := sizedMapShardOf(&m.seed, key, h)
-	h2w := sizedMapBroadcast(sizedMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -4505,7 +3752,7 @@ func (m *SizedMap) Compute(key int, fn func(old int, loaded bool) (newV int, op 
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *SizedMap) Range(f func(key int, value int) bool) {
-	var buf [16 * sizedMapEntriesPerBucket]*sizedMapEntry
+	var buf [16 * mapEntriesPerBucket]*sizedMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -4605,7 +3852,7 @@ func (m *SizedMap) lockRoot(si, h uint64) (*sizedMapTable, *sizedMapBucket) {
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>sizedMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -4616,11 +3863,11 @@ func (m *SizedMap) lockRoot(si, h uint64) (*sizedMapTable, *sizedMapBucket) {
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *sizedMapTable) find(key int, h uint64) *sizedMapEntry {
-	b := &t.buckets[(h>>sizedMapH2Bits)&t.mask]
-	h2w := sizedMapBroadcast(sizedMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := sizedMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[sizedMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -4631,24 +3878,23 @@ func (t *sizedMapTable) find(key int, h uint64) *sizedMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast sizedMapH2 of the key. It returns the bucket, slot
-// and entry of the key if present. Otherwise e is nil and (b, i) is the
-// first free slot of the chain, or, if the chain is full, its last bucket
-// and i = -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *sizedMapBucket) search(key int, h2w uint64) (b *sizedMapBucket, i int, e *sizedMapEntry) {
 	var free *sizedMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := sizedMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := sizedMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & sizedMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, sizedMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -4674,21 +3920,21 @@ func (m *SizedMap) mustGrow(si uint64, t *sizedMapTable, i int) bool {
 func sizedMapInsertAt(b *sizedMapBucket, i int, h uint64, ne *sizedMapEntry) {
 	if i < 0 {
 		nb := new(sizedMapBucket)
-		nb.meta.Store(uint64(sizedMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(sizedMapSetByte(b.meta.Load(), sizedMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // sizedMapClearSlot empties slot i of bucket b, whose chain the caller has
 // locked, and returns the bucket's new meta word.
 func sizedMapClearSlot(b *sizedMapBucket, i int) uint64 {
-	meta := sizedMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -4699,18 +3945,15 @@ func sizedMapClearSlot(b *sizedMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *SizedMap) deleted(si uint64, t *sizedMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > sizedMapBaseTableLen() && n*sizedMapShrinkDiv < int64(len(t.buckets))*sizedMapEntriesPerBucket {
+	if meta == 0 && len(t.buckets) > sizedMapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
 		m.resize(si, t, sizedMapShrinkTable)
 	}
 }
 
-// sizedMapResizeKind says what a resize does.
-type sizedMapResizeKind int
-
 const (
-	sizedMapGrowTable   sizedMapResizeKind = iota // double the table
-	sizedMapShrinkTable                           // halve the table, or more, to fit the entries
-	sizedMapClearTable                            // drop the entries, back to sizedMapBaseTableLen
+	sizedMapGrowTable   mapResizeKind = iota // double the table
+	sizedMapShrinkTable                      // halve the table, or more, to fit the entries
+	sizedMapClearTable                       // drop the entries, back to sizedMapBaseTableLen
 )
 
 // resize replaces table old of shard si by a table resized as kind says. It
@@ -4722,7 +3965,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *SizedMap) resize(si uint64, old *sizedMapTable, kind sizedMapResizeKind) {
+func (m *SizedMap) resize(si uint64, old *sizedMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -4815,7 +4058,7 @@ func (m *SizedMap) clearInPlace(si uint64, t *sizedMapTable) bool {
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & sizedMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -4826,17 +4069,17 @@ func sizedMapNewTable(n int) *sizedMapTable {
 	return &sizedMapTable{
 		buckets: make([]sizedMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  sizedMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *sizedMapTable) add(h uint64, e *sizedMapEntry) {
-	b := &t.buckets[(h>>sizedMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & sizedMapOccupiedMask; w != 0 {
-			sizedMapInsertAt(b, sizedMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			sizedMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -4848,44 +4091,13 @@ func (t *sizedMapTable) add(h uint64, e *sizedMapEntry) {
 	}
 }
 
-// sizedMapGrowThreshold returns the entry count above which a table of n
-// buckets grows rather than chains an overflow bucket.
-func sizedMapGrowThreshold(n int) int64 {
-	return int64(n) * sizedMapEntriesPerBucket * sizedMapGrowNum / sizedMapGrowDen
-}
-
 // sizedMapTableLenFor returns the number of buckets a shard of n entries
 // shrinks to: the smallest power of two, at least sizedMapBaseTableLen, that
 // holds them at half the growth load factor.
 func sizedMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * sizedMapGrowDen / (sizedMapGrowNum * sizedMapEntriesPerBucket)
+	want := uint64(max(n, 0)) * 2 * mapGrowDen / (mapGrowNum * mapEntriesPerBucket)
 	if base := sizedMapBaseTableLen(); want <= uint64(base) {
 		return base
 	}
 	return 1 << bits.Len64(want-1)
-}
-
-// sizedMapH2 returns the meta byte of hash h: its low sizedMapH2Bits bits,
-// marked occupied.
-func sizedMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<sizedMapH2Bits-1)) }
-
-// sizedMapBroadcast returns a word holding b in each of its bytes.
-func sizedMapBroadcast(b uint8) uint64 { return sizedMapLowBytes * uint64(b) }
-
-// sizedMapMarkZeroBytes returns w with the top bit of each zero byte set and
-// the other bits clear. A byte equal to 1 above a zero byte is marked too (a
-// borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(sizedMapH2), it marks the slots whose meta byte matches
-// sizedMapH2; empty slots (meta byte 0) are never marked, since sizedMapH2
-// has its top bit set.
-func sizedMapMarkZeroBytes(w uint64) uint64 { return (w - sizedMapLowBytes) &^ w & sizedMapHighBits }
-
-// sizedMapFirstMarked returns the index of the lowest byte of w with its top
-// bit set.
-func sizedMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// sizedMapSetByte returns w with byte i set to b.
-func sizedMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
 }

@@ -24,7 +24,7 @@ import (
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *HookedNewestQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := hookedNewestQueueRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -36,7 +36,7 @@ func (q *HookedNewestQueue) FanIn(ctx context.Context, n int, produce func(ctx c
 // every consumer has returned; an item popped by a consumer is always passed
 // to consume.
 func (q *HookedNewestQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return hookedNewestQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrHookedNewestQueueClosed {
@@ -52,33 +52,6 @@ func (q *HookedNewestQueue) FanOut(ctx context.Context, n int, consume func(ctx 
 	})
 }
 
-// hookedNewestQueueRunGroup runs fn in n goroutines, waits for them and
-// returns the first error, cancelling the context of the others when it
-// happens.
-func hookedNewestQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i := range n {
-		wg.Go(func() {
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel(err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
-}
-
 var (
 	// ErrHookedNewestQueueClosed is returned by pushes after Close, and by
 	// pops once the queue is closed and every item has been popped.
@@ -87,23 +60,6 @@ var (
 	// HookedNewestQueueError policy when there is no room.
 	ErrHookedNewestQueueFull = errors.New("queue: full")
 )
-
-// hookedNewestQueueCacheLineSize separates the fields producers write from
-// those consumers write, so that neither side invalidates the other's cache
-// line.
-const hookedNewestQueueCacheLineSize = 64
-
-// hookedNewestQueueClosedBit is set in head by Close. Keeping it in the word
-// producers compare-and-swap makes Close linearizable: a push either claimed
-// its slot before Close (and its item will be popped) or fails with
-// ErrHookedNewestQueueClosed. Positions never reach 2^63.
-const hookedNewestQueueClosedBit = 1 << 63
-
-// hookedNewestQueueSpinTries is how many times a goroutine that finds the
-// queue full or empty retries, yielding its processor in between, before it
-// parks. Parking and waking cost a few hundred nanoseconds each; a short
-// spin lets a producer-consumer pair that runs at the same speed avoid both.
-const hookedNewestQueueSpinTries = 4
 
 // hookedNewestQueueSlot is one cell of the ring. seq tells who owns it: seq
 // == pos means free for the producer of position pos; seq == pos+1 means it
@@ -114,16 +70,6 @@ type hookedNewestQueueSlot struct {
 	val int
 }
 
-// hookedNewestQueueOpStatus is the outcome of a non-blocking attempt on the
-// ring.
-type hookedNewestQueueOpStatus uint8
-
-const (
-	hookedNewestQueueOpDone   hookedNewestQueueOpStatus = iota // at least one item moved
-	hookedNewestQueueOpFull                                    // no free slot (push) or no published item (pop)
-	hookedNewestQueueOpClosed                                  // the queue is closed (and, for a pop, drained)
-)
-
 // HookedNewestQueue is a bounded FIFO queue for any number of producers and
 // consumers. Create one with NewHookedNewestQueue; the zero value is not
 // usable. A HookedNewestQueue must not be copied after first use.
@@ -132,7 +78,7 @@ const (
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type HookedNewestQueue struct {
-	_ hookedNewestQueueNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []hookedNewestQueueSlot
@@ -140,15 +86,14 @@ type HookedNewestQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [hookedNewestQueueCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with
-	// hookedNewestQueueClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [hookedNewestQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [hookedNewestQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -157,7 +102,7 @@ type HookedNewestQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [hookedNewestQueueCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 
 	dropped atomic.Uint64
 }
@@ -187,7 +132,7 @@ func (q *HookedNewestQueue) Cap() int { return 4 }
 // snapshot that may be stale by the time it returns.
 func (q *HookedNewestQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ hookedNewestQueueClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -197,7 +142,7 @@ func (q *HookedNewestQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *HookedNewestQueue) TryPush(v int) bool {
-	if q.enqueue(v) != hookedNewestQueueOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -213,13 +158,13 @@ func (q *HookedNewestQueue) TryPush(v int) bool {
 func (q *HookedNewestQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	switch q.enqueue(v) {
-	case hookedNewestQueueOpDone:
+	case queueSharedOpDone:
 		q.wakeConsumer()
 		if woken {
 			q.passProducerToken()
 		}
 		return nil
-	case hookedNewestQueueOpClosed:
+	case queueSharedOpClosed:
 		return ErrHookedNewestQueueClosed
 	}
 	q.dropped.Add(1)
@@ -251,7 +196,7 @@ func (q *HookedNewestQueue) PushMany(ctx context.Context, vs []int) (int, error)
 			// progress: spin afresh before parking the next time
 			continue
 		}
-		if st == hookedNewestQueueOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrHookedNewestQueueClosed
 		}
 		q.dropped.Add(uint64(len(vs) - added))
@@ -266,7 +211,7 @@ func (q *HookedNewestQueue) PushMany(ctx context.Context, vs []int) (int, error)
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *HookedNewestQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != hookedNewestQueueOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -282,16 +227,16 @@ func (q *HookedNewestQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case hookedNewestQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case hookedNewestQueueOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrHookedNewestQueueClosed
 		}
-		if spins < hookedNewestQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -316,16 +261,16 @@ func (q *HookedNewestQueue) PopMany(ctx context.Context, buf []int) (int, error)
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case hookedNewestQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case hookedNewestQueueOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrHookedNewestQueueClosed
 		}
-		if spins < hookedNewestQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -343,7 +288,7 @@ func (q *HookedNewestQueue) PopMany(ctx context.Context, buf []int) (int, error)
 // HookedNewestQueueDropOldest). Close may be called more than once.
 func (q *HookedNewestQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(hookedNewestQueueClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
@@ -361,12 +306,12 @@ func (q *HookedNewestQueue) Stats() HookedNewestQueueStats {
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *HookedNewestQueue) enqueue(v int) hookedNewestQueueOpStatus {
+func (q *HookedNewestQueue) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(4) - 1
 	pos := q.head.Load()
 	for {
-		if pos&hookedNewestQueueClosedBit != 0 {
-			return hookedNewestQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -374,10 +319,10 @@ func (q *HookedNewestQueue) enqueue(v int) hookedNewestQueueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return hookedNewestQueueOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return hookedNewestQueueOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -387,20 +332,20 @@ func (q *HookedNewestQueue) enqueue(v int) hookedNewestQueueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *HookedNewestQueue) enqueueMany(vs []int) (int, hookedNewestQueueOpStatus) {
+func (q *HookedNewestQueue) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(4) - 1
 	limit := min(len(vs), 4)
 	pos := q.head.Load()
 	for {
-		if pos&hookedNewestQueueClosedBit != 0 {
-			return 0, hookedNewestQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, hookedNewestQueueOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -413,14 +358,14 @@ func (q *HookedNewestQueue) enqueueMany(vs []int) (int, hookedNewestQueueOpStatu
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, hookedNewestQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *HookedNewestQueue) dequeue() (int, hookedNewestQueueOpStatus) {
+func (q *HookedNewestQueue) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(4) - 1
 	pos := q.tail.Load()
@@ -432,7 +377,7 @@ func (q *HookedNewestQueue) dequeue() (int, hookedNewestQueueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, hookedNewestQueueOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -443,7 +388,7 @@ func (q *HookedNewestQueue) dequeue() (int, hookedNewestQueueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *HookedNewestQueue) dequeueMany(buf []int) (int, hookedNewestQueueOpStatus) {
+func (q *HookedNewestQueue) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(4) - 1
 	limit := min(len(buf), 4)
@@ -468,7 +413,7 @@ func (q *HookedNewestQueue) dequeueMany(buf []int) (int, hookedNewestQueueOpStat
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, hookedNewestQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -477,11 +422,11 @@ func (q *HookedNewestQueue) dequeueMany(buf []int) (int, hookedNewestQueueOpStat
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *HookedNewestQueue) emptyStatus(pos uint64) hookedNewestQueueOpStatus {
-	if head := q.head.Load(); head&hookedNewestQueueClosedBit != 0 && head&^hookedNewestQueueClosedBit == pos {
-		return hookedNewestQueueOpClosed
+func (q *HookedNewestQueue) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return hookedNewestQueueOpFull
+	return queueSharedOpFull
 }
 
 // readable reports whether an item is published at tail.
@@ -492,14 +437,14 @@ func (q *HookedNewestQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *HookedNewestQueue) writable() bool {
-	pos := q.head.Load() &^ hookedNewestQueueClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(4)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *HookedNewestQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		hookedNewestQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -514,7 +459,7 @@ func (q *HookedNewestQueue) wakeProducer() {
 // the token goes on.
 func (q *HookedNewestQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		hookedNewestQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -522,7 +467,7 @@ func (q *HookedNewestQueue) passConsumerToken() {
 // HookedNewestQueueBlock.
 func (q *HookedNewestQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		hookedNewestQueueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -551,24 +496,6 @@ func (q *HookedNewestQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// hookedNewestQueueSignal puts a token in a one-token channel unless one is
-// already there, in which case the goroutine that takes it will look at the
-// queue.
-func hookedNewestQueueSignal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
-// hookedNewestQueueNoCopy lets go vet's copylocks check report a
-// HookedNewestQueue copied by value.
-type hookedNewestQueueNoCopy struct{}
-
-func (*hookedNewestQueueNoCopy) Lock() {}
-
-func (*hookedNewestQueueNoCopy) Unlock() {}
-
 // NewHookedNewestQueue returns an empty HookedNewestQueue of capacity 4; when
 // it is full, Push discards the new item.
 func NewHookedNewestQueue() *HookedNewestQueue {
@@ -585,7 +512,7 @@ func NewHookedNewestQueue() *HookedNewestQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *HookedOldestQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := hookedOldestQueueRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -597,7 +524,7 @@ func (q *HookedOldestQueue) FanIn(ctx context.Context, n int, produce func(ctx c
 // every consumer has returned; an item popped by a consumer is always passed
 // to consume.
 func (q *HookedOldestQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return hookedOldestQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrHookedOldestQueueClosed {
@@ -613,33 +540,6 @@ func (q *HookedOldestQueue) FanOut(ctx context.Context, n int, consume func(ctx 
 	})
 }
 
-// hookedOldestQueueRunGroup runs fn in n goroutines, waits for them and
-// returns the first error, cancelling the context of the others when it
-// happens.
-func hookedOldestQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i := range n {
-		wg.Go(func() {
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel(err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
-}
-
 var (
 	// ErrHookedOldestQueueClosed is returned by pushes after Close, and by
 	// pops once the queue is closed and every item has been popped.
@@ -648,23 +548,6 @@ var (
 	// HookedOldestQueueError policy when there is no room.
 	ErrHookedOldestQueueFull = errors.New("queue: full")
 )
-
-// hookedOldestQueueCacheLineSize separates the fields producers write from
-// those consumers write, so that neither side invalidates the other's cache
-// line.
-const hookedOldestQueueCacheLineSize = 64
-
-// hookedOldestQueueClosedBit is set in head by Close. Keeping it in the word
-// producers compare-and-swap makes Close linearizable: a push either claimed
-// its slot before Close (and its item will be popped) or fails with
-// ErrHookedOldestQueueClosed. Positions never reach 2^63.
-const hookedOldestQueueClosedBit = 1 << 63
-
-// hookedOldestQueueSpinTries is how many times a goroutine that finds the
-// queue full or empty retries, yielding its processor in between, before it
-// parks. Parking and waking cost a few hundred nanoseconds each; a short
-// spin lets a producer-consumer pair that runs at the same speed avoid both.
-const hookedOldestQueueSpinTries = 4
 
 // hookedOldestQueueSlot is one cell of the ring. seq tells who owns it: seq
 // == pos means free for the producer of position pos; seq == pos+1 means it
@@ -675,16 +558,6 @@ type hookedOldestQueueSlot struct {
 	val int
 }
 
-// hookedOldestQueueOpStatus is the outcome of a non-blocking attempt on the
-// ring.
-type hookedOldestQueueOpStatus uint8
-
-const (
-	hookedOldestQueueOpDone   hookedOldestQueueOpStatus = iota // at least one item moved
-	hookedOldestQueueOpFull                                    // no free slot (push) or no published item (pop)
-	hookedOldestQueueOpClosed                                  // the queue is closed (and, for a pop, drained)
-)
-
 // HookedOldestQueue is a bounded FIFO queue for any number of producers and
 // consumers. Create one with NewHookedOldestQueue; the zero value is not
 // usable. A HookedOldestQueue must not be copied after first use.
@@ -693,7 +566,7 @@ const (
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type HookedOldestQueue struct {
-	_ hookedOldestQueueNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []hookedOldestQueueSlot
@@ -701,15 +574,14 @@ type HookedOldestQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [hookedOldestQueueCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with
-	// hookedOldestQueueClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [hookedOldestQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [hookedOldestQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -718,7 +590,7 @@ type HookedOldestQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [hookedOldestQueueCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 
 	dropped atomic.Uint64
 }
@@ -748,7 +620,7 @@ func (q *HookedOldestQueue) Cap() int { return 4 }
 // snapshot that may be stale by the time it returns.
 func (q *HookedOldestQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ hookedOldestQueueClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -758,7 +630,7 @@ func (q *HookedOldestQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *HookedOldestQueue) TryPush(v int) bool {
-	if q.enqueue(v) != hookedOldestQueueOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -775,13 +647,13 @@ func (q *HookedOldestQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for {
 		switch q.enqueue(v) {
-		case hookedOldestQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeConsumer()
 			if woken {
 				q.passProducerToken()
 			}
 			return nil
-		case hookedOldestQueueOpClosed:
+		case queueSharedOpClosed:
 			return ErrHookedOldestQueueClosed
 		}
 		q.dropOldest()
@@ -813,7 +685,7 @@ func (q *HookedOldestQueue) PushMany(ctx context.Context, vs []int) (int, error)
 			// progress: spin afresh before parking the next time
 			continue
 		}
-		if st == hookedOldestQueueOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrHookedOldestQueueClosed
 		}
 		q.dropOldest()
@@ -825,7 +697,7 @@ func (q *HookedOldestQueue) PushMany(ctx context.Context, vs []int) (int, error)
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *HookedOldestQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != hookedOldestQueueOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -841,16 +713,16 @@ func (q *HookedOldestQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case hookedOldestQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case hookedOldestQueueOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrHookedOldestQueueClosed
 		}
-		if spins < hookedOldestQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -875,16 +747,16 @@ func (q *HookedOldestQueue) PopMany(ctx context.Context, buf []int) (int, error)
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case hookedOldestQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case hookedOldestQueueOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrHookedOldestQueueClosed
 		}
-		if spins < hookedOldestQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -902,7 +774,7 @@ func (q *HookedOldestQueue) PopMany(ctx context.Context, buf []int) (int, error)
 // HookedOldestQueueDropOldest). Close may be called more than once.
 func (q *HookedOldestQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(hookedOldestQueueClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
@@ -920,12 +792,12 @@ func (q *HookedOldestQueue) Stats() HookedOldestQueueStats {
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *HookedOldestQueue) enqueue(v int) hookedOldestQueueOpStatus {
+func (q *HookedOldestQueue) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(4) - 1
 	pos := q.head.Load()
 	for {
-		if pos&hookedOldestQueueClosedBit != 0 {
-			return hookedOldestQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -933,10 +805,10 @@ func (q *HookedOldestQueue) enqueue(v int) hookedOldestQueueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return hookedOldestQueueOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return hookedOldestQueueOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -946,20 +818,20 @@ func (q *HookedOldestQueue) enqueue(v int) hookedOldestQueueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *HookedOldestQueue) enqueueMany(vs []int) (int, hookedOldestQueueOpStatus) {
+func (q *HookedOldestQueue) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(4) - 1
 	limit := min(len(vs), 4)
 	pos := q.head.Load()
 	for {
-		if pos&hookedOldestQueueClosedBit != 0 {
-			return 0, hookedOldestQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, hookedOldestQueueOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -972,14 +844,14 @@ func (q *HookedOldestQueue) enqueueMany(vs []int) (int, hookedOldestQueueOpStatu
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, hookedOldestQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *HookedOldestQueue) dequeue() (int, hookedOldestQueueOpStatus) {
+func (q *HookedOldestQueue) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(4) - 1
 	pos := q.tail.Load()
@@ -991,7 +863,7 @@ func (q *HookedOldestQueue) dequeue() (int, hookedOldestQueueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, hookedOldestQueueOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -1002,7 +874,7 @@ func (q *HookedOldestQueue) dequeue() (int, hookedOldestQueueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *HookedOldestQueue) dequeueMany(buf []int) (int, hookedOldestQueueOpStatus) {
+func (q *HookedOldestQueue) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(4) - 1
 	limit := min(len(buf), 4)
@@ -1027,7 +899,7 @@ func (q *HookedOldestQueue) dequeueMany(buf []int) (int, hookedOldestQueueOpStat
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, hookedOldestQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -1036,11 +908,11 @@ func (q *HookedOldestQueue) dequeueMany(buf []int) (int, hookedOldestQueueOpStat
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *HookedOldestQueue) emptyStatus(pos uint64) hookedOldestQueueOpStatus {
-	if head := q.head.Load(); head&hookedOldestQueueClosedBit != 0 && head&^hookedOldestQueueClosedBit == pos {
-		return hookedOldestQueueOpClosed
+func (q *HookedOldestQueue) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return hookedOldestQueueOpFull
+	return queueSharedOpFull
 }
 
 // dropOldest discards the oldest item to make room under
@@ -1055,8 +927,8 @@ func (q *HookedOldestQueue) dropOldest() {
 
 // dropTaken counts and reports v, the oldest item, if the dequeue that
 // returned st took it, and says whether it did.
-func (q *HookedOldestQueue) dropTaken(v int, st hookedOldestQueueOpStatus) bool {
-	if st != hookedOldestQueueOpDone {
+func (q *HookedOldestQueue) dropTaken(v int, st queueSharedOpStatus) bool {
+	if st != queueSharedOpDone {
 		return false
 	}
 	q.dropped.Add(1)
@@ -1072,14 +944,14 @@ func (q *HookedOldestQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *HookedOldestQueue) writable() bool {
-	pos := q.head.Load() &^ hookedOldestQueueClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(4)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *HookedOldestQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		hookedOldestQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -1094,7 +966,7 @@ func (q *HookedOldestQueue) wakeProducer() {
 // the token goes on.
 func (q *HookedOldestQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		hookedOldestQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -1102,7 +974,7 @@ func (q *HookedOldestQueue) passConsumerToken() {
 // HookedOldestQueueBlock.
 func (q *HookedOldestQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		hookedOldestQueueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -1130,24 +1002,6 @@ func (q *HookedOldestQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 		return false, ctx.Err()
 	}
 }
-
-// hookedOldestQueueSignal puts a token in a one-token channel unless one is
-// already there, in which case the goroutine that takes it will look at the
-// queue.
-func hookedOldestQueueSignal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
-// hookedOldestQueueNoCopy lets go vet's copylocks check report a
-// HookedOldestQueue copied by value.
-type hookedOldestQueueNoCopy struct{}
-
-func (*hookedOldestQueueNoCopy) Lock() {}
-
-func (*hookedOldestQueueNoCopy) Unlock() {}
 
 // NewHookedOldestQueue returns an empty HookedOldestQueue of capacity 4; when
 // it is full, Push discards the oldest item to make room.
@@ -1186,10 +1040,6 @@ var ErrHookedAPIDeadline = fmt.Errorf("ratelimit: wait would exceed the context 
 // more than Limit for a HookedAPISlidingWindow.
 var ErrHookedAPIExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// hookedAPICacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const hookedAPICacheLine = 64
-
 // HookedAPI controls how frequently events are allowed to happen.
 //
 // A HookedAPI is safe for concurrent use. It must be created with
@@ -1208,7 +1058,7 @@ type HookedAPI struct {
 	// HookedAPISlidingWindow, the index of the current fixed window and the
 	// counts of it and the previous one.
 	state atomic.Int64
-	_     [hookedAPICacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -1354,7 +1204,7 @@ func (l *HookedAPI) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrHookedAPIDeadline
 		}
-		timer := time.NewTimer(time.Duration(hookedAPINanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -1419,7 +1269,7 @@ func (r HookedAPIReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r HookedAPIReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(hookedAPINanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1464,27 +1314,6 @@ func (l *HookedAPI) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *HookedAPI) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// hookedAPIAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func hookedAPIAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// hookedAPINanosBetween returns the nanoseconds from from to to: zero if to
-// is not later, the largest duration if the difference overflows.
-func hookedAPINanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *HookedAPI) allow(now int64) bool {
@@ -1542,7 +1371,7 @@ func (l *HookedAPI) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := hookedAPIAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -1572,7 +1401,7 @@ func (l *HookedAPI) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := hookedAPIAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -1596,7 +1425,7 @@ func (l *HookedAPI) tokenStats(now int64) HookedAPIStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return HookedAPIStats{Delay: time.Duration(hookedAPINanosBetween(now-interval, from))}
+		return HookedAPIStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return HookedAPIStats{Available: (now - from) / interval}
 }
@@ -1644,10 +1473,6 @@ var ErrTimedAPIDeadline = fmt.Errorf("ratelimit: wait would exceed the context d
 // more than Limit for a TimedAPISlidingWindow.
 var ErrTimedAPIExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// timedAPICacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const timedAPICacheLine = 64
-
 // TimedAPI controls how frequently events are allowed to happen.
 //
 // A TimedAPI is safe for concurrent use. It must be created with NewTimedAPI
@@ -1666,7 +1491,7 @@ type TimedAPI struct {
 	// TimedAPISlidingWindow, the index of the current fixed window and the
 	// counts of it and the previous one.
 	state atomic.Int64
-	_     [timedAPICacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 
@@ -1797,7 +1622,7 @@ func (l *TimedAPI) waitN(ctx context.Context, n int64) error {
 		if waitStart < 0 {
 			waitStart = now
 		}
-		timer := time.NewTimer(time.Duration(timedAPINanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -1877,7 +1702,7 @@ func (r TimedAPIReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r TimedAPIReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(timedAPINanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1922,27 +1747,6 @@ func (l *TimedAPI) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *TimedAPI) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// timedAPIAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func timedAPIAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// timedAPINanosBetween returns the nanoseconds from from to to: zero if to
-// is not later, the largest duration if the difference overflows.
-func timedAPINanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *TimedAPI) allow(now int64) bool {
@@ -2000,7 +1804,7 @@ func (l *TimedAPI) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := timedAPIAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -2030,7 +1834,7 @@ func (l *TimedAPI) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := timedAPIAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -2054,7 +1858,7 @@ func (l *TimedAPI) tokenStats(now int64) TimedAPIStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return TimedAPIStats{Delay: time.Duration(timedAPINanosBetween(now-interval, from))}
+		return TimedAPIStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return TimedAPIStats{Available: (now - from) / interval}
 }
@@ -2159,10 +1963,6 @@ var ErrHookedQuotaDeadline = fmt.Errorf("ratelimit: wait would exceed the contex
 // more than Limit for a HookedQuotaSlidingWindow.
 var ErrHookedQuotaExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// hookedQuotaCacheLine is the size the state word is padded to, so that
-// limiters allocated next to each other do not share it.
-const hookedQuotaCacheLine = 64
-
 // HookedQuota controls how frequently events are allowed to happen.
 //
 // A HookedQuota is safe for concurrent use. It must be created with
@@ -2181,7 +1981,7 @@ type HookedQuota struct {
 	// HookedQuotaSlidingWindow, the index of the current fixed window and
 	// the counts of it and the previous one.
 	state atomic.Int64
-	_     [hookedQuotaCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -2326,7 +2126,7 @@ func (l *HookedQuota) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrHookedQuotaDeadline
 		}
-		timer := time.NewTimer(time.Duration(hookedQuotaNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -2394,7 +2194,7 @@ func (r HookedQuotaReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r HookedQuotaReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(hookedQuotaNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -2438,27 +2238,6 @@ func (l *HookedQuota) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
 }
 
-// hookedQuotaAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func hookedQuotaAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// hookedQuotaNanosBetween returns the nanoseconds from from to to: zero if
-// to is not later, the largest duration if the difference overflows.
-func hookedQuotaNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
-}
-
 func (l *HookedQuota) allow(now int64) bool {
 	return l.windowAllow(now)
 }
@@ -2467,7 +2246,7 @@ func (l *HookedQuota) reserve(now int64) HookedQuotaReservation {
 	if l.windowAllow(now) {
 		return HookedQuotaReservation{l: l, at: now, ok: true}
 	}
-	return HookedQuotaReservation{l: l, at: hookedQuotaAddSaturating(now, l.windowRetry(now, 1))}
+	return HookedQuotaReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1))}
 }
 
 func (l *HookedQuota) allowN(now, n int64) bool {
@@ -2490,25 +2269,16 @@ func (l *HookedQuota) reserveN(now, n int64) HookedQuotaReservation {
 	if l.windowAllowN(now, n) {
 		return HookedQuotaReservation{l: l, at: now, ok: true}
 	}
-	return HookedQuotaReservation{l: l, at: hookedQuotaAddSaturating(now, l.windowRetry(now, n))}
+	return HookedQuotaReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n))}
 }
 
 func (l *HookedQuota) stats(now int64) HookedQuotaStats {
 	return l.windowStats(now)
 }
 
-// hookedQuotaWindow is the decoded state of a HookedQuotaSlidingWindow at
-// some time. It has four word-sized fields, the most the compiler keeps in
-// registers: Allow must not go through memory for it.
-type hookedQuotaWindow struct {
-	index     uint64 // truncated index of the current fixed window
-	prev, cur int64
-	elapsed   int64 // time since the fixed window started
-}
-
 // windowLoad decodes the state word s as seen at now, rolling it forward
 // to now's fixed window.
-func (l *HookedQuota) windowLoad(s int64, now int64) hookedQuotaWindow {
+func (l *HookedQuota) windowLoad(s int64, now int64) ratelimitWindow {
 	width := int64(time.Hour)
 	countBits := uint(bits.Len64(uint64(2)))
 	countMask := int64(1)<<countBits - 1
@@ -2516,7 +2286,7 @@ func (l *HookedQuota) windowLoad(s int64, now int64) hookedQuotaWindow {
 
 	now = max(now, 0)
 	index := now / width
-	w := hookedQuotaWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
+	w := ratelimitWindow{index: uint64(index) & indexMask, elapsed: now - index*width}
 	stateIndex := uint64(s) >> (2 * countBits)
 	prev, cur := s>>countBits&countMask, s&countMask
 	switch ahead := (w.index - stateIndex) & indexMask; {
@@ -2534,7 +2304,7 @@ func (l *HookedQuota) windowLoad(s int64, now int64) hookedQuotaWindow {
 
 // windowEstimate returns the weighted count of the sliding window ending at
 // w's time.
-func (l *HookedQuota) windowEstimate(w hookedQuotaWindow) float64 {
+func (l *HookedQuota) windowEstimate(w ratelimitWindow) float64 {
 	width := int64(time.Hour)
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
@@ -2588,7 +2358,7 @@ func (l *HookedQuota) windowRetry(now, n int64) int64 {
 		if w.prev == 0 || float64(w.prev) <= free {
 			return 0
 		}
-		at := hookedQuotaCeilNanos(float64(width) * (1 - free/float64(w.prev)))
+		at := ratelimitCeilNanos(float64(width) * (1 - free/float64(w.prev)))
 		return max(at-w.elapsed, 0)
 	}
 	// Otherwise in the next one, where cur becomes the previous count.
@@ -2597,16 +2367,7 @@ func (l *HookedQuota) windowRetry(now, n int64) int64 {
 		return toNext
 	}
 	// Up to two windows: saturate rather than wrap for the longest.
-	return hookedQuotaAddSaturating(toNext, hookedQuotaCeilNanos(float64(width)*(1-room/float64(w.cur))))
-}
-
-// hookedQuotaCeilNanos rounds a non-negative number of nanoseconds up to an
-// int64, saturating: float64(width) may round up past the largest int64.
-func hookedQuotaCeilNanos(ns float64) int64 {
-	if ns >= math.MaxInt64 {
-		return math.MaxInt64
-	}
-	return int64(math.Ceil(ns))
+	return ratelimitAddSaturating(toNext, ratelimitCeilNanos(float64(width)*(1-room/float64(w.cur))))
 }
 
 func (l *HookedQuota) windowStats(now int64) HookedQuotaStats {
@@ -2639,21 +2400,10 @@ func NewHookedQuotaAt(epoch time.Time) *HookedQuota {
 // interrupts.
 var ErrHookedConnsClosed = errors.New("respool: closed")
 
-// hookedConnsHotSlots is the number of hot slots. Sixteen keep a few
-// goroutines, each holding one resource at a time, mostly on slots of their
-// own: two goroutines share one with odds of one in sixteen.
-const hookedConnsHotSlots = 16
-
-// hookedConnsSlotPad is the padding after each hot slot, so that no two
-// slots share a cache line, nor a pair of adjacent lines, which some
-// processors prefetch together (sync.Pool pads its per-P data to 128 bytes
-// for the same reason).
-const hookedConnsSlotPad = 128
-
 // hookedConnsHotEntry is a hot slot: an idle resource or none.
 type hookedConnsHotEntry struct {
 	r *Res
-	_ [hookedConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // hookedConnsIdleResource is a resource in the pool and the eviction tick at
@@ -2668,18 +2418,18 @@ type hookedConnsIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type HookedConns struct {
-	_ hookedConnsNoCopy
+	_ respoolNoCopy
 
 	ticker *time.Ticker
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [hookedConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [hookedConnsHotSlots]hookedConnsHotEntry
+	hot [respoolHotSlots]hookedConnsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -2714,7 +2464,7 @@ func (p *HookedConns) init() {
 // owns the resource until it passes it to Put or Discard.
 func (p *HookedConns) Get(ctx context.Context) (*Res, error) {
 	// The goroutine's own slot first, then the others.
-	i := hookedConnsHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -2825,7 +2575,7 @@ func (p *HookedConns) dispose(r *Res) {
 // than MaxLife, Put closes r.
 func (p *HookedConns) Put(r *Res) {
 	if p.hotHolds(r) {
-		p.putHot(r, hookedConnsHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -2887,7 +2637,7 @@ func (p *HookedConns) putHot(r *Res, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *HookedConns) hotToIdleLocked() (toClose []*Res) {
-	for i := range uint32(hookedConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -2895,28 +2645,12 @@ func (p *HookedConns) hotToIdleLocked() (toClose []*Res) {
 	return toClose
 }
 
-// hookedConnsHotStart returns the calling goroutine's own hot slot, where
-// its Get and Put start their scan of the slots, from at, the address of
-// their receiver parameter. That is on the caller's stack, at the same
-// address for a Get and a Put called from the same function (the register
-// ABI spills the receiver of either into the caller's argument area), so the
-// Put of a resource usually picks the slot its Get took it from. Other
-// goroutines have other stacks, at least 2 KiB apart: the address's bits
-// from 11 up, xored together three at a time, pick different slots for
-// stacks allocated near each other. The slot is only where the scan starts:
-// a wrong guess costs time, never correctness.
-func hookedConnsHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % hookedConnsHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *HookedConns) hotTakeAny(start uint32) (r *Res, ok bool) {
-	for k := range uint32(hookedConnsHotSlots) {
-		if i := (start + k) % hookedConnsHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -2929,8 +2663,8 @@ func (p *HookedConns) hotTakeAny(start uint32) (r *Res, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *HookedConns) hotPutAny(start uint32, r *Res) (i uint32, ok bool) {
-	for k := range uint32(hookedConnsHotSlots) {
-		if i = (start + k) % hookedConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -2985,7 +2719,7 @@ func (p *HookedConns) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *HookedConns) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(hookedConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -3100,7 +2834,7 @@ func (p *HookedConns) wakeLocked() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *HookedConns) hotToStackLocked() {
-	for i := range uint32(hookedConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, hookedConnsIdleResource{res: r})
 		}
@@ -3153,24 +2887,16 @@ func (p *HookedConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// hookedConnsNoCopy lets go vet's copylocks check report a HookedConns
-// copied by value.
-type hookedConnsNoCopy struct{}
-
-func (*hookedConnsNoCopy) Lock() {}
-
-func (*hookedConnsNoCopy) Unlock() {}
-
 // hookedConnsAcquireStats are the counters behind HookedConnsStats, on cache
 // lines of their own: every Get updates one.
 type hookedConnsAcquireStats struct {
-	_        [hookedConnsSlotPad]byte
+	_        [respoolSlotPad]byte
 	gets     atomic.Int64
 	waits    atomic.Int64
 	canceled atomic.Int64
 	timedOut atomic.Int64
 	waitTime hookedConnsHistogram
-	_        [hookedConnsSlotPad]byte
+	_        [respoolSlotPad]byte
 }
 
 // waitedFor calls connWaited, the directive's onwait=, after a Get that
@@ -3308,18 +3034,6 @@ func NewHookedConns() *HookedConns {
 // as many calls as the limit are in flight.
 var ErrHookedBackendLimited = errors.New("limiter: concurrency limit reached")
 
-const (
-	// hookedBackendLongWindow is the number of samples the long-run latency
-	// average spans (an exponential moving average with weight
-	// 1/hookedBackendLongWindow).
-	hookedBackendLongWindow = 100
-	// hookedBackendBackoff is the factor the limit is multiplied by when a
-	// call times out: a timeout gives no latency, only a sign of overload.
-	hookedBackendBackoff = 0.9
-	// hookedBackendCacheLine is the size the hot words are padded to.
-	hookedBackendCacheLine = 64
-)
-
 // HookedBackend bounds the number of concurrent calls to a function by an
 // adaptive limit.
 //
@@ -3330,7 +3044,7 @@ const (
 type HookedBackend struct {
 	inFlight atomic.Int64
 	limit    atomic.Int64
-	_        [hookedBackendCacheLine - 16]byte
+	_        [limiterCacheLine - 16]byte
 
 	epoch time.Time
 
@@ -3431,7 +3145,7 @@ func (l *HookedBackend) sample(rtt int64, inFlight int64, err error) {
 func (l *HookedBackend) adjust(rtt int64, inFlight int64, err error) {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		l.estimate *= hookedBackendBackoff
+		l.estimate *= limiterBackoff
 	case err != nil:
 		// A failure's latency says nothing about the queue: failures
 		// are often fast.
@@ -3441,11 +3155,11 @@ func (l *HookedBackend) adjust(rtt int64, inFlight int64, err error) {
 		if l.longRTT == 0 {
 			l.longRTT = short
 		}
-		l.longRTT += (short - l.longRTT) / hookedBackendLongWindow
+		l.longRTT += (short - l.longRTT) / limiterLongWindow
 		if l.longRTT > 2*short {
 			// Latency dropped for good: let the average follow quickly
-			// instead of granting a huge gradient for
-			// hookedBackendLongWindow samples.
+			// instead of granting a huge gradient for limiterLongWindow
+			// samples.
 			l.longRTT = 0.95*l.longRTT + 0.05*short
 		}
 		if float64(inFlight) < l.estimate/2 {
@@ -3503,10 +3217,6 @@ var ErrBenchRateDeadline = fmt.Errorf("ratelimit: wait would exceed the context 
 // more than Limit for a BenchRateSlidingWindow.
 var ErrBenchRateExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// benchRateCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const benchRateCacheLine = 64
-
 // BenchRate controls how frequently events are allowed to happen.
 //
 // A BenchRate is safe for concurrent use. It must be created with
@@ -3525,7 +3235,7 @@ type BenchRate struct {
 	// BenchRateSlidingWindow, the index of the current fixed window and the
 	// counts of it and the previous one.
 	state atomic.Int64
-	_     [benchRateCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -3647,7 +3357,7 @@ func (l *BenchRate) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrBenchRateDeadline
 		}
-		timer := time.NewTimer(time.Duration(benchRateNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -3712,7 +3422,7 @@ func (r BenchRateReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r BenchRateReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(benchRateNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -3757,27 +3467,6 @@ func (l *BenchRate) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *BenchRate) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// benchRateAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func benchRateAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// benchRateNanosBetween returns the nanoseconds from from to to: zero if to
-// is not later, the largest duration if the difference overflows.
-func benchRateNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *BenchRate) allow(now int64) bool {
@@ -3835,7 +3524,7 @@ func (l *BenchRate) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := benchRateAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -3865,7 +3554,7 @@ func (l *BenchRate) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := benchRateAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -3889,7 +3578,7 @@ func (l *BenchRate) tokenStats(now int64) BenchRateStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return BenchRateStats{Delay: time.Duration(benchRateNanosBetween(now-interval, from))}
+		return BenchRateStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return BenchRateStats{Available: (now - from) / interval}
 }
@@ -3939,10 +3628,6 @@ var ErrBenchRateHookedDeadline = fmt.Errorf("ratelimit: wait would exceed the co
 // BenchRateHookedSlidingWindow.
 var ErrBenchRateHookedExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// benchRateHookedCacheLine is the size the state word is padded to, so that
-// limiters allocated next to each other do not share it.
-const benchRateHookedCacheLine = 64
-
 // BenchRateHooked controls how frequently events are allowed to happen.
 //
 // A BenchRateHooked is safe for concurrent use. It must be created with
@@ -3961,7 +3646,7 @@ type BenchRateHooked struct {
 	// for BenchRateHookedSlidingWindow, the index of the current fixed
 	// window and the counts of it and the previous one.
 	state atomic.Int64
-	_     [benchRateHookedCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -4109,7 +3794,7 @@ func (l *BenchRateHooked) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrBenchRateHookedDeadline
 		}
-		timer := time.NewTimer(time.Duration(benchRateHookedNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -4174,7 +3859,7 @@ func (r BenchRateHookedReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r BenchRateHookedReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(benchRateHookedNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -4219,27 +3904,6 @@ func (l *BenchRateHooked) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *BenchRateHooked) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// benchRateHookedAddSaturating returns t+d for d >= 0, or the largest time
-// if that overflows.
-func benchRateHookedAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// benchRateHookedNanosBetween returns the nanoseconds from from to to: zero
-// if to is not later, the largest duration if the difference overflows.
-func benchRateHookedNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *BenchRateHooked) allow(now int64) bool {
@@ -4297,7 +3961,7 @@ func (l *BenchRateHooked) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := benchRateHookedAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -4327,7 +3991,7 @@ func (l *BenchRateHooked) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := benchRateHookedAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -4351,7 +4015,7 @@ func (l *BenchRateHooked) tokenStats(now int64) BenchRateHookedStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return BenchRateHookedStats{Delay: time.Duration(benchRateHookedNanosBetween(now-interval, from))}
+		return BenchRateHookedStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return BenchRateHookedStats{Available: (now - from) / interval}
 }
@@ -4401,10 +4065,6 @@ var ErrBenchRateTimedDeadline = fmt.Errorf("ratelimit: wait would exceed the con
 // BenchRateTimedSlidingWindow.
 var ErrBenchRateTimedExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// benchRateTimedCacheLine is the size the state word is padded to, so that
-// limiters allocated next to each other do not share it.
-const benchRateTimedCacheLine = 64
-
 // BenchRateTimed controls how frequently events are allowed to happen.
 //
 // A BenchRateTimed is safe for concurrent use. It must be created with
@@ -4423,7 +4083,7 @@ type BenchRateTimed struct {
 	// for BenchRateTimedSlidingWindow, the index of the current fixed window
 	// and the counts of it and the previous one.
 	state atomic.Int64
-	_     [benchRateTimedCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 
@@ -4556,7 +4216,7 @@ func (l *BenchRateTimed) waitN(ctx context.Context, n int64) error {
 		if waitStart < 0 {
 			waitStart = now
 		}
-		timer := time.NewTimer(time.Duration(benchRateTimedNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -4636,7 +4296,7 @@ func (r BenchRateTimedReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r BenchRateTimedReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(benchRateTimedNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -4681,27 +4341,6 @@ func (l *BenchRateTimed) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *BenchRateTimed) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// benchRateTimedAddSaturating returns t+d for d >= 0, or the largest time if
-// that overflows.
-func benchRateTimedAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// benchRateTimedNanosBetween returns the nanoseconds from from to to: zero
-// if to is not later, the largest duration if the difference overflows.
-func benchRateTimedNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *BenchRateTimed) allow(now int64) bool {
@@ -4759,7 +4398,7 @@ func (l *BenchRateTimed) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := benchRateTimedAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -4789,7 +4428,7 @@ func (l *BenchRateTimed) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := benchRateTimedAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -4813,7 +4452,7 @@ func (l *BenchRateTimed) tokenStats(now int64) BenchRateTimedStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return BenchRateTimedStats{Delay: time.Duration(benchRateTimedNanosBetween(now-interval, from))}
+		return BenchRateTimedStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return BenchRateTimedStats{Available: (now - from) / interval}
 }
@@ -4898,7 +4537,7 @@ func NewBenchRateTimedAt(epoch time.Time) *BenchRateTimed {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *BenchDropQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := benchDropQueueRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -4909,7 +4548,7 @@ func (q *BenchDropQueue) FanIn(ctx context.Context, n int, produce func(ctx cont
 // the normal end, is not. FanOut returns when every consumer has returned;
 // an item popped by a consumer is always passed to consume.
 func (q *BenchDropQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return benchDropQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrBenchDropQueueClosed {
@@ -4925,32 +4564,6 @@ func (q *BenchDropQueue) FanOut(ctx context.Context, n int, consume func(ctx con
 	})
 }
 
-// benchDropQueueRunGroup runs fn in n goroutines, waits for them and returns
-// the first error, cancelling the context of the others when it happens.
-func benchDropQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i := range n {
-		wg.Go(func() {
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel(err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
-}
-
 var (
 	// ErrBenchDropQueueClosed is returned by pushes after Close, and by pops
 	// once the queue is closed and every item has been popped.
@@ -4959,23 +4572,6 @@ var (
 	// BenchDropQueueError policy when there is no room.
 	ErrBenchDropQueueFull = errors.New("queue: full")
 )
-
-// benchDropQueueCacheLineSize separates the fields producers write from
-// those consumers write, so that neither side invalidates the other's cache
-// line.
-const benchDropQueueCacheLineSize = 64
-
-// benchDropQueueClosedBit is set in head by Close. Keeping it in the word
-// producers compare-and-swap makes Close linearizable: a push either claimed
-// its slot before Close (and its item will be popped) or fails with
-// ErrBenchDropQueueClosed. Positions never reach 2^63.
-const benchDropQueueClosedBit = 1 << 63
-
-// benchDropQueueSpinTries is how many times a goroutine that finds the queue
-// full or empty retries, yielding its processor in between, before it parks.
-// Parking and waking cost a few hundred nanoseconds each; a short spin lets
-// a producer-consumer pair that runs at the same speed avoid both.
-const benchDropQueueSpinTries = 4
 
 // benchDropQueueSlot is one cell of the ring. seq tells who owns it: seq ==
 // pos means free for the producer of position pos; seq == pos+1 means it
@@ -4986,15 +4582,6 @@ type benchDropQueueSlot struct {
 	val int
 }
 
-// benchDropQueueOpStatus is the outcome of a non-blocking attempt on the ring.
-type benchDropQueueOpStatus uint8
-
-const (
-	benchDropQueueOpDone   benchDropQueueOpStatus = iota // at least one item moved
-	benchDropQueueOpFull                                 // no free slot (push) or no published item (pop)
-	benchDropQueueOpClosed                               // the queue is closed (and, for a pop, drained)
-)
-
 // BenchDropQueue is a bounded FIFO queue for any number of producers and
 // consumers. Create one with NewBenchDropQueue; the zero value is not
 // usable. A BenchDropQueue must not be copied after first use.
@@ -5003,7 +4590,7 @@ const (
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type BenchDropQueue struct {
-	_ benchDropQueueNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []benchDropQueueSlot
@@ -5011,15 +4598,14 @@ type BenchDropQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [benchDropQueueCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with
-	// benchDropQueueClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [benchDropQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [benchDropQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -5028,7 +4614,7 @@ type BenchDropQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [benchDropQueueCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 
 	dropped atomic.Uint64
 }
@@ -5052,7 +4638,7 @@ func (q *BenchDropQueue) Cap() int { return 1024 }
 // snapshot that may be stale by the time it returns.
 func (q *BenchDropQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ benchDropQueueClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -5062,7 +4648,7 @@ func (q *BenchDropQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *BenchDropQueue) TryPush(v int) bool {
-	if q.enqueue(v) != benchDropQueueOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -5078,13 +4664,13 @@ func (q *BenchDropQueue) TryPush(v int) bool {
 func (q *BenchDropQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	switch q.enqueue(v) {
-	case benchDropQueueOpDone:
+	case queueSharedOpDone:
 		q.wakeConsumer()
 		if woken {
 			q.passProducerToken()
 		}
 		return nil
-	case benchDropQueueOpClosed:
+	case queueSharedOpClosed:
 		return ErrBenchDropQueueClosed
 	}
 	q.dropped.Add(1)
@@ -5114,7 +4700,7 @@ func (q *BenchDropQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			// progress: spin afresh before parking the next time
 			continue
 		}
-		if st == benchDropQueueOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrBenchDropQueueClosed
 		}
 		q.dropped.Add(uint64(len(vs) - added))
@@ -5126,7 +4712,7 @@ func (q *BenchDropQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *BenchDropQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != benchDropQueueOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -5142,16 +4728,16 @@ func (q *BenchDropQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case benchDropQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case benchDropQueueOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrBenchDropQueueClosed
 		}
-		if spins < benchDropQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -5176,16 +4762,16 @@ func (q *BenchDropQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case benchDropQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case benchDropQueueOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrBenchDropQueueClosed
 		}
-		if spins < benchDropQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -5203,7 +4789,7 @@ func (q *BenchDropQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // BenchDropQueueDropOldest). Close may be called more than once.
 func (q *BenchDropQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(benchDropQueueClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
@@ -5221,12 +4807,12 @@ func (q *BenchDropQueue) Stats() BenchDropQueueStats {
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *BenchDropQueue) enqueue(v int) benchDropQueueOpStatus {
+func (q *BenchDropQueue) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(1024) - 1
 	pos := q.head.Load()
 	for {
-		if pos&benchDropQueueClosedBit != 0 {
-			return benchDropQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -5234,10 +4820,10 @@ func (q *BenchDropQueue) enqueue(v int) benchDropQueueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return benchDropQueueOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return benchDropQueueOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -5247,20 +4833,20 @@ func (q *BenchDropQueue) enqueue(v int) benchDropQueueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *BenchDropQueue) enqueueMany(vs []int) (int, benchDropQueueOpStatus) {
+func (q *BenchDropQueue) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(1024) - 1
 	limit := min(len(vs), 1024)
 	pos := q.head.Load()
 	for {
-		if pos&benchDropQueueClosedBit != 0 {
-			return 0, benchDropQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, benchDropQueueOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -5273,14 +4859,14 @@ func (q *BenchDropQueue) enqueueMany(vs []int) (int, benchDropQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, benchDropQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *BenchDropQueue) dequeue() (int, benchDropQueueOpStatus) {
+func (q *BenchDropQueue) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(1024) - 1
 	pos := q.tail.Load()
@@ -5292,7 +4878,7 @@ func (q *BenchDropQueue) dequeue() (int, benchDropQueueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, benchDropQueueOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -5303,7 +4889,7 @@ func (q *BenchDropQueue) dequeue() (int, benchDropQueueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *BenchDropQueue) dequeueMany(buf []int) (int, benchDropQueueOpStatus) {
+func (q *BenchDropQueue) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(1024) - 1
 	limit := min(len(buf), 1024)
@@ -5328,7 +4914,7 @@ func (q *BenchDropQueue) dequeueMany(buf []int) (int, benchDropQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, benchDropQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -5337,11 +4923,11 @@ func (q *BenchDropQueue) dequeueMany(buf []int) (int, benchDropQueueOpStatus) {
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *BenchDropQueue) emptyStatus(pos uint64) benchDropQueueOpStatus {
-	if head := q.head.Load(); head&benchDropQueueClosedBit != 0 && head&^benchDropQueueClosedBit == pos {
-		return benchDropQueueOpClosed
+func (q *BenchDropQueue) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return benchDropQueueOpFull
+	return queueSharedOpFull
 }
 
 // readable reports whether an item is published at tail.
@@ -5352,14 +4938,14 @@ func (q *BenchDropQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *BenchDropQueue) writable() bool {
-	pos := q.head.Load() &^ benchDropQueueClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(1024)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *BenchDropQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		benchDropQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -5374,7 +4960,7 @@ func (q *BenchDropQueue) wakeProducer() {
 // the token goes on.
 func (q *BenchDropQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		benchDropQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -5382,7 +4968,7 @@ func (q *BenchDropQueue) passConsumerToken() {
 // BenchDropQueueBlock.
 func (q *BenchDropQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		benchDropQueueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -5411,24 +4997,6 @@ func (q *BenchDropQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// benchDropQueueSignal puts a token in a one-token channel unless one is
-// already there, in which case the goroutine that takes it will look at the
-// queue.
-func benchDropQueueSignal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
-// benchDropQueueNoCopy lets go vet's copylocks check report a BenchDropQueue
-// copied by value.
-type benchDropQueueNoCopy struct{}
-
-func (*benchDropQueueNoCopy) Lock() {}
-
-func (*benchDropQueueNoCopy) Unlock() {}
-
 // NewBenchDropQueue returns an empty BenchDropQueue of capacity 1024; when it
 // is full, Push discards the new item.
 func NewBenchDropQueue() *BenchDropQueue {
@@ -5445,7 +5013,7 @@ func NewBenchDropQueue() *BenchDropQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *BenchDropQueueHooked) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := benchDropQueueHookedRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -5457,7 +5025,7 @@ func (q *BenchDropQueueHooked) FanIn(ctx context.Context, n int, produce func(ct
 // every consumer has returned; an item popped by a consumer is always passed
 // to consume.
 func (q *BenchDropQueueHooked) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return benchDropQueueHookedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrBenchDropQueueHookedClosed {
@@ -5473,33 +5041,6 @@ func (q *BenchDropQueueHooked) FanOut(ctx context.Context, n int, consume func(c
 	})
 }
 
-// benchDropQueueHookedRunGroup runs fn in n goroutines, waits for them and
-// returns the first error, cancelling the context of the others when it
-// happens.
-func benchDropQueueHookedRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i := range n {
-		wg.Go(func() {
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel(err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
-}
-
 var (
 	// ErrBenchDropQueueHookedClosed is returned by pushes after Close, and
 	// by pops once the queue is closed and every item has been popped.
@@ -5508,23 +5049,6 @@ var (
 	// BenchDropQueueHookedError policy when there is no room.
 	ErrBenchDropQueueHookedFull = errors.New("queue: full")
 )
-
-// benchDropQueueHookedCacheLineSize separates the fields producers write
-// from those consumers write, so that neither side invalidates the other's
-// cache line.
-const benchDropQueueHookedCacheLineSize = 64
-
-// benchDropQueueHookedClosedBit is set in head by Close. Keeping it in the
-// word producers compare-and-swap makes Close linearizable: a push either
-// claimed its slot before Close (and its item will be popped) or fails with
-// ErrBenchDropQueueHookedClosed. Positions never reach 2^63.
-const benchDropQueueHookedClosedBit = 1 << 63
-
-// benchDropQueueHookedSpinTries is how many times a goroutine that finds the
-// queue full or empty retries, yielding its processor in between, before it
-// parks. Parking and waking cost a few hundred nanoseconds each; a short
-// spin lets a producer-consumer pair that runs at the same speed avoid both.
-const benchDropQueueHookedSpinTries = 4
 
 // benchDropQueueHookedQueueSlot is one cell of the ring. seq tells who owns
 // it: seq == pos means free for the producer of position pos; seq == pos+1
@@ -5535,16 +5059,6 @@ type benchDropQueueHookedQueueSlot struct {
 	val int
 }
 
-// benchDropQueueHookedOpStatus is the outcome of a non-blocking attempt on
-// the ring.
-type benchDropQueueHookedOpStatus uint8
-
-const (
-	benchDropQueueHookedOpDone   benchDropQueueHookedOpStatus = iota // at least one item moved
-	benchDropQueueHookedOpFull                                       // no free slot (push) or no published item (pop)
-	benchDropQueueHookedOpClosed                                     // the queue is closed (and, for a pop, drained)
-)
-
 // BenchDropQueueHooked is a bounded FIFO queue for any number of producers
 // and consumers. Create one with NewBenchDropQueueHooked; the zero value is
 // not usable. A BenchDropQueueHooked must not be copied after first use.
@@ -5553,7 +5067,7 @@ const (
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type BenchDropQueueHooked struct {
-	_ benchDropQueueHookedNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []benchDropQueueHookedQueueSlot
@@ -5561,15 +5075,14 @@ type BenchDropQueueHooked struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [benchDropQueueHookedCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with
-	// benchDropQueueHookedClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [benchDropQueueHookedCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [benchDropQueueHookedCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -5578,7 +5091,7 @@ type BenchDropQueueHooked struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [benchDropQueueHookedCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 
 	dropped atomic.Uint64
 }
@@ -5608,7 +5121,7 @@ func (q *BenchDropQueueHooked) Cap() int { return 1024 }
 // snapshot that may be stale by the time it returns.
 func (q *BenchDropQueueHooked) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ benchDropQueueHookedClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -5618,7 +5131,7 @@ func (q *BenchDropQueueHooked) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *BenchDropQueueHooked) TryPush(v int) bool {
-	if q.enqueue(v) != benchDropQueueHookedOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -5634,13 +5147,13 @@ func (q *BenchDropQueueHooked) TryPush(v int) bool {
 func (q *BenchDropQueueHooked) Push(ctx context.Context, v int) error {
 	woken := false
 	switch q.enqueue(v) {
-	case benchDropQueueHookedOpDone:
+	case queueSharedOpDone:
 		q.wakeConsumer()
 		if woken {
 			q.passProducerToken()
 		}
 		return nil
-	case benchDropQueueHookedOpClosed:
+	case queueSharedOpClosed:
 		return ErrBenchDropQueueHookedClosed
 	}
 	q.dropped.Add(1)
@@ -5672,7 +5185,7 @@ func (q *BenchDropQueueHooked) PushMany(ctx context.Context, vs []int) (int, err
 			// progress: spin afresh before parking the next time
 			continue
 		}
-		if st == benchDropQueueHookedOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrBenchDropQueueHookedClosed
 		}
 		q.dropped.Add(uint64(len(vs) - added))
@@ -5687,7 +5200,7 @@ func (q *BenchDropQueueHooked) PushMany(ctx context.Context, vs []int) (int, err
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *BenchDropQueueHooked) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != benchDropQueueHookedOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -5703,16 +5216,16 @@ func (q *BenchDropQueueHooked) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case benchDropQueueHookedOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case benchDropQueueHookedOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrBenchDropQueueHookedClosed
 		}
-		if spins < benchDropQueueHookedSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -5737,16 +5250,16 @@ func (q *BenchDropQueueHooked) PopMany(ctx context.Context, buf []int) (int, err
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case benchDropQueueHookedOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case benchDropQueueHookedOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrBenchDropQueueHookedClosed
 		}
-		if spins < benchDropQueueHookedSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -5764,7 +5277,7 @@ func (q *BenchDropQueueHooked) PopMany(ctx context.Context, buf []int) (int, err
 // BenchDropQueueHookedDropOldest). Close may be called more than once.
 func (q *BenchDropQueueHooked) Close() {
 	q.once.Do(func() {
-		q.head.Or(benchDropQueueHookedClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
@@ -5783,12 +5296,12 @@ func (q *BenchDropQueueHooked) Stats() BenchDropQueueHookedStats {
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *BenchDropQueueHooked) enqueue(v int) benchDropQueueHookedOpStatus {
+func (q *BenchDropQueueHooked) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(1024) - 1
 	pos := q.head.Load()
 	for {
-		if pos&benchDropQueueHookedClosedBit != 0 {
-			return benchDropQueueHookedOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -5796,10 +5309,10 @@ func (q *BenchDropQueueHooked) enqueue(v int) benchDropQueueHookedOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return benchDropQueueHookedOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return benchDropQueueHookedOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -5809,20 +5322,20 @@ func (q *BenchDropQueueHooked) enqueue(v int) benchDropQueueHookedOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *BenchDropQueueHooked) enqueueMany(vs []int) (int, benchDropQueueHookedOpStatus) {
+func (q *BenchDropQueueHooked) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(1024) - 1
 	limit := min(len(vs), 1024)
 	pos := q.head.Load()
 	for {
-		if pos&benchDropQueueHookedClosedBit != 0 {
-			return 0, benchDropQueueHookedOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, benchDropQueueHookedOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -5835,14 +5348,14 @@ func (q *BenchDropQueueHooked) enqueueMany(vs []int) (int, benchDropQueueHookedO
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, benchDropQueueHookedOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *BenchDropQueueHooked) dequeue() (int, benchDropQueueHookedOpStatus) {
+func (q *BenchDropQueueHooked) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(1024) - 1
 	pos := q.tail.Load()
@@ -5854,7 +5367,7 @@ func (q *BenchDropQueueHooked) dequeue() (int, benchDropQueueHookedOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, benchDropQueueHookedOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -5865,7 +5378,7 @@ func (q *BenchDropQueueHooked) dequeue() (int, benchDropQueueHookedOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *BenchDropQueueHooked) dequeueMany(buf []int) (int, benchDropQueueHookedOpStatus) {
+func (q *BenchDropQueueHooked) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(1024) - 1
 	limit := min(len(buf), 1024)
@@ -5890,7 +5403,7 @@ func (q *BenchDropQueueHooked) dequeueMany(buf []int) (int, benchDropQueueHooked
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, benchDropQueueHookedOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -5899,11 +5412,11 @@ func (q *BenchDropQueueHooked) dequeueMany(buf []int) (int, benchDropQueueHooked
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *BenchDropQueueHooked) emptyStatus(pos uint64) benchDropQueueHookedOpStatus {
-	if head := q.head.Load(); head&benchDropQueueHookedClosedBit != 0 && head&^benchDropQueueHookedClosedBit == pos {
-		return benchDropQueueHookedOpClosed
+func (q *BenchDropQueueHooked) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return benchDropQueueHookedOpFull
+	return queueSharedOpFull
 }
 
 // readable reports whether an item is published at tail.
@@ -5914,14 +5427,14 @@ func (q *BenchDropQueueHooked) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *BenchDropQueueHooked) writable() bool {
-	pos := q.head.Load() &^ benchDropQueueHookedClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(1024)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *BenchDropQueueHooked) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		benchDropQueueHookedSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -5936,7 +5449,7 @@ func (q *BenchDropQueueHooked) wakeProducer() {
 // the token goes on.
 func (q *BenchDropQueueHooked) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		benchDropQueueHookedSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -5944,7 +5457,7 @@ func (q *BenchDropQueueHooked) passConsumerToken() {
 // BenchDropQueueHookedBlock.
 func (q *BenchDropQueueHooked) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		benchDropQueueHookedSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -5973,24 +5486,6 @@ func (q *BenchDropQueueHooked) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// benchDropQueueHookedSignal puts a token in a one-token channel unless one
-// is already there, in which case the goroutine that takes it will look at
-// the queue.
-func benchDropQueueHookedSignal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
-// benchDropQueueHookedNoCopy lets go vet's copylocks check report a
-// BenchDropQueueHooked copied by value.
-type benchDropQueueHookedNoCopy struct{}
-
-func (*benchDropQueueHookedNoCopy) Lock() {}
-
-func (*benchDropQueueHookedNoCopy) Unlock() {}
-
 // NewBenchDropQueueHooked returns an empty BenchDropQueueHooked of capacity
 // 1024; when it is full, Push discards the new item.
 func NewBenchDropQueueHooked() *BenchDropQueueHooked {
@@ -6005,21 +5500,10 @@ func NewBenchDropQueueHooked() *BenchDropQueueHooked {
 // interrupts.
 var ErrBenchResClosed = errors.New("respool: closed")
 
-// benchResHotSlots is the number of hot slots. Sixteen keep a few
-// goroutines, each holding one resource at a time, mostly on slots of their
-// own: two goroutines share one with odds of one in sixteen.
-const benchResHotSlots = 16
-
-// benchResSlotPad is the padding after each hot slot, so that no two slots
-// share a cache line, nor a pair of adjacent lines, which some processors
-// prefetch together (sync.Pool pads its per-P data to 128 bytes for the same
-// reason).
-const benchResSlotPad = 128
-
 // benchResHotEntry is a hot slot: an idle resource or none.
 type benchResHotEntry struct {
 	r *Res
-	_ [benchResSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // benchResIdleResource is a resource in the pool and the eviction tick at
@@ -6034,18 +5518,18 @@ type benchResIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type BenchRes struct {
-	_ benchResNoCopy
+	_ respoolNoCopy
 
 	ticker *time.Ticker
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [benchResSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [benchResHotSlots]benchResHotEntry
+	hot [respoolHotSlots]benchResHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -6077,7 +5561,7 @@ func (p *BenchRes) init() {
 // owns the resource until it passes it to Put or Discard.
 func (p *BenchRes) Get(ctx context.Context) (*Res, error) {
 	// The goroutine's own slot first, then the others.
-	i := benchResHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -6168,7 +5652,7 @@ func (p *BenchRes) dispose(r *Res) {
 // than MaxLife, Put closes r.
 func (p *BenchRes) Put(r *Res) {
 	if p.hotHolds(r) {
-		p.putHot(r, benchResHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -6230,7 +5714,7 @@ func (p *BenchRes) putHot(r *Res, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *BenchRes) hotToIdleLocked() (toClose []*Res) {
-	for i := range uint32(benchResHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -6238,28 +5722,12 @@ func (p *BenchRes) hotToIdleLocked() (toClose []*Res) {
 	return toClose
 }
 
-// benchResHotStart returns the calling goroutine's own hot slot, where its
-// Get and Put start their scan of the slots, from at, the address of their
-// receiver parameter. That is on the caller's stack, at the same address for
-// a Get and a Put called from the same function (the register ABI spills the
-// receiver of either into the caller's argument area), so the Put of a
-// resource usually picks the slot its Get took it from. Other goroutines
-// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// xored together three at a time, pick different slots for stacks allocated
-// near each other. The slot is only where the scan starts: a wrong guess
-// costs time, never correctness.
-func benchResHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % benchResHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *BenchRes) hotTakeAny(start uint32) (r *Res, ok bool) {
-	for k := range uint32(benchResHotSlots) {
-		if i := (start + k) % benchResHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -6272,8 +5740,8 @@ func (p *BenchRes) hotTakeAny(start uint32) (r *Res, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *BenchRes) hotPutAny(start uint32, r *Res) (i uint32, ok bool) {
-	for k := range uint32(benchResHotSlots) {
-		if i = (start + k) % benchResHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -6328,7 +5796,7 @@ func (p *BenchRes) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *BenchRes) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(benchResHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -6442,7 +5910,7 @@ func (p *BenchRes) wakeLocked() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *BenchRes) hotToStackLocked() {
-	for i := range uint32(benchResHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, benchResIdleResource{res: r})
 		}
@@ -6495,14 +5963,6 @@ func (p *BenchRes) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// benchResNoCopy lets go vet's copylocks check report a BenchRes copied by
-// value.
-type benchResNoCopy struct{}
-
-func (*benchResNoCopy) Lock() {}
-
-func (*benchResNoCopy) Unlock() {}
-
 // NewBenchRes returns an empty BenchRes. Close closes the idle resources.
 func NewBenchRes() *BenchRes {
 	p := &BenchRes{}
@@ -6516,21 +5976,10 @@ func NewBenchRes() *BenchRes {
 // Close interrupts.
 var ErrBenchResHookedClosed = errors.New("respool: closed")
 
-// benchResHookedHotSlots is the number of hot slots. Sixteen keep a few
-// goroutines, each holding one resource at a time, mostly on slots of their
-// own: two goroutines share one with odds of one in sixteen.
-const benchResHookedHotSlots = 16
-
-// benchResHookedSlotPad is the padding after each hot slot, so that no two
-// slots share a cache line, nor a pair of adjacent lines, which some
-// processors prefetch together (sync.Pool pads its per-P data to 128 bytes
-// for the same reason).
-const benchResHookedSlotPad = 128
-
 // benchResHookedHotEntry is a hot slot: an idle resource or none.
 type benchResHookedHotEntry struct {
 	r *Res
-	_ [benchResHookedSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // benchResHookedIdleResource is a resource in the pool and the eviction tick
@@ -6545,18 +5994,18 @@ type benchResHookedIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type BenchResHooked struct {
-	_ benchResHookedNoCopy
+	_ respoolNoCopy
 
 	ticker *time.Ticker
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [benchResHookedSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [benchResHookedHotSlots]benchResHookedHotEntry
+	hot [respoolHotSlots]benchResHookedHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -6588,7 +6037,7 @@ func (p *BenchResHooked) init() {
 // The caller owns the resource until it passes it to Put or Discard.
 func (p *BenchResHooked) Get(ctx context.Context) (*Res, error) {
 	// The goroutine's own slot first, then the others.
-	i := benchResHookedHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -6688,7 +6137,7 @@ func (p *BenchResHooked) dispose(r *Res) {
 // than MaxLife, Put closes r.
 func (p *BenchResHooked) Put(r *Res) {
 	if p.hotHolds(r) {
-		p.putHot(r, benchResHookedHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -6750,7 +6199,7 @@ func (p *BenchResHooked) putHot(r *Res, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *BenchResHooked) hotToIdleLocked() (toClose []*Res) {
-	for i := range uint32(benchResHookedHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -6758,28 +6207,12 @@ func (p *BenchResHooked) hotToIdleLocked() (toClose []*Res) {
 	return toClose
 }
 
-// benchResHookedHotStart returns the calling goroutine's own hot slot, where
-// its Get and Put start their scan of the slots, from at, the address of
-// their receiver parameter. That is on the caller's stack, at the same
-// address for a Get and a Put called from the same function (the register
-// ABI spills the receiver of either into the caller's argument area), so the
-// Put of a resource usually picks the slot its Get took it from. Other
-// goroutines have other stacks, at least 2 KiB apart: the address's bits
-// from 11 up, xored together three at a time, pick different slots for
-// stacks allocated near each other. The slot is only where the scan starts:
-// a wrong guess costs time, never correctness.
-func benchResHookedHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % benchResHookedHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *BenchResHooked) hotTakeAny(start uint32) (r *Res, ok bool) {
-	for k := range uint32(benchResHookedHotSlots) {
-		if i := (start + k) % benchResHookedHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -6792,8 +6225,8 @@ func (p *BenchResHooked) hotTakeAny(start uint32) (r *Res, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *BenchResHooked) hotPutAny(start uint32, r *Res) (i uint32, ok bool) {
-	for k := range uint32(benchResHookedHotSlots) {
-		if i = (start + k) % benchResHookedHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -6848,7 +6281,7 @@ func (p *BenchResHooked) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *BenchResHooked) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(benchResHookedHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -6962,7 +6395,7 @@ func (p *BenchResHooked) wakeLocked() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *BenchResHooked) hotToStackLocked() {
-	for i := range uint32(benchResHookedHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, benchResHookedIdleResource{res: r})
 		}
@@ -7015,14 +6448,6 @@ func (p *BenchResHooked) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// benchResHookedNoCopy lets go vet's copylocks check report a BenchResHooked
-// copied by value.
-type benchResHookedNoCopy struct{}
-
-func (*benchResHookedNoCopy) Lock() {}
-
-func (*benchResHookedNoCopy) Unlock() {}
-
 // waitedFor calls benchWaited, the directive's onwait=, after a Get that
 // waited for d and ended with err.
 func (p *BenchResHooked) waitedFor(d time.Duration, err error) {
@@ -7053,21 +6478,10 @@ func NewBenchResHooked() *BenchResHooked {
 // Close interrupts.
 var ErrBenchResTimedClosed = errors.New("respool: closed")
 
-// benchResTimedHotSlots is the number of hot slots. Sixteen keep a few
-// goroutines, each holding one resource at a time, mostly on slots of their
-// own: two goroutines share one with odds of one in sixteen.
-const benchResTimedHotSlots = 16
-
-// benchResTimedSlotPad is the padding after each hot slot, so that no two
-// slots share a cache line, nor a pair of adjacent lines, which some
-// processors prefetch together (sync.Pool pads its per-P data to 128 bytes
-// for the same reason).
-const benchResTimedSlotPad = 128
-
 // benchResTimedHotEntry is a hot slot: an idle resource or none.
 type benchResTimedHotEntry struct {
 	r *Res
-	_ [benchResTimedSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // benchResTimedIdleResource is a resource in the pool and the eviction tick
@@ -7082,18 +6496,18 @@ type benchResTimedIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type BenchResTimed struct {
-	_ benchResTimedNoCopy
+	_ respoolNoCopy
 
 	ticker *time.Ticker
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [benchResTimedSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [benchResTimedHotSlots]benchResTimedHotEntry
+	hot [respoolHotSlots]benchResTimedHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -7128,7 +6542,7 @@ func (p *BenchResTimed) init() {
 // The caller owns the resource until it passes it to Put or Discard.
 func (p *BenchResTimed) Get(ctx context.Context) (*Res, error) {
 	// The goroutine's own slot first, then the others.
-	i := benchResTimedHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -7239,7 +6653,7 @@ func (p *BenchResTimed) dispose(r *Res) {
 // than MaxLife, Put closes r.
 func (p *BenchResTimed) Put(r *Res) {
 	if p.hotHolds(r) {
-		p.putHot(r, benchResTimedHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -7301,7 +6715,7 @@ func (p *BenchResTimed) putHot(r *Res, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *BenchResTimed) hotToIdleLocked() (toClose []*Res) {
-	for i := range uint32(benchResTimedHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -7309,28 +6723,12 @@ func (p *BenchResTimed) hotToIdleLocked() (toClose []*Res) {
 	return toClose
 }
 
-// benchResTimedHotStart returns the calling goroutine's own hot slot, where
-// its Get and Put start their scan of the slots, from at, the address of
-// their receiver parameter. That is on the caller's stack, at the same
-// address for a Get and a Put called from the same function (the register
-// ABI spills the receiver of either into the caller's argument area), so the
-// Put of a resource usually picks the slot its Get took it from. Other
-// goroutines have other stacks, at least 2 KiB apart: the address's bits
-// from 11 up, xored together three at a time, pick different slots for
-// stacks allocated near each other. The slot is only where the scan starts:
-// a wrong guess costs time, never correctness.
-func benchResTimedHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % benchResTimedHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *BenchResTimed) hotTakeAny(start uint32) (r *Res, ok bool) {
-	for k := range uint32(benchResTimedHotSlots) {
-		if i := (start + k) % benchResTimedHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -7343,8 +6741,8 @@ func (p *BenchResTimed) hotTakeAny(start uint32) (r *Res, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *BenchResTimed) hotPutAny(start uint32, r *Res) (i uint32, ok bool) {
-	for k := range uint32(benchResTimedHotSlots) {
-		if i = (start + k) % benchResTimedHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -7399,7 +6797,7 @@ func (p *BenchResTimed) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *BenchResTimed) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(benchResTimedHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -7514,7 +6912,7 @@ func (p *BenchResTimed) wakeLocked() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *BenchResTimed) hotToStackLocked() {
-	for i := range uint32(benchResTimedHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, benchResTimedIdleResource{res: r})
 		}
@@ -7567,24 +6965,16 @@ func (p *BenchResTimed) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// benchResTimedNoCopy lets go vet's copylocks check report a BenchResTimed
-// copied by value.
-type benchResTimedNoCopy struct{}
-
-func (*benchResTimedNoCopy) Lock() {}
-
-func (*benchResTimedNoCopy) Unlock() {}
-
 // benchResTimedAcquireStats are the counters behind BenchResTimedStats, on
 // cache lines of their own: every Get updates one.
 type benchResTimedAcquireStats struct {
-	_        [benchResTimedSlotPad]byte
+	_        [respoolSlotPad]byte
 	gets     atomic.Int64
 	waits    atomic.Int64
 	canceled atomic.Int64
 	timedOut atomic.Int64
 	waitTime benchResTimedHistogram
-	_        [benchResTimedSlotPad]byte
+	_        [respoolSlotPad]byte
 }
 
 // waitEnded records the end of a Get that ended with err, having waited

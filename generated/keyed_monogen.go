@@ -20,11 +20,6 @@ import (
 
 // PerIP: generated from the ratelimit directive in keyed.go.
 
-// perIPEvicted is the state of a bucket that a sweep took out of the map: no
-// event is counted on it any more, and an Allow that finds it looks the key
-// up again.
-const perIPEvicted = math.MaxInt64
-
 // PerIP is a rate limiter per key of type netip.Addr: each key has a token
 // bucket, created full when the key is first seen.
 //
@@ -119,7 +114,7 @@ func (l *PerIP) allow(key netip.Addr, now int64) bool {
 			s := b.state.Load()
 			from := max(s, now-tolerance)
 			if from > now-interval {
-				if s != perIPEvicted {
+				if s != keyedrateEvicted {
 					return false
 				}
 				// A sweep evicted the bucket, full: the key's next
@@ -146,7 +141,7 @@ func (l *PerIP) create(key netip.Addr, now int64) *perIPBucket {
 		l.sweepMu.Unlock()
 	}
 	b, _ := l.buckets.Compute(key, func(old *perIPBucket, loaded bool) (*perIPBucket, perIPKeyMapComputeOp) {
-		if loaded && old.state.Load() != perIPEvicted {
+		if loaded && old.state.Load() != keyedrateEvicted {
 			return old, perIPKeyMapCancelOp
 		}
 		// A bucket evicted but still in the map is replaced in its
@@ -177,7 +172,7 @@ func (l *PerIP) sweep(now, idle int64) (next int64) {
 	next = math.MaxInt64
 	for key, b := range l.buckets.All() {
 		s := b.state.Load()
-		if s == perIPEvicted {
+		if s == keyedrateEvicted {
 			continue
 		}
 		// The bucket has been full since s+tolerance.
@@ -195,7 +190,7 @@ func (l *PerIP) sweep(now, idle int64) (next int64) {
 // token that was used. An Allow that loaded b before and finds it evicted
 // looks the key up again.
 func (l *PerIP) evict(key netip.Addr, b *perIPBucket, s int64) bool {
-	if !b.state.CompareAndSwap(s, perIPEvicted) {
+	if !b.state.CompareAndSwap(s, keyedrateEvicted) {
 		return false
 	}
 	l.buckets.Compute(key, func(old *perIPBucket, loaded bool) (*perIPBucket, perIPKeyMapComputeOp) {
@@ -212,16 +207,19 @@ func (l *PerIP) evict(key netip.Addr, b *perIPBucket, s int64) bool {
 // perIPKeyMapHashSeed holds a map's random hash keys, chosen per map so that
 // keys chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized perIPKeyMapHashKey
-// bodies call.
+// mix keys the fast mixers below, which specialized perIPKeyMapHashKey
+// bodies call; seed keys maphash, the reference hasher and the fallback for
+// long strings.
 type perIPKeyMapHashSeed struct {
-	k0, k1 uint64
+	mix perIPKeyMapMixSeed
 }
+
+// perIPKeyMapMixSeed holds the random keys of the fast mixers.
+type perIPKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // perIPKeyMapNewHashSeed returns fresh random hash keys.
 func perIPKeyMapNewHashSeed() perIPKeyMapHashSeed {
-	return perIPKeyMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
+	return perIPKeyMapHashSeed{mix: perIPKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // perIPKeyMapHashKey returns the hash of k under s, specialized for
@@ -230,7 +228,7 @@ func perIPKeyMapNewHashSeed() perIPKeyMapHashSeed {
 // perIPKeyMapH2Bits low bits the meta byte, the bits above them the bucket.
 func perIPKeyMapHashKey(s *perIPKeyMapHashSeed, k netip.Addr) uint64 {
 	a := k.As16()
-	return perIPKeyMapHashU64x2(s, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+	return perIPKeyMapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
 }
 
 // perIPKeyMapShardOf returns the shard of k, whose hash under s is h: a
@@ -243,7 +241,7 @@ func perIPKeyMapShardOf(s *perIPKeyMapHashSeed, k netip.Addr, h uint64) uint64 {
 // perIPKeyMapHashU64x2 hashes two 64-bit words, such as a 16-byte struct.
 // Longer values chain it: h = perIPKeyMapHashU64x2(s, w0, w1); h =
 // perIPKeyMapHashU64x2(s, h^w2, w3); ...
-func perIPKeyMapHashU64x2(s *perIPKeyMapHashSeed, a, b uint64) uint64 {
+func perIPKeyMapHashU64x2(s *perIPKeyMapMixSeed, a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
 	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
 	return hi ^ lo
@@ -272,7 +270,9 @@ const (
 	// shift of 64, which go vet reports (the compiler merges the two
 	// shifts).
 	perIPKeyMapShardShift = 63 - perIPKeyMapShardBits
+)
 
+const (
 	// perIPKeyMapCacheLineSize is the unit of padding against false sharing.
 	// 64 bytes is the line of amd64 and most arm64 cores.
 	perIPKeyMapCacheLineSize = 64
@@ -464,8 +464,8 @@ func (m *perIPKeyMap) initTables(n int) {
 }
 
 // perIPKeyMapBaseTableLen returns the number of buckets a shard starts with
-// and never shrinks below: perIPKeyMapMinTableLen, or with a size hint room
-// for the shard's share of it.
+// and never shrinks below: perIPKeyMapMinTableLen, unless the map is
+// presized.
 func perIPKeyMapBaseTableLen() int {
 	return perIPKeyMapMinTableLen
 }
@@ -1186,11 +1186,6 @@ func NewPerIPAt(epoch time.Time) *PerIP {
 
 // PerUser: generated from the ratelimit directive in keyed.go.
 
-// perUserEvicted is the state of a bucket that a sweep took out of the map: no
-// event is counted on it any more, and an Allow that finds it looks the key
-// up again.
-const perUserEvicted = math.MaxInt64
-
 // PerUser is a rate limiter per key of type uint64: each key has a token
 // bucket, created full when the key is first seen.
 //
@@ -1288,7 +1283,7 @@ func (l *PerUser) allow(key uint64, now int64) bool {
 			s := b.state.Load()
 			from := max(s, now-tolerance)
 			if from > now-interval {
-				if s != perUserEvicted {
+				if s != keyedrateEvicted {
 					return false
 				}
 				// A sweep evicted the bucket, full: the key's next
@@ -1319,7 +1314,7 @@ func (l *PerUser) create(key uint64, now int64) *perUserBucket {
 		l.makeRoom(now)
 	}
 	b, _ := l.buckets.Compute(key, func(old *perUserBucket, loaded bool) (*perUserBucket, perUserKeyMapComputeOp) {
-		if loaded && old.state.Load() != perUserEvicted {
+		if loaded && old.state.Load() != keyedrateEvicted {
 			return old, perUserKeyMapCancelOp
 		}
 		// A bucket evicted but still in the map is replaced in its
@@ -1383,7 +1378,7 @@ func (l *PerUser) sweep(now, idle int64) (next int64) {
 	next = math.MaxInt64
 	for key, b := range l.buckets.All() {
 		s := b.state.Load()
-		if s == perUserEvicted {
+		if s == keyedrateEvicted {
 			continue
 		}
 		// The bucket has been full since s+tolerance.
@@ -1401,7 +1396,7 @@ func (l *PerUser) sweep(now, idle int64) (next int64) {
 // token that was used. An Allow that loaded b before and finds it evicted
 // looks the key up again.
 func (l *PerUser) evict(key uint64, b *perUserBucket, s int64) bool {
-	if !b.state.CompareAndSwap(s, perUserEvicted) {
+	if !b.state.CompareAndSwap(s, keyedrateEvicted) {
 		return false
 	}
 	l.buckets.Compute(key, func(old *perUserBucket, loaded bool) (*perUserBucket, perUserKeyMapComputeOp) {
@@ -1418,16 +1413,19 @@ func (l *PerUser) evict(key uint64, b *perUserBucket, s int64) bool {
 // perUserKeyMapHashSeed holds a map's random hash keys, chosen per map so
 // that keys chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized
-// perUserKeyMapHashKey bodies call.
+// mix keys the fast mixers below, which specialized perUserKeyMapHashKey
+// bodies call; seed keys maphash, the reference hasher and the fallback for
+// long strings.
 type perUserKeyMapHashSeed struct {
-	k0, k1 uint64
+	mix perUserKeyMapMixSeed
 }
+
+// perUserKeyMapMixSeed holds the random keys of the fast mixers.
+type perUserKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // perUserKeyMapNewHashSeed returns fresh random hash keys.
 func perUserKeyMapNewHashSeed() perUserKeyMapHashSeed {
-	return perUserKeyMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
+	return perUserKeyMapHashSeed{mix: perUserKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // perUserKeyMapHashKey returns the hash of k under s, specialized for uint64
@@ -1435,7 +1433,7 @@ func perUserKeyMapNewHashSeed() perUserKeyMapHashSeed {
 // perUserKeyMapH2Bits low bits pick the meta byte, the bits above them the
 // bucket.
 func perUserKeyMapHashKey(s *perUserKeyMapHashSeed, k uint64) uint64 {
-	return perUserKeyMapHashU64(s, uint64(k))
+	return perUserKeyMapHashU64(&s.mix, uint64(k))
 }
 
 // perUserKeyMapShardOf returns the shard of k, a number below
@@ -1443,7 +1441,7 @@ func perUserKeyMapHashKey(s *perUserKeyMapHashSeed, k uint64) uint64 {
 // (perUserKeyMapShardU64). It does not wait for the hash h, so a lookup
 // loads the shard's table while the hash is being computed.
 func perUserKeyMapShardOf(s *perUserKeyMapHashSeed, k uint64, h uint64) uint64 {
-	return perUserKeyMapShardU64(s, uint64(k))
+	return perUserKeyMapShardU64(&s.mix, uint64(k))
 }
 
 // perUserKeyMapShardU64 picks the shard of one 64-bit word by
@@ -1454,14 +1452,14 @@ func perUserKeyMapShardOf(s *perUserKeyMapHashSeed, k uint64, h uint64) uint64 {
 // random ones do; the bucket and the meta byte still come from the full
 // hash. It costs one multiplication, against two for perUserKeyMapHashU64,
 // and needs no hash.
-func perUserKeyMapShardU64(s *perUserKeyMapHashSeed, x uint64) uint64 {
+func perUserKeyMapShardU64(s *perUserKeyMapMixSeed, x uint64) uint64 {
 	return x * (s.k0 | 1) >> 1 >> perUserKeyMapShardShift
 }
 
 // perUserKeyMapHashU64 hashes one 64-bit word: an integer of any size, a
 // pointer's address, a bool. Rotating the second factor keeps x and x^k0^k1
 // from swapping the factors.
-func perUserKeyMapHashU64(s *perUserKeyMapHashSeed, x uint64) uint64 {
+func perUserKeyMapHashU64(s *perUserKeyMapMixSeed, x uint64) uint64 {
 	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
 	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
 	return hi ^ lo
@@ -1491,7 +1489,9 @@ const (
 	// shift of 64, which go vet reports (the compiler merges the two
 	// shifts).
 	perUserKeyMapShardShift = 63 - perUserKeyMapShardBits
+)
 
+const (
 	// perUserKeyMapCacheLineSize is the unit of padding against false
 	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
 	perUserKeyMapCacheLineSize = 64
@@ -1686,8 +1686,8 @@ func (m *perUserKeyMap) initTables(n int) {
 }
 
 // perUserKeyMapBaseTableLen returns the number of buckets a shard starts
-// with and never shrinks below: perUserKeyMapMinTableLen, or with a size
-// hint room for the shard's share of it.
+// with and never shrinks below: perUserKeyMapMinTableLen, unless the map is
+// presized.
 func perUserKeyMapBaseTableLen() int {
 	return perUserKeyMapMinTableLen
 }
@@ -2411,11 +2411,6 @@ func NewPerUserAt(epoch time.Time) *PerUser {
 
 // BenchPerIP: generated from the ratelimit directive in keyed.go.
 
-// benchPerIPEvicted is the state of a bucket that a sweep took out of the
-// map: no event is counted on it any more, and an Allow that finds it looks
-// the key up again.
-const benchPerIPEvicted = math.MaxInt64
-
 // BenchPerIP is a rate limiter per key of type netip.Addr: each key has a
 // token bucket, created full when the key is first seen.
 //
@@ -2510,7 +2505,7 @@ func (l *BenchPerIP) allow(key netip.Addr, now int64) bool {
 			s := b.state.Load()
 			from := max(s, now-tolerance)
 			if from > now-interval {
-				if s != benchPerIPEvicted {
+				if s != keyedrateEvicted {
 					return false
 				}
 				// A sweep evicted the bucket, full: the key's next
@@ -2537,7 +2532,7 @@ func (l *BenchPerIP) create(key netip.Addr, now int64) *benchPerIPBucket {
 		l.sweepMu.Unlock()
 	}
 	b, _ := l.buckets.Compute(key, func(old *benchPerIPBucket, loaded bool) (*benchPerIPBucket, benchPerIPKeyMapComputeOp) {
-		if loaded && old.state.Load() != benchPerIPEvicted {
+		if loaded && old.state.Load() != keyedrateEvicted {
 			return old, benchPerIPKeyMapCancelOp
 		}
 		// A bucket evicted but still in the map is replaced in its
@@ -2568,7 +2563,7 @@ func (l *BenchPerIP) sweep(now, idle int64) (next int64) {
 	next = math.MaxInt64
 	for key, b := range l.buckets.All() {
 		s := b.state.Load()
-		if s == benchPerIPEvicted {
+		if s == keyedrateEvicted {
 			continue
 		}
 		// The bucket has been full since s+tolerance.
@@ -2586,7 +2581,7 @@ func (l *BenchPerIP) sweep(now, idle int64) (next int64) {
 // token that was used. An Allow that loaded b before and finds it evicted
 // looks the key up again.
 func (l *BenchPerIP) evict(key netip.Addr, b *benchPerIPBucket, s int64) bool {
-	if !b.state.CompareAndSwap(s, benchPerIPEvicted) {
+	if !b.state.CompareAndSwap(s, keyedrateEvicted) {
 		return false
 	}
 	l.buckets.Compute(key, func(old *benchPerIPBucket, loaded bool) (*benchPerIPBucket, benchPerIPKeyMapComputeOp) {
@@ -2603,16 +2598,19 @@ func (l *BenchPerIP) evict(key netip.Addr, b *benchPerIPBucket, s int64) bool {
 // benchPerIPKeyMapHashSeed holds a map's random hash keys, chosen per map so
 // that keys chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized
-// benchPerIPKeyMapHashKey bodies call.
+// mix keys the fast mixers below, which specialized benchPerIPKeyMapHashKey
+// bodies call; seed keys maphash, the reference hasher and the fallback for
+// long strings.
 type benchPerIPKeyMapHashSeed struct {
-	k0, k1 uint64
+	mix benchPerIPKeyMapMixSeed
 }
+
+// benchPerIPKeyMapMixSeed holds the random keys of the fast mixers.
+type benchPerIPKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // benchPerIPKeyMapNewHashSeed returns fresh random hash keys.
 func benchPerIPKeyMapNewHashSeed() benchPerIPKeyMapHashSeed {
-	return benchPerIPKeyMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
+	return benchPerIPKeyMapHashSeed{mix: benchPerIPKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // benchPerIPKeyMapHashKey returns the hash of k under s, specialized for
@@ -2622,7 +2620,7 @@ func benchPerIPKeyMapNewHashSeed() benchPerIPKeyMapHashSeed {
 // bucket.
 func benchPerIPKeyMapHashKey(s *benchPerIPKeyMapHashSeed, k netip.Addr) uint64 {
 	a := k.As16()
-	return benchPerIPKeyMapHashU64x2(s, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+	return benchPerIPKeyMapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
 }
 
 // benchPerIPKeyMapShardOf returns the shard of k, whose hash under s is h: a
@@ -2635,7 +2633,7 @@ func benchPerIPKeyMapShardOf(s *benchPerIPKeyMapHashSeed, k netip.Addr, h uint64
 // benchPerIPKeyMapHashU64x2 hashes two 64-bit words, such as a 16-byte
 // struct. Longer values chain it: h = benchPerIPKeyMapHashU64x2(s, w0, w1);
 // h = benchPerIPKeyMapHashU64x2(s, h^w2, w3); ...
-func benchPerIPKeyMapHashU64x2(s *benchPerIPKeyMapHashSeed, a, b uint64) uint64 {
+func benchPerIPKeyMapHashU64x2(s *benchPerIPKeyMapMixSeed, a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
 	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
 	return hi ^ lo
@@ -2665,7 +2663,9 @@ const (
 	// that is 0, one shard, without a constant shift of 64, which go vet
 	// reports (the compiler merges the two shifts).
 	benchPerIPKeyMapShardShift = 63 - benchPerIPKeyMapShardBits
+)
 
+const (
 	// benchPerIPKeyMapCacheLineSize is the unit of padding against false
 	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
 	benchPerIPKeyMapCacheLineSize = 64
@@ -2863,8 +2863,8 @@ func (m *benchPerIPKeyMap) initTables(n int) {
 }
 
 // benchPerIPKeyMapBaseTableLen returns the number of buckets a shard starts
-// with and never shrinks below: benchPerIPKeyMapMinTableLen, or with a size
-// hint room for the shard's share of it.
+// with and never shrinks below: benchPerIPKeyMapMinTableLen, unless the map
+// is presized.
 func benchPerIPKeyMapBaseTableLen() int {
 	return benchPerIPKeyMapMinTableLen
 }
@@ -3652,34 +3652,20 @@ type perTenantSlot struct {
 	// nanoseconds since the epoch. Only sweeps, which hold sweepMu, use it.
 	markedAt int64
 	// queue is nil until a caller of the key has to wait.
-	queue atomic.Pointer[perTenantWaitQueue]
-}
-
-// perTenantWaitQueue is the queue of a slot's waiters.
-type perTenantWaitQueue struct {
-	// mu guards waiters, the requests queued, in order.
-	mu      sync.Mutex
-	waiters []*perTenantWaiter
+	queue atomic.Pointer[keyedsemWaitQueue]
 }
 
 // lockQueue returns the queue of sl, locked, creating it if sl has none.
-func (sl *perTenantSlot) lockQueue() *perTenantWaitQueue {
+func (sl *perTenantSlot) lockQueue() *keyedsemWaitQueue {
 	q := sl.queue.Load()
 	if q == nil {
-		q = new(perTenantWaitQueue)
+		q = new(keyedsemWaitQueue)
 		if !sl.queue.CompareAndSwap(nil, q) {
 			q = sl.queue.Load()
 		}
 	}
 	q.mu.Lock()
 	return q
-}
-
-// perTenantWaiter is a queued request for n units, granted when ready is
-// closed.
-type perTenantWaiter struct {
-	n     int64
-	ready chan struct{}
 }
 
 // init checks the configuration, creates the map and starts the clock.
@@ -3779,7 +3765,7 @@ func (s *PerTenant) tryTake(sl *perTenantSlot, n int64) (st int64, ok bool) {
 // them if they fit now. It returns the queued waiter; or nil and nil when it
 // took the units; or nil and ctx.Err() when ctx is done; or retry when a
 // sweep evicted sl. The caller holds q.mu.
-func (s *PerTenant) enqueue(ctx context.Context, sl *perTenantSlot, q *perTenantWaitQueue, n int64) (w *perTenantWaiter, retry bool, err error) {
+func (s *PerTenant) enqueue(ctx context.Context, sl *perTenantSlot, q *keyedsemWaitQueue, n int64) (w *keyedsemWaiter, retry bool, err error) {
 	for {
 		st := sl.state.Load()
 		if st == perTenantEvicted {
@@ -3802,7 +3788,7 @@ func (s *PerTenant) enqueue(ctx context.Context, sl *perTenantSlot, q *perTenant
 		if st&perTenantQueued == 0 && !sl.state.CompareAndSwap(st, st|perTenantQueued) {
 			continue
 		}
-		w = &perTenantWaiter{n: n, ready: make(chan struct{})}
+		w = &keyedsemWaiter{n: n, ready: make(chan struct{})}
 		q.waiters = append(q.waiters, w)
 		return w, false, nil
 	}
@@ -3850,7 +3836,7 @@ func (s *PerTenant) Release(key TenantID, n int64) {
 // put gives n units back to sl and grants the waiters of q, sl's queue,
 // that then fit, in order. It reports false, changing nothing, if sl holds
 // fewer than n units. The caller holds q.mu.
-func (s *PerTenant) put(sl *perTenantSlot, q *perTenantWaitQueue, n int64) bool {
+func (s *PerTenant) put(sl *perTenantSlot, q *keyedsemWaitQueue, n int64) bool {
 	for {
 		st := sl.state.Load()
 		if st == perTenantEvicted || st&perTenantHeldMask < n {
@@ -3904,7 +3890,7 @@ func (s *PerTenant) clock() int64 {
 // grant gives the waiters of q, sl's queue, that fit their units, in
 // order, and clears queued when none is left. The caller holds q.mu, and sl
 // has queued set: no other caller changes the word.
-func (s *PerTenant) grant(sl *perTenantSlot, q *perTenantWaitQueue) {
+func (s *PerTenant) grant(sl *perTenantSlot, q *keyedsemWaitQueue) {
 	held := sl.state.Load() & perTenantHeldMask
 	for len(q.waiters) > 0 && held+q.waiters[0].n <= 4 {
 		w := q.waiters[0]
@@ -3927,7 +3913,7 @@ func (s *PerTenant) grant(sl *perTenantSlot, q *perTenantWaitQueue) {
 // await waits until w, queued in q, sl's queue, is granted its units or
 // ctx is done. If ctx is done when the wait ends, the request fails even if
 // it was granted too, and gives the units back.
-func (s *PerTenant) await(ctx context.Context, sl *perTenantSlot, q *perTenantWaitQueue, w *perTenantWaiter) error {
+func (s *PerTenant) await(ctx context.Context, sl *perTenantSlot, q *keyedsemWaitQueue, w *keyedsemWaiter) error {
 	done := ctx.Done()
 	select {
 	case <-w.ready:
@@ -4062,17 +4048,20 @@ func (s *PerTenant) evict(key TenantID, sl *perTenantSlot) {
 // perTenantKeyMapHashSeed holds a map's random hash keys, chosen per map so
 // that keys chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized
-// perTenantKeyMapHashKey bodies call.
+// mix keys the fast mixers below, which specialized perTenantKeyMapHashKey
+// bodies call; seed keys maphash, the reference hasher and the fallback for
+// long strings.
 type perTenantKeyMapHashSeed struct {
-	seed   maphash.Seed
-	k0, k1 uint64
+	mix  perTenantKeyMapMixSeed
+	seed maphash.Seed
 }
+
+// perTenantKeyMapMixSeed holds the random keys of the fast mixers.
+type perTenantKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // perTenantKeyMapNewHashSeed returns fresh random hash keys.
 func perTenantKeyMapNewHashSeed() perTenantKeyMapHashSeed {
-	return perTenantKeyMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return perTenantKeyMapHashSeed{mix: perTenantKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
 }
 
 // perTenantKeyMapHashKey returns the hash of k under s, specialized for
@@ -4103,8 +4092,8 @@ func perTenantKeyMapHashStr(s *perTenantKeyMapHashSeed, x string) uint64 {
 	case n > 32:
 		return maphash.String(s.seed, x)
 	case n > 16:
-		hi0, lo0 := bits.Mul64(perTenantKeyMapLe64(x)^s.k0, perTenantKeyMapLe64(x[8:])^s.k1)
-		hi1, lo1 := bits.Mul64(perTenantKeyMapLe64(x[n-16:])^s.k1, perTenantKeyMapLe64(x[n-8:])^s.k0)
+		hi0, lo0 := bits.Mul64(perTenantKeyMapLe64(x)^s.mix.k0, perTenantKeyMapLe64(x[8:])^s.mix.k1)
+		hi1, lo1 := bits.Mul64(perTenantKeyMapLe64(x[n-16:])^s.mix.k1, perTenantKeyMapLe64(x[n-8:])^s.mix.k0)
 		a, b = hi0^lo0, hi1^lo1
 	case n >= 8:
 		a, b = perTenantKeyMapLe64(x), perTenantKeyMapLe64(x[n-8:])
@@ -4113,8 +4102,8 @@ func perTenantKeyMapHashStr(s *perTenantKeyMapHashSeed, x string) uint64 {
 	case n > 0:
 		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
 	}
-	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
-	hi, lo = bits.Mul64(lo^s.k1^uint64(n), hi^s.k0)
+	hi, lo := bits.Mul64(a^s.mix.k0, b^s.mix.k1)
+	hi, lo = bits.Mul64(lo^s.mix.k1^uint64(n), hi^s.mix.k0)
 	return hi ^ lo
 }
 
@@ -4156,7 +4145,9 @@ const (
 	// constant shift of 64, which go vet reports (the compiler merges the
 	// two shifts).
 	perTenantKeyMapShardShift = 63 - perTenantKeyMapShardBits
+)
 
+const (
 	// perTenantKeyMapCacheLineSize is the unit of padding against false
 	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
 	perTenantKeyMapCacheLineSize = 64
@@ -4351,8 +4342,8 @@ func (m *perTenantKeyMap) initTables(n int) {
 }
 
 // perTenantKeyMapBaseTableLen returns the number of buckets a shard starts
-// with and never shrinks below: perTenantKeyMapMinTableLen, or with a size
-// hint room for the shard's share of it.
+// with and never shrinks below: perTenantKeyMapMinTableLen, unless the map
+// is presized.
 func perTenantKeyMapBaseTableLen() int {
 	return perTenantKeyMapMinTableLen
 }
@@ -5131,34 +5122,20 @@ type benchPerShardSlot struct {
 	// nanoseconds since the epoch. Only sweeps, which hold sweepMu, use it.
 	markedAt int64
 	// queue is nil until a caller of the key has to wait.
-	queue atomic.Pointer[benchPerShardWaitQueue]
-}
-
-// benchPerShardWaitQueue is the queue of a slot's waiters.
-type benchPerShardWaitQueue struct {
-	// mu guards waiters, the requests queued, in order.
-	mu      sync.Mutex
-	waiters []*benchPerShardWaiter
+	queue atomic.Pointer[keyedsemWaitQueue]
 }
 
 // lockQueue returns the queue of sl, locked, creating it if sl has none.
-func (sl *benchPerShardSlot) lockQueue() *benchPerShardWaitQueue {
+func (sl *benchPerShardSlot) lockQueue() *keyedsemWaitQueue {
 	q := sl.queue.Load()
 	if q == nil {
-		q = new(benchPerShardWaitQueue)
+		q = new(keyedsemWaitQueue)
 		if !sl.queue.CompareAndSwap(nil, q) {
 			q = sl.queue.Load()
 		}
 	}
 	q.mu.Lock()
 	return q
-}
-
-// benchPerShardWaiter is a queued request for n units, granted when ready is
-// closed.
-type benchPerShardWaiter struct {
-	n     int64
-	ready chan struct{}
 }
 
 // init checks the configuration, creates the map and starts the clock.
@@ -5255,7 +5232,7 @@ func (s *BenchPerShard) tryTake(sl *benchPerShardSlot, n int64) (st int64, ok bo
 // them if they fit now. It returns the queued waiter; or nil and nil when it
 // took the units; or nil and ctx.Err() when ctx is done; or retry when a
 // sweep evicted sl. The caller holds q.mu.
-func (s *BenchPerShard) enqueue(ctx context.Context, sl *benchPerShardSlot, q *benchPerShardWaitQueue, n int64) (w *benchPerShardWaiter, retry bool, err error) {
+func (s *BenchPerShard) enqueue(ctx context.Context, sl *benchPerShardSlot, q *keyedsemWaitQueue, n int64) (w *keyedsemWaiter, retry bool, err error) {
 	for {
 		st := sl.state.Load()
 		if st == benchPerShardEvicted {
@@ -5278,7 +5255,7 @@ func (s *BenchPerShard) enqueue(ctx context.Context, sl *benchPerShardSlot, q *b
 		if st&benchPerShardQueued == 0 && !sl.state.CompareAndSwap(st, st|benchPerShardQueued) {
 			continue
 		}
-		w = &benchPerShardWaiter{n: n, ready: make(chan struct{})}
+		w = &keyedsemWaiter{n: n, ready: make(chan struct{})}
 		q.waiters = append(q.waiters, w)
 		return w, false, nil
 	}
@@ -5323,7 +5300,7 @@ func (s *BenchPerShard) Release(key uint64, n int64) {
 // put gives n units back to sl and grants the waiters of q, sl's queue,
 // that then fit, in order. It reports false, changing nothing, if sl holds
 // fewer than n units. The caller holds q.mu.
-func (s *BenchPerShard) put(sl *benchPerShardSlot, q *benchPerShardWaitQueue, n int64) bool {
+func (s *BenchPerShard) put(sl *benchPerShardSlot, q *keyedsemWaitQueue, n int64) bool {
 	for {
 		st := sl.state.Load()
 		if st == benchPerShardEvicted || st&benchPerShardHeldMask < n {
@@ -5375,7 +5352,7 @@ func (s *BenchPerShard) clock() int64 {
 // grant gives the waiters of q, sl's queue, that fit their units, in
 // order, and clears queued when none is left. The caller holds q.mu, and sl
 // has queued set: no other caller changes the word.
-func (s *BenchPerShard) grant(sl *benchPerShardSlot, q *benchPerShardWaitQueue) {
+func (s *BenchPerShard) grant(sl *benchPerShardSlot, q *keyedsemWaitQueue) {
 	held := sl.state.Load() & benchPerShardHeldMask
 	for len(q.waiters) > 0 && held+q.waiters[0].n <= 64 {
 		w := q.waiters[0]
@@ -5395,7 +5372,7 @@ func (s *BenchPerShard) grant(sl *benchPerShardSlot, q *benchPerShardWaitQueue) 
 // await waits until w, queued in q, sl's queue, is granted its units or
 // ctx is done. If ctx is done when the wait ends, the request fails even if
 // it was granted too, and gives the units back.
-func (s *BenchPerShard) await(ctx context.Context, sl *benchPerShardSlot, q *benchPerShardWaitQueue, w *benchPerShardWaiter) error {
+func (s *BenchPerShard) await(ctx context.Context, sl *benchPerShardSlot, q *keyedsemWaitQueue, w *keyedsemWaiter) error {
 	done := ctx.Done()
 	select {
 	case <-w.ready:
@@ -5503,16 +5480,19 @@ func (s *BenchPerShard) evict(key uint64, sl *benchPerShardSlot) {
 // benchPerShardKeyMapHashSeed holds a map's random hash keys, chosen per map
 // so that keys chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized
-// benchPerShardKeyMapHashKey bodies call.
+// mix keys the fast mixers below, which specialized
+// benchPerShardKeyMapHashKey bodies call; seed keys maphash, the reference
+// hasher and the fallback for long strings.
 type benchPerShardKeyMapHashSeed struct {
-	k0, k1 uint64
+	mix benchPerShardKeyMapMixSeed
 }
+
+// benchPerShardKeyMapMixSeed holds the random keys of the fast mixers.
+type benchPerShardKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // benchPerShardKeyMapNewHashSeed returns fresh random hash keys.
 func benchPerShardKeyMapNewHashSeed() benchPerShardKeyMapHashSeed {
-	return benchPerShardKeyMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
+	return benchPerShardKeyMapHashSeed{mix: benchPerShardKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // benchPerShardKeyMapHashKey returns the hash of k under s, specialized for
@@ -5520,7 +5500,7 @@ func benchPerShardKeyMapNewHashSeed() benchPerShardKeyMapHashSeed {
 // the benchPerShardKeyMapH2Bits low bits pick the meta byte, the bits above
 // them the bucket.
 func benchPerShardKeyMapHashKey(s *benchPerShardKeyMapHashSeed, k uint64) uint64 {
-	return benchPerShardKeyMapHashU64(s, uint64(k))
+	return benchPerShardKeyMapHashU64(&s.mix, uint64(k))
 }
 
 // benchPerShardKeyMapShardOf returns the shard of k, a number below
@@ -5528,7 +5508,7 @@ func benchPerShardKeyMapHashKey(s *benchPerShardKeyMapHashSeed, k uint64) uint64
 // (benchPerShardKeyMapShardU64). It does not wait for the hash h, so a
 // lookup loads the shard's table while the hash is being computed.
 func benchPerShardKeyMapShardOf(s *benchPerShardKeyMapHashSeed, k uint64, h uint64) uint64 {
-	return benchPerShardKeyMapShardU64(s, uint64(k))
+	return benchPerShardKeyMapShardU64(&s.mix, uint64(k))
 }
 
 // benchPerShardKeyMapShardU64 picks the shard of one 64-bit word by
@@ -5539,14 +5519,14 @@ func benchPerShardKeyMapShardOf(s *benchPerShardKeyMapHashSeed, k uint64, h uint
 // random ones do; the bucket and the meta byte still come from the full
 // hash. It costs one multiplication, against two for
 // benchPerShardKeyMapHashU64, and needs no hash.
-func benchPerShardKeyMapShardU64(s *benchPerShardKeyMapHashSeed, x uint64) uint64 {
+func benchPerShardKeyMapShardU64(s *benchPerShardKeyMapMixSeed, x uint64) uint64 {
 	return x * (s.k0 | 1) >> 1 >> benchPerShardKeyMapShardShift
 }
 
 // benchPerShardKeyMapHashU64 hashes one 64-bit word: an integer of any size,
 // a pointer's address, a bool. Rotating the second factor keeps x and
 // x^k0^k1 from swapping the factors.
-func benchPerShardKeyMapHashU64(s *benchPerShardKeyMapHashSeed, x uint64) uint64 {
+func benchPerShardKeyMapHashU64(s *benchPerShardKeyMapMixSeed, x uint64) uint64 {
 	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
 	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
 	return hi ^ lo
@@ -5577,7 +5557,9 @@ const (
 	// constant shift of 64, which go vet reports (the compiler merges the
 	// two shifts).
 	benchPerShardKeyMapShardShift = 63 - benchPerShardKeyMapShardBits
+)
 
+const (
 	// benchPerShardKeyMapCacheLineSize is the unit of padding against false
 	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
 	benchPerShardKeyMapCacheLineSize = 64
@@ -5778,8 +5760,8 @@ func (m *benchPerShardKeyMap) initTables(n int) {
 }
 
 // benchPerShardKeyMapBaseTableLen returns the number of buckets a shard
-// starts with and never shrinks below: benchPerShardKeyMapMinTableLen, or
-// with a size hint room for the shard's share of it.
+// starts with and never shrinks below: benchPerShardKeyMapMinTableLen,
+// unless the map is presized.
 func benchPerShardKeyMapBaseTableLen() int {
 	return benchPerShardKeyMapMinTableLen
 }
@@ -6555,34 +6537,20 @@ type benchPerHostSlot struct {
 	// nanoseconds since the epoch. Only sweeps, which hold sweepMu, use it.
 	markedAt int64
 	// queue is nil until a caller of the key has to wait.
-	queue atomic.Pointer[benchPerHostWaitQueue]
-}
-
-// benchPerHostWaitQueue is the queue of a slot's waiters.
-type benchPerHostWaitQueue struct {
-	// mu guards waiters, the requests queued, in order.
-	mu      sync.Mutex
-	waiters []*benchPerHostWaiter
+	queue atomic.Pointer[keyedsemWaitQueue]
 }
 
 // lockQueue returns the queue of sl, locked, creating it if sl has none.
-func (sl *benchPerHostSlot) lockQueue() *benchPerHostWaitQueue {
+func (sl *benchPerHostSlot) lockQueue() *keyedsemWaitQueue {
 	q := sl.queue.Load()
 	if q == nil {
-		q = new(benchPerHostWaitQueue)
+		q = new(keyedsemWaitQueue)
 		if !sl.queue.CompareAndSwap(nil, q) {
 			q = sl.queue.Load()
 		}
 	}
 	q.mu.Lock()
 	return q
-}
-
-// benchPerHostWaiter is a queued request for n units, granted when ready is
-// closed.
-type benchPerHostWaiter struct {
-	n     int64
-	ready chan struct{}
 }
 
 // init checks the configuration, creates the map and starts the clock.
@@ -6679,7 +6647,7 @@ func (s *BenchPerHost) tryTake(sl *benchPerHostSlot, n int64) (st int64, ok bool
 // them if they fit now. It returns the queued waiter; or nil and nil when it
 // took the units; or nil and ctx.Err() when ctx is done; or retry when a
 // sweep evicted sl. The caller holds q.mu.
-func (s *BenchPerHost) enqueue(ctx context.Context, sl *benchPerHostSlot, q *benchPerHostWaitQueue, n int64) (w *benchPerHostWaiter, retry bool, err error) {
+func (s *BenchPerHost) enqueue(ctx context.Context, sl *benchPerHostSlot, q *keyedsemWaitQueue, n int64) (w *keyedsemWaiter, retry bool, err error) {
 	for {
 		st := sl.state.Load()
 		if st == benchPerHostEvicted {
@@ -6702,7 +6670,7 @@ func (s *BenchPerHost) enqueue(ctx context.Context, sl *benchPerHostSlot, q *ben
 		if st&benchPerHostQueued == 0 && !sl.state.CompareAndSwap(st, st|benchPerHostQueued) {
 			continue
 		}
-		w = &benchPerHostWaiter{n: n, ready: make(chan struct{})}
+		w = &keyedsemWaiter{n: n, ready: make(chan struct{})}
 		q.waiters = append(q.waiters, w)
 		return w, false, nil
 	}
@@ -6747,7 +6715,7 @@ func (s *BenchPerHost) Release(key netip.Addr, n int64) {
 // put gives n units back to sl and grants the waiters of q, sl's queue,
 // that then fit, in order. It reports false, changing nothing, if sl holds
 // fewer than n units. The caller holds q.mu.
-func (s *BenchPerHost) put(sl *benchPerHostSlot, q *benchPerHostWaitQueue, n int64) bool {
+func (s *BenchPerHost) put(sl *benchPerHostSlot, q *keyedsemWaitQueue, n int64) bool {
 	for {
 		st := sl.state.Load()
 		if st == benchPerHostEvicted || st&benchPerHostHeldMask < n {
@@ -6799,7 +6767,7 @@ func (s *BenchPerHost) clock() int64 {
 // grant gives the waiters of q, sl's queue, that fit their units, in
 // order, and clears queued when none is left. The caller holds q.mu, and sl
 // has queued set: no other caller changes the word.
-func (s *BenchPerHost) grant(sl *benchPerHostSlot, q *benchPerHostWaitQueue) {
+func (s *BenchPerHost) grant(sl *benchPerHostSlot, q *keyedsemWaitQueue) {
 	held := sl.state.Load() & benchPerHostHeldMask
 	for len(q.waiters) > 0 && held+q.waiters[0].n <= 64 {
 		w := q.waiters[0]
@@ -6819,7 +6787,7 @@ func (s *BenchPerHost) grant(sl *benchPerHostSlot, q *benchPerHostWaitQueue) {
 // await waits until w, queued in q, sl's queue, is granted its units or
 // ctx is done. If ctx is done when the wait ends, the request fails even if
 // it was granted too, and gives the units back.
-func (s *BenchPerHost) await(ctx context.Context, sl *benchPerHostSlot, q *benchPerHostWaitQueue, w *benchPerHostWaiter) error {
+func (s *BenchPerHost) await(ctx context.Context, sl *benchPerHostSlot, q *keyedsemWaitQueue, w *keyedsemWaiter) error {
 	done := ctx.Done()
 	select {
 	case <-w.ready:
@@ -6927,16 +6895,19 @@ func (s *BenchPerHost) evict(key netip.Addr, sl *benchPerHostSlot) {
 // benchPerHostKeyMapHashSeed holds a map's random hash keys, chosen per map
 // so that keys chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized
-// benchPerHostKeyMapHashKey bodies call.
+// mix keys the fast mixers below, which specialized
+// benchPerHostKeyMapHashKey bodies call; seed keys maphash, the reference
+// hasher and the fallback for long strings.
 type benchPerHostKeyMapHashSeed struct {
-	k0, k1 uint64
+	mix benchPerHostKeyMapMixSeed
 }
+
+// benchPerHostKeyMapMixSeed holds the random keys of the fast mixers.
+type benchPerHostKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // benchPerHostKeyMapNewHashSeed returns fresh random hash keys.
 func benchPerHostKeyMapNewHashSeed() benchPerHostKeyMapHashSeed {
-	return benchPerHostKeyMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
+	return benchPerHostKeyMapHashSeed{mix: benchPerHostKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // benchPerHostKeyMapHashKey returns the hash of k under s, specialized for
@@ -6946,7 +6917,7 @@ func benchPerHostKeyMapNewHashSeed() benchPerHostKeyMapHashSeed {
 // bucket.
 func benchPerHostKeyMapHashKey(s *benchPerHostKeyMapHashSeed, k netip.Addr) uint64 {
 	a := k.As16()
-	return benchPerHostKeyMapHashU64x2(s, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+	return benchPerHostKeyMapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
 }
 
 // benchPerHostKeyMapShardOf returns the shard of k, whose hash under s is h:
@@ -6960,7 +6931,7 @@ func benchPerHostKeyMapShardOf(s *benchPerHostKeyMapHashSeed, k netip.Addr, h ui
 // benchPerHostKeyMapHashU64x2 hashes two 64-bit words, such as a 16-byte
 // struct. Longer values chain it: h = benchPerHostKeyMapHashU64x2(s, w0,
 // w1); h = benchPerHostKeyMapHashU64x2(s, h^w2, w3); ...
-func benchPerHostKeyMapHashU64x2(s *benchPerHostKeyMapHashSeed, a, b uint64) uint64 {
+func benchPerHostKeyMapHashU64x2(s *benchPerHostKeyMapMixSeed, a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
 	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
 	return hi ^ lo
@@ -6990,7 +6961,9 @@ const (
 	// = 0 that is 0, one shard, without a constant shift of 64, which go vet
 	// reports (the compiler merges the two shifts).
 	benchPerHostKeyMapShardShift = 63 - benchPerHostKeyMapShardBits
+)
 
+const (
 	// benchPerHostKeyMapCacheLineSize is the unit of padding against false
 	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
 	benchPerHostKeyMapCacheLineSize = 64
@@ -7191,8 +7164,8 @@ func (m *benchPerHostKeyMap) initTables(n int) {
 }
 
 // benchPerHostKeyMapBaseTableLen returns the number of buckets a shard
-// starts with and never shrinks below: benchPerHostKeyMapMinTableLen, or
-// with a size hint room for the shard's share of it.
+// starts with and never shrinks below: benchPerHostKeyMapMinTableLen, unless
+// the map is presized.
 func benchPerHostKeyMapBaseTableLen() int {
 	return benchPerHostKeyMapMinTableLen
 }
@@ -7949,37 +7922,6 @@ var ErrPerHostTooManyProbes = errors.New("breaker: too many half-open probes")
 // evicted.
 var ErrPerHostTooManyKeys = errors.New("breaker: too many keys")
 
-const (
-	// perHostStateBits hold the PerHostState in the low bits of a circuit's
-	// state word; the rest counts transitions. The whole word is a
-	// generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	perHostStateBits = 2
-	perHostStateMask = 1<<perHostStateBits - 1
-	// perHostFlushEvery is how many successes in the closed state are counted
-	// before they are put in a bucket of the window. Power of two.
-	perHostFlushEvery = 16
-	// perHostNoBucket marks a bucket that holds no time's counts.
-	perHostNoBucket = math.MinInt64
-	// perHostInFlightMask takes from a circuit's flight word the calls in
-	// flight, its low 31 bits; perHostEvictedBit, bit 31, marks the circuit
-	// evicted; the high 32 bits, from perHostStartedShift, count the calls
-	// started, so that a sweep sees whether a call started since it last
-	// looked.
-	perHostInFlightMask = 1<<31 - 1
-	perHostEvictedBit   = 1 << 31
-	perHostStartedShift = 32
-)
-
-// perHostOutcome is how a call's result counts.
-type perHostOutcome int
-
-const (
-	perHostSucceeded perHostOutcome = iota // a success
-	perHostFailed                          // a failure
-	perHostNeutral                         // neither: the caller's own context ended it
-)
-
 // perHostChange is a transition of key's breaker to report to the state-change
 // function.
 type perHostChange struct {
@@ -8021,31 +7963,24 @@ type PerHost struct {
 
 // perHostCircuit is one key's breaker.
 type perHostCircuit struct {
-	// state is the transition count << perHostStateBits | PerHostState.
+	// state is the transition count << keyedbrkStateBits | PerHostState.
 	state atomic.Uint64
 	// flight counts the calls started and in flight, and marks the
-	// circuit evicted: see perHostEvictedBit.
+	// circuit evicted: see keyedbrkEvictedBit.
 	flight atomic.Uint64
 	// pending counts closed-state successes not yet put in a bucket.
 	pending  atomic.Int64
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 
-	mu      sync.Mutex      // serialises transitions, probes and the window
-	probeOK int64           // probes that succeeded in this half-open period
-	buckets []perHostBucket // the rolling window, nil until its first count
+	mu      sync.Mutex       // serialises transitions, probes and the window
+	probeOK int64            // probes that succeeded in this half-open period
+	buckets []keyedbrkBucket // the rolling window, nil until its first count
 	// seen is the count of calls started at the sweep that last saw it
 	// change, at seenAt (the circuit's creation, at first). Sweeps write
 	// them, under the breaker's sweepMu.
 	seen   uint32
 	seenAt int64
-}
-
-// perHostBucket holds the counts of one slice of a key's rolling window, under
-// the circuit's lock.
-type perHostBucket struct {
-	index               int64 // clock / bucket width of the slice counted, or perHostNoBucket
-	successes, failures int64
 }
 
 // init checks the configuration, creates the map and starts the clock. The
@@ -8074,7 +8009,7 @@ func (b *PerHost) Execute(ctx context.Context, req Call) (string, error) {
 	key := b.key(req)
 	for {
 		c, ok := b.circuits.Load(key)
-		if !ok || c.flight.Load()&perHostEvictedBit != 0 {
+		if !ok || c.flight.Load()&keyedbrkEvictedBit != 0 {
 			var err error
 			if c, err = b.create(key, b.clock()); err != nil {
 				return b.reject(ctx, req, err)
@@ -8082,7 +8017,7 @@ func (b *PerHost) Execute(ctx context.Context, req Call) (string, error) {
 		}
 		// Entering counts the call in flight, which no sweep evicts; a
 		// circuit evicted before it could is looked up again.
-		if c.flight.Add(1<<perHostStartedShift|1)&perHostEvictedBit == 0 {
+		if c.flight.Add(1<<keyedbrkStartedShift|1)&keyedbrkEvictedBit == 0 {
 			return b.execute(ctx, key, req, c)
 		}
 		c.flight.Add(^uint64(0))
@@ -8094,19 +8029,19 @@ func (b *PerHost) Execute(ctx context.Context, req Call) (string, error) {
 func (b *PerHost) execute(ctx context.Context, key string, req Call, c *perHostCircuit) (string, error) {
 	defer c.flight.Add(^uint64(0))
 	st := c.state.Load()
-	if PerHostState(st&perHostStateMask) != PerHostStateClosed {
+	if PerHostState(st&keyedbrkStateMask) != PerHostStateClosed {
 		return b.executeSlow(ctx, key, req, c, st)
 	}
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case perHostNeutral:
+	case keyedbrkNeutral:
 		return resp, err
-	case perHostFailed:
+	case keyedbrkFailed:
 		b.failure(key, c, st)
 		return resp, err
 	}
 	// A success of a call admitted before a transition is not counted.
-	if c.state.Load() == st && c.pending.Add(1)&(perHostFlushEvery-1) == 0 {
+	if c.state.Load() == st && c.pending.Add(1)&(keyedbrkFlushEvery-1) == 0 {
 		b.flush(c)
 	}
 	return resp, err
@@ -8114,23 +8049,23 @@ func (b *PerHost) execute(ctx context.Context, key string, req Call, c *perHostC
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *PerHost) callJudged(ctx context.Context, req Call) (string, perHostOutcome, error) {
+func (b *PerHost) callJudged(ctx context.Context, req Call) (string, keyedbrkOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *PerHost) judge(ctx context.Context, err error) perHostOutcome {
+func (b *PerHost) judge(ctx context.Context, err error) keyedbrkOutcome {
 	if err == nil {
-		return perHostSucceeded
+		return keyedbrkSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return perHostNeutral
+		return keyedbrkNeutral
 	}
 	if b.isFailure(err) {
-		return perHostFailed
+		return keyedbrkFailed
 	}
-	return perHostSucceeded
+	return keyedbrkSucceeded
 }
 
 // key returns the key of req: HostOf, the directive's key=, computes it.
@@ -8162,7 +8097,7 @@ func (b *PerHost) State(key string) PerHostState {
 	if !ok {
 		return PerHostStateClosed
 	}
-	return PerHostState(c.state.Load() & perHostStateMask)
+	return PerHostState(c.state.Load() & keyedbrkStateMask)
 }
 
 // Len returns the number of keys that have a breaker: the keys seen and not
@@ -8192,7 +8127,7 @@ func (b *PerHost) reject(ctx context.Context, req Call, err error) (string, erro
 // half-open.
 func (b *PerHost) executeSlow(ctx context.Context, key string, req Call, c *perHostCircuit, st uint64) (string, error) {
 	for {
-		switch PerHostState(st & perHostStateMask) {
+		switch PerHostState(st & keyedbrkStateMask) {
 		case PerHostStateClosed:
 			return b.execute(ctx, key, req, c)
 		case PerHostStateOpen:
@@ -8252,11 +8187,11 @@ func (b *PerHost) probe(ctx context.Context, key string, req Call, c *perHostCir
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case perHostNeutral:
+	case keyedbrkNeutral:
 		ok = true
 		b.probeNeutral(c, st)
 		return resp, err
-	case perHostFailed:
+	case keyedbrkFailed:
 		return resp, err
 	}
 	ok = true
@@ -8334,9 +8269,9 @@ func (b *PerHost) flush(c *perHostCircuit) {
 // holds c.mu.
 func (b *PerHost) addLocked(c *perHostCircuit, now, successes, failures int64) {
 	if c.buckets == nil {
-		c.buckets = make([]perHostBucket, 10)
+		c.buckets = make([]keyedbrkBucket, 10)
 		for i := range c.buckets {
-			c.buckets[i].index = perHostNoBucket
+			c.buckets[i].index = keyedbrkNoBucket
 		}
 	}
 	index := now / b.bucketWidth()
@@ -8393,10 +8328,10 @@ func (b *PerHost) transitionLocked(key string, c *perHostCircuit, from uint64, t
 	case PerHostStateClosed:
 		c.pending.Store(0)
 		for i := range c.buckets {
-			c.buckets[i].index = perHostNoBucket
+			c.buckets[i].index = keyedbrkNoBucket
 		}
 	}
-	c.state.Store((from>>perHostStateBits+1)<<perHostStateBits | uint64(to))
+	c.state.Store((from>>keyedbrkStateBits+1)<<keyedbrkStateBits | uint64(to))
 	return ch, true
 }
 
@@ -8416,7 +8351,7 @@ func (b *PerHost) create(key string, now int64) (*perHostCircuit, error) {
 		b.makeRoom(now)
 	}
 	c, _ := b.circuits.Compute(key, func(old *perHostCircuit, loaded bool) (*perHostCircuit, perHostKeyMapComputeOp) {
-		if loaded && old.flight.Load()&perHostEvictedBit == 0 {
+		if loaded && old.flight.Load()&keyedbrkEvictedBit == 0 {
 			return old, perHostKeyMapCancelOp
 		}
 		// A circuit evicted but still in the map is replaced in its
@@ -8484,7 +8419,7 @@ func (b *PerHost) sweep(now, idle int64) {
 // it is marked looks its key up again. The caller holds sweepMu.
 func (b *PerHost) evictable(c *perHostCircuit, now, idle int64) bool {
 	w := c.flight.Load()
-	if w&perHostEvictedBit != 0 {
+	if w&keyedbrkEvictedBit != 0 {
 		return false
 	}
 	c.mu.Lock()
@@ -8494,13 +8429,13 @@ func (b *PerHost) evictable(c *perHostCircuit, now, idle int64) bool {
 	if n := c.pending.Swap(0); n != 0 {
 		b.addLocked(c, now, n, 0)
 	}
-	if started := uint32(w >> perHostStartedShift); started != c.seen {
+	if started := uint32(w >> keyedbrkStartedShift); started != c.seen {
 		c.seen, c.seenAt = started, now
 		if idle > 0 {
 			return false
 		}
 	}
-	if PerHostState(c.state.Load()&perHostStateMask) != PerHostStateClosed {
+	if PerHostState(c.state.Load()&keyedbrkStateMask) != PerHostStateClosed {
 		return false
 	}
 	if succ, fail := b.window(c, now); succ != 0 || fail != 0 {
@@ -8509,13 +8444,13 @@ func (b *PerHost) evictable(c *perHostCircuit, now, idle int64) bool {
 	// An empty window holds nothing: its memory goes back until its next
 	// count.
 	c.buckets = nil
-	if w&perHostInFlightMask != 0 || now-c.seenAt < idle {
+	if w&keyedbrkInFlightMask != 0 || now-c.seenAt < idle {
 		return false
 	}
 	// The outcome of every call started before w was read is counted, as
 	// it was counted before the call left: the window is empty. A call
 	// started since changed the word, and the circuit is kept.
-	return c.flight.CompareAndSwap(w, w|perHostEvictedBit)
+	return c.flight.CompareAndSwap(w, w|keyedbrkEvictedBit)
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
@@ -8526,17 +8461,20 @@ func (b *PerHost) clock() int64 {
 // perHostKeyMapHashSeed holds a map's random hash keys, chosen per map so
 // that keys chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized
-// perHostKeyMapHashKey bodies call.
+// mix keys the fast mixers below, which specialized perHostKeyMapHashKey
+// bodies call; seed keys maphash, the reference hasher and the fallback for
+// long strings.
 type perHostKeyMapHashSeed struct {
-	seed   maphash.Seed
-	k0, k1 uint64
+	mix  perHostKeyMapMixSeed
+	seed maphash.Seed
 }
+
+// perHostKeyMapMixSeed holds the random keys of the fast mixers.
+type perHostKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // perHostKeyMapNewHashSeed returns fresh random hash keys.
 func perHostKeyMapNewHashSeed() perHostKeyMapHashSeed {
-	return perHostKeyMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return perHostKeyMapHashSeed{mix: perHostKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
 }
 
 // perHostKeyMapHashKey returns the hash of k under s, specialized for string
@@ -8567,8 +8505,8 @@ func perHostKeyMapHashStr(s *perHostKeyMapHashSeed, x string) uint64 {
 	case n > 32:
 		return maphash.String(s.seed, x)
 	case n > 16:
-		hi0, lo0 := bits.Mul64(perHostKeyMapLe64(x)^s.k0, perHostKeyMapLe64(x[8:])^s.k1)
-		hi1, lo1 := bits.Mul64(perHostKeyMapLe64(x[n-16:])^s.k1, perHostKeyMapLe64(x[n-8:])^s.k0)
+		hi0, lo0 := bits.Mul64(perHostKeyMapLe64(x)^s.mix.k0, perHostKeyMapLe64(x[8:])^s.mix.k1)
+		hi1, lo1 := bits.Mul64(perHostKeyMapLe64(x[n-16:])^s.mix.k1, perHostKeyMapLe64(x[n-8:])^s.mix.k0)
 		a, b = hi0^lo0, hi1^lo1
 	case n >= 8:
 		a, b = perHostKeyMapLe64(x), perHostKeyMapLe64(x[n-8:])
@@ -8577,8 +8515,8 @@ func perHostKeyMapHashStr(s *perHostKeyMapHashSeed, x string) uint64 {
 	case n > 0:
 		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
 	}
-	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
-	hi, lo = bits.Mul64(lo^s.k1^uint64(n), hi^s.k0)
+	hi, lo := bits.Mul64(a^s.mix.k0, b^s.mix.k1)
+	hi, lo = bits.Mul64(lo^s.mix.k1^uint64(n), hi^s.mix.k0)
 	return hi ^ lo
 }
 
@@ -8620,7 +8558,9 @@ const (
 	// shift of 64, which go vet reports (the compiler merges the two
 	// shifts).
 	perHostKeyMapShardShift = 63 - perHostKeyMapShardBits
+)
 
+const (
 	// perHostKeyMapCacheLineSize is the unit of padding against false
 	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
 	perHostKeyMapCacheLineSize = 64
@@ -8815,8 +8755,8 @@ func (m *perHostKeyMap) initTables(n int) {
 }
 
 // perHostKeyMapBaseTableLen returns the number of buckets a shard starts
-// with and never shrinks below: perHostKeyMapMinTableLen, or with a size
-// hint room for the shard's share of it.
+// with and never shrinks below: perHostKeyMapMinTableLen, unless the map is
+// presized.
 func perHostKeyMapBaseTableLen() int {
 	return perHostKeyMapMinTableLen
 }
@@ -9588,37 +9528,6 @@ type PolicyHostsConfig struct {
 	Window time.Duration
 }
 
-const (
-	// policyHostsStateBits hold the PolicyHostsState in the low bits of a
-	// circuit's state word; the rest counts transitions. The whole word is a
-	// generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	policyHostsStateBits = 2
-	policyHostsStateMask = 1<<policyHostsStateBits - 1
-	// policyHostsFlushEvery is how many successes in the closed state are
-	// counted before they are put in a bucket of the window. Power of two.
-	policyHostsFlushEvery = 16
-	// policyHostsNoBucket marks a bucket that holds no time's counts.
-	policyHostsNoBucket = math.MinInt64
-	// policyHostsInFlightMask takes from a circuit's flight word the calls
-	// in flight, its low 31 bits; policyHostsEvictedBit, bit 31, marks the
-	// circuit evicted; the high 32 bits, from policyHostsStartedShift, count
-	// the calls started, so that a sweep sees whether a call started since
-	// it last looked.
-	policyHostsInFlightMask = 1<<31 - 1
-	policyHostsEvictedBit   = 1 << 31
-	policyHostsStartedShift = 32
-)
-
-// policyHostsOutcome is how a call's result counts.
-type policyHostsOutcome int
-
-const (
-	policyHostsSucceeded policyHostsOutcome = iota // a success
-	policyHostsFailed                              // a failure
-	policyHostsNeutral                             // neither: the caller's own context ended it
-)
-
 // PolicyHostsCounts are the counts of a state, given to the state-change
 // function at the moment a key's breaker leaves it: for the closed state,
 // the successes and failures of the rolling window, the last failure
@@ -9672,31 +9581,24 @@ type PolicyHosts struct {
 
 // policyHostsCircuit is one key's breaker.
 type policyHostsCircuit struct {
-	// state is the transition count << policyHostsStateBits | PolicyHostsState.
+	// state is the transition count << keyedbrkStateBits | PolicyHostsState.
 	state atomic.Uint64
 	// flight counts the calls started and in flight, and marks the
-	// circuit evicted: see policyHostsEvictedBit.
+	// circuit evicted: see keyedbrkEvictedBit.
 	flight atomic.Uint64
 	// pending counts closed-state successes not yet put in a bucket.
 	pending  atomic.Int64
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 
-	mu      sync.Mutex          // serialises transitions, probes and the window
-	probeOK int64               // probes that succeeded in this half-open period
-	buckets []policyHostsBucket // the rolling window, nil until its first count
+	mu      sync.Mutex       // serialises transitions, probes and the window
+	probeOK int64            // probes that succeeded in this half-open period
+	buckets []keyedbrkBucket // the rolling window, nil until its first count
 	// seen is the count of calls started at the sweep that last saw it
 	// change, at seenAt (the circuit's creation, at first). Sweeps write
 	// them, under the breaker's sweepMu.
 	seen   uint32
 	seenAt int64
-}
-
-// policyHostsBucket holds the counts of one slice of a key's rolling window,
-// under the circuit's lock.
-type policyHostsBucket struct {
-	index               int64 // clock / bucket width of the slice counted, or policyHostsNoBucket
-	successes, failures int64
 }
 
 // init checks the configuration, creates the map and starts the clock. The
@@ -9730,7 +9632,7 @@ func (b *PolicyHosts) Execute(ctx context.Context, req Call) (string, error) {
 	key := b.key(req)
 	for {
 		c, ok := b.circuits.Load(key)
-		if !ok || c.flight.Load()&policyHostsEvictedBit != 0 {
+		if !ok || c.flight.Load()&keyedbrkEvictedBit != 0 {
 			var err error
 			if c, err = b.create(key, b.clock()); err != nil {
 				return b.reject(ctx, req, err)
@@ -9738,7 +9640,7 @@ func (b *PolicyHosts) Execute(ctx context.Context, req Call) (string, error) {
 		}
 		// Entering counts the call in flight, which no sweep evicts; a
 		// circuit evicted before it could is looked up again.
-		if c.flight.Add(1<<policyHostsStartedShift|1)&policyHostsEvictedBit == 0 {
+		if c.flight.Add(1<<keyedbrkStartedShift|1)&keyedbrkEvictedBit == 0 {
 			return b.execute(ctx, key, req, c)
 		}
 		c.flight.Add(^uint64(0))
@@ -9750,14 +9652,14 @@ func (b *PolicyHosts) Execute(ctx context.Context, req Call) (string, error) {
 func (b *PolicyHosts) execute(ctx context.Context, key string, req Call, c *policyHostsCircuit) (string, error) {
 	defer c.flight.Add(^uint64(0))
 	st := c.state.Load()
-	if PolicyHostsState(st&policyHostsStateMask) != PolicyHostsStateClosed {
+	if PolicyHostsState(st&keyedbrkStateMask) != PolicyHostsStateClosed {
 		return b.executeSlow(ctx, key, req, c, st)
 	}
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case policyHostsNeutral:
+	case keyedbrkNeutral:
 		return resp, err
-	case policyHostsFailed:
+	case keyedbrkFailed:
 		b.failure(key, c, st)
 		if err != nil {
 			return b.fallback(ctx, req, err)
@@ -9765,7 +9667,7 @@ func (b *PolicyHosts) execute(ctx context.Context, key string, req Call, c *poli
 		return resp, err
 	}
 	// A success of a call admitted before a transition is not counted.
-	if c.state.Load() == st && c.pending.Add(1)&(policyHostsFlushEvery-1) == 0 {
+	if c.state.Load() == st && c.pending.Add(1)&(keyedbrkFlushEvery-1) == 0 {
 		b.flush(c)
 	}
 	return resp, err
@@ -9773,30 +9675,30 @@ func (b *PolicyHosts) execute(ctx context.Context, key string, req Call, c *poli
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *PolicyHosts) callJudged(ctx context.Context, req Call) (string, policyHostsOutcome, error) {
+func (b *PolicyHosts) callJudged(ctx context.Context, req Call) (string, keyedbrkOutcome, error) {
 	{
 		start := b.clock()
 		resp, err := b.call(ctx, req)
 		o := b.judge(ctx, err)
-		if o == policyHostsSucceeded && b.clock()-start > int64(time.Second) {
-			o = policyHostsFailed
+		if o == keyedbrkSucceeded && b.clock()-start > int64(time.Second) {
+			o = keyedbrkFailed
 		}
 		return resp, o, err
 	}
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *PolicyHosts) judge(ctx context.Context, err error) policyHostsOutcome {
+func (b *PolicyHosts) judge(ctx context.Context, err error) keyedbrkOutcome {
 	if err == nil {
-		return policyHostsSucceeded
+		return keyedbrkSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return policyHostsNeutral
+		return keyedbrkNeutral
 	}
 	if b.isFailure(err) {
-		return policyHostsFailed
+		return keyedbrkFailed
 	}
-	return policyHostsSucceeded
+	return keyedbrkSucceeded
 }
 
 // key returns the key of req: HostOf, the directive's key=, computes it.
@@ -9837,7 +9739,7 @@ func (b *PolicyHosts) State(key string) PolicyHostsState {
 	if !ok {
 		return PolicyHostsStateClosed
 	}
-	return PolicyHostsState(c.state.Load() & policyHostsStateMask)
+	return PolicyHostsState(c.state.Load() & keyedbrkStateMask)
 }
 
 // Len returns the number of keys that have a breaker: the keys seen and not
@@ -9866,7 +9768,7 @@ func (b *PolicyHosts) reject(ctx context.Context, req Call, err error) (string, 
 // half-open.
 func (b *PolicyHosts) executeSlow(ctx context.Context, key string, req Call, c *policyHostsCircuit, st uint64) (string, error) {
 	for {
-		switch PolicyHostsState(st & policyHostsStateMask) {
+		switch PolicyHostsState(st & keyedbrkStateMask) {
 		case PolicyHostsStateClosed:
 			return b.execute(ctx, key, req, c)
 		case PolicyHostsStateOpen:
@@ -9926,11 +9828,11 @@ func (b *PolicyHosts) probe(ctx context.Context, key string, req Call, c *policy
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case policyHostsNeutral:
+	case keyedbrkNeutral:
 		ok = true
 		b.probeNeutral(c, st)
 		return resp, err
-	case policyHostsFailed:
+	case keyedbrkFailed:
 		if err != nil {
 			return b.fallback(ctx, req, err)
 		}
@@ -10011,9 +9913,9 @@ func (b *PolicyHosts) flush(c *policyHostsCircuit) {
 // holds c.mu.
 func (b *PolicyHosts) addLocked(c *policyHostsCircuit, now, successes, failures int64) {
 	if c.buckets == nil {
-		c.buckets = make([]policyHostsBucket, 10)
+		c.buckets = make([]keyedbrkBucket, 10)
 		for i := range c.buckets {
-			c.buckets[i].index = policyHostsNoBucket
+			c.buckets[i].index = keyedbrkNoBucket
 		}
 	}
 	index := now / b.bucketWidth()
@@ -10061,7 +9963,7 @@ func (b *PolicyHosts) transitionLocked(key string, c *policyHostsCircuit, from u
 	if c.state.Load() != from {
 		return ch, false
 	}
-	ch.key, ch.from, ch.to = key, PolicyHostsState(from&policyHostsStateMask), to
+	ch.key, ch.from, ch.to = key, PolicyHostsState(from&keyedbrkStateMask), to
 	switch ch.from {
 	case PolicyHostsStateClosed:
 		ch.counts.Successes, ch.counts.Failures = b.window(c, now)
@@ -10080,10 +9982,10 @@ func (b *PolicyHosts) transitionLocked(key string, c *policyHostsCircuit, from u
 	case PolicyHostsStateClosed:
 		c.pending.Store(0)
 		for i := range c.buckets {
-			c.buckets[i].index = policyHostsNoBucket
+			c.buckets[i].index = keyedbrkNoBucket
 		}
 	}
-	c.state.Store((from>>policyHostsStateBits+1)<<policyHostsStateBits | uint64(to))
+	c.state.Store((from>>keyedbrkStateBits+1)<<keyedbrkStateBits | uint64(to))
 	return ch, true
 }
 
@@ -10099,7 +10001,7 @@ func (b *PolicyHosts) create(key string, now int64) (*policyHostsCircuit, error)
 		b.sweepMu.Unlock()
 	}
 	c, _ := b.circuits.Compute(key, func(old *policyHostsCircuit, loaded bool) (*policyHostsCircuit, policyHostsKeyMapComputeOp) {
-		if loaded && old.flight.Load()&policyHostsEvictedBit == 0 {
+		if loaded && old.flight.Load()&keyedbrkEvictedBit == 0 {
 			return old, policyHostsKeyMapCancelOp
 		}
 		// A circuit evicted but still in the map is replaced in its
@@ -10143,7 +10045,7 @@ func (b *PolicyHosts) sweep(now, idle int64) {
 // it is marked looks its key up again. The caller holds sweepMu.
 func (b *PolicyHosts) evictable(c *policyHostsCircuit, now, idle int64) bool {
 	w := c.flight.Load()
-	if w&policyHostsEvictedBit != 0 {
+	if w&keyedbrkEvictedBit != 0 {
 		return false
 	}
 	c.mu.Lock()
@@ -10153,13 +10055,13 @@ func (b *PolicyHosts) evictable(c *policyHostsCircuit, now, idle int64) bool {
 	if n := c.pending.Swap(0); n != 0 {
 		b.addLocked(c, now, n, 0)
 	}
-	if started := uint32(w >> policyHostsStartedShift); started != c.seen {
+	if started := uint32(w >> keyedbrkStartedShift); started != c.seen {
 		c.seen, c.seenAt = started, now
 		if idle > 0 {
 			return false
 		}
 	}
-	if PolicyHostsState(c.state.Load()&policyHostsStateMask) != PolicyHostsStateClosed {
+	if PolicyHostsState(c.state.Load()&keyedbrkStateMask) != PolicyHostsStateClosed {
 		return false
 	}
 	if succ, fail := b.window(c, now); succ != 0 || fail != 0 {
@@ -10168,13 +10070,13 @@ func (b *PolicyHosts) evictable(c *policyHostsCircuit, now, idle int64) bool {
 	// An empty window holds nothing: its memory goes back until its next
 	// count.
 	c.buckets = nil
-	if w&policyHostsInFlightMask != 0 || now-c.seenAt < idle {
+	if w&keyedbrkInFlightMask != 0 || now-c.seenAt < idle {
 		return false
 	}
 	// The outcome of every call started before w was read is counted, as
 	// it was counted before the call left: the window is empty. A call
 	// started since changed the word, and the circuit is kept.
-	return c.flight.CompareAndSwap(w, w|policyHostsEvictedBit)
+	return c.flight.CompareAndSwap(w, w|keyedbrkEvictedBit)
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
@@ -10185,17 +10087,20 @@ func (b *PolicyHosts) clock() int64 {
 // policyHostsKeyMapHashSeed holds a map's random hash keys, chosen per map
 // so that keys chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized
-// policyHostsKeyMapHashKey bodies call.
+// mix keys the fast mixers below, which specialized policyHostsKeyMapHashKey
+// bodies call; seed keys maphash, the reference hasher and the fallback for
+// long strings.
 type policyHostsKeyMapHashSeed struct {
-	seed   maphash.Seed
-	k0, k1 uint64
+	mix  policyHostsKeyMapMixSeed
+	seed maphash.Seed
 }
+
+// policyHostsKeyMapMixSeed holds the random keys of the fast mixers.
+type policyHostsKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // policyHostsKeyMapNewHashSeed returns fresh random hash keys.
 func policyHostsKeyMapNewHashSeed() policyHostsKeyMapHashSeed {
-	return policyHostsKeyMapHashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return policyHostsKeyMapHashSeed{mix: policyHostsKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
 }
 
 // policyHostsKeyMapHashKey returns the hash of k under s, specialized for
@@ -10226,8 +10131,8 @@ func policyHostsKeyMapHashStr(s *policyHostsKeyMapHashSeed, x string) uint64 {
 	case n > 32:
 		return maphash.String(s.seed, x)
 	case n > 16:
-		hi0, lo0 := bits.Mul64(policyHostsKeyMapLe64(x)^s.k0, policyHostsKeyMapLe64(x[8:])^s.k1)
-		hi1, lo1 := bits.Mul64(policyHostsKeyMapLe64(x[n-16:])^s.k1, policyHostsKeyMapLe64(x[n-8:])^s.k0)
+		hi0, lo0 := bits.Mul64(policyHostsKeyMapLe64(x)^s.mix.k0, policyHostsKeyMapLe64(x[8:])^s.mix.k1)
+		hi1, lo1 := bits.Mul64(policyHostsKeyMapLe64(x[n-16:])^s.mix.k1, policyHostsKeyMapLe64(x[n-8:])^s.mix.k0)
 		a, b = hi0^lo0, hi1^lo1
 	case n >= 8:
 		a, b = policyHostsKeyMapLe64(x), policyHostsKeyMapLe64(x[n-8:])
@@ -10236,8 +10141,8 @@ func policyHostsKeyMapHashStr(s *policyHostsKeyMapHashSeed, x string) uint64 {
 	case n > 0:
 		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
 	}
-	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
-	hi, lo = bits.Mul64(lo^s.k1^uint64(n), hi^s.k0)
+	hi, lo := bits.Mul64(a^s.mix.k0, b^s.mix.k1)
+	hi, lo = bits.Mul64(lo^s.mix.k1^uint64(n), hi^s.mix.k0)
 	return hi ^ lo
 }
 
@@ -10279,7 +10184,9 @@ const (
 	// 0 that is 0, one shard, without a constant shift of 64, which go vet
 	// reports (the compiler merges the two shifts).
 	policyHostsKeyMapShardShift = 63 - policyHostsKeyMapShardBits
+)
 
+const (
 	// policyHostsKeyMapCacheLineSize is the unit of padding against false
 	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
 	policyHostsKeyMapCacheLineSize = 64
@@ -10477,8 +10384,8 @@ func (m *policyHostsKeyMap) initTables(n int) {
 }
 
 // policyHostsKeyMapBaseTableLen returns the number of buckets a shard starts
-// with and never shrinks below: policyHostsKeyMapMinTableLen, or with a size
-// hint room for the shard's share of it.
+// with and never shrinks below: policyHostsKeyMapMinTableLen, unless the map
+// is presized.
 func policyHostsKeyMapBaseTableLen() int {
 	return policyHostsKeyMapMinTableLen
 }
@@ -11247,39 +11154,6 @@ var ErrBenchHostBreakerOpen = errors.New("breaker: circuit open")
 // are taken.
 var ErrBenchHostBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// benchHostBreakerStateBits hold the BenchHostBreakerState in the low
-	// bits of a circuit's state word; the rest counts transitions. The whole
-	// word is a generation: a call remembers the word it was admitted under,
-	// and its result is ignored if the word has changed by the time it
-	// returns.
-	benchHostBreakerStateBits = 2
-	benchHostBreakerStateMask = 1<<benchHostBreakerStateBits - 1
-	// benchHostBreakerFlushEvery is how many successes in the closed state
-	// are counted before they are put in a bucket of the window. Power of
-	// two.
-	benchHostBreakerFlushEvery = 16
-	// benchHostBreakerNoBucket marks a bucket that holds no time's counts.
-	benchHostBreakerNoBucket = math.MinInt64
-	// benchHostBreakerInFlightMask takes from a circuit's flight word the
-	// calls in flight, its low 31 bits; benchHostBreakerEvictedBit, bit 31,
-	// marks the circuit evicted; the high 32 bits, from
-	// benchHostBreakerStartedShift, count the calls started, so that a sweep
-	// sees whether a call started since it last looked.
-	benchHostBreakerInFlightMask = 1<<31 - 1
-	benchHostBreakerEvictedBit   = 1 << 31
-	benchHostBreakerStartedShift = 32
-)
-
-// benchHostBreakerOutcome is how a call's result counts.
-type benchHostBreakerOutcome int
-
-const (
-	benchHostBreakerSucceeded benchHostBreakerOutcome = iota // a success
-	benchHostBreakerFailed                                   // a failure
-	benchHostBreakerNeutral                                  // neither: the caller's own context ended it
-)
-
 // benchHostBreakerChange is a transition of key's breaker to report to the
 // state-change function.
 type benchHostBreakerChange struct {
@@ -11318,32 +11192,25 @@ type BenchHostBreaker struct {
 
 // benchHostBreakerCircuit is one key's breaker.
 type benchHostBreakerCircuit struct {
-	// state is the transition count << benchHostBreakerStateBits |
+	// state is the transition count << keyedbrkStateBits |
 	// BenchHostBreakerState.
 	state atomic.Uint64
 	// flight counts the calls started and in flight, and marks the
-	// circuit evicted: see benchHostBreakerEvictedBit.
+	// circuit evicted: see keyedbrkEvictedBit.
 	flight atomic.Uint64
 	// pending counts closed-state successes not yet put in a bucket.
 	pending  atomic.Int64
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 
-	mu      sync.Mutex               // serialises transitions, probes and the window
-	probeOK int64                    // probes that succeeded in this half-open period
-	buckets []benchHostBreakerBucket // the rolling window, nil until its first count
+	mu      sync.Mutex       // serialises transitions, probes and the window
+	probeOK int64            // probes that succeeded in this half-open period
+	buckets []keyedbrkBucket // the rolling window, nil until its first count
 	// seen is the count of calls started at the sweep that last saw it
 	// change, at seenAt (the circuit's creation, at first). Sweeps write
 	// them, under the breaker's sweepMu.
 	seen   uint32
 	seenAt int64
-}
-
-// benchHostBreakerBucket holds the counts of one slice of a key's rolling
-// window, under the circuit's lock.
-type benchHostBreakerBucket struct {
-	index               int64 // clock / bucket width of the slice counted, or benchHostBreakerNoBucket
-	successes, failures int64
 }
 
 // init checks the configuration, creates the map and starts the clock. The
@@ -11373,7 +11240,7 @@ func (b *BenchHostBreaker) Execute(ctx context.Context, req netip.Addr) (int, er
 	key := b.key(req)
 	for {
 		c, ok := b.circuits.Load(key)
-		if !ok || c.flight.Load()&benchHostBreakerEvictedBit != 0 {
+		if !ok || c.flight.Load()&keyedbrkEvictedBit != 0 {
 			var err error
 			if c, err = b.create(key, b.clock()); err != nil {
 				return b.reject(ctx, req, err)
@@ -11381,7 +11248,7 @@ func (b *BenchHostBreaker) Execute(ctx context.Context, req netip.Addr) (int, er
 		}
 		// Entering counts the call in flight, which no sweep evicts; a
 		// circuit evicted before it could is looked up again.
-		if c.flight.Add(1<<benchHostBreakerStartedShift|1)&benchHostBreakerEvictedBit == 0 {
+		if c.flight.Add(1<<keyedbrkStartedShift|1)&keyedbrkEvictedBit == 0 {
 			return b.execute(ctx, key, req, c)
 		}
 		c.flight.Add(^uint64(0))
@@ -11393,19 +11260,19 @@ func (b *BenchHostBreaker) Execute(ctx context.Context, req netip.Addr) (int, er
 func (b *BenchHostBreaker) execute(ctx context.Context, key netip.Addr, req netip.Addr, c *benchHostBreakerCircuit) (int, error) {
 	defer c.flight.Add(^uint64(0))
 	st := c.state.Load()
-	if BenchHostBreakerState(st&benchHostBreakerStateMask) != BenchHostBreakerStateClosed {
+	if BenchHostBreakerState(st&keyedbrkStateMask) != BenchHostBreakerStateClosed {
 		return b.executeSlow(ctx, key, req, c, st)
 	}
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case benchHostBreakerNeutral:
+	case keyedbrkNeutral:
 		return resp, err
-	case benchHostBreakerFailed:
+	case keyedbrkFailed:
 		b.failure(key, c, st)
 		return resp, err
 	}
 	// A success of a call admitted before a transition is not counted.
-	if c.state.Load() == st && c.pending.Add(1)&(benchHostBreakerFlushEvery-1) == 0 {
+	if c.state.Load() == st && c.pending.Add(1)&(keyedbrkFlushEvery-1) == 0 {
 		b.flush(c)
 	}
 	return resp, err
@@ -11413,23 +11280,23 @@ func (b *BenchHostBreaker) execute(ctx context.Context, key netip.Addr, req neti
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *BenchHostBreaker) callJudged(ctx context.Context, req netip.Addr) (int, benchHostBreakerOutcome, error) {
+func (b *BenchHostBreaker) callJudged(ctx context.Context, req netip.Addr) (int, keyedbrkOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *BenchHostBreaker) judge(ctx context.Context, err error) benchHostBreakerOutcome {
+func (b *BenchHostBreaker) judge(ctx context.Context, err error) keyedbrkOutcome {
 	if err == nil {
-		return benchHostBreakerSucceeded
+		return keyedbrkSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return benchHostBreakerNeutral
+		return keyedbrkNeutral
 	}
 	if b.isFailure(err) {
-		return benchHostBreakerFailed
+		return keyedbrkFailed
 	}
-	return benchHostBreakerSucceeded
+	return keyedbrkSucceeded
 }
 
 // key returns the key of req: addrKey, the directive's key=, computes it.
@@ -11461,7 +11328,7 @@ func (b *BenchHostBreaker) State(key netip.Addr) BenchHostBreakerState {
 	if !ok {
 		return BenchHostBreakerStateClosed
 	}
-	return BenchHostBreakerState(c.state.Load() & benchHostBreakerStateMask)
+	return BenchHostBreakerState(c.state.Load() & keyedbrkStateMask)
 }
 
 // Len returns the number of keys that have a breaker: the keys seen and not
@@ -11491,7 +11358,7 @@ func (b *BenchHostBreaker) reject(ctx context.Context, req netip.Addr, err error
 // half-open.
 func (b *BenchHostBreaker) executeSlow(ctx context.Context, key netip.Addr, req netip.Addr, c *benchHostBreakerCircuit, st uint64) (int, error) {
 	for {
-		switch BenchHostBreakerState(st & benchHostBreakerStateMask) {
+		switch BenchHostBreakerState(st & keyedbrkStateMask) {
 		case BenchHostBreakerStateClosed:
 			return b.execute(ctx, key, req, c)
 		case BenchHostBreakerStateOpen:
@@ -11551,11 +11418,11 @@ func (b *BenchHostBreaker) probe(ctx context.Context, key netip.Addr, req netip.
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case benchHostBreakerNeutral:
+	case keyedbrkNeutral:
 		ok = true
 		b.probeNeutral(c, st)
 		return resp, err
-	case benchHostBreakerFailed:
+	case keyedbrkFailed:
 		return resp, err
 	}
 	ok = true
@@ -11633,9 +11500,9 @@ func (b *BenchHostBreaker) flush(c *benchHostBreakerCircuit) {
 // holds c.mu.
 func (b *BenchHostBreaker) addLocked(c *benchHostBreakerCircuit, now, successes, failures int64) {
 	if c.buckets == nil {
-		c.buckets = make([]benchHostBreakerBucket, 10)
+		c.buckets = make([]keyedbrkBucket, 10)
 		for i := range c.buckets {
-			c.buckets[i].index = benchHostBreakerNoBucket
+			c.buckets[i].index = keyedbrkNoBucket
 		}
 	}
 	index := now / b.bucketWidth()
@@ -11692,10 +11559,10 @@ func (b *BenchHostBreaker) transitionLocked(key netip.Addr, c *benchHostBreakerC
 	case BenchHostBreakerStateClosed:
 		c.pending.Store(0)
 		for i := range c.buckets {
-			c.buckets[i].index = benchHostBreakerNoBucket
+			c.buckets[i].index = keyedbrkNoBucket
 		}
 	}
-	c.state.Store((from>>benchHostBreakerStateBits+1)<<benchHostBreakerStateBits | uint64(to))
+	c.state.Store((from>>keyedbrkStateBits+1)<<keyedbrkStateBits | uint64(to))
 	return ch, true
 }
 
@@ -11711,7 +11578,7 @@ func (b *BenchHostBreaker) create(key netip.Addr, now int64) (*benchHostBreakerC
 		b.sweepMu.Unlock()
 	}
 	c, _ := b.circuits.Compute(key, func(old *benchHostBreakerCircuit, loaded bool) (*benchHostBreakerCircuit, benchHostBreakerKeyMapComputeOp) {
-		if loaded && old.flight.Load()&benchHostBreakerEvictedBit == 0 {
+		if loaded && old.flight.Load()&keyedbrkEvictedBit == 0 {
 			return old, benchHostBreakerKeyMapCancelOp
 		}
 		// A circuit evicted but still in the map is replaced in its
@@ -11755,7 +11622,7 @@ func (b *BenchHostBreaker) sweep(now, idle int64) {
 // it is marked looks its key up again. The caller holds sweepMu.
 func (b *BenchHostBreaker) evictable(c *benchHostBreakerCircuit, now, idle int64) bool {
 	w := c.flight.Load()
-	if w&benchHostBreakerEvictedBit != 0 {
+	if w&keyedbrkEvictedBit != 0 {
 		return false
 	}
 	c.mu.Lock()
@@ -11765,13 +11632,13 @@ func (b *BenchHostBreaker) evictable(c *benchHostBreakerCircuit, now, idle int64
 	if n := c.pending.Swap(0); n != 0 {
 		b.addLocked(c, now, n, 0)
 	}
-	if started := uint32(w >> benchHostBreakerStartedShift); started != c.seen {
+	if started := uint32(w >> keyedbrkStartedShift); started != c.seen {
 		c.seen, c.seenAt = started, now
 		if idle > 0 {
 			return false
 		}
 	}
-	if BenchHostBreakerState(c.state.Load()&benchHostBreakerStateMask) != BenchHostBreakerStateClosed {
+	if BenchHostBreakerState(c.state.Load()&keyedbrkStateMask) != BenchHostBreakerStateClosed {
 		return false
 	}
 	if succ, fail := b.window(c, now); succ != 0 || fail != 0 {
@@ -11780,13 +11647,13 @@ func (b *BenchHostBreaker) evictable(c *benchHostBreakerCircuit, now, idle int64
 	// An empty window holds nothing: its memory goes back until its next
 	// count.
 	c.buckets = nil
-	if w&benchHostBreakerInFlightMask != 0 || now-c.seenAt < idle {
+	if w&keyedbrkInFlightMask != 0 || now-c.seenAt < idle {
 		return false
 	}
 	// The outcome of every call started before w was read is counted, as
 	// it was counted before the call left: the window is empty. A call
 	// started since changed the word, and the circuit is kept.
-	return c.flight.CompareAndSwap(w, w|benchHostBreakerEvictedBit)
+	return c.flight.CompareAndSwap(w, w|keyedbrkEvictedBit)
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
@@ -11797,16 +11664,19 @@ func (b *BenchHostBreaker) clock() int64 {
 // benchHostBreakerKeyMapHashSeed holds a map's random hash keys, chosen per
 // map so that keys chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized
-// benchHostBreakerKeyMapHashKey bodies call.
+// mix keys the fast mixers below, which specialized
+// benchHostBreakerKeyMapHashKey bodies call; seed keys maphash, the
+// reference hasher and the fallback for long strings.
 type benchHostBreakerKeyMapHashSeed struct {
-	k0, k1 uint64
+	mix benchHostBreakerKeyMapMixSeed
 }
+
+// benchHostBreakerKeyMapMixSeed holds the random keys of the fast mixers.
+type benchHostBreakerKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // benchHostBreakerKeyMapNewHashSeed returns fresh random hash keys.
 func benchHostBreakerKeyMapNewHashSeed() benchHostBreakerKeyMapHashSeed {
-	return benchHostBreakerKeyMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
+	return benchHostBreakerKeyMapHashSeed{mix: benchHostBreakerKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // benchHostBreakerKeyMapHashKey returns the hash of k under s, specialized
@@ -11816,7 +11686,7 @@ func benchHostBreakerKeyMapNewHashSeed() benchHostBreakerKeyMapHashSeed {
 // above them the bucket.
 func benchHostBreakerKeyMapHashKey(s *benchHostBreakerKeyMapHashSeed, k netip.Addr) uint64 {
 	a := k.As16()
-	return benchHostBreakerKeyMapHashU64x2(s, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+	return benchHostBreakerKeyMapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
 }
 
 // benchHostBreakerKeyMapShardOf returns the shard of k, whose hash under s
@@ -11830,7 +11700,7 @@ func benchHostBreakerKeyMapShardOf(s *benchHostBreakerKeyMapHashSeed, k netip.Ad
 // benchHostBreakerKeyMapHashU64x2 hashes two 64-bit words, such as a 16-byte
 // struct. Longer values chain it: h = benchHostBreakerKeyMapHashU64x2(s, w0,
 // w1); h = benchHostBreakerKeyMapHashU64x2(s, h^w2, w3); ...
-func benchHostBreakerKeyMapHashU64x2(s *benchHostBreakerKeyMapHashSeed, a, b uint64) uint64 {
+func benchHostBreakerKeyMapHashU64x2(s *benchHostBreakerKeyMapMixSeed, a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
 	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
 	return hi ^ lo
@@ -11861,7 +11731,9 @@ const (
 	// constant shift of 64, which go vet reports (the compiler merges the
 	// two shifts).
 	benchHostBreakerKeyMapShardShift = 63 - benchHostBreakerKeyMapShardBits
+)
 
+const (
 	// benchHostBreakerKeyMapCacheLineSize is the unit of padding against
 	// false sharing. 64 bytes is the line of amd64 and most arm64 cores.
 	benchHostBreakerKeyMapCacheLineSize = 64
@@ -12063,8 +11935,8 @@ func (m *benchHostBreakerKeyMap) initTables(n int) {
 }
 
 // benchHostBreakerKeyMapBaseTableLen returns the number of buckets a shard
-// starts with and never shrinks below: benchHostBreakerKeyMapMinTableLen, or
-// with a size hint room for the shard's share of it.
+// starts with and never shrinks below: benchHostBreakerKeyMapMinTableLen,
+// unless the map is presized.
 func benchHostBreakerKeyMapBaseTableLen() int {
 	return benchHostBreakerKeyMapMinTableLen
 }
@@ -12824,34 +12696,6 @@ var ErrBenchAddrBreakerOpen = errors.New("breaker: circuit open")
 // taken.
 var ErrBenchAddrBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// benchAddrBreakerStateBits hold the BenchAddrBreakerState in the low
-	// bits of the state word; the rest counts transitions. The whole word is
-	// a generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	benchAddrBreakerStateBits = 2
-	benchAddrBreakerStateMask = 1<<benchAddrBreakerStateBits - 1
-	// benchAddrBreakerFlushEvery is how many successes in the closed state
-	// are counted before the clock is read to give them a bucket. Successes
-	// thus cost no clock read; one may be counted at most
-	// benchAddrBreakerFlushEvery-1 calls (or one failure) late, in a later
-	// bucket than it belongs to. Power of two.
-	benchAddrBreakerFlushEvery = 16
-	// benchAddrBreakerCacheLine is the size the hot words are padded to.
-	benchAddrBreakerCacheLine = 64
-	// benchAddrBreakerNoBucket marks a bucket that holds no time's counts.
-	benchAddrBreakerNoBucket = math.MinInt64
-)
-
-// benchAddrBreakerOutcome is how a call's result counts.
-type benchAddrBreakerOutcome int
-
-const (
-	benchAddrBreakerSucceeded benchAddrBreakerOutcome = iota // a success
-	benchAddrBreakerFailed                                   // a failure
-	benchAddrBreakerNeutral                                  // neither: the caller's own context ended it
-)
-
 // benchAddrBreakerChange is a transition to report to the state-change
 // function.
 type benchAddrBreakerChange struct {
@@ -12879,18 +12723,18 @@ type benchAddrBreakerChange struct {
 // state-change callback is called with the breaker's internal lock held, in
 // the order of the transitions.
 type BenchAddrBreaker struct {
-	// state is the transition count << benchAddrBreakerStateBits |
+	// state is the transition count << breakerStateBits |
 	// BenchAddrBreakerState. Only transitions write it: it has a cache line
 	// of its own, apart from pending, which every successful call writes.
 	state atomic.Uint64
-	_     [benchAddrBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [benchAddrBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	epoch time.Time
 
-	buckets  []benchAddrBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -12900,22 +12744,13 @@ type BenchAddrBreaker struct {
 	onChange func(from, to BenchAddrBreakerState)
 }
 
-// benchAddrBreakerBucket holds the counts of one slice of the rolling
-// window. The counts have a word each: a slice of a long window may count
-// more than 2^32 calls (window=1h at 1.2 million calls a second).
-type benchAddrBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or benchAddrBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *BenchAddrBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]benchAddrBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(benchAddrBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -12942,21 +12777,21 @@ func (b *BenchAddrBreaker) OnStateChange(f func(from, to BenchAddrBreakerState))
 // call that succeeds returns its result.
 func (b *BenchAddrBreaker) Execute(ctx context.Context, req netip.Addr) (int, error) {
 	st := b.state.Load()
-	if BenchAddrBreakerState(st&benchAddrBreakerStateMask) != BenchAddrBreakerStateClosed {
+	if BenchAddrBreakerState(st&breakerStateMask) != BenchAddrBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
 		switch b.judge(ctx, err) {
-		case benchAddrBreakerNeutral:
+		case breakerNeutral:
 			return resp, err
-		case benchAddrBreakerFailed:
+		case breakerFailed:
 			b.failure(st)
 			return resp, err
 		}
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(benchAddrBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -12964,23 +12799,23 @@ func (b *BenchAddrBreaker) Execute(ctx context.Context, req netip.Addr) (int, er
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *BenchAddrBreaker) callJudged(ctx context.Context, req netip.Addr) (int, benchAddrBreakerOutcome, error) {
+func (b *BenchAddrBreaker) callJudged(ctx context.Context, req netip.Addr) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *BenchAddrBreaker) judge(ctx context.Context, err error) benchAddrBreakerOutcome {
+func (b *BenchAddrBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return benchAddrBreakerSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return benchAddrBreakerNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return benchAddrBreakerFailed
+		return breakerFailed
 	}
-	return benchAddrBreakerSucceeded
+	return breakerSucceeded
 }
 
 // isFailure counts every error as a failure: the directive has no failure=
@@ -12997,7 +12832,7 @@ func (b *BenchAddrBreaker) changed(ch benchAddrBreakerChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports BenchAddrBreakerStateOpen until a call moves it to half-open.
 func (b *BenchAddrBreaker) State() BenchAddrBreakerState {
-	return BenchAddrBreakerState(b.state.Load() & benchAddrBreakerStateMask)
+	return BenchAddrBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // BenchAddrBreakerStats is a snapshot of a BenchAddrBreaker.
@@ -13018,11 +12853,11 @@ func (b *BenchAddrBreaker) Stats() BenchAddrBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return BenchAddrBreakerStats{
-		State:       BenchAddrBreakerState(st & benchAddrBreakerStateMask),
+		State:       BenchAddrBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> benchAddrBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -13035,7 +12870,7 @@ func (b *BenchAddrBreaker) call(ctx context.Context, req netip.Addr) (int, error
 func (b *BenchAddrBreaker) executeSlow(ctx context.Context, req netip.Addr, st uint64) (int, error) {
 	var err error
 	for {
-		switch BenchAddrBreakerState(st & benchAddrBreakerStateMask) {
+		switch BenchAddrBreakerState(st & breakerStateMask) {
 		case BenchAddrBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case BenchAddrBreakerStateOpen:
@@ -13101,11 +12936,11 @@ func (b *BenchAddrBreaker) probe(ctx context.Context, req netip.Addr, st uint64)
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case benchAddrBreakerNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case benchAddrBreakerFailed:
+	case breakerFailed:
 		return resp, err
 	}
 	ok = true
@@ -13206,16 +13041,6 @@ func (b *BenchAddrBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *benchAddrBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *BenchAddrBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -13260,12 +13085,12 @@ func (b *BenchAddrBreaker) transitionLocked(from uint64, to BenchAddrBreakerStat
 	case BenchAddrBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(benchAddrBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>benchAddrBreakerStateBits+1)<<benchAddrBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(BenchAddrBreakerState(from&benchAddrBreakerStateMask), to)
+		b.onChange(BenchAddrBreakerState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -13320,39 +13145,6 @@ var ErrBenchShardBreakerOpen = errors.New("breaker: circuit open")
 // are taken.
 var ErrBenchShardBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// benchShardBreakerStateBits hold the BenchShardBreakerState in the low
-	// bits of a circuit's state word; the rest counts transitions. The whole
-	// word is a generation: a call remembers the word it was admitted under,
-	// and its result is ignored if the word has changed by the time it
-	// returns.
-	benchShardBreakerStateBits = 2
-	benchShardBreakerStateMask = 1<<benchShardBreakerStateBits - 1
-	// benchShardBreakerFlushEvery is how many successes in the closed state
-	// are counted before they are put in a bucket of the window. Power of
-	// two.
-	benchShardBreakerFlushEvery = 16
-	// benchShardBreakerNoBucket marks a bucket that holds no time's counts.
-	benchShardBreakerNoBucket = math.MinInt64
-	// benchShardBreakerInFlightMask takes from a circuit's flight word the
-	// calls in flight, its low 31 bits; benchShardBreakerEvictedBit, bit 31,
-	// marks the circuit evicted; the high 32 bits, from
-	// benchShardBreakerStartedShift, count the calls started, so that a
-	// sweep sees whether a call started since it last looked.
-	benchShardBreakerInFlightMask = 1<<31 - 1
-	benchShardBreakerEvictedBit   = 1 << 31
-	benchShardBreakerStartedShift = 32
-)
-
-// benchShardBreakerOutcome is how a call's result counts.
-type benchShardBreakerOutcome int
-
-const (
-	benchShardBreakerSucceeded benchShardBreakerOutcome = iota // a success
-	benchShardBreakerFailed                                    // a failure
-	benchShardBreakerNeutral                                   // neither: the caller's own context ended it
-)
-
 // benchShardBreakerChange is a transition of key's breaker to report to the
 // state-change function.
 type benchShardBreakerChange struct {
@@ -13391,32 +13183,25 @@ type BenchShardBreaker struct {
 
 // benchShardBreakerCircuit is one key's breaker.
 type benchShardBreakerCircuit struct {
-	// state is the transition count << benchShardBreakerStateBits |
+	// state is the transition count << keyedbrkStateBits |
 	// BenchShardBreakerState.
 	state atomic.Uint64
 	// flight counts the calls started and in flight, and marks the
-	// circuit evicted: see benchShardBreakerEvictedBit.
+	// circuit evicted: see keyedbrkEvictedBit.
 	flight atomic.Uint64
 	// pending counts closed-state successes not yet put in a bucket.
 	pending  atomic.Int64
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 
-	mu      sync.Mutex                // serialises transitions, probes and the window
-	probeOK int64                     // probes that succeeded in this half-open period
-	buckets []benchShardBreakerBucket // the rolling window, nil until its first count
+	mu      sync.Mutex       // serialises transitions, probes and the window
+	probeOK int64            // probes that succeeded in this half-open period
+	buckets []keyedbrkBucket // the rolling window, nil until its first count
 	// seen is the count of calls started at the sweep that last saw it
 	// change, at seenAt (the circuit's creation, at first). Sweeps write
 	// them, under the breaker's sweepMu.
 	seen   uint32
 	seenAt int64
-}
-
-// benchShardBreakerBucket holds the counts of one slice of a key's rolling
-// window, under the circuit's lock.
-type benchShardBreakerBucket struct {
-	index               int64 // clock / bucket width of the slice counted, or benchShardBreakerNoBucket
-	successes, failures int64
 }
 
 // init checks the configuration, creates the map and starts the clock. The
@@ -13446,7 +13231,7 @@ func (b *BenchShardBreaker) Execute(ctx context.Context, req uint64) (int, error
 	key := b.key(req)
 	for {
 		c, ok := b.circuits.Load(key)
-		if !ok || c.flight.Load()&benchShardBreakerEvictedBit != 0 {
+		if !ok || c.flight.Load()&keyedbrkEvictedBit != 0 {
 			var err error
 			if c, err = b.create(key, b.clock()); err != nil {
 				return b.reject(ctx, req, err)
@@ -13454,7 +13239,7 @@ func (b *BenchShardBreaker) Execute(ctx context.Context, req uint64) (int, error
 		}
 		// Entering counts the call in flight, which no sweep evicts; a
 		// circuit evicted before it could is looked up again.
-		if c.flight.Add(1<<benchShardBreakerStartedShift|1)&benchShardBreakerEvictedBit == 0 {
+		if c.flight.Add(1<<keyedbrkStartedShift|1)&keyedbrkEvictedBit == 0 {
 			return b.execute(ctx, key, req, c)
 		}
 		c.flight.Add(^uint64(0))
@@ -13466,19 +13251,19 @@ func (b *BenchShardBreaker) Execute(ctx context.Context, req uint64) (int, error
 func (b *BenchShardBreaker) execute(ctx context.Context, key uint64, req uint64, c *benchShardBreakerCircuit) (int, error) {
 	defer c.flight.Add(^uint64(0))
 	st := c.state.Load()
-	if BenchShardBreakerState(st&benchShardBreakerStateMask) != BenchShardBreakerStateClosed {
+	if BenchShardBreakerState(st&keyedbrkStateMask) != BenchShardBreakerStateClosed {
 		return b.executeSlow(ctx, key, req, c, st)
 	}
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case benchShardBreakerNeutral:
+	case keyedbrkNeutral:
 		return resp, err
-	case benchShardBreakerFailed:
+	case keyedbrkFailed:
 		b.failure(key, c, st)
 		return resp, err
 	}
 	// A success of a call admitted before a transition is not counted.
-	if c.state.Load() == st && c.pending.Add(1)&(benchShardBreakerFlushEvery-1) == 0 {
+	if c.state.Load() == st && c.pending.Add(1)&(keyedbrkFlushEvery-1) == 0 {
 		b.flush(c)
 	}
 	return resp, err
@@ -13486,23 +13271,23 @@ func (b *BenchShardBreaker) execute(ctx context.Context, key uint64, req uint64,
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *BenchShardBreaker) callJudged(ctx context.Context, req uint64) (int, benchShardBreakerOutcome, error) {
+func (b *BenchShardBreaker) callJudged(ctx context.Context, req uint64) (int, keyedbrkOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *BenchShardBreaker) judge(ctx context.Context, err error) benchShardBreakerOutcome {
+func (b *BenchShardBreaker) judge(ctx context.Context, err error) keyedbrkOutcome {
 	if err == nil {
-		return benchShardBreakerSucceeded
+		return keyedbrkSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return benchShardBreakerNeutral
+		return keyedbrkNeutral
 	}
 	if b.isFailure(err) {
-		return benchShardBreakerFailed
+		return keyedbrkFailed
 	}
-	return benchShardBreakerSucceeded
+	return keyedbrkSucceeded
 }
 
 // key returns the key of req: shardKey, the directive's key=, computes it.
@@ -13534,7 +13319,7 @@ func (b *BenchShardBreaker) State(key uint64) BenchShardBreakerState {
 	if !ok {
 		return BenchShardBreakerStateClosed
 	}
-	return BenchShardBreakerState(c.state.Load() & benchShardBreakerStateMask)
+	return BenchShardBreakerState(c.state.Load() & keyedbrkStateMask)
 }
 
 // Len returns the number of keys that have a breaker: the keys seen and not
@@ -13564,7 +13349,7 @@ func (b *BenchShardBreaker) reject(ctx context.Context, req uint64, err error) (
 // half-open.
 func (b *BenchShardBreaker) executeSlow(ctx context.Context, key uint64, req uint64, c *benchShardBreakerCircuit, st uint64) (int, error) {
 	for {
-		switch BenchShardBreakerState(st & benchShardBreakerStateMask) {
+		switch BenchShardBreakerState(st & keyedbrkStateMask) {
 		case BenchShardBreakerStateClosed:
 			return b.execute(ctx, key, req, c)
 		case BenchShardBreakerStateOpen:
@@ -13624,11 +13409,11 @@ func (b *BenchShardBreaker) probe(ctx context.Context, key uint64, req uint64, c
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case benchShardBreakerNeutral:
+	case keyedbrkNeutral:
 		ok = true
 		b.probeNeutral(c, st)
 		return resp, err
-	case benchShardBreakerFailed:
+	case keyedbrkFailed:
 		return resp, err
 	}
 	ok = true
@@ -13706,9 +13491,9 @@ func (b *BenchShardBreaker) flush(c *benchShardBreakerCircuit) {
 // holds c.mu.
 func (b *BenchShardBreaker) addLocked(c *benchShardBreakerCircuit, now, successes, failures int64) {
 	if c.buckets == nil {
-		c.buckets = make([]benchShardBreakerBucket, 10)
+		c.buckets = make([]keyedbrkBucket, 10)
 		for i := range c.buckets {
-			c.buckets[i].index = benchShardBreakerNoBucket
+			c.buckets[i].index = keyedbrkNoBucket
 		}
 	}
 	index := now / b.bucketWidth()
@@ -13765,10 +13550,10 @@ func (b *BenchShardBreaker) transitionLocked(key uint64, c *benchShardBreakerCir
 	case BenchShardBreakerStateClosed:
 		c.pending.Store(0)
 		for i := range c.buckets {
-			c.buckets[i].index = benchShardBreakerNoBucket
+			c.buckets[i].index = keyedbrkNoBucket
 		}
 	}
-	c.state.Store((from>>benchShardBreakerStateBits+1)<<benchShardBreakerStateBits | uint64(to))
+	c.state.Store((from>>keyedbrkStateBits+1)<<keyedbrkStateBits | uint64(to))
 	return ch, true
 }
 
@@ -13784,7 +13569,7 @@ func (b *BenchShardBreaker) create(key uint64, now int64) (*benchShardBreakerCir
 		b.sweepMu.Unlock()
 	}
 	c, _ := b.circuits.Compute(key, func(old *benchShardBreakerCircuit, loaded bool) (*benchShardBreakerCircuit, benchShardBreakerKeyMapComputeOp) {
-		if loaded && old.flight.Load()&benchShardBreakerEvictedBit == 0 {
+		if loaded && old.flight.Load()&keyedbrkEvictedBit == 0 {
 			return old, benchShardBreakerKeyMapCancelOp
 		}
 		// A circuit evicted but still in the map is replaced in its
@@ -13828,7 +13613,7 @@ func (b *BenchShardBreaker) sweep(now, idle int64) {
 // it is marked looks its key up again. The caller holds sweepMu.
 func (b *BenchShardBreaker) evictable(c *benchShardBreakerCircuit, now, idle int64) bool {
 	w := c.flight.Load()
-	if w&benchShardBreakerEvictedBit != 0 {
+	if w&keyedbrkEvictedBit != 0 {
 		return false
 	}
 	c.mu.Lock()
@@ -13838,13 +13623,13 @@ func (b *BenchShardBreaker) evictable(c *benchShardBreakerCircuit, now, idle int
 	if n := c.pending.Swap(0); n != 0 {
 		b.addLocked(c, now, n, 0)
 	}
-	if started := uint32(w >> benchShardBreakerStartedShift); started != c.seen {
+	if started := uint32(w >> keyedbrkStartedShift); started != c.seen {
 		c.seen, c.seenAt = started, now
 		if idle > 0 {
 			return false
 		}
 	}
-	if BenchShardBreakerState(c.state.Load()&benchShardBreakerStateMask) != BenchShardBreakerStateClosed {
+	if BenchShardBreakerState(c.state.Load()&keyedbrkStateMask) != BenchShardBreakerStateClosed {
 		return false
 	}
 	if succ, fail := b.window(c, now); succ != 0 || fail != 0 {
@@ -13853,13 +13638,13 @@ func (b *BenchShardBreaker) evictable(c *benchShardBreakerCircuit, now, idle int
 	// An empty window holds nothing: its memory goes back until its next
 	// count.
 	c.buckets = nil
-	if w&benchShardBreakerInFlightMask != 0 || now-c.seenAt < idle {
+	if w&keyedbrkInFlightMask != 0 || now-c.seenAt < idle {
 		return false
 	}
 	// The outcome of every call started before w was read is counted, as
 	// it was counted before the call left: the window is empty. A call
 	// started since changed the word, and the circuit is kept.
-	return c.flight.CompareAndSwap(w, w|benchShardBreakerEvictedBit)
+	return c.flight.CompareAndSwap(w, w|keyedbrkEvictedBit)
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
@@ -13870,16 +13655,19 @@ func (b *BenchShardBreaker) clock() int64 {
 // benchShardBreakerKeyMapHashSeed holds a map's random hash keys, chosen per
 // map so that keys chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized
-// benchShardBreakerKeyMapHashKey bodies call.
+// mix keys the fast mixers below, which specialized
+// benchShardBreakerKeyMapHashKey bodies call; seed keys maphash, the
+// reference hasher and the fallback for long strings.
 type benchShardBreakerKeyMapHashSeed struct {
-	k0, k1 uint64
+	mix benchShardBreakerKeyMapMixSeed
 }
+
+// benchShardBreakerKeyMapMixSeed holds the random keys of the fast mixers.
+type benchShardBreakerKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // benchShardBreakerKeyMapNewHashSeed returns fresh random hash keys.
 func benchShardBreakerKeyMapNewHashSeed() benchShardBreakerKeyMapHashSeed {
-	return benchShardBreakerKeyMapHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
+	return benchShardBreakerKeyMapHashSeed{mix: benchShardBreakerKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // benchShardBreakerKeyMapHashKey returns the hash of k under s, specialized
@@ -13887,7 +13675,7 @@ func benchShardBreakerKeyMapNewHashSeed() benchShardBreakerKeyMapHashSeed {
 // mixed: the benchShardBreakerKeyMapH2Bits low bits pick the meta byte, the
 // bits above them the bucket.
 func benchShardBreakerKeyMapHashKey(s *benchShardBreakerKeyMapHashSeed, k uint64) uint64 {
-	return benchShardBreakerKeyMapHashU64(s, uint64(k))
+	return benchShardBreakerKeyMapHashU64(&s.mix, uint64(k))
 }
 
 // benchShardBreakerKeyMapShardOf returns the shard of k, a number below
@@ -13895,7 +13683,7 @@ func benchShardBreakerKeyMapHashKey(s *benchShardBreakerKeyMapHashSeed, k uint64
 // key (benchShardBreakerKeyMapShardU64). It does not wait for the hash h, so
 // a lookup loads the shard's table while the hash is being computed.
 func benchShardBreakerKeyMapShardOf(s *benchShardBreakerKeyMapHashSeed, k uint64, h uint64) uint64 {
-	return benchShardBreakerKeyMapShardU64(s, uint64(k))
+	return benchShardBreakerKeyMapShardU64(&s.mix, uint64(k))
 }
 
 // benchShardBreakerKeyMapShardU64 picks the shard of one 64-bit word by
@@ -13906,14 +13694,14 @@ func benchShardBreakerKeyMapShardOf(s *benchShardBreakerKeyMapHashSeed, k uint64
 // shards as random ones do; the bucket and the meta byte still come from the
 // full hash. It costs one multiplication, against two for
 // benchShardBreakerKeyMapHashU64, and needs no hash.
-func benchShardBreakerKeyMapShardU64(s *benchShardBreakerKeyMapHashSeed, x uint64) uint64 {
+func benchShardBreakerKeyMapShardU64(s *benchShardBreakerKeyMapMixSeed, x uint64) uint64 {
 	return x * (s.k0 | 1) >> 1 >> benchShardBreakerKeyMapShardShift
 }
 
 // benchShardBreakerKeyMapHashU64 hashes one 64-bit word: an integer of any
 // size, a pointer's address, a bool. Rotating the second factor keeps x and
 // x^k0^k1 from swapping the factors.
-func benchShardBreakerKeyMapHashU64(s *benchShardBreakerKeyMapHashSeed, x uint64) uint64 {
+func benchShardBreakerKeyMapHashU64(s *benchShardBreakerKeyMapMixSeed, x uint64) uint64 {
 	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
 	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
 	return hi ^ lo
@@ -13944,7 +13732,9 @@ const (
 	// constant shift of 64, which go vet reports (the compiler merges the
 	// two shifts).
 	benchShardBreakerKeyMapShardShift = 63 - benchShardBreakerKeyMapShardBits
+)
 
+const (
 	// benchShardBreakerKeyMapCacheLineSize is the unit of padding against
 	// false sharing. 64 bytes is the line of amd64 and most arm64 cores.
 	benchShardBreakerKeyMapCacheLineSize = 64
@@ -14147,7 +13937,7 @@ func (m *benchShardBreakerKeyMap) initTables(n int) {
 
 // benchShardBreakerKeyMapBaseTableLen returns the number of buckets a shard
 // starts with and never shrinks below: benchShardBreakerKeyMapMinTableLen,
-// or with a size hint room for the shard's share of it.
+// unless the map is presized.
 func benchShardBreakerKeyMapBaseTableLen() int {
 	return benchShardBreakerKeyMapMinTableLen
 }

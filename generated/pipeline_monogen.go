@@ -7223,7 +7223,7 @@ func (s *pipeOrderedCollectToInt64) retry(ctx context.Context, in int, err error
 				t.Stop()
 				return out, err
 			}
-			wait = pipeOrderedCollectToInt64NextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		s.stats.retries.Add(1)
 		out, err = s.call(ctx, in)
@@ -7232,15 +7232,6 @@ func (s *pipeOrderedCollectToInt64) retry(ctx context.Context, in int, err error
 		}
 	}
 	return out, err
-}
-
-// pipeOrderedCollectToInt64NextBackoff returns the wait after d: twice d, or
-// the largest Duration if that overflows.
-func pipeOrderedCollectToInt64NextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -7723,7 +7714,7 @@ func (s *pipeOrderedCollectToFloat) retry(ctx context.Context, in int64, err err
 				t.Stop()
 				return out, err
 			}
-			wait = pipeOrderedCollectToFloatNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		s.stats.retries.Add(1)
 		out, err = s.call(ctx, in)
@@ -7732,15 +7723,6 @@ func (s *pipeOrderedCollectToFloat) retry(ctx context.Context, in int64, err err
 		}
 	}
 	return out, err
-}
-
-// pipeOrderedCollectToFloatNextBackoff returns the wait after d: twice d, or
-// the largest Duration if that overflows.
-func pipeOrderedCollectToFloatNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -7966,7 +7948,7 @@ func (s *pipeOrderedCollectToString) retry(ctx context.Context, in float64, err 
 				t.Stop()
 				return out, err
 			}
-			wait = pipeOrderedCollectToStringNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		s.stats.retries.Add(1)
 		out, err = s.call(ctx, in)
@@ -7975,15 +7957,6 @@ func (s *pipeOrderedCollectToString) retry(ctx context.Context, in float64, err 
 		}
 	}
 	return out, err
-}
-
-// pipeOrderedCollectToStringNextBackoff returns the wait after d: twice d,
-// or the largest Duration if that overflows.
-func pipeOrderedCollectToStringNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -8521,7 +8494,7 @@ func (s *pipeOrderedCollectUnfusedToInt64) retry(ctx context.Context, in int, er
 				t.Stop()
 				return out, err
 			}
-			wait = pipeOrderedCollectUnfusedToInt64NextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		s.stats.retries.Add(1)
 		out, err = s.call(ctx, in)
@@ -8530,15 +8503,6 @@ func (s *pipeOrderedCollectUnfusedToInt64) retry(ctx context.Context, in int, er
 		}
 	}
 	return out, err
-}
-
-// pipeOrderedCollectUnfusedToInt64NextBackoff returns the wait after d:
-// twice d, or the largest Duration if that overflows.
-func pipeOrderedCollectUnfusedToInt64NextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -9159,7 +9123,7 @@ func (s *pipeOrderedCollectUnfusedToFloat) retry(ctx context.Context, in int64, 
 				t.Stop()
 				return out, err
 			}
-			wait = pipeOrderedCollectUnfusedToFloatNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		s.stats.retries.Add(1)
 		out, err = s.call(ctx, in)
@@ -9168,15 +9132,6 @@ func (s *pipeOrderedCollectUnfusedToFloat) retry(ctx context.Context, in int64, 
 		}
 	}
 	return out, err
-}
-
-// pipeOrderedCollectUnfusedToFloatNextBackoff returns the wait after d:
-// twice d, or the largest Duration if that overflows.
-func pipeOrderedCollectUnfusedToFloatNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -9465,7 +9420,7 @@ func (s *pipeOrderedCollectUnfusedToString) retry(ctx context.Context, in float6
 				t.Stop()
 				return out, err
 			}
-			wait = pipeOrderedCollectUnfusedToStringNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		s.stats.retries.Add(1)
 		out, err = s.call(ctx, in)
@@ -9474,15 +9429,6 @@ func (s *pipeOrderedCollectUnfusedToString) retry(ctx context.Context, in float6
 		}
 	}
 	return out, err
-}
-
-// pipeOrderedCollectUnfusedToStringNextBackoff returns the wait after d:
-// twice d, or the largest Duration if that overflows.
-func pipeOrderedCollectUnfusedToStringNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -13326,7 +13272,7 @@ func (s *pipePacedToInt64) retry(ctx context.Context, in int, err error) (int64,
 				t.Stop()
 				return out, err
 			}
-			wait = pipePacedToInt64NextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		if err = s.rate.Wait(ctx); err != nil {
 			break
@@ -13337,15 +13283,6 @@ func (s *pipePacedToInt64) retry(ctx context.Context, in int, err error) (int64,
 		}
 	}
 	return out, err
-}
-
-// pipePacedToInt64NextBackoff returns the wait after d: twice d, or the
-// largest Duration if that overflows.
-func pipePacedToInt64NextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -13840,7 +13777,7 @@ func (s *pipePacedToFloat) retry(ctx context.Context, in int64, err error) (floa
 				t.Stop()
 				return out, err
 			}
-			wait = pipePacedToFloatNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -13848,15 +13785,6 @@ func (s *pipePacedToFloat) retry(ctx context.Context, in int64, err error) (floa
 		}
 	}
 	return out, err
-}
-
-// pipePacedToFloatNextBackoff returns the wait after d: twice d, or the
-// largest Duration if that overflows.
-func pipePacedToFloatNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -14037,7 +13965,7 @@ func (s *pipePacedToString) retry(ctx context.Context, in float64, err error) (s
 				t.Stop()
 				return out, err
 			}
-			wait = pipePacedToStringNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -14045,15 +13973,6 @@ func (s *pipePacedToString) retry(ctx context.Context, in float64, err error) (s
 		}
 	}
 	return out, err
-}
-
-// pipePacedToStringNextBackoff returns the wait after d: twice d, or the
-// largest Duration if that overflows.
-func pipePacedToStringNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -14487,7 +14406,7 @@ func (s *pipePacedUnfusedToInt64) retry(ctx context.Context, in int, err error) 
 				t.Stop()
 				return out, err
 			}
-			wait = pipePacedUnfusedToInt64NextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		if err = s.rate.Wait(ctx); err != nil {
 			break
@@ -14498,15 +14417,6 @@ func (s *pipePacedUnfusedToInt64) retry(ctx context.Context, in int, err error) 
 		}
 	}
 	return out, err
-}
-
-// pipePacedUnfusedToInt64NextBackoff returns the wait after d: twice d, or
-// the largest Duration if that overflows.
-func pipePacedUnfusedToInt64NextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -15047,7 +14957,7 @@ func (s *pipePacedUnfusedToFloat) retry(ctx context.Context, in int64, err error
 				t.Stop()
 				return out, err
 			}
-			wait = pipePacedUnfusedToFloatNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -15055,15 +14965,6 @@ func (s *pipePacedUnfusedToFloat) retry(ctx context.Context, in int64, err error
 		}
 	}
 	return out, err
-}
-
-// pipePacedUnfusedToFloatNextBackoff returns the wait after d: twice d, or
-// the largest Duration if that overflows.
-func pipePacedUnfusedToFloatNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -15329,7 +15230,7 @@ func (s *pipePacedUnfusedToString) retry(ctx context.Context, in float64, err er
 				t.Stop()
 				return out, err
 			}
-			wait = pipePacedUnfusedToStringNextBackoff(wait)
+			wait = pipelineNextBackoff(wait)
 		}
 		out, err = s.call(ctx, in)
 		if err == nil {
@@ -15337,15 +15238,6 @@ func (s *pipePacedUnfusedToString) retry(ctx context.Context, in float64, err er
 		}
 	}
 	return out, err
-}
-
-// pipePacedUnfusedToStringNextBackoff returns the wait after d: twice d, or
-// the largest Duration if that overflows.
-func pipePacedUnfusedToStringNextBackoff(d time.Duration) time.Duration {
-	if d > math.MaxInt64/2 {
-		return math.MaxInt64
-	}
-	return 2 * d
 }
 
 // fail reports that the stage failed item in with err: recorded in collect

@@ -4,58 +4,28 @@ package generated
 
 import (
 	"context"
-	rand2 "crypto/rand"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
 	"math/bits"
-	rand "math/rand/v2"
 	"runtime"
 	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // TinyPool: generated from the pool directive in pool.go.
 
-// tinyPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take tinyPoolChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about tinyPoolChunkTime of items
-// that have proved cheap. No chunk is larger than a share of what is left,
-// so that the helpers finish together. The clock is read once per chunk.
-//
-// tinyPoolChunkTime is small next to a slow item and large next to the cost
-// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
-// the tiniest items well under 1%.
-const tinyPoolChunkTime = 50 * time.Microsecond
-
 // tinyPoolBatch is one Map call, shared by the workers helping with it.
 type tinyPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -101,15 +71,8 @@ func (p *TinyPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &tinyPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &tinyPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrTinyPoolClosed, recorded before the
 	// items see their contexts cancelled (see itemFailed). If it has begun,
@@ -122,94 +85,27 @@ func (p *TinyPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
-	ok := b.ok.Load()
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *tinyPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *tinyPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	b.wait()
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see tinyPoolChunkTime).
-func (p *TinyPool) runBatch(w *tinyPoolWorker, b *tinyPoolBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *TinyPool) runBatch(w *tinyPoolMember, b *tinyPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = tinyPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// tinyPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// tinyPoolChunkTime at that pace, at least one, at most twice size.
-func tinyPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(tinyPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrTinyPoolClosed for Shutdown, an earlier item's failure).
-func (b *tinyPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -243,22 +139,7 @@ func (p *TinyPool) runChunk(b *tinyPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// tinyPoolSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const tinyPoolSpinLimit = 64
-
-// tinyPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const tinyPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most tinyPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -267,12 +148,12 @@ const tinyPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *TinyPool) next(w *tinyPoolMember, tasks []tinyPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case tinyPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -280,25 +161,17 @@ func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (n, pos uint64,
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<tinyPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case tinyPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -310,14 +183,8 @@ func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (n, pos uint64,
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case tinyPoolPopPending:
-			if p.q.await(pos, tinyPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -338,109 +205,10 @@ func (p *TinyPool) next(w *tinyPoolWorker, tasks []tinyPoolTask) (n, pos uint64,
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *TinyPool) sleep(w *tinyPoolWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *TinyPool) unsleep(w *tinyPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *TinyPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *TinyPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *TinyPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -464,31 +232,17 @@ var ErrTinyPoolFull = errors.New("pool: queue full")
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type TinyPool struct {
-	_ tinyPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q tinyPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*tinyPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*tinyPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -499,11 +253,6 @@ type TinyPool struct {
 	halted atomic.Bool
 
 	onResult func(int, int, error)
-
-	life    sync.Mutex        // serializes Resize, Close and Shutdown
-	workers []*tinyPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
@@ -516,32 +265,16 @@ type tinyPoolTask struct {
 	batch *tinyPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// tinyPoolWorker is the parking and retirement handle of one worker goroutine.
-type tinyPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on TinyPool.idle; guarded by TinyPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// tinyPoolCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by tinyPoolClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
+// tinyPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type tinyPoolMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
 	_ [tinyPoolWorkerPad]byte
 }
 
-// tinyPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// tinyPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
 // metrics.
 const tinyPoolWorkerPad = 16
 
@@ -550,8 +283,7 @@ func (p *TinyPool) init() {
 	queue := 1024
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -591,13 +323,13 @@ func (p *TinyPool) send(ctx context.Context, t tinyPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == tinyPoolPushFull && spins < tinyPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == tinyPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -605,7 +337,7 @@ func (p *TinyPool) send(ctx context.Context, t tinyPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == tinyPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -622,23 +354,14 @@ func (p *TinyPool) send(ctx context.Context, t tinyPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == tinyPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrTinyPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *TinyPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -651,11 +374,11 @@ func (p *TinyPool) TrySubmit(in int) error {
 	t := tinyPoolTask{in: in}
 	var err error
 	switch p.q.tryPush(t) {
-	case tinyPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case tinyPoolPushFull:
+	case poolPushFull:
 		err = ErrTinyPoolFull
-	case tinyPoolPushClosed:
+	case poolPushClosed:
 		err = ErrTinyPoolClosed
 	}
 	return err
@@ -670,25 +393,11 @@ func (p *TinyPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *TinyPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -699,40 +408,13 @@ func (p *TinyPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *TinyPool) grow(n int) {
-	var crew []*tinyPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &tinyPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		w := &tinyPoolMember{}
+		w.init()
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *TinyPool) leave(w *tinyPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*tinyPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *TinyPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -742,7 +424,7 @@ func (p *TinyPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *TinyPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -763,7 +445,7 @@ func (p *TinyPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *TinyPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -771,32 +453,18 @@ func (p *TinyPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == tinyPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == tinyPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == tinyPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -806,17 +474,6 @@ func (p *TinyPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *TinyPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -833,10 +490,10 @@ func (p *TinyPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *TinyPool) work(w *tinyPoolWorker) {
+func (p *TinyPool) work(w *tinyPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]tinyPoolTask, tinyPoolMaxClaim)
+	defer p.leave(&w.poolWorker)
+	tasks := make([]tinyPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -867,13 +524,13 @@ func (p *TinyPool) work(w *tinyPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < tinyPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *TinyPool) run(w *tinyPoolWorker, t tinyPoolTask) {
+func (p *TinyPool) run(w *tinyPoolMember, t tinyPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -887,39 +544,16 @@ func (p *TinyPool) run(w *tinyPoolWorker, t tinyPoolTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *TinyPool) runJob(w *tinyPoolWorker, t tinyPoolTask) {
+func (p *TinyPool) runJob(w *tinyPoolMember, t tinyPoolTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
 
-// tinyPoolNoCopy may be embedded into structs which must not be copied after
-// first use; go vet's copylocks check reports copies.
-type tinyPoolNoCopy struct{}
-
-func (*tinyPoolNoCopy) Lock() {}
-
-func (*tinyPoolNoCopy) Unlock() {}
-
-// tinyPoolQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of tinyPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// tinyPoolQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type tinyPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [tinyPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | tinyPoolClosedBit once closed
-	_     [tinyPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []tinyPoolSlot
 }
 
@@ -930,27 +564,6 @@ type tinyPoolSlot struct {
 	t   tinyPoolTask
 }
 
-// tinyPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const tinyPoolClosedBit = 1 << 63
-
-type tinyPoolPushResult uint8
-
-const (
-	tinyPoolPushed tinyPoolPushResult = iota
-	tinyPoolPushFull
-	tinyPoolPushClosed
-)
-
-type tinyPoolPopResult uint8
-
-const (
-	tinyPoolPopped     tinyPoolPopResult = iota
-	tinyPoolPopEmpty                     // nothing queued
-	tinyPoolPopPending                   // a push has claimed the next position but not yet published it
-	tinyPoolPopDrained                   // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *tinyPoolQueue) init(capacity int) {
@@ -958,19 +571,16 @@ func (q *tinyPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]tinyPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *tinyPoolQueue) tryPush(t tinyPoolTask) tinyPoolPushResult {
+func (q *tinyPoolQueue) tryPush(t tinyPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&tinyPoolClosedBit != 0 {
-			return tinyPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -978,71 +588,13 @@ func (q *tinyPoolQueue) tryPush(t tinyPoolTask) tinyPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return tinyPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return tinyPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *tinyPoolQueue) claim(share, most uint64) (pos, n uint64, r tinyPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, tinyPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^tinyPoolClosedBit > pos:
-				return pos, 0, tinyPoolPopPending
-			case tail&tinyPoolClosedBit != 0:
-				return pos, 0, tinyPoolPopDrained
-			}
-			return pos, 0, tinyPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *tinyPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -1055,18 +607,6 @@ func (q *tinyPoolQueue) take(pos uint64) tinyPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see TinyPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *tinyPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *tinyPoolQueue) takeOver(pos uint64) (tinyPoolTask, bool) {
@@ -1077,55 +617,15 @@ func (q *tinyPoolQueue) takeOver(pos uint64) (tinyPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *tinyPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^tinyPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *tinyPoolQueue) tryPop() (tinyPoolTask, tinyPoolPopResult) {
+func (q *tinyPoolQueue) tryPop() (tinyPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != tinyPoolPopped {
+	if r != poolPopped {
 		return tinyPoolTask{}, r
 	}
-	return q.take(pos), tinyPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *tinyPoolQueue) close() { q.tail.Or(tinyPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *tinyPoolQueue) closed() bool { return q.tail.Load()&tinyPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *tinyPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *tinyPoolQueue) length() int {
-	tail := q.tail.Load() &^ tinyPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *tinyPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // TinyPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -1162,121 +662,11 @@ func (p *TinyPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// tinyPoolCacheLine is the assumed size of a CPU cache line. Each counter is
-// padded to one so that workers updating different counters do not contend.
-const tinyPoolCacheLine = 64
-
-// tinyPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to tinyPoolMaxClaim queued
-// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
-// gets its throughput. But a claim must not keep its tasks from idle
-// workers: if one of them is slow, those behind it would wait for it while
-// other workers idle, and a burst of jobs of unequal length would take up to
-// W times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const tinyPoolClaimBits = 7
-
-// tinyPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than tinyPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in tinyPoolTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const tinyPoolCheapJob = time.Microsecond
-
-// tinyPoolTimeEvery is how many claims taken whole a worker makes per one it
-// times.
-const tinyPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in tinyPoolTimeEvery of those taken whole.
-func (w *tinyPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < tinyPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// tinyPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func tinyPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-tinyPoolClaimBits) - 1
-	return head - (head-c>>tinyPoolClaimBits)&posMask, c & (1<<tinyPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *TinyPool) stealable(self *tinyPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := tinyPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *TinyPool) steal(self *tinyPoolWorker) bool {
+func (p *TinyPool) steal(self *tinyPoolMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -1284,7 +674,7 @@ func (p *TinyPool) steal(self *tinyPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(self, t)
 			return true
 		}
@@ -1296,12 +686,12 @@ func (p *TinyPool) steal(self *tinyPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *TinyPool) runClaim(w *tinyPoolWorker, t tinyPoolTask, pos, n uint64) (ran uint64) {
+func (p *TinyPool) runClaim(w *tinyPoolMember, t tinyPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -1326,26 +716,10 @@ func (p *TinyPool) runClaim(w *tinyPoolWorker, t tinyPoolTask, pos, n uint64) (r
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *TinyPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *TinyPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -1361,41 +735,11 @@ func NewTinyPool(onResult func(int, int, error)) *TinyPool {
 
 // ConfPool: generated from the pool directive in pool.go.
 
-// confPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take confPoolChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about confPoolChunkTime of items
-// that have proved cheap. No chunk is larger than a share of what is left,
-// so that the helpers finish together. The clock is read once per chunk.
-//
-// confPoolChunkTime is small next to a slow item and large next to the cost
-// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
-// the tiniest items well under 1%.
-const confPoolChunkTime = 50 * time.Microsecond
-
 // confPoolBatch is one Map call, shared by the workers helping with it.
 type confPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -1441,15 +785,8 @@ func (p *ConfPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &confPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &confPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrConfPoolClosed, recorded before the
 	// items see their contexts cancelled (see itemFailed). If it has begun,
@@ -1462,94 +799,27 @@ func (p *ConfPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
-	ok := b.ok.Load()
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *confPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *confPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	b.wait()
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see confPoolChunkTime).
-func (p *ConfPool) runBatch(w *confPoolWorker, b *confPoolBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *ConfPool) runBatch(w *confPoolMember, b *confPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = confPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// confPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// confPoolChunkTime at that pace, at least one, at most twice size.
-func confPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(confPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrConfPoolClosed for Shutdown, an earlier item's failure).
-func (b *confPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -1583,22 +853,7 @@ func (p *ConfPool) runChunk(b *confPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// confPoolSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const confPoolSpinLimit = 64
-
-// confPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const confPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most confPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -1607,12 +862,12 @@ const confPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *ConfPool) next(w *confPoolWorker, tasks []confPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *ConfPool) next(w *confPoolMember, tasks []confPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case confPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -1620,25 +875,17 @@ func (p *ConfPool) next(w *confPoolWorker, tasks []confPoolTask) (n, pos uint64,
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<confPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case confPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -1650,14 +897,8 @@ func (p *ConfPool) next(w *confPoolWorker, tasks []confPoolTask) (n, pos uint64,
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case confPoolPopPending:
-			if p.q.await(pos, confPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -1678,109 +919,10 @@ func (p *ConfPool) next(w *confPoolWorker, tasks []confPoolTask) (n, pos uint64,
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *ConfPool) sleep(w *confPoolWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *ConfPool) unsleep(w *confPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *ConfPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *ConfPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *ConfPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -1792,11 +934,6 @@ var ErrConfPoolClosed = errors.New("pool: closed")
 
 // ErrConfPoolFull is returned by TrySubmit when the queue has no room.
 var ErrConfPoolFull = errors.New("pool: queue full")
-
-// confPoolDefaultQueue is the queue capacity used when the queue= option is
-// not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const confPoolDefaultQueue = 256
 
 // ConfPoolConfig holds the limits of a ConfPool that come at run time.
 // NewConfPool takes it; a zero field takes the directive's value, or the
@@ -1821,31 +958,17 @@ type ConfPoolConfig struct {
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type ConfPool struct {
-	_ confPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q confPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*confPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*confPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -1858,11 +981,6 @@ type ConfPool struct {
 	onResult func(int, int, error)
 	cfg      ConfPoolConfig
 
-	life    sync.Mutex        // serializes Resize, Close and Shutdown
-	workers []*confPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
@@ -1874,32 +992,16 @@ type confPoolTask struct {
 	batch *confPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// confPoolWorker is the parking and retirement handle of one worker goroutine.
-type confPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on ConfPool.idle; guarded by ConfPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// confPoolCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by confPoolClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
+// confPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type confPoolMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
 	_ [confPoolWorkerPad]byte
 }
 
-// confPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// confPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
 // metrics.
 const confPoolWorkerPad = 16
 
@@ -1908,7 +1010,7 @@ func (p *ConfPool) init() {
 	if p.cfg.Queue < 0 || p.cfg.Workers < 0 {
 		panic("pool: negative workers or queue")
 	}
-	queue := confPoolDefaultQueue
+	queue := poolDefaultQueue
 	if p.cfg.Queue > 0 {
 		queue = p.cfg.Queue
 	}
@@ -1917,8 +1019,7 @@ func (p *ConfPool) init() {
 		workers = p.cfg.Workers
 	}
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -1958,13 +1059,13 @@ func (p *ConfPool) send(ctx context.Context, t confPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == confPoolPushFull && spins < confPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == confPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -1972,7 +1073,7 @@ func (p *ConfPool) send(ctx context.Context, t confPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == confPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -1989,23 +1090,14 @@ func (p *ConfPool) send(ctx context.Context, t confPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == confPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrConfPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *ConfPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -2018,11 +1110,11 @@ func (p *ConfPool) TrySubmit(in int) error {
 	t := confPoolTask{in: in}
 	var err error
 	switch p.q.tryPush(t) {
-	case confPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case confPoolPushFull:
+	case poolPushFull:
 		err = ErrConfPoolFull
-	case confPoolPushClosed:
+	case poolPushClosed:
 		err = ErrConfPoolClosed
 	}
 	return err
@@ -2037,25 +1129,11 @@ func (p *ConfPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *ConfPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -2066,40 +1144,13 @@ func (p *ConfPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *ConfPool) grow(n int) {
-	var crew []*confPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &confPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		w := &confPoolMember{}
+		w.init()
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *ConfPool) leave(w *confPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*confPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *ConfPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -2109,7 +1160,7 @@ func (p *ConfPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *ConfPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -2130,7 +1181,7 @@ func (p *ConfPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *ConfPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -2138,32 +1189,18 @@ func (p *ConfPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == confPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == confPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == confPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -2173,17 +1210,6 @@ func (p *ConfPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *ConfPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -2200,10 +1226,10 @@ func (p *ConfPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *ConfPool) work(w *confPoolWorker) {
+func (p *ConfPool) work(w *confPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]confPoolTask, confPoolMaxClaim)
+	defer p.leave(&w.poolWorker)
+	tasks := make([]confPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -2234,13 +1260,13 @@ func (p *ConfPool) work(w *confPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < confPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *ConfPool) run(w *confPoolWorker, t confPoolTask) {
+func (p *ConfPool) run(w *confPoolMember, t confPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -2254,39 +1280,16 @@ func (p *ConfPool) run(w *confPoolWorker, t confPoolTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *ConfPool) runJob(w *confPoolWorker, t confPoolTask) {
+func (p *ConfPool) runJob(w *confPoolMember, t confPoolTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
 
-// confPoolNoCopy may be embedded into structs which must not be copied after
-// first use; go vet's copylocks check reports copies.
-type confPoolNoCopy struct{}
-
-func (*confPoolNoCopy) Lock() {}
-
-func (*confPoolNoCopy) Unlock() {}
-
-// confPoolQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of confPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// confPoolQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type confPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [confPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | confPoolClosedBit once closed
-	_     [confPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []confPoolSlot
 }
 
@@ -2297,27 +1300,6 @@ type confPoolSlot struct {
 	t   confPoolTask
 }
 
-// confPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const confPoolClosedBit = 1 << 63
-
-type confPoolPushResult uint8
-
-const (
-	confPoolPushed confPoolPushResult = iota
-	confPoolPushFull
-	confPoolPushClosed
-)
-
-type confPoolPopResult uint8
-
-const (
-	confPoolPopped     confPoolPopResult = iota
-	confPoolPopEmpty                     // nothing queued
-	confPoolPopPending                   // a push has claimed the next position but not yet published it
-	confPoolPopDrained                   // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *confPoolQueue) init(capacity int) {
@@ -2325,19 +1307,16 @@ func (q *confPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]confPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *confPoolQueue) tryPush(t confPoolTask) confPoolPushResult {
+func (q *confPoolQueue) tryPush(t confPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&confPoolClosedBit != 0 {
-			return confPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -2345,71 +1324,13 @@ func (q *confPoolQueue) tryPush(t confPoolTask) confPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return confPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return confPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *confPoolQueue) claim(share, most uint64) (pos, n uint64, r confPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, confPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^confPoolClosedBit > pos:
-				return pos, 0, confPoolPopPending
-			case tail&confPoolClosedBit != 0:
-				return pos, 0, confPoolPopDrained
-			}
-			return pos, 0, confPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *confPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -2422,18 +1343,6 @@ func (q *confPoolQueue) take(pos uint64) confPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see ConfPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *confPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *confPoolQueue) takeOver(pos uint64) (confPoolTask, bool) {
@@ -2444,55 +1353,15 @@ func (q *confPoolQueue) takeOver(pos uint64) (confPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *confPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^confPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *confPoolQueue) tryPop() (confPoolTask, confPoolPopResult) {
+func (q *confPoolQueue) tryPop() (confPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != confPoolPopped {
+	if r != poolPopped {
 		return confPoolTask{}, r
 	}
-	return q.take(pos), confPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *confPoolQueue) close() { q.tail.Or(confPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *confPoolQueue) closed() bool { return q.tail.Load()&confPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *confPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *confPoolQueue) length() int {
-	tail := q.tail.Load() &^ confPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *confPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // ConfPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -2529,121 +1398,11 @@ func (p *ConfPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// confPoolCacheLine is the assumed size of a CPU cache line. Each counter is
-// padded to one so that workers updating different counters do not contend.
-const confPoolCacheLine = 64
-
-// confPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to confPoolMaxClaim queued
-// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
-// gets its throughput. But a claim must not keep its tasks from idle
-// workers: if one of them is slow, those behind it would wait for it while
-// other workers idle, and a burst of jobs of unequal length would take up to
-// W times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const confPoolClaimBits = 7
-
-// confPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than confPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in confPoolTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const confPoolCheapJob = time.Microsecond
-
-// confPoolTimeEvery is how many claims taken whole a worker makes per one it
-// times.
-const confPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in confPoolTimeEvery of those taken whole.
-func (w *confPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < confPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// confPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func confPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-confPoolClaimBits) - 1
-	return head - (head-c>>confPoolClaimBits)&posMask, c & (1<<confPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *ConfPool) stealable(self *confPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := confPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *ConfPool) steal(self *confPoolWorker) bool {
+func (p *ConfPool) steal(self *confPoolMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -2651,7 +1410,7 @@ func (p *ConfPool) steal(self *confPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(self, t)
 			return true
 		}
@@ -2663,12 +1422,12 @@ func (p *ConfPool) steal(self *confPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *ConfPool) runClaim(w *confPoolWorker, t confPoolTask, pos, n uint64) (ran uint64) {
+func (p *ConfPool) runClaim(w *confPoolMember, t confPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -2693,26 +1452,10 @@ func (p *ConfPool) runClaim(w *confPoolWorker, t confPoolTask, pos, n uint64) (r
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *ConfPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *ConfPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -2738,41 +1481,11 @@ func NewConfPool(onResult func(int, int, error), cfg ConfPoolConfig) *ConfPool {
 
 // SpinPool: generated from the pool directive in pool.go.
 
-// spinPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take spinPoolChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about spinPoolChunkTime of items
-// that have proved cheap. No chunk is larger than a share of what is left,
-// so that the helpers finish together. The clock is read once per chunk.
-//
-// spinPoolChunkTime is small next to a slow item and large next to the cost
-// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
-// the tiniest items well under 1%.
-const spinPoolChunkTime = 50 * time.Microsecond
-
 // spinPoolBatch is one Map call, shared by the workers helping with it.
 type spinPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -2818,15 +1531,8 @@ func (p *SpinPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &spinPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &spinPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrSpinPoolClosed, recorded before the
 	// items see their contexts cancelled (see itemFailed). If it has begun,
@@ -2839,94 +1545,27 @@ func (p *SpinPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
-	ok := b.ok.Load()
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *spinPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *spinPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	b.wait()
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see spinPoolChunkTime).
-func (p *SpinPool) runBatch(w *spinPoolWorker, b *spinPoolBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *SpinPool) runBatch(w *spinPoolMember, b *spinPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = spinPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// spinPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// spinPoolChunkTime at that pace, at least one, at most twice size.
-func spinPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(spinPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrSpinPoolClosed for Shutdown, an earlier item's failure).
-func (b *spinPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -2960,22 +1599,7 @@ func (p *SpinPool) runChunk(b *spinPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// spinPoolSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const spinPoolSpinLimit = 64
-
-// spinPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const spinPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most spinPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -2984,12 +1608,12 @@ const spinPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *SpinPool) next(w *spinPoolMember, tasks []spinPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case spinPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -2997,25 +1621,17 @@ func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (n, pos uint64,
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<spinPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case spinPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -3027,14 +1643,8 @@ func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (n, pos uint64,
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case spinPoolPopPending:
-			if p.q.await(pos, spinPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -3055,109 +1665,10 @@ func (p *SpinPool) next(w *spinPoolWorker, tasks []spinPoolTask) (n, pos uint64,
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *SpinPool) sleep(w *spinPoolWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *SpinPool) unsleep(w *spinPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *SpinPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *SpinPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *SpinPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -3181,31 +1692,17 @@ var ErrSpinPoolFull = errors.New("pool: queue full")
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type SpinPool struct {
-	_ spinPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q spinPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*spinPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*spinPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -3216,11 +1713,6 @@ type SpinPool struct {
 	halted atomic.Bool
 
 	onResult func(int, int, error)
-
-	life    sync.Mutex        // serializes Resize, Close and Shutdown
-	workers []*spinPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
@@ -3233,32 +1725,16 @@ type spinPoolTask struct {
 	batch *spinPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// spinPoolWorker is the parking and retirement handle of one worker goroutine.
-type spinPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on SpinPool.idle; guarded by SpinPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// spinPoolCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by spinPoolClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
+// spinPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type spinPoolMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
 	_ [spinPoolWorkerPad]byte
 }
 
-// spinPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// spinPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
 // metrics.
 const spinPoolWorkerPad = 16
 
@@ -3267,8 +1743,7 @@ func (p *SpinPool) init() {
 	queue := 1024
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -3308,13 +1783,13 @@ func (p *SpinPool) send(ctx context.Context, t spinPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == spinPoolPushFull && spins < spinPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == spinPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -3322,7 +1797,7 @@ func (p *SpinPool) send(ctx context.Context, t spinPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == spinPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -3339,23 +1814,14 @@ func (p *SpinPool) send(ctx context.Context, t spinPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == spinPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrSpinPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *SpinPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -3368,11 +1834,11 @@ func (p *SpinPool) TrySubmit(in int) error {
 	t := spinPoolTask{in: in}
 	var err error
 	switch p.q.tryPush(t) {
-	case spinPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case spinPoolPushFull:
+	case poolPushFull:
 		err = ErrSpinPoolFull
-	case spinPoolPushClosed:
+	case poolPushClosed:
 		err = ErrSpinPoolClosed
 	}
 	return err
@@ -3387,25 +1853,11 @@ func (p *SpinPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *SpinPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -3416,40 +1868,13 @@ func (p *SpinPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *SpinPool) grow(n int) {
-	var crew []*spinPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &spinPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		w := &spinPoolMember{}
+		w.init()
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *SpinPool) leave(w *spinPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*spinPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *SpinPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -3459,7 +1884,7 @@ func (p *SpinPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *SpinPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -3480,7 +1905,7 @@ func (p *SpinPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *SpinPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -3488,32 +1913,18 @@ func (p *SpinPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == spinPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == spinPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == spinPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -3523,17 +1934,6 @@ func (p *SpinPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *SpinPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -3550,10 +1950,10 @@ func (p *SpinPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *SpinPool) work(w *spinPoolWorker) {
+func (p *SpinPool) work(w *spinPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]spinPoolTask, spinPoolMaxClaim)
+	defer p.leave(&w.poolWorker)
+	tasks := make([]spinPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -3584,13 +1984,13 @@ func (p *SpinPool) work(w *spinPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < spinPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *SpinPool) run(w *spinPoolWorker, t spinPoolTask) {
+func (p *SpinPool) run(w *spinPoolMember, t spinPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -3604,39 +2004,16 @@ func (p *SpinPool) run(w *spinPoolWorker, t spinPoolTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *SpinPool) runJob(w *spinPoolWorker, t spinPoolTask) {
+func (p *SpinPool) runJob(w *spinPoolMember, t spinPoolTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
 
-// spinPoolNoCopy may be embedded into structs which must not be copied after
-// first use; go vet's copylocks check reports copies.
-type spinPoolNoCopy struct{}
-
-func (*spinPoolNoCopy) Lock() {}
-
-func (*spinPoolNoCopy) Unlock() {}
-
-// spinPoolQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of spinPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// spinPoolQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type spinPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [spinPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | spinPoolClosedBit once closed
-	_     [spinPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []spinPoolSlot
 }
 
@@ -3647,27 +2024,6 @@ type spinPoolSlot struct {
 	t   spinPoolTask
 }
 
-// spinPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const spinPoolClosedBit = 1 << 63
-
-type spinPoolPushResult uint8
-
-const (
-	spinPoolPushed spinPoolPushResult = iota
-	spinPoolPushFull
-	spinPoolPushClosed
-)
-
-type spinPoolPopResult uint8
-
-const (
-	spinPoolPopped     spinPoolPopResult = iota
-	spinPoolPopEmpty                     // nothing queued
-	spinPoolPopPending                   // a push has claimed the next position but not yet published it
-	spinPoolPopDrained                   // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *spinPoolQueue) init(capacity int) {
@@ -3675,19 +2031,16 @@ func (q *spinPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]spinPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *spinPoolQueue) tryPush(t spinPoolTask) spinPoolPushResult {
+func (q *spinPoolQueue) tryPush(t spinPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&spinPoolClosedBit != 0 {
-			return spinPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -3695,71 +2048,13 @@ func (q *spinPoolQueue) tryPush(t spinPoolTask) spinPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return spinPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return spinPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *spinPoolQueue) claim(share, most uint64) (pos, n uint64, r spinPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, spinPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^spinPoolClosedBit > pos:
-				return pos, 0, spinPoolPopPending
-			case tail&spinPoolClosedBit != 0:
-				return pos, 0, spinPoolPopDrained
-			}
-			return pos, 0, spinPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *spinPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -3772,18 +2067,6 @@ func (q *spinPoolQueue) take(pos uint64) spinPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see SpinPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *spinPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *spinPoolQueue) takeOver(pos uint64) (spinPoolTask, bool) {
@@ -3794,55 +2077,15 @@ func (q *spinPoolQueue) takeOver(pos uint64) (spinPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *spinPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^spinPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *spinPoolQueue) tryPop() (spinPoolTask, spinPoolPopResult) {
+func (q *spinPoolQueue) tryPop() (spinPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != spinPoolPopped {
+	if r != poolPopped {
 		return spinPoolTask{}, r
 	}
-	return q.take(pos), spinPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *spinPoolQueue) close() { q.tail.Or(spinPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *spinPoolQueue) closed() bool { return q.tail.Load()&spinPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *spinPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *spinPoolQueue) length() int {
-	tail := q.tail.Load() &^ spinPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *spinPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // SpinPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -3879,121 +2122,11 @@ func (p *SpinPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// spinPoolCacheLine is the assumed size of a CPU cache line. Each counter is
-// padded to one so that workers updating different counters do not contend.
-const spinPoolCacheLine = 64
-
-// spinPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to spinPoolMaxClaim queued
-// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
-// gets its throughput. But a claim must not keep its tasks from idle
-// workers: if one of them is slow, those behind it would wait for it while
-// other workers idle, and a burst of jobs of unequal length would take up to
-// W times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const spinPoolClaimBits = 7
-
-// spinPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than spinPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in spinPoolTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const spinPoolCheapJob = time.Microsecond
-
-// spinPoolTimeEvery is how many claims taken whole a worker makes per one it
-// times.
-const spinPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in spinPoolTimeEvery of those taken whole.
-func (w *spinPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < spinPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// spinPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func spinPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-spinPoolClaimBits) - 1
-	return head - (head-c>>spinPoolClaimBits)&posMask, c & (1<<spinPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *SpinPool) stealable(self *spinPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := spinPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *SpinPool) steal(self *spinPoolWorker) bool {
+func (p *SpinPool) steal(self *spinPoolMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -4001,7 +2134,7 @@ func (p *SpinPool) steal(self *spinPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(self, t)
 			return true
 		}
@@ -4013,12 +2146,12 @@ func (p *SpinPool) steal(self *spinPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *SpinPool) runClaim(w *spinPoolWorker, t spinPoolTask, pos, n uint64) (ran uint64) {
+func (p *SpinPool) runClaim(w *spinPoolMember, t spinPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -4043,26 +2176,10 @@ func (p *SpinPool) runClaim(w *spinPoolWorker, t spinPoolTask, pos, n uint64) (r
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *SpinPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *SpinPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -4078,41 +2195,11 @@ func NewSpinPool(onResult func(int, int, error)) *SpinPool {
 
 // NapPool: generated from the pool directive in pool.go.
 
-// napPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take napPoolChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about napPoolChunkTime of items that
-// have proved cheap. No chunk is larger than a share of what is left, so
-// that the helpers finish together. The clock is read once per chunk.
-//
-// napPoolChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const napPoolChunkTime = 50 * time.Microsecond
-
 // napPoolBatch is one Map call, shared by the workers helping with it.
 type napPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -4158,15 +2245,8 @@ func (p *NapPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &napPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &napPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrNapPoolClosed, recorded before the items
 	// see their contexts cancelled (see itemFailed). If it has begun, fail
@@ -4179,94 +2259,27 @@ func (p *NapPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
-	ok := b.ok.Load()
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *napPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *napPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	b.wait()
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see napPoolChunkTime).
-func (p *NapPool) runBatch(w *napPoolWorker, b *napPoolBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *NapPool) runBatch(w *napPoolMember, b *napPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = napPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// napPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// napPoolChunkTime at that pace, at least one, at most twice size.
-func napPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(napPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrNapPoolClosed for Shutdown, an earlier item's failure).
-func (b *napPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -4300,22 +2313,7 @@ func (p *NapPool) runChunk(b *napPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// napPoolSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const napPoolSpinLimit = 64
-
-// napPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const napPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most napPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -4324,12 +2322,12 @@ const napPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *NapPool) next(w *napPoolWorker, tasks []napPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *NapPool) next(w *napPoolMember, tasks []napPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case napPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -4337,25 +2335,17 @@ func (p *NapPool) next(w *napPoolWorker, tasks []napPoolTask) (n, pos uint64, sh
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<napPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case napPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -4367,14 +2357,8 @@ func (p *NapPool) next(w *napPoolWorker, tasks []napPoolTask) (n, pos uint64, sh
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case napPoolPopPending:
-			if p.q.await(pos, napPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -4395,109 +2379,10 @@ func (p *NapPool) next(w *napPoolWorker, tasks []napPoolTask) (n, pos uint64, sh
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *NapPool) sleep(w *napPoolWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *NapPool) unsleep(w *napPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *NapPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *NapPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *NapPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -4508,11 +2393,6 @@ var ErrNapPoolClosed = errors.New("pool: closed")
 
 // ErrNapPoolFull is returned by TrySubmit when the queue has no room.
 var ErrNapPoolFull = errors.New("pool: queue full")
-
-// napPoolDefaultQueue is the queue capacity used when the queue= option is
-// not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const napPoolDefaultQueue = 256
 
 // NapPool runs a function over submitted jobs on a bounded set of workers.
 //
@@ -4525,31 +2405,17 @@ const napPoolDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type NapPool struct {
-	_ napPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q napPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*napPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*napPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -4560,11 +2426,6 @@ type NapPool struct {
 	halted atomic.Bool
 
 	onResult func(int, int, error)
-
-	life    sync.Mutex       // serializes Resize, Close and Shutdown
-	workers []*napPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
@@ -4577,42 +2438,25 @@ type napPoolTask struct {
 	batch *napPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// napPoolWorker is the parking and retirement handle of one worker goroutine.
-type napPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on NapPool.idle; guarded by NapPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// napPoolCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by napPoolClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
+// napPoolMember is one worker of the pool: its handle, which the pool's parking
+// and staff know, and what the pool keeps of it alone.
+type napPoolMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
 	_ [napPoolWorkerPad]byte
 }
 
-// napPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// napPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
 // metrics.
 const napPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
 func (p *NapPool) init() {
-	queue := napPoolDefaultQueue
+	queue := poolDefaultQueue
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -4651,13 +2495,13 @@ func (p *NapPool) send(ctx context.Context, t napPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == napPoolPushFull && spins < napPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == napPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -4665,7 +2509,7 @@ func (p *NapPool) send(ctx context.Context, t napPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == napPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -4682,23 +2526,14 @@ func (p *NapPool) send(ctx context.Context, t napPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == napPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrNapPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *NapPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -4711,11 +2546,11 @@ func (p *NapPool) TrySubmit(in int) error {
 	t := napPoolTask{in: in}
 	var err error
 	switch p.q.tryPush(t) {
-	case napPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case napPoolPushFull:
+	case poolPushFull:
 		err = ErrNapPoolFull
-	case napPoolPushClosed:
+	case poolPushClosed:
 		err = ErrNapPoolClosed
 	}
 	return err
@@ -4730,25 +2565,11 @@ func (p *NapPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *NapPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -4759,40 +2580,13 @@ func (p *NapPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *NapPool) grow(n int) {
-	var crew []*napPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &napPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		w := &napPoolMember{}
+		w.init()
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *NapPool) leave(w *napPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*napPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *NapPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -4802,7 +2596,7 @@ func (p *NapPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *NapPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -4823,7 +2617,7 @@ func (p *NapPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *NapPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -4831,32 +2625,18 @@ func (p *NapPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == napPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == napPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == napPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -4866,17 +2646,6 @@ func (p *NapPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *NapPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -4893,10 +2662,10 @@ func (p *NapPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *NapPool) work(w *napPoolWorker) {
+func (p *NapPool) work(w *napPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]napPoolTask, napPoolMaxClaim)
+	defer p.leave(&w.poolWorker)
+	tasks := make([]napPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -4927,13 +2696,13 @@ func (p *NapPool) work(w *napPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < napPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *NapPool) run(w *napPoolWorker, t napPoolTask) {
+func (p *NapPool) run(w *napPoolMember, t napPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -4947,39 +2716,16 @@ func (p *NapPool) run(w *napPoolWorker, t napPoolTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *NapPool) runJob(w *napPoolWorker, t napPoolTask) {
+func (p *NapPool) runJob(w *napPoolMember, t napPoolTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
 
-// napPoolNoCopy may be embedded into structs which must not be copied after
-// first use; go vet's copylocks check reports copies.
-type napPoolNoCopy struct{}
-
-func (*napPoolNoCopy) Lock() {}
-
-func (*napPoolNoCopy) Unlock() {}
-
-// napPoolQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of napPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// napPoolQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type napPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [napPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | napPoolClosedBit once closed
-	_     [napPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []napPoolSlot
 }
 
@@ -4990,27 +2736,6 @@ type napPoolSlot struct {
 	t   napPoolTask
 }
 
-// napPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const napPoolClosedBit = 1 << 63
-
-type napPoolPushResult uint8
-
-const (
-	napPoolPushed napPoolPushResult = iota
-	napPoolPushFull
-	napPoolPushClosed
-)
-
-type napPoolPopResult uint8
-
-const (
-	napPoolPopped     napPoolPopResult = iota
-	napPoolPopEmpty                    // nothing queued
-	napPoolPopPending                  // a push has claimed the next position but not yet published it
-	napPoolPopDrained                  // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *napPoolQueue) init(capacity int) {
@@ -5018,19 +2743,16 @@ func (q *napPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]napPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *napPoolQueue) tryPush(t napPoolTask) napPoolPushResult {
+func (q *napPoolQueue) tryPush(t napPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&napPoolClosedBit != 0 {
-			return napPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -5038,71 +2760,13 @@ func (q *napPoolQueue) tryPush(t napPoolTask) napPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return napPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return napPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *napPoolQueue) claim(share, most uint64) (pos, n uint64, r napPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, napPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^napPoolClosedBit > pos:
-				return pos, 0, napPoolPopPending
-			case tail&napPoolClosedBit != 0:
-				return pos, 0, napPoolPopDrained
-			}
-			return pos, 0, napPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *napPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -5115,18 +2779,6 @@ func (q *napPoolQueue) take(pos uint64) napPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see NapPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *napPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *napPoolQueue) takeOver(pos uint64) (napPoolTask, bool) {
@@ -5137,55 +2789,15 @@ func (q *napPoolQueue) takeOver(pos uint64) (napPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *napPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^napPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *napPoolQueue) tryPop() (napPoolTask, napPoolPopResult) {
+func (q *napPoolQueue) tryPop() (napPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != napPoolPopped {
+	if r != poolPopped {
 		return napPoolTask{}, r
 	}
-	return q.take(pos), napPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *napPoolQueue) close() { q.tail.Or(napPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *napPoolQueue) closed() bool { return q.tail.Load()&napPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *napPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *napPoolQueue) length() int {
-	tail := q.tail.Load() &^ napPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *napPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // NapPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -5222,121 +2834,11 @@ func (p *NapPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// napPoolCacheLine is the assumed size of a CPU cache line. Each counter is
-// padded to one so that workers updating different counters do not contend.
-const napPoolCacheLine = 64
-
-// napPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to napPoolMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const napPoolClaimBits = 7
-
-// napPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than napPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in napPoolTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const napPoolCheapJob = time.Microsecond
-
-// napPoolTimeEvery is how many claims taken whole a worker makes per one it
-// times.
-const napPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in napPoolTimeEvery of those taken whole.
-func (w *napPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < napPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// napPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func napPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-napPoolClaimBits) - 1
-	return head - (head-c>>napPoolClaimBits)&posMask, c & (1<<napPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *NapPool) stealable(self *napPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := napPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *NapPool) steal(self *napPoolWorker) bool {
+func (p *NapPool) steal(self *napPoolMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -5344,7 +2846,7 @@ func (p *NapPool) steal(self *napPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(self, t)
 			return true
 		}
@@ -5356,12 +2858,12 @@ func (p *NapPool) steal(self *napPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *NapPool) runClaim(w *napPoolWorker, t napPoolTask, pos, n uint64) (ran uint64) {
+func (p *NapPool) runClaim(w *napPoolMember, t napPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -5386,26 +2888,10 @@ func (p *NapPool) runClaim(w *napPoolWorker, t napPoolTask, pos, n uint64) (ran 
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *NapPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *NapPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -5421,41 +2907,11 @@ func NewNapPool(onResult func(int, int, error)) *NapPool {
 
 // Resizer: generated from the pool directive in pool.go.
 
-// resizerChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take resizerChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about resizerChunkTime of items that
-// have proved cheap. No chunk is larger than a share of what is left, so
-// that the helpers finish together. The clock is read once per chunk.
-//
-// resizerChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const resizerChunkTime = 50 * time.Microsecond
-
 // resizerBatch is one Map call, shared by the workers helping with it.
 type resizerBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []Job
-	outs    []Result
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []Job
+	outs []Result
 
 	// queued is when Map was called, in nanoseconds since the pool's
 	// epoch: its items' queue waits start then.
@@ -5505,16 +2961,9 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &resizerBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.queued = p.now()
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &resizerBatch{ins: ins, outs: outs}
+	b.queued = p.stats.now()
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrResizerClosed, recorded before the items
 	// see their contexts cancelled (see itemFailed). If it has begun, fail
@@ -5532,100 +2981,34 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 		// items accepted.
 		p.stats.submitted.Add(^uint64(0))
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
+	b.wait()
 	ok := b.ok.Load()
 	p.stats.completed.Add(uint64(ok))
 	p.stats.failed.Add(uint64(n - ok))
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *resizerBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *resizerBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see resizerChunkTime).
-func (p *Resizer) runBatch(w *resizerWorker, b *resizerBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *Resizer) runBatch(w *resizerMember, b *resizerBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, ResizerStats has its items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = resizerNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// resizerNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// resizerChunkTime at that pace, at least one, at most twice size.
-func resizerNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(resizerChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrResizerClosed for Shutdown, an earlier item's failure).
-func (b *resizerBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -5662,22 +3045,7 @@ func (p *Resizer) runChunk(b *resizerBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// resizerSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const resizerSpinLimit = 64
-
-// resizerMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const resizerMaxClaim = 64
-
-// next claims the next tasks, at least one and at most resizerMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -5686,12 +3054,12 @@ const resizerMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, shared, ok bool) {
+func (p *Resizer) next(w *resizerMember, tasks []resizerTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case resizerPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -5699,45 +3067,31 @@ func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, sh
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<resizerClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case resizerPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case resizerPopPending:
-			if p.q.await(pos, resizerSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -5748,7 +3102,7 @@ func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, sh
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -5759,111 +3113,12 @@ func (p *Resizer) next(w *resizerWorker, tasks []resizerTask) (n, pos uint64, sh
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *Resizer) sleep(w *resizerWorker) bool {
-	// A job queued while w sleeps reads the clock (see stamp).
-	p.stats.clock.Store(resizerClockParked)
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *Resizer) unsleep(w *resizerWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *Resizer) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *Resizer) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *Resizer) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -5886,31 +3141,17 @@ var ErrResizerFull = errors.New("pool: queue full")
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type Resizer struct {
-	_ resizerNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q resizerQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*resizerWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*resizerWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -5922,19 +3163,11 @@ type Resizer struct {
 
 	onResult func(Job, Result, error)
 
-	life    sync.Mutex       // serializes Resize, Close and Shutdown
-	workers []*resizerWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []Job // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats resizerCounters
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
 }
 
 // resizerTask is one element of the queue: a job, or a share of a Map batch.
@@ -5945,45 +3178,24 @@ type resizerTask struct {
 	queued int64
 }
 
-// resizerWorker is the parking and retirement handle of one worker goroutine.
-type resizerWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on Resizer.idle; guarded by Resizer.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// resizerCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by resizerClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
+// resizerMember is one worker of the pool: its handle, which the pool's parking
+// and staff know, and what the pool keeps of it alone.
+type resizerMember struct {
+	poolWorker
 	// stats are the metrics the worker keeps for ResizerStats on its own.
 	stats *resizerWorkerStats
-	// The worker is 64 bytes, a size class of its own: done, stored per
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [resizerWorkerPad]byte
+	_ [poolWorkerPad]byte
 }
-
-// resizerWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
-// metrics.
-const resizerWorkerPad = 8
 
 // init makes the queue and starts the workers.
 func (p *Resizer) init() {
 	queue := 8
 	workers := 3
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -6012,7 +3224,7 @@ func (p *Resizer) deliver(in Job, out Result, err error) {
 func (p *Resizer) Submit(ctx context.Context, in Job) error {
 	t := resizerTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	return err
 }
@@ -6024,13 +3236,13 @@ func (p *Resizer) send(ctx context.Context, t resizerTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == resizerPushFull && spins < resizerSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == resizerPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -6038,7 +3250,7 @@ func (p *Resizer) send(ctx context.Context, t resizerTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == resizerPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -6055,23 +3267,14 @@ func (p *Resizer) send(ctx context.Context, t resizerTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == resizerPushClosed {
+		if r == poolPushClosed {
 			return ErrResizerClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *Resizer) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -6082,14 +3285,14 @@ func (p *Resizer) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *Resizer) TrySubmit(in Job) error {
 	t := resizerTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
-	case resizerPushed:
+	case poolPushed:
 		p.pushed()
-	case resizerPushFull:
+	case poolPushFull:
 		err = ErrResizerFull
-	case resizerPushClosed:
+	case poolPushClosed:
 		err = ErrResizerClosed
 	}
 	return err
@@ -6104,25 +3307,11 @@ func (p *Resizer) TrySubmit(in Job) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *Resizer) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -6133,45 +3322,15 @@ func (p *Resizer) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Resizer) grow(n int) {
-	var crew []*resizerWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &resizerWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &resizerMember{}
+		w.init()
 		w.stats = new(resizerWorkerStats)
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		p.stats.meters = append(p.stats.meters, w.stats)
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *Resizer) leave(w *resizerWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*resizerWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-	// Under the same lock as ResizerStats, which adds up the crew's: the
-	// worker's counts move to the pool's in one step.
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *Resizer) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -6181,7 +3340,7 @@ func (p *Resizer) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *Resizer) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -6202,7 +3361,7 @@ func (p *Resizer) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *Resizer) Shutdown(ctx context.Context) ([]Job, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -6210,32 +3369,18 @@ func (p *Resizer) Shutdown(ctx context.Context) ([]Job, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == resizerPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == resizerPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == resizerPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -6245,17 +3390,6 @@ func (p *Resizer) Shutdown(ctx context.Context) ([]Job, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *Resizer) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -6273,16 +3407,17 @@ func (p *Resizer) giveBack(in Job) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Resizer) work(w *resizerWorker) {
+func (p *Resizer) work(w *resizerMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]resizerTask, resizerMaxClaim)
+	defer p.leave(&w.poolWorker)
+	defer p.stats.exited(&p.poolStaff, w)
+	tasks := make([]resizerTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -6307,15 +3442,15 @@ func (p *Resizer) work(w *resizerWorker) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < resizerCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *Resizer) run(w *resizerWorker, t resizerTask) {
+func (p *Resizer) run(w *resizerMember, t resizerTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -6323,51 +3458,28 @@ func (p *Resizer) run(w *resizerWorker, t resizerTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *Resizer) runJob(w *resizerWorker, t resizerTask) {
+func (p *Resizer) runJob(w *resizerMember, t resizerTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
-// resizerNoCopy may be embedded into structs which must not be copied after
-// first use; go vet's copylocks check reports copies.
-type resizerNoCopy struct{}
-
-func (*resizerNoCopy) Lock() {}
-
-func (*resizerNoCopy) Unlock() {}
-
-// resizerQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of resizerClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// resizerQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type resizerQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [resizerCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | resizerClosedBit once closed
-	_     [resizerCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []resizerSlot
 }
 
@@ -6378,27 +3490,6 @@ type resizerSlot struct {
 	t   resizerTask
 }
 
-// resizerClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const resizerClosedBit = 1 << 63
-
-type resizerPushResult uint8
-
-const (
-	resizerPushed resizerPushResult = iota
-	resizerPushFull
-	resizerPushClosed
-)
-
-type resizerPopResult uint8
-
-const (
-	resizerPopped     resizerPopResult = iota
-	resizerPopEmpty                    // nothing queued
-	resizerPopPending                  // a push has claimed the next position but not yet published it
-	resizerPopDrained                  // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *resizerQueue) init(capacity int) {
@@ -6406,19 +3497,16 @@ func (q *resizerQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]resizerSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *resizerQueue) tryPush(t resizerTask) resizerPushResult {
+func (q *resizerQueue) tryPush(t resizerTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&resizerClosedBit != 0 {
-			return resizerPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -6426,71 +3514,13 @@ func (q *resizerQueue) tryPush(t resizerTask) resizerPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return resizerPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return resizerPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *resizerQueue) claim(share, most uint64) (pos, n uint64, r resizerPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, resizerPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^resizerClosedBit > pos:
-				return pos, 0, resizerPopPending
-			case tail&resizerClosedBit != 0:
-				return pos, 0, resizerPopDrained
-			}
-			return pos, 0, resizerPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *resizerQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -6503,18 +3533,6 @@ func (q *resizerQueue) take(pos uint64) resizerTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see Resizer.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *resizerQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *resizerQueue) takeOver(pos uint64) (resizerTask, bool) {
@@ -6525,59 +3543,15 @@ func (q *resizerQueue) takeOver(pos uint64) (resizerTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *resizerQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^resizerClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *resizerQueue) tryPop() (resizerTask, resizerPopResult) {
+func (q *resizerQueue) tryPop() (resizerTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != resizerPopped {
+	if r != poolPopped {
 		return resizerTask{}, r
 	}
-	return q.take(pos), resizerPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *resizerQueue) close() { q.tail.Or(resizerClosedBit) }
-
-// closed reports whether close has been called.
-func (q *resizerQueue) closed() bool { return q.tail.Load()&resizerClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *resizerQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *resizerQueue) length() int {
-	tail := q.tail.Load() &^ resizerClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// pushes reports the number of pushes that have claimed a position: every
-// task accepted so far, queued or taken.
-func (q *resizerQueue) pushes() uint64 { return q.tail.Load() &^ resizerClosedBit }
-
-// capacity reports the number of slots.
-func (q *resizerQueue) capacity() int { return int(q.mask + 1) }
 
 // ResizerPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -6618,20 +3592,6 @@ func (p *Resizer) attempt(ctx context.Context, in Job) (out Result, err error) {
 	return p.call(ctx, in)
 }
 
-// resizerMaxBackoff caps the doubling delay so that it cannot overflow,
-// whatever the number of retries.
-const resizerMaxBackoff = time.Hour
-
-// resizerNextBackoff returns the delay after d: twice d up to
-// resizerMaxBackoff. A delay already at or above resizerMaxBackoff stays as
-// it is: neither shrunk to the cap nor doubled past the largest Duration.
-func resizerNextBackoff(d time.Duration) time.Duration {
-	if d >= resizerMaxBackoff {
-		return d
-	}
-	return min(2*d, resizerMaxBackoff)
-}
-
 // retry re-attempts a job that failed with err, up to the retries= option
 // times, sleeping with exponential backoff and jitter between attempts. It
 // gives up early when ctx is done (Shutdown, Map cancellation) or the job
@@ -6644,10 +3604,10 @@ func (p *Resizer) retry(ctx context.Context, in Job, err error) (Result, error) 
 			break
 		}
 		if delay > 0 {
-			if !resizerSleep(ctx, resizerJitter(delay)) {
+			if !poolSleep(ctx, poolJitter(delay)) {
 				break
 			}
-			delay = resizerNextBackoff(delay)
+			delay = poolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -6656,29 +3616,6 @@ func (p *Resizer) retry(ctx context.Context, in Job, err error) (Result, error) 
 		}
 	}
 	return out, err
-}
-
-// resizerJitter returns a duration drawn uniformly from [d/2, d): "equal
-// jitter", which spreads retries of jobs that failed together while keeping
-// most of the intended delay.
-func resizerJitter(d time.Duration) time.Duration {
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + rand.N(d-half)
-}
-
-// resizerSleep waits for d, or until ctx is done; it reports whether d elapsed.
-func resizerSleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // ResizerStats is a snapshot of a pool's counters. Every job submitted is,
@@ -6716,22 +3653,6 @@ type ResizerStats struct {
 	RunTime   ResizerHistogram
 }
 
-// resizerCacheLine is the assumed size of a CPU cache line. Each counter is
-// padded to one so that workers updating different counters do not contend.
-const resizerCacheLine = 64
-
-// resizerPaddedUint64 is an atomic counter alone on its cache line.
-type resizerPaddedUint64 struct {
-	atomic.Uint64
-	_ [resizerCacheLine - 8]byte
-}
-
-// resizerPaddedInt64 is an atomic gauge alone on its cache line.
-type resizerPaddedInt64 struct {
-	atomic.Int64
-	_ [resizerCacheLine - 8]byte
-}
-
 // resizerCounters are the metrics of a pool, updated only under the metrics=
 // option. The workers count the jobs they run in their own
 // resizerWorkerStats; gone holds the counts of the workers that have exited.
@@ -6741,19 +3662,25 @@ type resizerCounters struct {
 	// queue's tail, which a push moves anyway: a counter of their own
 	// cost every Submit a locked instruction, which made Submit of jobs
 	// of a few nanoseconds a third slower.
-	submitted resizerPaddedUint64
-	completed resizerPaddedUint64 // Map items
-	failed    resizerPaddedUint64 // Map items
-	retried   resizerPaddedUint64
-	unrun     resizerPaddedUint64
-	inFlight  resizerPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, resizerClockParked
-	// or resizerClockSlow (see stamp).
-	clock resizerPaddedInt64
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
 	// stealing counts the workers running a job taken over from another's
 	// claim: busy, though counted in hunting.
-	stealing resizerPaddedInt64
+	stealing poolPaddedInt64
 	gone     resizerWorkerStats
+	// meters are the stats of the workers not yet exited, guarded by
+	// staff.life.
+	meters []*resizerWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
@@ -6771,10 +3698,7 @@ func (p *Resizer) Stats() ResizerStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := []*resizerWorkerStats{&p.stats.gone}
-	for _, w := range *p.crew.Load() {
-		all = append(all, w.stats)
-	}
+	all := append([]*resizerWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -6800,8 +3724,8 @@ func (p *Resizer) Stats() ResizerStats {
 // add up: its own cache lines, no contention with other workers. The jobs of
 // claims of cheap jobs (batched) are tallied in pending, plain fields only
 // the worker touches, which go to the atomic fields at most every
-// resizerFlushEvery and whenever the worker waits for jobs or exits; other
-// jobs are counted in the atomic fields one by one.
+// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
+// are counted in the atomic fields one by one.
 type resizerWorkerStats struct {
 	// Only the worker reads and writes these. mark is when the claim
 	// started, or, not batched, the job running now; fresh says that it
@@ -6834,10 +3758,6 @@ type resizerTally struct {
 	waitSum, runSum int64
 }
 
-// resizerFlushEvery is how often a worker busy with cheap jobs adds what it
-// counted of them to its ResizerStats.
-const resizerFlushEvery = time.Millisecond
-
 // add adds the counts of o, a worker that exits, to s.
 func (s *resizerWorkerStats) add(o *resizerWorkerStats) {
 	s.completed.Add(o.completed.Load())
@@ -6863,8 +3783,8 @@ func (s *resizerWorkerStats) flush() {
 
 // now returns the time since epoch, in nanoseconds: one read of the
 // monotonic clock.
-func (p *Resizer) now() int64 {
-	return int64(time.Since(p.epoch))
+func (c *resizerCounters) now() int64 {
+	return int64(time.Since(c.epoch))
 }
 
 // stamp returns the time a job is queued at, for its queue wait. While
@@ -6874,73 +3794,61 @@ func (p *Resizer) now() int64 {
 // it, for the jobs queued until the worker it wakes starts a claim. While
 // jobs take a microsecond or more, it reads the clock. Its common case is
 // small enough to be inlined into Submit.
-func (p *Resizer) stamp() int64 {
-	if t := p.stats.clock.Load(); t > 0 {
+func (c *resizerCounters) stamp() int64 {
+	if t := c.clock.Load(); t > 0 {
 		return t
 	}
-	return p.readClock()
+	return c.readClock()
 }
 
 // readClock returns the time for stamp when no claim start is published:
 // it reads the clock, and publishes the time if a worker parked. (A load
 // first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (p *Resizer) readClock() int64 {
-	now := p.now()
-	if p.stats.clock.Load() == resizerClockParked {
-		p.stats.clock.CompareAndSwap(resizerClockParked, now)
+func (c *resizerCounters) readClock() int64 {
+	now := c.now()
+	if c.clock.Load() == poolClockParked {
+		c.clock.CompareAndSwap(poolClockParked, now)
 	}
 	return now
 }
-
-// The clock values (see stamp) other than a time: a worker parked, and
-// jobs of a microsecond or more, timed one by one.
-const (
-	resizerClockParked = 0
-	resizerClockSlow   = -1
-)
 
 // claimStarted starts timing a claim w is about to run. A claim of cheap
 // jobs (batched) is timed as a whole: its jobs' queue waits end at its
 // start, and each is given the claim's mean run time. Other jobs are timed
 // one by one.
-func (p *Resizer) claimStarted(w *resizerWorker, batched bool) {
+func (c *resizerCounters) claimStarted(w *resizerMember, batched bool) {
 	ws := w.stats
 	if !ws.fresh || !batched {
-		ws.mark = p.now()
+		ws.mark = c.now()
 	}
 	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != resizerClockSlow {
-			p.stats.clock.Store(resizerClockSlow)
+	if t := c.clock.Load(); !batched {
+		if t != poolClockSlow {
+			c.clock.Store(poolClockSlow)
 		}
-	} else if ws.mark > c+resizerClockStep {
-		p.stats.clock.Store(ws.mark)
+	} else if ws.mark > t+poolClockStep {
+		c.clock.Store(ws.mark)
 	}
 }
-
-// resizerClockStep is how far a published claim start must be ahead of the last
-// one to be published: a write per claim of one job would contend with
-// every Submit.
-const resizerClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts. In a batched claim, the jobs queued at the same time as the one
 // before (stamped with the same claim start, see stamp) make a run, tallied
 // when it ends: such a job costs a comparison and an increment, inlined
 // into the worker's loop.
-func (p *Resizer) jobStarted(w *resizerWorker, queued int64) {
+func (c *resizerCounters) jobStarted(w *resizerMember, queued int64) {
 	ws := w.stats
 	if ws.batched && queued == ws.runQueued {
 		// With no run (runJobs zero), this one starts it.
 		ws.runJobs++
 		return
 	}
-	p.jobWaited(w, queued)
+	c.jobWaited(w, queued)
 }
 
 // jobWaited records the queue wait of a job queued at queued that w starts,
 // unless it continues a run (see jobStarted).
-func (p *Resizer) jobWaited(w *resizerWorker, queued int64) {
+func (c *resizerCounters) jobWaited(w *resizerMember, queued int64) {
 	ws := w.stats
 	if ws.batched {
 		ws.endRun()
@@ -6967,24 +3875,24 @@ func (s *resizerWorkerStats) endRun() {
 // jobDone records a job w has just finished, which succeeded if ok. A job
 // of a batched claim is counted in the claim: one that succeeded costs an
 // increment, inlined into the worker's loop.
-func (p *Resizer) jobDone(w *resizerWorker, ok bool) {
+func (c *resizerCounters) jobDone(w *resizerMember, ok bool) {
 	if ws := w.stats; ws.batched && ok {
 		ws.ran++
 		return
 	}
-	p.jobTimed(w, ok)
+	c.jobTimed(w, ok)
 }
 
 // jobTimed records a job w has just finished, which succeeded if ok,
 // unless it is a job of a batched claim that succeeded (see jobDone).
-func (p *Resizer) jobTimed(w *resizerWorker, ok bool) {
+func (c *resizerCounters) jobTimed(w *resizerMember, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
 		ws.fails++
 		return
 	}
-	now := p.now()
+	now := c.now()
 	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
@@ -6997,19 +3905,19 @@ func (p *Resizer) jobTimed(w *resizerWorker, ok bool) {
 // shareDone restarts the clock of w's next job after a share of a Map
 // batch, which is not a job (in a batched claim, it counts in the claim's
 // time).
-func (p *Resizer) shareDone(w *resizerWorker) {
+func (c *resizerCounters) shareDone(w *resizerMember) {
 	if !w.stats.batched {
-		w.stats.mark = p.now()
+		w.stats.mark = c.now()
 	}
 }
 
-// chunkDone records k items of a Map batch called at queued that w ran from
-// start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to resizerChunkTime, so they are
-// counted in the atomic fields at once.
-func (p *Resizer) chunkDone(w *resizerWorker, queued, k int64, start, end time.Time) {
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (c *resizerCounters) chunkDone(w *resizerMember, queued, k int64, start, end time.Time) {
 	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
 	wait := max(s-queued, 0)
 	ws.queueWait.ObserveN(uint64(k), wait*k)
 	ws.runTime.ObserveN(uint64(k), e-s)
@@ -7017,7 +3925,7 @@ func (p *Resizer) chunkDone(w *resizerWorker, queued, k int64, start, end time.T
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
 // with the claim's mean run time, and the tally flushed if it is due.
-func (p *Resizer) claimDone(w *resizerWorker) {
+func (c *resizerCounters) claimDone(w *resizerMember) {
 	ws := w.stats
 	if !ws.batched {
 		return
@@ -7027,7 +3935,7 @@ func (p *Resizer) claimDone(w *resizerWorker) {
 	if ws.ran == 0 {
 		return
 	}
-	now := p.now()
+	now := c.now()
 	d := max(now-ws.mark, 0)
 	t := &ws.pending
 	t.runs[resizerHistBucket(d/int64(ws.ran))] += ws.ran
@@ -7036,129 +3944,38 @@ func (p *Resizer) claimDone(w *resizerWorker) {
 	t.fails += ws.fails
 	ws.ran, ws.fails = 0, 0
 	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(resizerFlushEvery) {
+	if now-ws.flushed >= int64(poolFlushEvery) {
 		ws.flush()
 		ws.flushed = now
 	}
 }
 
 // waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *Resizer) waiting(w *resizerWorker) {
+func (c *resizerCounters) waiting(w *resizerMember) {
 	w.stats.fresh = false
 	w.stats.flush()
 }
 
-// resizerClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to resizerMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const resizerClaimBits = 7
-
-// resizerCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than resizerCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in resizerTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const resizerCheapJob = time.Microsecond
-
-// resizerTimeEvery is how many claims taken whole a worker makes per one it
-// times.
-const resizerTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in resizerTimeEvery of those taken whole.
-func (w *resizerWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < resizerTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// resizerClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func resizerClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-resizerClaimBits) - 1
-	return head - (head-c>>resizerClaimBits)&posMask, c & (1<<resizerClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *Resizer) stealable(self *resizerWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := resizerClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
+// exited moves the counts of w, whose goroutine is exiting, to gone: under
+// s.life, as ResizerStats adds them up, so they are counted once.
+func (c *resizerCounters) exited(s *poolStaff, w *resizerMember) {
+	s.life.Lock()
+	defer s.life.Unlock()
+	w.stats.flush()
+	c.gone.add(w.stats)
+	for i, ws := range c.meters {
+		if ws == w.stats {
+			c.meters = append(c.meters[:i], c.meters[i+1:]...)
+			break
 		}
 	}
-	return 0, false
 }
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Resizer) steal(self *resizerWorker) bool {
+func (p *Resizer) steal(self *resizerMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -7166,10 +3983,10 @@ func (p *Resizer) steal(self *resizerWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -7182,12 +3999,12 @@ func (p *Resizer) steal(self *resizerWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Resizer) runClaim(w *resizerWorker, t resizerTask, pos, n uint64) (ran uint64) {
+func (p *Resizer) runClaim(w *resizerMember, t resizerTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -7212,26 +4029,10 @@ func (p *Resizer) runClaim(w *resizerWorker, t resizerTask, pos, n uint64) (ran 
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *Resizer) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *Resizer) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -7329,41 +4130,11 @@ func NewResizer(onResult func(Job, Result, error)) *Resizer {
 
 // Sender: generated from the pool directive in pool.go.
 
-// senderChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper
-// that idles meanwhile. So a helper sizes its chunks by time, not count:
-// its first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take senderChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about senderChunkTime of items that have
-// proved cheap. No chunk is larger than a share of what is left, so that
-// the helpers finish together. The clock is read once per chunk.
-//
-// senderChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const senderChunkTime = 50 * time.Microsecond
-
 // senderBatch is one Map call, shared by the workers helping with it.
 type senderBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []string
-	outs    []struct{}
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []string
+	outs []struct{}
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -7409,15 +4180,8 @@ func (p *Sender) MapInto(ctx context.Context, outs []struct{}, ins []string) err
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &senderBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &senderBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrSenderClosed, recorded before the items
 	// see their contexts cancelled (see itemFailed). If it has begun, fail
@@ -7430,94 +4194,27 @@ func (p *Sender) MapInto(ctx context.Context, outs []struct{}, ins []string) err
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
-	ok := b.ok.Load()
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *senderBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *senderBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	b.wait()
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see senderChunkTime).
-func (p *Sender) runBatch(w *senderWorker, b *senderBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *Sender) runBatch(w *senderMember, b *senderBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = senderNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// senderNextChunk returns the size of the chunk that follows one of k items,
-// claimed at size, that ran in d: as many items as take senderChunkTime at that
-// pace, at least one, at most twice size.
-func senderNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(senderChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrSenderClosed for Shutdown, an earlier item's failure).
-func (b *senderBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -7551,22 +4248,7 @@ func (p *Sender) runChunk(b *senderBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// senderSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const senderSpinLimit = 64
-
-// senderMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const senderMaxClaim = 64
-
-// next claims the next tasks, at least one and at most senderMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -7575,12 +4257,12 @@ const senderMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Sender) next(w *senderWorker, tasks []senderTask) (n, pos uint64, shared, ok bool) {
+func (p *Sender) next(w *senderMember, tasks []senderTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case senderPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -7588,25 +4270,17 @@ func (p *Sender) next(w *senderWorker, tasks []senderTask) (n, pos uint64, share
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<senderClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case senderPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -7618,14 +4292,8 @@ func (p *Sender) next(w *senderWorker, tasks []senderTask) (n, pos uint64, share
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case senderPopPending:
-			if p.q.await(pos, senderSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -7646,109 +4314,10 @@ func (p *Sender) next(w *senderWorker, tasks []senderTask) (n, pos uint64, share
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *Sender) sleep(w *senderWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *Sender) unsleep(w *senderWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *Sender) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *Sender) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *Sender) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -7759,11 +4328,6 @@ var ErrSenderClosed = errors.New("pool: closed")
 
 // ErrSenderFull is returned by TrySubmit when the queue has no room.
 var ErrSenderFull = errors.New("pool: queue full")
-
-// senderDefaultQueue is the queue capacity used when the queue= option is
-// not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const senderDefaultQueue = 256
 
 // Sender runs a function over submitted jobs on a bounded set of workers.
 //
@@ -7776,31 +4340,17 @@ const senderDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type Sender struct {
-	_ senderNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q senderQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*senderWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*senderWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -7809,11 +4359,6 @@ type Sender struct {
 	// halted is set by Shutdown: a worker that receives a job afterwards
 	// hands it back instead of running it.
 	halted atomic.Bool
-
-	life    sync.Mutex      // serializes Resize, Close and Shutdown
-	workers []*senderWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
 	unrunMu    sync.Mutex
 	unrun      []string // jobs received after Shutdown began, to be returned by it
@@ -7826,42 +4371,25 @@ type senderTask struct {
 	batch *senderBatch // non-nil: the receiving worker helps with this batch
 }
 
-// senderWorker is the parking and retirement handle of one worker goroutine.
-type senderWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on Sender.idle; guarded by Sender.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// senderCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by senderClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
+// senderMember is one worker of the pool: its handle, which the pool's parking
+// and staff know, and what the pool keeps of it alone.
+type senderMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
 	_ [senderWorkerPad]byte
 }
 
-// senderWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// senderWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
 // metrics.
 const senderWorkerPad = 16
 
 // init makes the queue and starts the workers.
 func (p *Sender) init() {
-	queue := senderDefaultQueue
+	queue := poolDefaultQueue
 	workers := 2
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -7898,13 +4426,13 @@ func (p *Sender) send(ctx context.Context, t senderTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == senderPushFull && spins < senderSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == senderPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -7912,7 +4440,7 @@ func (p *Sender) send(ctx context.Context, t senderTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == senderPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -7929,23 +4457,14 @@ func (p *Sender) send(ctx context.Context, t senderTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == senderPushClosed {
+		if r == poolPushClosed {
 			return ErrSenderClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *Sender) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -7958,11 +4477,11 @@ func (p *Sender) TrySubmit(in string) error {
 	t := senderTask{in: in}
 	var err error
 	switch p.q.tryPush(t) {
-	case senderPushed:
+	case poolPushed:
 		p.pushed()
-	case senderPushFull:
+	case poolPushFull:
 		err = ErrSenderFull
-	case senderPushClosed:
+	case poolPushClosed:
 		err = ErrSenderClosed
 	}
 	return err
@@ -7977,25 +4496,11 @@ func (p *Sender) TrySubmit(in string) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *Sender) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -8006,40 +4511,13 @@ func (p *Sender) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Sender) grow(n int) {
-	var crew []*senderWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &senderWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		w := &senderMember{}
+		w.init()
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *Sender) leave(w *senderWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*senderWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *Sender) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -8049,7 +4527,7 @@ func (p *Sender) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *Sender) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -8070,7 +4548,7 @@ func (p *Sender) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *Sender) Shutdown(ctx context.Context) ([]string, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -8078,32 +4556,18 @@ func (p *Sender) Shutdown(ctx context.Context) ([]string, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == senderPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == senderPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == senderPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -8113,17 +4577,6 @@ func (p *Sender) Shutdown(ctx context.Context) ([]string, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *Sender) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -8140,10 +4593,10 @@ func (p *Sender) giveBack(in string) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Sender) work(w *senderWorker) {
+func (p *Sender) work(w *senderMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]senderTask, senderMaxClaim)
+	defer p.leave(&w.poolWorker)
+	tasks := make([]senderTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -8174,13 +4627,13 @@ func (p *Sender) work(w *senderWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < senderCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *Sender) run(w *senderWorker, t senderTask) {
+func (p *Sender) run(w *senderMember, t senderTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -8194,39 +4647,16 @@ func (p *Sender) run(w *senderWorker, t senderTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *Sender) runJob(w *senderWorker, t senderTask) {
+func (p *Sender) runJob(w *senderMember, t senderTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
 
-// senderNoCopy may be embedded into structs which must not be copied after
-// first use; go vet's copylocks check reports copies.
-type senderNoCopy struct{}
-
-func (*senderNoCopy) Lock() {}
-
-func (*senderNoCopy) Unlock() {}
-
-// senderQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of senderClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// senderQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type senderQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [senderCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | senderClosedBit once closed
-	_     [senderCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []senderSlot
 }
 
@@ -8237,27 +4667,6 @@ type senderSlot struct {
 	t   senderTask
 }
 
-// senderClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const senderClosedBit = 1 << 63
-
-type senderPushResult uint8
-
-const (
-	senderPushed senderPushResult = iota
-	senderPushFull
-	senderPushClosed
-)
-
-type senderPopResult uint8
-
-const (
-	senderPopped     senderPopResult = iota
-	senderPopEmpty                   // nothing queued
-	senderPopPending                 // a push has claimed the next position but not yet published it
-	senderPopDrained                 // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *senderQueue) init(capacity int) {
@@ -8265,19 +4674,16 @@ func (q *senderQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]senderSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *senderQueue) tryPush(t senderTask) senderPushResult {
+func (q *senderQueue) tryPush(t senderTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&senderClosedBit != 0 {
-			return senderPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -8285,71 +4691,13 @@ func (q *senderQueue) tryPush(t senderTask) senderPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return senderPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return senderPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *senderQueue) claim(share, most uint64) (pos, n uint64, r senderPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, senderPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^senderClosedBit > pos:
-				return pos, 0, senderPopPending
-			case tail&senderClosedBit != 0:
-				return pos, 0, senderPopDrained
-			}
-			return pos, 0, senderPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *senderQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -8362,18 +4710,6 @@ func (q *senderQueue) take(pos uint64) senderTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see Sender.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *senderQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *senderQueue) takeOver(pos uint64) (senderTask, bool) {
@@ -8384,55 +4720,15 @@ func (q *senderQueue) takeOver(pos uint64) (senderTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *senderQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^senderClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *senderQueue) tryPop() (senderTask, senderPopResult) {
+func (q *senderQueue) tryPop() (senderTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != senderPopped {
+	if r != poolPopped {
 		return senderTask{}, r
 	}
-	return q.take(pos), senderPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *senderQueue) close() { q.tail.Or(senderClosedBit) }
-
-// closed reports whether close has been called.
-func (q *senderQueue) closed() bool { return q.tail.Load()&senderClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *senderQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *senderQueue) length() int {
-	tail := q.tail.Load() &^ senderClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *senderQueue) capacity() int { return int(q.mask + 1) }
 
 // SenderPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -8469,121 +4765,11 @@ func (p *Sender) attempt(ctx context.Context, in string) (out struct{}, err erro
 	return p.call(ctx, in)
 }
 
-// senderCacheLine is the assumed size of a CPU cache line. Each counter is
-// padded to one so that workers updating different counters do not contend.
-const senderCacheLine = 64
-
-// senderClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to senderMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const senderClaimBits = 7
-
-// senderCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per
-// task: one locked instruction, on the tiniest jobs a quarter of what the
-// pool spends on each. A claim taken whole at once (its tasks read and
-// their slots freed in one go, as a claim of one task always is) costs
-// nothing more, but keeps its tasks from idle workers while its jobs run.
-// So a worker shares its claims of several tasks unless it has found their
-// jobs cheap, shorter than senderCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long
-// as it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in senderTimeEvery of those taken
-// whole: a clock read costs about as much as a cheap job. A worker that
-// had to wait for work does not know what comes next, and shares.
-const senderCheapJob = time.Microsecond
-
-// senderTimeEvery is how many claims taken whole a worker makes per one it
-// times.
-const senderTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in senderTimeEvery of those taken whole.
-func (w *senderWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < senderTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// senderClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func senderClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-senderClaimBits) - 1
-	return head - (head-c>>senderClaimBits)&posMask, c & (1<<senderClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *Sender) stealable(self *senderWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := senderClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Sender) steal(self *senderWorker) bool {
+func (p *Sender) steal(self *senderMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -8591,7 +4777,7 @@ func (p *Sender) steal(self *senderWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(self, t)
 			return true
 		}
@@ -8603,12 +4789,12 @@ func (p *Sender) steal(self *senderWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Sender) runClaim(w *senderWorker, t senderTask, pos, n uint64) (ran uint64) {
+func (p *Sender) runClaim(w *senderMember, t senderTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -8633,26 +4819,10 @@ func (p *Sender) runClaim(w *senderWorker, t senderTask, pos, n uint64) (ran uin
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *Sender) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *Sender) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -8666,41 +4836,11 @@ func NewSender() *Sender {
 
 // FuncPool: generated from the pool directive in pool.go.
 
-// funcPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take funcPoolChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about funcPoolChunkTime of items
-// that have proved cheap. No chunk is larger than a share of what is left,
-// so that the helpers finish together. The clock is read once per chunk.
-//
-// funcPoolChunkTime is small next to a slow item and large next to the cost
-// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
-// the tiniest items well under 1%.
-const funcPoolChunkTime = 50 * time.Microsecond
-
 // funcPoolBatch is one Map call, shared by the workers helping with it.
 type funcPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -8746,15 +4886,8 @@ func (p *FuncPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &funcPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &funcPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrFuncPoolClosed, recorded before the
 	// items see their contexts cancelled (see itemFailed). If it has begun,
@@ -8767,94 +4900,27 @@ func (p *FuncPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
-	ok := b.ok.Load()
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *funcPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *funcPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	b.wait()
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see funcPoolChunkTime).
-func (p *FuncPool) runBatch(w *funcPoolWorker, b *funcPoolBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *FuncPool) runBatch(w *funcPoolMember, b *funcPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = funcPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// funcPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// funcPoolChunkTime at that pace, at least one, at most twice size.
-func funcPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(funcPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrFuncPoolClosed for Shutdown, an earlier item's failure).
-func (b *funcPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -8888,22 +4954,7 @@ func (p *FuncPool) runChunk(b *funcPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// funcPoolSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const funcPoolSpinLimit = 64
-
-// funcPoolMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const funcPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most funcPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -8912,12 +4963,12 @@ const funcPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *FuncPool) next(w *funcPoolMember, tasks []funcPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case funcPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -8925,25 +4976,17 @@ func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (n, pos uint64,
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<funcPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case funcPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -8955,14 +4998,8 @@ func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (n, pos uint64,
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case funcPoolPopPending:
-			if p.q.await(pos, funcPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -8983,109 +5020,10 @@ func (p *FuncPool) next(w *funcPoolWorker, tasks []funcPoolTask) (n, pos uint64,
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *FuncPool) sleep(w *funcPoolWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *FuncPool) unsleep(w *funcPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *FuncPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *FuncPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *FuncPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -9109,31 +5047,17 @@ var ErrFuncPoolFull = errors.New("pool: queue full")
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type FuncPool struct {
-	_ funcPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q funcPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*funcPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*funcPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -9146,11 +5070,6 @@ type FuncPool struct {
 	fn       func(context.Context, int) (int, error)
 	onResult func(int, int, error)
 
-	life    sync.Mutex        // serializes Resize, Close and Shutdown
-	workers []*funcPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
@@ -9162,32 +5081,16 @@ type funcPoolTask struct {
 	batch *funcPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// funcPoolWorker is the parking and retirement handle of one worker goroutine.
-type funcPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on FuncPool.idle; guarded by FuncPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// funcPoolCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by funcPoolClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
+// funcPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type funcPoolMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
 	_ [funcPoolWorkerPad]byte
 }
 
-// funcPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// funcPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
 // metrics.
 const funcPoolWorkerPad = 16
 
@@ -9196,8 +5099,7 @@ func (p *FuncPool) init() {
 	queue := 64
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -9237,13 +5139,13 @@ func (p *FuncPool) send(ctx context.Context, t funcPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == funcPoolPushFull && spins < funcPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == funcPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -9251,7 +5153,7 @@ func (p *FuncPool) send(ctx context.Context, t funcPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == funcPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -9268,23 +5170,14 @@ func (p *FuncPool) send(ctx context.Context, t funcPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == funcPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrFuncPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *FuncPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -9297,11 +5190,11 @@ func (p *FuncPool) TrySubmit(in int) error {
 	t := funcPoolTask{in: in}
 	var err error
 	switch p.q.tryPush(t) {
-	case funcPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case funcPoolPushFull:
+	case poolPushFull:
 		err = ErrFuncPoolFull
-	case funcPoolPushClosed:
+	case poolPushClosed:
 		err = ErrFuncPoolClosed
 	}
 	return err
@@ -9316,25 +5209,11 @@ func (p *FuncPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *FuncPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -9345,40 +5224,13 @@ func (p *FuncPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *FuncPool) grow(n int) {
-	var crew []*funcPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &funcPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		w := &funcPoolMember{}
+		w.init()
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *FuncPool) leave(w *funcPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*funcPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *FuncPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -9388,7 +5240,7 @@ func (p *FuncPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *FuncPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -9409,7 +5261,7 @@ func (p *FuncPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *FuncPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -9417,32 +5269,18 @@ func (p *FuncPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == funcPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == funcPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == funcPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -9452,17 +5290,6 @@ func (p *FuncPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *FuncPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -9479,10 +5306,10 @@ func (p *FuncPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *FuncPool) work(w *funcPoolWorker) {
+func (p *FuncPool) work(w *funcPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]funcPoolTask, funcPoolMaxClaim)
+	defer p.leave(&w.poolWorker)
+	tasks := make([]funcPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -9513,13 +5340,13 @@ func (p *FuncPool) work(w *funcPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < funcPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *FuncPool) run(w *funcPoolWorker, t funcPoolTask) {
+func (p *FuncPool) run(w *funcPoolMember, t funcPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -9533,39 +5360,16 @@ func (p *FuncPool) run(w *funcPoolWorker, t funcPoolTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *FuncPool) runJob(w *funcPoolWorker, t funcPoolTask) {
+func (p *FuncPool) runJob(w *funcPoolMember, t funcPoolTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
 
-// funcPoolNoCopy may be embedded into structs which must not be copied after
-// first use; go vet's copylocks check reports copies.
-type funcPoolNoCopy struct{}
-
-func (*funcPoolNoCopy) Lock() {}
-
-func (*funcPoolNoCopy) Unlock() {}
-
-// funcPoolQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of funcPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// funcPoolQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type funcPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [funcPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | funcPoolClosedBit once closed
-	_     [funcPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []funcPoolSlot
 }
 
@@ -9576,27 +5380,6 @@ type funcPoolSlot struct {
 	t   funcPoolTask
 }
 
-// funcPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const funcPoolClosedBit = 1 << 63
-
-type funcPoolPushResult uint8
-
-const (
-	funcPoolPushed funcPoolPushResult = iota
-	funcPoolPushFull
-	funcPoolPushClosed
-)
-
-type funcPoolPopResult uint8
-
-const (
-	funcPoolPopped     funcPoolPopResult = iota
-	funcPoolPopEmpty                     // nothing queued
-	funcPoolPopPending                   // a push has claimed the next position but not yet published it
-	funcPoolPopDrained                   // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *funcPoolQueue) init(capacity int) {
@@ -9604,19 +5387,16 @@ func (q *funcPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]funcPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *funcPoolQueue) tryPush(t funcPoolTask) funcPoolPushResult {
+func (q *funcPoolQueue) tryPush(t funcPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&funcPoolClosedBit != 0 {
-			return funcPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -9624,71 +5404,13 @@ func (q *funcPoolQueue) tryPush(t funcPoolTask) funcPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return funcPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return funcPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *funcPoolQueue) claim(share, most uint64) (pos, n uint64, r funcPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, funcPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^funcPoolClosedBit > pos:
-				return pos, 0, funcPoolPopPending
-			case tail&funcPoolClosedBit != 0:
-				return pos, 0, funcPoolPopDrained
-			}
-			return pos, 0, funcPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *funcPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -9701,18 +5423,6 @@ func (q *funcPoolQueue) take(pos uint64) funcPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see FuncPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *funcPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *funcPoolQueue) takeOver(pos uint64) (funcPoolTask, bool) {
@@ -9723,55 +5433,15 @@ func (q *funcPoolQueue) takeOver(pos uint64) (funcPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *funcPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^funcPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *funcPoolQueue) tryPop() (funcPoolTask, funcPoolPopResult) {
+func (q *funcPoolQueue) tryPop() (funcPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != funcPoolPopped {
+	if r != poolPopped {
 		return funcPoolTask{}, r
 	}
-	return q.take(pos), funcPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *funcPoolQueue) close() { q.tail.Or(funcPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *funcPoolQueue) closed() bool { return q.tail.Load()&funcPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *funcPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *funcPoolQueue) length() int {
-	tail := q.tail.Load() &^ funcPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *funcPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // FuncPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -9808,121 +5478,11 @@ func (p *FuncPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// funcPoolCacheLine is the assumed size of a CPU cache line. Each counter is
-// padded to one so that workers updating different counters do not contend.
-const funcPoolCacheLine = 64
-
-// funcPoolClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to funcPoolMaxClaim queued
-// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
-// gets its throughput. But a claim must not keep its tasks from idle
-// workers: if one of them is slow, those behind it would wait for it while
-// other workers idle, and a burst of jobs of unequal length would take up to
-// W times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const funcPoolClaimBits = 7
-
-// funcPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than funcPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in funcPoolTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const funcPoolCheapJob = time.Microsecond
-
-// funcPoolTimeEvery is how many claims taken whole a worker makes per one it
-// times.
-const funcPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in funcPoolTimeEvery of those taken whole.
-func (w *funcPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < funcPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// funcPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func funcPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-funcPoolClaimBits) - 1
-	return head - (head-c>>funcPoolClaimBits)&posMask, c & (1<<funcPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *FuncPool) stealable(self *funcPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := funcPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *FuncPool) steal(self *funcPoolWorker) bool {
+func (p *FuncPool) steal(self *funcPoolMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -9930,7 +5490,7 @@ func (p *FuncPool) steal(self *funcPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(self, t)
 			return true
 		}
@@ -9942,12 +5502,12 @@ func (p *FuncPool) steal(self *funcPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *FuncPool) runClaim(w *funcPoolWorker, t funcPoolTask, pos, n uint64) (ran uint64) {
+func (p *FuncPool) runClaim(w *funcPoolMember, t funcPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -9972,26 +5532,10 @@ func (p *FuncPool) runClaim(w *funcPoolWorker, t funcPoolTask, pos, n uint64) (r
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *FuncPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *FuncPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -10011,41 +5555,11 @@ func NewFuncPool(fn func(context.Context, int) (int, error), onResult func(int, 
 
 // StressPool: generated from the pool directive in pool.go.
 
-// stressPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take stressPoolChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about stressPoolChunkTime of items
-// that have proved cheap. No chunk is larger than a share of what is left,
-// so that the helpers finish together. The clock is read once per chunk.
-//
-// stressPoolChunkTime is small next to a slow item and large next to the
-// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
-// costs the tiniest items well under 1%.
-const stressPoolChunkTime = 50 * time.Microsecond
-
 // stressPoolBatch is one Map call, shared by the workers helping with it.
 type stressPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 
 	// queued is when Map was called, in nanoseconds since the pool's
 	// epoch: its items' queue waits start then.
@@ -10095,16 +5609,9 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &stressPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.queued = p.now()
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &stressPoolBatch{ins: ins, outs: outs}
+	b.queued = p.stats.now()
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrStressPoolClosed, recorded before the
 	// items see their contexts cancelled (see itemFailed). If it has begun,
@@ -10122,100 +5629,34 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		// items accepted.
 		p.stats.submitted.Add(^uint64(0))
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
+	b.wait()
 	ok := b.ok.Load()
 	p.stats.completed.Add(uint64(ok))
 	p.stats.failed.Add(uint64(n - ok))
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *stressPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *stressPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see stressPoolChunkTime).
-func (p *StressPool) runBatch(w *stressPoolWorker, b *stressPoolBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *StressPool) runBatch(w *stressPoolMember, b *stressPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, StressPoolStats has its items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = stressPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// stressPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// stressPoolChunkTime at that pace, at least one, at most twice size.
-func stressPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(stressPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrStressPoolClosed for Shutdown, an earlier item's failure).
-func (b *stressPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -10252,22 +5693,7 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// stressPoolSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const stressPoolSpinLimit = 64
-
-// stressPoolMaxClaim bounds how many tasks a worker claims at once (see
-// claim and steal).
-const stressPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most stressPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -10276,12 +5702,12 @@ const stressPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *StressPool) next(w *stressPoolMember, tasks []stressPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case stressPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -10289,45 +5715,31 @@ func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos u
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<stressPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case stressPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case stressPoolPopPending:
-			if p.q.await(pos, stressPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -10338,7 +5750,7 @@ func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos u
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -10349,111 +5761,12 @@ func (p *StressPool) next(w *stressPoolWorker, tasks []stressPoolTask) (n, pos u
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *StressPool) sleep(w *stressPoolWorker) bool {
-	// A job queued while w sleeps reads the clock (see stamp).
-	p.stats.clock.Store(stressPoolClockParked)
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *StressPool) unsleep(w *stressPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *StressPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *StressPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *StressPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -10477,31 +5790,17 @@ var ErrStressPoolFull = errors.New("pool: queue full")
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type StressPool struct {
-	_ stressPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q stressPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*stressPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*stressPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -10514,19 +5813,11 @@ type StressPool struct {
 	fn       func(context.Context, int) (int, error)
 	onResult func(int, int, error)
 
-	life    sync.Mutex          // serializes Resize, Close and Shutdown
-	workers []*stressPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats stressPoolCounters
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
 }
 
 // stressPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -10537,47 +5828,24 @@ type stressPoolTask struct {
 	queued int64
 }
 
-// stressPoolWorker is the parking and retirement handle of one worker
-// goroutine.
-type stressPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on StressPool.idle; guarded by StressPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// stressPoolCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by stressPoolClaimBits, | its length
-	// (zero before the first); done, the position of the last task the
-	// worker finished or skipped, stored after every task but the claim's
-	// last.
-	claim atomic.Uint64
-	done  atomic.Uint64
+// stressPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type stressPoolMember struct {
+	poolWorker
 	// stats are the metrics the worker keeps for StressPoolStats on its own.
 	stats *stressPoolWorkerStats
-	// The worker is 64 bytes, a size class of its own: done, stored per
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [stressPoolWorkerPad]byte
+	_ [poolWorkerPad]byte
 }
-
-// stressPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
-// metrics.
-const stressPoolWorkerPad = 8
 
 // init makes the queue and starts the workers.
 func (p *StressPool) init() {
 	queue := 8
 	workers := 3
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -10607,7 +5875,7 @@ func (p *StressPool) deliver(in int, out int, err error) {
 func (p *StressPool) Submit(ctx context.Context, in int) error {
 	t := stressPoolTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	return err
 }
@@ -10619,13 +5887,13 @@ func (p *StressPool) send(ctx context.Context, t stressPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == stressPoolPushFull && spins < stressPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == stressPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -10633,7 +5901,7 @@ func (p *StressPool) send(ctx context.Context, t stressPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == stressPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -10650,23 +5918,14 @@ func (p *StressPool) send(ctx context.Context, t stressPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == stressPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrStressPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *StressPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -10677,14 +5936,14 @@ func (p *StressPool) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *StressPool) TrySubmit(in int) error {
 	t := stressPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
-	case stressPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case stressPoolPushFull:
+	case poolPushFull:
 		err = ErrStressPoolFull
-	case stressPoolPushClosed:
+	case poolPushClosed:
 		err = ErrStressPoolClosed
 	}
 	return err
@@ -10699,25 +5958,11 @@ func (p *StressPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *StressPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -10728,45 +5973,15 @@ func (p *StressPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *StressPool) grow(n int) {
-	var crew []*stressPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &stressPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &stressPoolMember{}
+		w.init()
 		w.stats = new(stressPoolWorkerStats)
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		p.stats.meters = append(p.stats.meters, w.stats)
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *StressPool) leave(w *stressPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*stressPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-	// Under the same lock as StressPoolStats, which adds up the crew's: the
-	// worker's counts move to the pool's in one step.
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *StressPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -10776,7 +5991,7 @@ func (p *StressPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *StressPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -10797,7 +6012,7 @@ func (p *StressPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *StressPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -10805,32 +6020,18 @@ func (p *StressPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == stressPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == stressPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == stressPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -10840,17 +6041,6 @@ func (p *StressPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *StressPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -10868,16 +6058,17 @@ func (p *StressPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *StressPool) work(w *stressPoolWorker) {
+func (p *StressPool) work(w *stressPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]stressPoolTask, stressPoolMaxClaim)
+	defer p.leave(&w.poolWorker)
+	defer p.stats.exited(&p.poolStaff, w)
+	tasks := make([]stressPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -10902,15 +6093,15 @@ func (p *StressPool) work(w *stressPoolWorker) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < stressPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *StressPool) run(w *stressPoolWorker, t stressPoolTask) {
+func (p *StressPool) run(w *stressPoolMember, t stressPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -10918,51 +6109,28 @@ func (p *StressPool) run(w *stressPoolWorker, t stressPoolTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *StressPool) runJob(w *stressPoolWorker, t stressPoolTask) {
+func (p *StressPool) runJob(w *stressPoolMember, t stressPoolTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
-// stressPoolNoCopy may be embedded into structs which must not be copied
-// after first use; go vet's copylocks check reports copies.
-type stressPoolNoCopy struct{}
-
-func (*stressPoolNoCopy) Lock() {}
-
-func (*stressPoolNoCopy) Unlock() {}
-
-// stressPoolQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of stressPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// stressPoolQueue is the job queue: a ring of slots, each holding a task and
+// the sequence number that publishes it (see ring).
 type stressPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [stressPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | stressPoolClosedBit once closed
-	_     [stressPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []stressPoolSlot
 }
 
@@ -10973,27 +6141,6 @@ type stressPoolSlot struct {
 	t   stressPoolTask
 }
 
-// stressPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const stressPoolClosedBit = 1 << 63
-
-type stressPoolPushResult uint8
-
-const (
-	stressPoolPushed stressPoolPushResult = iota
-	stressPoolPushFull
-	stressPoolPushClosed
-)
-
-type stressPoolPopResult uint8
-
-const (
-	stressPoolPopped     stressPoolPopResult = iota
-	stressPoolPopEmpty                       // nothing queued
-	stressPoolPopPending                     // a push has claimed the next position but not yet published it
-	stressPoolPopDrained                     // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *stressPoolQueue) init(capacity int) {
@@ -11001,19 +6148,16 @@ func (q *stressPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]stressPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *stressPoolQueue) tryPush(t stressPoolTask) stressPoolPushResult {
+func (q *stressPoolQueue) tryPush(t stressPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&stressPoolClosedBit != 0 {
-			return stressPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -11021,71 +6165,13 @@ func (q *stressPoolQueue) tryPush(t stressPoolTask) stressPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return stressPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return stressPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *stressPoolQueue) claim(share, most uint64) (pos, n uint64, r stressPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, stressPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^stressPoolClosedBit > pos:
-				return pos, 0, stressPoolPopPending
-			case tail&stressPoolClosedBit != 0:
-				return pos, 0, stressPoolPopDrained
-			}
-			return pos, 0, stressPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *stressPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -11098,18 +6184,6 @@ func (q *stressPoolQueue) take(pos uint64) stressPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see StressPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *stressPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *stressPoolQueue) takeOver(pos uint64) (stressPoolTask, bool) {
@@ -11120,59 +6194,15 @@ func (q *stressPoolQueue) takeOver(pos uint64) (stressPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *stressPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^stressPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *stressPoolQueue) tryPop() (stressPoolTask, stressPoolPopResult) {
+func (q *stressPoolQueue) tryPop() (stressPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != stressPoolPopped {
+	if r != poolPopped {
 		return stressPoolTask{}, r
 	}
-	return q.take(pos), stressPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *stressPoolQueue) close() { q.tail.Or(stressPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *stressPoolQueue) closed() bool { return q.tail.Load()&stressPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *stressPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *stressPoolQueue) length() int {
-	tail := q.tail.Load() &^ stressPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// pushes reports the number of pushes that have claimed a position: every
-// task accepted so far, queued or taken.
-func (q *stressPoolQueue) pushes() uint64 { return q.tail.Load() &^ stressPoolClosedBit }
-
-// capacity reports the number of slots.
-func (q *stressPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // StressPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -11213,21 +6243,6 @@ func (p *StressPool) attempt(ctx context.Context, in int) (out int, err error) {
 	return p.call(ctx, in)
 }
 
-// stressPoolMaxBackoff caps the doubling delay so that it cannot overflow,
-// whatever the number of retries.
-const stressPoolMaxBackoff = time.Hour
-
-// stressPoolNextBackoff returns the delay after d: twice d up to
-// stressPoolMaxBackoff. A delay already at or above stressPoolMaxBackoff
-// stays as it is: neither shrunk to the cap nor doubled past the largest
-// Duration.
-func stressPoolNextBackoff(d time.Duration) time.Duration {
-	if d >= stressPoolMaxBackoff {
-		return d
-	}
-	return min(2*d, stressPoolMaxBackoff)
-}
-
 // retry re-attempts a job that failed with err, up to the retries= option
 // times, sleeping with exponential backoff and jitter between attempts. It
 // gives up early when ctx is done (Shutdown, Map cancellation) or the job
@@ -11240,10 +6255,10 @@ func (p *StressPool) retry(ctx context.Context, in int, err error) (int, error) 
 			break
 		}
 		if delay > 0 {
-			if !stressPoolSleep(ctx, stressPoolJitter(delay)) {
+			if !poolSleep(ctx, poolJitter(delay)) {
 				break
 			}
-			delay = stressPoolNextBackoff(delay)
+			delay = poolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -11252,30 +6267,6 @@ func (p *StressPool) retry(ctx context.Context, in int, err error) (int, error) 
 		}
 	}
 	return out, err
-}
-
-// stressPoolJitter returns a duration drawn uniformly from [d/2, d): "equal
-// jitter", which spreads retries of jobs that failed together while keeping
-// most of the intended delay.
-func stressPoolJitter(d time.Duration) time.Duration {
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + rand.N(d-half)
-}
-
-// stressPoolSleep waits for d, or until ctx is done; it reports whether d
-// elapsed.
-func stressPoolSleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // StressPoolStats is a snapshot of a pool's counters. Every job submitted
@@ -11313,23 +6304,6 @@ type StressPoolStats struct {
 	RunTime   StressPoolHistogram
 }
 
-// stressPoolCacheLine is the assumed size of a CPU cache line. Each counter
-// is padded to one so that workers updating different counters do not
-// contend.
-const stressPoolCacheLine = 64
-
-// stressPoolPaddedUint64 is an atomic counter alone on its cache line.
-type stressPoolPaddedUint64 struct {
-	atomic.Uint64
-	_ [stressPoolCacheLine - 8]byte
-}
-
-// stressPoolPaddedInt64 is an atomic gauge alone on its cache line.
-type stressPoolPaddedInt64 struct {
-	atomic.Int64
-	_ [stressPoolCacheLine - 8]byte
-}
-
 // stressPoolCounters are the metrics of a pool, updated only under the
 // metrics= option. The workers count the jobs they run in their own
 // stressPoolWorkerStats; gone holds the counts of the workers that have
@@ -11340,19 +6314,25 @@ type stressPoolCounters struct {
 	// queue's tail, which a push moves anyway: a counter of their own
 	// cost every Submit a locked instruction, which made Submit of jobs
 	// of a few nanoseconds a third slower.
-	submitted stressPoolPaddedUint64
-	completed stressPoolPaddedUint64 // Map items
-	failed    stressPoolPaddedUint64 // Map items
-	retried   stressPoolPaddedUint64
-	unrun     stressPoolPaddedUint64
-	inFlight  stressPoolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs,
-	// stressPoolClockParked or stressPoolClockSlow (see stamp).
-	clock stressPoolPaddedInt64
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
 	// stealing counts the workers running a job taken over from another's
 	// claim: busy, though counted in hunting.
-	stealing stressPoolPaddedInt64
+	stealing poolPaddedInt64
 	gone     stressPoolWorkerStats
+	// meters are the stats of the workers not yet exited, guarded by
+	// staff.life.
+	meters []*stressPoolWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
@@ -11370,10 +6350,7 @@ func (p *StressPool) Stats() StressPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := []*stressPoolWorkerStats{&p.stats.gone}
-	for _, w := range *p.crew.Load() {
-		all = append(all, w.stats)
-	}
+	all := append([]*stressPoolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -11399,8 +6376,8 @@ func (p *StressPool) Stats() StressPoolStats {
 // StressPoolStats to add up: its own cache lines, no contention with other
 // workers. The jobs of claims of cheap jobs (batched) are tallied in
 // pending, plain fields only the worker touches, which go to the atomic
-// fields at most every stressPoolFlushEvery and whenever the worker waits
-// for jobs or exits; other jobs are counted in the atomic fields one by one.
+// fields at most every poolFlushEvery and whenever the worker waits for jobs
+// or exits; other jobs are counted in the atomic fields one by one.
 type stressPoolWorkerStats struct {
 	// Only the worker reads and writes these. mark is when the claim
 	// started, or, not batched, the job running now; fresh says that it
@@ -11433,10 +6410,6 @@ type stressPoolTally struct {
 	waitSum, runSum int64
 }
 
-// stressPoolFlushEvery is how often a worker busy with cheap jobs adds what it
-// counted of them to its StressPoolStats.
-const stressPoolFlushEvery = time.Millisecond
-
 // add adds the counts of o, a worker that exits, to s.
 func (s *stressPoolWorkerStats) add(o *stressPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
@@ -11462,8 +6435,8 @@ func (s *stressPoolWorkerStats) flush() {
 
 // now returns the time since epoch, in nanoseconds: one read of the
 // monotonic clock.
-func (p *StressPool) now() int64 {
-	return int64(time.Since(p.epoch))
+func (c *stressPoolCounters) now() int64 {
+	return int64(time.Since(c.epoch))
 }
 
 // stamp returns the time a job is queued at, for its queue wait. While
@@ -11473,73 +6446,61 @@ func (p *StressPool) now() int64 {
 // it, for the jobs queued until the worker it wakes starts a claim. While
 // jobs take a microsecond or more, it reads the clock. Its common case is
 // small enough to be inlined into Submit.
-func (p *StressPool) stamp() int64 {
-	if t := p.stats.clock.Load(); t > 0 {
+func (c *stressPoolCounters) stamp() int64 {
+	if t := c.clock.Load(); t > 0 {
 		return t
 	}
-	return p.readClock()
+	return c.readClock()
 }
 
 // readClock returns the time for stamp when no claim start is published:
 // it reads the clock, and publishes the time if a worker parked. (A load
 // first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (p *StressPool) readClock() int64 {
-	now := p.now()
-	if p.stats.clock.Load() == stressPoolClockParked {
-		p.stats.clock.CompareAndSwap(stressPoolClockParked, now)
+func (c *stressPoolCounters) readClock() int64 {
+	now := c.now()
+	if c.clock.Load() == poolClockParked {
+		c.clock.CompareAndSwap(poolClockParked, now)
 	}
 	return now
 }
-
-// The clock values (see stamp) other than a time: a worker parked, and
-// jobs of a microsecond or more, timed one by one.
-const (
-	stressPoolClockParked = 0
-	stressPoolClockSlow   = -1
-)
 
 // claimStarted starts timing a claim w is about to run. A claim of cheap
 // jobs (batched) is timed as a whole: its jobs' queue waits end at its
 // start, and each is given the claim's mean run time. Other jobs are timed
 // one by one.
-func (p *StressPool) claimStarted(w *stressPoolWorker, batched bool) {
+func (c *stressPoolCounters) claimStarted(w *stressPoolMember, batched bool) {
 	ws := w.stats
 	if !ws.fresh || !batched {
-		ws.mark = p.now()
+		ws.mark = c.now()
 	}
 	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != stressPoolClockSlow {
-			p.stats.clock.Store(stressPoolClockSlow)
+	if t := c.clock.Load(); !batched {
+		if t != poolClockSlow {
+			c.clock.Store(poolClockSlow)
 		}
-	} else if ws.mark > c+stressPoolClockStep {
-		p.stats.clock.Store(ws.mark)
+	} else if ws.mark > t+poolClockStep {
+		c.clock.Store(ws.mark)
 	}
 }
-
-// stressPoolClockStep is how far a published claim start must be ahead of
-// the last one to be published: a write per claim of one job would contend
-// with every Submit.
-const stressPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts. In a batched claim, the jobs queued at the same time as the one
 // before (stamped with the same claim start, see stamp) make a run, tallied
 // when it ends: such a job costs a comparison and an increment, inlined
 // into the worker's loop.
-func (p *StressPool) jobStarted(w *stressPoolWorker, queued int64) {
+func (c *stressPoolCounters) jobStarted(w *stressPoolMember, queued int64) {
 	ws := w.stats
 	if ws.batched && queued == ws.runQueued {
 		// With no run (runJobs zero), this one starts it.
 		ws.runJobs++
 		return
 	}
-	p.jobWaited(w, queued)
+	c.jobWaited(w, queued)
 }
 
 // jobWaited records the queue wait of a job queued at queued that w starts,
 // unless it continues a run (see jobStarted).
-func (p *StressPool) jobWaited(w *stressPoolWorker, queued int64) {
+func (c *stressPoolCounters) jobWaited(w *stressPoolMember, queued int64) {
 	ws := w.stats
 	if ws.batched {
 		ws.endRun()
@@ -11566,24 +6527,24 @@ func (s *stressPoolWorkerStats) endRun() {
 // jobDone records a job w has just finished, which succeeded if ok. A job
 // of a batched claim is counted in the claim: one that succeeded costs an
 // increment, inlined into the worker's loop.
-func (p *StressPool) jobDone(w *stressPoolWorker, ok bool) {
+func (c *stressPoolCounters) jobDone(w *stressPoolMember, ok bool) {
 	if ws := w.stats; ws.batched && ok {
 		ws.ran++
 		return
 	}
-	p.jobTimed(w, ok)
+	c.jobTimed(w, ok)
 }
 
 // jobTimed records a job w has just finished, which succeeded if ok,
 // unless it is a job of a batched claim that succeeded (see jobDone).
-func (p *StressPool) jobTimed(w *stressPoolWorker, ok bool) {
+func (c *stressPoolCounters) jobTimed(w *stressPoolMember, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
 		ws.fails++
 		return
 	}
-	now := p.now()
+	now := c.now()
 	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
@@ -11596,19 +6557,19 @@ func (p *StressPool) jobTimed(w *stressPoolWorker, ok bool) {
 // shareDone restarts the clock of w's next job after a share of a Map
 // batch, which is not a job (in a batched claim, it counts in the claim's
 // time).
-func (p *StressPool) shareDone(w *stressPoolWorker) {
+func (c *stressPoolCounters) shareDone(w *stressPoolMember) {
 	if !w.stats.batched {
-		w.stats.mark = p.now()
+		w.stats.mark = c.now()
 	}
 }
 
-// chunkDone records k items of a Map batch called at queued that w ran from
-// start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to stressPoolChunkTime, so they are
-// counted in the atomic fields at once.
-func (p *StressPool) chunkDone(w *stressPoolWorker, queued, k int64, start, end time.Time) {
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (c *stressPoolCounters) chunkDone(w *stressPoolMember, queued, k int64, start, end time.Time) {
 	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
 	wait := max(s-queued, 0)
 	ws.queueWait.ObserveN(uint64(k), wait*k)
 	ws.runTime.ObserveN(uint64(k), e-s)
@@ -11616,7 +6577,7 @@ func (p *StressPool) chunkDone(w *stressPoolWorker, queued, k int64, start, end 
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
 // with the claim's mean run time, and the tally flushed if it is due.
-func (p *StressPool) claimDone(w *stressPoolWorker) {
+func (c *stressPoolCounters) claimDone(w *stressPoolMember) {
 	ws := w.stats
 	if !ws.batched {
 		return
@@ -11626,7 +6587,7 @@ func (p *StressPool) claimDone(w *stressPoolWorker) {
 	if ws.ran == 0 {
 		return
 	}
-	now := p.now()
+	now := c.now()
 	d := max(now-ws.mark, 0)
 	t := &ws.pending
 	t.runs[stressPoolHistBucket(d/int64(ws.ran))] += ws.ran
@@ -11635,130 +6596,38 @@ func (p *StressPool) claimDone(w *stressPoolWorker) {
 	t.fails += ws.fails
 	ws.ran, ws.fails = 0, 0
 	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(stressPoolFlushEvery) {
+	if now-ws.flushed >= int64(poolFlushEvery) {
 		ws.flush()
 		ws.flushed = now
 	}
 }
 
 // waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *StressPool) waiting(w *stressPoolWorker) {
+func (c *stressPoolCounters) waiting(w *stressPoolMember) {
 	w.stats.fresh = false
 	w.stats.flush()
 }
 
-// stressPoolClaimBits is the width of a claim's length in a worker's claim
-// field, whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to stressPoolMaxClaim queued
-// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
-// gets its throughput. But a claim must not keep its tasks from idle
-// workers: if one of them is slow, those behind it would wait for it while
-// other workers idle, and a burst of jobs of unequal length would take up to
-// W times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const stressPoolClaimBits = 7
-
-// stressPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than stressPoolCheapJob each: taking those whole, a slow
-// job among them holds up at most the cheap jobs claimed with it, for as
-// long as it runs, and the worker shares its claims again from the next one
-// it times. It times every shared claim, and one in stressPoolTimeEvery of
-// those taken whole: a clock read costs about as much as a cheap job. A
-// worker that had to wait for work does not know what comes next, and
-// shares.
-const stressPoolCheapJob = time.Microsecond
-
-// stressPoolTimeEvery is how many claims taken whole a worker makes per one
-// it times.
-const stressPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in stressPoolTimeEvery of those taken whole.
-func (w *stressPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < stressPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// stressPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func stressPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-stressPoolClaimBits) - 1
-	return head - (head-c>>stressPoolClaimBits)&posMask, c & (1<<stressPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *StressPool) stealable(self *stressPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := stressPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
+// exited moves the counts of w, whose goroutine is exiting, to gone: under
+// s.life, as StressPoolStats adds them up, so they are counted once.
+func (c *stressPoolCounters) exited(s *poolStaff, w *stressPoolMember) {
+	s.life.Lock()
+	defer s.life.Unlock()
+	w.stats.flush()
+	c.gone.add(w.stats)
+	for i, ws := range c.meters {
+		if ws == w.stats {
+			c.meters = append(c.meters[:i], c.meters[i+1:]...)
+			break
 		}
 	}
-	return 0, false
 }
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *StressPool) steal(self *stressPoolWorker) bool {
+func (p *StressPool) steal(self *stressPoolMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -11766,10 +6635,10 @@ func (p *StressPool) steal(self *stressPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -11782,12 +6651,12 @@ func (p *StressPool) steal(self *stressPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *StressPool) runClaim(w *stressPoolWorker, t stressPoolTask, pos, n uint64) (ran uint64) {
+func (p *StressPool) runClaim(w *stressPoolMember, t stressPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -11812,26 +6681,10 @@ func (p *StressPool) runClaim(w *stressPoolWorker, t stressPoolTask, pos, n uint
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *StressPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *StressPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -11961,10 +6814,6 @@ var ErrJobQuotaDeadline = fmt.Errorf("ratelimit: wait would exceed the context d
 // more than Limit for a JobQuotaSlidingWindow.
 var ErrJobQuotaExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// jobQuotaCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const jobQuotaCacheLine = 64
-
 // JobQuota controls how frequently events are allowed to happen.
 //
 // A JobQuota is safe for concurrent use. It must be created with NewJobQuota
@@ -11983,7 +6832,7 @@ type JobQuota struct {
 	// JobQuotaSlidingWindow, the index of the current fixed window and the
 	// counts of it and the previous one.
 	state atomic.Int64
-	_     [jobQuotaCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -12105,7 +6954,7 @@ func (l *JobQuota) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrJobQuotaDeadline
 		}
-		timer := time.NewTimer(time.Duration(jobQuotaNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -12170,7 +7019,7 @@ func (r JobQuotaReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r JobQuotaReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(jobQuotaNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -12215,27 +7064,6 @@ func (l *JobQuota) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *JobQuota) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// jobQuotaAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func jobQuotaAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// jobQuotaNanosBetween returns the nanoseconds from from to to: zero if to
-// is not later, the largest duration if the difference overflows.
-func jobQuotaNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *JobQuota) allow(now int64) bool {
@@ -12293,7 +7121,7 @@ func (l *JobQuota) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := jobQuotaAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -12323,7 +7151,7 @@ func (l *JobQuota) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := jobQuotaAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -12347,7 +7175,7 @@ func (l *JobQuota) tokenStats(now int64) JobQuotaStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return JobQuotaStats{Delay: time.Duration(jobQuotaNanosBetween(now-interval, from))}
+		return JobQuotaStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return JobQuotaStats{Available: (now - from) / interval}
 }
@@ -12472,7 +7300,7 @@ func (l *SharedQuota) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrSharedQuotaDeadline
 		}
-		timer := time.NewTimer(time.Duration(sharedQuotaNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -12539,7 +7367,7 @@ func (r SharedQuotaReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r SharedQuotaReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(sharedQuotaNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -12581,27 +7409,6 @@ func (l *SharedQuota) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *SharedQuota) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// sharedQuotaAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func sharedQuotaAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// sharedQuotaNanosBetween returns the nanoseconds from from to to: zero if
-// to is not later, the largest duration if the difference overflows.
-func sharedQuotaNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *SharedQuota) allow(now int64) bool {
@@ -12655,15 +7462,6 @@ const (
 	// 1/Replicas of the burst (at least one token): onfail=local.
 	SharedQuotaFailLocal
 )
-
-// sharedQuotaStoreRetry is how long a shared limiter applies its
-// SharedQuotaFailMode after the store failed before it asks the store again.
-const sharedQuotaStoreRetry = 250 * time.Millisecond
-
-// sharedQuotaLeaseLife is how long the tokens of a lease may be used. Tokens
-// left after it are dropped, never used late: the store counted them when it
-// granted the lease, so dropping them admits less, never more.
-const sharedQuotaLeaseLife = time.Second
 
 // sharedQuotaSharedState is what a shared limiter keeps of its store's bucket.
 type sharedQuotaSharedState struct {
@@ -12746,7 +7544,7 @@ func (l *SharedQuota) lease(now int64) bool {
 	// process's rate; one used up within an eighth of its life, too small.
 	if sh.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
-	} else if now-sh.taken < int64(sharedQuotaLeaseLife/8) {
+	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -12756,15 +7554,15 @@ func (l *SharedQuota) lease(now int64) bool {
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
 		sh.tokens.Store(0)
-		sh.failing.Store(sharedQuotaAddSaturating(now, int64(sharedQuotaStoreRetry)))
+		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
 		return l.failAllow(now)
 	}
 	if took == 0 {
-		sh.denied.Store(sharedQuotaAddSaturating(now, max(int64(wait), 1)))
+		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
 		return false
 	}
 	sh.taken = now
-	sh.expires.Store(sharedQuotaAddSaturating(now, int64(sharedQuotaLeaseLife)))
+	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
 	sh.tokens.Store(took - 1)
 	return true
 }
@@ -12809,7 +7607,7 @@ func (l *SharedQuota) sharedStats(now int64) SharedQuotaStats {
 		st.Available = max(sh.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
-		st.Delay = time.Duration(sharedQuotaNanosBetween(now, l.sharedRetry(now)))
+		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
 	}
 	return st
 }
@@ -12946,7 +7744,7 @@ func (l *SharedOpen) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrSharedOpenDeadline
 		}
-		timer := time.NewTimer(time.Duration(sharedOpenNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -13013,7 +7811,7 @@ func (r SharedOpenReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r SharedOpenReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(sharedOpenNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -13055,27 +7853,6 @@ func (l *SharedOpen) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *SharedOpen) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// sharedOpenAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func sharedOpenAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// sharedOpenNanosBetween returns the nanoseconds from from to to: zero if to
-// is not later, the largest duration if the difference overflows.
-func sharedOpenNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *SharedOpen) allow(now int64) bool {
@@ -13127,15 +7904,6 @@ const (
 	// 1/Replicas of the burst (at least one token): onfail=local.
 	SharedOpenFailLocal
 )
-
-// sharedOpenStoreRetry is how long a shared limiter applies its
-// SharedOpenFailMode after the store failed before it asks the store again.
-const sharedOpenStoreRetry = 250 * time.Millisecond
-
-// sharedOpenLeaseLife is how long the tokens of a lease may be used. Tokens
-// left after it are dropped, never used late: the store counted them when it
-// granted the lease, so dropping them admits less, never more.
-const sharedOpenLeaseLife = time.Second
 
 // sharedOpenSharedState is what a shared limiter keeps of its store's bucket.
 type sharedOpenSharedState struct {
@@ -13215,7 +7983,7 @@ func (l *SharedOpen) lease(now int64) bool {
 	// process's rate; one used up within an eighth of its life, too small.
 	if sh.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
-	} else if now-sh.taken < int64(sharedOpenLeaseLife/8) {
+	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 2)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
@@ -13225,15 +7993,15 @@ func (l *SharedOpen) lease(now int64) bool {
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
 		sh.tokens.Store(0)
-		sh.failing.Store(sharedOpenAddSaturating(now, int64(sharedOpenStoreRetry)))
+		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
 		return l.failAllow(now)
 	}
 	if took == 0 {
-		sh.denied.Store(sharedOpenAddSaturating(now, max(int64(wait), 1)))
+		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
 		return false
 	}
 	sh.taken = now
-	sh.expires.Store(sharedOpenAddSaturating(now, int64(sharedOpenLeaseLife)))
+	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
 	sh.tokens.Store(took - 1)
 	return true
 }
@@ -13265,7 +8033,7 @@ func (l *SharedOpen) sharedStats(now int64) SharedOpenStats {
 		st.Available = max(sh.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
-		st.Delay = time.Duration(sharedOpenNanosBetween(now, l.sharedRetry(now)))
+		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
 	}
 	return st
 }
@@ -13294,20 +8062,6 @@ func NewSharedOpenAt(store SharedOpenStore, key string, epoch time.Time) *Shared
 // guard.
 const SharedSlotsMaxN = 1<<61 - 1
 
-const (
-	// sharedSlotsQueuedBit is set in the state word while the waiter list is
-	// not empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	sharedSlotsQueuedBit = 1 << 62
-	// sharedSlotsOverBit can only become set when a release subtracts more
-	// than is held: a borrow out of the held count into the flag bits.
-	sharedSlotsOverBit = 1 << 61
-	// sharedSlotsCacheLine is the size the hot word is padded to. 64 bytes
-	// on amd64 and most arm64 cores; 128 would also cover Apple's and
-	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
-	sharedSlotsCacheLine = 64
-)
-
 // SharedSlots bounds the total weight held at once by concurrent holders in
 // every process that shares its store.
 //
@@ -13319,12 +8073,12 @@ const (
 // A SharedSlots must be created with NewSharedSlots and must not be copied
 // after first use.
 type SharedSlots struct {
-	// state is the held weight in its low bits, plus sharedSlotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [sharedSlotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
 	head, tail *sharedSlotsWaiter
@@ -13394,7 +8148,7 @@ func (s *SharedSlots) ReleaseN(n int64) {
 // Available returns the weight free in this process's own count at the
 // moment of the call; the store may have less.
 func (s *SharedSlots) Available() int64 {
-	return 4 - s.state.Load()&^sharedSlotsQueuedBit
+	return 4 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -13473,12 +8227,12 @@ func (s *SharedSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&sharedSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|sharedSlotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
 	// Units freed between the failed attempt above and setting
-	// sharedSlotsQueuedBit were released on the fast path, which notifies
+	// semaphoreQueuedBit were released on the fast path, which notifies
 	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -13515,10 +8269,10 @@ func (s *SharedSlots) await(ctx context.Context, done <-chan struct{}, w *shared
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has sharedSlotsQueuedBit set,
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
 // or shows that more was released than held.
 func (s *SharedSlots) releaseSlow(c int64) {
-	if c < 0 || c&sharedSlotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -13527,23 +8281,23 @@ func (s *SharedSlots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears sharedSlotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *SharedSlots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&sharedSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^sharedSlotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 4-c&^sharedSlotsQueuedBit {
+		if w.n > 4-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= sharedSlotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -13639,7 +8393,7 @@ type sharedSlotsSharedState struct {
 func (s *SharedSlots) initShared(store SharedSlotsStore, key string) {
 	s.init()
 	var id [8]byte
-	rand2.Read(id[:])
+	rand.Read(id[:])
 	sh := &s.shared
 	sh.store, sh.key, sh.id = store, key, hex.EncodeToString(id[:])
 	sh.held = map[int64][]string{}
@@ -13837,7 +8591,7 @@ func (s *SharedSlots) tryAcquireLocal(n int64) bool {
 
 // releaseLocal is ReleaseN of this process's count.
 func (s *SharedSlots) releaseLocal(n int64) {
-	if c := s.state.Add(-n); c&(sharedSlotsQueuedBit|sharedSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -13879,41 +8633,11 @@ func NewSharedSlots(store SharedSlotsStore, key string) *SharedSlots {
 
 // PacedPool: generated from the pool directive in pool.go.
 
-// pacedPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take pacedPoolChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about pacedPoolChunkTime of items
-// that have proved cheap. No chunk is larger than a share of what is left,
-// so that the helpers finish together. The clock is read once per chunk.
-//
-// pacedPoolChunkTime is small next to a slow item and large next to the cost
-// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
-// the tiniest items well under 1%.
-const pacedPoolChunkTime = 50 * time.Microsecond
-
 // pacedPoolBatch is one Map call, shared by the workers helping with it.
 type pacedPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 
 	// queued is when Map was called, in nanoseconds since the pool's
 	// epoch: its items' queue waits start then.
@@ -13963,16 +8687,9 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &pacedPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.queued = p.now()
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &pacedPoolBatch{ins: ins, outs: outs}
+	b.queued = p.stats.now()
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrPacedPoolClosed, recorded before the
 	// items see their contexts cancelled (see itemFailed). If it has begun,
@@ -13990,100 +8707,34 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		// items accepted.
 		p.stats.submitted.Add(^uint64(0))
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
+	b.wait()
 	ok := b.ok.Load()
 	p.stats.completed.Add(uint64(ok))
 	p.stats.failed.Add(uint64(n - ok))
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *pacedPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *pacedPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see pacedPoolChunkTime).
-func (p *PacedPool) runBatch(w *pacedPoolWorker, b *pacedPoolBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *PacedPool) runBatch(w *pacedPoolMember, b *pacedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, PacedPoolStats has its items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = pacedPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// pacedPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// pacedPoolChunkTime at that pace, at least one, at most twice size.
-func pacedPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(pacedPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrPacedPoolClosed for Shutdown, an earlier item's failure).
-func (b *pacedPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -14117,22 +8768,7 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// pacedPoolSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const pacedPoolSpinLimit = 64
-
-// pacedPoolMaxClaim bounds how many tasks a worker claims at once (see claim
-// and steal).
-const pacedPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most pacedPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -14141,12 +8777,12 @@ const pacedPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *PacedPool) next(w *pacedPoolMember, tasks []pacedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case pacedPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -14154,45 +8790,31 @@ func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<pacedPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case pacedPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case pacedPoolPopPending:
-			if p.q.await(pos, pacedPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -14203,7 +8825,7 @@ func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -14214,111 +8836,12 @@ func (p *PacedPool) next(w *pacedPoolWorker, tasks []pacedPoolTask) (n, pos uint
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *PacedPool) sleep(w *pacedPoolWorker) bool {
-	// A job queued while w sleeps reads the clock (see stamp).
-	p.stats.clock.Store(pacedPoolClockParked)
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *PacedPool) unsleep(w *pacedPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *PacedPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *PacedPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *PacedPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -14331,11 +8854,6 @@ var ErrPacedPoolClosed = errors.New("pool: closed")
 // ErrPacedPoolFull is returned by TrySubmit when the queue has no room.
 var ErrPacedPoolFull = errors.New("pool: queue full")
 
-// pacedPoolDefaultQueue is the queue capacity used when the queue= option is
-// not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const pacedPoolDefaultQueue = 256
-
 // PacedPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A PacedPool must be created with [NewPacedPool]; the zero value is not
@@ -14347,31 +8865,17 @@ const pacedPoolDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type PacedPool struct {
-	_ pacedPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q pacedPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*pacedPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*pacedPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -14387,19 +8891,11 @@ type PacedPool struct {
 	// rate paces the jobs (the rate= option): every attempt waits for it first.
 	rate *JobQuota
 
-	life    sync.Mutex         // serializes Resize, Close and Shutdown
-	workers []*pacedPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats pacedPoolCounters
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
 }
 
 // pacedPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -14410,45 +8906,24 @@ type pacedPoolTask struct {
 	queued int64
 }
 
-// pacedPoolWorker is the parking and retirement handle of one worker goroutine.
-type pacedPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on PacedPool.idle; guarded by PacedPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// pacedPoolCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by pacedPoolClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
+// pacedPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type pacedPoolMember struct {
+	poolWorker
 	// stats are the metrics the worker keeps for PacedPoolStats on its own.
 	stats *pacedPoolWorkerStats
-	// The worker is 64 bytes, a size class of its own: done, stored per
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [pacedPoolWorkerPad]byte
+	_ [poolWorkerPad]byte
 }
-
-// pacedPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
-// metrics.
-const pacedPoolWorkerPad = 8
 
 // init makes the queue and starts the workers.
 func (p *PacedPool) init() {
-	queue := pacedPoolDefaultQueue
+	queue := poolDefaultQueue
 	workers := 2
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -14478,7 +8953,7 @@ func (p *PacedPool) deliver(in int, out int, err error) {
 func (p *PacedPool) Submit(ctx context.Context, in int) error {
 	t := pacedPoolTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	return err
 }
@@ -14490,13 +8965,13 @@ func (p *PacedPool) send(ctx context.Context, t pacedPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == pacedPoolPushFull && spins < pacedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == pacedPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -14504,7 +8979,7 @@ func (p *PacedPool) send(ctx context.Context, t pacedPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == pacedPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -14521,23 +8996,14 @@ func (p *PacedPool) send(ctx context.Context, t pacedPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == pacedPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrPacedPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *PacedPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -14548,14 +9014,14 @@ func (p *PacedPool) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *PacedPool) TrySubmit(in int) error {
 	t := pacedPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
-	case pacedPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case pacedPoolPushFull:
+	case poolPushFull:
 		err = ErrPacedPoolFull
-	case pacedPoolPushClosed:
+	case poolPushClosed:
 		err = ErrPacedPoolClosed
 	}
 	return err
@@ -14570,25 +9036,11 @@ func (p *PacedPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *PacedPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -14599,45 +9051,15 @@ func (p *PacedPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *PacedPool) grow(n int) {
-	var crew []*pacedPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &pacedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &pacedPoolMember{}
+		w.init()
 		w.stats = new(pacedPoolWorkerStats)
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		p.stats.meters = append(p.stats.meters, w.stats)
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *PacedPool) leave(w *pacedPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*pacedPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-	// Under the same lock as PacedPoolStats, which adds up the crew's: the
-	// worker's counts move to the pool's in one step.
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *PacedPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -14647,7 +9069,7 @@ func (p *PacedPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *PacedPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -14668,7 +9090,7 @@ func (p *PacedPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *PacedPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -14676,32 +9098,18 @@ func (p *PacedPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == pacedPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == pacedPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == pacedPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -14711,17 +9119,6 @@ func (p *PacedPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *PacedPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -14739,16 +9136,17 @@ func (p *PacedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *PacedPool) work(w *pacedPoolWorker) {
+func (p *PacedPool) work(w *pacedPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]pacedPoolTask, pacedPoolMaxClaim)
+	defer p.leave(&w.poolWorker)
+	defer p.stats.exited(&p.poolStaff, w)
+	tasks := make([]pacedPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -14773,15 +9171,15 @@ func (p *PacedPool) work(w *pacedPoolWorker) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < pacedPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *PacedPool) run(w *pacedPoolWorker, t pacedPoolTask) {
+func (p *PacedPool) run(w *pacedPoolMember, t pacedPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -14789,48 +9187,25 @@ func (p *PacedPool) run(w *pacedPoolWorker, t pacedPoolTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *PacedPool) runJob(w *pacedPoolWorker, t pacedPoolTask) {
+func (p *PacedPool) runJob(w *pacedPoolMember, t pacedPoolTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
-// pacedPoolNoCopy may be embedded into structs which must not be copied
-// after first use; go vet's copylocks check reports copies.
-type pacedPoolNoCopy struct{}
-
-func (*pacedPoolNoCopy) Lock() {}
-
-func (*pacedPoolNoCopy) Unlock() {}
-
-// pacedPoolQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of pacedPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// pacedPoolQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type pacedPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [pacedPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | pacedPoolClosedBit once closed
-	_     [pacedPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []pacedPoolSlot
 }
 
@@ -14841,27 +9216,6 @@ type pacedPoolSlot struct {
 	t   pacedPoolTask
 }
 
-// pacedPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const pacedPoolClosedBit = 1 << 63
-
-type pacedPoolPushResult uint8
-
-const (
-	pacedPoolPushed pacedPoolPushResult = iota
-	pacedPoolPushFull
-	pacedPoolPushClosed
-)
-
-type pacedPoolPopResult uint8
-
-const (
-	pacedPoolPopped     pacedPoolPopResult = iota
-	pacedPoolPopEmpty                      // nothing queued
-	pacedPoolPopPending                    // a push has claimed the next position but not yet published it
-	pacedPoolPopDrained                    // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *pacedPoolQueue) init(capacity int) {
@@ -14869,19 +9223,16 @@ func (q *pacedPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]pacedPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *pacedPoolQueue) tryPush(t pacedPoolTask) pacedPoolPushResult {
+func (q *pacedPoolQueue) tryPush(t pacedPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&pacedPoolClosedBit != 0 {
-			return pacedPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -14889,71 +9240,13 @@ func (q *pacedPoolQueue) tryPush(t pacedPoolTask) pacedPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return pacedPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return pacedPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *pacedPoolQueue) claim(share, most uint64) (pos, n uint64, r pacedPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, pacedPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^pacedPoolClosedBit > pos:
-				return pos, 0, pacedPoolPopPending
-			case tail&pacedPoolClosedBit != 0:
-				return pos, 0, pacedPoolPopDrained
-			}
-			return pos, 0, pacedPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *pacedPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -14966,18 +9259,6 @@ func (q *pacedPoolQueue) take(pos uint64) pacedPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see PacedPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *pacedPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *pacedPoolQueue) takeOver(pos uint64) (pacedPoolTask, bool) {
@@ -14988,59 +9269,15 @@ func (q *pacedPoolQueue) takeOver(pos uint64) (pacedPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *pacedPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^pacedPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *pacedPoolQueue) tryPop() (pacedPoolTask, pacedPoolPopResult) {
+func (q *pacedPoolQueue) tryPop() (pacedPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != pacedPoolPopped {
+	if r != poolPopped {
 		return pacedPoolTask{}, r
 	}
-	return q.take(pos), pacedPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *pacedPoolQueue) close() { q.tail.Or(pacedPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *pacedPoolQueue) closed() bool { return q.tail.Load()&pacedPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *pacedPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *pacedPoolQueue) length() int {
-	tail := q.tail.Load() &^ pacedPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// pushes reports the number of pushes that have claimed a position: every
-// task accepted so far, queued or taken.
-func (q *pacedPoolQueue) pushes() uint64 { return q.tail.Load() &^ pacedPoolClosedBit }
-
-// capacity reports the number of slots.
-func (q *pacedPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // PacedPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -15117,23 +9354,6 @@ type PacedPoolStats struct {
 	RunTime   PacedPoolHistogram
 }
 
-// pacedPoolCacheLine is the assumed size of a CPU cache line. Each counter
-// is padded to one so that workers updating different counters do not
-// contend.
-const pacedPoolCacheLine = 64
-
-// pacedPoolPaddedUint64 is an atomic counter alone on its cache line.
-type pacedPoolPaddedUint64 struct {
-	atomic.Uint64
-	_ [pacedPoolCacheLine - 8]byte
-}
-
-// pacedPoolPaddedInt64 is an atomic gauge alone on its cache line.
-type pacedPoolPaddedInt64 struct {
-	atomic.Int64
-	_ [pacedPoolCacheLine - 8]byte
-}
-
 // pacedPoolCounters are the metrics of a pool, updated only under the
 // metrics= option. The workers count the jobs they run in their own
 // pacedPoolWorkerStats; gone holds the counts of the workers that have
@@ -15144,19 +9364,25 @@ type pacedPoolCounters struct {
 	// queue's tail, which a push moves anyway: a counter of their own
 	// cost every Submit a locked instruction, which made Submit of jobs
 	// of a few nanoseconds a third slower.
-	submitted pacedPoolPaddedUint64
-	completed pacedPoolPaddedUint64 // Map items
-	failed    pacedPoolPaddedUint64 // Map items
-	retried   pacedPoolPaddedUint64
-	unrun     pacedPoolPaddedUint64
-	inFlight  pacedPoolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs,
-	// pacedPoolClockParked or pacedPoolClockSlow (see stamp).
-	clock pacedPoolPaddedInt64
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
 	// stealing counts the workers running a job taken over from another's
 	// claim: busy, though counted in hunting.
-	stealing pacedPoolPaddedInt64
+	stealing poolPaddedInt64
 	gone     pacedPoolWorkerStats
+	// meters are the stats of the workers not yet exited, guarded by
+	// staff.life.
+	meters []*pacedPoolWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
@@ -15174,10 +9400,7 @@ func (p *PacedPool) Stats() PacedPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := []*pacedPoolWorkerStats{&p.stats.gone}
-	for _, w := range *p.crew.Load() {
-		all = append(all, w.stats)
-	}
+	all := append([]*pacedPoolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -15203,8 +9426,8 @@ func (p *PacedPool) Stats() PacedPoolStats {
 // to add up: its own cache lines, no contention with other workers. The jobs
 // of claims of cheap jobs (batched) are tallied in pending, plain fields
 // only the worker touches, which go to the atomic fields at most every
-// pacedPoolFlushEvery and whenever the worker waits for jobs or exits; other
-// jobs are counted in the atomic fields one by one.
+// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
+// are counted in the atomic fields one by one.
 type pacedPoolWorkerStats struct {
 	// Only the worker reads and writes these. mark is when the claim
 	// started, or, not batched, the job running now; fresh says that it
@@ -15237,10 +9460,6 @@ type pacedPoolTally struct {
 	waitSum, runSum int64
 }
 
-// pacedPoolFlushEvery is how often a worker busy with cheap jobs adds what it
-// counted of them to its PacedPoolStats.
-const pacedPoolFlushEvery = time.Millisecond
-
 // add adds the counts of o, a worker that exits, to s.
 func (s *pacedPoolWorkerStats) add(o *pacedPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
@@ -15266,8 +9485,8 @@ func (s *pacedPoolWorkerStats) flush() {
 
 // now returns the time since epoch, in nanoseconds: one read of the
 // monotonic clock.
-func (p *PacedPool) now() int64 {
-	return int64(time.Since(p.epoch))
+func (c *pacedPoolCounters) now() int64 {
+	return int64(time.Since(c.epoch))
 }
 
 // stamp returns the time a job is queued at, for its queue wait. While
@@ -15277,73 +9496,61 @@ func (p *PacedPool) now() int64 {
 // it, for the jobs queued until the worker it wakes starts a claim. While
 // jobs take a microsecond or more, it reads the clock. Its common case is
 // small enough to be inlined into Submit.
-func (p *PacedPool) stamp() int64 {
-	if t := p.stats.clock.Load(); t > 0 {
+func (c *pacedPoolCounters) stamp() int64 {
+	if t := c.clock.Load(); t > 0 {
 		return t
 	}
-	return p.readClock()
+	return c.readClock()
 }
 
 // readClock returns the time for stamp when no claim start is published:
 // it reads the clock, and publishes the time if a worker parked. (A load
 // first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (p *PacedPool) readClock() int64 {
-	now := p.now()
-	if p.stats.clock.Load() == pacedPoolClockParked {
-		p.stats.clock.CompareAndSwap(pacedPoolClockParked, now)
+func (c *pacedPoolCounters) readClock() int64 {
+	now := c.now()
+	if c.clock.Load() == poolClockParked {
+		c.clock.CompareAndSwap(poolClockParked, now)
 	}
 	return now
 }
-
-// The clock values (see stamp) other than a time: a worker parked, and
-// jobs of a microsecond or more, timed one by one.
-const (
-	pacedPoolClockParked = 0
-	pacedPoolClockSlow   = -1
-)
 
 // claimStarted starts timing a claim w is about to run. A claim of cheap
 // jobs (batched) is timed as a whole: its jobs' queue waits end at its
 // start, and each is given the claim's mean run time. Other jobs are timed
 // one by one.
-func (p *PacedPool) claimStarted(w *pacedPoolWorker, batched bool) {
+func (c *pacedPoolCounters) claimStarted(w *pacedPoolMember, batched bool) {
 	ws := w.stats
 	if !ws.fresh || !batched {
-		ws.mark = p.now()
+		ws.mark = c.now()
 	}
 	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != pacedPoolClockSlow {
-			p.stats.clock.Store(pacedPoolClockSlow)
+	if t := c.clock.Load(); !batched {
+		if t != poolClockSlow {
+			c.clock.Store(poolClockSlow)
 		}
-	} else if ws.mark > c+pacedPoolClockStep {
-		p.stats.clock.Store(ws.mark)
+	} else if ws.mark > t+poolClockStep {
+		c.clock.Store(ws.mark)
 	}
 }
-
-// pacedPoolClockStep is how far a published claim start must be ahead of the
-// last one to be published: a write per claim of one job would contend with
-// every Submit.
-const pacedPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts. In a batched claim, the jobs queued at the same time as the one
 // before (stamped with the same claim start, see stamp) make a run, tallied
 // when it ends: such a job costs a comparison and an increment, inlined
 // into the worker's loop.
-func (p *PacedPool) jobStarted(w *pacedPoolWorker, queued int64) {
+func (c *pacedPoolCounters) jobStarted(w *pacedPoolMember, queued int64) {
 	ws := w.stats
 	if ws.batched && queued == ws.runQueued {
 		// With no run (runJobs zero), this one starts it.
 		ws.runJobs++
 		return
 	}
-	p.jobWaited(w, queued)
+	c.jobWaited(w, queued)
 }
 
 // jobWaited records the queue wait of a job queued at queued that w starts,
 // unless it continues a run (see jobStarted).
-func (p *PacedPool) jobWaited(w *pacedPoolWorker, queued int64) {
+func (c *pacedPoolCounters) jobWaited(w *pacedPoolMember, queued int64) {
 	ws := w.stats
 	if ws.batched {
 		ws.endRun()
@@ -15370,24 +9577,24 @@ func (s *pacedPoolWorkerStats) endRun() {
 // jobDone records a job w has just finished, which succeeded if ok. A job
 // of a batched claim is counted in the claim: one that succeeded costs an
 // increment, inlined into the worker's loop.
-func (p *PacedPool) jobDone(w *pacedPoolWorker, ok bool) {
+func (c *pacedPoolCounters) jobDone(w *pacedPoolMember, ok bool) {
 	if ws := w.stats; ws.batched && ok {
 		ws.ran++
 		return
 	}
-	p.jobTimed(w, ok)
+	c.jobTimed(w, ok)
 }
 
 // jobTimed records a job w has just finished, which succeeded if ok,
 // unless it is a job of a batched claim that succeeded (see jobDone).
-func (p *PacedPool) jobTimed(w *pacedPoolWorker, ok bool) {
+func (c *pacedPoolCounters) jobTimed(w *pacedPoolMember, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
 		ws.fails++
 		return
 	}
-	now := p.now()
+	now := c.now()
 	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
@@ -15400,19 +9607,19 @@ func (p *PacedPool) jobTimed(w *pacedPoolWorker, ok bool) {
 // shareDone restarts the clock of w's next job after a share of a Map
 // batch, which is not a job (in a batched claim, it counts in the claim's
 // time).
-func (p *PacedPool) shareDone(w *pacedPoolWorker) {
+func (c *pacedPoolCounters) shareDone(w *pacedPoolMember) {
 	if !w.stats.batched {
-		w.stats.mark = p.now()
+		w.stats.mark = c.now()
 	}
 }
 
-// chunkDone records k items of a Map batch called at queued that w ran from
-// start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to pacedPoolChunkTime, so they are
-// counted in the atomic fields at once.
-func (p *PacedPool) chunkDone(w *pacedPoolWorker, queued, k int64, start, end time.Time) {
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (c *pacedPoolCounters) chunkDone(w *pacedPoolMember, queued, k int64, start, end time.Time) {
 	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
 	wait := max(s-queued, 0)
 	ws.queueWait.ObserveN(uint64(k), wait*k)
 	ws.runTime.ObserveN(uint64(k), e-s)
@@ -15420,7 +9627,7 @@ func (p *PacedPool) chunkDone(w *pacedPoolWorker, queued, k int64, start, end ti
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
 // with the claim's mean run time, and the tally flushed if it is due.
-func (p *PacedPool) claimDone(w *pacedPoolWorker) {
+func (c *pacedPoolCounters) claimDone(w *pacedPoolMember) {
 	ws := w.stats
 	if !ws.batched {
 		return
@@ -15430,7 +9637,7 @@ func (p *PacedPool) claimDone(w *pacedPoolWorker) {
 	if ws.ran == 0 {
 		return
 	}
-	now := p.now()
+	now := c.now()
 	d := max(now-ws.mark, 0)
 	t := &ws.pending
 	t.runs[pacedPoolHistBucket(d/int64(ws.ran))] += ws.ran
@@ -15439,129 +9646,38 @@ func (p *PacedPool) claimDone(w *pacedPoolWorker) {
 	t.fails += ws.fails
 	ws.ran, ws.fails = 0, 0
 	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(pacedPoolFlushEvery) {
+	if now-ws.flushed >= int64(poolFlushEvery) {
 		ws.flush()
 		ws.flushed = now
 	}
 }
 
 // waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *PacedPool) waiting(w *pacedPoolWorker) {
+func (c *pacedPoolCounters) waiting(w *pacedPoolMember) {
 	w.stats.fresh = false
 	w.stats.flush()
 }
 
-// pacedPoolClaimBits is the width of a claim's length in a worker's claim
-// field, whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to pacedPoolMaxClaim queued
-// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
-// gets its throughput. But a claim must not keep its tasks from idle
-// workers: if one of them is slow, those behind it would wait for it while
-// other workers idle, and a burst of jobs of unequal length would take up to
-// W times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const pacedPoolClaimBits = 7
-
-// pacedPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than pacedPoolCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in pacedPoolTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const pacedPoolCheapJob = time.Microsecond
-
-// pacedPoolTimeEvery is how many claims taken whole a worker makes per one
-// it times.
-const pacedPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in pacedPoolTimeEvery of those taken whole.
-func (w *pacedPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < pacedPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// pacedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func pacedPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-pacedPoolClaimBits) - 1
-	return head - (head-c>>pacedPoolClaimBits)&posMask, c & (1<<pacedPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *PacedPool) stealable(self *pacedPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := pacedPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
+// exited moves the counts of w, whose goroutine is exiting, to gone: under
+// s.life, as PacedPoolStats adds them up, so they are counted once.
+func (c *pacedPoolCounters) exited(s *poolStaff, w *pacedPoolMember) {
+	s.life.Lock()
+	defer s.life.Unlock()
+	w.stats.flush()
+	c.gone.add(w.stats)
+	for i, ws := range c.meters {
+		if ws == w.stats {
+			c.meters = append(c.meters[:i], c.meters[i+1:]...)
+			break
 		}
 	}
-	return 0, false
 }
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *PacedPool) steal(self *pacedPoolWorker) bool {
+func (p *PacedPool) steal(self *pacedPoolMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -15569,10 +9685,10 @@ func (p *PacedPool) steal(self *pacedPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -15585,12 +9701,12 @@ func (p *PacedPool) steal(self *pacedPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *PacedPool) runClaim(w *pacedPoolWorker, t pacedPoolTask, pos, n uint64) (ran uint64) {
+func (p *PacedPool) runClaim(w *pacedPoolMember, t pacedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -15615,26 +9731,10 @@ func (p *PacedPool) runClaim(w *pacedPoolWorker, t pacedPoolTask, pos, n uint64)
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *PacedPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *PacedPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -15744,42 +9844,11 @@ func NewPacedPool(fn func(context.Context, int) (int, error), onResult func(int,
 
 // PacedSender: generated from the pool directive in pool.go.
 
-// pacedSenderChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take pacedSenderChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about pacedSenderChunkTime of
-// items that have proved cheap. No chunk is larger than a share of what is
-// left, so that the helpers finish together. The clock is read once per
-// chunk.
-//
-// pacedSenderChunkTime is small next to a slow item and large next to the
-// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
-// costs the tiniest items well under 1%.
-const pacedSenderChunkTime = 50 * time.Microsecond
-
 // pacedSenderBatch is one Map call, shared by the workers helping with it.
 type pacedSenderBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []string
-	outs    []struct{}
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []string
+	outs []struct{}
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -15825,15 +9894,8 @@ func (p *PacedSender) MapInto(ctx context.Context, outs []struct{}, ins []string
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &pacedSenderBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &pacedSenderBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrPacedSenderClosed, recorded before
 	// the items see their contexts cancelled (see itemFailed). If it has
@@ -15846,94 +9908,27 @@ func (p *PacedSender) MapInto(ctx context.Context, outs []struct{}, ins []string
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
-	ok := b.ok.Load()
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *pacedSenderBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *pacedSenderBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	b.wait()
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see pacedSenderChunkTime).
-func (p *PacedSender) runBatch(w *pacedSenderWorker, b *pacedSenderBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *PacedSender) runBatch(w *pacedSenderMember, b *pacedSenderBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = pacedSenderNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// pacedSenderNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// pacedSenderChunkTime at that pace, at least one, at most twice size.
-func pacedSenderNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(pacedSenderChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrPacedSenderClosed for Shutdown, an earlier item's failure).
-func (b *pacedSenderBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -15967,22 +9962,7 @@ func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// pacedSenderSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const pacedSenderSpinLimit = 64
-
-// pacedSenderMaxClaim bounds how many tasks a worker claims at once (see
-// claim and steal).
-const pacedSenderMaxClaim = 64
-
-// next claims the next tasks, at least one and at most pacedSenderMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -15991,12 +9971,12 @@ const pacedSenderMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (n, pos uint64, shared, ok bool) {
+func (p *PacedSender) next(w *pacedSenderMember, tasks []pacedSenderTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case pacedSenderPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -16004,25 +9984,17 @@ func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (n, po
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<pacedSenderClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case pacedSenderPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -16034,14 +10006,8 @@ func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (n, po
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case pacedSenderPopPending:
-			if p.q.await(pos, pacedSenderSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -16062,109 +10028,10 @@ func (p *PacedSender) next(w *pacedSenderWorker, tasks []pacedSenderTask) (n, po
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *PacedSender) sleep(w *pacedSenderWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *PacedSender) unsleep(w *pacedSenderWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *PacedSender) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *PacedSender) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *PacedSender) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -16177,11 +10044,6 @@ var ErrPacedSenderClosed = errors.New("pool: closed")
 // ErrPacedSenderFull is returned by TrySubmit when the queue has no room.
 var ErrPacedSenderFull = errors.New("pool: queue full")
 
-// pacedSenderDefaultQueue is the queue capacity used when the queue= option
-// is not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const pacedSenderDefaultQueue = 256
-
 // PacedSender runs a function over submitted jobs on a bounded set of workers.
 //
 // A PacedSender must be created with [NewPacedSender]; the zero value is not
@@ -16193,31 +10055,17 @@ const pacedSenderDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type PacedSender struct {
-	_ pacedSenderNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q pacedSenderQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*pacedSenderWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*pacedSenderWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -16232,11 +10080,6 @@ type PacedSender struct {
 	// rate paces the jobs (the rate= option): every attempt waits for it first.
 	rate *JobQuota
 
-	life    sync.Mutex           // serializes Resize, Close and Shutdown
-	workers []*pacedSenderWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []string // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool     // Shutdown has returned unrun; later ones go to the handler
@@ -16249,44 +10092,25 @@ type pacedSenderTask struct {
 	batch *pacedSenderBatch // non-nil: the receiving worker helps with this batch
 }
 
-// pacedSenderWorker is the parking and retirement handle of one worker
-// goroutine.
-type pacedSenderWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on PacedSender.idle; guarded by PacedSender.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// pacedSenderCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by pacedSenderClaimBits, | its length
-	// (zero before the first); done, the position of the last task the
-	// worker finished or skipped, stored after every task but the claim's
-	// last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
+// pacedSenderMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type pacedSenderMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
 	_ [pacedSenderWorkerPad]byte
 }
 
-// pacedSenderWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48
+// pacedSenderWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48
 // without metrics.
 const pacedSenderWorkerPad = 16
 
 // init makes the queue and starts the workers.
 func (p *PacedSender) init() {
-	queue := pacedSenderDefaultQueue
+	queue := poolDefaultQueue
 	workers := 1
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -16326,13 +10150,13 @@ func (p *PacedSender) send(ctx context.Context, t pacedSenderTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == pacedSenderPushFull && spins < pacedSenderSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == pacedSenderPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -16340,7 +10164,7 @@ func (p *PacedSender) send(ctx context.Context, t pacedSenderTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == pacedSenderPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -16357,23 +10181,14 @@ func (p *PacedSender) send(ctx context.Context, t pacedSenderTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == pacedSenderPushClosed {
+		if r == poolPushClosed {
 			return ErrPacedSenderClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *PacedSender) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -16386,11 +10201,11 @@ func (p *PacedSender) TrySubmit(in string) error {
 	t := pacedSenderTask{in: in}
 	var err error
 	switch p.q.tryPush(t) {
-	case pacedSenderPushed:
+	case poolPushed:
 		p.pushed()
-	case pacedSenderPushFull:
+	case poolPushFull:
 		err = ErrPacedSenderFull
-	case pacedSenderPushClosed:
+	case poolPushClosed:
 		err = ErrPacedSenderClosed
 	}
 	return err
@@ -16405,25 +10220,11 @@ func (p *PacedSender) TrySubmit(in string) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *PacedSender) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -16434,40 +10235,13 @@ func (p *PacedSender) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *PacedSender) grow(n int) {
-	var crew []*pacedSenderWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &pacedSenderWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		w := &pacedSenderMember{}
+		w.init()
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *PacedSender) leave(w *pacedSenderWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*pacedSenderWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *PacedSender) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -16477,7 +10251,7 @@ func (p *PacedSender) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *PacedSender) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -16498,7 +10272,7 @@ func (p *PacedSender) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *PacedSender) Shutdown(ctx context.Context) ([]string, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -16506,32 +10280,18 @@ func (p *PacedSender) Shutdown(ctx context.Context) ([]string, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == pacedSenderPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == pacedSenderPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == pacedSenderPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -16541,17 +10301,6 @@ func (p *PacedSender) Shutdown(ctx context.Context) ([]string, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *PacedSender) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -16568,10 +10317,10 @@ func (p *PacedSender) giveBack(in string) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *PacedSender) work(w *pacedSenderWorker) {
+func (p *PacedSender) work(w *pacedSenderMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]pacedSenderTask, pacedSenderMaxClaim)
+	defer p.leave(&w.poolWorker)
+	tasks := make([]pacedSenderTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -16602,13 +10351,13 @@ func (p *PacedSender) work(w *pacedSenderWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < pacedSenderCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *PacedSender) run(w *pacedSenderWorker, t pacedSenderTask) {
+func (p *PacedSender) run(w *pacedSenderMember, t pacedSenderTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -16622,39 +10371,16 @@ func (p *PacedSender) run(w *pacedSenderWorker, t pacedSenderTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *PacedSender) runJob(w *pacedSenderWorker, t pacedSenderTask) {
+func (p *PacedSender) runJob(w *pacedSenderMember, t pacedSenderTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
 
-// pacedSenderNoCopy may be embedded into structs which must not be copied
-// after first use; go vet's copylocks check reports copies.
-type pacedSenderNoCopy struct{}
-
-func (*pacedSenderNoCopy) Lock() {}
-
-func (*pacedSenderNoCopy) Unlock() {}
-
-// pacedSenderQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of pacedSenderClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// pacedSenderQueue is the job queue: a ring of slots, each holding a task
+// and the sequence number that publishes it (see ring).
 type pacedSenderQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [pacedSenderCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | pacedSenderClosedBit once closed
-	_     [pacedSenderCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []pacedSenderSlot
 }
 
@@ -16665,27 +10391,6 @@ type pacedSenderSlot struct {
 	t   pacedSenderTask
 }
 
-// pacedSenderClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const pacedSenderClosedBit = 1 << 63
-
-type pacedSenderPushResult uint8
-
-const (
-	pacedSenderPushed pacedSenderPushResult = iota
-	pacedSenderPushFull
-	pacedSenderPushClosed
-)
-
-type pacedSenderPopResult uint8
-
-const (
-	pacedSenderPopped     pacedSenderPopResult = iota
-	pacedSenderPopEmpty                        // nothing queued
-	pacedSenderPopPending                      // a push has claimed the next position but not yet published it
-	pacedSenderPopDrained                      // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *pacedSenderQueue) init(capacity int) {
@@ -16693,19 +10398,16 @@ func (q *pacedSenderQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]pacedSenderSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *pacedSenderQueue) tryPush(t pacedSenderTask) pacedSenderPushResult {
+func (q *pacedSenderQueue) tryPush(t pacedSenderTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&pacedSenderClosedBit != 0 {
-			return pacedSenderPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -16713,71 +10415,13 @@ func (q *pacedSenderQueue) tryPush(t pacedSenderTask) pacedSenderPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return pacedSenderPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return pacedSenderPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *pacedSenderQueue) claim(share, most uint64) (pos, n uint64, r pacedSenderPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, pacedSenderPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^pacedSenderClosedBit > pos:
-				return pos, 0, pacedSenderPopPending
-			case tail&pacedSenderClosedBit != 0:
-				return pos, 0, pacedSenderPopDrained
-			}
-			return pos, 0, pacedSenderPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *pacedSenderQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -16790,18 +10434,6 @@ func (q *pacedSenderQueue) take(pos uint64) pacedSenderTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see PacedSender.steal). Claimer and hunter
-// meet on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *pacedSenderQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *pacedSenderQueue) takeOver(pos uint64) (pacedSenderTask, bool) {
@@ -16812,55 +10444,15 @@ func (q *pacedSenderQueue) takeOver(pos uint64) (pacedSenderTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *pacedSenderQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^pacedSenderClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *pacedSenderQueue) tryPop() (pacedSenderTask, pacedSenderPopResult) {
+func (q *pacedSenderQueue) tryPop() (pacedSenderTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != pacedSenderPopped {
+	if r != poolPopped {
 		return pacedSenderTask{}, r
 	}
-	return q.take(pos), pacedSenderPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *pacedSenderQueue) close() { q.tail.Or(pacedSenderClosedBit) }
-
-// closed reports whether close has been called.
-func (q *pacedSenderQueue) closed() bool { return q.tail.Load()&pacedSenderClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *pacedSenderQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *pacedSenderQueue) length() int {
-	tail := q.tail.Load() &^ pacedSenderClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *pacedSenderQueue) capacity() int { return int(q.mask + 1) }
 
 // PacedSenderPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -16902,123 +10494,11 @@ func (p *PacedSender) attempt(ctx context.Context, in string) (out struct{}, err
 	return p.call(ctx, in)
 }
 
-// pacedSenderCacheLine is the assumed size of a CPU cache line. Each counter
-// is padded to one so that workers updating different counters do not
-// contend.
-const pacedSenderCacheLine = 64
-
-// pacedSenderClaimBits is the width of a claim's length in a worker's claim
-// field, whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to pacedSenderMaxClaim
-// queued tasks with one CAS (see queue.claim), which is where a pool of
-// cheap jobs gets its throughput. But a claim must not keep its tasks from
-// idle workers: if one of them is slow, those behind it would wait for it
-// while other workers idle, and a burst of jobs of unequal length would take
-// up to W times as long as on a channel pool (one worker running every slow
-// job while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const pacedSenderClaimBits = 7
-
-// pacedSenderCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than pacedSenderCheapJob each: taking those whole, a slow
-// job among them holds up at most the cheap jobs claimed with it, for as
-// long as it runs, and the worker shares its claims again from the next one
-// it times. It times every shared claim, and one in pacedSenderTimeEvery of
-// those taken whole: a clock read costs about as much as a cheap job. A
-// worker that had to wait for work does not know what comes next, and
-// shares.
-const pacedSenderCheapJob = time.Microsecond
-
-// pacedSenderTimeEvery is how many claims taken whole a worker makes per one
-// it times.
-const pacedSenderTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in pacedSenderTimeEvery of those taken whole.
-func (w *pacedSenderWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < pacedSenderTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// pacedSenderClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func pacedSenderClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-pacedSenderClaimBits) - 1
-	return head - (head-c>>pacedSenderClaimBits)&posMask, c & (1<<pacedSenderClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *PacedSender) stealable(self *pacedSenderWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := pacedSenderClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *PacedSender) steal(self *pacedSenderWorker) bool {
+func (p *PacedSender) steal(self *pacedSenderMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -17026,7 +10506,7 @@ func (p *PacedSender) steal(self *pacedSenderWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(self, t)
 			return true
 		}
@@ -17038,12 +10518,12 @@ func (p *PacedSender) steal(self *pacedSenderWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *PacedSender) runClaim(w *pacedSenderWorker, t pacedSenderTask, pos, n uint64) (ran uint64) {
+func (p *PacedSender) runClaim(w *pacedSenderMember, t pacedSenderTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -17068,26 +10548,10 @@ func (p *PacedSender) runClaim(w *pacedSenderWorker, t pacedSenderTask, pos, n u
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *PacedSender) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *PacedSender) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -17148,34 +10612,6 @@ var ErrJobBreakerOpen = errors.New("breaker: circuit open")
 // rejected while the breaker is half-open and its probes are taken.
 var ErrJobBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// jobBreakerStateBits hold the JobBreakerState in the low bits of the
-	// state word; the rest counts transitions. The whole word is a
-	// generation: a call remembers the word it was admitted under, and its
-	// result is ignored if the word has changed by the time it returns.
-	jobBreakerStateBits = 2
-	jobBreakerStateMask = 1<<jobBreakerStateBits - 1
-	// jobBreakerFlushEvery is how many successes in the closed state are
-	// counted before the clock is read to give them a bucket. Successes thus
-	// cost no clock read; one may be counted at most jobBreakerFlushEvery-1
-	// calls (or one failure) late, in a later bucket than it belongs to.
-	// Power of two.
-	jobBreakerFlushEvery = 16
-	// jobBreakerCacheLine is the size the hot words are padded to.
-	jobBreakerCacheLine = 64
-	// jobBreakerNoBucket marks a bucket that holds no time's counts.
-	jobBreakerNoBucket = math.MinInt64
-)
-
-// jobBreakerOutcome is how a call's result counts.
-type jobBreakerOutcome int
-
-const (
-	jobBreakerSucceeded jobBreakerOutcome = iota // a success
-	jobBreakerFailed                             // a failure
-	jobBreakerNeutral                            // neither: the caller's own context ended it
-)
-
 // jobBreakerChange is a transition to report to the state-change function.
 type jobBreakerChange struct {
 }
@@ -17201,20 +10637,20 @@ type jobBreakerChange struct {
 // callback is called with the breaker's internal lock held, in the order of
 // the transitions.
 type JobBreaker struct {
-	// state is the transition count << jobBreakerStateBits |
-	// JobBreakerState. Only transitions write it: it has a cache line of its
-	// own, apart from pending, which every successful call writes.
+	// state is the transition count << breakerStateBits | JobBreakerState. Only
+	// transitions write it: it has a cache line of its own, apart from
+	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [jobBreakerCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [jobBreakerCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	fn func(context.Context, int) (int, error)
 
 	epoch time.Time
 
-	buckets  []jobBreakerBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -17224,22 +10660,13 @@ type JobBreaker struct {
 	onChange func(from, to JobBreakerState)
 }
 
-// jobBreakerBucket holds the counts of one slice of the rolling window. The
-// counts have a word each: a slice of a long window may count more than 2^32
-// calls (window=1h at 1.2 million calls a second).
-type jobBreakerBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or jobBreakerNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *JobBreaker) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]jobBreakerBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(jobBreakerNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -17266,21 +10693,21 @@ func (b *JobBreaker) OnStateChange(f func(from, to JobBreakerState)) {
 // call that succeeds returns its result.
 func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if JobBreakerState(st&jobBreakerStateMask) != JobBreakerStateClosed {
+	if JobBreakerState(st&breakerStateMask) != JobBreakerStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
 		switch b.judge(ctx, err) {
-		case jobBreakerNeutral:
+		case breakerNeutral:
 			return resp, err
-		case jobBreakerFailed:
+		case breakerFailed:
 			b.failure(st)
 			return resp, err
 		}
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(jobBreakerFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -17288,23 +10715,23 @@ func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *JobBreaker) callJudged(ctx context.Context, req int) (int, jobBreakerOutcome, error) {
+func (b *JobBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *JobBreaker) judge(ctx context.Context, err error) jobBreakerOutcome {
+func (b *JobBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return jobBreakerSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return jobBreakerNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return jobBreakerFailed
+		return breakerFailed
 	}
-	return jobBreakerSucceeded
+	return breakerSucceeded
 }
 
 // isFailure counts every error as a failure: the directive has no failure=
@@ -17321,7 +10748,7 @@ func (b *JobBreaker) changed(ch jobBreakerChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports JobBreakerStateOpen until a call moves it to half-open.
 func (b *JobBreaker) State() JobBreakerState {
-	return JobBreakerState(b.state.Load() & jobBreakerStateMask)
+	return JobBreakerState(b.state.Load() & breakerStateMask)
 }
 
 // JobBreakerStats is a snapshot of a JobBreaker.
@@ -17342,11 +10769,11 @@ func (b *JobBreaker) Stats() JobBreakerStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return JobBreakerStats{
-		State:       JobBreakerState(st & jobBreakerStateMask),
+		State:       JobBreakerState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> jobBreakerStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -17359,7 +10786,7 @@ func (b *JobBreaker) call(ctx context.Context, req int) (int, error) {
 func (b *JobBreaker) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch JobBreakerState(st & jobBreakerStateMask) {
+		switch JobBreakerState(st & breakerStateMask) {
 		case JobBreakerStateClosed:
 			return b.Execute(ctx, req)
 		case JobBreakerStateOpen:
@@ -17425,11 +10852,11 @@ func (b *JobBreaker) probe(ctx context.Context, req int, st uint64) (resp int, e
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case jobBreakerNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case jobBreakerFailed:
+	case breakerFailed:
 		return resp, err
 	}
 	ok = true
@@ -17530,16 +10957,6 @@ func (b *JobBreaker) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *jobBreakerBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *JobBreaker) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -17584,12 +11001,12 @@ func (b *JobBreaker) transitionLocked(from uint64, to JobBreakerState, now int64
 	case JobBreakerStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(jobBreakerNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>jobBreakerStateBits+1)<<jobBreakerStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(JobBreakerState(from&jobBreakerStateMask), to)
+		b.onChange(JobBreakerState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -17608,42 +11025,11 @@ func NewJobBreaker(fn func(context.Context, int) (int, error)) *JobBreaker {
 
 // GuardedPool: generated from the pool directive in pool.go.
 
-// guardedPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take guardedPoolChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about guardedPoolChunkTime of
-// items that have proved cheap. No chunk is larger than a share of what is
-// left, so that the helpers finish together. The clock is read once per
-// chunk.
-//
-// guardedPoolChunkTime is small next to a slow item and large next to the
-// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
-// costs the tiniest items well under 1%.
-const guardedPoolChunkTime = 50 * time.Microsecond
-
 // guardedPoolBatch is one Map call, shared by the workers helping with it.
 type guardedPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 
 	// queued is when Map was called, in nanoseconds since the pool's
 	// epoch: its items' queue waits start then.
@@ -17693,16 +11079,9 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &guardedPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.queued = p.now()
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &guardedPoolBatch{ins: ins, outs: outs}
+	b.queued = p.stats.now()
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrGuardedPoolClosed, recorded before
 	// the items see their contexts cancelled (see itemFailed). If it has
@@ -17720,100 +11099,34 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 		// items accepted.
 		p.stats.submitted.Add(^uint64(0))
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
+	b.wait()
 	ok := b.ok.Load()
 	p.stats.completed.Add(uint64(ok))
 	p.stats.failed.Add(uint64(n - ok))
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *guardedPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *guardedPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see guardedPoolChunkTime).
-func (p *GuardedPool) runBatch(w *guardedPoolWorker, b *guardedPoolBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *GuardedPool) runBatch(w *guardedPoolMember, b *guardedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, GuardedPoolStats has its items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = guardedPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// guardedPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// guardedPoolChunkTime at that pace, at least one, at most twice size.
-func guardedPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(guardedPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrGuardedPoolClosed for Shutdown, an earlier item's failure).
-func (b *guardedPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -17850,22 +11163,7 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// guardedPoolSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const guardedPoolSpinLimit = 64
-
-// guardedPoolMaxClaim bounds how many tasks a worker claims at once (see
-// claim and steal).
-const guardedPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most guardedPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -17874,12 +11172,12 @@ const guardedPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *GuardedPool) next(w *guardedPoolMember, tasks []guardedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case guardedPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -17887,45 +11185,31 @@ func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, po
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<guardedPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case guardedPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case guardedPoolPopPending:
-			if p.q.await(pos, guardedPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -17936,7 +11220,7 @@ func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, po
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -17947,111 +11231,12 @@ func (p *GuardedPool) next(w *guardedPoolWorker, tasks []guardedPoolTask) (n, po
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *GuardedPool) sleep(w *guardedPoolWorker) bool {
-	// A job queued while w sleeps reads the clock (see stamp).
-	p.stats.clock.Store(guardedPoolClockParked)
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *GuardedPool) unsleep(w *guardedPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *GuardedPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *GuardedPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *GuardedPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -18064,11 +11249,6 @@ var ErrGuardedPoolClosed = errors.New("pool: closed")
 // ErrGuardedPoolFull is returned by TrySubmit when the queue has no room.
 var ErrGuardedPoolFull = errors.New("pool: queue full")
 
-// guardedPoolDefaultQueue is the queue capacity used when the queue= option
-// is not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const guardedPoolDefaultQueue = 256
-
 // GuardedPool runs a function over submitted jobs on a bounded set of workers.
 //
 // A GuardedPool must be created with [NewGuardedPool]; the zero value is not
@@ -18080,31 +11260,17 @@ const guardedPoolDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type GuardedPool struct {
-	_ guardedPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q guardedPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*guardedPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*guardedPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -18121,19 +11287,11 @@ type GuardedPool struct {
 	// function unless it is open.
 	breaker *JobBreaker
 
-	life    sync.Mutex           // serializes Resize, Close and Shutdown
-	workers []*guardedPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats guardedPoolCounters
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
 }
 
 // guardedPoolTask is one element of the queue: a job, or a share of a Map
@@ -18145,47 +11303,24 @@ type guardedPoolTask struct {
 	queued int64
 }
 
-// guardedPoolWorker is the parking and retirement handle of one worker
-// goroutine.
-type guardedPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on GuardedPool.idle; guarded by GuardedPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// guardedPoolCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by guardedPoolClaimBits, | its length
-	// (zero before the first); done, the position of the last task the
-	// worker finished or skipped, stored after every task but the claim's
-	// last.
-	claim atomic.Uint64
-	done  atomic.Uint64
+// guardedPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type guardedPoolMember struct {
+	poolWorker
 	// stats are the metrics the worker keeps for GuardedPoolStats on its own.
 	stats *guardedPoolWorkerStats
-	// The worker is 64 bytes, a size class of its own: done, stored per
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [guardedPoolWorkerPad]byte
+	_ [poolWorkerPad]byte
 }
-
-// guardedPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48
-// without metrics.
-const guardedPoolWorkerPad = 8
 
 // init makes the queue and starts the workers.
 func (p *GuardedPool) init() {
-	queue := guardedPoolDefaultQueue
+	queue := poolDefaultQueue
 	workers := 1
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -18215,7 +11350,7 @@ func (p *GuardedPool) deliver(in int, out int, err error) {
 func (p *GuardedPool) Submit(ctx context.Context, in int) error {
 	t := guardedPoolTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	return err
 }
@@ -18227,13 +11362,13 @@ func (p *GuardedPool) send(ctx context.Context, t guardedPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == guardedPoolPushFull && spins < guardedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == guardedPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -18241,7 +11376,7 @@ func (p *GuardedPool) send(ctx context.Context, t guardedPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == guardedPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -18258,23 +11393,14 @@ func (p *GuardedPool) send(ctx context.Context, t guardedPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == guardedPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrGuardedPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *GuardedPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -18285,14 +11411,14 @@ func (p *GuardedPool) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *GuardedPool) TrySubmit(in int) error {
 	t := guardedPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
-	case guardedPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case guardedPoolPushFull:
+	case poolPushFull:
 		err = ErrGuardedPoolFull
-	case guardedPoolPushClosed:
+	case poolPushClosed:
 		err = ErrGuardedPoolClosed
 	}
 	return err
@@ -18307,25 +11433,11 @@ func (p *GuardedPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *GuardedPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -18336,45 +11448,15 @@ func (p *GuardedPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *GuardedPool) grow(n int) {
-	var crew []*guardedPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &guardedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &guardedPoolMember{}
+		w.init()
 		w.stats = new(guardedPoolWorkerStats)
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		p.stats.meters = append(p.stats.meters, w.stats)
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *GuardedPool) leave(w *guardedPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*guardedPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-	// Under the same lock as GuardedPoolStats, which adds up the crew's:
-	// the worker's counts move to the pool's in one step.
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *GuardedPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -18384,7 +11466,7 @@ func (p *GuardedPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *GuardedPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -18405,7 +11487,7 @@ func (p *GuardedPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *GuardedPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -18413,32 +11495,18 @@ func (p *GuardedPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == guardedPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == guardedPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == guardedPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -18448,17 +11516,6 @@ func (p *GuardedPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *GuardedPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -18476,16 +11533,17 @@ func (p *GuardedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *GuardedPool) work(w *guardedPoolWorker) {
+func (p *GuardedPool) work(w *guardedPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]guardedPoolTask, guardedPoolMaxClaim)
+	defer p.leave(&w.poolWorker)
+	defer p.stats.exited(&p.poolStaff, w)
+	tasks := make([]guardedPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -18510,15 +11568,15 @@ func (p *GuardedPool) work(w *guardedPoolWorker) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < guardedPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *GuardedPool) run(w *guardedPoolWorker, t guardedPoolTask) {
+func (p *GuardedPool) run(w *guardedPoolMember, t guardedPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -18526,51 +11584,28 @@ func (p *GuardedPool) run(w *guardedPoolWorker, t guardedPoolTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *GuardedPool) runJob(w *guardedPoolWorker, t guardedPoolTask) {
+func (p *GuardedPool) runJob(w *guardedPoolMember, t guardedPoolTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
 	if err != nil {
 		out, err = p.retry(p.ctx, in, err)
 	}
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
-// guardedPoolNoCopy may be embedded into structs which must not be copied
-// after first use; go vet's copylocks check reports copies.
-type guardedPoolNoCopy struct{}
-
-func (*guardedPoolNoCopy) Lock() {}
-
-func (*guardedPoolNoCopy) Unlock() {}
-
-// guardedPoolQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of guardedPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// guardedPoolQueue is the job queue: a ring of slots, each holding a task
+// and the sequence number that publishes it (see ring).
 type guardedPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [guardedPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | guardedPoolClosedBit once closed
-	_     [guardedPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []guardedPoolSlot
 }
 
@@ -18581,27 +11616,6 @@ type guardedPoolSlot struct {
 	t   guardedPoolTask
 }
 
-// guardedPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const guardedPoolClosedBit = 1 << 63
-
-type guardedPoolPushResult uint8
-
-const (
-	guardedPoolPushed guardedPoolPushResult = iota
-	guardedPoolPushFull
-	guardedPoolPushClosed
-)
-
-type guardedPoolPopResult uint8
-
-const (
-	guardedPoolPopped     guardedPoolPopResult = iota
-	guardedPoolPopEmpty                        // nothing queued
-	guardedPoolPopPending                      // a push has claimed the next position but not yet published it
-	guardedPoolPopDrained                      // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *guardedPoolQueue) init(capacity int) {
@@ -18609,19 +11623,16 @@ func (q *guardedPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]guardedPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *guardedPoolQueue) tryPush(t guardedPoolTask) guardedPoolPushResult {
+func (q *guardedPoolQueue) tryPush(t guardedPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&guardedPoolClosedBit != 0 {
-			return guardedPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -18629,71 +11640,13 @@ func (q *guardedPoolQueue) tryPush(t guardedPoolTask) guardedPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return guardedPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return guardedPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *guardedPoolQueue) claim(share, most uint64) (pos, n uint64, r guardedPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, guardedPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^guardedPoolClosedBit > pos:
-				return pos, 0, guardedPoolPopPending
-			case tail&guardedPoolClosedBit != 0:
-				return pos, 0, guardedPoolPopDrained
-			}
-			return pos, 0, guardedPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *guardedPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -18706,18 +11659,6 @@ func (q *guardedPoolQueue) take(pos uint64) guardedPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see GuardedPool.steal). Claimer and hunter
-// meet on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *guardedPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *guardedPoolQueue) takeOver(pos uint64) (guardedPoolTask, bool) {
@@ -18728,59 +11669,15 @@ func (q *guardedPoolQueue) takeOver(pos uint64) (guardedPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *guardedPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^guardedPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *guardedPoolQueue) tryPop() (guardedPoolTask, guardedPoolPopResult) {
+func (q *guardedPoolQueue) tryPop() (guardedPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != guardedPoolPopped {
+	if r != poolPopped {
 		return guardedPoolTask{}, r
 	}
-	return q.take(pos), guardedPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *guardedPoolQueue) close() { q.tail.Or(guardedPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *guardedPoolQueue) closed() bool { return q.tail.Load()&guardedPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *guardedPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *guardedPoolQueue) length() int {
-	tail := q.tail.Load() &^ guardedPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// pushes reports the number of pushes that have claimed a position: every
-// task accepted so far, queued or taken.
-func (q *guardedPoolQueue) pushes() uint64 { return q.tail.Load() &^ guardedPoolClosedBit }
-
-// capacity reports the number of slots.
-func (q *guardedPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // GuardedPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -18817,21 +11714,6 @@ func (p *GuardedPool) attempt(ctx context.Context, in int) (out int, err error) 
 	return p.call(ctx, in)
 }
 
-// guardedPoolMaxBackoff caps the doubling delay so that it cannot overflow,
-// whatever the number of retries.
-const guardedPoolMaxBackoff = time.Hour
-
-// guardedPoolNextBackoff returns the delay after d: twice d up to
-// guardedPoolMaxBackoff. A delay already at or above guardedPoolMaxBackoff
-// stays as it is: neither shrunk to the cap nor doubled past the largest
-// Duration.
-func guardedPoolNextBackoff(d time.Duration) time.Duration {
-	if d >= guardedPoolMaxBackoff {
-		return d
-	}
-	return min(2*d, guardedPoolMaxBackoff)
-}
-
 // retry re-attempts a job that failed with err, up to the retries= option
 // times, sleeping with exponential backoff and jitter between attempts. It
 // gives up early when ctx is done (Shutdown, Map cancellation) or the job
@@ -18844,10 +11726,10 @@ func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error)
 			break
 		}
 		if delay > 0 {
-			if !guardedPoolSleep(ctx, guardedPoolJitter(delay)) {
+			if !poolSleep(ctx, poolJitter(delay)) {
 				break
 			}
-			delay = guardedPoolNextBackoff(delay)
+			delay = poolNextBackoff(delay)
 		}
 		p.stats.retried.Add(1)
 		out, err = p.attempt(ctx, in)
@@ -18856,30 +11738,6 @@ func (p *GuardedPool) retry(ctx context.Context, in int, err error) (int, error)
 		}
 	}
 	return out, err
-}
-
-// guardedPoolJitter returns a duration drawn uniformly from [d/2, d): "equal
-// jitter", which spreads retries of jobs that failed together while keeping
-// most of the intended delay.
-func guardedPoolJitter(d time.Duration) time.Duration {
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + rand.N(d-half)
-}
-
-// guardedPoolSleep waits for d, or until ctx is done; it reports whether d
-// elapsed.
-func guardedPoolSleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // GuardedPoolStats is a snapshot of a pool's counters. Every job submitted
@@ -18917,23 +11775,6 @@ type GuardedPoolStats struct {
 	RunTime   GuardedPoolHistogram
 }
 
-// guardedPoolCacheLine is the assumed size of a CPU cache line. Each counter
-// is padded to one so that workers updating different counters do not
-// contend.
-const guardedPoolCacheLine = 64
-
-// guardedPoolPaddedUint64 is an atomic counter alone on its cache line.
-type guardedPoolPaddedUint64 struct {
-	atomic.Uint64
-	_ [guardedPoolCacheLine - 8]byte
-}
-
-// guardedPoolPaddedInt64 is an atomic gauge alone on its cache line.
-type guardedPoolPaddedInt64 struct {
-	atomic.Int64
-	_ [guardedPoolCacheLine - 8]byte
-}
-
 // guardedPoolCounters are the metrics of a pool, updated only under the
 // metrics= option. The workers count the jobs they run in their own
 // guardedPoolWorkerStats; gone holds the counts of the workers that have
@@ -18944,19 +11785,25 @@ type guardedPoolCounters struct {
 	// queue's tail, which a push moves anyway: a counter of their own
 	// cost every Submit a locked instruction, which made Submit of jobs
 	// of a few nanoseconds a third slower.
-	submitted guardedPoolPaddedUint64
-	completed guardedPoolPaddedUint64 // Map items
-	failed    guardedPoolPaddedUint64 // Map items
-	retried   guardedPoolPaddedUint64
-	unrun     guardedPoolPaddedUint64
-	inFlight  guardedPoolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs,
-	// guardedPoolClockParked or guardedPoolClockSlow (see stamp).
-	clock guardedPoolPaddedInt64
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
 	// stealing counts the workers running a job taken over from another's
 	// claim: busy, though counted in hunting.
-	stealing guardedPoolPaddedInt64
+	stealing poolPaddedInt64
 	gone     guardedPoolWorkerStats
+	// meters are the stats of the workers not yet exited, guarded by
+	// staff.life.
+	meters []*guardedPoolWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
@@ -18974,10 +11821,7 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := []*guardedPoolWorkerStats{&p.stats.gone}
-	for _, w := range *p.crew.Load() {
-		all = append(all, w.stats)
-	}
+	all := append([]*guardedPoolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -19003,8 +11847,8 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 // GuardedPoolStats to add up: its own cache lines, no contention with other
 // workers. The jobs of claims of cheap jobs (batched) are tallied in
 // pending, plain fields only the worker touches, which go to the atomic
-// fields at most every guardedPoolFlushEvery and whenever the worker waits
-// for jobs or exits; other jobs are counted in the atomic fields one by one.
+// fields at most every poolFlushEvery and whenever the worker waits for jobs
+// or exits; other jobs are counted in the atomic fields one by one.
 type guardedPoolWorkerStats struct {
 	// Only the worker reads and writes these. mark is when the claim
 	// started, or, not batched, the job running now; fresh says that it
@@ -19037,10 +11881,6 @@ type guardedPoolTally struct {
 	waitSum, runSum int64
 }
 
-// guardedPoolFlushEvery is how often a worker busy with cheap jobs adds what it
-// counted of them to its GuardedPoolStats.
-const guardedPoolFlushEvery = time.Millisecond
-
 // add adds the counts of o, a worker that exits, to s.
 func (s *guardedPoolWorkerStats) add(o *guardedPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
@@ -19066,8 +11906,8 @@ func (s *guardedPoolWorkerStats) flush() {
 
 // now returns the time since epoch, in nanoseconds: one read of the
 // monotonic clock.
-func (p *GuardedPool) now() int64 {
-	return int64(time.Since(p.epoch))
+func (c *guardedPoolCounters) now() int64 {
+	return int64(time.Since(c.epoch))
 }
 
 // stamp returns the time a job is queued at, for its queue wait. While
@@ -19077,73 +11917,61 @@ func (p *GuardedPool) now() int64 {
 // it, for the jobs queued until the worker it wakes starts a claim. While
 // jobs take a microsecond or more, it reads the clock. Its common case is
 // small enough to be inlined into Submit.
-func (p *GuardedPool) stamp() int64 {
-	if t := p.stats.clock.Load(); t > 0 {
+func (c *guardedPoolCounters) stamp() int64 {
+	if t := c.clock.Load(); t > 0 {
 		return t
 	}
-	return p.readClock()
+	return c.readClock()
 }
 
 // readClock returns the time for stamp when no claim start is published:
 // it reads the clock, and publishes the time if a worker parked. (A load
 // first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (p *GuardedPool) readClock() int64 {
-	now := p.now()
-	if p.stats.clock.Load() == guardedPoolClockParked {
-		p.stats.clock.CompareAndSwap(guardedPoolClockParked, now)
+func (c *guardedPoolCounters) readClock() int64 {
+	now := c.now()
+	if c.clock.Load() == poolClockParked {
+		c.clock.CompareAndSwap(poolClockParked, now)
 	}
 	return now
 }
-
-// The clock values (see stamp) other than a time: a worker parked, and
-// jobs of a microsecond or more, timed one by one.
-const (
-	guardedPoolClockParked = 0
-	guardedPoolClockSlow   = -1
-)
 
 // claimStarted starts timing a claim w is about to run. A claim of cheap
 // jobs (batched) is timed as a whole: its jobs' queue waits end at its
 // start, and each is given the claim's mean run time. Other jobs are timed
 // one by one.
-func (p *GuardedPool) claimStarted(w *guardedPoolWorker, batched bool) {
+func (c *guardedPoolCounters) claimStarted(w *guardedPoolMember, batched bool) {
 	ws := w.stats
 	if !ws.fresh || !batched {
-		ws.mark = p.now()
+		ws.mark = c.now()
 	}
 	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != guardedPoolClockSlow {
-			p.stats.clock.Store(guardedPoolClockSlow)
+	if t := c.clock.Load(); !batched {
+		if t != poolClockSlow {
+			c.clock.Store(poolClockSlow)
 		}
-	} else if ws.mark > c+guardedPoolClockStep {
-		p.stats.clock.Store(ws.mark)
+	} else if ws.mark > t+poolClockStep {
+		c.clock.Store(ws.mark)
 	}
 }
-
-// guardedPoolClockStep is how far a published claim start must be ahead of
-// the last one to be published: a write per claim of one job would contend
-// with every Submit.
-const guardedPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts. In a batched claim, the jobs queued at the same time as the one
 // before (stamped with the same claim start, see stamp) make a run, tallied
 // when it ends: such a job costs a comparison and an increment, inlined
 // into the worker's loop.
-func (p *GuardedPool) jobStarted(w *guardedPoolWorker, queued int64) {
+func (c *guardedPoolCounters) jobStarted(w *guardedPoolMember, queued int64) {
 	ws := w.stats
 	if ws.batched && queued == ws.runQueued {
 		// With no run (runJobs zero), this one starts it.
 		ws.runJobs++
 		return
 	}
-	p.jobWaited(w, queued)
+	c.jobWaited(w, queued)
 }
 
 // jobWaited records the queue wait of a job queued at queued that w starts,
 // unless it continues a run (see jobStarted).
-func (p *GuardedPool) jobWaited(w *guardedPoolWorker, queued int64) {
+func (c *guardedPoolCounters) jobWaited(w *guardedPoolMember, queued int64) {
 	ws := w.stats
 	if ws.batched {
 		ws.endRun()
@@ -19170,24 +11998,24 @@ func (s *guardedPoolWorkerStats) endRun() {
 // jobDone records a job w has just finished, which succeeded if ok. A job
 // of a batched claim is counted in the claim: one that succeeded costs an
 // increment, inlined into the worker's loop.
-func (p *GuardedPool) jobDone(w *guardedPoolWorker, ok bool) {
+func (c *guardedPoolCounters) jobDone(w *guardedPoolMember, ok bool) {
 	if ws := w.stats; ws.batched && ok {
 		ws.ran++
 		return
 	}
-	p.jobTimed(w, ok)
+	c.jobTimed(w, ok)
 }
 
 // jobTimed records a job w has just finished, which succeeded if ok,
 // unless it is a job of a batched claim that succeeded (see jobDone).
-func (p *GuardedPool) jobTimed(w *guardedPoolWorker, ok bool) {
+func (c *guardedPoolCounters) jobTimed(w *guardedPoolMember, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
 		ws.fails++
 		return
 	}
-	now := p.now()
+	now := c.now()
 	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
@@ -19200,19 +12028,19 @@ func (p *GuardedPool) jobTimed(w *guardedPoolWorker, ok bool) {
 // shareDone restarts the clock of w's next job after a share of a Map
 // batch, which is not a job (in a batched claim, it counts in the claim's
 // time).
-func (p *GuardedPool) shareDone(w *guardedPoolWorker) {
+func (c *guardedPoolCounters) shareDone(w *guardedPoolMember) {
 	if !w.stats.batched {
-		w.stats.mark = p.now()
+		w.stats.mark = c.now()
 	}
 }
 
-// chunkDone records k items of a Map batch called at queued that w ran from
-// start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to guardedPoolChunkTime, so they are
-// counted in the atomic fields at once.
-func (p *GuardedPool) chunkDone(w *guardedPoolWorker, queued, k int64, start, end time.Time) {
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (c *guardedPoolCounters) chunkDone(w *guardedPoolMember, queued, k int64, start, end time.Time) {
 	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
 	wait := max(s-queued, 0)
 	ws.queueWait.ObserveN(uint64(k), wait*k)
 	ws.runTime.ObserveN(uint64(k), e-s)
@@ -19220,7 +12048,7 @@ func (p *GuardedPool) chunkDone(w *guardedPoolWorker, queued, k int64, start, en
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
 // with the claim's mean run time, and the tally flushed if it is due.
-func (p *GuardedPool) claimDone(w *guardedPoolWorker) {
+func (c *guardedPoolCounters) claimDone(w *guardedPoolMember) {
 	ws := w.stats
 	if !ws.batched {
 		return
@@ -19230,7 +12058,7 @@ func (p *GuardedPool) claimDone(w *guardedPoolWorker) {
 	if ws.ran == 0 {
 		return
 	}
-	now := p.now()
+	now := c.now()
 	d := max(now-ws.mark, 0)
 	t := &ws.pending
 	t.runs[guardedPoolHistBucket(d/int64(ws.ran))] += ws.ran
@@ -19239,130 +12067,38 @@ func (p *GuardedPool) claimDone(w *guardedPoolWorker) {
 	t.fails += ws.fails
 	ws.ran, ws.fails = 0, 0
 	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(guardedPoolFlushEvery) {
+	if now-ws.flushed >= int64(poolFlushEvery) {
 		ws.flush()
 		ws.flushed = now
 	}
 }
 
 // waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *GuardedPool) waiting(w *guardedPoolWorker) {
+func (c *guardedPoolCounters) waiting(w *guardedPoolMember) {
 	w.stats.fresh = false
 	w.stats.flush()
 }
 
-// guardedPoolClaimBits is the width of a claim's length in a worker's claim
-// field, whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to guardedPoolMaxClaim
-// queued tasks with one CAS (see queue.claim), which is where a pool of
-// cheap jobs gets its throughput. But a claim must not keep its tasks from
-// idle workers: if one of them is slow, those behind it would wait for it
-// while other workers idle, and a burst of jobs of unequal length would take
-// up to W times as long as on a channel pool (one worker running every slow
-// job while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const guardedPoolClaimBits = 7
-
-// guardedPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than guardedPoolCheapJob each: taking those whole, a slow
-// job among them holds up at most the cheap jobs claimed with it, for as
-// long as it runs, and the worker shares its claims again from the next one
-// it times. It times every shared claim, and one in guardedPoolTimeEvery of
-// those taken whole: a clock read costs about as much as a cheap job. A
-// worker that had to wait for work does not know what comes next, and
-// shares.
-const guardedPoolCheapJob = time.Microsecond
-
-// guardedPoolTimeEvery is how many claims taken whole a worker makes per one
-// it times.
-const guardedPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in guardedPoolTimeEvery of those taken whole.
-func (w *guardedPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < guardedPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// guardedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func guardedPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-guardedPoolClaimBits) - 1
-	return head - (head-c>>guardedPoolClaimBits)&posMask, c & (1<<guardedPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *GuardedPool) stealable(self *guardedPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := guardedPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
+// exited moves the counts of w, whose goroutine is exiting, to gone: under
+// s.life, as GuardedPoolStats adds them up, so they are counted once.
+func (c *guardedPoolCounters) exited(s *poolStaff, w *guardedPoolMember) {
+	s.life.Lock()
+	defer s.life.Unlock()
+	w.stats.flush()
+	c.gone.add(w.stats)
+	for i, ws := range c.meters {
+		if ws == w.stats {
+			c.meters = append(c.meters[:i], c.meters[i+1:]...)
+			break
 		}
 	}
-	return 0, false
 }
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *GuardedPool) steal(self *guardedPoolWorker) bool {
+func (p *GuardedPool) steal(self *guardedPoolMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -19370,10 +12106,10 @@ func (p *GuardedPool) steal(self *guardedPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -19386,12 +12122,12 @@ func (p *GuardedPool) steal(self *guardedPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *GuardedPool) runClaim(w *guardedPoolWorker, t guardedPoolTask, pos, n uint64) (ran uint64) {
+func (p *GuardedPool) runClaim(w *guardedPoolMember, t guardedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -19416,26 +12152,10 @@ func (p *GuardedPool) runClaim(w *guardedPoolWorker, t guardedPoolTask, pos, n u
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *GuardedPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *GuardedPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -19542,41 +12262,11 @@ func NewGuardedPool(onResult func(int, int, error), breaker *JobBreaker) *Guarde
 
 // HookedPool: generated from the pool directive in pool.go.
 
-// hookedPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take hookedPoolChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about hookedPoolChunkTime of items
-// that have proved cheap. No chunk is larger than a share of what is left,
-// so that the helpers finish together. The clock is read once per chunk.
-//
-// hookedPoolChunkTime is small next to a slow item and large next to the
-// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
-// costs the tiniest items well under 1%.
-const hookedPoolChunkTime = 50 * time.Microsecond
-
 // hookedPoolBatch is one Map call, shared by the workers helping with it.
 type hookedPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 
 	// queued is when Map was called, in nanoseconds since the pool's
 	// epoch: its items' queue waits start then.
@@ -19626,16 +12316,9 @@ func (p *HookedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &hookedPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.queued = p.now()
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &hookedPoolBatch{ins: ins, outs: outs}
+	b.queued = p.stats.now()
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrHookedPoolClosed, recorded before the
 	// items see their contexts cancelled (see itemFailed). If it has begun,
@@ -19653,100 +12336,34 @@ func (p *HookedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 		// items accepted.
 		p.stats.submitted.Add(^uint64(0))
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
+	b.wait()
 	ok := b.ok.Load()
 	p.stats.completed.Add(uint64(ok))
 	p.stats.failed.Add(uint64(n - ok))
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *hookedPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *hookedPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see hookedPoolChunkTime).
-func (p *HookedPool) runBatch(w *hookedPoolWorker, b *hookedPoolBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *HookedPool) runBatch(w *hookedPoolMember, b *hookedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, HookedPoolStats has its items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = hookedPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// hookedPoolNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// hookedPoolChunkTime at that pace, at least one, at most twice size.
-func hookedPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(hookedPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrHookedPoolClosed for Shutdown, an earlier item's failure).
-func (b *hookedPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -19780,22 +12397,7 @@ func (p *HookedPool) runChunk(b *hookedPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// hookedPoolSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const hookedPoolSpinLimit = 64
-
-// hookedPoolMaxClaim bounds how many tasks a worker claims at once (see
-// claim and steal).
-const hookedPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most hookedPoolMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -19804,12 +12406,12 @@ const hookedPoolMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *HookedPool) next(w *hookedPoolWorker, tasks []hookedPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *HookedPool) next(w *hookedPoolMember, tasks []hookedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case hookedPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -19817,45 +12419,31 @@ func (p *HookedPool) next(w *hookedPoolWorker, tasks []hookedPoolTask) (n, pos u
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<hookedPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case hookedPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case hookedPoolPopPending:
-			if p.q.await(pos, hookedPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -19866,7 +12454,7 @@ func (p *HookedPool) next(w *hookedPoolWorker, tasks []hookedPoolTask) (n, pos u
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -19877,111 +12465,12 @@ func (p *HookedPool) next(w *hookedPoolWorker, tasks []hookedPoolTask) (n, pos u
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *HookedPool) sleep(w *hookedPoolWorker) bool {
-	// A job queued while w sleeps reads the clock (see stamp).
-	p.stats.clock.Store(hookedPoolClockParked)
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *HookedPool) unsleep(w *hookedPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *HookedPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *HookedPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *HookedPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -20005,31 +12494,17 @@ var ErrHookedPoolFull = errors.New("pool: queue full")
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type HookedPool struct {
-	_ hookedPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q hookedPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*hookedPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*hookedPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -20041,19 +12516,11 @@ type HookedPool struct {
 
 	onResult func(int, int, error)
 
-	life    sync.Mutex          // serializes Resize, Close and Shutdown
-	workers []*hookedPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats hookedPoolCounters
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
 }
 
 // hookedPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -20064,47 +12531,24 @@ type hookedPoolTask struct {
 	queued int64
 }
 
-// hookedPoolWorker is the parking and retirement handle of one worker
-// goroutine.
-type hookedPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on HookedPool.idle; guarded by HookedPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// hookedPoolCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by hookedPoolClaimBits, | its length
-	// (zero before the first); done, the position of the last task the
-	// worker finished or skipped, stored after every task but the claim's
-	// last.
-	claim atomic.Uint64
-	done  atomic.Uint64
+// hookedPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type hookedPoolMember struct {
+	poolWorker
 	// stats are the metrics the worker keeps for HookedPoolStats on its own.
 	stats *hookedPoolWorkerStats
-	// The worker is 64 bytes, a size class of its own: done, stored per
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [hookedPoolWorkerPad]byte
+	_ [poolWorkerPad]byte
 }
-
-// hookedPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
-// metrics.
-const hookedPoolWorkerPad = 8
 
 // init makes the queue and starts the workers.
 func (p *HookedPool) init() {
 	queue := 2
 	workers := 1
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -20152,7 +12596,7 @@ func (p *HookedPool) panicked(in int, err error) {
 func (p *HookedPool) Submit(ctx context.Context, in int) error {
 	t := hookedPoolTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	if err != nil {
 		p.rejected(in, err)
@@ -20167,13 +12611,13 @@ func (p *HookedPool) send(ctx context.Context, t hookedPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == hookedPoolPushFull && spins < hookedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == hookedPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -20181,7 +12625,7 @@ func (p *HookedPool) send(ctx context.Context, t hookedPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == hookedPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -20198,23 +12642,14 @@ func (p *HookedPool) send(ctx context.Context, t hookedPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == hookedPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrHookedPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *HookedPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -20225,14 +12660,14 @@ func (p *HookedPool) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *HookedPool) TrySubmit(in int) error {
 	t := hookedPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
-	case hookedPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case hookedPoolPushFull:
+	case poolPushFull:
 		err = ErrHookedPoolFull
-	case hookedPoolPushClosed:
+	case poolPushClosed:
 		err = ErrHookedPoolClosed
 	}
 	if err != nil {
@@ -20250,25 +12685,11 @@ func (p *HookedPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *HookedPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -20279,45 +12700,15 @@ func (p *HookedPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *HookedPool) grow(n int) {
-	var crew []*hookedPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &hookedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &hookedPoolMember{}
+		w.init()
 		w.stats = new(hookedPoolWorkerStats)
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		p.stats.meters = append(p.stats.meters, w.stats)
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *HookedPool) leave(w *hookedPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*hookedPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-	// Under the same lock as HookedPoolStats, which adds up the crew's: the
-	// worker's counts move to the pool's in one step.
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *HookedPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -20327,7 +12718,7 @@ func (p *HookedPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *HookedPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -20348,7 +12739,7 @@ func (p *HookedPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *HookedPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -20356,32 +12747,18 @@ func (p *HookedPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == hookedPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == hookedPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == hookedPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -20391,17 +12768,6 @@ func (p *HookedPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *HookedPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -20420,16 +12786,17 @@ func (p *HookedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *HookedPool) work(w *hookedPoolWorker) {
+func (p *HookedPool) work(w *hookedPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]hookedPoolTask, hookedPoolMaxClaim)
+	defer p.leave(&w.poolWorker)
+	defer p.stats.exited(&p.poolStaff, w)
+	tasks := make([]hookedPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -20454,15 +12821,15 @@ func (p *HookedPool) work(w *hookedPoolWorker) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < hookedPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *HookedPool) run(w *hookedPoolWorker, t hookedPoolTask) {
+func (p *HookedPool) run(w *hookedPoolMember, t hookedPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -20470,48 +12837,25 @@ func (p *HookedPool) run(w *hookedPoolWorker, t hookedPoolTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *HookedPool) runJob(w *hookedPoolWorker, t hookedPoolTask) {
+func (p *HookedPool) runJob(w *hookedPoolMember, t hookedPoolTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
-// hookedPoolNoCopy may be embedded into structs which must not be copied
-// after first use; go vet's copylocks check reports copies.
-type hookedPoolNoCopy struct{}
-
-func (*hookedPoolNoCopy) Lock() {}
-
-func (*hookedPoolNoCopy) Unlock() {}
-
-// hookedPoolQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of hookedPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// hookedPoolQueue is the job queue: a ring of slots, each holding a task and
+// the sequence number that publishes it (see ring).
 type hookedPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [hookedPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | hookedPoolClosedBit once closed
-	_     [hookedPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []hookedPoolSlot
 }
 
@@ -20522,27 +12866,6 @@ type hookedPoolSlot struct {
 	t   hookedPoolTask
 }
 
-// hookedPoolClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const hookedPoolClosedBit = 1 << 63
-
-type hookedPoolPushResult uint8
-
-const (
-	hookedPoolPushed hookedPoolPushResult = iota
-	hookedPoolPushFull
-	hookedPoolPushClosed
-)
-
-type hookedPoolPopResult uint8
-
-const (
-	hookedPoolPopped     hookedPoolPopResult = iota
-	hookedPoolPopEmpty                       // nothing queued
-	hookedPoolPopPending                     // a push has claimed the next position but not yet published it
-	hookedPoolPopDrained                     // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *hookedPoolQueue) init(capacity int) {
@@ -20550,19 +12873,16 @@ func (q *hookedPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]hookedPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *hookedPoolQueue) tryPush(t hookedPoolTask) hookedPoolPushResult {
+func (q *hookedPoolQueue) tryPush(t hookedPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&hookedPoolClosedBit != 0 {
-			return hookedPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -20570,71 +12890,13 @@ func (q *hookedPoolQueue) tryPush(t hookedPoolTask) hookedPoolPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return hookedPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return hookedPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *hookedPoolQueue) claim(share, most uint64) (pos, n uint64, r hookedPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, hookedPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^hookedPoolClosedBit > pos:
-				return pos, 0, hookedPoolPopPending
-			case tail&hookedPoolClosedBit != 0:
-				return pos, 0, hookedPoolPopDrained
-			}
-			return pos, 0, hookedPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *hookedPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -20647,18 +12909,6 @@ func (q *hookedPoolQueue) take(pos uint64) hookedPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see HookedPool.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *hookedPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *hookedPoolQueue) takeOver(pos uint64) (hookedPoolTask, bool) {
@@ -20669,59 +12919,15 @@ func (q *hookedPoolQueue) takeOver(pos uint64) (hookedPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *hookedPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^hookedPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *hookedPoolQueue) tryPop() (hookedPoolTask, hookedPoolPopResult) {
+func (q *hookedPoolQueue) tryPop() (hookedPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != hookedPoolPopped {
+	if r != poolPopped {
 		return hookedPoolTask{}, r
 	}
-	return q.take(pos), hookedPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *hookedPoolQueue) close() { q.tail.Or(hookedPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *hookedPoolQueue) closed() bool { return q.tail.Load()&hookedPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *hookedPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *hookedPoolQueue) length() int {
-	tail := q.tail.Load() &^ hookedPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// pushes reports the number of pushes that have claimed a position: every
-// task accepted so far, queued or taken.
-func (q *hookedPoolQueue) pushes() uint64 { return q.tail.Load() &^ hookedPoolClosedBit }
-
-// capacity reports the number of slots.
-func (q *hookedPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // HookedPoolPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -20794,23 +13000,6 @@ type HookedPoolStats struct {
 	RunTime   HookedPoolHistogram
 }
 
-// hookedPoolCacheLine is the assumed size of a CPU cache line. Each counter
-// is padded to one so that workers updating different counters do not
-// contend.
-const hookedPoolCacheLine = 64
-
-// hookedPoolPaddedUint64 is an atomic counter alone on its cache line.
-type hookedPoolPaddedUint64 struct {
-	atomic.Uint64
-	_ [hookedPoolCacheLine - 8]byte
-}
-
-// hookedPoolPaddedInt64 is an atomic gauge alone on its cache line.
-type hookedPoolPaddedInt64 struct {
-	atomic.Int64
-	_ [hookedPoolCacheLine - 8]byte
-}
-
 // hookedPoolCounters are the metrics of a pool, updated only under the
 // metrics= option. The workers count the jobs they run in their own
 // hookedPoolWorkerStats; gone holds the counts of the workers that have
@@ -20821,19 +13010,25 @@ type hookedPoolCounters struct {
 	// queue's tail, which a push moves anyway: a counter of their own
 	// cost every Submit a locked instruction, which made Submit of jobs
 	// of a few nanoseconds a third slower.
-	submitted hookedPoolPaddedUint64
-	completed hookedPoolPaddedUint64 // Map items
-	failed    hookedPoolPaddedUint64 // Map items
-	retried   hookedPoolPaddedUint64
-	unrun     hookedPoolPaddedUint64
-	inFlight  hookedPoolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs,
-	// hookedPoolClockParked or hookedPoolClockSlow (see stamp).
-	clock hookedPoolPaddedInt64
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
 	// stealing counts the workers running a job taken over from another's
 	// claim: busy, though counted in hunting.
-	stealing hookedPoolPaddedInt64
+	stealing poolPaddedInt64
 	gone     hookedPoolWorkerStats
+	// meters are the stats of the workers not yet exited, guarded by
+	// staff.life.
+	meters []*hookedPoolWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
@@ -20851,10 +13046,7 @@ func (p *HookedPool) Stats() HookedPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := []*hookedPoolWorkerStats{&p.stats.gone}
-	for _, w := range *p.crew.Load() {
-		all = append(all, w.stats)
-	}
+	all := append([]*hookedPoolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -20880,8 +13072,8 @@ func (p *HookedPool) Stats() HookedPoolStats {
 // HookedPoolStats to add up: its own cache lines, no contention with other
 // workers. The jobs of claims of cheap jobs (batched) are tallied in
 // pending, plain fields only the worker touches, which go to the atomic
-// fields at most every hookedPoolFlushEvery and whenever the worker waits
-// for jobs or exits; other jobs are counted in the atomic fields one by one.
+// fields at most every poolFlushEvery and whenever the worker waits for jobs
+// or exits; other jobs are counted in the atomic fields one by one.
 type hookedPoolWorkerStats struct {
 	// Only the worker reads and writes these. mark is when the claim
 	// started, or, not batched, the job running now; fresh says that it
@@ -20914,10 +13106,6 @@ type hookedPoolTally struct {
 	waitSum, runSum int64
 }
 
-// hookedPoolFlushEvery is how often a worker busy with cheap jobs adds what it
-// counted of them to its HookedPoolStats.
-const hookedPoolFlushEvery = time.Millisecond
-
 // add adds the counts of o, a worker that exits, to s.
 func (s *hookedPoolWorkerStats) add(o *hookedPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
@@ -20943,8 +13131,8 @@ func (s *hookedPoolWorkerStats) flush() {
 
 // now returns the time since epoch, in nanoseconds: one read of the
 // monotonic clock.
-func (p *HookedPool) now() int64 {
-	return int64(time.Since(p.epoch))
+func (c *hookedPoolCounters) now() int64 {
+	return int64(time.Since(c.epoch))
 }
 
 // stamp returns the time a job is queued at, for its queue wait. While
@@ -20954,73 +13142,61 @@ func (p *HookedPool) now() int64 {
 // it, for the jobs queued until the worker it wakes starts a claim. While
 // jobs take a microsecond or more, it reads the clock. Its common case is
 // small enough to be inlined into Submit.
-func (p *HookedPool) stamp() int64 {
-	if t := p.stats.clock.Load(); t > 0 {
+func (c *hookedPoolCounters) stamp() int64 {
+	if t := c.clock.Load(); t > 0 {
 		return t
 	}
-	return p.readClock()
+	return c.readClock()
 }
 
 // readClock returns the time for stamp when no claim start is published:
 // it reads the clock, and publishes the time if a worker parked. (A load
 // first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (p *HookedPool) readClock() int64 {
-	now := p.now()
-	if p.stats.clock.Load() == hookedPoolClockParked {
-		p.stats.clock.CompareAndSwap(hookedPoolClockParked, now)
+func (c *hookedPoolCounters) readClock() int64 {
+	now := c.now()
+	if c.clock.Load() == poolClockParked {
+		c.clock.CompareAndSwap(poolClockParked, now)
 	}
 	return now
 }
-
-// The clock values (see stamp) other than a time: a worker parked, and
-// jobs of a microsecond or more, timed one by one.
-const (
-	hookedPoolClockParked = 0
-	hookedPoolClockSlow   = -1
-)
 
 // claimStarted starts timing a claim w is about to run. A claim of cheap
 // jobs (batched) is timed as a whole: its jobs' queue waits end at its
 // start, and each is given the claim's mean run time. Other jobs are timed
 // one by one.
-func (p *HookedPool) claimStarted(w *hookedPoolWorker, batched bool) {
+func (c *hookedPoolCounters) claimStarted(w *hookedPoolMember, batched bool) {
 	ws := w.stats
 	if !ws.fresh || !batched {
-		ws.mark = p.now()
+		ws.mark = c.now()
 	}
 	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != hookedPoolClockSlow {
-			p.stats.clock.Store(hookedPoolClockSlow)
+	if t := c.clock.Load(); !batched {
+		if t != poolClockSlow {
+			c.clock.Store(poolClockSlow)
 		}
-	} else if ws.mark > c+hookedPoolClockStep {
-		p.stats.clock.Store(ws.mark)
+	} else if ws.mark > t+poolClockStep {
+		c.clock.Store(ws.mark)
 	}
 }
-
-// hookedPoolClockStep is how far a published claim start must be ahead of
-// the last one to be published: a write per claim of one job would contend
-// with every Submit.
-const hookedPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts. In a batched claim, the jobs queued at the same time as the one
 // before (stamped with the same claim start, see stamp) make a run, tallied
 // when it ends: such a job costs a comparison and an increment, inlined
 // into the worker's loop.
-func (p *HookedPool) jobStarted(w *hookedPoolWorker, queued int64) {
+func (c *hookedPoolCounters) jobStarted(w *hookedPoolMember, queued int64) {
 	ws := w.stats
 	if ws.batched && queued == ws.runQueued {
 		// With no run (runJobs zero), this one starts it.
 		ws.runJobs++
 		return
 	}
-	p.jobWaited(w, queued)
+	c.jobWaited(w, queued)
 }
 
 // jobWaited records the queue wait of a job queued at queued that w starts,
 // unless it continues a run (see jobStarted).
-func (p *HookedPool) jobWaited(w *hookedPoolWorker, queued int64) {
+func (c *hookedPoolCounters) jobWaited(w *hookedPoolMember, queued int64) {
 	ws := w.stats
 	if ws.batched {
 		ws.endRun()
@@ -21047,24 +13223,24 @@ func (s *hookedPoolWorkerStats) endRun() {
 // jobDone records a job w has just finished, which succeeded if ok. A job
 // of a batched claim is counted in the claim: one that succeeded costs an
 // increment, inlined into the worker's loop.
-func (p *HookedPool) jobDone(w *hookedPoolWorker, ok bool) {
+func (c *hookedPoolCounters) jobDone(w *hookedPoolMember, ok bool) {
 	if ws := w.stats; ws.batched && ok {
 		ws.ran++
 		return
 	}
-	p.jobTimed(w, ok)
+	c.jobTimed(w, ok)
 }
 
 // jobTimed records a job w has just finished, which succeeded if ok,
 // unless it is a job of a batched claim that succeeded (see jobDone).
-func (p *HookedPool) jobTimed(w *hookedPoolWorker, ok bool) {
+func (c *hookedPoolCounters) jobTimed(w *hookedPoolMember, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
 		ws.fails++
 		return
 	}
-	now := p.now()
+	now := c.now()
 	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
@@ -21077,19 +13253,19 @@ func (p *HookedPool) jobTimed(w *hookedPoolWorker, ok bool) {
 // shareDone restarts the clock of w's next job after a share of a Map
 // batch, which is not a job (in a batched claim, it counts in the claim's
 // time).
-func (p *HookedPool) shareDone(w *hookedPoolWorker) {
+func (c *hookedPoolCounters) shareDone(w *hookedPoolMember) {
 	if !w.stats.batched {
-		w.stats.mark = p.now()
+		w.stats.mark = c.now()
 	}
 }
 
-// chunkDone records k items of a Map batch called at queued that w ran from
-// start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to hookedPoolChunkTime, so they are
-// counted in the atomic fields at once.
-func (p *HookedPool) chunkDone(w *hookedPoolWorker, queued, k int64, start, end time.Time) {
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (c *hookedPoolCounters) chunkDone(w *hookedPoolMember, queued, k int64, start, end time.Time) {
 	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
 	wait := max(s-queued, 0)
 	ws.queueWait.ObserveN(uint64(k), wait*k)
 	ws.runTime.ObserveN(uint64(k), e-s)
@@ -21097,7 +13273,7 @@ func (p *HookedPool) chunkDone(w *hookedPoolWorker, queued, k int64, start, end 
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
 // with the claim's mean run time, and the tally flushed if it is due.
-func (p *HookedPool) claimDone(w *hookedPoolWorker) {
+func (c *hookedPoolCounters) claimDone(w *hookedPoolMember) {
 	ws := w.stats
 	if !ws.batched {
 		return
@@ -21107,7 +13283,7 @@ func (p *HookedPool) claimDone(w *hookedPoolWorker) {
 	if ws.ran == 0 {
 		return
 	}
-	now := p.now()
+	now := c.now()
 	d := max(now-ws.mark, 0)
 	t := &ws.pending
 	t.runs[hookedPoolHistBucket(d/int64(ws.ran))] += ws.ran
@@ -21116,130 +13292,38 @@ func (p *HookedPool) claimDone(w *hookedPoolWorker) {
 	t.fails += ws.fails
 	ws.ran, ws.fails = 0, 0
 	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(hookedPoolFlushEvery) {
+	if now-ws.flushed >= int64(poolFlushEvery) {
 		ws.flush()
 		ws.flushed = now
 	}
 }
 
 // waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *HookedPool) waiting(w *hookedPoolWorker) {
+func (c *hookedPoolCounters) waiting(w *hookedPoolMember) {
 	w.stats.fresh = false
 	w.stats.flush()
 }
 
-// hookedPoolClaimBits is the width of a claim's length in a worker's claim
-// field, whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to hookedPoolMaxClaim queued
-// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
-// gets its throughput. But a claim must not keep its tasks from idle
-// workers: if one of them is slow, those behind it would wait for it while
-// other workers idle, and a burst of jobs of unequal length would take up to
-// W times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const hookedPoolClaimBits = 7
-
-// hookedPoolCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than hookedPoolCheapJob each: taking those whole, a slow
-// job among them holds up at most the cheap jobs claimed with it, for as
-// long as it runs, and the worker shares its claims again from the next one
-// it times. It times every shared claim, and one in hookedPoolTimeEvery of
-// those taken whole: a clock read costs about as much as a cheap job. A
-// worker that had to wait for work does not know what comes next, and
-// shares.
-const hookedPoolCheapJob = time.Microsecond
-
-// hookedPoolTimeEvery is how many claims taken whole a worker makes per one
-// it times.
-const hookedPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in hookedPoolTimeEvery of those taken whole.
-func (w *hookedPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < hookedPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// hookedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func hookedPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-hookedPoolClaimBits) - 1
-	return head - (head-c>>hookedPoolClaimBits)&posMask, c & (1<<hookedPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *HookedPool) stealable(self *hookedPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := hookedPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
+// exited moves the counts of w, whose goroutine is exiting, to gone: under
+// s.life, as HookedPoolStats adds them up, so they are counted once.
+func (c *hookedPoolCounters) exited(s *poolStaff, w *hookedPoolMember) {
+	s.life.Lock()
+	defer s.life.Unlock()
+	w.stats.flush()
+	c.gone.add(w.stats)
+	for i, ws := range c.meters {
+		if ws == w.stats {
+			c.meters = append(c.meters[:i], c.meters[i+1:]...)
+			break
 		}
 	}
-	return 0, false
 }
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *HookedPool) steal(self *hookedPoolWorker) bool {
+func (p *HookedPool) steal(self *hookedPoolMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -21247,10 +13331,10 @@ func (p *HookedPool) steal(self *hookedPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -21263,12 +13347,12 @@ func (p *HookedPool) steal(self *hookedPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *HookedPool) runClaim(w *hookedPoolWorker, t hookedPoolTask, pos, n uint64) (ran uint64) {
+func (p *HookedPool) runClaim(w *hookedPoolMember, t hookedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -21293,26 +13377,10 @@ func (p *HookedPool) runClaim(w *hookedPoolWorker, t hookedPoolTask, pos, n uint
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *HookedPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *HookedPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -21411,42 +13479,11 @@ func NewHookedPool(onResult func(int, int, error)) *HookedPool {
 
 // TinyMetricsPool: generated from the pool directive in pool.go.
 
-// tinyMetricsPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take tinyMetricsPoolChunkTime, at most twice the
-// last. Slow items go out one at a time, cheap ones by the tens of
-// thousands, and an item waits in a chunk behind at most about
-// tinyMetricsPoolChunkTime of items that have proved cheap. No chunk is
-// larger than a share of what is left, so that the helpers finish together.
-// The clock is read once per chunk.
-//
-// tinyMetricsPoolChunkTime is small next to a slow item and large next to
-// the cost of a chunk (an atomic add and a clock read, about 0.1µs): the
-// clock costs the tiniest items well under 1%.
-const tinyMetricsPoolChunkTime = 50 * time.Microsecond
-
 // tinyMetricsPoolBatch is one Map call, shared by the workers helping with it.
 type tinyMetricsPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 
 	// queued is when Map was called, in nanoseconds since the pool's
 	// epoch: its items' queue waits start then.
@@ -21496,16 +13533,9 @@ func (p *TinyMetricsPool) MapInto(ctx context.Context, outs []int, ins []int) er
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &tinyMetricsPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.queued = p.now()
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &tinyMetricsPoolBatch{ins: ins, outs: outs}
+	b.queued = p.stats.now()
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrTinyMetricsPoolClosed, recorded
 	// before the items see their contexts cancelled (see itemFailed). If it
@@ -21523,101 +13553,35 @@ func (p *TinyMetricsPool) MapInto(ctx context.Context, outs []int, ins []int) er
 		// items accepted.
 		p.stats.submitted.Add(^uint64(0))
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
+	b.wait()
 	ok := b.ok.Load()
 	p.stats.completed.Add(uint64(ok))
 	p.stats.failed.Add(uint64(n - ok))
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *tinyMetricsPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *tinyMetricsPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see tinyMetricsPoolChunkTime).
-func (p *TinyMetricsPool) runBatch(w *tinyMetricsPoolWorker, b *tinyMetricsPoolBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *TinyMetricsPool) runBatch(w *tinyMetricsPoolMember, b *tinyMetricsPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, TinyMetricsPoolStats has its
 		// items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = tinyMetricsPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// tinyMetricsPoolNextChunk returns the size of the chunk that follows one of
-// k items, claimed at size, that ran in d: as many items as take
-// tinyMetricsPoolChunkTime at that pace, at least one, at most twice size.
-func tinyMetricsPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(tinyMetricsPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrTinyMetricsPoolClosed for Shutdown, an earlier item's failure).
-func (b *tinyMetricsPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -21651,36 +13615,21 @@ func (p *TinyMetricsPool) runChunk(b *tinyMetricsPoolBatch, lo, hi int) (ok int)
 	return len(ins)
 }
 
-// tinyMetricsPoolSpinLimit is how many times a goroutine retries before
-// parking when it finds another one in the middle of a step of a few
-// instructions: a producer between claiming a slot and publishing it, or a
-// worker between claiming tasks and freeing their slots. The other goroutine
-// is almost always running on another core and done within the spin; when it
-// is not, its thread has been descheduled, and only parking gives it the CPU
-// back. Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const tinyMetricsPoolSpinLimit = 64
-
-// tinyMetricsPoolMaxClaim bounds how many tasks a worker claims at once (see
-// claim and steal).
-const tinyMetricsPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most
-// tinyMetricsPoolMaxClaim (see queue.claim), sleeping while the queue is
-// empty, and returns how many, the first one's position, and whether the
-// claim is shared. The first task is taken into tasks[0]. A claim of jobs w
-// has found cheap is taken whole into tasks; another claim of several is
-// shared: its other tasks stay in their slots, for w to take when it starts
-// them or for idle workers to take over (see steal). While the queue is
-// empty, next runs the shared tasks that other workers have not started. It
-// returns false when w must exit: retired, or the queue closed and drained.
-func (p *TinyMetricsPool) next(w *tinyMetricsPoolWorker, tasks []tinyMetricsPoolTask) (n, pos uint64, shared, ok bool) {
+// next claims the next tasks, at least one and at most poolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *TinyMetricsPool) next(w *tinyMetricsPoolMember, tasks []tinyMetricsPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case tinyMetricsPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -21688,45 +13637,31 @@ func (p *TinyMetricsPool) next(w *tinyMetricsPoolWorker, tasks []tinyMetricsPool
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<tinyMetricsPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case tinyMetricsPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case tinyMetricsPoolPopPending:
-			if p.q.await(pos, tinyMetricsPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -21737,7 +13672,7 @@ func (p *TinyMetricsPool) next(w *tinyMetricsPoolWorker, tasks []tinyMetricsPool
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -21748,111 +13683,12 @@ func (p *TinyMetricsPool) next(w *tinyMetricsPoolWorker, tasks []tinyMetricsPool
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *TinyMetricsPool) sleep(w *tinyMetricsPoolWorker) bool {
-	// A job queued while w sleeps reads the clock (see stamp).
-	p.stats.clock.Store(tinyMetricsPoolClockParked)
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *TinyMetricsPool) unsleep(w *tinyMetricsPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *TinyMetricsPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *TinyMetricsPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *TinyMetricsPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -21877,31 +13713,17 @@ var ErrTinyMetricsPoolFull = errors.New("pool: queue full")
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type TinyMetricsPool struct {
-	_ tinyMetricsPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q tinyMetricsPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*tinyMetricsPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*tinyMetricsPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -21913,19 +13735,11 @@ type TinyMetricsPool struct {
 
 	onResult func(int, int, error)
 
-	life    sync.Mutex               // serializes Resize, Close and Shutdown
-	workers []*tinyMetricsPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats tinyMetricsPoolCounters
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
 }
 
 // tinyMetricsPoolTask is one element of the queue: a job, or a share of a
@@ -21937,48 +13751,25 @@ type tinyMetricsPoolTask struct {
 	queued int64
 }
 
-// tinyMetricsPoolWorker is the parking and retirement handle of one worker
-// goroutine.
-type tinyMetricsPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on TinyMetricsPool.idle; guarded by TinyMetricsPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// tinyMetricsPoolCheapJob (see timeClaim); untimed counts the claims
-	// since. Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by tinyMetricsPoolClaimBits, | its length
-	// (zero before the first); done, the position of the last task the
-	// worker finished or skipped, stored after every task but the claim's
-	// last.
-	claim atomic.Uint64
-	done  atomic.Uint64
+// tinyMetricsPoolMember is one worker of the pool: its handle, which the
+// pool's parking and staff know, and what the pool keeps of it alone.
+type tinyMetricsPoolMember struct {
+	poolWorker
 	// stats are the metrics the worker keeps for TinyMetricsPoolStats on its
 	// own.
 	stats *tinyMetricsPoolWorkerStats
-	// The worker is 64 bytes, a size class of its own: done, stored per
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [tinyMetricsPoolWorkerPad]byte
+	_ [poolWorkerPad]byte
 }
-
-// tinyMetricsPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48
-// without metrics.
-const tinyMetricsPoolWorkerPad = 8
 
 // init makes the queue and starts the workers.
 func (p *TinyMetricsPool) init() {
 	queue := 1024
 	workers := runtime.GOMAXPROCS(0)
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -22008,7 +13799,7 @@ func (p *TinyMetricsPool) deliver(in int, out int, err error) {
 func (p *TinyMetricsPool) Submit(ctx context.Context, in int) error {
 	t := tinyMetricsPoolTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	return err
 }
@@ -22020,13 +13811,13 @@ func (p *TinyMetricsPool) send(ctx context.Context, t tinyMetricsPoolTask) error
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == tinyMetricsPoolPushFull && spins < tinyMetricsPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == tinyMetricsPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -22034,7 +13825,7 @@ func (p *TinyMetricsPool) send(ctx context.Context, t tinyMetricsPoolTask) error
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == tinyMetricsPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -22051,23 +13842,14 @@ func (p *TinyMetricsPool) send(ctx context.Context, t tinyMetricsPoolTask) error
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == tinyMetricsPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrTinyMetricsPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *TinyMetricsPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -22078,14 +13860,14 @@ func (p *TinyMetricsPool) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *TinyMetricsPool) TrySubmit(in int) error {
 	t := tinyMetricsPoolTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
-	case tinyMetricsPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case tinyMetricsPoolPushFull:
+	case poolPushFull:
 		err = ErrTinyMetricsPoolFull
-	case tinyMetricsPoolPushClosed:
+	case poolPushClosed:
 		err = ErrTinyMetricsPoolClosed
 	}
 	return err
@@ -22100,25 +13882,11 @@ func (p *TinyMetricsPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *TinyMetricsPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -22129,45 +13897,15 @@ func (p *TinyMetricsPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *TinyMetricsPool) grow(n int) {
-	var crew []*tinyMetricsPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &tinyMetricsPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &tinyMetricsPoolMember{}
+		w.init()
 		w.stats = new(tinyMetricsPoolWorkerStats)
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		p.stats.meters = append(p.stats.meters, w.stats)
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *TinyMetricsPool) leave(w *tinyMetricsPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*tinyMetricsPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-	// Under the same lock as TinyMetricsPoolStats, which adds up the
-	// crew's: the worker's counts move to the pool's in one step.
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *TinyMetricsPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -22177,7 +13915,7 @@ func (p *TinyMetricsPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *TinyMetricsPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -22198,7 +13936,7 @@ func (p *TinyMetricsPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *TinyMetricsPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -22206,32 +13944,18 @@ func (p *TinyMetricsPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == tinyMetricsPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == tinyMetricsPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == tinyMetricsPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -22241,17 +13965,6 @@ func (p *TinyMetricsPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *TinyMetricsPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -22269,16 +13982,17 @@ func (p *TinyMetricsPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *TinyMetricsPool) work(w *tinyMetricsPoolWorker) {
+func (p *TinyMetricsPool) work(w *tinyMetricsPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]tinyMetricsPoolTask, tinyMetricsPoolMaxClaim)
+	defer p.leave(&w.poolWorker)
+	defer p.stats.exited(&p.poolStaff, w)
+	tasks := make([]tinyMetricsPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -22303,15 +14017,15 @@ func (p *TinyMetricsPool) work(w *tinyMetricsPoolWorker) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < tinyMetricsPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *TinyMetricsPool) run(w *tinyMetricsPoolWorker, t tinyMetricsPoolTask) {
+func (p *TinyMetricsPool) run(w *tinyMetricsPoolMember, t tinyMetricsPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -22319,48 +14033,25 @@ func (p *TinyMetricsPool) run(w *tinyMetricsPoolWorker, t tinyMetricsPoolTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *TinyMetricsPool) runJob(w *tinyMetricsPoolWorker, t tinyMetricsPoolTask) {
+func (p *TinyMetricsPool) runJob(w *tinyMetricsPoolMember, t tinyMetricsPoolTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
-// tinyMetricsPoolNoCopy may be embedded into structs which must not be
-// copied after first use; go vet's copylocks check reports copies.
-type tinyMetricsPoolNoCopy struct{}
-
-func (*tinyMetricsPoolNoCopy) Lock() {}
-
-func (*tinyMetricsPoolNoCopy) Unlock() {}
-
-// tinyMetricsPoolQueue is a bounded multi-producer multi-consumer ring of
-// tasks (Dmitry Vyukov's design): a producer claims a position with one CAS
-// on tail and publishes the task through the slot's sequence number, a
-// consumer claims with one CAS on head (several tasks at once when many are
-// queued, see claim) and frees each slot through its sequence number.
-// Producers and consumers touch different counters and never take a lock,
-// which is where it beats a channel: a channel's single lock is contended by
-// every sender and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of tinyMetricsPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// tinyMetricsPoolQueue is the job queue: a ring of slots, each holding a
+// task and the sequence number that publishes it (see ring).
 type tinyMetricsPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [tinyMetricsPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | tinyMetricsPoolClosedBit once closed
-	_     [tinyMetricsPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []tinyMetricsPoolSlot
 }
 
@@ -22371,27 +14062,6 @@ type tinyMetricsPoolSlot struct {
 	t   tinyMetricsPoolTask
 }
 
-// tinyMetricsPoolClosedBit, set in tail, marks the queue closed. Positions
-// never reach it: 2^63 pushes would take centuries.
-const tinyMetricsPoolClosedBit = 1 << 63
-
-type tinyMetricsPoolPushResult uint8
-
-const (
-	tinyMetricsPoolPushed tinyMetricsPoolPushResult = iota
-	tinyMetricsPoolPushFull
-	tinyMetricsPoolPushClosed
-)
-
-type tinyMetricsPoolPopResult uint8
-
-const (
-	tinyMetricsPoolPopped     tinyMetricsPoolPopResult = iota
-	tinyMetricsPoolPopEmpty                            // nothing queued
-	tinyMetricsPoolPopPending                          // a push has claimed the next position but not yet published it
-	tinyMetricsPoolPopDrained                          // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *tinyMetricsPoolQueue) init(capacity int) {
@@ -22399,19 +14069,16 @@ func (q *tinyMetricsPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]tinyMetricsPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *tinyMetricsPoolQueue) tryPush(t tinyMetricsPoolTask) tinyMetricsPoolPushResult {
+func (q *tinyMetricsPoolQueue) tryPush(t tinyMetricsPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&tinyMetricsPoolClosedBit != 0 {
-			return tinyMetricsPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -22419,71 +14086,13 @@ func (q *tinyMetricsPoolQueue) tryPush(t tinyMetricsPoolTask) tinyMetricsPoolPus
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return tinyMetricsPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return tinyMetricsPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *tinyMetricsPoolQueue) claim(share, most uint64) (pos, n uint64, r tinyMetricsPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, tinyMetricsPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^tinyMetricsPoolClosedBit > pos:
-				return pos, 0, tinyMetricsPoolPopPending
-			case tail&tinyMetricsPoolClosedBit != 0:
-				return pos, 0, tinyMetricsPoolPopDrained
-			}
-			return pos, 0, tinyMetricsPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *tinyMetricsPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -22496,18 +14105,6 @@ func (q *tinyMetricsPoolQueue) take(pos uint64) tinyMetricsPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see TinyMetricsPool.steal). Claimer and
-// hunter meet on the slot: a claimed task not started has seq == pos+1, and
-// whoever takes it with a CAS to seq == pos (a position in the past: a
-// producer still finds the slot full) reads it and frees the slot.
-func (q *tinyMetricsPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *tinyMetricsPoolQueue) takeOver(pos uint64) (tinyMetricsPoolTask, bool) {
@@ -22518,59 +14115,15 @@ func (q *tinyMetricsPoolQueue) takeOver(pos uint64) (tinyMetricsPoolTask, bool) 
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *tinyMetricsPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^tinyMetricsPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *tinyMetricsPoolQueue) tryPop() (tinyMetricsPoolTask, tinyMetricsPoolPopResult) {
+func (q *tinyMetricsPoolQueue) tryPop() (tinyMetricsPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != tinyMetricsPoolPopped {
+	if r != poolPopped {
 		return tinyMetricsPoolTask{}, r
 	}
-	return q.take(pos), tinyMetricsPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *tinyMetricsPoolQueue) close() { q.tail.Or(tinyMetricsPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *tinyMetricsPoolQueue) closed() bool { return q.tail.Load()&tinyMetricsPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *tinyMetricsPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *tinyMetricsPoolQueue) length() int {
-	tail := q.tail.Load() &^ tinyMetricsPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// pushes reports the number of pushes that have claimed a position: every
-// task accepted so far, queued or taken.
-func (q *tinyMetricsPoolQueue) pushes() uint64 { return q.tail.Load() &^ tinyMetricsPoolClosedBit }
-
-// capacity reports the number of slots.
-func (q *tinyMetricsPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // TinyMetricsPoolPanicError is the error of a job whose function panicked.
 // The pool recovers the panic, reports it as the job's error and keeps
@@ -22642,23 +14195,6 @@ type TinyMetricsPoolStats struct {
 	RunTime   TinyMetricsPoolHistogram
 }
 
-// tinyMetricsPoolCacheLine is the assumed size of a CPU cache line. Each
-// counter is padded to one so that workers updating different counters do
-// not contend.
-const tinyMetricsPoolCacheLine = 64
-
-// tinyMetricsPoolPaddedUint64 is an atomic counter alone on its cache line.
-type tinyMetricsPoolPaddedUint64 struct {
-	atomic.Uint64
-	_ [tinyMetricsPoolCacheLine - 8]byte
-}
-
-// tinyMetricsPoolPaddedInt64 is an atomic gauge alone on its cache line.
-type tinyMetricsPoolPaddedInt64 struct {
-	atomic.Int64
-	_ [tinyMetricsPoolCacheLine - 8]byte
-}
-
 // tinyMetricsPoolCounters are the metrics of a pool, updated only under the
 // metrics= option. The workers count the jobs they run in their own
 // tinyMetricsPoolWorkerStats; gone holds the counts of the workers that have
@@ -22669,19 +14205,25 @@ type tinyMetricsPoolCounters struct {
 	// queue's tail, which a push moves anyway: a counter of their own
 	// cost every Submit a locked instruction, which made Submit of jobs
 	// of a few nanoseconds a third slower.
-	submitted tinyMetricsPoolPaddedUint64
-	completed tinyMetricsPoolPaddedUint64 // Map items
-	failed    tinyMetricsPoolPaddedUint64 // Map items
-	retried   tinyMetricsPoolPaddedUint64
-	unrun     tinyMetricsPoolPaddedUint64
-	inFlight  tinyMetricsPoolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs,
-	// tinyMetricsPoolClockParked or tinyMetricsPoolClockSlow (see stamp).
-	clock tinyMetricsPoolPaddedInt64
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
 	// stealing counts the workers running a job taken over from another's
 	// claim: busy, though counted in hunting.
-	stealing tinyMetricsPoolPaddedInt64
+	stealing poolPaddedInt64
 	gone     tinyMetricsPoolWorkerStats
+	// meters are the stats of the workers not yet exited, guarded by
+	// staff.life.
+	meters []*tinyMetricsPoolWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
@@ -22699,10 +14241,7 @@ func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := []*tinyMetricsPoolWorkerStats{&p.stats.gone}
-	for _, w := range *p.crew.Load() {
-		all = append(all, w.stats)
-	}
+	all := append([]*tinyMetricsPoolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -22728,9 +14267,8 @@ func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
 // TinyMetricsPoolStats to add up: its own cache lines, no contention with
 // other workers. The jobs of claims of cheap jobs (batched) are tallied in
 // pending, plain fields only the worker touches, which go to the atomic
-// fields at most every tinyMetricsPoolFlushEvery and whenever the worker
-// waits for jobs or exits; other jobs are counted in the atomic fields one
-// by one.
+// fields at most every poolFlushEvery and whenever the worker waits for jobs
+// or exits; other jobs are counted in the atomic fields one by one.
 type tinyMetricsPoolWorkerStats struct {
 	// Only the worker reads and writes these. mark is when the claim
 	// started, or, not batched, the job running now; fresh says that it
@@ -22763,10 +14301,6 @@ type tinyMetricsPoolTally struct {
 	waitSum, runSum int64
 }
 
-// tinyMetricsPoolFlushEvery is how often a worker busy with cheap jobs adds
-// what it counted of them to its TinyMetricsPoolStats.
-const tinyMetricsPoolFlushEvery = time.Millisecond
-
 // add adds the counts of o, a worker that exits, to s.
 func (s *tinyMetricsPoolWorkerStats) add(o *tinyMetricsPoolWorkerStats) {
 	s.completed.Add(o.completed.Load())
@@ -22792,8 +14326,8 @@ func (s *tinyMetricsPoolWorkerStats) flush() {
 
 // now returns the time since epoch, in nanoseconds: one read of the
 // monotonic clock.
-func (p *TinyMetricsPool) now() int64 {
-	return int64(time.Since(p.epoch))
+func (c *tinyMetricsPoolCounters) now() int64 {
+	return int64(time.Since(c.epoch))
 }
 
 // stamp returns the time a job is queued at, for its queue wait. While
@@ -22803,73 +14337,61 @@ func (p *TinyMetricsPool) now() int64 {
 // it, for the jobs queued until the worker it wakes starts a claim. While
 // jobs take a microsecond or more, it reads the clock. Its common case is
 // small enough to be inlined into Submit.
-func (p *TinyMetricsPool) stamp() int64 {
-	if t := p.stats.clock.Load(); t > 0 {
+func (c *tinyMetricsPoolCounters) stamp() int64 {
+	if t := c.clock.Load(); t > 0 {
 		return t
 	}
-	return p.readClock()
+	return c.readClock()
 }
 
 // readClock returns the time for stamp when no claim start is published:
 // it reads the clock, and publishes the time if a worker parked. (A load
 // first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (p *TinyMetricsPool) readClock() int64 {
-	now := p.now()
-	if p.stats.clock.Load() == tinyMetricsPoolClockParked {
-		p.stats.clock.CompareAndSwap(tinyMetricsPoolClockParked, now)
+func (c *tinyMetricsPoolCounters) readClock() int64 {
+	now := c.now()
+	if c.clock.Load() == poolClockParked {
+		c.clock.CompareAndSwap(poolClockParked, now)
 	}
 	return now
 }
-
-// The clock values (see stamp) other than a time: a worker parked, and
-// jobs of a microsecond or more, timed one by one.
-const (
-	tinyMetricsPoolClockParked = 0
-	tinyMetricsPoolClockSlow   = -1
-)
 
 // claimStarted starts timing a claim w is about to run. A claim of cheap
 // jobs (batched) is timed as a whole: its jobs' queue waits end at its
 // start, and each is given the claim's mean run time. Other jobs are timed
 // one by one.
-func (p *TinyMetricsPool) claimStarted(w *tinyMetricsPoolWorker, batched bool) {
+func (c *tinyMetricsPoolCounters) claimStarted(w *tinyMetricsPoolMember, batched bool) {
 	ws := w.stats
 	if !ws.fresh || !batched {
-		ws.mark = p.now()
+		ws.mark = c.now()
 	}
 	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != tinyMetricsPoolClockSlow {
-			p.stats.clock.Store(tinyMetricsPoolClockSlow)
+	if t := c.clock.Load(); !batched {
+		if t != poolClockSlow {
+			c.clock.Store(poolClockSlow)
 		}
-	} else if ws.mark > c+tinyMetricsPoolClockStep {
-		p.stats.clock.Store(ws.mark)
+	} else if ws.mark > t+poolClockStep {
+		c.clock.Store(ws.mark)
 	}
 }
-
-// tinyMetricsPoolClockStep is how far a published claim start must be ahead
-// of the last one to be published: a write per claim of one job would
-// contend with every Submit.
-const tinyMetricsPoolClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts. In a batched claim, the jobs queued at the same time as the one
 // before (stamped with the same claim start, see stamp) make a run, tallied
 // when it ends: such a job costs a comparison and an increment, inlined
 // into the worker's loop.
-func (p *TinyMetricsPool) jobStarted(w *tinyMetricsPoolWorker, queued int64) {
+func (c *tinyMetricsPoolCounters) jobStarted(w *tinyMetricsPoolMember, queued int64) {
 	ws := w.stats
 	if ws.batched && queued == ws.runQueued {
 		// With no run (runJobs zero), this one starts it.
 		ws.runJobs++
 		return
 	}
-	p.jobWaited(w, queued)
+	c.jobWaited(w, queued)
 }
 
 // jobWaited records the queue wait of a job queued at queued that w starts,
 // unless it continues a run (see jobStarted).
-func (p *TinyMetricsPool) jobWaited(w *tinyMetricsPoolWorker, queued int64) {
+func (c *tinyMetricsPoolCounters) jobWaited(w *tinyMetricsPoolMember, queued int64) {
 	ws := w.stats
 	if ws.batched {
 		ws.endRun()
@@ -22896,24 +14418,24 @@ func (s *tinyMetricsPoolWorkerStats) endRun() {
 // jobDone records a job w has just finished, which succeeded if ok. A job
 // of a batched claim is counted in the claim: one that succeeded costs an
 // increment, inlined into the worker's loop.
-func (p *TinyMetricsPool) jobDone(w *tinyMetricsPoolWorker, ok bool) {
+func (c *tinyMetricsPoolCounters) jobDone(w *tinyMetricsPoolMember, ok bool) {
 	if ws := w.stats; ws.batched && ok {
 		ws.ran++
 		return
 	}
-	p.jobTimed(w, ok)
+	c.jobTimed(w, ok)
 }
 
 // jobTimed records a job w has just finished, which succeeded if ok,
 // unless it is a job of a batched claim that succeeded (see jobDone).
-func (p *TinyMetricsPool) jobTimed(w *tinyMetricsPoolWorker, ok bool) {
+func (c *tinyMetricsPoolCounters) jobTimed(w *tinyMetricsPoolMember, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
 		ws.fails++
 		return
 	}
-	now := p.now()
+	now := c.now()
 	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
@@ -22926,19 +14448,19 @@ func (p *TinyMetricsPool) jobTimed(w *tinyMetricsPoolWorker, ok bool) {
 // shareDone restarts the clock of w's next job after a share of a Map
 // batch, which is not a job (in a batched claim, it counts in the claim's
 // time).
-func (p *TinyMetricsPool) shareDone(w *tinyMetricsPoolWorker) {
+func (c *tinyMetricsPoolCounters) shareDone(w *tinyMetricsPoolMember) {
 	if !w.stats.batched {
-		w.stats.mark = p.now()
+		w.stats.mark = c.now()
 	}
 }
 
-// chunkDone records k items of a Map batch called at queued that w ran from
-// start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to tinyMetricsPoolChunkTime, so they
-// are counted in the atomic fields at once.
-func (p *TinyMetricsPool) chunkDone(w *tinyMetricsPoolWorker, queued, k int64, start, end time.Time) {
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (c *tinyMetricsPoolCounters) chunkDone(w *tinyMetricsPoolMember, queued, k int64, start, end time.Time) {
 	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
 	wait := max(s-queued, 0)
 	ws.queueWait.ObserveN(uint64(k), wait*k)
 	ws.runTime.ObserveN(uint64(k), e-s)
@@ -22946,7 +14468,7 @@ func (p *TinyMetricsPool) chunkDone(w *tinyMetricsPoolWorker, queued, k int64, s
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
 // with the claim's mean run time, and the tally flushed if it is due.
-func (p *TinyMetricsPool) claimDone(w *tinyMetricsPoolWorker) {
+func (c *tinyMetricsPoolCounters) claimDone(w *tinyMetricsPoolMember) {
 	ws := w.stats
 	if !ws.batched {
 		return
@@ -22956,7 +14478,7 @@ func (p *TinyMetricsPool) claimDone(w *tinyMetricsPoolWorker) {
 	if ws.ran == 0 {
 		return
 	}
-	now := p.now()
+	now := c.now()
 	d := max(now-ws.mark, 0)
 	t := &ws.pending
 	t.runs[tinyMetricsPoolHistBucket(d/int64(ws.ran))] += ws.ran
@@ -22965,131 +14487,38 @@ func (p *TinyMetricsPool) claimDone(w *tinyMetricsPoolWorker) {
 	t.fails += ws.fails
 	ws.ran, ws.fails = 0, 0
 	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(tinyMetricsPoolFlushEvery) {
+	if now-ws.flushed >= int64(poolFlushEvery) {
 		ws.flush()
 		ws.flushed = now
 	}
 }
 
 // waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *TinyMetricsPool) waiting(w *tinyMetricsPoolWorker) {
+func (c *tinyMetricsPoolCounters) waiting(w *tinyMetricsPoolMember) {
 	w.stats.fresh = false
 	w.stats.flush()
 }
 
-// tinyMetricsPoolClaimBits is the width of a claim's length in a worker's
-// claim field, whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to tinyMetricsPoolMaxClaim
-// queued tasks with one CAS (see queue.claim), which is where a pool of
-// cheap jobs gets its throughput. But a claim must not keep its tasks from
-// idle workers: if one of them is slow, those behind it would wait for it
-// while other workers idle, and a burst of jobs of unequal length would take
-// up to W times as long as on a channel pool (one worker running every slow
-// job while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const tinyMetricsPoolClaimBits = 7
-
-// tinyMetricsPoolCheapJob is the longest job that a worker takes with others
-// of its claim at once, and for which the store to done would cost more than
-// 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than tinyMetricsPoolCheapJob each: taking those whole, a
-// slow job among them holds up at most the cheap jobs claimed with it, for
-// as long as it runs, and the worker shares its claims again from the next
-// one it times. It times every shared claim, and one in
-// tinyMetricsPoolTimeEvery of those taken whole: a clock read costs about as
-// much as a cheap job. A worker that had to wait for work does not know what
-// comes next, and shares.
-const tinyMetricsPoolCheapJob = time.Microsecond
-
-// tinyMetricsPoolTimeEvery is how many claims taken whole a worker makes per
-// one it times.
-const tinyMetricsPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in tinyMetricsPoolTimeEvery of those taken whole.
-func (w *tinyMetricsPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < tinyMetricsPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// tinyMetricsPoolClaimAt returns the claim [pos, pos+n) that c, a worker's
-// claim field, holds. The position is rebuilt from its low bits and the
-// queue's head, which a claim not finished is less than a lap behind.
-func tinyMetricsPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-tinyMetricsPoolClaimBits) - 1
-	return head - (head-c>>tinyMetricsPoolClaimBits)&posMask, c & (1<<tinyMetricsPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *TinyMetricsPool) stealable(self *tinyMetricsPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := tinyMetricsPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
+// exited moves the counts of w, whose goroutine is exiting, to gone: under
+// s.life, as TinyMetricsPoolStats adds them up, so they are counted once.
+func (c *tinyMetricsPoolCounters) exited(s *poolStaff, w *tinyMetricsPoolMember) {
+	s.life.Lock()
+	defer s.life.Unlock()
+	w.stats.flush()
+	c.gone.add(w.stats)
+	for i, ws := range c.meters {
+		if ws == w.stats {
+			c.meters = append(c.meters[:i], c.meters[i+1:]...)
+			break
 		}
 	}
-	return 0, false
 }
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *TinyMetricsPool) steal(self *tinyMetricsPoolWorker) bool {
+func (p *TinyMetricsPool) steal(self *tinyMetricsPoolMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -23097,10 +14526,10 @@ func (p *TinyMetricsPool) steal(self *tinyMetricsPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -23113,12 +14542,12 @@ func (p *TinyMetricsPool) steal(self *tinyMetricsPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *TinyMetricsPool) runClaim(w *tinyMetricsPoolWorker, t tinyMetricsPoolTask, pos, n uint64) (ran uint64) {
+func (p *TinyMetricsPool) runClaim(w *tinyMetricsPoolMember, t tinyMetricsPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -23143,26 +14572,10 @@ func (p *TinyMetricsPool) runClaim(w *tinyMetricsPoolWorker, t tinyMetricsPoolTa
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *TinyMetricsPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *TinyMetricsPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -23263,42 +14676,11 @@ func NewTinyMetricsPool(onResult func(int, int, error)) *TinyMetricsPool {
 
 // TinyHookedPool: generated from the pool directive in pool.go.
 
-// tinyHookedPoolChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take tinyHookedPoolChunkTime, at most twice the
-// last. Slow items go out one at a time, cheap ones by the tens of
-// thousands, and an item waits in a chunk behind at most about
-// tinyHookedPoolChunkTime of items that have proved cheap. No chunk is
-// larger than a share of what is left, so that the helpers finish together.
-// The clock is read once per chunk.
-//
-// tinyHookedPoolChunkTime is small next to a slow item and large next to the
-// cost of a chunk (an atomic add and a clock read, about 0.1µs): the clock
-// costs the tiniest items well under 1%.
-const tinyHookedPoolChunkTime = 50 * time.Microsecond
-
 // tinyHookedPoolBatch is one Map call, shared by the workers helping with it.
 type tinyHookedPoolBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -23344,15 +14726,8 @@ func (p *TinyHookedPool) MapInto(ctx context.Context, outs []int, ins []int) err
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &tinyHookedPoolBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &tinyHookedPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrTinyHookedPoolClosed, recorded before
 	// the items see their contexts cancelled (see itemFailed). If it has
@@ -23365,94 +14740,27 @@ func (p *TinyHookedPool) MapInto(ctx context.Context, outs []int, ins []int) err
 			break
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
-	ok := b.ok.Load()
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *tinyHookedPoolBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *tinyHookedPoolBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	b.wait()
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see tinyHookedPoolChunkTime).
-func (p *TinyHookedPool) runBatch(w *tinyHookedPoolWorker, b *tinyHookedPoolBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *TinyHookedPool) runBatch(w *tinyHookedPoolMember, b *tinyHookedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = tinyHookedPoolNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// tinyHookedPoolNextChunk returns the size of the chunk that follows one of
-// k items, claimed at size, that ran in d: as many items as take
-// tinyHookedPoolChunkTime at that pace, at least one, at most twice size.
-func tinyHookedPoolNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(tinyHookedPoolChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrTinyHookedPoolClosed for Shutdown, an earlier item's failure).
-func (b *tinyHookedPoolBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -23486,36 +14794,21 @@ func (p *TinyHookedPool) runChunk(b *tinyHookedPoolBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// tinyHookedPoolSpinLimit is how many times a goroutine retries before
-// parking when it finds another one in the middle of a step of a few
-// instructions: a producer between claiming a slot and publishing it, or a
-// worker between claiming tasks and freeing their slots. The other goroutine
-// is almost always running on another core and done within the spin; when it
-// is not, its thread has been descheduled, and only parking gives it the CPU
-// back. Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const tinyHookedPoolSpinLimit = 64
-
-// tinyHookedPoolMaxClaim bounds how many tasks a worker claims at once (see
-// claim and steal).
-const tinyHookedPoolMaxClaim = 64
-
-// next claims the next tasks, at least one and at most
-// tinyHookedPoolMaxClaim (see queue.claim), sleeping while the queue is
-// empty, and returns how many, the first one's position, and whether the
-// claim is shared. The first task is taken into tasks[0]. A claim of jobs w
-// has found cheap is taken whole into tasks; another claim of several is
-// shared: its other tasks stay in their slots, for w to take when it starts
-// them or for idle workers to take over (see steal). While the queue is
-// empty, next runs the shared tasks that other workers have not started. It
-// returns false when w must exit: retired, or the queue closed and drained.
-func (p *TinyHookedPool) next(w *tinyHookedPoolWorker, tasks []tinyHookedPoolTask) (n, pos uint64, shared, ok bool) {
+// next claims the next tasks, at least one and at most poolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *TinyHookedPool) next(w *tinyHookedPoolMember, tasks []tinyHookedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case tinyHookedPoolPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -23523,25 +14816,17 @@ func (p *TinyHookedPool) next(w *tinyHookedPoolWorker, tasks []tinyHookedPoolTas
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<tinyHookedPoolClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case tinyHookedPoolPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
@@ -23553,14 +14838,8 @@ func (p *TinyHookedPool) next(w *tinyHookedPoolWorker, tasks []tinyHookedPoolTas
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case tinyHookedPoolPopPending:
-			if p.q.await(pos, tinyHookedPoolSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -23581,109 +14860,10 @@ func (p *TinyHookedPool) next(w *tinyHookedPoolWorker, tasks []tinyHookedPoolTas
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *TinyHookedPool) sleep(w *tinyHookedPoolWorker) bool {
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *TinyHookedPool) unsleep(w *tinyHookedPoolWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *TinyHookedPool) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *TinyHookedPool) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *TinyHookedPool) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -23708,31 +14888,17 @@ var ErrTinyHookedPoolFull = errors.New("pool: queue full")
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type TinyHookedPool struct {
-	_ tinyHookedPoolNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q tinyHookedPoolQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*tinyHookedPoolWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*tinyHookedPoolWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -23743,11 +14909,6 @@ type TinyHookedPool struct {
 	halted atomic.Bool
 
 	onResult func(int, int, error)
-
-	life    sync.Mutex              // serializes Resize, Close and Shutdown
-	workers []*tinyHookedPoolWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
 
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
@@ -23761,34 +14922,16 @@ type tinyHookedPoolTask struct {
 	batch *tinyHookedPoolBatch // non-nil: the receiving worker helps with this batch
 }
 
-// tinyHookedPoolWorker is the parking and retirement handle of one worker
-// goroutine.
-type tinyHookedPoolWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on TinyHookedPool.idle; guarded by TinyHookedPool.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// tinyHookedPoolCheapJob (see timeClaim); untimed counts the claims
-	// since. Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by tinyHookedPoolClaimBits, | its length
-	// (zero before the first); done, the position of the last task the
-	// worker finished or skipped, stored after every task but the claim's
-	// last.
-	claim atomic.Uint64
-	done  atomic.Uint64
-	// The worker is 64 bytes, a size class of its own: done, stored per
+// tinyHookedPoolMember is one worker of the pool: its handle, which the
+// pool's parking and staff know, and what the pool keeps of it alone.
+type tinyHookedPoolMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
 	_ [tinyHookedPoolWorkerPad]byte
 }
 
-// tinyHookedPoolWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48
+// tinyHookedPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48
 // without metrics.
 const tinyHookedPoolWorkerPad = 16
 
@@ -23797,8 +14940,7 @@ func (p *TinyHookedPool) init() {
 	queue := 1024
 	workers := runtime.GOMAXPROCS(0)
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -23859,13 +15001,13 @@ func (p *TinyHookedPool) send(ctx context.Context, t tinyHookedPoolTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == tinyHookedPoolPushFull && spins < tinyHookedPoolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == tinyHookedPoolPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -23873,7 +15015,7 @@ func (p *TinyHookedPool) send(ctx context.Context, t tinyHookedPoolTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == tinyHookedPoolPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -23890,23 +15032,14 @@ func (p *TinyHookedPool) send(ctx context.Context, t tinyHookedPoolTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == tinyHookedPoolPushClosed {
+		if r == poolPushClosed {
 			return ErrTinyHookedPoolClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *TinyHookedPool) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -23919,11 +15052,11 @@ func (p *TinyHookedPool) TrySubmit(in int) error {
 	t := tinyHookedPoolTask{in: in}
 	var err error
 	switch p.q.tryPush(t) {
-	case tinyHookedPoolPushed:
+	case poolPushed:
 		p.pushed()
-	case tinyHookedPoolPushFull:
+	case poolPushFull:
 		err = ErrTinyHookedPoolFull
-	case tinyHookedPoolPushClosed:
+	case poolPushClosed:
 		err = ErrTinyHookedPoolClosed
 	}
 	if err != nil {
@@ -23941,25 +15074,11 @@ func (p *TinyHookedPool) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *TinyHookedPool) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -23970,40 +15089,13 @@ func (p *TinyHookedPool) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *TinyHookedPool) grow(n int) {
-	var crew []*tinyHookedPoolWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &tinyHookedPoolWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		w := &tinyHookedPoolMember{}
+		w.init()
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *TinyHookedPool) leave(w *tinyHookedPoolWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*tinyHookedPoolWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *TinyHookedPool) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -24013,7 +15105,7 @@ func (p *TinyHookedPool) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *TinyHookedPool) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -24034,7 +15126,7 @@ func (p *TinyHookedPool) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *TinyHookedPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -24042,32 +15134,18 @@ func (p *TinyHookedPool) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == tinyHookedPoolPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == tinyHookedPoolPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == tinyHookedPoolPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -24077,17 +15155,6 @@ func (p *TinyHookedPool) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *TinyHookedPool) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -24105,10 +15172,10 @@ func (p *TinyHookedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *TinyHookedPool) work(w *tinyHookedPoolWorker) {
+func (p *TinyHookedPool) work(w *tinyHookedPoolMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]tinyHookedPoolTask, tinyHookedPoolMaxClaim)
+	defer p.leave(&w.poolWorker)
+	tasks := make([]tinyHookedPoolTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
@@ -24139,13 +15206,13 @@ func (p *TinyHookedPool) work(w *tinyHookedPoolWorker) {
 			}
 		}
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < tinyHookedPoolCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *TinyHookedPool) run(w *tinyHookedPoolWorker, t tinyHookedPoolTask) {
+func (p *TinyHookedPool) run(w *tinyHookedPoolMember, t tinyHookedPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -24159,39 +15226,16 @@ func (p *TinyHookedPool) run(w *tinyHookedPoolWorker, t tinyHookedPoolTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *TinyHookedPool) runJob(w *tinyHookedPoolWorker, t tinyHookedPoolTask) {
+func (p *TinyHookedPool) runJob(w *tinyHookedPoolMember, t tinyHookedPoolTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
 }
 
-// tinyHookedPoolNoCopy may be embedded into structs which must not be copied
-// after first use; go vet's copylocks check reports copies.
-type tinyHookedPoolNoCopy struct{}
-
-func (*tinyHookedPoolNoCopy) Lock() {}
-
-func (*tinyHookedPoolNoCopy) Unlock() {}
-
-// tinyHookedPoolQueue is a bounded multi-producer multi-consumer ring of
-// tasks (Dmitry Vyukov's design): a producer claims a position with one CAS
-// on tail and publishes the task through the slot's sequence number, a
-// consumer claims with one CAS on head (several tasks at once when many are
-// queued, see claim) and frees each slot through its sequence number.
-// Producers and consumers touch different counters and never take a lock,
-// which is where it beats a channel: a channel's single lock is contended by
-// every sender and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of tinyHookedPoolClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// tinyHookedPoolQueue is the job queue: a ring of slots, each holding a task
+// and the sequence number that publishes it (see ring).
 type tinyHookedPoolQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [tinyHookedPoolCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | tinyHookedPoolClosedBit once closed
-	_     [tinyHookedPoolCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []tinyHookedPoolSlot
 }
 
@@ -24202,27 +15246,6 @@ type tinyHookedPoolSlot struct {
 	t   tinyHookedPoolTask
 }
 
-// tinyHookedPoolClosedBit, set in tail, marks the queue closed. Positions
-// never reach it: 2^63 pushes would take centuries.
-const tinyHookedPoolClosedBit = 1 << 63
-
-type tinyHookedPoolPushResult uint8
-
-const (
-	tinyHookedPoolPushed tinyHookedPoolPushResult = iota
-	tinyHookedPoolPushFull
-	tinyHookedPoolPushClosed
-)
-
-type tinyHookedPoolPopResult uint8
-
-const (
-	tinyHookedPoolPopped     tinyHookedPoolPopResult = iota
-	tinyHookedPoolPopEmpty                           // nothing queued
-	tinyHookedPoolPopPending                         // a push has claimed the next position but not yet published it
-	tinyHookedPoolPopDrained                         // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *tinyHookedPoolQueue) init(capacity int) {
@@ -24230,19 +15253,16 @@ func (q *tinyHookedPoolQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]tinyHookedPoolSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *tinyHookedPoolQueue) tryPush(t tinyHookedPoolTask) tinyHookedPoolPushResult {
+func (q *tinyHookedPoolQueue) tryPush(t tinyHookedPoolTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&tinyHookedPoolClosedBit != 0 {
-			return tinyHookedPoolPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -24250,71 +15270,13 @@ func (q *tinyHookedPoolQueue) tryPush(t tinyHookedPoolTask) tinyHookedPoolPushRe
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return tinyHookedPoolPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return tinyHookedPoolPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *tinyHookedPoolQueue) claim(share, most uint64) (pos, n uint64, r tinyHookedPoolPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, tinyHookedPoolPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^tinyHookedPoolClosedBit > pos:
-				return pos, 0, tinyHookedPoolPopPending
-			case tail&tinyHookedPoolClosedBit != 0:
-				return pos, 0, tinyHookedPoolPopDrained
-			}
-			return pos, 0, tinyHookedPoolPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *tinyHookedPoolQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -24327,18 +15289,6 @@ func (q *tinyHookedPoolQueue) take(pos uint64) tinyHookedPoolTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see TinyHookedPool.steal). Claimer and
-// hunter meet on the slot: a claimed task not started has seq == pos+1, and
-// whoever takes it with a CAS to seq == pos (a position in the past: a
-// producer still finds the slot full) reads it and frees the slot.
-func (q *tinyHookedPoolQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *tinyHookedPoolQueue) takeOver(pos uint64) (tinyHookedPoolTask, bool) {
@@ -24349,55 +15299,15 @@ func (q *tinyHookedPoolQueue) takeOver(pos uint64) (tinyHookedPoolTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *tinyHookedPoolQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^tinyHookedPoolClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *tinyHookedPoolQueue) tryPop() (tinyHookedPoolTask, tinyHookedPoolPopResult) {
+func (q *tinyHookedPoolQueue) tryPop() (tinyHookedPoolTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != tinyHookedPoolPopped {
+	if r != poolPopped {
 		return tinyHookedPoolTask{}, r
 	}
-	return q.take(pos), tinyHookedPoolPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *tinyHookedPoolQueue) close() { q.tail.Or(tinyHookedPoolClosedBit) }
-
-// closed reports whether close has been called.
-func (q *tinyHookedPoolQueue) closed() bool { return q.tail.Load()&tinyHookedPoolClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *tinyHookedPoolQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *tinyHookedPoolQueue) length() int {
-	tail := q.tail.Load() &^ tinyHookedPoolClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// capacity reports the number of slots.
-func (q *tinyHookedPoolQueue) capacity() int { return int(q.mask + 1) }
 
 // TinyHookedPoolPanicError is the error of a job whose function panicked.
 // The pool recovers the panic, reports it as the job's error and keeps
@@ -24435,124 +15345,11 @@ func (p *TinyHookedPool) attempt(ctx context.Context, in int) (out int, err erro
 	return p.call(ctx, in)
 }
 
-// tinyHookedPoolCacheLine is the assumed size of a CPU cache line. Each
-// counter is padded to one so that workers updating different counters do
-// not contend.
-const tinyHookedPoolCacheLine = 64
-
-// tinyHookedPoolClaimBits is the width of a claim's length in a worker's
-// claim field, whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to tinyHookedPoolMaxClaim
-// queued tasks with one CAS (see queue.claim), which is where a pool of
-// cheap jobs gets its throughput. But a claim must not keep its tasks from
-// idle workers: if one of them is slow, those behind it would wait for it
-// while other workers idle, and a burst of jobs of unequal length would take
-// up to W times as long as on a channel pool (one worker running every slow
-// job while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const tinyHookedPoolClaimBits = 7
-
-// tinyHookedPoolCheapJob is the longest job that a worker takes with others
-// of its claim at once, and for which the store to done would cost more than
-// 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than tinyHookedPoolCheapJob each: taking those whole, a
-// slow job among them holds up at most the cheap jobs claimed with it, for
-// as long as it runs, and the worker shares its claims again from the next
-// one it times. It times every shared claim, and one in
-// tinyHookedPoolTimeEvery of those taken whole: a clock read costs about as
-// much as a cheap job. A worker that had to wait for work does not know what
-// comes next, and shares.
-const tinyHookedPoolCheapJob = time.Microsecond
-
-// tinyHookedPoolTimeEvery is how many claims taken whole a worker makes per
-// one it times.
-const tinyHookedPoolTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in tinyHookedPoolTimeEvery of those taken whole.
-func (w *tinyHookedPoolWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < tinyHookedPoolTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// tinyHookedPoolClaimAt returns the claim [pos, pos+n) that c, a worker's
-// claim field, holds. The position is rebuilt from its low bits and the
-// queue's head, which a claim not finished is less than a lap behind.
-func tinyHookedPoolClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-tinyHookedPoolClaimBits) - 1
-	return head - (head-c>>tinyHookedPoolClaimBits)&posMask, c & (1<<tinyHookedPoolClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *TinyHookedPool) stealable(self *tinyHookedPoolWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := tinyHookedPoolClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
-		}
-	}
-	return 0, false
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *TinyHookedPool) steal(self *tinyHookedPoolWorker) bool {
+func (p *TinyHookedPool) steal(self *tinyHookedPoolMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -24560,7 +15357,7 @@ func (p *TinyHookedPool) steal(self *tinyHookedPoolWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			p.run(self, t)
 			return true
 		}
@@ -24572,12 +15369,12 @@ func (p *TinyHookedPool) steal(self *tinyHookedPoolWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *TinyHookedPool) runClaim(w *tinyHookedPoolWorker, t tinyHookedPoolTask, pos, n uint64) (ran uint64) {
+func (p *TinyHookedPool) runClaim(w *tinyHookedPoolMember, t tinyHookedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -24602,26 +15399,10 @@ func (p *TinyHookedPool) runClaim(w *tinyHookedPoolWorker, t tinyHookedPoolTask,
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *TinyHookedPool) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *TinyHookedPool) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 

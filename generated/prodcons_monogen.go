@@ -24,7 +24,7 @@ import (
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *IntQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := intQueueRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -35,7 +35,7 @@ func (q *IntQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Co
 // normal end, is not. FanOut returns when every consumer has returned; an
 // item popped by a consumer is always passed to consume.
 func (q *IntQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return intQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrIntQueueClosed {
@@ -51,32 +51,6 @@ func (q *IntQueue) FanOut(ctx context.Context, n int, consume func(ctx context.C
 	})
 }
 
-// intQueueRunGroup runs fn in n goroutines, waits for them and returns the
-// first error, cancelling the context of the others when it happens.
-func intQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i := range n {
-		wg.Go(func() {
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel(err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
-}
-
 var (
 	// ErrIntQueueClosed is returned by pushes after Close, and by pops once the
 	// queue is closed and every item has been popped.
@@ -85,22 +59,6 @@ var (
 	// IntQueueError policy when there is no room.
 	ErrIntQueueFull = errors.New("queue: full")
 )
-
-// intQueueCacheLineSize separates the fields producers write from those
-// consumers write, so that neither side invalidates the other's cache line.
-const intQueueCacheLineSize = 64
-
-// intQueueClosedBit is set in head by Close. Keeping it in the word producers
-// compare-and-swap makes Close linearizable: a push either claimed its slot
-// before Close (and its item will be popped) or fails with ErrIntQueueClosed.
-// Positions never reach 2^63.
-const intQueueClosedBit = 1 << 63
-
-// intQueueSpinTries is how many times a goroutine that finds the queue full
-// or empty retries, yielding its processor in between, before it parks.
-// Parking and waking cost a few hundred nanoseconds each; a short spin lets
-// a producer-consumer pair that runs at the same speed avoid both.
-const intQueueSpinTries = 4
 
 // intQueueSlot is one cell of the ring. seq tells who owns it: seq == pos means
 // free for the producer of position pos; seq == pos+1 means it holds the item
@@ -111,15 +69,6 @@ type intQueueSlot struct {
 	val int
 }
 
-// intQueueOpStatus is the outcome of a non-blocking attempt on the ring.
-type intQueueOpStatus uint8
-
-const (
-	intQueueOpDone   intQueueOpStatus = iota // at least one item moved
-	intQueueOpFull                           // no free slot (push) or no published item (pop)
-	intQueueOpClosed                         // the queue is closed (and, for a pop, drained)
-)
-
 // IntQueue is a bounded FIFO queue for any number of producers and
 // consumers. Create one with NewIntQueue; the zero value is not usable. A
 // IntQueue must not be copied after first use.
@@ -128,7 +77,7 @@ const (
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type IntQueue struct {
-	_ intQueueNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []intQueueSlot
@@ -136,14 +85,14 @@ type IntQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [intQueueCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with intQueueClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [intQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [intQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -152,7 +101,7 @@ type IntQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [intQueueCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 }
 
 // init allocates the ring and the wake-up channels.
@@ -174,7 +123,7 @@ func (q *IntQueue) Cap() int { return 1024 }
 // snapshot that may be stale by the time it returns.
 func (q *IntQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ intQueueClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -184,7 +133,7 @@ func (q *IntQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *IntQueue) TryPush(v int) bool {
-	if q.enqueue(v) != intQueueOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -200,16 +149,16 @@ func (q *IntQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for spins := 0; ; spins++ {
 		switch q.enqueue(v) {
-		case intQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeConsumer()
 			if woken {
 				q.passProducerToken()
 			}
 			return nil
-		case intQueueOpClosed:
+		case queueSharedOpClosed:
 			return ErrIntQueueClosed
 		}
-		if spins < intQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -243,10 +192,10 @@ func (q *IntQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			spins = 0 // progress: spin afresh before parking the next time
 			continue
 		}
-		if st == intQueueOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrIntQueueClosed
 		}
-		if spins < intQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -261,7 +210,7 @@ func (q *IntQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *IntQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != intQueueOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -277,16 +226,16 @@ func (q *IntQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case intQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case intQueueOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrIntQueueClosed
 		}
-		if spins < intQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -311,16 +260,16 @@ func (q *IntQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case intQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case intQueueOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrIntQueueClosed
 		}
-		if spins < intQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -338,18 +287,18 @@ func (q *IntQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // Close may be called more than once.
 func (q *IntQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(intQueueClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *IntQueue) enqueue(v int) intQueueOpStatus {
+func (q *IntQueue) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(1024) - 1
 	pos := q.head.Load()
 	for {
-		if pos&intQueueClosedBit != 0 {
-			return intQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -357,10 +306,10 @@ func (q *IntQueue) enqueue(v int) intQueueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return intQueueOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return intQueueOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -370,20 +319,20 @@ func (q *IntQueue) enqueue(v int) intQueueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *IntQueue) enqueueMany(vs []int) (int, intQueueOpStatus) {
+func (q *IntQueue) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(1024) - 1
 	limit := min(len(vs), 1024)
 	pos := q.head.Load()
 	for {
-		if pos&intQueueClosedBit != 0 {
-			return 0, intQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, intQueueOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -396,14 +345,14 @@ func (q *IntQueue) enqueueMany(vs []int) (int, intQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, intQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *IntQueue) dequeue() (int, intQueueOpStatus) {
+func (q *IntQueue) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(1024) - 1
 	pos := q.tail.Load()
@@ -415,7 +364,7 @@ func (q *IntQueue) dequeue() (int, intQueueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, intQueueOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -426,7 +375,7 @@ func (q *IntQueue) dequeue() (int, intQueueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *IntQueue) dequeueMany(buf []int) (int, intQueueOpStatus) {
+func (q *IntQueue) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(1024) - 1
 	limit := min(len(buf), 1024)
@@ -451,7 +400,7 @@ func (q *IntQueue) dequeueMany(buf []int) (int, intQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, intQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -460,11 +409,11 @@ func (q *IntQueue) dequeueMany(buf []int) (int, intQueueOpStatus) {
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *IntQueue) emptyStatus(pos uint64) intQueueOpStatus {
-	if head := q.head.Load(); head&intQueueClosedBit != 0 && head&^intQueueClosedBit == pos {
-		return intQueueOpClosed
+func (q *IntQueue) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return intQueueOpFull
+	return queueSharedOpFull
 }
 
 // readable reports whether an item is published at tail.
@@ -475,14 +424,14 @@ func (q *IntQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *IntQueue) writable() bool {
-	pos := q.head.Load() &^ intQueueClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(1024)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *IntQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		intQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -490,7 +439,7 @@ func (q *IntQueue) wakeConsumer() {
 // IntQueueBlock parks producers.
 func (q *IntQueue) wakeProducer() {
 	if q.pushWaiters.Load() != 0 {
-		intQueueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -500,14 +449,14 @@ func (q *IntQueue) wakeProducer() {
 // the token goes on.
 func (q *IntQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		intQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
 // passProducerToken is passConsumerToken for producers under IntQueueBlock.
 func (q *IntQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		intQueueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -549,29 +498,12 @@ func (q *IntQueue) waitNotFull(ctx context.Context) (bool, error) {
 		return true, nil
 	case <-q.done:
 		q.pushWaiters.Add(-1)
-		return false, nil // the next enqueue reports intQueueOpClosed
+		return false, nil // the next enqueue reports queueSharedOpClosed
 	case <-ctx.Done():
 		q.pushWaiters.Add(-1)
 		return false, ctx.Err()
 	}
 }
-
-// intQueueSignal puts a token in a one-token channel unless one is already
-// there, in which case the goroutine that takes it will look at the queue.
-func intQueueSignal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
-// intQueueNoCopy lets go vet's copylocks check report a IntQueue copied by
-// value.
-type intQueueNoCopy struct{}
-
-func (*intQueueNoCopy) Lock() {}
-
-func (*intQueueNoCopy) Unlock() {}
 
 // NewIntQueue returns an empty IntQueue of capacity 1024; when it is full,
 // Push waits for room.
@@ -589,7 +521,7 @@ func NewIntQueue() *IntQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *BlockQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := blockQueueRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -600,7 +532,7 @@ func (q *BlockQueue) FanIn(ctx context.Context, n int, produce func(ctx context.
 // normal end, is not. FanOut returns when every consumer has returned; an
 // item popped by a consumer is always passed to consume.
 func (q *BlockQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return blockQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrBlockQueueClosed {
@@ -616,32 +548,6 @@ func (q *BlockQueue) FanOut(ctx context.Context, n int, consume func(ctx context
 	})
 }
 
-// blockQueueRunGroup runs fn in n goroutines, waits for them and returns the
-// first error, cancelling the context of the others when it happens.
-func blockQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i := range n {
-		wg.Go(func() {
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel(err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
-}
-
 var (
 	// ErrBlockQueueClosed is returned by pushes after Close, and by pops
 	// once the queue is closed and every item has been popped.
@@ -650,22 +556,6 @@ var (
 	// BlockQueueError policy when there is no room.
 	ErrBlockQueueFull = errors.New("queue: full")
 )
-
-// blockQueueCacheLineSize separates the fields producers write from those
-// consumers write, so that neither side invalidates the other's cache line.
-const blockQueueCacheLineSize = 64
-
-// blockQueueClosedBit is set in head by Close. Keeping it in the word producers
-// compare-and-swap makes Close linearizable: a push either claimed its slot
-// before Close (and its item will be popped) or fails with ErrBlockQueueClosed.
-// Positions never reach 2^63.
-const blockQueueClosedBit = 1 << 63
-
-// blockQueueSpinTries is how many times a goroutine that finds the queue
-// full or empty retries, yielding its processor in between, before it parks.
-// Parking and waking cost a few hundred nanoseconds each; a short spin lets
-// a producer-consumer pair that runs at the same speed avoid both.
-const blockQueueSpinTries = 4
 
 // blockQueueSlot is one cell of the ring. seq tells who owns it: seq == pos
 // means free for the producer of position pos; seq == pos+1 means it holds
@@ -676,15 +566,6 @@ type blockQueueSlot struct {
 	val int
 }
 
-// blockQueueOpStatus is the outcome of a non-blocking attempt on the ring.
-type blockQueueOpStatus uint8
-
-const (
-	blockQueueOpDone   blockQueueOpStatus = iota // at least one item moved
-	blockQueueOpFull                             // no free slot (push) or no published item (pop)
-	blockQueueOpClosed                           // the queue is closed (and, for a pop, drained)
-)
-
 // BlockQueue is a bounded FIFO queue for any number of producers and
 // consumers. Create one with NewBlockQueue; the zero value is not usable. A
 // BlockQueue must not be copied after first use.
@@ -693,7 +574,7 @@ const (
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type BlockQueue struct {
-	_ blockQueueNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []blockQueueSlot
@@ -701,14 +582,14 @@ type BlockQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [blockQueueCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with blockQueueClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [blockQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [blockQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -717,7 +598,7 @@ type BlockQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [blockQueueCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 }
 
 // init allocates the ring and the wake-up channels.
@@ -739,7 +620,7 @@ func (q *BlockQueue) Cap() int { return 8 }
 // snapshot that may be stale by the time it returns.
 func (q *BlockQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ blockQueueClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -749,7 +630,7 @@ func (q *BlockQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *BlockQueue) TryPush(v int) bool {
-	if q.enqueue(v) != blockQueueOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -766,16 +647,16 @@ func (q *BlockQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for spins := 0; ; spins++ {
 		switch q.enqueue(v) {
-		case blockQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeConsumer()
 			if woken {
 				q.passProducerToken()
 			}
 			return nil
-		case blockQueueOpClosed:
+		case queueSharedOpClosed:
 			return ErrBlockQueueClosed
 		}
-		if spins < blockQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -809,10 +690,10 @@ func (q *BlockQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			spins = 0 // progress: spin afresh before parking the next time
 			continue
 		}
-		if st == blockQueueOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrBlockQueueClosed
 		}
-		if spins < blockQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -827,7 +708,7 @@ func (q *BlockQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *BlockQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != blockQueueOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -843,16 +724,16 @@ func (q *BlockQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case blockQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case blockQueueOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrBlockQueueClosed
 		}
-		if spins < blockQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -877,16 +758,16 @@ func (q *BlockQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case blockQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case blockQueueOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrBlockQueueClosed
 		}
-		if spins < blockQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -904,18 +785,18 @@ func (q *BlockQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // Close may be called more than once.
 func (q *BlockQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(blockQueueClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *BlockQueue) enqueue(v int) blockQueueOpStatus {
+func (q *BlockQueue) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(8) - 1
 	pos := q.head.Load()
 	for {
-		if pos&blockQueueClosedBit != 0 {
-			return blockQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -923,10 +804,10 @@ func (q *BlockQueue) enqueue(v int) blockQueueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return blockQueueOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return blockQueueOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -936,20 +817,20 @@ func (q *BlockQueue) enqueue(v int) blockQueueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *BlockQueue) enqueueMany(vs []int) (int, blockQueueOpStatus) {
+func (q *BlockQueue) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(8) - 1
 	limit := min(len(vs), 8)
 	pos := q.head.Load()
 	for {
-		if pos&blockQueueClosedBit != 0 {
-			return 0, blockQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, blockQueueOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -962,14 +843,14 @@ func (q *BlockQueue) enqueueMany(vs []int) (int, blockQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, blockQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *BlockQueue) dequeue() (int, blockQueueOpStatus) {
+func (q *BlockQueue) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	pos := q.tail.Load()
@@ -981,7 +862,7 @@ func (q *BlockQueue) dequeue() (int, blockQueueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, blockQueueOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -992,7 +873,7 @@ func (q *BlockQueue) dequeue() (int, blockQueueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *BlockQueue) dequeueMany(buf []int) (int, blockQueueOpStatus) {
+func (q *BlockQueue) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	limit := min(len(buf), 8)
@@ -1017,7 +898,7 @@ func (q *BlockQueue) dequeueMany(buf []int) (int, blockQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, blockQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -1026,11 +907,11 @@ func (q *BlockQueue) dequeueMany(buf []int) (int, blockQueueOpStatus) {
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *BlockQueue) emptyStatus(pos uint64) blockQueueOpStatus {
-	if head := q.head.Load(); head&blockQueueClosedBit != 0 && head&^blockQueueClosedBit == pos {
-		return blockQueueOpClosed
+func (q *BlockQueue) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return blockQueueOpFull
+	return queueSharedOpFull
 }
 
 // readable reports whether an item is published at tail.
@@ -1041,14 +922,14 @@ func (q *BlockQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *BlockQueue) writable() bool {
-	pos := q.head.Load() &^ blockQueueClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(8)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *BlockQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		blockQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -1056,7 +937,7 @@ func (q *BlockQueue) wakeConsumer() {
 // BlockQueueBlock parks producers.
 func (q *BlockQueue) wakeProducer() {
 	if q.pushWaiters.Load() != 0 {
-		blockQueueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -1066,14 +947,14 @@ func (q *BlockQueue) wakeProducer() {
 // the token goes on.
 func (q *BlockQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		blockQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
 // passProducerToken is passConsumerToken for producers under BlockQueueBlock.
 func (q *BlockQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		blockQueueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -1115,29 +996,12 @@ func (q *BlockQueue) waitNotFull(ctx context.Context) (bool, error) {
 		return true, nil
 	case <-q.done:
 		q.pushWaiters.Add(-1)
-		return false, nil // the next enqueue reports blockQueueOpClosed
+		return false, nil // the next enqueue reports queueSharedOpClosed
 	case <-ctx.Done():
 		q.pushWaiters.Add(-1)
 		return false, ctx.Err()
 	}
 }
-
-// blockQueueSignal puts a token in a one-token channel unless one is already
-// there, in which case the goroutine that takes it will look at the queue.
-func blockQueueSignal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
-// blockQueueNoCopy lets go vet's copylocks check report a BlockQueue copied
-// by value.
-type blockQueueNoCopy struct{}
-
-func (*blockQueueNoCopy) Lock() {}
-
-func (*blockQueueNoCopy) Unlock() {}
 
 // NewBlockQueue returns an empty BlockQueue of capacity 8; when it is full,
 // Push waits for room.
@@ -1155,7 +1019,7 @@ func NewBlockQueue() *BlockQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *DropNewestQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := dropNewestQueueRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -1166,7 +1030,7 @@ func (q *DropNewestQueue) FanIn(ctx context.Context, n int, produce func(ctx con
 // the normal end, is not. FanOut returns when every consumer has returned;
 // an item popped by a consumer is always passed to consume.
 func (q *DropNewestQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return dropNewestQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrDropNewestQueueClosed {
@@ -1182,33 +1046,6 @@ func (q *DropNewestQueue) FanOut(ctx context.Context, n int, consume func(ctx co
 	})
 }
 
-// dropNewestQueueRunGroup runs fn in n goroutines, waits for them and
-// returns the first error, cancelling the context of the others when it
-// happens.
-func dropNewestQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i := range n {
-		wg.Go(func() {
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel(err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
-}
-
 var (
 	// ErrDropNewestQueueClosed is returned by pushes after Close, and by
 	// pops once the queue is closed and every item has been popped.
@@ -1217,23 +1054,6 @@ var (
 	// DropNewestQueueError policy when there is no room.
 	ErrDropNewestQueueFull = errors.New("queue: full")
 )
-
-// dropNewestQueueCacheLineSize separates the fields producers write from
-// those consumers write, so that neither side invalidates the other's cache
-// line.
-const dropNewestQueueCacheLineSize = 64
-
-// dropNewestQueueClosedBit is set in head by Close. Keeping it in the word
-// producers compare-and-swap makes Close linearizable: a push either claimed
-// its slot before Close (and its item will be popped) or fails with
-// ErrDropNewestQueueClosed. Positions never reach 2^63.
-const dropNewestQueueClosedBit = 1 << 63
-
-// dropNewestQueueSpinTries is how many times a goroutine that finds the
-// queue full or empty retries, yielding its processor in between, before it
-// parks. Parking and waking cost a few hundred nanoseconds each; a short
-// spin lets a producer-consumer pair that runs at the same speed avoid both.
-const dropNewestQueueSpinTries = 4
 
 // dropNewestQueueSlot is one cell of the ring. seq tells who owns it: seq ==
 // pos means free for the producer of position pos; seq == pos+1 means it
@@ -1244,15 +1064,6 @@ type dropNewestQueueSlot struct {
 	val int
 }
 
-// dropNewestQueueOpStatus is the outcome of a non-blocking attempt on the ring.
-type dropNewestQueueOpStatus uint8
-
-const (
-	dropNewestQueueOpDone   dropNewestQueueOpStatus = iota // at least one item moved
-	dropNewestQueueOpFull                                  // no free slot (push) or no published item (pop)
-	dropNewestQueueOpClosed                                // the queue is closed (and, for a pop, drained)
-)
-
 // DropNewestQueue is a bounded FIFO queue for any number of producers and
 // consumers. Create one with NewDropNewestQueue; the zero value is not
 // usable. A DropNewestQueue must not be copied after first use.
@@ -1261,7 +1072,7 @@ const (
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type DropNewestQueue struct {
-	_ dropNewestQueueNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []dropNewestQueueSlot
@@ -1269,15 +1080,14 @@ type DropNewestQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [dropNewestQueueCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with
-	// dropNewestQueueClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [dropNewestQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [dropNewestQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -1286,7 +1096,7 @@ type DropNewestQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [dropNewestQueueCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 
 	dropped atomic.Uint64
 }
@@ -1310,7 +1120,7 @@ func (q *DropNewestQueue) Cap() int { return 8 }
 // snapshot that may be stale by the time it returns.
 func (q *DropNewestQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ dropNewestQueueClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -1320,7 +1130,7 @@ func (q *DropNewestQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *DropNewestQueue) TryPush(v int) bool {
-	if q.enqueue(v) != dropNewestQueueOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -1336,13 +1146,13 @@ func (q *DropNewestQueue) TryPush(v int) bool {
 func (q *DropNewestQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	switch q.enqueue(v) {
-	case dropNewestQueueOpDone:
+	case queueSharedOpDone:
 		q.wakeConsumer()
 		if woken {
 			q.passProducerToken()
 		}
 		return nil
-	case dropNewestQueueOpClosed:
+	case queueSharedOpClosed:
 		return ErrDropNewestQueueClosed
 	}
 	q.dropped.Add(1)
@@ -1372,7 +1182,7 @@ func (q *DropNewestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			// progress: spin afresh before parking the next time
 			continue
 		}
-		if st == dropNewestQueueOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrDropNewestQueueClosed
 		}
 		q.dropped.Add(uint64(len(vs) - added))
@@ -1384,7 +1194,7 @@ func (q *DropNewestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *DropNewestQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != dropNewestQueueOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -1400,16 +1210,16 @@ func (q *DropNewestQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case dropNewestQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case dropNewestQueueOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrDropNewestQueueClosed
 		}
-		if spins < dropNewestQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -1434,16 +1244,16 @@ func (q *DropNewestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case dropNewestQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case dropNewestQueueOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrDropNewestQueueClosed
 		}
-		if spins < dropNewestQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -1461,7 +1271,7 @@ func (q *DropNewestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // DropNewestQueueDropOldest). Close may be called more than once.
 func (q *DropNewestQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(dropNewestQueueClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
@@ -1479,12 +1289,12 @@ func (q *DropNewestQueue) Stats() DropNewestQueueStats {
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *DropNewestQueue) enqueue(v int) dropNewestQueueOpStatus {
+func (q *DropNewestQueue) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(8) - 1
 	pos := q.head.Load()
 	for {
-		if pos&dropNewestQueueClosedBit != 0 {
-			return dropNewestQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -1492,10 +1302,10 @@ func (q *DropNewestQueue) enqueue(v int) dropNewestQueueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return dropNewestQueueOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return dropNewestQueueOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -1505,20 +1315,20 @@ func (q *DropNewestQueue) enqueue(v int) dropNewestQueueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *DropNewestQueue) enqueueMany(vs []int) (int, dropNewestQueueOpStatus) {
+func (q *DropNewestQueue) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(8) - 1
 	limit := min(len(vs), 8)
 	pos := q.head.Load()
 	for {
-		if pos&dropNewestQueueClosedBit != 0 {
-			return 0, dropNewestQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, dropNewestQueueOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -1531,14 +1341,14 @@ func (q *DropNewestQueue) enqueueMany(vs []int) (int, dropNewestQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, dropNewestQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *DropNewestQueue) dequeue() (int, dropNewestQueueOpStatus) {
+func (q *DropNewestQueue) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	pos := q.tail.Load()
@@ -1550,7 +1360,7 @@ func (q *DropNewestQueue) dequeue() (int, dropNewestQueueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, dropNewestQueueOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -1561,7 +1371,7 @@ func (q *DropNewestQueue) dequeue() (int, dropNewestQueueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *DropNewestQueue) dequeueMany(buf []int) (int, dropNewestQueueOpStatus) {
+func (q *DropNewestQueue) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	limit := min(len(buf), 8)
@@ -1586,7 +1396,7 @@ func (q *DropNewestQueue) dequeueMany(buf []int) (int, dropNewestQueueOpStatus) 
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, dropNewestQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -1595,11 +1405,11 @@ func (q *DropNewestQueue) dequeueMany(buf []int) (int, dropNewestQueueOpStatus) 
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *DropNewestQueue) emptyStatus(pos uint64) dropNewestQueueOpStatus {
-	if head := q.head.Load(); head&dropNewestQueueClosedBit != 0 && head&^dropNewestQueueClosedBit == pos {
-		return dropNewestQueueOpClosed
+func (q *DropNewestQueue) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return dropNewestQueueOpFull
+	return queueSharedOpFull
 }
 
 // readable reports whether an item is published at tail.
@@ -1610,14 +1420,14 @@ func (q *DropNewestQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *DropNewestQueue) writable() bool {
-	pos := q.head.Load() &^ dropNewestQueueClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(8)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *DropNewestQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		dropNewestQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -1632,7 +1442,7 @@ func (q *DropNewestQueue) wakeProducer() {
 // the token goes on.
 func (q *DropNewestQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		dropNewestQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -1640,7 +1450,7 @@ func (q *DropNewestQueue) passConsumerToken() {
 // DropNewestQueueBlock.
 func (q *DropNewestQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		dropNewestQueueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -1669,24 +1479,6 @@ func (q *DropNewestQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// dropNewestQueueSignal puts a token in a one-token channel unless one is
-// already there, in which case the goroutine that takes it will look at the
-// queue.
-func dropNewestQueueSignal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
-// dropNewestQueueNoCopy lets go vet's copylocks check report a
-// DropNewestQueue copied by value.
-type dropNewestQueueNoCopy struct{}
-
-func (*dropNewestQueueNoCopy) Lock() {}
-
-func (*dropNewestQueueNoCopy) Unlock() {}
-
 // NewDropNewestQueue returns an empty DropNewestQueue of capacity 8; when it
 // is full, Push discards the new item.
 func NewDropNewestQueue() *DropNewestQueue {
@@ -1703,7 +1495,7 @@ func NewDropNewestQueue() *DropNewestQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *DropOldestQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := dropOldestQueueRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -1714,7 +1506,7 @@ func (q *DropOldestQueue) FanIn(ctx context.Context, n int, produce func(ctx con
 // the normal end, is not. FanOut returns when every consumer has returned;
 // an item popped by a consumer is always passed to consume.
 func (q *DropOldestQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return dropOldestQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrDropOldestQueueClosed {
@@ -1730,33 +1522,6 @@ func (q *DropOldestQueue) FanOut(ctx context.Context, n int, consume func(ctx co
 	})
 }
 
-// dropOldestQueueRunGroup runs fn in n goroutines, waits for them and
-// returns the first error, cancelling the context of the others when it
-// happens.
-func dropOldestQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i := range n {
-		wg.Go(func() {
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel(err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
-}
-
 var (
 	// ErrDropOldestQueueClosed is returned by pushes after Close, and by
 	// pops once the queue is closed and every item has been popped.
@@ -1765,23 +1530,6 @@ var (
 	// DropOldestQueueError policy when there is no room.
 	ErrDropOldestQueueFull = errors.New("queue: full")
 )
-
-// dropOldestQueueCacheLineSize separates the fields producers write from
-// those consumers write, so that neither side invalidates the other's cache
-// line.
-const dropOldestQueueCacheLineSize = 64
-
-// dropOldestQueueClosedBit is set in head by Close. Keeping it in the word
-// producers compare-and-swap makes Close linearizable: a push either claimed
-// its slot before Close (and its item will be popped) or fails with
-// ErrDropOldestQueueClosed. Positions never reach 2^63.
-const dropOldestQueueClosedBit = 1 << 63
-
-// dropOldestQueueSpinTries is how many times a goroutine that finds the
-// queue full or empty retries, yielding its processor in between, before it
-// parks. Parking and waking cost a few hundred nanoseconds each; a short
-// spin lets a producer-consumer pair that runs at the same speed avoid both.
-const dropOldestQueueSpinTries = 4
 
 // dropOldestQueueSlot is one cell of the ring. seq tells who owns it: seq ==
 // pos means free for the producer of position pos; seq == pos+1 means it
@@ -1792,15 +1540,6 @@ type dropOldestQueueSlot struct {
 	val int
 }
 
-// dropOldestQueueOpStatus is the outcome of a non-blocking attempt on the ring.
-type dropOldestQueueOpStatus uint8
-
-const (
-	dropOldestQueueOpDone   dropOldestQueueOpStatus = iota // at least one item moved
-	dropOldestQueueOpFull                                  // no free slot (push) or no published item (pop)
-	dropOldestQueueOpClosed                                // the queue is closed (and, for a pop, drained)
-)
-
 // DropOldestQueue is a bounded FIFO queue for any number of producers and
 // consumers. Create one with NewDropOldestQueue; the zero value is not
 // usable. A DropOldestQueue must not be copied after first use.
@@ -1809,7 +1548,7 @@ const (
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type DropOldestQueue struct {
-	_ dropOldestQueueNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []dropOldestQueueSlot
@@ -1817,15 +1556,14 @@ type DropOldestQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [dropOldestQueueCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with
-	// dropOldestQueueClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [dropOldestQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [dropOldestQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -1834,7 +1572,7 @@ type DropOldestQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [dropOldestQueueCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 
 	dropped atomic.Uint64
 }
@@ -1858,7 +1596,7 @@ func (q *DropOldestQueue) Cap() int { return 8 }
 // snapshot that may be stale by the time it returns.
 func (q *DropOldestQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ dropOldestQueueClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -1868,7 +1606,7 @@ func (q *DropOldestQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *DropOldestQueue) TryPush(v int) bool {
-	if q.enqueue(v) != dropOldestQueueOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -1885,13 +1623,13 @@ func (q *DropOldestQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for {
 		switch q.enqueue(v) {
-		case dropOldestQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeConsumer()
 			if woken {
 				q.passProducerToken()
 			}
 			return nil
-		case dropOldestQueueOpClosed:
+		case queueSharedOpClosed:
 			return ErrDropOldestQueueClosed
 		}
 		q.dropOldest()
@@ -1922,7 +1660,7 @@ func (q *DropOldestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			// progress: spin afresh before parking the next time
 			continue
 		}
-		if st == dropOldestQueueOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrDropOldestQueueClosed
 		}
 		q.dropOldest()
@@ -1934,7 +1672,7 @@ func (q *DropOldestQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *DropOldestQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != dropOldestQueueOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -1950,16 +1688,16 @@ func (q *DropOldestQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case dropOldestQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case dropOldestQueueOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrDropOldestQueueClosed
 		}
-		if spins < dropOldestQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -1984,16 +1722,16 @@ func (q *DropOldestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case dropOldestQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case dropOldestQueueOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrDropOldestQueueClosed
 		}
-		if spins < dropOldestQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -2011,7 +1749,7 @@ func (q *DropOldestQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // DropOldestQueueDropOldest). Close may be called more than once.
 func (q *DropOldestQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(dropOldestQueueClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
@@ -2029,12 +1767,12 @@ func (q *DropOldestQueue) Stats() DropOldestQueueStats {
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *DropOldestQueue) enqueue(v int) dropOldestQueueOpStatus {
+func (q *DropOldestQueue) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(8) - 1
 	pos := q.head.Load()
 	for {
-		if pos&dropOldestQueueClosedBit != 0 {
-			return dropOldestQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -2042,10 +1780,10 @@ func (q *DropOldestQueue) enqueue(v int) dropOldestQueueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return dropOldestQueueOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return dropOldestQueueOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -2055,20 +1793,20 @@ func (q *DropOldestQueue) enqueue(v int) dropOldestQueueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *DropOldestQueue) enqueueMany(vs []int) (int, dropOldestQueueOpStatus) {
+func (q *DropOldestQueue) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(8) - 1
 	limit := min(len(vs), 8)
 	pos := q.head.Load()
 	for {
-		if pos&dropOldestQueueClosedBit != 0 {
-			return 0, dropOldestQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, dropOldestQueueOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -2081,14 +1819,14 @@ func (q *DropOldestQueue) enqueueMany(vs []int) (int, dropOldestQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, dropOldestQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *DropOldestQueue) dequeue() (int, dropOldestQueueOpStatus) {
+func (q *DropOldestQueue) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	pos := q.tail.Load()
@@ -2100,7 +1838,7 @@ func (q *DropOldestQueue) dequeue() (int, dropOldestQueueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, dropOldestQueueOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -2111,7 +1849,7 @@ func (q *DropOldestQueue) dequeue() (int, dropOldestQueueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *DropOldestQueue) dequeueMany(buf []int) (int, dropOldestQueueOpStatus) {
+func (q *DropOldestQueue) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	limit := min(len(buf), 8)
@@ -2136,7 +1874,7 @@ func (q *DropOldestQueue) dequeueMany(buf []int) (int, dropOldestQueueOpStatus) 
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, dropOldestQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -2145,11 +1883,11 @@ func (q *DropOldestQueue) dequeueMany(buf []int) (int, dropOldestQueueOpStatus) 
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *DropOldestQueue) emptyStatus(pos uint64) dropOldestQueueOpStatus {
-	if head := q.head.Load(); head&dropOldestQueueClosedBit != 0 && head&^dropOldestQueueClosedBit == pos {
-		return dropOldestQueueOpClosed
+func (q *DropOldestQueue) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return dropOldestQueueOpFull
+	return queueSharedOpFull
 }
 
 // dropOldest discards the oldest item to make room under
@@ -2164,8 +1902,8 @@ func (q *DropOldestQueue) dropOldest() {
 
 // dropTaken counts and reports v, the oldest item, if the dequeue that
 // returned st took it, and says whether it did.
-func (q *DropOldestQueue) dropTaken(v int, st dropOldestQueueOpStatus) bool {
-	if st != dropOldestQueueOpDone {
+func (q *DropOldestQueue) dropTaken(v int, st queueSharedOpStatus) bool {
+	if st != queueSharedOpDone {
 		return false
 	}
 	q.dropped.Add(1)
@@ -2180,14 +1918,14 @@ func (q *DropOldestQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *DropOldestQueue) writable() bool {
-	pos := q.head.Load() &^ dropOldestQueueClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(8)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *DropOldestQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		dropOldestQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -2202,7 +1940,7 @@ func (q *DropOldestQueue) wakeProducer() {
 // the token goes on.
 func (q *DropOldestQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		dropOldestQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -2210,7 +1948,7 @@ func (q *DropOldestQueue) passConsumerToken() {
 // DropOldestQueueBlock.
 func (q *DropOldestQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		dropOldestQueueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -2239,24 +1977,6 @@ func (q *DropOldestQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// dropOldestQueueSignal puts a token in a one-token channel unless one is
-// already there, in which case the goroutine that takes it will look at the
-// queue.
-func dropOldestQueueSignal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
-// dropOldestQueueNoCopy lets go vet's copylocks check report a
-// DropOldestQueue copied by value.
-type dropOldestQueueNoCopy struct{}
-
-func (*dropOldestQueueNoCopy) Lock() {}
-
-func (*dropOldestQueueNoCopy) Unlock() {}
-
 // NewDropOldestQueue returns an empty DropOldestQueue of capacity 8; when it
 // is full, Push discards the oldest item to make room.
 func NewDropOldestQueue() *DropOldestQueue {
@@ -2273,7 +1993,7 @@ func NewDropOldestQueue() *DropOldestQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *ErrorQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := errorQueueRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -2284,7 +2004,7 @@ func (q *ErrorQueue) FanIn(ctx context.Context, n int, produce func(ctx context.
 // normal end, is not. FanOut returns when every consumer has returned; an
 // item popped by a consumer is always passed to consume.
 func (q *ErrorQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return errorQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrErrorQueueClosed {
@@ -2300,32 +2020,6 @@ func (q *ErrorQueue) FanOut(ctx context.Context, n int, consume func(ctx context
 	})
 }
 
-// errorQueueRunGroup runs fn in n goroutines, waits for them and returns the
-// first error, cancelling the context of the others when it happens.
-func errorQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i := range n {
-		wg.Go(func() {
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel(err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
-}
-
 var (
 	// ErrErrorQueueClosed is returned by pushes after Close, and by pops
 	// once the queue is closed and every item has been popped.
@@ -2334,22 +2028,6 @@ var (
 	// ErrorQueueError policy when there is no room.
 	ErrErrorQueueFull = errors.New("queue: full")
 )
-
-// errorQueueCacheLineSize separates the fields producers write from those
-// consumers write, so that neither side invalidates the other's cache line.
-const errorQueueCacheLineSize = 64
-
-// errorQueueClosedBit is set in head by Close. Keeping it in the word producers
-// compare-and-swap makes Close linearizable: a push either claimed its slot
-// before Close (and its item will be popped) or fails with ErrErrorQueueClosed.
-// Positions never reach 2^63.
-const errorQueueClosedBit = 1 << 63
-
-// errorQueueSpinTries is how many times a goroutine that finds the queue
-// full or empty retries, yielding its processor in between, before it parks.
-// Parking and waking cost a few hundred nanoseconds each; a short spin lets
-// a producer-consumer pair that runs at the same speed avoid both.
-const errorQueueSpinTries = 4
 
 // errorQueueSlot is one cell of the ring. seq tells who owns it: seq == pos
 // means free for the producer of position pos; seq == pos+1 means it holds
@@ -2360,15 +2038,6 @@ type errorQueueSlot struct {
 	val int
 }
 
-// errorQueueOpStatus is the outcome of a non-blocking attempt on the ring.
-type errorQueueOpStatus uint8
-
-const (
-	errorQueueOpDone   errorQueueOpStatus = iota // at least one item moved
-	errorQueueOpFull                             // no free slot (push) or no published item (pop)
-	errorQueueOpClosed                           // the queue is closed (and, for a pop, drained)
-)
-
 // ErrorQueue is a bounded FIFO queue for any number of producers and
 // consumers. Create one with NewErrorQueue; the zero value is not usable. A
 // ErrorQueue must not be copied after first use.
@@ -2377,7 +2046,7 @@ const (
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type ErrorQueue struct {
-	_ errorQueueNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []errorQueueSlot
@@ -2385,14 +2054,14 @@ type ErrorQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [errorQueueCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with errorQueueClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [errorQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [errorQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -2401,7 +2070,7 @@ type ErrorQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [errorQueueCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 }
 
 // init allocates the ring and the wake-up channels.
@@ -2423,7 +2092,7 @@ func (q *ErrorQueue) Cap() int { return 8 }
 // snapshot that may be stale by the time it returns.
 func (q *ErrorQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ errorQueueClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -2433,7 +2102,7 @@ func (q *ErrorQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *ErrorQueue) TryPush(v int) bool {
-	if q.enqueue(v) != errorQueueOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -2449,13 +2118,13 @@ func (q *ErrorQueue) TryPush(v int) bool {
 func (q *ErrorQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	switch q.enqueue(v) {
-	case errorQueueOpDone:
+	case queueSharedOpDone:
 		q.wakeConsumer()
 		if woken {
 			q.passProducerToken()
 		}
 		return nil
-	case errorQueueOpClosed:
+	case queueSharedOpClosed:
 		return ErrErrorQueueClosed
 	}
 	return ErrErrorQueueFull
@@ -2484,7 +2153,7 @@ func (q *ErrorQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			// progress: spin afresh before parking the next time
 			continue
 		}
-		if st == errorQueueOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrErrorQueueClosed
 		}
 		return added, ErrErrorQueueFull
@@ -2495,7 +2164,7 @@ func (q *ErrorQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *ErrorQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != errorQueueOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -2511,16 +2180,16 @@ func (q *ErrorQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case errorQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case errorQueueOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrErrorQueueClosed
 		}
-		if spins < errorQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -2545,16 +2214,16 @@ func (q *ErrorQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case errorQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case errorQueueOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrErrorQueueClosed
 		}
-		if spins < errorQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -2572,18 +2241,18 @@ func (q *ErrorQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // Close may be called more than once.
 func (q *ErrorQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(errorQueueClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *ErrorQueue) enqueue(v int) errorQueueOpStatus {
+func (q *ErrorQueue) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(8) - 1
 	pos := q.head.Load()
 	for {
-		if pos&errorQueueClosedBit != 0 {
-			return errorQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -2591,10 +2260,10 @@ func (q *ErrorQueue) enqueue(v int) errorQueueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return errorQueueOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return errorQueueOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -2604,20 +2273,20 @@ func (q *ErrorQueue) enqueue(v int) errorQueueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *ErrorQueue) enqueueMany(vs []int) (int, errorQueueOpStatus) {
+func (q *ErrorQueue) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(8) - 1
 	limit := min(len(vs), 8)
 	pos := q.head.Load()
 	for {
-		if pos&errorQueueClosedBit != 0 {
-			return 0, errorQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, errorQueueOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -2630,14 +2299,14 @@ func (q *ErrorQueue) enqueueMany(vs []int) (int, errorQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, errorQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *ErrorQueue) dequeue() (int, errorQueueOpStatus) {
+func (q *ErrorQueue) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	pos := q.tail.Load()
@@ -2649,7 +2318,7 @@ func (q *ErrorQueue) dequeue() (int, errorQueueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, errorQueueOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -2660,7 +2329,7 @@ func (q *ErrorQueue) dequeue() (int, errorQueueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *ErrorQueue) dequeueMany(buf []int) (int, errorQueueOpStatus) {
+func (q *ErrorQueue) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(8) - 1
 	limit := min(len(buf), 8)
@@ -2685,7 +2354,7 @@ func (q *ErrorQueue) dequeueMany(buf []int) (int, errorQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, errorQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -2694,11 +2363,11 @@ func (q *ErrorQueue) dequeueMany(buf []int) (int, errorQueueOpStatus) {
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *ErrorQueue) emptyStatus(pos uint64) errorQueueOpStatus {
-	if head := q.head.Load(); head&errorQueueClosedBit != 0 && head&^errorQueueClosedBit == pos {
-		return errorQueueOpClosed
+func (q *ErrorQueue) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return errorQueueOpFull
+	return queueSharedOpFull
 }
 
 // readable reports whether an item is published at tail.
@@ -2709,14 +2378,14 @@ func (q *ErrorQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *ErrorQueue) writable() bool {
-	pos := q.head.Load() &^ errorQueueClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(8)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *ErrorQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		errorQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -2731,14 +2400,14 @@ func (q *ErrorQueue) wakeProducer() {
 // the token goes on.
 func (q *ErrorQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		errorQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
 // passProducerToken is passConsumerToken for producers under ErrorQueueBlock.
 func (q *ErrorQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		errorQueueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -2767,23 +2436,6 @@ func (q *ErrorQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// errorQueueSignal puts a token in a one-token channel unless one is already
-// there, in which case the goroutine that takes it will look at the queue.
-func errorQueueSignal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
-// errorQueueNoCopy lets go vet's copylocks check report a ErrorQueue copied
-// by value.
-type errorQueueNoCopy struct{}
-
-func (*errorQueueNoCopy) Lock() {}
-
-func (*errorQueueNoCopy) Unlock() {}
-
 // NewErrorQueue returns an empty ErrorQueue of capacity 8; when it is full,
 // Push returns an error.
 func NewErrorQueue() *ErrorQueue {
@@ -2800,7 +2452,7 @@ func NewErrorQueue() *ErrorQueue {
 // the context given to the others and is returned; q is closed in every case.
 // produce pushes with q.Push or q.PushMany.
 func (q *ConfQueue) FanIn(ctx context.Context, n int, produce func(ctx context.Context, i int) error) error {
-	err := confQueueRunGroup(ctx, n, produce)
+	err := queueSharedRunGroup(ctx, n, produce)
 	q.Close()
 	return err
 }
@@ -2811,7 +2463,7 @@ func (q *ConfQueue) FanIn(ctx context.Context, n int, produce func(ctx context.C
 // normal end, is not. FanOut returns when every consumer has returned; an
 // item popped by a consumer is always passed to consume.
 func (q *ConfQueue) FanOut(ctx context.Context, n int, consume func(ctx context.Context, v int) error) error {
-	return confQueueRunGroup(ctx, n, func(ctx context.Context, _ int) error {
+	return queueSharedRunGroup(ctx, n, func(ctx context.Context, _ int) error {
 		for {
 			v, err := q.Pop(ctx)
 			if err == ErrConfQueueClosed {
@@ -2825,32 +2477,6 @@ func (q *ConfQueue) FanOut(ctx context.Context, n int, consume func(ctx context.
 			}
 		}
 	})
-}
-
-// confQueueRunGroup runs fn in n goroutines, waits for them and returns the
-// first error, cancelling the context of the others when it happens.
-func confQueueRunGroup(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		firstErr error
-	)
-	for i := range n {
-		wg.Go(func() {
-			if err := fn(ctx, i); err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-					cancel(err)
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return firstErr
 }
 
 var (
@@ -2871,22 +2497,6 @@ type ConfQueueConfig struct {
 	Size int
 }
 
-// confQueueCacheLineSize separates the fields producers write from those
-// consumers write, so that neither side invalidates the other's cache line.
-const confQueueCacheLineSize = 64
-
-// confQueueClosedBit is set in head by Close. Keeping it in the word producers
-// compare-and-swap makes Close linearizable: a push either claimed its slot
-// before Close (and its item will be popped) or fails with ErrConfQueueClosed.
-// Positions never reach 2^63.
-const confQueueClosedBit = 1 << 63
-
-// confQueueSpinTries is how many times a goroutine that finds the queue full
-// or empty retries, yielding its processor in between, before it parks.
-// Parking and waking cost a few hundred nanoseconds each; a short spin lets
-// a producer-consumer pair that runs at the same speed avoid both.
-const confQueueSpinTries = 4
-
 // confQueueSlot is one cell of the ring. seq tells who owns it: seq == pos
 // means free for the producer of position pos; seq == pos+1 means it holds
 // the item of position pos, for the consumer of pos; a consumer releases it
@@ -2896,15 +2506,6 @@ type confQueueSlot struct {
 	val int
 }
 
-// confQueueOpStatus is the outcome of a non-blocking attempt on the ring.
-type confQueueOpStatus uint8
-
-const (
-	confQueueOpDone   confQueueOpStatus = iota // at least one item moved
-	confQueueOpFull                            // no free slot (push) or no published item (pop)
-	confQueueOpClosed                          // the queue is closed (and, for a pop, drained)
-)
-
 // ConfQueue is a bounded FIFO queue for any number of producers and
 // consumers. Create one with NewConfQueue; the zero value is not usable. A
 // ConfQueue must not be copied after first use.
@@ -2913,7 +2514,7 @@ const (
 // on a channel happens before the corresponding receive. Items pushed by one
 // goroutine are popped in the order it pushed them.
 type ConfQueue struct {
-	_ confQueueNoCopy
+	_ queueSharedNoCopy
 
 	// Read-only after init: they share a cache line with nothing written.
 	slots    []confQueueSlot
@@ -2922,14 +2523,14 @@ type ConfQueue struct {
 	notFull  chan struct{} // one token: wakes a parked producer
 	done     chan struct{} // closed by Close: wakes everybody
 	once     sync.Once
-	_        [confQueueCacheLineSize]byte
+	_        [queueSharedCacheLineSize]byte
 
-	// head is the next position a producer claims, with confQueueClosedBit.
+	// head is the next position a producer claims, with queueSharedClosedBit.
 	head atomic.Uint64
-	_    [confQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 	// tail is the next position a consumer claims.
 	tail atomic.Uint64
-	_    [confQueueCacheLineSize - 8]byte
+	_    [queueSharedCacheLineSize - 8]byte
 
 	// popWaiters and pushWaiters count parked consumers and producers. A
 	// goroutine increments its counter before its last look at the ring and
@@ -2938,7 +2539,7 @@ type ConfQueue struct {
 	// other side sees the waiter and hands it a token.
 	popWaiters  atomic.Int32
 	pushWaiters atomic.Int32
-	_           [confQueueCacheLineSize - 8]byte
+	_           [queueSharedCacheLineSize - 8]byte
 
 	dropped atomic.Uint64
 }
@@ -2965,7 +2566,7 @@ func (q *ConfQueue) Cap() int { return q.cfg.Size }
 // snapshot that may be stale by the time it returns.
 func (q *ConfQueue) Len() int {
 	tail := q.tail.Load()
-	head := q.head.Load() &^ confQueueClosedBit
+	head := q.head.Load() &^ queueSharedClosedBit
 	if head < tail { // tail was loaded before consumers caught up with a later head
 		return 0
 	}
@@ -2975,7 +2576,7 @@ func (q *ConfQueue) Len() int {
 // TryPush adds v if there is room now and reports whether it did. It never
 // blocks and never drops an item, whatever the policy.
 func (q *ConfQueue) TryPush(v int) bool {
-	if q.enqueue(v) != confQueueOpDone {
+	if q.enqueue(v) != queueSharedOpDone {
 		return false
 	}
 	q.wakeConsumer()
@@ -2992,13 +2593,13 @@ func (q *ConfQueue) Push(ctx context.Context, v int) error {
 	woken := false
 	for {
 		switch q.enqueue(v) {
-		case confQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeConsumer()
 			if woken {
 				q.passProducerToken()
 			}
 			return nil
-		case confQueueOpClosed:
+		case queueSharedOpClosed:
 			return ErrConfQueueClosed
 		}
 		q.dropOldest()
@@ -3029,7 +2630,7 @@ func (q *ConfQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 			// progress: spin afresh before parking the next time
 			continue
 		}
-		if st == confQueueOpClosed {
+		if st == queueSharedOpClosed {
 			return added, ErrConfQueueClosed
 		}
 		q.dropOldest()
@@ -3041,7 +2642,7 @@ func (q *ConfQueue) PushMany(ctx context.Context, vs []int) (int, error) {
 // TryPop removes and returns the oldest item if there is one. It never blocks.
 func (q *ConfQueue) TryPop() (int, bool) {
 	v, st := q.dequeue()
-	if st != confQueueOpDone {
+	if st != queueSharedOpDone {
 		return v, false
 	}
 	q.wakeProducer()
@@ -3057,16 +2658,16 @@ func (q *ConfQueue) Pop(ctx context.Context) (int, error) {
 	for spins := 0; ; spins++ {
 		v, st := q.dequeue()
 		switch st {
-		case confQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return v, nil
-		case confQueueOpClosed:
+		case queueSharedOpClosed:
 			return v, ErrConfQueueClosed
 		}
-		if spins < confQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -3091,16 +2692,16 @@ func (q *ConfQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 	for spins := 0; ; spins++ {
 		n, st := q.dequeueMany(buf)
 		switch st {
-		case confQueueOpDone:
+		case queueSharedOpDone:
 			q.wakeProducer()
 			if woken {
 				q.passConsumerToken()
 			}
 			return n, nil
-		case confQueueOpClosed:
+		case queueSharedOpClosed:
 			return 0, ErrConfQueueClosed
 		}
-		if spins < confQueueSpinTries {
+		if spins < queueSharedSpinTries {
 			runtime.Gosched()
 			continue
 		}
@@ -3118,7 +2719,7 @@ func (q *ConfQueue) PopMany(ctx context.Context, buf []int) (int, error) {
 // Close may be called more than once.
 func (q *ConfQueue) Close() {
 	q.once.Do(func() {
-		q.head.Or(confQueueClosedBit)
+		q.head.Or(queueSharedClosedBit)
 		close(q.done)
 	})
 }
@@ -3136,12 +2737,12 @@ func (q *ConfQueue) Stats() ConfQueueStats {
 }
 
 // enqueue claims the slot at head and publishes v in it.
-func (q *ConfQueue) enqueue(v int) confQueueOpStatus {
+func (q *ConfQueue) enqueue(v int) queueSharedOpStatus {
 	mask := uint64(q.cfg.Size) - 1
 	pos := q.head.Load()
 	for {
-		if pos&confQueueClosedBit != 0 {
-			return confQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return queueSharedOpClosed
 		}
 		slot := &q.slots[pos&mask]
 		switch lap := int64(slot.seq.Load() - pos); {
@@ -3149,10 +2750,10 @@ func (q *ConfQueue) enqueue(v int) confQueueOpStatus {
 			if q.head.CompareAndSwap(pos, pos+1) {
 				slot.val = v
 				slot.seq.Store(pos + 1)
-				return confQueueOpDone
+				return queueSharedOpDone
 			}
 		case lap < 0: // the slot still holds the item of the previous lap
-			return confQueueOpFull
+			return queueSharedOpFull
 		}
 		pos = q.head.Load() // another producer claimed pos first
 	}
@@ -3162,20 +2763,20 @@ func (q *ConfQueue) enqueue(v int) confQueueOpStatus {
 // with one compare-and-swap and publishes vs in them. Slots seen free stay
 // free until head passes them, since only the producer that moves head over
 // a position may fill it.
-func (q *ConfQueue) enqueueMany(vs []int) (int, confQueueOpStatus) {
+func (q *ConfQueue) enqueueMany(vs []int) (int, queueSharedOpStatus) {
 	mask := uint64(q.cfg.Size) - 1
 	limit := min(len(vs), q.cfg.Size)
 	pos := q.head.Load()
 	for {
-		if pos&confQueueClosedBit != 0 {
-			return 0, confQueueOpClosed
+		if pos&queueSharedClosedBit != 0 {
+			return 0, queueSharedOpClosed
 		}
 		n := 0
 		for n < limit && q.slots[(pos+uint64(n))&mask].seq.Load() == pos+uint64(n) {
 			n++
 		}
 		if n == 0 && int64(q.slots[pos&mask].seq.Load()-pos) < 0 {
-			return 0, confQueueOpFull
+			return 0, queueSharedOpFull
 		}
 		if n > 0 && q.head.CompareAndSwap(pos, pos+uint64(n)) {
 			for i, v := range vs[:n] {
@@ -3188,14 +2789,14 @@ func (q *ConfQueue) enqueueMany(vs []int) (int, confQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + 1)
 			}
-			return n, confQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.head.Load()
 	}
 }
 
 // dequeue claims the slot at tail and takes its item.
-func (q *ConfQueue) dequeue() (int, confQueueOpStatus) {
+func (q *ConfQueue) dequeue() (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(q.cfg.Size) - 1
 	pos := q.tail.Load()
@@ -3207,7 +2808,7 @@ func (q *ConfQueue) dequeue() (int, confQueueOpStatus) {
 				v := slot.val
 				slot.val = zero // let the garbage collector have it
 				slot.seq.Store(pos + mask + 1)
-				return v, confQueueOpDone
+				return v, queueSharedOpDone
 			}
 		case lap < 0: // nothing published at pos yet
 			return zero, q.emptyStatus(pos)
@@ -3218,7 +2819,7 @@ func (q *ConfQueue) dequeue() (int, confQueueOpStatus) {
 
 // dequeueMany claims the run of published slots starting at tail, up to
 // len(buf), with one compare-and-swap and moves their items into buf.
-func (q *ConfQueue) dequeueMany(buf []int) (int, confQueueOpStatus) {
+func (q *ConfQueue) dequeueMany(buf []int) (int, queueSharedOpStatus) {
 	var zero int
 	mask := uint64(q.cfg.Size) - 1
 	limit := min(len(buf), q.cfg.Size)
@@ -3243,7 +2844,7 @@ func (q *ConfQueue) dequeueMany(buf []int) (int, confQueueOpStatus) {
 				p := pos + uint64(i)
 				q.slots[p&mask].seq.Store(p + mask + 1)
 			}
-			return n, confQueueOpDone
+			return n, queueSharedOpDone
 		}
 		pos = q.tail.Load()
 	}
@@ -3252,11 +2853,11 @@ func (q *ConfQueue) dequeueMany(buf []int) (int, confQueueOpStatus) {
 // emptyStatus tells an empty queue from a closed and drained one, given the
 // tail position at which nothing was published. A producer may have claimed
 // pos before Close without publishing yet: that is empty, not drained.
-func (q *ConfQueue) emptyStatus(pos uint64) confQueueOpStatus {
-	if head := q.head.Load(); head&confQueueClosedBit != 0 && head&^confQueueClosedBit == pos {
-		return confQueueOpClosed
+func (q *ConfQueue) emptyStatus(pos uint64) queueSharedOpStatus {
+	if head := q.head.Load(); head&queueSharedClosedBit != 0 && head&^queueSharedClosedBit == pos {
+		return queueSharedOpClosed
 	}
-	return confQueueOpFull
+	return queueSharedOpFull
 }
 
 // dropOldest discards the oldest item to make room under
@@ -3271,8 +2872,8 @@ func (q *ConfQueue) dropOldest() {
 
 // dropTaken counts and reports v, the oldest item, if the dequeue that
 // returned st took it, and says whether it did.
-func (q *ConfQueue) dropTaken(v int, st confQueueOpStatus) bool {
-	if st != confQueueOpDone {
+func (q *ConfQueue) dropTaken(v int, st queueSharedOpStatus) bool {
+	if st != queueSharedOpDone {
 		return false
 	}
 	q.dropped.Add(1)
@@ -3287,14 +2888,14 @@ func (q *ConfQueue) readable() bool {
 
 // writable reports whether the slot at head is free.
 func (q *ConfQueue) writable() bool {
-	pos := q.head.Load() &^ confQueueClosedBit
+	pos := q.head.Load() &^ queueSharedClosedBit
 	return int64(q.slots[pos&(uint64(q.cfg.Size)-1)].seq.Load()-pos) >= 0
 }
 
 // wakeConsumer hands a token to a parked consumer, if any, after a push.
 func (q *ConfQueue) wakeConsumer() {
 	if q.popWaiters.Load() != 0 {
-		confQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
@@ -3309,14 +2910,14 @@ func (q *ConfQueue) wakeProducer() {
 // the token goes on.
 func (q *ConfQueue) passConsumerToken() {
 	if q.popWaiters.Load() != 0 && q.readable() {
-		confQueueSignal(q.notEmpty)
+		queueSharedSignal(q.notEmpty)
 	}
 }
 
 // passProducerToken is passConsumerToken for producers under ConfQueueBlock.
 func (q *ConfQueue) passProducerToken() {
 	if q.pushWaiters.Load() != 0 && q.writable() {
-		confQueueSignal(q.notFull)
+		queueSharedSignal(q.notFull)
 	}
 }
 
@@ -3345,23 +2946,6 @@ func (q *ConfQueue) waitNotEmpty(ctx context.Context) (bool, error) {
 	}
 }
 
-// confQueueSignal puts a token in a one-token channel unless one is already
-// there, in which case the goroutine that takes it will look at the queue.
-func confQueueSignal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
-}
-
-// confQueueNoCopy lets go vet's copylocks check report a ConfQueue copied by
-// value.
-type confQueueNoCopy struct{}
-
-func (*confQueueNoCopy) Lock() {}
-
-func (*confQueueNoCopy) Unlock() {}
-
 // NewConfQueue returns an empty ConfQueue of capacity cfg.Size; when it is
 // full, Push discards the oldest item to make room. It panics unless cfg.Size
 // is a power of two from 2 to 1<<30.
@@ -3378,12 +2962,6 @@ func NewConfQueue(cfg ConfQueueConfig) *ConfQueue {
 
 // ErrBenchBatcher50Closed is returned by Add and Flush after Close.
 var ErrBenchBatcher50Closed = errors.New("batcher: closed")
-
-// benchBatcher50BuffersPerWorker is how many batch buffers each worker has:
-// one it is processing and one queued for it. One more buffer is being
-// filled. With fewer, Add would wait whenever a worker starts a batch; with
-// more, only memory and latency grow.
-const benchBatcher50BuffersPerWorker = 2
 
 // BenchBatcher50BatchError reports a batch that failed after every retry:
 // its items and the last error.
@@ -3405,13 +2983,6 @@ type benchBatcher50BatchJob struct {
 	items []int
 }
 
-// benchBatcher50FlushWaiter is a Flush waiting for every batch up to seq to
-// be done.
-type benchBatcher50FlushWaiter struct {
-	seq  uint64
-	done chan struct{}
-}
-
 // BenchBatcher50 collects items and passes them in batches to a function.
 // Create one with NewBenchBatcher50; the zero value is not usable. A
 // BenchBatcher50 must not be copied after first use.
@@ -3421,7 +2992,7 @@ type benchBatcher50FlushWaiter struct {
 // by Flush or Close) after every retry; Close waits for all of them. An Add
 // happens before the call of the function that receives its item.
 type BenchBatcher50 struct {
-	_ benchBatcher50NoCopy
+	_ batcherNoCopy
 
 	fn      func(context.Context, []int) error
 	onError func([]int, error)
@@ -3441,14 +3012,14 @@ type BenchBatcher50 struct {
 	cur      []int // batch being filled; nil when every buffer is in flight
 	seq      uint64
 	inflight []uint64 // sequence numbers handed over and not yet done
-	waiters  []benchBatcher50FlushWaiter
+	waiters  []batcherFlushWaiter
 	failed   []error // BatchErrors kept for Flush and Close when onError is nil
 	closed   bool
 }
 
 // init allocates the buffers and starts the workers and the ticker.
 func (b *BenchBatcher50) init() {
-	buffers := benchBatcher50BuffersPerWorker*2 + 1
+	buffers := batcherBuffersPerWorker*2 + 1
 	b.free = make(chan []int, buffers)
 	for range buffers - 1 {
 		b.free <- make([]int, 0, 50)
@@ -3559,7 +3130,7 @@ func (b *BenchBatcher50) Flush(ctx context.Context) error {
 	var done chan struct{}
 	if len(b.inflight) > 0 {
 		done = make(chan struct{})
-		b.waiters = append(b.waiters, benchBatcher50FlushWaiter{seq: b.seq, done: done})
+		b.waiters = append(b.waiters, batcherFlushWaiter{seq: b.seq, done: done})
 	}
 	b.mu.Unlock()
 	if done != nil {
@@ -3660,7 +3231,7 @@ func (b *BenchBatcher50) finish(job benchBatcher50BatchJob) {
 	if len(b.inflight) > 0 {
 		oldest = slices.Min(b.inflight)
 	}
-	b.waiters = slices.DeleteFunc(b.waiters, func(w benchBatcher50FlushWaiter) bool {
+	b.waiters = slices.DeleteFunc(b.waiters, func(w batcherFlushWaiter) bool {
 		if w.seq < oldest {
 			close(w.done)
 			return true
@@ -3719,14 +3290,6 @@ func (b *BenchBatcher50) takeFailed() error {
 	return errors.Join(failed...)
 }
 
-// benchBatcher50NoCopy lets go vet's copylocks check report a BenchBatcher50
-// copied by value.
-type benchBatcher50NoCopy struct{}
-
-func (*benchBatcher50NoCopy) Lock() {}
-
-func (*benchBatcher50NoCopy) Unlock() {}
-
 // NewBenchBatcher50 returns a BenchBatcher50 with its workers started. fn
 // receives every batch on a worker goroutine; the slice is reused once it
 // returns. onError, if not nil, receives each batch that failed after every
@@ -3745,12 +3308,6 @@ func NewBenchBatcher50(fn func(context.Context, []int) error, onError func([]int
 
 // ErrBenchBatcher500Closed is returned by Add and Flush after Close.
 var ErrBenchBatcher500Closed = errors.New("batcher: closed")
-
-// benchBatcher500BuffersPerWorker is how many batch buffers each worker has:
-// one it is processing and one queued for it. One more buffer is being
-// filled. With fewer, Add would wait whenever a worker starts a batch; with
-// more, only memory and latency grow.
-const benchBatcher500BuffersPerWorker = 2
 
 // BenchBatcher500BatchError reports a batch that failed after every retry:
 // its items and the last error.
@@ -3772,13 +3329,6 @@ type benchBatcher500BatchJob struct {
 	items []int
 }
 
-// benchBatcher500FlushWaiter is a Flush waiting for every batch up to seq to
-// be done.
-type benchBatcher500FlushWaiter struct {
-	seq  uint64
-	done chan struct{}
-}
-
 // BenchBatcher500 collects items and passes them in batches to a function.
 // Create one with NewBenchBatcher500; the zero value is not usable. A
 // BenchBatcher500 must not be copied after first use.
@@ -3788,7 +3338,7 @@ type benchBatcher500FlushWaiter struct {
 // by Flush or Close) after every retry; Close waits for all of them. An Add
 // happens before the call of the function that receives its item.
 type BenchBatcher500 struct {
-	_ benchBatcher500NoCopy
+	_ batcherNoCopy
 
 	fn      func(context.Context, []int) error
 	onError func([]int, error)
@@ -3808,14 +3358,14 @@ type BenchBatcher500 struct {
 	cur      []int // batch being filled; nil when every buffer is in flight
 	seq      uint64
 	inflight []uint64 // sequence numbers handed over and not yet done
-	waiters  []benchBatcher500FlushWaiter
+	waiters  []batcherFlushWaiter
 	failed   []error // BatchErrors kept for Flush and Close when onError is nil
 	closed   bool
 }
 
 // init allocates the buffers and starts the workers and the ticker.
 func (b *BenchBatcher500) init() {
-	buffers := benchBatcher500BuffersPerWorker*2 + 1
+	buffers := batcherBuffersPerWorker*2 + 1
 	b.free = make(chan []int, buffers)
 	for range buffers - 1 {
 		b.free <- make([]int, 0, 500)
@@ -3926,7 +3476,7 @@ func (b *BenchBatcher500) Flush(ctx context.Context) error {
 	var done chan struct{}
 	if len(b.inflight) > 0 {
 		done = make(chan struct{})
-		b.waiters = append(b.waiters, benchBatcher500FlushWaiter{seq: b.seq, done: done})
+		b.waiters = append(b.waiters, batcherFlushWaiter{seq: b.seq, done: done})
 	}
 	b.mu.Unlock()
 	if done != nil {
@@ -4027,7 +3577,7 @@ func (b *BenchBatcher500) finish(job benchBatcher500BatchJob) {
 	if len(b.inflight) > 0 {
 		oldest = slices.Min(b.inflight)
 	}
-	b.waiters = slices.DeleteFunc(b.waiters, func(w benchBatcher500FlushWaiter) bool {
+	b.waiters = slices.DeleteFunc(b.waiters, func(w batcherFlushWaiter) bool {
 		if w.seq < oldest {
 			close(w.done)
 			return true
@@ -4086,14 +3636,6 @@ func (b *BenchBatcher500) takeFailed() error {
 	return errors.Join(failed...)
 }
 
-// benchBatcher500NoCopy lets go vet's copylocks check report a
-// BenchBatcher500 copied by value.
-type benchBatcher500NoCopy struct{}
-
-func (*benchBatcher500NoCopy) Lock() {}
-
-func (*benchBatcher500NoCopy) Unlock() {}
-
 // NewBenchBatcher500 returns a BenchBatcher500 with its workers started. fn
 // receives every batch on a worker goroutine; the slice is reused once it
 // returns. onError, if not nil, receives each batch that failed after every
@@ -4112,12 +3654,6 @@ func NewBenchBatcher500(fn func(context.Context, []int) error, onError func([]in
 
 // ErrFuncBatcherClosed is returned by Add and Flush after Close.
 var ErrFuncBatcherClosed = errors.New("batcher: closed")
-
-// funcBatcherBuffersPerWorker is how many batch buffers each worker has: one
-// it is processing and one queued for it. One more buffer is being filled.
-// With fewer, Add would wait whenever a worker starts a batch; with more,
-// only memory and latency grow.
-const funcBatcherBuffersPerWorker = 2
 
 // FuncBatcherBatchError reports a batch that failed after every retry: its
 // items and the last error.
@@ -4139,13 +3675,6 @@ type funcBatcherBatchJob struct {
 	items []int
 }
 
-// funcBatcherFlushWaiter is a Flush waiting for every batch up to seq to be
-// done.
-type funcBatcherFlushWaiter struct {
-	seq  uint64
-	done chan struct{}
-}
-
 // FuncBatcher collects items and passes them in batches to a function.
 // Create one with NewFuncBatcher; the zero value is not usable. A
 // FuncBatcher must not be copied after first use.
@@ -4155,7 +3684,7 @@ type funcBatcherFlushWaiter struct {
 // by Flush or Close) after every retry; Close waits for all of them. An Add
 // happens before the call of the function that receives its item.
 type FuncBatcher struct {
-	_ funcBatcherNoCopy
+	_ batcherNoCopy
 
 	fn      func(context.Context, []int) error
 	onError func([]int, error)
@@ -4173,14 +3702,14 @@ type FuncBatcher struct {
 	cur      []int // batch being filled; nil when every buffer is in flight
 	seq      uint64
 	inflight []uint64 // sequence numbers handed over and not yet done
-	waiters  []funcBatcherFlushWaiter
+	waiters  []batcherFlushWaiter
 	failed   []error // BatchErrors kept for Flush and Close when onError is nil
 	closed   bool
 }
 
 // init allocates the buffers and starts the workers and the ticker.
 func (b *FuncBatcher) init() {
-	buffers := funcBatcherBuffersPerWorker + 1
+	buffers := batcherBuffersPerWorker + 1
 	b.free = make(chan []int, buffers)
 	for range buffers - 1 {
 		b.free <- make([]int, 0, 4)
@@ -4286,7 +3815,7 @@ func (b *FuncBatcher) Flush(ctx context.Context) error {
 	var done chan struct{}
 	if len(b.inflight) > 0 {
 		done = make(chan struct{})
-		b.waiters = append(b.waiters, funcBatcherFlushWaiter{seq: b.seq, done: done})
+		b.waiters = append(b.waiters, batcherFlushWaiter{seq: b.seq, done: done})
 	}
 	b.mu.Unlock()
 	if done != nil {
@@ -4390,7 +3919,7 @@ func (b *FuncBatcher) finish(job funcBatcherBatchJob) {
 	if len(b.inflight) > 0 {
 		oldest = slices.Min(b.inflight)
 	}
-	b.waiters = slices.DeleteFunc(b.waiters, func(w funcBatcherFlushWaiter) bool {
+	b.waiters = slices.DeleteFunc(b.waiters, func(w batcherFlushWaiter) bool {
 		if w.seq < oldest {
 			close(w.done)
 			return true
@@ -4433,14 +3962,6 @@ func (b *FuncBatcher) takeFailed() error {
 	return errors.Join(failed...)
 }
 
-// funcBatcherNoCopy lets go vet's copylocks check report a FuncBatcher
-// copied by value.
-type funcBatcherNoCopy struct{}
-
-func (*funcBatcherNoCopy) Lock() {}
-
-func (*funcBatcherNoCopy) Unlock() {}
-
 // NewFuncBatcher returns a FuncBatcher with its workers started. fn receives
 // every batch on a worker goroutine; the slice is reused once it returns.
 // onError, if not nil, receives each batch that failed after every retry; if
@@ -4459,12 +3980,6 @@ func NewFuncBatcher(fn func(context.Context, []int) error, onError func([]int, e
 
 // ErrConfBatcherClosed is returned by Add and Flush after Close.
 var ErrConfBatcherClosed = errors.New("batcher: closed")
-
-// confBatcherBuffersPerWorker is how many batch buffers each worker has: one
-// it is processing and one queued for it. One more buffer is being filled.
-// With fewer, Add would wait whenever a worker starts a batch; with more,
-// only memory and latency grow.
-const confBatcherBuffersPerWorker = 2
 
 // ConfBatcherConfig holds the limits of a ConfBatcher that come at run time.
 // NewConfBatcher takes it; a zero field takes the directive's value, or the
@@ -4499,13 +4014,6 @@ type confBatcherBatchJob struct {
 	items []int
 }
 
-// confBatcherFlushWaiter is a Flush waiting for every batch up to seq to be
-// done.
-type confBatcherFlushWaiter struct {
-	seq  uint64
-	done chan struct{}
-}
-
 // ConfBatcher collects items and passes them in batches to a function.
 // Create one with NewConfBatcher; the zero value is not usable. A
 // ConfBatcher must not be copied after first use.
@@ -4515,7 +4023,7 @@ type confBatcherFlushWaiter struct {
 // by Flush or Close) after every retry; Close waits for all of them. An Add
 // happens before the call of the function that receives its item.
 type ConfBatcher struct {
-	_ confBatcherNoCopy
+	_ batcherNoCopy
 
 	cfg     ConfBatcherConfig
 	fn      func(context.Context, []int) error
@@ -4536,7 +4044,7 @@ type ConfBatcher struct {
 	cur      []int // batch being filled; nil when every buffer is in flight
 	seq      uint64
 	inflight []uint64 // sequence numbers handed over and not yet done
-	waiters  []confBatcherFlushWaiter
+	waiters  []batcherFlushWaiter
 	failed   []error // BatchErrors kept for Flush and Close when onError is nil
 	closed   bool
 }
@@ -4546,7 +4054,7 @@ func (b *ConfBatcher) init() {
 	if b.cfg.Size < 1 || b.cfg.Flush < 0 {
 		panic("batcher: invalid configuration: want size >= 1 and flush >= 0")
 	}
-	buffers := confBatcherBuffersPerWorker + 1
+	buffers := batcherBuffersPerWorker + 1
 	b.free = make(chan []int, buffers)
 	for range buffers - 1 {
 		b.free <- make([]int, 0, b.cfg.Size)
@@ -4659,7 +4167,7 @@ func (b *ConfBatcher) Flush(ctx context.Context) error {
 	var done chan struct{}
 	if len(b.inflight) > 0 {
 		done = make(chan struct{})
-		b.waiters = append(b.waiters, confBatcherFlushWaiter{seq: b.seq, done: done})
+		b.waiters = append(b.waiters, batcherFlushWaiter{seq: b.seq, done: done})
 	}
 	b.mu.Unlock()
 	if done != nil {
@@ -4760,7 +4268,7 @@ func (b *ConfBatcher) finish(job confBatcherBatchJob) {
 	if len(b.inflight) > 0 {
 		oldest = slices.Min(b.inflight)
 	}
-	b.waiters = slices.DeleteFunc(b.waiters, func(w confBatcherFlushWaiter) bool {
+	b.waiters = slices.DeleteFunc(b.waiters, func(w batcherFlushWaiter) bool {
 		if w.seq < oldest {
 			close(w.done)
 			return true
@@ -4819,14 +4327,6 @@ func (b *ConfBatcher) takeFailed() error {
 	return errors.Join(failed...)
 }
 
-// confBatcherNoCopy lets go vet's copylocks check report a ConfBatcher
-// copied by value.
-type confBatcherNoCopy struct{}
-
-func (*confBatcherNoCopy) Lock() {}
-
-func (*confBatcherNoCopy) Unlock() {}
-
 // NewConfBatcher returns a ConfBatcher with its workers started. fn receives
 // every batch on a worker goroutine; the slice is reused once it returns.
 // onError, if not nil, receives each batch that failed after every retry; if
@@ -4851,12 +4351,6 @@ func NewConfBatcher(fn func(context.Context, []int) error, onError func([]int, e
 // ErrWritesClosed is returned by Add and Flush after Close.
 var ErrWritesClosed = errors.New("batcher: closed")
 
-// writesBuffersPerWorker is how many batch buffers each worker has: one it is
-// processing and one queued for it. One more buffer is being filled. With
-// fewer, Add would wait whenever a worker starts a batch; with more, only
-// memory and latency grow.
-const writesBuffersPerWorker = 2
-
 // WritesBatchError reports a batch that failed after every retry: its items and
 // the last error.
 type WritesBatchError struct {
@@ -4876,12 +4370,6 @@ type writesBatchJob struct {
 	items []Row
 }
 
-// writesFlushWaiter is a Flush waiting for every batch up to seq to be done.
-type writesFlushWaiter struct {
-	seq  uint64
-	done chan struct{}
-}
-
 // Writes collects items and passes them in batches to a function. Create one
 // with NewWrites; the zero value is not usable. A Writes must not be copied
 // after first use.
@@ -4891,7 +4379,7 @@ type writesFlushWaiter struct {
 // by Flush or Close) after every retry; Close waits for all of them. An Add
 // happens before the call of the function that receives its item.
 type Writes struct {
-	_ writesNoCopy
+	_ batcherNoCopy
 
 	ticker *time.Ticker
 
@@ -4906,14 +4394,14 @@ type Writes struct {
 	cur      []Row // batch being filled; nil when every buffer is in flight
 	seq      uint64
 	inflight []uint64 // sequence numbers handed over and not yet done
-	waiters  []writesFlushWaiter
+	waiters  []batcherFlushWaiter
 	failed   []error // BatchErrors kept for Flush and Close when onError is nil
 	closed   bool
 }
 
 // init allocates the buffers and starts the workers and the ticker.
 func (b *Writes) init() {
-	buffers := writesBuffersPerWorker*2 + 1
+	buffers := batcherBuffersPerWorker*2 + 1
 	b.free = make(chan []Row, buffers)
 	for range buffers - 1 {
 		b.free <- make([]Row, 0, 3)
@@ -5019,7 +4507,7 @@ func (b *Writes) Flush(ctx context.Context) error {
 	var done chan struct{}
 	if len(b.inflight) > 0 {
 		done = make(chan struct{})
-		b.waiters = append(b.waiters, writesFlushWaiter{seq: b.seq, done: done})
+		b.waiters = append(b.waiters, batcherFlushWaiter{seq: b.seq, done: done})
 	}
 	b.mu.Unlock()
 	if done != nil {
@@ -5123,7 +4611,7 @@ func (b *Writes) finish(job writesBatchJob) {
 	if len(b.inflight) > 0 {
 		oldest = slices.Min(b.inflight)
 	}
-	b.waiters = slices.DeleteFunc(b.waiters, func(w writesFlushWaiter) bool {
+	b.waiters = slices.DeleteFunc(b.waiters, func(w batcherFlushWaiter) bool {
 		if w.seq < oldest {
 			close(w.done)
 			return true
@@ -5153,13 +4641,6 @@ func (b *Writes) takeFailed() error {
 	return errors.Join(failed...)
 }
 
-// writesNoCopy lets go vet's copylocks check report a Writes copied by value.
-type writesNoCopy struct{}
-
-func (*writesNoCopy) Lock() {}
-
-func (*writesNoCopy) Unlock() {}
-
 // NewWrites returns a Writes with its workers started. Close hands over the
 // last batch and stops the workers.
 func NewWrites() *Writes {
@@ -5174,27 +4655,10 @@ func NewWrites() *Writes {
 // interrupts.
 var ErrConnsClosed = errors.New("respool: closed")
 
-// connsIdleTicksToEvict is how many eviction ticks (two per period of
-// the idle= option) must pass over an idle resource before it is closed. A
-// resource put back just before a tick has waited one half period at the
-// next, so three ticks guarantee it idled at least the full period, and
-// evict it after at most one and a half.
-const connsIdleTicksToEvict = 3
-
-// connsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
-// holding one resource at a time, mostly on slots of their own: two
-// goroutines share one with odds of one in sixteen.
-const connsHotSlots = 16
-
-// connsSlotPad is the padding after each hot slot, so that no two slots share a
-// cache line, nor a pair of adjacent lines, which some processors prefetch
-// together (sync.Pool pads its per-P data to 128 bytes for the same reason).
-const connsSlotPad = 128
-
 // connsHotEntry is a hot slot: an idle resource or none.
 type connsHotEntry struct {
 	r *Conn
-	_ [connsSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // connsIdleResource is a resource in the pool and the eviction tick at which it
@@ -5210,7 +4674,7 @@ type connsIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type Conns struct {
-	_ connsNoCopy
+	_ respoolNoCopy
 
 	// tick delivers eviction ticks; tests replace it.
 	tick   <-chan time.Time
@@ -5218,12 +4682,12 @@ type Conns struct {
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [connsSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [connsHotSlots]connsHotEntry
+	hot [respoolHotSlots]connsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -5263,7 +4727,7 @@ func (p *Conns) init() {
 // resource until it passes it to Put or Discard.
 func (p *Conns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
-	i := connsHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -5354,7 +4818,7 @@ func (p *Conns) dispose(r *Conn) {
 // than MaxLife, Put closes r.
 func (p *Conns) Put(r *Conn) {
 	if p.hotHolds(r) {
-		p.putHot(r, connsHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -5416,7 +4880,7 @@ func (p *Conns) putHot(r *Conn, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *Conns) hotToIdleLocked() (toClose []*Conn) {
-	for i := range uint32(connsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -5424,28 +4888,12 @@ func (p *Conns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// connsHotStart returns the calling goroutine's own hot slot, where its Get and
-// Put start their scan of the slots, from at, the address of their receiver
-// parameter. That is on the caller's stack, at the same address for a Get
-// and a Put called from the same function (the register ABI spills the
-// receiver of either into the caller's argument area), so the Put of a
-// resource usually picks the slot its Get took it from. Other goroutines
-// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// xored together three at a time, pick different slots for stacks allocated
-// near each other. The slot is only where the scan starts: a wrong guess costs
-// time, never correctness.
-func connsHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % connsHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *Conns) hotTakeAny(start uint32) (r *Conn, ok bool) {
-	for k := range uint32(connsHotSlots) {
-		if i := (start + k) % connsHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -5458,8 +4906,8 @@ func (p *Conns) hotTakeAny(start uint32) (r *Conn, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *Conns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
-	for k := range uint32(connsHotSlots) {
-		if i = (start + k) % connsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -5514,7 +4962,7 @@ func (p *Conns) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *Conns) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(connsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -5639,7 +5087,7 @@ func (p *Conns) evictor() {
 }
 
 // evictIdle counts a tick and closes the idle resources put back at least
-// connsIdleTicksToEvict ticks ago, keeping MinIdle of them. They are the
+// respoolIdleTicksToEvict ticks ago, keeping MinIdle of them. They are the
 // oldest, at the start of p.idle. They count toward the maximum until
 // closed: a Get waiting at the maximum is woken only once their close
 // functions have returned.
@@ -5659,7 +5107,7 @@ func (p *Conns) evictIdle() {
 	p.hotToStackLocked()
 	p.ticks++
 	n := 0
-	for n < len(p.idle) && p.ticks-p.idle[n].tick >= connsIdleTicksToEvict {
+	for n < len(p.idle) && p.ticks-p.idle[n].tick >= respoolIdleTicksToEvict {
 		n++
 	}
 	expired := make([]*Conn, n)
@@ -5674,7 +5122,7 @@ func (p *Conns) evictIdle() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *Conns) hotToStackLocked() {
-	for i := range uint32(connsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, connsIdleResource{res: r, tick: p.ticks})
 		}
@@ -5727,13 +5175,6 @@ func (p *Conns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// connsNoCopy lets go vet's copylocks check report a Conns copied by value.
-type connsNoCopy struct{}
-
-func (*connsNoCopy) Lock() {}
-
-func (*connsNoCopy) Unlock() {}
-
 // NewConns returns an empty Conns. Close closes the idle resources.
 func NewConns() *Conns {
 	p := &Conns{}
@@ -5747,21 +5188,10 @@ func NewConns() *Conns {
 // interrupts.
 var ErrBenchConnsClosed = errors.New("respool: closed")
 
-// benchConnsHotSlots is the number of hot slots. Sixteen keep a few
-// goroutines, each holding one resource at a time, mostly on slots of their
-// own: two goroutines share one with odds of one in sixteen.
-const benchConnsHotSlots = 16
-
-// benchConnsSlotPad is the padding after each hot slot, so that no two slots
-// share a cache line, nor a pair of adjacent lines, which some processors
-// prefetch together (sync.Pool pads its per-P data to 128 bytes for the same
-// reason).
-const benchConnsSlotPad = 128
-
 // benchConnsHotEntry is a hot slot: an idle resource or none.
 type benchConnsHotEntry struct {
 	r *Conn
-	_ [benchConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // benchConnsIdleResource is a resource in the pool and the eviction tick at
@@ -5776,18 +5206,18 @@ type benchConnsIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type BenchConns struct {
-	_ benchConnsNoCopy
+	_ respoolNoCopy
 
 	ticker *time.Ticker
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [benchConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [benchConnsHotSlots]benchConnsHotEntry
+	hot [respoolHotSlots]benchConnsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -5819,7 +5249,7 @@ func (p *BenchConns) init() {
 // owns the resource until it passes it to Put or Discard.
 func (p *BenchConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
-	i := benchConnsHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -5910,7 +5340,7 @@ func (p *BenchConns) dispose(r *Conn) {
 // than MaxLife, Put closes r.
 func (p *BenchConns) Put(r *Conn) {
 	if p.hotHolds(r) {
-		p.putHot(r, benchConnsHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -5972,7 +5402,7 @@ func (p *BenchConns) putHot(r *Conn, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *BenchConns) hotToIdleLocked() (toClose []*Conn) {
-	for i := range uint32(benchConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -5980,28 +5410,12 @@ func (p *BenchConns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// benchConnsHotStart returns the calling goroutine's own hot slot, where its
-// Get and Put start their scan of the slots, from at, the address of their
-// receiver parameter. That is on the caller's stack, at the same address for
-// a Get and a Put called from the same function (the register ABI spills the
-// receiver of either into the caller's argument area), so the Put of a
-// resource usually picks the slot its Get took it from. Other goroutines
-// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// xored together three at a time, pick different slots for stacks allocated
-// near each other. The slot is only where the scan starts: a wrong guess
-// costs time, never correctness.
-func benchConnsHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % benchConnsHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *BenchConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
-	for k := range uint32(benchConnsHotSlots) {
-		if i := (start + k) % benchConnsHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -6014,8 +5428,8 @@ func (p *BenchConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *BenchConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
-	for k := range uint32(benchConnsHotSlots) {
-		if i = (start + k) % benchConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -6070,7 +5484,7 @@ func (p *BenchConns) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *BenchConns) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(benchConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -6184,7 +5598,7 @@ func (p *BenchConns) wakeLocked() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *BenchConns) hotToStackLocked() {
-	for i := range uint32(benchConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, benchConnsIdleResource{res: r})
 		}
@@ -6237,14 +5651,6 @@ func (p *BenchConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// benchConnsNoCopy lets go vet's copylocks check report a BenchConns copied
-// by value.
-type benchConnsNoCopy struct{}
-
-func (*benchConnsNoCopy) Lock() {}
-
-func (*benchConnsNoCopy) Unlock() {}
-
 // NewBenchConns returns an empty BenchConns. Close closes the idle resources.
 func NewBenchConns() *BenchConns {
 	p := &BenchConns{}
@@ -6258,21 +5664,10 @@ func NewBenchConns() *BenchConns {
 // interrupts.
 var ErrFuncConnsClosed = errors.New("respool: closed")
 
-// funcConnsHotSlots is the number of hot slots. Sixteen keep a few
-// goroutines, each holding one resource at a time, mostly on slots of their
-// own: two goroutines share one with odds of one in sixteen.
-const funcConnsHotSlots = 16
-
-// funcConnsSlotPad is the padding after each hot slot, so that no two slots
-// share a cache line, nor a pair of adjacent lines, which some processors
-// prefetch together (sync.Pool pads its per-P data to 128 bytes for the same
-// reason).
-const funcConnsSlotPad = 128
-
 // funcConnsHotEntry is a hot slot: an idle resource or none.
 type funcConnsHotEntry struct {
 	r *Conn
-	_ [funcConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // funcConnsIdleResource is a resource in the pool and the eviction tick at
@@ -6287,7 +5682,7 @@ type funcConnsIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type FuncConns struct {
-	_ funcConnsNoCopy
+	_ respoolNoCopy
 
 	newFn func(context.Context) (*Conn, error)
 
@@ -6295,12 +5690,12 @@ type FuncConns struct {
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [funcConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [funcConnsHotSlots]funcConnsHotEntry
+	hot [respoolHotSlots]funcConnsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -6332,7 +5727,7 @@ func (p *FuncConns) init() {
 // owns the resource until it passes it to Put or Discard.
 func (p *FuncConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
-	i := funcConnsHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -6423,7 +5818,7 @@ func (p *FuncConns) dispose(r *Conn) {
 // than MaxLife, Put closes r.
 func (p *FuncConns) Put(r *Conn) {
 	if p.hotHolds(r) {
-		p.putHot(r, funcConnsHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -6485,7 +5880,7 @@ func (p *FuncConns) putHot(r *Conn, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *FuncConns) hotToIdleLocked() (toClose []*Conn) {
-	for i := range uint32(funcConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -6493,28 +5888,12 @@ func (p *FuncConns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// funcConnsHotStart returns the calling goroutine's own hot slot, where its
-// Get and Put start their scan of the slots, from at, the address of their
-// receiver parameter. That is on the caller's stack, at the same address for
-// a Get and a Put called from the same function (the register ABI spills the
-// receiver of either into the caller's argument area), so the Put of a
-// resource usually picks the slot its Get took it from. Other goroutines
-// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// xored together three at a time, pick different slots for stacks allocated
-// near each other. The slot is only where the scan starts: a wrong guess
-// costs time, never correctness.
-func funcConnsHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % funcConnsHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *FuncConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
-	for k := range uint32(funcConnsHotSlots) {
-		if i := (start + k) % funcConnsHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -6527,8 +5906,8 @@ func (p *FuncConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *FuncConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
-	for k := range uint32(funcConnsHotSlots) {
-		if i = (start + k) % funcConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -6583,7 +5962,7 @@ func (p *FuncConns) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *FuncConns) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(funcConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -6697,7 +6076,7 @@ func (p *FuncConns) wakeLocked() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *FuncConns) hotToStackLocked() {
-	for i := range uint32(funcConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, funcConnsIdleResource{res: r})
 		}
@@ -6750,14 +6129,6 @@ func (p *FuncConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// funcConnsNoCopy lets go vet's copylocks check report a FuncConns copied by
-// value.
-type funcConnsNoCopy struct{}
-
-func (*funcConnsNoCopy) Lock() {}
-
-func (*funcConnsNoCopy) Unlock() {}
-
 // NewFuncConns returns an empty FuncConns. newFn makes a resource when Get
 // finds none idle and fewer than the maximum exist. Close closes the idle
 // resources.
@@ -6773,28 +6144,10 @@ func NewFuncConns(newFn func(context.Context) (*Conn, error)) *FuncConns {
 // interrupts.
 var ErrConfConnsClosed = errors.New("respool: closed")
 
-// confConnsIdleTicksToEvict is how many eviction ticks (two per period of
-// the idle= option) must pass over an idle resource before it is closed. A
-// resource put back just before a tick has waited one half period at the
-// next, so three ticks guarantee it idled at least the full period, and
-// evict it after at most one and a half.
-const confConnsIdleTicksToEvict = 3
-
-// confConnsHotSlots is the number of hot slots. Sixteen keep a few
-// goroutines, each holding one resource at a time, mostly on slots of their
-// own: two goroutines share one with odds of one in sixteen.
-const confConnsHotSlots = 16
-
-// confConnsSlotPad is the padding after each hot slot, so that no two slots
-// share a cache line, nor a pair of adjacent lines, which some processors
-// prefetch together (sync.Pool pads its per-P data to 128 bytes for the same
-// reason).
-const confConnsSlotPad = 128
-
 // confConnsHotEntry is a hot slot: an idle resource or none.
 type confConnsHotEntry struct {
 	r *Conn
-	_ [confConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // ConfConnsConfig holds the limits of a ConfConns that come at run time.
@@ -6822,7 +6175,7 @@ type confConnsIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type ConfConns struct {
-	_ confConnsNoCopy
+	_ respoolNoCopy
 
 	cfg ConfConnsConfig
 
@@ -6832,12 +6185,12 @@ type ConfConns struct {
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [confConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [confConnsHotSlots]confConnsHotEntry
+	hot [respoolHotSlots]confConnsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -6885,7 +6238,7 @@ func (p *ConfConns) init() {
 // owns the resource until it passes it to Put or Discard.
 func (p *ConfConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
-	i := confConnsHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -6976,7 +6329,7 @@ func (p *ConfConns) dispose(r *Conn) {
 // than MaxLife, Put closes r.
 func (p *ConfConns) Put(r *Conn) {
 	if p.hotHolds(r) && !(p.over.Load()) {
-		p.putHot(r, confConnsHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -7038,7 +6391,7 @@ func (p *ConfConns) putHot(r *Conn, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *ConfConns) hotToIdleLocked() (toClose []*Conn) {
-	for i := range uint32(confConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -7046,28 +6399,12 @@ func (p *ConfConns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// confConnsHotStart returns the calling goroutine's own hot slot, where its
-// Get and Put start their scan of the slots, from at, the address of their
-// receiver parameter. That is on the caller's stack, at the same address for
-// a Get and a Put called from the same function (the register ABI spills the
-// receiver of either into the caller's argument area), so the Put of a
-// resource usually picks the slot its Get took it from. Other goroutines
-// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// xored together three at a time, pick different slots for stacks allocated
-// near each other. The slot is only where the scan starts: a wrong guess
-// costs time, never correctness.
-func confConnsHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % confConnsHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *ConfConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
-	for k := range uint32(confConnsHotSlots) {
-		if i := (start + k) % confConnsHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -7080,8 +6417,8 @@ func (p *ConfConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *ConfConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
-	for k := range uint32(confConnsHotSlots) {
-		if i = (start + k) % confConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -7174,7 +6511,7 @@ func (p *ConfConns) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *ConfConns) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(confConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -7299,7 +6636,7 @@ func (p *ConfConns) evictor() {
 }
 
 // evictIdle counts a tick and closes the idle resources put back at least
-// confConnsIdleTicksToEvict ticks ago, keeping MinIdle of them. They are the
+// respoolIdleTicksToEvict ticks ago, keeping MinIdle of them. They are the
 // oldest, at the start of p.idle. They count toward the maximum until
 // closed: a Get waiting at the maximum is woken only once their close
 // functions have returned.
@@ -7319,7 +6656,7 @@ func (p *ConfConns) evictIdle() {
 	p.hotToStackLocked()
 	p.ticks++
 	n := 0
-	for n < len(p.idle) && p.ticks-p.idle[n].tick >= confConnsIdleTicksToEvict {
+	for n < len(p.idle) && p.ticks-p.idle[n].tick >= respoolIdleTicksToEvict {
 		n++
 	}
 	expired := make([]*Conn, n)
@@ -7334,7 +6671,7 @@ func (p *ConfConns) evictIdle() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *ConfConns) hotToStackLocked() {
-	for i := range uint32(confConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, confConnsIdleResource{res: r, tick: p.ticks})
 		}
@@ -7387,14 +6724,6 @@ func (p *ConfConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// confConnsNoCopy lets go vet's copylocks check report a ConfConns copied by
-// value.
-type confConnsNoCopy struct{}
-
-func (*confConnsNoCopy) Lock() {}
-
-func (*confConnsNoCopy) Unlock() {}
-
 // NewConfConns returns an empty ConfConns. Close closes the idle resources.
 // It panics if cfg.Max or cfg.Idle is negative.
 func NewConfConns(cfg ConfConnsConfig) *ConfConns {
@@ -7415,21 +6744,10 @@ func NewConfConns(cfg ConfConnsConfig) *ConfConns {
 // interrupts.
 var ErrLifeConnsClosed = errors.New("respool: closed")
 
-// lifeConnsHotSlots is the number of hot slots. Sixteen keep a few
-// goroutines, each holding one resource at a time, mostly on slots of their
-// own: two goroutines share one with odds of one in sixteen.
-const lifeConnsHotSlots = 16
-
-// lifeConnsSlotPad is the padding after each hot slot, so that no two slots
-// share a cache line, nor a pair of adjacent lines, which some processors
-// prefetch together (sync.Pool pads its per-P data to 128 bytes for the same
-// reason).
-const lifeConnsSlotPad = 128
-
 // lifeConnsHotEntry is a hot slot: an idle resource or none.
 type lifeConnsHotEntry struct {
 	r *Conn
-	_ [lifeConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // lifeConnsIdleResource is a resource in the pool and the eviction tick at
@@ -7444,18 +6762,18 @@ type lifeConnsIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type LifeConns struct {
-	_ lifeConnsNoCopy
+	_ respoolNoCopy
 
 	ticker *time.Ticker
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [lifeConnsSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [lifeConnsHotSlots]lifeConnsHotEntry
+	hot [respoolHotSlots]lifeConnsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -7509,7 +6827,7 @@ func (p *LifeConns) init() {
 // owns the resource until it passes it to Put or Discard.
 func (p *LifeConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
-	i := lifeConnsHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -7708,7 +7026,7 @@ func (p *LifeConns) Put(r *Conn) {
 		return
 	}
 	if p.hotHolds(r) {
-		p.putHot(r, lifeConnsHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -7770,7 +7088,7 @@ func (p *LifeConns) putHot(r *Conn, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *LifeConns) hotToIdleLocked() (toClose []*Conn) {
-	for i := range uint32(lifeConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -7778,28 +7096,12 @@ func (p *LifeConns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// lifeConnsHotStart returns the calling goroutine's own hot slot, where its
-// Get and Put start their scan of the slots, from at, the address of their
-// receiver parameter. That is on the caller's stack, at the same address for
-// a Get and a Put called from the same function (the register ABI spills the
-// receiver of either into the caller's argument area), so the Put of a
-// resource usually picks the slot its Get took it from. Other goroutines
-// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// xored together three at a time, pick different slots for stacks allocated
-// near each other. The slot is only where the scan starts: a wrong guess
-// costs time, never correctness.
-func lifeConnsHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % lifeConnsHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *LifeConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
-	for k := range uint32(lifeConnsHotSlots) {
-		if i := (start + k) % lifeConnsHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -7812,8 +7114,8 @@ func (p *LifeConns) hotTakeAny(start uint32) (r *Conn, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *LifeConns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
-	for k := range uint32(lifeConnsHotSlots) {
-		if i = (start + k) % lifeConnsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -7869,7 +7171,7 @@ func (p *LifeConns) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *LifeConns) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(lifeConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -7985,7 +7287,7 @@ func (p *LifeConns) wakeLocked() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *LifeConns) hotToStackLocked() {
-	for i := range uint32(lifeConnsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, lifeConnsIdleResource{res: r})
 		}
@@ -8038,24 +7340,16 @@ func (p *LifeConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// lifeConnsNoCopy lets go vet's copylocks check report a LifeConns copied by
-// value.
-type lifeConnsNoCopy struct{}
-
-func (*lifeConnsNoCopy) Lock() {}
-
-func (*lifeConnsNoCopy) Unlock() {}
-
 // lifeConnsAcquireStats are the counters behind LifeConnsStats, on cache
 // lines of their own: every Get updates one.
 type lifeConnsAcquireStats struct {
-	_        [lifeConnsSlotPad]byte
+	_        [respoolSlotPad]byte
 	gets     atomic.Int64
 	waits    atomic.Int64
 	canceled atomic.Int64
 	timedOut atomic.Int64
 	waitTime lifeConnsHistogram
-	_        [lifeConnsSlotPad]byte
+	_        [respoolSlotPad]byte
 }
 
 // waitEnded records the end of a Get that ended with err, having waited
@@ -8197,7 +7491,7 @@ type lifeHandlesIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type LifeHandles struct {
-	_ lifeHandlesNoCopy
+	_ respoolNoCopy
 
 	ticker *time.Ticker
 	done   chan struct{} // closed by Close: stops the evictor
@@ -8334,13 +7628,10 @@ func (p *LifeHandles) sinceEpoch() int64 {
 	return int64(time.Since(p.epoch))
 }
 
-// lifeHandlesLifeSeed seeds lifeKey's hash.
-var lifeHandlesLifeSeed = maphash.MakeSeed()
-
 // lifeKey identifies r among the resources that exist, for maxlife=: its
 // hash under a seed chosen at program start.
 func (p *LifeHandles) lifeKey(r Handle) uint64 {
-	return maphash.Comparable(lifeHandlesLifeSeed, r)
+	return maphash.Comparable(respoolLifeSeed, r)
 }
 
 // Put returns r to the pool for another Get. After Close, or if r is older
@@ -8511,14 +7802,6 @@ func (p *LifeHandles) destroy(r Handle) {
 func (p *LifeHandles) healthy(r Handle) error {
 	return nil
 }
-
-// lifeHandlesNoCopy lets go vet's copylocks check report a LifeHandles
-// copied by value.
-type lifeHandlesNoCopy struct{}
-
-func (*lifeHandlesNoCopy) Lock() {}
-
-func (*lifeHandlesNoCopy) Unlock() {}
 
 // NewLifeHandles returns an empty LifeHandles. Close closes the idle
 // resources.

@@ -146,16 +146,24 @@ func toString(_ stdctx.Context, n int64) (string, error)     { return "", nil }
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := parser.ParseFile(token.NewFileSet(), "x_monogen.go", out, parser.ImportsOnly)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The code shared by the directives imports some packages in its own
+	// file, under the same rule.
 	imported := map[string]bool{}
-	for _, imp := range f.Imports {
-		ip, _ := strconv.Unquote(imp.Path.Value)
-		imported[ip] = true
-		if imp.Name != nil && slices.Contains(names, imp.Name.Name) || imp.Name == nil && slices.Contains(names, path.Base(ip)) {
-			t.Errorf("%s is imported under a name a directive takes", ip)
+	for _, name := range []string{"x_monogen.go", "monogen_shared.go"} {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			ip, _ := strconv.Unquote(imp.Path.Value)
+			imported[ip] = true
+			if imp.Name != nil && slices.Contains(names, imp.Name.Name) || imp.Name == nil && slices.Contains(names, path.Base(ip)) {
+				t.Errorf("%s is imported in %s under a name a directive takes", ip, name)
+			}
 		}
 	}
 	for _, n := range names {

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // API: generated from the ratelimit directive in service.go.
@@ -44,10 +45,6 @@ var ErrAPIDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadli
 // for a APISlidingWindow.
 var ErrAPIExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// apiCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const apiCacheLine = 64
-
 // API controls how frequently events are allowed to happen.
 //
 // A API is safe for concurrent use. It must be created with NewAPI and
@@ -66,7 +63,7 @@ type API struct {
 	// APISlidingWindow, the index of the current fixed window and the counts
 	// of it and the previous one.
 	state atomic.Int64
-	_     [apiCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 }
@@ -187,7 +184,7 @@ func (l *API) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrAPIDeadline
 		}
-		timer := time.NewTimer(time.Duration(apiNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -252,7 +249,7 @@ func (r APIReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r APIReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(apiNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -297,27 +294,6 @@ func (l *API) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *API) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// apiAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func apiAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// apiNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func apiNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *API) allow(now int64) bool {
@@ -375,7 +351,7 @@ func (l *API) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := apiAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -405,7 +381,7 @@ func (l *API) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := apiAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -429,7 +405,7 @@ func (l *API) tokenStats(now int64) APIStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return APIStats{Delay: time.Duration(apiNanosBetween(now-interval, from))}
+		return APIStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return APIStats{Available: (now - from) / interval}
 }
@@ -484,33 +460,6 @@ var ErrOriginOpen = errors.New("breaker: circuit open")
 // rejected while the breaker is half-open and its probes are taken.
 var ErrOriginTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// originStateBits hold the OriginState in the low bits of the state
-	// word; the rest counts transitions. The whole word is a generation: a
-	// call remembers the word it was admitted under, and its result is
-	// ignored if the word has changed by the time it returns.
-	originStateBits = 2
-	originStateMask = 1<<originStateBits - 1
-	// originFlushEvery is how many successes in the closed state are counted
-	// before the clock is read to give them a bucket. Successes thus cost no
-	// clock read; one may be counted at most originFlushEvery-1 calls (or
-	// one failure) late, in a later bucket than it belongs to. Power of two.
-	originFlushEvery = 16
-	// originCacheLine is the size the hot words are padded to.
-	originCacheLine = 64
-	// originNoBucket marks a bucket that holds no time's counts.
-	originNoBucket = math.MinInt64
-)
-
-// originOutcome is how a call's result counts.
-type originOutcome int
-
-const (
-	originSucceeded originOutcome = iota // a success
-	originFailed                         // a failure
-	originNeutral                        // neither: the caller's own context ended it
-)
-
 // originChange is a transition to report to the state-change function.
 type originChange struct {
 }
@@ -535,18 +484,18 @@ type originChange struct {
 // is called with the breaker's internal lock held, in the order of the
 // transitions.
 type Origin struct {
-	// state is the transition count << originStateBits | OriginState. Only
+	// state is the transition count << breakerStateBits | OriginState. Only
 	// transitions write it: it has a cache line of its own, apart from
 	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [originCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [originCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	epoch time.Time
 
-	buckets  []originBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -556,22 +505,13 @@ type Origin struct {
 	onChange func(from, to OriginState)
 }
 
-// originBucket holds the counts of one slice of the rolling window. The counts
-// have a word each: a slice of a long window may count more than 2^32
-// calls (window=1h at 1.2 million calls a second).
-type originBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or originNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *Origin) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]originBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(originNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -597,21 +537,21 @@ func (b *Origin) OnStateChange(f func(from, to OriginState)) {
 // call that succeeds returns its result.
 func (b *Origin) Execute(ctx context.Context, req int) (string, error) {
 	st := b.state.Load()
-	if OriginState(st&originStateMask) != OriginStateClosed {
+	if OriginState(st&breakerStateMask) != OriginStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
 		switch b.judge(ctx, err) {
-		case originNeutral:
+		case breakerNeutral:
 			return resp, err
-		case originFailed:
+		case breakerFailed:
 			b.failure(st)
 			return resp, err
 		}
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(originFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -619,23 +559,23 @@ func (b *Origin) Execute(ctx context.Context, req int) (string, error) {
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *Origin) callJudged(ctx context.Context, req int) (string, originOutcome, error) {
+func (b *Origin) callJudged(ctx context.Context, req int) (string, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *Origin) judge(ctx context.Context, err error) originOutcome {
+func (b *Origin) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return originSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return originNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return originFailed
+		return breakerFailed
 	}
-	return originSucceeded
+	return breakerSucceeded
 }
 
 // isFailure counts every error as a failure: the directive has no failure=
@@ -652,7 +592,7 @@ func (b *Origin) changed(ch originChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports OriginStateOpen until a call moves it to half-open.
 func (b *Origin) State() OriginState {
-	return OriginState(b.state.Load() & originStateMask)
+	return OriginState(b.state.Load() & breakerStateMask)
 }
 
 // OriginStats is a snapshot of a Origin.
@@ -673,11 +613,11 @@ func (b *Origin) Stats() OriginStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return OriginStats{
-		State:       OriginState(st & originStateMask),
+		State:       OriginState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> originStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -690,7 +630,7 @@ func (b *Origin) call(ctx context.Context, req int) (string, error) {
 func (b *Origin) executeSlow(ctx context.Context, req int, st uint64) (string, error) {
 	var err error
 	for {
-		switch OriginState(st & originStateMask) {
+		switch OriginState(st & breakerStateMask) {
 		case OriginStateClosed:
 			return b.Execute(ctx, req)
 		case OriginStateOpen:
@@ -756,11 +696,11 @@ func (b *Origin) probe(ctx context.Context, req int, st uint64) (resp string, er
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case originNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case originFailed:
+	case breakerFailed:
 		return resp, err
 	}
 	ok = true
@@ -861,16 +801,6 @@ func (b *Origin) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *originBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *Origin) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -915,12 +845,12 @@ func (b *Origin) transitionLocked(from uint64, to OriginState, now int64) (ch or
 	case OriginStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(originNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>originStateBits+1)<<originStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(OriginState(from&originStateMask), to)
+		b.onChange(OriginState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -939,41 +869,11 @@ func NewOrigin() *Origin {
 
 // Renderer: generated from the pool directive in service.go.
 
-// rendererChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take rendererChunkTime, at most twice the last.
-// Slow items go out one at a time, cheap ones by the tens of thousands, and
-// an item waits in a chunk behind at most about rendererChunkTime of items
-// that have proved cheap. No chunk is larger than a share of what is left,
-// so that the helpers finish together. The clock is read once per chunk.
-//
-// rendererChunkTime is small next to a slow item and large next to the cost
-// of a chunk (an atomic add and a clock read, about 0.1µs): the clock costs
-// the tiniest items well under 1%.
-const rendererChunkTime = 50 * time.Microsecond
-
 // rendererBatch is one Map call, shared by the workers helping with it.
 type rendererBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []string
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []string
 
 	// queued is when Map was called, in nanoseconds since the pool's
 	// epoch: its items' queue waits start then.
@@ -1023,16 +923,9 @@ func (p *Renderer) MapInto(ctx context.Context, outs []string, ins []int) error 
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &rendererBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.queued = p.now()
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &rendererBatch{ins: ins, outs: outs}
+	b.queued = p.stats.now()
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrRendererClosed, recorded before the
 	// items see their contexts cancelled (see itemFailed). If it has begun,
@@ -1050,100 +943,34 @@ func (p *Renderer) MapInto(ctx context.Context, outs []string, ins []int) error 
 		// items accepted.
 		p.stats.submitted.Add(^uint64(0))
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
+	b.wait()
 	ok := b.ok.Load()
 	p.stats.completed.Add(uint64(ok))
 	p.stats.failed.Add(uint64(n - ok))
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *rendererBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *rendererBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see rendererChunkTime).
-func (p *Renderer) runBatch(w *rendererWorker, b *rendererBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *Renderer) runBatch(w *rendererMember, b *rendererBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, RendererStats has its items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = rendererNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// rendererNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// rendererChunkTime at that pace, at least one, at most twice size.
-func rendererNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(rendererChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrRendererClosed for Shutdown, an earlier item's failure).
-func (b *rendererBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -1177,22 +1004,7 @@ func (p *Renderer) runChunk(b *rendererBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// rendererSpinLimit is how many times a goroutine retries before parking
-// when it finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const rendererSpinLimit = 64
-
-// rendererMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const rendererMaxClaim = 64
-
-// next claims the next tasks, at least one and at most rendererMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -1201,12 +1013,12 @@ const rendererMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Renderer) next(w *rendererWorker, tasks []rendererTask) (n, pos uint64, shared, ok bool) {
+func (p *Renderer) next(w *rendererMember, tasks []rendererTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case rendererPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -1214,45 +1026,31 @@ func (p *Renderer) next(w *rendererWorker, tasks []rendererTask) (n, pos uint64,
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<rendererClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case rendererPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case rendererPopPending:
-			if p.q.await(pos, rendererSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -1263,7 +1061,7 @@ func (p *Renderer) next(w *rendererWorker, tasks []rendererTask) (n, pos uint64,
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -1274,111 +1072,12 @@ func (p *Renderer) next(w *rendererWorker, tasks []rendererTask) (n, pos uint64,
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *Renderer) sleep(w *rendererWorker) bool {
-	// A job queued while w sleeps reads the clock (see stamp).
-	p.stats.clock.Store(rendererClockParked)
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *Renderer) unsleep(w *rendererWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *Renderer) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *Renderer) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *Renderer) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -1391,11 +1090,6 @@ var ErrRendererClosed = errors.New("pool: closed")
 // ErrRendererFull is returned by TrySubmit when the queue has no room.
 var ErrRendererFull = errors.New("pool: queue full")
 
-// rendererDefaultQueue is the queue capacity used when the queue= option is
-// not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const rendererDefaultQueue = 256
-
 // Renderer runs a function over submitted jobs on a bounded set of workers.
 //
 // A Renderer must be created with [NewRenderer]; the zero value is not
@@ -1407,31 +1101,17 @@ const rendererDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type Renderer struct {
-	_ rendererNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q rendererQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*rendererWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*rendererWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -1448,19 +1128,11 @@ type Renderer struct {
 	// function unless it is open.
 	breaker *Origin
 
-	life    sync.Mutex        // serializes Resize, Close and Shutdown
-	workers []*rendererWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats rendererCounters
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
 }
 
 // rendererTask is one element of the queue: a job, or a share of a Map batch.
@@ -1471,45 +1143,24 @@ type rendererTask struct {
 	queued int64
 }
 
-// rendererWorker is the parking and retirement handle of one worker goroutine.
-type rendererWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on Renderer.idle; guarded by Renderer.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// rendererCheapJob (see timeClaim); untimed counts the claims since.
-	// Only the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by rendererClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
+// rendererMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type rendererMember struct {
+	poolWorker
 	// stats are the metrics the worker keeps for RendererStats on its own.
 	stats *rendererWorkerStats
-	// The worker is 64 bytes, a size class of its own: done, stored per
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [rendererWorkerPad]byte
+	_ [poolWorkerPad]byte
 }
-
-// rendererWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
-// metrics.
-const rendererWorkerPad = 8
 
 // init makes the queue and starts the workers.
 func (p *Renderer) init() {
-	queue := rendererDefaultQueue
+	queue := poolDefaultQueue
 	workers := 4
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -1539,7 +1190,7 @@ func (p *Renderer) deliver(in int, out string, err error) {
 func (p *Renderer) Submit(ctx context.Context, in int) error {
 	t := rendererTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	return err
 }
@@ -1551,13 +1202,13 @@ func (p *Renderer) send(ctx context.Context, t rendererTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == rendererPushFull && spins < rendererSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == rendererPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -1565,7 +1216,7 @@ func (p *Renderer) send(ctx context.Context, t rendererTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == rendererPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -1582,23 +1233,14 @@ func (p *Renderer) send(ctx context.Context, t rendererTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == rendererPushClosed {
+		if r == poolPushClosed {
 			return ErrRendererClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *Renderer) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -1609,14 +1251,14 @@ func (p *Renderer) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *Renderer) TrySubmit(in int) error {
 	t := rendererTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
-	case rendererPushed:
+	case poolPushed:
 		p.pushed()
-	case rendererPushFull:
+	case poolPushFull:
 		err = ErrRendererFull
-	case rendererPushClosed:
+	case poolPushClosed:
 		err = ErrRendererClosed
 	}
 	return err
@@ -1631,25 +1273,11 @@ func (p *Renderer) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *Renderer) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -1660,45 +1288,15 @@ func (p *Renderer) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Renderer) grow(n int) {
-	var crew []*rendererWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &rendererWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &rendererMember{}
+		w.init()
 		w.stats = new(rendererWorkerStats)
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		p.stats.meters = append(p.stats.meters, w.stats)
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *Renderer) leave(w *rendererWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*rendererWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-	// Under the same lock as RendererStats, which adds up the crew's: the
-	// worker's counts move to the pool's in one step.
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *Renderer) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -1708,7 +1306,7 @@ func (p *Renderer) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *Renderer) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -1729,7 +1327,7 @@ func (p *Renderer) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *Renderer) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -1737,32 +1335,18 @@ func (p *Renderer) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == rendererPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == rendererPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == rendererPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -1772,17 +1356,6 @@ func (p *Renderer) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *Renderer) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -1800,16 +1373,17 @@ func (p *Renderer) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Renderer) work(w *rendererWorker) {
+func (p *Renderer) work(w *rendererMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]rendererTask, rendererMaxClaim)
+	defer p.leave(&w.poolWorker)
+	defer p.stats.exited(&p.poolStaff, w)
+	tasks := make([]rendererTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -1834,15 +1408,15 @@ func (p *Renderer) work(w *rendererWorker) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < rendererCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *Renderer) run(w *rendererWorker, t rendererTask) {
+func (p *Renderer) run(w *rendererMember, t rendererTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -1850,48 +1424,25 @@ func (p *Renderer) run(w *rendererWorker, t rendererTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *Renderer) runJob(w *rendererWorker, t rendererTask) {
+func (p *Renderer) runJob(w *rendererMember, t rendererTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
-// rendererNoCopy may be embedded into structs which must not be copied after
-// first use; go vet's copylocks check reports copies.
-type rendererNoCopy struct{}
-
-func (*rendererNoCopy) Lock() {}
-
-func (*rendererNoCopy) Unlock() {}
-
-// rendererQueue is a bounded multi-producer multi-consumer ring of tasks
-// (Dmitry Vyukov's design): a producer claims a position with one CAS on
-// tail and publishes the task through the slot's sequence number, a consumer
-// claims with one CAS on head (several tasks at once when many are queued,
-// see claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of rendererClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// rendererQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type rendererQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [rendererCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | rendererClosedBit once closed
-	_     [rendererCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []rendererSlot
 }
 
@@ -1902,27 +1453,6 @@ type rendererSlot struct {
 	t   rendererTask
 }
 
-// rendererClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const rendererClosedBit = 1 << 63
-
-type rendererPushResult uint8
-
-const (
-	rendererPushed rendererPushResult = iota
-	rendererPushFull
-	rendererPushClosed
-)
-
-type rendererPopResult uint8
-
-const (
-	rendererPopped     rendererPopResult = iota
-	rendererPopEmpty                     // nothing queued
-	rendererPopPending                   // a push has claimed the next position but not yet published it
-	rendererPopDrained                   // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *rendererQueue) init(capacity int) {
@@ -1930,19 +1460,16 @@ func (q *rendererQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]rendererSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *rendererQueue) tryPush(t rendererTask) rendererPushResult {
+func (q *rendererQueue) tryPush(t rendererTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&rendererClosedBit != 0 {
-			return rendererPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -1950,71 +1477,13 @@ func (q *rendererQueue) tryPush(t rendererTask) rendererPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return rendererPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return rendererPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *rendererQueue) claim(share, most uint64) (pos, n uint64, r rendererPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, rendererPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^rendererClosedBit > pos:
-				return pos, 0, rendererPopPending
-			case tail&rendererClosedBit != 0:
-				return pos, 0, rendererPopDrained
-			}
-			return pos, 0, rendererPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *rendererQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -2027,18 +1496,6 @@ func (q *rendererQueue) take(pos uint64) rendererTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see Renderer.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *rendererQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *rendererQueue) takeOver(pos uint64) (rendererTask, bool) {
@@ -2049,59 +1506,15 @@ func (q *rendererQueue) takeOver(pos uint64) (rendererTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *rendererQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^rendererClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *rendererQueue) tryPop() (rendererTask, rendererPopResult) {
+func (q *rendererQueue) tryPop() (rendererTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != rendererPopped {
+	if r != poolPopped {
 		return rendererTask{}, r
 	}
-	return q.take(pos), rendererPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *rendererQueue) close() { q.tail.Or(rendererClosedBit) }
-
-// closed reports whether close has been called.
-func (q *rendererQueue) closed() bool { return q.tail.Load()&rendererClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *rendererQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *rendererQueue) length() int {
-	tail := q.tail.Load() &^ rendererClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// pushes reports the number of pushes that have claimed a position: every
-// task accepted so far, queued or taken.
-func (q *rendererQueue) pushes() uint64 { return q.tail.Load() &^ rendererClosedBit }
-
-// capacity reports the number of slots.
-func (q *rendererQueue) capacity() int { return int(q.mask + 1) }
 
 // RendererPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -2173,22 +1586,6 @@ type RendererStats struct {
 	RunTime   RendererHistogram
 }
 
-// rendererCacheLine is the assumed size of a CPU cache line. Each counter is
-// padded to one so that workers updating different counters do not contend.
-const rendererCacheLine = 64
-
-// rendererPaddedUint64 is an atomic counter alone on its cache line.
-type rendererPaddedUint64 struct {
-	atomic.Uint64
-	_ [rendererCacheLine - 8]byte
-}
-
-// rendererPaddedInt64 is an atomic gauge alone on its cache line.
-type rendererPaddedInt64 struct {
-	atomic.Int64
-	_ [rendererCacheLine - 8]byte
-}
-
 // rendererCounters are the metrics of a pool, updated only under the
 // metrics= option. The workers count the jobs they run in their own
 // rendererWorkerStats; gone holds the counts of the workers that have
@@ -2199,19 +1596,25 @@ type rendererCounters struct {
 	// queue's tail, which a push moves anyway: a counter of their own
 	// cost every Submit a locked instruction, which made Submit of jobs
 	// of a few nanoseconds a third slower.
-	submitted rendererPaddedUint64
-	completed rendererPaddedUint64 // Map items
-	failed    rendererPaddedUint64 // Map items
-	retried   rendererPaddedUint64
-	unrun     rendererPaddedUint64
-	inFlight  rendererPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, rendererClockParked
-	// or rendererClockSlow (see stamp).
-	clock rendererPaddedInt64
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
 	// stealing counts the workers running a job taken over from another's
 	// claim: busy, though counted in hunting.
-	stealing rendererPaddedInt64
+	stealing poolPaddedInt64
 	gone     rendererWorkerStats
+	// meters are the stats of the workers not yet exited, guarded by
+	// staff.life.
+	meters []*rendererWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
@@ -2229,10 +1632,7 @@ func (p *Renderer) Stats() RendererStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := []*rendererWorkerStats{&p.stats.gone}
-	for _, w := range *p.crew.Load() {
-		all = append(all, w.stats)
-	}
+	all := append([]*rendererWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -2258,8 +1658,8 @@ func (p *Renderer) Stats() RendererStats {
 // add up: its own cache lines, no contention with other workers. The jobs of
 // claims of cheap jobs (batched) are tallied in pending, plain fields only
 // the worker touches, which go to the atomic fields at most every
-// rendererFlushEvery and whenever the worker waits for jobs or exits; other
-// jobs are counted in the atomic fields one by one.
+// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
+// are counted in the atomic fields one by one.
 type rendererWorkerStats struct {
 	// Only the worker reads and writes these. mark is when the claim
 	// started, or, not batched, the job running now; fresh says that it
@@ -2292,10 +1692,6 @@ type rendererTally struct {
 	waitSum, runSum int64
 }
 
-// rendererFlushEvery is how often a worker busy with cheap jobs adds what it
-// counted of them to its RendererStats.
-const rendererFlushEvery = time.Millisecond
-
 // add adds the counts of o, a worker that exits, to s.
 func (s *rendererWorkerStats) add(o *rendererWorkerStats) {
 	s.completed.Add(o.completed.Load())
@@ -2321,8 +1717,8 @@ func (s *rendererWorkerStats) flush() {
 
 // now returns the time since epoch, in nanoseconds: one read of the
 // monotonic clock.
-func (p *Renderer) now() int64 {
-	return int64(time.Since(p.epoch))
+func (c *rendererCounters) now() int64 {
+	return int64(time.Since(c.epoch))
 }
 
 // stamp returns the time a job is queued at, for its queue wait. While
@@ -2332,73 +1728,61 @@ func (p *Renderer) now() int64 {
 // it, for the jobs queued until the worker it wakes starts a claim. While
 // jobs take a microsecond or more, it reads the clock. Its common case is
 // small enough to be inlined into Submit.
-func (p *Renderer) stamp() int64 {
-	if t := p.stats.clock.Load(); t > 0 {
+func (c *rendererCounters) stamp() int64 {
+	if t := c.clock.Load(); t > 0 {
 		return t
 	}
-	return p.readClock()
+	return c.readClock()
 }
 
 // readClock returns the time for stamp when no claim start is published:
 // it reads the clock, and publishes the time if a worker parked. (A load
 // first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (p *Renderer) readClock() int64 {
-	now := p.now()
-	if p.stats.clock.Load() == rendererClockParked {
-		p.stats.clock.CompareAndSwap(rendererClockParked, now)
+func (c *rendererCounters) readClock() int64 {
+	now := c.now()
+	if c.clock.Load() == poolClockParked {
+		c.clock.CompareAndSwap(poolClockParked, now)
 	}
 	return now
 }
-
-// The clock values (see stamp) other than a time: a worker parked, and
-// jobs of a microsecond or more, timed one by one.
-const (
-	rendererClockParked = 0
-	rendererClockSlow   = -1
-)
 
 // claimStarted starts timing a claim w is about to run. A claim of cheap
 // jobs (batched) is timed as a whole: its jobs' queue waits end at its
 // start, and each is given the claim's mean run time. Other jobs are timed
 // one by one.
-func (p *Renderer) claimStarted(w *rendererWorker, batched bool) {
+func (c *rendererCounters) claimStarted(w *rendererMember, batched bool) {
 	ws := w.stats
 	if !ws.fresh || !batched {
-		ws.mark = p.now()
+		ws.mark = c.now()
 	}
 	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != rendererClockSlow {
-			p.stats.clock.Store(rendererClockSlow)
+	if t := c.clock.Load(); !batched {
+		if t != poolClockSlow {
+			c.clock.Store(poolClockSlow)
 		}
-	} else if ws.mark > c+rendererClockStep {
-		p.stats.clock.Store(ws.mark)
+	} else if ws.mark > t+poolClockStep {
+		c.clock.Store(ws.mark)
 	}
 }
-
-// rendererClockStep is how far a published claim start must be ahead of the
-// last one to be published: a write per claim of one job would contend with
-// every Submit.
-const rendererClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts. In a batched claim, the jobs queued at the same time as the one
 // before (stamped with the same claim start, see stamp) make a run, tallied
 // when it ends: such a job costs a comparison and an increment, inlined
 // into the worker's loop.
-func (p *Renderer) jobStarted(w *rendererWorker, queued int64) {
+func (c *rendererCounters) jobStarted(w *rendererMember, queued int64) {
 	ws := w.stats
 	if ws.batched && queued == ws.runQueued {
 		// With no run (runJobs zero), this one starts it.
 		ws.runJobs++
 		return
 	}
-	p.jobWaited(w, queued)
+	c.jobWaited(w, queued)
 }
 
 // jobWaited records the queue wait of a job queued at queued that w starts,
 // unless it continues a run (see jobStarted).
-func (p *Renderer) jobWaited(w *rendererWorker, queued int64) {
+func (c *rendererCounters) jobWaited(w *rendererMember, queued int64) {
 	ws := w.stats
 	if ws.batched {
 		ws.endRun()
@@ -2425,24 +1809,24 @@ func (s *rendererWorkerStats) endRun() {
 // jobDone records a job w has just finished, which succeeded if ok. A job
 // of a batched claim is counted in the claim: one that succeeded costs an
 // increment, inlined into the worker's loop.
-func (p *Renderer) jobDone(w *rendererWorker, ok bool) {
+func (c *rendererCounters) jobDone(w *rendererMember, ok bool) {
 	if ws := w.stats; ws.batched && ok {
 		ws.ran++
 		return
 	}
-	p.jobTimed(w, ok)
+	c.jobTimed(w, ok)
 }
 
 // jobTimed records a job w has just finished, which succeeded if ok,
 // unless it is a job of a batched claim that succeeded (see jobDone).
-func (p *Renderer) jobTimed(w *rendererWorker, ok bool) {
+func (c *rendererCounters) jobTimed(w *rendererMember, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
 		ws.fails++
 		return
 	}
-	now := p.now()
+	now := c.now()
 	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
@@ -2455,19 +1839,19 @@ func (p *Renderer) jobTimed(w *rendererWorker, ok bool) {
 // shareDone restarts the clock of w's next job after a share of a Map
 // batch, which is not a job (in a batched claim, it counts in the claim's
 // time).
-func (p *Renderer) shareDone(w *rendererWorker) {
+func (c *rendererCounters) shareDone(w *rendererMember) {
 	if !w.stats.batched {
-		w.stats.mark = p.now()
+		w.stats.mark = c.now()
 	}
 }
 
-// chunkDone records k items of a Map batch called at queued that w ran from
-// start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to rendererChunkTime, so they are
-// counted in the atomic fields at once.
-func (p *Renderer) chunkDone(w *rendererWorker, queued, k int64, start, end time.Time) {
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (c *rendererCounters) chunkDone(w *rendererMember, queued, k int64, start, end time.Time) {
 	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
 	wait := max(s-queued, 0)
 	ws.queueWait.ObserveN(uint64(k), wait*k)
 	ws.runTime.ObserveN(uint64(k), e-s)
@@ -2475,7 +1859,7 @@ func (p *Renderer) chunkDone(w *rendererWorker, queued, k int64, start, end time
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
 // with the claim's mean run time, and the tally flushed if it is due.
-func (p *Renderer) claimDone(w *rendererWorker) {
+func (c *rendererCounters) claimDone(w *rendererMember) {
 	ws := w.stats
 	if !ws.batched {
 		return
@@ -2485,7 +1869,7 @@ func (p *Renderer) claimDone(w *rendererWorker) {
 	if ws.ran == 0 {
 		return
 	}
-	now := p.now()
+	now := c.now()
 	d := max(now-ws.mark, 0)
 	t := &ws.pending
 	t.runs[rendererHistBucket(d/int64(ws.ran))] += ws.ran
@@ -2494,129 +1878,38 @@ func (p *Renderer) claimDone(w *rendererWorker) {
 	t.fails += ws.fails
 	ws.ran, ws.fails = 0, 0
 	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(rendererFlushEvery) {
+	if now-ws.flushed >= int64(poolFlushEvery) {
 		ws.flush()
 		ws.flushed = now
 	}
 }
 
 // waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *Renderer) waiting(w *rendererWorker) {
+func (c *rendererCounters) waiting(w *rendererMember) {
 	w.stats.fresh = false
 	w.stats.flush()
 }
 
-// rendererClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to rendererMaxClaim queued
-// tasks with one CAS (see queue.claim), which is where a pool of cheap jobs
-// gets its throughput. But a claim must not keep its tasks from idle
-// workers: if one of them is slow, those behind it would wait for it while
-// other workers idle, and a burst of jobs of unequal length would take up to
-// W times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const rendererClaimBits = 7
-
-// rendererCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than rendererCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in rendererTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const rendererCheapJob = time.Microsecond
-
-// rendererTimeEvery is how many claims taken whole a worker makes per one it
-// times.
-const rendererTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in rendererTimeEvery of those taken whole.
-func (w *rendererWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < rendererTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// rendererClaimAt returns the claim [pos, pos+n) that c, a worker's claim
-// field, holds. The position is rebuilt from its low bits and the queue's
-// head, which a claim not finished is less than a lap behind.
-func rendererClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-rendererClaimBits) - 1
-	return head - (head-c>>rendererClaimBits)&posMask, c & (1<<rendererClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *Renderer) stealable(self *rendererWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := rendererClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
+// exited moves the counts of w, whose goroutine is exiting, to gone: under
+// s.life, as RendererStats adds them up, so they are counted once.
+func (c *rendererCounters) exited(s *poolStaff, w *rendererMember) {
+	s.life.Lock()
+	defer s.life.Unlock()
+	w.stats.flush()
+	c.gone.add(w.stats)
+	for i, ws := range c.meters {
+		if ws == w.stats {
+			c.meters = append(c.meters[:i], c.meters[i+1:]...)
+			break
 		}
 	}
-	return 0, false
 }
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Renderer) steal(self *rendererWorker) bool {
+func (p *Renderer) steal(self *rendererMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -2624,10 +1917,10 @@ func (p *Renderer) steal(self *rendererWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -2640,12 +1933,12 @@ func (p *Renderer) steal(self *rendererWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Renderer) runClaim(w *rendererWorker, t rendererTask, pos, n uint64) (ran uint64) {
+func (p *Renderer) runClaim(w *rendererMember, t rendererTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -2670,26 +1963,10 @@ func (p *Renderer) runClaim(w *rendererWorker, t rendererTask, pos, n uint64) (r
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *Renderer) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *Renderer) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 

@@ -16,23 +16,23 @@ import (
 // storeHashSeed holds a map's random hash keys, chosen per map so that keys
 // chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized storeHashKey bodies
-// call.
+// mix keys the fast mixers below, which specialized storeHashKey bodies
+// call; seed keys maphash, the reference hasher and the fallback for long
+// strings.
 type storeHashSeed struct {
-	k0, k1 uint64
+	mix mapMixSeed
 }
 
 // storeNewHashSeed returns fresh random hash keys.
 func storeNewHashSeed() storeHashSeed {
-	return storeHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
+	return storeHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // storeHashKey returns the hash of k under s, specialized for SessionID
 // keys: a seeded 128-bit multiply of its value. Every bit is mixed: the
-// storeH2Bits low bits pick the meta byte, the bits above them the bucket.
+// mapH2Bits low bits pick the meta byte, the bits above them the bucket.
 func storeHashKey(s *storeHashSeed, k SessionID) uint64 {
-	return storeHashU64(s, uint64(k))
+	return mapHashU64(&s.mix, uint64(k))
 }
 
 // storeShardOf returns the shard of k, a number below storeShardCount: a
@@ -40,7 +40,7 @@ func storeHashKey(s *storeHashSeed, k SessionID) uint64 {
 // for the hash h, so a lookup loads the shard's table while the hash is
 // being computed.
 func storeShardOf(s *storeHashSeed, k SessionID, h uint64) uint64 {
-	return storeShardU64(s, uint64(k))
+	return storeShardU64(&s.mix, uint64(k))
 }
 
 // storeShardU64 picks the shard of one 64-bit word by multiply-shift: the
@@ -49,17 +49,8 @@ func storeShardOf(s *storeHashSeed, k SessionID, h uint64) uint64 {
 // multiplier is a universal family, so keys chosen without knowing the seed
 // spread over the shards as random ones do; the bucket and the meta byte
 // still come from the full hash. It costs one multiplication, against two
-// for storeHashU64, and needs no hash.
-func storeShardU64(s *storeHashSeed, x uint64) uint64 { return x * (s.k0 | 1) >> 1 >> storeShardShift }
-
-// storeHashU64 hashes one 64-bit word: an integer of any size, a pointer's
-// address, a bool. Rotating the second factor keeps x and x^k0^k1 from
-// swapping the factors.
-func storeHashU64(s *storeHashSeed, x uint64) uint64 {
-	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
+// for mapHashU64, and needs no hash.
+func storeShardU64(s *mapMixSeed, x uint64) uint64 { return x * (s.k0 | 1) >> 1 >> storeShardShift }
 
 // storeShardBits is the base-2 logarithm of the number of shards: the
 // directive's shards= option (shards=64 gives storeShardBits = 6).
@@ -82,47 +73,6 @@ const (
 	// 0, one shard, without a constant shift of 64, which go vet reports
 	// (the compiler merges the two shifts).
 	storeShardShift = 63 - storeShardBits
-
-	// storeCacheLineSize is the unit of padding against false sharing. 64 bytes
-	// is the line of amd64 and most arm64 cores.
-	storeCacheLineSize = 64
-	// storeEntriesPerBucket is the number of slots of a bucket: 5 pointers,
-	// with a mutex, a meta word and an overflow pointer, fill 64 bytes on
-	// 64-bit platforms.
-	storeEntriesPerBucket = 5
-	// storePtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on
-	// 32-bit.
-	storePtrSize = 4 << (^uintptr(0) >> 63)
-	// storeMutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
-	storeMutexSize = 8
-	// storeBucketPadding pads a bucket to one cache line: 0 on 64-bit
-	// platforms, 24 bytes on 32-bit ones.
-	storeBucketPadding = storeCacheLineSize - storeMutexSize - 8 - (storeEntriesPerBucket+1)*storePtrSize
-
-	// storeH2Bits is the number of low hash bits stored in a slot's meta byte,
-	// whose top bit marks the slot as occupied. The bucket index comes from
-	// the bits above them, so the bytes of one bucket still differ.
-	storeH2Bits = 7
-	// storeOccupiedMask has the occupied bit of each slot's meta byte set.
-	storeOccupiedMask = 0x80_8080_8080
-	// storeLowBytes and storeHighBits are the SWAR constants of
-	// storeMarkZeroBytes.
-	storeLowBytes = 0x0101_0101_0101_0101
-	storeHighBits = 0x8080_8080_8080_8080
-
-	// storeMinTableLen is the number of buckets a shard of a map without a size
-	// hint starts with and shrinks back to on Clear: one cache line. With
-	// one bucket, Clear can empty a shard's table in place (clearInPlace).
-	storeMinTableLen = 1
-	// storeGrowNum/storeGrowDen is the load factor above which a shard grows
-	// when an insert needs a new overflow bucket: 0.75, that of xsync and
-	// CLHT, which keeps most chains to their root bucket.
-	storeGrowNum, storeGrowDen = 3, 4
-	// storeShrinkDiv sets the load factor below which a shard shrinks when a
-	// delete empties a bucket: 1/storeShrinkDiv of its slots. It then
-	// shrinks to half of the growth load factor, so a shard does not resize
-	// back and forth.
-	storeShrinkDiv = 128
 )
 
 // StoreComputeOp tells Compute what to do with the value its function returns.
@@ -169,7 +119,7 @@ type Store struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned Store aligns them.
-	sizes [storeShardCount]storeShardSize
+	sizes [storeShardCount]mapShardSize
 	// seed is read by every operation and written only by NewStore.
 	seed storeHashSeed
 	// shards are read by every operation and written only by resizes.
@@ -183,13 +133,6 @@ type storeShard struct {
 	table atomic.Pointer[storeTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// storeShardSize is the entry count of one shard. Writers update it after
-// unlocking their bucket, so it may lag the table and, briefly, go negative.
-type storeShardSize struct {
-	n atomic.Int64
-	_ [storeCacheLineSize - 8]byte
 }
 
 // storeTable is the bucket array of a shard at one size. Its buckets never
@@ -208,14 +151,14 @@ type storeTable struct {
 // an overflow bucket's mutex is unused.
 type storeBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [storeBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// storeH2Bits bits of the hash of its key. Writers store it before the
+	// mapH2Bits bits of the hash of its key. Writers store it before the
 	// entry on insert and before clearing the entry on delete; a reader
 	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [storeEntriesPerBucket]atomic.Pointer[storeEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[storeEntry]
 	next    atomic.Pointer[storeBucket]
 }
 
@@ -248,9 +191,9 @@ func NewStore() *Store {
 	return m
 }
 
-// init gives each shard an empty table of storeBaseTableLen buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *Store) init() {
-	m.initTables(storeBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
@@ -264,16 +207,9 @@ func (m *Store) initTables(n int) {
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = storeGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// storeBaseTableLen returns the number of buckets a shard starts with and
-// never shrinks below: storeMinTableLen, or with a size hint room for the
-// shard's share of it.
-func storeBaseTableLen() int {
-	return storeMinTableLen
 }
 
 // storeEqualValue reports whether a and b are equal, for CompareAndSwap and
@@ -288,11 +224,11 @@ func storeEqualValue(a, b *Session) bool {
 func (m *Store) Load(key SessionID) (value *Session, ok bool) {
 	h := storeHashKey(&m.seed, key)
 	t := m.shards[storeShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>storeH2Bits)&t.mask]
-	h2w := storeBroadcast(storeH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := storeMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[storeFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return storeLoadValue(e), true
 			}
 		}
@@ -324,7 +260,7 @@ func (m *Store) Swap(key SessionID, value *Session) (previous *Session, loaded b
 func (m *Store) put(h uint64, key SessionID, value *Session, prev **Session) (loaded bool) {
 	var ne *storeEntry
 	si := storeShardOf(&m.seed, key, h)
-	h2w := storeBroadcast(storeH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -338,7 +274,7 @@ func (m *Store) put(h uint64, key SessionID, value *Session, prev **Session) (lo
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, storeGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -361,7 +297,7 @@ func (m *Store) LoadOrStore(key SessionID, value *Session) (actual *Session, loa
 		return storeLoadValue(e), true
 	}
 	ne := &storeEntry{key: key, value: value}
-	h2w := storeBroadcast(storeH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -371,7 +307,7 @@ func (m *Store) LoadOrStore(key SessionID, value *Session) (actual *Session, loa
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, storeGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		storeInsertAt(b, i, h, ne)
@@ -408,7 +344,7 @@ func (m *Store) LoadOrCompute(key SessionID, fn func() *Session) (actual *Sessio
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return storeLoadValue(e), true
 	}
-	h2w := storeBroadcast(storeH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -419,7 +355,7 @@ func (m *Store) LoadOrCompute(key SessionID, fn func() *Session) (actual *Sessio
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, storeGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = storeComputeLocked(root, fn)
@@ -455,7 +391,7 @@ func (m *Store) remove(h uint64, key SessionID) *storeEntry {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, storeBroadcast(storeH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -483,7 +419,7 @@ func (m *Store) CompareAndSwap(key SessionID, old, new *Session) (swapped bool) 
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *Store) swapInPlace(h uint64, key SessionID, old, new *Session) (swapped bool) {
 	_, root := m.lockRoot(storeShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, storeBroadcast(storeH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !storeEqualValue(storeLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -507,7 +443,7 @@ func (m *Store) CompareAndDelete(key SessionID, old *Session) (deleted bool) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, storeBroadcast(storeH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !storeEqualValue(storeLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -532,7 +468,7 @@ func (m *Store) CompareAndDelete(key SessionID, old *Session) (deleted bool) {
 func (m *Store) Compute(key SessionID, fn func(old *Session, loaded bool) (newV *Session, op StoreComputeOp)) (actual *Session, ok bool) {
 	h := storeHashKey(&m.seed, key)
 	si := storeShardOf(&m.seed, key, h)
-	h2w := storeBroadcast(storeH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -557,7 +493,7 @@ func (m *Store) Compute(key SessionID, fn func(old *Session, loaded bool) (newV 
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, storeGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := storeCallLocked(root, fn, actual, false)
@@ -586,7 +522,7 @@ func (m *Store) Compute(key SessionID, fn func(old *Session, loaded bool) (newV 
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *Store) Range(f func(key SessionID, value *Session) bool) {
-	var buf [16 * storeEntriesPerBucket]*storeEntry
+	var buf [16 * mapEntriesPerBucket]*storeEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -644,7 +580,7 @@ func (m *Store) Len() int {
 // from NewStore or Clear that holds at most five keys allocates nothing.
 func (m *Store) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, storeClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -686,7 +622,7 @@ func (m *Store) lockRoot(si, h uint64) (*storeTable, *storeBucket) {
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>storeH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -697,11 +633,11 @@ func (m *Store) lockRoot(si, h uint64) (*storeTable, *storeBucket) {
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *storeTable) find(key SessionID, h uint64) *storeEntry {
-	b := &t.buckets[(h>>storeH2Bits)&t.mask]
-	h2w := storeBroadcast(storeH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := storeMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[storeFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -712,24 +648,23 @@ func (t *storeTable) find(key SessionID, h uint64) *storeEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast storeH2 of the key. It returns the bucket, slot and
-// entry of the key if present. Otherwise e is nil and (b, i) is the first
-// free slot of the chain, or, if the chain is full, its last bucket and i =
-// -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *storeBucket) search(key SessionID, h2w uint64) (b *storeBucket, i int, e *storeEntry) {
 	var free *storeBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := storeMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := storeFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & storeOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, storeFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -755,21 +690,21 @@ func (m *Store) mustGrow(si uint64, t *storeTable, i int) bool {
 func storeInsertAt(b *storeBucket, i int, h uint64, ne *storeEntry) {
 	if i < 0 {
 		nb := new(storeBucket)
-		nb.meta.Store(uint64(storeH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(storeSetByte(b.meta.Load(), storeH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // storeClearSlot empties slot i of bucket b, whose chain the caller has locked,
 // and returns the bucket's new meta word.
 func storeClearSlot(b *storeBucket, i int) uint64 {
-	meta := storeSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -780,19 +715,10 @@ func storeClearSlot(b *storeBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *Store) deleted(si uint64, t *storeTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > storeBaseTableLen() && n*storeShrinkDiv < int64(len(t.buckets))*storeEntriesPerBucket {
-		m.resize(si, t, storeShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// storeResizeKind says what a resize does.
-type storeResizeKind int
-
-const (
-	storeGrowTable   storeResizeKind = iota // double the table
-	storeShrinkTable                        // halve the table, or more, to fit the entries
-	storeClearTable                         // drop the entries, back to storeBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -803,7 +729,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *Store) resize(si uint64, old *storeTable, kind storeResizeKind) {
+func (m *Store) resize(si uint64, old *storeTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -813,18 +739,18 @@ func (m *Store) resize(si uint64, old *storeTable, kind storeResizeKind) {
 	}
 	var newLen int
 	switch kind {
-	case storeGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case storeShrinkTable:
-		newLen = storeTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case storeClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = storeBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := storeNewTable(newLen)
 	var dropped int64
@@ -836,7 +762,7 @@ func (m *Store) resize(si uint64, old *storeTable, kind storeResizeKind) {
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == storeClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(storeHashKey(&m.seed, e.key), e)
@@ -896,7 +822,7 @@ func (m *Store) clearInPlace(si uint64, t *storeTable) bool {
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & storeOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -907,17 +833,17 @@ func storeNewTable(n int) *storeTable {
 	return &storeTable{
 		buckets: make([]storeBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  storeGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *storeTable) add(h uint64, e *storeEntry) {
-	b := &t.buckets[(h>>storeH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & storeOccupiedMask; w != 0 {
-			storeInsertAt(b, storeFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			storeInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -929,48 +855,6 @@ func (t *storeTable) add(h uint64, e *storeEntry) {
 	}
 }
 
-// storeGrowThreshold returns the entry count above which a table of n buckets
-// grows rather than chains an overflow bucket.
-func storeGrowThreshold(n int) int64 {
-	return int64(n) * storeEntriesPerBucket * storeGrowNum / storeGrowDen
-}
-
-// storeTableLenFor returns the number of buckets a shard of n entries
-// shrinks to: the smallest power of two, at least storeBaseTableLen, that
-// holds them at half the growth load factor.
-func storeTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * storeGrowDen / (storeGrowNum * storeEntriesPerBucket)
-	if base := storeBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// storeH2 returns the meta byte of hash h: its low storeH2Bits bits, marked
-// occupied.
-func storeH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<storeH2Bits-1)) }
-
-// storeBroadcast returns a word holding b in each of its bytes.
-func storeBroadcast(b uint8) uint64 { return storeLowBytes * uint64(b) }
-
-// storeMarkZeroBytes returns w with the top bit of each zero byte set and
-// the other bits clear. A byte equal to 1 above a zero byte is marked too (a
-// borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(storeH2), it marks the slots whose meta byte matches
-// storeH2; empty slots (meta byte 0) are never marked, since storeH2 has its
-// top bit set.
-func storeMarkZeroBytes(w uint64) uint64 { return (w - storeLowBytes) &^ w & storeHighBits }
-
-// storeFirstMarked returns the index of the lowest byte of w with its top
-// bit set.
-func storeFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// storeSetByte returns w with byte i set to b.
-func storeSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
-}
-
 // This code was specialized for the types above. If one changes, the
 // line below stops compiling: run go generate.
 var _ = (*int64)((*SessionID)(nil))
@@ -980,102 +864,29 @@ var _ = (*int64)((*SessionID)(nil))
 // hitsHashSeed holds a map's random hash keys, chosen per map so that keys
 // chosen by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized hitsHashKey bodies
-// call.
+// mix keys the fast mixers below, which specialized hitsHashKey bodies call;
+// seed keys maphash, the reference hasher and the fallback for long strings.
 type hitsHashSeed struct {
-	k0, k1 uint64
+	mix mapMixSeed
 }
 
 // hitsNewHashSeed returns fresh random hash keys.
 func hitsNewHashSeed() hitsHashSeed {
-	return hitsHashSeed{k0: rand.Uint64(), k1: rand.Uint64()}
+	return hitsHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // hitsHashKey returns the hash of k under s, specialized for HitKey keys:
 // its fields mixed as two 64-bit words. Every bit is mixed: the top
-// hitsShardBits bits pick the shard, the hitsH2Bits low bits the meta byte,
+// mapShardBits bits pick the shard, the mapH2Bits low bits the meta byte,
 // the bits above them the bucket.
 func hitsHashKey(s *hitsHashSeed, k HitKey) uint64 {
-	return hitsHashU64x2(s, uint64(k.Tenant), uint64(k.Route))
+	return mapHashU64x2(&s.mix, uint64(k.Tenant), uint64(k.Route))
 }
 
 // hitsShardOf returns the shard of k, whose hash under s is h: a number
-// below hitsShardCount, the hitsShardBits bits of h below its top bit. Every
+// below mapShardCount, the mapShardBits bits of h below its top bit. Every
 // operation on k uses the same shard.
-func hitsShardOf(s *hitsHashSeed, k HitKey, h uint64) uint64 { return h >> 1 >> hitsShardShift }
-
-// hitsHashU64x2 hashes two 64-bit words, such as a 16-byte struct. Longer
-// values chain it: h = hitsHashU64x2(s, w0, w1); h = hitsHashU64x2(s, h^w2,
-// w3); ...
-func hitsHashU64x2(s *hitsHashSeed, a, b uint64) uint64 {
-	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
-
-// hitsShardBits is the base-2 logarithm of the number of shards: the
-// directive's shards= option (shards=64 gives hitsShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const hitsShardBits = 6
-
-const (
-	// hitsShardCount is the number of independent tables of a Hits.
-	hitsShardCount = 1 << hitsShardBits
-	// hitsShardShift selects the top hitsShardBits bits of a hash shifted
-	// right by one (h>>1>>hitsShardShift): with hitsShardBits = 0 that is 0,
-	// one shard, without a constant shift of 64, which go vet reports (the
-	// compiler merges the two shifts).
-	hitsShardShift = 63 - hitsShardBits
-
-	// hitsCacheLineSize is the unit of padding against false sharing. 64 bytes
-	// is the line of amd64 and most arm64 cores.
-	hitsCacheLineSize = 64
-	// hitsEntriesPerBucket is the number of slots of a bucket: 5 pointers, with
-	// a mutex, a meta word and an overflow pointer, fill 64 bytes on 64-bit
-	// platforms.
-	hitsEntriesPerBucket = 5
-	// hitsPtrSize is the size of a pointer: 8 on 64-bit platforms, 4 on 32-bit.
-	hitsPtrSize = 4 << (^uintptr(0) >> 63)
-	// hitsMutexSize is the size of a sync.Mutex (two 32-bit words) everywhere.
-	hitsMutexSize = 8
-	// hitsBucketPadding pads a bucket to one cache line: 0 on 64-bit
-	// platforms, 24 bytes on 32-bit ones.
-	hitsBucketPadding = hitsCacheLineSize - hitsMutexSize - 8 - (hitsEntriesPerBucket+1)*hitsPtrSize
-
-	// hitsH2Bits is the number of low hash bits stored in a slot's meta byte,
-	// whose top bit marks the slot as occupied. The bucket index comes from
-	// the bits above them, so the bytes of one bucket still differ.
-	hitsH2Bits = 7
-	// hitsOccupiedMask has the occupied bit of each slot's meta byte set.
-	hitsOccupiedMask = 0x80_8080_8080
-	// hitsLowBytes and hitsHighBits are the SWAR constants of
-	// hitsMarkZeroBytes.
-	hitsLowBytes = 0x0101_0101_0101_0101
-	hitsHighBits = 0x8080_8080_8080_8080
-
-	// hitsMinTableLen is the number of buckets a shard of a map without a size
-	// hint starts with and shrinks back to on Clear: one cache line. With
-	// one bucket, Clear can empty a shard's table in place (clearInPlace).
-	hitsMinTableLen = 1
-	// hitsGrowNum/hitsGrowDen is the load factor above which a shard grows
-	// when an insert needs a new overflow bucket: 0.75, that of xsync and
-	// CLHT, which keeps most chains to their root bucket.
-	hitsGrowNum, hitsGrowDen = 3, 4
-	// hitsShrinkDiv sets the load factor below which a shard shrinks when a
-	// delete empties a bucket: 1/hitsShrinkDiv of its slots. It then shrinks to
-	// half of the growth load factor, so a shard does not resize back and
-	// forth.
-	hitsShrinkDiv = 128
-)
+func hitsShardOf(s *hitsHashSeed, k HitKey, h uint64) uint64 { return h >> 1 >> mapShardShift }
 
 // HitsComputeOp tells Compute what to do with the value its function returns.
 type HitsComputeOp int
@@ -1121,11 +932,11 @@ type Hits struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned Hits aligns them.
-	sizes [hitsShardCount]hitsShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by NewHits.
 	seed hitsHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [hitsShardCount]hitsShard
+	shards [mapShardCount]hitsShard
 }
 
 // hitsShard is one independent hash table of a Hits.
@@ -1135,13 +946,6 @@ type hitsShard struct {
 	table atomic.Pointer[hitsTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// hitsShardSize is the entry count of one shard. Writers update it after
-// unlocking their bucket, so it may lag the table and, briefly, go negative.
-type hitsShardSize struct {
-	n atomic.Int64
-	_ [hitsCacheLineSize - 8]byte
 }
 
 // hitsTable is the bucket array of a shard at one size. Its buckets never move;
@@ -1160,14 +964,14 @@ type hitsTable struct {
 // overflow bucket's mutex is unused.
 type hitsBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [hitsBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// hitsH2Bits bits of the hash of its key. Writers store it before the
+	// mapH2Bits bits of the hash of its key. Writers store it before the
 	// entry on insert and before clearing the entry on delete; a reader
 	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [hitsEntriesPerBucket]atomic.Pointer[hitsEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[hitsEntry]
 	next    atomic.Pointer[hitsBucket]
 }
 
@@ -1200,32 +1004,25 @@ func NewHits() *Hits {
 	return m
 }
 
-// init gives each shard an empty table of hitsBaseTableLen buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *Hits) init() {
-	m.initTables(hitsBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *Hits) initTables(n int) {
-	tables := make([]hitsTable, hitsShardCount)
-	buckets := make([]hitsBucket, hitsShardCount*n)
+	tables := make([]hitsTable, mapShardCount)
+	buckets := make([]hitsBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = hitsGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// hitsBaseTableLen returns the number of buckets a shard starts with and
-// never shrinks below: hitsMinTableLen, or with a size hint room for the
-// shard's share of it.
-func hitsBaseTableLen() int {
-	return hitsMinTableLen
 }
 
 // hitsEqualValue reports whether a and b are equal, for CompareAndSwap and
@@ -1240,11 +1037,11 @@ func hitsEqualValue(a, b int64) bool {
 func (m *Hits) Load(key HitKey) (value int64, ok bool) {
 	h := hitsHashKey(&m.seed, key)
 	t := m.shards[hitsShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>hitsH2Bits)&t.mask]
-	h2w := hitsBroadcast(hitsH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := hitsMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[hitsFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return hitsLoadValue(e), true
 			}
 		}
@@ -1276,7 +1073,7 @@ func (m *Hits) Swap(key HitKey, value int64) (previous int64, loaded bool) {
 func (m *Hits) put(h uint64, key HitKey, value int64, prev *int64) (loaded bool) {
 	var ne *hitsEntry
 	si := hitsShardOf(&m.seed, key, h)
-	h2w := hitsBroadcast(hitsH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -1290,7 +1087,7 @@ func (m *Hits) put(h uint64, key HitKey, value int64, prev *int64) (loaded bool)
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, hitsGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -1313,7 +1110,7 @@ func (m *Hits) LoadOrStore(key HitKey, value int64) (actual int64, loaded bool) 
 		return hitsLoadValue(e), true
 	}
 	ne := &hitsEntry{key: key, value: value}
-	h2w := hitsBroadcast(hitsH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -1323,7 +1120,7 @@ func (m *Hits) LoadOrStore(key HitKey, value int64) (actual int64, loaded bool) 
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, hitsGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		hitsInsertAt(b, i, h, ne)
@@ -1360,7 +1157,7 @@ func (m *Hits) LoadOrCompute(key HitKey, fn func() int64) (actual int64, loaded 
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return hitsLoadValue(e), true
 	}
-	h2w := hitsBroadcast(hitsH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -1371,7 +1168,7 @@ func (m *Hits) LoadOrCompute(key HitKey, fn func() int64) (actual int64, loaded 
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, hitsGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = hitsComputeLocked(root, fn)
@@ -1407,7 +1204,7 @@ func (m *Hits) remove(h uint64, key HitKey) *hitsEntry {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, hitsBroadcast(hitsH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -1435,7 +1232,7 @@ func (m *Hits) CompareAndSwap(key HitKey, old, new int64) (swapped bool) {
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *Hits) swapInPlace(h uint64, key HitKey, old, new int64) (swapped bool) {
 	_, root := m.lockRoot(hitsShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, hitsBroadcast(hitsH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !hitsEqualValue(hitsLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -1459,7 +1256,7 @@ func (m *Hits) CompareAndDelete(key HitKey, old int64) (deleted bool) {
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, hitsBroadcast(hitsH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !hitsEqualValue(hitsLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -1484,7 +1281,7 @@ func (m *Hits) CompareAndDelete(key HitKey, old int64) (deleted bool) {
 func (m *Hits) Compute(key HitKey, fn func(old int64, loaded bool) (newV int64, op HitsComputeOp)) (actual int64, ok bool) {
 	h := hitsHashKey(&m.seed, key)
 	si := hitsShardOf(&m.seed, key, h)
-	h2w := hitsBroadcast(hitsH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -1509,7 +1306,7 @@ func (m *Hits) Compute(key HitKey, fn func(old int64, loaded bool) (newV int64, 
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, hitsGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := hitsCallLocked(root, fn, actual, false)
@@ -1538,7 +1335,7 @@ func (m *Hits) Compute(key HitKey, fn func(old int64, loaded bool) (newV int64, 
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *Hits) Range(f func(key HitKey, value int64) bool) {
-	var buf [16 * hitsEntriesPerBucket]*hitsEntry
+	var buf [16 * mapEntriesPerBucket]*hitsEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -1596,7 +1393,7 @@ func (m *Hits) Len() int {
 // from NewHits or Clear that holds at most five keys allocates nothing.
 func (m *Hits) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, hitsClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -1638,7 +1435,7 @@ func (m *Hits) lockRoot(si, h uint64) (*hitsTable, *hitsBucket) {
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>hitsH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -1649,11 +1446,11 @@ func (m *Hits) lockRoot(si, h uint64) (*hitsTable, *hitsBucket) {
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *hitsTable) find(key HitKey, h uint64) *hitsEntry {
-	b := &t.buckets[(h>>hitsH2Bits)&t.mask]
-	h2w := hitsBroadcast(hitsH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := hitsMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[hitsFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -1664,7 +1461,7 @@ func (t *hitsTable) find(key HitKey, h uint64) *hitsEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast hitsH2 of the key. It returns the bucket, slot and entry
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
 // of the key if present. Otherwise e is nil and (b, i) is the first free
 // slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *hitsBucket) search(key HitKey, h2w uint64) (b *hitsBucket, i int, e *hitsEntry) {
@@ -1673,14 +1470,14 @@ func (root *hitsBucket) search(key HitKey, h2w uint64) (b *hitsBucket, i int, e 
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := hitsMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := hitsFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & hitsOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, hitsFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -1706,21 +1503,21 @@ func (m *Hits) mustGrow(si uint64, t *hitsTable, i int) bool {
 func hitsInsertAt(b *hitsBucket, i int, h uint64, ne *hitsEntry) {
 	if i < 0 {
 		nb := new(hitsBucket)
-		nb.meta.Store(uint64(hitsH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(hitsSetByte(b.meta.Load(), hitsH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // hitsClearSlot empties slot i of bucket b, whose chain the caller has locked,
 // and returns the bucket's new meta word.
 func hitsClearSlot(b *hitsBucket, i int) uint64 {
-	meta := hitsSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -1731,19 +1528,10 @@ func hitsClearSlot(b *hitsBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *Hits) deleted(si uint64, t *hitsTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > hitsBaseTableLen() && n*hitsShrinkDiv < int64(len(t.buckets))*hitsEntriesPerBucket {
-		m.resize(si, t, hitsShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// hitsResizeKind says what a resize does.
-type hitsResizeKind int
-
-const (
-	hitsGrowTable   hitsResizeKind = iota // double the table
-	hitsShrinkTable                       // halve the table, or more, to fit the entries
-	hitsClearTable                        // drop the entries, back to hitsBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -1754,7 +1542,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *Hits) resize(si uint64, old *hitsTable, kind hitsResizeKind) {
+func (m *Hits) resize(si uint64, old *hitsTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -1764,18 +1552,18 @@ func (m *Hits) resize(si uint64, old *hitsTable, kind hitsResizeKind) {
 	}
 	var newLen int
 	switch kind {
-	case hitsGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case hitsShrinkTable:
-		newLen = hitsTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case hitsClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = hitsBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := hitsNewTable(newLen)
 	var dropped int64
@@ -1787,7 +1575,7 @@ func (m *Hits) resize(si uint64, old *hitsTable, kind hitsResizeKind) {
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == hitsClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(hitsHashKey(&m.seed, e.key), e)
@@ -1847,7 +1635,7 @@ func (m *Hits) clearInPlace(si uint64, t *hitsTable) bool {
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & hitsOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -1858,17 +1646,17 @@ func hitsNewTable(n int) *hitsTable {
 	return &hitsTable{
 		buckets: make([]hitsBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  hitsGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *hitsTable) add(h uint64, e *hitsEntry) {
-	b := &t.buckets[(h>>hitsH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & hitsOccupiedMask; w != 0 {
-			hitsInsertAt(b, hitsFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			hitsInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -1878,48 +1666,6 @@ func (t *hitsTable) add(h uint64, e *hitsEntry) {
 		}
 		b = next
 	}
-}
-
-// hitsGrowThreshold returns the entry count above which a table of n buckets
-// grows rather than chains an overflow bucket.
-func hitsGrowThreshold(n int) int64 {
-	return int64(n) * hitsEntriesPerBucket * hitsGrowNum / hitsGrowDen
-}
-
-// hitsTableLenFor returns the number of buckets a shard of n entries shrinks
-// to: the smallest power of two, at least hitsBaseTableLen, that holds them
-// at half the growth load factor.
-func hitsTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * hitsGrowDen / (hitsGrowNum * hitsEntriesPerBucket)
-	if base := hitsBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// hitsH2 returns the meta byte of hash h: its low hitsH2Bits bits, marked
-// occupied.
-func hitsH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<hitsH2Bits-1)) }
-
-// hitsBroadcast returns a word holding b in each of its bytes.
-func hitsBroadcast(b uint8) uint64 { return hitsLowBytes * uint64(b) }
-
-// hitsMarkZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
-// borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(hitsH2), it marks the slots whose meta byte matches hitsH2;
-// empty slots (meta byte 0) are never marked, since hitsH2 has its top bit
-// set.
-func hitsMarkZeroBytes(w uint64) uint64 { return (w - hitsLowBytes) &^ w & hitsHighBits }
-
-// hitsFirstMarked returns the index of the lowest byte of w with its top bit
-// set.
-func hitsFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// hitsSetByte returns w with byte i set to b.
-func hitsSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
 }
 
 // This code was specialized for the types above. If one changes, the

@@ -14,7 +14,8 @@ const maxHashWords = 8
 // Hash is a specialized hasher for a key type.
 type Hash struct {
 	// Body is the hook body: statements over the template's names s (the
-	// *hashSeed) and k (the key), calling hashU64, hashU64x2 and hashStr.
+	// *hashSeed) and k (the key), calling hashU64 and hashU64x2 (with the
+	// mixers' keys, &s.mix) and hashStr (with s).
 	Body string
 	// How says what was chosen, for the generated doc comment and tests:
 	// "integer mixer", "field-wise (2 words)", "string", "address".
@@ -42,7 +43,7 @@ func HashFor(k types.Type, self *types.Package, im *Scope) (h Hash, ok bool) {
 		// addresses (an IPv4 address and its IPv6 form, or two zones,
 		// merely collide).
 		bin := im.Import("encoding/binary")
-		h.Body = fmt.Sprintf("a := k.As16()\nreturn hashU64x2(s, %[1]s.LittleEndian.Uint64(a[:8]), %[1]s.LittleEndian.Uint64(a[8:]))", bin)
+		h.Body = fmt.Sprintf("a := k.As16()\nreturn hashU64x2(&s.mix, %[1]s.LittleEndian.Uint64(a[:8]), %[1]s.LittleEndian.Uint64(a[8:]))", bin)
 		h.How = "its 16 bytes (As16) mixed as two 64-bit words"
 		return h, true
 	}
@@ -57,24 +58,24 @@ func HashFor(k types.Type, self *types.Package, im *Scope) (h Hash, ok bool) {
 		stmts = append(stmts, jen.Return(jen.Id("hashStr").Call(jen.Id("s"), words[0].code)))
 		h.How = "wyhash-style mixing of up to 16 bytes, maphash.String past that"
 	case len(words) == 1:
-		// return hashU64(s, uint64(k))
-		stmts = append(stmts, jen.Return(jen.Id("hashU64").Call(jen.Id("s"), word(words[0]))))
+		// return hashU64(&s.mix, uint64(k))
+		stmts = append(stmts, jen.Return(jen.Id("hashU64").Call(mix(), word(words[0]))))
 		h.How = words[0].source
-		// return shardU64(s, uint64(k))
-		h.Shard = render(jen.Return(jen.Id("shardU64").Call(jen.Id("s"), word(words[0]))))
+		// return shardU64(&s.mix, uint64(k))
+		h.Shard = render(jen.Return(jen.Id("shardU64").Call(mix(), word(words[0]))))
 	case len(words) == 2:
-		// return hashU64x2(s, w0, w1)
-		stmts = append(stmts, jen.Return(jen.Id("hashU64x2").Call(jen.Id("s"), word(words[0]), word(words[1]))))
+		// return hashU64x2(&s.mix, w0, w1)
+		stmts = append(stmts, jen.Return(jen.Id("hashU64x2").Call(mix(), word(words[0]), word(words[1]))))
 		h.How = "its fields mixed as two 64-bit words"
 	default:
-		// h := hashU64x2(s, w0, w1); h = hashU64x2(s, h^w2, w3); ...
-		stmts = append(stmts, jen.Id("h").Op(":=").Id("hashU64x2").Call(jen.Id("s"), word(words[0]), word(words[1])))
+		// h := hashU64x2(&s.mix, w0, w1); h = hashU64x2(&s.mix, h^w2, w3); ...
+		stmts = append(stmts, jen.Id("h").Op(":=").Id("hashU64x2").Call(mix(), word(words[0]), word(words[1])))
 		for i := 2; i < len(words); i += 2 {
 			a := jen.Id("h").Op("^").Add(word(words[i]))
 			if i+1 < len(words) {
-				stmts = append(stmts, jen.Id("h").Op("=").Id("hashU64x2").Call(jen.Id("s"), a, word(words[i+1])))
+				stmts = append(stmts, jen.Id("h").Op("=").Id("hashU64x2").Call(mix(), a, word(words[i+1])))
 			} else {
-				stmts = append(stmts, jen.Id("h").Op("=").Id("hashU64").Call(jen.Id("s"), a))
+				stmts = append(stmts, jen.Id("h").Op("=").Id("hashU64").Call(mix(), a))
 			}
 		}
 		stmts = append(stmts, jen.Return(jen.Id("h")))
@@ -83,6 +84,9 @@ func HashFor(k types.Type, self *types.Package, im *Scope) (h Hash, ok bool) {
 	h.Body = render(stmts...)
 	return h, true
 }
+
+// mix is the mixers' keys in a hook body: &s.mix.
+func mix() jen.Code { return jen.Op("&").Id("s").Dot("mix") }
 
 // isNetipAddr reports whether t is net/netip.Addr, a usual key of keyed
 // limiters (one per client address).

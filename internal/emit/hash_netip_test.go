@@ -15,7 +15,7 @@ func TestHashForNetipAddr(t *testing.T) {
 	if !ok {
 		t.Fatal("HashFor declined netip.Addr")
 	}
-	want := "a := k.As16()\nreturn hashU64x2(s, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))"
+	want := "a := k.As16()\nreturn hashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))"
 	if h.Body != want {
 		t.Errorf("body:\n%s\nwant:\n%s", h.Body, want)
 	}

@@ -80,26 +80,26 @@ func TestHashFor(t *testing.T) {
 		body string // "" when HashFor declines
 		how  string // a substring of How
 	}{
-		{"vInt", "return hashU64(s, uint64(k))", "128-bit multiply of its value"},
-		{"vUint8", "return hashU64(s, uint64(k))", "of its value"},
-		{"vID", "return hashU64(s, uint64(k))", "of its value"},
-		{"vDuration", "return hashU64(s, uint64(k))", "of its value"},
+		{"vInt", "return hashU64(&s.mix, uint64(k))", "128-bit multiply of its value"},
+		{"vUint8", "return hashU64(&s.mix, uint64(k))", "of its value"},
+		{"vID", "return hashU64(&s.mix, uint64(k))", "of its value"},
+		{"vDuration", "return hashU64(&s.mix, uint64(k))", "of its value"},
 		{"vString", "return hashStr(s, k)", "maphash.String past that"},
 		{"vName", "return hashStr(s, string(k))", "maphash.String"},
 		{"vAlias", "return hashStr(s, string(k))", "maphash.String"},
-		{"vBool", "return hashU64(s, uint64(*(*uint8)(unsafe.Pointer(&k))))", "of its byte"},
-		{"vFloat", "return hashU64(s, math.Float64bits(float64(k)+0))", "of its bits"},
-		{"vPtr", "return hashU64(s, uint64(uintptr(unsafe.Pointer(k))))", "of its address"},
-		{"vPtrNamed", "return hashU64(s, uint64(uintptr(unsafe.Pointer(k))))", "of its address"},
-		{"vKey", "return hashU64x2(s, uint64(k.A), uint64(k.B))", "two 64-bit words"},
-		{"vPair", "return hashU64x2(s, hashStr(s, k.S), uint64(k.N))", "two 64-bit words"},
-		{"vMixed", "h := hashU64x2(s, math.Float64bits(float64(k.F)+0), uint64(*(*uint8)(unsafe.Pointer(&k.B))))\n" +
-			"h = hashU64x2(s, h^uint64(uintptr(unsafe.Pointer(k.P))), hashStr(s, string(k.S)))\nreturn h", "4 64-bit words"},
-		{"vNested", "h := hashU64x2(s, uint64(k.K.A), uint64(k.K.B))\nh = hashU64x2(s, h^uint64(k.T[0]), uint64(k.T[1]))\nreturn h", "4 64-bit words"},
-		{"vWide", "h := hashU64x2(s, uint64(k.A), uint64(k.B))\nh = hashU64x2(s, h^uint64(k.C), uint64(k.D))\nh = hashU64(s, h^uint64(k.E))\nreturn h", "5 64-bit words"},
-		{"vArray3", "h := hashU64x2(s, uint64(k[0]), uint64(k[1]))\nh = hashU64(s, h^uint64(k[2]))\nreturn h", "3 64-bit words"},
-		{"vOwn", "return hashU64x2(s, uint64(k.x), uint64(k.y))", "two"},
-		{"vOpen", "return hashU64x2(s, uint64(k.A), uint64(k.B))", "two"},
+		{"vBool", "return hashU64(&s.mix, uint64(*(*uint8)(unsafe.Pointer(&k))))", "of its byte"},
+		{"vFloat", "return hashU64(&s.mix, math.Float64bits(float64(k)+0))", "of its bits"},
+		{"vPtr", "return hashU64(&s.mix, uint64(uintptr(unsafe.Pointer(k))))", "of its address"},
+		{"vPtrNamed", "return hashU64(&s.mix, uint64(uintptr(unsafe.Pointer(k))))", "of its address"},
+		{"vKey", "return hashU64x2(&s.mix, uint64(k.A), uint64(k.B))", "two 64-bit words"},
+		{"vPair", "return hashU64x2(&s.mix, hashStr(s, k.S), uint64(k.N))", "two 64-bit words"},
+		{"vMixed", "h := hashU64x2(&s.mix, math.Float64bits(float64(k.F)+0), uint64(*(*uint8)(unsafe.Pointer(&k.B))))\n" +
+			"h = hashU64x2(&s.mix, h^uint64(uintptr(unsafe.Pointer(k.P))), hashStr(s, string(k.S)))\nreturn h", "4 64-bit words"},
+		{"vNested", "h := hashU64x2(&s.mix, uint64(k.K.A), uint64(k.K.B))\nh = hashU64x2(&s.mix, h^uint64(k.T[0]), uint64(k.T[1]))\nreturn h", "4 64-bit words"},
+		{"vWide", "h := hashU64x2(&s.mix, uint64(k.A), uint64(k.B))\nh = hashU64x2(&s.mix, h^uint64(k.C), uint64(k.D))\nh = hashU64(&s.mix, h^uint64(k.E))\nreturn h", "5 64-bit words"},
+		{"vArray3", "h := hashU64x2(&s.mix, uint64(k[0]), uint64(k[1]))\nh = hashU64(&s.mix, h^uint64(k[2]))\nreturn h", "3 64-bit words"},
+		{"vOwn", "return hashU64x2(&s.mix, uint64(k.x), uint64(k.y))", "two"},
+		{"vOpen", "return hashU64x2(&s.mix, uint64(k.A), uint64(k.B))", "two"},
 		// Past maxHashWords, or what cannot be read word by word: the
 		// generic body stays.
 		{"vArray", "", ""},
@@ -144,10 +144,11 @@ func compileHash(t *testing.T, pkg *types.Package, v, body string, sc *emit.Scop
 	t.Helper()
 	key := sc.Type(typeOf(t, pkg, v))
 	src := "package p\n\n" + sc.Decl([]byte(body+"\n"+key)) + `
-type hashSeed struct{}
+type hashSeed struct{ mix mixSeed }
+type mixSeed struct{}
 
-func hashU64(s *hashSeed, x uint64) uint64          { return x }
-func hashU64x2(s *hashSeed, x, y uint64) uint64     { return x ^ y }
+func hashU64(s *mixSeed, x uint64) uint64           { return x }
+func hashU64x2(s *mixSeed, x, y uint64) uint64      { return x ^ y }
 func hashStr(s *hashSeed, x string) uint64          { return uint64(len(x)) }
 
 func hash(s *hashSeed, k ` + key + `) uint64 {

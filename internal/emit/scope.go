@@ -81,10 +81,30 @@ func (im *Scope) Fork() *Scope {
 
 // Join adds to the scope the names its fork f added, and reports true, if
 // every name f read of the scope it was forked from is still what the
-// scope holds: code built with f then has the names it would have had if
-// built with the scope itself. Otherwise the scope is left as it is, and
-// the code must be built again.
+// scope holds (see Holds): code built with f then has the names it would
+// have had if built with the scope itself. Otherwise the scope is left as
+// it is, and the code must be built again.
 func (im *Scope) Join(f *Scope) bool {
+	if !im.Holds(f) {
+		return false
+	}
+	l := f.log
+	for p, n := range l.added.paths {
+		im.byPath[p] = n
+	}
+	for n := range l.added.taken {
+		im.taken[n] = true
+	}
+	for p, n := range l.added.pkgNames {
+		im.pkgNames[p] = n
+	}
+	return true
+}
+
+// Holds reports whether every name the fork f read of the scope it was
+// forked from is still what the scope holds, so that Join would take it:
+// code built with two forks, of two scopes, is kept only if both hold.
+func (im *Scope) Holds(f *Scope) bool {
 	l := f.log
 	for p, n := range l.paths {
 		if im.byPath[p] != n {
@@ -105,15 +125,6 @@ func (im *Scope) Join(f *Scope) bool {
 		if im.pkgNames[p] != n {
 			return false
 		}
-	}
-	for p, n := range l.added.paths {
-		im.byPath[p] = n
-	}
-	for n := range l.added.taken {
-		im.taken[n] = true
-	}
-	for p, n := range l.added.pkgNames {
-		im.pkgNames[p] = n
 	}
 	return true
 }

@@ -84,3 +84,64 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSharedCodeOfDirectivesStenciledAheadIsTheSharedCodeInTurn generates
+// a package of pools and maps that share code, and whose names take the
+// shared file's imports' (atomic, time, context): the shared declarations
+// are named in forks of the shared file's scope by the goroutines that
+// stencil ahead, and added to the shared file as their directives are
+// taken in order. Run with -race, it also shows that the goroutines change
+// no shared state (the shared file's scope, its declarations). With and
+// without -output (the shared code in the output file, named in its scope).
+func TestSharedCodeOfDirectivesStenciledAheadIsTheSharedCodeInTurn(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "go.mod"), "module ahead\n\ngo 1.26\n")
+	var b strings.Builder
+	b.WriteString(`package p
+
+import "context"
+
+// The package's own names for what the shared code imports.
+var atomic, time, runtime = 1, 2, 3
+
+func double(_ context.Context, n int) (int, error) { return 2 * n, nil }
+
+`)
+	pools := []string{"", "workers=4", "queue=64", "metrics=true", "retries=2 backoff=1ms", "timeout=1s", "metrics=true workers=2 queue=16"}
+	for i := range 12 {
+		fmt.Fprintf(&b, "//monogen:pool Pool%d[int, int] fn=double %s\n", i, pools[i%len(pools)])
+		fmt.Fprintf(&b, "//monogen:map Map%d[int%d, string]\n", i, []int{8, 16, 32, 64}[i%4])
+	}
+	writeFile(t, filepath.Join(dir, "p", "p.go"), b.String())
+	for _, output := range []string{"", "all_monogen.go"} {
+		t.Run("output="+output, func(t *testing.T) {
+			cfg := Config{Dir: filepath.Join(dir, "p"), Output: output}
+			inTurn := generateAheadCfg(t, cfg, 0)
+			ahead := generateAheadCfg(t, cfg, 2*stencilers)
+			shared := 0
+			for name, want := range inTurn {
+				if strings.Contains(string(want), "Shared by the pool directives") {
+					shared++
+				}
+				if got := ahead[name]; !bytes.Equal(got, want) {
+					t.Errorf("%s differs when directives are stenciled ahead", filepath.Base(name))
+				}
+			}
+			if shared != 1 || len(ahead) != len(inTurn) {
+				t.Errorf("%d files in turn (%d with the pools' shared code), %d ahead; want the shared code in one", len(inTurn), shared, len(ahead))
+			}
+		})
+	}
+}
+
+// generateAheadCfg generates with cfg and n directives stenciled ahead.
+func generateAheadCfg(t *testing.T, cfg Config, n int) map[string][]byte {
+	t.Helper()
+	defer func(n int) { stencilAhead = n }(stencilAhead)
+	stencilAhead = n
+	res, err := Generate(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Files
+}

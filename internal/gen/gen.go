@@ -156,7 +156,7 @@ func Generate(cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &generator{prog: prog, cfg: cfg, res: &Result{Files: map[string][]byte{}}, declared: map[string]*model.Directive{}, templates: map[string]*stencil.Template{}, rendered: map[string]*rendered{}}
+	g := &generator{prog: prog, cfg: cfg, res: &Result{Files: map[string][]byte{}}, declared: map[string]*model.Directive{}, templates: map[string]*stencil.Template{}, rendered: map[string]*rendered{}, shared: map[string]*sharedFile{}}
 	return g.run()
 }
 
@@ -176,6 +176,10 @@ type generator struct {
 	rendered map[string]*rendered
 	renderer *renderer
 	errChunk *chunk // the chunk of the first type error
+	// jobs are the directives to generate; shared is the shared code of
+	// each package, by declKey(pkg, "") (see shared.go).
+	jobs   []*job
+	shared map[string]*sharedFile
 }
 
 // job is one directive ready to generate.
@@ -188,6 +192,9 @@ type job struct {
 	// directive's type into benchOut.
 	bench    bool
 	benchOut string
+	// share is the shared code of the package if the directive may use it
+	// (see sharing), and shared the same once it does.
+	share, shared *sharedFile
 }
 
 func (g *generator) run() (*Result, error) {
@@ -264,6 +271,14 @@ func (g *generator) wave(pkgs []*load.Package) error {
 		return g.sorted()
 	}
 	g.prefetch(jobs)
+	g.jobs = jobs
+	for _, j := range jobs {
+		sf, err := g.sharing(j)
+		if err != nil {
+			return err
+		}
+		j.share = sf
+	}
 
 	// Group by output file, in a stable order.
 	byFile := map[string][]*job{}
@@ -280,7 +295,7 @@ func (g *generator) wave(pkgs []*load.Package) error {
 	// The code of each job, and its benchmarks, is formatted meanwhile; on
 	// every return, the formatting goroutine ends.
 	g.rendered = map[string]*rendered{}
-	g.renderer = newRenderer(g.prog.Fset, 2*len(jobs))
+	g.renderer = newRenderer(g.prog.Fset, 2*len(jobs)+len(g.prog.Packages))
 	defer g.renderer.wait()
 	for _, out := range files {
 		if err := g.file(out, byFile[out], names); err != nil {
@@ -289,6 +304,9 @@ func (g *generator) wave(pkgs []*load.Package) error {
 	}
 	if len(g.errs) > 0 {
 		return g.sorted()
+	}
+	for out, users := range g.renderShared() {
+		byFile[out] = users
 	}
 	benchFiles := map[string][]*job{}
 	var benchNames []string
@@ -871,13 +889,28 @@ func (g *generator) file(out string, jobs []*job, names map[string]*job) error {
 		return err
 	}
 	r := g.open(out, pkg.Name, im)
+	// The shared code of the package names its imports in its own file's
+	// scope, or with -output in this one.
+	for _, j := range jobs {
+		if j.share != nil && j.share.scope == nil {
+			j.share.scope = im
+		}
+	}
+	sharedScope := func(j *job, im *emit.Scope) *emit.Scope {
+		if j.share == nil || g.cfg.Output != "" {
+			return im
+		}
+		return j.share.scope
+	}
 
-	// ahead are the directives being stenciled ahead, in order.
+	// ahead are the directives being stenciled ahead, in order: each with
+	// a fork of the file's scope, and of the shared file's when it is
+	// another.
 	type ahead struct {
-		j    *job
-		fork *emit.Scope
-		res  stenciled
-		done chan struct{}
+		j           *job
+		fork, sfork *emit.Scope
+		res         stenciled
+		done        chan struct{}
 	}
 	queue := make(chan *ahead, stencilAhead)
 	var pending []*ahead
@@ -885,7 +918,7 @@ func (g *generator) file(out string, jobs []*job, names map[string]*job) error {
 	for range stencilers {
 		workers.Go(func() {
 			for a := range queue {
-				a.res = g.stencil(a.j, a.fork)
+				a.res = g.stencil(a.j, a.fork, a.sfork)
 				close(a.done)
 			}
 		})
@@ -898,6 +931,10 @@ func (g *generator) file(out string, jobs []*job, names map[string]*job) error {
 	fill := func() {
 		for ; next < len(jobs) && len(pending) < stencilAhead; next++ {
 			a := &ahead{j: jobs[next], fork: im.Fork(), done: make(chan struct{})}
+			a.sfork = a.fork
+			if sc := sharedScope(a.j, im); sc != im {
+				a.sfork = sc.Fork()
+			}
 			pending = append(pending, a)
 			queue <- a
 		}
@@ -907,16 +944,24 @@ func (g *generator) file(out string, jobs []*job, names map[string]*job) error {
 		if i == 0 {
 			// The first directive names the imports and locals that the
 			// others mostly share: forks taken before it would be stale.
-			res = g.stencil(j, im)
+			res = g.stencil(j, im, sharedScope(j, im))
 		} else if len(pending) == 0 {
-			res = g.stencil(j, im) // nothing stenciled ahead
+			res = g.stencil(j, im, sharedScope(j, im)) // nothing stenciled ahead
 		} else {
 			a := pending[0]
 			pending = pending[1:]
 			<-a.done
 			res = a.res
-			if !im.Join(a.fork) {
-				res = g.stencil(j, im)
+			// Kept only if both scopes hold what the forks read.
+			sc := sharedScope(j, im)
+			kept := false
+			if a.sfork == a.fork {
+				kept = im.Join(a.fork)
+			} else if sc.Holds(a.sfork) && im.Join(a.fork) {
+				kept = sc.Join(a.sfork)
+			}
+			if !kept {
+				res = g.stencil(j, im, sc)
 			}
 		}
 		fill()
@@ -926,6 +971,14 @@ func (g *generator) file(out string, jobs []*job, names map[string]*job) error {
 		if res.userErr != nil {
 			g.errs = append(g.errs, res.userErr)
 			continue
+		}
+		// Shared code is added in the directives' order: the shared file
+		// is the same however they were stenciled.
+		if len(res.shared) > 0 {
+			j.shared = j.share
+			if err := j.share.add(j, res.shared); err != nil {
+				return err
+			}
 		}
 		g.checkGenerated(j, res.code.declared, names)
 		var body bytes.Buffer
@@ -1085,17 +1138,21 @@ type code struct {
 	decls, declared []string
 }
 
-// stenciled is what stenciling a directive gave: its code, or the user's
-// error that stopped it, or monogen's.
+// stenciled is what stenciling a directive gave: its code and the
+// declarations it shares with the package's other directives, or the
+// user's error that stopped it, or monogen's.
 type stenciled struct {
 	code         *code
+	shared       []stencil.Shared
 	userErr, err error
 }
 
 // stencil generates one directive's declarations, naming its imports and
-// locals in im. It changes nothing but im and may run in several
-// goroutines at once, each with a scope of its own.
-func (g *generator) stencil(j *job, im *emit.Scope) stenciled {
+// locals in im and the imports of its shared declarations in sim (the
+// shared file's scope, or im itself with -output). It changes nothing but
+// im and sim and may run in several goroutines at once, each with scopes
+// of its own.
+func (g *generator) stencil(j *job, im, sim *emit.Scope) stenciled {
 	tpl, err := g.template(j.kind.Template)
 	if err != nil {
 		return stenciled{err: err}
@@ -1110,20 +1167,29 @@ func (g *generator) stencil(j *job, im *emit.Scope) stenciled {
 	if err := j.kind.Build(c); err != nil {
 		return stenciled{userErr: err}
 	}
+	share := func(spec *stencil.Spec) {
+		if sf := j.share; sf != nil {
+			spec.Shared, spec.SharedImports = sf.prefixes[j.kind.Template], sim.Import
+		}
+	}
+	share(spec)
 	out, err := stencil.Stencil(tpl, spec)
 	if err != nil {
 		return stenciled{err: &InternalError{err}}
 	}
+	shared := out.Shared
 	if err := g.checkPredeclared(j, out.Predeclared); err != nil {
 		return stenciled{userErr: err}
 	}
 	c2 := &code{decls: out.Decls, declared: out.Declared}
 	for _, more := range c.More {
 		more.Imports = im.Import
+		share(more)
 		o, err := stencil.Stencil(tpl, more)
 		if err != nil {
 			return stenciled{err: &InternalError{err}}
 		}
+		shared = append(shared, o.Shared...)
 		if err := g.checkPredeclared(j, o.Predeclared); err != nil {
 			return stenciled{userErr: err}
 		}
@@ -1151,7 +1217,7 @@ func (g *generator) stencil(j *job, im *emit.Scope) stenciled {
 		c2.decls = append(c2.decls, e)
 		c2.declared = append(c2.declared, declNames(e)...)
 	}
-	return stenciled{code: c2}
+	return stenciled{code: c2, shared: shared}
 }
 
 // checkPredeclared refuses a directive whose generated code refers to a

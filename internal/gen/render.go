@@ -47,6 +47,7 @@ type chunk struct {
 	out     string
 	job     *job
 	bench   bool   // the directive's benchmarks, not its code
+	shared  bool   // the shared code of the package (see shared.go)
 	pkg     string // the package clause's name
 	src     []byte // the code
 	imports *emit.ImportSet
@@ -271,7 +272,7 @@ func (g *generator) checkChunks(pkg *load.Package, subjects, pool []*chunk) (err
 		if <-c.ready; c.err != nil {
 			return nil, c.err
 		}
-		if !c.bench {
+		if !c.bench && !c.shared {
 			main[c.job.d.Name] = c
 		}
 	}
@@ -348,11 +349,14 @@ func (g *generator) checkChunks(pkg *load.Package, subjects, pool []*chunk) (err
 	return nil, nil
 }
 
-// dependencies returns the chunks c needs besides itself: the code of the
-// directives it composes with (a pool's rate=API), and for benchmarks the
-// code of the directive they measure.
+// dependencies returns the chunks c needs besides itself: the package's
+// shared code, the code of the directives it composes with (a pool's
+// rate=API), and for benchmarks the code of the directive they measure.
 func dependencies(c *chunk, main map[string]*chunk) []*chunk {
 	var out []*chunk
+	if sf := c.job.shared; sf != nil && sf.chunk != nil && !c.shared {
+		out = append(out, sf.chunk)
+	}
 	if c.bench {
 		if d := main[c.job.d.Name]; d != nil {
 			out = append(out, d)

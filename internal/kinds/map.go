@@ -40,8 +40,6 @@ func buildMap(c *Context) error {
 	}
 	if o := c.D.Option("size"); o != nil {
 		c.Spec.Consts["sizeHint"] = fmt.Sprint(o.Value.(int64))
-	} else {
-		c.Spec.HookDocs["baseTableLen"] = "baseTableLen returns the number of buckets a shard starts with and never\nshrinks below: minTableLen."
 	}
 	inPlaceValue(c)
 	c.Spec.Conds["comparable(V)"] = types.Comparable(v)

@@ -77,6 +77,7 @@ func wrap(words []string, width int) []string {
 // the generated code documents itself under its own names. What to do with
 // each comment is planned once per template (see commentPlans).
 func (s *state) editComments() {
+	shared := s.sharedRanges()
 	for i, plans := range s.t.commentPlans() {
 		ed := s.eds[i]
 		changed := map[*ast.Comment]string{}
@@ -85,13 +86,19 @@ func (s *state) editComments() {
 				ed.replace(p.start, p.end, "")
 				continue
 			}
+			inShared := false
+			for _, r := range shared[i] {
+				inShared = inShared || p.start >= r[0] && p.end <= r[1]
+			}
 			var b strings.Builder
 			for _, pc := range p.pieces {
 				switch pc.kind {
 				case pieceText:
 					b.WriteString(pc.text)
 				case pieceName:
-					if name, ok := s.names[s.t.Pkg.Scope().Lookup(pc.text)]; ok {
+					if inShared {
+						b.WriteString(s.proseName(pc.text))
+					} else if name, ok := s.names[s.t.Pkg.Scope().Lookup(pc.text)]; ok {
 						b.WriteString(name)
 					} else {
 						b.WriteString(pc.text)

@@ -53,7 +53,9 @@ func (s *state) editAll() {
 			if gd, ok := d.(*ast.GenDecl); (ok && gd.Tok == token.IMPORT) || s.dead[d] {
 				continue
 			}
+			_, s.inShared = s.shared[d]
 			s.editNode(d)
+			s.inShared = false
 		}
 	}
 }
@@ -465,20 +467,28 @@ func (s *state) editLeaf(ed *editor, n ast.Node) bool {
 		}
 		if id, ok := n.X.(*ast.Ident); ok {
 			if pn, ok := info.Uses[id].(*types.PkgName); ok {
-				alias := s.importName(pn.Imported().Path())
+				var alias string
+				if s.inShared {
+					alias = s.sharedImport(pn.Imported().Path())
+				} else {
+					alias = s.importName(pn.Imported().Path())
+				}
 				if alias != id.Name {
 					ed.replace(s.off(id.Pos()), s.off(id.End()), alias)
 				}
 				return false
 			}
 		}
-		// Only X can name something to substitute; Sel is a field or method.
+		// Only X can name something to substitute; Sel is a field or method,
+		// renamed only if it embeds a type of the template.
 		s.inspect(n.X, func(m ast.Node) bool { return s.walk(ed, m) })
+		s.renameEmbedded(ed, n.Sel)
 		return false
 	case *ast.KeyValueExpr:
 		// A key in a struct literal names a field: leave it.
 		if id, ok := n.Key.(*ast.Ident); ok {
 			if v, ok := info.Uses[id].(*types.Var); ok && v.IsField() {
+				s.renameEmbedded(ed, id)
 				s.inspect(n.Value, func(m ast.Node) bool { return s.walk(ed, m) })
 				return false
 			}
@@ -539,6 +549,34 @@ func (s *state) editLeaf(ed *editor, n ast.Node) bool {
 		return false
 	}
 	return true
+}
+
+// renameEmbedded renames a use of a field that embeds a type of the
+// template: the field is named after its type, which is renamed (p.q.ring
+// is p.q.poolRing once ring is shared).
+func (s *state) renameEmbedded(ed *editor, id *ast.Ident) {
+	if name, ok := s.embeddedName(s.t.Info.Uses[id]); ok && name != id.Name {
+		ed.replace(s.off(id.Pos()), s.off(id.End()), name)
+	}
+}
+
+// embeddedName returns the generated name of obj if it is a field embedding
+// a type of the template.
+func (s *state) embeddedName(obj types.Object) (string, bool) {
+	v, ok := obj.(*types.Var)
+	if !ok || !v.IsField() || !v.Embedded() {
+		return "", false
+	}
+	t := v.Type()
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.Obj().Parent() != s.t.Pkg.Scope() {
+		return "", false
+	}
+	name, ok := s.names[n.Origin().Obj()]
+	return name, ok
 }
 
 // hookText renders the replacement body of the hook function fd. Each
@@ -631,9 +669,10 @@ func (s *state) hookText(fd *ast.FuncDecl, body string) string {
 // output renders the live declarations.
 func (s *state) output() *Output {
 	out := &Output{}
+	var declared *[]string
 	declare := func(id *ast.Ident) {
 		if id.Name != "_" {
-			out.Declared = append(out.Declared, s.names[s.t.Info.Defs[id]])
+			*declared = append(*declared, s.names[s.t.Info.Defs[id]])
 		}
 	}
 	for i, f := range s.t.Files {
@@ -641,6 +680,12 @@ func (s *state) output() *Output {
 		for _, d := range f.Decls {
 			if s.dead[d] {
 				continue
+			}
+			key, shared := s.shared[d]
+			var sh Shared
+			declared = &out.Declared
+			if shared {
+				declared = &sh.Declared
 			}
 			if gd, ok := d.(*ast.GenDecl); ok {
 				if gd.Tok == token.IMPORT {
@@ -675,10 +720,18 @@ func (s *state) output() *Output {
 			}
 			start, end := s.nodeRange(d)
 			text := strings.TrimSpace(ed.render(start, end))
-			if text != "" {
+			switch {
+			case text == "":
+			case shared:
+				sh.Key, sh.Text = key, text
+				out.Shared = append(out.Shared, sh)
+			default:
 				out.Decls = append(out.Decls, text)
 			}
 		}
+	}
+	for p := range s.sharedImports {
+		s.imports[p] = true
 	}
 	for p := range s.imports {
 		out.Imports = append(out.Imports, p)

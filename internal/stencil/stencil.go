@@ -81,6 +81,12 @@ type Spec struct {
 	Keep []string
 	// Imports allocates file-level names for import paths.
 	Imports func(path string) string
+	// Shared, when set, is the prefix of the names of the declarations the
+	// directive shares with the others of its kind in its package (see
+	// shared.go); SharedImports allocates their import names, in the file
+	// that holds them.
+	Shared        string
+	SharedImports func(path string) string
 }
 
 // Output is the specialized code of one directive.
@@ -94,6 +100,10 @@ type Output struct {
 	// (new, close, any): a package that declares one of these names breaks
 	// them.
 	Predeclared []string
+	// Shared are the declarations shared with the other directives of the
+	// kind (Spec.Shared), in template order; Decls and Declared hold the
+	// others. Imports are the paths both use.
+	Shared []Shared
 }
 
 // state is one stenciling run.
@@ -135,6 +145,12 @@ type state struct {
 	siblings map[ast.Stmt][]ast.Stmt
 	// clean is the plan of the cleanup rewrites (see cleanup.go).
 	clean cleanupPlan
+	// shared are the shared declarations (see planShared); inShared is set
+	// while one is edited, whose imports are sharedImports.
+	shared        map[ast.Decl]SharedKey
+	sharedObjs    map[types.Object]bool
+	sharedImports map[string]bool
+	inShared      bool
 	// inspect is ast.Inspect, faster on the template's own syntax (see
 	// templateIndex.inspect).
 	inspect func(root ast.Node, f func(ast.Node) bool)
@@ -158,7 +174,8 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 		typeDecls: map[types.Object][2]ast.Node{},
 		refs:      map[string][]string{},
 
-		predeclared: map[string]bool{},
+		predeclared:   map[string]bool{},
+		sharedImports: map[string]bool{},
 	}
 	x := t.index()
 	s.siblings = x.siblings
@@ -197,6 +214,7 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 	if s.planWriteOnlyFields() {
 		s.removeUnused()
 	}
+	s.planShared()
 	s.planLocals()
 	if s.err != nil {
 		return nil, s.err

@@ -29,24 +29,30 @@ const chunkTime = 50 * time.Microsecond
 
 // batch is one Map call, shared by the workers helping with it.
 type batch[In, Out any] struct {
+	batchState
+	ins  []In
+	outs []Out
+
+	// queued is when Map was called, in nanoseconds since the pool's
+	// epoch: its items' queue waits start then.
+	queued int64 //monogen:if metrics
+}
+
+// batchState is the progress of a Map call, whatever its items hold.
+type batchState struct {
 	parent  context.Context // Map's ctx
 	ctx     context.Context // every item's context; cancelled when the batch stops
 	cancel  context.CancelFunc
-	ins     []In
-	outs    []Out
+	n       int64 // items
 	helpers int64
 
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
+	next atomic.Int64  // first unclaimed index; past n once all are claimed
 	left atomic.Int64  // items neither finished nor abandoned
 	ok   atomic.Int64  // items finished with a nil error
 	done chan struct{} // closed when left reaches zero
 
 	errMu sync.Mutex
 	err   error // why the batch stopped: the first reason given to fail
-
-	// queued is when Map was called, in nanoseconds since the pool's
-	// epoch: its items' queue waits start then.
-	queued int64 //monogen:if metrics
 }
 
 // Map runs every element of ins through the pool's function and returns the
@@ -92,18 +98,11 @@ func (p *Pool[In, Out]) MapInto(ctx context.Context, outs []Out, ins []In) error
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &batch[In, Out]{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
+	b := &batch[In, Out]{ins: ins, outs: outs}
 	if p.cfg.Metrics {
-		b.queued = p.now()
+		b.queued = p.stats.now()
 	}
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrClosed, recorded before the items
 	// see their contexts cancelled (see itemFailed). If it has begun, fail
@@ -125,23 +124,42 @@ func (p *Pool[In, Out]) MapInto(ctx context.Context, outs []Out, ins []In) error
 			p.stats.submitted.Add(^uint64(0))
 		}
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
-	ok := b.ok.Load()
+	b.wait()
 	if p.cfg.Metrics {
+		ok := b.ok.Load()
 		p.stats.completed.Add(uint64(ok))
 		p.stats.failed.Add(uint64(n - ok))
 	}
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
+	return b.error()
+}
+
+// start sets b up for n items shared out to helpers workers, under ctx.
+func (b *batchState) start(ctx context.Context, n, helpers int64) {
+	b.parent, b.n, b.helpers = ctx, n, helpers
+	b.done = make(chan struct{})
+	b.left.Store(n) // before anything can fail the batch and count items off
+	b.ctx, b.cancel = context.WithCancel(ctx)
+}
+
+// wait waits until every item has finished or been abandoned.
+func (b *batchState) wait() {
+	select {
+	case <-b.done:
+	case <-b.ctx.Done():
+		// Stopped by Map's ctx, or by fail, which recorded why: the
+		// error of ctx counts only if it came first. Either way, wait
+		// for the items still running: Map must not return while the
+		// pool still reads its inputs or writes its outputs.
+		b.fail(b.parent.Err())
+		<-b.done
+	}
+}
+
+// error returns why the batch stopped, or nil if every item succeeded,
+// whatever stopped the batch after.
+func (b *batchState) error() error {
+	if b.ok.Load() == b.n {
+		return nil
 	}
 	b.errMu.Lock()
 	defer b.errMu.Unlock()
@@ -151,14 +169,14 @@ func (p *Pool[In, Out]) MapInto(ctx context.Context, outs []Out, ins []In) error
 // fail stops the batch: it records err as the reason, unless err is nil or
 // a reason was recorded first, cancels the running items and abandons the
 // unclaimed ones.
-func (b *batch[In, Out]) fail(err error) {
+func (b *batchState) fail(err error) {
 	b.errMu.Lock()
 	if b.err == nil {
 		b.err = err
 	}
 	b.errMu.Unlock()
 	b.cancel()
-	n := int64(len(b.ins))
+	n := b.n
 	// Claim everything left in one add, as a worker would claim a chunk.
 	if lo := b.next.Add(n) - n; lo < n {
 		b.finish(n - lo)
@@ -166,7 +184,7 @@ func (b *batch[In, Out]) fail(err error) {
 }
 
 // finish accounts for k items finished or abandoned.
-func (b *batch[In, Out]) finish(k int64) {
+func (b *batchState) finish(k int64) {
 	if b.left.Add(-k) == 0 {
 		close(b.done)
 	}
@@ -174,18 +192,14 @@ func (b *batch[In, Out]) finish(k int64) {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see chunkTime).
-func (p *Pool[In, Out]) runBatch(w *worker, b *batch[In, Out]) {
-	n := int64(len(b.ins))
+func (p *Pool[In, Out]) runBatch(w *member, b *batch[In, Out]) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		if p.cfg.Metrics {
 			p.stats.inFlight.Add(hi - lo)
 		}
@@ -194,13 +208,26 @@ func (p *Pool[In, Out]) runBatch(w *worker, b *batch[In, Out]) {
 		if p.cfg.Metrics {
 			p.stats.inFlight.Add(lo - hi)
 			// Before finish: once Map returns, Stats has its items.
-			p.chunkDone(w, b.queued, hi-lo, start, now)
+			p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		}
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		size = nextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
+}
+
+// claim claims the next chunk of b, [lo, hi), of at most size items and
+// at most a share of what is left, so that the helpers finish together; it
+// reports false when every item is claimed.
+func (b *batchState) claim(size int64) (lo, hi int64, ok bool) {
+	k := min(size, max((b.n-b.next.Load())/(2*b.helpers), 1))
+	hi = b.next.Add(k)
+	lo = hi - k
+	if lo >= b.n {
+		return 0, 0, false
+	}
+	return lo, min(hi, b.n), true
 }
 
 // nextChunk returns the size of the chunk that follows one of k items,
@@ -219,7 +246,7 @@ func nextChunk(size, k int64, d time.Duration) int64 {
 // ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
 // if ctx is done, or the reason fail recorded before it cancelled the
 // items (ErrClosed for Shutdown, an earlier item's failure).
-func (b *batch[In, Out]) itemFailed(i int, err error) {
+func (b *batchState) itemFailed(i int, err error) {
 	if b.ctx.Err() != nil {
 		b.fail(b.parent.Err())
 		return

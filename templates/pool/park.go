@@ -1,6 +1,10 @@
 package pool
 
-import "runtime"
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
 
 // Parking. The queue never blocks; these methods put a worker to sleep when
 // it finds the queue empty and a producer when it finds it full, and wake
@@ -10,6 +14,28 @@ import "runtime"
 // consistent atomics, either the sleeper sees the change or the changer
 // sees the sleeper, so no wake-up is lost. On the busy path, where nobody
 // sleeps, the cost is one load of each counter.
+
+// parking holds the workers that found the queue empty and the producers
+// that found it full: the idle workers, LIFO, and their count for producers
+// to check without the lock; the count of producers waiting for room, and
+// the token that wakes one of them.
+type parking struct {
+	idleMu       sync.Mutex
+	idle         []*worker
+	sleepers     atomic.Int32
+	spaceWaiters atomic.Int32
+	space        chan struct{}
+
+	// quit is closed when Close or Shutdown begins: it releases Submits
+	// waiting for room.
+	quit chan struct{}
+}
+
+// init makes the wake-up channels.
+func (k *parking) init() {
+	k.space = make(chan struct{}, 1)
+	k.quit = make(chan struct{})
+}
 
 // spinLimit is how many times a goroutine retries before parking when it
 // finds another one in the middle of a step of a few instructions: a
@@ -35,7 +61,7 @@ const maxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (n, pos uint64, shared, ok bool) {
+func (p *Pool[In, Out]) next(w *member, tasks []task[In, Out]) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -54,16 +80,8 @@ func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (n, pos uint64, s
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.ring)
 			}
 			return n, pos, shared, true
 		case popDrained:
@@ -73,7 +91,7 @@ func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (n, pos uint64, s
 				hunting = true
 				p.hunting.Add(1)
 				if p.cfg.Metrics {
-					p.waiting(w)
+					p.stats.waiting(w)
 				}
 			}
 			if p.steal(w) && !w.retired.Load() {
@@ -82,13 +100,7 @@ func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (n, pos uint64, s
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		case popPending:
-			if p.q.await(pos, spinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -100,7 +112,7 @@ func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (n, pos uint64, s
 			hunting = true
 			p.hunting.Add(1)
 			if p.cfg.Metrics {
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 		}
 		if p.steal(w) {
@@ -112,36 +124,73 @@ func (p *Pool[In, Out]) next(w *worker, tasks []task[In, Out]) (n, pos uint64, s
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		if p.cfg.Metrics {
+			// A job queued while w sleeps reads the clock (see stamp).
+			p.stats.clock.Store(clockParked)
+		}
+		if !p.sleep(&p.q.ring, &p.staff, &w.worker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
 	}
 }
 
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *Pool[In, Out]) sleep(w *worker) bool {
-	if p.cfg.Metrics {
-		// A job queued while w sleeps reads the clock (see stamp).
-		p.stats.clock.Store(clockParked)
+// settle waits for the push that claimed position pos of q, not yet
+// published, and reports whether to look at q again: the task is published
+// or taken by another worker, or q is closed (workers do not park once the
+// queue is closed, see sleep: they yield to the pushing goroutine instead).
+// It reports false when the pushing goroutine's thread may be descheduled.
+func (q *ring) settle(pos uint64) bool {
+	if q.await(pos, spinLimit) {
+		return true
 	}
-	p.idleMu.Lock()
+	if q.closed() {
+		runtime.Gosched()
+		return true
+	}
+	return false
+}
+
+// halfFree wakes a producer waiting for room in q once half of q is free:
+// one wake-up per half queue of jobs rather than per job. A worker that has
+// just claimed from q calls it when producers wait.
+func (k *parking) halfFree(q *ring) {
+	if q.length() <= q.capacity()/2 && k.signalSpace() {
+		// Hand this P to the producer just woken: it would otherwise wait
+		// in this P's run queue until this worker blocks, which is when
+		// the queue is empty, and refill it while the workers idle.
+		runtime.Gosched()
+	}
+}
+
+// passOn passes a producer's wake-up on to another producer waiting for
+// room, if q has room: the workers sent one for half a queue of room.
+func (k *parking) passOn(q *ring) {
+	if k.spaceWaiters.Load() > 0 && q.length() < q.capacity() {
+		k.signalSpace()
+	}
+}
+
+// sleep parks w, a worker of s that found q empty, until a producer, Close,
+// Resize or a worker with claimed tasks to take over wakes it. It returns
+// false if w was retired.
+func (k *parking) sleep(q *ring, s *staff, w *worker) bool {
+	k.idleMu.Lock()
 	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
+	k.idle = append(k.idle, w)
+	k.sleepers.Add(1)
+	k.idleMu.Unlock()
 	// Look once more, after the announcement: a worker that claims tasks
 	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
+	if _, stealable := s.stealable(q, w); q.ready() || stealable || w.retired.Load() {
+		k.unsleep(w)
 		return !w.retired.Load()
 	}
 	select {
 	case <-w.wake:
 		return true
 	case <-w.stop:
-		p.unsleep(w)
+		k.unsleep(w)
 		return false
 	}
 }
@@ -150,42 +199,42 @@ func (p *Pool[In, Out]) sleep(w *worker) bool {
 // If a producer has already taken it off to wake it, the wake-up is passed
 // to another sleeper: w may be about to exit, and the producer's task must
 // not wait for a worker that will not come.
-func (p *Pool[In, Out]) unsleep(w *worker) {
-	p.idleMu.Lock()
+func (k *parking) unsleep(w *worker) {
+	k.idleMu.Lock()
 	if w.asleep {
-		for i, v := range p.idle {
+		for i, v := range k.idle {
 			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
+				last := len(k.idle) - 1
+				copy(k.idle[i:], k.idle[i+1:])
+				k.idle[last] = nil
+				k.idle = k.idle[:last]
 				break
 			}
 		}
 		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
+		k.sleepers.Add(-1)
+		k.idleMu.Unlock()
 		return
 	}
-	p.idleMu.Unlock()
-	p.wakeOne()
+	k.idleMu.Unlock()
+	k.wakeOne()
 }
 
 // wakeOne wakes the most recently parked worker (its cache is the warmest),
 // if any.
-func (p *Pool[In, Out]) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
+func (k *parking) wakeOne() {
+	k.idleMu.Lock()
+	n := len(k.idle)
 	if n == 0 {
-		p.idleMu.Unlock()
+		k.idleMu.Unlock()
 		return
 	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
+	w := k.idle[n-1]
+	k.idle[n-1] = nil
+	k.idle = k.idle[:n-1]
 	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
+	k.sleepers.Add(-1)
+	k.idleMu.Unlock()
 	select {
 	case w.wake <- struct{}{}:
 	default: // a wake-up is already pending
@@ -194,15 +243,15 @@ func (p *Pool[In, Out]) wakeOne() {
 
 // wakeAll wakes every parked worker; after the queue is closed, none parks
 // again.
-func (p *Pool[In, Out]) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
+func (k *parking) wakeAll() {
+	k.idleMu.Lock()
+	idle := k.idle
+	k.idle = nil
 	for _, w := range idle {
 		w.asleep = false
 	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
+	k.sleepers.Store(0)
+	k.idleMu.Unlock()
 	for _, w := range idle {
 		select {
 		case w.wake <- struct{}{}:
@@ -213,11 +262,22 @@ func (p *Pool[In, Out]) wakeAll() {
 
 // signalSpace wakes one producer waiting for room, and reports whether it
 // sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *Pool[In, Out]) signalSpace() bool {
+func (k *parking) signalSpace() bool {
 	select {
-	case p.space <- struct{}{}:
+	case k.space <- struct{}{}:
 		return true
 	default: // a wake-up is already pending
 		return false
 	}
+}
+
+// stopAccepting closes q, so that every later Submit fails, and wakes every
+// parked worker and producer. The pool's life must be held.
+func (k *parking) stopAccepting(q *ring) {
+	if q.closed() {
+		return
+	}
+	q.close()
+	close(k.quit) // release Submits waiting for room
+	k.wakeAll()   // the workers that are not retired drain the queue and exit
 }

@@ -181,26 +181,12 @@ type Pool[In, Out any] struct {
 	// per job, and no lock shared by producers and workers.
 	q queue[In, Out]
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
+	// Parking: idle workers, LIFO, and producers waiting for room.
 	//monogen:note The parking code is in park.go.
-	idleMu       sync.Mutex
-	idle         []*worker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	parking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*worker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	staff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -229,19 +215,26 @@ type Pool[In, Out any] struct {
 	//monogen:note breaker's Execute as fn.
 	breaker Executor[In, Out] //monogen:if breaker
 
-	life    sync.Mutex // serializes Resize, Close and Shutdown
-	workers []*worker  // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []In // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool // Shutdown has returned unrun; later ones go to the handler
 
 	stats counters //monogen:if metrics
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time //monogen:if metrics
+}
+
+// staff holds the workers of a pool.
+type staff struct {
+	life    sync.Mutex // serializes Resize, Close and Shutdown
+	workers []*worker  // guarded by life; the running, non-retired workers
+	size    atomic.Int64
+	wg      sync.WaitGroup // one per worker goroutine, retired or not
+
+	// Taking over claimed tasks (see steal): every worker goroutine not yet
+	// exited, for hunters to look into their claims, and how many workers
+	// found the queue empty and have not claimed from it since (hunting
+	// for a claimed task to take over, or parked).
+	crew    atomic.Pointer[[]*worker] // copied on write under life
+	hunting atomic.Int32
 }
 
 // task is one element of the queue: a job, or a share of a Map batch.
@@ -257,7 +250,7 @@ type worker struct {
 	retired atomic.Bool   // checked before each job: cheaper than a select
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on Pool.idle; guarded by Pool.idleMu
+	asleep  bool          // on parking.idle; guarded by parking.idleMu
 
 	// cheap is set while the worker's last timed claim ran jobs shorter
 	// than cheapJob (see timeClaim); untimed counts the claims since. Only
@@ -272,18 +265,24 @@ type worker struct {
 	// or skipped, stored after every task but the claim's last.
 	claim atomic.Uint64
 	done  atomic.Uint64
+}
+
+// member is one worker of the pool: its handle, which the pool's parking
+// and staff know, and what the pool keeps of it alone.
+type member struct {
+	worker
 	// stats are the metrics the worker keeps for Stats on its own.
 	stats *workerStats //monogen:if metrics
-	// The worker is 64 bytes, a size class of its own: done, stored per
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
 	_ [workerPad]byte
 }
 
-// workerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
+// workerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
 // metrics.
 //
 //monogen:note The kind sets it to 16 for a pool without metrics, whose
-//monogen:note worker has no stats.
+//monogen:note member has no stats.
 const workerPad = 8
 
 // New returns a pool running fn on cfg.Workers goroutines. onResult, if not
@@ -320,11 +319,10 @@ func (p *Pool[In, Out]) init() {
 		workers = p.cfg.Workers
 	}
 	if p.cfg.Metrics {
-		p.epoch = time.Now()
+		p.stats.epoch = time.Now()
 	}
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.parking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -388,7 +386,7 @@ func (p *Pool[In, Out]) Submit(ctx context.Context, in In) error {
 	t := task[In, Out]{in: in}
 	if p.cfg.Metrics {
 		// The queue's tail counts the job: Submit has no counter of its own.
-		t.queued = p.stamp()
+		t.queued = p.stats.stamp()
 	}
 	err := p.send(ctx, t)
 	if p.cfg.hookReject {
@@ -442,19 +440,17 @@ func (p *Pool[In, Out]) send(ctx context.Context, t task[In, Out]) error {
 			return ErrClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.ring)
 		}
 		return nil
 	}
 }
 
 // pushed wakes a worker for a task just pushed, if all are parked.
-func (p *Pool[In, Out]) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
+func (k *parking) pushed() {
+	if k.sleepers.Load() > 0 {
+		k.wakeOne()
 	}
 }
 
@@ -466,7 +462,7 @@ func (p *Pool[In, Out]) pushed() {
 func (p *Pool[In, Out]) TrySubmit(in In) error {
 	t := task[In, Out]{in: in}
 	if p.cfg.Metrics {
-		t.queued = p.stamp()
+		t.queued = p.stats.stamp()
 	}
 	var err error
 	switch p.q.tryPush(t) {
@@ -494,25 +490,32 @@ func (p *Pool[In, Out]) TrySubmit(in In) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *Pool[In, Out]) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.ring, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
+}
+
+// resize sets the number of workers to n (at least 1), unless q is closed,
+// by retiring workers or returning how many more to start. s.life must be
+// held.
+func (s *staff) resize(q *ring, n int) (more int) {
+	n = max(n, 1)
+	if q.closed() {
+		return 0
 	}
-	for _, w := range p.workers[n:] {
+	if d := n - len(s.workers); d > 0 {
+		return d
+	}
+	for _, w := range s.workers[n:] {
 		w.retired.Store(true)
 		close(w.stop)
 	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
+	clear(s.workers[n:])
+	s.workers = s.workers[:n]
+	s.size.Store(int64(n))
+	return 0
 }
 
 // Size reports the number of workers set by Config.Workers or Resize.
@@ -523,49 +526,51 @@ func (p *Pool[In, Out]) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Pool[In, Out]) grow(n int) {
-	var crew []*worker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &worker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &member{}
+		w.init()
 		if p.cfg.Metrics {
 			w.stats = new(workerStats)
+			p.stats.meters = append(p.stats.meters, w.stats)
 		}
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		p.hire(&w.worker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
+}
+
+// init makes w's channels.
+func (w *worker) init() {
+	w.stop = make(chan struct{})
+	w.wake = make(chan struct{}, 1)
+}
+
+// hire adds w to the workers and to the crew, before its goroutine starts
+// (it looks into the crew). s.life must be held.
+func (s *staff) hire(w *worker) {
+	var crew []*worker
+	if c := s.crew.Load(); c != nil {
+		crew = append(crew, *c...)
+	}
+	crew = append(crew, w)
+	s.workers = append(s.workers, w)
+	s.crew.Store(&crew)
+	s.wg.Add(1)
+	s.size.Store(int64(len(s.workers)))
 }
 
 // leave takes w, whose goroutine is exiting, off the crew.
-func (p *Pool[In, Out]) leave(w *worker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
+func (s *staff) leave(w *worker) {
+	s.life.Lock()
+	defer s.life.Unlock()
+	old := *s.crew.Load()
 	crew := make([]*worker, 0, len(old)-1)
 	for _, v := range old {
 		if v != w {
 			crew = append(crew, v)
 		}
 	}
-	p.crew.Store(&crew)
-	if p.cfg.Metrics {
-		// Under the same lock as Stats, which adds up the crew's: the
-		// worker's counts move to the pool's in one step.
-		w.stats.flush()
-		p.stats.gone.add(w.stats)
-	}
+	s.crew.Store(&crew)
 }
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *Pool[In, Out]) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -575,7 +580,7 @@ func (p *Pool[In, Out]) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *Pool[In, Out]) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.ring)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -596,7 +601,7 @@ func (p *Pool[In, Out]) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *Pool[In, Out]) Shutdown(ctx context.Context) ([]In, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.ring)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -615,21 +620,7 @@ func (p *Pool[In, Out]) Shutdown(ctx context.Context) ([]In, error) {
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -641,15 +632,24 @@ func (p *Pool[In, Out]) Shutdown(ctx context.Context) ([]In, error) {
 	return unrun, err
 }
 
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *Pool[In, Out]) stopAccepting() {
-	if p.isClosed() {
-		return
+// wait waits for every worker goroutine to exit, or for ctx to be done,
+// and then returns ctx.Err().
+func (s *staff) wait(ctx context.Context) error {
+	if ctx.Done() == nil {
+		s.wg.Wait()
+		return nil
 	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
+	waited := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(waited)
+	}()
+	select {
+	case <-waited:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // giveBack records a job that Shutdown must return.
@@ -672,9 +672,12 @@ func (p *Pool[In, Out]) giveBack(in In) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Pool[In, Out]) work(w *worker) {
+func (p *Pool[In, Out]) work(w *member) {
 	defer p.wg.Done()
-	defer p.leave(w)
+	defer p.leave(&w.worker)
+	if p.cfg.Metrics {
+		defer p.stats.exited(&p.staff, w)
+	}
 	tasks := make([]task[In, Out], maxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
@@ -682,7 +685,7 @@ func (p *Pool[In, Out]) work(w *worker) {
 			return
 		}
 		if p.cfg.Metrics {
-			p.claimStarted(w, !shared && w.cheap)
+			p.stats.claimStarted(w, !shared && w.cheap)
 		}
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
@@ -709,7 +712,7 @@ func (p *Pool[In, Out]) work(w *worker) {
 			}
 		}
 		if p.cfg.Metrics {
-			p.claimDone(w)
+			p.stats.claimDone(w)
 		}
 		if timed {
 			w.cheap = ran > 0 && time.Since(start) < cheapJob*time.Duration(ran)
@@ -718,7 +721,7 @@ func (p *Pool[In, Out]) work(w *worker) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *Pool[In, Out]) run(w *worker, t task[In, Out]) {
+func (p *Pool[In, Out]) run(w *member, t task[In, Out]) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -727,7 +730,7 @@ func (p *Pool[In, Out]) run(w *worker, t task[In, Out]) {
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
 		if p.cfg.Metrics {
-			p.shareDone(w)
+			p.stats.shareDone(w)
 		}
 	default:
 		p.runJob(w, t)
@@ -735,10 +738,10 @@ func (p *Pool[In, Out]) run(w *worker, t task[In, Out]) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *Pool[In, Out]) runJob(w *worker, t task[In, Out]) {
+func (p *Pool[In, Out]) runJob(w *member, t task[In, Out]) {
 	in := t.in
 	if p.cfg.Metrics {
-		p.jobStarted(w, t.queued)
+		p.stats.jobStarted(w, t.queued)
 	}
 	out, err := p.attempt(p.ctx, in)
 	if p.cfg.Retries > 0 { //monogen:note outermost, so the stencil can fold it
@@ -747,7 +750,7 @@ func (p *Pool[In, Out]) runJob(w *worker, t task[In, Out]) {
 		}
 	}
 	if p.cfg.Metrics {
-		p.jobDone(w, err == nil)
+		p.stats.jobDone(w, err == nil)
 	}
 	p.deliver(in, out, err)
 }

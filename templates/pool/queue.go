@@ -3,29 +3,15 @@ package pool
 import (
 	"math/bits"
 	"sync/atomic"
+	"unsafe"
 )
 
-// queue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of closedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// queue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 //
 //monogen:note The parking is in park.go.
 type queue[In, Out any] struct {
-	head  atomic.Uint64 // next position to pop
-	_     [cacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | closedBit once closed
-	_     [cacheLine - 8]byte
-	mask  uint64
+	ring
 	slots []slot[In, Out]
 }
 
@@ -34,6 +20,39 @@ type queue[In, Out any] struct {
 type slot[In, Out any] struct {
 	seq atomic.Uint64
 	t   task[In, Out]
+}
+
+// ring is a bounded multi-producer multi-consumer queue (Dmitry Vyukov's
+// design), but for the tasks themselves: a producer claims a position with
+// one CAS on tail and publishes the task through the slot's sequence
+// number, a consumer claims with one CAS on head (several tasks at once
+// when many are queued, see claim) and frees each slot through its
+// sequence number. Producers and consumers touch different counters and
+// never take a lock, which is where it beats a channel: a channel's single
+// lock is contended by every sender and receiver on every job.
+//
+// It never blocks; the pool parks workers and producers around it. Closing
+// it is one atomic Or of closedBit into tail: no push succeeds afterwards,
+// and every push that claimed a position before still publishes it, so
+// consumers drain exactly what was accepted.
+//
+// It reaches the sequence numbers by address (seq), in the slots beside
+// the tasks they publish, so that a push or a pop touches one cache line.
+type ring struct {
+	head atomic.Uint64 // next position to pop
+	_    [cacheLine - 8]byte
+	tail atomic.Uint64 // next position to push, | closedBit once closed
+	_    [cacheLine - 8]byte
+	mask uint64
+	// seqs is the address of the first slot's sequence number, stride
+	// the size of a slot.
+	seqs   unsafe.Pointer
+	stride uintptr
+}
+
+// seq returns the sequence number of the slot of pos.
+func (q *ring) seq(pos uint64) *atomic.Uint64 {
+	return (*atomic.Uint64)(unsafe.Add(q.seqs, uintptr(pos&q.mask)*q.stride))
 }
 
 // closedBit, set in tail, marks the queue closed. Positions never reach it:
@@ -64,10 +83,16 @@ func (q *queue[In, Out]) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]slot[In, Out], n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
+	q.ring.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
+}
+
+// init sets up the ring over n slots, the first one's sequence number at
+// seqs and each next one stride bytes further.
+func (q *ring) init(seqs unsafe.Pointer, stride uintptr, n uint64) {
+	q.seqs, q.stride, q.mask = seqs, stride, n-1
+	for i := range n {
+		q.seq(i).Store(i)
 	}
 }
 
@@ -104,18 +129,18 @@ func (q *queue[In, Out]) tryPush(t task[In, Out]) pushResult {
 // 2*share are queued, and never more than half a fair share, so that the
 // other workers, and workers added by Resize, still find the rest in the
 // queue. share 0 claims one task.
-func (q *queue[In, Out]) claim(share, most uint64) (pos, n uint64, r popResult) {
+func (q *ring) claim(share, most uint64) (pos, n uint64, r popResult) {
 	pos = q.head.Load()
 	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
+		s := q.seq(pos)
+		switch dif := int64(s.Load() - (pos + 1)); {
 		case dif == 0:
 			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
+			if share > 0 && q.seq(pos+1).Load() == pos+2 {
 				// More than one is published: only then read the length,
 				// a load of the line producers write.
 				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
+				for n < limit && q.seq(pos+n).Load() == pos+n+1 {
 					n++
 				}
 			}
@@ -141,10 +166,10 @@ func (q *queue[In, Out]) claim(share, most uint64) (pos, n uint64, r popResult) 
 // consumer; it reports whether it was. It reads only the slot and head: the
 // pushing goroutine is about to write the slot, and tail is its to write on
 // the next push.
-func (q *queue[In, Out]) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
+func (q *ring) await(pos uint64, spins int) bool {
+	s := q.seq(pos)
 	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
+		if s.Load() != pos || q.head.Load() != pos {
 			return true
 		}
 	}
@@ -169,8 +194,8 @@ func (q *queue[In, Out]) take(pos uint64) task[In, Out] {
 // on the slot: a claimed task not started has seq == pos+1, and whoever
 // takes it with a CAS to seq == pos (a position in the past: a producer
 // still finds the slot full) reads it and frees the slot.
-func (q *queue[In, Out]) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
+func (q *ring) unstarted(pos uint64) bool {
+	return q.seq(pos).Load() == pos+1
 }
 
 // takeOver takes the claimed task at pos and frees its slot, unless another
@@ -184,7 +209,7 @@ func (q *queue[In, Out]) takeOver(pos uint64) (task[In, Out], bool) {
 }
 
 // waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *queue[In, Out]) waitsFor(pos uint64) bool {
+func (q *ring) waitsFor(pos uint64) bool {
 	return pos+q.mask+1 == q.tail.Load()&^closedBit
 }
 
@@ -199,19 +224,19 @@ func (q *queue[In, Out]) tryPop() (task[In, Out], popResult) {
 }
 
 // close makes every later push fail.
-func (q *queue[In, Out]) close() { q.tail.Or(closedBit) }
+func (q *ring) close() { q.tail.Or(closedBit) }
 
 // closed reports whether close has been called.
-func (q *queue[In, Out]) closed() bool { return q.tail.Load()&closedBit != 0 }
+func (q *ring) closed() bool { return q.tail.Load()&closedBit != 0 }
 
 // ready reports whether a pop would make progress now: the oldest task is
 // published, or the queue is closed (a worker must then drain and exit). A
 // task claimed but not yet published does not count: its producer wakes a
 // worker once it has published it.
-func (q *queue[In, Out]) ready() bool {
+func (q *ring) ready() bool {
 	for {
 		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
+		if q.seq(pos).Load() == pos+1 {
 			return true
 		}
 		if q.head.Load() == pos { // not a slot popped under our feet
@@ -221,7 +246,7 @@ func (q *queue[In, Out]) ready() bool {
 }
 
 // length reports the number of tasks queued or being pushed.
-func (q *queue[In, Out]) length() int {
+func (q *ring) length() int {
 	tail := q.tail.Load() &^ closedBit
 	head := q.head.Load()
 	if head >= tail {
@@ -232,7 +257,7 @@ func (q *queue[In, Out]) length() int {
 
 // pushes reports the number of pushes that have claimed a position: every
 // task accepted so far, queued or taken.
-func (q *queue[In, Out]) pushes() uint64 { return q.tail.Load() &^ closedBit }
+func (q *ring) pushes() uint64 { return q.tail.Load() &^ closedBit }
 
 // capacity reports the number of slots.
-func (q *queue[In, Out]) capacity() int { return int(q.mask + 1) }
+func (q *ring) capacity() int { return int(q.mask + 1) }

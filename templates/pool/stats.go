@@ -108,6 +108,12 @@ type counters struct {
 	// claim: busy, though counted in hunting.
 	stealing paddedInt64
 	gone     workerStats
+	// meters are the stats of the workers not yet exited, guarded by
+	// staff.life.
+	meters []*workerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
@@ -130,10 +136,7 @@ func (p *Pool[In, Out]) Stats() Stats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := []*workerStats{&p.stats.gone}
-	for _, w := range *p.crew.Load() {
-		all = append(all, w.stats)
-	}
+	all := append([]*workerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -232,8 +235,8 @@ func (s *workerStats) flush() {
 // monotonic clock.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) now() int64 {
-	return int64(time.Since(p.epoch))
+func (c *counters) now() int64 {
+	return int64(time.Since(c.epoch))
 }
 
 // stamp returns the time a job is queued at, for its queue wait. While
@@ -245,11 +248,11 @@ func (p *Pool[In, Out]) now() int64 {
 // small enough to be inlined into Submit.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) stamp() int64 {
-	if t := p.stats.clock.Load(); t > 0 {
+func (c *counters) stamp() int64 {
+	if t := c.clock.Load(); t > 0 {
 		return t
 	}
-	return p.readClock()
+	return c.readClock()
 }
 
 // readClock returns the time for stamp when no claim start is published:
@@ -257,10 +260,10 @@ func (p *Pool[In, Out]) stamp() int64 {
 // first: a failed CompareAndSwap costs as much as one that succeeds.)
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) readClock() int64 {
-	now := p.now()
-	if p.stats.clock.Load() == clockParked {
-		p.stats.clock.CompareAndSwap(clockParked, now)
+func (c *counters) readClock() int64 {
+	now := c.now()
+	if c.clock.Load() == clockParked {
+		c.clock.CompareAndSwap(clockParked, now)
 	}
 	return now
 }
@@ -278,18 +281,18 @@ const (
 // one by one.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) claimStarted(w *worker, batched bool) {
+func (c *counters) claimStarted(w *member, batched bool) {
 	ws := w.stats
 	if !ws.fresh || !batched {
-		ws.mark = p.now()
+		ws.mark = c.now()
 	}
 	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != clockSlow {
-			p.stats.clock.Store(clockSlow)
+	if t := c.clock.Load(); !batched {
+		if t != clockSlow {
+			c.clock.Store(clockSlow)
 		}
-	} else if ws.mark > c+clockStep {
-		p.stats.clock.Store(ws.mark)
+	} else if ws.mark > t+clockStep {
+		c.clock.Store(ws.mark)
 	}
 }
 
@@ -305,21 +308,21 @@ const clockStep = 4000 // 4µs, the second bucket's bound
 // into the worker's loop.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) jobStarted(w *worker, queued int64) {
+func (c *counters) jobStarted(w *member, queued int64) {
 	ws := w.stats
 	if ws.batched && queued == ws.runQueued {
 		// With no run (runJobs zero), this one starts it.
 		ws.runJobs++
 		return
 	}
-	p.jobWaited(w, queued)
+	c.jobWaited(w, queued)
 }
 
 // jobWaited records the queue wait of a job queued at queued that w starts,
 // unless it continues a run (see jobStarted).
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) jobWaited(w *worker, queued int64) {
+func (c *counters) jobWaited(w *member, queued int64) {
 	ws := w.stats
 	if ws.batched {
 		ws.endRun()
@@ -350,26 +353,26 @@ func (s *workerStats) endRun() {
 // increment, inlined into the worker's loop.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) jobDone(w *worker, ok bool) {
+func (c *counters) jobDone(w *member, ok bool) {
 	if ws := w.stats; ws.batched && ok {
 		ws.ran++
 		return
 	}
-	p.jobTimed(w, ok)
+	c.jobTimed(w, ok)
 }
 
 // jobTimed records a job w has just finished, which succeeded if ok,
 // unless it is a job of a batched claim that succeeded (see jobDone).
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) jobTimed(w *worker, ok bool) {
+func (c *counters) jobTimed(w *member, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
 		ws.fails++
 		return
 	}
-	now := p.now()
+	now := c.now()
 	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
@@ -384,9 +387,9 @@ func (p *Pool[In, Out]) jobTimed(w *worker, ok bool) {
 // time).
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) shareDone(w *worker) {
+func (c *counters) shareDone(w *member) {
 	if !w.stats.batched {
-		w.stats.mark = p.now()
+		w.stats.mark = c.now()
 	}
 }
 
@@ -396,9 +399,9 @@ func (p *Pool[In, Out]) shareDone(w *worker) {
 // in the atomic fields at once.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) chunkDone(w *worker, queued, k int64, start, end time.Time) {
+func (c *counters) chunkDone(w *member, queued, k int64, start, end time.Time) {
 	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
 	wait := max(s-queued, 0)
 	ws.queueWait.ObserveN(uint64(k), wait*k)
 	ws.runTime.ObserveN(uint64(k), e-s)
@@ -408,7 +411,7 @@ func (p *Pool[In, Out]) chunkDone(w *worker, queued, k int64, start, end time.Ti
 // with the claim's mean run time, and the tally flushed if it is due.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) claimDone(w *worker) {
+func (c *counters) claimDone(w *member) {
 	ws := w.stats
 	if !ws.batched {
 		return
@@ -418,7 +421,7 @@ func (p *Pool[In, Out]) claimDone(w *worker) {
 	if ws.ran == 0 {
 		return
 	}
-	now := p.now()
+	now := c.now()
 	d := max(now-ws.mark, 0)
 	t := &ws.pending
 	t.runs[histBucket(d/int64(ws.ran))] += ws.ran
@@ -436,7 +439,24 @@ func (p *Pool[In, Out]) claimDone(w *worker) {
 // waiting flushes w's tally as w goes to wait for jobs, or exits.
 //
 //monogen:if metrics
-func (p *Pool[In, Out]) waiting(w *worker) {
+func (c *counters) waiting(w *member) {
 	w.stats.fresh = false
 	w.stats.flush()
+}
+
+// exited moves the counts of w, whose goroutine is exiting, to gone: under
+// s.life, as Stats adds them up, so they are counted once.
+//
+//monogen:if metrics
+func (c *counters) exited(s *staff, w *member) {
+	s.life.Lock()
+	defer s.life.Unlock()
+	w.stats.flush()
+	c.gone.add(w.stats)
+	for i, ws := range c.meters {
+		if ws == w.stats {
+			c.meters = append(c.meters[:i], c.meters[i+1:]...)
+			break
+		}
+	}
 }

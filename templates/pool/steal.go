@@ -84,11 +84,11 @@ func claimAt(c, head uint64) (pos, n uint64) {
 	return head - (head-c>>claimBits)&posMask, c & (1<<claimBits - 1)
 }
 
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *Pool[In, Out]) stealable(self *worker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
+// stealable returns the position in q of a claimed task that a hunter may
+// take over, if any. The caller must be counted in hunting.
+func (s *staff) stealable(q *ring, self *worker) (uint64, bool) {
+	crew := s.crew.Load()
+	head := q.head.Load()
 	for _, w := range *crew {
 		c := w.claim.Load()
 		if w == self || c == 0 {
@@ -99,7 +99,7 @@ func (p *Pool[In, Out]) stealable(self *worker) (uint64, bool) {
 		// has then not finished this claim's first job.
 		from := max(pos+1, w.done.Load()+2)
 		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
+			if q.unstarted(j) {
 				return j, true
 			}
 		}
@@ -109,9 +109,9 @@ func (p *Pool[In, Out]) stealable(self *worker) (uint64, bool) {
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Pool[In, Out]) steal(self *worker) bool {
+func (p *Pool[In, Out]) steal(self *member) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.ring, &self.worker)
 		if !ok {
 			return false
 		}
@@ -119,11 +119,11 @@ func (p *Pool[In, Out]) steal(self *worker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.ring, pos)
 			if p.cfg.Metrics {
 				// Timed alone, like the jobs of a shared claim.
 				p.stats.stealing.Add(1) // busy, though counted in hunting
-				p.claimStarted(self, false)
+				p.stats.claimStarted(self, false)
 			}
 			p.run(self, t)
 			if p.cfg.Metrics {
@@ -139,12 +139,12 @@ func (p *Pool[In, Out]) steal(self *worker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Pool[In, Out]) runClaim(w *worker, t task[In, Out], pos, n uint64) (ran uint64) {
+func (p *Pool[In, Out]) runClaim(w *member, t task[In, Out], pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.ring, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -169,25 +169,26 @@ func (p *Pool[In, Out]) runClaim(w *worker, t task[In, Out], pos, n uint64) (ran
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.ring, j)
 				break
 			}
 		}
 	}
 }
 
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *Pool[In, Out]) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
+// offer wakes a parked worker to take over the claimed tasks of q in [pos,
+// end), which the caller will not start before the job it is about to run
+// ends.
+func (k *parking) offer(q *ring, pos, end uint64) {
+	if pos < end && k.sleepers.Load() > 0 && q.unstarted(pos) {
+		k.wakeOne()
 	}
 }
 
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *Pool[In, Out]) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
+// freed wakes a producer waiting for the slot of pos in q, just freed, so
+// that it does not wait for a claim that frees its slots one by one.
+func (k *parking) freed(q *ring, pos uint64) {
+	if k.spaceWaiters.Load() > 0 && q.waitsFor(pos) {
+		k.signalSpace()
 	}
 }

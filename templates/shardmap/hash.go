@@ -9,16 +9,19 @@ import (
 // hashSeed holds a map's random hash keys, chosen per map so that keys chosen
 // by an attacker cannot flood one bucket.
 //
-// seed keys maphash, the reference hasher and the fallback for long strings;
-// k0 and k1 key the fast mixers below, which specialized hashKey bodies call.
+// mix keys the fast mixers below, which specialized hashKey bodies call; seed
+// keys maphash, the reference hasher and the fallback for long strings.
 type hashSeed struct {
-	seed   maphash.Seed
-	k0, k1 uint64
+	mix  mixSeed
+	seed maphash.Seed
 }
+
+// mixSeed holds the random keys of the fast mixers.
+type mixSeed struct{ k0, k1 uint64 }
 
 // newHashSeed returns fresh random hash keys.
 func newHashSeed() hashSeed {
-	return hashSeed{seed: maphash.MakeSeed(), k0: rand.Uint64(), k1: rand.Uint64()}
+	return hashSeed{mix: mixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
 }
 
 // hashKey returns the hash of k under s. Every bit of the result must be well
@@ -52,7 +55,7 @@ func shardOf[K comparable](s *hashSeed, k K, h uint64) uint64 { return h >> 1 >>
 // spread over the shards as random ones do; the bucket and the meta byte
 // still come from the full hash. It costs one multiplication, against two
 // for hashU64, and needs no hash.
-func shardU64(s *hashSeed, x uint64) uint64 { return x * (s.k0 | 1) >> 1 >> shardShift }
+func shardU64(s *mixSeed, x uint64) uint64 { return x * (s.k0 | 1) >> 1 >> shardShift }
 
 // The mixers below are built from the folded 128-bit multiply of wyhash and
 // mum-hash: the product of two seeded words, whose halves feed a second
@@ -65,7 +68,7 @@ func shardU64(s *hashSeed, x uint64) uint64 { return x * (s.k0 | 1) >> 1 >> shar
 // hashU64 hashes one 64-bit word: an integer of any size, a pointer's
 // address, a bool. Rotating the second factor keeps x and x^k0^k1 from
 // swapping the factors.
-func hashU64(s *hashSeed, x uint64) uint64 {
+func hashU64(s *mixSeed, x uint64) uint64 {
 	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
 	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
 	return hi ^ lo
@@ -73,7 +76,7 @@ func hashU64(s *hashSeed, x uint64) uint64 {
 
 // hashU64x2 hashes two 64-bit words, such as a 16-byte struct. Longer
 // values chain it: h = hashU64x2(s, w0, w1); h = hashU64x2(s, h^w2, w3); ...
-func hashU64x2(s *hashSeed, a, b uint64) uint64 {
+func hashU64x2(s *mixSeed, a, b uint64) uint64 {
 	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
 	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
 	return hi ^ lo
@@ -90,8 +93,8 @@ func hashStr(s *hashSeed, x string) uint64 {
 	case n > 32:
 		return maphash.String(s.seed, x)
 	case n > 16:
-		hi0, lo0 := bits.Mul64(le64(x)^s.k0, le64(x[8:])^s.k1)
-		hi1, lo1 := bits.Mul64(le64(x[n-16:])^s.k1, le64(x[n-8:])^s.k0)
+		hi0, lo0 := bits.Mul64(le64(x)^s.mix.k0, le64(x[8:])^s.mix.k1)
+		hi1, lo1 := bits.Mul64(le64(x[n-16:])^s.mix.k1, le64(x[n-8:])^s.mix.k0)
 		a, b = hi0^lo0, hi1^lo1
 	case n >= 8:
 		a, b = le64(x), le64(x[n-8:])
@@ -100,8 +103,8 @@ func hashStr(s *hashSeed, x string) uint64 {
 	case n > 0:
 		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
 	}
-	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
-	hi, lo = bits.Mul64(lo^s.k1^uint64(n), hi^s.k0)
+	hi, lo := bits.Mul64(a^s.mix.k0, b^s.mix.k1)
+	hi, lo = bits.Mul64(lo^s.mix.k1^uint64(n), hi^s.mix.k0)
 	return hi ^ lo
 }
 

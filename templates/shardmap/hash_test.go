@@ -64,7 +64,7 @@ func TestHashU64Spread(t *testing.T) {
 		s := newHashSeed()
 		for name, p := range patterns {
 			for i := range hs {
-				hs[i] = hashU64(&s, p(i))
+				hs[i] = hashU64(&s.mix, p(i))
 			}
 			checkSpread(t, fmt.Sprintf("hashU64/%s/seed %d", name, seed), hs)
 		}
@@ -85,7 +85,7 @@ func TestHashU64x2Spread(t *testing.T) {
 		for name, p := range patterns {
 			for i := range hs {
 				a, b := p(i)
-				hs[i] = hashU64x2(&s, a, b)
+				hs[i] = hashU64x2(&s.mix, a, b)
 			}
 			checkSpread(t, fmt.Sprintf("hashU64x2/%s/seed %d", name, seed), hs)
 		}
@@ -146,15 +146,15 @@ func TestHashAvalanche(t *testing.T) {
 			}
 		}
 	}
-	check("hashU64", func(a, _ uint64) uint64 { return hashU64(&s, a) }, 64)
-	check("hashU64x2", func(a, b uint64) uint64 { return hashU64x2(&s, a, b) }, 128)
+	check("hashU64", func(a, _ uint64) uint64 { return hashU64(&s.mix, a) }, 64)
+	check("hashU64x2", func(a, b uint64) uint64 { return hashU64x2(&s.mix, a, b) }, 128)
 }
 
 func TestHashDeterministic(t *testing.T) {
 	s1, s2 := newHashSeed(), newHashSeed()
 	for i := range 1000 {
 		x := rand.Uint64()
-		if hashU64(&s1, x) != hashU64(&s1, x) || hashU64x2(&s1, x, uint64(i)) != hashU64x2(&s1, x, uint64(i)) {
+		if hashU64(&s1.mix, x) != hashU64(&s1.mix, x) || hashU64x2(&s1.mix, x, uint64(i)) != hashU64x2(&s1.mix, x, uint64(i)) {
 			t.Fatalf("hash of %#x not deterministic", x)
 		}
 	}
@@ -210,7 +210,7 @@ func BenchmarkHash(b *testing.B) {
 		var h uint64
 		i := 0
 		for b.Loop() {
-			h += hashU64(&s, ints[i&1023])
+			h += hashU64(&s.mix, ints[i&1023])
 			i++
 		}
 		hashSink = h
@@ -252,7 +252,7 @@ func BenchmarkHash(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			k := struct16{int64(ints[i&1023]), int64(i)}
-			h += hashU64x2(&s, uint64(k.A), uint64(k.B))
+			h += hashU64x2(&s.mix, uint64(k.A), uint64(k.B))
 			i++
 		}
 		hashSink = h

@@ -60,7 +60,11 @@ const (
 	// without a constant shift of 64, which go vet reports (the compiler
 	// merges the two shifts).
 	shardShift = 63 - shardBits
+)
 
+//monogen:note The constants below depend on no option: kept apart from
+//monogen:note those above, they are shared by every map of a package.
+const (
 	// cacheLineSize is the unit of padding against false sharing. 64 bytes
 	// is the line of amd64 and most arm64 cores.
 	cacheLineSize = 64
@@ -264,12 +268,12 @@ func (m *Map[K, V]) initTables(n int) {
 }
 
 // baseTableLen returns the number of buckets a shard starts with and never
-// shrinks below: minTableLen, or with a size hint room for the shard's share
-// of it.
+// shrinks below: minTableLen, unless the map is presized.
 func baseTableLen() int {
 	if sizeHint == 0 {
 		return minTableLen
 	}
+	// Room for the shard's share of the size hint.
 	return presizedTableLen(sizeHint)
 }
 

@@ -430,7 +430,7 @@ func TestBoundedChains(t *testing.T) {
 		var shards [shardCount]int
 		buckets := make(map[uint64]int)
 		for i := range n {
-			h := hashU64(&s, uint64(i)<<32)
+			h := hashU64(&s.mix, uint64(i)<<32)
 			shards[h>>1>>shardShift]++
 			buckets[(h>>h2Bits)&(n/8-1)]++
 		}
@@ -454,7 +454,7 @@ func TestBoundedChains(t *testing.T) {
 			s := newHashSeed()
 			var shards [shardCount]int
 			for i := range n {
-				shards[shardU64(&s, uint64(i)<<shift)]++
+				shards[shardU64(&s.mix, uint64(i)<<shift)]++
 			}
 			for si, c := range shards {
 				if c < n/shardCount/2 || c > n/shardCount*2 {

@@ -20,41 +20,11 @@ import (
 
 // Squares: generated from the pool directive in testtypes.go.
 
-// squaresChunkTime is how long a chunk of a Map call should take.
-//
-// Chunking of a Map call: each helping worker claims chunks of consecutive
-// items with one atomic add, so the cost of sharing out the work is paid
-// once per chunk, not per item. But the items of a chunk wait for each
-// other: a chunk holding two slow items keeps the second from a helper that
-// idles meanwhile. So a helper sizes its chunks by time, not count: its
-// first chunk is one item, and each next one as many items as its last
-// chunk's pace says will take squaresChunkTime, at most twice the last. Slow
-// items go out one at a time, cheap ones by the tens of thousands, and an
-// item waits in a chunk behind at most about squaresChunkTime of items that
-// have proved cheap. No chunk is larger than a share of what is left, so
-// that the helpers finish together. The clock is read once per chunk.
-//
-// squaresChunkTime is small next to a slow item and large next to the cost of a
-// chunk (an atomic add and a clock read, about 0.1µs): the clock costs the
-// tiniest items well under 1%.
-const squaresChunkTime = 50 * time.Microsecond
-
 // squaresBatch is one Map call, shared by the workers helping with it.
 type squaresBatch struct {
-	parent  context.Context // Map's ctx
-	ctx     context.Context // every item's context; cancelled when the batch stops
-	cancel  context.CancelFunc
-	ins     []int
-	outs    []int
-	helpers int64
-
-	next atomic.Int64  // first unclaimed index; past len(ins) once all are claimed
-	left atomic.Int64  // items neither finished nor abandoned
-	ok   atomic.Int64  // items finished with a nil error
-	done chan struct{} // closed when left reaches zero
-
-	errMu sync.Mutex
-	err   error // why the batch stopped: the first reason given to fail
+	poolBatchState
+	ins  []int
+	outs []int
 
 	// queued is when Map was called, in nanoseconds since the pool's
 	// epoch: its items' queue waits start then.
@@ -104,16 +74,9 @@ func (p *Squares) MapInto(ctx context.Context, outs []int, ins []int) error {
 	if helpers < 1 {
 		helpers = 1
 	}
-	b := &squaresBatch{
-		parent:  ctx,
-		ins:     ins,
-		outs:    outs,
-		helpers: helpers,
-		done:    make(chan struct{}),
-	}
-	b.left.Store(n) // before anything can fail the batch and count items off
-	b.queued = p.now()
-	b.ctx, b.cancel = context.WithCancel(ctx)
+	b := &squaresBatch{ins: ins, outs: outs}
+	b.queued = p.stats.now()
+	b.start(ctx, n, helpers)
 	defer b.cancel()
 	// Shutdown stops the batch with ErrSquaresClosed, recorded before the items
 	// see their contexts cancelled (see itemFailed). If it has begun, fail
@@ -131,100 +94,34 @@ func (p *Squares) MapInto(ctx context.Context, outs []int, ins []int) error {
 		// items accepted.
 		p.stats.submitted.Add(^uint64(0))
 	}
-	select {
-	case <-b.done:
-	case <-b.ctx.Done():
-		// Stopped by ctx, or by fail, which recorded why: the error of
-		// ctx counts only if it came first. Either way, wait for the
-		// items still running: Map must not return while the pool still
-		// reads ins or writes outs.
-		b.fail(ctx.Err())
-		<-b.done
-	}
+	b.wait()
 	ok := b.ok.Load()
 	p.stats.completed.Add(uint64(ok))
 	p.stats.failed.Add(uint64(n - ok))
-	if ok == n {
-		return nil // every item succeeded, whatever stopped the batch after
-	}
-	b.errMu.Lock()
-	defer b.errMu.Unlock()
-	return b.err
-}
-
-// fail stops the batch: it records err as the reason, unless err is nil or
-// a reason was recorded first, cancels the running items and abandons the
-// unclaimed ones.
-func (b *squaresBatch) fail(err error) {
-	b.errMu.Lock()
-	if b.err == nil {
-		b.err = err
-	}
-	b.errMu.Unlock()
-	b.cancel()
-	n := int64(len(b.ins))
-	// Claim everything left in one add, as a worker would claim a chunk.
-	if lo := b.next.Add(n) - n; lo < n {
-		b.finish(n - lo)
-	}
-}
-
-// finish accounts for k items finished or abandoned.
-func (b *squaresBatch) finish(k int64) {
-	if b.left.Add(-k) == 0 {
-		close(b.done)
-	}
+	return b.error()
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see squaresChunkTime).
-func (p *Squares) runBatch(w *squaresWorker, b *squaresBatch) {
-	n := int64(len(b.ins))
+// (see poolChunkTime).
+func (p *Squares) runBatch(w *squaresMember, b *squaresBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
-		k := min(size, max((n-b.next.Load())/(2*b.helpers), 1))
-		hi := b.next.Add(k)
-		lo := hi - k
-		if lo >= n {
+		lo, hi, more := b.claim(size)
+		if !more {
 			return
 		}
-		hi = min(hi, n)
 		p.stats.inFlight.Add(hi - lo)
 		ok := p.runChunk(b, int(lo), int(hi))
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, SquaresStats has its items.
-		p.chunkDone(w, b.queued, hi-lo, start, now)
+		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
-		size = squaresNextChunk(size, hi-lo, now.Sub(start))
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
 		start = now
 	}
-}
-
-// squaresNextChunk returns the size of the chunk that follows one of k
-// items, claimed at size, that ran in d: as many items as take
-// squaresChunkTime at that pace, at least one, at most twice size.
-func squaresNextChunk(size, k int64, d time.Duration) int64 {
-	if d <= 0 {
-		return 2 * size
-	}
-	return min(max(int64(squaresChunkTime)*k/int64(d), 1), 2*size)
-}
-
-// itemFailed stops the batch because item i failed with err. If the batch
-// had already stopped, the failure is most likely that stop seen through
-// the item's context (a function that honours its context returns
-// ctx.Err()), so the batch's error is the stop's reason instead: ctx.Err()
-// if ctx is done, or the reason fail recorded before it cancelled the
-// items (ErrSquaresClosed for Shutdown, an earlier item's failure).
-func (b *squaresBatch) itemFailed(i int, err error) {
-	if b.ctx.Err() != nil {
-		b.fail(b.parent.Err())
-		return
-	}
-	b.fail(fmt.Errorf("pool: item %d: %w", i, err))
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
@@ -258,22 +155,7 @@ func (p *Squares) runChunk(b *squaresBatch, lo, hi int) (ok int) {
 	return len(ins)
 }
 
-// squaresSpinLimit is how many times a goroutine retries before parking when it
-// finds another one in the middle of a step of a few instructions: a
-// producer between claiming a slot and publishing it, or a worker between
-// claiming tasks and freeing their slots. The other goroutine is almost
-// always running on another core and done within the spin; when it is not,
-// its thread has been descheduled, and only parking gives it the CPU back.
-// Yielding instead (runtime.Gosched) would cost a trip through the
-// scheduler's global run queue on every such meeting, which on a busy pool
-// is a large share of all jobs.
-const squaresSpinLimit = 64
-
-// squaresMaxClaim bounds how many tasks a worker claims at once (see claim and
-// steal).
-const squaresMaxClaim = 64
-
-// next claims the next tasks, at least one and at most squaresMaxClaim (see
+// next claims the next tasks, at least one and at most poolMaxClaim (see
 // queue.claim), sleeping while the queue is empty, and returns how many,
 // the first one's position, and whether the claim is shared. The first
 // task is taken into tasks[0]. A claim of jobs w has found cheap is taken
@@ -282,12 +164,12 @@ const squaresMaxClaim = 64
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Squares) next(w *squaresWorker, tasks []squaresTask) (n, pos uint64, shared, ok bool) {
+func (p *Squares) next(w *squaresMember, tasks []squaresTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
 		switch r {
-		case squaresPopped:
+		case poolPopped:
 			if hunting {
 				p.hunting.Add(-1)
 			}
@@ -295,45 +177,31 @@ func (p *Squares) next(w *squaresWorker, tasks []squaresTask) (n, pos uint64, sh
 			if shared = n > 1 && !w.cheap; shared {
 				// Published before the claim's first job runs, so that
 				// a hunter can take over the others (see offer).
-				w.claim.Store(pos<<squaresClaimBits | n)
+				w.claim.Store(pos<<poolClaimBits | n)
 			} else {
 				for i := range n - 1 {
 					tasks[i+1] = p.q.take(pos + 1 + i)
 				}
 			}
-			if p.spaceWaiters.Load() > 0 && p.q.length() <= p.q.capacity()/2 {
-				// Wake producers only once half the queue is free: one
-				// wake-up per half queue of jobs rather than per job.
-				if p.signalSpace() {
-					// Hand this P to the producer just woken: it would
-					// otherwise wait in this P's run queue until this
-					// worker blocks, which is when the queue is empty,
-					// and refill it while the workers idle.
-					runtime.Gosched()
-				}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
 			}
 			return n, pos, shared, true
-		case squaresPopDrained:
+		case poolPopDrained:
 			// Help with the claims of the workers still running, then
 			// exit.
 			if !hunting {
 				hunting = true
 				p.hunting.Add(1)
-				p.waiting(w)
+				p.stats.waiting(w)
 			}
 			if p.steal(w) && !w.retired.Load() {
 				continue
 			}
 			p.hunting.Add(-1)
 			return 0, 0, false, false
-		case squaresPopPending:
-			if p.q.await(pos, squaresSpinLimit) {
-				continue // published, or taken by another worker
-			}
-			if p.q.closed() {
-				// Workers do not park once the queue is closed (see
-				// sleep): yield to the pushing goroutine instead.
-				runtime.Gosched()
+		case poolPopPending:
+			if p.q.settle(pos) {
 				continue
 			}
 			// Its thread may be descheduled: park, and let it wake us
@@ -344,7 +212,7 @@ func (p *Squares) next(w *squaresWorker, tasks []squaresTask) (n, pos uint64, sh
 		if !hunting {
 			hunting = true
 			p.hunting.Add(1)
-			p.waiting(w)
+			p.stats.waiting(w)
 		}
 		if p.steal(w) {
 			if w.retired.Load() {
@@ -355,111 +223,12 @@ func (p *Squares) next(w *squaresWorker, tasks []squaresTask) (n, pos uint64, sh
 		}
 		// Whatever comes after a wait is new: not known to be cheap.
 		w.cheap = false
-		if !p.sleep(w) {
+		// A job queued while w sleeps reads the clock (see stamp).
+		p.stats.clock.Store(poolClockParked)
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
 			p.hunting.Add(-1)
 			return 0, 0, false, false
 		}
-	}
-}
-
-// sleep parks w until a producer, Close, Resize or a worker with claimed
-// tasks to take over wakes it. It returns false if w was retired.
-func (p *Squares) sleep(w *squaresWorker) bool {
-	// A job queued while w sleeps reads the clock (see stamp).
-	p.stats.clock.Store(squaresClockParked)
-	p.idleMu.Lock()
-	w.asleep = true
-	p.idle = append(p.idle, w)
-	p.sleepers.Add(1)
-	p.idleMu.Unlock()
-	// Look once more, after the announcement: a worker that claims tasks
-	// afterwards sees it (see offer).
-	if _, stealable := p.stealable(w); p.q.ready() || stealable || w.retired.Load() {
-		p.unsleep(w)
-		return !w.retired.Load()
-	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		p.unsleep(w)
-		return false
-	}
-}
-
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
-// If a producer has already taken it off to wake it, the wake-up is passed
-// to another sleeper: w may be about to exit, and the producer's task must
-// not wait for a worker that will not come.
-func (p *Squares) unsleep(w *squaresWorker) {
-	p.idleMu.Lock()
-	if w.asleep {
-		for i, v := range p.idle {
-			if v == w {
-				last := len(p.idle) - 1
-				copy(p.idle[i:], p.idle[i+1:])
-				p.idle[last] = nil
-				p.idle = p.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		p.sleepers.Add(-1)
-		p.idleMu.Unlock()
-		return
-	}
-	p.idleMu.Unlock()
-	p.wakeOne()
-}
-
-// wakeOne wakes the most recently parked worker (its cache is the warmest),
-// if any.
-func (p *Squares) wakeOne() {
-	p.idleMu.Lock()
-	n := len(p.idle)
-	if n == 0 {
-		p.idleMu.Unlock()
-		return
-	}
-	w := p.idle[n-1]
-	p.idle[n-1] = nil
-	p.idle = p.idle[:n-1]
-	w.asleep = false
-	p.sleepers.Add(-1)
-	p.idleMu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default: // a wake-up is already pending
-	}
-}
-
-// wakeAll wakes every parked worker; after the queue is closed, none parks
-// again.
-func (p *Squares) wakeAll() {
-	p.idleMu.Lock()
-	idle := p.idle
-	p.idle = nil
-	for _, w := range idle {
-		w.asleep = false
-	}
-	p.sleepers.Store(0)
-	p.idleMu.Unlock()
-	for _, w := range idle {
-		select {
-		case w.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// signalSpace wakes one producer waiting for room, and reports whether it
-// sent the wake-up; the producer passes it on once it has pushed (see send).
-func (p *Squares) signalSpace() bool {
-	select {
-	case p.space <- struct{}{}:
-		return true
-	default: // a wake-up is already pending
-		return false
 	}
 }
 
@@ -470,11 +239,6 @@ var ErrSquaresClosed = errors.New("pool: closed")
 
 // ErrSquaresFull is returned by TrySubmit when the queue has no room.
 var ErrSquaresFull = errors.New("pool: queue full")
-
-// squaresDefaultQueue is the queue capacity used when the queue= option is
-// not positive: deep enough that a producer rarely waits for a worker to
-// wake, small enough that a full queue pushes back on the producer early.
-const squaresDefaultQueue = 256
 
 // Squares runs a function over submitted jobs on a bounded set of workers.
 //
@@ -487,31 +251,17 @@ const squaresDefaultQueue = 256
 // pool in a way that waits for the pool (a job waiting for a job can
 // deadlock a pool whose workers all wait).
 type Squares struct {
-	_ squaresNoCopy
+	_ poolNoCopy
 
 	// q is the job queue: a ring of values, no closure and no allocation
 	// per job, and no lock shared by producers and workers.
 	q squaresQueue
 
-	// Parking: idle workers, LIFO, and their count for producers to check
-	// without the lock; producers waiting for room, and the token that
-	// wakes one of them.
-	idleMu       sync.Mutex
-	idle         []*squaresWorker
-	sleepers     atomic.Int32
-	spaceWaiters atomic.Int32
-	space        chan struct{}
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
 
-	// Taking over claimed tasks (see steal): every worker goroutine not yet
-	// exited, for hunters to look into their claims, and how many workers
-	// found the queue empty and have not claimed from it since (hunting
-	// for a claimed task to take over, or parked).
-	crew    atomic.Pointer[[]*squaresWorker] // copied on write under life
-	hunting atomic.Int32
-
-	// quit is closed when Close or Shutdown begins: it releases Submits
-	// waiting for room.
-	quit chan struct{}
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
 
 	// ctx is the parent of every job's context; Shutdown cancels it.
 	ctx    context.Context
@@ -523,19 +273,11 @@ type Squares struct {
 
 	onResult func(int, int, error)
 
-	life    sync.Mutex       // serializes Resize, Close and Shutdown
-	workers []*squaresWorker // guarded by life; the running, non-retired workers
-	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
-
 	unrunMu    sync.Mutex
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
 	stats squaresCounters
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
 }
 
 // squaresTask is one element of the queue: a job, or a share of a Map batch.
@@ -546,45 +288,24 @@ type squaresTask struct {
 	queued int64
 }
 
-// squaresWorker is the parking and retirement handle of one worker goroutine.
-type squaresWorker struct {
-	retired atomic.Bool   // checked before each job: cheaper than a select
-	stop    chan struct{} // closed on retirement: wakes a parked worker
-	wake    chan struct{} // capacity 1: a pending wake-up
-	asleep  bool          // on Squares.idle; guarded by Squares.idleMu
-
-	// cheap is set while the worker's last timed claim ran jobs shorter than
-	// squaresCheapJob (see timeClaim); untimed counts the claims since. Only
-	// the worker reads and writes them.
-	cheap   bool
-	untimed uint8
-
-	// The last shared claim the worker made, for hunters to take over the
-	// tasks it has not started (see steal). claim holds the low bits of its
-	// first position, shifted left by squaresClaimBits, | its length (zero
-	// before the first); done, the position of the last task the worker
-	// finished or skipped, stored after every task but the claim's last.
-	claim atomic.Uint64
-	done  atomic.Uint64
+// squaresMember is one worker of the pool: its handle, which the pool's parking
+// and staff know, and what the pool keeps of it alone.
+type squaresMember struct {
+	poolWorker
 	// stats are the metrics the worker keeps for SquaresStats on its own.
 	stats *squaresWorkerStats
-	// The worker is 64 bytes, a size class of its own: done, stored per
+	// A member is 64 bytes, a size class of its own: done, stored per
 	// task, shares its cache line with no other worker.
-	_ [squaresWorkerPad]byte
+	_ [poolWorkerPad]byte
 }
-
-// squaresWorkerPad pads a worker to 64 bytes: 56 bytes of fields, 48 without
-// metrics.
-const squaresWorkerPad = 8
 
 // init makes the queue and starts the workers.
 func (p *Squares) init() {
-	queue := squaresDefaultQueue
+	queue := poolDefaultQueue
 	workers := 2
-	p.epoch = time.Now()
+	p.stats.epoch = time.Now()
 	p.q.init(queue)
-	p.space = make(chan struct{}, 1)
-	p.quit = make(chan struct{})
+	p.poolParking.init()
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.life.Lock()
 	p.grow(workers)
@@ -613,7 +334,7 @@ func (p *Squares) deliver(in int, out int, err error) {
 func (p *Squares) Submit(ctx context.Context, in int) error {
 	t := squaresTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	err := p.send(ctx, t)
 	return err
 }
@@ -625,13 +346,13 @@ func (p *Squares) send(ctx context.Context, t squaresTask) error {
 	spins := 0
 	for {
 		r := p.q.tryPush(t)
-		if r == squaresPushFull && spins < squaresSpinLimit && p.q.length() <= p.q.capacity()/2 {
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
 			// Half the queue is free: the worker that claimed the task
 			// in the slot is about to free it.
 			spins++
 			continue
 		}
-		if r == squaresPushFull {
+		if r == poolPushFull {
 			// More than half full, or the worker freeing the slot is
 			// descheduled: park until the workers have emptied half the
 			// queue (see take), one wake-up per half queue rather than a
@@ -639,7 +360,7 @@ func (p *Squares) send(ctx context.Context, t squaresTask) error {
 			// that frees a slot afterwards sees the announcement, so the
 			// wake-up cannot be lost.
 			p.spaceWaiters.Add(1)
-			if r = p.q.tryPush(t); r == squaresPushFull {
+			if r = p.q.tryPush(t); r == poolPushFull {
 				select {
 				case <-p.space:
 					p.spaceWaiters.Add(-1)
@@ -656,23 +377,14 @@ func (p *Squares) send(ctx context.Context, t squaresTask) error {
 			}
 			p.spaceWaiters.Add(-1)
 		}
-		if r == squaresPushClosed {
+		if r == poolPushClosed {
 			return ErrSquaresClosed
 		}
 		p.pushed()
-		if woken && p.spaceWaiters.Load() > 0 && p.q.length() < p.q.capacity() {
-			// Pass the wake-up on: the workers sent one for half a queue
-			// of room.
-			p.signalSpace()
+		if woken {
+			p.passOn(&p.q.poolRing)
 		}
 		return nil
-	}
-}
-
-// pushed wakes a worker for a task just pushed, if all are parked.
-func (p *Squares) pushed() {
-	if p.sleepers.Load() > 0 {
-		p.wakeOne()
 	}
 }
 
@@ -683,14 +395,14 @@ func (p *Squares) pushed() {
 // TrySubmit of a job happens before the job runs.
 func (p *Squares) TrySubmit(in int) error {
 	t := squaresTask{in: in}
-	t.queued = p.stamp()
+	t.queued = p.stats.stamp()
 	var err error
 	switch p.q.tryPush(t) {
-	case squaresPushed:
+	case poolPushed:
 		p.pushed()
-	case squaresPushFull:
+	case poolPushFull:
 		err = ErrSquaresFull
-	case squaresPushClosed:
+	case poolPushClosed:
 		err = ErrSquaresClosed
 	}
 	return err
@@ -705,25 +417,11 @@ func (p *Squares) TrySubmit(in int) error {
 // claimed, unless idle workers take them over. No job is lost or run
 // twice. Resize after Close or Shutdown has begun does nothing.
 func (p *Squares) Resize(n int) {
-	if n < 1 {
-		n = 1
-	}
 	p.life.Lock()
 	defer p.life.Unlock()
-	if p.isClosed() {
-		return
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
 	}
-	if d := n - len(p.workers); d > 0 {
-		p.grow(d)
-		return
-	}
-	for _, w := range p.workers[n:] {
-		w.retired.Store(true)
-		close(w.stop)
-	}
-	clear(p.workers[n:])
-	p.workers = p.workers[:n]
-	p.size.Store(int64(n))
 }
 
 // Size reports the number of workers set by the workers= option or Resize.
@@ -734,45 +432,15 @@ func (p *Squares) Size() int {
 
 // grow starts n more workers. p.life must be held.
 func (p *Squares) grow(n int) {
-	var crew []*squaresWorker
-	if c := p.crew.Load(); c != nil {
-		crew = append(crew, *c...)
-	}
-	added := len(p.workers)
 	for range n {
-		w := &squaresWorker{stop: make(chan struct{}), wake: make(chan struct{}, 1)}
+		w := &squaresMember{}
+		w.init()
 		w.stats = new(squaresWorkerStats)
-		p.workers = append(p.workers, w)
-		crew = append(crew, w)
-	}
-	p.crew.Store(&crew) // before they start: they look into it
-	p.wg.Add(n)
-	for _, w := range p.workers[added:] {
+		p.stats.meters = append(p.stats.meters, w.stats)
+		p.hire(&w.poolWorker)
 		go p.work(w)
 	}
-	p.size.Store(int64(len(p.workers)))
 }
-
-// leave takes w, whose goroutine is exiting, off the crew.
-func (p *Squares) leave(w *squaresWorker) {
-	p.life.Lock()
-	defer p.life.Unlock()
-	old := *p.crew.Load()
-	crew := make([]*squaresWorker, 0, len(old)-1)
-	for _, v := range old {
-		if v != w {
-			crew = append(crew, v)
-		}
-	}
-	p.crew.Store(&crew)
-	// Under the same lock as SquaresStats, which adds up the crew's: the
-	// worker's counts move to the pool's in one step.
-	w.stats.flush()
-	p.stats.gone.add(w.stats)
-}
-
-// isClosed reports whether Close or Shutdown has begun.
-func (p *Squares) isClosed() bool { return p.q.closed() }
 
 // Close stops accepting jobs, runs every job already queued, and waits for
 // all workers to exit. Submits waiting for room when Close begins return
@@ -782,7 +450,7 @@ func (p *Squares) isClosed() bool { return p.q.closed() }
 // The completion of every job happens before Close returns.
 func (p *Squares) Close() {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	p.life.Unlock()
 	p.wg.Wait()
 }
@@ -803,7 +471,7 @@ func (p *Squares) Close() {
 // If Close is draining the queue, Shutdown stops it and returns the rest.
 func (p *Squares) Shutdown(ctx context.Context) ([]int, error) {
 	p.life.Lock()
-	p.stopAccepting()
+	p.stopAccepting(&p.q.poolRing)
 	first := !p.halted.Swap(true)
 	p.life.Unlock()
 	if first {
@@ -811,32 +479,18 @@ func (p *Squares) Shutdown(ctx context.Context) ([]int, error) {
 		// Drain alongside the workers: both hand jobs to unrun.
 		for {
 			t, r := p.q.tryPop()
-			if r == squaresPopDrained {
+			if r == poolPopDrained {
 				break
 			}
-			if r == squaresPopPending {
+			if r == poolPopPending {
 				runtime.Gosched()
 			}
-			if r == squaresPopped && t.batch == nil {
+			if r == poolPopped && t.batch == nil {
 				p.giveBack(t.in)
 			}
 		}
 	}
-	var err error
-	if ctx.Done() == nil {
-		p.wg.Wait()
-	} else {
-		waited := make(chan struct{})
-		go func() {
-			p.wg.Wait()
-			close(waited)
-		}()
-		select {
-		case <-waited:
-		case <-ctx.Done():
-			err = ctx.Err()
-		}
-	}
+	err := p.wait(ctx)
 	if !first {
 		return nil, err
 	}
@@ -846,17 +500,6 @@ func (p *Squares) Shutdown(ctx context.Context) ([]int, error) {
 	p.unrunTaken = true
 	p.unrunMu.Unlock()
 	return unrun, err
-}
-
-// stopAccepting makes every later Submit fail and wakes every parked
-// worker and producer. p.life must be held.
-func (p *Squares) stopAccepting() {
-	if p.isClosed() {
-		return
-	}
-	p.q.close()
-	close(p.quit) // release Submits waiting for room
-	p.wakeAll()   // the workers that are not retired drain the queue and exit
 }
 
 // giveBack records a job that Shutdown must return.
@@ -874,16 +517,17 @@ func (p *Squares) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Squares) work(w *squaresWorker) {
+func (p *Squares) work(w *squaresMember) {
 	defer p.wg.Done()
-	defer p.leave(w)
-	tasks := make([]squaresTask, squaresMaxClaim)
+	defer p.leave(&w.poolWorker)
+	defer p.stats.exited(&p.poolStaff, w)
+	tasks := make([]squaresTask, poolMaxClaim)
 	for !w.retired.Load() {
 		n, pos, shared, ok := p.next(w, tasks)
 		if !ok {
 			return
 		}
-		p.claimStarted(w, !shared && w.cheap)
+		p.stats.claimStarted(w, !shared && w.cheap)
 		timed := n > 1 && w.timeClaim()
 		var start time.Time
 		if timed {
@@ -908,15 +552,15 @@ func (p *Squares) work(w *squaresWorker) {
 				}
 			}
 		}
-		p.claimDone(w)
+		p.stats.claimDone(w)
 		if timed {
-			w.cheap = ran > 0 && time.Since(start) < squaresCheapJob*time.Duration(ran)
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
 		}
 	}
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *Squares) run(w *squaresWorker, t squaresTask) {
+func (p *Squares) run(w *squaresMember, t squaresTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -924,48 +568,25 @@ func (p *Squares) run(w *squaresWorker, t squaresTask) {
 		}
 	case t.batch != nil:
 		p.runBatch(w, t.batch)
-		p.shareDone(w)
+		p.stats.shareDone(w)
 	default:
 		p.runJob(w, t)
 	}
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *Squares) runJob(w *squaresWorker, t squaresTask) {
+func (p *Squares) runJob(w *squaresMember, t squaresTask) {
 	in := t.in
-	p.jobStarted(w, t.queued)
+	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
-	p.jobDone(w, err == nil)
+	p.stats.jobDone(w, err == nil)
 	p.deliver(in, out, err)
 }
 
-// squaresNoCopy may be embedded into structs which must not be copied after
-// first use; go vet's copylocks check reports copies.
-type squaresNoCopy struct{}
-
-func (*squaresNoCopy) Lock() {}
-
-func (*squaresNoCopy) Unlock() {}
-
-// squaresQueue is a bounded multi-producer multi-consumer ring of tasks (Dmitry
-// Vyukov's design): a producer claims a position with one CAS on tail and
-// publishes the task through the slot's sequence number, a consumer claims
-// with one CAS on head (several tasks at once when many are queued, see
-// claim) and frees each slot through its sequence number. Producers and
-// consumers touch different counters and never take a lock, which is where
-// it beats a channel: a channel's single lock is contended by every sender
-// and receiver on every job.
-//
-// It never blocks; the pool parks workers and producers around it.
-// Closing it is one atomic Or of squaresClosedBit into tail: no push
-// succeeds afterwards, and every push that claimed a position before
-// still publishes it, so consumers drain exactly what was accepted.
+// squaresQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
 type squaresQueue struct {
-	head  atomic.Uint64 // next position to pop
-	_     [squaresCacheLine - 8]byte
-	tail  atomic.Uint64 // next position to push, | squaresClosedBit once closed
-	_     [squaresCacheLine - 8]byte
-	mask  uint64
+	poolRing
 	slots []squaresSlot
 }
 
@@ -976,27 +597,6 @@ type squaresSlot struct {
 	t   squaresTask
 }
 
-// squaresClosedBit, set in tail, marks the queue closed. Positions never
-// reach it: 2^63 pushes would take centuries.
-const squaresClosedBit = 1 << 63
-
-type squaresPushResult uint8
-
-const (
-	squaresPushed squaresPushResult = iota
-	squaresPushFull
-	squaresPushClosed
-)
-
-type squaresPopResult uint8
-
-const (
-	squaresPopped     squaresPopResult = iota
-	squaresPopEmpty                    // nothing queued
-	squaresPopPending                  // a push has claimed the next position but not yet published it
-	squaresPopDrained                  // closed and empty: nothing will ever come
-)
-
 // init sizes the ring to capacity rounded up to a power of two, at least 2
 // (one slot cannot tell full from free).
 func (q *squaresQueue) init(capacity int) {
@@ -1004,19 +604,16 @@ func (q *squaresQueue) init(capacity int) {
 	if capacity > 2 {
 		n = 1 << bits.Len64(uint64(capacity-1))
 	}
-	q.mask = n - 1
 	q.slots = make([]squaresSlot, n)
-	for i := range q.slots {
-		q.slots[i].seq.Store(uint64(i))
-	}
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
 }
 
 // tryPush adds t unless the queue is full or closed.
-func (q *squaresQueue) tryPush(t squaresTask) squaresPushResult {
+func (q *squaresQueue) tryPush(t squaresTask) poolPushResult {
 	pos := q.tail.Load()
 	for {
-		if pos&squaresClosedBit != 0 {
-			return squaresPushClosed
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
 		}
 		s := &q.slots[pos&q.mask]
 		switch dif := int64(s.seq.Load() - pos); {
@@ -1024,71 +621,13 @@ func (q *squaresQueue) tryPush(t squaresTask) squaresPushResult {
 			if q.tail.CompareAndSwap(pos, pos+1) {
 				s.t = t
 				s.seq.Store(pos + 1) // publish
-				return squaresPushed
+				return poolPushed
 			}
 		case dif < 0: // the slot still holds the task of the previous lap
-			return squaresPushFull
+			return poolPushFull
 		}
 		pos = q.tail.Load()
 	}
-}
-
-// claim claims the oldest published task, and the ones published after it
-// up to a share of the queue, with one CAS on head: a worker claims n tasks
-// for the cost of one, and the line holding head moves between the cores of
-// competing workers once per claim rather than once per task. The caller
-// then takes each claimed position.
-//
-// It claims at most most tasks, and at most the number queued divided by
-// share (twice the number of workers): more than one only when at least
-// 2*share are queued, and never more than half a fair share, so that the
-// other workers, and workers added by Resize, still find the rest in the
-// queue. share 0 claims one task.
-func (q *squaresQueue) claim(share, most uint64) (pos, n uint64, r squaresPopResult) {
-	pos = q.head.Load()
-	for {
-		s := &q.slots[pos&q.mask]
-		switch dif := int64(s.seq.Load() - (pos + 1)); {
-		case dif == 0:
-			n = 1
-			if share > 0 && q.slots[(pos+1)&q.mask].seq.Load() == pos+2 {
-				// More than one is published: only then read the length,
-				// a load of the line producers write.
-				limit := min(uint64(q.length())/share, most)
-				for n < limit && q.slots[(pos+n)&q.mask].seq.Load() == pos+n+1 {
-					n++
-				}
-			}
-			if q.head.CompareAndSwap(pos, pos+n) {
-				return pos, n, squaresPopped
-			}
-		case dif < 0:
-			tail := q.tail.Load()
-			switch {
-			case tail&^squaresClosedBit > pos:
-				return pos, 0, squaresPopPending
-			case tail&squaresClosedBit != 0:
-				return pos, 0, squaresPopDrained
-			}
-			return pos, 0, squaresPopEmpty
-		}
-		pos = q.head.Load()
-	}
-}
-
-// await waits, reading at most spins times, until the task at pos, claimed
-// by a push but not yet published, is published or taken by another
-// consumer; it reports whether it was. It reads only the slot and head: the
-// pushing goroutine is about to write the slot, and tail is its to write on
-// the next push.
-func (q *squaresQueue) await(pos uint64, spins int) bool {
-	s := &q.slots[pos&q.mask]
-	for range spins {
-		if s.seq.Load() != pos || q.head.Load() != pos {
-			return true
-		}
-	}
-	return false
 }
 
 // take returns the task at pos, which the caller has claimed, and frees its
@@ -1101,18 +640,6 @@ func (q *squaresQueue) take(pos uint64) squaresTask {
 	return t
 }
 
-// unstarted reports whether the claimed task at pos is still in its slot.
-//
-// A worker that shares a claim of several tasks leaves them in their slots
-// and takes each one only when it starts it, so that idle workers can take
-// over those it has not started (see Squares.steal). Claimer and hunter meet
-// on the slot: a claimed task not started has seq == pos+1, and whoever
-// takes it with a CAS to seq == pos (a position in the past: a producer
-// still finds the slot full) reads it and frees the slot.
-func (q *squaresQueue) unstarted(pos uint64) bool {
-	return q.slots[pos&q.mask].seq.Load() == pos+1
-}
-
 // takeOver takes the claimed task at pos and frees its slot, unless another
 // worker took it first.
 func (q *squaresQueue) takeOver(pos uint64) (squaresTask, bool) {
@@ -1123,59 +650,15 @@ func (q *squaresQueue) takeOver(pos uint64) (squaresTask, bool) {
 	return q.take(pos), true
 }
 
-// waitsFor reports whether the push at the tail waits for the slot of pos.
-func (q *squaresQueue) waitsFor(pos uint64) bool {
-	return pos+q.mask+1 == q.tail.Load()&^squaresClosedBit
-}
-
 // tryPop removes the oldest task, if one is published (Shutdown drains the
 // queue with it).
-func (q *squaresQueue) tryPop() (squaresTask, squaresPopResult) {
+func (q *squaresQueue) tryPop() (squaresTask, poolPopResult) {
 	pos, _, r := q.claim(0, 1)
-	if r != squaresPopped {
+	if r != poolPopped {
 		return squaresTask{}, r
 	}
-	return q.take(pos), squaresPopped
+	return q.take(pos), poolPopped
 }
-
-// close makes every later push fail.
-func (q *squaresQueue) close() { q.tail.Or(squaresClosedBit) }
-
-// closed reports whether close has been called.
-func (q *squaresQueue) closed() bool { return q.tail.Load()&squaresClosedBit != 0 }
-
-// ready reports whether a pop would make progress now: the oldest task is
-// published, or the queue is closed (a worker must then drain and exit). A
-// task claimed but not yet published does not count: its producer wakes a
-// worker once it has published it.
-func (q *squaresQueue) ready() bool {
-	for {
-		pos := q.head.Load()
-		if q.slots[pos&q.mask].seq.Load() == pos+1 {
-			return true
-		}
-		if q.head.Load() == pos { // not a slot popped under our feet
-			return q.closed()
-		}
-	}
-}
-
-// length reports the number of tasks queued or being pushed.
-func (q *squaresQueue) length() int {
-	tail := q.tail.Load() &^ squaresClosedBit
-	head := q.head.Load()
-	if head >= tail {
-		return 0
-	}
-	return int(tail - head)
-}
-
-// pushes reports the number of pushes that have claimed a position: every
-// task accepted so far, queued or taken.
-func (q *squaresQueue) pushes() uint64 { return q.tail.Load() &^ squaresClosedBit }
-
-// capacity reports the number of slots.
-func (q *squaresQueue) capacity() int { return int(q.mask + 1) }
 
 // SquaresPanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
@@ -1247,22 +730,6 @@ type SquaresStats struct {
 	RunTime   SquaresHistogram
 }
 
-// squaresCacheLine is the assumed size of a CPU cache line. Each counter is
-// padded to one so that workers updating different counters do not contend.
-const squaresCacheLine = 64
-
-// squaresPaddedUint64 is an atomic counter alone on its cache line.
-type squaresPaddedUint64 struct {
-	atomic.Uint64
-	_ [squaresCacheLine - 8]byte
-}
-
-// squaresPaddedInt64 is an atomic gauge alone on its cache line.
-type squaresPaddedInt64 struct {
-	atomic.Int64
-	_ [squaresCacheLine - 8]byte
-}
-
 // squaresCounters are the metrics of a pool, updated only under the metrics=
 // option. The workers count the jobs they run in their own
 // squaresWorkerStats; gone holds the counts of the workers that have exited.
@@ -1272,19 +739,25 @@ type squaresCounters struct {
 	// queue's tail, which a push moves anyway: a counter of their own
 	// cost every Submit a locked instruction, which made Submit of jobs
 	// of a few nanoseconds a third slower.
-	submitted squaresPaddedUint64
-	completed squaresPaddedUint64 // Map items
-	failed    squaresPaddedUint64 // Map items
-	retried   squaresPaddedUint64
-	unrun     squaresPaddedUint64
-	inFlight  squaresPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, squaresClockParked
-	// or squaresClockSlow (see stamp).
-	clock squaresPaddedInt64
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
 	// stealing counts the workers running a job taken over from another's
 	// claim: busy, though counted in hunting.
-	stealing squaresPaddedInt64
+	stealing poolPaddedInt64
 	gone     squaresWorkerStats
+	// meters are the stats of the workers not yet exited, guarded by
+	// staff.life.
+	meters []*squaresWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
 }
 
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
@@ -1302,10 +775,7 @@ func (p *Squares) Stats() SquaresStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := []*squaresWorkerStats{&p.stats.gone}
-	for _, w := range *p.crew.Load() {
-		all = append(all, w.stats)
-	}
+	all := append([]*squaresWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -1331,8 +801,8 @@ func (p *Squares) Stats() SquaresStats {
 // add up: its own cache lines, no contention with other workers. The jobs of
 // claims of cheap jobs (batched) are tallied in pending, plain fields only
 // the worker touches, which go to the atomic fields at most every
-// squaresFlushEvery and whenever the worker waits for jobs or exits; other
-// jobs are counted in the atomic fields one by one.
+// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
+// are counted in the atomic fields one by one.
 type squaresWorkerStats struct {
 	// Only the worker reads and writes these. mark is when the claim
 	// started, or, not batched, the job running now; fresh says that it
@@ -1365,10 +835,6 @@ type squaresTally struct {
 	waitSum, runSum int64
 }
 
-// squaresFlushEvery is how often a worker busy with cheap jobs adds what it
-// counted of them to its SquaresStats.
-const squaresFlushEvery = time.Millisecond
-
 // add adds the counts of o, a worker that exits, to s.
 func (s *squaresWorkerStats) add(o *squaresWorkerStats) {
 	s.completed.Add(o.completed.Load())
@@ -1394,8 +860,8 @@ func (s *squaresWorkerStats) flush() {
 
 // now returns the time since epoch, in nanoseconds: one read of the
 // monotonic clock.
-func (p *Squares) now() int64 {
-	return int64(time.Since(p.epoch))
+func (c *squaresCounters) now() int64 {
+	return int64(time.Since(c.epoch))
 }
 
 // stamp returns the time a job is queued at, for its queue wait. While
@@ -1405,73 +871,61 @@ func (p *Squares) now() int64 {
 // it, for the jobs queued until the worker it wakes starts a claim. While
 // jobs take a microsecond or more, it reads the clock. Its common case is
 // small enough to be inlined into Submit.
-func (p *Squares) stamp() int64 {
-	if t := p.stats.clock.Load(); t > 0 {
+func (c *squaresCounters) stamp() int64 {
+	if t := c.clock.Load(); t > 0 {
 		return t
 	}
-	return p.readClock()
+	return c.readClock()
 }
 
 // readClock returns the time for stamp when no claim start is published:
 // it reads the clock, and publishes the time if a worker parked. (A load
 // first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (p *Squares) readClock() int64 {
-	now := p.now()
-	if p.stats.clock.Load() == squaresClockParked {
-		p.stats.clock.CompareAndSwap(squaresClockParked, now)
+func (c *squaresCounters) readClock() int64 {
+	now := c.now()
+	if c.clock.Load() == poolClockParked {
+		c.clock.CompareAndSwap(poolClockParked, now)
 	}
 	return now
 }
-
-// The clock values (see stamp) other than a time: a worker parked, and
-// jobs of a microsecond or more, timed one by one.
-const (
-	squaresClockParked = 0
-	squaresClockSlow   = -1
-)
 
 // claimStarted starts timing a claim w is about to run. A claim of cheap
 // jobs (batched) is timed as a whole: its jobs' queue waits end at its
 // start, and each is given the claim's mean run time. Other jobs are timed
 // one by one.
-func (p *Squares) claimStarted(w *squaresWorker, batched bool) {
+func (c *squaresCounters) claimStarted(w *squaresMember, batched bool) {
 	ws := w.stats
 	if !ws.fresh || !batched {
-		ws.mark = p.now()
+		ws.mark = c.now()
 	}
 	ws.batched, ws.fresh = batched, false
-	if c := p.stats.clock.Load(); !batched {
-		if c != squaresClockSlow {
-			p.stats.clock.Store(squaresClockSlow)
+	if t := c.clock.Load(); !batched {
+		if t != poolClockSlow {
+			c.clock.Store(poolClockSlow)
 		}
-	} else if ws.mark > c+squaresClockStep {
-		p.stats.clock.Store(ws.mark)
+	} else if ws.mark > t+poolClockStep {
+		c.clock.Store(ws.mark)
 	}
 }
-
-// squaresClockStep is how far a published claim start must be ahead of the last
-// one to be published: a write per claim of one job would contend with
-// every Submit.
-const squaresClockStep = 4000
 
 // jobStarted records the queue wait of a job queued at queued that w
 // starts. In a batched claim, the jobs queued at the same time as the one
 // before (stamped with the same claim start, see stamp) make a run, tallied
 // when it ends: such a job costs a comparison and an increment, inlined
 // into the worker's loop.
-func (p *Squares) jobStarted(w *squaresWorker, queued int64) {
+func (c *squaresCounters) jobStarted(w *squaresMember, queued int64) {
 	ws := w.stats
 	if ws.batched && queued == ws.runQueued {
 		// With no run (runJobs zero), this one starts it.
 		ws.runJobs++
 		return
 	}
-	p.jobWaited(w, queued)
+	c.jobWaited(w, queued)
 }
 
 // jobWaited records the queue wait of a job queued at queued that w starts,
 // unless it continues a run (see jobStarted).
-func (p *Squares) jobWaited(w *squaresWorker, queued int64) {
+func (c *squaresCounters) jobWaited(w *squaresMember, queued int64) {
 	ws := w.stats
 	if ws.batched {
 		ws.endRun()
@@ -1498,24 +952,24 @@ func (s *squaresWorkerStats) endRun() {
 // jobDone records a job w has just finished, which succeeded if ok. A job
 // of a batched claim is counted in the claim: one that succeeded costs an
 // increment, inlined into the worker's loop.
-func (p *Squares) jobDone(w *squaresWorker, ok bool) {
+func (c *squaresCounters) jobDone(w *squaresMember, ok bool) {
 	if ws := w.stats; ws.batched && ok {
 		ws.ran++
 		return
 	}
-	p.jobTimed(w, ok)
+	c.jobTimed(w, ok)
 }
 
 // jobTimed records a job w has just finished, which succeeded if ok,
 // unless it is a job of a batched claim that succeeded (see jobDone).
-func (p *Squares) jobTimed(w *squaresWorker, ok bool) {
+func (c *squaresCounters) jobTimed(w *squaresMember, ok bool) {
 	ws := w.stats
 	if ws.batched {
 		ws.ran++
 		ws.fails++
 		return
 	}
-	now := p.now()
+	now := c.now()
 	ws.runTime.Observe(now - ws.mark)
 	ws.mark = now // the start of w's next job, if any
 	if ok {
@@ -1528,19 +982,19 @@ func (p *Squares) jobTimed(w *squaresWorker, ok bool) {
 // shareDone restarts the clock of w's next job after a share of a Map
 // batch, which is not a job (in a batched claim, it counts in the claim's
 // time).
-func (p *Squares) shareDone(w *squaresWorker) {
+func (c *squaresCounters) shareDone(w *squaresMember) {
 	if !w.stats.batched {
-		w.stats.mark = p.now()
+		w.stats.mark = c.now()
 	}
 }
 
-// chunkDone records k items of a Map batch called at queued that w ran from
-// start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to squaresChunkTime, so they are
-// counted in the atomic fields at once.
-func (p *Squares) chunkDone(w *squaresWorker, queued, k int64, start, end time.Time) {
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (c *squaresCounters) chunkDone(w *squaresMember, queued, k int64, start, end time.Time) {
 	ws := w.stats
-	s, e := int64(start.Sub(p.epoch)), int64(end.Sub(p.epoch))
+	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
 	wait := max(s-queued, 0)
 	ws.queueWait.ObserveN(uint64(k), wait*k)
 	ws.runTime.ObserveN(uint64(k), e-s)
@@ -1548,7 +1002,7 @@ func (p *Squares) chunkDone(w *squaresWorker, queued, k int64, start, end time.T
 
 // claimDone ends the claim w ran: a batched claim's jobs are tallied, each
 // with the claim's mean run time, and the tally flushed if it is due.
-func (p *Squares) claimDone(w *squaresWorker) {
+func (c *squaresCounters) claimDone(w *squaresMember) {
 	ws := w.stats
 	if !ws.batched {
 		return
@@ -1558,7 +1012,7 @@ func (p *Squares) claimDone(w *squaresWorker) {
 	if ws.ran == 0 {
 		return
 	}
-	now := p.now()
+	now := c.now()
 	d := max(now-ws.mark, 0)
 	t := &ws.pending
 	t.runs[squaresHistBucket(d/int64(ws.ran))] += ws.ran
@@ -1567,129 +1021,38 @@ func (p *Squares) claimDone(w *squaresWorker) {
 	t.fails += ws.fails
 	ws.ran, ws.fails = 0, 0
 	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(squaresFlushEvery) {
+	if now-ws.flushed >= int64(poolFlushEvery) {
 		ws.flush()
 		ws.flushed = now
 	}
 }
 
 // waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (p *Squares) waiting(w *squaresWorker) {
+func (c *squaresCounters) waiting(w *squaresMember) {
 	w.stats.fresh = false
 	w.stats.flush()
 }
 
-// squaresClaimBits is the width of a claim's length in a worker's claim field,
-// whose upper bits hold the low bits of its first position.
-//
-// Taking over claimed tasks. A worker claims up to squaresMaxClaim queued tasks
-// with one CAS (see queue.claim), which is where a pool of cheap jobs gets
-// its throughput. But a claim must not keep its tasks from idle workers:
-// if one of them is slow, those behind it would wait for it while other
-// workers idle, and a burst of jobs of unequal length would take up to W
-// times as long as on a channel pool (one worker running every slow job
-// while the others idle). So a worker leaves its claimed tasks in their
-// slots, publishes the claim (its claim field), and takes each task only
-// when it starts it; a worker that finds the queue empty (a hunter) takes
-// over tasks not started from other workers' claims, and runs them.
-//
-// They must never both take a task. A hunter takes one with a CAS on its
-// slot. The claimer does not, on the hot path: it publishes how far it has
-// got instead. After each job (or each task a hunter took, which it skips)
-// it stores the task's position in its done field, and only then loads
-// hunting: if no worker is hunting, it takes the next task in place (a
-// load of its slot, then the read and the free that every task costs
-// anyway); otherwise with a CAS, as hunters do. A hunter announces itself
-// in hunting, then loads done, and takes over only tasks at least two past
-// it: the claimer is at most running the one after done, and will load
-// hunting, after its next store to done, before it takes the one after
-// that. With Go's sequentially consistent atomics, either the claimer sees
-// the hunter or the hunter sees the claimer's progress. A hunter stays
-// announced until it has taken the task, and the in-place take checks the
-// slot, so a task taken over just before the claimer saw hunting drop to
-// zero is skipped, not taken twice.
-//
-// The store to done is what a claim costs per task: one locked instruction
-// on a line of the worker's own. Without it, the task after the running
-// job would have to stay the claimer's: kept from idle workers, and
-// holding its slot, which a producer wrapping around the ring waits for
-// until that job ends.
-//
-// A claimer that sees a parked hunter while it has tasks behind the one it
-// is about to run wakes it: the hunter may have looked before the claim
-// was published, and parked (see offer and sleep).
-const squaresClaimBits = 7
-
-// squaresCheapJob is the longest job that a worker takes with others of its
-// claim at once, and for which the store to done would cost more than 1%.
-//
-// Claim modes. Sharing a claim costs its claimer the store to done per task:
-// one locked instruction, on the tiniest jobs a quarter of what the pool
-// spends on each. A claim taken whole at once (its tasks read and their
-// slots freed in one go, as a claim of one task always is) costs nothing
-// more, but keeps its tasks from idle workers while its jobs run. So a
-// worker shares its claims of several tasks unless it has found their jobs
-// cheap, shorter than squaresCheapJob each: taking those whole, a slow job
-// among them holds up at most the cheap jobs claimed with it, for as long as
-// it runs, and the worker shares its claims again from the next one it
-// times. It times every shared claim, and one in squaresTimeEvery of those
-// taken whole: a clock read costs about as much as a cheap job. A worker
-// that had to wait for work does not know what comes next, and shares.
-const squaresCheapJob = time.Microsecond
-
-// squaresTimeEvery is how many claims taken whole a worker makes per one it
-// times.
-const squaresTimeEvery = 8
-
-// timeClaim reports whether w times the claim it is about to run: every
-// shared claim, and one in squaresTimeEvery of those taken whole.
-func (w *squaresWorker) timeClaim() bool {
-	if !w.cheap {
-		return true
-	}
-	if w.untimed++; w.untimed < squaresTimeEvery {
-		return false
-	}
-	w.untimed = 0
-	return true
-}
-
-// squaresClaimAt returns the claim [pos, pos+n) that c, a worker's claim field,
-// holds. The position is rebuilt from its low bits and the queue's head,
-// which a claim not finished is less than a lap behind.
-func squaresClaimAt(c, head uint64) (pos, n uint64) {
-	const posMask = 1<<(64-squaresClaimBits) - 1
-	return head - (head-c>>squaresClaimBits)&posMask, c & (1<<squaresClaimBits - 1)
-}
-
-// stealable returns the position of a claimed task that a hunter may take
-// over, if any. The caller must be counted in hunting.
-func (p *Squares) stealable(self *squaresWorker) (uint64, bool) {
-	crew := p.crew.Load()
-	head := p.q.head.Load()
-	for _, w := range *crew {
-		c := w.claim.Load()
-		if w == self || c == 0 {
-			continue
-		}
-		pos, n := squaresClaimAt(c, head)
-		// done may hold a position of the claimer's previous claim: it
-		// has then not finished this claim's first job.
-		from := max(pos+1, w.done.Load()+2)
-		for j := from; j < pos+n; j++ {
-			if p.q.unstarted(j) {
-				return j, true
-			}
+// exited moves the counts of w, whose goroutine is exiting, to gone: under
+// s.life, as SquaresStats adds them up, so they are counted once.
+func (c *squaresCounters) exited(s *poolStaff, w *squaresMember) {
+	s.life.Lock()
+	defer s.life.Unlock()
+	w.stats.flush()
+	c.gone.add(w.stats)
+	for i, ws := range c.meters {
+		if ws == w.stats {
+			c.meters = append(c.meters[:i], c.meters[i+1:]...)
+			break
 		}
 	}
-	return 0, false
 }
 
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Squares) steal(self *squaresWorker) bool {
+func (p *Squares) steal(self *squaresMember) bool {
 	for {
-		pos, ok := p.stealable(self)
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
 			return false
 		}
@@ -1697,10 +1060,10 @@ func (p *Squares) steal(self *squaresWorker) bool {
 			// Still counted in hunting while it runs the job: claimers
 			// then take their next tasks with a CAS, and this worker
 			// can take them over when it is done.
-			p.freed(pos)
+			p.freed(&p.q.poolRing, pos)
 			// Timed alone, like the jobs of a shared claim.
 			p.stats.stealing.Add(1) // busy, though counted in hunting
-			p.claimStarted(self, false)
+			p.stats.claimStarted(self, false)
 			p.run(self, t)
 			p.stats.stealing.Add(-1)
 			return true
@@ -1713,12 +1076,12 @@ func (p *Squares) steal(self *squaresWorker) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Squares) runClaim(w *squaresWorker, t squaresTask, pos, n uint64) (ran uint64) {
+func (p *Squares) runClaim(w *squaresMember, t squaresTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
 		if hunted {
-			p.offer(j+1, end)
+			p.offer(&p.q.poolRing, j+1, end)
 		}
 		if t.batch == nil && !p.halted.Load() {
 			p.runJob(w, t) // the common case, without a call to run
@@ -1743,26 +1106,10 @@ func (p *Squares) runClaim(w *squaresWorker, t squaresTask, pos, n uint64) (ran 
 				t, ok = p.q.takeOver(j)
 			}
 			if ok {
-				p.freed(j)
+				p.freed(&p.q.poolRing, j)
 				break
 			}
 		}
-	}
-}
-
-// offer wakes a parked worker to take over the claimed tasks in [pos, end),
-// which the caller will not start before the job it is about to run ends.
-func (p *Squares) offer(pos, end uint64) {
-	if pos < end && p.sleepers.Load() > 0 && p.q.unstarted(pos) {
-		p.wakeOne()
-	}
-}
-
-// freed wakes a producer waiting for the slot of pos, just freed, so that
-// it does not wait for a claim that frees its slots one by one.
-func (p *Squares) freed(pos uint64) {
-	if p.spaceWaiters.Load() > 0 && p.q.waitsFor(pos) {
-		p.signalSpace()
 	}
 }
 
@@ -2884,33 +2231,6 @@ var ErrGuardOpen = errors.New("breaker: circuit open")
 // rejected while the breaker is half-open and its probes are taken.
 var ErrGuardTooManyProbes = errors.New("breaker: too many half-open probes")
 
-const (
-	// guardStateBits hold the GuardState in the low bits of the state word; the
-	// rest counts transitions. The whole word is a generation: a call
-	// remembers the word it was admitted under, and its result is ignored
-	// if the word has changed by the time it returns.
-	guardStateBits = 2
-	guardStateMask = 1<<guardStateBits - 1
-	// guardFlushEvery is how many successes in the closed state are counted
-	// before the clock is read to give them a bucket. Successes thus cost
-	// no clock read; one may be counted at most guardFlushEvery-1 calls (or one
-	// failure) late, in a later bucket than it belongs to. Power of two.
-	guardFlushEvery = 16
-	// guardCacheLine is the size the hot words are padded to.
-	guardCacheLine = 64
-	// guardNoBucket marks a bucket that holds no time's counts.
-	guardNoBucket = math.MinInt64
-)
-
-// guardOutcome is how a call's result counts.
-type guardOutcome int
-
-const (
-	guardSucceeded guardOutcome = iota // a success
-	guardFailed                        // a failure
-	guardNeutral                       // neither: the caller's own context ended it
-)
-
 // guardChange is a transition to report to the state-change function.
 type guardChange struct {
 }
@@ -2935,18 +2255,18 @@ type guardChange struct {
 // is called with the breaker's internal lock held, in the order of the
 // transitions.
 type Guard struct {
-	// state is the transition count << guardStateBits | GuardState. Only
+	// state is the transition count << breakerStateBits | GuardState. Only
 	// transitions write it: it has a cache line of its own, apart from
 	// pending, which every successful call writes.
 	state atomic.Uint64
-	_     [guardCacheLine - 8]byte
+	_     [breakerCacheLine - 8]byte
 	// pending counts closed-state successes not yet put in a bucket.
 	pending atomic.Int64
-	_       [guardCacheLine - 8]byte
+	_       [breakerCacheLine - 8]byte
 
 	epoch time.Time
 
-	buckets  []guardBucket
+	buckets  []breakerBucket
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
 	rejected atomic.Uint64
@@ -2956,22 +2276,13 @@ type Guard struct {
 	onChange func(from, to GuardState)
 }
 
-// guardBucket holds the counts of one slice of the rolling window. The counts
-// have a word each: a slice of a long window may count more than 2^32
-// calls (window=1h at 1.2 million calls a second).
-type guardBucket struct {
-	index     atomic.Int64 // clock / bucket width of the slice counted, or guardNoBucket
-	successes atomic.Int64
-	failures  atomic.Int64
-}
-
 // init checks the configuration and resets the window. The generated
 // constructor calls it after building the struct.
 func (b *Guard) init() {
 	b.epoch = time.Now()
-	b.buckets = make([]guardBucket, 10)
+	b.buckets = make([]breakerBucket, 10)
 	for i := range b.buckets {
-		b.buckets[i].index.Store(guardNoBucket)
+		b.buckets[i].index.Store(breakerNoBucket)
 	}
 }
 
@@ -2997,21 +2308,21 @@ func (b *Guard) OnStateChange(f func(from, to GuardState)) {
 // call that succeeds returns its result.
 func (b *Guard) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
-	if GuardState(st&guardStateMask) != GuardStateClosed {
+	if GuardState(st&breakerStateMask) != GuardStateClosed {
 		return b.executeSlow(ctx, req, st)
 	}
 	resp, err := b.call(ctx, req)
 	if err != nil {
 		switch b.judge(ctx, err) {
-		case guardNeutral:
+		case breakerNeutral:
 			return resp, err
-		case guardFailed:
+		case breakerFailed:
 			b.failure(st)
 			return resp, err
 		}
 	}
 	// A success of a call admitted before a transition is not counted.
-	if b.state.Load() == st && b.pending.Add(1)&(guardFlushEvery-1) == 0 {
+	if b.state.Load() == st && b.pending.Add(1)&(breakerFlushEvery-1) == 0 {
 		b.flush(b.clock())
 	}
 	return resp, err
@@ -3019,23 +2330,23 @@ func (b *Guard) Execute(ctx context.Context, req int) (int, error) {
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
-func (b *Guard) callJudged(ctx context.Context, req int) (int, guardOutcome, error) {
+func (b *Guard) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
 }
 
 // judge returns how the error of a call counts, whatever its duration.
-func (b *Guard) judge(ctx context.Context, err error) guardOutcome {
+func (b *Guard) judge(ctx context.Context, err error) breakerOutcome {
 	if err == nil {
-		return guardSucceeded
+		return breakerSucceeded
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-		return guardNeutral
+		return breakerNeutral
 	}
 	if b.isFailure(err) {
-		return guardFailed
+		return breakerFailed
 	}
-	return guardSucceeded
+	return breakerSucceeded
 }
 
 // isFailure counts every error as a failure: the directive has no failure=
@@ -3052,7 +2363,7 @@ func (b *Guard) changed(ch guardChange) {
 // State returns the current state. An open breaker whose cooldown has
 // passed reports GuardStateOpen until a call moves it to half-open.
 func (b *Guard) State() GuardState {
-	return GuardState(b.state.Load() & guardStateMask)
+	return GuardState(b.state.Load() & breakerStateMask)
 }
 
 // GuardStats is a snapshot of a Guard.
@@ -3073,11 +2384,11 @@ func (b *Guard) Stats() GuardStats {
 	st := b.state.Load()
 	succ, fail := b.window(now)
 	return GuardStats{
-		State:       GuardState(st & guardStateMask),
+		State:       GuardState(st & breakerStateMask),
 		Successes:   succ,
 		Failures:    fail,
 		Rejected:    b.rejected.Load(),
-		Transitions: st >> guardStateBits,
+		Transitions: st >> breakerStateBits,
 	}
 }
 
@@ -3090,7 +2401,7 @@ func (b *Guard) call(ctx context.Context, req int) (int, error) {
 func (b *Guard) executeSlow(ctx context.Context, req int, st uint64) (int, error) {
 	var err error
 	for {
-		switch GuardState(st & guardStateMask) {
+		switch GuardState(st & breakerStateMask) {
 		case GuardStateClosed:
 			return b.Execute(ctx, req)
 		case GuardStateOpen:
@@ -3156,11 +2467,11 @@ func (b *Guard) probe(ctx context.Context, req int, st uint64) (resp int, err er
 	}()
 	resp, o, err := b.callJudged(ctx, req)
 	switch o {
-	case guardNeutral:
+	case breakerNeutral:
 		ok = true
 		b.probeNeutral(st)
 		return resp, err
-	case guardFailed:
+	case breakerFailed:
 		return resp, err
 	}
 	ok = true
@@ -3261,16 +2572,6 @@ func (b *Guard) addLocked(now, successes, failures int64) {
 	bk.count(successes, failures)
 }
 
-// count adds successes and failures to the bucket.
-func (bk *guardBucket) count(successes, failures int64) {
-	if successes != 0 {
-		bk.successes.Add(successes)
-	}
-	if failures != 0 {
-		bk.failures.Add(failures)
-	}
-}
-
 // window returns the counts of the rolling window ending at now.
 func (b *Guard) window(now int64) (successes, failures int64) {
 	index := now / b.bucketWidth()
@@ -3315,12 +2616,12 @@ func (b *Guard) transitionLocked(from uint64, to GuardState, now int64) (ch guar
 	case GuardStateClosed:
 		b.pending.Store(0)
 		for i := range b.buckets {
-			b.buckets[i].index.Store(guardNoBucket)
+			b.buckets[i].index.Store(breakerNoBucket)
 		}
 	}
-	b.state.Store((from>>guardStateBits+1)<<guardStateBits | uint64(to))
+	b.state.Store((from>>breakerStateBits+1)<<breakerStateBits | uint64(to))
 	if b.onChange != nil {
-		b.onChange(GuardState(from&guardStateMask), to)
+		b.onChange(GuardState(from&breakerStateMask), to)
 	}
 	return ch, true
 }
@@ -3343,20 +2644,10 @@ func NewGuard() *Guard {
 // interrupts.
 var ErrConnsClosed = errors.New("respool: closed")
 
-// connsHotSlots is the number of hot slots. Sixteen keep a few goroutines, each
-// holding one resource at a time, mostly on slots of their own: two
-// goroutines share one with odds of one in sixteen.
-const connsHotSlots = 16
-
-// connsSlotPad is the padding after each hot slot, so that no two slots share a
-// cache line, nor a pair of adjacent lines, which some processors prefetch
-// together (sync.Pool pads its per-P data to 128 bytes for the same reason).
-const connsSlotPad = 128
-
 // connsHotEntry is a hot slot: an idle resource or none.
 type connsHotEntry struct {
 	r *Conn
-	_ [connsSlotPad]byte
+	_ [respoolSlotPad]byte
 }
 
 // connsIdleResource is a resource in the pool and the eviction tick at which it
@@ -3371,18 +2662,18 @@ type connsIdleResource struct {
 //
 // A Put happens before the Get that returns the same resource.
 type Conns struct {
-	_ connsNoCopy
+	_ respoolNoCopy
 
 	ticker *time.Ticker
 	done   chan struct{} // closed by Close: stops the evictor
 	wg     sync.WaitGroup
 
-	_ [connsSlotPad]byte
+	_ [respoolSlotPad]byte
 	// hot are the hot slots, after padding that keeps the first off the
 	// fields above: recently returned idle resources, generally newer than
 	// those in idle. Only the hooks hotPut, hotSwap, hotTake and hotPeek
 	// touch them.
-	hot [connsHotSlots]connsHotEntry
+	hot [respoolHotSlots]connsHotEntry
 	// nwait mirrors len(waiters) for Put, which reads it without the lock
 	// after filling a hot slot. A Get stores it before its last look at
 	// the slots, so (atomics being sequentially consistent) either the Get
@@ -3417,7 +2708,7 @@ func (p *Conns) init() {
 // resource until it passes it to Put or Discard.
 func (p *Conns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
-	i := connsHotStart(unsafe.Pointer(&p))
+	i := respoolHotStart(unsafe.Pointer(&p))
 	r, ok := p.hotTake(i)
 	if !ok {
 		r, ok = p.hotTakeAny(i + 1)
@@ -3528,7 +2819,7 @@ func (p *Conns) dispose(r *Conn) {
 // than MaxLife, Put closes r.
 func (p *Conns) Put(r *Conn) {
 	if p.hotHolds(r) {
-		p.putHot(r, connsHotStart(unsafe.Pointer(&p)))
+		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
 	} else {
 		p.putPastHot(r)
 	}
@@ -3590,7 +2881,7 @@ func (p *Conns) putHot(r *Conn, i uint32) {
 // or, after Close, into the returned resources for the caller to close
 // outside the lock. p.mu is held.
 func (p *Conns) hotToIdleLocked() (toClose []*Conn) {
-	for i := range uint32(connsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if h, ok := p.hotTake(i); ok && p.putLocked(h) {
 			toClose = append(toClose, h)
 		}
@@ -3598,28 +2889,12 @@ func (p *Conns) hotToIdleLocked() (toClose []*Conn) {
 	return toClose
 }
 
-// connsHotStart returns the calling goroutine's own hot slot, where its Get and
-// Put start their scan of the slots, from at, the address of their receiver
-// parameter. That is on the caller's stack, at the same address for a Get
-// and a Put called from the same function (the register ABI spills the
-// receiver of either into the caller's argument area), so the Put of a
-// resource usually picks the slot its Get took it from. Other goroutines
-// have other stacks, at least 2 KiB apart: the address's bits from 11 up,
-// xored together three at a time, pick different slots for stacks allocated
-// near each other. The slot is only where the scan starts: a wrong guess costs
-// time, never correctness.
-func connsHotStart(at unsafe.Pointer) uint32 {
-	h := uint32(uintptr(at) >> 11)
-	h ^= h>>3 ^ h>>6 ^ h>>9 ^ h>>12
-	return h % connsHotSlots
-}
-
 // hotTakeAny empties the first full hot slot from start on, cyclically, and
 // returns the resource it held, if any. It looks before it takes: a look at
 // a slot that another core uses leaves the cache line shared.
 func (p *Conns) hotTakeAny(start uint32) (r *Conn, ok bool) {
-	for k := range uint32(connsHotSlots) {
-		if i := (start + k) % connsHotSlots; p.hotPeek(i) {
+	for k := range uint32(respoolHotSlots) {
+		if i := (start + k) % respoolHotSlots; p.hotPeek(i) {
 			if r, ok = p.hotTake(i); ok {
 				return r, true
 			}
@@ -3632,8 +2907,8 @@ func (p *Conns) hotTakeAny(start uint32) (r *Conn, ok bool) {
 // and returns its index, or reports that every slot was full. It looks
 // before it puts, as hotTakeAny does.
 func (p *Conns) hotPutAny(start uint32, r *Conn) (i uint32, ok bool) {
-	for k := range uint32(connsHotSlots) {
-		if i = (start + k) % connsHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
+	for k := range uint32(respoolHotSlots) {
+		if i = (start + k) % respoolHotSlots; !p.hotPeek(i) && p.hotPut(i, r) {
 			return i, true
 		}
 	}
@@ -3688,7 +2963,7 @@ func (p *Conns) Len() (open, idle int) {
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *Conns) idleLocked() int {
 	idle := len(p.idle)
-	for i := range uint32(connsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if p.hotPeek(i) {
 			idle++
 		}
@@ -3803,7 +3078,7 @@ func (p *Conns) wakeLocked() {
 // hotToStackLocked moves the resources of the hot slots onto the idle stack.
 // p.mu is held.
 func (p *Conns) hotToStackLocked() {
-	for i := range uint32(connsHotSlots) {
+	for i := range uint32(respoolHotSlots) {
 		if r, ok := p.hotTake(i); ok {
 			p.idle = append(p.idle, connsIdleResource{res: r})
 		}
@@ -3856,23 +3131,16 @@ func (p *Conns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// connsNoCopy lets go vet's copylocks check report a Conns copied by value.
-type connsNoCopy struct{}
-
-func (*connsNoCopy) Lock() {}
-
-func (*connsNoCopy) Unlock() {}
-
 // connsAcquireStats are the counters behind ConnsStats, on cache lines of
 // their own: every Get updates one.
 type connsAcquireStats struct {
-	_        [connsSlotPad]byte
+	_        [respoolSlotPad]byte
 	gets     atomic.Int64
 	waits    atomic.Int64
 	canceled atomic.Int64
 	timedOut atomic.Int64
 	waitTime connsHistogram
-	_        [connsSlotPad]byte
+	_        [respoolSlotPad]byte
 }
 
 // waitEnded records the end of a Get that ended with err, having waited
@@ -4024,10 +3292,6 @@ var ErrPacedDeadline = fmt.Errorf("ratelimit: wait would exceed the context dead
 // for a PacedSlidingWindow.
 var ErrPacedExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// pacedCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
-const pacedCacheLine = 64
-
 // Paced controls how frequently events are allowed to happen.
 //
 // A Paced is safe for concurrent use. It must be created with NewPaced and
@@ -4046,7 +3310,7 @@ type Paced struct {
 	// PacedSlidingWindow, the index of the current fixed window and the counts
 	// of it and the previous one.
 	state atomic.Int64
-	_     [pacedCacheLine - 8]byte
+	_     [ratelimitCacheLine - 8]byte
 
 	epoch time.Time
 
@@ -4177,7 +3441,7 @@ func (l *Paced) waitN(ctx context.Context, n int64) error {
 		if waitStart < 0 {
 			waitStart = now
 		}
-		timer := time.NewTimer(time.Duration(pacedNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -4257,7 +3521,7 @@ func (r PacedReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r PacedReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(pacedNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -4302,27 +3566,6 @@ func (l *Paced) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *Paced) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// pacedAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func pacedAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// pacedNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func pacedNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *Paced) allow(now int64) bool {
@@ -4380,7 +3623,7 @@ func (l *Paced) tokenReserve(now int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := pacedAddSaturating(max(s, now-tolerance), interval)
+		next := ratelimitAddSaturating(max(s, now-tolerance), interval)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -4410,7 +3653,7 @@ func (l *Paced) tokenReserveN(now, n int64) int64 {
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
-		next := pacedAddSaturating(max(s, now-tolerance), need)
+		next := ratelimitAddSaturating(max(s, now-tolerance), need)
 		if l.state.CompareAndSwap(s, next) {
 			return max(next, now)
 		}
@@ -4434,7 +3677,7 @@ func (l *Paced) tokenStats(now int64) PacedStats {
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
-		return PacedStats{Delay: time.Duration(pacedNanosBetween(now-interval, from))}
+		return PacedStats{Delay: time.Duration(ratelimitNanosBetween(now-interval, from))}
 	}
 	return PacedStats{Available: (now - from) / interval}
 }

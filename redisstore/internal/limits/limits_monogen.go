@@ -118,7 +118,7 @@ func (l *Open) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrOpenDeadline
 		}
-		timer := time.NewTimer(time.Duration(openNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -185,7 +185,7 @@ func (r OpenReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r OpenReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(openNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -227,27 +227,6 @@ func (l *Open) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *Open) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// openAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func openAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// openNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func openNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *Open) allow(now int64) bool {
@@ -298,15 +277,6 @@ const (
 	// 1/Replicas of the burst (at least one token): onfail=local.
 	OpenFailLocal
 )
-
-// openStoreRetry is how long a shared limiter applies its OpenFailMode after
-// the store failed before it asks the store again.
-const openStoreRetry = 250 * time.Millisecond
-
-// openLeaseLife is how long the tokens of a lease may be used. Tokens left
-// after it are dropped, never used late: the store counted them when it
-// granted the lease, so dropping them admits less, never more.
-const openLeaseLife = time.Second
 
 // openSharedState is what a shared limiter keeps of its store's bucket.
 type openSharedState struct {
@@ -386,7 +356,7 @@ func (l *Open) lease(now int64) bool {
 	// process's rate; one used up within an eighth of its life, too small.
 	if sh.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
-	} else if now-sh.taken < int64(openLeaseLife/8) {
+	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -396,15 +366,15 @@ func (l *Open) lease(now int64) bool {
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
 		sh.tokens.Store(0)
-		sh.failing.Store(openAddSaturating(now, int64(openStoreRetry)))
+		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
 		return l.failAllow(now)
 	}
 	if took == 0 {
-		sh.denied.Store(openAddSaturating(now, max(int64(wait), 1)))
+		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
 		return false
 	}
 	sh.taken = now
-	sh.expires.Store(openAddSaturating(now, int64(openLeaseLife)))
+	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
 	sh.tokens.Store(took - 1)
 	return true
 }
@@ -435,7 +405,7 @@ func (l *Open) sharedStats(now int64) OpenStats {
 		st.Available = max(sh.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
-		st.Delay = time.Duration(openNanosBetween(now, l.sharedRetry(now)))
+		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
 	}
 	return st
 }
@@ -561,7 +531,7 @@ func (l *Closed) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrClosedDeadline
 		}
-		timer := time.NewTimer(time.Duration(closedNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -628,7 +598,7 @@ func (r ClosedReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r ClosedReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(closedNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -670,27 +640,6 @@ func (l *Closed) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *Closed) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// closedAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func closedAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// closedNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func closedNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *Closed) allow(now int64) bool {
@@ -741,15 +690,6 @@ const (
 	// 1/Replicas of the burst (at least one token): onfail=local.
 	ClosedFailLocal
 )
-
-// closedStoreRetry is how long a shared limiter applies its ClosedFailMode
-// after the store failed before it asks the store again.
-const closedStoreRetry = 250 * time.Millisecond
-
-// closedLeaseLife is how long the tokens of a lease may be used. Tokens left
-// after it are dropped, never used late: the store counted them when it
-// granted the lease, so dropping them admits less, never more.
-const closedLeaseLife = time.Second
 
 // closedSharedState is what a shared limiter keeps of its store's bucket.
 type closedSharedState struct {
@@ -829,7 +769,7 @@ func (l *Closed) lease(now int64) bool {
 	// process's rate; one used up within an eighth of its life, too small.
 	if sh.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
-	} else if now-sh.taken < int64(closedLeaseLife/8) {
+	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -839,15 +779,15 @@ func (l *Closed) lease(now int64) bool {
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
 		sh.tokens.Store(0)
-		sh.failing.Store(closedAddSaturating(now, int64(closedStoreRetry)))
+		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
 		return l.failAllow(now)
 	}
 	if took == 0 {
-		sh.denied.Store(closedAddSaturating(now, max(int64(wait), 1)))
+		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
 		return false
 	}
 	sh.taken = now
-	sh.expires.Store(closedAddSaturating(now, int64(closedLeaseLife)))
+	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
 	sh.tokens.Store(took - 1)
 	return true
 }
@@ -878,7 +818,7 @@ func (l *Closed) sharedStats(now int64) ClosedStats {
 		st.Available = max(sh.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
-		st.Delay = time.Duration(closedNanosBetween(now, l.sharedRetry(now)))
+		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
 	}
 	return st
 }
@@ -1004,7 +944,7 @@ func (l *Local) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrLocalDeadline
 		}
-		timer := time.NewTimer(time.Duration(localNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -1071,7 +1011,7 @@ func (r LocalReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r LocalReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(localNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1113,27 +1053,6 @@ func (l *Local) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *Local) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// localAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func localAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// localNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func localNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *Local) allow(now int64) bool {
@@ -1184,15 +1103,6 @@ const (
 	// 1/Replicas of the burst (at least one token): onfail=local.
 	LocalFailLocal
 )
-
-// localStoreRetry is how long a shared limiter applies its LocalFailMode
-// after the store failed before it asks the store again.
-const localStoreRetry = 250 * time.Millisecond
-
-// localLeaseLife is how long the tokens of a lease may be used. Tokens left
-// after it are dropped, never used late: the store counted them when it
-// granted the lease, so dropping them admits less, never more.
-const localLeaseLife = time.Second
 
 // localSharedState is what a shared limiter keeps of its store's bucket.
 type localSharedState struct {
@@ -1275,7 +1185,7 @@ func (l *Local) lease(now int64) bool {
 	// process's rate; one used up within an eighth of its life, too small.
 	if sh.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
-	} else if now-sh.taken < int64(localLeaseLife/8) {
+	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -1285,15 +1195,15 @@ func (l *Local) lease(now int64) bool {
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
 		sh.tokens.Store(0)
-		sh.failing.Store(localAddSaturating(now, int64(localStoreRetry)))
+		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
 		return l.failAllow(now)
 	}
 	if took == 0 {
-		sh.denied.Store(localAddSaturating(now, max(int64(wait), 1)))
+		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
 		return false
 	}
 	sh.taken = now
-	sh.expires.Store(localAddSaturating(now, int64(localLeaseLife)))
+	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
 	sh.tokens.Store(took - 1)
 	return true
 }
@@ -1337,7 +1247,7 @@ func (l *Local) sharedStats(now int64) LocalStats {
 		st.Available = max(sh.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
-		st.Delay = time.Duration(localNanosBetween(now, l.sharedRetry(now)))
+		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
 	}
 	return st
 }
@@ -1472,7 +1382,7 @@ func (l *Fast) waitN(ctx context.Context, n int64) error {
 			r.cancel(now)
 			return ErrFastDeadline
 		}
-		timer := time.NewTimer(time.Duration(fastNanosBetween(now, r.at)))
+		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
 		done := ctx.Done()
 		select {
 		case <-timer.C:
@@ -1539,7 +1449,7 @@ func (r FastReservation) Delay() time.Duration {
 
 // DelayFrom is Delay from time t.
 func (r FastReservation) DelayFrom(t time.Time) time.Duration {
-	return time.Duration(fastNanosBetween(r.l.offset(t), r.at))
+	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
@@ -1581,27 +1491,6 @@ func (l *Fast) clock() int64 {
 // offset converts t to nanoseconds since the epoch.
 func (l *Fast) offset(t time.Time) int64 {
 	return int64(t.Sub(l.epoch))
-}
-
-// fastAddSaturating returns t+d for d >= 0, or the largest time if that
-// overflows.
-func fastAddSaturating(t, d int64) int64 {
-	if t > math.MaxInt64-d {
-		return math.MaxInt64
-	}
-	return t + d
-}
-
-// fastNanosBetween returns the nanoseconds from from to to: zero if to is not
-// later, the largest duration if the difference overflows.
-func fastNanosBetween(from, to int64) int64 {
-	if to <= from {
-		return 0
-	}
-	if d := to - from; d > 0 {
-		return d
-	}
-	return math.MaxInt64
 }
 
 func (l *Fast) allow(now int64) bool {
@@ -1652,15 +1541,6 @@ const (
 	// 1/Replicas of the burst (at least one token): onfail=local.
 	FastFailLocal
 )
-
-// fastStoreRetry is how long a shared limiter applies its FastFailMode after
-// the store failed before it asks the store again.
-const fastStoreRetry = 250 * time.Millisecond
-
-// fastLeaseLife is how long the tokens of a lease may be used. Tokens left
-// after it are dropped, never used late: the store counted them when it
-// granted the lease, so dropping them admits less, never more.
-const fastLeaseLife = time.Second
 
 // fastSharedState is what a shared limiter keeps of its store's bucket.
 type fastSharedState struct {
@@ -1740,7 +1620,7 @@ func (l *Fast) lease(now int64) bool {
 	// process's rate; one used up within an eighth of its life, too small.
 	if sh.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
-	} else if now-sh.taken < int64(fastLeaseLife/8) {
+	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 1000)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -1750,15 +1630,15 @@ func (l *Fast) lease(now int64) bool {
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
 		sh.tokens.Store(0)
-		sh.failing.Store(fastAddSaturating(now, int64(fastStoreRetry)))
+		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
 		return l.failAllow(now)
 	}
 	if took == 0 {
-		sh.denied.Store(fastAddSaturating(now, max(int64(wait), 1)))
+		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
 		return false
 	}
 	sh.taken = now
-	sh.expires.Store(fastAddSaturating(now, int64(fastLeaseLife)))
+	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
 	sh.tokens.Store(took - 1)
 	return true
 }
@@ -1789,7 +1669,7 @@ func (l *Fast) sharedStats(now int64) FastStats {
 		st.Available = max(sh.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
-		st.Delay = time.Duration(fastNanosBetween(now, l.sharedRetry(now)))
+		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
 	}
 	return st
 }
@@ -1817,20 +1697,6 @@ func NewFastAt(store FastStore, key string, epoch time.Time) *Fast {
 // in the state word are the queued flag and the over-release guard.
 const SlotsMaxN = 1<<61 - 1
 
-const (
-	// slotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	slotsQueuedBit = 1 << 62
-	// slotsOverBit can only become set when a release subtracts more than is
-	// held: a borrow out of the held count into the flag bits.
-	slotsOverBit = 1 << 61
-	// slotsCacheLine is the size the hot word is padded to. 64 bytes on amd64
-	// and most arm64 cores; 128 would also cover Apple's and Neoverse's
-	// adjacent-line prefetch at the cost of a larger struct.
-	slotsCacheLine = 64
-)
-
 // Slots bounds the total weight held at once by concurrent holders in every
 // process that shares its store.
 //
@@ -1842,12 +1708,12 @@ const (
 // A Slots must be created with NewSlots and must not be copied after first
 // use.
 type Slots struct {
-	// state is the held weight in its low bits, plus slotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [slotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
 	head, tail *slotsWaiter
@@ -1917,7 +1783,7 @@ func (s *Slots) ReleaseN(n int64) {
 // Available returns the weight free in this process's own count at the
 // moment of the call; the store may have less.
 func (s *Slots) Available() int64 {
-	return 4 - s.state.Load()&^slotsQueuedBit
+	return 4 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -1996,12 +1862,13 @@ func (s *Slots) enqueue(ctx context.Context, done <-chan struct{}, n int64) (*sl
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&slotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|slotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
-	// Units freed between the failed attempt above and setting slotsQueuedBit
-	// were released on the fast path, which notifies nobody.
+	// Units freed between the failed attempt above and setting
+	// semaphoreQueuedBit were released on the fast path, which notifies
+	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
 	return w, nil
@@ -2037,10 +1904,10 @@ func (s *Slots) await(ctx context.Context, done <-chan struct{}, w *slotsWaiter)
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has slotsQueuedBit set, or shows
-// that more was released than held.
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
+// or shows that more was released than held.
 func (s *Slots) releaseSlow(c int64) {
-	if c < 0 || c&slotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -2049,23 +1916,23 @@ func (s *Slots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears slotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *Slots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&slotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^slotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 4-c&^slotsQueuedBit {
+		if w.n > 4-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= slotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -2347,7 +2214,7 @@ func (s *Slots) tryAcquireLocal(n int64) bool {
 
 // releaseLocal is ReleaseN of this process's count.
 func (s *Slots) releaseLocal(n int64) {
-	if c := s.state.Add(-n); c&(slotsQueuedBit|slotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -2393,20 +2260,6 @@ func NewSlots(store SlotsStore, key string) *Slots {
 // above it in the state word are the queued flag and the over-release guard.
 const BusySlotsMaxN = 1<<61 - 1
 
-const (
-	// busySlotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	busySlotsQueuedBit = 1 << 62
-	// busySlotsOverBit can only become set when a release subtracts more
-	// than is held: a borrow out of the held count into the flag bits.
-	busySlotsOverBit = 1 << 61
-	// busySlotsCacheLine is the size the hot word is padded to. 64 bytes on
-	// amd64 and most arm64 cores; 128 would also cover Apple's and
-	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
-	busySlotsCacheLine = 64
-)
-
 // BusySlots bounds the total weight held at once by concurrent holders in
 // every process that shares its store.
 //
@@ -2418,12 +2271,12 @@ const (
 // A BusySlots must be created with NewBusySlots and must not be copied after
 // first use.
 type BusySlots struct {
-	// state is the held weight in its low bits, plus busySlotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [busySlotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
 	head, tail *busySlotsWaiter
@@ -2493,7 +2346,7 @@ func (s *BusySlots) ReleaseN(n int64) {
 // Available returns the weight free in this process's own count at the
 // moment of the call; the store may have less.
 func (s *BusySlots) Available() int64 {
-	return 4 - s.state.Load()&^busySlotsQueuedBit
+	return 4 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -2572,12 +2425,12 @@ func (s *BusySlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&busySlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|busySlotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
 	// Units freed between the failed attempt above and setting
-	// busySlotsQueuedBit were released on the fast path, which notifies
+	// semaphoreQueuedBit were released on the fast path, which notifies
 	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -2614,10 +2467,10 @@ func (s *BusySlots) await(ctx context.Context, done <-chan struct{}, w *busySlot
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has busySlotsQueuedBit set,
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
 // or shows that more was released than held.
 func (s *BusySlots) releaseSlow(c int64) {
-	if c < 0 || c&busySlotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -2626,23 +2479,23 @@ func (s *BusySlots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears busySlotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *BusySlots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&busySlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^busySlotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 4-c&^busySlotsQueuedBit {
+		if w.n > 4-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= busySlotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -2926,7 +2779,7 @@ func (s *BusySlots) tryAcquireLocal(n int64) bool {
 
 // releaseLocal is ReleaseN of this process's count.
 func (s *BusySlots) releaseLocal(n int64) {
-	if c := s.state.Add(-n); c&(busySlotsQueuedBit|busySlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -2972,20 +2825,6 @@ func NewBusySlots(store BusySlotsStore, key string) *BusySlots {
 // above it in the state word are the queued flag and the over-release guard.
 const OpenSlotsMaxN = 1<<61 - 1
 
-const (
-	// openSlotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	openSlotsQueuedBit = 1 << 62
-	// openSlotsOverBit can only become set when a release subtracts more
-	// than is held: a borrow out of the held count into the flag bits.
-	openSlotsOverBit = 1 << 61
-	// openSlotsCacheLine is the size the hot word is padded to. 64 bytes on
-	// amd64 and most arm64 cores; 128 would also cover Apple's and
-	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
-	openSlotsCacheLine = 64
-)
-
 // OpenSlots bounds the total weight held at once by concurrent holders in
 // every process that shares its store.
 //
@@ -2997,12 +2836,12 @@ const (
 // A OpenSlots must be created with NewOpenSlots and must not be copied after
 // first use.
 type OpenSlots struct {
-	// state is the held weight in its low bits, plus openSlotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [openSlotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
 	head, tail *openSlotsWaiter
@@ -3072,7 +2911,7 @@ func (s *OpenSlots) ReleaseN(n int64) {
 // Available returns the weight free in this process's own count at the
 // moment of the call; the store may have less.
 func (s *OpenSlots) Available() int64 {
-	return 4 - s.state.Load()&^openSlotsQueuedBit
+	return 4 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -3151,12 +2990,12 @@ func (s *OpenSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64) 
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&openSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|openSlotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
 	// Units freed between the failed attempt above and setting
-	// openSlotsQueuedBit were released on the fast path, which notifies
+	// semaphoreQueuedBit were released on the fast path, which notifies
 	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -3193,10 +3032,10 @@ func (s *OpenSlots) await(ctx context.Context, done <-chan struct{}, w *openSlot
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has openSlotsQueuedBit set,
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
 // or shows that more was released than held.
 func (s *OpenSlots) releaseSlow(c int64) {
-	if c < 0 || c&openSlotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -3205,23 +3044,23 @@ func (s *OpenSlots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears openSlotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *OpenSlots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&openSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^openSlotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 4-c&^openSlotsQueuedBit {
+		if w.n > 4-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= openSlotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -3508,7 +3347,7 @@ func (s *OpenSlots) tryAcquireLocal(n int64) bool {
 
 // releaseLocal is ReleaseN of this process's count.
 func (s *OpenSlots) releaseLocal(n int64) {
-	if c := s.state.Add(-n); c&(openSlotsQueuedBit|openSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }
@@ -3555,20 +3394,6 @@ func NewOpenSlots(store OpenSlotsStore, key string) *OpenSlots {
 // above it in the state word are the queued flag and the over-release guard.
 const LocalSlotsMaxN = 1<<61 - 1
 
-const (
-	// localSlotsQueuedBit is set in the state word while the waiter list is not
-	// empty. Being larger than any capacity, it makes the fast path's
-	// "fits" test fail on its own, so a newcomer never overtakes a waiter.
-	localSlotsQueuedBit = 1 << 62
-	// localSlotsOverBit can only become set when a release subtracts more
-	// than is held: a borrow out of the held count into the flag bits.
-	localSlotsOverBit = 1 << 61
-	// localSlotsCacheLine is the size the hot word is padded to. 64 bytes on
-	// amd64 and most arm64 cores; 128 would also cover Apple's and
-	// Neoverse's adjacent-line prefetch at the cost of a larger struct.
-	localSlotsCacheLine = 64
-)
-
 // LocalSlots bounds the total weight held at once by concurrent holders in
 // every process that shares its store.
 //
@@ -3580,12 +3405,12 @@ const (
 // A LocalSlots must be created with NewLocalSlots and must not be copied
 // after first use.
 type LocalSlots struct {
-	// state is the held weight in its low bits, plus localSlotsQueuedBit while
+	// state is the held weight in its low bits, plus semaphoreQueuedBit while
 	// waiters are queued. Uncontended Acquire and Release touch only this.
 	state atomic.Int64
 	// The slow path's fields below are written by waiters while holders
 	// spin on state; keep them on another cache line.
-	_ [localSlotsCacheLine - 8]byte
+	_ [semaphoreCacheLine - 8]byte
 
 	mu         sync.Mutex // guards head and tail
 	head, tail *localSlotsWaiter
@@ -3655,7 +3480,7 @@ func (s *LocalSlots) ReleaseN(n int64) {
 // Available returns the weight free in this process's own count at the
 // moment of the call; the store may have less.
 func (s *LocalSlots) Available() int64 {
-	return 4 - s.state.Load()&^localSlotsQueuedBit
+	return 4 - s.state.Load()&^semaphoreQueuedBit
 }
 
 // Go waits for a unit as Acquire does, then calls f in a new goroutine and
@@ -3734,12 +3559,12 @@ func (s *LocalSlots) enqueue(ctx context.Context, done <-chan struct{}, n int64)
 	s.push(w)
 	for {
 		c := s.state.Load()
-		if c&localSlotsQueuedBit != 0 || s.state.CompareAndSwap(c, c|localSlotsQueuedBit) {
+		if c&semaphoreQueuedBit != 0 || s.state.CompareAndSwap(c, c|semaphoreQueuedBit) {
 			break
 		}
 	}
 	// Units freed between the failed attempt above and setting
-	// localSlotsQueuedBit were released on the fast path, which notifies
+	// semaphoreQueuedBit were released on the fast path, which notifies
 	// nobody.
 	s.notifyLocked()
 	s.mu.Unlock()
@@ -3776,10 +3601,10 @@ func (s *LocalSlots) await(ctx context.Context, done <-chan struct{}, w *localSl
 	return ctx.Err()
 }
 
-// releaseSlow handles a release whose result c has localSlotsQueuedBit set,
+// releaseSlow handles a release whose result c has semaphoreQueuedBit set,
 // or shows that more was released than held.
 func (s *LocalSlots) releaseSlow(c int64) {
-	if c < 0 || c&localSlotsOverBit != 0 {
+	if c < 0 || c&semaphoreOverBit != 0 {
 		panic("semaphore: released more than held")
 	}
 	s.mu.Lock()
@@ -3788,23 +3613,23 @@ func (s *LocalSlots) releaseSlow(c int64) {
 }
 
 // notifyLocked grants queued requests in order while the head fits, and
-// clears localSlotsQueuedBit once the queue is empty. s.mu must be held.
+// clears semaphoreQueuedBit once the queue is empty. s.mu must be held.
 func (s *LocalSlots) notifyLocked() {
 	for {
 		c := s.state.Load()
 		w := s.head
 		if w == nil {
-			if c&localSlotsQueuedBit == 0 || s.state.CompareAndSwap(c, c&^localSlotsQueuedBit) {
+			if c&semaphoreQueuedBit == 0 || s.state.CompareAndSwap(c, c&^semaphoreQueuedBit) {
 				return
 			}
 			continue
 		}
-		if w.n > 4-c&^localSlotsQueuedBit {
+		if w.n > 4-c&^semaphoreQueuedBit {
 			return
 		}
 		next := c + w.n
 		if w.next == nil {
-			next &^= localSlotsQueuedBit
+			next &^= semaphoreQueuedBit
 		}
 		if s.state.CompareAndSwap(c, next) {
 			s.remove(w)
@@ -4097,7 +3922,7 @@ func (s *LocalSlots) tryAcquireLocal(n int64) bool {
 
 // releaseLocal is ReleaseN of this process's count.
 func (s *LocalSlots) releaseLocal(n int64) {
-	if c := s.state.Add(-n); c&(localSlotsQueuedBit|localSlotsOverBit) != 0 || c < 0 {
+	if c := s.state.Add(-n); c&(semaphoreQueuedBit|semaphoreOverBit) != 0 || c < 0 {
 		s.releaseSlow(c)
 	}
 }

@@ -1,0 +1,252 @@
+package gen
+
+import (
+	"bytes"
+	"fmt"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/monogen/monogen/internal/emit"
+	"github.com/monogen/monogen/internal/kinds"
+	"github.com/monogen/monogen/internal/load"
+	"github.com/monogen/monogen/internal/stencil"
+)
+
+// Shared code (see docs/shared.md): the declarations of a template that do
+// not depend on a directive (stencil.Spec.Shared) are emitted once per
+// package, in a file of their own, and used by every directive of the
+// package that shares them:
+//
+//   - monogen_shared.go, or monogen_shared_test.go when only directives of
+//     _test.go files use it, or monogen_shared_<name>_test.go for an
+//     external test package <name>_test;
+//   - the -output file itself, with -output.
+//
+// Only directives of files without a build constraint share (without
+// -output): the shared file then has none either, so it builds in every
+// configuration where a directive uses it, and it is the same in all of
+// them. A directive in a file with a constraint (x_linux.go, //go:build
+// integration, import "C") keeps its own copy of everything. A shared file that no
+// directive uses any more is stale, and deleted like any other.
+
+// sharedFile is the shared code of one package.
+type sharedFile struct {
+	dir, pkgName string
+	pkg          *load.Package
+	scope        *emit.Scope
+	prefixes     map[string]string // by kind
+	decls        map[stencil.SharedKey]*stencil.Shared
+	kindOf       map[stencil.SharedKey]string
+	users        []*job
+	chunk        *chunk
+}
+
+// sharing returns the shared code of j's package if j may share it, or
+// nil. It runs for each directive in turn, before any is stenciled; with
+// -output, the scope is the output file's, set when it is made.
+func (g *generator) sharing(j *job) (*sharedFile, error) {
+	if g.cfg.Output == "" {
+		src, err := os.ReadFile(j.d.File)
+		if err != nil {
+			return nil, err
+		}
+		e, err := load.Constraint(j.d.File, src)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", j.d.File, err)
+		}
+		if e != nil || importsC(j.d.File, src) {
+			return nil, nil
+		}
+	}
+	key := declKey(j.pkg, "")
+	sf := g.shared[key]
+	if sf == nil {
+		sf = &sharedFile{dir: j.pkg.Dir, pkgName: j.pkg.Name, pkg: j.pkg, prefixes: map[string]string{},
+			decls: map[stencil.SharedKey]*stencil.Shared{}, kindOf: map[stencil.SharedKey]string{}}
+		if g.cfg.Output == "" {
+			var all []*job
+			for _, o := range g.jobs {
+				if declKey(o.pkg, "") == key {
+					all = append(all, o)
+				}
+			}
+			scope, err := g.fileScope(j.pkg, all)
+			if err != nil {
+				return nil, err
+			}
+			sf.scope = scope
+		}
+		g.shared[key] = sf
+	}
+	if _, ok := sf.prefixes[j.kind.Template]; !ok {
+		sf.prefixes[j.kind.Template] = g.sharedPrefix(j.pkg, j.kind)
+	}
+	return sf, nil
+}
+
+// importsC reports whether a file uses cgo, which builds it only where cgo
+// is enabled: a constraint of its own.
+func importsC(name string, src []byte) bool {
+	f, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ImportsOnly)
+	if err != nil {
+		return false
+	}
+	for _, imp := range f.Imports {
+		if imp.Path.Value == `"C"` {
+			return true
+		}
+	}
+	return false
+}
+
+// sharedPrefix returns the prefix of the shared names of kind in pkg: the
+// kind's name (poolWorker), unless a name of the package, or an unexported
+// name of one of its directives (a directive Pool generates poolWorker
+// too), could be a shared name; then poolShared, poolShared2, ...
+func (g *generator) sharedPrefix(pkg *load.Package, kind *kinds.Kind) string {
+	names := g.packageNames(pkg)
+	for i := 1; ; i++ {
+		prefix := sharedBase(kind)
+		switch {
+		case i == 2:
+			prefix += "Shared"
+		case i > 2:
+			prefix += fmt.Sprintf("Shared%d", i-1)
+		}
+		clash := false
+		for n := range names {
+			for _, form := range []string{n, stencil.Rename("x", "", n)} {
+				if rest, ok := strings.CutPrefix(form, prefix); ok {
+					r, _ := utf8.DecodeRuneInString(rest)
+					if rest == "" || unicode.IsUpper(r) || unicode.IsDigit(r) {
+						clash = true
+					}
+				}
+			}
+		}
+		if !clash {
+			return prefix
+		}
+	}
+}
+
+// sharedBase returns the first word of the shared names of kind: its name,
+// or, for a variant of a kind with a template of its own (the keyed
+// semaphore's keyedsem beside the semaphore's), the template's name, so that
+// the two templates' declarations never take the same name.
+func sharedBase(kind *kinds.Kind) string {
+	if base, ok := kinds.Lookup(kind.Name); ok && base.Template != kind.Template {
+		return kind.Template
+	}
+	return kind.Name
+}
+
+// add records the shared declarations of j's code. Two directives give the
+// same text for a declaration, or it would not be shared.
+func (sf *sharedFile) add(j *job, shared []stencil.Shared) error {
+	if len(shared) == 0 {
+		return nil
+	}
+	if !contains2(sf.users, j) {
+		sf.users = append(sf.users, j)
+	}
+	for i := range shared {
+		s := &shared[i]
+		if prev, ok := sf.decls[s.Key]; ok {
+			if prev.Text != s.Text {
+				return &InternalError{fmt.Errorf("the shared declaration %s differs between directives of package %s:\n%s\n---\n%s", strings.Join(s.Declared, ", "), sf.pkgName, prev.Text, s.Text)}
+			}
+			continue
+		}
+		sf.decls[s.Key] = s
+		sf.kindOf[s.Key] = j.kind.Name
+	}
+	return nil
+}
+
+func contains2(list []*job, j *job) bool {
+	for _, x := range list {
+		if x == j {
+			return true
+		}
+	}
+	return false
+}
+
+// path returns the shared file's name: see the top of this file.
+func (sf *sharedFile) path() string {
+	if strings.HasSuffix(sf.pkgName, "_test") {
+		return filepath.Join(sf.dir, "monogen_shared_"+sf.pkgName+".go")
+	}
+	for _, j := range sf.users {
+		if !strings.HasSuffix(j.d.File, "_test.go") {
+			return filepath.Join(sf.dir, "monogen_shared.go")
+		}
+	}
+	return filepath.Join(sf.dir, "monogen_shared_test.go")
+}
+
+// code returns the shared declarations, by kind and in template order.
+func (sf *sharedFile) code() []byte {
+	keys := make([]stencil.SharedKey, 0, len(sf.decls))
+	for k := range sf.decls {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		ka, kb := sf.kindOf[keys[a]], sf.kindOf[keys[b]]
+		if ka != kb {
+			return ka < kb
+		}
+		return keys[a].Less(keys[b])
+	})
+	var body bytes.Buffer
+	kind := ""
+	for _, k := range keys {
+		if sf.kindOf[k] != kind {
+			kind = sf.kindOf[k]
+			fmt.Fprintf(&body, "\n// Shared by the %s directives of package %s: code that depends on none\n// of their types and options.\n\n", kind, sf.pkgName)
+		}
+		body.WriteString(sf.decls[k].Text)
+		body.WriteString("\n\n")
+	}
+	return body.Bytes()
+}
+
+// renderShared queues the shared code of every package for formatting:
+// into a file of its own, or with -output into the output file, and
+// returns the paths of the shared files with the directives using each.
+func (g *generator) renderShared() map[string][]*job {
+	files := map[string][]*job{}
+	var keys []string
+	for k, sf := range g.shared {
+		if len(sf.decls) > 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		sf := g.shared[k]
+		code := sf.code()
+		j := sf.users[0]
+		if g.cfg.Output != "" {
+			out := j.d.Output
+			r := g.rendered[out]
+			sf.chunk = g.renderer.add(out, sf.pkgName, j, false, code, sf.scope)
+			sf.chunk.shared = true
+			r.chunks = append(r.chunks, sf.chunk)
+			continue
+		}
+		out := sf.path()
+		g.render(out, load.Header+"\n\n", sf.pkgName, []*job{j}, false, [][]byte{code}, sf.scope)
+		sf.chunk = g.rendered[out].chunks[0]
+		sf.chunk.shared = true
+		files[out] = sf.users
+	}
+	return files
+}
