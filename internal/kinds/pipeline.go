@@ -18,7 +18,7 @@ import (
 // pipelineMaxTypes is the most type arguments a pipeline takes: 8 stages.
 const pipelineMaxTypes = 9
 
-// //monogen:pipeline Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B rate=R fuse=B
+// //monogen:pipeline Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B rate=R fuse=B onfail=f onskip=g
 func init() {
 	params := make([]string, pipelineMaxTypes)
 	for i := range params {
@@ -30,7 +30,7 @@ func init() {
 		Main:     "Stage",
 		Params:   params,
 		MinArgs:  2,
-		Doc:      "typed multi-stage pipeline: Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B rate=Limiter fuse=B",
+		Doc:      "typed multi-stage pipeline: Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B rate=Limiter fuse=B onfail=f onskip=g",
 		Options: []OptionSpec{
 			{Key: "stages", Type: IdentList, Doc: "stage names, one per stage (default stage1,...,stagen); a package-level function by a stage's name is called directly"},
 			{Key: "workers", Type: IntList, Min: 1, Doc: "goroutines per stage, one number per stage (default 1 each)"},

@@ -76,6 +76,10 @@
 // backoff. A panic in a stage function is recovered into a [*PanicError]
 // holding the stack and fails that item; it is not retried.
 //
+// [Stage.SetOnFail] and [Stage.SetOnSkip] (a directive's onfail= and
+// onskip=) report each failed and each skipped item to a function, on the
+// goroutine that ran the stage for it.
+//
 // # Accounting
 //
 // When a run completes (Wait returns nil, or Failures in collect mode),
