@@ -3,8 +3,11 @@ package generated
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -151,3 +154,73 @@ var BenchEvents atomic.Int64
 func benchRejected(int, error)         { BenchEvents.Add(1) }
 func benchDropped(int)                 { BenchEvents.Add(1) }
 func benchWaited(time.Duration, error) { BenchEvents.Add(1) }
+
+// HookedPipe and HookedPipeUnfused (the same stages, each on goroutines of
+// its own) report each item a stage fails to onfail= and each item a stage
+// skips to onskip=. Stage sift skips multiples of 3 and fails multiples of
+// 5; stage vet fails multiples of 7 and panics on 11.
+//
+//monogen:pipeline HookedPipe[int, int, int] stages=sift,vet workers=2,2 batch=4 errors=collect onfail=pipeFailed onskip=pipeSkipped
+//monogen:pipeline HookedPipeUnfused[int, int, int] stages=sift,vet workers=2,2 batch=4 errors=collect fuse=false onfail=unfusedPipeFailed onskip=pipeSkipped
+var _ struct{}
+
+// PipeItems records, for each stage and item ("sift/5"), the goroutine its
+// stage function ran on, so that a test can check that a hook for the item
+// ran there too.
+var PipeItems HookLog[string]
+
+// PipeEvents records what the onfail= and onskip= functions of HookedPipe
+// and HookedPipeUnfused see: for a failure, "stage/item: error"; for a
+// skip, "stage/item".
+var PipeEvents HookLog[string]
+
+func sift(v int) (int, error) {
+	PipeItems.Add("ran", "sift/"+strconv.Itoa(v))
+	switch {
+	case v%3 == 0:
+		return 0, errPipeSkip
+	case v%5 == 0:
+		return 0, errMultipleOf5
+	}
+	return v, nil
+}
+
+func vet(v int) (int, error) {
+	PipeItems.Add("ran", "vet/"+strconv.Itoa(v))
+	switch {
+	case v == 11:
+		panic("eleven")
+	case v%7 == 0:
+		return 0, errMultipleOf7
+	}
+	return v, nil
+}
+
+var (
+	// errPipeSkip skips an item in both pipelines, which share their stage
+	// functions: errors.Is finds either's skip error in it.
+	errPipeSkip    = errors.Join(ErrHookedPipeSkip, ErrHookedPipeUnfusedSkip)
+	errMultipleOf5 = errors.New("multiple of 5")
+	errMultipleOf7 = errors.New("multiple of 7")
+)
+
+func pipeFailed(e *HookedPipeItemError) {
+	PipeEvents.Add("onfail", failure(e.Stage, e.Item, e.Err))
+}
+
+func unfusedPipeFailed(e *HookedPipeUnfusedItemError) {
+	PipeEvents.Add("onfail", failure(e.Stage, e.Item, e.Err))
+}
+
+// failure describes a failed item: a panic by its value, not its stack.
+func failure(stage string, item any, err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "panic: ") {
+		msg, _, _ = strings.Cut(msg, "\n")
+	}
+	return fmt.Sprintf("%s/%v: %s", stage, item, msg)
+}
+
+func pipeSkipped(stage string, item any) {
+	PipeEvents.Add("onskip", fmt.Sprintf("%s/%v", stage, item))
+}

@@ -9,7 +9,9 @@ import (
 	"math"
 	"math/bits"
 	"runtime"
+	"runtime/debug"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -7099,4 +7101,1771 @@ func NewBenchResTimed() *BenchResTimed {
 	p := &BenchResTimed{}
 	p.init()
 	return p
+}
+
+// HookedPipe: generated from the pipeline directive in hooks.go.
+
+// ErrHookedPipeSkip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
+var ErrHookedPipeSkip = errors.New("pipeline: skip item")
+
+// hookedPipeSiftInBatch is the message a stage receives: as many items as
+// the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type hookedPipeSiftInBatch struct {
+	seq   uint64
+	items []int
+}
+
+// hookedPipeSift applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
+//
+// A hookedPipeSift must be created with [NewHookedPipe]; the zero value is
+// not usable. A hookedPipeSift must not be copied after first use. A
+// hookedPipeSift holds no per-run state, so one hookedPipeSift may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
+type hookedPipeSift struct {
+	_ hookedPipeNoCopy
+
+	name string
+}
+
+// failed calls pipeFailed, the directive's onfail=, with the failure of an
+// item.
+func (s *hookedPipeSift) failed(e *HookedPipeItemError) {
+	pipeFailed(e)
+}
+
+// skipped calls pipeSkipped, the directive's onskip=, with the name of the
+// stage and an item it dropped.
+func (s *hookedPipeSift) skipped(stage string, in int) {
+	pipeSkipped(stage, in)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *hookedPipeSift) call(ctx context.Context, in int) (int, error) {
+	return sift(in)
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *hookedPipeSift) run(r *HookedPipeRun, in <-chan hookedPipeSiftInBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(2)
+	for range 2 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *hookedPipeSift) work(r *HookedPipeRun, in <-chan hookedPipeSiftInBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b hookedPipeSiftInBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// link returns the step of a stage fused with the next one: it processes a
+// batch into a scratch batch of its own, reused from batch to batch, and
+// hands the results to next, the next stage's step, on the same goroutine:
+// no channel, no wait, no other goroutine to wake. Each worker has its own
+// link, so the scratch batch is never shared. The step reports false if the
+// run is cancelled.
+func (s *hookedPipeSift) link(r *HookedPipeRun, next func(seq uint64, items []int, queued int) bool) func(seq uint64, items []int, queued int) bool {
+	scratch := make([]int, 0, 4)
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, scratch, queued)
+		more := true
+		select {
+		case <-done:
+			// A stopped run's items are lost; the rest of the chain need
+			// not see them.
+			more = false
+		default:
+			// An ordered run takes an empty batch on, like send; a fused
+			// stage has no input channel, so nothing waited.
+			if len(res) > 0 {
+				more = next(seq, res, 0)
+			}
+		}
+		clear(res) // let the garbage collector have what the items point to
+		scratch = res[:0]
+		return more
+	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *hookedPipeSift) runSlice(r *HookedPipeRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 4 - 1) / 4
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
+			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 4
+			hi := min(lo+4, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
+				return
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(2, batches) - 1 {
+		step := chain()
+		wg.Go(func() { work(step) })
+	}
+	work(chain())
+	wg.Wait()
+	r.finish()
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *hookedPipeSift) measure(r *HookedPipeRun, in []int, out []int, queued int) []int {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *hookedPipeSift) process(r *HookedPipeRun, in []int, out []int) []int {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *hookedPipeSift) processFrom(r *HookedPipeRun, in []int, from int, out []int) (res []int, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &HookedPipePanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrHookedPipeSkip || errors.Is(err, ErrHookedPipeSkip) {
+				s.skipped(s.name, in[next])
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *hookedPipeSift) apply(ctx context.Context, in int) (int, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *hookedPipeSift) fail(r *HookedPipeRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &HookedPipeItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+	s.failed(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *hookedPipeSift) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 4)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *hookedPipeSift) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// HookedPipeRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
+//
+// The zero value is not usable; a HookedPipeRun must not be copied. Wait may
+// be called from any goroutine.
+type HookedPipeRun struct {
+	_ hookedPipeNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error              // the failure that stopped the run, guarded by mu
+	failures HookedPipeFailures // collect mode, guarded by mu
+}
+
+// hookedPipeNewRun returns a run under parent. window is the most batches an
+// ordered run has in flight; zero for an unordered run.
+func hookedPipeNewRun(parent context.Context, window int) *HookedPipeRun {
+	r := &HookedPipeRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *HookedPipeItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any HookedPipeFailures);
+//   - the HookedPipeFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrHookedPipeSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *HookedPipeRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *HookedPipeRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// collect records a failed item; the run goes on.
+func (r *HookedPipeRun) collect(e *HookedPipeItemError) {
+	r.mu.Lock()
+	r.failures = append(r.failures, e)
+	r.mu.Unlock()
+}
+
+// HookedPipeItemError reports that a stage failed an item: its function
+// returned an error other than ErrHookedPipeSkip on the last attempt, or
+// panicked.
+type HookedPipeItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *HookedPipePanicError
+}
+
+func (e *HookedPipeItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *HookedPipeItemError) Unwrap() error { return e.Err }
+
+// HookedPipeFailures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
+type HookedPipeFailures []*HookedPipeItemError
+
+func (f HookedPipeFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f HookedPipeFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// HookedPipePanicError is the error of an item whose stage function panicked.
+type HookedPipePanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *HookedPipePanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *HookedPipePanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// hookedPipeNoCopy lets go vet's copylocks check flag copies of a
+// hookedPipeSift or a HookedPipeRun.
+type hookedPipeNoCopy struct{}
+
+func (*hookedPipeNoCopy) Lock() {}
+
+func (*hookedPipeNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *hookedPipeSift) acquire(r *HookedPipeRun, done <-chan struct{}) bool {
+	return true
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *hookedPipeSift) feedChan(r *HookedPipeRun, src <-chan int, out chan<- hookedPipeSiftInBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *hookedPipeSift) batchChan(r *HookedPipeRun, src <-chan int, out chan<- hookedPipeSiftInBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 4 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := hookedPipeSiftInBatch{seq: seq, items: b}
+		select { // alone first: see hookedPipeSift.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// hookedPipeVetOutBatch is the message a stage sends to the next one, or to
+// the sink: the items made from one batch it received, and that batch's
+// sequence number.
+type hookedPipeVetOutBatch struct {
+	seq   uint64
+	items []int
+}
+
+// hookedPipeVet applies one function to every item that goes through it, on as
+// many goroutines as the workers= option.
+//
+// A hookedPipeVet must be created with [NewHookedPipe]; the zero value is
+// not usable. A hookedPipeVet must not be copied after first use. A
+// hookedPipeVet holds no per-run state, so one hookedPipeVet may serve
+// several runs, of one or several pipelines, at once; its Stats add up all
+// of them.
+type hookedPipeVet struct {
+	_ hookedPipeNoCopy
+
+	name string
+}
+
+// failed calls pipeFailed, the directive's onfail=, with the failure of an
+// item.
+func (s *hookedPipeVet) failed(e *HookedPipeItemError) {
+	pipeFailed(e)
+}
+
+// skipped calls pipeSkipped, the directive's onskip=, with the name of the
+// stage and an item it dropped.
+func (s *hookedPipeVet) skipped(stage string, in int) {
+	pipeSkipped(stage, in)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *hookedPipeVet) capacity() int {
+	return 64
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *hookedPipeVet) call(ctx context.Context, in int) (int, error) {
+	return vet(in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *hookedPipeVet) output(r *HookedPipeRun, next int) (chan hookedPipeVetOutBatch, chan []int, func()) {
+	out := make(chan hookedPipeVetOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []int, max(s.capacity()+2+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(2))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *hookedPipeVet) send(r *HookedPipeRun, out chan<- hookedPipeVetOutBatch, free chan []int) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := hookedPipeVetOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// place returns the step of the last stage of a pipeline that runSlice
+// runs: it processes batch seq straight into res, at the batch's own place
+// (batch seq of the input starts at item seq*Batch, and makes at most one
+// output per item), and records in counts[seq] how many outputs it made.
+// Workers write apart: each batch has its own part of res and of counts.
+// gather then closes the gaps.
+func (s *hookedPipeVet) place(r *HookedPipeRun, res []int, counts []int) func(seq uint64, items []int, queued int) bool {
+	return func(seq uint64, items []int, queued int) bool {
+		at := int(seq) * 4
+		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		return true
+	}
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *hookedPipeVet) gather(res []int, counts []int) []int {
+	n := 0
+	for k, c := range counts {
+		if at := k * 4; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *hookedPipeVet) measure(r *HookedPipeRun, in []int, out []int, queued int) []int {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *hookedPipeVet) process(r *HookedPipeRun, in []int, out []int) []int {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *hookedPipeVet) processFrom(r *HookedPipeRun, in []int, from int, out []int) (res []int, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &HookedPipePanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrHookedPipeSkip || errors.Is(err, ErrHookedPipeSkip) {
+				s.skipped(s.name, in[next])
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *hookedPipeVet) apply(ctx context.Context, in int) (int, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *hookedPipeVet) fail(r *HookedPipeRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &HookedPipeItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+	s.failed(e)
+}
+
+// getOut is getIn for output batches.
+func (s *hookedPipeVet) getOut(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 4)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *hookedPipeVet) putOut(free chan []int, b []int) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *hookedPipeVet) drain(r *HookedPipeRun, in <-chan hookedPipeVetOutBatch, free chan []int, deliver func([]int) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see hookedPipeVet.work.
+	receive := func() (b hookedPipeVetOutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+	for {
+		b, ok := receive()
+		if !ok {
+			r.finish()
+			return
+		}
+		if !deliver(b.items) {
+			return
+		}
+		s.putOut(free, b.items)
+	}
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *hookedPipeVet) drainChan(r *HookedPipeRun, in <-chan hookedPipeVetOutBatch, free chan []int, dst chan<- int) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []int) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// HookedPipe runs items of type int through 2 stages: sift (int to int, 2
+// workers), then vet (int to int, 2 workers). Stages sift and vet run
+// together on 2 goroutines, each taking a batch through both in turn, with no
+// channel between them. Bounded channels carry batches of up to 4 items
+// between the goroutines. Outputs come as they are ready, in no particular
+// order. A failed item is left out and the others go on; Wait returns every
+// failure as HookedPipeFailures. A stage drops an item by returning
+// ErrHookedPipeSkip.
+//
+// A HookedPipe holds no per-run state: Start and RunSlice may be called any
+// number of times, concurrently. Create it with NewHookedPipe; it must not be
+// copied.
+type HookedPipe struct {
+	sift hookedPipeSift
+	vet  hookedPipeVet
+}
+
+// NewHookedPipe returns a HookedPipe. Stage sift calls sift, stage vet calls
+// vet directly.
+func NewHookedPipe() *HookedPipe {
+	p := &HookedPipe{}
+	p.sift.name = "sift"
+	p.vet.name = "vet"
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come as
+// they are ready, in no particular order.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (ctx cancelled) goes on receiving from
+// in, and discards what it receives, until in is closed. So a producer that
+// sends without selecting on a context never blocks, and Wait does not wait
+// for it.
+func (p *HookedPipe) Start(ctx context.Context, in <-chan int) (<-chan int, *HookedPipeRun) {
+	r := hookedPipeNewRun(ctx, 0)
+	src := make(chan hookedPipeSiftInBatch, 64)
+	srcFree := make(chan []int, 68)
+	c2, f2, l2 := p.vet.output(r, 1)
+	p.sift.run(r, src, srcFree, l2, func() func(uint64, []int, int) bool {
+		return p.sift.link(r, p.vet.send(r, c2, f2))
+	})
+	dst := make(chan int, 4)
+	r.wg.Add(2)
+	go p.sift.feedChan(r, in, src, srcFree)
+	go p.vet.drainChan(r, c2, f2, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs. It
+// returns what Wait returns: nil, or the HookedPipeFailures with the outputs
+// of the other items. in is only read.
+func (p *HookedPipe) RunSlice(ctx context.Context, in []int) ([]int, error) {
+	r := hookedPipeNewRun(ctx, 0)
+	res := make([]int, len(in))
+	counts := make([]int, (len(in)+3)/4)
+	p.sift.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return p.sift.link(r, p.vet.place(r, res, counts))
+	})
+	res = p.vet.gather(res, counts)
+	return res, r.Wait()
+}
+
+// HookedPipeUnfused: generated from the pipeline directive in hooks.go.
+
+// ErrHookedPipeUnfusedSkip is returned by a stage function to drop its item:
+// no output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
+var ErrHookedPipeUnfusedSkip = errors.New("pipeline: skip item")
+
+// hookedPipeUnfusedSiftInBatch is the message a stage receives: as many
+// items as the batch= option allows, and the sequence number the source gave
+// the batch, which it keeps from stage to stage (only ordered runs read it).
+type hookedPipeUnfusedSiftInBatch struct {
+	seq   uint64
+	items []int
+}
+
+// hookedPipeUnfusedSiftOutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type hookedPipeUnfusedSiftOutBatch struct {
+	seq   uint64
+	items []int
+}
+
+// hookedPipeUnfusedSift applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
+//
+// A hookedPipeUnfusedSift must be created with [NewHookedPipeUnfused]; the
+// zero value is not usable. A hookedPipeUnfusedSift must not be copied after
+// first use. A hookedPipeUnfusedSift holds no per-run state, so one
+// hookedPipeUnfusedSift may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
+type hookedPipeUnfusedSift struct {
+	_ hookedPipeUnfusedNoCopy
+
+	name string
+}
+
+// failed calls unfusedPipeFailed, the directive's onfail=, with the failure
+// of an item.
+func (s *hookedPipeUnfusedSift) failed(e *HookedPipeUnfusedItemError) {
+	unfusedPipeFailed(e)
+}
+
+// skipped calls pipeSkipped, the directive's onskip=, with the name of the
+// stage and an item it dropped.
+func (s *hookedPipeUnfusedSift) skipped(stage string, in int) {
+	pipeSkipped(stage, in)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *hookedPipeUnfusedSift) capacity() int {
+	return 64
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *hookedPipeUnfusedSift) call(ctx context.Context, in int) (int, error) {
+	return sift(in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *hookedPipeUnfusedSift) output(r *HookedPipeUnfusedRun, next int) (chan hookedPipeUnfusedSiftOutBatch, chan []int, func()) {
+	out := make(chan hookedPipeUnfusedSiftOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []int, max(s.capacity()+2+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(2))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *hookedPipeUnfusedSift) start(r *HookedPipeUnfusedRun, in <-chan hookedPipeUnfusedSiftInBatch, inFree chan []int, next int) (<-chan hookedPipeUnfusedSiftOutBatch, chan []int) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *hookedPipeUnfusedSift) run(r *HookedPipeUnfusedRun, in <-chan hookedPipeUnfusedSiftInBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(2)
+	for range 2 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *hookedPipeUnfusedSift) work(r *HookedPipeUnfusedRun, in <-chan hookedPipeUnfusedSiftInBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b hookedPipeUnfusedSiftInBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *hookedPipeUnfusedSift) send(r *HookedPipeUnfusedRun, out chan<- hookedPipeUnfusedSiftOutBatch, free chan []int) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := hookedPipeUnfusedSiftOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *hookedPipeUnfusedSift) measure(r *HookedPipeUnfusedRun, in []int, out []int, queued int) []int {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *hookedPipeUnfusedSift) process(r *HookedPipeUnfusedRun, in []int, out []int) []int {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *hookedPipeUnfusedSift) processFrom(r *HookedPipeUnfusedRun, in []int, from int, out []int) (res []int, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &HookedPipeUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrHookedPipeUnfusedSkip || errors.Is(err, ErrHookedPipeUnfusedSkip) {
+				s.skipped(s.name, in[next])
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *hookedPipeUnfusedSift) apply(ctx context.Context, in int) (int, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *hookedPipeUnfusedSift) fail(r *HookedPipeUnfusedRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &HookedPipeUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+	s.failed(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *hookedPipeUnfusedSift) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 4)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *hookedPipeUnfusedSift) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *hookedPipeUnfusedSift) getOut(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 4)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *hookedPipeUnfusedSift) putOut(free chan []int, b []int) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// HookedPipeUnfusedRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
+//
+// The zero value is not usable; a HookedPipeUnfusedRun must not be copied.
+// Wait may be called from any goroutine.
+type HookedPipeUnfusedRun struct {
+	_ hookedPipeUnfusedNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error                     // the failure that stopped the run, guarded by mu
+	failures HookedPipeUnfusedFailures // collect mode, guarded by mu
+}
+
+// hookedPipeUnfusedNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
+func hookedPipeUnfusedNewRun(parent context.Context, window int) *HookedPipeUnfusedRun {
+	r := &HookedPipeUnfusedRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *HookedPipeUnfusedItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any HookedPipeUnfusedFailures);
+//   - the HookedPipeUnfusedFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrHookedPipeUnfusedSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *HookedPipeUnfusedRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *HookedPipeUnfusedRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// collect records a failed item; the run goes on.
+func (r *HookedPipeUnfusedRun) collect(e *HookedPipeUnfusedItemError) {
+	r.mu.Lock()
+	r.failures = append(r.failures, e)
+	r.mu.Unlock()
+}
+
+// HookedPipeUnfusedItemError reports that a stage failed an item: its
+// function returned an error other than ErrHookedPipeUnfusedSkip on the last
+// attempt, or panicked.
+type HookedPipeUnfusedItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *HookedPipeUnfusedPanicError
+}
+
+func (e *HookedPipeUnfusedItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *HookedPipeUnfusedItemError) Unwrap() error { return e.Err }
+
+// HookedPipeUnfusedFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
+type HookedPipeUnfusedFailures []*HookedPipeUnfusedItemError
+
+func (f HookedPipeUnfusedFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f HookedPipeUnfusedFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// HookedPipeUnfusedPanicError is the error of an item whose stage function
+// panicked.
+type HookedPipeUnfusedPanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *HookedPipeUnfusedPanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *HookedPipeUnfusedPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// hookedPipeUnfusedNoCopy lets go vet's copylocks check flag copies of a
+// hookedPipeUnfusedSift or a HookedPipeUnfusedRun.
+type hookedPipeUnfusedNoCopy struct{}
+
+func (*hookedPipeUnfusedNoCopy) Lock() {}
+
+func (*hookedPipeUnfusedNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *hookedPipeUnfusedSift) acquire(r *HookedPipeUnfusedRun, done <-chan struct{}) bool {
+	return true
+}
+
+// feedSlice sends src to out in batches as large as the batch= option
+// allows, then closes out. The batches are subslices of src, not copies; the
+// first stage is started with no free list for them, so they are neither
+// cleared nor reused.
+func (s *hookedPipeUnfusedSift) feedSlice(r *HookedPipeUnfusedRun, src []int, out chan<- hookedPipeUnfusedSiftInBatch) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); len(src) > 0; seq++ {
+		n := min(len(src), 4)
+		select {
+		case <-done:
+			return
+		default:
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := hookedPipeUnfusedSiftInBatch{seq: seq, items: src[:n:n]}
+		select { // alone first: see hookedPipeUnfusedSift.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		src = src[n:]
+	}
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *hookedPipeUnfusedSift) feedChan(r *HookedPipeUnfusedRun, src <-chan int, out chan<- hookedPipeUnfusedSiftInBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *hookedPipeUnfusedSift) batchChan(r *HookedPipeUnfusedRun, src <-chan int, out chan<- hookedPipeUnfusedSiftInBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 4 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := hookedPipeUnfusedSiftInBatch{seq: seq, items: b}
+		select { // alone first: see hookedPipeUnfusedSift.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// hookedPipeUnfusedVetOutBatch is the message a stage sends to the next one,
+// or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type hookedPipeUnfusedVetOutBatch struct {
+	seq   uint64
+	items []int
+}
+
+// hookedPipeUnfusedVet applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
+//
+// A hookedPipeUnfusedVet must be created with [NewHookedPipeUnfused]; the
+// zero value is not usable. A hookedPipeUnfusedVet must not be copied after
+// first use. A hookedPipeUnfusedVet holds no per-run state, so one
+// hookedPipeUnfusedVet may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
+type hookedPipeUnfusedVet struct {
+	_ hookedPipeUnfusedNoCopy
+
+	name string
+}
+
+// failed calls unfusedPipeFailed, the directive's onfail=, with the failure
+// of an item.
+func (s *hookedPipeUnfusedVet) failed(e *HookedPipeUnfusedItemError) {
+	unfusedPipeFailed(e)
+}
+
+// skipped calls pipeSkipped, the directive's onskip=, with the name of the
+// stage and an item it dropped.
+func (s *hookedPipeUnfusedVet) skipped(stage string, in int) {
+	pipeSkipped(stage, in)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *hookedPipeUnfusedVet) capacity() int {
+	return 64
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *hookedPipeUnfusedVet) call(ctx context.Context, in int) (int, error) {
+	return vet(in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *hookedPipeUnfusedVet) output(r *HookedPipeUnfusedRun, next int) (chan hookedPipeUnfusedVetOutBatch, chan []int, func()) {
+	out := make(chan hookedPipeUnfusedVetOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []int, max(s.capacity()+2+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(2))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// start launches the stage's workers in r, the stage running alone on them,
+// and returns the channel of their output batches with its free list (see
+// output). The workers read batches from in and return each emptied input
+// batch to inFree (nil: input batches are not theirs to recycle).
+func (s *hookedPipeUnfusedVet) start(r *HookedPipeUnfusedRun, in <-chan hookedPipeUnfusedSiftOutBatch, inFree chan []int, next int) (<-chan hookedPipeUnfusedVetOutBatch, chan []int) {
+	out, free, leave := s.output(r, next)
+	s.run(r, in, inFree, leave, func() func(seq uint64, items []int, queued int) bool {
+		return s.send(r, out, free)
+	})
+	return out, free
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *hookedPipeUnfusedVet) run(r *HookedPipeUnfusedRun, in <-chan hookedPipeUnfusedSiftOutBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(2)
+	for range 2 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *hookedPipeUnfusedVet) work(r *HookedPipeUnfusedRun, in <-chan hookedPipeUnfusedSiftOutBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b hookedPipeUnfusedSiftOutBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// send returns the step of a stage whose output goes on a channel: it
+// processes a batch into an output batch from free and sends that on out.
+// The step reports false if the run was cancelled while it waited to send.
+// queued is the number of batches that waited in the stage's input channel.
+func (s *hookedPipeUnfusedVet) send(r *HookedPipeUnfusedRun, out chan<- hookedPipeUnfusedVetOutBatch, free chan []int) func(seq uint64, items []int, queued int) bool {
+	done := r.ctx.Done()
+	return func(seq uint64, items []int, queued int) bool {
+		res := s.measure(r, items, s.getOut(free), queued)
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+		m := hookedPipeUnfusedVetOutBatch{seq: seq, items: res}
+		select { // alone first: see work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// measure is process, counted in the stage's Stats when metrics are on;
+// queued is the number of batches that waited in the stage's input channel.
+func (s *hookedPipeUnfusedVet) measure(r *HookedPipeUnfusedRun, in []int, out []int, queued int) []int {
+	return s.process(r, in, out)
+}
+
+// process applies the stage to every item of in and appends the results to
+// out. A panic fails only the item that raised it: processing resumes after
+// it, so a batch costs one deferred recover, not one per item.
+func (s *hookedPipeUnfusedVet) process(r *HookedPipeUnfusedRun, in []int, out []int) []int {
+	for i := 0; i < len(in); {
+		out, i = s.processFrom(r, in, i, out)
+	}
+	return out
+}
+
+// processFrom is process from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (s *hookedPipeUnfusedVet) processFrom(r *HookedPipeUnfusedRun, in []int, from int, out []int) (res []int, next int) {
+	res = out
+	defer func() {
+		if v := recover(); v != nil {
+			s.fail(r, in[next], &HookedPipeUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			next++
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		o, err := s.apply(ctx, in[next])
+		if err != nil {
+			if err == ErrHookedPipeUnfusedSkip || errors.Is(err, ErrHookedPipeUnfusedSkip) {
+				s.skipped(s.name, in[next])
+				continue
+			}
+			s.fail(r, in[next], err)
+			continue
+		}
+		res = append(res, o)
+	}
+	return res, next
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *hookedPipeUnfusedVet) apply(ctx context.Context, in int) (int, error) {
+	out, err := s.call(ctx, in)
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *hookedPipeUnfusedVet) fail(r *HookedPipeUnfusedRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &HookedPipeUnfusedItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+	s.failed(e)
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *hookedPipeUnfusedVet) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// getOut is getIn for output batches.
+func (s *hookedPipeUnfusedVet) getOut(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 4)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *hookedPipeUnfusedVet) putOut(free chan []int, b []int) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *hookedPipeUnfusedVet) drain(r *HookedPipeUnfusedRun, in <-chan hookedPipeUnfusedVetOutBatch, free chan []int, deliver func([]int) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see hookedPipeUnfusedVet.work.
+	receive := func() (b hookedPipeUnfusedVetOutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+	for {
+		b, ok := receive()
+		if !ok {
+			r.finish()
+			return
+		}
+		if !deliver(b.items) {
+			return
+		}
+		s.putOut(free, b.items)
+	}
+}
+
+// drainSlice drains in into a slice, which it returns. size is the expected
+// number of items, the slice's initial capacity.
+func (s *hookedPipeUnfusedVet) drainSlice(r *HookedPipeUnfusedRun, in <-chan hookedPipeUnfusedVetOutBatch, free chan []int, size int) []int {
+	res := make([]int, 0, size)
+	s.drain(r, in, free, func(b []int) bool {
+		res = append(res, b...)
+		return true
+	})
+	return res
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *hookedPipeUnfusedVet) drainChan(r *HookedPipeUnfusedRun, in <-chan hookedPipeUnfusedVetOutBatch, free chan []int, dst chan<- int) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []int) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// HookedPipeUnfused runs items of type int through 2 stages, each on its own
+// goroutines, connected by bounded channels carrying batches of up to 4
+// items: sift (int to int, 2 workers), then vet (int to int, 2 workers).
+// Outputs come as they are ready, in no particular order. A failed item is
+// left out and the others go on; Wait returns every failure as
+// HookedPipeUnfusedFailures. A stage drops an item by returning
+// ErrHookedPipeUnfusedSkip.
+//
+// A HookedPipeUnfused holds no per-run state: Start and RunSlice may be
+// called any number of times, concurrently. Create it with
+// NewHookedPipeUnfused; it must not be copied.
+type HookedPipeUnfused struct {
+	sift hookedPipeUnfusedSift
+	vet  hookedPipeUnfusedVet
+}
+
+// NewHookedPipeUnfused returns a HookedPipeUnfused. Stage sift calls sift,
+// stage vet calls vet directly.
+func NewHookedPipeUnfused() *HookedPipeUnfused {
+	p := &HookedPipeUnfused{}
+	p.sift.name = "sift"
+	p.vet.name = "vet"
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come as
+// they are ready, in no particular order.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (ctx cancelled) goes on receiving from
+// in, and discards what it receives, until in is closed. So a producer that
+// sends without selecting on a context never blocks, and Wait does not wait
+// for it.
+func (p *HookedPipeUnfused) Start(ctx context.Context, in <-chan int) (<-chan int, *HookedPipeUnfusedRun) {
+	r := hookedPipeUnfusedNewRun(ctx, 0)
+	src := make(chan hookedPipeUnfusedSiftInBatch, 64)
+	srcFree := make(chan []int, 68)
+	c1, f1 := p.sift.start(r, src, srcFree, 2)
+	c2, f2 := p.vet.start(r, c1, f1, 1)
+	dst := make(chan int, 4)
+	r.wg.Add(2)
+	go p.sift.feedChan(r, in, src, srcFree)
+	go p.vet.drainChan(r, c2, f2, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs. It
+// returns what Wait returns: nil, or the HookedPipeUnfusedFailures with the
+// outputs of the other items. in is only read.
+func (p *HookedPipeUnfused) RunSlice(ctx context.Context, in []int) ([]int, error) {
+	r := hookedPipeUnfusedNewRun(ctx, 0)
+	src := make(chan hookedPipeUnfusedSiftInBatch, 64)
+	c1, f1 := p.sift.start(r, src, nil, 2)
+	c2, f2 := p.vet.start(r, c1, f1, 1)
+	r.wg.Add(1)
+	go p.sift.feedSlice(r, in, src)
+	res := p.vet.drainSlice(r, c2, f2, len(in))
+	return res, r.Wait()
 }

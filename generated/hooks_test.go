@@ -3,7 +3,9 @@ package generated_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -284,4 +286,97 @@ func TestGeneratedRateLimitWaitTimeTimesTheWaitsThatWaited(t *testing.T) {
 			t.Errorf("Stats().WaitTime = %+v, want counts %v and sum 14ms", st.WaitTime, want)
 		}
 	})
+}
+
+// TestGeneratedPipelineOnFailAndOnSkipReportEachItemOnTheStagesGoroutine
+// runs HookedPipe (fused) and HookedPipeUnfused through RunSlice and Start:
+// onfail= sees each failed item once, with its stage and error (a panic as
+// the panic's message), onskip= each skipped item once with its stage, both
+// on the goroutine that ran the stage function for that item; a run where
+// nothing fails or skips calls neither.
+func TestGeneratedPipelineOnFailAndOnSkipReportEachItemOnTheStagesGoroutine(t *testing.T) {
+	in := make([]int, 40)
+	for i := range in {
+		in[i] = i + 1
+	}
+	var want []string
+	for _, v := range in {
+		switch {
+		case v%3 == 0:
+			want = append(want, fmt.Sprintf("onskip sift/%d", v))
+		case v%5 == 0:
+			want = append(want, fmt.Sprintf("onfail sift/%d: multiple of 5", v))
+		case v == 11:
+			want = append(want, "onfail vet/11: panic: eleven")
+		case v%7 == 0:
+			want = append(want, fmt.Sprintf("onfail vet/%d: multiple of 7", v))
+		}
+	}
+	slices.Sort(want)
+	for _, tc := range []struct {
+		name string
+		run  func(items []int) error
+	}{
+		{"HookedPipe.RunSlice", func(items []int) error {
+			_, err := generated.NewHookedPipe().RunSlice(context.Background(), items)
+			return err
+		}},
+		{"HookedPipeUnfused.RunSlice", func(items []int) error {
+			_, err := generated.NewHookedPipeUnfused().RunSlice(context.Background(), items)
+			return err
+		}},
+		{"HookedPipe.Start", func(items []int) error {
+			out, run := generated.NewHookedPipe().Start(context.Background(), feed(items))
+			for range out {
+			}
+			return run.Wait()
+		}},
+		{"HookedPipeUnfused.Start", func(items []int) error {
+			out, run := generated.NewHookedPipeUnfused().Start(context.Background(), feed(items))
+			for range out {
+			}
+			return run.Wait()
+		}},
+	} {
+		generated.PipeItems.Take()
+		generated.PipeEvents.Take()
+		if err := tc.run(in); err == nil {
+			t.Errorf("%s: Wait returned nil, want the failures", tc.name)
+		}
+		ranOn := map[string]uint64{}
+		for _, c := range generated.PipeItems.Take() {
+			ranOn[c.Arg] = c.On
+		}
+		var got []string
+		for _, c := range generated.PipeEvents.Take() {
+			got = append(got, c.Hook+" "+c.Arg)
+			item, _, _ := strings.Cut(c.Arg, ":")
+			if on, ok := ranOn[item]; !ok || on != c.On {
+				t.Errorf("%s: %s %s ran on goroutine %d, the stage function on %d", tc.name, c.Hook, c.Arg, c.On, on)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: hooks saw\n%q\nwant\n%q", tc.name, got, want)
+		}
+
+		if err := tc.run([]int{1, 2, 4, 8, 13, 16}); err != nil {
+			t.Errorf("%s: %v, want nil", tc.name, err)
+		}
+		if calls := generated.PipeEvents.Take(); len(calls) != 0 {
+			t.Errorf("%s: nothing failed or skipped, yet the hooks saw %v", tc.name, calls)
+		}
+	}
+}
+
+// feed returns a channel that receives items and is then closed.
+func feed(items []int) <-chan int {
+	c := make(chan int)
+	go func() {
+		defer close(c)
+		for _, v := range items {
+			c <- v
+		}
+	}()
+	return c
 }

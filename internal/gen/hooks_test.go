@@ -23,6 +23,7 @@ var hookCases = []struct {
 	hooks         []string
 	calls         int // calls of the hook methods in the output
 	fields        int // of hooks, the struct fields
+	methods       int // hook method declarations, if not one per hook less fields
 }{
 	{
 		name: "pool",
@@ -114,6 +115,31 @@ func waited(time.Duration, error) {}
 		calls:  1, // sample (reportLimit goes whole)
 		fields: 1,
 	},
+	{
+		name: "pipeline_fused_collect",
+		funcs: `func a(x int) (int, error)    { return x, nil }
+func b(x int) int              { return x }
+func onFailed(*PItemError)     {}
+func onSkipped(string, any)    {}
+`,
+		plain:  "//monogen:pipeline P[int, int, int] stages=a,b workers=2,2 errors=collect metrics=true",
+		hooked: "//monogen:pipeline P[int, int, int] stages=a,b workers=2,2 errors=collect metrics=true onfail=onFailed onskip=onSkipped",
+		hooks:  []string{"failed", "skipped"},
+		// Each stage has both methods, called in fail and processFrom.
+		methods: 4,
+		calls:   4,
+	},
+	{
+		name: "pipeline_unfused_stop",
+		funcs: `func onFailed(*PItemError)  {}
+func onSkipped(string, any) {}
+`,
+		plain:   "//monogen:pipeline P[string, int, float64, string] stages=a,b,c workers=1,2,2 ordered=true retries=2 fuse=false",
+		hooked:  "//monogen:pipeline P[string, int, float64, string] stages=a,b,c workers=1,2,2 ordered=true retries=2 fuse=false onfail=onFailed onskip=onSkipped",
+		hooks:   []string{"failed", "skipped"},
+		methods: 6,
+		calls:   6,
+	},
 }
 
 // TestHooksAbsentGenerateNoHookCode generates each directive of hookCases
@@ -139,8 +165,12 @@ func TestHooksAbsentGenerateNoHookCode(t *testing.T) {
 				t.Fatalf("outputs %v, want plain/p_monogen.go and hooked/p_monogen.go", res.Files)
 			}
 			stripped, decls, calls := stripHooks(t, hooked, c.hooks)
-			if decls != len(c.hooks)-c.fields || calls != c.calls {
-				t.Errorf("output with hooks declares %d hook methods and calls them %d times; want %d and %d", decls, calls, len(c.hooks)-c.fields, c.calls)
+			methods := c.methods
+			if methods == 0 {
+				methods = len(c.hooks) - c.fields
+			}
+			if decls != methods || calls != c.calls {
+				t.Errorf("output with hooks declares %d hook methods and calls them %d times; want %d and %d", decls, calls, methods, c.calls)
 			}
 			for _, h := range c.hooks {
 				if bytes.Contains(plain, []byte(") "+h+"(")) || bytes.Contains(plain, []byte("."+h+"(")) {

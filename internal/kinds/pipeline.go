@@ -18,7 +18,7 @@ import (
 // pipelineMaxTypes is the most type arguments a pipeline takes: 8 stages.
 const pipelineMaxTypes = 9
 
-// //monogen:pipeline Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B rate=R fuse=B
+// //monogen:pipeline Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B rate=R fuse=B onfail=f onskip=g
 func init() {
 	params := make([]string, pipelineMaxTypes)
 	for i := range params {
@@ -30,7 +30,7 @@ func init() {
 		Main:     "Stage",
 		Params:   params,
 		MinArgs:  2,
-		Doc:      "typed multi-stage pipeline: Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B rate=Limiter fuse=B",
+		Doc:      "typed multi-stage pipeline: Name[T0, T1, ..., Tn] stages=a,b,c workers=1,4,2 buffer=N batch=N ordered=B errors=stop|collect retries=N backoff=D metrics=B rate=Limiter fuse=B onfail=f onskip=g",
 		Options: []OptionSpec{
 			{Key: "stages", Type: IdentList, Doc: "stage names, one per stage (default stage1,...,stagen); a package-level function by a stage's name is called directly"},
 			{Key: "workers", Type: IntList, Min: 1, Doc: "goroutines per stage, one number per stage (default 1 each)"},
@@ -43,6 +43,8 @@ func init() {
 			{Key: "metrics", Type: Bool, Doc: "per-stage counters, a latency histogram per stage and a Stats method (default false: no counters)"},
 			{Key: "rate", Type: Ref, RefKind: "ratelimit", Doc: "Name of a ratelimit directive of the package pacing the items entering the first stage: every call of its function waits for it first; the constructor takes the limiter, which may be shared (default: no limit, no waiting code)"},
 			{Key: "fuse", Type: Bool, Doc: "run adjacent stages with the same workers together: each goroutine takes a batch through all of them in turn, with no channel between (default true); false gives every stage goroutines of its own"},
+			{Key: "onfail", Type: Func, Doc: "func(*NameItemError) called with each item a stage fails (its error, or a panic as *NamePanicError), on the goroutine that ran the stage, after the run records the failure; not for failures once the run is cancelled (default: no hook code)"},
+			{Key: "onskip", Type: Func, Doc: "func(stage string, item any) called with each item a stage drops with ErrNameSkip, on the goroutine that ran the stage (default: no hook code)"},
 		},
 		Build: buildPipeline,
 		Bench: benchPipeline,
@@ -308,6 +310,10 @@ func buildPipeline(c *Context) error {
 		fuse = o.Value.(bool)
 	}
 	segments := pipelineSegments(stages, fuse, rate != "")
+	hooks, err := pipelineHooks(c)
+	if err != nil {
+		return err
+	}
 
 	// One stencil run per stage: the main spec is the first stage, c.More
 	// the others. They all refer to one copy of the shared declarations,
@@ -352,6 +358,12 @@ func buildPipeline(c *Context) error {
 		if st.bound != "" {
 			spec.Hooks["Stage.call"] = st.call
 		}
+		for _, h := range hooks {
+			cfg[h.field] = fmt.Sprint(h.body != "")
+			if h.body != "" {
+				spec.Hooks[h.hook], spec.HookDocs[h.hook] = h.body, h.doc
+			}
+		}
 		spec.Keep = append(spec.Keep, st.keep...)
 		if i == 0 {
 			// The sink's Run.finish is called only from the last stage's
@@ -384,6 +396,75 @@ func buildPipeline(c *Context) error {
 		capacity: int(capacity), batch: int(batch), ordered: ordered, collect: collect, metrics: metrics, rate: rate,
 		segments: segments,
 	})...)
+	return nil
+}
+
+// pipelineHook is an event hook of every stage: the config field saying
+// whether it is bound, and the body and doc comment of its hook method when
+// it is.
+type pipelineHook struct {
+	field, hook, body, doc string
+}
+
+// pipelineHooks checks onfail= and onskip=. Each becomes a direct call in
+// the hook method of every stage; a hook the directive does not name
+// generates no code.
+func pipelineHooks(c *Context) ([]pipelineHook, error) {
+	itemError := pipelineSharedName(c.D.Name, "ItemError")
+	hooks := []pipelineHook{{field: "hookFail", hook: "Stage.failed"}, {field: "hookSkip", hook: "Stage.skipped"}}
+	if o := c.D.Option("onfail"); o != nil {
+		if err := checkOnFail(c, o, itemError); err != nil {
+			return nil, err
+		}
+		user := stencil.User(o.Raw)
+		hooks[0].body = user + "(e)"
+		hooks[0].doc = fmt.Sprintf("failed calls %s, the directive's onfail=, with the failure of an item.", user)
+	}
+	if o := c.D.Option("onskip"); o != nil {
+		body, err := bindForms(c, o, "skip hook", []sigForm{
+			{newSig([]types.Type{types.Typ[types.String], types.Universe.Lookup("any").Type()}, nil), "%s(stage, in)"},
+		})
+		if err != nil {
+			return nil, err
+		}
+		hooks[1].body = body
+		hooks[1].doc = fmt.Sprintf("skipped calls %s, the directive's onskip=, with the name of the stage and\nan item it dropped.", stencil.User(o.Raw))
+	}
+	return hooks, nil
+}
+
+// checkOnFail checks that the onfail= function is a func(*NameItemError).
+// The ItemError type is generated: before the first generation it does not
+// exist, and the parameter's type is invalid, which is accepted.
+func checkOnFail(c *Context, o *model.Option, itemError string) error {
+	fn := o.Value.(*types.Func)
+	sig := fn.Type().(*types.Signature)
+	ok := sig.Params().Len() == 1 && sig.Results().Len() == 0 && !sig.Variadic() && sig.TypeParams().Len() == 0
+	if ok {
+		switch t := sig.Params().At(0).Type().(type) {
+		case *types.Basic:
+			ok = t.Kind() == types.Invalid
+		case *types.Pointer:
+			switch e := t.Elem().(type) {
+			case *types.Basic:
+				ok = e.Kind() == types.Invalid
+			case *types.Named:
+				ok = e.Obj().Name() == itemError && e.Obj().Pkg() == c.Self
+			default:
+				ok = false
+			}
+		default:
+			ok = false
+		}
+	}
+	if !ok {
+		got := "type " + types.TypeString(sig, types.RelativeTo(c.Self))
+		if strings.Contains(got, "invalid type") {
+			// Types not generated yet: say what can be said.
+			got = fmt.Sprintf("%d parameters and %d results", sig.Params().Len(), sig.Results().Len())
+		}
+		return c.OptionErrorf(o, "fail hook %s has %s; want func(*%s)", fn.Name(), got, itemError)
+	}
 	return nil
 }
 

@@ -76,6 +76,10 @@
 // backoff. A panic in a stage function is recovered into a [*PanicError]
 // holding the stack and fails that item; it is not retried.
 //
+// [Stage.SetOnFail] and [Stage.SetOnSkip] (a directive's onfail= and
+// onskip=) report each failed and each skipped item to a function, on the
+// goroutine that ran the stage for it.
+//
 // # Accounting
 //
 // When a run completes (Wait returns nil, or Failures in collect mode),
@@ -174,6 +178,11 @@ type Config struct {
 	// paced is Rate != nil: NewStage sets it; a generated pipeline has it
 	// from rate=, for its first stage.
 	paced bool
+
+	// hookFail and hookSkip say whether a function is called with each
+	// item the stage fails or skips (SetOnFail and SetOnSkip, or the
+	// directive's onfail= and onskip=).
+	hookFail, hookSkip bool
 }
 
 // Limiter paces a stage (Config.Rate): Wait blocks until one more event may
@@ -229,6 +238,12 @@ type Stage[In, Out any] struct {
 
 	// rate paces the stage (Config.Rate): every call waits for it first.
 	rate Limiter //monogen:if rate
+
+	// onFail and onSkip are the generic reference's event hooks
+	// (SetOnFail, SetOnSkip).
+	//monogen:note A generated pipeline calls onfail= and onskip= directly.
+	onFail func(*ItemError)
+	onSkip func(stage string, item any)
 }
 
 // NewStage returns a stage named name (the name appears in errors and
@@ -251,6 +266,51 @@ func NewStage[In, Out any](name string, fn func(context.Context, In) (Out, error
 	}
 	cfg.paced = cfg.Rate != nil
 	return &Stage[In, Out]{cfg: cfg, name: name, fn: fn, rate: cfg.Rate}
+}
+
+// SetOnFail sets f to be called with each item the stage fails, as the
+// *ItemError that the run records (collect mode) or stops with (stop mode):
+// the stage function returned an error other than ErrSkip on its last
+// attempt, or panicked (the Err is then a *PanicError). Like the run, it
+// does not see failures that happen once the run is cancelled, mostly the
+// cancellation itself seen by the stage function; in stop mode it sees the
+// failure that stops the run and any that happened before the stop. f runs
+// on the worker goroutine that called the stage function (in RunSlice, that
+// may be the caller's), after the failure is recorded; while it runs, that
+// worker processes nothing. f must not modify the ItemError. Call it before
+// the stage is used.
+//
+//monogen:template
+func (s *Stage[In, Out]) SetOnFail(f func(*ItemError)) {
+	s.onFail = f
+	s.cfg.hookFail = f != nil
+}
+
+// SetOnSkip sets f to be called with the stage's name and each item the
+// stage function dropped by returning ErrSkip, on the worker goroutine that
+// called it (in RunSlice, that may be the caller's), before the worker goes
+// on to the next item; while f runs, that worker processes nothing. Skips
+// are reported whether or not the run has been cancelled. Call it before the
+// stage is used.
+//
+//monogen:template
+func (s *Stage[In, Out]) SetOnSkip(f func(stage string, item any)) {
+	s.onSkip = f
+	s.cfg.hookSkip = f != nil
+}
+
+// failed reports an item the stage failed.
+//
+//monogen:hook
+func (s *Stage[In, Out]) failed(e *ItemError) {
+	s.onFail(e)
+}
+
+// skipped reports an item the stage named stage dropped.
+//
+//monogen:hook
+func (s *Stage[In, Out]) skipped(stage string, in In) {
+	s.onSkip(stage, in)
 }
 
 // batch is the message between stages: up to Config.Batch items, and the
@@ -540,6 +600,9 @@ func (s *Stage[In, Out]) processFrom(r *Run, in []In, from int, out []Out) (res 
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
 			if err == ErrSkip || errors.Is(err, ErrSkip) {
+				if s.cfg.hookSkip {
+					s.skipped(s.name, in[next])
+				}
 				continue
 			}
 			s.fail(r, in[next], err)
@@ -619,6 +682,9 @@ func nextBackoff(d time.Duration) time.Duration {
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
 // and the run's outcome is the cancellation (or the failure that caused it).
+//
+//monogen:note The fail hook (SetOnFail, onfail=) is called last, so that a
+//monogen:note slow hook does not delay the stop of the run.
 func (s *Stage[In, Out]) fail(r *Run, in In, err error) {
 	if s.cfg.Metrics {
 		s.stats.failed.Add(1)
@@ -631,6 +697,9 @@ func (s *Stage[In, Out]) fail(r *Run, in In, err error) {
 		r.collect(e)
 	} else {
 		r.stop(e)
+	}
+	if s.cfg.hookFail {
+		s.failed(e)
 	}
 }
 
