@@ -180,6 +180,10 @@ type generator struct {
 	// each package, by declKey(pkg, "") (see shared.go).
 	jobs   []*job
 	shared map[string]*sharedFile
+	// ownCopy caches, by file, whether the directives of a source file keep
+	// their own copy of the shared code (a build constraint, cgo): read once
+	// per file, not once per directive of it.
+	ownCopy map[string]bool
 }
 
 // job is one directive ready to generate.

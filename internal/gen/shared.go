@@ -52,15 +52,11 @@ type sharedFile struct {
 // -output, the scope is the output file's, set when it is made.
 func (g *generator) sharing(j *job) (*sharedFile, error) {
 	if g.cfg.Output == "" {
-		src, err := os.ReadFile(j.d.File)
+		own, err := g.keepsOwnCopy(j.d.File)
 		if err != nil {
 			return nil, err
 		}
-		e, err := load.Constraint(j.d.File, src)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", j.d.File, err)
-		}
-		if e != nil || importsC(j.d.File, src) {
+		if own {
 			return nil, nil
 		}
 	}
@@ -88,6 +84,28 @@ func (g *generator) sharing(j *job) (*sharedFile, error) {
 		sf.prefixes[j.kind.Template] = g.sharedPrefix(j.pkg, j.kind)
 	}
 	return sf, nil
+}
+
+// keepsOwnCopy reports whether the directives of file keep their own copy
+// of the shared code: the file has a build constraint or uses cgo.
+func (g *generator) keepsOwnCopy(file string) (bool, error) {
+	if own, ok := g.ownCopy[file]; ok {
+		return own, nil
+	}
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return false, err
+	}
+	e, err := load.Constraint(file, src)
+	if err != nil {
+		return false, fmt.Errorf("%s: %v", file, err)
+	}
+	own := e != nil || importsC(file, src)
+	if g.ownCopy == nil {
+		g.ownCopy = map[string]bool{}
+	}
+	g.ownCopy[file] = own
+	return own, nil
 }
 
 // importsC reports whether a file uses cgo, which builds it only where cgo
