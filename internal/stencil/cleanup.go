@@ -475,7 +475,8 @@ func (s *state) planExpr(e ast.Expr) bool {
 	if !ok {
 		return false
 	}
-	// One operand is an option's constant value, the other is not.
+	// One operand is an option's constant value, the other is not, or
+	// both are.
 	x, xok := s.specConst(b.X)
 	y, yok := s.specConst(b.Y)
 	c, cv, other := b.X, x, b.Y
@@ -483,15 +484,16 @@ func (s *state) planExpr(e ast.Expr) bool {
 	case xok && yok:
 		// Both are options' values, and the product was not folded (it
 		// reads better as written, int64(10*time.Millisecond)): a factor of
-		// one still goes, unless the other is written as a literal, whose
-		// type would then be int, not the product's.
+		// one written as the literal 1 still goes, unless the other is
+		// written as a literal too, whose type would then be int, not the
+		// product's.
 		if b.Op != token.MUL {
 			return false
 		}
 		switch {
-		case isOne(y) && !s.literal(b.X):
+		case isOne(y) && s.literal(b.Y) && !s.literal(b.X):
 			c, cv, other = b.Y, y, b.X
-		case !isOne(x) || s.literal(b.Y):
+		case !isOne(x) || !s.literal(b.X) || s.literal(b.Y):
 			return false
 		}
 	case yok:
