@@ -1,25 +1,14 @@
 package limiter_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"runtime"
-	"strconv"
 	"sync"
 	"testing"
 
+	"github.com/monogen/monogen/internal/testutil"
 	"github.com/monogen/monogen/templates/limiter"
 )
-
-// goroutineID returns the ID of the calling goroutine, from its stack
-// trace.
-func goroutineID() uint64 {
-	var buf [64]byte
-	b := bytes.TrimPrefix(buf[:runtime.Stack(buf[:], false)], []byte("goroutine "))
-	id, _ := strconv.ParseUint(string(b[:bytes.IndexByte(b, ' ')]), 10, 64)
-	return id
-}
 
 // limitChange is one call of the limit hook.
 type limitChange struct {
@@ -34,7 +23,7 @@ type limitLog struct {
 }
 
 func (l *limitLog) hook(from, to int64) {
-	id := goroutineID()
+	id := testutil.GoroutineID()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.calls = append(l.calls, limitChange{from, to, id})
@@ -61,7 +50,7 @@ func TestOnLimitReportsEachChangeOfTheLimitOnTheCallersGoroutine(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		caller := goroutineID()
+		caller := testutil.GoroutineID()
 		for i, step := range []struct {
 			err  error
 			want []limitChange // calls seen when Execute returns

@@ -1,27 +1,16 @@
 package pipeline_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
-	"strconv"
 	"sync"
 	"testing"
 
+	"github.com/monogen/monogen/internal/testutil"
 	"github.com/monogen/monogen/templates/pipeline"
 )
-
-// goroutineID returns the ID of the calling goroutine, from its stack
-// trace.
-func goroutineID() uint64 {
-	var buf [64]byte
-	b := bytes.TrimPrefix(buf[:runtime.Stack(buf[:], false)], []byte("goroutine "))
-	id, _ := strconv.ParseUint(string(b[:bytes.IndexByte(b, ' ')]), 10, 64)
-	return id
-}
 
 // hookLog records the calls of a pipeline's fail and skip hooks, and the
 // goroutine each stage function ran on for each item, to check that a hook
@@ -38,14 +27,14 @@ type hookLog struct {
 func newHookLog() *hookLog { return &hookLog{ranOn: map[string]uint64{}} }
 
 func (l *hookLog) ran(stage string, item int) {
-	id := goroutineID()
+	id := testutil.GoroutineID()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.ranOn[fmt.Sprintf("%s/%d", stage, item)] = id
 }
 
 func (l *hookLog) check(key string) {
-	if l.ranOn[key] != goroutineID() {
+	if l.ranOn[key] != testutil.GoroutineID() {
 		l.wrong = append(l.wrong, key)
 	}
 }

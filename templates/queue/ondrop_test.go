@@ -1,25 +1,14 @@
 package queue_test
 
 import (
-	"bytes"
 	"context"
-	"runtime"
 	"slices"
-	"strconv"
 	"sync"
 	"testing"
 
+	"github.com/monogen/monogen/internal/testutil"
 	"github.com/monogen/monogen/templates/queue"
 )
-
-// goroutineID returns the ID of the calling goroutine, from its stack
-// trace.
-func goroutineID() uint64 {
-	var buf [64]byte
-	b := bytes.TrimPrefix(buf[:runtime.Stack(buf[:], false)], []byte("goroutine "))
-	id, _ := strconv.ParseUint(string(b[:bytes.IndexByte(b, ' ')]), 10, 64)
-	return id
-}
 
 // dropLog records the calls of a queue's drop hook.
 type dropLog struct {
@@ -29,7 +18,7 @@ type dropLog struct {
 }
 
 func (l *dropLog) hook(v int) {
-	id := goroutineID()
+	id := testutil.GoroutineID()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.items = append(l.items, v)
@@ -83,7 +72,7 @@ func TestOnDropReportsEachDroppedItemOnThePushingGoroutine(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				pusher = goroutineID()
+				pusher = testutil.GoroutineID()
 				q.Push(ctx, 5)
 				// Reported before Push returned.
 				if items, _ := log.take(); !slices.Equal(items, tc.want[:min(1, len(tc.want))]) {

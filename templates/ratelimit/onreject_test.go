@@ -1,27 +1,16 @@
 package ratelimit_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"runtime"
-	"strconv"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/monogen/monogen/internal/testutil"
 	"github.com/monogen/monogen/templates/ratelimit"
 )
-
-// goroutineID returns the ID of the calling goroutine, from its stack
-// trace.
-func goroutineID() uint64 {
-	var buf [64]byte
-	b := bytes.TrimPrefix(buf[:runtime.Stack(buf[:], false)], []byte("goroutine "))
-	id, _ := strconv.ParseUint(string(b[:bytes.IndexByte(b, ' ')]), 10, 64)
-	return id
-}
 
 // rejection is one call of the reject hook.
 type rejection struct {
@@ -37,7 +26,7 @@ type rejectLog struct {
 }
 
 func (l *rejectLog) hook(n int, err error) {
-	id := goroutineID()
+	id := testutil.GoroutineID()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.calls = append(l.calls, rejection{n, err, id})
@@ -94,7 +83,7 @@ func TestOnRejectReportsEachRefusedRequestOnTheCallersGoroutine(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				caller = goroutineID()
+				caller = testutil.GoroutineID()
 				for i, s := range steps {
 					if !s.call() {
 						t.Errorf("step %d was admitted", i)

@@ -1,27 +1,16 @@
 package respool_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"runtime"
-	"strconv"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/monogen/monogen/internal/testutil"
 	"github.com/monogen/monogen/templates/respool"
 )
-
-// goroutineID returns the ID of the calling goroutine, from its stack
-// trace.
-func goroutineID() uint64 {
-	var buf [64]byte
-	b := bytes.TrimPrefix(buf[:runtime.Stack(buf[:], false)], []byte("goroutine "))
-	id, _ := strconv.ParseUint(string(b[:bytes.IndexByte(b, ' ')]), 10, 64)
-	return id
-}
 
 // waitCall is one call of the wait hook.
 type waitCall struct {
@@ -37,7 +26,7 @@ type waitLog struct {
 }
 
 func (l *waitLog) hook(d time.Duration, err error) {
-	id := goroutineID()
+	id := testutil.GoroutineID()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.calls = append(l.calls, waitCall{d, err, id})
@@ -57,7 +46,7 @@ func getOn(ctx context.Context, p *respool.Pool[*resource], log *waitLog) (on ui
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		on = goroutineID()
+		on = testutil.GoroutineID()
 		var r *resource
 		r, err = p.Get(ctx)
 		seen = log.take()
