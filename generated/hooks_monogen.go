@@ -297,8 +297,8 @@ func (q *HookedNewestQueue) Close() {
 
 // HookedNewestQueueStats holds counters of a queue's life so far.
 type HookedNewestQueueStats struct {
-	// Dropped counts the items discarded by the HookedNewestQueueDropNewest
-	// or HookedNewestQueueDropOldest policy.
+	// Dropped counts the items the queue discarded because it was full:
+	// the newest or the oldest, as its policy says.
 	Dropped uint64
 }
 
@@ -783,8 +783,8 @@ func (q *HookedOldestQueue) Close() {
 
 // HookedOldestQueueStats holds counters of a queue's life so far.
 type HookedOldestQueueStats struct {
-	// Dropped counts the items discarded by the HookedOldestQueueDropNewest
-	// or HookedOldestQueueDropOldest policy.
+	// Dropped counts the items the queue discarded because it was full:
+	// the newest or the oldest, as its policy says.
 	Dropped uint64
 }
 
@@ -4798,8 +4798,8 @@ func (q *BenchDropQueue) Close() {
 
 // BenchDropQueueStats holds counters of a queue's life so far.
 type BenchDropQueueStats struct {
-	// Dropped counts the items discarded by the BenchDropQueueDropNewest or
-	// BenchDropQueueDropOldest policy.
+	// Dropped counts the items the queue discarded because it was full:
+	// the newest or the oldest, as its policy says.
 	Dropped uint64
 }
 
@@ -5286,9 +5286,8 @@ func (q *BenchDropQueueHooked) Close() {
 
 // BenchDropQueueHookedStats holds counters of a queue's life so far.
 type BenchDropQueueHookedStats struct {
-	// Dropped counts the items discarded by the
-	// BenchDropQueueHookedDropNewest or BenchDropQueueHookedDropOldest
-	// policy.
+	// Dropped counts the items the queue discarded because it was full:
+	// the newest or the oldest, as its policy says.
 	Dropped uint64
 }
 

@@ -1278,8 +1278,8 @@ func (q *DropNewestQueue) Close() {
 
 // DropNewestQueueStats holds counters of a queue's life so far.
 type DropNewestQueueStats struct {
-	// Dropped counts the items discarded by the DropNewestQueueDropNewest or
-	// DropNewestQueueDropOldest policy.
+	// Dropped counts the items the queue discarded because it was full:
+	// the newest or the oldest, as its policy says.
 	Dropped uint64
 }
 
@@ -1756,8 +1756,8 @@ func (q *DropOldestQueue) Close() {
 
 // DropOldestQueueStats holds counters of a queue's life so far.
 type DropOldestQueueStats struct {
-	// Dropped counts the items discarded by the DropOldestQueueDropNewest or
-	// DropOldestQueueDropOldest policy.
+	// Dropped counts the items the queue discarded because it was full:
+	// the newest or the oldest, as its policy says.
 	Dropped uint64
 }
 
@@ -2726,8 +2726,8 @@ func (q *ConfQueue) Close() {
 
 // ConfQueueStats holds counters of a queue's life so far.
 type ConfQueueStats struct {
-	// Dropped counts the items discarded by the ConfQueueDropNewest or
-	// ConfQueueDropOldest policy.
+	// Dropped counts the items the queue discarded because it was full:
+	// the newest or the oldest, as its policy says.
 	Dropped uint64
 }
 

@@ -403,8 +403,8 @@ func (q *Queue[T]) Close() {
 //
 //monogen:if drops
 type Stats struct {
-	// Dropped counts the items discarded by the DropNewest or DropOldest
-	// policy.
+	// Dropped counts the items the queue discarded because it was full:
+	// the newest or the oldest, as its policy says.
 	Dropped uint64
 }
 
