@@ -87,7 +87,8 @@
 //     //monogen: line, so a note never reaches the output (gofmt moves the
 //     notes of a doc comment to its end, after a blank line). A remark that
 //     would need a note in the middle of a sentence gets a sentence of its
-//     own.
+//     own. A //lint: line (staticcheck's //lint:ignore, for a field only
+//     the output of an option reads) is dropped the same way.
 //   - Package-level constants are the options. The kind may set a constant's value
 //     from the directive (shardBits from shards=64). After substitution the
 //     stencil folds `if` statements whose condition is constant, so a branch for

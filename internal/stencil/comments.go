@@ -309,7 +309,7 @@ func (t *Template) commentPlans() [][]commentPlan {
 			for _, cg := range f.Comments {
 				sentence := true // the next line starts a sentence
 				for j, c := range cg.List {
-					if strings.HasPrefix(c.Text, "//monogen:") {
+					if templateOnly(c.Text) {
 						start, end := off(c.Pos()), off(c.End())
 						// Remove the whole line, and a lone "//" line before a
 						// trailing marker (the blank line of a doc comment).
@@ -425,9 +425,17 @@ func isIdentByte(text string, i int) bool {
 	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c >= 0x80
 }
 
+// templateOnly reports whether a comment line is for the template alone:
+// a //monogen: marker, or a //lint: directive for staticcheck's run over
+// the template (such as a field only the output of an option reads), which
+// would be wrong, or a riddle, in the output.
+func templateOnly(text string) bool {
+	return strings.HasPrefix(text, "//monogen:") || strings.HasPrefix(text, "//lint:")
+}
+
 func allMarkers(list []*ast.Comment) bool {
 	for _, c := range list {
-		if !strings.HasPrefix(c.Text, "//monogen:") {
+		if !templateOnly(c.Text) {
 			return false
 		}
 	}

@@ -21,7 +21,7 @@ func TestStencilDocCommentsReadAsGenerated(t *testing.T) {
 	out, err := stencil.Stencil(tpl, &stencil.Spec{
 		Name: "Store", Main: "Map",
 		Types:    map[string]string{"K": "SessionID", "V": "*Session"},
-		Keep:     []string{"Map.hash"},
+		Keep:     []string{"Map.hash", "Map.spare"},
 		HookDocs: map[string]string{"hashKey": "hashKey returns the hash of a K, the\nway a V is never hashed."},
 		Hooks:    map[string]string{"hashKey": "return uint64(k)"},
 	})
@@ -31,7 +31,7 @@ func TestStencilDocCommentsReadAsGenerated(t *testing.T) {
 	src := strings.Join(out.Decls, "\n\n")
 	for _, want := range []string{
 		"// Store is a hash map from SessionID to *Session.\ntype Store struct",
-		"s storeShard // shard holds every *Session",
+		"s storeShard // shard holds every *Session\n\tspare int\n}",
 		"// storeShard is one part of a Store.\ntype storeShard struct",
 		// The paragraph grew past 80 columns: refilled.
 		"// Get returns the *Session stored for k. In a map that has none, the zero\n// *Session. In short: m.s.m[k].\nfunc",
@@ -42,7 +42,7 @@ func TestStencilDocCommentsReadAsGenerated(t *testing.T) {
 			t.Errorf("output lacks %q\n%s", want, src)
 		}
 	}
-	for _, unwanted := range []string{"monogen", "Template readers", "shard.go", " K ", " V."} {
+	for _, unwanted := range []string{"monogen", "Template readers", "shard.go", " K ", " V.", "lint:", "staticcheck"} {
 		if strings.Contains(src, unwanted) {
 			t.Errorf("output contains %q\n%s", unwanted, src)
 		}

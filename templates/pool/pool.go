@@ -213,6 +213,7 @@ type Pool[In, Out any] struct {
 	// function unless it is open.
 	//monogen:note Only generated pools have it: a generic pool takes the
 	//monogen:note breaker's Execute as fn.
+	//lint:ignore U1000 only the output of breaker= reads it.
 	breaker Executor[In, Out] //monogen:if breaker
 
 	unrunMu    sync.Mutex
