@@ -103,12 +103,11 @@ func Parse(text string) (*Directive, error) {
 	if p >= len(text) {
 		return nil, errorf(p, "missing type name after %s%s", Prefix, d.Kind)
 	}
-	r, size := utf8.DecodeRuneInString(text[p:])
-	if !unicode.IsLetter(r) && r != '_' {
+	if r, _ := utf8.DecodeRuneInString(text[p:]); !unicode.IsLetter(r) && r != '_' {
 		return nil, errorf(p, "type name must be a Go identifier, found %q", r)
 	}
 	for p < len(text) {
-		r, size = utf8.DecodeRuneInString(text[p:])
+		r, size := utf8.DecodeRuneInString(text[p:])
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' {
 			break
 		}

@@ -781,7 +781,7 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 		// return []IngestStageStats{p.parse.Stats(), ...}
 		fn = jen.Func().Params(recv.Clone()).Id("Stats").Params().Index().Id(statsType).Block(
 			jen.Return(jen.Index().Id(statsType).Values(snaps...)))
-		decls = append(decls, wrap(fmt.Sprintf("// Stats returns a snapshot of each stage's counters, in pipeline order, summed over every run. Taken during a run it is only approximately consistent; after Wait returns it is exact."))+"\n"+fmt.Sprintf("%#v", fn))
+		decls = append(decls, wrap("// Stats returns a snapshot of each stage's counters, in pipeline order, summed over every run. Taken during a run it is only approximately consistent; after Wait returns it is exact.")+"\n"+fmt.Sprintf("%#v", fn))
 	}
 	return decls
 }

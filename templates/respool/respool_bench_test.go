@@ -9,7 +9,7 @@ import (
 	"github.com/monogen/monogen/templates/respool"
 )
 
-type conn struct{ n int }
+type conn struct{ _ int } // not zero-sized: each dial gives a distinct pointer
 
 func dial(context.Context) (*conn, error) { return &conn{}, nil }
 

@@ -152,10 +152,18 @@ func TestHashAvalanche(t *testing.T) {
 
 func TestHashDeterministic(t *testing.T) {
 	s1, s2 := newHashSeed(), newHashSeed()
-	for i := range 1000 {
-		x := rand.Uint64()
-		if hashU64(&s1.mix, x) != hashU64(&s1.mix, x) || hashU64x2(&s1.mix, x, uint64(i)) != hashU64x2(&s1.mix, x, uint64(i)) {
-			t.Fatalf("hash of %#x not deterministic", x)
+	xs := make([]uint64, 1000)
+	one, two := make([]uint64, len(xs)), make([]uint64, len(xs))
+	for i := range xs {
+		xs[i] = rand.Uint64()
+		one[i], two[i] = hashU64(&s1.mix, xs[i]), hashU64x2(&s1.mix, xs[i], uint64(i))
+	}
+	for i, x := range xs { // again, after the other hashes
+		if got := hashU64(&s1.mix, x); got != one[i] {
+			t.Fatalf("hashU64(%#x) = %#x, then %#x", x, one[i], got)
+		}
+		if got := hashU64x2(&s1.mix, x, uint64(i)); got != two[i] {
+			t.Fatalf("hashU64x2(%#x, %d) = %#x, then %#x", x, i, two[i], got)
 		}
 	}
 	full := strings.Repeat("The quick brown fox jumps over the lazy dog. ", 2)
