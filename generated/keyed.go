@@ -45,6 +45,11 @@ type TenantID string
 //monogen:semaphore BenchPerShard[uint64] n=64 idle=1h bench=true
 //monogen:semaphore BenchPerHost[netip.Addr] n=64 idle=1h
 
+// ConfPerTenant is PerTenant with its limits from configuration: a zero
+// ConfPerTenantConfig takes n=4 and keys=4096, and the default idle time.
+//
+//monogen:semaphore ConfPerTenant[TenantID] n=4 keys=4096 config=true
+
 // Call is a request to a host of a fleet; it fails when Fail is set, after
 // Wait is closed if it is not nil.
 type Call struct {

@@ -7881,6 +7881,1533 @@ func NewBenchPerHost() *BenchPerHost {
 	return s
 }
 
+// ConfPerTenant: generated from the semaphore directive in keyed.go.
+
+// ConfPerTenantConfig holds the limits of a ConfPerTenant that come at run
+// time. NewConfPerTenant takes it; a zero field takes the directive's value,
+// or the default where the directive gives none.
+type ConfPerTenantConfig struct {
+	// N is the capacity of each key: the total weight its holders hold at once,
+	// from 1 to ConfPerTenantMaxN. Zero takes n=4 from the directive.
+	N int64
+	// Idle is how long a key stays without holders or waiters before a sweep may
+	// evict it. Zero takes the default, 1m.
+	Idle time.Duration
+	// Keys is the most keys held at once: a new key is refused with
+	// ErrConfPerTenantTooManyKeys while every one has holders or waiters. Zero
+	// takes keys=4096 from the directive.
+	Keys int64
+}
+
+// ConfPerTenantMaxN is the largest capacity per key: the held weight and a
+// request, each at most the capacity, add up without overflow.
+const ConfPerTenantMaxN = math.MaxInt64 / 2
+
+// ErrConfPerTenantTooManyKeys is returned by Acquire, and makes TryAcquire
+// fail, for a new key while the semaphore holds its most keys and none of
+// them is idle.
+var ErrConfPerTenantTooManyKeys = errors.New("semaphore: too many keys")
+
+// ConfPerTenant bounds, for each key of type TenantID, the total weight held
+// at once by the concurrent holders of that key.
+//
+// The waiters of a key are served in FIFO order: once a request has to
+// wait, later requests for the key wait behind it even if they are small
+// enough to fit.
+//
+// A ConfPerTenant must be created with NewConfPerTenant and must not be
+// copied after first use. While no caller of a key waits, Acquire,
+// TryAcquire and Release on the key, once seen, take no lock: one lookup in
+// a map whose reads take no lock, and one compare-and-swap on the key's
+// count. A call that must wait, and the calls of a key while it has waiters,
+// lock the key's queue.
+type ConfPerTenant struct {
+	slots *confPerTenantKeyMap
+	// live counts the slots in the map: Len.
+	live atomic.Int64
+	// idle counts the live slots with no holder and no waiter: a full
+	// map sweeps for room only when one is.
+	idle atomic.Int64
+	// nextSweep is the time, in nanoseconds since epoch, from which a new
+	// key sweeps the idle slots.
+	nextSweep atomic.Int64
+	// sweepMu lets one sweep run at a time.
+	sweepMu sync.Mutex
+
+	cfg   ConfPerTenantConfig
+	epoch time.Time
+}
+
+// The word of a slot: the weight held in the bits of confPerTenantHeldMask,
+// and two flags.
+const (
+	// confPerTenantHeldMask holds the weight held: at most ConfPerTenantMaxN.
+	confPerTenantHeldMask = ConfPerTenantMaxN
+	// confPerTenantQueued is set while the slot has waiters: the calls of
+	// its key then lock its queue, which keeps them in FIFO order.
+	confPerTenantQueued = 1 << 62
+	// confPerTenantMarked is set, on an idle slot, by a sweep that found it
+	// idle; the first call that takes units clears it.
+	confPerTenantMarked = math.MinInt64
+	// confPerTenantEvicted is the word of a slot that a sweep took out of
+	// the map: a caller that finds it looks the key up again. No other word
+	// has both flags: a marked slot has no waiter.
+	confPerTenantEvicted = confPerTenantQueued | confPerTenantMarked
+)
+
+// confPerTenantSlot is one key's semaphore.
+type confPerTenantSlot struct {
+	// state is the weight held and the flags queued and marked, or
+	// evicted. Callers change it with compare-and-swap while queued is
+	// clear; while it is set, only holders of the queue's lock change it.
+	state atomic.Int64
+	// markedAt is the time of the sweep that marked the slot, in
+	// nanoseconds since the epoch. Only sweeps, which hold sweepMu, use it.
+	markedAt int64
+	// queue is nil until a caller of the key has to wait.
+	queue atomic.Pointer[keyedsemWaitQueue]
+}
+
+// lockQueue returns the queue of sl, locked, creating it if sl has none.
+func (sl *confPerTenantSlot) lockQueue() *keyedsemWaitQueue {
+	q := sl.queue.Load()
+	if q == nil {
+		q = new(keyedsemWaitQueue)
+		if !sl.queue.CompareAndSwap(nil, q) {
+			q = sl.queue.Load()
+		}
+	}
+	q.mu.Lock()
+	return q
+}
+
+// init checks the configuration, creates the map and starts the clock.
+func (s *ConfPerTenant) init() {
+	if s.cfg.N < 1 || s.cfg.N > ConfPerTenantMaxN || s.cfg.Idle < 0 || s.cfg.Keys < 0 {
+		panic("semaphore: invalid configuration")
+	}
+	s.slots = newConfPerTenantKeyMap()
+	s.epoch = time.Now()
+	s.nextSweep.Store(int64(s.cfg.Idle))
+}
+
+// Acquire acquires n units of key, blocking until they are available or ctx
+// is done. On success it returns nil. On failure it returns ctx.Err() and
+// leaves the semaphore unchanged; once it waits, it fails if ctx is done
+// when the wait ends, even if the units were granted at the same moment. A
+// request for more than the capacity waits for ctx to be done without
+// holding back other callers. Acquire panics if n is negative.
+func (s *ConfPerTenant) Acquire(ctx context.Context, key TenantID, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	if n > s.cfg.N {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	for {
+		sl, err := s.slot(key)
+		if err != nil {
+			return err
+		}
+		st, ok := s.tryTake(sl, n)
+		if ok {
+			return nil
+		}
+		if st == confPerTenantEvicted {
+			continue
+		}
+		q := sl.lockQueue()
+		w, retry, err := s.enqueue(ctx, sl, q, n)
+		q.mu.Unlock()
+		if retry {
+			continue
+		}
+		if w == nil {
+			return err
+		}
+		return s.await(ctx, sl, q, w)
+	}
+}
+
+// TryAcquire acquires n units of key without blocking and reports whether
+// it did. It fails while other callers of key are waiting, even if the units
+// are free, and for a new key the semaphore has no room for. It panics if n
+// is negative.
+func (s *ConfPerTenant) TryAcquire(key TenantID, n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return true
+	}
+	if n > s.cfg.N {
+		return false
+	}
+	for {
+		sl, err := s.slot(key)
+		if err != nil {
+			return false
+		}
+		st, ok := s.tryTake(sl, n)
+		if st != confPerTenantEvicted {
+			return ok
+		}
+	}
+}
+
+// tryTake takes n units of sl if no caller waits for sl and they fit. It
+// returns the word it last saw, evicted if a sweep evicted sl.
+func (s *ConfPerTenant) tryTake(sl *confPerTenantSlot, n int64) (st int64, ok bool) {
+	for {
+		st = sl.state.Load()
+		if st&confPerTenantQueued != 0 || st&confPerTenantHeldMask+n > s.cfg.N {
+			return st, false
+		}
+		// A mark goes: the slot is in use.
+		if sl.state.CompareAndSwap(st, st&confPerTenantHeldMask+n) {
+			if s.cfg.Keys > 0 && st&confPerTenantHeldMask == 0 {
+				s.idle.Add(-1)
+			}
+			return st, true
+		}
+	}
+}
+
+// enqueue queues a request for n units of sl in q, sl's queue, or takes
+// them if they fit now. It returns the queued waiter; or nil and nil when it
+// took the units; or nil and ctx.Err() when ctx is done; or retry when a
+// sweep evicted sl. The caller holds q.mu.
+func (s *ConfPerTenant) enqueue(ctx context.Context, sl *confPerTenantSlot, q *keyedsemWaitQueue, n int64) (w *keyedsemWaiter, retry bool, err error) {
+	for {
+		st := sl.state.Load()
+		if st == confPerTenantEvicted {
+			return nil, true, nil
+		}
+		if st&confPerTenantQueued == 0 && st&confPerTenantHeldMask+n <= s.cfg.N {
+			if _, ok := s.tryTake(sl, n); ok {
+				return nil, false, nil
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		default:
+		}
+		// The units do not fit: from the flag on, the calls of the
+		// key lock the queue, and the release that frees the units
+		// grants them.
+		if st&confPerTenantQueued == 0 && !sl.state.CompareAndSwap(st, st|confPerTenantQueued) {
+			continue
+		}
+		w = &keyedsemWaiter{n: n, ready: make(chan struct{})}
+		q.waiters = append(q.waiters, w)
+		return w, false, nil
+	}
+}
+
+// Release releases n units of key, acquired before, and grants the
+// waiters of key that then fit, in order. It panics if n is negative or
+// more than key holds.
+func (s *ConfPerTenant) Release(key TenantID, n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return
+	}
+	// A slot that holds units is never evicted: key's slot in the map is
+	// the one that holds them.
+	sl, ok := s.slots.Load(key)
+	if !ok {
+		panic("semaphore: released more than held")
+	}
+	for {
+		st := sl.state.Load()
+		if st&confPerTenantQueued != 0 {
+			q := sl.lockQueue()
+			ok := s.put(sl, q, n)
+			q.mu.Unlock()
+			if !ok {
+				panic("semaphore: released more than held")
+			}
+			return
+		}
+		if st&confPerTenantHeldMask < n {
+			panic("semaphore: released more than held")
+		}
+		if sl.state.CompareAndSwap(st, st-n) {
+			if s.cfg.Keys > 0 && st == n {
+				s.idle.Add(1)
+			}
+			return
+		}
+	}
+}
+
+// put gives n units back to sl and grants the waiters of q, sl's queue,
+// that then fit, in order. It reports false, changing nothing, if sl holds
+// fewer than n units. The caller holds q.mu.
+func (s *ConfPerTenant) put(sl *confPerTenantSlot, q *keyedsemWaitQueue, n int64) bool {
+	for {
+		st := sl.state.Load()
+		if st == confPerTenantEvicted || st&confPerTenantHeldMask < n {
+			return false
+		}
+		if !sl.state.CompareAndSwap(st, st-n) {
+			continue
+		}
+		if st&confPerTenantQueued != 0 {
+			s.grant(sl, q)
+		} else if s.cfg.Keys > 0 && st == n {
+			s.idle.Add(1)
+		}
+		return true
+	}
+}
+
+// Held returns the weight key holds at the moment of the call.
+func (s *ConfPerTenant) Held(key TenantID) int64 {
+	sl, ok := s.slots.Load(key)
+	if !ok {
+		return 0
+	}
+	if st := sl.state.Load(); st != confPerTenantEvicted {
+		return st & confPerTenantHeldMask
+	}
+	return 0
+}
+
+// Len returns the number of keys that have a slot: the keys seen and not
+// evicted. It takes no lock.
+func (s *ConfPerTenant) Len() int {
+	return int(s.live.Load())
+}
+
+// Sweep evicts the keys that have had no holder and no waiter since a sweep
+// the configured Idle or more ago, and marks the other keys that have none;
+// with Idle zero, every key that has none. Acquire and TryAcquire sweep on
+// their own when they create a key; Sweep is for a program that wants the
+// memory of idle keys back when no new key comes.
+func (s *ConfPerTenant) Sweep() {
+	s.sweepMu.Lock()
+	defer s.sweepMu.Unlock()
+	s.sweep(s.clock(), int64(s.cfg.Idle))
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (s *ConfPerTenant) clock() int64 {
+	return int64(time.Since(s.epoch))
+}
+
+// grant gives the waiters of q, sl's queue, that fit their units, in
+// order, and clears queued when none is left. The caller holds q.mu, and sl
+// has queued set: no other caller changes the word.
+func (s *ConfPerTenant) grant(sl *confPerTenantSlot, q *keyedsemWaitQueue) {
+	held := sl.state.Load() & confPerTenantHeldMask
+	for len(q.waiters) > 0 && held+q.waiters[0].n <= s.cfg.N {
+		w := q.waiters[0]
+		held += w.n
+		close(w.ready)
+		q.waiters[0] = nil
+		q.waiters = q.waiters[1:]
+	}
+	if len(q.waiters) > 0 {
+		sl.state.Store(held | confPerTenantQueued)
+		return
+	}
+	q.waiters = nil
+	sl.state.Store(held)
+	if s.cfg.Keys > 0 && held == 0 {
+		s.idle.Add(1)
+	}
+}
+
+// await waits until w, queued in q, sl's queue, is granted its units or
+// ctx is done. If ctx is done when the wait ends, the request fails even if
+// it was granted too, and gives the units back.
+func (s *ConfPerTenant) await(ctx context.Context, sl *confPerTenantSlot, q *keyedsemWaitQueue, w *keyedsemWaiter) error {
+	done := ctx.Done()
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	q.mu.Lock()
+	select {
+	case <-w.ready:
+		// Giving units back may let the next waiters in.
+		s.put(sl, q, w.n)
+	default:
+		for i, o := range q.waiters {
+			if o == w {
+				q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
+				break
+			}
+		}
+		// Leaving the head of the queue may let the next waiters in.
+		s.grant(sl, q)
+	}
+	q.mu.Unlock()
+	return ctx.Err()
+}
+
+// slot returns key's slot, creating it if key has none or an evicted one.
+// The slot it returns may be evicted by the time the caller uses it.
+func (s *ConfPerTenant) slot(key TenantID) (*confPerTenantSlot, error) {
+	if sl, ok := s.slots.Load(key); ok && sl.state.Load() != confPerTenantEvicted {
+		return sl, nil
+	}
+	return s.create(key, s.clock())
+}
+
+// create gives key a new, idle slot, or returns the slot another goroutine
+// gave it first. It fails with ErrConfPerTenantTooManyKeys when the map
+// holds Keys slots and a sweep cannot make room.
+func (s *ConfPerTenant) create(key TenantID, now int64) (*confPerTenantSlot, error) {
+	if s.cfg.Idle > 0 && now >= s.nextSweep.Load() && s.sweepMu.TryLock() {
+		if now >= s.nextSweep.Load() {
+			s.sweep(now, int64(s.cfg.Idle))
+			s.nextSweep.Store(now + int64(s.cfg.Idle))
+		}
+		s.sweepMu.Unlock()
+	}
+	if s.cfg.Keys > 0 && s.live.Load() >= s.cfg.Keys {
+		// Full: the count below decides whether key gets a slot.
+		s.makeRoom(now)
+	}
+	sl, _ := s.slots.Compute(key, func(old *confPerTenantSlot, loaded bool) (*confPerTenantSlot, confPerTenantKeyMapComputeOp) {
+		if loaded && old.state.Load() != confPerTenantEvicted {
+			return old, confPerTenantKeyMapCancelOp
+		}
+		// A slot evicted but still in the map is replaced in its room,
+		// counted in live and idle until the map no longer holds it.
+		if !loaded && !s.countKey() {
+			return nil, confPerTenantKeyMapCancelOp
+		}
+		return &confPerTenantSlot{}, confPerTenantKeyMapUpdateOp
+	})
+	if s.cfg.Keys > 0 && sl == nil {
+		// Only a full map gives a key no slot.
+		return nil, ErrConfPerTenantTooManyKeys
+	}
+	return sl, nil
+}
+
+// countKey counts a new, idle key in live, and reports whether it did: not
+// when the map holds Keys slots.
+func (s *ConfPerTenant) countKey() bool {
+	if s.cfg.Keys == 0 {
+		s.live.Add(1)
+		return true
+	}
+	for {
+		n := s.live.Load()
+		if n >= s.cfg.Keys {
+			return false
+		}
+		if s.live.CompareAndSwap(n, n+1) {
+			s.idle.Add(1)
+			return true
+		}
+	}
+}
+
+// makeRoom sweeps the map for room for a new key, evicting every idle slot,
+// if there is one and no other sweep is running.
+func (s *ConfPerTenant) makeRoom(now int64) {
+	if s.idle.Load() == 0 || !s.sweepMu.TryLock() {
+		return
+	}
+	defer s.sweepMu.Unlock()
+	s.sweep(now, 0)
+}
+
+// sweep evicts the slots that a sweep marked at least idle before now and
+// that have stayed idle since, and marks the other idle slots; with idle 0,
+// it evicts every idle slot. The caller holds sweepMu.
+func (s *ConfPerTenant) sweep(now, idle int64) {
+	for key, sl := range s.slots.All() {
+		st := sl.state.Load()
+		switch {
+		case st == confPerTenantMarked && sl.markedAt <= now-idle, st == 0 && idle == 0:
+			// Idle since the mark: no caller holds or waits for its
+			// units, and one that finds it from now on looks the key
+			// up again. A call that took units since made the word
+			// differ, and the slot stays.
+			if sl.state.CompareAndSwap(st, confPerTenantEvicted) {
+				s.evict(key, sl)
+			}
+		case st == 0:
+			sl.markedAt = now
+			sl.state.CompareAndSwap(0, confPerTenantMarked)
+		}
+	}
+}
+
+// evict takes key's evicted slot sl out of the map.
+func (s *ConfPerTenant) evict(key TenantID, sl *confPerTenantSlot) {
+	s.slots.Compute(key, func(old *confPerTenantSlot, loaded bool) (*confPerTenantSlot, confPerTenantKeyMapComputeOp) {
+		if loaded && old == sl {
+			s.live.Add(-1)
+			if s.cfg.Keys > 0 {
+				s.idle.Add(-1)
+			}
+			return nil, confPerTenantKeyMapDeleteOp
+		}
+		// A new slot took its place, and its room.
+		return old, confPerTenantKeyMapCancelOp
+	})
+}
+
+// confPerTenantKeyMapHashSeed holds a map's random hash keys, chosen per map
+// so that keys chosen by an attacker cannot flood one bucket.
+//
+// mix keys the fast mixers below, which specialized
+// confPerTenantKeyMapHashKey bodies call; seed keys maphash, the reference
+// hasher and the fallback for long strings.
+type confPerTenantKeyMapHashSeed struct {
+	mix  confPerTenantKeyMapMixSeed
+	seed maphash.Seed
+}
+
+// confPerTenantKeyMapMixSeed holds the random keys of the fast mixers.
+type confPerTenantKeyMapMixSeed struct{ k0, k1 uint64 }
+
+// confPerTenantKeyMapNewHashSeed returns fresh random hash keys.
+func confPerTenantKeyMapNewHashSeed() confPerTenantKeyMapHashSeed {
+	return confPerTenantKeyMapHashSeed{mix: confPerTenantKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
+}
+
+// confPerTenantKeyMapHashKey returns the hash of k under s, specialized for
+// TenantID keys: wyhash-style mixing of up to 16 bytes, maphash.String past
+// that. Every bit is mixed: the top confPerTenantKeyMapShardBits bits pick
+// the shard, the confPerTenantKeyMapH2Bits low bits the meta byte, the bits
+// above them the bucket.
+func confPerTenantKeyMapHashKey(s *confPerTenantKeyMapHashSeed, k TenantID) uint64 {
+	return confPerTenantKeyMapHashStr(s, string(k))
+}
+
+// confPerTenantKeyMapShardOf returns the shard of k, whose hash under s is
+// h: a number below confPerTenantKeyMapShardCount, the
+// confPerTenantKeyMapShardBits bits of h below its top bit. Every operation
+// on k uses the same shard.
+func confPerTenantKeyMapShardOf(s *confPerTenantKeyMapHashSeed, k TenantID, h uint64) uint64 {
+	return h >> 1 >> confPerTenantKeyMapShardShift
+}
+
+// confPerTenantKeyMapHashStr hashes a string. Up to 32 bytes it reads the
+// string as at most four overlapping 8-byte words (or two 4-byte ones, or
+// three bytes) and mixes them wyhash-style, with the length, faster than
+// maphash.String's call; longer strings go to maphash.String, whose AES
+// rounds win there.
+func confPerTenantKeyMapHashStr(s *confPerTenantKeyMapHashSeed, x string) uint64 {
+	n := len(x)
+	var a, b uint64
+	switch {
+	case n > 32:
+		return maphash.String(s.seed, x)
+	case n > 16:
+		hi0, lo0 := bits.Mul64(confPerTenantKeyMapLe64(x)^s.mix.k0, confPerTenantKeyMapLe64(x[8:])^s.mix.k1)
+		hi1, lo1 := bits.Mul64(confPerTenantKeyMapLe64(x[n-16:])^s.mix.k1, confPerTenantKeyMapLe64(x[n-8:])^s.mix.k0)
+		a, b = hi0^lo0, hi1^lo1
+	case n >= 8:
+		a, b = confPerTenantKeyMapLe64(x), confPerTenantKeyMapLe64(x[n-8:])
+	case n >= 4:
+		a, b = uint64(confPerTenantKeyMapLe32(x)), uint64(confPerTenantKeyMapLe32(x[n-4:]))
+	case n > 0:
+		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
+	}
+	hi, lo := bits.Mul64(a^s.mix.k0, b^s.mix.k1)
+	hi, lo = bits.Mul64(lo^s.mix.k1^uint64(n), hi^s.mix.k0)
+	return hi ^ lo
+}
+
+// confPerTenantKeyMapLe64 returns the first 8 bytes of x as a little-endian
+// word. The compiler combines the byte loads into one load.
+func confPerTenantKeyMapLe64(x string) uint64 {
+	_ = x[7]
+	return uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
+		uint64(x[4])<<32 | uint64(x[5])<<40 | uint64(x[6])<<48 | uint64(x[7])<<56
+}
+
+// confPerTenantKeyMapLe32 returns the first 4 bytes of x as a little-endian
+// word.
+func confPerTenantKeyMapLe32(x string) uint32 {
+	_ = x[3]
+	return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
+}
+
+// confPerTenantKeyMapShardBits is the base-2 logarithm of the number of
+// shards: the directive's shards= option (shards=64 gives
+// confPerTenantKeyMapShardBits = 6).
+//
+// Shards do not make reads faster: a read costs the same whatever their
+// number. They bound the work of a resize (a resize copies and stops the
+// writers of one shard only) and spread the per-shard size counters that
+// inserts and deletes update over that many cache lines. 64 shards keep the
+// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
+// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
+// 64-byte bucket per shard); a program with many small maps should ask for
+// shards=1 or a few.
+const confPerTenantKeyMapShardBits = 6
+
+const (
+	// confPerTenantKeyMapShardCount is the number of independent tables of a
+	// confPerTenantKeyMap.
+	confPerTenantKeyMapShardCount = 1 << confPerTenantKeyMapShardBits
+	// confPerTenantKeyMapShardShift selects the top
+	// confPerTenantKeyMapShardBits bits of a hash shifted right by one
+	// (h>>1>>confPerTenantKeyMapShardShift): with
+	// confPerTenantKeyMapShardBits = 0 that is 0, one shard, without a
+	// constant shift of 64, which go vet reports (the compiler merges the
+	// two shifts).
+	confPerTenantKeyMapShardShift = 63 - confPerTenantKeyMapShardBits
+)
+
+const (
+	// confPerTenantKeyMapCacheLineSize is the unit of padding against false
+	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
+	confPerTenantKeyMapCacheLineSize = 64
+	// confPerTenantKeyMapEntriesPerBucket is the number of slots of a
+	// bucket: 5 pointers, with a mutex, a meta word and an overflow pointer,
+	// fill 64 bytes on 64-bit platforms.
+	confPerTenantKeyMapEntriesPerBucket = 5
+	// confPerTenantKeyMapPtrSize is the size of a pointer: 8 on 64-bit
+	// platforms, 4 on 32-bit.
+	confPerTenantKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
+	// confPerTenantKeyMapMutexSize is the size of a sync.Mutex (two 32-bit
+	// words) everywhere.
+	confPerTenantKeyMapMutexSize = 8
+	// confPerTenantKeyMapBucketPadding pads a bucket to one cache line: 0 on
+	// 64-bit platforms, 24 bytes on 32-bit ones.
+	confPerTenantKeyMapBucketPadding = confPerTenantKeyMapCacheLineSize - confPerTenantKeyMapMutexSize - 8 - (confPerTenantKeyMapEntriesPerBucket+1)*confPerTenantKeyMapPtrSize
+
+	// confPerTenantKeyMapH2Bits is the number of low hash bits stored in a
+	// slot's meta byte, whose top bit marks the slot as occupied. The bucket
+	// index comes from the bits above them, so the bytes of one bucket still
+	// differ.
+	confPerTenantKeyMapH2Bits = 7
+	// confPerTenantKeyMapOccupiedMask has the occupied bit of each slot's
+	// meta byte set.
+	confPerTenantKeyMapOccupiedMask = 0x80_8080_8080
+	// confPerTenantKeyMapLowBytes and confPerTenantKeyMapHighBits are the
+	// SWAR constants of confPerTenantKeyMapMarkZeroBytes.
+	confPerTenantKeyMapLowBytes = 0x0101_0101_0101_0101
+	confPerTenantKeyMapHighBits = 0x8080_8080_8080_8080
+
+	// confPerTenantKeyMapMinTableLen is the number of buckets a shard of a
+	// map without a size hint starts with and shrinks back to on Clear: one
+	// cache line. With one bucket, Clear can empty a shard's table in place
+	// (clearInPlace).
+	confPerTenantKeyMapMinTableLen = 1
+	// confPerTenantKeyMapGrowNum/confPerTenantKeyMapGrowDen is the load
+	// factor above which a shard grows when an insert needs a new overflow
+	// bucket: 0.75, that of xsync and CLHT, which keeps most chains to their
+	// root bucket.
+	confPerTenantKeyMapGrowNum, confPerTenantKeyMapGrowDen = 3, 4
+	// confPerTenantKeyMapShrinkDiv sets the load factor below which a shard
+	// shrinks when a delete empties a bucket: 1/confPerTenantKeyMapShrinkDiv
+	// of its slots. It then shrinks to half of the growth load factor, so a
+	// shard does not resize back and forth.
+	confPerTenantKeyMapShrinkDiv = 128
+)
+
+// confPerTenantKeyMapComputeOp tells Compute what to do with the value its
+// function returns.
+type confPerTenantKeyMapComputeOp int
+
+const (
+	// confPerTenantKeyMapCancelOp leaves the map unchanged: a present key
+	// keeps its value and an absent key stays absent. It is the zero
+	// confPerTenantKeyMapComputeOp.
+	confPerTenantKeyMapCancelOp confPerTenantKeyMapComputeOp = iota
+	// confPerTenantKeyMapUpdateOp stores the returned value, inserting the
+	// key if it was absent.
+	confPerTenantKeyMapUpdateOp
+	// confPerTenantKeyMapDeleteOp deletes the key if it is present.
+	confPerTenantKeyMapDeleteOp
+)
+
+// confPerTenantKeyMap is a hash map from TenantID to *confPerTenantSlot that
+// is safe for concurrent use by multiple goroutines without additional
+// locking or coordination. It has the methods of sync.Map, typed, Compute
+// for atomic read-modify-write and LoadOrCompute to create a missing value
+// once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero confPerTenantKeyMap is not usable: create maps with
+// newConfPerTenantKeyMap. A confPerTenantKeyMap must not be copied after
+// first use.
+//
+// In the terminology of the Go memory model, confPerTenantKeyMap arranges
+// that a write operation “synchronizes before” any read operation that
+// observes the effect of the write, where read and write operations are
+// defined as follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns
+// confPerTenantKeyMapUpdateOp, or confPerTenantKeyMapDeleteOp for a present
+// key. Range and All perform a read operation for each key they visit. Len
+// does not synchronize.
+type confPerTenantKeyMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned confPerTenantKeyMap aligns them.
+	sizes [confPerTenantKeyMapShardCount]confPerTenantKeyMapShardSize
+	// seed is read by every operation and written only by
+	// newConfPerTenantKeyMap.
+	seed confPerTenantKeyMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [confPerTenantKeyMapShardCount]confPerTenantKeyMapShard
+}
+
+// confPerTenantKeyMapShard is one independent hash table of a
+// confPerTenantKeyMap.
+type confPerTenantKeyMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[confPerTenantKeyMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// confPerTenantKeyMapShardSize is the entry count of one shard. Writers
+// update it after unlocking their bucket, so it may lag the table and,
+// briefly, go negative.
+type confPerTenantKeyMapShardSize struct {
+	n atomic.Int64
+	_ [confPerTenantKeyMapCacheLineSize - 8]byte
+}
+
+// confPerTenantKeyMapTable is the bucket array of a shard at one size. Its
+// buckets never move; a resize builds a new table.
+type confPerTenantKeyMapTable struct {
+	buckets []confPerTenantKeyMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// confPerTenantKeyMapBucket is one cache line of a table: a root bucket, or
+// an overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
+type confPerTenantKeyMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [confPerTenantKeyMapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// confPerTenantKeyMapH2Bits bits of the hash of its key. Writers store
+	// it before the entry on insert and before clearing the entry on delete;
+	// a reader that matches a byte whose entry is nil or holds another key
+	// moves on.
+	meta    atomic.Uint64
+	entries [confPerTenantKeyMapEntriesPerBucket]atomic.Pointer[confPerTenantKeyMapEntry]
+	next    atomic.Pointer[confPerTenantKeyMapBucket]
+}
+
+// confPerTenantKeyMapEntry is an immutable key-value pair. Writers replace
+// entries, never modify them, so a reader that loads an entry sees a
+// consistent pair.
+type confPerTenantKeyMapEntry struct {
+	value *confPerTenantSlot
+	key   TenantID
+}
+
+// confPerTenantKeyMapLoadValue returns the value of e with an atomic load:
+// writers update it in place (confPerTenantKeyMapStoreValue).
+func confPerTenantKeyMapLoadValue(e *confPerTenantKeyMapEntry) *confPerTenantSlot {
+	return (*confPerTenantSlot)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
+}
+
+// confPerTenantKeyMapStoreValue sets the value of e in place with an atomic
+// store. The caller holds the lock of e's chain.
+func confPerTenantKeyMapStoreValue(e *confPerTenantKeyMapEntry, v *confPerTenantSlot) {
+	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
+}
+
+// newConfPerTenantKeyMap returns an empty confPerTenantKeyMap.
+func newConfPerTenantKeyMap() *confPerTenantKeyMap {
+	m := &confPerTenantKeyMap{seed: confPerTenantKeyMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of confPerTenantKeyMapBaseTableLen
+// buckets.
+func (m *confPerTenantKeyMap) init() {
+	m.initTables(confPerTenantKeyMapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *confPerTenantKeyMap) initTables(n int) {
+	tables := make([]confPerTenantKeyMapTable, confPerTenantKeyMapShardCount)
+	buckets := make([]confPerTenantKeyMapBucket, confPerTenantKeyMapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = confPerTenantKeyMapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// confPerTenantKeyMapBaseTableLen returns the number of buckets a shard
+// starts with and never shrinks below: confPerTenantKeyMapMinTableLen,
+// unless the map is presized.
+func confPerTenantKeyMapBaseTableLen() int {
+	return confPerTenantKeyMapMinTableLen
+}
+
+// confPerTenantKeyMapEqualValue reports whether a and b are equal, for
+// CompareAndSwap and CompareAndDelete.
+func confPerTenantKeyMapEqualValue(a, b *confPerTenantSlot) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *confPerTenantKeyMap) Load(key TenantID) (value *confPerTenantSlot, ok bool) {
+	h := confPerTenantKeyMapHashKey(&m.seed, key)
+	t := m.shards[confPerTenantKeyMapShardOf(&m.seed, key, h)].table.Load()
+	b := &t.buckets[(h>>confPerTenantKeyMapH2Bits)&t.mask]
+	h2w := confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h))
+	for {
+		for w := confPerTenantKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[confPerTenantKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return confPerTenantKeyMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *confPerTenantKeyMap) Store(key TenantID, value *confPerTenantSlot) {
+	m.put(confPerTenantKeyMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *confPerTenantKeyMap) Swap(key TenantID, value *confPerTenantSlot) (previous *confPerTenantSlot, loaded bool) {
+	loaded = m.put(confPerTenantKeyMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *confPerTenantKeyMap) put(h uint64, key TenantID, value *confPerTenantSlot, prev **confPerTenantSlot) (loaded bool) {
+	var ne *confPerTenantKeyMapEntry
+	si := confPerTenantKeyMapShardOf(&m.seed, key, h)
+	h2w := confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = confPerTenantKeyMapLoadValue(e)
+			}
+			confPerTenantKeyMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, confPerTenantKeyMapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &confPerTenantKeyMapEntry{key: key, value: value}
+		confPerTenantKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *confPerTenantKeyMap) LoadOrStore(key TenantID, value *confPerTenantSlot) (actual *confPerTenantSlot, loaded bool) {
+	h := confPerTenantKeyMapHashKey(&m.seed, key)
+	si := confPerTenantKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return confPerTenantKeyMapLoadValue(e), true
+	}
+	ne := &confPerTenantKeyMapEntry{key: key, value: value}
+	h2w := confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return confPerTenantKeyMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, confPerTenantKeyMapGrowTable)
+			continue
+		}
+		confPerTenantKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns confPerTenantKeyMapCancelOp for an
+// absent key. If fn panics, LoadOrCompute leaves the map unchanged and
+// unlocked, and the panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *confPerTenantKeyMap) LoadOrCompute(key TenantID, fn func() *confPerTenantSlot) (actual *confPerTenantSlot, loaded bool) {
+	h := confPerTenantKeyMapHashKey(&m.seed, key)
+	si := confPerTenantKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return confPerTenantKeyMapLoadValue(e), true
+	}
+	h2w := confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return confPerTenantKeyMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, confPerTenantKeyMapGrowTable)
+			continue
+		}
+		actual = confPerTenantKeyMapComputeLocked(root, fn)
+		confPerTenantKeyMapInsertAt(b, i, h, &confPerTenantKeyMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *confPerTenantKeyMap) LoadAndDelete(key TenantID) (value *confPerTenantSlot, loaded bool) {
+	h := confPerTenantKeyMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return confPerTenantKeyMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *confPerTenantKeyMap) Delete(key TenantID) {
+	h := confPerTenantKeyMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *confPerTenantKeyMap) remove(h uint64, key TenantID) *confPerTenantKeyMapEntry {
+	si := confPerTenantKeyMapShardOf(&m.seed, key, h)
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := confPerTenantKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *confPerTenantKeyMap) CompareAndSwap(key TenantID, old, new *confPerTenantSlot) (swapped bool) {
+	h := confPerTenantKeyMapHashKey(&m.seed, key)
+	si := confPerTenantKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !confPerTenantKeyMapEqualValue(confPerTenantKeyMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *confPerTenantKeyMap) swapInPlace(h uint64, key TenantID, old, new *confPerTenantSlot) (swapped bool) {
+	_, root := m.lockRoot(confPerTenantKeyMapShardOf(&m.seed, key, h), h)
+	_, _, e := root.search(key, confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h)))
+	if e == nil || !confPerTenantKeyMapEqualValue(confPerTenantKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	confPerTenantKeyMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with confPerTenantKeyMapEqualValue: the generic
+// reference panics, as sync.Map does, if the values are of a type that is
+// not comparable.
+func (m *confPerTenantKeyMap) CompareAndDelete(key TenantID, old *confPerTenantSlot) (deleted bool) {
+	h := confPerTenantKeyMapHashKey(&m.seed, key)
+	si := confPerTenantKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !confPerTenantKeyMapEqualValue(confPerTenantKeyMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h)))
+	if e == nil || !confPerTenantKeyMapEqualValue(confPerTenantKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := confPerTenantKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// confPerTenantKeyMapComputeOp fn returns: confPerTenantKeyMapUpdateOp
+// stores newV, confPerTenantKeyMapDeleteOp deletes the key,
+// confPerTenantKeyMapCancelOp leaves the map unchanged. It returns the value
+// of key after the operation and whether key is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *confPerTenantKeyMap) Compute(key TenantID, fn func(old *confPerTenantSlot, loaded bool) (newV *confPerTenantSlot, op confPerTenantKeyMapComputeOp)) (actual *confPerTenantSlot, ok bool) {
+	h := confPerTenantKeyMapHashKey(&m.seed, key)
+	si := confPerTenantKeyMapShardOf(&m.seed, key, h)
+	h2w := confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := confPerTenantKeyMapLoadValue(e)
+			newV, op := confPerTenantKeyMapCallLocked(root, fn, old, true)
+			switch op {
+			case confPerTenantKeyMapUpdateOp:
+				confPerTenantKeyMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case confPerTenantKeyMapDeleteOp:
+				meta := confPerTenantKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, confPerTenantKeyMapGrowTable)
+			continue
+		}
+		newV, op := confPerTenantKeyMapCallLocked(root, fn, actual, false)
+		if op != confPerTenantKeyMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		confPerTenantKeyMapInsertAt(b, i, h, &confPerTenantKeyMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the
+// confPerTenantKeyMap's contents: no key is visited more than once, a key
+// present and unmodified for the whole call is visited exactly once, but a
+// key stored or deleted concurrently may or may not be visited, and a
+// visited key's value may be any value it held during the call. Range holds
+// no lock while it calls f, so f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *confPerTenantKeyMap) Range(f func(key TenantID, value *confPerTenantSlot) bool) {
+	var buf [16 * confPerTenantKeyMapEntriesPerBucket]*confPerTenantKeyMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, confPerTenantKeyMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *confPerTenantKeyMap) All() iter.Seq2[TenantID, *confPerTenantSlot] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *confPerTenantKeyMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from newConfPerTenantKeyMap or Clear that holds at most five keys
+// allocates nothing.
+func (m *confPerTenantKeyMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, confPerTenantKeyMapClearTable)
+	}
+}
+
+// confPerTenantKeyMapCallLocked calls fn(old, loaded) for Compute, unlocking
+// root if fn panics: a bucket left locked would block its writers, and the
+// resizes of its shard, forever.
+func confPerTenantKeyMapCallLocked(root *confPerTenantKeyMapBucket, fn func(old *confPerTenantSlot, loaded bool) (*confPerTenantSlot, confPerTenantKeyMapComputeOp), old *confPerTenantSlot, loaded bool) (newV *confPerTenantSlot, op confPerTenantKeyMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// confPerTenantKeyMapComputeLocked calls fn for LoadOrCompute, unlocking
+// root if fn panics, as confPerTenantKeyMapCallLocked does for Compute.
+func confPerTenantKeyMapComputeLocked(root *confPerTenantKeyMapBucket, fn func() *confPerTenantSlot) *confPerTenantSlot {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *confPerTenantKeyMap) lockRoot(si, h uint64) (*confPerTenantKeyMapTable, *confPerTenantKeyMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>confPerTenantKeyMapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *confPerTenantKeyMapTable) find(key TenantID, h uint64) *confPerTenantKeyMapEntry {
+	b := &t.buckets[(h>>confPerTenantKeyMapH2Bits)&t.mask]
+	h2w := confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h))
+	for {
+		for w := confPerTenantKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[confPerTenantKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast confPerTenantKeyMapH2 of the key. It returns the
+// bucket, slot and entry of the key if present. Otherwise e is nil and (b,
+// i) is the first free slot of the chain, or, if the chain is full, its last
+// bucket and i = -1.
+func (root *confPerTenantKeyMapBucket) search(key TenantID, h2w uint64) (b *confPerTenantKeyMapBucket, i int, e *confPerTenantKeyMapEntry) {
+	var free *confPerTenantKeyMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := confPerTenantKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := confPerTenantKeyMapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & confPerTenantKeyMapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, confPerTenantKeyMapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *confPerTenantKeyMap) mustGrow(si uint64, t *confPerTenantKeyMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// confPerTenantKeyMapInsertAt inserts ne, whose hash is h, at slot i of
+// bucket b, as returned by search, or, if i is -1, in a new bucket chained
+// after b. The caller holds the chain's lock, or owns a table no reader has
+// seen yet.
+func confPerTenantKeyMapInsertAt(b *confPerTenantKeyMapBucket, i int, h uint64, ne *confPerTenantKeyMapEntry) {
+	if i < 0 {
+		nb := new(confPerTenantKeyMapBucket)
+		nb.meta.Store(uint64(confPerTenantKeyMapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(confPerTenantKeyMapSetByte(b.meta.Load(), confPerTenantKeyMapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// confPerTenantKeyMapClearSlot empties slot i of bucket b, whose chain the
+// caller has locked, and returns the bucket's new meta word.
+func confPerTenantKeyMapClearSlot(b *confPerTenantKeyMapBucket, i int) uint64 {
+	meta := confPerTenantKeyMapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *confPerTenantKeyMap) deleted(si uint64, t *confPerTenantKeyMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > confPerTenantKeyMapBaseTableLen() && n*confPerTenantKeyMapShrinkDiv < int64(len(t.buckets))*confPerTenantKeyMapEntriesPerBucket {
+		m.resize(si, t, confPerTenantKeyMapShrinkTable)
+	}
+}
+
+// confPerTenantKeyMapResizeKind says what a resize does.
+type confPerTenantKeyMapResizeKind int
+
+const (
+	confPerTenantKeyMapGrowTable   confPerTenantKeyMapResizeKind = iota // double the table
+	confPerTenantKeyMapShrinkTable                                      // halve the table, or more, to fit the entries
+	confPerTenantKeyMapClearTable                                       // drop the entries, back to confPerTenantKeyMapBaseTableLen
+)
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *confPerTenantKeyMap) resize(si uint64, old *confPerTenantKeyMapTable, kind confPerTenantKeyMapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case confPerTenantKeyMapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case confPerTenantKeyMapShrinkTable:
+		newLen = confPerTenantKeyMapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case confPerTenantKeyMapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = confPerTenantKeyMapBaseTableLen()
+	}
+	nt := confPerTenantKeyMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == confPerTenantKeyMapClearTable:
+					dropped++
+				default:
+					nt.add(confPerTenantKeyMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as confPerTenantKeyMapClearSlot hides
+// one. A reader that loaded the meta word before that store may still load
+// an entry: one pointer, so a whole entry, of the key it asked for and
+// present until that instant. The entries are set to nil after the meta
+// word, before the bucket is unlocked, so a reader that matches the meta
+// byte of a key inserted after Clear finds nil or that key's entry, never a
+// cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *confPerTenantKeyMap) clearInPlace(si uint64, t *confPerTenantKeyMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & confPerTenantKeyMapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// confPerTenantKeyMapNewTable returns an empty table of n buckets; n is a
+// power of two.
+func confPerTenantKeyMapNewTable(n int) *confPerTenantKeyMapTable {
+	return &confPerTenantKeyMapTable{
+		buckets: make([]confPerTenantKeyMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  confPerTenantKeyMapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *confPerTenantKeyMapTable) add(h uint64, e *confPerTenantKeyMapEntry) {
+	b := &t.buckets[(h>>confPerTenantKeyMapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & confPerTenantKeyMapOccupiedMask; w != 0 {
+			confPerTenantKeyMapInsertAt(b, confPerTenantKeyMapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			confPerTenantKeyMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// confPerTenantKeyMapGrowThreshold returns the entry count above which a
+// table of n buckets grows rather than chains an overflow bucket.
+func confPerTenantKeyMapGrowThreshold(n int) int64 {
+	return int64(n) * confPerTenantKeyMapEntriesPerBucket * confPerTenantKeyMapGrowNum / confPerTenantKeyMapGrowDen
+}
+
+// confPerTenantKeyMapTableLenFor returns the number of buckets a shard of n
+// entries shrinks to: the smallest power of two, at least
+// confPerTenantKeyMapBaseTableLen, that holds them at half the growth load
+// factor.
+func confPerTenantKeyMapTableLenFor(n int64) int {
+	want := uint64(max(n, 0)) * 2 * confPerTenantKeyMapGrowDen / (confPerTenantKeyMapGrowNum * confPerTenantKeyMapEntriesPerBucket)
+	if base := confPerTenantKeyMapBaseTableLen(); want <= uint64(base) {
+		return base
+	}
+	return 1 << bits.Len64(want-1)
+}
+
+// confPerTenantKeyMapH2 returns the meta byte of hash h: its low
+// confPerTenantKeyMapH2Bits bits, marked occupied.
+func confPerTenantKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<confPerTenantKeyMapH2Bits-1)) }
+
+// confPerTenantKeyMapBroadcast returns a word holding b in each of its bytes.
+func confPerTenantKeyMapBroadcast(b uint8) uint64 { return confPerTenantKeyMapLowBytes * uint64(b) }
+
+// confPerTenantKeyMapMarkZeroBytes returns w with the top bit of each zero
+// byte set and the other bits clear. A byte equal to 1 above a zero byte is
+// marked too (a borrow): callers check the entry of every marked slot.
+// Applied to meta^broadcast(confPerTenantKeyMapH2), it marks the slots whose
+// meta byte matches confPerTenantKeyMapH2; empty slots (meta byte 0) are
+// never marked, since confPerTenantKeyMapH2 has its top bit set.
+func confPerTenantKeyMapMarkZeroBytes(w uint64) uint64 {
+	return (w - confPerTenantKeyMapLowBytes) &^ w & confPerTenantKeyMapHighBits
+}
+
+// confPerTenantKeyMapFirstMarked returns the index of the lowest byte of w
+// with its top bit set.
+func confPerTenantKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
+
+// confPerTenantKeyMapSetByte returns w with byte i set to b.
+func confPerTenantKeyMapSetByte(w uint64, b uint8, i int) uint64 {
+	shift := uint(i) * 8
+	return w&^(0xff<<shift) | uint64(b)<<shift
+}
+
+// This code was specialized for the types above. If one changes, the
+// line below stops compiling: run go generate.
+var _ = (*string)((*TenantID)(nil))
+
+// NewConfPerTenant returns a semaphore per TenantID: each key has the
+// capacity cfg.N, a key without holders or waiters for cfg.Idle may be
+// evicted, and with cfg.Keys above zero it holds at most that many keys. It
+// panics if cfg.N is negative or more than ConfPerTenantMaxN, or cfg.Idle or
+// cfg.Keys is negative.
+func NewConfPerTenant(cfg ConfPerTenantConfig) *ConfPerTenant {
+	if cfg.N == 0 {
+		cfg.N = 4
+	}
+	if cfg.Idle == 0 {
+		cfg.Idle = time.Minute
+	}
+	if cfg.Keys == 0 {
+		cfg.Keys = 4096
+	}
+	s := &ConfPerTenant{cfg: cfg}
+	s.init()
+	return s
+}
+
 // PerHost: generated from the breaker directive in keyed.go.
 
 // PerHostState is the state of one key's breaker.

@@ -270,9 +270,10 @@ func init() {
 		Uses:     []string{"shardmap"},
 		Doc:      "weighted FIFO semaphore per key: Name[K] n=4 idle=1m keys=10000",
 		Options: []OptionSpec{
-			{Key: "n", Type: Int, Min: 1, Max: math.MaxInt64 / 2, Doc: "capacity of each key: the total weight its holders hold at once (required)"},
+			{Key: "n", Type: Int, Min: 1, Max: math.MaxInt64 / 2, Doc: "capacity of each key: the total weight its holders hold at once (required, unless config=true gives it at run time)"},
 			{Key: "idle", Type: Duration, Doc: "how long a key stays without holders or waiters before it may be evicted; 0s never evicts for idleness (default 1m)"},
 			{Key: "keys", Type: Int, Min: 1, Doc: "the most keys held at once: a new key is refused with Err<Name>TooManyKeys while every one has holders or waiters (default no limit)"},
+			configOption,
 		},
 		Build: buildKeyedSemaphore,
 		Bench: benchKeyedSemaphore,
@@ -285,11 +286,15 @@ func buildKeyedSemaphore(c *Context) error {
 	if !types.Comparable(k) {
 		return c.ArgErrorf(0, "semaphore key type %s is not comparable%s", c.D.Args[0].Text, whyNotComparable(k))
 	}
+	config := runtimeConfig(c)
 	o := c.D.Option("n")
-	if o == nil {
-		return c.Errorf("semaphore %s[%s] needs the capacity of each key: n=, for example //monogen:semaphore %s[%s] n=4", name, c.D.Args[0].Text, name, c.D.Args[0].Text)
+	if o == nil && !config {
+		return c.Errorf("semaphore %s[%s] needs the capacity of each key: n=, for example //monogen:semaphore %s[%s] n=4, or config=true to give it at run time", name, c.D.Args[0].Text, name, c.D.Args[0].Text)
 	}
-	n := o.Value.(int64)
+	n := int64(0)
+	if o != nil {
+		n = o.Value.(int64)
+	}
 	idle := defaultIdle
 	if o := c.D.Option("idle"); o != nil {
 		idle = o.Value.(time.Duration)
@@ -301,10 +306,13 @@ func buildKeyedSemaphore(c *Context) error {
 	c.Spec.Config["N"] = fmt.Sprint(n)
 	c.Spec.Config["Idle"] = DurationExpr(idle, c.Scope)
 	c.Spec.Config["Keys"] = fmt.Sprint(keys)
-	c.Spec.Conds["keys"] = keys > 0
+	c.Spec.Conds["keys"] = keys > 0 || config
 	c.Spec.Keep = append(c.Spec.Keep, "Semaphore.init")
 	if err := keyMapFor(c, "Semaphore", "slot"); err != nil {
 		return err
+	}
+	if config {
+		return buildConfigKeyedSemaphore(c, o, n, idle, keys)
 	}
 	sweep := "Sweep evicts the keys that have no holder and no waiter."
 	if idle > 0 {
@@ -336,11 +344,72 @@ func buildKeyedSemaphore(c *Context) error {
 	return nil
 }
 
+// buildConfigKeyedSemaphore emits the constructor of a config=true keyed
+// semaphore: its capacity per key, idle time and key limit come at run time,
+// in the template's Config, whose zero fields take the directive's values
+// (the capacity has none unless the directive gives n=).
+func buildConfigKeyedSemaphore(c *Context, o *model.Option, n int64, idle time.Duration, keys int64) error {
+	name, newName := c.D.Name, stencil.Rename("New", "Semaphore", c.D.Name)
+	maxN := stencil.Rename("MaxN", "Semaphore", name)
+	zeroN, defN := "Zero is invalid: the directive gives no n=.", ""
+	if o != nil {
+		zeroN, defN = zeroTakes(c, "n", fmt.Sprint(n)), fmt.Sprint(n)
+	}
+	defIdle := ""
+	if idle > 0 {
+		defIdle = DurationExpr(idle, c.Scope)
+	}
+	defKeys, zeroKeys := "", "Zero is no limit."
+	if keys > 0 {
+		defKeys, zeroKeys = fmt.Sprint(keys), zeroTakes(c, "keys", fmt.Sprint(keys))
+	}
+	zeroIdle := zeroTakes(c, "idle", shortDuration(defaultIdle))
+	if idle == 0 {
+		zeroIdle = "Zero, as the directive's idle=0s, turns eviction for idleness off."
+	}
+	locals := c.Scope.Func()
+	param, cfg, defaults := keepConfig(c, locals,
+		runtimeField{Name: "N", Default: defN,
+			Doc: "N is the capacity of each key: the total weight its holders hold at once, from 1 to " + maxN + ". " + zeroN},
+		runtimeField{Name: "Idle", Default: defIdle,
+			Doc: "Idle is how long a key stays without holders or waiters before a sweep may evict it. " + zeroIdle},
+		runtimeField{Name: "Keys", Default: defKeys,
+			Doc: "Keys is the most keys held at once: a new key is refused with Err" + name + "TooManyKeys while every one has holders or waiters. " + zeroKeys})
+	c.Spec.HookDocs["Semaphore.Sweep"] = "Sweep evicts the keys that have had no holder and no waiter since a\nsweep the configured Idle or more ago, and marks the other keys that have\nnone; with Idle zero, every key that has none.\nAcquire and TryAcquire sweep on their own when they create a key; Sweep is\nfor a program that wants the memory of idle keys back when no new key\ncomes."
+	// func NewPerTenant(cfg PerTenantConfig) *PerTenant {
+	// 	if cfg.N == 0 {
+	// 		cfg.N = 4
+	// 	}
+	// 	...
+	// 	s := &PerTenant{cfg: cfg}
+	// 	s.init()
+	// 	return s
+	// }
+	s := locals.Name("s")
+	body := append(defaults,
+		jen.Id(s).Op(":=").Op("&").Id(name).Values(jen.Dict{jen.Id("cfg"): jen.Id(cfg)}),
+		jen.Id(s).Dot("init").Call(),
+		jen.Return(jen.Id(s)),
+	)
+	badN := fmt.Sprintf("%s.N is negative or more than %s", cfg, maxN)
+	if o == nil {
+		badN = fmt.Sprintf("%s.N is not from 1 to %s", cfg, maxN)
+	}
+	doc := wrap(fmt.Sprintf("// %s returns a semaphore per %s: each key has the capacity %s.N, a key without holders or waiters for %s.Idle may be evicted, and with %s.Keys above zero it holds at most that many keys. It panics if %s, or %s.Idle or %s.Keys is negative.",
+		newName, c.D.Args[0].Text, cfg, cfg, cfg, badN, cfg, cfg))
+	ctor := jen.Func().Id(newName).Params(param).Op("*").Id(name).Block(body...)
+	c.Emit = append(c.Emit, doc+"\n"+fmt.Sprintf("%#v", ctor))
+	return nil
+}
+
 // benchKeyedSemaphore emits BenchmarkName for a keyed semaphore:
 // TryAcquire+Release of one unit over keyedBenchKeys distinct keys.
 func benchKeyedSemaphore(c *Context) ([]string, error) {
 	if err := buildKeyedSemaphore(c); err != nil {
 		return nil, err
+	}
+	if c.D.Option("n") == nil {
+		return nil, c.Errorf("bench=true needs n= to give the template its capacity")
 	}
 	return benchKeyed(c, "keyedsem", "Semaphore", []string{"N", "Idle", "Keys"},
 		"TryAcquire+Release", "if $x.TryAcquire($k, 1) {\n$x.Release($k, 1)\n}", "on TryAcquire+Release of one unit over %d distinct keys from all goroutines in parallel")

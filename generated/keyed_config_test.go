@@ -1,0 +1,83 @@
+package generated_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/monogen/monogen/generated"
+)
+
+// TestConfPerTenantZeroConfigTakesTheDirectivesLimits: a zero
+// ConfPerTenantConfig gives each tenant the directive's capacity, 4, and
+// holds the directive's 4096 tenants at most.
+func TestConfPerTenantZeroConfigTakesTheDirectivesLimits(t *testing.T) {
+	s := generated.NewConfPerTenant(generated.ConfPerTenantConfig{})
+	if !s.TryAcquire("acme", 4) {
+		t.Fatal("TryAcquire(acme, 4) failed: the capacity is not the directive's 4")
+	}
+	if s.TryAcquire("acme", 1) {
+		t.Fatal("TryAcquire(acme, 1) succeeded past a capacity of 4")
+	}
+	for i := range 4095 {
+		if !s.TryAcquire(generated.TenantID(fmt.Sprint(i)), 1) {
+			t.Fatalf("tenant %d refused", i)
+		}
+	}
+	if err := s.Acquire(context.Background(), "late", 1); !errors.Is(err, generated.ErrConfPerTenantTooManyKeys) {
+		t.Fatalf("Acquire of a 4097th tenant = %v, want ErrConfPerTenantTooManyKeys", err)
+	}
+}
+
+// TestConfPerTenantConfigGivesCapacityKeysAndIdle: the fields of
+// ConfPerTenantConfig replace the directive's n= and keys= and the default
+// idle time.
+func TestConfPerTenantConfigGivesCapacityKeysAndIdle(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := generated.NewConfPerTenant(generated.ConfPerTenantConfig{N: 2, Keys: 3, Idle: time.Hour})
+		if !s.TryAcquire("a", 2) || s.TryAcquire("a", 1) {
+			t.Fatal("the capacity of a key is not N=2")
+		}
+		if !s.TryAcquire("b", 1) || !s.TryAcquire("c", 1) {
+			t.Fatal("a second or third key was refused with Keys=3")
+		}
+		if err := s.Acquire(context.Background(), "d", 1); !errors.Is(err, generated.ErrConfPerTenantTooManyKeys) {
+			t.Fatalf("Acquire of a fourth key = %v, want ErrConfPerTenantTooManyKeys", err)
+		}
+		s.Release("c", 1)
+		s.Sweep()                    // marks c, idle
+		time.Sleep(30 * time.Minute) // past the default idle time, within Idle
+		s.Sweep()                    // too early to evict c
+		if s.Len() != 3 {
+			t.Fatalf("Len = %d half an hour after c's release, want 3: Idle=1h not used", s.Len())
+		}
+		time.Sleep(time.Hour)
+		s.Sweep()
+		if s.Len() != 2 {
+			t.Fatalf("Len = %d an hour and a half after c's release, want 2", s.Len())
+		}
+		s.Release("a", 2)
+		s.Release("b", 1)
+	})
+}
+
+// TestNewConfPerTenantPanicsOnAnInvalidConfig: NewConfPerTenant panics on
+// a negative N, Idle or Keys, and on N above ConfPerTenantMaxN, as its doc
+// says.
+func TestNewConfPerTenantPanicsOnAnInvalidConfig(t *testing.T) {
+	for _, cfg := range []generated.ConfPerTenantConfig{
+		{N: -1}, {N: generated.ConfPerTenantMaxN + 1}, {Idle: -time.Second}, {Keys: -1},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewConfPerTenant(%+v) did not panic", cfg)
+				}
+			}()
+			generated.NewConfPerTenant(cfg)
+		}()
+	}
+}
