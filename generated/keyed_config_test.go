@@ -81,3 +81,36 @@ func TestNewConfPerTenantPanicsOnAnInvalidConfig(t *testing.T) {
 		}()
 	}
 }
+
+// TestPolicyHostsConfigGivesKeysAndIdle: PolicyHostsConfig's Keys and Idle
+// replace the directive's (no limit) and the default idle time, 1m.
+func TestPolicyHostsConfigGivesKeysAndIdle(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		b := generated.NewPolicyHosts(generated.PolicyHostsConfig{Keys: 1})
+		if _, err := b.Execute(ctx, generated.Call{Host: "a", Fail: true}); err != nil {
+			// The fallback answers the failure.
+			t.Fatalf("host a: %v", err)
+		}
+		// a's window holds a failure: it cannot be evicted for room.
+		if got, _ := b.Execute(ctx, generated.Call{Host: "b"}); got != "fallback: "+generated.ErrPolicyHostsTooManyKeys.Error() {
+			t.Fatalf("host b with Keys=1 and host a in use: %q, want the fallback's answer to ErrPolicyHostsTooManyKeys", got)
+		}
+
+		b = generated.NewPolicyHosts(generated.PolicyHostsConfig{Idle: time.Hour})
+		if got, _ := b.Execute(ctx, generated.Call{Host: "a"}); got != "a" {
+			t.Fatalf("host a: %q", got)
+		}
+		b.Sweep()                    // sees a's call
+		time.Sleep(30 * time.Minute) // past the default idle time, within Idle
+		b.Sweep()
+		if b.Len() != 1 {
+			t.Fatalf("Len = %d half an hour after a's call, want 1: Idle=1h not used", b.Len())
+		}
+		time.Sleep(time.Hour)
+		b.Sweep()
+		if b.Len() != 0 {
+			t.Fatalf("Len = %d an hour and a half after a's call, want 0", b.Len())
+		}
+	})
+}

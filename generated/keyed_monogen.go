@@ -11033,6 +11033,11 @@ var ErrPolicyHostsOpen = errors.New("breaker: circuit open")
 // taken.
 var ErrPolicyHostsTooManyProbes = errors.New("breaker: too many half-open probes")
 
+// ErrPolicyHostsTooManyKeys is returned, or passed to the fallback, for a
+// call of a new key while the breaker holds its most keys and none of them
+// can be evicted.
+var ErrPolicyHostsTooManyKeys = errors.New("breaker: too many keys")
+
 // PolicyHostsConfig holds the limits of a PolicyHosts that come at run time.
 // NewPolicyHosts takes it; a zero field takes the directive's value, or the
 // default where the directive gives none.
@@ -11053,6 +11058,12 @@ type PolicyHostsConfig struct {
 	// Window is the length of the rolling window failures are counted in,
 	// divided into 10 buckets: at least 10ns. Zero takes the default, 10s.
 	Window time.Duration
+	// Idle is how long a key goes without a call before a sweep may evict it.
+	// Zero takes the default, 1m.
+	Idle time.Duration
+	// Keys is the most keys held at once: a new key is refused with
+	// ErrPolicyHostsTooManyKeys while no key can be evicted. Zero is no limit.
+	Keys int64
 }
 
 // PolicyHostsCounts are the counts of a state, given to the state-change
@@ -11097,6 +11108,9 @@ type PolicyHosts struct {
 	// nextSweep is the time, in nanoseconds since epoch, from which a new
 	// key sweeps the idle circuits.
 	nextSweep atomic.Int64
+	// nextRoom is the time from which a new key that finds the map full
+	// may sweep it for room.
+	nextRoom atomic.Int64
 	// sweepMu lets one sweep run at a time.
 	sweepMu sync.Mutex
 
@@ -11132,13 +11146,14 @@ type policyHostsCircuit struct {
 // generated constructor calls it after building the struct.
 func (b *PolicyHosts) init() {
 	if b.cfg.Failures < 1 || b.cfg.Ratio < 0 || b.cfg.Ratio > 1 || b.cfg.Cooldown <= 0 ||
-		b.cfg.HalfOpen < 1 || b.cfg.Window < time.Duration(10) {
+		b.cfg.HalfOpen < 1 || b.cfg.Window < time.Duration(10) ||
+		b.cfg.Idle < 0 || b.cfg.Keys < 0 {
 		panic("breaker: invalid configuration")
 	}
 	b.width = int64(b.cfg.Window) / 10
 	b.circuits = newPolicyHostsKeyMap()
 	b.epoch = time.Now()
-	b.nextSweep.Store(int64(time.Minute))
+	b.nextSweep.Store(int64(b.cfg.Idle))
 }
 
 // Execute computes the key of req and calls the function with ctx and req if
@@ -11276,14 +11291,14 @@ func (b *PolicyHosts) Len() int {
 }
 
 // Sweep evicts the keys on which no call has started since a sweep, or their
-// creation, 1m or more earlier, and whose breaker is closed, with no call in
-// flight and an empty window. Execute sweeps on its own when it creates a
-// key; Sweep is for a program that wants the memory of idle keys back when
-// no new key comes.
+// creation, the configured Idle or more earlier (with Idle zero, any key),
+// and whose breaker is closed, with no call in flight and an empty window.
+// Execute sweeps on its own when it creates a key; Sweep is for a program
+// that wants the memory of idle keys back when no new key comes.
 func (b *PolicyHosts) Sweep() {
 	b.sweepMu.Lock()
 	defer b.sweepMu.Unlock()
-	b.sweep(b.clock(), int64(time.Minute))
+	b.sweep(b.clock(), int64(b.cfg.Idle))
 }
 
 // reject returns err for a rejected call, or what the fallback returns.
@@ -11520,12 +11535,16 @@ func (b *PolicyHosts) transitionLocked(key string, c *policyHostsCircuit, from u
 // goroutine gave it first. It fails with ErrPolicyHostsTooManyKeys when the
 // map holds Keys circuits and a sweep cannot make room.
 func (b *PolicyHosts) create(key string, now int64) (*policyHostsCircuit, error) {
-	if now >= b.nextSweep.Load() && b.sweepMu.TryLock() {
+	if b.cfg.Idle > 0 && now >= b.nextSweep.Load() && b.sweepMu.TryLock() {
 		if now >= b.nextSweep.Load() {
-			b.sweep(now, int64(time.Minute))
-			b.nextSweep.Store(now + int64(time.Minute))
+			b.sweep(now, int64(b.cfg.Idle))
+			b.nextSweep.Store(now + int64(b.cfg.Idle))
 		}
 		b.sweepMu.Unlock()
+	}
+	if b.cfg.Keys > 0 && b.live.Load() >= b.cfg.Keys {
+		// Full: the count below decides whether key gets a circuit.
+		b.makeRoom(now)
 	}
 	c, _ := b.circuits.Compute(key, func(old *policyHostsCircuit, loaded bool) (*policyHostsCircuit, policyHostsKeyMapComputeOp) {
 		if loaded && old.flight.Load()&keyedbrkEvictedBit == 0 {
@@ -11538,14 +11557,42 @@ func (b *PolicyHosts) create(key string, now int64) (*policyHostsCircuit, error)
 		}
 		return &policyHostsCircuit{seenAt: now}, policyHostsKeyMapUpdateOp
 	})
+	if b.cfg.Keys > 0 && c == nil {
+		// Only a full map gives a key no circuit.
+		return nil, ErrPolicyHostsTooManyKeys
+	}
 	return c, nil
 }
 
 // countKey counts a new key in live, and reports whether it did: not when
 // the map holds Keys circuits.
 func (b *PolicyHosts) countKey() bool {
-	b.live.Add(1)
-	return true
+	if b.cfg.Keys == 0 {
+		b.live.Add(1)
+		return true
+	}
+	for {
+		n := b.live.Load()
+		if n >= b.cfg.Keys {
+			return false
+		}
+		if b.live.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// makeRoom sweeps the map for room for a new key, evicting every circuit
+// that can be, idle or not, unless another sweep is running or a sweep for
+// room ran less than a bucket width ago: no circuit's window empties
+// sooner, but by a transition to closed.
+func (b *PolicyHosts) makeRoom(now int64) {
+	if now < b.nextRoom.Load() || !b.sweepMu.TryLock() {
+		return
+	}
+	defer b.sweepMu.Unlock()
+	b.sweep(now, 0)
+	b.nextRoom.Store(now + b.bucketWidth())
 }
 
 // sweep evicts the circuits on which no call has started since a sweep, or
@@ -12637,6 +12684,9 @@ func NewPolicyHosts(cfg PolicyHostsConfig) *PolicyHosts {
 	}
 	if cfg.Window == 0 {
 		cfg.Window = 10 * time.Second
+	}
+	if cfg.Idle == 0 {
+		cfg.Idle = time.Minute
 	}
 	b := &PolicyHosts{cfg: cfg}
 	b.init()

@@ -44,7 +44,10 @@ func buildBreaker(c *Context) error { return buildBreakerFor(c, nil) }
 // buildBreakerFor builds a breaker, or with key (the type of key=) a keyed
 // breaker: the keyed template has the same hooks, config fields and
 // constructor; its onchange= function takes the key first.
-func buildBreakerFor(c *Context, key types.Type) error {
+//
+// With config=true, the config fields more are kept after the breaker's own
+// (a keyed breaker's Idle and Keys).
+func buildBreakerFor(c *Context, key types.Type, more ...runtimeField) error {
 	// The defaults are those the template's New applies to a zero Config.
 	failures, ratio, cooldown, halfOpen, window, buckets := int64(5), 0.0, 30*time.Second, int64(3), 10*time.Second, int64(10)
 	if o := c.D.Option("failures"); o != nil {
@@ -161,6 +164,7 @@ func buildBreakerFor(c *Context, key types.Type) error {
 			fields[1].Default = ""
 			fields[1].Doc = "Ratio is the least fraction of failed calls in the window that trips the breaker, together with Failures, in [0, 1]; 0, the default, counts failures only."
 		}
+		fields = append(fields, more...)
 	}
 	what := "a closed circuit breaker"
 	if key != nil {

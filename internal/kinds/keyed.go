@@ -344,6 +344,27 @@ func buildKeyedSemaphore(c *Context) error {
 	return nil
 }
 
+// keyedLimitFields returns the config=true fields Idle and Keys of a keyed
+// kind, whose directive says idle (or gets the default) and keys (0: no
+// limit). idleWhat says what an idle key does ("stays without holders or
+// waiters"), fullWhen when a new key is refused.
+func keyedLimitFields(c *Context, idle time.Duration, keys int64, idleWhat, fullWhen string) []runtimeField {
+	defIdle, zeroIdle := "", "Zero, as the directive's idle=0s, turns eviction for idleness off."
+	if idle > 0 {
+		defIdle, zeroIdle = DurationExpr(idle, c.Scope), zeroTakes(c, "idle", shortDuration(defaultIdle))
+	}
+	defKeys, zeroKeys := "", "Zero is no limit."
+	if keys > 0 {
+		defKeys, zeroKeys = fmt.Sprint(keys), zeroTakes(c, "keys", fmt.Sprint(keys))
+	}
+	return []runtimeField{
+		{Name: "Idle", Default: defIdle,
+			Doc: "Idle is how long a key " + idleWhat + " before a sweep may evict it. " + zeroIdle},
+		{Name: "Keys", Default: defKeys,
+			Doc: "Keys is the most keys held at once: a new key is refused with Err" + c.D.Name + "TooManyKeys " + fullWhen + ". " + zeroKeys},
+	}
+}
+
 // buildConfigKeyedSemaphore emits the constructor of a config=true keyed
 // semaphore: its capacity per key, idle time and key limit come at run time,
 // in the template's Config, whose zero fields take the directive's values
@@ -355,26 +376,11 @@ func buildConfigKeyedSemaphore(c *Context, o *model.Option, n int64, idle time.D
 	if o != nil {
 		zeroN, defN = zeroTakes(c, "n", fmt.Sprint(n)), fmt.Sprint(n)
 	}
-	defIdle := ""
-	if idle > 0 {
-		defIdle = DurationExpr(idle, c.Scope)
-	}
-	defKeys, zeroKeys := "", "Zero is no limit."
-	if keys > 0 {
-		defKeys, zeroKeys = fmt.Sprint(keys), zeroTakes(c, "keys", fmt.Sprint(keys))
-	}
-	zeroIdle := zeroTakes(c, "idle", shortDuration(defaultIdle))
-	if idle == 0 {
-		zeroIdle = "Zero, as the directive's idle=0s, turns eviction for idleness off."
-	}
 	locals := c.Scope.Func()
-	param, cfg, defaults := keepConfig(c, locals,
-		runtimeField{Name: "N", Default: defN,
-			Doc: "N is the capacity of each key: the total weight its holders hold at once, from 1 to " + maxN + ". " + zeroN},
-		runtimeField{Name: "Idle", Default: defIdle,
-			Doc: "Idle is how long a key stays without holders or waiters before a sweep may evict it. " + zeroIdle},
-		runtimeField{Name: "Keys", Default: defKeys,
-			Doc: "Keys is the most keys held at once: a new key is refused with Err" + name + "TooManyKeys while every one has holders or waiters. " + zeroKeys})
+	fields := append([]runtimeField{{Name: "N", Default: defN,
+		Doc: "N is the capacity of each key: the total weight its holders hold at once, from 1 to " + maxN + ". " + zeroN}},
+		keyedLimitFields(c, idle, keys, "stays without holders or waiters", "while every one has holders or waiters")...)
+	param, cfg, defaults := keepConfig(c, locals, fields...)
 	c.Spec.HookDocs["Semaphore.Sweep"] = "Sweep evicts the keys that have had no holder and no waiter since a\nsweep the configured Idle or more ago, and marks the other keys that have\nnone; with Idle zero, every key that has none.\nAcquire and TryAcquire sweep on their own when they create a key; Sweep is\nfor a program that wants the memory of idle keys back when no new key\ncomes."
 	// func NewPerTenant(cfg PerTenantConfig) *PerTenant {
 	// 	if cfg.N == 0 {

@@ -76,15 +76,18 @@ func buildKeyedBreaker(c *Context) error {
 	}
 	c.Spec.Config["Idle"] = DurationExpr(idle, c.Scope)
 	c.Spec.Config["Keys"] = fmt.Sprint(keys)
-	c.Spec.Conds["keys"] = keys > 0
-	if err := buildBreakerFor(c, k); err != nil {
+	config := runtimeConfig(c)
+	c.Spec.Conds["keys"] = keys > 0 || config
+	if err := buildBreakerFor(c, k, keyedLimitFields(c, idle, keys, "goes without a call", "while no key can be evicted")...); err != nil {
 		return err
 	}
 	if err := keyMapOf(c, "Breaker", "circuit", model.Arg{Text: types.TypeString(k, qual), Pos: o.ValuePos, Type: k}); err != nil {
 		return err
 	}
 	sweep := "Sweep evicts the keys whose breaker is closed, with no call in flight\nand an empty window."
-	if idle > 0 {
+	if config {
+		sweep = "Sweep evicts the keys on which no call has started since a sweep, or\ntheir creation, the configured Idle or more earlier (with Idle zero, any\nkey), and whose breaker is closed, with no call in flight and an empty\nwindow."
+	} else if idle > 0 {
 		sweep = fmt.Sprintf("Sweep evicts the keys on which no call has started since a sweep, or\ntheir creation, %s or more earlier, and whose breaker is closed, with\nno call in flight and an empty window.", shortDuration(idle))
 	}
 	c.Spec.HookDocs["Breaker.Sweep"] = sweep + "\nExecute sweeps on its own when it creates a key; Sweep is for a program\nthat wants the memory of idle keys back when no new key comes."
