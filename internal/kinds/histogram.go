@@ -9,7 +9,7 @@ import "github.com/monogen/monogen/internal/stencil"
 const histogramTemplate = "histogram"
 
 // histogramUses are the parts of the histogram template a kind needs
-// beyond Observe and AddTo: each is a //monogen:if condition of the
+// beyond Observe and Collect: each is a //monogen:if condition of the
 // template.
 type histogramUses struct {
 	observeN  bool // Recorder.ObserveN
