@@ -11,16 +11,17 @@ import (
 // emits it once per package and every directive uses it. Under a Spec whose
 // Shared prefix is set, a live top-level declaration is shared when
 //
-//   - it declares no exported name (the API of each directive stays its
-//     own) and is no init function;
+//   - it declares no name of the directive's API (see api: the API of each
+//     directive stays its own) and is no init function;
 //   - it refers to no type parameter, no constant the spec sets, no config
 //     field, and is neither a hook the spec replaces nor a declaration whose
 //     doc the spec replaces, renames or keeps for emitted code;
 //   - it is whole: no spec of a declaration group and no field of a struct
 //     type is removed for this directive (another directive may keep them);
-//   - everything it refers to is shared too; and a type is shared only
-//     with all of its methods the directive keeps, so that no directive
-//     declares a method on a shared type.
+//   - everything it refers to is shared too, or is shared code of another
+//     template stenciled for the directive (Spec.SharedRefs); and a type
+//     is shared only with all of its methods the directive keeps, so that
+//     no directive declares a method on a shared type.
 //
 // Its text is then that of the template with every name it uses renamed
 // by the rule for shared names (SharedName), so two directives give the same
