@@ -7928,7 +7928,7 @@ type WatchedSlots struct {
 	errOnce sync.Once
 	err     error // first error returned by a function run by Go
 
-	stats watchedSlotsCounters
+	stats semaphoreCounters
 }
 
 // waited records the wait of the queued request w, which ended with err.
@@ -8228,15 +8228,6 @@ type WatchedSlotsStats struct {
 	WaitTime WatchedSlotsHistogram
 }
 
-// watchedSlotsCounters are the metrics of a semaphore: only its slow path
-// updates them.
-type watchedSlotsCounters struct {
-	waits    atomic.Uint64
-	canceled atomic.Uint64
-	queued   int64 // guarded by mu
-	waitTime watchedSlotsHistogram
-}
-
 // Stats returns a snapshot of the semaphore's state and counters.
 func (s *WatchedSlots) Stats() WatchedSlotsStats {
 	st := WatchedSlotsStats{
@@ -8248,14 +8239,14 @@ func (s *WatchedSlots) Stats() WatchedSlotsStats {
 	s.mu.Lock()
 	st.Waiting = s.stats.queued
 	s.mu.Unlock()
-	s.stats.waitTime.AddTo(&st.WaitTime)
+	watchedSlotsHistCollect(&st.WaitTime, &s.stats.waitTime)
 	return st
 }
 
 // watchedSlotsHistBuckets is the number of buckets of a
 // WatchedSlotsHistogram: one per power of 4 from 1µs to about 67s, and one
 // above.
-const watchedSlotsHistBuckets = 15
+const watchedSlotsHistBuckets = histogramBuckets
 
 // WatchedSlotsHistogram is a snapshot of a distribution of durations in
 // fixed buckets whose bounds are powers of 4 from 1µs to about 67s
@@ -8271,34 +8262,9 @@ type WatchedSlotsHistogram struct {
 	Count  uint64                                     // number of observations
 }
 
-// watchedSlotsHistogram records durations into the buckets of a
-// WatchedSlotsHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type watchedSlotsHistogram struct {
-	counts [watchedSlotsHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// watchedSlotsHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func watchedSlotsHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, watchedSlotsHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *watchedSlotsHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[watchedSlotsHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *watchedSlotsHistogram) AddTo(s *WatchedSlotsHistogram) {
+// watchedSlotsHistCollect adds the distribution h recorded to s, setting its
+// bounds.
+func watchedSlotsHistCollect(s *WatchedSlotsHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}

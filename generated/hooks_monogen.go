@@ -1498,7 +1498,7 @@ type TimedAPI struct {
 	epoch time.Time
 
 	// waitTime times the Waits that waited, for TimedAPIStats.
-	waitTime timedAPIHistogram
+	waitTime histogramRecorder
 }
 
 // init checks the configuration and starts the clock. The generated
@@ -1678,7 +1678,7 @@ func (l *TimedAPI) Stats() TimedAPIStats {
 // StatsAt is TimedAPIStats at time t.
 func (l *TimedAPI) StatsAt(t time.Time) TimedAPIStats {
 	s := l.stats(l.offset(t))
-	l.waitTime.AddTo(&s.WaitTime)
+	timedAPIHistCollect(&s.WaitTime, &l.waitTime)
 	return s
 }
 
@@ -1867,7 +1867,7 @@ func (l *TimedAPI) tokenStats(now int64) TimedAPIStats {
 
 // timedAPIHistBuckets is the number of buckets of a TimedAPIHistogram: one
 // per power of 4 from 1µs to about 67s, and one above.
-const timedAPIHistBuckets = 15
+const timedAPIHistBuckets = histogramBuckets
 
 // TimedAPIHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
@@ -1882,34 +1882,9 @@ type TimedAPIHistogram struct {
 	Count  uint64                                 // number of observations
 }
 
-// timedAPIHistogram records durations into the buckets of a
-// TimedAPIHistogram: an atomic add to one bucket and one to the sum, no lock
-// and no allocation.
-type timedAPIHistogram struct {
-	counts [timedAPIHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// timedAPIHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func timedAPIHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, timedAPIHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *timedAPIHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[timedAPIHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *timedAPIHistogram) AddTo(s *TimedAPIHistogram) {
+// timedAPIHistCollect adds the distribution h recorded to s, setting its
+// bounds.
+func timedAPIHistCollect(s *TimedAPIHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -2442,7 +2417,7 @@ type HookedConns struct {
 	closed atomic.Bool
 
 	// stats are the acquire counters of the metrics= option.
-	stats hookedConnsAcquireStats
+	stats respoolAcquireStats
 
 	mu      sync.Mutex
 	idle    []hookedConnsIdleResource // oldest first; Get takes the last
@@ -2889,18 +2864,6 @@ func (p *HookedConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// hookedConnsAcquireStats are the counters behind HookedConnsStats, on cache
-// lines of their own: every Get updates one.
-type hookedConnsAcquireStats struct {
-	_        [respoolSlotPad]byte
-	gets     atomic.Int64
-	waits    atomic.Int64
-	canceled atomic.Int64
-	timedOut atomic.Int64
-	waitTime hookedConnsHistogram
-	_        [respoolSlotPad]byte
-}
-
 // waitedFor calls connWaited, the directive's onwait=, after a Get that
 // waited for d and ended with err.
 func (p *HookedConns) waitedFor(d time.Duration, err error) {
@@ -2916,16 +2879,6 @@ func (p *HookedConns) waitEnded(start time.Time, err error) {
 	d := time.Since(start)
 	p.stats.waitTime.Observe(int64(d))
 	p.waitedFor(d, err)
-}
-
-// failed accounts for a Get that failed with err.
-func (s *hookedConnsAcquireStats) failed(err error) {
-	switch {
-	case errors.Is(err, context.Canceled):
-		s.canceled.Add(1)
-	case errors.Is(err, context.DeadlineExceeded):
-		s.timedOut.Add(1)
-	}
 }
 
 // HookedConnsStats is a snapshot of a pool's acquire counters, in the manner of
@@ -2962,13 +2915,13 @@ func (p *HookedConns) Stats() HookedConnsStats {
 		Open:     open,
 		Idle:     idle,
 	}
-	p.stats.waitTime.AddTo(&s.WaitTime)
+	hookedConnsHistCollect(&s.WaitTime, &p.stats.waitTime)
 	return s
 }
 
 // hookedConnsHistBuckets is the number of buckets of a HookedConnsHistogram:
 // one per power of 4 from 1µs to about 67s, and one above.
-const hookedConnsHistBuckets = 15
+const hookedConnsHistBuckets = histogramBuckets
 
 // HookedConnsHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
@@ -2983,34 +2936,9 @@ type HookedConnsHistogram struct {
 	Count  uint64                                    // number of observations
 }
 
-// hookedConnsHistogram records durations into the buckets of a
-// HookedConnsHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type hookedConnsHistogram struct {
-	counts [hookedConnsHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// hookedConnsHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func hookedConnsHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, hookedConnsHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *hookedConnsHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[hookedConnsHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *hookedConnsHistogram) AddTo(s *HookedConnsHistogram) {
+// hookedConnsHistCollect adds the distribution h recorded to s, setting its
+// bounds.
+func hookedConnsHistCollect(s *HookedConnsHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -4090,7 +4018,7 @@ type BenchRateTimed struct {
 	epoch time.Time
 
 	// waitTime times the Waits that waited, for BenchRateTimedStats.
-	waitTime benchRateTimedHistogram
+	waitTime histogramRecorder
 }
 
 // init checks the configuration and starts the clock. The generated
@@ -4272,7 +4200,7 @@ func (l *BenchRateTimed) Stats() BenchRateTimedStats {
 // StatsAt is BenchRateTimedStats at time t.
 func (l *BenchRateTimed) StatsAt(t time.Time) BenchRateTimedStats {
 	s := l.stats(l.offset(t))
-	l.waitTime.AddTo(&s.WaitTime)
+	benchRateTimedHistCollect(&s.WaitTime, &l.waitTime)
 	return s
 }
 
@@ -4462,7 +4390,7 @@ func (l *BenchRateTimed) tokenStats(now int64) BenchRateTimedStats {
 // benchRateTimedHistBuckets is the number of buckets of a
 // BenchRateTimedHistogram: one per power of 4 from 1µs to about 67s, and
 // one above.
-const benchRateTimedHistBuckets = 15
+const benchRateTimedHistBuckets = histogramBuckets
 
 // BenchRateTimedHistogram is a snapshot of a distribution of durations in
 // fixed buckets whose bounds are powers of 4 from 1µs to about 67s
@@ -4478,34 +4406,9 @@ type BenchRateTimedHistogram struct {
 	Count  uint64                                       // number of observations
 }
 
-// benchRateTimedHistogram records durations into the buckets of a
-// BenchRateTimedHistogram: an atomic add to one bucket and one to the sum,
-// no lock and no allocation.
-type benchRateTimedHistogram struct {
-	counts [benchRateTimedHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// benchRateTimedHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func benchRateTimedHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, benchRateTimedHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *benchRateTimedHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[benchRateTimedHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *benchRateTimedHistogram) AddTo(s *BenchRateTimedHistogram) {
+// benchRateTimedHistCollect adds the distribution h recorded to s, setting
+// its bounds.
+func benchRateTimedHistCollect(s *BenchRateTimedHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -6519,7 +6422,7 @@ type BenchResTimed struct {
 	closed atomic.Bool
 
 	// stats are the acquire counters of the metrics= option.
-	stats benchResTimedAcquireStats
+	stats respoolAcquireStats
 
 	mu      sync.Mutex
 	idle    []benchResTimedIdleResource // oldest first; Get takes the last
@@ -6966,18 +6869,6 @@ func (p *BenchResTimed) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// benchResTimedAcquireStats are the counters behind BenchResTimedStats, on
-// cache lines of their own: every Get updates one.
-type benchResTimedAcquireStats struct {
-	_        [respoolSlotPad]byte
-	gets     atomic.Int64
-	waits    atomic.Int64
-	canceled atomic.Int64
-	timedOut atomic.Int64
-	waitTime benchResTimedHistogram
-	_        [respoolSlotPad]byte
-}
-
 // waitEnded records the end of a Get that ended with err, having waited
 // at Max since start; a zero start means it did not wait.
 func (p *BenchResTimed) waitEnded(start time.Time, err error) {
@@ -6986,16 +6877,6 @@ func (p *BenchResTimed) waitEnded(start time.Time, err error) {
 	}
 	d := time.Since(start)
 	p.stats.waitTime.Observe(int64(d))
-}
-
-// failed accounts for a Get that failed with err.
-func (s *benchResTimedAcquireStats) failed(err error) {
-	switch {
-	case errors.Is(err, context.Canceled):
-		s.canceled.Add(1)
-	case errors.Is(err, context.DeadlineExceeded):
-		s.timedOut.Add(1)
-	}
 }
 
 // BenchResTimedStats is a snapshot of a pool's acquire counters, in the
@@ -7032,14 +6913,14 @@ func (p *BenchResTimed) Stats() BenchResTimedStats {
 		Open:     open,
 		Idle:     idle,
 	}
-	p.stats.waitTime.AddTo(&s.WaitTime)
+	benchResTimedHistCollect(&s.WaitTime, &p.stats.waitTime)
 	return s
 }
 
 // benchResTimedHistBuckets is the number of buckets of a
 // BenchResTimedHistogram: one per power of 4 from 1µs to about 67s, and one
 // above.
-const benchResTimedHistBuckets = 15
+const benchResTimedHistBuckets = histogramBuckets
 
 // BenchResTimedHistogram is a snapshot of a distribution of durations in
 // fixed buckets whose bounds are powers of 4 from 1µs to about 67s
@@ -7055,34 +6936,9 @@ type BenchResTimedHistogram struct {
 	Count  uint64                                      // number of observations
 }
 
-// benchResTimedHistogram records durations into the buckets of a
-// BenchResTimedHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type benchResTimedHistogram struct {
-	counts [benchResTimedHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// benchResTimedHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func benchResTimedHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, benchResTimedHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *benchResTimedHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[benchResTimedHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *benchResTimedHistogram) AddTo(s *BenchResTimedHistogram) {
+// benchResTimedHistCollect adds the distribution h recorded to s, setting
+// its bounds.
+func benchResTimedHistCollect(s *BenchResTimedHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"hash/maphash"
 	"iter"
 	"math"
 	"math/bits"
@@ -211,113 +210,29 @@ func (l *PerIP) evict(key netip.Addr, b *perIPBucket, s int64) bool {
 // bodies call; seed keys maphash, the reference hasher and the fallback for
 // long strings.
 type perIPKeyMapHashSeed struct {
-	mix perIPKeyMapMixSeed
+	mix mapMixSeed
 }
-
-// perIPKeyMapMixSeed holds the random keys of the fast mixers.
-type perIPKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // perIPKeyMapNewHashSeed returns fresh random hash keys.
 func perIPKeyMapNewHashSeed() perIPKeyMapHashSeed {
-	return perIPKeyMapHashSeed{mix: perIPKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return perIPKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // perIPKeyMapHashKey returns the hash of k under s, specialized for
 // netip.Addr keys: its 16 bytes (As16) mixed as two 64-bit words. Every bit
-// is mixed: the top perIPKeyMapShardBits bits pick the shard, the
-// perIPKeyMapH2Bits low bits the meta byte, the bits above them the bucket.
+// is mixed: the top mapShardBits bits pick the shard, the mapH2Bits low bits
+// the meta byte, the bits above them the bucket.
 func perIPKeyMapHashKey(s *perIPKeyMapHashSeed, k netip.Addr) uint64 {
 	a := k.As16()
-	return perIPKeyMapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+	return mapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
 }
 
 // perIPKeyMapShardOf returns the shard of k, whose hash under s is h: a
-// number below perIPKeyMapShardCount, the perIPKeyMapShardBits bits of h
-// below its top bit. Every operation on k uses the same shard.
+// number below mapShardCount, the mapShardBits bits of h below its top bit.
+// Every operation on k uses the same shard.
 func perIPKeyMapShardOf(s *perIPKeyMapHashSeed, k netip.Addr, h uint64) uint64 {
-	return h >> 1 >> perIPKeyMapShardShift
+	return h >> 1 >> mapShardShift
 }
-
-// perIPKeyMapHashU64x2 hashes two 64-bit words, such as a 16-byte struct.
-// Longer values chain it: h = perIPKeyMapHashU64x2(s, w0, w1); h =
-// perIPKeyMapHashU64x2(s, h^w2, w3); ...
-func perIPKeyMapHashU64x2(s *perIPKeyMapMixSeed, a, b uint64) uint64 {
-	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
-
-// perIPKeyMapShardBits is the base-2 logarithm of the number of shards: the
-// directive's shards= option (shards=64 gives perIPKeyMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const perIPKeyMapShardBits = 6
-
-const (
-	// perIPKeyMapShardCount is the number of independent tables of a
-	// perIPKeyMap.
-	perIPKeyMapShardCount = 1 << perIPKeyMapShardBits
-	// perIPKeyMapShardShift selects the top perIPKeyMapShardBits bits of a
-	// hash shifted right by one (h>>1>>perIPKeyMapShardShift): with
-	// perIPKeyMapShardBits = 0 that is 0, one shard, without a constant
-	// shift of 64, which go vet reports (the compiler merges the two
-	// shifts).
-	perIPKeyMapShardShift = 63 - perIPKeyMapShardBits
-)
-
-const (
-	// perIPKeyMapCacheLineSize is the unit of padding against false sharing.
-	// 64 bytes is the line of amd64 and most arm64 cores.
-	perIPKeyMapCacheLineSize = 64
-	// perIPKeyMapEntriesPerBucket is the number of slots of a bucket: 5
-	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
-	// bytes on 64-bit platforms.
-	perIPKeyMapEntriesPerBucket = 5
-	// perIPKeyMapPtrSize is the size of a pointer: 8 on 64-bit platforms, 4
-	// on 32-bit.
-	perIPKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// perIPKeyMapMutexSize is the size of a sync.Mutex (two 32-bit words)
-	// everywhere.
-	perIPKeyMapMutexSize = 8
-	// perIPKeyMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
-	// platforms, 24 bytes on 32-bit ones.
-	perIPKeyMapBucketPadding = perIPKeyMapCacheLineSize - perIPKeyMapMutexSize - 8 - (perIPKeyMapEntriesPerBucket+1)*perIPKeyMapPtrSize
-
-	// perIPKeyMapH2Bits is the number of low hash bits stored in a slot's
-	// meta byte, whose top bit marks the slot as occupied. The bucket index
-	// comes from the bits above them, so the bytes of one bucket still
-	// differ.
-	perIPKeyMapH2Bits = 7
-	// perIPKeyMapOccupiedMask has the occupied bit of each slot's meta byte
-	// set.
-	perIPKeyMapOccupiedMask = 0x80_8080_8080
-	// perIPKeyMapLowBytes and perIPKeyMapHighBits are the SWAR constants of
-	// perIPKeyMapMarkZeroBytes.
-	perIPKeyMapLowBytes = 0x0101_0101_0101_0101
-	perIPKeyMapHighBits = 0x8080_8080_8080_8080
-
-	// perIPKeyMapMinTableLen is the number of buckets a shard of a map
-	// without a size hint starts with and shrinks back to on Clear: one
-	// cache line. With one bucket, Clear can empty a shard's table in place
-	// (clearInPlace).
-	perIPKeyMapMinTableLen = 1
-	// perIPKeyMapGrowNum/perIPKeyMapGrowDen is the load factor above which a
-	// shard grows when an insert needs a new overflow bucket: 0.75, that of
-	// xsync and CLHT, which keeps most chains to their root bucket.
-	perIPKeyMapGrowNum, perIPKeyMapGrowDen = 3, 4
-	// perIPKeyMapShrinkDiv sets the load factor below which a shard shrinks
-	// when a delete empties a bucket: 1/perIPKeyMapShrinkDiv of its slots.
-	// It then shrinks to half of the growth load factor, so a shard does not
-	// resize back and forth.
-	perIPKeyMapShrinkDiv = 128
-)
 
 // perIPKeyMapComputeOp tells Compute what to do with the value its function
 // returns.
@@ -366,11 +281,11 @@ type perIPKeyMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned perIPKeyMap aligns them.
-	sizes [perIPKeyMapShardCount]perIPKeyMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by newPerIPKeyMap.
 	seed perIPKeyMapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [perIPKeyMapShardCount]perIPKeyMapShard
+	shards [mapShardCount]perIPKeyMapShard
 }
 
 // perIPKeyMapShard is one independent hash table of a perIPKeyMap.
@@ -380,13 +295,6 @@ type perIPKeyMapShard struct {
 	table atomic.Pointer[perIPKeyMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// perIPKeyMapShardSize is the entry count of one shard. Writers update it after
-// unlocking their bucket, so it may lag the table and, briefly, go negative.
-type perIPKeyMapShardSize struct {
-	n atomic.Int64
-	_ [perIPKeyMapCacheLineSize - 8]byte
 }
 
 // perIPKeyMapTable is the bucket array of a shard at one size. Its buckets
@@ -405,14 +313,14 @@ type perIPKeyMapTable struct {
 // whole chain; an overflow bucket's mutex is unused.
 type perIPKeyMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [perIPKeyMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// perIPKeyMapH2Bits bits of the hash of its key. Writers store it before
-	// the entry on insert and before clearing the entry on delete; a reader
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
 	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [perIPKeyMapEntriesPerBucket]atomic.Pointer[perIPKeyMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[perIPKeyMapEntry]
 	next    atomic.Pointer[perIPKeyMapBucket]
 }
 
@@ -442,32 +350,25 @@ func newPerIPKeyMap() *perIPKeyMap {
 	return m
 }
 
-// init gives each shard an empty table of perIPKeyMapBaseTableLen buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *perIPKeyMap) init() {
-	m.initTables(perIPKeyMapBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *perIPKeyMap) initTables(n int) {
-	tables := make([]perIPKeyMapTable, perIPKeyMapShardCount)
-	buckets := make([]perIPKeyMapBucket, perIPKeyMapShardCount*n)
+	tables := make([]perIPKeyMapTable, mapShardCount)
+	buckets := make([]perIPKeyMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = perIPKeyMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// perIPKeyMapBaseTableLen returns the number of buckets a shard starts with
-// and never shrinks below: perIPKeyMapMinTableLen, unless the map is
-// presized.
-func perIPKeyMapBaseTableLen() int {
-	return perIPKeyMapMinTableLen
 }
 
 // perIPKeyMapEqualValue reports whether a and b are equal, for
@@ -482,11 +383,11 @@ func perIPKeyMapEqualValue(a, b *perIPBucket) bool {
 func (m *perIPKeyMap) Load(key netip.Addr) (value *perIPBucket, ok bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
 	t := m.shards[perIPKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>perIPKeyMapH2Bits)&t.mask]
-	h2w := perIPKeyMapBroadcast(perIPKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := perIPKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perIPKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return perIPKeyMapLoadValue(e), true
 			}
 		}
@@ -518,7 +419,7 @@ func (m *perIPKeyMap) Swap(key netip.Addr, value *perIPBucket) (previous *perIPB
 func (m *perIPKeyMap) put(h uint64, key netip.Addr, value *perIPBucket, prev **perIPBucket) (loaded bool) {
 	var ne *perIPKeyMapEntry
 	si := perIPKeyMapShardOf(&m.seed, key, h)
-	h2w := perIPKeyMapBroadcast(perIPKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -532,7 +433,7 @@ func (m *perIPKeyMap) put(h uint64, key netip.Addr, value *perIPBucket, prev **p
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perIPKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -555,7 +456,7 @@ func (m *perIPKeyMap) LoadOrStore(key netip.Addr, value *perIPBucket) (actual *p
 		return perIPKeyMapLoadValue(e), true
 	}
 	ne := &perIPKeyMapEntry{key: key, value: value}
-	h2w := perIPKeyMapBroadcast(perIPKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -565,7 +466,7 @@ func (m *perIPKeyMap) LoadOrStore(key netip.Addr, value *perIPBucket) (actual *p
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perIPKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		perIPKeyMapInsertAt(b, i, h, ne)
@@ -602,7 +503,7 @@ func (m *perIPKeyMap) LoadOrCompute(key netip.Addr, fn func() *perIPBucket) (act
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return perIPKeyMapLoadValue(e), true
 	}
-	h2w := perIPKeyMapBroadcast(perIPKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -613,7 +514,7 @@ func (m *perIPKeyMap) LoadOrCompute(key netip.Addr, fn func() *perIPBucket) (act
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perIPKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = perIPKeyMapComputeLocked(root, fn)
@@ -649,7 +550,7 @@ func (m *perIPKeyMap) remove(h uint64, key netip.Addr) *perIPKeyMapEntry {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, perIPKeyMapBroadcast(perIPKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -677,7 +578,7 @@ func (m *perIPKeyMap) CompareAndSwap(key netip.Addr, old, new *perIPBucket) (swa
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *perIPKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *perIPBucket) (swapped bool) {
 	_, root := m.lockRoot(perIPKeyMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, perIPKeyMapBroadcast(perIPKeyMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !perIPKeyMapEqualValue(perIPKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -702,7 +603,7 @@ func (m *perIPKeyMap) CompareAndDelete(key netip.Addr, old *perIPBucket) (delete
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, perIPKeyMapBroadcast(perIPKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !perIPKeyMapEqualValue(perIPKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -728,7 +629,7 @@ func (m *perIPKeyMap) CompareAndDelete(key netip.Addr, old *perIPBucket) (delete
 func (m *perIPKeyMap) Compute(key netip.Addr, fn func(old *perIPBucket, loaded bool) (newV *perIPBucket, op perIPKeyMapComputeOp)) (actual *perIPBucket, ok bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
 	si := perIPKeyMapShardOf(&m.seed, key, h)
-	h2w := perIPKeyMapBroadcast(perIPKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -753,7 +654,7 @@ func (m *perIPKeyMap) Compute(key netip.Addr, fn func(old *perIPBucket, loaded b
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perIPKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := perIPKeyMapCallLocked(root, fn, actual, false)
@@ -782,7 +683,7 @@ func (m *perIPKeyMap) Compute(key netip.Addr, fn func(old *perIPBucket, loaded b
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *perIPKeyMap) Range(f func(key netip.Addr, value *perIPBucket) bool) {
-	var buf [16 * perIPKeyMapEntriesPerBucket]*perIPKeyMapEntry
+	var buf [16 * mapEntriesPerBucket]*perIPKeyMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -840,7 +741,7 @@ func (m *perIPKeyMap) Len() int {
 // from newPerIPKeyMap or Clear that holds at most five keys allocates nothing.
 func (m *perIPKeyMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, perIPKeyMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -882,7 +783,7 @@ func (m *perIPKeyMap) lockRoot(si, h uint64) (*perIPKeyMapTable, *perIPKeyMapBuc
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>perIPKeyMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -893,11 +794,11 @@ func (m *perIPKeyMap) lockRoot(si, h uint64) (*perIPKeyMapTable, *perIPKeyMapBuc
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *perIPKeyMapTable) find(key netip.Addr, h uint64) *perIPKeyMapEntry {
-	b := &t.buckets[(h>>perIPKeyMapH2Bits)&t.mask]
-	h2w := perIPKeyMapBroadcast(perIPKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := perIPKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perIPKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -908,24 +809,23 @@ func (t *perIPKeyMapTable) find(key netip.Addr, h uint64) *perIPKeyMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast perIPKeyMapH2 of the key. It returns the bucket, slot
-// and entry of the key if present. Otherwise e is nil and (b, i) is the
-// first free slot of the chain, or, if the chain is full, its last bucket
-// and i = -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *perIPKeyMapBucket) search(key netip.Addr, h2w uint64) (b *perIPKeyMapBucket, i int, e *perIPKeyMapEntry) {
 	var free *perIPKeyMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := perIPKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := perIPKeyMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & perIPKeyMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, perIPKeyMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -951,21 +851,21 @@ func (m *perIPKeyMap) mustGrow(si uint64, t *perIPKeyMapTable, i int) bool {
 func perIPKeyMapInsertAt(b *perIPKeyMapBucket, i int, h uint64, ne *perIPKeyMapEntry) {
 	if i < 0 {
 		nb := new(perIPKeyMapBucket)
-		nb.meta.Store(uint64(perIPKeyMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(perIPKeyMapSetByte(b.meta.Load(), perIPKeyMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // perIPKeyMapClearSlot empties slot i of bucket b, whose chain the caller
 // has locked, and returns the bucket's new meta word.
 func perIPKeyMapClearSlot(b *perIPKeyMapBucket, i int) uint64 {
-	meta := perIPKeyMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -976,19 +876,10 @@ func perIPKeyMapClearSlot(b *perIPKeyMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *perIPKeyMap) deleted(si uint64, t *perIPKeyMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > perIPKeyMapBaseTableLen() && n*perIPKeyMapShrinkDiv < int64(len(t.buckets))*perIPKeyMapEntriesPerBucket {
-		m.resize(si, t, perIPKeyMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// perIPKeyMapResizeKind says what a resize does.
-type perIPKeyMapResizeKind int
-
-const (
-	perIPKeyMapGrowTable   perIPKeyMapResizeKind = iota // double the table
-	perIPKeyMapShrinkTable                              // halve the table, or more, to fit the entries
-	perIPKeyMapClearTable                               // drop the entries, back to perIPKeyMapBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -999,7 +890,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *perIPKeyMap) resize(si uint64, old *perIPKeyMapTable, kind perIPKeyMapResizeKind) {
+func (m *perIPKeyMap) resize(si uint64, old *perIPKeyMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -1009,18 +900,18 @@ func (m *perIPKeyMap) resize(si uint64, old *perIPKeyMapTable, kind perIPKeyMapR
 	}
 	var newLen int
 	switch kind {
-	case perIPKeyMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case perIPKeyMapShrinkTable:
-		newLen = perIPKeyMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case perIPKeyMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = perIPKeyMapBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := perIPKeyMapNewTable(newLen)
 	var dropped int64
@@ -1032,7 +923,7 @@ func (m *perIPKeyMap) resize(si uint64, old *perIPKeyMapTable, kind perIPKeyMapR
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == perIPKeyMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(perIPKeyMapHashKey(&m.seed, e.key), e)
@@ -1092,7 +983,7 @@ func (m *perIPKeyMap) clearInPlace(si uint64, t *perIPKeyMapTable) bool {
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & perIPKeyMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -1103,17 +994,17 @@ func perIPKeyMapNewTable(n int) *perIPKeyMapTable {
 	return &perIPKeyMapTable{
 		buckets: make([]perIPKeyMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  perIPKeyMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *perIPKeyMapTable) add(h uint64, e *perIPKeyMapEntry) {
-	b := &t.buckets[(h>>perIPKeyMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & perIPKeyMapOccupiedMask; w != 0 {
-			perIPKeyMapInsertAt(b, perIPKeyMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			perIPKeyMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -1123,50 +1014,6 @@ func (t *perIPKeyMapTable) add(h uint64, e *perIPKeyMapEntry) {
 		}
 		b = next
 	}
-}
-
-// perIPKeyMapGrowThreshold returns the entry count above which a table of n
-// buckets grows rather than chains an overflow bucket.
-func perIPKeyMapGrowThreshold(n int) int64 {
-	return int64(n) * perIPKeyMapEntriesPerBucket * perIPKeyMapGrowNum / perIPKeyMapGrowDen
-}
-
-// perIPKeyMapTableLenFor returns the number of buckets a shard of n entries
-// shrinks to: the smallest power of two, at least perIPKeyMapBaseTableLen,
-// that holds them at half the growth load factor.
-func perIPKeyMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * perIPKeyMapGrowDen / (perIPKeyMapGrowNum * perIPKeyMapEntriesPerBucket)
-	if base := perIPKeyMapBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// perIPKeyMapH2 returns the meta byte of hash h: its low perIPKeyMapH2Bits
-// bits, marked occupied.
-func perIPKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<perIPKeyMapH2Bits-1)) }
-
-// perIPKeyMapBroadcast returns a word holding b in each of its bytes.
-func perIPKeyMapBroadcast(b uint8) uint64 { return perIPKeyMapLowBytes * uint64(b) }
-
-// perIPKeyMapMarkZeroBytes returns w with the top bit of each zero byte set
-// and the other bits clear. A byte equal to 1 above a zero byte is marked
-// too (a borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(perIPKeyMapH2), it marks the slots whose meta byte matches
-// perIPKeyMapH2; empty slots (meta byte 0) are never marked, since
-// perIPKeyMapH2 has its top bit set.
-func perIPKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - perIPKeyMapLowBytes) &^ w & perIPKeyMapHighBits
-}
-
-// perIPKeyMapFirstMarked returns the index of the lowest byte of w with its
-// top bit set.
-func perIPKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// perIPKeyMapSetByte returns w with byte i set to b.
-func perIPKeyMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
 }
 
 // NewPerIP returns a rate limiter per netip.Addr: each key has a token bucket
@@ -1417,126 +1264,28 @@ func (l *PerUser) evict(key uint64, b *perUserBucket, s int64) bool {
 // bodies call; seed keys maphash, the reference hasher and the fallback for
 // long strings.
 type perUserKeyMapHashSeed struct {
-	mix perUserKeyMapMixSeed
+	mix mapMixSeed
 }
-
-// perUserKeyMapMixSeed holds the random keys of the fast mixers.
-type perUserKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // perUserKeyMapNewHashSeed returns fresh random hash keys.
 func perUserKeyMapNewHashSeed() perUserKeyMapHashSeed {
-	return perUserKeyMapHashSeed{mix: perUserKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return perUserKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // perUserKeyMapHashKey returns the hash of k under s, specialized for uint64
 // keys: a seeded 128-bit multiply of its value. Every bit is mixed: the
-// perUserKeyMapH2Bits low bits pick the meta byte, the bits above them the
-// bucket.
+// mapH2Bits low bits pick the meta byte, the bits above them the bucket.
 func perUserKeyMapHashKey(s *perUserKeyMapHashSeed, k uint64) uint64 {
-	return perUserKeyMapHashU64(&s.mix, uint64(k))
+	return mapHashU64(&s.mix, uint64(k))
 }
 
-// perUserKeyMapShardOf returns the shard of k, a number below
-// perUserKeyMapShardCount: a multiply-shift of k by a random odd key
-// (perUserKeyMapShardU64). It does not wait for the hash h, so a lookup
-// loads the shard's table while the hash is being computed.
+// perUserKeyMapShardOf returns the shard of k, a number below mapShardCount:
+// a multiply-shift of k by a random odd key (mapShardU64). It does not wait
+// for the hash h, so a lookup loads the shard's table while the hash is
+// being computed.
 func perUserKeyMapShardOf(s *perUserKeyMapHashSeed, k uint64, h uint64) uint64 {
-	return perUserKeyMapShardU64(&s.mix, uint64(k))
+	return mapShardU64(&s.mix, uint64(k))
 }
-
-// perUserKeyMapShardU64 picks the shard of one 64-bit word by
-// multiply-shift: the perUserKeyMapShardBits bits below the top bit of x
-// times k0 made odd (the top bit is left out so that one shard needs no
-// shift by 64). Multiply-shift with a random odd multiplier is a universal
-// family, so keys chosen without knowing the seed spread over the shards as
-// random ones do; the bucket and the meta byte still come from the full
-// hash. It costs one multiplication, against two for perUserKeyMapHashU64,
-// and needs no hash.
-func perUserKeyMapShardU64(s *perUserKeyMapMixSeed, x uint64) uint64 {
-	return x * (s.k0 | 1) >> 1 >> perUserKeyMapShardShift
-}
-
-// perUserKeyMapHashU64 hashes one 64-bit word: an integer of any size, a
-// pointer's address, a bool. Rotating the second factor keeps x and x^k0^k1
-// from swapping the factors.
-func perUserKeyMapHashU64(s *perUserKeyMapMixSeed, x uint64) uint64 {
-	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
-
-// perUserKeyMapShardBits is the base-2 logarithm of the number of shards:
-// the directive's shards= option (shards=64 gives perUserKeyMapShardBits =
-// 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const perUserKeyMapShardBits = 6
-
-const (
-	// perUserKeyMapShardCount is the number of independent tables of a
-	// perUserKeyMap.
-	perUserKeyMapShardCount = 1 << perUserKeyMapShardBits
-	// perUserKeyMapShardShift selects the top perUserKeyMapShardBits bits of
-	// a hash shifted right by one (h>>1>>perUserKeyMapShardShift): with
-	// perUserKeyMapShardBits = 0 that is 0, one shard, without a constant
-	// shift of 64, which go vet reports (the compiler merges the two
-	// shifts).
-	perUserKeyMapShardShift = 63 - perUserKeyMapShardBits
-)
-
-const (
-	// perUserKeyMapCacheLineSize is the unit of padding against false
-	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
-	perUserKeyMapCacheLineSize = 64
-	// perUserKeyMapEntriesPerBucket is the number of slots of a bucket: 5
-	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
-	// bytes on 64-bit platforms.
-	perUserKeyMapEntriesPerBucket = 5
-	// perUserKeyMapPtrSize is the size of a pointer: 8 on 64-bit platforms,
-	// 4 on 32-bit.
-	perUserKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// perUserKeyMapMutexSize is the size of a sync.Mutex (two 32-bit words)
-	// everywhere.
-	perUserKeyMapMutexSize = 8
-	// perUserKeyMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
-	// platforms, 24 bytes on 32-bit ones.
-	perUserKeyMapBucketPadding = perUserKeyMapCacheLineSize - perUserKeyMapMutexSize - 8 - (perUserKeyMapEntriesPerBucket+1)*perUserKeyMapPtrSize
-
-	// perUserKeyMapH2Bits is the number of low hash bits stored in a slot's
-	// meta byte, whose top bit marks the slot as occupied. The bucket index
-	// comes from the bits above them, so the bytes of one bucket still
-	// differ.
-	perUserKeyMapH2Bits = 7
-	// perUserKeyMapOccupiedMask has the occupied bit of each slot's meta
-	// byte set.
-	perUserKeyMapOccupiedMask = 0x80_8080_8080
-	// perUserKeyMapLowBytes and perUserKeyMapHighBits are the SWAR constants
-	// of perUserKeyMapMarkZeroBytes.
-	perUserKeyMapLowBytes = 0x0101_0101_0101_0101
-	perUserKeyMapHighBits = 0x8080_8080_8080_8080
-
-	// perUserKeyMapMinTableLen is the number of buckets a shard of a map
-	// without a size hint starts with and shrinks back to on Clear: one
-	// cache line. With one bucket, Clear can empty a shard's table in place
-	// (clearInPlace).
-	perUserKeyMapMinTableLen = 1
-	// perUserKeyMapGrowNum/perUserKeyMapGrowDen is the load factor above
-	// which a shard grows when an insert needs a new overflow bucket: 0.75,
-	// that of xsync and CLHT, which keeps most chains to their root bucket.
-	perUserKeyMapGrowNum, perUserKeyMapGrowDen = 3, 4
-	// perUserKeyMapShrinkDiv sets the load factor below which a shard
-	// shrinks when a delete empties a bucket: 1/perUserKeyMapShrinkDiv of
-	// its slots. It then shrinks to half of the growth load factor, so a
-	// shard does not resize back and forth.
-	perUserKeyMapShrinkDiv = 128
-)
 
 // perUserKeyMapComputeOp tells Compute what to do with the value its
 // function returns.
@@ -1585,11 +1334,11 @@ type perUserKeyMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned perUserKeyMap aligns them.
-	sizes [perUserKeyMapShardCount]perUserKeyMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by newPerUserKeyMap.
 	seed perUserKeyMapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [perUserKeyMapShardCount]perUserKeyMapShard
+	shards [mapShardCount]perUserKeyMapShard
 }
 
 // perUserKeyMapShard is one independent hash table of a perUserKeyMap.
@@ -1599,14 +1348,6 @@ type perUserKeyMapShard struct {
 	table atomic.Pointer[perUserKeyMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// perUserKeyMapShardSize is the entry count of one shard. Writers update it
-// after unlocking their bucket, so it may lag the table and, briefly, go
-// negative.
-type perUserKeyMapShardSize struct {
-	n atomic.Int64
-	_ [perUserKeyMapCacheLineSize - 8]byte
 }
 
 // perUserKeyMapTable is the bucket array of a shard at one size. Its buckets
@@ -1625,15 +1366,14 @@ type perUserKeyMapTable struct {
 // whole chain; an overflow bucket's mutex is unused.
 type perUserKeyMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [perUserKeyMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// perUserKeyMapH2Bits bits of the hash of its key. Writers store it
-	// before the entry on insert and before clearing the entry on delete; a
-	// reader that matches a byte whose entry is nil or holds another key
-	// moves on.
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [perUserKeyMapEntriesPerBucket]atomic.Pointer[perUserKeyMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[perUserKeyMapEntry]
 	next    atomic.Pointer[perUserKeyMapBucket]
 }
 
@@ -1664,32 +1404,25 @@ func newPerUserKeyMap() *perUserKeyMap {
 	return m
 }
 
-// init gives each shard an empty table of perUserKeyMapBaseTableLen buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *perUserKeyMap) init() {
-	m.initTables(perUserKeyMapBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *perUserKeyMap) initTables(n int) {
-	tables := make([]perUserKeyMapTable, perUserKeyMapShardCount)
-	buckets := make([]perUserKeyMapBucket, perUserKeyMapShardCount*n)
+	tables := make([]perUserKeyMapTable, mapShardCount)
+	buckets := make([]perUserKeyMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = perUserKeyMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// perUserKeyMapBaseTableLen returns the number of buckets a shard starts
-// with and never shrinks below: perUserKeyMapMinTableLen, unless the map is
-// presized.
-func perUserKeyMapBaseTableLen() int {
-	return perUserKeyMapMinTableLen
 }
 
 // perUserKeyMapEqualValue reports whether a and b are equal, for
@@ -1704,11 +1437,11 @@ func perUserKeyMapEqualValue(a, b *perUserBucket) bool {
 func (m *perUserKeyMap) Load(key uint64) (value *perUserBucket, ok bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
 	t := m.shards[perUserKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>perUserKeyMapH2Bits)&t.mask]
-	h2w := perUserKeyMapBroadcast(perUserKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := perUserKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perUserKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return perUserKeyMapLoadValue(e), true
 			}
 		}
@@ -1740,7 +1473,7 @@ func (m *perUserKeyMap) Swap(key uint64, value *perUserBucket) (previous *perUse
 func (m *perUserKeyMap) put(h uint64, key uint64, value *perUserBucket, prev **perUserBucket) (loaded bool) {
 	var ne *perUserKeyMapEntry
 	si := perUserKeyMapShardOf(&m.seed, key, h)
-	h2w := perUserKeyMapBroadcast(perUserKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -1754,7 +1487,7 @@ func (m *perUserKeyMap) put(h uint64, key uint64, value *perUserBucket, prev **p
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perUserKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -1777,7 +1510,7 @@ func (m *perUserKeyMap) LoadOrStore(key uint64, value *perUserBucket) (actual *p
 		return perUserKeyMapLoadValue(e), true
 	}
 	ne := &perUserKeyMapEntry{key: key, value: value}
-	h2w := perUserKeyMapBroadcast(perUserKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -1787,7 +1520,7 @@ func (m *perUserKeyMap) LoadOrStore(key uint64, value *perUserBucket) (actual *p
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perUserKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		perUserKeyMapInsertAt(b, i, h, ne)
@@ -1824,7 +1557,7 @@ func (m *perUserKeyMap) LoadOrCompute(key uint64, fn func() *perUserBucket) (act
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return perUserKeyMapLoadValue(e), true
 	}
-	h2w := perUserKeyMapBroadcast(perUserKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -1835,7 +1568,7 @@ func (m *perUserKeyMap) LoadOrCompute(key uint64, fn func() *perUserBucket) (act
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perUserKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = perUserKeyMapComputeLocked(root, fn)
@@ -1871,7 +1604,7 @@ func (m *perUserKeyMap) remove(h uint64, key uint64) *perUserKeyMapEntry {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, perUserKeyMapBroadcast(perUserKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -1899,7 +1632,7 @@ func (m *perUserKeyMap) CompareAndSwap(key uint64, old, new *perUserBucket) (swa
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *perUserKeyMap) swapInPlace(h uint64, key uint64, old, new *perUserBucket) (swapped bool) {
 	_, root := m.lockRoot(perUserKeyMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, perUserKeyMapBroadcast(perUserKeyMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !perUserKeyMapEqualValue(perUserKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -1924,7 +1657,7 @@ func (m *perUserKeyMap) CompareAndDelete(key uint64, old *perUserBucket) (delete
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, perUserKeyMapBroadcast(perUserKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !perUserKeyMapEqualValue(perUserKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -1950,7 +1683,7 @@ func (m *perUserKeyMap) CompareAndDelete(key uint64, old *perUserBucket) (delete
 func (m *perUserKeyMap) Compute(key uint64, fn func(old *perUserBucket, loaded bool) (newV *perUserBucket, op perUserKeyMapComputeOp)) (actual *perUserBucket, ok bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
 	si := perUserKeyMapShardOf(&m.seed, key, h)
-	h2w := perUserKeyMapBroadcast(perUserKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -1975,7 +1708,7 @@ func (m *perUserKeyMap) Compute(key uint64, fn func(old *perUserBucket, loaded b
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perUserKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := perUserKeyMapCallLocked(root, fn, actual, false)
@@ -2004,7 +1737,7 @@ func (m *perUserKeyMap) Compute(key uint64, fn func(old *perUserBucket, loaded b
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *perUserKeyMap) Range(f func(key uint64, value *perUserBucket) bool) {
-	var buf [16 * perUserKeyMapEntriesPerBucket]*perUserKeyMapEntry
+	var buf [16 * mapEntriesPerBucket]*perUserKeyMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -2063,7 +1796,7 @@ func (m *perUserKeyMap) Len() int {
 // nothing.
 func (m *perUserKeyMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, perUserKeyMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -2105,7 +1838,7 @@ func (m *perUserKeyMap) lockRoot(si, h uint64) (*perUserKeyMapTable, *perUserKey
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>perUserKeyMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -2116,11 +1849,11 @@ func (m *perUserKeyMap) lockRoot(si, h uint64) (*perUserKeyMapTable, *perUserKey
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *perUserKeyMapTable) find(key uint64, h uint64) *perUserKeyMapEntry {
-	b := &t.buckets[(h>>perUserKeyMapH2Bits)&t.mask]
-	h2w := perUserKeyMapBroadcast(perUserKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := perUserKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perUserKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -2131,24 +1864,23 @@ func (t *perUserKeyMapTable) find(key uint64, h uint64) *perUserKeyMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast perUserKeyMapH2 of the key. It returns the bucket,
-// slot and entry of the key if present. Otherwise e is nil and (b, i) is the
-// first free slot of the chain, or, if the chain is full, its last bucket
-// and i = -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *perUserKeyMapBucket) search(key uint64, h2w uint64) (b *perUserKeyMapBucket, i int, e *perUserKeyMapEntry) {
 	var free *perUserKeyMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := perUserKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := perUserKeyMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & perUserKeyMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, perUserKeyMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -2174,21 +1906,21 @@ func (m *perUserKeyMap) mustGrow(si uint64, t *perUserKeyMapTable, i int) bool {
 func perUserKeyMapInsertAt(b *perUserKeyMapBucket, i int, h uint64, ne *perUserKeyMapEntry) {
 	if i < 0 {
 		nb := new(perUserKeyMapBucket)
-		nb.meta.Store(uint64(perUserKeyMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(perUserKeyMapSetByte(b.meta.Load(), perUserKeyMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // perUserKeyMapClearSlot empties slot i of bucket b, whose chain the caller
 // has locked, and returns the bucket's new meta word.
 func perUserKeyMapClearSlot(b *perUserKeyMapBucket, i int) uint64 {
-	meta := perUserKeyMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -2199,19 +1931,10 @@ func perUserKeyMapClearSlot(b *perUserKeyMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *perUserKeyMap) deleted(si uint64, t *perUserKeyMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > perUserKeyMapBaseTableLen() && n*perUserKeyMapShrinkDiv < int64(len(t.buckets))*perUserKeyMapEntriesPerBucket {
-		m.resize(si, t, perUserKeyMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// perUserKeyMapResizeKind says what a resize does.
-type perUserKeyMapResizeKind int
-
-const (
-	perUserKeyMapGrowTable   perUserKeyMapResizeKind = iota // double the table
-	perUserKeyMapShrinkTable                                // halve the table, or more, to fit the entries
-	perUserKeyMapClearTable                                 // drop the entries, back to perUserKeyMapBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -2222,7 +1945,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *perUserKeyMap) resize(si uint64, old *perUserKeyMapTable, kind perUserKeyMapResizeKind) {
+func (m *perUserKeyMap) resize(si uint64, old *perUserKeyMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -2232,18 +1955,18 @@ func (m *perUserKeyMap) resize(si uint64, old *perUserKeyMapTable, kind perUserK
 	}
 	var newLen int
 	switch kind {
-	case perUserKeyMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case perUserKeyMapShrinkTable:
-		newLen = perUserKeyMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case perUserKeyMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = perUserKeyMapBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := perUserKeyMapNewTable(newLen)
 	var dropped int64
@@ -2255,7 +1978,7 @@ func (m *perUserKeyMap) resize(si uint64, old *perUserKeyMapTable, kind perUserK
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == perUserKeyMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(perUserKeyMapHashKey(&m.seed, e.key), e)
@@ -2315,7 +2038,7 @@ func (m *perUserKeyMap) clearInPlace(si uint64, t *perUserKeyMapTable) bool {
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & perUserKeyMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -2327,17 +2050,17 @@ func perUserKeyMapNewTable(n int) *perUserKeyMapTable {
 	return &perUserKeyMapTable{
 		buckets: make([]perUserKeyMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  perUserKeyMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *perUserKeyMapTable) add(h uint64, e *perUserKeyMapEntry) {
-	b := &t.buckets[(h>>perUserKeyMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & perUserKeyMapOccupiedMask; w != 0 {
-			perUserKeyMapInsertAt(b, perUserKeyMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			perUserKeyMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -2347,50 +2070,6 @@ func (t *perUserKeyMapTable) add(h uint64, e *perUserKeyMapEntry) {
 		}
 		b = next
 	}
-}
-
-// perUserKeyMapGrowThreshold returns the entry count above which a table of
-// n buckets grows rather than chains an overflow bucket.
-func perUserKeyMapGrowThreshold(n int) int64 {
-	return int64(n) * perUserKeyMapEntriesPerBucket * perUserKeyMapGrowNum / perUserKeyMapGrowDen
-}
-
-// perUserKeyMapTableLenFor returns the number of buckets a shard of n
-// entries shrinks to: the smallest power of two, at least
-// perUserKeyMapBaseTableLen, that holds them at half the growth load factor.
-func perUserKeyMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * perUserKeyMapGrowDen / (perUserKeyMapGrowNum * perUserKeyMapEntriesPerBucket)
-	if base := perUserKeyMapBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// perUserKeyMapH2 returns the meta byte of hash h: its low
-// perUserKeyMapH2Bits bits, marked occupied.
-func perUserKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<perUserKeyMapH2Bits-1)) }
-
-// perUserKeyMapBroadcast returns a word holding b in each of its bytes.
-func perUserKeyMapBroadcast(b uint8) uint64 { return perUserKeyMapLowBytes * uint64(b) }
-
-// perUserKeyMapMarkZeroBytes returns w with the top bit of each zero byte
-// set and the other bits clear. A byte equal to 1 above a zero byte is
-// marked too (a borrow): callers check the entry of every marked slot.
-// Applied to meta^broadcast(perUserKeyMapH2), it marks the slots whose meta
-// byte matches perUserKeyMapH2; empty slots (meta byte 0) are never marked,
-// since perUserKeyMapH2 has its top bit set.
-func perUserKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - perUserKeyMapLowBytes) &^ w & perUserKeyMapHighBits
-}
-
-// perUserKeyMapFirstMarked returns the index of the lowest byte of w with
-// its top bit set.
-func perUserKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// perUserKeyMapSetByte returns w with byte i set to b.
-func perUserKeyMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
 }
 
 // NewPerUser returns a rate limiter per uint64: each key has a token bucket
@@ -2602,116 +2281,29 @@ func (l *BenchPerIP) evict(key netip.Addr, b *benchPerIPBucket, s int64) bool {
 // bodies call; seed keys maphash, the reference hasher and the fallback for
 // long strings.
 type benchPerIPKeyMapHashSeed struct {
-	mix benchPerIPKeyMapMixSeed
+	mix mapMixSeed
 }
-
-// benchPerIPKeyMapMixSeed holds the random keys of the fast mixers.
-type benchPerIPKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // benchPerIPKeyMapNewHashSeed returns fresh random hash keys.
 func benchPerIPKeyMapNewHashSeed() benchPerIPKeyMapHashSeed {
-	return benchPerIPKeyMapHashSeed{mix: benchPerIPKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return benchPerIPKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // benchPerIPKeyMapHashKey returns the hash of k under s, specialized for
 // netip.Addr keys: its 16 bytes (As16) mixed as two 64-bit words. Every bit
-// is mixed: the top benchPerIPKeyMapShardBits bits pick the shard, the
-// benchPerIPKeyMapH2Bits low bits the meta byte, the bits above them the
-// bucket.
+// is mixed: the top mapShardBits bits pick the shard, the mapH2Bits low bits
+// the meta byte, the bits above them the bucket.
 func benchPerIPKeyMapHashKey(s *benchPerIPKeyMapHashSeed, k netip.Addr) uint64 {
 	a := k.As16()
-	return benchPerIPKeyMapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+	return mapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
 }
 
 // benchPerIPKeyMapShardOf returns the shard of k, whose hash under s is h: a
-// number below benchPerIPKeyMapShardCount, the benchPerIPKeyMapShardBits
-// bits of h below its top bit. Every operation on k uses the same shard.
+// number below mapShardCount, the mapShardBits bits of h below its top bit.
+// Every operation on k uses the same shard.
 func benchPerIPKeyMapShardOf(s *benchPerIPKeyMapHashSeed, k netip.Addr, h uint64) uint64 {
-	return h >> 1 >> benchPerIPKeyMapShardShift
+	return h >> 1 >> mapShardShift
 }
-
-// benchPerIPKeyMapHashU64x2 hashes two 64-bit words, such as a 16-byte
-// struct. Longer values chain it: h = benchPerIPKeyMapHashU64x2(s, w0, w1);
-// h = benchPerIPKeyMapHashU64x2(s, h^w2, w3); ...
-func benchPerIPKeyMapHashU64x2(s *benchPerIPKeyMapMixSeed, a, b uint64) uint64 {
-	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
-
-// benchPerIPKeyMapShardBits is the base-2 logarithm of the number of shards:
-// the directive's shards= option (shards=64 gives benchPerIPKeyMapShardBits
-// = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const benchPerIPKeyMapShardBits = 6
-
-const (
-	// benchPerIPKeyMapShardCount is the number of independent tables of a
-	// benchPerIPKeyMap.
-	benchPerIPKeyMapShardCount = 1 << benchPerIPKeyMapShardBits
-	// benchPerIPKeyMapShardShift selects the top benchPerIPKeyMapShardBits
-	// bits of a hash shifted right by one
-	// (h>>1>>benchPerIPKeyMapShardShift): with benchPerIPKeyMapShardBits = 0
-	// that is 0, one shard, without a constant shift of 64, which go vet
-	// reports (the compiler merges the two shifts).
-	benchPerIPKeyMapShardShift = 63 - benchPerIPKeyMapShardBits
-)
-
-const (
-	// benchPerIPKeyMapCacheLineSize is the unit of padding against false
-	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
-	benchPerIPKeyMapCacheLineSize = 64
-	// benchPerIPKeyMapEntriesPerBucket is the number of slots of a bucket: 5
-	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
-	// bytes on 64-bit platforms.
-	benchPerIPKeyMapEntriesPerBucket = 5
-	// benchPerIPKeyMapPtrSize is the size of a pointer: 8 on 64-bit
-	// platforms, 4 on 32-bit.
-	benchPerIPKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// benchPerIPKeyMapMutexSize is the size of a sync.Mutex (two 32-bit
-	// words) everywhere.
-	benchPerIPKeyMapMutexSize = 8
-	// benchPerIPKeyMapBucketPadding pads a bucket to one cache line: 0 on
-	// 64-bit platforms, 24 bytes on 32-bit ones.
-	benchPerIPKeyMapBucketPadding = benchPerIPKeyMapCacheLineSize - benchPerIPKeyMapMutexSize - 8 - (benchPerIPKeyMapEntriesPerBucket+1)*benchPerIPKeyMapPtrSize
-
-	// benchPerIPKeyMapH2Bits is the number of low hash bits stored in a
-	// slot's meta byte, whose top bit marks the slot as occupied. The bucket
-	// index comes from the bits above them, so the bytes of one bucket still
-	// differ.
-	benchPerIPKeyMapH2Bits = 7
-	// benchPerIPKeyMapOccupiedMask has the occupied bit of each slot's meta
-	// byte set.
-	benchPerIPKeyMapOccupiedMask = 0x80_8080_8080
-	// benchPerIPKeyMapLowBytes and benchPerIPKeyMapHighBits are the SWAR
-	// constants of benchPerIPKeyMapMarkZeroBytes.
-	benchPerIPKeyMapLowBytes = 0x0101_0101_0101_0101
-	benchPerIPKeyMapHighBits = 0x8080_8080_8080_8080
-
-	// benchPerIPKeyMapMinTableLen is the number of buckets a shard of a map
-	// without a size hint starts with and shrinks back to on Clear: one
-	// cache line. With one bucket, Clear can empty a shard's table in place
-	// (clearInPlace).
-	benchPerIPKeyMapMinTableLen = 1
-	// benchPerIPKeyMapGrowNum/benchPerIPKeyMapGrowDen is the load factor
-	// above which a shard grows when an insert needs a new overflow bucket:
-	// 0.75, that of xsync and CLHT, which keeps most chains to their root
-	// bucket.
-	benchPerIPKeyMapGrowNum, benchPerIPKeyMapGrowDen = 3, 4
-	// benchPerIPKeyMapShrinkDiv sets the load factor below which a shard
-	// shrinks when a delete empties a bucket: 1/benchPerIPKeyMapShrinkDiv of
-	// its slots. It then shrinks to half of the growth load factor, so a
-	// shard does not resize back and forth.
-	benchPerIPKeyMapShrinkDiv = 128
-)
 
 // benchPerIPKeyMapComputeOp tells Compute what to do with the value its
 // function returns.
@@ -2762,11 +2354,11 @@ type benchPerIPKeyMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned benchPerIPKeyMap aligns them.
-	sizes [benchPerIPKeyMapShardCount]benchPerIPKeyMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by newBenchPerIPKeyMap.
 	seed benchPerIPKeyMapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [benchPerIPKeyMapShardCount]benchPerIPKeyMapShard
+	shards [mapShardCount]benchPerIPKeyMapShard
 }
 
 // benchPerIPKeyMapShard is one independent hash table of a benchPerIPKeyMap.
@@ -2776,14 +2368,6 @@ type benchPerIPKeyMapShard struct {
 	table atomic.Pointer[benchPerIPKeyMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// benchPerIPKeyMapShardSize is the entry count of one shard. Writers update
-// it after unlocking their bucket, so it may lag the table and, briefly, go
-// negative.
-type benchPerIPKeyMapShardSize struct {
-	n atomic.Int64
-	_ [benchPerIPKeyMapCacheLineSize - 8]byte
 }
 
 // benchPerIPKeyMapTable is the bucket array of a shard at one size. Its
@@ -2802,15 +2386,14 @@ type benchPerIPKeyMapTable struct {
 // whole chain; an overflow bucket's mutex is unused.
 type benchPerIPKeyMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [benchPerIPKeyMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// benchPerIPKeyMapH2Bits bits of the hash of its key. Writers store it
-	// before the entry on insert and before clearing the entry on delete; a
-	// reader that matches a byte whose entry is nil or holds another key
-	// moves on.
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [benchPerIPKeyMapEntriesPerBucket]atomic.Pointer[benchPerIPKeyMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[benchPerIPKeyMapEntry]
 	next    atomic.Pointer[benchPerIPKeyMapBucket]
 }
 
@@ -2841,32 +2424,25 @@ func newBenchPerIPKeyMap() *benchPerIPKeyMap {
 	return m
 }
 
-// init gives each shard an empty table of benchPerIPKeyMapBaseTableLen buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *benchPerIPKeyMap) init() {
-	m.initTables(benchPerIPKeyMapBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *benchPerIPKeyMap) initTables(n int) {
-	tables := make([]benchPerIPKeyMapTable, benchPerIPKeyMapShardCount)
-	buckets := make([]benchPerIPKeyMapBucket, benchPerIPKeyMapShardCount*n)
+	tables := make([]benchPerIPKeyMapTable, mapShardCount)
+	buckets := make([]benchPerIPKeyMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = benchPerIPKeyMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// benchPerIPKeyMapBaseTableLen returns the number of buckets a shard starts
-// with and never shrinks below: benchPerIPKeyMapMinTableLen, unless the map
-// is presized.
-func benchPerIPKeyMapBaseTableLen() int {
-	return benchPerIPKeyMapMinTableLen
 }
 
 // benchPerIPKeyMapEqualValue reports whether a and b are equal, for
@@ -2881,11 +2457,11 @@ func benchPerIPKeyMapEqualValue(a, b *benchPerIPBucket) bool {
 func (m *benchPerIPKeyMap) Load(key netip.Addr) (value *benchPerIPBucket, ok bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchPerIPKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>benchPerIPKeyMapH2Bits)&t.mask]
-	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := benchPerIPKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchPerIPKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return benchPerIPKeyMapLoadValue(e), true
 			}
 		}
@@ -2917,7 +2493,7 @@ func (m *benchPerIPKeyMap) Swap(key netip.Addr, value *benchPerIPBucket) (previo
 func (m *benchPerIPKeyMap) put(h uint64, key netip.Addr, value *benchPerIPBucket, prev **benchPerIPBucket) (loaded bool) {
 	var ne *benchPerIPKeyMapEntry
 	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
-	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -2931,7 +2507,7 @@ func (m *benchPerIPKeyMap) put(h uint64, key netip.Addr, value *benchPerIPBucket
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchPerIPKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -2954,7 +2530,7 @@ func (m *benchPerIPKeyMap) LoadOrStore(key netip.Addr, value *benchPerIPBucket) 
 		return benchPerIPKeyMapLoadValue(e), true
 	}
 	ne := &benchPerIPKeyMapEntry{key: key, value: value}
-	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -2964,7 +2540,7 @@ func (m *benchPerIPKeyMap) LoadOrStore(key netip.Addr, value *benchPerIPBucket) 
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchPerIPKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		benchPerIPKeyMapInsertAt(b, i, h, ne)
@@ -3001,7 +2577,7 @@ func (m *benchPerIPKeyMap) LoadOrCompute(key netip.Addr, fn func() *benchPerIPBu
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return benchPerIPKeyMapLoadValue(e), true
 	}
-	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -3012,7 +2588,7 @@ func (m *benchPerIPKeyMap) LoadOrCompute(key netip.Addr, fn func() *benchPerIPBu
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchPerIPKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = benchPerIPKeyMapComputeLocked(root, fn)
@@ -3048,7 +2624,7 @@ func (m *benchPerIPKeyMap) remove(h uint64, key netip.Addr) *benchPerIPKeyMapEnt
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -3076,7 +2652,7 @@ func (m *benchPerIPKeyMap) CompareAndSwap(key netip.Addr, old, new *benchPerIPBu
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *benchPerIPKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *benchPerIPBucket) (swapped bool) {
 	_, root := m.lockRoot(benchPerIPKeyMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !benchPerIPKeyMapEqualValue(benchPerIPKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -3101,7 +2677,7 @@ func (m *benchPerIPKeyMap) CompareAndDelete(key netip.Addr, old *benchPerIPBucke
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !benchPerIPKeyMapEqualValue(benchPerIPKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -3127,7 +2703,7 @@ func (m *benchPerIPKeyMap) CompareAndDelete(key netip.Addr, old *benchPerIPBucke
 func (m *benchPerIPKeyMap) Compute(key netip.Addr, fn func(old *benchPerIPBucket, loaded bool) (newV *benchPerIPBucket, op benchPerIPKeyMapComputeOp)) (actual *benchPerIPBucket, ok bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
 	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
-	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -3152,7 +2728,7 @@ func (m *benchPerIPKeyMap) Compute(key netip.Addr, fn func(old *benchPerIPBucket
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchPerIPKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := benchPerIPKeyMapCallLocked(root, fn, actual, false)
@@ -3181,7 +2757,7 @@ func (m *benchPerIPKeyMap) Compute(key netip.Addr, fn func(old *benchPerIPBucket
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *benchPerIPKeyMap) Range(f func(key netip.Addr, value *benchPerIPBucket) bool) {
-	var buf [16 * benchPerIPKeyMapEntriesPerBucket]*benchPerIPKeyMapEntry
+	var buf [16 * mapEntriesPerBucket]*benchPerIPKeyMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -3240,7 +2816,7 @@ func (m *benchPerIPKeyMap) Len() int {
 // nothing.
 func (m *benchPerIPKeyMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, benchPerIPKeyMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -3282,7 +2858,7 @@ func (m *benchPerIPKeyMap) lockRoot(si, h uint64) (*benchPerIPKeyMapTable, *benc
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>benchPerIPKeyMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -3293,11 +2869,11 @@ func (m *benchPerIPKeyMap) lockRoot(si, h uint64) (*benchPerIPKeyMapTable, *benc
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *benchPerIPKeyMapTable) find(key netip.Addr, h uint64) *benchPerIPKeyMapEntry {
-	b := &t.buckets[(h>>benchPerIPKeyMapH2Bits)&t.mask]
-	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := benchPerIPKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchPerIPKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -3308,24 +2884,23 @@ func (t *benchPerIPKeyMapTable) find(key netip.Addr, h uint64) *benchPerIPKeyMap
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast benchPerIPKeyMapH2 of the key. It returns the bucket,
-// slot and entry of the key if present. Otherwise e is nil and (b, i) is the
-// first free slot of the chain, or, if the chain is full, its last bucket
-// and i = -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *benchPerIPKeyMapBucket) search(key netip.Addr, h2w uint64) (b *benchPerIPKeyMapBucket, i int, e *benchPerIPKeyMapEntry) {
 	var free *benchPerIPKeyMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := benchPerIPKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := benchPerIPKeyMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & benchPerIPKeyMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, benchPerIPKeyMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -3351,21 +2926,21 @@ func (m *benchPerIPKeyMap) mustGrow(si uint64, t *benchPerIPKeyMapTable, i int) 
 func benchPerIPKeyMapInsertAt(b *benchPerIPKeyMapBucket, i int, h uint64, ne *benchPerIPKeyMapEntry) {
 	if i < 0 {
 		nb := new(benchPerIPKeyMapBucket)
-		nb.meta.Store(uint64(benchPerIPKeyMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(benchPerIPKeyMapSetByte(b.meta.Load(), benchPerIPKeyMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // benchPerIPKeyMapClearSlot empties slot i of bucket b, whose chain the
 // caller has locked, and returns the bucket's new meta word.
 func benchPerIPKeyMapClearSlot(b *benchPerIPKeyMapBucket, i int) uint64 {
-	meta := benchPerIPKeyMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -3376,19 +2951,10 @@ func benchPerIPKeyMapClearSlot(b *benchPerIPKeyMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *benchPerIPKeyMap) deleted(si uint64, t *benchPerIPKeyMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > benchPerIPKeyMapBaseTableLen() && n*benchPerIPKeyMapShrinkDiv < int64(len(t.buckets))*benchPerIPKeyMapEntriesPerBucket {
-		m.resize(si, t, benchPerIPKeyMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// benchPerIPKeyMapResizeKind says what a resize does.
-type benchPerIPKeyMapResizeKind int
-
-const (
-	benchPerIPKeyMapGrowTable   benchPerIPKeyMapResizeKind = iota // double the table
-	benchPerIPKeyMapShrinkTable                                   // halve the table, or more, to fit the entries
-	benchPerIPKeyMapClearTable                                    // drop the entries, back to benchPerIPKeyMapBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -3399,7 +2965,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *benchPerIPKeyMap) resize(si uint64, old *benchPerIPKeyMapTable, kind benchPerIPKeyMapResizeKind) {
+func (m *benchPerIPKeyMap) resize(si uint64, old *benchPerIPKeyMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -3409,18 +2975,18 @@ func (m *benchPerIPKeyMap) resize(si uint64, old *benchPerIPKeyMapTable, kind be
 	}
 	var newLen int
 	switch kind {
-	case benchPerIPKeyMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case benchPerIPKeyMapShrinkTable:
-		newLen = benchPerIPKeyMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case benchPerIPKeyMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = benchPerIPKeyMapBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := benchPerIPKeyMapNewTable(newLen)
 	var dropped int64
@@ -3432,7 +2998,7 @@ func (m *benchPerIPKeyMap) resize(si uint64, old *benchPerIPKeyMapTable, kind be
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == benchPerIPKeyMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(benchPerIPKeyMapHashKey(&m.seed, e.key), e)
@@ -3492,7 +3058,7 @@ func (m *benchPerIPKeyMap) clearInPlace(si uint64, t *benchPerIPKeyMapTable) boo
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & benchPerIPKeyMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -3504,17 +3070,17 @@ func benchPerIPKeyMapNewTable(n int) *benchPerIPKeyMapTable {
 	return &benchPerIPKeyMapTable{
 		buckets: make([]benchPerIPKeyMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  benchPerIPKeyMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *benchPerIPKeyMapTable) add(h uint64, e *benchPerIPKeyMapEntry) {
-	b := &t.buckets[(h>>benchPerIPKeyMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & benchPerIPKeyMapOccupiedMask; w != 0 {
-			benchPerIPKeyMapInsertAt(b, benchPerIPKeyMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			benchPerIPKeyMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -3524,51 +3090,6 @@ func (t *benchPerIPKeyMapTable) add(h uint64, e *benchPerIPKeyMapEntry) {
 		}
 		b = next
 	}
-}
-
-// benchPerIPKeyMapGrowThreshold returns the entry count above which a table
-// of n buckets grows rather than chains an overflow bucket.
-func benchPerIPKeyMapGrowThreshold(n int) int64 {
-	return int64(n) * benchPerIPKeyMapEntriesPerBucket * benchPerIPKeyMapGrowNum / benchPerIPKeyMapGrowDen
-}
-
-// benchPerIPKeyMapTableLenFor returns the number of buckets a shard of n
-// entries shrinks to: the smallest power of two, at least
-// benchPerIPKeyMapBaseTableLen, that holds them at half the growth load
-// factor.
-func benchPerIPKeyMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * benchPerIPKeyMapGrowDen / (benchPerIPKeyMapGrowNum * benchPerIPKeyMapEntriesPerBucket)
-	if base := benchPerIPKeyMapBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// benchPerIPKeyMapH2 returns the meta byte of hash h: its low
-// benchPerIPKeyMapH2Bits bits, marked occupied.
-func benchPerIPKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<benchPerIPKeyMapH2Bits-1)) }
-
-// benchPerIPKeyMapBroadcast returns a word holding b in each of its bytes.
-func benchPerIPKeyMapBroadcast(b uint8) uint64 { return benchPerIPKeyMapLowBytes * uint64(b) }
-
-// benchPerIPKeyMapMarkZeroBytes returns w with the top bit of each zero byte
-// set and the other bits clear. A byte equal to 1 above a zero byte is
-// marked too (a borrow): callers check the entry of every marked slot.
-// Applied to meta^broadcast(benchPerIPKeyMapH2), it marks the slots whose
-// meta byte matches benchPerIPKeyMapH2; empty slots (meta byte 0) are never
-// marked, since benchPerIPKeyMapH2 has its top bit set.
-func benchPerIPKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - benchPerIPKeyMapLowBytes) &^ w & benchPerIPKeyMapHighBits
-}
-
-// benchPerIPKeyMapFirstMarked returns the index of the lowest byte of w with
-// its top bit set.
-func benchPerIPKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// benchPerIPKeyMapSetByte returns w with byte i set to b.
-func benchPerIPKeyMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
 }
 
 // NewBenchPerIP returns a rate limiter per netip.Addr: each key has a token
@@ -4045,154 +3566,20 @@ func (s *PerTenant) evict(key TenantID, sl *perTenantSlot) {
 	})
 }
 
-// perTenantKeyMapHashSeed holds a map's random hash keys, chosen per map so
-// that keys chosen by an attacker cannot flood one bucket.
-//
-// mix keys the fast mixers below, which specialized perTenantKeyMapHashKey
-// bodies call; seed keys maphash, the reference hasher and the fallback for
-// long strings.
-type perTenantKeyMapHashSeed struct {
-	mix  perTenantKeyMapMixSeed
-	seed maphash.Seed
-}
-
-// perTenantKeyMapMixSeed holds the random keys of the fast mixers.
-type perTenantKeyMapMixSeed struct{ k0, k1 uint64 }
-
-// perTenantKeyMapNewHashSeed returns fresh random hash keys.
-func perTenantKeyMapNewHashSeed() perTenantKeyMapHashSeed {
-	return perTenantKeyMapHashSeed{mix: perTenantKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
-}
-
 // perTenantKeyMapHashKey returns the hash of k under s, specialized for
 // TenantID keys: wyhash-style mixing of up to 16 bytes, maphash.String past
-// that. Every bit is mixed: the top perTenantKeyMapShardBits bits pick the
-// shard, the perTenantKeyMapH2Bits low bits the meta byte, the bits above
-// them the bucket.
-func perTenantKeyMapHashKey(s *perTenantKeyMapHashSeed, k TenantID) uint64 {
-	return perTenantKeyMapHashStr(s, string(k))
+// that. Every bit is mixed: the top mapShardBits bits pick the shard, the
+// mapH2Bits low bits the meta byte, the bits above them the bucket.
+func perTenantKeyMapHashKey(s *mapHashSeed, k TenantID) uint64 {
+	return mapHashStr(s, string(k))
 }
 
 // perTenantKeyMapShardOf returns the shard of k, whose hash under s is h: a
-// number below perTenantKeyMapShardCount, the perTenantKeyMapShardBits bits
-// of h below its top bit. Every operation on k uses the same shard.
-func perTenantKeyMapShardOf(s *perTenantKeyMapHashSeed, k TenantID, h uint64) uint64 {
-	return h >> 1 >> perTenantKeyMapShardShift
+// number below mapShardCount, the mapShardBits bits of h below its top bit.
+// Every operation on k uses the same shard.
+func perTenantKeyMapShardOf(s *mapHashSeed, k TenantID, h uint64) uint64 {
+	return h >> 1 >> mapShardShift
 }
-
-// perTenantKeyMapHashStr hashes a string. Up to 32 bytes it reads the string
-// as at most four overlapping 8-byte words (or two 4-byte ones, or three
-// bytes) and mixes them wyhash-style, with the length, faster than
-// maphash.String's call; longer strings go to maphash.String, whose AES
-// rounds win there.
-func perTenantKeyMapHashStr(s *perTenantKeyMapHashSeed, x string) uint64 {
-	n := len(x)
-	var a, b uint64
-	switch {
-	case n > 32:
-		return maphash.String(s.seed, x)
-	case n > 16:
-		hi0, lo0 := bits.Mul64(perTenantKeyMapLe64(x)^s.mix.k0, perTenantKeyMapLe64(x[8:])^s.mix.k1)
-		hi1, lo1 := bits.Mul64(perTenantKeyMapLe64(x[n-16:])^s.mix.k1, perTenantKeyMapLe64(x[n-8:])^s.mix.k0)
-		a, b = hi0^lo0, hi1^lo1
-	case n >= 8:
-		a, b = perTenantKeyMapLe64(x), perTenantKeyMapLe64(x[n-8:])
-	case n >= 4:
-		a, b = uint64(perTenantKeyMapLe32(x)), uint64(perTenantKeyMapLe32(x[n-4:]))
-	case n > 0:
-		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
-	}
-	hi, lo := bits.Mul64(a^s.mix.k0, b^s.mix.k1)
-	hi, lo = bits.Mul64(lo^s.mix.k1^uint64(n), hi^s.mix.k0)
-	return hi ^ lo
-}
-
-// perTenantKeyMapLe64 returns the first 8 bytes of x as a little-endian
-// word. The compiler combines the byte loads into one load.
-func perTenantKeyMapLe64(x string) uint64 {
-	_ = x[7]
-	return uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
-		uint64(x[4])<<32 | uint64(x[5])<<40 | uint64(x[6])<<48 | uint64(x[7])<<56
-}
-
-// perTenantKeyMapLe32 returns the first 4 bytes of x as a little-endian word.
-func perTenantKeyMapLe32(x string) uint32 {
-	_ = x[3]
-	return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
-}
-
-// perTenantKeyMapShardBits is the base-2 logarithm of the number of shards:
-// the directive's shards= option (shards=64 gives perTenantKeyMapShardBits =
-// 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const perTenantKeyMapShardBits = 6
-
-const (
-	// perTenantKeyMapShardCount is the number of independent tables of a
-	// perTenantKeyMap.
-	perTenantKeyMapShardCount = 1 << perTenantKeyMapShardBits
-	// perTenantKeyMapShardShift selects the top perTenantKeyMapShardBits
-	// bits of a hash shifted right by one (h>>1>>perTenantKeyMapShardShift):
-	// with perTenantKeyMapShardBits = 0 that is 0, one shard, without a
-	// constant shift of 64, which go vet reports (the compiler merges the
-	// two shifts).
-	perTenantKeyMapShardShift = 63 - perTenantKeyMapShardBits
-)
-
-const (
-	// perTenantKeyMapCacheLineSize is the unit of padding against false
-	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
-	perTenantKeyMapCacheLineSize = 64
-	// perTenantKeyMapEntriesPerBucket is the number of slots of a bucket: 5
-	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
-	// bytes on 64-bit platforms.
-	perTenantKeyMapEntriesPerBucket = 5
-	// perTenantKeyMapPtrSize is the size of a pointer: 8 on 64-bit
-	// platforms, 4 on 32-bit.
-	perTenantKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// perTenantKeyMapMutexSize is the size of a sync.Mutex (two 32-bit
-	// words) everywhere.
-	perTenantKeyMapMutexSize = 8
-	// perTenantKeyMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
-	// platforms, 24 bytes on 32-bit ones.
-	perTenantKeyMapBucketPadding = perTenantKeyMapCacheLineSize - perTenantKeyMapMutexSize - 8 - (perTenantKeyMapEntriesPerBucket+1)*perTenantKeyMapPtrSize
-
-	// perTenantKeyMapH2Bits is the number of low hash bits stored in a
-	// slot's meta byte, whose top bit marks the slot as occupied. The bucket
-	// index comes from the bits above them, so the bytes of one bucket still
-	// differ.
-	perTenantKeyMapH2Bits = 7
-	// perTenantKeyMapOccupiedMask has the occupied bit of each slot's meta
-	// byte set.
-	perTenantKeyMapOccupiedMask = 0x80_8080_8080
-	// perTenantKeyMapLowBytes and perTenantKeyMapHighBits are the SWAR
-	// constants of perTenantKeyMapMarkZeroBytes.
-	perTenantKeyMapLowBytes = 0x0101_0101_0101_0101
-	perTenantKeyMapHighBits = 0x8080_8080_8080_8080
-
-	// perTenantKeyMapMinTableLen is the number of buckets a shard of a map
-	// without a size hint starts with and shrinks back to on Clear: one
-	// cache line. With one bucket, Clear can empty a shard's table in place
-	// (clearInPlace).
-	perTenantKeyMapMinTableLen = 1
-	// perTenantKeyMapGrowNum/perTenantKeyMapGrowDen is the load factor above
-	// which a shard grows when an insert needs a new overflow bucket: 0.75,
-	// that of xsync and CLHT, which keeps most chains to their root bucket.
-	perTenantKeyMapGrowNum, perTenantKeyMapGrowDen = 3, 4
-	// perTenantKeyMapShrinkDiv sets the load factor below which a shard
-	// shrinks when a delete empties a bucket: 1/perTenantKeyMapShrinkDiv of
-	// its slots. It then shrinks to half of the growth load factor, so a
-	// shard does not resize back and forth.
-	perTenantKeyMapShrinkDiv = 128
-)
 
 // perTenantKeyMapComputeOp tells Compute what to do with the value its
 // function returns.
@@ -4241,11 +3628,11 @@ type perTenantKeyMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned perTenantKeyMap aligns them.
-	sizes [perTenantKeyMapShardCount]perTenantKeyMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by newPerTenantKeyMap.
-	seed perTenantKeyMapHashSeed
+	seed mapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [perTenantKeyMapShardCount]perTenantKeyMapShard
+	shards [mapShardCount]perTenantKeyMapShard
 }
 
 // perTenantKeyMapShard is one independent hash table of a perTenantKeyMap.
@@ -4255,14 +3642,6 @@ type perTenantKeyMapShard struct {
 	table atomic.Pointer[perTenantKeyMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// perTenantKeyMapShardSize is the entry count of one shard. Writers update
-// it after unlocking their bucket, so it may lag the table and, briefly, go
-// negative.
-type perTenantKeyMapShardSize struct {
-	n atomic.Int64
-	_ [perTenantKeyMapCacheLineSize - 8]byte
 }
 
 // perTenantKeyMapTable is the bucket array of a shard at one size. Its
@@ -4281,15 +3660,14 @@ type perTenantKeyMapTable struct {
 // whole chain; an overflow bucket's mutex is unused.
 type perTenantKeyMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [perTenantKeyMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// perTenantKeyMapH2Bits bits of the hash of its key. Writers store it
-	// before the entry on insert and before clearing the entry on delete; a
-	// reader that matches a byte whose entry is nil or holds another key
-	// moves on.
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [perTenantKeyMapEntriesPerBucket]atomic.Pointer[perTenantKeyMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[perTenantKeyMapEntry]
 	next    atomic.Pointer[perTenantKeyMapBucket]
 }
 
@@ -4315,37 +3693,30 @@ func perTenantKeyMapStoreValue(e *perTenantKeyMapEntry, v *perTenantSlot) {
 
 // newPerTenantKeyMap returns an empty perTenantKeyMap.
 func newPerTenantKeyMap() *perTenantKeyMap {
-	m := &perTenantKeyMap{seed: perTenantKeyMapNewHashSeed()}
+	m := &perTenantKeyMap{seed: mapNewHashSeed()}
 	m.init()
 	return m
 }
 
-// init gives each shard an empty table of perTenantKeyMapBaseTableLen buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *perTenantKeyMap) init() {
-	m.initTables(perTenantKeyMapBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *perTenantKeyMap) initTables(n int) {
-	tables := make([]perTenantKeyMapTable, perTenantKeyMapShardCount)
-	buckets := make([]perTenantKeyMapBucket, perTenantKeyMapShardCount*n)
+	tables := make([]perTenantKeyMapTable, mapShardCount)
+	buckets := make([]perTenantKeyMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = perTenantKeyMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// perTenantKeyMapBaseTableLen returns the number of buckets a shard starts
-// with and never shrinks below: perTenantKeyMapMinTableLen, unless the map
-// is presized.
-func perTenantKeyMapBaseTableLen() int {
-	return perTenantKeyMapMinTableLen
 }
 
 // perTenantKeyMapEqualValue reports whether a and b are equal, for
@@ -4360,11 +3731,11 @@ func perTenantKeyMapEqualValue(a, b *perTenantSlot) bool {
 func (m *perTenantKeyMap) Load(key TenantID) (value *perTenantSlot, ok bool) {
 	h := perTenantKeyMapHashKey(&m.seed, key)
 	t := m.shards[perTenantKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>perTenantKeyMapH2Bits)&t.mask]
-	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := perTenantKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perTenantKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return perTenantKeyMapLoadValue(e), true
 			}
 		}
@@ -4396,7 +3767,7 @@ func (m *perTenantKeyMap) Swap(key TenantID, value *perTenantSlot) (previous *pe
 func (m *perTenantKeyMap) put(h uint64, key TenantID, value *perTenantSlot, prev **perTenantSlot) (loaded bool) {
 	var ne *perTenantKeyMapEntry
 	si := perTenantKeyMapShardOf(&m.seed, key, h)
-	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -4410,7 +3781,7 @@ func (m *perTenantKeyMap) put(h uint64, key TenantID, value *perTenantSlot, prev
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perTenantKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -4433,7 +3804,7 @@ func (m *perTenantKeyMap) LoadOrStore(key TenantID, value *perTenantSlot) (actua
 		return perTenantKeyMapLoadValue(e), true
 	}
 	ne := &perTenantKeyMapEntry{key: key, value: value}
-	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -4443,7 +3814,7 @@ func (m *perTenantKeyMap) LoadOrStore(key TenantID, value *perTenantSlot) (actua
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perTenantKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		perTenantKeyMapInsertAt(b, i, h, ne)
@@ -4480,7 +3851,7 @@ func (m *perTenantKeyMap) LoadOrCompute(key TenantID, fn func() *perTenantSlot) 
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return perTenantKeyMapLoadValue(e), true
 	}
-	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -4491,7 +3862,7 @@ func (m *perTenantKeyMap) LoadOrCompute(key TenantID, fn func() *perTenantSlot) 
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perTenantKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = perTenantKeyMapComputeLocked(root, fn)
@@ -4527,7 +3898,7 @@ func (m *perTenantKeyMap) remove(h uint64, key TenantID) *perTenantKeyMapEntry {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, perTenantKeyMapBroadcast(perTenantKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -4555,7 +3926,7 @@ func (m *perTenantKeyMap) CompareAndSwap(key TenantID, old, new *perTenantSlot) 
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *perTenantKeyMap) swapInPlace(h uint64, key TenantID, old, new *perTenantSlot) (swapped bool) {
 	_, root := m.lockRoot(perTenantKeyMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, perTenantKeyMapBroadcast(perTenantKeyMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !perTenantKeyMapEqualValue(perTenantKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -4580,7 +3951,7 @@ func (m *perTenantKeyMap) CompareAndDelete(key TenantID, old *perTenantSlot) (de
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, perTenantKeyMapBroadcast(perTenantKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !perTenantKeyMapEqualValue(perTenantKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -4606,7 +3977,7 @@ func (m *perTenantKeyMap) CompareAndDelete(key TenantID, old *perTenantSlot) (de
 func (m *perTenantKeyMap) Compute(key TenantID, fn func(old *perTenantSlot, loaded bool) (newV *perTenantSlot, op perTenantKeyMapComputeOp)) (actual *perTenantSlot, ok bool) {
 	h := perTenantKeyMapHashKey(&m.seed, key)
 	si := perTenantKeyMapShardOf(&m.seed, key, h)
-	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -4631,7 +4002,7 @@ func (m *perTenantKeyMap) Compute(key TenantID, fn func(old *perTenantSlot, load
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perTenantKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := perTenantKeyMapCallLocked(root, fn, actual, false)
@@ -4660,7 +4031,7 @@ func (m *perTenantKeyMap) Compute(key TenantID, fn func(old *perTenantSlot, load
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *perTenantKeyMap) Range(f func(key TenantID, value *perTenantSlot) bool) {
-	var buf [16 * perTenantKeyMapEntriesPerBucket]*perTenantKeyMapEntry
+	var buf [16 * mapEntriesPerBucket]*perTenantKeyMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -4719,7 +4090,7 @@ func (m *perTenantKeyMap) Len() int {
 // nothing.
 func (m *perTenantKeyMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, perTenantKeyMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -4761,7 +4132,7 @@ func (m *perTenantKeyMap) lockRoot(si, h uint64) (*perTenantKeyMapTable, *perTen
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>perTenantKeyMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -4772,11 +4143,11 @@ func (m *perTenantKeyMap) lockRoot(si, h uint64) (*perTenantKeyMapTable, *perTen
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *perTenantKeyMapTable) find(key TenantID, h uint64) *perTenantKeyMapEntry {
-	b := &t.buckets[(h>>perTenantKeyMapH2Bits)&t.mask]
-	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := perTenantKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perTenantKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -4787,24 +4158,23 @@ func (t *perTenantKeyMapTable) find(key TenantID, h uint64) *perTenantKeyMapEntr
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast perTenantKeyMapH2 of the key. It returns the bucket,
-// slot and entry of the key if present. Otherwise e is nil and (b, i) is the
-// first free slot of the chain, or, if the chain is full, its last bucket
-// and i = -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *perTenantKeyMapBucket) search(key TenantID, h2w uint64) (b *perTenantKeyMapBucket, i int, e *perTenantKeyMapEntry) {
 	var free *perTenantKeyMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := perTenantKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := perTenantKeyMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & perTenantKeyMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, perTenantKeyMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -4830,21 +4200,21 @@ func (m *perTenantKeyMap) mustGrow(si uint64, t *perTenantKeyMapTable, i int) bo
 func perTenantKeyMapInsertAt(b *perTenantKeyMapBucket, i int, h uint64, ne *perTenantKeyMapEntry) {
 	if i < 0 {
 		nb := new(perTenantKeyMapBucket)
-		nb.meta.Store(uint64(perTenantKeyMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(perTenantKeyMapSetByte(b.meta.Load(), perTenantKeyMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // perTenantKeyMapClearSlot empties slot i of bucket b, whose chain the
 // caller has locked, and returns the bucket's new meta word.
 func perTenantKeyMapClearSlot(b *perTenantKeyMapBucket, i int) uint64 {
-	meta := perTenantKeyMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -4855,19 +4225,10 @@ func perTenantKeyMapClearSlot(b *perTenantKeyMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *perTenantKeyMap) deleted(si uint64, t *perTenantKeyMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > perTenantKeyMapBaseTableLen() && n*perTenantKeyMapShrinkDiv < int64(len(t.buckets))*perTenantKeyMapEntriesPerBucket {
-		m.resize(si, t, perTenantKeyMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// perTenantKeyMapResizeKind says what a resize does.
-type perTenantKeyMapResizeKind int
-
-const (
-	perTenantKeyMapGrowTable   perTenantKeyMapResizeKind = iota // double the table
-	perTenantKeyMapShrinkTable                                  // halve the table, or more, to fit the entries
-	perTenantKeyMapClearTable                                   // drop the entries, back to perTenantKeyMapBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -4878,7 +4239,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *perTenantKeyMap) resize(si uint64, old *perTenantKeyMapTable, kind perTenantKeyMapResizeKind) {
+func (m *perTenantKeyMap) resize(si uint64, old *perTenantKeyMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -4888,18 +4249,18 @@ func (m *perTenantKeyMap) resize(si uint64, old *perTenantKeyMapTable, kind perT
 	}
 	var newLen int
 	switch kind {
-	case perTenantKeyMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case perTenantKeyMapShrinkTable:
-		newLen = perTenantKeyMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case perTenantKeyMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = perTenantKeyMapBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := perTenantKeyMapNewTable(newLen)
 	var dropped int64
@@ -4911,7 +4272,7 @@ func (m *perTenantKeyMap) resize(si uint64, old *perTenantKeyMapTable, kind perT
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == perTenantKeyMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(perTenantKeyMapHashKey(&m.seed, e.key), e)
@@ -4971,7 +4332,7 @@ func (m *perTenantKeyMap) clearInPlace(si uint64, t *perTenantKeyMapTable) bool 
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & perTenantKeyMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -4983,17 +4344,17 @@ func perTenantKeyMapNewTable(n int) *perTenantKeyMapTable {
 	return &perTenantKeyMapTable{
 		buckets: make([]perTenantKeyMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  perTenantKeyMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *perTenantKeyMapTable) add(h uint64, e *perTenantKeyMapEntry) {
-	b := &t.buckets[(h>>perTenantKeyMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & perTenantKeyMapOccupiedMask; w != 0 {
-			perTenantKeyMapInsertAt(b, perTenantKeyMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			perTenantKeyMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -5003,51 +4364,6 @@ func (t *perTenantKeyMapTable) add(h uint64, e *perTenantKeyMapEntry) {
 		}
 		b = next
 	}
-}
-
-// perTenantKeyMapGrowThreshold returns the entry count above which a table
-// of n buckets grows rather than chains an overflow bucket.
-func perTenantKeyMapGrowThreshold(n int) int64 {
-	return int64(n) * perTenantKeyMapEntriesPerBucket * perTenantKeyMapGrowNum / perTenantKeyMapGrowDen
-}
-
-// perTenantKeyMapTableLenFor returns the number of buckets a shard of n
-// entries shrinks to: the smallest power of two, at least
-// perTenantKeyMapBaseTableLen, that holds them at half the growth load
-// factor.
-func perTenantKeyMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * perTenantKeyMapGrowDen / (perTenantKeyMapGrowNum * perTenantKeyMapEntriesPerBucket)
-	if base := perTenantKeyMapBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// perTenantKeyMapH2 returns the meta byte of hash h: its low
-// perTenantKeyMapH2Bits bits, marked occupied.
-func perTenantKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<perTenantKeyMapH2Bits-1)) }
-
-// perTenantKeyMapBroadcast returns a word holding b in each of its bytes.
-func perTenantKeyMapBroadcast(b uint8) uint64 { return perTenantKeyMapLowBytes * uint64(b) }
-
-// perTenantKeyMapMarkZeroBytes returns w with the top bit of each zero byte
-// set and the other bits clear. A byte equal to 1 above a zero byte is
-// marked too (a borrow): callers check the entry of every marked slot.
-// Applied to meta^broadcast(perTenantKeyMapH2), it marks the slots whose
-// meta byte matches perTenantKeyMapH2; empty slots (meta byte 0) are never
-// marked, since perTenantKeyMapH2 has its top bit set.
-func perTenantKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - perTenantKeyMapLowBytes) &^ w & perTenantKeyMapHighBits
-}
-
-// perTenantKeyMapFirstMarked returns the index of the lowest byte of w with
-// its top bit set.
-func perTenantKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// perTenantKeyMapSetByte returns w with byte i set to b.
-func perTenantKeyMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
 }
 
 // This code was specialized for the types above. If one changes, the
@@ -5484,128 +4800,28 @@ func (s *BenchPerShard) evict(key uint64, sl *benchPerShardSlot) {
 // benchPerShardKeyMapHashKey bodies call; seed keys maphash, the reference
 // hasher and the fallback for long strings.
 type benchPerShardKeyMapHashSeed struct {
-	mix benchPerShardKeyMapMixSeed
+	mix mapMixSeed
 }
-
-// benchPerShardKeyMapMixSeed holds the random keys of the fast mixers.
-type benchPerShardKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // benchPerShardKeyMapNewHashSeed returns fresh random hash keys.
 func benchPerShardKeyMapNewHashSeed() benchPerShardKeyMapHashSeed {
-	return benchPerShardKeyMapHashSeed{mix: benchPerShardKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return benchPerShardKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // benchPerShardKeyMapHashKey returns the hash of k under s, specialized for
 // uint64 keys: a seeded 128-bit multiply of its value. Every bit is mixed:
-// the benchPerShardKeyMapH2Bits low bits pick the meta byte, the bits above
-// them the bucket.
+// the mapH2Bits low bits pick the meta byte, the bits above them the bucket.
 func benchPerShardKeyMapHashKey(s *benchPerShardKeyMapHashSeed, k uint64) uint64 {
-	return benchPerShardKeyMapHashU64(&s.mix, uint64(k))
+	return mapHashU64(&s.mix, uint64(k))
 }
 
 // benchPerShardKeyMapShardOf returns the shard of k, a number below
-// benchPerShardKeyMapShardCount: a multiply-shift of k by a random odd key
-// (benchPerShardKeyMapShardU64). It does not wait for the hash h, so a
-// lookup loads the shard's table while the hash is being computed.
+// mapShardCount: a multiply-shift of k by a random odd key (mapShardU64). It
+// does not wait for the hash h, so a lookup loads the shard's table while
+// the hash is being computed.
 func benchPerShardKeyMapShardOf(s *benchPerShardKeyMapHashSeed, k uint64, h uint64) uint64 {
-	return benchPerShardKeyMapShardU64(&s.mix, uint64(k))
+	return mapShardU64(&s.mix, uint64(k))
 }
-
-// benchPerShardKeyMapShardU64 picks the shard of one 64-bit word by
-// multiply-shift: the benchPerShardKeyMapShardBits bits below the top bit of
-// x times k0 made odd (the top bit is left out so that one shard needs no
-// shift by 64). Multiply-shift with a random odd multiplier is a universal
-// family, so keys chosen without knowing the seed spread over the shards as
-// random ones do; the bucket and the meta byte still come from the full
-// hash. It costs one multiplication, against two for
-// benchPerShardKeyMapHashU64, and needs no hash.
-func benchPerShardKeyMapShardU64(s *benchPerShardKeyMapMixSeed, x uint64) uint64 {
-	return x * (s.k0 | 1) >> 1 >> benchPerShardKeyMapShardShift
-}
-
-// benchPerShardKeyMapHashU64 hashes one 64-bit word: an integer of any size,
-// a pointer's address, a bool. Rotating the second factor keeps x and
-// x^k0^k1 from swapping the factors.
-func benchPerShardKeyMapHashU64(s *benchPerShardKeyMapMixSeed, x uint64) uint64 {
-	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
-
-// benchPerShardKeyMapShardBits is the base-2 logarithm of the number of
-// shards: the directive's shards= option (shards=64 gives
-// benchPerShardKeyMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const benchPerShardKeyMapShardBits = 6
-
-const (
-	// benchPerShardKeyMapShardCount is the number of independent tables of a
-	// benchPerShardKeyMap.
-	benchPerShardKeyMapShardCount = 1 << benchPerShardKeyMapShardBits
-	// benchPerShardKeyMapShardShift selects the top
-	// benchPerShardKeyMapShardBits bits of a hash shifted right by one
-	// (h>>1>>benchPerShardKeyMapShardShift): with
-	// benchPerShardKeyMapShardBits = 0 that is 0, one shard, without a
-	// constant shift of 64, which go vet reports (the compiler merges the
-	// two shifts).
-	benchPerShardKeyMapShardShift = 63 - benchPerShardKeyMapShardBits
-)
-
-const (
-	// benchPerShardKeyMapCacheLineSize is the unit of padding against false
-	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
-	benchPerShardKeyMapCacheLineSize = 64
-	// benchPerShardKeyMapEntriesPerBucket is the number of slots of a
-	// bucket: 5 pointers, with a mutex, a meta word and an overflow pointer,
-	// fill 64 bytes on 64-bit platforms.
-	benchPerShardKeyMapEntriesPerBucket = 5
-	// benchPerShardKeyMapPtrSize is the size of a pointer: 8 on 64-bit
-	// platforms, 4 on 32-bit.
-	benchPerShardKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// benchPerShardKeyMapMutexSize is the size of a sync.Mutex (two 32-bit
-	// words) everywhere.
-	benchPerShardKeyMapMutexSize = 8
-	// benchPerShardKeyMapBucketPadding pads a bucket to one cache line: 0 on
-	// 64-bit platforms, 24 bytes on 32-bit ones.
-	benchPerShardKeyMapBucketPadding = benchPerShardKeyMapCacheLineSize - benchPerShardKeyMapMutexSize - 8 - (benchPerShardKeyMapEntriesPerBucket+1)*benchPerShardKeyMapPtrSize
-
-	// benchPerShardKeyMapH2Bits is the number of low hash bits stored in a
-	// slot's meta byte, whose top bit marks the slot as occupied. The bucket
-	// index comes from the bits above them, so the bytes of one bucket still
-	// differ.
-	benchPerShardKeyMapH2Bits = 7
-	// benchPerShardKeyMapOccupiedMask has the occupied bit of each slot's
-	// meta byte set.
-	benchPerShardKeyMapOccupiedMask = 0x80_8080_8080
-	// benchPerShardKeyMapLowBytes and benchPerShardKeyMapHighBits are the
-	// SWAR constants of benchPerShardKeyMapMarkZeroBytes.
-	benchPerShardKeyMapLowBytes = 0x0101_0101_0101_0101
-	benchPerShardKeyMapHighBits = 0x8080_8080_8080_8080
-
-	// benchPerShardKeyMapMinTableLen is the number of buckets a shard of a
-	// map without a size hint starts with and shrinks back to on Clear: one
-	// cache line. With one bucket, Clear can empty a shard's table in place
-	// (clearInPlace).
-	benchPerShardKeyMapMinTableLen = 1
-	// benchPerShardKeyMapGrowNum/benchPerShardKeyMapGrowDen is the load
-	// factor above which a shard grows when an insert needs a new overflow
-	// bucket: 0.75, that of xsync and CLHT, which keeps most chains to their
-	// root bucket.
-	benchPerShardKeyMapGrowNum, benchPerShardKeyMapGrowDen = 3, 4
-	// benchPerShardKeyMapShrinkDiv sets the load factor below which a shard
-	// shrinks when a delete empties a bucket: 1/benchPerShardKeyMapShrinkDiv
-	// of its slots. It then shrinks to half of the growth load factor, so a
-	// shard does not resize back and forth.
-	benchPerShardKeyMapShrinkDiv = 128
-)
 
 // benchPerShardKeyMapComputeOp tells Compute what to do with the value its
 // function returns.
@@ -5656,12 +4872,12 @@ type benchPerShardKeyMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned benchPerShardKeyMap aligns them.
-	sizes [benchPerShardKeyMapShardCount]benchPerShardKeyMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by
 	// newBenchPerShardKeyMap.
 	seed benchPerShardKeyMapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [benchPerShardKeyMapShardCount]benchPerShardKeyMapShard
+	shards [mapShardCount]benchPerShardKeyMapShard
 }
 
 // benchPerShardKeyMapShard is one independent hash table of a
@@ -5672,14 +4888,6 @@ type benchPerShardKeyMapShard struct {
 	table atomic.Pointer[benchPerShardKeyMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// benchPerShardKeyMapShardSize is the entry count of one shard. Writers
-// update it after unlocking their bucket, so it may lag the table and,
-// briefly, go negative.
-type benchPerShardKeyMapShardSize struct {
-	n atomic.Int64
-	_ [benchPerShardKeyMapCacheLineSize - 8]byte
 }
 
 // benchPerShardKeyMapTable is the bucket array of a shard at one size. Its
@@ -5698,15 +4906,14 @@ type benchPerShardKeyMapTable struct {
 // whole chain; an overflow bucket's mutex is unused.
 type benchPerShardKeyMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [benchPerShardKeyMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// benchPerShardKeyMapH2Bits bits of the hash of its key. Writers store
-	// it before the entry on insert and before clearing the entry on delete;
-	// a reader that matches a byte whose entry is nil or holds another key
-	// moves on.
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [benchPerShardKeyMapEntriesPerBucket]atomic.Pointer[benchPerShardKeyMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[benchPerShardKeyMapEntry]
 	next    atomic.Pointer[benchPerShardKeyMapBucket]
 }
 
@@ -5737,33 +4944,25 @@ func newBenchPerShardKeyMap() *benchPerShardKeyMap {
 	return m
 }
 
-// init gives each shard an empty table of benchPerShardKeyMapBaseTableLen
-// buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *benchPerShardKeyMap) init() {
-	m.initTables(benchPerShardKeyMapBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *benchPerShardKeyMap) initTables(n int) {
-	tables := make([]benchPerShardKeyMapTable, benchPerShardKeyMapShardCount)
-	buckets := make([]benchPerShardKeyMapBucket, benchPerShardKeyMapShardCount*n)
+	tables := make([]benchPerShardKeyMapTable, mapShardCount)
+	buckets := make([]benchPerShardKeyMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = benchPerShardKeyMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// benchPerShardKeyMapBaseTableLen returns the number of buckets a shard
-// starts with and never shrinks below: benchPerShardKeyMapMinTableLen,
-// unless the map is presized.
-func benchPerShardKeyMapBaseTableLen() int {
-	return benchPerShardKeyMapMinTableLen
 }
 
 // benchPerShardKeyMapEqualValue reports whether a and b are equal, for
@@ -5778,11 +4977,11 @@ func benchPerShardKeyMapEqualValue(a, b *benchPerShardSlot) bool {
 func (m *benchPerShardKeyMap) Load(key uint64) (value *benchPerShardSlot, ok bool) {
 	h := benchPerShardKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchPerShardKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>benchPerShardKeyMapH2Bits)&t.mask]
-	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := benchPerShardKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchPerShardKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return benchPerShardKeyMapLoadValue(e), true
 			}
 		}
@@ -5814,7 +5013,7 @@ func (m *benchPerShardKeyMap) Swap(key uint64, value *benchPerShardSlot) (previo
 func (m *benchPerShardKeyMap) put(h uint64, key uint64, value *benchPerShardSlot, prev **benchPerShardSlot) (loaded bool) {
 	var ne *benchPerShardKeyMapEntry
 	si := benchPerShardKeyMapShardOf(&m.seed, key, h)
-	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -5828,7 +5027,7 @@ func (m *benchPerShardKeyMap) put(h uint64, key uint64, value *benchPerShardSlot
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchPerShardKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -5851,7 +5050,7 @@ func (m *benchPerShardKeyMap) LoadOrStore(key uint64, value *benchPerShardSlot) 
 		return benchPerShardKeyMapLoadValue(e), true
 	}
 	ne := &benchPerShardKeyMapEntry{key: key, value: value}
-	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -5861,7 +5060,7 @@ func (m *benchPerShardKeyMap) LoadOrStore(key uint64, value *benchPerShardSlot) 
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchPerShardKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		benchPerShardKeyMapInsertAt(b, i, h, ne)
@@ -5898,7 +5097,7 @@ func (m *benchPerShardKeyMap) LoadOrCompute(key uint64, fn func() *benchPerShard
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return benchPerShardKeyMapLoadValue(e), true
 	}
-	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -5909,7 +5108,7 @@ func (m *benchPerShardKeyMap) LoadOrCompute(key uint64, fn func() *benchPerShard
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchPerShardKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = benchPerShardKeyMapComputeLocked(root, fn)
@@ -5945,7 +5144,7 @@ func (m *benchPerShardKeyMap) remove(h uint64, key uint64) *benchPerShardKeyMapE
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -5973,7 +5172,7 @@ func (m *benchPerShardKeyMap) CompareAndSwap(key uint64, old, new *benchPerShard
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *benchPerShardKeyMap) swapInPlace(h uint64, key uint64, old, new *benchPerShardSlot) (swapped bool) {
 	_, root := m.lockRoot(benchPerShardKeyMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !benchPerShardKeyMapEqualValue(benchPerShardKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -5998,7 +5197,7 @@ func (m *benchPerShardKeyMap) CompareAndDelete(key uint64, old *benchPerShardSlo
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !benchPerShardKeyMapEqualValue(benchPerShardKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -6024,7 +5223,7 @@ func (m *benchPerShardKeyMap) CompareAndDelete(key uint64, old *benchPerShardSlo
 func (m *benchPerShardKeyMap) Compute(key uint64, fn func(old *benchPerShardSlot, loaded bool) (newV *benchPerShardSlot, op benchPerShardKeyMapComputeOp)) (actual *benchPerShardSlot, ok bool) {
 	h := benchPerShardKeyMapHashKey(&m.seed, key)
 	si := benchPerShardKeyMapShardOf(&m.seed, key, h)
-	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -6049,7 +5248,7 @@ func (m *benchPerShardKeyMap) Compute(key uint64, fn func(old *benchPerShardSlot
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchPerShardKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := benchPerShardKeyMapCallLocked(root, fn, actual, false)
@@ -6078,7 +5277,7 @@ func (m *benchPerShardKeyMap) Compute(key uint64, fn func(old *benchPerShardSlot
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *benchPerShardKeyMap) Range(f func(key uint64, value *benchPerShardSlot) bool) {
-	var buf [16 * benchPerShardKeyMapEntriesPerBucket]*benchPerShardKeyMapEntry
+	var buf [16 * mapEntriesPerBucket]*benchPerShardKeyMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -6137,7 +5336,7 @@ func (m *benchPerShardKeyMap) Len() int {
 // allocates nothing.
 func (m *benchPerShardKeyMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, benchPerShardKeyMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -6179,7 +5378,7 @@ func (m *benchPerShardKeyMap) lockRoot(si, h uint64) (*benchPerShardKeyMapTable,
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>benchPerShardKeyMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -6190,11 +5389,11 @@ func (m *benchPerShardKeyMap) lockRoot(si, h uint64) (*benchPerShardKeyMapTable,
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *benchPerShardKeyMapTable) find(key uint64, h uint64) *benchPerShardKeyMapEntry {
-	b := &t.buckets[(h>>benchPerShardKeyMapH2Bits)&t.mask]
-	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := benchPerShardKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchPerShardKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -6205,24 +5404,23 @@ func (t *benchPerShardKeyMapTable) find(key uint64, h uint64) *benchPerShardKeyM
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast benchPerShardKeyMapH2 of the key. It returns the
-// bucket, slot and entry of the key if present. Otherwise e is nil and (b,
-// i) is the first free slot of the chain, or, if the chain is full, its last
-// bucket and i = -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *benchPerShardKeyMapBucket) search(key uint64, h2w uint64) (b *benchPerShardKeyMapBucket, i int, e *benchPerShardKeyMapEntry) {
 	var free *benchPerShardKeyMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := benchPerShardKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := benchPerShardKeyMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & benchPerShardKeyMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, benchPerShardKeyMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -6249,21 +5447,21 @@ func (m *benchPerShardKeyMap) mustGrow(si uint64, t *benchPerShardKeyMapTable, i
 func benchPerShardKeyMapInsertAt(b *benchPerShardKeyMapBucket, i int, h uint64, ne *benchPerShardKeyMapEntry) {
 	if i < 0 {
 		nb := new(benchPerShardKeyMapBucket)
-		nb.meta.Store(uint64(benchPerShardKeyMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(benchPerShardKeyMapSetByte(b.meta.Load(), benchPerShardKeyMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // benchPerShardKeyMapClearSlot empties slot i of bucket b, whose chain the
 // caller has locked, and returns the bucket's new meta word.
 func benchPerShardKeyMapClearSlot(b *benchPerShardKeyMapBucket, i int) uint64 {
-	meta := benchPerShardKeyMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -6274,19 +5472,10 @@ func benchPerShardKeyMapClearSlot(b *benchPerShardKeyMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *benchPerShardKeyMap) deleted(si uint64, t *benchPerShardKeyMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > benchPerShardKeyMapBaseTableLen() && n*benchPerShardKeyMapShrinkDiv < int64(len(t.buckets))*benchPerShardKeyMapEntriesPerBucket {
-		m.resize(si, t, benchPerShardKeyMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// benchPerShardKeyMapResizeKind says what a resize does.
-type benchPerShardKeyMapResizeKind int
-
-const (
-	benchPerShardKeyMapGrowTable   benchPerShardKeyMapResizeKind = iota // double the table
-	benchPerShardKeyMapShrinkTable                                      // halve the table, or more, to fit the entries
-	benchPerShardKeyMapClearTable                                       // drop the entries, back to benchPerShardKeyMapBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -6297,7 +5486,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *benchPerShardKeyMap) resize(si uint64, old *benchPerShardKeyMapTable, kind benchPerShardKeyMapResizeKind) {
+func (m *benchPerShardKeyMap) resize(si uint64, old *benchPerShardKeyMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -6307,18 +5496,18 @@ func (m *benchPerShardKeyMap) resize(si uint64, old *benchPerShardKeyMapTable, k
 	}
 	var newLen int
 	switch kind {
-	case benchPerShardKeyMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case benchPerShardKeyMapShrinkTable:
-		newLen = benchPerShardKeyMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case benchPerShardKeyMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = benchPerShardKeyMapBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := benchPerShardKeyMapNewTable(newLen)
 	var dropped int64
@@ -6330,7 +5519,7 @@ func (m *benchPerShardKeyMap) resize(si uint64, old *benchPerShardKeyMapTable, k
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == benchPerShardKeyMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(benchPerShardKeyMapHashKey(&m.seed, e.key), e)
@@ -6391,7 +5580,7 @@ func (m *benchPerShardKeyMap) clearInPlace(si uint64, t *benchPerShardKeyMapTabl
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & benchPerShardKeyMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -6403,17 +5592,17 @@ func benchPerShardKeyMapNewTable(n int) *benchPerShardKeyMapTable {
 	return &benchPerShardKeyMapTable{
 		buckets: make([]benchPerShardKeyMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  benchPerShardKeyMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *benchPerShardKeyMapTable) add(h uint64, e *benchPerShardKeyMapEntry) {
-	b := &t.buckets[(h>>benchPerShardKeyMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & benchPerShardKeyMapOccupiedMask; w != 0 {
-			benchPerShardKeyMapInsertAt(b, benchPerShardKeyMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			benchPerShardKeyMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -6423,51 +5612,6 @@ func (t *benchPerShardKeyMapTable) add(h uint64, e *benchPerShardKeyMapEntry) {
 		}
 		b = next
 	}
-}
-
-// benchPerShardKeyMapGrowThreshold returns the entry count above which a
-// table of n buckets grows rather than chains an overflow bucket.
-func benchPerShardKeyMapGrowThreshold(n int) int64 {
-	return int64(n) * benchPerShardKeyMapEntriesPerBucket * benchPerShardKeyMapGrowNum / benchPerShardKeyMapGrowDen
-}
-
-// benchPerShardKeyMapTableLenFor returns the number of buckets a shard of n
-// entries shrinks to: the smallest power of two, at least
-// benchPerShardKeyMapBaseTableLen, that holds them at half the growth load
-// factor.
-func benchPerShardKeyMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * benchPerShardKeyMapGrowDen / (benchPerShardKeyMapGrowNum * benchPerShardKeyMapEntriesPerBucket)
-	if base := benchPerShardKeyMapBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// benchPerShardKeyMapH2 returns the meta byte of hash h: its low
-// benchPerShardKeyMapH2Bits bits, marked occupied.
-func benchPerShardKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<benchPerShardKeyMapH2Bits-1)) }
-
-// benchPerShardKeyMapBroadcast returns a word holding b in each of its bytes.
-func benchPerShardKeyMapBroadcast(b uint8) uint64 { return benchPerShardKeyMapLowBytes * uint64(b) }
-
-// benchPerShardKeyMapMarkZeroBytes returns w with the top bit of each zero
-// byte set and the other bits clear. A byte equal to 1 above a zero byte is
-// marked too (a borrow): callers check the entry of every marked slot.
-// Applied to meta^broadcast(benchPerShardKeyMapH2), it marks the slots whose
-// meta byte matches benchPerShardKeyMapH2; empty slots (meta byte 0) are
-// never marked, since benchPerShardKeyMapH2 has its top bit set.
-func benchPerShardKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - benchPerShardKeyMapLowBytes) &^ w & benchPerShardKeyMapHighBits
-}
-
-// benchPerShardKeyMapFirstMarked returns the index of the lowest byte of w
-// with its top bit set.
-func benchPerShardKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// benchPerShardKeyMapSetByte returns w with byte i set to b.
-func benchPerShardKeyMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
 }
 
 // NewBenchPerShard returns a semaphore per uint64: each key has a capacity of
@@ -6899,117 +6043,29 @@ func (s *BenchPerHost) evict(key netip.Addr, sl *benchPerHostSlot) {
 // benchPerHostKeyMapHashKey bodies call; seed keys maphash, the reference
 // hasher and the fallback for long strings.
 type benchPerHostKeyMapHashSeed struct {
-	mix benchPerHostKeyMapMixSeed
+	mix mapMixSeed
 }
-
-// benchPerHostKeyMapMixSeed holds the random keys of the fast mixers.
-type benchPerHostKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // benchPerHostKeyMapNewHashSeed returns fresh random hash keys.
 func benchPerHostKeyMapNewHashSeed() benchPerHostKeyMapHashSeed {
-	return benchPerHostKeyMapHashSeed{mix: benchPerHostKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return benchPerHostKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // benchPerHostKeyMapHashKey returns the hash of k under s, specialized for
 // netip.Addr keys: its 16 bytes (As16) mixed as two 64-bit words. Every bit
-// is mixed: the top benchPerHostKeyMapShardBits bits pick the shard, the
-// benchPerHostKeyMapH2Bits low bits the meta byte, the bits above them the
-// bucket.
+// is mixed: the top mapShardBits bits pick the shard, the mapH2Bits low bits
+// the meta byte, the bits above them the bucket.
 func benchPerHostKeyMapHashKey(s *benchPerHostKeyMapHashSeed, k netip.Addr) uint64 {
 	a := k.As16()
-	return benchPerHostKeyMapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+	return mapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
 }
 
 // benchPerHostKeyMapShardOf returns the shard of k, whose hash under s is h:
-// a number below benchPerHostKeyMapShardCount, the
-// benchPerHostKeyMapShardBits bits of h below its top bit. Every operation
-// on k uses the same shard.
+// a number below mapShardCount, the mapShardBits bits of h below its top
+// bit. Every operation on k uses the same shard.
 func benchPerHostKeyMapShardOf(s *benchPerHostKeyMapHashSeed, k netip.Addr, h uint64) uint64 {
-	return h >> 1 >> benchPerHostKeyMapShardShift
+	return h >> 1 >> mapShardShift
 }
-
-// benchPerHostKeyMapHashU64x2 hashes two 64-bit words, such as a 16-byte
-// struct. Longer values chain it: h = benchPerHostKeyMapHashU64x2(s, w0,
-// w1); h = benchPerHostKeyMapHashU64x2(s, h^w2, w3); ...
-func benchPerHostKeyMapHashU64x2(s *benchPerHostKeyMapMixSeed, a, b uint64) uint64 {
-	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
-
-// benchPerHostKeyMapShardBits is the base-2 logarithm of the number of
-// shards: the directive's shards= option (shards=64 gives
-// benchPerHostKeyMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const benchPerHostKeyMapShardBits = 6
-
-const (
-	// benchPerHostKeyMapShardCount is the number of independent tables of a
-	// benchPerHostKeyMap.
-	benchPerHostKeyMapShardCount = 1 << benchPerHostKeyMapShardBits
-	// benchPerHostKeyMapShardShift selects the top
-	// benchPerHostKeyMapShardBits bits of a hash shifted right by one
-	// (h>>1>>benchPerHostKeyMapShardShift): with benchPerHostKeyMapShardBits
-	// = 0 that is 0, one shard, without a constant shift of 64, which go vet
-	// reports (the compiler merges the two shifts).
-	benchPerHostKeyMapShardShift = 63 - benchPerHostKeyMapShardBits
-)
-
-const (
-	// benchPerHostKeyMapCacheLineSize is the unit of padding against false
-	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
-	benchPerHostKeyMapCacheLineSize = 64
-	// benchPerHostKeyMapEntriesPerBucket is the number of slots of a bucket:
-	// 5 pointers, with a mutex, a meta word and an overflow pointer, fill 64
-	// bytes on 64-bit platforms.
-	benchPerHostKeyMapEntriesPerBucket = 5
-	// benchPerHostKeyMapPtrSize is the size of a pointer: 8 on 64-bit
-	// platforms, 4 on 32-bit.
-	benchPerHostKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// benchPerHostKeyMapMutexSize is the size of a sync.Mutex (two 32-bit
-	// words) everywhere.
-	benchPerHostKeyMapMutexSize = 8
-	// benchPerHostKeyMapBucketPadding pads a bucket to one cache line: 0 on
-	// 64-bit platforms, 24 bytes on 32-bit ones.
-	benchPerHostKeyMapBucketPadding = benchPerHostKeyMapCacheLineSize - benchPerHostKeyMapMutexSize - 8 - (benchPerHostKeyMapEntriesPerBucket+1)*benchPerHostKeyMapPtrSize
-
-	// benchPerHostKeyMapH2Bits is the number of low hash bits stored in a
-	// slot's meta byte, whose top bit marks the slot as occupied. The bucket
-	// index comes from the bits above them, so the bytes of one bucket still
-	// differ.
-	benchPerHostKeyMapH2Bits = 7
-	// benchPerHostKeyMapOccupiedMask has the occupied bit of each slot's
-	// meta byte set.
-	benchPerHostKeyMapOccupiedMask = 0x80_8080_8080
-	// benchPerHostKeyMapLowBytes and benchPerHostKeyMapHighBits are the SWAR
-	// constants of benchPerHostKeyMapMarkZeroBytes.
-	benchPerHostKeyMapLowBytes = 0x0101_0101_0101_0101
-	benchPerHostKeyMapHighBits = 0x8080_8080_8080_8080
-
-	// benchPerHostKeyMapMinTableLen is the number of buckets a shard of a
-	// map without a size hint starts with and shrinks back to on Clear: one
-	// cache line. With one bucket, Clear can empty a shard's table in place
-	// (clearInPlace).
-	benchPerHostKeyMapMinTableLen = 1
-	// benchPerHostKeyMapGrowNum/benchPerHostKeyMapGrowDen is the load factor
-	// above which a shard grows when an insert needs a new overflow bucket:
-	// 0.75, that of xsync and CLHT, which keeps most chains to their root
-	// bucket.
-	benchPerHostKeyMapGrowNum, benchPerHostKeyMapGrowDen = 3, 4
-	// benchPerHostKeyMapShrinkDiv sets the load factor below which a shard
-	// shrinks when a delete empties a bucket: 1/benchPerHostKeyMapShrinkDiv
-	// of its slots. It then shrinks to half of the growth load factor, so a
-	// shard does not resize back and forth.
-	benchPerHostKeyMapShrinkDiv = 128
-)
 
 // benchPerHostKeyMapComputeOp tells Compute what to do with the value its
 // function returns.
@@ -7060,12 +6116,12 @@ type benchPerHostKeyMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned benchPerHostKeyMap aligns them.
-	sizes [benchPerHostKeyMapShardCount]benchPerHostKeyMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by
 	// newBenchPerHostKeyMap.
 	seed benchPerHostKeyMapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [benchPerHostKeyMapShardCount]benchPerHostKeyMapShard
+	shards [mapShardCount]benchPerHostKeyMapShard
 }
 
 // benchPerHostKeyMapShard is one independent hash table of a
@@ -7076,14 +6132,6 @@ type benchPerHostKeyMapShard struct {
 	table atomic.Pointer[benchPerHostKeyMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// benchPerHostKeyMapShardSize is the entry count of one shard. Writers
-// update it after unlocking their bucket, so it may lag the table and,
-// briefly, go negative.
-type benchPerHostKeyMapShardSize struct {
-	n atomic.Int64
-	_ [benchPerHostKeyMapCacheLineSize - 8]byte
 }
 
 // benchPerHostKeyMapTable is the bucket array of a shard at one size. Its
@@ -7102,15 +6150,14 @@ type benchPerHostKeyMapTable struct {
 // whole chain; an overflow bucket's mutex is unused.
 type benchPerHostKeyMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [benchPerHostKeyMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// benchPerHostKeyMapH2Bits bits of the hash of its key. Writers store it
-	// before the entry on insert and before clearing the entry on delete; a
-	// reader that matches a byte whose entry is nil or holds another key
-	// moves on.
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [benchPerHostKeyMapEntriesPerBucket]atomic.Pointer[benchPerHostKeyMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[benchPerHostKeyMapEntry]
 	next    atomic.Pointer[benchPerHostKeyMapBucket]
 }
 
@@ -7141,33 +6188,25 @@ func newBenchPerHostKeyMap() *benchPerHostKeyMap {
 	return m
 }
 
-// init gives each shard an empty table of benchPerHostKeyMapBaseTableLen
-// buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *benchPerHostKeyMap) init() {
-	m.initTables(benchPerHostKeyMapBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *benchPerHostKeyMap) initTables(n int) {
-	tables := make([]benchPerHostKeyMapTable, benchPerHostKeyMapShardCount)
-	buckets := make([]benchPerHostKeyMapBucket, benchPerHostKeyMapShardCount*n)
+	tables := make([]benchPerHostKeyMapTable, mapShardCount)
+	buckets := make([]benchPerHostKeyMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = benchPerHostKeyMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// benchPerHostKeyMapBaseTableLen returns the number of buckets a shard
-// starts with and never shrinks below: benchPerHostKeyMapMinTableLen, unless
-// the map is presized.
-func benchPerHostKeyMapBaseTableLen() int {
-	return benchPerHostKeyMapMinTableLen
 }
 
 // benchPerHostKeyMapEqualValue reports whether a and b are equal, for
@@ -7182,11 +6221,11 @@ func benchPerHostKeyMapEqualValue(a, b *benchPerHostSlot) bool {
 func (m *benchPerHostKeyMap) Load(key netip.Addr) (value *benchPerHostSlot, ok bool) {
 	h := benchPerHostKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchPerHostKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>benchPerHostKeyMapH2Bits)&t.mask]
-	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := benchPerHostKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchPerHostKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return benchPerHostKeyMapLoadValue(e), true
 			}
 		}
@@ -7218,7 +6257,7 @@ func (m *benchPerHostKeyMap) Swap(key netip.Addr, value *benchPerHostSlot) (prev
 func (m *benchPerHostKeyMap) put(h uint64, key netip.Addr, value *benchPerHostSlot, prev **benchPerHostSlot) (loaded bool) {
 	var ne *benchPerHostKeyMapEntry
 	si := benchPerHostKeyMapShardOf(&m.seed, key, h)
-	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -7232,7 +6271,7 @@ func (m *benchPerHostKeyMap) put(h uint64, key netip.Addr, value *benchPerHostSl
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchPerHostKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -7255,7 +6294,7 @@ func (m *benchPerHostKeyMap) LoadOrStore(key netip.Addr, value *benchPerHostSlot
 		return benchPerHostKeyMapLoadValue(e), true
 	}
 	ne := &benchPerHostKeyMapEntry{key: key, value: value}
-	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -7265,7 +6304,7 @@ func (m *benchPerHostKeyMap) LoadOrStore(key netip.Addr, value *benchPerHostSlot
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchPerHostKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		benchPerHostKeyMapInsertAt(b, i, h, ne)
@@ -7302,7 +6341,7 @@ func (m *benchPerHostKeyMap) LoadOrCompute(key netip.Addr, fn func() *benchPerHo
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return benchPerHostKeyMapLoadValue(e), true
 	}
-	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -7313,7 +6352,7 @@ func (m *benchPerHostKeyMap) LoadOrCompute(key netip.Addr, fn func() *benchPerHo
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchPerHostKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = benchPerHostKeyMapComputeLocked(root, fn)
@@ -7349,7 +6388,7 @@ func (m *benchPerHostKeyMap) remove(h uint64, key netip.Addr) *benchPerHostKeyMa
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -7377,7 +6416,7 @@ func (m *benchPerHostKeyMap) CompareAndSwap(key netip.Addr, old, new *benchPerHo
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *benchPerHostKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *benchPerHostSlot) (swapped bool) {
 	_, root := m.lockRoot(benchPerHostKeyMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !benchPerHostKeyMapEqualValue(benchPerHostKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -7402,7 +6441,7 @@ func (m *benchPerHostKeyMap) CompareAndDelete(key netip.Addr, old *benchPerHostS
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !benchPerHostKeyMapEqualValue(benchPerHostKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -7428,7 +6467,7 @@ func (m *benchPerHostKeyMap) CompareAndDelete(key netip.Addr, old *benchPerHostS
 func (m *benchPerHostKeyMap) Compute(key netip.Addr, fn func(old *benchPerHostSlot, loaded bool) (newV *benchPerHostSlot, op benchPerHostKeyMapComputeOp)) (actual *benchPerHostSlot, ok bool) {
 	h := benchPerHostKeyMapHashKey(&m.seed, key)
 	si := benchPerHostKeyMapShardOf(&m.seed, key, h)
-	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -7453,7 +6492,7 @@ func (m *benchPerHostKeyMap) Compute(key netip.Addr, fn func(old *benchPerHostSl
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchPerHostKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := benchPerHostKeyMapCallLocked(root, fn, actual, false)
@@ -7482,7 +6521,7 @@ func (m *benchPerHostKeyMap) Compute(key netip.Addr, fn func(old *benchPerHostSl
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *benchPerHostKeyMap) Range(f func(key netip.Addr, value *benchPerHostSlot) bool) {
-	var buf [16 * benchPerHostKeyMapEntriesPerBucket]*benchPerHostKeyMapEntry
+	var buf [16 * mapEntriesPerBucket]*benchPerHostKeyMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -7541,7 +6580,7 @@ func (m *benchPerHostKeyMap) Len() int {
 // nothing.
 func (m *benchPerHostKeyMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, benchPerHostKeyMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -7583,7 +6622,7 @@ func (m *benchPerHostKeyMap) lockRoot(si, h uint64) (*benchPerHostKeyMapTable, *
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>benchPerHostKeyMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -7594,11 +6633,11 @@ func (m *benchPerHostKeyMap) lockRoot(si, h uint64) (*benchPerHostKeyMapTable, *
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *benchPerHostKeyMapTable) find(key netip.Addr, h uint64) *benchPerHostKeyMapEntry {
-	b := &t.buckets[(h>>benchPerHostKeyMapH2Bits)&t.mask]
-	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := benchPerHostKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchPerHostKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -7609,24 +6648,23 @@ func (t *benchPerHostKeyMapTable) find(key netip.Addr, h uint64) *benchPerHostKe
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast benchPerHostKeyMapH2 of the key. It returns the
-// bucket, slot and entry of the key if present. Otherwise e is nil and (b,
-// i) is the first free slot of the chain, or, if the chain is full, its last
-// bucket and i = -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *benchPerHostKeyMapBucket) search(key netip.Addr, h2w uint64) (b *benchPerHostKeyMapBucket, i int, e *benchPerHostKeyMapEntry) {
 	var free *benchPerHostKeyMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := benchPerHostKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := benchPerHostKeyMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & benchPerHostKeyMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, benchPerHostKeyMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -7653,21 +6691,21 @@ func (m *benchPerHostKeyMap) mustGrow(si uint64, t *benchPerHostKeyMapTable, i i
 func benchPerHostKeyMapInsertAt(b *benchPerHostKeyMapBucket, i int, h uint64, ne *benchPerHostKeyMapEntry) {
 	if i < 0 {
 		nb := new(benchPerHostKeyMapBucket)
-		nb.meta.Store(uint64(benchPerHostKeyMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(benchPerHostKeyMapSetByte(b.meta.Load(), benchPerHostKeyMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // benchPerHostKeyMapClearSlot empties slot i of bucket b, whose chain the
 // caller has locked, and returns the bucket's new meta word.
 func benchPerHostKeyMapClearSlot(b *benchPerHostKeyMapBucket, i int) uint64 {
-	meta := benchPerHostKeyMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -7678,19 +6716,10 @@ func benchPerHostKeyMapClearSlot(b *benchPerHostKeyMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *benchPerHostKeyMap) deleted(si uint64, t *benchPerHostKeyMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > benchPerHostKeyMapBaseTableLen() && n*benchPerHostKeyMapShrinkDiv < int64(len(t.buckets))*benchPerHostKeyMapEntriesPerBucket {
-		m.resize(si, t, benchPerHostKeyMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// benchPerHostKeyMapResizeKind says what a resize does.
-type benchPerHostKeyMapResizeKind int
-
-const (
-	benchPerHostKeyMapGrowTable   benchPerHostKeyMapResizeKind = iota // double the table
-	benchPerHostKeyMapShrinkTable                                     // halve the table, or more, to fit the entries
-	benchPerHostKeyMapClearTable                                      // drop the entries, back to benchPerHostKeyMapBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -7701,7 +6730,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *benchPerHostKeyMap) resize(si uint64, old *benchPerHostKeyMapTable, kind benchPerHostKeyMapResizeKind) {
+func (m *benchPerHostKeyMap) resize(si uint64, old *benchPerHostKeyMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -7711,18 +6740,18 @@ func (m *benchPerHostKeyMap) resize(si uint64, old *benchPerHostKeyMapTable, kin
 	}
 	var newLen int
 	switch kind {
-	case benchPerHostKeyMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case benchPerHostKeyMapShrinkTable:
-		newLen = benchPerHostKeyMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case benchPerHostKeyMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = benchPerHostKeyMapBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := benchPerHostKeyMapNewTable(newLen)
 	var dropped int64
@@ -7734,7 +6763,7 @@ func (m *benchPerHostKeyMap) resize(si uint64, old *benchPerHostKeyMapTable, kin
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == benchPerHostKeyMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(benchPerHostKeyMapHashKey(&m.seed, e.key), e)
@@ -7794,7 +6823,7 @@ func (m *benchPerHostKeyMap) clearInPlace(si uint64, t *benchPerHostKeyMapTable)
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & benchPerHostKeyMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -7806,17 +6835,17 @@ func benchPerHostKeyMapNewTable(n int) *benchPerHostKeyMapTable {
 	return &benchPerHostKeyMapTable{
 		buckets: make([]benchPerHostKeyMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  benchPerHostKeyMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *benchPerHostKeyMapTable) add(h uint64, e *benchPerHostKeyMapEntry) {
-	b := &t.buckets[(h>>benchPerHostKeyMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & benchPerHostKeyMapOccupiedMask; w != 0 {
-			benchPerHostKeyMapInsertAt(b, benchPerHostKeyMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			benchPerHostKeyMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -7826,51 +6855,6 @@ func (t *benchPerHostKeyMapTable) add(h uint64, e *benchPerHostKeyMapEntry) {
 		}
 		b = next
 	}
-}
-
-// benchPerHostKeyMapGrowThreshold returns the entry count above which a
-// table of n buckets grows rather than chains an overflow bucket.
-func benchPerHostKeyMapGrowThreshold(n int) int64 {
-	return int64(n) * benchPerHostKeyMapEntriesPerBucket * benchPerHostKeyMapGrowNum / benchPerHostKeyMapGrowDen
-}
-
-// benchPerHostKeyMapTableLenFor returns the number of buckets a shard of n
-// entries shrinks to: the smallest power of two, at least
-// benchPerHostKeyMapBaseTableLen, that holds them at half the growth load
-// factor.
-func benchPerHostKeyMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * benchPerHostKeyMapGrowDen / (benchPerHostKeyMapGrowNum * benchPerHostKeyMapEntriesPerBucket)
-	if base := benchPerHostKeyMapBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// benchPerHostKeyMapH2 returns the meta byte of hash h: its low
-// benchPerHostKeyMapH2Bits bits, marked occupied.
-func benchPerHostKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<benchPerHostKeyMapH2Bits-1)) }
-
-// benchPerHostKeyMapBroadcast returns a word holding b in each of its bytes.
-func benchPerHostKeyMapBroadcast(b uint8) uint64 { return benchPerHostKeyMapLowBytes * uint64(b) }
-
-// benchPerHostKeyMapMarkZeroBytes returns w with the top bit of each zero
-// byte set and the other bits clear. A byte equal to 1 above a zero byte is
-// marked too (a borrow): callers check the entry of every marked slot.
-// Applied to meta^broadcast(benchPerHostKeyMapH2), it marks the slots whose
-// meta byte matches benchPerHostKeyMapH2; empty slots (meta byte 0) are
-// never marked, since benchPerHostKeyMapH2 has its top bit set.
-func benchPerHostKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - benchPerHostKeyMapLowBytes) &^ w & benchPerHostKeyMapHighBits
-}
-
-// benchPerHostKeyMapFirstMarked returns the index of the lowest byte of w
-// with its top bit set.
-func benchPerHostKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// benchPerHostKeyMapSetByte returns w with byte i set to b.
-func benchPerHostKeyMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
 }
 
 // NewBenchPerHost returns a semaphore per netip.Addr: each key has a capacity
@@ -9985,154 +8969,18 @@ func (b *PerHost) clock() int64 {
 	return int64(time.Since(b.epoch))
 }
 
-// perHostKeyMapHashSeed holds a map's random hash keys, chosen per map so
-// that keys chosen by an attacker cannot flood one bucket.
-//
-// mix keys the fast mixers below, which specialized perHostKeyMapHashKey
-// bodies call; seed keys maphash, the reference hasher and the fallback for
-// long strings.
-type perHostKeyMapHashSeed struct {
-	mix  perHostKeyMapMixSeed
-	seed maphash.Seed
-}
-
-// perHostKeyMapMixSeed holds the random keys of the fast mixers.
-type perHostKeyMapMixSeed struct{ k0, k1 uint64 }
-
-// perHostKeyMapNewHashSeed returns fresh random hash keys.
-func perHostKeyMapNewHashSeed() perHostKeyMapHashSeed {
-	return perHostKeyMapHashSeed{mix: perHostKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
-}
-
 // perHostKeyMapHashKey returns the hash of k under s, specialized for string
 // keys: wyhash-style mixing of up to 16 bytes, maphash.String past that.
-// Every bit is mixed: the top perHostKeyMapShardBits bits pick the shard,
-// the perHostKeyMapH2Bits low bits the meta byte, the bits above them the
-// bucket.
-func perHostKeyMapHashKey(s *perHostKeyMapHashSeed, k string) uint64 {
-	return perHostKeyMapHashStr(s, k)
+// Every bit is mixed: the top mapShardBits bits pick the shard, the
+// mapH2Bits low bits the meta byte, the bits above them the bucket.
+func perHostKeyMapHashKey(s *mapHashSeed, k string) uint64 {
+	return mapHashStr(s, k)
 }
 
 // perHostKeyMapShardOf returns the shard of k, whose hash under s is h: a
-// number below perHostKeyMapShardCount, the perHostKeyMapShardBits bits of h
-// below its top bit. Every operation on k uses the same shard.
-func perHostKeyMapShardOf(s *perHostKeyMapHashSeed, k string, h uint64) uint64 {
-	return h >> 1 >> perHostKeyMapShardShift
-}
-
-// perHostKeyMapHashStr hashes a string. Up to 32 bytes it reads the string
-// as at most four overlapping 8-byte words (or two 4-byte ones, or three
-// bytes) and mixes them wyhash-style, with the length, faster than
-// maphash.String's call; longer strings go to maphash.String, whose AES
-// rounds win there.
-func perHostKeyMapHashStr(s *perHostKeyMapHashSeed, x string) uint64 {
-	n := len(x)
-	var a, b uint64
-	switch {
-	case n > 32:
-		return maphash.String(s.seed, x)
-	case n > 16:
-		hi0, lo0 := bits.Mul64(perHostKeyMapLe64(x)^s.mix.k0, perHostKeyMapLe64(x[8:])^s.mix.k1)
-		hi1, lo1 := bits.Mul64(perHostKeyMapLe64(x[n-16:])^s.mix.k1, perHostKeyMapLe64(x[n-8:])^s.mix.k0)
-		a, b = hi0^lo0, hi1^lo1
-	case n >= 8:
-		a, b = perHostKeyMapLe64(x), perHostKeyMapLe64(x[n-8:])
-	case n >= 4:
-		a, b = uint64(perHostKeyMapLe32(x)), uint64(perHostKeyMapLe32(x[n-4:]))
-	case n > 0:
-		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
-	}
-	hi, lo := bits.Mul64(a^s.mix.k0, b^s.mix.k1)
-	hi, lo = bits.Mul64(lo^s.mix.k1^uint64(n), hi^s.mix.k0)
-	return hi ^ lo
-}
-
-// perHostKeyMapLe64 returns the first 8 bytes of x as a little-endian word.
-// The compiler combines the byte loads into one load.
-func perHostKeyMapLe64(x string) uint64 {
-	_ = x[7]
-	return uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
-		uint64(x[4])<<32 | uint64(x[5])<<40 | uint64(x[6])<<48 | uint64(x[7])<<56
-}
-
-// perHostKeyMapLe32 returns the first 4 bytes of x as a little-endian word.
-func perHostKeyMapLe32(x string) uint32 {
-	_ = x[3]
-	return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
-}
-
-// perHostKeyMapShardBits is the base-2 logarithm of the number of shards:
-// the directive's shards= option (shards=64 gives perHostKeyMapShardBits =
-// 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const perHostKeyMapShardBits = 6
-
-const (
-	// perHostKeyMapShardCount is the number of independent tables of a
-	// perHostKeyMap.
-	perHostKeyMapShardCount = 1 << perHostKeyMapShardBits
-	// perHostKeyMapShardShift selects the top perHostKeyMapShardBits bits of
-	// a hash shifted right by one (h>>1>>perHostKeyMapShardShift): with
-	// perHostKeyMapShardBits = 0 that is 0, one shard, without a constant
-	// shift of 64, which go vet reports (the compiler merges the two
-	// shifts).
-	perHostKeyMapShardShift = 63 - perHostKeyMapShardBits
-)
-
-const (
-	// perHostKeyMapCacheLineSize is the unit of padding against false
-	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
-	perHostKeyMapCacheLineSize = 64
-	// perHostKeyMapEntriesPerBucket is the number of slots of a bucket: 5
-	// pointers, with a mutex, a meta word and an overflow pointer, fill 64
-	// bytes on 64-bit platforms.
-	perHostKeyMapEntriesPerBucket = 5
-	// perHostKeyMapPtrSize is the size of a pointer: 8 on 64-bit platforms,
-	// 4 on 32-bit.
-	perHostKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// perHostKeyMapMutexSize is the size of a sync.Mutex (two 32-bit words)
-	// everywhere.
-	perHostKeyMapMutexSize = 8
-	// perHostKeyMapBucketPadding pads a bucket to one cache line: 0 on 64-bit
-	// platforms, 24 bytes on 32-bit ones.
-	perHostKeyMapBucketPadding = perHostKeyMapCacheLineSize - perHostKeyMapMutexSize - 8 - (perHostKeyMapEntriesPerBucket+1)*perHostKeyMapPtrSize
-
-	// perHostKeyMapH2Bits is the number of low hash bits stored in a slot's
-	// meta byte, whose top bit marks the slot as occupied. The bucket index
-	// comes from the bits above them, so the bytes of one bucket still
-	// differ.
-	perHostKeyMapH2Bits = 7
-	// perHostKeyMapOccupiedMask has the occupied bit of each slot's meta
-	// byte set.
-	perHostKeyMapOccupiedMask = 0x80_8080_8080
-	// perHostKeyMapLowBytes and perHostKeyMapHighBits are the SWAR constants
-	// of perHostKeyMapMarkZeroBytes.
-	perHostKeyMapLowBytes = 0x0101_0101_0101_0101
-	perHostKeyMapHighBits = 0x8080_8080_8080_8080
-
-	// perHostKeyMapMinTableLen is the number of buckets a shard of a map
-	// without a size hint starts with and shrinks back to on Clear: one
-	// cache line. With one bucket, Clear can empty a shard's table in place
-	// (clearInPlace).
-	perHostKeyMapMinTableLen = 1
-	// perHostKeyMapGrowNum/perHostKeyMapGrowDen is the load factor above
-	// which a shard grows when an insert needs a new overflow bucket: 0.75,
-	// that of xsync and CLHT, which keeps most chains to their root bucket.
-	perHostKeyMapGrowNum, perHostKeyMapGrowDen = 3, 4
-	// perHostKeyMapShrinkDiv sets the load factor below which a shard
-	// shrinks when a delete empties a bucket: 1/perHostKeyMapShrinkDiv of
-	// its slots. It then shrinks to half of the growth load factor, so a
-	// shard does not resize back and forth.
-	perHostKeyMapShrinkDiv = 128
-)
+// number below mapShardCount, the mapShardBits bits of h below its top bit.
+// Every operation on k uses the same shard.
+func perHostKeyMapShardOf(s *mapHashSeed, k string, h uint64) uint64 { return h >> 1 >> mapShardShift }
 
 // perHostKeyMapComputeOp tells Compute what to do with the value its
 // function returns.
@@ -10181,11 +9029,11 @@ type perHostKeyMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned perHostKeyMap aligns them.
-	sizes [perHostKeyMapShardCount]perHostKeyMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by newPerHostKeyMap.
-	seed perHostKeyMapHashSeed
+	seed mapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [perHostKeyMapShardCount]perHostKeyMapShard
+	shards [mapShardCount]perHostKeyMapShard
 }
 
 // perHostKeyMapShard is one independent hash table of a perHostKeyMap.
@@ -10195,14 +9043,6 @@ type perHostKeyMapShard struct {
 	table atomic.Pointer[perHostKeyMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// perHostKeyMapShardSize is the entry count of one shard. Writers update it
-// after unlocking their bucket, so it may lag the table and, briefly, go
-// negative.
-type perHostKeyMapShardSize struct {
-	n atomic.Int64
-	_ [perHostKeyMapCacheLineSize - 8]byte
 }
 
 // perHostKeyMapTable is the bucket array of a shard at one size. Its buckets
@@ -10221,15 +9061,14 @@ type perHostKeyMapTable struct {
 // whole chain; an overflow bucket's mutex is unused.
 type perHostKeyMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [perHostKeyMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// perHostKeyMapH2Bits bits of the hash of its key. Writers store it
-	// before the entry on insert and before clearing the entry on delete; a
-	// reader that matches a byte whose entry is nil or holds another key
-	// moves on.
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [perHostKeyMapEntriesPerBucket]atomic.Pointer[perHostKeyMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[perHostKeyMapEntry]
 	next    atomic.Pointer[perHostKeyMapBucket]
 }
 
@@ -10255,37 +9094,30 @@ func perHostKeyMapStoreValue(e *perHostKeyMapEntry, v *perHostCircuit) {
 
 // newPerHostKeyMap returns an empty perHostKeyMap.
 func newPerHostKeyMap() *perHostKeyMap {
-	m := &perHostKeyMap{seed: perHostKeyMapNewHashSeed()}
+	m := &perHostKeyMap{seed: mapNewHashSeed()}
 	m.init()
 	return m
 }
 
-// init gives each shard an empty table of perHostKeyMapBaseTableLen buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *perHostKeyMap) init() {
-	m.initTables(perHostKeyMapBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *perHostKeyMap) initTables(n int) {
-	tables := make([]perHostKeyMapTable, perHostKeyMapShardCount)
-	buckets := make([]perHostKeyMapBucket, perHostKeyMapShardCount*n)
+	tables := make([]perHostKeyMapTable, mapShardCount)
+	buckets := make([]perHostKeyMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = perHostKeyMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// perHostKeyMapBaseTableLen returns the number of buckets a shard starts
-// with and never shrinks below: perHostKeyMapMinTableLen, unless the map is
-// presized.
-func perHostKeyMapBaseTableLen() int {
-	return perHostKeyMapMinTableLen
 }
 
 // perHostKeyMapEqualValue reports whether a and b are equal, for
@@ -10300,11 +9132,11 @@ func perHostKeyMapEqualValue(a, b *perHostCircuit) bool {
 func (m *perHostKeyMap) Load(key string) (value *perHostCircuit, ok bool) {
 	h := perHostKeyMapHashKey(&m.seed, key)
 	t := m.shards[perHostKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>perHostKeyMapH2Bits)&t.mask]
-	h2w := perHostKeyMapBroadcast(perHostKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := perHostKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perHostKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return perHostKeyMapLoadValue(e), true
 			}
 		}
@@ -10336,7 +9168,7 @@ func (m *perHostKeyMap) Swap(key string, value *perHostCircuit) (previous *perHo
 func (m *perHostKeyMap) put(h uint64, key string, value *perHostCircuit, prev **perHostCircuit) (loaded bool) {
 	var ne *perHostKeyMapEntry
 	si := perHostKeyMapShardOf(&m.seed, key, h)
-	h2w := perHostKeyMapBroadcast(perHostKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -10350,7 +9182,7 @@ func (m *perHostKeyMap) put(h uint64, key string, value *perHostCircuit, prev **
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perHostKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -10373,7 +9205,7 @@ func (m *perHostKeyMap) LoadOrStore(key string, value *perHostCircuit) (actual *
 		return perHostKeyMapLoadValue(e), true
 	}
 	ne := &perHostKeyMapEntry{key: key, value: value}
-	h2w := perHostKeyMapBroadcast(perHostKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -10383,7 +9215,7 @@ func (m *perHostKeyMap) LoadOrStore(key string, value *perHostCircuit) (actual *
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perHostKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		perHostKeyMapInsertAt(b, i, h, ne)
@@ -10420,7 +9252,7 @@ func (m *perHostKeyMap) LoadOrCompute(key string, fn func() *perHostCircuit) (ac
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return perHostKeyMapLoadValue(e), true
 	}
-	h2w := perHostKeyMapBroadcast(perHostKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -10431,7 +9263,7 @@ func (m *perHostKeyMap) LoadOrCompute(key string, fn func() *perHostCircuit) (ac
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perHostKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = perHostKeyMapComputeLocked(root, fn)
@@ -10467,7 +9299,7 @@ func (m *perHostKeyMap) remove(h uint64, key string) *perHostKeyMapEntry {
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, perHostKeyMapBroadcast(perHostKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -10495,7 +9327,7 @@ func (m *perHostKeyMap) CompareAndSwap(key string, old, new *perHostCircuit) (sw
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *perHostKeyMap) swapInPlace(h uint64, key string, old, new *perHostCircuit) (swapped bool) {
 	_, root := m.lockRoot(perHostKeyMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, perHostKeyMapBroadcast(perHostKeyMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !perHostKeyMapEqualValue(perHostKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -10520,7 +9352,7 @@ func (m *perHostKeyMap) CompareAndDelete(key string, old *perHostCircuit) (delet
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, perHostKeyMapBroadcast(perHostKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !perHostKeyMapEqualValue(perHostKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -10546,7 +9378,7 @@ func (m *perHostKeyMap) CompareAndDelete(key string, old *perHostCircuit) (delet
 func (m *perHostKeyMap) Compute(key string, fn func(old *perHostCircuit, loaded bool) (newV *perHostCircuit, op perHostKeyMapComputeOp)) (actual *perHostCircuit, ok bool) {
 	h := perHostKeyMapHashKey(&m.seed, key)
 	si := perHostKeyMapShardOf(&m.seed, key, h)
-	h2w := perHostKeyMapBroadcast(perHostKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -10571,7 +9403,7 @@ func (m *perHostKeyMap) Compute(key string, fn func(old *perHostCircuit, loaded 
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, perHostKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := perHostKeyMapCallLocked(root, fn, actual, false)
@@ -10600,7 +9432,7 @@ func (m *perHostKeyMap) Compute(key string, fn func(old *perHostCircuit, loaded 
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *perHostKeyMap) Range(f func(key string, value *perHostCircuit) bool) {
-	var buf [16 * perHostKeyMapEntriesPerBucket]*perHostKeyMapEntry
+	var buf [16 * mapEntriesPerBucket]*perHostKeyMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -10659,7 +9491,7 @@ func (m *perHostKeyMap) Len() int {
 // nothing.
 func (m *perHostKeyMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, perHostKeyMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -10701,7 +9533,7 @@ func (m *perHostKeyMap) lockRoot(si, h uint64) (*perHostKeyMapTable, *perHostKey
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>perHostKeyMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -10712,11 +9544,11 @@ func (m *perHostKeyMap) lockRoot(si, h uint64) (*perHostKeyMapTable, *perHostKey
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *perHostKeyMapTable) find(key string, h uint64) *perHostKeyMapEntry {
-	b := &t.buckets[(h>>perHostKeyMapH2Bits)&t.mask]
-	h2w := perHostKeyMapBroadcast(perHostKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := perHostKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perHostKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -10727,24 +9559,23 @@ func (t *perHostKeyMapTable) find(key string, h uint64) *perHostKeyMapEntry {
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast perHostKeyMapH2 of the key. It returns the bucket,
-// slot and entry of the key if present. Otherwise e is nil and (b, i) is the
-// first free slot of the chain, or, if the chain is full, its last bucket
-// and i = -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *perHostKeyMapBucket) search(key string, h2w uint64) (b *perHostKeyMapBucket, i int, e *perHostKeyMapEntry) {
 	var free *perHostKeyMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := perHostKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := perHostKeyMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & perHostKeyMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, perHostKeyMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -10770,21 +9601,21 @@ func (m *perHostKeyMap) mustGrow(si uint64, t *perHostKeyMapTable, i int) bool {
 func perHostKeyMapInsertAt(b *perHostKeyMapBucket, i int, h uint64, ne *perHostKeyMapEntry) {
 	if i < 0 {
 		nb := new(perHostKeyMapBucket)
-		nb.meta.Store(uint64(perHostKeyMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(perHostKeyMapSetByte(b.meta.Load(), perHostKeyMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // perHostKeyMapClearSlot empties slot i of bucket b, whose chain the caller
 // has locked, and returns the bucket's new meta word.
 func perHostKeyMapClearSlot(b *perHostKeyMapBucket, i int) uint64 {
-	meta := perHostKeyMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -10795,19 +9626,10 @@ func perHostKeyMapClearSlot(b *perHostKeyMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *perHostKeyMap) deleted(si uint64, t *perHostKeyMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > perHostKeyMapBaseTableLen() && n*perHostKeyMapShrinkDiv < int64(len(t.buckets))*perHostKeyMapEntriesPerBucket {
-		m.resize(si, t, perHostKeyMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// perHostKeyMapResizeKind says what a resize does.
-type perHostKeyMapResizeKind int
-
-const (
-	perHostKeyMapGrowTable   perHostKeyMapResizeKind = iota // double the table
-	perHostKeyMapShrinkTable                                // halve the table, or more, to fit the entries
-	perHostKeyMapClearTable                                 // drop the entries, back to perHostKeyMapBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -10818,7 +9640,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *perHostKeyMap) resize(si uint64, old *perHostKeyMapTable, kind perHostKeyMapResizeKind) {
+func (m *perHostKeyMap) resize(si uint64, old *perHostKeyMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -10828,18 +9650,18 @@ func (m *perHostKeyMap) resize(si uint64, old *perHostKeyMapTable, kind perHostK
 	}
 	var newLen int
 	switch kind {
-	case perHostKeyMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case perHostKeyMapShrinkTable:
-		newLen = perHostKeyMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case perHostKeyMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = perHostKeyMapBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := perHostKeyMapNewTable(newLen)
 	var dropped int64
@@ -10851,7 +9673,7 @@ func (m *perHostKeyMap) resize(si uint64, old *perHostKeyMapTable, kind perHostK
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == perHostKeyMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(perHostKeyMapHashKey(&m.seed, e.key), e)
@@ -10911,7 +9733,7 @@ func (m *perHostKeyMap) clearInPlace(si uint64, t *perHostKeyMapTable) bool {
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & perHostKeyMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -10923,17 +9745,17 @@ func perHostKeyMapNewTable(n int) *perHostKeyMapTable {
 	return &perHostKeyMapTable{
 		buckets: make([]perHostKeyMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  perHostKeyMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *perHostKeyMapTable) add(h uint64, e *perHostKeyMapEntry) {
-	b := &t.buckets[(h>>perHostKeyMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & perHostKeyMapOccupiedMask; w != 0 {
-			perHostKeyMapInsertAt(b, perHostKeyMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			perHostKeyMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -10943,50 +9765,6 @@ func (t *perHostKeyMapTable) add(h uint64, e *perHostKeyMapEntry) {
 		}
 		b = next
 	}
-}
-
-// perHostKeyMapGrowThreshold returns the entry count above which a table of
-// n buckets grows rather than chains an overflow bucket.
-func perHostKeyMapGrowThreshold(n int) int64 {
-	return int64(n) * perHostKeyMapEntriesPerBucket * perHostKeyMapGrowNum / perHostKeyMapGrowDen
-}
-
-// perHostKeyMapTableLenFor returns the number of buckets a shard of n
-// entries shrinks to: the smallest power of two, at least
-// perHostKeyMapBaseTableLen, that holds them at half the growth load factor.
-func perHostKeyMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * perHostKeyMapGrowDen / (perHostKeyMapGrowNum * perHostKeyMapEntriesPerBucket)
-	if base := perHostKeyMapBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// perHostKeyMapH2 returns the meta byte of hash h: its low
-// perHostKeyMapH2Bits bits, marked occupied.
-func perHostKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<perHostKeyMapH2Bits-1)) }
-
-// perHostKeyMapBroadcast returns a word holding b in each of its bytes.
-func perHostKeyMapBroadcast(b uint8) uint64 { return perHostKeyMapLowBytes * uint64(b) }
-
-// perHostKeyMapMarkZeroBytes returns w with the top bit of each zero byte
-// set and the other bits clear. A byte equal to 1 above a zero byte is
-// marked too (a borrow): callers check the entry of every marked slot.
-// Applied to meta^broadcast(perHostKeyMapH2), it marks the slots whose meta
-// byte matches perHostKeyMapH2; empty slots (meta byte 0) are never marked,
-// since perHostKeyMapH2 has its top bit set.
-func perHostKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - perHostKeyMapLowBytes) &^ w & perHostKeyMapHighBits
-}
-
-// perHostKeyMapFirstMarked returns the index of the lowest byte of w with
-// its top bit set.
-func perHostKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// perHostKeyMapSetByte returns w with byte i set to b.
-func perHostKeyMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
 }
 
 // NewPerHost returns a circuit breaker per string around CallHost.
@@ -11658,155 +10436,20 @@ func (b *PolicyHosts) clock() int64 {
 	return int64(time.Since(b.epoch))
 }
 
-// policyHostsKeyMapHashSeed holds a map's random hash keys, chosen per map
-// so that keys chosen by an attacker cannot flood one bucket.
-//
-// mix keys the fast mixers below, which specialized policyHostsKeyMapHashKey
-// bodies call; seed keys maphash, the reference hasher and the fallback for
-// long strings.
-type policyHostsKeyMapHashSeed struct {
-	mix  policyHostsKeyMapMixSeed
-	seed maphash.Seed
-}
-
-// policyHostsKeyMapMixSeed holds the random keys of the fast mixers.
-type policyHostsKeyMapMixSeed struct{ k0, k1 uint64 }
-
-// policyHostsKeyMapNewHashSeed returns fresh random hash keys.
-func policyHostsKeyMapNewHashSeed() policyHostsKeyMapHashSeed {
-	return policyHostsKeyMapHashSeed{mix: policyHostsKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
-}
-
 // policyHostsKeyMapHashKey returns the hash of k under s, specialized for
 // string keys: wyhash-style mixing of up to 16 bytes, maphash.String past
-// that. Every bit is mixed: the top policyHostsKeyMapShardBits bits pick the
-// shard, the policyHostsKeyMapH2Bits low bits the meta byte, the bits above
-// them the bucket.
-func policyHostsKeyMapHashKey(s *policyHostsKeyMapHashSeed, k string) uint64 {
-	return policyHostsKeyMapHashStr(s, k)
+// that. Every bit is mixed: the top mapShardBits bits pick the shard, the
+// mapH2Bits low bits the meta byte, the bits above them the bucket.
+func policyHostsKeyMapHashKey(s *mapHashSeed, k string) uint64 {
+	return mapHashStr(s, k)
 }
 
 // policyHostsKeyMapShardOf returns the shard of k, whose hash under s is h:
-// a number below policyHostsKeyMapShardCount, the policyHostsKeyMapShardBits
-// bits of h below its top bit. Every operation on k uses the same shard.
-func policyHostsKeyMapShardOf(s *policyHostsKeyMapHashSeed, k string, h uint64) uint64 {
-	return h >> 1 >> policyHostsKeyMapShardShift
+// a number below mapShardCount, the mapShardBits bits of h below its top
+// bit. Every operation on k uses the same shard.
+func policyHostsKeyMapShardOf(s *mapHashSeed, k string, h uint64) uint64 {
+	return h >> 1 >> mapShardShift
 }
-
-// policyHostsKeyMapHashStr hashes a string. Up to 32 bytes it reads the
-// string as at most four overlapping 8-byte words (or two 4-byte ones, or
-// three bytes) and mixes them wyhash-style, with the length, faster than
-// maphash.String's call; longer strings go to maphash.String, whose AES
-// rounds win there.
-func policyHostsKeyMapHashStr(s *policyHostsKeyMapHashSeed, x string) uint64 {
-	n := len(x)
-	var a, b uint64
-	switch {
-	case n > 32:
-		return maphash.String(s.seed, x)
-	case n > 16:
-		hi0, lo0 := bits.Mul64(policyHostsKeyMapLe64(x)^s.mix.k0, policyHostsKeyMapLe64(x[8:])^s.mix.k1)
-		hi1, lo1 := bits.Mul64(policyHostsKeyMapLe64(x[n-16:])^s.mix.k1, policyHostsKeyMapLe64(x[n-8:])^s.mix.k0)
-		a, b = hi0^lo0, hi1^lo1
-	case n >= 8:
-		a, b = policyHostsKeyMapLe64(x), policyHostsKeyMapLe64(x[n-8:])
-	case n >= 4:
-		a, b = uint64(policyHostsKeyMapLe32(x)), uint64(policyHostsKeyMapLe32(x[n-4:]))
-	case n > 0:
-		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
-	}
-	hi, lo := bits.Mul64(a^s.mix.k0, b^s.mix.k1)
-	hi, lo = bits.Mul64(lo^s.mix.k1^uint64(n), hi^s.mix.k0)
-	return hi ^ lo
-}
-
-// policyHostsKeyMapLe64 returns the first 8 bytes of x as a little-endian
-// word. The compiler combines the byte loads into one load.
-func policyHostsKeyMapLe64(x string) uint64 {
-	_ = x[7]
-	return uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
-		uint64(x[4])<<32 | uint64(x[5])<<40 | uint64(x[6])<<48 | uint64(x[7])<<56
-}
-
-// policyHostsKeyMapLe32 returns the first 4 bytes of x as a little-endian word.
-func policyHostsKeyMapLe32(x string) uint32 {
-	_ = x[3]
-	return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
-}
-
-// policyHostsKeyMapShardBits is the base-2 logarithm of the number of
-// shards: the directive's shards= option (shards=64 gives
-// policyHostsKeyMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const policyHostsKeyMapShardBits = 6
-
-const (
-	// policyHostsKeyMapShardCount is the number of independent tables of a
-	// policyHostsKeyMap.
-	policyHostsKeyMapShardCount = 1 << policyHostsKeyMapShardBits
-	// policyHostsKeyMapShardShift selects the top policyHostsKeyMapShardBits
-	// bits of a hash shifted right by one
-	// (h>>1>>policyHostsKeyMapShardShift): with policyHostsKeyMapShardBits =
-	// 0 that is 0, one shard, without a constant shift of 64, which go vet
-	// reports (the compiler merges the two shifts).
-	policyHostsKeyMapShardShift = 63 - policyHostsKeyMapShardBits
-)
-
-const (
-	// policyHostsKeyMapCacheLineSize is the unit of padding against false
-	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
-	policyHostsKeyMapCacheLineSize = 64
-	// policyHostsKeyMapEntriesPerBucket is the number of slots of a bucket:
-	// 5 pointers, with a mutex, a meta word and an overflow pointer, fill 64
-	// bytes on 64-bit platforms.
-	policyHostsKeyMapEntriesPerBucket = 5
-	// policyHostsKeyMapPtrSize is the size of a pointer: 8 on 64-bit
-	// platforms, 4 on 32-bit.
-	policyHostsKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// policyHostsKeyMapMutexSize is the size of a sync.Mutex (two 32-bit
-	// words) everywhere.
-	policyHostsKeyMapMutexSize = 8
-	// policyHostsKeyMapBucketPadding pads a bucket to one cache line: 0 on
-	// 64-bit platforms, 24 bytes on 32-bit ones.
-	policyHostsKeyMapBucketPadding = policyHostsKeyMapCacheLineSize - policyHostsKeyMapMutexSize - 8 - (policyHostsKeyMapEntriesPerBucket+1)*policyHostsKeyMapPtrSize
-
-	// policyHostsKeyMapH2Bits is the number of low hash bits stored in a
-	// slot's meta byte, whose top bit marks the slot as occupied. The bucket
-	// index comes from the bits above them, so the bytes of one bucket still
-	// differ.
-	policyHostsKeyMapH2Bits = 7
-	// policyHostsKeyMapOccupiedMask has the occupied bit of each slot's meta
-	// byte set.
-	policyHostsKeyMapOccupiedMask = 0x80_8080_8080
-	// policyHostsKeyMapLowBytes and policyHostsKeyMapHighBits are the SWAR
-	// constants of policyHostsKeyMapMarkZeroBytes.
-	policyHostsKeyMapLowBytes = 0x0101_0101_0101_0101
-	policyHostsKeyMapHighBits = 0x8080_8080_8080_8080
-
-	// policyHostsKeyMapMinTableLen is the number of buckets a shard of a map
-	// without a size hint starts with and shrinks back to on Clear: one
-	// cache line. With one bucket, Clear can empty a shard's table in place
-	// (clearInPlace).
-	policyHostsKeyMapMinTableLen = 1
-	// policyHostsKeyMapGrowNum/policyHostsKeyMapGrowDen is the load factor
-	// above which a shard grows when an insert needs a new overflow bucket:
-	// 0.75, that of xsync and CLHT, which keeps most chains to their root
-	// bucket.
-	policyHostsKeyMapGrowNum, policyHostsKeyMapGrowDen = 3, 4
-	// policyHostsKeyMapShrinkDiv sets the load factor below which a shard
-	// shrinks when a delete empties a bucket: 1/policyHostsKeyMapShrinkDiv
-	// of its slots. It then shrinks to half of the growth load factor, so a
-	// shard does not resize back and forth.
-	policyHostsKeyMapShrinkDiv = 128
-)
 
 // policyHostsKeyMapComputeOp tells Compute what to do with the value its
 // function returns.
@@ -11856,11 +10499,11 @@ type policyHostsKeyMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned policyHostsKeyMap aligns them.
-	sizes [policyHostsKeyMapShardCount]policyHostsKeyMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by newPolicyHostsKeyMap.
-	seed policyHostsKeyMapHashSeed
+	seed mapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [policyHostsKeyMapShardCount]policyHostsKeyMapShard
+	shards [mapShardCount]policyHostsKeyMapShard
 }
 
 // policyHostsKeyMapShard is one independent hash table of a policyHostsKeyMap.
@@ -11870,14 +10513,6 @@ type policyHostsKeyMapShard struct {
 	table atomic.Pointer[policyHostsKeyMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// policyHostsKeyMapShardSize is the entry count of one shard. Writers update
-// it after unlocking their bucket, so it may lag the table and, briefly, go
-// negative.
-type policyHostsKeyMapShardSize struct {
-	n atomic.Int64
-	_ [policyHostsKeyMapCacheLineSize - 8]byte
 }
 
 // policyHostsKeyMapTable is the bucket array of a shard at one size. Its
@@ -11896,15 +10531,14 @@ type policyHostsKeyMapTable struct {
 // whole chain; an overflow bucket's mutex is unused.
 type policyHostsKeyMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [policyHostsKeyMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// policyHostsKeyMapH2Bits bits of the hash of its key. Writers store it
-	// before the entry on insert and before clearing the entry on delete; a
-	// reader that matches a byte whose entry is nil or holds another key
-	// moves on.
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [policyHostsKeyMapEntriesPerBucket]atomic.Pointer[policyHostsKeyMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[policyHostsKeyMapEntry]
 	next    atomic.Pointer[policyHostsKeyMapBucket]
 }
 
@@ -11930,38 +10564,30 @@ func policyHostsKeyMapStoreValue(e *policyHostsKeyMapEntry, v *policyHostsCircui
 
 // newPolicyHostsKeyMap returns an empty policyHostsKeyMap.
 func newPolicyHostsKeyMap() *policyHostsKeyMap {
-	m := &policyHostsKeyMap{seed: policyHostsKeyMapNewHashSeed()}
+	m := &policyHostsKeyMap{seed: mapNewHashSeed()}
 	m.init()
 	return m
 }
 
-// init gives each shard an empty table of policyHostsKeyMapBaseTableLen
-// buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *policyHostsKeyMap) init() {
-	m.initTables(policyHostsKeyMapBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *policyHostsKeyMap) initTables(n int) {
-	tables := make([]policyHostsKeyMapTable, policyHostsKeyMapShardCount)
-	buckets := make([]policyHostsKeyMapBucket, policyHostsKeyMapShardCount*n)
+	tables := make([]policyHostsKeyMapTable, mapShardCount)
+	buckets := make([]policyHostsKeyMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = policyHostsKeyMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// policyHostsKeyMapBaseTableLen returns the number of buckets a shard starts
-// with and never shrinks below: policyHostsKeyMapMinTableLen, unless the map
-// is presized.
-func policyHostsKeyMapBaseTableLen() int {
-	return policyHostsKeyMapMinTableLen
 }
 
 // policyHostsKeyMapEqualValue reports whether a and b are equal, for
@@ -11976,11 +10602,11 @@ func policyHostsKeyMapEqualValue(a, b *policyHostsCircuit) bool {
 func (m *policyHostsKeyMap) Load(key string) (value *policyHostsCircuit, ok bool) {
 	h := policyHostsKeyMapHashKey(&m.seed, key)
 	t := m.shards[policyHostsKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>policyHostsKeyMapH2Bits)&t.mask]
-	h2w := policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := policyHostsKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[policyHostsKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return policyHostsKeyMapLoadValue(e), true
 			}
 		}
@@ -12012,7 +10638,7 @@ func (m *policyHostsKeyMap) Swap(key string, value *policyHostsCircuit) (previou
 func (m *policyHostsKeyMap) put(h uint64, key string, value *policyHostsCircuit, prev **policyHostsCircuit) (loaded bool) {
 	var ne *policyHostsKeyMapEntry
 	si := policyHostsKeyMapShardOf(&m.seed, key, h)
-	h2w := policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -12026,7 +10652,7 @@ func (m *policyHostsKeyMap) put(h uint64, key string, value *policyHostsCircuit,
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, policyHostsKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -12049,7 +10675,7 @@ func (m *policyHostsKeyMap) LoadOrStore(key string, value *policyHostsCircuit) (
 		return policyHostsKeyMapLoadValue(e), true
 	}
 	ne := &policyHostsKeyMapEntry{key: key, value: value}
-	h2w := policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -12059,7 +10685,7 @@ func (m *policyHostsKeyMap) LoadOrStore(key string, value *policyHostsCircuit) (
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, policyHostsKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		policyHostsKeyMapInsertAt(b, i, h, ne)
@@ -12096,7 +10722,7 @@ func (m *policyHostsKeyMap) LoadOrCompute(key string, fn func() *policyHostsCirc
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return policyHostsKeyMapLoadValue(e), true
 	}
-	h2w := policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -12107,7 +10733,7 @@ func (m *policyHostsKeyMap) LoadOrCompute(key string, fn func() *policyHostsCirc
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, policyHostsKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = policyHostsKeyMapComputeLocked(root, fn)
@@ -12143,7 +10769,7 @@ func (m *policyHostsKeyMap) remove(h uint64, key string) *policyHostsKeyMapEntry
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -12171,7 +10797,7 @@ func (m *policyHostsKeyMap) CompareAndSwap(key string, old, new *policyHostsCirc
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *policyHostsKeyMap) swapInPlace(h uint64, key string, old, new *policyHostsCircuit) (swapped bool) {
 	_, root := m.lockRoot(policyHostsKeyMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !policyHostsKeyMapEqualValue(policyHostsKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -12196,7 +10822,7 @@ func (m *policyHostsKeyMap) CompareAndDelete(key string, old *policyHostsCircuit
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !policyHostsKeyMapEqualValue(policyHostsKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -12222,7 +10848,7 @@ func (m *policyHostsKeyMap) CompareAndDelete(key string, old *policyHostsCircuit
 func (m *policyHostsKeyMap) Compute(key string, fn func(old *policyHostsCircuit, loaded bool) (newV *policyHostsCircuit, op policyHostsKeyMapComputeOp)) (actual *policyHostsCircuit, ok bool) {
 	h := policyHostsKeyMapHashKey(&m.seed, key)
 	si := policyHostsKeyMapShardOf(&m.seed, key, h)
-	h2w := policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -12247,7 +10873,7 @@ func (m *policyHostsKeyMap) Compute(key string, fn func(old *policyHostsCircuit,
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, policyHostsKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := policyHostsKeyMapCallLocked(root, fn, actual, false)
@@ -12276,7 +10902,7 @@ func (m *policyHostsKeyMap) Compute(key string, fn func(old *policyHostsCircuit,
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *policyHostsKeyMap) Range(f func(key string, value *policyHostsCircuit) bool) {
-	var buf [16 * policyHostsKeyMapEntriesPerBucket]*policyHostsKeyMapEntry
+	var buf [16 * mapEntriesPerBucket]*policyHostsKeyMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -12335,7 +10961,7 @@ func (m *policyHostsKeyMap) Len() int {
 // nothing.
 func (m *policyHostsKeyMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, policyHostsKeyMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -12377,7 +11003,7 @@ func (m *policyHostsKeyMap) lockRoot(si, h uint64) (*policyHostsKeyMapTable, *po
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>policyHostsKeyMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -12388,11 +11014,11 @@ func (m *policyHostsKeyMap) lockRoot(si, h uint64) (*policyHostsKeyMapTable, *po
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *policyHostsKeyMapTable) find(key string, h uint64) *policyHostsKeyMapEntry {
-	b := &t.buckets[(h>>policyHostsKeyMapH2Bits)&t.mask]
-	h2w := policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := policyHostsKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[policyHostsKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -12403,24 +11029,23 @@ func (t *policyHostsKeyMapTable) find(key string, h uint64) *policyHostsKeyMapEn
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast policyHostsKeyMapH2 of the key. It returns the
-// bucket, slot and entry of the key if present. Otherwise e is nil and (b,
-// i) is the first free slot of the chain, or, if the chain is full, its last
-// bucket and i = -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *policyHostsKeyMapBucket) search(key string, h2w uint64) (b *policyHostsKeyMapBucket, i int, e *policyHostsKeyMapEntry) {
 	var free *policyHostsKeyMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := policyHostsKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := policyHostsKeyMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & policyHostsKeyMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, policyHostsKeyMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -12446,21 +11071,21 @@ func (m *policyHostsKeyMap) mustGrow(si uint64, t *policyHostsKeyMapTable, i int
 func policyHostsKeyMapInsertAt(b *policyHostsKeyMapBucket, i int, h uint64, ne *policyHostsKeyMapEntry) {
 	if i < 0 {
 		nb := new(policyHostsKeyMapBucket)
-		nb.meta.Store(uint64(policyHostsKeyMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(policyHostsKeyMapSetByte(b.meta.Load(), policyHostsKeyMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // policyHostsKeyMapClearSlot empties slot i of bucket b, whose chain the
 // caller has locked, and returns the bucket's new meta word.
 func policyHostsKeyMapClearSlot(b *policyHostsKeyMapBucket, i int) uint64 {
-	meta := policyHostsKeyMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -12471,19 +11096,10 @@ func policyHostsKeyMapClearSlot(b *policyHostsKeyMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *policyHostsKeyMap) deleted(si uint64, t *policyHostsKeyMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > policyHostsKeyMapBaseTableLen() && n*policyHostsKeyMapShrinkDiv < int64(len(t.buckets))*policyHostsKeyMapEntriesPerBucket {
-		m.resize(si, t, policyHostsKeyMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// policyHostsKeyMapResizeKind says what a resize does.
-type policyHostsKeyMapResizeKind int
-
-const (
-	policyHostsKeyMapGrowTable   policyHostsKeyMapResizeKind = iota // double the table
-	policyHostsKeyMapShrinkTable                                    // halve the table, or more, to fit the entries
-	policyHostsKeyMapClearTable                                     // drop the entries, back to policyHostsKeyMapBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -12494,7 +11110,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *policyHostsKeyMap) resize(si uint64, old *policyHostsKeyMapTable, kind policyHostsKeyMapResizeKind) {
+func (m *policyHostsKeyMap) resize(si uint64, old *policyHostsKeyMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -12504,18 +11120,18 @@ func (m *policyHostsKeyMap) resize(si uint64, old *policyHostsKeyMapTable, kind 
 	}
 	var newLen int
 	switch kind {
-	case policyHostsKeyMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case policyHostsKeyMapShrinkTable:
-		newLen = policyHostsKeyMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case policyHostsKeyMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = policyHostsKeyMapBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := policyHostsKeyMapNewTable(newLen)
 	var dropped int64
@@ -12527,7 +11143,7 @@ func (m *policyHostsKeyMap) resize(si uint64, old *policyHostsKeyMapTable, kind 
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == policyHostsKeyMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(policyHostsKeyMapHashKey(&m.seed, e.key), e)
@@ -12587,7 +11203,7 @@ func (m *policyHostsKeyMap) clearInPlace(si uint64, t *policyHostsKeyMapTable) b
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & policyHostsKeyMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -12599,17 +11215,17 @@ func policyHostsKeyMapNewTable(n int) *policyHostsKeyMapTable {
 	return &policyHostsKeyMapTable{
 		buckets: make([]policyHostsKeyMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  policyHostsKeyMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *policyHostsKeyMapTable) add(h uint64, e *policyHostsKeyMapEntry) {
-	b := &t.buckets[(h>>policyHostsKeyMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & policyHostsKeyMapOccupiedMask; w != 0 {
-			policyHostsKeyMapInsertAt(b, policyHostsKeyMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			policyHostsKeyMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -12619,51 +11235,6 @@ func (t *policyHostsKeyMapTable) add(h uint64, e *policyHostsKeyMapEntry) {
 		}
 		b = next
 	}
-}
-
-// policyHostsKeyMapGrowThreshold returns the entry count above which a table
-// of n buckets grows rather than chains an overflow bucket.
-func policyHostsKeyMapGrowThreshold(n int) int64 {
-	return int64(n) * policyHostsKeyMapEntriesPerBucket * policyHostsKeyMapGrowNum / policyHostsKeyMapGrowDen
-}
-
-// policyHostsKeyMapTableLenFor returns the number of buckets a shard of n
-// entries shrinks to: the smallest power of two, at least
-// policyHostsKeyMapBaseTableLen, that holds them at half the growth load
-// factor.
-func policyHostsKeyMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * policyHostsKeyMapGrowDen / (policyHostsKeyMapGrowNum * policyHostsKeyMapEntriesPerBucket)
-	if base := policyHostsKeyMapBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// policyHostsKeyMapH2 returns the meta byte of hash h: its low
-// policyHostsKeyMapH2Bits bits, marked occupied.
-func policyHostsKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<policyHostsKeyMapH2Bits-1)) }
-
-// policyHostsKeyMapBroadcast returns a word holding b in each of its bytes.
-func policyHostsKeyMapBroadcast(b uint8) uint64 { return policyHostsKeyMapLowBytes * uint64(b) }
-
-// policyHostsKeyMapMarkZeroBytes returns w with the top bit of each zero
-// byte set and the other bits clear. A byte equal to 1 above a zero byte is
-// marked too (a borrow): callers check the entry of every marked slot.
-// Applied to meta^broadcast(policyHostsKeyMapH2), it marks the slots whose
-// meta byte matches policyHostsKeyMapH2; empty slots (meta byte 0) are never
-// marked, since policyHostsKeyMapH2 has its top bit set.
-func policyHostsKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - policyHostsKeyMapLowBytes) &^ w & policyHostsKeyMapHighBits
-}
-
-// policyHostsKeyMapFirstMarked returns the index of the lowest byte of w
-// with its top bit set.
-func policyHostsKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// policyHostsKeyMapSetByte returns w with byte i set to b.
-func policyHostsKeyMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
 }
 
 // This code was specialized for the types above. If one changes, the
@@ -13245,119 +11816,29 @@ func (b *BenchHostBreaker) clock() int64 {
 // benchHostBreakerKeyMapHashKey bodies call; seed keys maphash, the
 // reference hasher and the fallback for long strings.
 type benchHostBreakerKeyMapHashSeed struct {
-	mix benchHostBreakerKeyMapMixSeed
+	mix mapMixSeed
 }
-
-// benchHostBreakerKeyMapMixSeed holds the random keys of the fast mixers.
-type benchHostBreakerKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // benchHostBreakerKeyMapNewHashSeed returns fresh random hash keys.
 func benchHostBreakerKeyMapNewHashSeed() benchHostBreakerKeyMapHashSeed {
-	return benchHostBreakerKeyMapHashSeed{mix: benchHostBreakerKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return benchHostBreakerKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // benchHostBreakerKeyMapHashKey returns the hash of k under s, specialized
 // for net/netip.Addr keys: its 16 bytes (As16) mixed as two 64-bit words.
-// Every bit is mixed: the top benchHostBreakerKeyMapShardBits bits pick the
-// shard, the benchHostBreakerKeyMapH2Bits low bits the meta byte, the bits
-// above them the bucket.
+// Every bit is mixed: the top mapShardBits bits pick the shard, the
+// mapH2Bits low bits the meta byte, the bits above them the bucket.
 func benchHostBreakerKeyMapHashKey(s *benchHostBreakerKeyMapHashSeed, k netip.Addr) uint64 {
 	a := k.As16()
-	return benchHostBreakerKeyMapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+	return mapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
 }
 
 // benchHostBreakerKeyMapShardOf returns the shard of k, whose hash under s
-// is h: a number below benchHostBreakerKeyMapShardCount, the
-// benchHostBreakerKeyMapShardBits bits of h below its top bit. Every
-// operation on k uses the same shard.
+// is h: a number below mapShardCount, the mapShardBits bits of h below its
+// top bit. Every operation on k uses the same shard.
 func benchHostBreakerKeyMapShardOf(s *benchHostBreakerKeyMapHashSeed, k netip.Addr, h uint64) uint64 {
-	return h >> 1 >> benchHostBreakerKeyMapShardShift
+	return h >> 1 >> mapShardShift
 }
-
-// benchHostBreakerKeyMapHashU64x2 hashes two 64-bit words, such as a 16-byte
-// struct. Longer values chain it: h = benchHostBreakerKeyMapHashU64x2(s, w0,
-// w1); h = benchHostBreakerKeyMapHashU64x2(s, h^w2, w3); ...
-func benchHostBreakerKeyMapHashU64x2(s *benchHostBreakerKeyMapMixSeed, a, b uint64) uint64 {
-	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
-
-// benchHostBreakerKeyMapShardBits is the base-2 logarithm of the number of
-// shards: the directive's shards= option (shards=64 gives
-// benchHostBreakerKeyMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const benchHostBreakerKeyMapShardBits = 6
-
-const (
-	// benchHostBreakerKeyMapShardCount is the number of independent tables
-	// of a benchHostBreakerKeyMap.
-	benchHostBreakerKeyMapShardCount = 1 << benchHostBreakerKeyMapShardBits
-	// benchHostBreakerKeyMapShardShift selects the top
-	// benchHostBreakerKeyMapShardBits bits of a hash shifted right by one
-	// (h>>1>>benchHostBreakerKeyMapShardShift): with
-	// benchHostBreakerKeyMapShardBits = 0 that is 0, one shard, without a
-	// constant shift of 64, which go vet reports (the compiler merges the
-	// two shifts).
-	benchHostBreakerKeyMapShardShift = 63 - benchHostBreakerKeyMapShardBits
-)
-
-const (
-	// benchHostBreakerKeyMapCacheLineSize is the unit of padding against
-	// false sharing. 64 bytes is the line of amd64 and most arm64 cores.
-	benchHostBreakerKeyMapCacheLineSize = 64
-	// benchHostBreakerKeyMapEntriesPerBucket is the number of slots of a
-	// bucket: 5 pointers, with a mutex, a meta word and an overflow pointer,
-	// fill 64 bytes on 64-bit platforms.
-	benchHostBreakerKeyMapEntriesPerBucket = 5
-	// benchHostBreakerKeyMapPtrSize is the size of a pointer: 8 on 64-bit
-	// platforms, 4 on 32-bit.
-	benchHostBreakerKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// benchHostBreakerKeyMapMutexSize is the size of a sync.Mutex (two
-	// 32-bit words) everywhere.
-	benchHostBreakerKeyMapMutexSize = 8
-	// benchHostBreakerKeyMapBucketPadding pads a bucket to one cache line: 0
-	// on 64-bit platforms, 24 bytes on 32-bit ones.
-	benchHostBreakerKeyMapBucketPadding = benchHostBreakerKeyMapCacheLineSize - benchHostBreakerKeyMapMutexSize - 8 - (benchHostBreakerKeyMapEntriesPerBucket+1)*benchHostBreakerKeyMapPtrSize
-
-	// benchHostBreakerKeyMapH2Bits is the number of low hash bits stored in
-	// a slot's meta byte, whose top bit marks the slot as occupied. The
-	// bucket index comes from the bits above them, so the bytes of one
-	// bucket still differ.
-	benchHostBreakerKeyMapH2Bits = 7
-	// benchHostBreakerKeyMapOccupiedMask has the occupied bit of each slot's
-	// meta byte set.
-	benchHostBreakerKeyMapOccupiedMask = 0x80_8080_8080
-	// benchHostBreakerKeyMapLowBytes and benchHostBreakerKeyMapHighBits are
-	// the SWAR constants of benchHostBreakerKeyMapMarkZeroBytes.
-	benchHostBreakerKeyMapLowBytes = 0x0101_0101_0101_0101
-	benchHostBreakerKeyMapHighBits = 0x8080_8080_8080_8080
-
-	// benchHostBreakerKeyMapMinTableLen is the number of buckets a shard of
-	// a map without a size hint starts with and shrinks back to on Clear:
-	// one cache line. With one bucket, Clear can empty a shard's table in
-	// place (clearInPlace).
-	benchHostBreakerKeyMapMinTableLen = 1
-	// benchHostBreakerKeyMapGrowNum/benchHostBreakerKeyMapGrowDen is the
-	// load factor above which a shard grows when an insert needs a new
-	// overflow bucket: 0.75, that of xsync and CLHT, which keeps most chains
-	// to their root bucket.
-	benchHostBreakerKeyMapGrowNum, benchHostBreakerKeyMapGrowDen = 3, 4
-	// benchHostBreakerKeyMapShrinkDiv sets the load factor below which a
-	// shard shrinks when a delete empties a bucket:
-	// 1/benchHostBreakerKeyMapShrinkDiv of its slots. It then shrinks to
-	// half of the growth load factor, so a shard does not resize back and
-	// forth.
-	benchHostBreakerKeyMapShrinkDiv = 128
-)
 
 // benchHostBreakerKeyMapComputeOp tells Compute what to do with the value
 // its function returns.
@@ -13408,12 +11889,12 @@ type benchHostBreakerKeyMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned benchHostBreakerKeyMap aligns them.
-	sizes [benchHostBreakerKeyMapShardCount]benchHostBreakerKeyMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by
 	// newBenchHostBreakerKeyMap.
 	seed benchHostBreakerKeyMapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [benchHostBreakerKeyMapShardCount]benchHostBreakerKeyMapShard
+	shards [mapShardCount]benchHostBreakerKeyMapShard
 }
 
 // benchHostBreakerKeyMapShard is one independent hash table of a
@@ -13424,14 +11905,6 @@ type benchHostBreakerKeyMapShard struct {
 	table atomic.Pointer[benchHostBreakerKeyMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// benchHostBreakerKeyMapShardSize is the entry count of one shard. Writers
-// update it after unlocking their bucket, so it may lag the table and,
-// briefly, go negative.
-type benchHostBreakerKeyMapShardSize struct {
-	n atomic.Int64
-	_ [benchHostBreakerKeyMapCacheLineSize - 8]byte
 }
 
 // benchHostBreakerKeyMapTable is the bucket array of a shard at one size.
@@ -13450,15 +11923,14 @@ type benchHostBreakerKeyMapTable struct {
 // its whole chain; an overflow bucket's mutex is unused.
 type benchHostBreakerKeyMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [benchHostBreakerKeyMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// benchHostBreakerKeyMapH2Bits bits of the hash of its key. Writers
-	// store it before the entry on insert and before clearing the entry on
-	// delete; a reader that matches a byte whose entry is nil or holds
-	// another key moves on.
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [benchHostBreakerKeyMapEntriesPerBucket]atomic.Pointer[benchHostBreakerKeyMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[benchHostBreakerKeyMapEntry]
 	next    atomic.Pointer[benchHostBreakerKeyMapBucket]
 }
 
@@ -13489,33 +11961,25 @@ func newBenchHostBreakerKeyMap() *benchHostBreakerKeyMap {
 	return m
 }
 
-// init gives each shard an empty table of benchHostBreakerKeyMapBaseTableLen
-// buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *benchHostBreakerKeyMap) init() {
-	m.initTables(benchHostBreakerKeyMapBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *benchHostBreakerKeyMap) initTables(n int) {
-	tables := make([]benchHostBreakerKeyMapTable, benchHostBreakerKeyMapShardCount)
-	buckets := make([]benchHostBreakerKeyMapBucket, benchHostBreakerKeyMapShardCount*n)
+	tables := make([]benchHostBreakerKeyMapTable, mapShardCount)
+	buckets := make([]benchHostBreakerKeyMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = benchHostBreakerKeyMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// benchHostBreakerKeyMapBaseTableLen returns the number of buckets a shard
-// starts with and never shrinks below: benchHostBreakerKeyMapMinTableLen,
-// unless the map is presized.
-func benchHostBreakerKeyMapBaseTableLen() int {
-	return benchHostBreakerKeyMapMinTableLen
 }
 
 // benchHostBreakerKeyMapEqualValue reports whether a and b are equal, for
@@ -13530,11 +11994,11 @@ func benchHostBreakerKeyMapEqualValue(a, b *benchHostBreakerCircuit) bool {
 func (m *benchHostBreakerKeyMap) Load(key netip.Addr) (value *benchHostBreakerCircuit, ok bool) {
 	h := benchHostBreakerKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchHostBreakerKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>benchHostBreakerKeyMapH2Bits)&t.mask]
-	h2w := benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := benchHostBreakerKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchHostBreakerKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return benchHostBreakerKeyMapLoadValue(e), true
 			}
 		}
@@ -13566,7 +12030,7 @@ func (m *benchHostBreakerKeyMap) Swap(key netip.Addr, value *benchHostBreakerCir
 func (m *benchHostBreakerKeyMap) put(h uint64, key netip.Addr, value *benchHostBreakerCircuit, prev **benchHostBreakerCircuit) (loaded bool) {
 	var ne *benchHostBreakerKeyMapEntry
 	si := benchHostBreakerKeyMapShardOf(&m.seed, key, h)
-	h2w := benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -13580,7 +12044,7 @@ func (m *benchHostBreakerKeyMap) put(h uint64, key netip.Addr, value *benchHostB
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchHostBreakerKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -13603,7 +12067,7 @@ func (m *benchHostBreakerKeyMap) LoadOrStore(key netip.Addr, value *benchHostBre
 		return benchHostBreakerKeyMapLoadValue(e), true
 	}
 	ne := &benchHostBreakerKeyMapEntry{key: key, value: value}
-	h2w := benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -13613,7 +12077,7 @@ func (m *benchHostBreakerKeyMap) LoadOrStore(key netip.Addr, value *benchHostBre
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchHostBreakerKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		benchHostBreakerKeyMapInsertAt(b, i, h, ne)
@@ -13650,7 +12114,7 @@ func (m *benchHostBreakerKeyMap) LoadOrCompute(key netip.Addr, fn func() *benchH
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return benchHostBreakerKeyMapLoadValue(e), true
 	}
-	h2w := benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -13661,7 +12125,7 @@ func (m *benchHostBreakerKeyMap) LoadOrCompute(key netip.Addr, fn func() *benchH
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchHostBreakerKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = benchHostBreakerKeyMapComputeLocked(root, fn)
@@ -13697,7 +12161,7 @@ func (m *benchHostBreakerKeyMap) remove(h uint64, key netip.Addr) *benchHostBrea
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -13725,7 +12189,7 @@ func (m *benchHostBreakerKeyMap) CompareAndSwap(key netip.Addr, old, new *benchH
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *benchHostBreakerKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *benchHostBreakerCircuit) (swapped bool) {
 	_, root := m.lockRoot(benchHostBreakerKeyMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !benchHostBreakerKeyMapEqualValue(benchHostBreakerKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -13750,7 +12214,7 @@ func (m *benchHostBreakerKeyMap) CompareAndDelete(key netip.Addr, old *benchHost
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !benchHostBreakerKeyMapEqualValue(benchHostBreakerKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -13776,7 +12240,7 @@ func (m *benchHostBreakerKeyMap) CompareAndDelete(key netip.Addr, old *benchHost
 func (m *benchHostBreakerKeyMap) Compute(key netip.Addr, fn func(old *benchHostBreakerCircuit, loaded bool) (newV *benchHostBreakerCircuit, op benchHostBreakerKeyMapComputeOp)) (actual *benchHostBreakerCircuit, ok bool) {
 	h := benchHostBreakerKeyMapHashKey(&m.seed, key)
 	si := benchHostBreakerKeyMapShardOf(&m.seed, key, h)
-	h2w := benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -13801,7 +12265,7 @@ func (m *benchHostBreakerKeyMap) Compute(key netip.Addr, fn func(old *benchHostB
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchHostBreakerKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := benchHostBreakerKeyMapCallLocked(root, fn, actual, false)
@@ -13830,7 +12294,7 @@ func (m *benchHostBreakerKeyMap) Compute(key netip.Addr, fn func(old *benchHostB
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *benchHostBreakerKeyMap) Range(f func(key netip.Addr, value *benchHostBreakerCircuit) bool) {
-	var buf [16 * benchHostBreakerKeyMapEntriesPerBucket]*benchHostBreakerKeyMapEntry
+	var buf [16 * mapEntriesPerBucket]*benchHostBreakerKeyMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -13889,7 +12353,7 @@ func (m *benchHostBreakerKeyMap) Len() int {
 // allocates nothing.
 func (m *benchHostBreakerKeyMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, benchHostBreakerKeyMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -13931,7 +12395,7 @@ func (m *benchHostBreakerKeyMap) lockRoot(si, h uint64) (*benchHostBreakerKeyMap
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>benchHostBreakerKeyMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -13942,11 +12406,11 @@ func (m *benchHostBreakerKeyMap) lockRoot(si, h uint64) (*benchHostBreakerKeyMap
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *benchHostBreakerKeyMapTable) find(key netip.Addr, h uint64) *benchHostBreakerKeyMapEntry {
-	b := &t.buckets[(h>>benchHostBreakerKeyMapH2Bits)&t.mask]
-	h2w := benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := benchHostBreakerKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchHostBreakerKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -13957,24 +12421,23 @@ func (t *benchHostBreakerKeyMapTable) find(key netip.Addr, h uint64) *benchHostB
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast benchHostBreakerKeyMapH2 of the key. It returns the
-// bucket, slot and entry of the key if present. Otherwise e is nil and (b,
-// i) is the first free slot of the chain, or, if the chain is full, its last
-// bucket and i = -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *benchHostBreakerKeyMapBucket) search(key netip.Addr, h2w uint64) (b *benchHostBreakerKeyMapBucket, i int, e *benchHostBreakerKeyMapEntry) {
 	var free *benchHostBreakerKeyMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := benchHostBreakerKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := benchHostBreakerKeyMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & benchHostBreakerKeyMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, benchHostBreakerKeyMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -14001,21 +12464,21 @@ func (m *benchHostBreakerKeyMap) mustGrow(si uint64, t *benchHostBreakerKeyMapTa
 func benchHostBreakerKeyMapInsertAt(b *benchHostBreakerKeyMapBucket, i int, h uint64, ne *benchHostBreakerKeyMapEntry) {
 	if i < 0 {
 		nb := new(benchHostBreakerKeyMapBucket)
-		nb.meta.Store(uint64(benchHostBreakerKeyMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(benchHostBreakerKeyMapSetByte(b.meta.Load(), benchHostBreakerKeyMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // benchHostBreakerKeyMapClearSlot empties slot i of bucket b, whose chain
 // the caller has locked, and returns the bucket's new meta word.
 func benchHostBreakerKeyMapClearSlot(b *benchHostBreakerKeyMapBucket, i int) uint64 {
-	meta := benchHostBreakerKeyMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -14026,19 +12489,10 @@ func benchHostBreakerKeyMapClearSlot(b *benchHostBreakerKeyMapBucket, i int) uin
 // sparse. The caller has unlocked the bucket.
 func (m *benchHostBreakerKeyMap) deleted(si uint64, t *benchHostBreakerKeyMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > benchHostBreakerKeyMapBaseTableLen() && n*benchHostBreakerKeyMapShrinkDiv < int64(len(t.buckets))*benchHostBreakerKeyMapEntriesPerBucket {
-		m.resize(si, t, benchHostBreakerKeyMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// benchHostBreakerKeyMapResizeKind says what a resize does.
-type benchHostBreakerKeyMapResizeKind int
-
-const (
-	benchHostBreakerKeyMapGrowTable   benchHostBreakerKeyMapResizeKind = iota // double the table
-	benchHostBreakerKeyMapShrinkTable                                         // halve the table, or more, to fit the entries
-	benchHostBreakerKeyMapClearTable                                          // drop the entries, back to benchHostBreakerKeyMapBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -14049,7 +12503,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *benchHostBreakerKeyMap) resize(si uint64, old *benchHostBreakerKeyMapTable, kind benchHostBreakerKeyMapResizeKind) {
+func (m *benchHostBreakerKeyMap) resize(si uint64, old *benchHostBreakerKeyMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -14059,18 +12513,18 @@ func (m *benchHostBreakerKeyMap) resize(si uint64, old *benchHostBreakerKeyMapTa
 	}
 	var newLen int
 	switch kind {
-	case benchHostBreakerKeyMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case benchHostBreakerKeyMapShrinkTable:
-		newLen = benchHostBreakerKeyMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case benchHostBreakerKeyMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = benchHostBreakerKeyMapBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := benchHostBreakerKeyMapNewTable(newLen)
 	var dropped int64
@@ -14082,7 +12536,7 @@ func (m *benchHostBreakerKeyMap) resize(si uint64, old *benchHostBreakerKeyMapTa
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == benchHostBreakerKeyMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(benchHostBreakerKeyMapHashKey(&m.seed, e.key), e)
@@ -14143,7 +12597,7 @@ func (m *benchHostBreakerKeyMap) clearInPlace(si uint64, t *benchHostBreakerKeyM
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & benchHostBreakerKeyMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -14155,17 +12609,17 @@ func benchHostBreakerKeyMapNewTable(n int) *benchHostBreakerKeyMapTable {
 	return &benchHostBreakerKeyMapTable{
 		buckets: make([]benchHostBreakerKeyMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  benchHostBreakerKeyMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *benchHostBreakerKeyMapTable) add(h uint64, e *benchHostBreakerKeyMapEntry) {
-	b := &t.buckets[(h>>benchHostBreakerKeyMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & benchHostBreakerKeyMapOccupiedMask; w != 0 {
-			benchHostBreakerKeyMapInsertAt(b, benchHostBreakerKeyMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			benchHostBreakerKeyMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -14175,57 +12629,6 @@ func (t *benchHostBreakerKeyMapTable) add(h uint64, e *benchHostBreakerKeyMapEnt
 		}
 		b = next
 	}
-}
-
-// benchHostBreakerKeyMapGrowThreshold returns the entry count above which a
-// table of n buckets grows rather than chains an overflow bucket.
-func benchHostBreakerKeyMapGrowThreshold(n int) int64 {
-	return int64(n) * benchHostBreakerKeyMapEntriesPerBucket * benchHostBreakerKeyMapGrowNum / benchHostBreakerKeyMapGrowDen
-}
-
-// benchHostBreakerKeyMapTableLenFor returns the number of buckets a shard of
-// n entries shrinks to: the smallest power of two, at least
-// benchHostBreakerKeyMapBaseTableLen, that holds them at half the growth
-// load factor.
-func benchHostBreakerKeyMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * benchHostBreakerKeyMapGrowDen / (benchHostBreakerKeyMapGrowNum * benchHostBreakerKeyMapEntriesPerBucket)
-	if base := benchHostBreakerKeyMapBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// benchHostBreakerKeyMapH2 returns the meta byte of hash h: its low
-// benchHostBreakerKeyMapH2Bits bits, marked occupied.
-func benchHostBreakerKeyMapH2(h uint64) uint8 {
-	return 0x80 | uint8(h&(1<<benchHostBreakerKeyMapH2Bits-1))
-}
-
-// benchHostBreakerKeyMapBroadcast returns a word holding b in each of its
-// bytes.
-func benchHostBreakerKeyMapBroadcast(b uint8) uint64 {
-	return benchHostBreakerKeyMapLowBytes * uint64(b)
-}
-
-// benchHostBreakerKeyMapMarkZeroBytes returns w with the top bit of each
-// zero byte set and the other bits clear. A byte equal to 1 above a zero
-// byte is marked too (a borrow): callers check the entry of every marked
-// slot. Applied to meta^broadcast(benchHostBreakerKeyMapH2), it marks the
-// slots whose meta byte matches benchHostBreakerKeyMapH2; empty slots (meta
-// byte 0) are never marked, since benchHostBreakerKeyMapH2 has its top bit
-// set.
-func benchHostBreakerKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - benchHostBreakerKeyMapLowBytes) &^ w & benchHostBreakerKeyMapHighBits
-}
-
-// benchHostBreakerKeyMapFirstMarked returns the index of the lowest byte of
-// w with its top bit set.
-func benchHostBreakerKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// benchHostBreakerKeyMapSetByte returns w with byte i set to b.
-func benchHostBreakerKeyMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
 }
 
 // NewBenchHostBreaker returns a circuit breaker per net/netip.Addr around serveAddr.
@@ -15236,129 +13639,29 @@ func (b *BenchShardBreaker) clock() int64 {
 // benchShardBreakerKeyMapHashKey bodies call; seed keys maphash, the
 // reference hasher and the fallback for long strings.
 type benchShardBreakerKeyMapHashSeed struct {
-	mix benchShardBreakerKeyMapMixSeed
+	mix mapMixSeed
 }
-
-// benchShardBreakerKeyMapMixSeed holds the random keys of the fast mixers.
-type benchShardBreakerKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // benchShardBreakerKeyMapNewHashSeed returns fresh random hash keys.
 func benchShardBreakerKeyMapNewHashSeed() benchShardBreakerKeyMapHashSeed {
-	return benchShardBreakerKeyMapHashSeed{mix: benchShardBreakerKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return benchShardBreakerKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
 }
 
 // benchShardBreakerKeyMapHashKey returns the hash of k under s, specialized
 // for uint64 keys: a seeded 128-bit multiply of its value. Every bit is
-// mixed: the benchShardBreakerKeyMapH2Bits low bits pick the meta byte, the
-// bits above them the bucket.
+// mixed: the mapH2Bits low bits pick the meta byte, the bits above them the
+// bucket.
 func benchShardBreakerKeyMapHashKey(s *benchShardBreakerKeyMapHashSeed, k uint64) uint64 {
-	return benchShardBreakerKeyMapHashU64(&s.mix, uint64(k))
+	return mapHashU64(&s.mix, uint64(k))
 }
 
 // benchShardBreakerKeyMapShardOf returns the shard of k, a number below
-// benchShardBreakerKeyMapShardCount: a multiply-shift of k by a random odd
-// key (benchShardBreakerKeyMapShardU64). It does not wait for the hash h, so
-// a lookup loads the shard's table while the hash is being computed.
+// mapShardCount: a multiply-shift of k by a random odd key (mapShardU64). It
+// does not wait for the hash h, so a lookup loads the shard's table while
+// the hash is being computed.
 func benchShardBreakerKeyMapShardOf(s *benchShardBreakerKeyMapHashSeed, k uint64, h uint64) uint64 {
-	return benchShardBreakerKeyMapShardU64(&s.mix, uint64(k))
+	return mapShardU64(&s.mix, uint64(k))
 }
-
-// benchShardBreakerKeyMapShardU64 picks the shard of one 64-bit word by
-// multiply-shift: the benchShardBreakerKeyMapShardBits bits below the top
-// bit of x times k0 made odd (the top bit is left out so that one shard
-// needs no shift by 64). Multiply-shift with a random odd multiplier is a
-// universal family, so keys chosen without knowing the seed spread over the
-// shards as random ones do; the bucket and the meta byte still come from the
-// full hash. It costs one multiplication, against two for
-// benchShardBreakerKeyMapHashU64, and needs no hash.
-func benchShardBreakerKeyMapShardU64(s *benchShardBreakerKeyMapMixSeed, x uint64) uint64 {
-	return x * (s.k0 | 1) >> 1 >> benchShardBreakerKeyMapShardShift
-}
-
-// benchShardBreakerKeyMapHashU64 hashes one 64-bit word: an integer of any
-// size, a pointer's address, a bool. Rotating the second factor keeps x and
-// x^k0^k1 from swapping the factors.
-func benchShardBreakerKeyMapHashU64(s *benchShardBreakerKeyMapMixSeed, x uint64) uint64 {
-	hi, lo := bits.Mul64(x^s.k0, bits.RotateLeft64(x, 32)^s.k1)
-	hi, lo = bits.Mul64(hi^s.k1, lo^s.k0)
-	return hi ^ lo
-}
-
-// benchShardBreakerKeyMapShardBits is the base-2 logarithm of the number of
-// shards: the directive's shards= option (shards=64 gives
-// benchShardBreakerKeyMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const benchShardBreakerKeyMapShardBits = 6
-
-const (
-	// benchShardBreakerKeyMapShardCount is the number of independent tables
-	// of a benchShardBreakerKeyMap.
-	benchShardBreakerKeyMapShardCount = 1 << benchShardBreakerKeyMapShardBits
-	// benchShardBreakerKeyMapShardShift selects the top
-	// benchShardBreakerKeyMapShardBits bits of a hash shifted right by one
-	// (h>>1>>benchShardBreakerKeyMapShardShift): with
-	// benchShardBreakerKeyMapShardBits = 0 that is 0, one shard, without a
-	// constant shift of 64, which go vet reports (the compiler merges the
-	// two shifts).
-	benchShardBreakerKeyMapShardShift = 63 - benchShardBreakerKeyMapShardBits
-)
-
-const (
-	// benchShardBreakerKeyMapCacheLineSize is the unit of padding against
-	// false sharing. 64 bytes is the line of amd64 and most arm64 cores.
-	benchShardBreakerKeyMapCacheLineSize = 64
-	// benchShardBreakerKeyMapEntriesPerBucket is the number of slots of a
-	// bucket: 5 pointers, with a mutex, a meta word and an overflow pointer,
-	// fill 64 bytes on 64-bit platforms.
-	benchShardBreakerKeyMapEntriesPerBucket = 5
-	// benchShardBreakerKeyMapPtrSize is the size of a pointer: 8 on 64-bit
-	// platforms, 4 on 32-bit.
-	benchShardBreakerKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// benchShardBreakerKeyMapMutexSize is the size of a sync.Mutex (two
-	// 32-bit words) everywhere.
-	benchShardBreakerKeyMapMutexSize = 8
-	// benchShardBreakerKeyMapBucketPadding pads a bucket to one cache line:
-	// 0 on 64-bit platforms, 24 bytes on 32-bit ones.
-	benchShardBreakerKeyMapBucketPadding = benchShardBreakerKeyMapCacheLineSize - benchShardBreakerKeyMapMutexSize - 8 - (benchShardBreakerKeyMapEntriesPerBucket+1)*benchShardBreakerKeyMapPtrSize
-
-	// benchShardBreakerKeyMapH2Bits is the number of low hash bits stored in
-	// a slot's meta byte, whose top bit marks the slot as occupied. The
-	// bucket index comes from the bits above them, so the bytes of one
-	// bucket still differ.
-	benchShardBreakerKeyMapH2Bits = 7
-	// benchShardBreakerKeyMapOccupiedMask has the occupied bit of each
-	// slot's meta byte set.
-	benchShardBreakerKeyMapOccupiedMask = 0x80_8080_8080
-	// benchShardBreakerKeyMapLowBytes and benchShardBreakerKeyMapHighBits
-	// are the SWAR constants of benchShardBreakerKeyMapMarkZeroBytes.
-	benchShardBreakerKeyMapLowBytes = 0x0101_0101_0101_0101
-	benchShardBreakerKeyMapHighBits = 0x8080_8080_8080_8080
-
-	// benchShardBreakerKeyMapMinTableLen is the number of buckets a shard of
-	// a map without a size hint starts with and shrinks back to on Clear:
-	// one cache line. With one bucket, Clear can empty a shard's table in
-	// place (clearInPlace).
-	benchShardBreakerKeyMapMinTableLen = 1
-	// benchShardBreakerKeyMapGrowNum/benchShardBreakerKeyMapGrowDen is the
-	// load factor above which a shard grows when an insert needs a new
-	// overflow bucket: 0.75, that of xsync and CLHT, which keeps most chains
-	// to their root bucket.
-	benchShardBreakerKeyMapGrowNum, benchShardBreakerKeyMapGrowDen = 3, 4
-	// benchShardBreakerKeyMapShrinkDiv sets the load factor below which a
-	// shard shrinks when a delete empties a bucket:
-	// 1/benchShardBreakerKeyMapShrinkDiv of its slots. It then shrinks to
-	// half of the growth load factor, so a shard does not resize back and
-	// forth.
-	benchShardBreakerKeyMapShrinkDiv = 128
-)
 
 // benchShardBreakerKeyMapComputeOp tells Compute what to do with the value
 // its function returns.
@@ -15409,12 +13712,12 @@ type benchShardBreakerKeyMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned benchShardBreakerKeyMap aligns them.
-	sizes [benchShardBreakerKeyMapShardCount]benchShardBreakerKeyMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by
 	// newBenchShardBreakerKeyMap.
 	seed benchShardBreakerKeyMapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [benchShardBreakerKeyMapShardCount]benchShardBreakerKeyMapShard
+	shards [mapShardCount]benchShardBreakerKeyMapShard
 }
 
 // benchShardBreakerKeyMapShard is one independent hash table of a
@@ -15425,14 +13728,6 @@ type benchShardBreakerKeyMapShard struct {
 	table atomic.Pointer[benchShardBreakerKeyMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// benchShardBreakerKeyMapShardSize is the entry count of one shard. Writers
-// update it after unlocking their bucket, so it may lag the table and,
-// briefly, go negative.
-type benchShardBreakerKeyMapShardSize struct {
-	n atomic.Int64
-	_ [benchShardBreakerKeyMapCacheLineSize - 8]byte
 }
 
 // benchShardBreakerKeyMapTable is the bucket array of a shard at one size.
@@ -15451,15 +13746,14 @@ type benchShardBreakerKeyMapTable struct {
 // its whole chain; an overflow bucket's mutex is unused.
 type benchShardBreakerKeyMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [benchShardBreakerKeyMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// benchShardBreakerKeyMapH2Bits bits of the hash of its key. Writers
-	// store it before the entry on insert and before clearing the entry on
-	// delete; a reader that matches a byte whose entry is nil or holds
-	// another key moves on.
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [benchShardBreakerKeyMapEntriesPerBucket]atomic.Pointer[benchShardBreakerKeyMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[benchShardBreakerKeyMapEntry]
 	next    atomic.Pointer[benchShardBreakerKeyMapBucket]
 }
 
@@ -15490,33 +13784,25 @@ func newBenchShardBreakerKeyMap() *benchShardBreakerKeyMap {
 	return m
 }
 
-// init gives each shard an empty table of
-// benchShardBreakerKeyMapBaseTableLen buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *benchShardBreakerKeyMap) init() {
-	m.initTables(benchShardBreakerKeyMapBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *benchShardBreakerKeyMap) initTables(n int) {
-	tables := make([]benchShardBreakerKeyMapTable, benchShardBreakerKeyMapShardCount)
-	buckets := make([]benchShardBreakerKeyMapBucket, benchShardBreakerKeyMapShardCount*n)
+	tables := make([]benchShardBreakerKeyMapTable, mapShardCount)
+	buckets := make([]benchShardBreakerKeyMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = benchShardBreakerKeyMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// benchShardBreakerKeyMapBaseTableLen returns the number of buckets a shard
-// starts with and never shrinks below: benchShardBreakerKeyMapMinTableLen,
-// unless the map is presized.
-func benchShardBreakerKeyMapBaseTableLen() int {
-	return benchShardBreakerKeyMapMinTableLen
 }
 
 // benchShardBreakerKeyMapEqualValue reports whether a and b are equal, for
@@ -15531,11 +13817,11 @@ func benchShardBreakerKeyMapEqualValue(a, b *benchShardBreakerCircuit) bool {
 func (m *benchShardBreakerKeyMap) Load(key uint64) (value *benchShardBreakerCircuit, ok bool) {
 	h := benchShardBreakerKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchShardBreakerKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>benchShardBreakerKeyMapH2Bits)&t.mask]
-	h2w := benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := benchShardBreakerKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchShardBreakerKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return benchShardBreakerKeyMapLoadValue(e), true
 			}
 		}
@@ -15567,7 +13853,7 @@ func (m *benchShardBreakerKeyMap) Swap(key uint64, value *benchShardBreakerCircu
 func (m *benchShardBreakerKeyMap) put(h uint64, key uint64, value *benchShardBreakerCircuit, prev **benchShardBreakerCircuit) (loaded bool) {
 	var ne *benchShardBreakerKeyMapEntry
 	si := benchShardBreakerKeyMapShardOf(&m.seed, key, h)
-	h2w := benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -15581,7 +13867,7 @@ func (m *benchShardBreakerKeyMap) put(h uint64, key uint64, value *benchShardBre
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchShardBreakerKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -15604,7 +13890,7 @@ func (m *benchShardBreakerKeyMap) LoadOrStore(key uint64, value *benchShardBreak
 		return benchShardBreakerKeyMapLoadValue(e), true
 	}
 	ne := &benchShardBreakerKeyMapEntry{key: key, value: value}
-	h2w := benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -15614,7 +13900,7 @@ func (m *benchShardBreakerKeyMap) LoadOrStore(key uint64, value *benchShardBreak
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchShardBreakerKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		benchShardBreakerKeyMapInsertAt(b, i, h, ne)
@@ -15651,7 +13937,7 @@ func (m *benchShardBreakerKeyMap) LoadOrCompute(key uint64, fn func() *benchShar
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return benchShardBreakerKeyMapLoadValue(e), true
 	}
-	h2w := benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -15662,7 +13948,7 @@ func (m *benchShardBreakerKeyMap) LoadOrCompute(key uint64, fn func() *benchShar
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchShardBreakerKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = benchShardBreakerKeyMapComputeLocked(root, fn)
@@ -15698,7 +13984,7 @@ func (m *benchShardBreakerKeyMap) remove(h uint64, key uint64) *benchShardBreake
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -15726,7 +14012,7 @@ func (m *benchShardBreakerKeyMap) CompareAndSwap(key uint64, old, new *benchShar
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *benchShardBreakerKeyMap) swapInPlace(h uint64, key uint64, old, new *benchShardBreakerCircuit) (swapped bool) {
 	_, root := m.lockRoot(benchShardBreakerKeyMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !benchShardBreakerKeyMapEqualValue(benchShardBreakerKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -15751,7 +14037,7 @@ func (m *benchShardBreakerKeyMap) CompareAndDelete(key uint64, old *benchShardBr
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !benchShardBreakerKeyMapEqualValue(benchShardBreakerKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -15778,7 +14064,7 @@ func (m *benchShardBreakerKeyMap) CompareAndDelete(key uint64, old *benchShardBr
 func (m *benchShardBreakerKeyMap) Compute(key uint64, fn func(old *benchShardBreakerCircuit, loaded bool) (newV *benchShardBreakerCircuit, op benchShardBreakerKeyMapComputeOp)) (actual *benchShardBreakerCircuit, ok bool) {
 	h := benchShardBreakerKeyMapHashKey(&m.seed, key)
 	si := benchShardBreakerKeyMapShardOf(&m.seed, key, h)
-	h2w := benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -15803,7 +14089,7 @@ func (m *benchShardBreakerKeyMap) Compute(key uint64, fn func(old *benchShardBre
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, benchShardBreakerKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := benchShardBreakerKeyMapCallLocked(root, fn, actual, false)
@@ -15832,7 +14118,7 @@ func (m *benchShardBreakerKeyMap) Compute(key uint64, fn func(old *benchShardBre
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *benchShardBreakerKeyMap) Range(f func(key uint64, value *benchShardBreakerCircuit) bool) {
-	var buf [16 * benchShardBreakerKeyMapEntriesPerBucket]*benchShardBreakerKeyMapEntry
+	var buf [16 * mapEntriesPerBucket]*benchShardBreakerKeyMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -15891,7 +14177,7 @@ func (m *benchShardBreakerKeyMap) Len() int {
 // allocates nothing.
 func (m *benchShardBreakerKeyMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, benchShardBreakerKeyMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -15933,7 +14219,7 @@ func (m *benchShardBreakerKeyMap) lockRoot(si, h uint64) (*benchShardBreakerKeyM
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>benchShardBreakerKeyMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -15944,11 +14230,11 @@ func (m *benchShardBreakerKeyMap) lockRoot(si, h uint64) (*benchShardBreakerKeyM
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *benchShardBreakerKeyMapTable) find(key uint64, h uint64) *benchShardBreakerKeyMapEntry {
-	b := &t.buckets[(h>>benchShardBreakerKeyMapH2Bits)&t.mask]
-	h2w := benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := benchShardBreakerKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchShardBreakerKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -15959,24 +14245,23 @@ func (t *benchShardBreakerKeyMapTable) find(key uint64, h uint64) *benchShardBre
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast benchShardBreakerKeyMapH2 of the key. It returns the
-// bucket, slot and entry of the key if present. Otherwise e is nil and (b,
-// i) is the first free slot of the chain, or, if the chain is full, its last
-// bucket and i = -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *benchShardBreakerKeyMapBucket) search(key uint64, h2w uint64) (b *benchShardBreakerKeyMapBucket, i int, e *benchShardBreakerKeyMapEntry) {
 	var free *benchShardBreakerKeyMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := benchShardBreakerKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := benchShardBreakerKeyMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & benchShardBreakerKeyMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, benchShardBreakerKeyMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -16003,21 +14288,21 @@ func (m *benchShardBreakerKeyMap) mustGrow(si uint64, t *benchShardBreakerKeyMap
 func benchShardBreakerKeyMapInsertAt(b *benchShardBreakerKeyMapBucket, i int, h uint64, ne *benchShardBreakerKeyMapEntry) {
 	if i < 0 {
 		nb := new(benchShardBreakerKeyMapBucket)
-		nb.meta.Store(uint64(benchShardBreakerKeyMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(benchShardBreakerKeyMapSetByte(b.meta.Load(), benchShardBreakerKeyMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // benchShardBreakerKeyMapClearSlot empties slot i of bucket b, whose chain
 // the caller has locked, and returns the bucket's new meta word.
 func benchShardBreakerKeyMapClearSlot(b *benchShardBreakerKeyMapBucket, i int) uint64 {
-	meta := benchShardBreakerKeyMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -16028,19 +14313,10 @@ func benchShardBreakerKeyMapClearSlot(b *benchShardBreakerKeyMapBucket, i int) u
 // sparse. The caller has unlocked the bucket.
 func (m *benchShardBreakerKeyMap) deleted(si uint64, t *benchShardBreakerKeyMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > benchShardBreakerKeyMapBaseTableLen() && n*benchShardBreakerKeyMapShrinkDiv < int64(len(t.buckets))*benchShardBreakerKeyMapEntriesPerBucket {
-		m.resize(si, t, benchShardBreakerKeyMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// benchShardBreakerKeyMapResizeKind says what a resize does.
-type benchShardBreakerKeyMapResizeKind int
-
-const (
-	benchShardBreakerKeyMapGrowTable   benchShardBreakerKeyMapResizeKind = iota // double the table
-	benchShardBreakerKeyMapShrinkTable                                          // halve the table, or more, to fit the entries
-	benchShardBreakerKeyMapClearTable                                           // drop the entries, back to benchShardBreakerKeyMapBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -16051,7 +14327,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *benchShardBreakerKeyMap) resize(si uint64, old *benchShardBreakerKeyMapTable, kind benchShardBreakerKeyMapResizeKind) {
+func (m *benchShardBreakerKeyMap) resize(si uint64, old *benchShardBreakerKeyMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -16061,18 +14337,18 @@ func (m *benchShardBreakerKeyMap) resize(si uint64, old *benchShardBreakerKeyMap
 	}
 	var newLen int
 	switch kind {
-	case benchShardBreakerKeyMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case benchShardBreakerKeyMapShrinkTable:
-		newLen = benchShardBreakerKeyMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case benchShardBreakerKeyMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = benchShardBreakerKeyMapBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := benchShardBreakerKeyMapNewTable(newLen)
 	var dropped int64
@@ -16084,7 +14360,7 @@ func (m *benchShardBreakerKeyMap) resize(si uint64, old *benchShardBreakerKeyMap
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == benchShardBreakerKeyMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(benchShardBreakerKeyMapHashKey(&m.seed, e.key), e)
@@ -16145,7 +14421,7 @@ func (m *benchShardBreakerKeyMap) clearInPlace(si uint64, t *benchShardBreakerKe
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & benchShardBreakerKeyMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -16157,17 +14433,17 @@ func benchShardBreakerKeyMapNewTable(n int) *benchShardBreakerKeyMapTable {
 	return &benchShardBreakerKeyMapTable{
 		buckets: make([]benchShardBreakerKeyMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  benchShardBreakerKeyMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *benchShardBreakerKeyMapTable) add(h uint64, e *benchShardBreakerKeyMapEntry) {
-	b := &t.buckets[(h>>benchShardBreakerKeyMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & benchShardBreakerKeyMapOccupiedMask; w != 0 {
-			benchShardBreakerKeyMapInsertAt(b, benchShardBreakerKeyMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			benchShardBreakerKeyMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -16177,57 +14453,6 @@ func (t *benchShardBreakerKeyMapTable) add(h uint64, e *benchShardBreakerKeyMapE
 		}
 		b = next
 	}
-}
-
-// benchShardBreakerKeyMapGrowThreshold returns the entry count above which a
-// table of n buckets grows rather than chains an overflow bucket.
-func benchShardBreakerKeyMapGrowThreshold(n int) int64 {
-	return int64(n) * benchShardBreakerKeyMapEntriesPerBucket * benchShardBreakerKeyMapGrowNum / benchShardBreakerKeyMapGrowDen
-}
-
-// benchShardBreakerKeyMapTableLenFor returns the number of buckets a shard
-// of n entries shrinks to: the smallest power of two, at least
-// benchShardBreakerKeyMapBaseTableLen, that holds them at half the growth
-// load factor.
-func benchShardBreakerKeyMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * benchShardBreakerKeyMapGrowDen / (benchShardBreakerKeyMapGrowNum * benchShardBreakerKeyMapEntriesPerBucket)
-	if base := benchShardBreakerKeyMapBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// benchShardBreakerKeyMapH2 returns the meta byte of hash h: its low
-// benchShardBreakerKeyMapH2Bits bits, marked occupied.
-func benchShardBreakerKeyMapH2(h uint64) uint8 {
-	return 0x80 | uint8(h&(1<<benchShardBreakerKeyMapH2Bits-1))
-}
-
-// benchShardBreakerKeyMapBroadcast returns a word holding b in each of its
-// bytes.
-func benchShardBreakerKeyMapBroadcast(b uint8) uint64 {
-	return benchShardBreakerKeyMapLowBytes * uint64(b)
-}
-
-// benchShardBreakerKeyMapMarkZeroBytes returns w with the top bit of each
-// zero byte set and the other bits clear. A byte equal to 1 above a zero
-// byte is marked too (a borrow): callers check the entry of every marked
-// slot. Applied to meta^broadcast(benchShardBreakerKeyMapH2), it marks the
-// slots whose meta byte matches benchShardBreakerKeyMapH2; empty slots (meta
-// byte 0) are never marked, since benchShardBreakerKeyMapH2 has its top bit
-// set.
-func benchShardBreakerKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - benchShardBreakerKeyMapLowBytes) &^ w & benchShardBreakerKeyMapHighBits
-}
-
-// benchShardBreakerKeyMapFirstMarked returns the index of the lowest byte of
-// w with its top bit set.
-func benchShardBreakerKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// benchShardBreakerKeyMapSetByte returns w with byte i set to b.
-func benchShardBreakerKeyMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
 }
 
 // NewBenchShardBreaker returns a circuit breaker per uint64 around serveShard.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -4838,7 +4837,7 @@ type PipeCollectStageStats struct {
 // cache line.
 type pipeCollectStageStats struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
-	latency                                         pipeCollectHistogram
+	latency                                         histogramRecorder
 }
 
 // received counts a batch of n items taken while queue more waited.
@@ -4884,7 +4883,7 @@ func (s *pipeCollectToInt64) Stats() PipeCollectStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
-	st.latency.AddTo(&res.Latency)
+	pipeCollectHistCollect(&res.Latency, &st.latency)
 	return res
 }
 
@@ -5085,7 +5084,7 @@ func (s *pipeCollectToFloat) Stats() PipeCollectStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
-	st.latency.AddTo(&res.Latency)
+	pipeCollectHistCollect(&res.Latency, &st.latency)
 	return res
 }
 
@@ -5439,13 +5438,13 @@ func (s *pipeCollectToString) Stats() PipeCollectStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
-	st.latency.AddTo(&res.Latency)
+	pipeCollectHistCollect(&res.Latency, &st.latency)
 	return res
 }
 
 // pipeCollectHistBuckets is the number of buckets of a PipeCollectHistogram:
 // one per power of 4 from 1µs to about 67s, and one above.
-const pipeCollectHistBuckets = 15
+const pipeCollectHistBuckets = histogramBuckets
 
 // PipeCollectHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
@@ -5460,42 +5459,9 @@ type PipeCollectHistogram struct {
 	Count  uint64                                    // number of observations
 }
 
-// pipeCollectHistogram records durations into the buckets of a
-// PipeCollectHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type pipeCollectHistogram struct {
-	counts [pipeCollectHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// pipeCollectHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func pipeCollectHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pipeCollectHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *pipeCollectHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[pipeCollectHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// ObserveN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *pipeCollectHistogram) ObserveN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[pipeCollectHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *pipeCollectHistogram) AddTo(s *PipeCollectHistogram) {
+// pipeCollectHistCollect adds the distribution h recorded to s, setting its
+// bounds.
+func pipeCollectHistCollect(s *PipeCollectHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -6166,7 +6132,7 @@ type PipeCollectUnfusedStageStats struct {
 // this cache line.
 type pipeCollectUnfusedStageStats struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
-	latency                                         pipeCollectUnfusedHistogram
+	latency                                         histogramRecorder
 }
 
 // received counts a batch of n items taken while queue more waited.
@@ -6212,7 +6178,7 @@ func (s *pipeCollectUnfusedToInt64) Stats() PipeCollectUnfusedStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
-	st.latency.AddTo(&res.Latency)
+	pipeCollectUnfusedHistCollect(&res.Latency, &st.latency)
 	return res
 }
 
@@ -6493,7 +6459,7 @@ func (s *pipeCollectUnfusedToFloat) Stats() PipeCollectUnfusedStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
-	st.latency.AddTo(&res.Latency)
+	pipeCollectUnfusedHistCollect(&res.Latency, &st.latency)
 	return res
 }
 
@@ -6847,14 +6813,14 @@ func (s *pipeCollectUnfusedToString) Stats() PipeCollectUnfusedStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
-	st.latency.AddTo(&res.Latency)
+	pipeCollectUnfusedHistCollect(&res.Latency, &st.latency)
 	return res
 }
 
 // pipeCollectUnfusedHistBuckets is the number of buckets of a
 // PipeCollectUnfusedHistogram: one per power of 4 from 1µs to about 67s,
 // and one above.
-const pipeCollectUnfusedHistBuckets = 15
+const pipeCollectUnfusedHistBuckets = histogramBuckets
 
 // PipeCollectUnfusedHistogram is a snapshot of a distribution of durations
 // in fixed buckets whose bounds are powers of 4 from 1µs to about 67s
@@ -6870,42 +6836,9 @@ type PipeCollectUnfusedHistogram struct {
 	Count  uint64                                           // number of observations
 }
 
-// pipeCollectUnfusedHistogram records durations into the buckets of a
-// PipeCollectUnfusedHistogram: an atomic add to one bucket and one to the
-// sum, no lock and no allocation.
-type pipeCollectUnfusedHistogram struct {
-	counts [pipeCollectUnfusedHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// pipeCollectUnfusedHistBucket returns the index of the bucket of a duration
-// of d nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last
-// one above 4^13µs.
-func pipeCollectUnfusedHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pipeCollectUnfusedHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *pipeCollectUnfusedHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[pipeCollectUnfusedHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// ObserveN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *pipeCollectUnfusedHistogram) ObserveN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[pipeCollectUnfusedHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *pipeCollectUnfusedHistogram) AddTo(s *PipeCollectUnfusedHistogram) {
+// pipeCollectUnfusedHistCollect adds the distribution h recorded to s,
+// setting its bounds.
+func pipeCollectUnfusedHistCollect(s *PipeCollectUnfusedHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -7542,7 +7475,7 @@ type PipeOrderedCollectStageStats struct {
 // this cache line.
 type pipeOrderedCollectStageStats struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
-	latency                                         pipeOrderedCollectHistogram
+	latency                                         histogramRecorder
 }
 
 // received counts a batch of n items taken while queue more waited.
@@ -7588,7 +7521,7 @@ func (s *pipeOrderedCollectToInt64) Stats() PipeOrderedCollectStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
-	st.latency.AddTo(&res.Latency)
+	pipeOrderedCollectHistCollect(&res.Latency, &st.latency)
 	return res
 }
 
@@ -7765,7 +7698,7 @@ func (s *pipeOrderedCollectToFloat) Stats() PipeOrderedCollectStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
-	st.latency.AddTo(&res.Latency)
+	pipeOrderedCollectHistCollect(&res.Latency, &st.latency)
 	return res
 }
 
@@ -8106,14 +8039,14 @@ func (s *pipeOrderedCollectToString) Stats() PipeOrderedCollectStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
-	st.latency.AddTo(&res.Latency)
+	pipeOrderedCollectHistCollect(&res.Latency, &st.latency)
 	return res
 }
 
 // pipeOrderedCollectHistBuckets is the number of buckets of a
 // PipeOrderedCollectHistogram: one per power of 4 from 1µs to about 67s,
 // and one above.
-const pipeOrderedCollectHistBuckets = 15
+const pipeOrderedCollectHistBuckets = histogramBuckets
 
 // PipeOrderedCollectHistogram is a snapshot of a distribution of durations
 // in fixed buckets whose bounds are powers of 4 from 1µs to about 67s
@@ -8129,42 +8062,9 @@ type PipeOrderedCollectHistogram struct {
 	Count  uint64                                           // number of observations
 }
 
-// pipeOrderedCollectHistogram records durations into the buckets of a
-// PipeOrderedCollectHistogram: an atomic add to one bucket and one to the
-// sum, no lock and no allocation.
-type pipeOrderedCollectHistogram struct {
-	counts [pipeOrderedCollectHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// pipeOrderedCollectHistBucket returns the index of the bucket of a duration
-// of d nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last
-// one above 4^13µs.
-func pipeOrderedCollectHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pipeOrderedCollectHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *pipeOrderedCollectHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[pipeOrderedCollectHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// ObserveN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *pipeOrderedCollectHistogram) ObserveN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[pipeOrderedCollectHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *pipeOrderedCollectHistogram) AddTo(s *PipeOrderedCollectHistogram) {
+// pipeOrderedCollectHistCollect adds the distribution h recorded to s,
+// setting its bounds.
+func pipeOrderedCollectHistCollect(s *PipeOrderedCollectHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -8855,7 +8755,7 @@ type PipeOrderedCollectUnfusedStageStats struct {
 // contend on this cache line.
 type pipeOrderedCollectUnfusedStageStats struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
-	latency                                         pipeOrderedCollectUnfusedHistogram
+	latency                                         histogramRecorder
 }
 
 // received counts a batch of n items taken while queue more waited.
@@ -8901,7 +8801,7 @@ func (s *pipeOrderedCollectUnfusedToInt64) Stats() PipeOrderedCollectUnfusedStag
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
-	st.latency.AddTo(&res.Latency)
+	pipeOrderedCollectUnfusedHistCollect(&res.Latency, &st.latency)
 	return res
 }
 
@@ -9198,7 +9098,7 @@ func (s *pipeOrderedCollectUnfusedToFloat) Stats() PipeOrderedCollectUnfusedStag
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
-	st.latency.AddTo(&res.Latency)
+	pipeOrderedCollectUnfusedHistCollect(&res.Latency, &st.latency)
 	return res
 }
 
@@ -9603,14 +9503,14 @@ func (s *pipeOrderedCollectUnfusedToString) Stats() PipeOrderedCollectUnfusedSta
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
-	st.latency.AddTo(&res.Latency)
+	pipeOrderedCollectUnfusedHistCollect(&res.Latency, &st.latency)
 	return res
 }
 
 // pipeOrderedCollectUnfusedHistBuckets is the number of buckets of a
 // PipeOrderedCollectUnfusedHistogram: one per power of 4 from 1µs to about
 // 67s, and one above.
-const pipeOrderedCollectUnfusedHistBuckets = 15
+const pipeOrderedCollectUnfusedHistBuckets = histogramBuckets
 
 // PipeOrderedCollectUnfusedHistogram is a snapshot of a distribution of
 // durations in fixed buckets whose bounds are powers of 4 from 1µs to about
@@ -9626,42 +9526,9 @@ type PipeOrderedCollectUnfusedHistogram struct {
 	Count  uint64                                                  // number of observations
 }
 
-// pipeOrderedCollectUnfusedHistogram records durations into the buckets of a
-// PipeOrderedCollectUnfusedHistogram: an atomic add to one bucket and one to
-// the sum, no lock and no allocation.
-type pipeOrderedCollectUnfusedHistogram struct {
-	counts [pipeOrderedCollectUnfusedHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// pipeOrderedCollectUnfusedHistBucket returns the index of the bucket of a
-// duration of d nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and
-// the last one above 4^13µs.
-func pipeOrderedCollectUnfusedHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pipeOrderedCollectUnfusedHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *pipeOrderedCollectUnfusedHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[pipeOrderedCollectUnfusedHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// ObserveN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *pipeOrderedCollectUnfusedHistogram) ObserveN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[pipeOrderedCollectUnfusedHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *pipeOrderedCollectUnfusedHistogram) AddTo(s *PipeOrderedCollectUnfusedHistogram) {
+// pipeOrderedCollectUnfusedHistCollect adds the distribution h recorded to
+// s, setting its bounds.
+func pipeOrderedCollectUnfusedHistCollect(s *PipeOrderedCollectUnfusedHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}

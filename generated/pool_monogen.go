@@ -2990,7 +2990,7 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *Resizer) runBatch(w *resizerMember, b *resizerBatch) {
+func (p *Resizer) runBatch(w *poolMember, b *resizerBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -3054,7 +3054,7 @@ func (p *Resizer) runChunk(b *resizerBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Resizer) next(w *resizerMember, tasks []resizerTask) (n, pos uint64, shared, ok bool) {
+func (p *Resizer) next(w *poolMember, tasks []resizerTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -3167,7 +3167,7 @@ type Resizer struct {
 	unrun      []Job // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats resizerCounters
+	stats poolCounters
 }
 
 // resizerTask is one element of the queue: a job, or a share of a Map batch.
@@ -3176,17 +3176,6 @@ type resizerTask struct {
 	batch *resizerBatch // non-nil: the receiving worker helps with this batch
 	// queued is when the job was queued, in nanoseconds since epoch.
 	queued int64
-}
-
-// resizerMember is one worker of the pool: its handle, which the pool's parking
-// and staff know, and what the pool keeps of it alone.
-type resizerMember struct {
-	poolWorker
-	// stats are the metrics the worker keeps for ResizerStats on its own.
-	stats *resizerWorkerStats
-	// A member is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [poolWorkerPad]byte
 }
 
 // init makes the queue and starts the workers.
@@ -3323,9 +3312,9 @@ func (p *Resizer) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *Resizer) grow(n int) {
 	for range n {
-		w := &resizerMember{}
+		w := &poolMember{}
 		w.init()
-		w.stats = new(resizerWorkerStats)
+		w.stats = new(poolWorkerStats)
 		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
@@ -3407,7 +3396,7 @@ func (p *Resizer) giveBack(in Job) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Resizer) work(w *resizerMember) {
+func (p *Resizer) work(w *poolMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
 	defer p.stats.exited(&p.poolStaff, w)
@@ -3450,7 +3439,7 @@ func (p *Resizer) work(w *resizerMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *Resizer) run(w *resizerMember, t resizerTask) {
+func (p *Resizer) run(w *poolMember, t resizerTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -3465,7 +3454,7 @@ func (p *Resizer) run(w *resizerMember, t resizerTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *Resizer) runJob(w *resizerMember, t resizerTask) {
+func (p *Resizer) runJob(w *poolMember, t resizerTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
@@ -3653,36 +3642,6 @@ type ResizerStats struct {
 	RunTime   ResizerHistogram
 }
 
-// resizerCounters are the metrics of a pool, updated only under the metrics=
-// option. The workers count the jobs they run in their own
-// resizerWorkerStats; gone holds the counts of the workers that have exited.
-type resizerCounters struct {
-	// submitted counts the items of Map calls, less the tasks Map pushed
-	// for them. The jobs of Submit and TrySubmit are counted by the
-	// queue's tail, which a push moves anyway: a counter of their own
-	// cost every Submit a locked instruction, which made Submit of jobs
-	// of a few nanoseconds a third slower.
-	submitted poolPaddedUint64
-	completed poolPaddedUint64 // Map items
-	failed    poolPaddedUint64 // Map items
-	retried   poolPaddedUint64
-	unrun     poolPaddedUint64
-	inFlight  poolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, poolClockParked
-	// or poolClockSlow (see stamp).
-	clock poolPaddedInt64
-	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
-	stealing poolPaddedInt64
-	gone     resizerWorkerStats
-	// meters are the stats of the workers not yet exited, guarded by
-	// staff.life.
-	meters []*resizerWorkerStats
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Resizer) Stats() ResizerStats {
@@ -3698,14 +3657,14 @@ func (p *Resizer) Stats() ResizerStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*resizerWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.AddTo(&s.QueueWait)
-		ws.runTime.AddTo(&s.RunTime)
+		resizerHistCollect(&s.QueueWait, &ws.queueWait)
+		resizerHistCollect(&s.RunTime, &ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -3720,260 +3679,9 @@ func (p *Resizer) Stats() ResizerStats {
 	return s
 }
 
-// resizerWorkerStats are the metrics one worker keeps, for ResizerStats to
-// add up: its own cache lines, no contention with other workers. The jobs of
-// claims of cheap jobs (batched) are tallied in pending, plain fields only
-// the worker touches, which go to the atomic fields at most every
-// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
-// are counted in the atomic fields one by one.
-type resizerWorkerStats struct {
-	// Only the worker reads and writes these. mark is when the claim
-	// started, or, not batched, the job running now; fresh says that it
-	// is when the worker's last claim ended and that it has not waited
-	// since, so the next claim starts then.
-	mark    int64
-	batched bool
-	fresh   bool
-	flushed int64  // when pending was last flushed
-	ran     uint64 // jobs of the batched claim running
-	fails   uint64 // of which failed
-	// The run of jobs of the batched claim queued at the same time, not
-	// yet tallied: their queue time, and how many (zero: no run).
-	runQueued int64
-	runJobs   uint64
-	pending   resizerTally
-
-	completed atomic.Uint64
-	failed    atomic.Uint64
-	started   atomic.Uint64 // jobs started, pending ones excepted
-	queueWait resizerHistogram
-	runTime   resizerHistogram
-}
-
-// resizerTally is what a worker counted of its batched claims since it last
-// flushed them.
-type resizerTally struct {
-	jobs, fails     uint64
-	waits, runs     [resizerHistBuckets]uint64
-	waitSum, runSum int64
-}
-
-// add adds the counts of o, a worker that exits, to s.
-func (s *resizerWorkerStats) add(o *resizerWorkerStats) {
-	s.completed.Add(o.completed.Load())
-	s.failed.Add(o.failed.Load())
-	s.started.Add(o.started.Load())
-	s.queueWait.Add(&o.queueWait)
-	s.runTime.Add(&o.runTime)
-}
-
-// flush adds the tally of w's batched claims to its atomic fields.
-func (s *resizerWorkerStats) flush() {
-	t := &s.pending
-	if t.jobs == 0 {
-		return
-	}
-	s.queueWait.AddCounts(&t.waits, t.waitSum)
-	s.runTime.AddCounts(&t.runs, t.runSum)
-	s.started.Add(t.jobs)
-	s.completed.Add(t.jobs - t.fails)
-	s.failed.Add(t.fails)
-	*t = resizerTally{}
-}
-
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-func (c *resizerCounters) now() int64 {
-	return int64(time.Since(c.epoch))
-}
-
-// stamp returns the time a job is queued at, for its queue wait. While
-// workers run claims of cheap jobs it is the start of the latest such
-// claim, which they publish: a read of the clock per job would cost more
-// than the job. After a worker parked, it reads the clock and publishes
-// it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock. Its common case is
-// small enough to be inlined into Submit.
-func (c *resizerCounters) stamp() int64 {
-	if t := c.clock.Load(); t > 0 {
-		return t
-	}
-	return c.readClock()
-}
-
-// readClock returns the time for stamp when no claim start is published:
-// it reads the clock, and publishes the time if a worker parked. (A load
-// first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (c *resizerCounters) readClock() int64 {
-	now := c.now()
-	if c.clock.Load() == poolClockParked {
-		c.clock.CompareAndSwap(poolClockParked, now)
-	}
-	return now
-}
-
-// claimStarted starts timing a claim w is about to run. A claim of cheap
-// jobs (batched) is timed as a whole: its jobs' queue waits end at its
-// start, and each is given the claim's mean run time. Other jobs are timed
-// one by one.
-func (c *resizerCounters) claimStarted(w *resizerMember, batched bool) {
-	ws := w.stats
-	if !ws.fresh || !batched {
-		ws.mark = c.now()
-	}
-	ws.batched, ws.fresh = batched, false
-	if t := c.clock.Load(); !batched {
-		if t != poolClockSlow {
-			c.clock.Store(poolClockSlow)
-		}
-	} else if ws.mark > t+poolClockStep {
-		c.clock.Store(ws.mark)
-	}
-}
-
-// jobStarted records the queue wait of a job queued at queued that w
-// starts. In a batched claim, the jobs queued at the same time as the one
-// before (stamped with the same claim start, see stamp) make a run, tallied
-// when it ends: such a job costs a comparison and an increment, inlined
-// into the worker's loop.
-func (c *resizerCounters) jobStarted(w *resizerMember, queued int64) {
-	ws := w.stats
-	if ws.batched && queued == ws.runQueued {
-		// With no run (runJobs zero), this one starts it.
-		ws.runJobs++
-		return
-	}
-	c.jobWaited(w, queued)
-}
-
-// jobWaited records the queue wait of a job queued at queued that w starts,
-// unless it continues a run (see jobStarted).
-func (c *resizerCounters) jobWaited(w *resizerMember, queued int64) {
-	ws := w.stats
-	if ws.batched {
-		ws.endRun()
-		ws.runQueued, ws.runJobs = queued, 1
-		return
-	}
-	ws.started.Add(1)
-	ws.queueWait.Observe(max(ws.mark-queued, 0))
-}
-
-// endRun tallies the queue waits of the run of jobs of the batched claim
-// that ends: they all waited from the run's queue time to the claim's
-// start.
-func (s *resizerWorkerStats) endRun() {
-	if s.runJobs == 0 {
-		return
-	}
-	d := max(s.mark-s.runQueued, 0)
-	s.pending.waits[resizerHistBucket(d)] += s.runJobs
-	s.pending.waitSum += d * int64(s.runJobs)
-	s.runJobs = 0
-}
-
-// jobDone records a job w has just finished, which succeeded if ok. A job
-// of a batched claim is counted in the claim: one that succeeded costs an
-// increment, inlined into the worker's loop.
-func (c *resizerCounters) jobDone(w *resizerMember, ok bool) {
-	if ws := w.stats; ws.batched && ok {
-		ws.ran++
-		return
-	}
-	c.jobTimed(w, ok)
-}
-
-// jobTimed records a job w has just finished, which succeeded if ok,
-// unless it is a job of a batched claim that succeeded (see jobDone).
-func (c *resizerCounters) jobTimed(w *resizerMember, ok bool) {
-	ws := w.stats
-	if ws.batched {
-		ws.ran++
-		ws.fails++
-		return
-	}
-	now := c.now()
-	ws.runTime.Observe(now - ws.mark)
-	ws.mark = now // the start of w's next job, if any
-	if ok {
-		ws.completed.Add(1)
-	} else {
-		ws.failed.Add(1)
-	}
-}
-
-// shareDone restarts the clock of w's next job after a share of a Map
-// batch, which is not a job (in a batched claim, it counts in the claim's
-// time).
-func (c *resizerCounters) shareDone(w *resizerMember) {
-	if !w.stats.batched {
-		w.stats.mark = c.now()
-	}
-}
-
-// chunkDone records k items of a Map batch called at queued that w ran
-// from start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
-// in the atomic fields at once.
-func (c *resizerCounters) chunkDone(w *resizerMember, queued, k int64, start, end time.Time) {
-	ws := w.stats
-	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
-	wait := max(s-queued, 0)
-	ws.queueWait.ObserveN(uint64(k), wait*k)
-	ws.runTime.ObserveN(uint64(k), e-s)
-}
-
-// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
-// with the claim's mean run time, and the tally flushed if it is due.
-func (c *resizerCounters) claimDone(w *resizerMember) {
-	ws := w.stats
-	if !ws.batched {
-		return
-	}
-	ws.batched = false
-	ws.endRun()
-	if ws.ran == 0 {
-		return
-	}
-	now := c.now()
-	d := max(now-ws.mark, 0)
-	t := &ws.pending
-	t.runs[resizerHistBucket(d/int64(ws.ran))] += ws.ran
-	t.runSum += d
-	t.jobs += ws.ran
-	t.fails += ws.fails
-	ws.ran, ws.fails = 0, 0
-	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(poolFlushEvery) {
-		ws.flush()
-		ws.flushed = now
-	}
-}
-
-// waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (c *resizerCounters) waiting(w *resizerMember) {
-	w.stats.fresh = false
-	w.stats.flush()
-}
-
-// exited moves the counts of w, whose goroutine is exiting, to gone: under
-// s.life, as ResizerStats adds them up, so they are counted once.
-func (c *resizerCounters) exited(s *poolStaff, w *resizerMember) {
-	s.life.Lock()
-	defer s.life.Unlock()
-	w.stats.flush()
-	c.gone.add(w.stats)
-	for i, ws := range c.meters {
-		if ws == w.stats {
-			c.meters = append(c.meters[:i], c.meters[i+1:]...)
-			break
-		}
-	}
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Resizer) steal(self *resizerMember) bool {
+func (p *Resizer) steal(self *poolMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -3999,7 +3707,7 @@ func (p *Resizer) steal(self *resizerMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Resizer) runClaim(w *resizerMember, t resizerTask, pos, n uint64) (ran uint64) {
+func (p *Resizer) runClaim(w *poolMember, t resizerTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -4038,7 +3746,7 @@ func (p *Resizer) runClaim(w *resizerMember, t resizerTask, pos, n uint64) (ran 
 
 // resizerHistBuckets is the number of buckets of a ResizerHistogram: one per
 // power of 4 from 1µs to about 67s, and one above.
-const resizerHistBuckets = 15
+const resizerHistBuckets = histogramBuckets
 
 // ResizerHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
@@ -4053,60 +3761,8 @@ type ResizerHistogram struct {
 	Count  uint64                                // number of observations
 }
 
-// resizerHistogram records durations into the buckets of a ResizerHistogram:
-// an atomic add to one bucket and one to the sum, no lock and no allocation.
-type resizerHistogram struct {
-	counts [resizerHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// resizerHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func resizerHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, resizerHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *resizerHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[resizerHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// ObserveN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *resizerHistogram) ObserveN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[resizerHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// AddCounts adds durations counted elsewhere: counts per bucket, whose
-// total is sum nanoseconds.
-func (h *resizerHistogram) AddCounts(counts *[resizerHistBuckets]uint64, sum int64) {
-	for i, n := range counts {
-		if n != 0 {
-			h.counts[i].Add(n)
-		}
-	}
-	h.sum.Add(sum)
-}
-
-// Add adds the counts of o to h.
-func (h *resizerHistogram) Add(o *resizerHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *resizerHistogram) AddTo(s *ResizerHistogram) {
+// resizerHistCollect adds the distribution h recorded to s, setting its bounds.
+func resizerHistCollect(s *ResizerHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -5638,7 +5294,7 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *StressPool) runBatch(w *stressPoolMember, b *stressPoolBatch) {
+func (p *StressPool) runBatch(w *poolMember, b *stressPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -5702,7 +5358,7 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *StressPool) next(w *stressPoolMember, tasks []stressPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *StressPool) next(w *poolMember, tasks []stressPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -5817,7 +5473,7 @@ type StressPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats stressPoolCounters
+	stats poolCounters
 }
 
 // stressPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -5826,17 +5482,6 @@ type stressPoolTask struct {
 	batch *stressPoolBatch // non-nil: the receiving worker helps with this batch
 	// queued is when the job was queued, in nanoseconds since epoch.
 	queued int64
-}
-
-// stressPoolMember is one worker of the pool: its handle, which the pool's
-// parking and staff know, and what the pool keeps of it alone.
-type stressPoolMember struct {
-	poolWorker
-	// stats are the metrics the worker keeps for StressPoolStats on its own.
-	stats *stressPoolWorkerStats
-	// A member is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [poolWorkerPad]byte
 }
 
 // init makes the queue and starts the workers.
@@ -5974,9 +5619,9 @@ func (p *StressPool) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *StressPool) grow(n int) {
 	for range n {
-		w := &stressPoolMember{}
+		w := &poolMember{}
 		w.init()
-		w.stats = new(stressPoolWorkerStats)
+		w.stats = new(poolWorkerStats)
 		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
@@ -6058,7 +5703,7 @@ func (p *StressPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *StressPool) work(w *stressPoolMember) {
+func (p *StressPool) work(w *poolMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
 	defer p.stats.exited(&p.poolStaff, w)
@@ -6101,7 +5746,7 @@ func (p *StressPool) work(w *stressPoolMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *StressPool) run(w *stressPoolMember, t stressPoolTask) {
+func (p *StressPool) run(w *poolMember, t stressPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -6116,7 +5761,7 @@ func (p *StressPool) run(w *stressPoolMember, t stressPoolTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *StressPool) runJob(w *stressPoolMember, t stressPoolTask) {
+func (p *StressPool) runJob(w *poolMember, t stressPoolTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
@@ -6304,37 +5949,6 @@ type StressPoolStats struct {
 	RunTime   StressPoolHistogram
 }
 
-// stressPoolCounters are the metrics of a pool, updated only under the
-// metrics= option. The workers count the jobs they run in their own
-// stressPoolWorkerStats; gone holds the counts of the workers that have
-// exited.
-type stressPoolCounters struct {
-	// submitted counts the items of Map calls, less the tasks Map pushed
-	// for them. The jobs of Submit and TrySubmit are counted by the
-	// queue's tail, which a push moves anyway: a counter of their own
-	// cost every Submit a locked instruction, which made Submit of jobs
-	// of a few nanoseconds a third slower.
-	submitted poolPaddedUint64
-	completed poolPaddedUint64 // Map items
-	failed    poolPaddedUint64 // Map items
-	retried   poolPaddedUint64
-	unrun     poolPaddedUint64
-	inFlight  poolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, poolClockParked
-	// or poolClockSlow (see stamp).
-	clock poolPaddedInt64
-	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
-	stealing poolPaddedInt64
-	gone     stressPoolWorkerStats
-	// meters are the stats of the workers not yet exited, guarded by
-	// staff.life.
-	meters []*stressPoolWorkerStats
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *StressPool) Stats() StressPoolStats {
@@ -6350,14 +5964,14 @@ func (p *StressPool) Stats() StressPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*stressPoolWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.AddTo(&s.QueueWait)
-		ws.runTime.AddTo(&s.RunTime)
+		stressPoolHistCollect(&s.QueueWait, &ws.queueWait)
+		stressPoolHistCollect(&s.RunTime, &ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -6372,260 +5986,9 @@ func (p *StressPool) Stats() StressPoolStats {
 	return s
 }
 
-// stressPoolWorkerStats are the metrics one worker keeps, for
-// StressPoolStats to add up: its own cache lines, no contention with other
-// workers. The jobs of claims of cheap jobs (batched) are tallied in
-// pending, plain fields only the worker touches, which go to the atomic
-// fields at most every poolFlushEvery and whenever the worker waits for jobs
-// or exits; other jobs are counted in the atomic fields one by one.
-type stressPoolWorkerStats struct {
-	// Only the worker reads and writes these. mark is when the claim
-	// started, or, not batched, the job running now; fresh says that it
-	// is when the worker's last claim ended and that it has not waited
-	// since, so the next claim starts then.
-	mark    int64
-	batched bool
-	fresh   bool
-	flushed int64  // when pending was last flushed
-	ran     uint64 // jobs of the batched claim running
-	fails   uint64 // of which failed
-	// The run of jobs of the batched claim queued at the same time, not
-	// yet tallied: their queue time, and how many (zero: no run).
-	runQueued int64
-	runJobs   uint64
-	pending   stressPoolTally
-
-	completed atomic.Uint64
-	failed    atomic.Uint64
-	started   atomic.Uint64 // jobs started, pending ones excepted
-	queueWait stressPoolHistogram
-	runTime   stressPoolHistogram
-}
-
-// stressPoolTally is what a worker counted of its batched claims since it last
-// flushed them.
-type stressPoolTally struct {
-	jobs, fails     uint64
-	waits, runs     [stressPoolHistBuckets]uint64
-	waitSum, runSum int64
-}
-
-// add adds the counts of o, a worker that exits, to s.
-func (s *stressPoolWorkerStats) add(o *stressPoolWorkerStats) {
-	s.completed.Add(o.completed.Load())
-	s.failed.Add(o.failed.Load())
-	s.started.Add(o.started.Load())
-	s.queueWait.Add(&o.queueWait)
-	s.runTime.Add(&o.runTime)
-}
-
-// flush adds the tally of w's batched claims to its atomic fields.
-func (s *stressPoolWorkerStats) flush() {
-	t := &s.pending
-	if t.jobs == 0 {
-		return
-	}
-	s.queueWait.AddCounts(&t.waits, t.waitSum)
-	s.runTime.AddCounts(&t.runs, t.runSum)
-	s.started.Add(t.jobs)
-	s.completed.Add(t.jobs - t.fails)
-	s.failed.Add(t.fails)
-	*t = stressPoolTally{}
-}
-
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-func (c *stressPoolCounters) now() int64 {
-	return int64(time.Since(c.epoch))
-}
-
-// stamp returns the time a job is queued at, for its queue wait. While
-// workers run claims of cheap jobs it is the start of the latest such
-// claim, which they publish: a read of the clock per job would cost more
-// than the job. After a worker parked, it reads the clock and publishes
-// it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock. Its common case is
-// small enough to be inlined into Submit.
-func (c *stressPoolCounters) stamp() int64 {
-	if t := c.clock.Load(); t > 0 {
-		return t
-	}
-	return c.readClock()
-}
-
-// readClock returns the time for stamp when no claim start is published:
-// it reads the clock, and publishes the time if a worker parked. (A load
-// first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (c *stressPoolCounters) readClock() int64 {
-	now := c.now()
-	if c.clock.Load() == poolClockParked {
-		c.clock.CompareAndSwap(poolClockParked, now)
-	}
-	return now
-}
-
-// claimStarted starts timing a claim w is about to run. A claim of cheap
-// jobs (batched) is timed as a whole: its jobs' queue waits end at its
-// start, and each is given the claim's mean run time. Other jobs are timed
-// one by one.
-func (c *stressPoolCounters) claimStarted(w *stressPoolMember, batched bool) {
-	ws := w.stats
-	if !ws.fresh || !batched {
-		ws.mark = c.now()
-	}
-	ws.batched, ws.fresh = batched, false
-	if t := c.clock.Load(); !batched {
-		if t != poolClockSlow {
-			c.clock.Store(poolClockSlow)
-		}
-	} else if ws.mark > t+poolClockStep {
-		c.clock.Store(ws.mark)
-	}
-}
-
-// jobStarted records the queue wait of a job queued at queued that w
-// starts. In a batched claim, the jobs queued at the same time as the one
-// before (stamped with the same claim start, see stamp) make a run, tallied
-// when it ends: such a job costs a comparison and an increment, inlined
-// into the worker's loop.
-func (c *stressPoolCounters) jobStarted(w *stressPoolMember, queued int64) {
-	ws := w.stats
-	if ws.batched && queued == ws.runQueued {
-		// With no run (runJobs zero), this one starts it.
-		ws.runJobs++
-		return
-	}
-	c.jobWaited(w, queued)
-}
-
-// jobWaited records the queue wait of a job queued at queued that w starts,
-// unless it continues a run (see jobStarted).
-func (c *stressPoolCounters) jobWaited(w *stressPoolMember, queued int64) {
-	ws := w.stats
-	if ws.batched {
-		ws.endRun()
-		ws.runQueued, ws.runJobs = queued, 1
-		return
-	}
-	ws.started.Add(1)
-	ws.queueWait.Observe(max(ws.mark-queued, 0))
-}
-
-// endRun tallies the queue waits of the run of jobs of the batched claim
-// that ends: they all waited from the run's queue time to the claim's
-// start.
-func (s *stressPoolWorkerStats) endRun() {
-	if s.runJobs == 0 {
-		return
-	}
-	d := max(s.mark-s.runQueued, 0)
-	s.pending.waits[stressPoolHistBucket(d)] += s.runJobs
-	s.pending.waitSum += d * int64(s.runJobs)
-	s.runJobs = 0
-}
-
-// jobDone records a job w has just finished, which succeeded if ok. A job
-// of a batched claim is counted in the claim: one that succeeded costs an
-// increment, inlined into the worker's loop.
-func (c *stressPoolCounters) jobDone(w *stressPoolMember, ok bool) {
-	if ws := w.stats; ws.batched && ok {
-		ws.ran++
-		return
-	}
-	c.jobTimed(w, ok)
-}
-
-// jobTimed records a job w has just finished, which succeeded if ok,
-// unless it is a job of a batched claim that succeeded (see jobDone).
-func (c *stressPoolCounters) jobTimed(w *stressPoolMember, ok bool) {
-	ws := w.stats
-	if ws.batched {
-		ws.ran++
-		ws.fails++
-		return
-	}
-	now := c.now()
-	ws.runTime.Observe(now - ws.mark)
-	ws.mark = now // the start of w's next job, if any
-	if ok {
-		ws.completed.Add(1)
-	} else {
-		ws.failed.Add(1)
-	}
-}
-
-// shareDone restarts the clock of w's next job after a share of a Map
-// batch, which is not a job (in a batched claim, it counts in the claim's
-// time).
-func (c *stressPoolCounters) shareDone(w *stressPoolMember) {
-	if !w.stats.batched {
-		w.stats.mark = c.now()
-	}
-}
-
-// chunkDone records k items of a Map batch called at queued that w ran
-// from start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
-// in the atomic fields at once.
-func (c *stressPoolCounters) chunkDone(w *stressPoolMember, queued, k int64, start, end time.Time) {
-	ws := w.stats
-	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
-	wait := max(s-queued, 0)
-	ws.queueWait.ObserveN(uint64(k), wait*k)
-	ws.runTime.ObserveN(uint64(k), e-s)
-}
-
-// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
-// with the claim's mean run time, and the tally flushed if it is due.
-func (c *stressPoolCounters) claimDone(w *stressPoolMember) {
-	ws := w.stats
-	if !ws.batched {
-		return
-	}
-	ws.batched = false
-	ws.endRun()
-	if ws.ran == 0 {
-		return
-	}
-	now := c.now()
-	d := max(now-ws.mark, 0)
-	t := &ws.pending
-	t.runs[stressPoolHistBucket(d/int64(ws.ran))] += ws.ran
-	t.runSum += d
-	t.jobs += ws.ran
-	t.fails += ws.fails
-	ws.ran, ws.fails = 0, 0
-	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(poolFlushEvery) {
-		ws.flush()
-		ws.flushed = now
-	}
-}
-
-// waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (c *stressPoolCounters) waiting(w *stressPoolMember) {
-	w.stats.fresh = false
-	w.stats.flush()
-}
-
-// exited moves the counts of w, whose goroutine is exiting, to gone: under
-// s.life, as StressPoolStats adds them up, so they are counted once.
-func (c *stressPoolCounters) exited(s *poolStaff, w *stressPoolMember) {
-	s.life.Lock()
-	defer s.life.Unlock()
-	w.stats.flush()
-	c.gone.add(w.stats)
-	for i, ws := range c.meters {
-		if ws == w.stats {
-			c.meters = append(c.meters[:i], c.meters[i+1:]...)
-			break
-		}
-	}
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *StressPool) steal(self *stressPoolMember) bool {
+func (p *StressPool) steal(self *poolMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -6651,7 +6014,7 @@ func (p *StressPool) steal(self *stressPoolMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *StressPool) runClaim(w *stressPoolMember, t stressPoolTask, pos, n uint64) (ran uint64) {
+func (p *StressPool) runClaim(w *poolMember, t stressPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -6690,7 +6053,7 @@ func (p *StressPool) runClaim(w *stressPoolMember, t stressPoolTask, pos, n uint
 
 // stressPoolHistBuckets is the number of buckets of a StressPoolHistogram:
 // one per power of 4 from 1µs to about 67s, and one above.
-const stressPoolHistBuckets = 15
+const stressPoolHistBuckets = histogramBuckets
 
 // StressPoolHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
@@ -6705,61 +6068,9 @@ type StressPoolHistogram struct {
 	Count  uint64                                   // number of observations
 }
 
-// stressPoolHistogram records durations into the buckets of a
-// StressPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type stressPoolHistogram struct {
-	counts [stressPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// stressPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func stressPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, stressPoolHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *stressPoolHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[stressPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// ObserveN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *stressPoolHistogram) ObserveN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[stressPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// AddCounts adds durations counted elsewhere: counts per bucket, whose
-// total is sum nanoseconds.
-func (h *stressPoolHistogram) AddCounts(counts *[stressPoolHistBuckets]uint64, sum int64) {
-	for i, n := range counts {
-		if n != 0 {
-			h.counts[i].Add(n)
-		}
-	}
-	h.sum.Add(sum)
-}
-
-// Add adds the counts of o to h.
-func (h *stressPoolHistogram) Add(o *stressPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *stressPoolHistogram) AddTo(s *StressPoolHistogram) {
+// stressPoolHistCollect adds the distribution h recorded to s, setting its
+// bounds.
+func stressPoolHistCollect(s *StressPoolHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -8716,7 +8027,7 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *PacedPool) runBatch(w *pacedPoolMember, b *pacedPoolBatch) {
+func (p *PacedPool) runBatch(w *poolMember, b *pacedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -8777,7 +8088,7 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *PacedPool) next(w *pacedPoolMember, tasks []pacedPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *PacedPool) next(w *poolMember, tasks []pacedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -8895,7 +8206,7 @@ type PacedPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats pacedPoolCounters
+	stats poolCounters
 }
 
 // pacedPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -8904,17 +8215,6 @@ type pacedPoolTask struct {
 	batch *pacedPoolBatch // non-nil: the receiving worker helps with this batch
 	// queued is when the job was queued, in nanoseconds since epoch.
 	queued int64
-}
-
-// pacedPoolMember is one worker of the pool: its handle, which the pool's
-// parking and staff know, and what the pool keeps of it alone.
-type pacedPoolMember struct {
-	poolWorker
-	// stats are the metrics the worker keeps for PacedPoolStats on its own.
-	stats *pacedPoolWorkerStats
-	// A member is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [poolWorkerPad]byte
 }
 
 // init makes the queue and starts the workers.
@@ -9052,9 +8352,9 @@ func (p *PacedPool) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *PacedPool) grow(n int) {
 	for range n {
-		w := &pacedPoolMember{}
+		w := &poolMember{}
 		w.init()
-		w.stats = new(pacedPoolWorkerStats)
+		w.stats = new(poolWorkerStats)
 		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
@@ -9136,7 +8436,7 @@ func (p *PacedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *PacedPool) work(w *pacedPoolMember) {
+func (p *PacedPool) work(w *poolMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
 	defer p.stats.exited(&p.poolStaff, w)
@@ -9179,7 +8479,7 @@ func (p *PacedPool) work(w *pacedPoolMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *PacedPool) run(w *pacedPoolMember, t pacedPoolTask) {
+func (p *PacedPool) run(w *poolMember, t pacedPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -9194,7 +8494,7 @@ func (p *PacedPool) run(w *pacedPoolMember, t pacedPoolTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *PacedPool) runJob(w *pacedPoolMember, t pacedPoolTask) {
+func (p *PacedPool) runJob(w *poolMember, t pacedPoolTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
@@ -9354,37 +8654,6 @@ type PacedPoolStats struct {
 	RunTime   PacedPoolHistogram
 }
 
-// pacedPoolCounters are the metrics of a pool, updated only under the
-// metrics= option. The workers count the jobs they run in their own
-// pacedPoolWorkerStats; gone holds the counts of the workers that have
-// exited.
-type pacedPoolCounters struct {
-	// submitted counts the items of Map calls, less the tasks Map pushed
-	// for them. The jobs of Submit and TrySubmit are counted by the
-	// queue's tail, which a push moves anyway: a counter of their own
-	// cost every Submit a locked instruction, which made Submit of jobs
-	// of a few nanoseconds a third slower.
-	submitted poolPaddedUint64
-	completed poolPaddedUint64 // Map items
-	failed    poolPaddedUint64 // Map items
-	retried   poolPaddedUint64
-	unrun     poolPaddedUint64
-	inFlight  poolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, poolClockParked
-	// or poolClockSlow (see stamp).
-	clock poolPaddedInt64
-	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
-	stealing poolPaddedInt64
-	gone     pacedPoolWorkerStats
-	// meters are the stats of the workers not yet exited, guarded by
-	// staff.life.
-	meters []*pacedPoolWorkerStats
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *PacedPool) Stats() PacedPoolStats {
@@ -9400,14 +8669,14 @@ func (p *PacedPool) Stats() PacedPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*pacedPoolWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.AddTo(&s.QueueWait)
-		ws.runTime.AddTo(&s.RunTime)
+		pacedPoolHistCollect(&s.QueueWait, &ws.queueWait)
+		pacedPoolHistCollect(&s.RunTime, &ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -9422,260 +8691,9 @@ func (p *PacedPool) Stats() PacedPoolStats {
 	return s
 }
 
-// pacedPoolWorkerStats are the metrics one worker keeps, for PacedPoolStats
-// to add up: its own cache lines, no contention with other workers. The jobs
-// of claims of cheap jobs (batched) are tallied in pending, plain fields
-// only the worker touches, which go to the atomic fields at most every
-// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
-// are counted in the atomic fields one by one.
-type pacedPoolWorkerStats struct {
-	// Only the worker reads and writes these. mark is when the claim
-	// started, or, not batched, the job running now; fresh says that it
-	// is when the worker's last claim ended and that it has not waited
-	// since, so the next claim starts then.
-	mark    int64
-	batched bool
-	fresh   bool
-	flushed int64  // when pending was last flushed
-	ran     uint64 // jobs of the batched claim running
-	fails   uint64 // of which failed
-	// The run of jobs of the batched claim queued at the same time, not
-	// yet tallied: their queue time, and how many (zero: no run).
-	runQueued int64
-	runJobs   uint64
-	pending   pacedPoolTally
-
-	completed atomic.Uint64
-	failed    atomic.Uint64
-	started   atomic.Uint64 // jobs started, pending ones excepted
-	queueWait pacedPoolHistogram
-	runTime   pacedPoolHistogram
-}
-
-// pacedPoolTally is what a worker counted of its batched claims since it last
-// flushed them.
-type pacedPoolTally struct {
-	jobs, fails     uint64
-	waits, runs     [pacedPoolHistBuckets]uint64
-	waitSum, runSum int64
-}
-
-// add adds the counts of o, a worker that exits, to s.
-func (s *pacedPoolWorkerStats) add(o *pacedPoolWorkerStats) {
-	s.completed.Add(o.completed.Load())
-	s.failed.Add(o.failed.Load())
-	s.started.Add(o.started.Load())
-	s.queueWait.Add(&o.queueWait)
-	s.runTime.Add(&o.runTime)
-}
-
-// flush adds the tally of w's batched claims to its atomic fields.
-func (s *pacedPoolWorkerStats) flush() {
-	t := &s.pending
-	if t.jobs == 0 {
-		return
-	}
-	s.queueWait.AddCounts(&t.waits, t.waitSum)
-	s.runTime.AddCounts(&t.runs, t.runSum)
-	s.started.Add(t.jobs)
-	s.completed.Add(t.jobs - t.fails)
-	s.failed.Add(t.fails)
-	*t = pacedPoolTally{}
-}
-
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-func (c *pacedPoolCounters) now() int64 {
-	return int64(time.Since(c.epoch))
-}
-
-// stamp returns the time a job is queued at, for its queue wait. While
-// workers run claims of cheap jobs it is the start of the latest such
-// claim, which they publish: a read of the clock per job would cost more
-// than the job. After a worker parked, it reads the clock and publishes
-// it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock. Its common case is
-// small enough to be inlined into Submit.
-func (c *pacedPoolCounters) stamp() int64 {
-	if t := c.clock.Load(); t > 0 {
-		return t
-	}
-	return c.readClock()
-}
-
-// readClock returns the time for stamp when no claim start is published:
-// it reads the clock, and publishes the time if a worker parked. (A load
-// first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (c *pacedPoolCounters) readClock() int64 {
-	now := c.now()
-	if c.clock.Load() == poolClockParked {
-		c.clock.CompareAndSwap(poolClockParked, now)
-	}
-	return now
-}
-
-// claimStarted starts timing a claim w is about to run. A claim of cheap
-// jobs (batched) is timed as a whole: its jobs' queue waits end at its
-// start, and each is given the claim's mean run time. Other jobs are timed
-// one by one.
-func (c *pacedPoolCounters) claimStarted(w *pacedPoolMember, batched bool) {
-	ws := w.stats
-	if !ws.fresh || !batched {
-		ws.mark = c.now()
-	}
-	ws.batched, ws.fresh = batched, false
-	if t := c.clock.Load(); !batched {
-		if t != poolClockSlow {
-			c.clock.Store(poolClockSlow)
-		}
-	} else if ws.mark > t+poolClockStep {
-		c.clock.Store(ws.mark)
-	}
-}
-
-// jobStarted records the queue wait of a job queued at queued that w
-// starts. In a batched claim, the jobs queued at the same time as the one
-// before (stamped with the same claim start, see stamp) make a run, tallied
-// when it ends: such a job costs a comparison and an increment, inlined
-// into the worker's loop.
-func (c *pacedPoolCounters) jobStarted(w *pacedPoolMember, queued int64) {
-	ws := w.stats
-	if ws.batched && queued == ws.runQueued {
-		// With no run (runJobs zero), this one starts it.
-		ws.runJobs++
-		return
-	}
-	c.jobWaited(w, queued)
-}
-
-// jobWaited records the queue wait of a job queued at queued that w starts,
-// unless it continues a run (see jobStarted).
-func (c *pacedPoolCounters) jobWaited(w *pacedPoolMember, queued int64) {
-	ws := w.stats
-	if ws.batched {
-		ws.endRun()
-		ws.runQueued, ws.runJobs = queued, 1
-		return
-	}
-	ws.started.Add(1)
-	ws.queueWait.Observe(max(ws.mark-queued, 0))
-}
-
-// endRun tallies the queue waits of the run of jobs of the batched claim
-// that ends: they all waited from the run's queue time to the claim's
-// start.
-func (s *pacedPoolWorkerStats) endRun() {
-	if s.runJobs == 0 {
-		return
-	}
-	d := max(s.mark-s.runQueued, 0)
-	s.pending.waits[pacedPoolHistBucket(d)] += s.runJobs
-	s.pending.waitSum += d * int64(s.runJobs)
-	s.runJobs = 0
-}
-
-// jobDone records a job w has just finished, which succeeded if ok. A job
-// of a batched claim is counted in the claim: one that succeeded costs an
-// increment, inlined into the worker's loop.
-func (c *pacedPoolCounters) jobDone(w *pacedPoolMember, ok bool) {
-	if ws := w.stats; ws.batched && ok {
-		ws.ran++
-		return
-	}
-	c.jobTimed(w, ok)
-}
-
-// jobTimed records a job w has just finished, which succeeded if ok,
-// unless it is a job of a batched claim that succeeded (see jobDone).
-func (c *pacedPoolCounters) jobTimed(w *pacedPoolMember, ok bool) {
-	ws := w.stats
-	if ws.batched {
-		ws.ran++
-		ws.fails++
-		return
-	}
-	now := c.now()
-	ws.runTime.Observe(now - ws.mark)
-	ws.mark = now // the start of w's next job, if any
-	if ok {
-		ws.completed.Add(1)
-	} else {
-		ws.failed.Add(1)
-	}
-}
-
-// shareDone restarts the clock of w's next job after a share of a Map
-// batch, which is not a job (in a batched claim, it counts in the claim's
-// time).
-func (c *pacedPoolCounters) shareDone(w *pacedPoolMember) {
-	if !w.stats.batched {
-		w.stats.mark = c.now()
-	}
-}
-
-// chunkDone records k items of a Map batch called at queued that w ran
-// from start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
-// in the atomic fields at once.
-func (c *pacedPoolCounters) chunkDone(w *pacedPoolMember, queued, k int64, start, end time.Time) {
-	ws := w.stats
-	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
-	wait := max(s-queued, 0)
-	ws.queueWait.ObserveN(uint64(k), wait*k)
-	ws.runTime.ObserveN(uint64(k), e-s)
-}
-
-// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
-// with the claim's mean run time, and the tally flushed if it is due.
-func (c *pacedPoolCounters) claimDone(w *pacedPoolMember) {
-	ws := w.stats
-	if !ws.batched {
-		return
-	}
-	ws.batched = false
-	ws.endRun()
-	if ws.ran == 0 {
-		return
-	}
-	now := c.now()
-	d := max(now-ws.mark, 0)
-	t := &ws.pending
-	t.runs[pacedPoolHistBucket(d/int64(ws.ran))] += ws.ran
-	t.runSum += d
-	t.jobs += ws.ran
-	t.fails += ws.fails
-	ws.ran, ws.fails = 0, 0
-	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(poolFlushEvery) {
-		ws.flush()
-		ws.flushed = now
-	}
-}
-
-// waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (c *pacedPoolCounters) waiting(w *pacedPoolMember) {
-	w.stats.fresh = false
-	w.stats.flush()
-}
-
-// exited moves the counts of w, whose goroutine is exiting, to gone: under
-// s.life, as PacedPoolStats adds them up, so they are counted once.
-func (c *pacedPoolCounters) exited(s *poolStaff, w *pacedPoolMember) {
-	s.life.Lock()
-	defer s.life.Unlock()
-	w.stats.flush()
-	c.gone.add(w.stats)
-	for i, ws := range c.meters {
-		if ws == w.stats {
-			c.meters = append(c.meters[:i], c.meters[i+1:]...)
-			break
-		}
-	}
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *PacedPool) steal(self *pacedPoolMember) bool {
+func (p *PacedPool) steal(self *poolMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -9701,7 +8719,7 @@ func (p *PacedPool) steal(self *pacedPoolMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *PacedPool) runClaim(w *pacedPoolMember, t pacedPoolTask, pos, n uint64) (ran uint64) {
+func (p *PacedPool) runClaim(w *poolMember, t pacedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -9740,7 +8758,7 @@ func (p *PacedPool) runClaim(w *pacedPoolMember, t pacedPoolTask, pos, n uint64)
 
 // pacedPoolHistBuckets is the number of buckets of a PacedPoolHistogram: one
 // per power of 4 from 1µs to about 67s, and one above.
-const pacedPoolHistBuckets = 15
+const pacedPoolHistBuckets = histogramBuckets
 
 // PacedPoolHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
@@ -9755,61 +8773,9 @@ type PacedPoolHistogram struct {
 	Count  uint64                                  // number of observations
 }
 
-// pacedPoolHistogram records durations into the buckets of a
-// PacedPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type pacedPoolHistogram struct {
-	counts [pacedPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// pacedPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func pacedPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pacedPoolHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *pacedPoolHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[pacedPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// ObserveN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *pacedPoolHistogram) ObserveN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[pacedPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// AddCounts adds durations counted elsewhere: counts per bucket, whose
-// total is sum nanoseconds.
-func (h *pacedPoolHistogram) AddCounts(counts *[pacedPoolHistBuckets]uint64, sum int64) {
-	for i, n := range counts {
-		if n != 0 {
-			h.counts[i].Add(n)
-		}
-	}
-	h.sum.Add(sum)
-}
-
-// Add adds the counts of o to h.
-func (h *pacedPoolHistogram) Add(o *pacedPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *pacedPoolHistogram) AddTo(s *PacedPoolHistogram) {
+// pacedPoolHistCollect adds the distribution h recorded to s, setting its
+// bounds.
+func pacedPoolHistCollect(s *PacedPoolHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -11108,7 +10074,7 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *GuardedPool) runBatch(w *guardedPoolMember, b *guardedPoolBatch) {
+func (p *GuardedPool) runBatch(w *poolMember, b *guardedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -11172,7 +10138,7 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *GuardedPool) next(w *guardedPoolMember, tasks []guardedPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *GuardedPool) next(w *poolMember, tasks []guardedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -11291,7 +10257,7 @@ type GuardedPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats guardedPoolCounters
+	stats poolCounters
 }
 
 // guardedPoolTask is one element of the queue: a job, or a share of a Map
@@ -11301,17 +10267,6 @@ type guardedPoolTask struct {
 	batch *guardedPoolBatch // non-nil: the receiving worker helps with this batch
 	// queued is when the job was queued, in nanoseconds since epoch.
 	queued int64
-}
-
-// guardedPoolMember is one worker of the pool: its handle, which the pool's
-// parking and staff know, and what the pool keeps of it alone.
-type guardedPoolMember struct {
-	poolWorker
-	// stats are the metrics the worker keeps for GuardedPoolStats on its own.
-	stats *guardedPoolWorkerStats
-	// A member is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [poolWorkerPad]byte
 }
 
 // init makes the queue and starts the workers.
@@ -11449,9 +10404,9 @@ func (p *GuardedPool) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *GuardedPool) grow(n int) {
 	for range n {
-		w := &guardedPoolMember{}
+		w := &poolMember{}
 		w.init()
-		w.stats = new(guardedPoolWorkerStats)
+		w.stats = new(poolWorkerStats)
 		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
@@ -11533,7 +10488,7 @@ func (p *GuardedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *GuardedPool) work(w *guardedPoolMember) {
+func (p *GuardedPool) work(w *poolMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
 	defer p.stats.exited(&p.poolStaff, w)
@@ -11576,7 +10531,7 @@ func (p *GuardedPool) work(w *guardedPoolMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *GuardedPool) run(w *guardedPoolMember, t guardedPoolTask) {
+func (p *GuardedPool) run(w *poolMember, t guardedPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -11591,7 +10546,7 @@ func (p *GuardedPool) run(w *guardedPoolMember, t guardedPoolTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *GuardedPool) runJob(w *guardedPoolMember, t guardedPoolTask) {
+func (p *GuardedPool) runJob(w *poolMember, t guardedPoolTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
@@ -11775,37 +10730,6 @@ type GuardedPoolStats struct {
 	RunTime   GuardedPoolHistogram
 }
 
-// guardedPoolCounters are the metrics of a pool, updated only under the
-// metrics= option. The workers count the jobs they run in their own
-// guardedPoolWorkerStats; gone holds the counts of the workers that have
-// exited.
-type guardedPoolCounters struct {
-	// submitted counts the items of Map calls, less the tasks Map pushed
-	// for them. The jobs of Submit and TrySubmit are counted by the
-	// queue's tail, which a push moves anyway: a counter of their own
-	// cost every Submit a locked instruction, which made Submit of jobs
-	// of a few nanoseconds a third slower.
-	submitted poolPaddedUint64
-	completed poolPaddedUint64 // Map items
-	failed    poolPaddedUint64 // Map items
-	retried   poolPaddedUint64
-	unrun     poolPaddedUint64
-	inFlight  poolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, poolClockParked
-	// or poolClockSlow (see stamp).
-	clock poolPaddedInt64
-	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
-	stealing poolPaddedInt64
-	gone     guardedPoolWorkerStats
-	// meters are the stats of the workers not yet exited, guarded by
-	// staff.life.
-	meters []*guardedPoolWorkerStats
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *GuardedPool) Stats() GuardedPoolStats {
@@ -11821,14 +10745,14 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*guardedPoolWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.AddTo(&s.QueueWait)
-		ws.runTime.AddTo(&s.RunTime)
+		guardedPoolHistCollect(&s.QueueWait, &ws.queueWait)
+		guardedPoolHistCollect(&s.RunTime, &ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -11843,260 +10767,9 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 	return s
 }
 
-// guardedPoolWorkerStats are the metrics one worker keeps, for
-// GuardedPoolStats to add up: its own cache lines, no contention with other
-// workers. The jobs of claims of cheap jobs (batched) are tallied in
-// pending, plain fields only the worker touches, which go to the atomic
-// fields at most every poolFlushEvery and whenever the worker waits for jobs
-// or exits; other jobs are counted in the atomic fields one by one.
-type guardedPoolWorkerStats struct {
-	// Only the worker reads and writes these. mark is when the claim
-	// started, or, not batched, the job running now; fresh says that it
-	// is when the worker's last claim ended and that it has not waited
-	// since, so the next claim starts then.
-	mark    int64
-	batched bool
-	fresh   bool
-	flushed int64  // when pending was last flushed
-	ran     uint64 // jobs of the batched claim running
-	fails   uint64 // of which failed
-	// The run of jobs of the batched claim queued at the same time, not
-	// yet tallied: their queue time, and how many (zero: no run).
-	runQueued int64
-	runJobs   uint64
-	pending   guardedPoolTally
-
-	completed atomic.Uint64
-	failed    atomic.Uint64
-	started   atomic.Uint64 // jobs started, pending ones excepted
-	queueWait guardedPoolHistogram
-	runTime   guardedPoolHistogram
-}
-
-// guardedPoolTally is what a worker counted of its batched claims since it last
-// flushed them.
-type guardedPoolTally struct {
-	jobs, fails     uint64
-	waits, runs     [guardedPoolHistBuckets]uint64
-	waitSum, runSum int64
-}
-
-// add adds the counts of o, a worker that exits, to s.
-func (s *guardedPoolWorkerStats) add(o *guardedPoolWorkerStats) {
-	s.completed.Add(o.completed.Load())
-	s.failed.Add(o.failed.Load())
-	s.started.Add(o.started.Load())
-	s.queueWait.Add(&o.queueWait)
-	s.runTime.Add(&o.runTime)
-}
-
-// flush adds the tally of w's batched claims to its atomic fields.
-func (s *guardedPoolWorkerStats) flush() {
-	t := &s.pending
-	if t.jobs == 0 {
-		return
-	}
-	s.queueWait.AddCounts(&t.waits, t.waitSum)
-	s.runTime.AddCounts(&t.runs, t.runSum)
-	s.started.Add(t.jobs)
-	s.completed.Add(t.jobs - t.fails)
-	s.failed.Add(t.fails)
-	*t = guardedPoolTally{}
-}
-
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-func (c *guardedPoolCounters) now() int64 {
-	return int64(time.Since(c.epoch))
-}
-
-// stamp returns the time a job is queued at, for its queue wait. While
-// workers run claims of cheap jobs it is the start of the latest such
-// claim, which they publish: a read of the clock per job would cost more
-// than the job. After a worker parked, it reads the clock and publishes
-// it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock. Its common case is
-// small enough to be inlined into Submit.
-func (c *guardedPoolCounters) stamp() int64 {
-	if t := c.clock.Load(); t > 0 {
-		return t
-	}
-	return c.readClock()
-}
-
-// readClock returns the time for stamp when no claim start is published:
-// it reads the clock, and publishes the time if a worker parked. (A load
-// first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (c *guardedPoolCounters) readClock() int64 {
-	now := c.now()
-	if c.clock.Load() == poolClockParked {
-		c.clock.CompareAndSwap(poolClockParked, now)
-	}
-	return now
-}
-
-// claimStarted starts timing a claim w is about to run. A claim of cheap
-// jobs (batched) is timed as a whole: its jobs' queue waits end at its
-// start, and each is given the claim's mean run time. Other jobs are timed
-// one by one.
-func (c *guardedPoolCounters) claimStarted(w *guardedPoolMember, batched bool) {
-	ws := w.stats
-	if !ws.fresh || !batched {
-		ws.mark = c.now()
-	}
-	ws.batched, ws.fresh = batched, false
-	if t := c.clock.Load(); !batched {
-		if t != poolClockSlow {
-			c.clock.Store(poolClockSlow)
-		}
-	} else if ws.mark > t+poolClockStep {
-		c.clock.Store(ws.mark)
-	}
-}
-
-// jobStarted records the queue wait of a job queued at queued that w
-// starts. In a batched claim, the jobs queued at the same time as the one
-// before (stamped with the same claim start, see stamp) make a run, tallied
-// when it ends: such a job costs a comparison and an increment, inlined
-// into the worker's loop.
-func (c *guardedPoolCounters) jobStarted(w *guardedPoolMember, queued int64) {
-	ws := w.stats
-	if ws.batched && queued == ws.runQueued {
-		// With no run (runJobs zero), this one starts it.
-		ws.runJobs++
-		return
-	}
-	c.jobWaited(w, queued)
-}
-
-// jobWaited records the queue wait of a job queued at queued that w starts,
-// unless it continues a run (see jobStarted).
-func (c *guardedPoolCounters) jobWaited(w *guardedPoolMember, queued int64) {
-	ws := w.stats
-	if ws.batched {
-		ws.endRun()
-		ws.runQueued, ws.runJobs = queued, 1
-		return
-	}
-	ws.started.Add(1)
-	ws.queueWait.Observe(max(ws.mark-queued, 0))
-}
-
-// endRun tallies the queue waits of the run of jobs of the batched claim
-// that ends: they all waited from the run's queue time to the claim's
-// start.
-func (s *guardedPoolWorkerStats) endRun() {
-	if s.runJobs == 0 {
-		return
-	}
-	d := max(s.mark-s.runQueued, 0)
-	s.pending.waits[guardedPoolHistBucket(d)] += s.runJobs
-	s.pending.waitSum += d * int64(s.runJobs)
-	s.runJobs = 0
-}
-
-// jobDone records a job w has just finished, which succeeded if ok. A job
-// of a batched claim is counted in the claim: one that succeeded costs an
-// increment, inlined into the worker's loop.
-func (c *guardedPoolCounters) jobDone(w *guardedPoolMember, ok bool) {
-	if ws := w.stats; ws.batched && ok {
-		ws.ran++
-		return
-	}
-	c.jobTimed(w, ok)
-}
-
-// jobTimed records a job w has just finished, which succeeded if ok,
-// unless it is a job of a batched claim that succeeded (see jobDone).
-func (c *guardedPoolCounters) jobTimed(w *guardedPoolMember, ok bool) {
-	ws := w.stats
-	if ws.batched {
-		ws.ran++
-		ws.fails++
-		return
-	}
-	now := c.now()
-	ws.runTime.Observe(now - ws.mark)
-	ws.mark = now // the start of w's next job, if any
-	if ok {
-		ws.completed.Add(1)
-	} else {
-		ws.failed.Add(1)
-	}
-}
-
-// shareDone restarts the clock of w's next job after a share of a Map
-// batch, which is not a job (in a batched claim, it counts in the claim's
-// time).
-func (c *guardedPoolCounters) shareDone(w *guardedPoolMember) {
-	if !w.stats.batched {
-		w.stats.mark = c.now()
-	}
-}
-
-// chunkDone records k items of a Map batch called at queued that w ran
-// from start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
-// in the atomic fields at once.
-func (c *guardedPoolCounters) chunkDone(w *guardedPoolMember, queued, k int64, start, end time.Time) {
-	ws := w.stats
-	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
-	wait := max(s-queued, 0)
-	ws.queueWait.ObserveN(uint64(k), wait*k)
-	ws.runTime.ObserveN(uint64(k), e-s)
-}
-
-// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
-// with the claim's mean run time, and the tally flushed if it is due.
-func (c *guardedPoolCounters) claimDone(w *guardedPoolMember) {
-	ws := w.stats
-	if !ws.batched {
-		return
-	}
-	ws.batched = false
-	ws.endRun()
-	if ws.ran == 0 {
-		return
-	}
-	now := c.now()
-	d := max(now-ws.mark, 0)
-	t := &ws.pending
-	t.runs[guardedPoolHistBucket(d/int64(ws.ran))] += ws.ran
-	t.runSum += d
-	t.jobs += ws.ran
-	t.fails += ws.fails
-	ws.ran, ws.fails = 0, 0
-	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(poolFlushEvery) {
-		ws.flush()
-		ws.flushed = now
-	}
-}
-
-// waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (c *guardedPoolCounters) waiting(w *guardedPoolMember) {
-	w.stats.fresh = false
-	w.stats.flush()
-}
-
-// exited moves the counts of w, whose goroutine is exiting, to gone: under
-// s.life, as GuardedPoolStats adds them up, so they are counted once.
-func (c *guardedPoolCounters) exited(s *poolStaff, w *guardedPoolMember) {
-	s.life.Lock()
-	defer s.life.Unlock()
-	w.stats.flush()
-	c.gone.add(w.stats)
-	for i, ws := range c.meters {
-		if ws == w.stats {
-			c.meters = append(c.meters[:i], c.meters[i+1:]...)
-			break
-		}
-	}
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *GuardedPool) steal(self *guardedPoolMember) bool {
+func (p *GuardedPool) steal(self *poolMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -12122,7 +10795,7 @@ func (p *GuardedPool) steal(self *guardedPoolMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *GuardedPool) runClaim(w *guardedPoolMember, t guardedPoolTask, pos, n uint64) (ran uint64) {
+func (p *GuardedPool) runClaim(w *poolMember, t guardedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -12161,7 +10834,7 @@ func (p *GuardedPool) runClaim(w *guardedPoolMember, t guardedPoolTask, pos, n u
 
 // guardedPoolHistBuckets is the number of buckets of a GuardedPoolHistogram:
 // one per power of 4 from 1µs to about 67s, and one above.
-const guardedPoolHistBuckets = 15
+const guardedPoolHistBuckets = histogramBuckets
 
 // GuardedPoolHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
@@ -12176,61 +10849,9 @@ type GuardedPoolHistogram struct {
 	Count  uint64                                    // number of observations
 }
 
-// guardedPoolHistogram records durations into the buckets of a
-// GuardedPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type guardedPoolHistogram struct {
-	counts [guardedPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// guardedPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func guardedPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, guardedPoolHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *guardedPoolHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[guardedPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// ObserveN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *guardedPoolHistogram) ObserveN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[guardedPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// AddCounts adds durations counted elsewhere: counts per bucket, whose
-// total is sum nanoseconds.
-func (h *guardedPoolHistogram) AddCounts(counts *[guardedPoolHistBuckets]uint64, sum int64) {
-	for i, n := range counts {
-		if n != 0 {
-			h.counts[i].Add(n)
-		}
-	}
-	h.sum.Add(sum)
-}
-
-// Add adds the counts of o to h.
-func (h *guardedPoolHistogram) Add(o *guardedPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *guardedPoolHistogram) AddTo(s *GuardedPoolHistogram) {
+// guardedPoolHistCollect adds the distribution h recorded to s, setting its
+// bounds.
+func guardedPoolHistCollect(s *GuardedPoolHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -12345,7 +10966,7 @@ func (p *HookedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *HookedPool) runBatch(w *hookedPoolMember, b *hookedPoolBatch) {
+func (p *HookedPool) runBatch(w *poolMember, b *hookedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -12406,7 +11027,7 @@ func (p *HookedPool) runChunk(b *hookedPoolBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *HookedPool) next(w *hookedPoolMember, tasks []hookedPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *HookedPool) next(w *poolMember, tasks []hookedPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -12520,7 +11141,7 @@ type HookedPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats hookedPoolCounters
+	stats poolCounters
 }
 
 // hookedPoolTask is one element of the queue: a job, or a share of a Map batch.
@@ -12529,17 +11150,6 @@ type hookedPoolTask struct {
 	batch *hookedPoolBatch // non-nil: the receiving worker helps with this batch
 	// queued is when the job was queued, in nanoseconds since epoch.
 	queued int64
-}
-
-// hookedPoolMember is one worker of the pool: its handle, which the pool's
-// parking and staff know, and what the pool keeps of it alone.
-type hookedPoolMember struct {
-	poolWorker
-	// stats are the metrics the worker keeps for HookedPoolStats on its own.
-	stats *hookedPoolWorkerStats
-	// A member is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [poolWorkerPad]byte
 }
 
 // init makes the queue and starts the workers.
@@ -12701,9 +11311,9 @@ func (p *HookedPool) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *HookedPool) grow(n int) {
 	for range n {
-		w := &hookedPoolMember{}
+		w := &poolMember{}
 		w.init()
-		w.stats = new(hookedPoolWorkerStats)
+		w.stats = new(poolWorkerStats)
 		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
@@ -12786,7 +11396,7 @@ func (p *HookedPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *HookedPool) work(w *hookedPoolMember) {
+func (p *HookedPool) work(w *poolMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
 	defer p.stats.exited(&p.poolStaff, w)
@@ -12829,7 +11439,7 @@ func (p *HookedPool) work(w *hookedPoolMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *HookedPool) run(w *hookedPoolMember, t hookedPoolTask) {
+func (p *HookedPool) run(w *poolMember, t hookedPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -12844,7 +11454,7 @@ func (p *HookedPool) run(w *hookedPoolMember, t hookedPoolTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *HookedPool) runJob(w *hookedPoolMember, t hookedPoolTask) {
+func (p *HookedPool) runJob(w *poolMember, t hookedPoolTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
@@ -13000,37 +11610,6 @@ type HookedPoolStats struct {
 	RunTime   HookedPoolHistogram
 }
 
-// hookedPoolCounters are the metrics of a pool, updated only under the
-// metrics= option. The workers count the jobs they run in their own
-// hookedPoolWorkerStats; gone holds the counts of the workers that have
-// exited.
-type hookedPoolCounters struct {
-	// submitted counts the items of Map calls, less the tasks Map pushed
-	// for them. The jobs of Submit and TrySubmit are counted by the
-	// queue's tail, which a push moves anyway: a counter of their own
-	// cost every Submit a locked instruction, which made Submit of jobs
-	// of a few nanoseconds a third slower.
-	submitted poolPaddedUint64
-	completed poolPaddedUint64 // Map items
-	failed    poolPaddedUint64 // Map items
-	retried   poolPaddedUint64
-	unrun     poolPaddedUint64
-	inFlight  poolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, poolClockParked
-	// or poolClockSlow (see stamp).
-	clock poolPaddedInt64
-	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
-	stealing poolPaddedInt64
-	gone     hookedPoolWorkerStats
-	// meters are the stats of the workers not yet exited, guarded by
-	// staff.life.
-	meters []*hookedPoolWorkerStats
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *HookedPool) Stats() HookedPoolStats {
@@ -13046,14 +11625,14 @@ func (p *HookedPool) Stats() HookedPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*hookedPoolWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.AddTo(&s.QueueWait)
-		ws.runTime.AddTo(&s.RunTime)
+		hookedPoolHistCollect(&s.QueueWait, &ws.queueWait)
+		hookedPoolHistCollect(&s.RunTime, &ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -13068,260 +11647,9 @@ func (p *HookedPool) Stats() HookedPoolStats {
 	return s
 }
 
-// hookedPoolWorkerStats are the metrics one worker keeps, for
-// HookedPoolStats to add up: its own cache lines, no contention with other
-// workers. The jobs of claims of cheap jobs (batched) are tallied in
-// pending, plain fields only the worker touches, which go to the atomic
-// fields at most every poolFlushEvery and whenever the worker waits for jobs
-// or exits; other jobs are counted in the atomic fields one by one.
-type hookedPoolWorkerStats struct {
-	// Only the worker reads and writes these. mark is when the claim
-	// started, or, not batched, the job running now; fresh says that it
-	// is when the worker's last claim ended and that it has not waited
-	// since, so the next claim starts then.
-	mark    int64
-	batched bool
-	fresh   bool
-	flushed int64  // when pending was last flushed
-	ran     uint64 // jobs of the batched claim running
-	fails   uint64 // of which failed
-	// The run of jobs of the batched claim queued at the same time, not
-	// yet tallied: their queue time, and how many (zero: no run).
-	runQueued int64
-	runJobs   uint64
-	pending   hookedPoolTally
-
-	completed atomic.Uint64
-	failed    atomic.Uint64
-	started   atomic.Uint64 // jobs started, pending ones excepted
-	queueWait hookedPoolHistogram
-	runTime   hookedPoolHistogram
-}
-
-// hookedPoolTally is what a worker counted of its batched claims since it last
-// flushed them.
-type hookedPoolTally struct {
-	jobs, fails     uint64
-	waits, runs     [hookedPoolHistBuckets]uint64
-	waitSum, runSum int64
-}
-
-// add adds the counts of o, a worker that exits, to s.
-func (s *hookedPoolWorkerStats) add(o *hookedPoolWorkerStats) {
-	s.completed.Add(o.completed.Load())
-	s.failed.Add(o.failed.Load())
-	s.started.Add(o.started.Load())
-	s.queueWait.Add(&o.queueWait)
-	s.runTime.Add(&o.runTime)
-}
-
-// flush adds the tally of w's batched claims to its atomic fields.
-func (s *hookedPoolWorkerStats) flush() {
-	t := &s.pending
-	if t.jobs == 0 {
-		return
-	}
-	s.queueWait.AddCounts(&t.waits, t.waitSum)
-	s.runTime.AddCounts(&t.runs, t.runSum)
-	s.started.Add(t.jobs)
-	s.completed.Add(t.jobs - t.fails)
-	s.failed.Add(t.fails)
-	*t = hookedPoolTally{}
-}
-
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-func (c *hookedPoolCounters) now() int64 {
-	return int64(time.Since(c.epoch))
-}
-
-// stamp returns the time a job is queued at, for its queue wait. While
-// workers run claims of cheap jobs it is the start of the latest such
-// claim, which they publish: a read of the clock per job would cost more
-// than the job. After a worker parked, it reads the clock and publishes
-// it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock. Its common case is
-// small enough to be inlined into Submit.
-func (c *hookedPoolCounters) stamp() int64 {
-	if t := c.clock.Load(); t > 0 {
-		return t
-	}
-	return c.readClock()
-}
-
-// readClock returns the time for stamp when no claim start is published:
-// it reads the clock, and publishes the time if a worker parked. (A load
-// first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (c *hookedPoolCounters) readClock() int64 {
-	now := c.now()
-	if c.clock.Load() == poolClockParked {
-		c.clock.CompareAndSwap(poolClockParked, now)
-	}
-	return now
-}
-
-// claimStarted starts timing a claim w is about to run. A claim of cheap
-// jobs (batched) is timed as a whole: its jobs' queue waits end at its
-// start, and each is given the claim's mean run time. Other jobs are timed
-// one by one.
-func (c *hookedPoolCounters) claimStarted(w *hookedPoolMember, batched bool) {
-	ws := w.stats
-	if !ws.fresh || !batched {
-		ws.mark = c.now()
-	}
-	ws.batched, ws.fresh = batched, false
-	if t := c.clock.Load(); !batched {
-		if t != poolClockSlow {
-			c.clock.Store(poolClockSlow)
-		}
-	} else if ws.mark > t+poolClockStep {
-		c.clock.Store(ws.mark)
-	}
-}
-
-// jobStarted records the queue wait of a job queued at queued that w
-// starts. In a batched claim, the jobs queued at the same time as the one
-// before (stamped with the same claim start, see stamp) make a run, tallied
-// when it ends: such a job costs a comparison and an increment, inlined
-// into the worker's loop.
-func (c *hookedPoolCounters) jobStarted(w *hookedPoolMember, queued int64) {
-	ws := w.stats
-	if ws.batched && queued == ws.runQueued {
-		// With no run (runJobs zero), this one starts it.
-		ws.runJobs++
-		return
-	}
-	c.jobWaited(w, queued)
-}
-
-// jobWaited records the queue wait of a job queued at queued that w starts,
-// unless it continues a run (see jobStarted).
-func (c *hookedPoolCounters) jobWaited(w *hookedPoolMember, queued int64) {
-	ws := w.stats
-	if ws.batched {
-		ws.endRun()
-		ws.runQueued, ws.runJobs = queued, 1
-		return
-	}
-	ws.started.Add(1)
-	ws.queueWait.Observe(max(ws.mark-queued, 0))
-}
-
-// endRun tallies the queue waits of the run of jobs of the batched claim
-// that ends: they all waited from the run's queue time to the claim's
-// start.
-func (s *hookedPoolWorkerStats) endRun() {
-	if s.runJobs == 0 {
-		return
-	}
-	d := max(s.mark-s.runQueued, 0)
-	s.pending.waits[hookedPoolHistBucket(d)] += s.runJobs
-	s.pending.waitSum += d * int64(s.runJobs)
-	s.runJobs = 0
-}
-
-// jobDone records a job w has just finished, which succeeded if ok. A job
-// of a batched claim is counted in the claim: one that succeeded costs an
-// increment, inlined into the worker's loop.
-func (c *hookedPoolCounters) jobDone(w *hookedPoolMember, ok bool) {
-	if ws := w.stats; ws.batched && ok {
-		ws.ran++
-		return
-	}
-	c.jobTimed(w, ok)
-}
-
-// jobTimed records a job w has just finished, which succeeded if ok,
-// unless it is a job of a batched claim that succeeded (see jobDone).
-func (c *hookedPoolCounters) jobTimed(w *hookedPoolMember, ok bool) {
-	ws := w.stats
-	if ws.batched {
-		ws.ran++
-		ws.fails++
-		return
-	}
-	now := c.now()
-	ws.runTime.Observe(now - ws.mark)
-	ws.mark = now // the start of w's next job, if any
-	if ok {
-		ws.completed.Add(1)
-	} else {
-		ws.failed.Add(1)
-	}
-}
-
-// shareDone restarts the clock of w's next job after a share of a Map
-// batch, which is not a job (in a batched claim, it counts in the claim's
-// time).
-func (c *hookedPoolCounters) shareDone(w *hookedPoolMember) {
-	if !w.stats.batched {
-		w.stats.mark = c.now()
-	}
-}
-
-// chunkDone records k items of a Map batch called at queued that w ran
-// from start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
-// in the atomic fields at once.
-func (c *hookedPoolCounters) chunkDone(w *hookedPoolMember, queued, k int64, start, end time.Time) {
-	ws := w.stats
-	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
-	wait := max(s-queued, 0)
-	ws.queueWait.ObserveN(uint64(k), wait*k)
-	ws.runTime.ObserveN(uint64(k), e-s)
-}
-
-// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
-// with the claim's mean run time, and the tally flushed if it is due.
-func (c *hookedPoolCounters) claimDone(w *hookedPoolMember) {
-	ws := w.stats
-	if !ws.batched {
-		return
-	}
-	ws.batched = false
-	ws.endRun()
-	if ws.ran == 0 {
-		return
-	}
-	now := c.now()
-	d := max(now-ws.mark, 0)
-	t := &ws.pending
-	t.runs[hookedPoolHistBucket(d/int64(ws.ran))] += ws.ran
-	t.runSum += d
-	t.jobs += ws.ran
-	t.fails += ws.fails
-	ws.ran, ws.fails = 0, 0
-	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(poolFlushEvery) {
-		ws.flush()
-		ws.flushed = now
-	}
-}
-
-// waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (c *hookedPoolCounters) waiting(w *hookedPoolMember) {
-	w.stats.fresh = false
-	w.stats.flush()
-}
-
-// exited moves the counts of w, whose goroutine is exiting, to gone: under
-// s.life, as HookedPoolStats adds them up, so they are counted once.
-func (c *hookedPoolCounters) exited(s *poolStaff, w *hookedPoolMember) {
-	s.life.Lock()
-	defer s.life.Unlock()
-	w.stats.flush()
-	c.gone.add(w.stats)
-	for i, ws := range c.meters {
-		if ws == w.stats {
-			c.meters = append(c.meters[:i], c.meters[i+1:]...)
-			break
-		}
-	}
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *HookedPool) steal(self *hookedPoolMember) bool {
+func (p *HookedPool) steal(self *poolMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -13347,7 +11675,7 @@ func (p *HookedPool) steal(self *hookedPoolMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *HookedPool) runClaim(w *hookedPoolMember, t hookedPoolTask, pos, n uint64) (ran uint64) {
+func (p *HookedPool) runClaim(w *poolMember, t hookedPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -13386,7 +11714,7 @@ func (p *HookedPool) runClaim(w *hookedPoolMember, t hookedPoolTask, pos, n uint
 
 // hookedPoolHistBuckets is the number of buckets of a HookedPoolHistogram:
 // one per power of 4 from 1µs to about 67s, and one above.
-const hookedPoolHistBuckets = 15
+const hookedPoolHistBuckets = histogramBuckets
 
 // HookedPoolHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
@@ -13401,61 +11729,9 @@ type HookedPoolHistogram struct {
 	Count  uint64                                   // number of observations
 }
 
-// hookedPoolHistogram records durations into the buckets of a
-// HookedPoolHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type hookedPoolHistogram struct {
-	counts [hookedPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// hookedPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func hookedPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, hookedPoolHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *hookedPoolHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[hookedPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// ObserveN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *hookedPoolHistogram) ObserveN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[hookedPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// AddCounts adds durations counted elsewhere: counts per bucket, whose
-// total is sum nanoseconds.
-func (h *hookedPoolHistogram) AddCounts(counts *[hookedPoolHistBuckets]uint64, sum int64) {
-	for i, n := range counts {
-		if n != 0 {
-			h.counts[i].Add(n)
-		}
-	}
-	h.sum.Add(sum)
-}
-
-// Add adds the counts of o to h.
-func (h *hookedPoolHistogram) Add(o *hookedPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *hookedPoolHistogram) AddTo(s *HookedPoolHistogram) {
+// hookedPoolHistCollect adds the distribution h recorded to s, setting its
+// bounds.
+func hookedPoolHistCollect(s *HookedPoolHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -13562,7 +11838,7 @@ func (p *TinyMetricsPool) MapInto(ctx context.Context, outs []int, ins []int) er
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *TinyMetricsPool) runBatch(w *tinyMetricsPoolMember, b *tinyMetricsPoolBatch) {
+func (p *TinyMetricsPool) runBatch(w *poolMember, b *tinyMetricsPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -13624,7 +11900,7 @@ func (p *TinyMetricsPool) runChunk(b *tinyMetricsPoolBatch, lo, hi int) (ok int)
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *TinyMetricsPool) next(w *tinyMetricsPoolMember, tasks []tinyMetricsPoolTask) (n, pos uint64, shared, ok bool) {
+func (p *TinyMetricsPool) next(w *poolMember, tasks []tinyMetricsPoolTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -13739,7 +12015,7 @@ type TinyMetricsPool struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats tinyMetricsPoolCounters
+	stats poolCounters
 }
 
 // tinyMetricsPoolTask is one element of the queue: a job, or a share of a
@@ -13749,18 +12025,6 @@ type tinyMetricsPoolTask struct {
 	batch *tinyMetricsPoolBatch // non-nil: the receiving worker helps with this batch
 	// queued is when the job was queued, in nanoseconds since epoch.
 	queued int64
-}
-
-// tinyMetricsPoolMember is one worker of the pool: its handle, which the
-// pool's parking and staff know, and what the pool keeps of it alone.
-type tinyMetricsPoolMember struct {
-	poolWorker
-	// stats are the metrics the worker keeps for TinyMetricsPoolStats on its
-	// own.
-	stats *tinyMetricsPoolWorkerStats
-	// A member is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [poolWorkerPad]byte
 }
 
 // init makes the queue and starts the workers.
@@ -13898,9 +12162,9 @@ func (p *TinyMetricsPool) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *TinyMetricsPool) grow(n int) {
 	for range n {
-		w := &tinyMetricsPoolMember{}
+		w := &poolMember{}
 		w.init()
-		w.stats = new(tinyMetricsPoolWorkerStats)
+		w.stats = new(poolWorkerStats)
 		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
@@ -13982,7 +12246,7 @@ func (p *TinyMetricsPool) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *TinyMetricsPool) work(w *tinyMetricsPoolMember) {
+func (p *TinyMetricsPool) work(w *poolMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
 	defer p.stats.exited(&p.poolStaff, w)
@@ -14025,7 +12289,7 @@ func (p *TinyMetricsPool) work(w *tinyMetricsPoolMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *TinyMetricsPool) run(w *tinyMetricsPoolMember, t tinyMetricsPoolTask) {
+func (p *TinyMetricsPool) run(w *poolMember, t tinyMetricsPoolTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -14040,7 +12304,7 @@ func (p *TinyMetricsPool) run(w *tinyMetricsPoolMember, t tinyMetricsPoolTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *TinyMetricsPool) runJob(w *tinyMetricsPoolMember, t tinyMetricsPoolTask) {
+func (p *TinyMetricsPool) runJob(w *poolMember, t tinyMetricsPoolTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
@@ -14195,37 +12459,6 @@ type TinyMetricsPoolStats struct {
 	RunTime   TinyMetricsPoolHistogram
 }
 
-// tinyMetricsPoolCounters are the metrics of a pool, updated only under the
-// metrics= option. The workers count the jobs they run in their own
-// tinyMetricsPoolWorkerStats; gone holds the counts of the workers that have
-// exited.
-type tinyMetricsPoolCounters struct {
-	// submitted counts the items of Map calls, less the tasks Map pushed
-	// for them. The jobs of Submit and TrySubmit are counted by the
-	// queue's tail, which a push moves anyway: a counter of their own
-	// cost every Submit a locked instruction, which made Submit of jobs
-	// of a few nanoseconds a third slower.
-	submitted poolPaddedUint64
-	completed poolPaddedUint64 // Map items
-	failed    poolPaddedUint64 // Map items
-	retried   poolPaddedUint64
-	unrun     poolPaddedUint64
-	inFlight  poolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, poolClockParked
-	// or poolClockSlow (see stamp).
-	clock poolPaddedInt64
-	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
-	stealing poolPaddedInt64
-	gone     tinyMetricsPoolWorkerStats
-	// meters are the stats of the workers not yet exited, guarded by
-	// staff.life.
-	meters []*tinyMetricsPoolWorkerStats
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
@@ -14241,14 +12474,14 @@ func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*tinyMetricsPoolWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.AddTo(&s.QueueWait)
-		ws.runTime.AddTo(&s.RunTime)
+		tinyMetricsPoolHistCollect(&s.QueueWait, &ws.queueWait)
+		tinyMetricsPoolHistCollect(&s.RunTime, &ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -14263,260 +12496,9 @@ func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
 	return s
 }
 
-// tinyMetricsPoolWorkerStats are the metrics one worker keeps, for
-// TinyMetricsPoolStats to add up: its own cache lines, no contention with
-// other workers. The jobs of claims of cheap jobs (batched) are tallied in
-// pending, plain fields only the worker touches, which go to the atomic
-// fields at most every poolFlushEvery and whenever the worker waits for jobs
-// or exits; other jobs are counted in the atomic fields one by one.
-type tinyMetricsPoolWorkerStats struct {
-	// Only the worker reads and writes these. mark is when the claim
-	// started, or, not batched, the job running now; fresh says that it
-	// is when the worker's last claim ended and that it has not waited
-	// since, so the next claim starts then.
-	mark    int64
-	batched bool
-	fresh   bool
-	flushed int64  // when pending was last flushed
-	ran     uint64 // jobs of the batched claim running
-	fails   uint64 // of which failed
-	// The run of jobs of the batched claim queued at the same time, not
-	// yet tallied: their queue time, and how many (zero: no run).
-	runQueued int64
-	runJobs   uint64
-	pending   tinyMetricsPoolTally
-
-	completed atomic.Uint64
-	failed    atomic.Uint64
-	started   atomic.Uint64 // jobs started, pending ones excepted
-	queueWait tinyMetricsPoolHistogram
-	runTime   tinyMetricsPoolHistogram
-}
-
-// tinyMetricsPoolTally is what a worker counted of its batched claims since
-// it last flushed them.
-type tinyMetricsPoolTally struct {
-	jobs, fails     uint64
-	waits, runs     [tinyMetricsPoolHistBuckets]uint64
-	waitSum, runSum int64
-}
-
-// add adds the counts of o, a worker that exits, to s.
-func (s *tinyMetricsPoolWorkerStats) add(o *tinyMetricsPoolWorkerStats) {
-	s.completed.Add(o.completed.Load())
-	s.failed.Add(o.failed.Load())
-	s.started.Add(o.started.Load())
-	s.queueWait.Add(&o.queueWait)
-	s.runTime.Add(&o.runTime)
-}
-
-// flush adds the tally of w's batched claims to its atomic fields.
-func (s *tinyMetricsPoolWorkerStats) flush() {
-	t := &s.pending
-	if t.jobs == 0 {
-		return
-	}
-	s.queueWait.AddCounts(&t.waits, t.waitSum)
-	s.runTime.AddCounts(&t.runs, t.runSum)
-	s.started.Add(t.jobs)
-	s.completed.Add(t.jobs - t.fails)
-	s.failed.Add(t.fails)
-	*t = tinyMetricsPoolTally{}
-}
-
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-func (c *tinyMetricsPoolCounters) now() int64 {
-	return int64(time.Since(c.epoch))
-}
-
-// stamp returns the time a job is queued at, for its queue wait. While
-// workers run claims of cheap jobs it is the start of the latest such
-// claim, which they publish: a read of the clock per job would cost more
-// than the job. After a worker parked, it reads the clock and publishes
-// it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock. Its common case is
-// small enough to be inlined into Submit.
-func (c *tinyMetricsPoolCounters) stamp() int64 {
-	if t := c.clock.Load(); t > 0 {
-		return t
-	}
-	return c.readClock()
-}
-
-// readClock returns the time for stamp when no claim start is published:
-// it reads the clock, and publishes the time if a worker parked. (A load
-// first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (c *tinyMetricsPoolCounters) readClock() int64 {
-	now := c.now()
-	if c.clock.Load() == poolClockParked {
-		c.clock.CompareAndSwap(poolClockParked, now)
-	}
-	return now
-}
-
-// claimStarted starts timing a claim w is about to run. A claim of cheap
-// jobs (batched) is timed as a whole: its jobs' queue waits end at its
-// start, and each is given the claim's mean run time. Other jobs are timed
-// one by one.
-func (c *tinyMetricsPoolCounters) claimStarted(w *tinyMetricsPoolMember, batched bool) {
-	ws := w.stats
-	if !ws.fresh || !batched {
-		ws.mark = c.now()
-	}
-	ws.batched, ws.fresh = batched, false
-	if t := c.clock.Load(); !batched {
-		if t != poolClockSlow {
-			c.clock.Store(poolClockSlow)
-		}
-	} else if ws.mark > t+poolClockStep {
-		c.clock.Store(ws.mark)
-	}
-}
-
-// jobStarted records the queue wait of a job queued at queued that w
-// starts. In a batched claim, the jobs queued at the same time as the one
-// before (stamped with the same claim start, see stamp) make a run, tallied
-// when it ends: such a job costs a comparison and an increment, inlined
-// into the worker's loop.
-func (c *tinyMetricsPoolCounters) jobStarted(w *tinyMetricsPoolMember, queued int64) {
-	ws := w.stats
-	if ws.batched && queued == ws.runQueued {
-		// With no run (runJobs zero), this one starts it.
-		ws.runJobs++
-		return
-	}
-	c.jobWaited(w, queued)
-}
-
-// jobWaited records the queue wait of a job queued at queued that w starts,
-// unless it continues a run (see jobStarted).
-func (c *tinyMetricsPoolCounters) jobWaited(w *tinyMetricsPoolMember, queued int64) {
-	ws := w.stats
-	if ws.batched {
-		ws.endRun()
-		ws.runQueued, ws.runJobs = queued, 1
-		return
-	}
-	ws.started.Add(1)
-	ws.queueWait.Observe(max(ws.mark-queued, 0))
-}
-
-// endRun tallies the queue waits of the run of jobs of the batched claim
-// that ends: they all waited from the run's queue time to the claim's
-// start.
-func (s *tinyMetricsPoolWorkerStats) endRun() {
-	if s.runJobs == 0 {
-		return
-	}
-	d := max(s.mark-s.runQueued, 0)
-	s.pending.waits[tinyMetricsPoolHistBucket(d)] += s.runJobs
-	s.pending.waitSum += d * int64(s.runJobs)
-	s.runJobs = 0
-}
-
-// jobDone records a job w has just finished, which succeeded if ok. A job
-// of a batched claim is counted in the claim: one that succeeded costs an
-// increment, inlined into the worker's loop.
-func (c *tinyMetricsPoolCounters) jobDone(w *tinyMetricsPoolMember, ok bool) {
-	if ws := w.stats; ws.batched && ok {
-		ws.ran++
-		return
-	}
-	c.jobTimed(w, ok)
-}
-
-// jobTimed records a job w has just finished, which succeeded if ok,
-// unless it is a job of a batched claim that succeeded (see jobDone).
-func (c *tinyMetricsPoolCounters) jobTimed(w *tinyMetricsPoolMember, ok bool) {
-	ws := w.stats
-	if ws.batched {
-		ws.ran++
-		ws.fails++
-		return
-	}
-	now := c.now()
-	ws.runTime.Observe(now - ws.mark)
-	ws.mark = now // the start of w's next job, if any
-	if ok {
-		ws.completed.Add(1)
-	} else {
-		ws.failed.Add(1)
-	}
-}
-
-// shareDone restarts the clock of w's next job after a share of a Map
-// batch, which is not a job (in a batched claim, it counts in the claim's
-// time).
-func (c *tinyMetricsPoolCounters) shareDone(w *tinyMetricsPoolMember) {
-	if !w.stats.batched {
-		w.stats.mark = c.now()
-	}
-}
-
-// chunkDone records k items of a Map batch called at queued that w ran
-// from start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
-// in the atomic fields at once.
-func (c *tinyMetricsPoolCounters) chunkDone(w *tinyMetricsPoolMember, queued, k int64, start, end time.Time) {
-	ws := w.stats
-	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
-	wait := max(s-queued, 0)
-	ws.queueWait.ObserveN(uint64(k), wait*k)
-	ws.runTime.ObserveN(uint64(k), e-s)
-}
-
-// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
-// with the claim's mean run time, and the tally flushed if it is due.
-func (c *tinyMetricsPoolCounters) claimDone(w *tinyMetricsPoolMember) {
-	ws := w.stats
-	if !ws.batched {
-		return
-	}
-	ws.batched = false
-	ws.endRun()
-	if ws.ran == 0 {
-		return
-	}
-	now := c.now()
-	d := max(now-ws.mark, 0)
-	t := &ws.pending
-	t.runs[tinyMetricsPoolHistBucket(d/int64(ws.ran))] += ws.ran
-	t.runSum += d
-	t.jobs += ws.ran
-	t.fails += ws.fails
-	ws.ran, ws.fails = 0, 0
-	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(poolFlushEvery) {
-		ws.flush()
-		ws.flushed = now
-	}
-}
-
-// waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (c *tinyMetricsPoolCounters) waiting(w *tinyMetricsPoolMember) {
-	w.stats.fresh = false
-	w.stats.flush()
-}
-
-// exited moves the counts of w, whose goroutine is exiting, to gone: under
-// s.life, as TinyMetricsPoolStats adds them up, so they are counted once.
-func (c *tinyMetricsPoolCounters) exited(s *poolStaff, w *tinyMetricsPoolMember) {
-	s.life.Lock()
-	defer s.life.Unlock()
-	w.stats.flush()
-	c.gone.add(w.stats)
-	for i, ws := range c.meters {
-		if ws == w.stats {
-			c.meters = append(c.meters[:i], c.meters[i+1:]...)
-			break
-		}
-	}
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *TinyMetricsPool) steal(self *tinyMetricsPoolMember) bool {
+func (p *TinyMetricsPool) steal(self *poolMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -14542,7 +12524,7 @@ func (p *TinyMetricsPool) steal(self *tinyMetricsPoolMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *TinyMetricsPool) runClaim(w *tinyMetricsPoolMember, t tinyMetricsPoolTask, pos, n uint64) (ran uint64) {
+func (p *TinyMetricsPool) runClaim(w *poolMember, t tinyMetricsPoolTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -14582,7 +12564,7 @@ func (p *TinyMetricsPool) runClaim(w *tinyMetricsPoolMember, t tinyMetricsPoolTa
 // tinyMetricsPoolHistBuckets is the number of buckets of a
 // TinyMetricsPoolHistogram: one per power of 4 from 1µs to about 67s, and
 // one above.
-const tinyMetricsPoolHistBuckets = 15
+const tinyMetricsPoolHistBuckets = histogramBuckets
 
 // TinyMetricsPoolHistogram is a snapshot of a distribution of durations in
 // fixed buckets whose bounds are powers of 4 from 1µs to about 67s
@@ -14598,61 +12580,9 @@ type TinyMetricsPoolHistogram struct {
 	Count  uint64                                        // number of observations
 }
 
-// tinyMetricsPoolHistogram records durations into the buckets of a
-// TinyMetricsPoolHistogram: an atomic add to one bucket and one to the sum,
-// no lock and no allocation.
-type tinyMetricsPoolHistogram struct {
-	counts [tinyMetricsPoolHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// tinyMetricsPoolHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func tinyMetricsPoolHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, tinyMetricsPoolHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *tinyMetricsPoolHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[tinyMetricsPoolHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// ObserveN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *tinyMetricsPoolHistogram) ObserveN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[tinyMetricsPoolHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// AddCounts adds durations counted elsewhere: counts per bucket, whose
-// total is sum nanoseconds.
-func (h *tinyMetricsPoolHistogram) AddCounts(counts *[tinyMetricsPoolHistBuckets]uint64, sum int64) {
-	for i, n := range counts {
-		if n != 0 {
-			h.counts[i].Add(n)
-		}
-	}
-	h.sum.Add(sum)
-}
-
-// Add adds the counts of o to h.
-func (h *tinyMetricsPoolHistogram) Add(o *tinyMetricsPoolHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *tinyMetricsPoolHistogram) AddTo(s *TinyMetricsPoolHistogram) {
+// tinyMetricsPoolHistCollect adds the distribution h recorded to s, setting
+// its bounds.
+func tinyMetricsPoolHistCollect(s *TinyMetricsPoolHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
@@ -6784,7 +6783,7 @@ type LifeConns struct {
 	closed atomic.Bool
 
 	// stats are the acquire counters of the metrics= option.
-	stats lifeConnsAcquireStats
+	stats respoolAcquireStats
 
 	// born maps the lifeKey of each resource that exists to when it was
 	// made, in nanoseconds since epoch, for the maxlife= option. lifeMu guards
@@ -7340,18 +7339,6 @@ func (p *LifeConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// lifeConnsAcquireStats are the counters behind LifeConnsStats, on cache
-// lines of their own: every Get updates one.
-type lifeConnsAcquireStats struct {
-	_        [respoolSlotPad]byte
-	gets     atomic.Int64
-	waits    atomic.Int64
-	canceled atomic.Int64
-	timedOut atomic.Int64
-	waitTime lifeConnsHistogram
-	_        [respoolSlotPad]byte
-}
-
 // waitEnded records the end of a Get that ended with err, having waited
 // at Max since start; a zero start means it did not wait.
 func (p *LifeConns) waitEnded(start time.Time, err error) {
@@ -7360,16 +7347,6 @@ func (p *LifeConns) waitEnded(start time.Time, err error) {
 	}
 	d := time.Since(start)
 	p.stats.waitTime.Observe(int64(d))
-}
-
-// failed accounts for a Get that failed with err.
-func (s *lifeConnsAcquireStats) failed(err error) {
-	switch {
-	case errors.Is(err, context.Canceled):
-		s.canceled.Add(1)
-	case errors.Is(err, context.DeadlineExceeded):
-		s.timedOut.Add(1)
-	}
 }
 
 // LifeConnsStats is a snapshot of a pool's acquire counters, in the manner of
@@ -7406,13 +7383,13 @@ func (p *LifeConns) Stats() LifeConnsStats {
 		Open:     open,
 		Idle:     idle,
 	}
-	p.stats.waitTime.AddTo(&s.WaitTime)
+	lifeConnsHistCollect(&s.WaitTime, &p.stats.waitTime)
 	return s
 }
 
 // lifeConnsHistBuckets is the number of buckets of a LifeConnsHistogram: one
 // per power of 4 from 1µs to about 67s, and one above.
-const lifeConnsHistBuckets = 15
+const lifeConnsHistBuckets = histogramBuckets
 
 // LifeConnsHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
@@ -7427,34 +7404,9 @@ type LifeConnsHistogram struct {
 	Count  uint64                                  // number of observations
 }
 
-// lifeConnsHistogram records durations into the buckets of a
-// LifeConnsHistogram: an atomic add to one bucket and one to the sum, no
-// lock and no allocation.
-type lifeConnsHistogram struct {
-	counts [lifeConnsHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// lifeConnsHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func lifeConnsHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, lifeConnsHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *lifeConnsHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[lifeConnsHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *lifeConnsHistogram) AddTo(s *LifeConnsHistogram) {
+// lifeConnsHistCollect adds the distribution h recorded to s, setting its
+// bounds.
+func lifeConnsHistCollect(s *LifeConnsHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}

@@ -32,12 +32,8 @@ func TestSharedFileHoldsWhatDependsOnNoDirective(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range files {
-		if f == "keyed_monogen.go" {
-			// A keyed limiter's map is stenciled as part of the limiter's
-			// directive (kinds.Also), which does not share yet: each keeps
-			// its own copy.
-			continue
-		}
+		// A keyed limiter's map, stenciled with the limiter's directive
+		// (kinds.Also), shares like a map directive.
 		for name := range topLevelNames(t, f) {
 			// A copy would be named after its directive: intPoolRing,
 			// storeMixSeed.
@@ -46,6 +42,49 @@ func TestSharedFileHoldsWhatDependsOnNoDirective(t *testing.T) {
 					t.Errorf("%s declares %s, a copy of shared code", f, name)
 				}
 			}
+		}
+	}
+}
+
+// TestPoolsWithMetricsShareTheirHistogramsAndMetricsCode checks that the
+// histogram code the kinds with metrics=true stencil beside their own
+// (kinds.Also: the recorder, its buckets and BucketOf) is shared like the
+// kind's, and with it the pool's metrics code that holds recorders (its
+// counters, the workers' stats and tallies, the member that points at
+// them): once in monogen_shared.go, no copy in any directive's file. Each
+// directive keeps its snapshot type, <Name>Histogram, the API that its
+// Stats returns, with the constant its fields name.
+func TestPoolsWithMetricsShareTheirHistogramsAndMetricsCode(t *testing.T) {
+	shared := topLevelNames(t, "monogen_shared.go")
+	for _, name := range []string{
+		"histogramRecorder", "histogramBuckets", "histogramBucketOf",
+		"poolCounters", "poolWorkerStats", "poolTally", "poolMember",
+	} {
+		if !shared[name] {
+			t.Errorf("monogen_shared.go does not declare %s", name)
+		}
+	}
+	files, err := filepath.Glob("*_monogen.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := map[string]bool{}
+	for _, f := range files {
+		for name := range topLevelNames(t, f) {
+			own[name] = true
+			// A copy would be named after its directive:
+			// tinyMetricsPoolHistogram, tinyMetricsPoolHistBucket,
+			// tinyMetricsPoolCounters, tinyMetricsPoolWorkerStats.
+			for _, suffix := range []string{"PoolHistogram", "HistBucket", "Counters", "WorkerStats", "Tally"} {
+				if strings.HasSuffix(name, suffix) && !shared[name] && !token.IsExported(name) {
+					t.Errorf("%s declares %s, a copy of shared code", f, name)
+				}
+			}
+		}
+	}
+	for _, name := range []string{"TinyMetricsPoolHistogram", "tinyMetricsPoolHistBuckets", "WatchedSlotsHistogram", "watchedSlotsHistBuckets", "PipeCollectHistogram"} {
+		if !own[name] || shared[name] {
+			t.Errorf("%s is not a directive's own declaration", name)
 		}
 	}
 }

@@ -86,11 +86,12 @@ func writeFile(t *testing.T, path, content string) {
 }
 
 // TestSharedCodeOfDirectivesStenciledAheadIsTheSharedCodeInTurn generates
-// a package of pools and maps that share code, and whose names take the
-// shared file's imports' (atomic, time, context): the shared declarations
-// are named in forks of the shared file's scope by the goroutines that
-// stencil ahead, and added to the shared file as their directives are
-// taken in order. Run with -race, it also shows that the goroutines change
+// a package of pools, maps and semaphores that share code, and whose names
+// take the shared file's imports' (atomic, time, context): the shared
+// declarations are named in forks of the shared file's scope by the
+// goroutines that stencil ahead, and added to the shared file as their
+// directives are taken in order; the histogram code, which pools and
+// semaphores with metrics=true stencil beside their own, once. Run with -race, it also shows that the goroutines change
 // no shared state (the shared file's scope, its declarations). With and
 // without -output (the shared code in the output file, named in its scope).
 func TestSharedCodeOfDirectivesStenciledAheadIsTheSharedCodeInTurn(t *testing.T) {
@@ -111,6 +112,11 @@ func double(_ context.Context, n int) (int, error) { return 2 * n, nil }
 	for i := range 12 {
 		fmt.Fprintf(&b, "//monogen:pool Pool%d[int, int] fn=double %s\n", i, pools[i%len(pools)])
 		fmt.Fprintf(&b, "//monogen:map Map%d[int%d, string]\n", i, []int{8, 16, 32, 64}[i%4])
+		if i%4 == 1 {
+			// The histogram code, stenciled beside the pools' and the
+			// semaphores' (kinds.Also), is shared by both kinds.
+			fmt.Fprintf(&b, "//monogen:semaphore Sem%d n=%d metrics=true\n", i, i)
+		}
 	}
 	writeFile(t, filepath.Join(dir, "p", "p.go"), b.String())
 	for _, output := range []string{"", "all_monogen.go"} {
@@ -118,17 +124,20 @@ func double(_ context.Context, n int) (int, error) { return 2 * n, nil }
 			cfg := Config{Dir: filepath.Join(dir, "p"), Output: output}
 			inTurn := generateAheadCfg(t, cfg, 0)
 			ahead := generateAheadCfg(t, cfg, 2*stencilers)
-			shared := 0
+			shared, hist := 0, 0
 			for name, want := range inTurn {
 				if strings.Contains(string(want), "Shared by the pool directives") {
 					shared++
+				}
+				if strings.Contains(string(want), "that use the histogram code") && strings.Contains(string(want), "type histogramRecorder struct") {
+					hist++
 				}
 				if got := ahead[name]; !bytes.Equal(got, want) {
 					t.Errorf("%s differs when directives are stenciled ahead", filepath.Base(name))
 				}
 			}
-			if shared != 1 || len(ahead) != len(inTurn) {
-				t.Errorf("%d files in turn (%d with the pools' shared code), %d ahead; want the shared code in one", len(inTurn), shared, len(ahead))
+			if shared != 1 || hist != 1 || len(ahead) != len(inTurn) {
+				t.Errorf("%d files in turn (%d with the pools' shared code, %d with the histogram's), %d ahead; want the shared code in one", len(inTurn), shared, hist, len(ahead))
 			}
 		})
 	}

@@ -1177,6 +1177,29 @@ func (g *generator) stencil(j *job, im, sim *emit.Scope) stenciled {
 		}
 	}
 	share(spec)
+	// The templates stenciled beside the directive's go first: what their
+	// declarations became, the directive's own or shared code, names them
+	// in the directive's template (kinds.Also.Links).
+	var also []*stencil.Output
+	for _, a := range c.Also {
+		atpl, err := g.template(a.Template)
+		if err != nil {
+			return stenciled{err: err}
+		}
+		a.Spec.Imports = im.Import
+		if sf := j.share; sf != nil {
+			a.Spec.Shared, a.Spec.SharedImports = sf.prefixes[a.Template], sim.Import
+		}
+		o, err := stencil.Stencil(atpl, a.Spec)
+		if err != nil {
+			return stenciled{err: &InternalError{err}}
+		}
+		if err := g.checkPredeclared(j, o.Predeclared); err != nil {
+			return stenciled{userErr: err}
+		}
+		also = append(also, o)
+		link(o, a.Links, append([]*stencil.Spec{spec}, c.More...))
+	}
 	out, err := stencil.Stencil(tpl, spec)
 	if err != nil {
 		return stenciled{err: &InternalError{err}}
@@ -1200,19 +1223,8 @@ func (g *generator) stencil(j *job, im, sim *emit.Scope) stenciled {
 		c2.decls = append(c2.decls, o.Decls...)
 		c2.declared = append(c2.declared, o.Declared...)
 	}
-	for _, also := range c.Also {
-		atpl, err := g.template(also.Template)
-		if err != nil {
-			return stenciled{err: err}
-		}
-		also.Spec.Imports = im.Import
-		o, err := stencil.Stencil(atpl, also.Spec)
-		if err != nil {
-			return stenciled{err: &InternalError{err}}
-		}
-		if err := g.checkPredeclared(j, o.Predeclared); err != nil {
-			return stenciled{userErr: err}
-		}
+	for _, o := range also {
+		shared = append(shared, o.Shared...)
 		c2.decls = append(c2.decls, o.Decls...)
 		c2.declared = append(c2.declared, o.Declared...)
 	}
@@ -1222,6 +1234,35 @@ func (g *generator) stencil(j *job, im, sim *emit.Scope) stenciled {
 		c2.declared = append(c2.declared, declNames(e)...)
 	}
 	return stenciled{code: c2, shared: shared}
+}
+
+// link renames, in each spec that names them, the names of links to what
+// their declarations of o became, and marks those that are shared code.
+func link(o *stencil.Output, links map[string]string, specs []*stencil.Spec) {
+	shared := map[string]bool{}
+	for _, sh := range o.Shared {
+		for _, n := range sh.Declared {
+			shared[n] = true
+		}
+	}
+	for from, to := range links {
+		name, ok := o.Names[to]
+		if !ok {
+			continue // not in the output: nothing names it
+		}
+		for _, spec := range specs {
+			if _, ok := spec.Rename[from]; !ok {
+				continue
+			}
+			spec.Rename[from] = name
+			if shared[name] {
+				if spec.SharedRefs == nil {
+					spec.SharedRefs = map[string]bool{}
+				}
+				spec.SharedRefs[from] = true
+			}
+		}
+	}
 }
 
 // checkPredeclared refuses a directive whose generated code refers to a

@@ -81,7 +81,12 @@ func (g *generator) sharing(j *job) (*sharedFile, error) {
 		g.shared[key] = sf
 	}
 	if _, ok := sf.prefixes[j.kind.Template]; !ok {
-		sf.prefixes[j.kind.Template] = g.sharedPrefix(j.pkg, j.kind)
+		sf.prefixes[j.kind.Template] = g.sharedPrefix(j.pkg, sharedBase(j.kind))
+	}
+	for _, t := range j.kind.Uses {
+		if _, ok := sf.prefixes[t]; !ok {
+			sf.prefixes[t] = g.sharedPrefix(j.pkg, templateBase(t))
+		}
 	}
 	return sf, nil
 }
@@ -123,14 +128,15 @@ func importsC(name string, src []byte) bool {
 	return false
 }
 
-// sharedPrefix returns the prefix of the shared names of kind in pkg: the
-// kind's name (poolWorker), unless a name of the package, or an unexported
-// name of one of its directives (a directive Pool generates poolWorker
-// too), could be a shared name; then poolShared, poolShared2, ...
-func (g *generator) sharedPrefix(pkg *load.Package, kind *kinds.Kind) string {
+// sharedPrefix returns the prefix of the shared names of a template in
+// pkg, whose first word is base (see templateBase): base (poolWorker),
+// unless a name of the package, or an unexported name of one of its
+// directives (a directive Pool generates poolWorker too), could be a
+// shared name; then poolShared, poolShared2, ...
+func (g *generator) sharedPrefix(pkg *load.Package, base string) string {
 	names := g.packageNames(pkg)
 	for i := 1; ; i++ {
-		prefix := sharedBase(kind)
+		prefix := base
 		switch {
 		case i == 2:
 			prefix += "Shared"
@@ -165,6 +171,27 @@ func sharedBase(kind *kinds.Kind) string {
 	return kind.Name
 }
 
+// templateBase returns the first word of the shared names of a template:
+// that of the kind whose template it is (see sharedBase), or, for a
+// template that no kind has as its own (the histogram, which kinds
+// stencil beside theirs), the template's name.
+func templateBase(template string) string {
+	if k := templateKind(template); k != nil {
+		return sharedBase(k)
+	}
+	return template
+}
+
+// templateKind returns the kind whose template is template, or nil.
+func templateKind(template string) *kinds.Kind {
+	for _, n := range kinds.Names() {
+		if k, _ := kinds.Lookup(n); k.Template == template {
+			return k
+		}
+	}
+	return nil
+}
+
 // add records the shared declarations of j's code. Two directives give the
 // same text for a declaration, or it would not be shared.
 func (sf *sharedFile) add(j *job, shared []stencil.Shared) error {
@@ -184,6 +211,13 @@ func (sf *sharedFile) add(j *job, shared []stencil.Shared) error {
 		}
 		sf.decls[s.Key] = s
 		sf.kindOf[s.Key] = j.kind.Name
+		if s.Key.Dir != j.kind.Template {
+			// A template stenciled beside the kind's (kinds.Also).
+			sf.kindOf[s.Key] = s.Key.Dir
+			if k := templateKind(s.Key.Dir); k != nil {
+				sf.kindOf[s.Key] = k.Name
+			}
+		}
 	}
 	return nil
 }
@@ -228,7 +262,11 @@ func (sf *sharedFile) code() []byte {
 	for _, k := range keys {
 		if sf.kindOf[k] != kind {
 			kind = sf.kindOf[k]
-			fmt.Fprintf(&body, "\n// Shared by the %s directives of package %s: code that depends on none\n// of their types and options.\n\n", kind, sf.pkgName)
+			if _, ok := kinds.Lookup(kind); ok {
+				fmt.Fprintf(&body, "\n// Shared by the %s directives of package %s: code that depends on none\n// of their types and options.\n\n", kind, sf.pkgName)
+			} else {
+				fmt.Fprintf(&body, "\n// Shared by the directives of package %s that use the %s code:\n// code that depends on none of their types and options.\n\n", sf.pkgName, kind)
+			}
 		}
 		body.WriteString(sf.decls[k].Text)
 		body.WriteString("\n\n")

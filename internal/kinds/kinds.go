@@ -140,6 +140,13 @@ type Context struct {
 type Also struct {
 	Template string // the template directory under templates/
 	Spec     *stencil.Spec
+	// Links maps names of the directive's template (Spec.Rename of the
+	// main spec and of More) to the declarations of this template they
+	// stand for (the pool's histogram is the histogram template's
+	// Recorder). The generator stencils this template first and renames
+	// each to what the declaration became: the directive's own, or shared
+	// code of the package (Output.Names, Spec.SharedRefs).
+	Links map[string]string
 }
 
 // Composed resolves option o, of type Ref, to the directive it names, which

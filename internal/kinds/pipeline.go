@@ -386,7 +386,7 @@ func buildPipeline(c *Context) error {
 		// StageStats names.
 		histogramFor(c, "Stage", histogramUses{observeN: true})
 		for _, more := range c.More {
-			for _, x := range []string{"Histogram", "histogram", "histBuckets", "histBucket"} {
+			for x := range histogramLinks {
 				more.Rename[x] = c.Spec.Rename[x]
 			}
 		}

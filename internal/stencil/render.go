@@ -668,11 +668,13 @@ func (s *state) hookText(fd *ast.FuncDecl, body string) string {
 
 // output renders the live declarations.
 func (s *state) output() *Output {
-	out := &Output{}
+	out := &Output{Names: map[string]string{}}
 	var declared *[]string
 	declare := func(id *ast.Ident) {
 		if id.Name != "_" {
-			*declared = append(*declared, s.names[s.t.Info.Defs[id]])
+			name := s.names[s.t.Info.Defs[id]]
+			*declared = append(*declared, name)
+			out.Names[id.Name] = name
 		}
 	}
 	for i, f := range s.t.Files {

@@ -11,16 +11,17 @@ import (
 // emits it once per package and every directive uses it. Under a Spec whose
 // Shared prefix is set, a live top-level declaration is shared when
 //
-//   - it declares no exported name (the API of each directive stays its
-//     own) and is no init function;
+//   - it declares no name of the directive's API (see api: the API of each
+//     directive stays its own) and is no init function;
 //   - it refers to no type parameter, no constant the spec sets, no config
 //     field, and is neither a hook the spec replaces nor a declaration whose
 //     doc the spec replaces, renames or keeps for emitted code;
 //   - it is whole: no spec of a declaration group and no field of a struct
 //     type is removed for this directive (another directive may keep them);
-//   - everything it refers to is shared too; and a type is shared only
-//     with all of its methods the directive keeps, so that no directive
-//     declares a method on a shared type.
+//   - everything it refers to is shared too, or is shared code of another
+//     template stenciled for the directive (Spec.SharedRefs); and a type
+//     is shared only with all of its methods the directive keeps, so that
+//     no directive declares a method on a shared type.
 //
 // Its text is then that of the template with every name it uses renamed
 // by the rule for shared names (SharedName), so two directives give the same
@@ -154,7 +155,7 @@ func (s *state) planShared() {
 					continue
 				}
 				declOf[obj] = sd
-				if _, set := s.spec.Consts[obj.Name()]; set || obj.Exported() || excluded[obj.Name()] {
+				if _, set := s.spec.Consts[obj.Name()]; set || s.api(obj) || excluded[obj.Name()] {
 					sd.ok = false
 				}
 			}
@@ -212,6 +213,27 @@ func (s *state) planShared() {
 	}
 }
 
+// api reports whether obj, a package-level object of the template, is a
+// name of the directive's API: exported in the template, unless the spec
+// gives it an unexported name of its own (Spec.OwnNames), or exported in
+// the output. The API of a directive whose name is unexported (a pool
+// named workers) holds the same names as if it were exported: the
+// package's code uses them.
+func (s *state) api(obj types.Object) bool {
+	if token.IsExported(s.names[obj]) {
+		return true
+	}
+	return obj.Exported() && !s.private(obj)
+}
+
+// private reports whether the spec gives obj an unexported name of its own
+// (Spec.OwnNames): exported in the template only for other templates to
+// use, and no name of the directive's API.
+func (s *state) private(obj types.Object) bool {
+	own, ok := s.spec.OwnNames[obj.Name()]
+	return ok && !token.IsExported(own)
+}
+
 // exposed returns the template's unexported package-level objects that the
 // live exported declarations name where go doc shows them: in the type of
 // an exported type, the signature of an exported function or method, the
@@ -228,7 +250,7 @@ func (s *state) exposed() map[types.Object]bool {
 				return false
 			}
 			if id, ok := n.(*ast.Ident); ok {
-				if obj := info.Uses[id]; obj != nil && obj.Parent() == scope && !obj.Exported() {
+				if obj := info.Uses[id]; obj != nil && obj.Parent() == scope && !s.api(obj) {
 					out[obj] = true
 				}
 			}
@@ -242,7 +264,12 @@ func (s *state) exposed() map[types.Object]bool {
 			}
 			switch d := d.(type) {
 			case *ast.FuncDecl:
-				if d.Name.IsExported() {
+				if d.Recv != nil {
+					// The methods of a private type are not shown.
+					if recv := scope.Lookup(recvTypeName(d)); d.Name.IsExported() && (recv == nil || !s.private(recv)) {
+						walk(d.Type)
+					}
+				} else if s.api(info.Defs[d.Name]) {
 					walk(d.Type)
 				}
 			case *ast.GenDecl:
@@ -252,7 +279,7 @@ func (s *state) exposed() map[types.Object]bool {
 					}
 					switch sp := sp.(type) {
 					case *ast.TypeSpec:
-						if !sp.Name.IsExported() {
+						if !s.api(info.Defs[sp.Name]) {
 							continue
 						}
 						st, ok := sp.Type.(*ast.StructType)
@@ -268,7 +295,7 @@ func (s *state) exposed() map[types.Object]bool {
 						}
 					case *ast.ValueSpec:
 						for i, n := range sp.Names {
-							if n.IsExported() {
+							if n.Name != "_" && s.api(info.Defs[n]) {
 								walk(sp.Type)
 								if i < len(sp.Values) {
 									walk(sp.Values[i])
@@ -368,7 +395,7 @@ func (s *state) sharedDeps(sd *sharedDecl) {
 					sd.ok = false
 					return false
 				}
-				if !cond {
+				if !cond && !s.spec.SharedRefs[obj.Name()] {
 					sd.deps = append(sd.deps, obj)
 				}
 			}
@@ -392,7 +419,7 @@ func (s *state) sharedDeps(sd *sharedDecl) {
 			if pc.kind != pieceName {
 				continue
 			}
-			if obj := scope.Lookup(pc.text); obj != nil && !obj.Exported() && !isGeneric(obj) {
+			if obj := scope.Lookup(pc.text); obj != nil && !s.api(obj) && !isGeneric(obj) && !s.spec.SharedRefs[pc.text] {
 				sd.deps = append(sd.deps, obj)
 			}
 		}
@@ -436,7 +463,7 @@ func (s *state) sharedRanges() [][][2]int {
 // template declaration name: by its shared name, or, for an exported or
 // generic one, which every directive has its own of, by its template name.
 func (s *state) proseName(name string) string {
-	if obj := s.t.Pkg.Scope().Lookup(name); s.sharedObjs[obj] {
+	if obj := s.t.Pkg.Scope().Lookup(name); s.sharedObjs[obj] || obj != nil && s.spec.SharedRefs[name] {
 		return s.names[obj]
 	}
 	return name

@@ -180,3 +180,129 @@ func Make(xs [count]int) Snapshot { return Snapshot{Values: [size]int{xs[0]}} }
 		}
 	}
 }
+
+// TestExportedDeclarationsOutsideTheAPIAreShared checks the sharing of a
+// template stenciled beside a directive's (the histogram, kinds.Also),
+// whose exported declarations are exported only for the kinds' templates
+// to use: given unexported names of their own (OwnNames), they are no part
+// of the directive's API and may be shared like unexported ones (the
+// recorder, its count of buckets, BucketOf), under their shared names,
+// which Output.Names reports. The snapshot type, exported, and what go doc
+// shows of it (Buckets, the length of its arrays) stay the directive's,
+// and so does Collect, which names the snapshot. Without OwnNames, the
+// exported names are the directive's API, and none is shared.
+func TestExportedDeclarationsOutsideTheAPIAreShared(t *testing.T) {
+	tpl, err := stencil.Parse(templates.Sources(), "histogram", importer.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := func(own bool) *stencil.Spec {
+		s := &stencil.Spec{Name: "PoolHistogram", Main: "Histogram", Shared: "histogram",
+			Conds: map[string]bool{"observeN": true, "addCounts": true, "add": true}}
+		if own {
+			s.OwnNames = map[string]string{"Recorder": "poolHistogram", "Buckets": "poolHistBuckets", "BucketOf": "poolHistBucket", "Collect": "poolHistCollect"}
+		}
+		return s
+	}
+	out, err := stencil.Stencil(tpl, spec(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := sharedNames(out)
+	for _, want := range []string{"histogramRecorder", "histogramBuckets", "histogramBucketOf"} {
+		if !slices.Contains(shared, want) {
+			t.Errorf("%s is not shared; shared %v, own %v", want, shared, out.Declared)
+		}
+	}
+	for _, own := range []string{"PoolHistogram", "poolHistBuckets", "poolHistCollect"} {
+		if !slices.Contains(out.Declared, own) {
+			t.Errorf("%s is not the directive's own; shared %v, own %v", own, shared, out.Declared)
+		}
+	}
+	for from, to := range map[string]string{"Recorder": "histogramRecorder", "buckets": "histogramBuckets", "Collect": "poolHistCollect", "Histogram": "PoolHistogram"} {
+		if out.Names[from] != to {
+			t.Errorf("Names[%s] = %q, want %q", from, out.Names[from], to)
+		}
+	}
+	code := strings.Join(out.Decls, "\n")
+	for _, want := range []string{"const poolHistBuckets = histogramBuckets", "Counts [poolHistBuckets]uint64", "func poolHistCollect(s *PoolHistogram, h *histogramRecorder)"} {
+		if !strings.Contains(code, want) {
+			t.Errorf("the directive's code has no %q:\n%s", want, code)
+		}
+	}
+
+	out, err = stencil.Stencil(tpl, spec(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range out.Shared {
+		for _, n := range s.Declared {
+			if n != "histogramBuckets" {
+				t.Errorf("without OwnNames, %s is shared", n)
+			}
+		}
+	}
+}
+
+// TestDeclarationsThatNameSharedCodeOfAnotherTemplateAreShared checks that
+// a declaration naming, through a name of Rename, a declaration of another
+// template that is shared code (SharedRefs) may be shared, in its code and
+// in its comments, and one naming a declaration of the directive's own is
+// not.
+func TestDeclarationsThatNameSharedCodeOfAnotherTemplateAreShared(t *testing.T) {
+	src := `package box
+
+// extRec stands for a recorder of another template.
+type extRec = struct{ n int }
+
+// limit stands for a constant of another template.
+const limit = 4
+
+// stats holds an extRec.
+type stats struct{ r extRec }
+
+// bounded holds limit values.
+type bounded struct{ v [limit]int }
+
+// Box holds a T.
+type Box[T any] struct {
+	v T
+	s stats
+	b bounded
+}
+
+// Get returns the value.
+func (b *Box[T]) Get() (T, int) { return b.v, b.s.r.n + b.b.v[0] }
+`
+	tpl, err := stencil.Parse(fstest.MapFS{"box/box.go": {Data: []byte(src)}}, "box", importer.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := &stencil.Spec{Name: "IntBox", Main: "Box", Types: map[string]string{"T": "int"}, Shared: "box",
+		Rename: map[string]string{"extRec": "otherRec", "limit": "intBoxLimit"}, Drop: []string{"extRec", "limit"}}
+	out, err := stencil.Stencil(tpl, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := sharedNames(out); slices.Contains(s, "boxStats") {
+		t.Errorf("stats is shared though extRec is not marked shared: %v", s)
+	}
+	spec.SharedRefs = map[string]bool{"extRec": true}
+	out, err = stencil.Stencil(tpl, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := sharedNames(out)
+	if !slices.Contains(shared, "boxStats") || slices.Contains(shared, "boxBounded") || !slices.Contains(out.Declared, "intBoxBounded") {
+		t.Errorf("want stats shared and bounded the directive's own; shared %v, own %v", shared, out.Declared)
+	}
+	var text string
+	for _, s := range out.Shared {
+		text += s.Text
+	}
+	for _, want := range []string{"// boxStats holds an otherRec.", "r otherRec"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the shared code has no %q:\n%s", want, text)
+		}
+	}
+}

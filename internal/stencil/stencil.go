@@ -76,6 +76,19 @@ type Spec struct {
 	// Rename overrides the generated names of template declarations (a
 	// pipeline's stage copies share one set of non-generic helpers).
 	Rename map[string]string
+	// OwnNames names template declarations where they are the directive's
+	// own, as Rename does, but leaves them free to be shared: a shared one
+	// takes its shared name (Output.Names says which name each took). An
+	// exported template name given an unexported one here is no name of the
+	// directive's API (the histogram template's Recorder, exported only for
+	// the kinds' templates to use). For templates stenciled beside the
+	// directive's (kinds.Also), whose names the directive's template links
+	// to; emitted code never names these.
+	OwnNames map[string]string
+	// SharedRefs are the names of Rename that name shared declarations of
+	// another template stenciled for the directive (kinds.Also): a
+	// declaration that refers to one may still be shared.
+	SharedRefs map[string]bool
 	// Keep lists template names that emitted code uses (the constructor calls
 	// "Pool.init"), so they are kept even when no template code refers to them.
 	Keep []string
@@ -104,6 +117,9 @@ type Output struct {
 	// kind (Spec.Shared), in template order; Decls and Declared hold the
 	// others. Imports are the paths both use.
 	Shared []Shared
+	// Names maps the template name of each live package-level declaration,
+	// shared or not, to its name in the output.
+	Names map[string]string
 }
 
 // state is one stenciling run.
@@ -194,12 +210,18 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 	for _, name := range scope.Names() {
 		obj := scope.Lookup(name)
 		s.names[obj] = Rename(name, spec.Main, spec.Name)
+		if to, ok := spec.OwnNames[name]; ok {
+			s.names[obj] = to
+		}
 		if to, ok := spec.Rename[name]; ok {
 			s.names[obj] = to
 		}
 	}
 	fixed := map[string]bool{}
 	for name := range spec.Rename {
+		fixed[name] = true
+	}
+	for name := range spec.OwnNames {
 		fixed[name] = true
 	}
 	uniqueNames(s.names, spec.Main, spec.Name, fixed)

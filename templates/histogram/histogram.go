@@ -4,8 +4,12 @@
 // directive of its own: the generator stencils it once for each directive
 // that records durations, next to that directive's code, so that each
 // generated type has its own <Name>Histogram, and the template of the kind
-// names it through aliases (Histogram, histogram) that only the generic
-// reference keeps.
+// names it through aliases (Histogram, histogram, histCollect, ...) that
+// only the generic reference keeps. What depends on no directive (the
+// Recorder, its count of buckets, BucketOf) is shared by the directives of
+// a package, like the shared code of their own templates (docs/shared.md):
+// so the Recorder's methods name only shared declarations, and filling a
+// Histogram, each directive's own, is a function, Collect.
 //
 // Recording is lock-free and allocation-free: one atomic add to a bucket
 // and one to the sum.
@@ -17,9 +21,17 @@ import (
 	"time"
 )
 
+// buckets is the number of buckets a Recorder counts in: one per power of
+// 4 from 1µs to about 67s, and one above.
+const buckets = 15
+
 // Buckets is the number of buckets of a Histogram: one per power of 4
 // from 1µs to about 67s, and one above.
-const Buckets = 15
+//
+//monogen:note Its own constant, as the fields of Histogram show its name:
+//monogen:note buckets, which the recorder's code uses, is the same for every
+//monogen:note directive, and may be shared.
+const Buckets = buckets
 
 // Histogram is a snapshot of a distribution of durations in fixed buckets
 // whose bounds are powers of 4 from 1µs to about 67s (4^13µs). Bucket i
@@ -34,13 +46,14 @@ type Histogram struct {
 	Count  uint64                     // number of observations
 }
 
-// Recorder records durations into the buckets of a Histogram: an atomic
-// add to one bucket and one to the sum, no lock and no allocation.
+// Recorder records durations in buckets whose bounds are powers of 4 from
+// 1µs to about 67s (see BucketOf): an atomic add to one bucket and one to
+// the sum, no lock and no allocation.
 //
 //monogen:note Its methods are exported only so that the templates of the
 //monogen:note kinds can call them from their packages.
 type Recorder struct {
-	counts [Buckets]atomic.Uint64
+	counts [buckets]atomic.Uint64
 	sum    atomic.Int64
 }
 
@@ -51,7 +64,7 @@ func BucketOf(d int64) int {
 	if d <= 1000 {
 		return 0
 	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, Buckets-1)
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, buckets-1)
 }
 
 // Observe records a duration of d nanoseconds; a negative d (a clock read
@@ -76,7 +89,7 @@ func (h *Recorder) ObserveN(n uint64, d int64) {
 // total is sum nanoseconds.
 //
 //monogen:if addCounts
-func (h *Recorder) AddCounts(counts *[Buckets]uint64, sum int64) {
+func (h *Recorder) AddCounts(counts *[buckets]uint64, sum int64) {
 	for i, n := range counts {
 		if n != 0 {
 			h.counts[i].Add(n)
@@ -95,8 +108,12 @@ func (h *Recorder) Add(o *Recorder) {
 	h.sum.Add(o.sum.Load())
 }
 
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *Recorder) AddTo(s *Histogram) {
+// Collect adds the distribution h recorded to s, setting its bounds.
+//
+//monogen:note A function, not a method of Recorder: a Histogram is each
+//monogen:note directive's own, and the methods of a Recorder, which may be
+//monogen:note shared, name only what is shared too.
+func Collect(s *Histogram, h *Recorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}

@@ -46,7 +46,7 @@ func TestRecorderCountsEveryObservationUnderContention(t *testing.T) {
 	o.Observe(-1)
 	h.Add(&o)
 	var s histogram.Histogram
-	h.AddTo(&s)
+	histogram.Collect(&s, &h)
 	var want [histogram.Buckets]uint64
 	want[0], want[1], want[2], want[14] = 1, goroutines*each, 2*goroutines*each, goroutines*each
 	if s.Counts != want || s.Count != 4*goroutines*each+1 {

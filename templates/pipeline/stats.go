@@ -21,6 +21,11 @@ type Histogram = hist.Histogram
 //monogen:template
 type histogram = hist.Recorder
 
+// histCollect adds the distribution h recorded to s.
+//
+//monogen:template
+func histCollect(s *Histogram, h *histogram) { hist.Collect(s, h) }
+
 // StageStats is a snapshot of a stage's counters, summed over every run the
 // stage took part in. Comparing stages shows the bottleneck: the stage whose
 // Busy time per worker is closest to the wall time, and whose input queue is
@@ -108,6 +113,6 @@ func (s *Stage[In, Out]) Stats() StageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
-	st.latency.AddTo(&res.Latency)
+	histCollect(&res.Latency, &st.latency)
 	return res
 }

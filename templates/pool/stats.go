@@ -12,7 +12,9 @@ import (
 //monogen:template
 //monogen:note The generator stencils the histogram template next to a pool
 //monogen:note with metrics=true and renames Histogram, histogram,
-//monogen:note histBuckets and histBucket to what it declares.
+//monogen:note histBuckets, histBucket and histCollect to what it declares
+//monogen:note (kinds.histogramLinks): the recorder, its count of buckets and
+//monogen:note BucketOf are shared code, and so may be what holds them here.
 type Histogram = hist.Histogram
 
 // histogram records the durations of a Histogram.
@@ -20,9 +22,17 @@ type Histogram = hist.Histogram
 //monogen:template
 type histogram = hist.Recorder
 
+// histCollect adds the distribution h recorded to s.
+//
+//monogen:template
+func histCollect(s *Histogram, h *histogram) { hist.Collect(s, h) }
+
 // histBuckets is the number of buckets of a Histogram.
 //
 //monogen:template
+//monogen:note The generator names the recorder's count of buckets here,
+//monogen:note the same number, which is shared code: a tally's arrays of
+//monogen:note that length may then be shared too.
 const histBuckets = hist.Buckets
 
 // histBucket returns the index of the bucket of a duration of d
@@ -142,8 +152,8 @@ func (p *Pool[In, Out]) Stats() Stats {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.AddTo(&s.QueueWait)
-		ws.runTime.AddTo(&s.RunTime)
+		histCollect(&s.QueueWait, &ws.queueWait)
+		histCollect(&s.RunTime, &ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.

@@ -541,7 +541,7 @@ func (l *Limiter) Stats() Stats {
 func (l *Limiter) StatsAt(t time.Time) Stats {
 	s := l.stats(l.offset(t))
 	if l.cfg.Metrics {
-		l.waitTime.AddTo(&s.WaitTime)
+		histCollect(&s.WaitTime, &l.waitTime)
 	}
 	return s
 }
@@ -558,6 +558,11 @@ type Histogram = hist.Histogram
 //
 //monogen:template
 type histogram = hist.Recorder
+
+// histCollect adds the distribution h recorded to s.
+//
+//monogen:template
+func histCollect(s *Histogram, h *histogram) { hist.Collect(s, h) }
 
 // Reservation is an event reserved by Reserve. It is a value; Cancel it at
 // most once.

@@ -1059,7 +1059,7 @@ func (p *Pool[T]) Stats() Stats {
 		Open:     open,
 		Idle:     idle,
 	}
-	p.stats.waitTime.AddTo(&s.WaitTime)
+	histCollect(&s.WaitTime, &p.stats.waitTime)
 	return s
 }
 
@@ -1075,3 +1075,8 @@ type Histogram = hist.Histogram
 //
 //monogen:template
 type histogram = hist.Recorder
+
+// histCollect adds the distribution h recorded to s.
+//
+//monogen:template
+func histCollect(s *Histogram, h *histogram) { hist.Collect(s, h) }

@@ -19,6 +19,11 @@ type Histogram = hist.Histogram
 //monogen:template
 type histogram = hist.Recorder
 
+// histCollect adds the distribution h recorded to s.
+//
+//monogen:template
+func histCollect(s *Histogram, h *histogram) { hist.Collect(s, h) }
+
 // Stats is a snapshot of a semaphore's state and of the Acquire calls that
 // had to wait. Calls that found their units free are not counted: counting
 // them would cost the uncontended Acquire a shared atomic add, a third of
@@ -60,6 +65,6 @@ func (s *Semaphore) Stats() Stats {
 	s.mu.Lock()
 	st.Waiting = s.stats.queued
 	s.mu.Unlock()
-	s.stats.waitTime.AddTo(&st.WaitTime)
+	histCollect(&st.WaitTime, &s.stats.waitTime)
 	return st
 }

@@ -4,8 +4,10 @@ package testtypes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -61,6 +63,66 @@ func (bk *breakerBucket) count(successes, failures int64) {
 	if failures != 0 {
 		bk.failures.Add(failures)
 	}
+}
+
+// Shared by the directives of package testtypes that use the histogram code:
+// code that depends on none of their types and options.
+
+// histogramBuckets is the number of buckets a histogramRecorder counts in:
+// one per power of 4 from 1µs to about 67s, and one above.
+const histogramBuckets = 15
+
+// histogramRecorder records durations in buckets whose bounds are powers of
+// 4 from 1µs to about 67s (see histogramBucketOf): an atomic add to one
+// bucket and one to the sum, no lock and no allocation.
+type histogramRecorder struct {
+	counts [histogramBuckets]atomic.Uint64
+	sum    atomic.Int64
+}
+
+// histogramBucketOf returns the index of the bucket of a duration of d
+// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
+// above 4^13µs.
+func histogramBucketOf(d int64) int {
+	if d <= 1000 {
+		return 0
+	}
+	return min((bits.Len64(uint64(d-1)/1000)+1)/2, histogramBuckets-1)
+}
+
+// Observe records a duration of d nanoseconds; a negative d (a clock read
+// on another CPU) counts as zero.
+func (h *histogramRecorder) Observe(d int64) {
+	d = max(d, 0)
+	h.counts[histogramBucketOf(d)].Add(1)
+	h.sum.Add(d)
+}
+
+// ObserveN records n durations whose total is d nanoseconds, each as
+// their mean.
+func (h *histogramRecorder) ObserveN(n uint64, d int64) {
+	d = max(d, 0)
+	h.counts[histogramBucketOf(d/int64(n))].Add(n)
+	h.sum.Add(d)
+}
+
+// AddCounts adds durations counted elsewhere: counts per bucket, whose
+// total is sum nanoseconds.
+func (h *histogramRecorder) AddCounts(counts *[histogramBuckets]uint64, sum int64) {
+	for i, n := range counts {
+		if n != 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(sum)
+}
+
+// Add adds the counts of o to h.
+func (h *histogramRecorder) Add(o *histogramRecorder) {
+	for i := range h.counts {
+		h.counts[i].Add(o.counts[i].Load())
+	}
+	h.sum.Add(o.sum.Load())
 }
 
 // Shared by the pool directives of package testtypes: code that depends on none
@@ -422,6 +484,17 @@ type poolWorker struct {
 	done  atomic.Uint64
 }
 
+// poolMember is one worker of the pool: its handle, which the pool's parking
+// and staff know, and what the pool keeps of it alone.
+type poolMember struct {
+	poolWorker
+	// stats are the metrics the worker keeps for Stats on its own.
+	stats *poolWorkerStats
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [poolWorkerPad]byte
+}
+
 // poolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
 // metrics.
 const poolWorkerPad = 8
@@ -709,9 +782,131 @@ type poolPaddedInt64 struct {
 	_ [poolCacheLine - 8]byte
 }
 
+// poolCounters are the metrics of a pool, updated only under the metrics=
+// option. The workers count the jobs they run in their own poolWorkerStats;
+// gone holds the counts of the workers that have exited.
+type poolCounters struct {
+	// submitted counts the items of Map calls, less the tasks Map pushed
+	// for them. The jobs of Submit and TrySubmit are counted by the
+	// queue's tail, which a push moves anyway: a counter of their own
+	// cost every Submit a locked instruction, which made Submit of jobs
+	// of a few nanoseconds a third slower.
+	submitted poolPaddedUint64
+	completed poolPaddedUint64 // Map items
+	failed    poolPaddedUint64 // Map items
+	retried   poolPaddedUint64
+	unrun     poolPaddedUint64
+	inFlight  poolPaddedInt64 // Map items
+	// clock is the start of the latest claim of cheap jobs, poolClockParked
+	// or poolClockSlow (see stamp).
+	clock poolPaddedInt64
+	// stealing counts the workers running a job taken over from another's
+	// claim: busy, though counted in hunting.
+	stealing poolPaddedInt64
+	gone     poolWorkerStats
+	// meters are the stats of the workers not yet exited, guarded by
+	// staff.life.
+	meters []*poolWorkerStats
+	// epoch is the origin of the times the histograms are taken from: the
+	// monotonic clock at init.
+	epoch time.Time
+}
+
+// poolWorkerStats are the metrics one worker keeps, for Stats to add up: its
+// own cache lines, no contention with other workers. The jobs of claims of
+// cheap jobs (batched) are tallied in pending, plain fields only the worker
+// touches, which go to the atomic fields at most every poolFlushEvery and
+// whenever the worker waits for jobs or exits; other jobs are counted in
+// the atomic fields one by one.
+type poolWorkerStats struct {
+	// Only the worker reads and writes these. mark is when the claim
+	// started, or, not batched, the job running now; fresh says that it
+	// is when the worker's last claim ended and that it has not waited
+	// since, so the next claim starts then.
+	mark    int64
+	batched bool
+	fresh   bool
+	flushed int64  // when pending was last flushed
+	ran     uint64 // jobs of the batched claim running
+	fails   uint64 // of which failed
+	// The run of jobs of the batched claim queued at the same time, not
+	// yet tallied: their queue time, and how many (zero: no run).
+	runQueued int64
+	runJobs   uint64
+	pending   poolTally
+
+	completed atomic.Uint64
+	failed    atomic.Uint64
+	started   atomic.Uint64 // jobs started, pending ones excepted
+	queueWait histogramRecorder
+	runTime   histogramRecorder
+}
+
+// poolTally is what a worker counted of its batched claims since it last
+// flushed them.
+type poolTally struct {
+	jobs, fails     uint64
+	waits, runs     [histogramBuckets]uint64
+	waitSum, runSum int64
+}
+
 // poolFlushEvery is how often a worker busy with cheap jobs adds what it
 // counted of them to its Stats.
 const poolFlushEvery = time.Millisecond
+
+// add adds the counts of o, a worker that exits, to s.
+func (s *poolWorkerStats) add(o *poolWorkerStats) {
+	s.completed.Add(o.completed.Load())
+	s.failed.Add(o.failed.Load())
+	s.started.Add(o.started.Load())
+	s.queueWait.Add(&o.queueWait)
+	s.runTime.Add(&o.runTime)
+}
+
+// flush adds the tally of w's batched claims to its atomic fields.
+func (s *poolWorkerStats) flush() {
+	t := &s.pending
+	if t.jobs == 0 {
+		return
+	}
+	s.queueWait.AddCounts(&t.waits, t.waitSum)
+	s.runTime.AddCounts(&t.runs, t.runSum)
+	s.started.Add(t.jobs)
+	s.completed.Add(t.jobs - t.fails)
+	s.failed.Add(t.fails)
+	*t = poolTally{}
+}
+
+// now returns the time since epoch, in nanoseconds: one read of the
+// monotonic clock.
+func (c *poolCounters) now() int64 {
+	return int64(time.Since(c.epoch))
+}
+
+// stamp returns the time a job is queued at, for its queue wait. While
+// workers run claims of cheap jobs it is the start of the latest such
+// claim, which they publish: a read of the clock per job would cost more
+// than the job. After a worker parked, it reads the clock and publishes
+// it, for the jobs queued until the worker it wakes starts a claim. While
+// jobs take a microsecond or more, it reads the clock. Its common case is
+// small enough to be inlined into Submit.
+func (c *poolCounters) stamp() int64 {
+	if t := c.clock.Load(); t > 0 {
+		return t
+	}
+	return c.readClock()
+}
+
+// readClock returns the time for stamp when no claim start is published:
+// it reads the clock, and publishes the time if a worker parked. (A load
+// first: a failed CompareAndSwap costs as much as one that succeeds.)
+func (c *poolCounters) readClock() int64 {
+	now := c.now()
+	if c.clock.Load() == poolClockParked {
+		c.clock.CompareAndSwap(poolClockParked, now)
+	}
+	return now
+}
 
 // The clock values (see stamp) other than a time: a worker parked, and
 // jobs of a microsecond or more, timed one by one.
@@ -720,10 +915,169 @@ const (
 	poolClockSlow   = -1
 )
 
+// claimStarted starts timing a claim w is about to run. A claim of cheap
+// jobs (batched) is timed as a whole: its jobs' queue waits end at its
+// start, and each is given the claim's mean run time. Other jobs are timed
+// one by one.
+func (c *poolCounters) claimStarted(w *poolMember, batched bool) {
+	ws := w.stats
+	if !ws.fresh || !batched {
+		ws.mark = c.now()
+	}
+	ws.batched, ws.fresh = batched, false
+	if t := c.clock.Load(); !batched {
+		if t != poolClockSlow {
+			c.clock.Store(poolClockSlow)
+		}
+	} else if ws.mark > t+poolClockStep {
+		c.clock.Store(ws.mark)
+	}
+}
+
 // poolClockStep is how far a published claim start must be ahead of the last
 // one to be published: a write per claim of one job would contend with
 // every Submit.
 const poolClockStep = 4000
+
+// jobStarted records the queue wait of a job queued at queued that w
+// starts. In a batched claim, the jobs queued at the same time as the one
+// before (stamped with the same claim start, see stamp) make a run, tallied
+// when it ends: such a job costs a comparison and an increment, inlined
+// into the worker's loop.
+func (c *poolCounters) jobStarted(w *poolMember, queued int64) {
+	ws := w.stats
+	if ws.batched && queued == ws.runQueued {
+		// With no run (runJobs zero), this one starts it.
+		ws.runJobs++
+		return
+	}
+	c.jobWaited(w, queued)
+}
+
+// jobWaited records the queue wait of a job queued at queued that w starts,
+// unless it continues a run (see jobStarted).
+func (c *poolCounters) jobWaited(w *poolMember, queued int64) {
+	ws := w.stats
+	if ws.batched {
+		ws.endRun()
+		ws.runQueued, ws.runJobs = queued, 1
+		return
+	}
+	ws.started.Add(1)
+	ws.queueWait.Observe(max(ws.mark-queued, 0))
+}
+
+// endRun tallies the queue waits of the run of jobs of the batched claim
+// that ends: they all waited from the run's queue time to the claim's
+// start.
+func (s *poolWorkerStats) endRun() {
+	if s.runJobs == 0 {
+		return
+	}
+	d := max(s.mark-s.runQueued, 0)
+	s.pending.waits[histogramBucketOf(d)] += s.runJobs
+	s.pending.waitSum += d * int64(s.runJobs)
+	s.runJobs = 0
+}
+
+// jobDone records a job w has just finished, which succeeded if ok. A job
+// of a batched claim is counted in the claim: one that succeeded costs an
+// increment, inlined into the worker's loop.
+func (c *poolCounters) jobDone(w *poolMember, ok bool) {
+	if ws := w.stats; ws.batched && ok {
+		ws.ran++
+		return
+	}
+	c.jobTimed(w, ok)
+}
+
+// jobTimed records a job w has just finished, which succeeded if ok,
+// unless it is a job of a batched claim that succeeded (see jobDone).
+func (c *poolCounters) jobTimed(w *poolMember, ok bool) {
+	ws := w.stats
+	if ws.batched {
+		ws.ran++
+		ws.fails++
+		return
+	}
+	now := c.now()
+	ws.runTime.Observe(now - ws.mark)
+	ws.mark = now // the start of w's next job, if any
+	if ok {
+		ws.completed.Add(1)
+	} else {
+		ws.failed.Add(1)
+	}
+}
+
+// shareDone restarts the clock of w's next job after a share of a Map
+// batch, which is not a job (in a batched claim, it counts in the claim's
+// time).
+func (c *poolCounters) shareDone(w *poolMember) {
+	if !w.stats.batched {
+		w.stats.mark = c.now()
+	}
+}
+
+// chunkDone records k items of a Map batch called at queued that w ran
+// from start to end: their queue waits end at start, and each is given the
+// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
+// in the atomic fields at once.
+func (c *poolCounters) chunkDone(w *poolMember, queued, k int64, start, end time.Time) {
+	ws := w.stats
+	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
+	wait := max(s-queued, 0)
+	ws.queueWait.ObserveN(uint64(k), wait*k)
+	ws.runTime.ObserveN(uint64(k), e-s)
+}
+
+// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
+// with the claim's mean run time, and the tally flushed if it is due.
+func (c *poolCounters) claimDone(w *poolMember) {
+	ws := w.stats
+	if !ws.batched {
+		return
+	}
+	ws.batched = false
+	ws.endRun()
+	if ws.ran == 0 {
+		return
+	}
+	now := c.now()
+	d := max(now-ws.mark, 0)
+	t := &ws.pending
+	t.runs[histogramBucketOf(d/int64(ws.ran))] += ws.ran
+	t.runSum += d
+	t.jobs += ws.ran
+	t.fails += ws.fails
+	ws.ran, ws.fails = 0, 0
+	ws.mark, ws.fresh = now, true
+	if now-ws.flushed >= int64(poolFlushEvery) {
+		ws.flush()
+		ws.flushed = now
+	}
+}
+
+// waiting flushes w's tally as w goes to wait for jobs, or exits.
+func (c *poolCounters) waiting(w *poolMember) {
+	w.stats.fresh = false
+	w.stats.flush()
+}
+
+// exited moves the counts of w, whose goroutine is exiting, to gone: under
+// s.life, as Stats adds them up, so they are counted once.
+func (c *poolCounters) exited(s *poolStaff, w *poolMember) {
+	s.life.Lock()
+	defer s.life.Unlock()
+	w.stats.flush()
+	c.gone.add(w.stats)
+	for i, ws := range c.meters {
+		if ws == w.stats {
+			c.meters = append(c.meters[:i], c.meters[i+1:]...)
+			break
+		}
+	}
+}
 
 // poolClaimBits is the width of a claim's length in a worker's claim field,
 // whose upper bits hold the low bits of its first position.
@@ -911,3 +1265,25 @@ type respoolNoCopy struct{}
 func (*respoolNoCopy) Lock() {}
 
 func (*respoolNoCopy) Unlock() {}
+
+// respoolAcquireStats are the counters behind Stats, on cache lines of their
+// own: every Get updates one.
+type respoolAcquireStats struct {
+	_        [respoolSlotPad]byte
+	gets     atomic.Int64
+	waits    atomic.Int64
+	canceled atomic.Int64
+	timedOut atomic.Int64
+	waitTime histogramRecorder
+	_        [respoolSlotPad]byte
+}
+
+// failed accounts for a Get that failed with err.
+func (s *respoolAcquireStats) failed(err error) {
+	switch {
+	case errors.Is(err, context.Canceled):
+		s.canceled.Add(1)
+	case errors.Is(err, context.DeadlineExceeded):
+		s.timedOut.Add(1)
+	}
+}

@@ -103,7 +103,7 @@ func (p *Squares) MapInto(ctx context.Context, outs []int, ins []int) error {
 
 // runBatch claims and runs chunks of b until none is left, sized by time
 // (see poolChunkTime).
-func (p *Squares) runBatch(w *squaresMember, b *squaresBatch) {
+func (p *Squares) runBatch(w *poolMember, b *squaresBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -164,7 +164,7 @@ func (p *Squares) runChunk(b *squaresBatch, lo, hi int) (ok int) {
 // workers to take over (see steal). While the queue is empty, next runs
 // the shared tasks that other workers have not started. It returns false
 // when w must exit: retired, or the queue closed and drained.
-func (p *Squares) next(w *squaresMember, tasks []squaresTask) (n, pos uint64, shared, ok bool) {
+func (p *Squares) next(w *poolMember, tasks []squaresTask) (n, pos uint64, shared, ok bool) {
 	hunting := false
 	for {
 		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
@@ -277,7 +277,7 @@ type Squares struct {
 	unrun      []int // jobs received after Shutdown began, to be returned by it
 	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
 
-	stats squaresCounters
+	stats poolCounters
 }
 
 // squaresTask is one element of the queue: a job, or a share of a Map batch.
@@ -286,17 +286,6 @@ type squaresTask struct {
 	batch *squaresBatch // non-nil: the receiving worker helps with this batch
 	// queued is when the job was queued, in nanoseconds since epoch.
 	queued int64
-}
-
-// squaresMember is one worker of the pool: its handle, which the pool's parking
-// and staff know, and what the pool keeps of it alone.
-type squaresMember struct {
-	poolWorker
-	// stats are the metrics the worker keeps for SquaresStats on its own.
-	stats *squaresWorkerStats
-	// A member is 64 bytes, a size class of its own: done, stored per
-	// task, shares its cache line with no other worker.
-	_ [poolWorkerPad]byte
 }
 
 // init makes the queue and starts the workers.
@@ -433,9 +422,9 @@ func (p *Squares) Size() int {
 // grow starts n more workers. p.life must be held.
 func (p *Squares) grow(n int) {
 	for range n {
-		w := &squaresMember{}
+		w := &poolMember{}
 		w.init()
-		w.stats = new(squaresWorkerStats)
+		w.stats = new(poolWorkerStats)
 		p.stats.meters = append(p.stats.meters, w.stats)
 		p.hire(&w.poolWorker)
 		go p.work(w)
@@ -517,7 +506,7 @@ func (p *Squares) giveBack(in int) {
 }
 
 // work is the loop of one worker goroutine.
-func (p *Squares) work(w *squaresMember) {
+func (p *Squares) work(w *poolMember) {
 	defer p.wg.Done()
 	defer p.leave(&w.poolWorker)
 	defer p.stats.exited(&p.poolStaff, w)
@@ -560,7 +549,7 @@ func (p *Squares) work(w *squaresMember) {
 }
 
 // run runs one task on w, or hands it back to Shutdown.
-func (p *Squares) run(w *squaresMember, t squaresTask) {
+func (p *Squares) run(w *poolMember, t squaresTask) {
 	switch {
 	case p.halted.Load():
 		if t.batch == nil {
@@ -575,7 +564,7 @@ func (p *Squares) run(w *squaresMember, t squaresTask) {
 }
 
 // runJob runs one submitted job on w to its outcome and delivers it.
-func (p *Squares) runJob(w *squaresMember, t squaresTask) {
+func (p *Squares) runJob(w *poolMember, t squaresTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
 	out, err := p.attempt(p.ctx, in)
@@ -730,36 +719,6 @@ type SquaresStats struct {
 	RunTime   SquaresHistogram
 }
 
-// squaresCounters are the metrics of a pool, updated only under the metrics=
-// option. The workers count the jobs they run in their own
-// squaresWorkerStats; gone holds the counts of the workers that have exited.
-type squaresCounters struct {
-	// submitted counts the items of Map calls, less the tasks Map pushed
-	// for them. The jobs of Submit and TrySubmit are counted by the
-	// queue's tail, which a push moves anyway: a counter of their own
-	// cost every Submit a locked instruction, which made Submit of jobs
-	// of a few nanoseconds a third slower.
-	submitted poolPaddedUint64
-	completed poolPaddedUint64 // Map items
-	failed    poolPaddedUint64 // Map items
-	retried   poolPaddedUint64
-	unrun     poolPaddedUint64
-	inFlight  poolPaddedInt64 // Map items
-	// clock is the start of the latest claim of cheap jobs, poolClockParked
-	// or poolClockSlow (see stamp).
-	clock poolPaddedInt64
-	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
-	stealing poolPaddedInt64
-	gone     squaresWorkerStats
-	// meters are the stats of the workers not yet exited, guarded by
-	// staff.life.
-	meters []*squaresWorkerStats
-	// epoch is the origin of the times the histograms are taken from: the
-	// monotonic clock at init.
-	epoch time.Time
-}
-
 // Stats returns a snapshot of the pool's counters. It reports zeros unless
 // the metrics= option is set.
 func (p *Squares) Stats() SquaresStats {
@@ -775,14 +734,14 @@ func (p *Squares) Stats() SquaresStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*squaresWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
 		s.Completed += ws.completed.Load()
 		s.Failed += ws.failed.Load()
-		ws.queueWait.AddTo(&s.QueueWait)
-		ws.runTime.AddTo(&s.RunTime)
+		squaresHistCollect(&s.QueueWait, &ws.queueWait)
+		squaresHistCollect(&s.RunTime, &ws.runTime)
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
@@ -797,260 +756,9 @@ func (p *Squares) Stats() SquaresStats {
 	return s
 }
 
-// squaresWorkerStats are the metrics one worker keeps, for SquaresStats to
-// add up: its own cache lines, no contention with other workers. The jobs of
-// claims of cheap jobs (batched) are tallied in pending, plain fields only
-// the worker touches, which go to the atomic fields at most every
-// poolFlushEvery and whenever the worker waits for jobs or exits; other jobs
-// are counted in the atomic fields one by one.
-type squaresWorkerStats struct {
-	// Only the worker reads and writes these. mark is when the claim
-	// started, or, not batched, the job running now; fresh says that it
-	// is when the worker's last claim ended and that it has not waited
-	// since, so the next claim starts then.
-	mark    int64
-	batched bool
-	fresh   bool
-	flushed int64  // when pending was last flushed
-	ran     uint64 // jobs of the batched claim running
-	fails   uint64 // of which failed
-	// The run of jobs of the batched claim queued at the same time, not
-	// yet tallied: their queue time, and how many (zero: no run).
-	runQueued int64
-	runJobs   uint64
-	pending   squaresTally
-
-	completed atomic.Uint64
-	failed    atomic.Uint64
-	started   atomic.Uint64 // jobs started, pending ones excepted
-	queueWait squaresHistogram
-	runTime   squaresHistogram
-}
-
-// squaresTally is what a worker counted of its batched claims since it last
-// flushed them.
-type squaresTally struct {
-	jobs, fails     uint64
-	waits, runs     [squaresHistBuckets]uint64
-	waitSum, runSum int64
-}
-
-// add adds the counts of o, a worker that exits, to s.
-func (s *squaresWorkerStats) add(o *squaresWorkerStats) {
-	s.completed.Add(o.completed.Load())
-	s.failed.Add(o.failed.Load())
-	s.started.Add(o.started.Load())
-	s.queueWait.Add(&o.queueWait)
-	s.runTime.Add(&o.runTime)
-}
-
-// flush adds the tally of w's batched claims to its atomic fields.
-func (s *squaresWorkerStats) flush() {
-	t := &s.pending
-	if t.jobs == 0 {
-		return
-	}
-	s.queueWait.AddCounts(&t.waits, t.waitSum)
-	s.runTime.AddCounts(&t.runs, t.runSum)
-	s.started.Add(t.jobs)
-	s.completed.Add(t.jobs - t.fails)
-	s.failed.Add(t.fails)
-	*t = squaresTally{}
-}
-
-// now returns the time since epoch, in nanoseconds: one read of the
-// monotonic clock.
-func (c *squaresCounters) now() int64 {
-	return int64(time.Since(c.epoch))
-}
-
-// stamp returns the time a job is queued at, for its queue wait. While
-// workers run claims of cheap jobs it is the start of the latest such
-// claim, which they publish: a read of the clock per job would cost more
-// than the job. After a worker parked, it reads the clock and publishes
-// it, for the jobs queued until the worker it wakes starts a claim. While
-// jobs take a microsecond or more, it reads the clock. Its common case is
-// small enough to be inlined into Submit.
-func (c *squaresCounters) stamp() int64 {
-	if t := c.clock.Load(); t > 0 {
-		return t
-	}
-	return c.readClock()
-}
-
-// readClock returns the time for stamp when no claim start is published:
-// it reads the clock, and publishes the time if a worker parked. (A load
-// first: a failed CompareAndSwap costs as much as one that succeeds.)
-func (c *squaresCounters) readClock() int64 {
-	now := c.now()
-	if c.clock.Load() == poolClockParked {
-		c.clock.CompareAndSwap(poolClockParked, now)
-	}
-	return now
-}
-
-// claimStarted starts timing a claim w is about to run. A claim of cheap
-// jobs (batched) is timed as a whole: its jobs' queue waits end at its
-// start, and each is given the claim's mean run time. Other jobs are timed
-// one by one.
-func (c *squaresCounters) claimStarted(w *squaresMember, batched bool) {
-	ws := w.stats
-	if !ws.fresh || !batched {
-		ws.mark = c.now()
-	}
-	ws.batched, ws.fresh = batched, false
-	if t := c.clock.Load(); !batched {
-		if t != poolClockSlow {
-			c.clock.Store(poolClockSlow)
-		}
-	} else if ws.mark > t+poolClockStep {
-		c.clock.Store(ws.mark)
-	}
-}
-
-// jobStarted records the queue wait of a job queued at queued that w
-// starts. In a batched claim, the jobs queued at the same time as the one
-// before (stamped with the same claim start, see stamp) make a run, tallied
-// when it ends: such a job costs a comparison and an increment, inlined
-// into the worker's loop.
-func (c *squaresCounters) jobStarted(w *squaresMember, queued int64) {
-	ws := w.stats
-	if ws.batched && queued == ws.runQueued {
-		// With no run (runJobs zero), this one starts it.
-		ws.runJobs++
-		return
-	}
-	c.jobWaited(w, queued)
-}
-
-// jobWaited records the queue wait of a job queued at queued that w starts,
-// unless it continues a run (see jobStarted).
-func (c *squaresCounters) jobWaited(w *squaresMember, queued int64) {
-	ws := w.stats
-	if ws.batched {
-		ws.endRun()
-		ws.runQueued, ws.runJobs = queued, 1
-		return
-	}
-	ws.started.Add(1)
-	ws.queueWait.Observe(max(ws.mark-queued, 0))
-}
-
-// endRun tallies the queue waits of the run of jobs of the batched claim
-// that ends: they all waited from the run's queue time to the claim's
-// start.
-func (s *squaresWorkerStats) endRun() {
-	if s.runJobs == 0 {
-		return
-	}
-	d := max(s.mark-s.runQueued, 0)
-	s.pending.waits[squaresHistBucket(d)] += s.runJobs
-	s.pending.waitSum += d * int64(s.runJobs)
-	s.runJobs = 0
-}
-
-// jobDone records a job w has just finished, which succeeded if ok. A job
-// of a batched claim is counted in the claim: one that succeeded costs an
-// increment, inlined into the worker's loop.
-func (c *squaresCounters) jobDone(w *squaresMember, ok bool) {
-	if ws := w.stats; ws.batched && ok {
-		ws.ran++
-		return
-	}
-	c.jobTimed(w, ok)
-}
-
-// jobTimed records a job w has just finished, which succeeded if ok,
-// unless it is a job of a batched claim that succeeded (see jobDone).
-func (c *squaresCounters) jobTimed(w *squaresMember, ok bool) {
-	ws := w.stats
-	if ws.batched {
-		ws.ran++
-		ws.fails++
-		return
-	}
-	now := c.now()
-	ws.runTime.Observe(now - ws.mark)
-	ws.mark = now // the start of w's next job, if any
-	if ok {
-		ws.completed.Add(1)
-	} else {
-		ws.failed.Add(1)
-	}
-}
-
-// shareDone restarts the clock of w's next job after a share of a Map
-// batch, which is not a job (in a batched claim, it counts in the claim's
-// time).
-func (c *squaresCounters) shareDone(w *squaresMember) {
-	if !w.stats.batched {
-		w.stats.mark = c.now()
-	}
-}
-
-// chunkDone records k items of a Map batch called at queued that w ran
-// from start to end: their queue waits end at start, and each is given the
-// chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
-// in the atomic fields at once.
-func (c *squaresCounters) chunkDone(w *squaresMember, queued, k int64, start, end time.Time) {
-	ws := w.stats
-	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
-	wait := max(s-queued, 0)
-	ws.queueWait.ObserveN(uint64(k), wait*k)
-	ws.runTime.ObserveN(uint64(k), e-s)
-}
-
-// claimDone ends the claim w ran: a batched claim's jobs are tallied, each
-// with the claim's mean run time, and the tally flushed if it is due.
-func (c *squaresCounters) claimDone(w *squaresMember) {
-	ws := w.stats
-	if !ws.batched {
-		return
-	}
-	ws.batched = false
-	ws.endRun()
-	if ws.ran == 0 {
-		return
-	}
-	now := c.now()
-	d := max(now-ws.mark, 0)
-	t := &ws.pending
-	t.runs[squaresHistBucket(d/int64(ws.ran))] += ws.ran
-	t.runSum += d
-	t.jobs += ws.ran
-	t.fails += ws.fails
-	ws.ran, ws.fails = 0, 0
-	ws.mark, ws.fresh = now, true
-	if now-ws.flushed >= int64(poolFlushEvery) {
-		ws.flush()
-		ws.flushed = now
-	}
-}
-
-// waiting flushes w's tally as w goes to wait for jobs, or exits.
-func (c *squaresCounters) waiting(w *squaresMember) {
-	w.stats.fresh = false
-	w.stats.flush()
-}
-
-// exited moves the counts of w, whose goroutine is exiting, to gone: under
-// s.life, as SquaresStats adds them up, so they are counted once.
-func (c *squaresCounters) exited(s *poolStaff, w *squaresMember) {
-	s.life.Lock()
-	defer s.life.Unlock()
-	w.stats.flush()
-	c.gone.add(w.stats)
-	for i, ws := range c.meters {
-		if ws == w.stats {
-			c.meters = append(c.meters[:i], c.meters[i+1:]...)
-			break
-		}
-	}
-}
-
 // steal takes over one claimed task not started, and runs it; it reports
 // whether there was one. self must be counted in hunting.
-func (p *Squares) steal(self *squaresMember) bool {
+func (p *Squares) steal(self *poolMember) bool {
 	for {
 		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
 		if !ok {
@@ -1076,7 +784,7 @@ func (p *Squares) steal(self *squaresMember) bool {
 // order, t being the first, already taken: it takes each of the others
 // only when it gets to it, and skips those a hunter has taken over (see
 // steal). It returns how many it ran.
-func (p *Squares) runClaim(w *squaresMember, t squaresTask, pos, n uint64) (ran uint64) {
+func (p *Squares) runClaim(w *poolMember, t squaresTask, pos, n uint64) (ran uint64) {
 	end := pos + n
 	hunted := p.hunting.Load() != 0 // after the claim was published
 	for j := pos; ; {
@@ -1115,7 +823,7 @@ func (p *Squares) runClaim(w *squaresMember, t squaresTask, pos, n uint64) (ran 
 
 // squaresHistBuckets is the number of buckets of a SquaresHistogram: one per
 // power of 4 from 1µs to about 67s, and one above.
-const squaresHistBuckets = 15
+const squaresHistBuckets = histogramBuckets
 
 // SquaresHistogram is a snapshot of a distribution of durations in fixed
 // buckets whose bounds are powers of 4 from 1µs to about 67s (4^13µs).
@@ -1130,60 +838,8 @@ type SquaresHistogram struct {
 	Count  uint64                                // number of observations
 }
 
-// squaresHistogram records durations into the buckets of a SquaresHistogram:
-// an atomic add to one bucket and one to the sum, no lock and no allocation.
-type squaresHistogram struct {
-	counts [squaresHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// squaresHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func squaresHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, squaresHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *squaresHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[squaresHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// ObserveN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *squaresHistogram) ObserveN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[squaresHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// AddCounts adds durations counted elsewhere: counts per bucket, whose
-// total is sum nanoseconds.
-func (h *squaresHistogram) AddCounts(counts *[squaresHistBuckets]uint64, sum int64) {
-	for i, n := range counts {
-		if n != 0 {
-			h.counts[i].Add(n)
-		}
-	}
-	h.sum.Add(sum)
-}
-
-// Add adds the counts of o to h.
-func (h *squaresHistogram) Add(o *squaresHistogram) {
-	for i := range h.counts {
-		h.counts[i].Add(o.counts[i].Load())
-	}
-	h.sum.Add(o.sum.Load())
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *squaresHistogram) AddTo(s *SquaresHistogram) {
+// squaresHistCollect adds the distribution h recorded to s, setting its bounds.
+func squaresHistCollect(s *SquaresHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -1714,7 +1370,7 @@ type DigitsStageStats struct {
 // cache line.
 type digitsStageStats struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
-	latency                                         digitsHistogram
+	latency                                         histogramRecorder
 }
 
 // received counts a batch of n items taken while queue more waited.
@@ -1760,7 +1416,7 @@ func (s *digitsDouble) Stats() DigitsStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
-	st.latency.AddTo(&res.Latency)
+	digitsHistCollect(&res.Latency, &st.latency)
 	return res
 }
 
@@ -2049,13 +1705,13 @@ func (s *digitsFormat) Stats() DigitsStageStats {
 	if batches > 0 {
 		res.QueueAvg = float64(st.queued.Load()) / float64(batches)
 	}
-	st.latency.AddTo(&res.Latency)
+	digitsHistCollect(&res.Latency, &st.latency)
 	return res
 }
 
 // digitsHistBuckets is the number of buckets of a DigitsHistogram: one per
 // power of 4 from 1µs to about 67s, and one above.
-const digitsHistBuckets = 15
+const digitsHistBuckets = histogramBuckets
 
 // DigitsHistogram is a snapshot of a distribution of durations in fixed buckets
 // whose bounds are powers of 4 from 1µs to about 67s (4^13µs). Bucket i
@@ -2070,41 +1726,8 @@ type DigitsHistogram struct {
 	Count  uint64                               // number of observations
 }
 
-// digitsHistogram records durations into the buckets of a DigitsHistogram:
-// an atomic add to one bucket and one to the sum, no lock and no allocation.
-type digitsHistogram struct {
-	counts [digitsHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// digitsHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func digitsHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, digitsHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *digitsHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[digitsHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// ObserveN records n durations whose total is d nanoseconds, each as
-// their mean.
-func (h *digitsHistogram) ObserveN(n uint64, d int64) {
-	d = max(d, 0)
-	h.counts[digitsHistBucket(d/int64(n))].Add(n)
-	h.sum.Add(d)
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *digitsHistogram) AddTo(s *DigitsHistogram) {
+// digitsHistCollect adds the distribution h recorded to s, setting its bounds.
+func digitsHistCollect(s *DigitsHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -2684,7 +2307,7 @@ type Conns struct {
 	closed atomic.Bool
 
 	// stats are the acquire counters of the metrics= option.
-	stats connsAcquireStats
+	stats respoolAcquireStats
 
 	mu      sync.Mutex
 	idle    []connsIdleResource // oldest first; Get takes the last
@@ -3131,18 +2754,6 @@ func (p *Conns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// connsAcquireStats are the counters behind ConnsStats, on cache lines of
-// their own: every Get updates one.
-type connsAcquireStats struct {
-	_        [respoolSlotPad]byte
-	gets     atomic.Int64
-	waits    atomic.Int64
-	canceled atomic.Int64
-	timedOut atomic.Int64
-	waitTime connsHistogram
-	_        [respoolSlotPad]byte
-}
-
 // waitEnded records the end of a Get that ended with err, having waited
 // at Max since start; a zero start means it did not wait.
 func (p *Conns) waitEnded(start time.Time, err error) {
@@ -3151,16 +2762,6 @@ func (p *Conns) waitEnded(start time.Time, err error) {
 	}
 	d := time.Since(start)
 	p.stats.waitTime.Observe(int64(d))
-}
-
-// failed accounts for a Get that failed with err.
-func (s *connsAcquireStats) failed(err error) {
-	switch {
-	case errors.Is(err, context.Canceled):
-		s.canceled.Add(1)
-	case errors.Is(err, context.DeadlineExceeded):
-		s.timedOut.Add(1)
-	}
 }
 
 // ConnsStats is a snapshot of a pool's acquire counters, in the manner of
@@ -3197,13 +2798,13 @@ func (p *Conns) Stats() ConnsStats {
 		Open:     open,
 		Idle:     idle,
 	}
-	p.stats.waitTime.AddTo(&s.WaitTime)
+	connsHistCollect(&s.WaitTime, &p.stats.waitTime)
 	return s
 }
 
 // connsHistBuckets is the number of buckets of a ConnsHistogram: one per
 // power of 4 from 1µs to about 67s, and one above.
-const connsHistBuckets = 15
+const connsHistBuckets = histogramBuckets
 
 // ConnsHistogram is a snapshot of a distribution of durations in fixed buckets
 // whose bounds are powers of 4 from 1µs to about 67s (4^13µs). Bucket i
@@ -3218,33 +2819,8 @@ type ConnsHistogram struct {
 	Count  uint64                              // number of observations
 }
 
-// connsHistogram records durations into the buckets of a ConnsHistogram: an
-// atomic add to one bucket and one to the sum, no lock and no allocation.
-type connsHistogram struct {
-	counts [connsHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// connsHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func connsHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, connsHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *connsHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[connsHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *connsHistogram) AddTo(s *ConnsHistogram) {
+// connsHistCollect adds the distribution h recorded to s, setting its bounds.
+func connsHistCollect(s *ConnsHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
@@ -3315,7 +2891,7 @@ type Paced struct {
 	epoch time.Time
 
 	// waitTime times the Waits that waited, for PacedStats.
-	waitTime pacedHistogram
+	waitTime histogramRecorder
 }
 
 // init checks the configuration and starts the clock. The generated
@@ -3495,7 +3071,7 @@ func (l *Paced) Stats() PacedStats {
 // StatsAt is PacedStats at time t.
 func (l *Paced) StatsAt(t time.Time) PacedStats {
 	s := l.stats(l.offset(t))
-	l.waitTime.AddTo(&s.WaitTime)
+	pacedHistCollect(&s.WaitTime, &l.waitTime)
 	return s
 }
 
@@ -3684,7 +3260,7 @@ func (l *Paced) tokenStats(now int64) PacedStats {
 
 // pacedHistBuckets is the number of buckets of a PacedHistogram: one per
 // power of 4 from 1µs to about 67s, and one above.
-const pacedHistBuckets = 15
+const pacedHistBuckets = histogramBuckets
 
 // PacedHistogram is a snapshot of a distribution of durations in fixed buckets
 // whose bounds are powers of 4 from 1µs to about 67s (4^13µs). Bucket i
@@ -3699,33 +3275,8 @@ type PacedHistogram struct {
 	Count  uint64                              // number of observations
 }
 
-// pacedHistogram records durations into the buckets of a PacedHistogram: an
-// atomic add to one bucket and one to the sum, no lock and no allocation.
-type pacedHistogram struct {
-	counts [pacedHistBuckets]atomic.Uint64
-	sum    atomic.Int64
-}
-
-// pacedHistBucket returns the index of the bucket of a duration of d
-// nanoseconds: 0 up to 1µs, i for (4^(i-1)µs, 4^i µs], and the last one
-// above 4^13µs.
-func pacedHistBucket(d int64) int {
-	if d <= 1000 {
-		return 0
-	}
-	return min((bits.Len64(uint64(d-1)/1000)+1)/2, pacedHistBuckets-1)
-}
-
-// Observe records a duration of d nanoseconds; a negative d (a clock read
-// on another CPU) counts as zero.
-func (h *pacedHistogram) Observe(d int64) {
-	d = max(d, 0)
-	h.counts[pacedHistBucket(d)].Add(1)
-	h.sum.Add(d)
-}
-
-// AddTo adds the recorded distribution to s, setting its bounds.
-func (h *pacedHistogram) AddTo(s *PacedHistogram) {
+// pacedHistCollect adds the distribution h recorded to s, setting its bounds.
+func pacedHistCollect(s *PacedHistogram, h *histogramRecorder) {
 	for i := range s.Bounds {
 		s.Bounds[i] = time.Microsecond << (2 * i)
 	}
