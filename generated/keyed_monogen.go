@@ -7352,158 +7352,20 @@ func (s *ConfPerTenant) evict(key TenantID, sl *confPerTenantSlot) {
 	})
 }
 
-// confPerTenantKeyMapHashSeed holds a map's random hash keys, chosen per map
-// so that keys chosen by an attacker cannot flood one bucket.
-//
-// mix keys the fast mixers below, which specialized
-// confPerTenantKeyMapHashKey bodies call; seed keys maphash, the reference
-// hasher and the fallback for long strings.
-type confPerTenantKeyMapHashSeed struct {
-	mix  confPerTenantKeyMapMixSeed
-	seed maphash.Seed
-}
-
-// confPerTenantKeyMapMixSeed holds the random keys of the fast mixers.
-type confPerTenantKeyMapMixSeed struct{ k0, k1 uint64 }
-
-// confPerTenantKeyMapNewHashSeed returns fresh random hash keys.
-func confPerTenantKeyMapNewHashSeed() confPerTenantKeyMapHashSeed {
-	return confPerTenantKeyMapHashSeed{mix: confPerTenantKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
-}
-
 // confPerTenantKeyMapHashKey returns the hash of k under s, specialized for
 // TenantID keys: wyhash-style mixing of up to 16 bytes, maphash.String past
-// that. Every bit is mixed: the top confPerTenantKeyMapShardBits bits pick
-// the shard, the confPerTenantKeyMapH2Bits low bits the meta byte, the bits
-// above them the bucket.
-func confPerTenantKeyMapHashKey(s *confPerTenantKeyMapHashSeed, k TenantID) uint64 {
-	return confPerTenantKeyMapHashStr(s, string(k))
+// that. Every bit is mixed: the top mapShardBits bits pick the shard, the
+// mapH2Bits low bits the meta byte, the bits above them the bucket.
+func confPerTenantKeyMapHashKey(s *mapHashSeed, k TenantID) uint64 {
+	return mapHashStr(s, string(k))
 }
 
 // confPerTenantKeyMapShardOf returns the shard of k, whose hash under s is
-// h: a number below confPerTenantKeyMapShardCount, the
-// confPerTenantKeyMapShardBits bits of h below its top bit. Every operation
-// on k uses the same shard.
-func confPerTenantKeyMapShardOf(s *confPerTenantKeyMapHashSeed, k TenantID, h uint64) uint64 {
-	return h >> 1 >> confPerTenantKeyMapShardShift
+// h: a number below mapShardCount, the mapShardBits bits of h below its top
+// bit. Every operation on k uses the same shard.
+func confPerTenantKeyMapShardOf(s *mapHashSeed, k TenantID, h uint64) uint64 {
+	return h >> 1 >> mapShardShift
 }
-
-// confPerTenantKeyMapHashStr hashes a string. Up to 32 bytes it reads the
-// string as at most four overlapping 8-byte words (or two 4-byte ones, or
-// three bytes) and mixes them wyhash-style, with the length, faster than
-// maphash.String's call; longer strings go to maphash.String, whose AES
-// rounds win there.
-func confPerTenantKeyMapHashStr(s *confPerTenantKeyMapHashSeed, x string) uint64 {
-	n := len(x)
-	var a, b uint64
-	switch {
-	case n > 32:
-		return maphash.String(s.seed, x)
-	case n > 16:
-		hi0, lo0 := bits.Mul64(confPerTenantKeyMapLe64(x)^s.mix.k0, confPerTenantKeyMapLe64(x[8:])^s.mix.k1)
-		hi1, lo1 := bits.Mul64(confPerTenantKeyMapLe64(x[n-16:])^s.mix.k1, confPerTenantKeyMapLe64(x[n-8:])^s.mix.k0)
-		a, b = hi0^lo0, hi1^lo1
-	case n >= 8:
-		a, b = confPerTenantKeyMapLe64(x), confPerTenantKeyMapLe64(x[n-8:])
-	case n >= 4:
-		a, b = uint64(confPerTenantKeyMapLe32(x)), uint64(confPerTenantKeyMapLe32(x[n-4:]))
-	case n > 0:
-		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
-	}
-	hi, lo := bits.Mul64(a^s.mix.k0, b^s.mix.k1)
-	hi, lo = bits.Mul64(lo^s.mix.k1^uint64(n), hi^s.mix.k0)
-	return hi ^ lo
-}
-
-// confPerTenantKeyMapLe64 returns the first 8 bytes of x as a little-endian
-// word. The compiler combines the byte loads into one load.
-func confPerTenantKeyMapLe64(x string) uint64 {
-	_ = x[7]
-	return uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
-		uint64(x[4])<<32 | uint64(x[5])<<40 | uint64(x[6])<<48 | uint64(x[7])<<56
-}
-
-// confPerTenantKeyMapLe32 returns the first 4 bytes of x as a little-endian
-// word.
-func confPerTenantKeyMapLe32(x string) uint32 {
-	_ = x[3]
-	return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
-}
-
-// confPerTenantKeyMapShardBits is the base-2 logarithm of the number of
-// shards: the directive's shards= option (shards=64 gives
-// confPerTenantKeyMapShardBits = 6).
-//
-// Shards do not make reads faster: a read costs the same whatever their
-// number. They bound the work of a resize (a resize copies and stops the
-// writers of one shard only) and spread the per-shard size counters that
-// inserts and deletes update over that many cache lines. 64 shards keep the
-// counters uncontended up to about 64 cores at a cost of about 11 KiB per empty
-// map (a 64-byte counter, 16-byte header, 32-byte table descriptor and one
-// 64-byte bucket per shard); a program with many small maps should ask for
-// shards=1 or a few.
-const confPerTenantKeyMapShardBits = 6
-
-const (
-	// confPerTenantKeyMapShardCount is the number of independent tables of a
-	// confPerTenantKeyMap.
-	confPerTenantKeyMapShardCount = 1 << confPerTenantKeyMapShardBits
-	// confPerTenantKeyMapShardShift selects the top
-	// confPerTenantKeyMapShardBits bits of a hash shifted right by one
-	// (h>>1>>confPerTenantKeyMapShardShift): with
-	// confPerTenantKeyMapShardBits = 0 that is 0, one shard, without a
-	// constant shift of 64, which go vet reports (the compiler merges the
-	// two shifts).
-	confPerTenantKeyMapShardShift = 63 - confPerTenantKeyMapShardBits
-)
-
-const (
-	// confPerTenantKeyMapCacheLineSize is the unit of padding against false
-	// sharing. 64 bytes is the line of amd64 and most arm64 cores.
-	confPerTenantKeyMapCacheLineSize = 64
-	// confPerTenantKeyMapEntriesPerBucket is the number of slots of a
-	// bucket: 5 pointers, with a mutex, a meta word and an overflow pointer,
-	// fill 64 bytes on 64-bit platforms.
-	confPerTenantKeyMapEntriesPerBucket = 5
-	// confPerTenantKeyMapPtrSize is the size of a pointer: 8 on 64-bit
-	// platforms, 4 on 32-bit.
-	confPerTenantKeyMapPtrSize = 4 << (^uintptr(0) >> 63)
-	// confPerTenantKeyMapMutexSize is the size of a sync.Mutex (two 32-bit
-	// words) everywhere.
-	confPerTenantKeyMapMutexSize = 8
-	// confPerTenantKeyMapBucketPadding pads a bucket to one cache line: 0 on
-	// 64-bit platforms, 24 bytes on 32-bit ones.
-	confPerTenantKeyMapBucketPadding = confPerTenantKeyMapCacheLineSize - confPerTenantKeyMapMutexSize - 8 - (confPerTenantKeyMapEntriesPerBucket+1)*confPerTenantKeyMapPtrSize
-
-	// confPerTenantKeyMapH2Bits is the number of low hash bits stored in a
-	// slot's meta byte, whose top bit marks the slot as occupied. The bucket
-	// index comes from the bits above them, so the bytes of one bucket still
-	// differ.
-	confPerTenantKeyMapH2Bits = 7
-	// confPerTenantKeyMapOccupiedMask has the occupied bit of each slot's
-	// meta byte set.
-	confPerTenantKeyMapOccupiedMask = 0x80_8080_8080
-	// confPerTenantKeyMapLowBytes and confPerTenantKeyMapHighBits are the
-	// SWAR constants of confPerTenantKeyMapMarkZeroBytes.
-	confPerTenantKeyMapLowBytes = 0x0101_0101_0101_0101
-	confPerTenantKeyMapHighBits = 0x8080_8080_8080_8080
-
-	// confPerTenantKeyMapMinTableLen is the number of buckets a shard of a
-	// map without a size hint starts with and shrinks back to on Clear: one
-	// cache line. With one bucket, Clear can empty a shard's table in place
-	// (clearInPlace).
-	confPerTenantKeyMapMinTableLen = 1
-	// confPerTenantKeyMapGrowNum/confPerTenantKeyMapGrowDen is the load
-	// factor above which a shard grows when an insert needs a new overflow
-	// bucket: 0.75, that of xsync and CLHT, which keeps most chains to their
-	// root bucket.
-	confPerTenantKeyMapGrowNum, confPerTenantKeyMapGrowDen = 3, 4
-	// confPerTenantKeyMapShrinkDiv sets the load factor below which a shard
-	// shrinks when a delete empties a bucket: 1/confPerTenantKeyMapShrinkDiv
-	// of its slots. It then shrinks to half of the growth load factor, so a
-	// shard does not resize back and forth.
-	confPerTenantKeyMapShrinkDiv = 128
-)
 
 // confPerTenantKeyMapComputeOp tells Compute what to do with the value its
 // function returns.
@@ -7554,12 +7416,12 @@ type confPerTenantKeyMap struct {
 	// sizes counts the entries of each shard. Inserts and deletes update
 	// them, so each has a cache line of its own; they come first so that a
 	// cache-line-aligned confPerTenantKeyMap aligns them.
-	sizes [confPerTenantKeyMapShardCount]confPerTenantKeyMapShardSize
+	sizes [mapShardCount]mapShardSize
 	// seed is read by every operation and written only by
 	// newConfPerTenantKeyMap.
-	seed confPerTenantKeyMapHashSeed
+	seed mapHashSeed
 	// shards are read by every operation and written only by resizes.
-	shards [confPerTenantKeyMapShardCount]confPerTenantKeyMapShard
+	shards [mapShardCount]confPerTenantKeyMapShard
 }
 
 // confPerTenantKeyMapShard is one independent hash table of a
@@ -7570,14 +7432,6 @@ type confPerTenantKeyMapShard struct {
 	table atomic.Pointer[confPerTenantKeyMapTable]
 	// resizeMu serializes the resizes of the shard.
 	resizeMu sync.Mutex
-}
-
-// confPerTenantKeyMapShardSize is the entry count of one shard. Writers
-// update it after unlocking their bucket, so it may lag the table and,
-// briefly, go negative.
-type confPerTenantKeyMapShardSize struct {
-	n atomic.Int64
-	_ [confPerTenantKeyMapCacheLineSize - 8]byte
 }
 
 // confPerTenantKeyMapTable is the bucket array of a shard at one size. Its
@@ -7596,15 +7450,14 @@ type confPerTenantKeyMapTable struct {
 // whole chain; an overflow bucket's mutex is unused.
 type confPerTenantKeyMapBucket struct {
 	// padding comes first: a zero-size last field would add a word.
-	_  [confPerTenantKeyMapBucketPadding]byte
+	_  [mapBucketPadding]byte
 	mu sync.Mutex
 	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
-	// confPerTenantKeyMapH2Bits bits of the hash of its key. Writers store
-	// it before the entry on insert and before clearing the entry on delete;
-	// a reader that matches a byte whose entry is nil or holds another key
-	// moves on.
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
 	meta    atomic.Uint64
-	entries [confPerTenantKeyMapEntriesPerBucket]atomic.Pointer[confPerTenantKeyMapEntry]
+	entries [mapEntriesPerBucket]atomic.Pointer[confPerTenantKeyMapEntry]
 	next    atomic.Pointer[confPerTenantKeyMapBucket]
 }
 
@@ -7630,38 +7483,30 @@ func confPerTenantKeyMapStoreValue(e *confPerTenantKeyMapEntry, v *confPerTenant
 
 // newConfPerTenantKeyMap returns an empty confPerTenantKeyMap.
 func newConfPerTenantKeyMap() *confPerTenantKeyMap {
-	m := &confPerTenantKeyMap{seed: confPerTenantKeyMapNewHashSeed()}
+	m := &confPerTenantKeyMap{seed: mapNewHashSeed()}
 	m.init()
 	return m
 }
 
-// init gives each shard an empty table of confPerTenantKeyMapBaseTableLen
-// buckets.
+// init gives each shard an empty table of mapBaseTableLen buckets.
 func (m *confPerTenantKeyMap) init() {
-	m.initTables(confPerTenantKeyMapBaseTableLen())
+	m.initTables(mapBaseTableLen())
 }
 
 // initTables gives each shard an empty table of n buckets, carving the
 // tables and buckets of all shards out of one allocation each; n is a power
 // of two.
 func (m *confPerTenantKeyMap) initTables(n int) {
-	tables := make([]confPerTenantKeyMapTable, confPerTenantKeyMapShardCount)
-	buckets := make([]confPerTenantKeyMapBucket, confPerTenantKeyMapShardCount*n)
+	tables := make([]confPerTenantKeyMapTable, mapShardCount)
+	buckets := make([]confPerTenantKeyMapBucket, mapShardCount*n)
 	for i := range m.shards {
 		t := &tables[i]
 		lo, hi := i*n, (i+1)*n
 		t.buckets = buckets[lo:hi:hi]
 		t.mask = uint64(n - 1)
-		t.growAt = confPerTenantKeyMapGrowThreshold(n)
+		t.growAt = mapGrowThreshold(n)
 		m.shards[i].table.Store(t)
 	}
-}
-
-// confPerTenantKeyMapBaseTableLen returns the number of buckets a shard
-// starts with and never shrinks below: confPerTenantKeyMapMinTableLen,
-// unless the map is presized.
-func confPerTenantKeyMapBaseTableLen() int {
-	return confPerTenantKeyMapMinTableLen
 }
 
 // confPerTenantKeyMapEqualValue reports whether a and b are equal, for
@@ -7676,11 +7521,11 @@ func confPerTenantKeyMapEqualValue(a, b *confPerTenantSlot) bool {
 func (m *confPerTenantKeyMap) Load(key TenantID) (value *confPerTenantSlot, ok bool) {
 	h := confPerTenantKeyMapHashKey(&m.seed, key)
 	t := m.shards[confPerTenantKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>confPerTenantKeyMapH2Bits)&t.mask]
-	h2w := confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := confPerTenantKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[confPerTenantKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return confPerTenantKeyMapLoadValue(e), true
 			}
 		}
@@ -7712,7 +7557,7 @@ func (m *confPerTenantKeyMap) Swap(key TenantID, value *confPerTenantSlot) (prev
 func (m *confPerTenantKeyMap) put(h uint64, key TenantID, value *confPerTenantSlot, prev **confPerTenantSlot) (loaded bool) {
 	var ne *confPerTenantKeyMapEntry
 	si := confPerTenantKeyMapShardOf(&m.seed, key, h)
-	h2w := confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -7726,7 +7571,7 @@ func (m *confPerTenantKeyMap) put(h uint64, key TenantID, value *confPerTenantSl
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, confPerTenantKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		// a new key: its entry is allocated here, under the lock
@@ -7749,7 +7594,7 @@ func (m *confPerTenantKeyMap) LoadOrStore(key TenantID, value *confPerTenantSlot
 		return confPerTenantKeyMapLoadValue(e), true
 	}
 	ne := &confPerTenantKeyMapEntry{key: key, value: value}
-	h2w := confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -7759,7 +7604,7 @@ func (m *confPerTenantKeyMap) LoadOrStore(key TenantID, value *confPerTenantSlot
 		}
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, confPerTenantKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		confPerTenantKeyMapInsertAt(b, i, h, ne)
@@ -7796,7 +7641,7 @@ func (m *confPerTenantKeyMap) LoadOrCompute(key TenantID, fn func() *confPerTena
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
 		return confPerTenantKeyMapLoadValue(e), true
 	}
-	h2w := confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -7807,7 +7652,7 @@ func (m *confPerTenantKeyMap) LoadOrCompute(key TenantID, fn func() *confPerTena
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, confPerTenantKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		actual = confPerTenantKeyMapComputeLocked(root, fn)
@@ -7843,7 +7688,7 @@ func (m *confPerTenantKeyMap) remove(h uint64, key TenantID) *confPerTenantKeyMa
 		return nil
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil {
 		root.mu.Unlock()
 		return nil
@@ -7871,7 +7716,7 @@ func (m *confPerTenantKeyMap) CompareAndSwap(key TenantID, old, new *confPerTena
 // into the entry of key, whose hash is h, if the entry holds old.
 func (m *confPerTenantKeyMap) swapInPlace(h uint64, key TenantID, old, new *confPerTenantSlot) (swapped bool) {
 	_, root := m.lockRoot(confPerTenantKeyMapShardOf(&m.seed, key, h), h)
-	_, _, e := root.search(key, confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h)))
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !confPerTenantKeyMapEqualValue(confPerTenantKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -7896,7 +7741,7 @@ func (m *confPerTenantKeyMap) CompareAndDelete(key TenantID, old *confPerTenantS
 		return false
 	}
 	t, root := m.lockRoot(si, h)
-	b, i, e := root.search(key, confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h)))
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !confPerTenantKeyMapEqualValue(confPerTenantKeyMapLoadValue(e), old) {
 		root.mu.Unlock()
 		return false
@@ -7922,7 +7767,7 @@ func (m *confPerTenantKeyMap) CompareAndDelete(key TenantID, old *confPerTenantS
 func (m *confPerTenantKeyMap) Compute(key TenantID, fn func(old *confPerTenantSlot, loaded bool) (newV *confPerTenantSlot, op confPerTenantKeyMapComputeOp)) (actual *confPerTenantSlot, ok bool) {
 	h := confPerTenantKeyMapHashKey(&m.seed, key)
 	si := confPerTenantKeyMapShardOf(&m.seed, key, h)
-	h2w := confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h))
+	h2w := mapBroadcast(mapH2(h))
 	for {
 		t, root := m.lockRoot(si, h)
 		b, i, e := root.search(key, h2w)
@@ -7947,7 +7792,7 @@ func (m *confPerTenantKeyMap) Compute(key TenantID, fn func(old *confPerTenantSl
 		// Grow before calling fn, so that fn runs once.
 		if m.mustGrow(si, t, i) {
 			root.mu.Unlock()
-			m.resize(si, t, confPerTenantKeyMapGrowTable)
+			m.resize(si, t, mapGrowTable)
 			continue
 		}
 		newV, op := confPerTenantKeyMapCallLocked(root, fn, actual, false)
@@ -7976,7 +7821,7 @@ func (m *confPerTenantKeyMap) Compute(key TenantID, fn func(old *confPerTenantSl
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
 func (m *confPerTenantKeyMap) Range(f func(key TenantID, value *confPerTenantSlot) bool) {
-	var buf [16 * confPerTenantKeyMapEntriesPerBucket]*confPerTenantKeyMapEntry
+	var buf [16 * mapEntriesPerBucket]*confPerTenantKeyMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
 		t := m.shards[si].table.Load()
@@ -8035,7 +7880,7 @@ func (m *confPerTenantKeyMap) Len() int {
 // allocates nothing.
 func (m *confPerTenantKeyMap) Clear() {
 	for si := range m.shards {
-		m.resize(uint64(si), nil, confPerTenantKeyMapClearTable)
+		m.resize(uint64(si), nil, mapClearTable)
 	}
 }
 
@@ -8077,7 +7922,7 @@ func (m *confPerTenantKeyMap) lockRoot(si, h uint64) (*confPerTenantKeyMapTable,
 	sh := &m.shards[si]
 	for {
 		t := sh.table.Load()
-		root := &t.buckets[(h>>confPerTenantKeyMapH2Bits)&t.mask]
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
 		root.mu.Lock()
 		if sh.table.Load() == t {
 			return t, root
@@ -8088,11 +7933,11 @@ func (m *confPerTenantKeyMap) lockRoot(si, h uint64) (*confPerTenantKeyMapTable,
 
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *confPerTenantKeyMapTable) find(key TenantID, h uint64) *confPerTenantKeyMapEntry {
-	b := &t.buckets[(h>>confPerTenantKeyMapH2Bits)&t.mask]
-	h2w := confPerTenantKeyMapBroadcast(confPerTenantKeyMapH2(h))
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	h2w := mapBroadcast(mapH2(h))
 	for {
-		for w := confPerTenantKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[confPerTenantKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -8103,24 +7948,23 @@ func (t *confPerTenantKeyMapTable) find(key TenantID, h uint64) *confPerTenantKe
 }
 
 // search looks for key in the chain of root, which the caller has locked;
-// h2w is the broadcast confPerTenantKeyMapH2 of the key. It returns the
-// bucket, slot and entry of the key if present. Otherwise e is nil and (b,
-// i) is the first free slot of the chain, or, if the chain is full, its last
-// bucket and i = -1.
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
 func (root *confPerTenantKeyMapBucket) search(key TenantID, h2w uint64) (b *confPerTenantKeyMapBucket, i int, e *confPerTenantKeyMapEntry) {
 	var free *confPerTenantKeyMapBucket
 	freeSlot := -1
 	for b = root; ; {
 		meta := b.meta.Load()
 		// Under the lock, a marked byte's slot is occupied.
-		for w := confPerTenantKeyMapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
-			i := confPerTenantKeyMapFirstMarked(w)
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
 			if e := b.entries[i].Load(); e.key == key {
 				return b, i, e
 			}
 		}
-		if w := ^meta & confPerTenantKeyMapOccupiedMask; free == nil && w != 0 {
-			free, freeSlot = b, confPerTenantKeyMapFirstMarked(w)
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
 		}
 		next := b.next.Load()
 		if next == nil {
@@ -8147,21 +7991,21 @@ func (m *confPerTenantKeyMap) mustGrow(si uint64, t *confPerTenantKeyMapTable, i
 func confPerTenantKeyMapInsertAt(b *confPerTenantKeyMapBucket, i int, h uint64, ne *confPerTenantKeyMapEntry) {
 	if i < 0 {
 		nb := new(confPerTenantKeyMapBucket)
-		nb.meta.Store(uint64(confPerTenantKeyMapH2(h)))
+		nb.meta.Store(uint64(mapH2(h)))
 		nb.entries[0].Store(ne)
 		b.next.Store(nb) // publishes nb to readers
 		return
 	}
 	// Meta first: a reader that matches the byte before the entry is
 	// stored sees nil and treats the key as absent.
-	b.meta.Store(confPerTenantKeyMapSetByte(b.meta.Load(), confPerTenantKeyMapH2(h), i))
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
 	b.entries[i].Store(ne)
 }
 
 // confPerTenantKeyMapClearSlot empties slot i of bucket b, whose chain the
 // caller has locked, and returns the bucket's new meta word.
 func confPerTenantKeyMapClearSlot(b *confPerTenantKeyMapBucket, i int) uint64 {
-	meta := confPerTenantKeyMapSetByte(b.meta.Load(), 0, i)
+	meta := mapSetByte(b.meta.Load(), 0, i)
 	b.meta.Store(meta)
 	b.entries[i].Store(nil)
 	return meta
@@ -8172,19 +8016,10 @@ func confPerTenantKeyMapClearSlot(b *confPerTenantKeyMapBucket, i int) uint64 {
 // sparse. The caller has unlocked the bucket.
 func (m *confPerTenantKeyMap) deleted(si uint64, t *confPerTenantKeyMapTable, meta uint64) {
 	n := m.sizes[si].n.Add(-1)
-	if meta == 0 && len(t.buckets) > confPerTenantKeyMapBaseTableLen() && n*confPerTenantKeyMapShrinkDiv < int64(len(t.buckets))*confPerTenantKeyMapEntriesPerBucket {
-		m.resize(si, t, confPerTenantKeyMapShrinkTable)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
 	}
 }
-
-// confPerTenantKeyMapResizeKind says what a resize does.
-type confPerTenantKeyMapResizeKind int
-
-const (
-	confPerTenantKeyMapGrowTable   confPerTenantKeyMapResizeKind = iota // double the table
-	confPerTenantKeyMapShrinkTable                                      // halve the table, or more, to fit the entries
-	confPerTenantKeyMapClearTable                                       // drop the entries, back to confPerTenantKeyMapBaseTableLen
-)
 
 // resize replaces table old of shard si by a table resized as kind says. It
 // does nothing if old is no longer current (another resize went first); a
@@ -8195,7 +8030,7 @@ const (
 // of old before resize does complete their write before it is copied;
 // writers that lock it after wait until the new table is published, then see
 // that their table is stale and retry.
-func (m *confPerTenantKeyMap) resize(si uint64, old *confPerTenantKeyMapTable, kind confPerTenantKeyMapResizeKind) {
+func (m *confPerTenantKeyMap) resize(si uint64, old *confPerTenantKeyMapTable, kind mapResizeKind) {
 	sh := &m.shards[si]
 	sh.resizeMu.Lock()
 	defer sh.resizeMu.Unlock()
@@ -8205,18 +8040,18 @@ func (m *confPerTenantKeyMap) resize(si uint64, old *confPerTenantKeyMapTable, k
 	}
 	var newLen int
 	switch kind {
-	case confPerTenantKeyMapGrowTable:
+	case mapGrowTable:
 		newLen = 2 * len(t.buckets)
-	case confPerTenantKeyMapShrinkTable:
-		newLen = confPerTenantKeyMapTableLenFor(m.sizes[si].n.Load())
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
 		if newLen >= len(t.buckets) {
 			return
 		}
-	case confPerTenantKeyMapClearTable:
+	case mapClearTable:
 		if m.clearInPlace(si, t) {
 			return
 		}
-		newLen = confPerTenantKeyMapBaseTableLen()
+		newLen = mapBaseTableLen()
 	}
 	nt := confPerTenantKeyMapNewTable(newLen)
 	var dropped int64
@@ -8228,7 +8063,7 @@ func (m *confPerTenantKeyMap) resize(si uint64, old *confPerTenantKeyMapTable, k
 				e := b.entries[i].Load()
 				switch {
 				case e == nil:
-				case kind == confPerTenantKeyMapClearTable:
+				case kind == mapClearTable:
 					dropped++
 				default:
 					nt.add(confPerTenantKeyMapHashKey(&m.seed, e.key), e)
@@ -8289,7 +8124,7 @@ func (m *confPerTenantKeyMap) clearInPlace(si uint64, t *confPerTenantKeyMapTabl
 	}
 	root.mu.Unlock()
 	// Under the lock, the occupied slots are the marked meta bytes.
-	if n := bits.OnesCount64(meta & confPerTenantKeyMapOccupiedMask); n != 0 {
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
 		m.sizes[si].n.Add(-int64(n))
 	}
 	return true
@@ -8301,17 +8136,17 @@ func confPerTenantKeyMapNewTable(n int) *confPerTenantKeyMapTable {
 	return &confPerTenantKeyMapTable{
 		buckets: make([]confPerTenantKeyMapBucket, n),
 		mask:    uint64(n - 1),
-		growAt:  confPerTenantKeyMapGrowThreshold(n),
+		growAt:  mapGrowThreshold(n),
 	}
 }
 
 // add inserts e, whose hash is h, into t, which no other goroutine can see
 // yet.
 func (t *confPerTenantKeyMapTable) add(h uint64, e *confPerTenantKeyMapEntry) {
-	b := &t.buckets[(h>>confPerTenantKeyMapH2Bits)&t.mask]
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
 	for {
-		if w := ^b.meta.Load() & confPerTenantKeyMapOccupiedMask; w != 0 {
-			confPerTenantKeyMapInsertAt(b, confPerTenantKeyMapFirstMarked(w), h, e)
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			confPerTenantKeyMapInsertAt(b, mapFirstMarked(w), h, e)
 			return
 		}
 		next := b.next.Load()
@@ -8321,51 +8156,6 @@ func (t *confPerTenantKeyMapTable) add(h uint64, e *confPerTenantKeyMapEntry) {
 		}
 		b = next
 	}
-}
-
-// confPerTenantKeyMapGrowThreshold returns the entry count above which a
-// table of n buckets grows rather than chains an overflow bucket.
-func confPerTenantKeyMapGrowThreshold(n int) int64 {
-	return int64(n) * confPerTenantKeyMapEntriesPerBucket * confPerTenantKeyMapGrowNum / confPerTenantKeyMapGrowDen
-}
-
-// confPerTenantKeyMapTableLenFor returns the number of buckets a shard of n
-// entries shrinks to: the smallest power of two, at least
-// confPerTenantKeyMapBaseTableLen, that holds them at half the growth load
-// factor.
-func confPerTenantKeyMapTableLenFor(n int64) int {
-	want := uint64(max(n, 0)) * 2 * confPerTenantKeyMapGrowDen / (confPerTenantKeyMapGrowNum * confPerTenantKeyMapEntriesPerBucket)
-	if base := confPerTenantKeyMapBaseTableLen(); want <= uint64(base) {
-		return base
-	}
-	return 1 << bits.Len64(want-1)
-}
-
-// confPerTenantKeyMapH2 returns the meta byte of hash h: its low
-// confPerTenantKeyMapH2Bits bits, marked occupied.
-func confPerTenantKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<confPerTenantKeyMapH2Bits-1)) }
-
-// confPerTenantKeyMapBroadcast returns a word holding b in each of its bytes.
-func confPerTenantKeyMapBroadcast(b uint8) uint64 { return confPerTenantKeyMapLowBytes * uint64(b) }
-
-// confPerTenantKeyMapMarkZeroBytes returns w with the top bit of each zero
-// byte set and the other bits clear. A byte equal to 1 above a zero byte is
-// marked too (a borrow): callers check the entry of every marked slot.
-// Applied to meta^broadcast(confPerTenantKeyMapH2), it marks the slots whose
-// meta byte matches confPerTenantKeyMapH2; empty slots (meta byte 0) are
-// never marked, since confPerTenantKeyMapH2 has its top bit set.
-func confPerTenantKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - confPerTenantKeyMapLowBytes) &^ w & confPerTenantKeyMapHighBits
-}
-
-// confPerTenantKeyMapFirstMarked returns the index of the lowest byte of w
-// with its top bit set.
-func confPerTenantKeyMapFirstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
-
-// confPerTenantKeyMapSetByte returns w with byte i set to b.
-func confPerTenantKeyMapSetByte(w uint64, b uint8, i int) uint64 {
-	shift := uint(i) * 8
-	return w&^(0xff<<shift) | uint64(b)<<shift
 }
 
 // This code was specialized for the types above. If one changes, the
