@@ -19,10 +19,10 @@ func TestPerIPEvictionNeverResetsAKeyInUse(t *testing.T) {
 	for range 5 {
 		l.allow(a, 0)
 	}
-	b, _ := l.buckets.Load(a)
+	b := l.buckets.LoadPointer(a)
 	// At 2m the bucket, full since 500ms, has been idle for over a minute.
 	now := int64(2 * time.Minute)
-	s := b.state.Load()
+	s := atomic.LoadInt64(b)
 	if s > now-int64(500*time.Millisecond)-int64(time.Minute) {
 		t.Fatal("the bucket is not full and idle at 2m")
 	}
@@ -34,7 +34,7 @@ func TestPerIPEvictionNeverResetsAKeyInUse(t *testing.T) {
 	if l.evict(a, b, s) {
 		t.Fatal("the sweep evicted a bucket whose tokens events had just taken")
 	}
-	if got, _ := l.buckets.Load(a); got != b || l.Len() != 1 {
+	if got := l.buckets.LoadPointer(a); got != b || l.Len() != 1 {
 		t.Fatal("the client's bucket left the map")
 	}
 	if l.allow(a, now) {

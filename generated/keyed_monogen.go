@@ -25,9 +25,13 @@ import (
 // A PerIP is safe for concurrent use. It must be created with NewPerIP and
 // must not be copied after first use. Allow on a key already seen takes no
 // lock: one lookup in a map whose reads take no lock, and one
-// compare-and-swap on the key's bucket. Allow on a new key locks a bucket of
-// the map to insert it, and may sweep.
+// compare-and-swap on the key's bucket, in the map entry the lookup found.
+// Allow on a new key locks a bucket of the map to insert it, and may sweep.
 type PerIP struct {
+	// buckets maps each key to its bucket: the theoretical arrival time
+	// of the key's next event less Burst intervals, in nanoseconds since
+	// the epoch, or evicted. The limiter reads and writes a bucket where
+	// the map stores it, with atomics, through the map's pointer methods.
 	buckets *perIPKeyMap
 	// live counts the buckets in the map: Len.
 	live atomic.Int64
@@ -38,13 +42,6 @@ type PerIP struct {
 	sweepMu sync.Mutex
 
 	epoch time.Time
-}
-
-// perIPBucket is one key's token bucket: the theoretical arrival time of the
-// key's next event less Burst intervals, in nanoseconds since the epoch, or
-// evicted.
-type perIPBucket struct {
-	state atomic.Int64
 }
 
 // init checks the configuration, creates the map and starts the clock.
@@ -102,15 +99,15 @@ func (l *PerIP) offset(t time.Time) int64 {
 func (l *PerIP) allow(key netip.Addr, now int64) bool {
 	interval, tolerance := int64(100*time.Millisecond), int64(100*time.Millisecond)*5
 	now = max(now, math.MinInt64+tolerance)
-	b, ok := l.buckets.Load(key)
+	b := l.buckets.LoadPointer(key)
 	for {
-		if !ok {
+		if b == nil {
 			if b = l.create(key, now); b == nil {
 				return false
 			}
 		}
 		for {
-			s := b.state.Load()
+			s := atomic.LoadInt64(b)
 			from := max(s, now-tolerance)
 			if from > now-interval {
 				if s != keyedrateEvicted {
@@ -120,18 +117,18 @@ func (l *PerIP) allow(key netip.Addr, now int64) bool {
 				// bucket starts full too.
 				break
 			}
-			if b.state.CompareAndSwap(s, from+interval) {
+			if atomic.CompareAndSwapInt64(b, s, from+interval) {
 				return true
 			}
 		}
-		ok = false
+		b = nil
 	}
 }
 
 // create gives key a new, full bucket, or returns the bucket another
 // goroutine gave it first. It returns nil when the map holds Keys buckets
 // and a sweep cannot make room.
-func (l *PerIP) create(key netip.Addr, now int64) *perIPBucket {
+func (l *PerIP) create(key netip.Addr, now int64) *int64 {
 	if now >= l.nextSweep.Load() && l.sweepMu.TryLock() {
 		if now >= l.nextSweep.Load() {
 			l.sweep(now, int64(time.Minute))
@@ -139,21 +136,17 @@ func (l *PerIP) create(key netip.Addr, now int64) *perIPBucket {
 		}
 		l.sweepMu.Unlock()
 	}
-	b, _ := l.buckets.Compute(key, func(old *perIPBucket, loaded bool) (*perIPBucket, perIPKeyMapComputeOp) {
-		if loaded && old.state.Load() != keyedrateEvicted {
-			return old, perIPKeyMapCancelOp
+	return l.buckets.ComputePointer(key, func(b *int64, loaded bool) perIPKeyMapComputeOp {
+		// A sweep evicts a bucket and deletes its key under the lock
+		// this function holds: a bucket in the map is never evicted.
+		if loaded || !l.countKey() {
+			return perIPKeyMapCancelOp
 		}
-		// A bucket evicted but still in the map is replaced in its
-		// room, counted in live until the map no longer holds it.
-		if !loaded && !l.countKey() {
-			return nil, perIPKeyMapCancelOp
-		}
-		b := &perIPBucket{}
-		// Full now: the tolerance is behind.
-		b.state.Store(now - int64(100*time.Millisecond)*5)
-		return b, perIPKeyMapUpdateOp
+		// Full now: the tolerance is behind. The map publishes the
+		// bucket with the key.
+		*b = now - int64(100*time.Millisecond)*5
+		return perIPKeyMapUpdateOp
 	})
-	return b
 }
 
 // countKey counts a new key in live, and reports whether it did: not when
@@ -169,8 +162,8 @@ func (l *PerIP) countKey() bool {
 func (l *PerIP) sweep(now, idle int64) (next int64) {
 	tolerance := int64(100*time.Millisecond) * 5
 	next = math.MaxInt64
-	for key, b := range l.buckets.All() {
-		s := b.state.Load()
+	for key, b := range l.buckets.AllPointers() {
+		s := atomic.LoadInt64(b)
 		if s == keyedrateEvicted {
 			continue
 		}
@@ -186,21 +179,21 @@ func (l *PerIP) sweep(now, idle int64) (next int64) {
 // evict takes key's bucket b out of the map if its state is still s, the
 // state in which the sweep found it full and idle. An event counted on b
 // since changed the state, and then b stays: eviction never takes away a
-// token that was used. An Allow that loaded b before and finds it evicted
-// looks the key up again.
-func (l *PerIP) evict(key netip.Addr, b *perIPBucket, s int64) bool {
-	if !b.state.CompareAndSwap(s, keyedrateEvicted) {
-		return false
-	}
-	l.buckets.Compute(key, func(old *perIPBucket, loaded bool) (*perIPBucket, perIPKeyMapComputeOp) {
-		if loaded && old == b {
-			l.live.Add(-1)
-			return nil, perIPKeyMapDeleteOp
+// token that was used. The bucket is marked evicted and its key deleted
+// under the lock of the key's map bucket, so a key in the map never has an
+// evicted bucket; an Allow that loaded b before and finds it evicted looks
+// the key up again.
+func (l *PerIP) evict(key netip.Addr, b *int64, s int64) bool {
+	done := false
+	l.buckets.ComputePointer(key, func(cur *int64, loaded bool) perIPKeyMapComputeOp {
+		if !loaded || cur != b || !atomic.CompareAndSwapInt64(b, s, keyedrateEvicted) {
+			return perIPKeyMapCancelOp
 		}
-		// A new bucket took its place, and its room.
-		return old, perIPKeyMapCancelOp
+		done = true
+		l.live.Add(-1)
+		return perIPKeyMapDeleteOp
 	})
-	return true
+	return done
 }
 
 // perIPKeyMapHashSeed holds a map's random hash keys, chosen per map so that
@@ -250,7 +243,7 @@ const (
 	perIPKeyMapDeleteOp
 )
 
-// perIPKeyMap is a hash map from netip.Addr to *perIPBucket that is safe for
+// perIPKeyMap is a hash map from netip.Addr to int64 that is safe for
 // concurrent use by multiple goroutines without additional locking or
 // coordination. It has the methods of sync.Map, typed, Compute for atomic
 // read-modify-write and LoadOrCompute to create a missing value once.
@@ -327,20 +320,20 @@ type perIPKeyMapBucket struct {
 // perIPKeyMapEntry is an immutable key-value pair. Writers replace entries,
 // never modify them, so a reader that loads an entry sees a consistent pair.
 type perIPKeyMapEntry struct {
-	value *perIPBucket
+	value int64
 	key   netip.Addr
 }
 
 // perIPKeyMapLoadValue returns the value of e with an atomic load: writers
 // update it in place (perIPKeyMapStoreValue).
-func perIPKeyMapLoadValue(e *perIPKeyMapEntry) *perIPBucket {
-	return (*perIPBucket)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
+func perIPKeyMapLoadValue(e *perIPKeyMapEntry) int64 {
+	return atomic.LoadInt64(&e.value)
 }
 
 // perIPKeyMapStoreValue sets the value of e in place with an atomic store.
 // The caller holds the lock of e's chain.
-func perIPKeyMapStoreValue(e *perIPKeyMapEntry, v *perIPBucket) {
-	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
+func perIPKeyMapStoreValue(e *perIPKeyMapEntry, v int64) {
+	atomic.StoreInt64(&e.value, v)
 }
 
 // newPerIPKeyMap returns an empty perIPKeyMap.
@@ -373,14 +366,14 @@ func (m *perIPKeyMap) initTables(n int) {
 
 // perIPKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
-func perIPKeyMapEqualValue(a, b *perIPBucket) bool {
+func perIPKeyMapEqualValue(a, b int64) bool {
 	return a == b
 }
 
 // Load returns the value stored in the map for key, or the zero value if no
 // value is present. The ok result reports whether a value was found. Load
 // takes no lock and does not allocate.
-func (m *perIPKeyMap) Load(key netip.Addr) (value *perIPBucket, ok bool) {
+func (m *perIPKeyMap) Load(key netip.Addr) (value int64, ok bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
 	t := m.shards[perIPKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>mapH2Bits)&t.mask]
@@ -402,21 +395,21 @@ func (m *perIPKeyMap) Load(key netip.Addr) (value *perIPBucket, ok bool) {
 // in place, with an atomic store. Inserting a new key sometimes also
 // allocates a 64-byte overflow bucket or grows the key's shard. The other
 // writes allocate in the same way.
-func (m *perIPKeyMap) Store(key netip.Addr, value *perIPBucket) {
+func (m *perIPKeyMap) Store(key netip.Addr, value int64) {
 	m.put(perIPKeyMapHashKey(&m.seed, key), key, value, nil)
 }
 
 // Swap stores value for key and returns the previous value, if any. The
 // loaded result reports whether the key was present. Swap allocates like
 // Store.
-func (m *perIPKeyMap) Swap(key netip.Addr, value *perIPBucket) (previous *perIPBucket, loaded bool) {
+func (m *perIPKeyMap) Swap(key netip.Addr, value int64) (previous int64, loaded bool) {
 	loaded = m.put(perIPKeyMapHashKey(&m.seed, key), key, value, &previous)
 	return previous, loaded
 }
 
 // put stores value for key, whose hash is h, and reports whether the key was
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
-func (m *perIPKeyMap) put(h uint64, key netip.Addr, value *perIPBucket, prev **perIPBucket) (loaded bool) {
+func (m *perIPKeyMap) put(h uint64, key netip.Addr, value int64, prev *int64) (loaded bool) {
 	var ne *perIPKeyMapEntry
 	si := perIPKeyMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
@@ -449,7 +442,7 @@ func (m *perIPKeyMap) put(h uint64, key netip.Addr, value *perIPBucket, prev **p
 // stores and returns the given value. The loaded result is true if the value
 // was loaded, false if stored. It finds a present key without locking or
 // allocating.
-func (m *perIPKeyMap) LoadOrStore(key netip.Addr, value *perIPBucket) (actual *perIPBucket, loaded bool) {
+func (m *perIPKeyMap) LoadOrStore(key netip.Addr, value int64) (actual int64, loaded bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
 	si := perIPKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
@@ -497,7 +490,7 @@ func (m *perIPKeyMap) LoadOrStore(key netip.Addr, value *perIPBucket) (actual *p
 //
 // LoadOrCompute is a read operation, and a write operation when it returns
 // loaded set to false.
-func (m *perIPKeyMap) LoadOrCompute(key netip.Addr, fn func() *perIPBucket) (actual *perIPBucket, loaded bool) {
+func (m *perIPKeyMap) LoadOrCompute(key netip.Addr, fn func() int64) (actual int64, loaded bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
 	si := perIPKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
@@ -528,7 +521,7 @@ func (m *perIPKeyMap) LoadOrCompute(key netip.Addr, fn func() *perIPBucket) (act
 // LoadAndDelete deletes the value for key, returning the previous value if
 // any. The loaded result reports whether the key was present. It finds an
 // absent key without locking.
-func (m *perIPKeyMap) LoadAndDelete(key netip.Addr) (value *perIPBucket, loaded bool) {
+func (m *perIPKeyMap) LoadAndDelete(key netip.Addr) (value int64, loaded bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
 	if e := m.remove(h, key); e != nil {
 		return perIPKeyMapLoadValue(e), true
@@ -564,7 +557,7 @@ func (m *perIPKeyMap) remove(h uint64, key netip.Addr) *perIPKeyMapEntry {
 // CompareAndSwap swaps the old and new values for key if the value stored in
 // the map is equal to old. It does not allocate: it updates the value in
 // place.
-func (m *perIPKeyMap) CompareAndSwap(key netip.Addr, old, new *perIPBucket) (swapped bool) {
+func (m *perIPKeyMap) CompareAndSwap(key netip.Addr, old, new int64) (swapped bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
 	si := perIPKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
@@ -576,7 +569,7 @@ func (m *perIPKeyMap) CompareAndSwap(key netip.Addr, old, new *perIPBucket) (swa
 
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
-func (m *perIPKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *perIPBucket) (swapped bool) {
+func (m *perIPKeyMap) swapInPlace(h uint64, key netip.Addr, old, new int64) (swapped bool) {
 	_, root := m.lockRoot(perIPKeyMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !perIPKeyMapEqualValue(perIPKeyMapLoadValue(e), old) {
@@ -595,7 +588,7 @@ func (m *perIPKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *perIPBucke
 // Values are compared with perIPKeyMapEqualValue: the generic reference
 // panics, as sync.Map does, if the values are of a type that is not
 // comparable.
-func (m *perIPKeyMap) CompareAndDelete(key netip.Addr, old *perIPBucket) (deleted bool) {
+func (m *perIPKeyMap) CompareAndDelete(key netip.Addr, old int64) (deleted bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
 	si := perIPKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
@@ -626,7 +619,7 @@ func (m *perIPKeyMap) CompareAndDelete(key netip.Addr, old *perIPBucket) (delete
 // the keys of that bucket wait for it, and reads do not. fn must not call
 // methods of m, and should be short. If fn panics, Compute leaves the map
 // unchanged and unlocked, and the panic propagates.
-func (m *perIPKeyMap) Compute(key netip.Addr, fn func(old *perIPBucket, loaded bool) (newV *perIPBucket, op perIPKeyMapComputeOp)) (actual *perIPBucket, ok bool) {
+func (m *perIPKeyMap) Compute(key netip.Addr, fn func(old int64, loaded bool) (newV int64, op perIPKeyMapComputeOp)) (actual int64, ok bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
 	si := perIPKeyMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
@@ -669,6 +662,123 @@ func (m *perIPKeyMap) Compute(key netip.Addr, fn func(old *perIPBucket, loaded b
 	}
 }
 
+// LoadPointer returns a pointer to the value of key where the map stores it,
+// or nil if key is absent. It takes no lock and does not allocate.
+//
+// LoadPointer, ComputePointer and AllPointers are for values that their
+// users update in place with sync/atomic, such as counters: a map used
+// through them is read and written only through them, and every access to a
+// value through its pointer is atomic, except the stores of ComputePointer's
+// function to the value of a key it inserts. A pointer is its key's until
+// the key is deleted; the map never writes the value behind it, and after
+// the delete no method of the map reaches it.
+func (m *perIPKeyMap) LoadPointer(key netip.Addr) *int64 {
+	h := perIPKeyMapHashKey(&m.seed, key)
+	if e := m.shards[perIPKeyMapShardOf(&m.seed, key, h)].table.Load().find(key, h); e != nil {
+		return &e.value
+	}
+	return nil
+}
+
+// ComputePointer atomically reads and modifies the value of key in place. It
+// calls fn with a pointer to the value and loaded set to true if key is
+// present, or with a pointer to the zero value of a new entry and loaded set
+// to false if key is absent. For a present key, perIPKeyMapDeleteOp deletes
+// it and the other ops keep it, with the value fn left; for an absent key,
+// perIPKeyMapUpdateOp inserts it with the value fn stored, and the other ops
+// leave it absent. It returns the pointer to the value of key after the
+// operation, or nil if key is then absent.
+//
+// fn is called exactly once, with the lock of key's bucket held, as
+// Compute's function is; it must not call methods of m. LoadPointer does not
+// wait for it, so fn accesses the value of a present key atomically. If fn
+// panics, ComputePointer inserts nothing, leaves the map unlocked, and the
+// panic propagates.
+func (m *perIPKeyMap) ComputePointer(key netip.Addr, fn func(value *int64, loaded bool) perIPKeyMapComputeOp) *int64 {
+	h := perIPKeyMapHashKey(&m.seed, key)
+	si := perIPKeyMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if perIPKeyMapCallPointerLocked(root, fn, &e.value, true) == perIPKeyMapDeleteOp {
+				meta := perIPKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return nil
+			}
+			root.mu.Unlock()
+			return &e.value
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		ne := &perIPKeyMapEntry{key: key}
+		if perIPKeyMapCallPointerLocked(root, fn, &ne.value, false) != perIPKeyMapUpdateOp {
+			root.mu.Unlock()
+			return nil
+		}
+		perIPKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return &ne.value
+	}
+}
+
+// perIPKeyMapCallPointerLocked calls fn(value, loaded) for ComputePointer,
+// unlocking root if fn panics, as perIPKeyMapCallLocked does for Compute.
+func perIPKeyMapCallPointerLocked(root *perIPKeyMapBucket, fn func(value *int64, loaded bool) perIPKeyMapComputeOp, value *int64, loaded bool) perIPKeyMapComputeOp {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	op := fn(value, loaded)
+	returned = true
+	return op
+}
+
+// AllPointers returns an iterator over the keys of the map and the pointers
+// to their values, with the semantics of Range: it copies the entries of one
+// bucket chain at a time under the chain's lock, and holds no lock while it
+// yields.
+func (m *perIPKeyMap) AllPointers() iter.Seq2[netip.Addr, *int64] {
+	return func(yield func(netip.Addr, *int64) bool) {
+		var buf [16 * mapEntriesPerBucket]*perIPKeyMapEntry
+		chain := buf[:0]
+		for si := range m.shards {
+			t := m.shards[si].table.Load()
+			for bi := range t.buckets {
+				root := &t.buckets[bi]
+				if root.meta.Load() == 0 && root.next.Load() == nil {
+					continue
+				}
+				root.mu.Lock()
+				for b := root; b != nil; b = b.next.Load() {
+					for i := range b.entries {
+						if e := b.entries[i].Load(); e != nil {
+							chain = append(chain, e)
+						}
+					}
+				}
+				root.mu.Unlock()
+				for i, e := range chain {
+					if !yield(e.key, &e.value) {
+						return
+					}
+					chain[i] = nil
+				}
+				chain = chain[:0]
+			}
+		}
+	}
+}
+
 // Range calls f sequentially for each key and value present in the map. If f
 // returns false, Range stops the iteration.
 //
@@ -682,7 +792,7 @@ func (m *perIPKeyMap) Compute(key netip.Addr, fn func(old *perIPBucket, loaded b
 // Range copies the entries of one bucket chain at a time under the chain's
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
-func (m *perIPKeyMap) Range(f func(key netip.Addr, value *perIPBucket) bool) {
+func (m *perIPKeyMap) Range(f func(key netip.Addr, value int64) bool) {
 	var buf [16 * mapEntriesPerBucket]*perIPKeyMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
@@ -715,7 +825,7 @@ func (m *perIPKeyMap) Range(f func(key netip.Addr, value *perIPBucket) bool) {
 
 // All returns an iterator over the keys and values of the map, with the
 // semantics of Range.
-func (m *perIPKeyMap) All() iter.Seq2[netip.Addr, *perIPBucket] {
+func (m *perIPKeyMap) All() iter.Seq2[netip.Addr, int64] {
 	return m.Range
 }
 
@@ -748,7 +858,7 @@ func (m *perIPKeyMap) Clear() {
 // perIPKeyMapCallLocked calls fn(old, loaded) for Compute, unlocking root if
 // fn panics: a bucket left locked would block its writers, and the resizes
 // of its shard, forever.
-func perIPKeyMapCallLocked(root *perIPKeyMapBucket, fn func(old *perIPBucket, loaded bool) (*perIPBucket, perIPKeyMapComputeOp), old *perIPBucket, loaded bool) (newV *perIPBucket, op perIPKeyMapComputeOp) {
+func perIPKeyMapCallLocked(root *perIPKeyMapBucket, fn func(old int64, loaded bool) (int64, perIPKeyMapComputeOp), old int64, loaded bool) (newV int64, op perIPKeyMapComputeOp) {
 	returned := false
 	defer func() {
 		if !returned {
@@ -762,7 +872,7 @@ func perIPKeyMapCallLocked(root *perIPKeyMapBucket, fn func(old *perIPBucket, lo
 
 // perIPKeyMapComputeLocked calls fn for LoadOrCompute, unlocking root if fn
 // panics, as perIPKeyMapCallLocked does for Compute.
-func perIPKeyMapComputeLocked(root *perIPKeyMapBucket, fn func() *perIPBucket) *perIPBucket {
+func perIPKeyMapComputeLocked(root *perIPKeyMapBucket, fn func() int64) int64 {
 	returned := false
 	defer func() {
 		if !returned {
@@ -1039,9 +1149,13 @@ func NewPerIPAt(epoch time.Time) *PerIP {
 // A PerUser is safe for concurrent use. It must be created with NewPerUser and
 // must not be copied after first use. Allow on a key already seen takes no
 // lock: one lookup in a map whose reads take no lock, and one
-// compare-and-swap on the key's bucket. Allow on a new key locks a bucket of
-// the map to insert it, and may sweep.
+// compare-and-swap on the key's bucket, in the map entry the lookup found.
+// Allow on a new key locks a bucket of the map to insert it, and may sweep.
 type PerUser struct {
+	// buckets maps each key to its bucket: the theoretical arrival time
+	// of the key's next event less Burst intervals, in nanoseconds since
+	// the epoch, or evicted. The limiter reads and writes a bucket where
+	// the map stores it, with atomics, through the map's pointer methods.
 	buckets *perUserKeyMap
 	// live counts the buckets in the map: Len.
 	live atomic.Int64
@@ -1055,13 +1169,6 @@ type PerUser struct {
 	sweepMu sync.Mutex
 
 	epoch time.Time
-}
-
-// perUserBucket is one key's token bucket: the theoretical arrival time of the
-// key's next event less Burst intervals, in nanoseconds since the epoch, or
-// evicted.
-type perUserBucket struct {
-	state atomic.Int64
 }
 
 // init checks the configuration, creates the map and starts the clock.
@@ -1119,15 +1226,15 @@ func (l *PerUser) offset(t time.Time) int64 {
 func (l *PerUser) allow(key uint64, now int64) bool {
 	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*2
 	now = max(now, math.MinInt64+tolerance)
-	b, ok := l.buckets.Load(key)
+	b := l.buckets.LoadPointer(key)
 	for {
-		if !ok {
+		if b == nil {
 			if b = l.create(key, now); b == nil {
 				return false
 			}
 		}
 		for {
-			s := b.state.Load()
+			s := atomic.LoadInt64(b)
 			from := max(s, now-tolerance)
 			if from > now-interval {
 				if s != keyedrateEvicted {
@@ -1137,18 +1244,18 @@ func (l *PerUser) allow(key uint64, now int64) bool {
 				// bucket starts full too.
 				break
 			}
-			if b.state.CompareAndSwap(s, from+interval) {
+			if atomic.CompareAndSwapInt64(b, s, from+interval) {
 				return true
 			}
 		}
-		ok = false
+		b = nil
 	}
 }
 
 // create gives key a new, full bucket, or returns the bucket another
 // goroutine gave it first. It returns nil when the map holds Keys buckets
 // and a sweep cannot make room.
-func (l *PerUser) create(key uint64, now int64) *perUserBucket {
+func (l *PerUser) create(key uint64, now int64) *int64 {
 	if now >= l.nextSweep.Load() && l.sweepMu.TryLock() {
 		if now >= l.nextSweep.Load() {
 			l.sweep(now, int64(50*time.Millisecond))
@@ -1160,24 +1267,20 @@ func (l *PerUser) create(key uint64, now int64) *perUserBucket {
 		// Full: the count below decides whether key gets a bucket.
 		l.makeRoom(now)
 	}
-	b, _ := l.buckets.Compute(key, func(old *perUserBucket, loaded bool) (*perUserBucket, perUserKeyMapComputeOp) {
-		if loaded && old.state.Load() != keyedrateEvicted {
-			return old, perUserKeyMapCancelOp
+	return l.buckets.ComputePointer(key, func(b *int64, loaded bool) perUserKeyMapComputeOp {
+		// A sweep evicts a bucket and deletes its key under the lock
+		// this function holds: a bucket in the map is never evicted.
+		if loaded || !l.countKey() {
+			return perUserKeyMapCancelOp
 		}
-		// A bucket evicted but still in the map is replaced in its
-		// room, counted in live until the map no longer holds it.
-		if !loaded && !l.countKey() {
-			return nil, perUserKeyMapCancelOp
-		}
-		b := &perUserBucket{}
-		// Full now: the tolerance is behind.
-		b.state.Store(now - int64(10*time.Millisecond)*2)
+		// Full now: the tolerance is behind. The map publishes the
+		// bucket with the key.
+		*b = now - int64(10*time.Millisecond)*2
 		// The bucket is full again one interval after its first
 		// event.
 		l.lowerNextFull(now + int64(10*time.Millisecond))
-		return b, perUserKeyMapUpdateOp
+		return perUserKeyMapUpdateOp
 	})
-	return b
 }
 
 // countKey counts a new key in live, and reports whether it did: not when
@@ -1223,8 +1326,8 @@ func (l *PerUser) lowerNextFull(at int64) {
 func (l *PerUser) sweep(now, idle int64) (next int64) {
 	tolerance := int64(10*time.Millisecond) * 2
 	next = math.MaxInt64
-	for key, b := range l.buckets.All() {
-		s := b.state.Load()
+	for key, b := range l.buckets.AllPointers() {
+		s := atomic.LoadInt64(b)
 		if s == keyedrateEvicted {
 			continue
 		}
@@ -1240,21 +1343,21 @@ func (l *PerUser) sweep(now, idle int64) (next int64) {
 // evict takes key's bucket b out of the map if its state is still s, the
 // state in which the sweep found it full and idle. An event counted on b
 // since changed the state, and then b stays: eviction never takes away a
-// token that was used. An Allow that loaded b before and finds it evicted
-// looks the key up again.
-func (l *PerUser) evict(key uint64, b *perUserBucket, s int64) bool {
-	if !b.state.CompareAndSwap(s, keyedrateEvicted) {
-		return false
-	}
-	l.buckets.Compute(key, func(old *perUserBucket, loaded bool) (*perUserBucket, perUserKeyMapComputeOp) {
-		if loaded && old == b {
-			l.live.Add(-1)
-			return nil, perUserKeyMapDeleteOp
+// token that was used. The bucket is marked evicted and its key deleted
+// under the lock of the key's map bucket, so a key in the map never has an
+// evicted bucket; an Allow that loaded b before and finds it evicted looks
+// the key up again.
+func (l *PerUser) evict(key uint64, b *int64, s int64) bool {
+	done := false
+	l.buckets.ComputePointer(key, func(cur *int64, loaded bool) perUserKeyMapComputeOp {
+		if !loaded || cur != b || !atomic.CompareAndSwapInt64(b, s, keyedrateEvicted) {
+			return perUserKeyMapCancelOp
 		}
-		// A new bucket took its place, and its room.
-		return old, perUserKeyMapCancelOp
+		done = true
+		l.live.Add(-1)
+		return perUserKeyMapDeleteOp
 	})
-	return true
+	return done
 }
 
 // perUserKeyMapHashSeed holds a map's random hash keys, chosen per map so
@@ -1303,7 +1406,7 @@ const (
 	perUserKeyMapDeleteOp
 )
 
-// perUserKeyMap is a hash map from uint64 to *perUserBucket that is safe for
+// perUserKeyMap is a hash map from uint64 to int64 that is safe for
 // concurrent use by multiple goroutines without additional locking or
 // coordination. It has the methods of sync.Map, typed, Compute for atomic
 // read-modify-write and LoadOrCompute to create a missing value once.
@@ -1381,20 +1484,20 @@ type perUserKeyMapBucket struct {
 // entries, never modify them, so a reader that loads an entry sees a
 // consistent pair.
 type perUserKeyMapEntry struct {
-	value *perUserBucket
+	value int64
 	key   uint64
 }
 
 // perUserKeyMapLoadValue returns the value of e with an atomic load: writers
 // update it in place (perUserKeyMapStoreValue).
-func perUserKeyMapLoadValue(e *perUserKeyMapEntry) *perUserBucket {
-	return (*perUserBucket)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
+func perUserKeyMapLoadValue(e *perUserKeyMapEntry) int64 {
+	return atomic.LoadInt64(&e.value)
 }
 
 // perUserKeyMapStoreValue sets the value of e in place with an atomic store.
 // The caller holds the lock of e's chain.
-func perUserKeyMapStoreValue(e *perUserKeyMapEntry, v *perUserBucket) {
-	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
+func perUserKeyMapStoreValue(e *perUserKeyMapEntry, v int64) {
+	atomic.StoreInt64(&e.value, v)
 }
 
 // newPerUserKeyMap returns an empty perUserKeyMap.
@@ -1427,14 +1530,14 @@ func (m *perUserKeyMap) initTables(n int) {
 
 // perUserKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
-func perUserKeyMapEqualValue(a, b *perUserBucket) bool {
+func perUserKeyMapEqualValue(a, b int64) bool {
 	return a == b
 }
 
 // Load returns the value stored in the map for key, or the zero value if no
 // value is present. The ok result reports whether a value was found. Load
 // takes no lock and does not allocate.
-func (m *perUserKeyMap) Load(key uint64) (value *perUserBucket, ok bool) {
+func (m *perUserKeyMap) Load(key uint64) (value int64, ok bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
 	t := m.shards[perUserKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>mapH2Bits)&t.mask]
@@ -1456,21 +1559,21 @@ func (m *perUserKeyMap) Load(key uint64) (value *perUserBucket, ok bool) {
 // in place, with an atomic store. Inserting a new key sometimes also
 // allocates a 64-byte overflow bucket or grows the key's shard. The other
 // writes allocate in the same way.
-func (m *perUserKeyMap) Store(key uint64, value *perUserBucket) {
+func (m *perUserKeyMap) Store(key uint64, value int64) {
 	m.put(perUserKeyMapHashKey(&m.seed, key), key, value, nil)
 }
 
 // Swap stores value for key and returns the previous value, if any. The
 // loaded result reports whether the key was present. Swap allocates like
 // Store.
-func (m *perUserKeyMap) Swap(key uint64, value *perUserBucket) (previous *perUserBucket, loaded bool) {
+func (m *perUserKeyMap) Swap(key uint64, value int64) (previous int64, loaded bool) {
 	loaded = m.put(perUserKeyMapHashKey(&m.seed, key), key, value, &previous)
 	return previous, loaded
 }
 
 // put stores value for key, whose hash is h, and reports whether the key was
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
-func (m *perUserKeyMap) put(h uint64, key uint64, value *perUserBucket, prev **perUserBucket) (loaded bool) {
+func (m *perUserKeyMap) put(h uint64, key uint64, value int64, prev *int64) (loaded bool) {
 	var ne *perUserKeyMapEntry
 	si := perUserKeyMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
@@ -1503,7 +1606,7 @@ func (m *perUserKeyMap) put(h uint64, key uint64, value *perUserBucket, prev **p
 // stores and returns the given value. The loaded result is true if the value
 // was loaded, false if stored. It finds a present key without locking or
 // allocating.
-func (m *perUserKeyMap) LoadOrStore(key uint64, value *perUserBucket) (actual *perUserBucket, loaded bool) {
+func (m *perUserKeyMap) LoadOrStore(key uint64, value int64) (actual int64, loaded bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
 	si := perUserKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
@@ -1551,7 +1654,7 @@ func (m *perUserKeyMap) LoadOrStore(key uint64, value *perUserBucket) (actual *p
 //
 // LoadOrCompute is a read operation, and a write operation when it returns
 // loaded set to false.
-func (m *perUserKeyMap) LoadOrCompute(key uint64, fn func() *perUserBucket) (actual *perUserBucket, loaded bool) {
+func (m *perUserKeyMap) LoadOrCompute(key uint64, fn func() int64) (actual int64, loaded bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
 	si := perUserKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
@@ -1582,7 +1685,7 @@ func (m *perUserKeyMap) LoadOrCompute(key uint64, fn func() *perUserBucket) (act
 // LoadAndDelete deletes the value for key, returning the previous value if
 // any. The loaded result reports whether the key was present. It finds an
 // absent key without locking.
-func (m *perUserKeyMap) LoadAndDelete(key uint64) (value *perUserBucket, loaded bool) {
+func (m *perUserKeyMap) LoadAndDelete(key uint64) (value int64, loaded bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
 	if e := m.remove(h, key); e != nil {
 		return perUserKeyMapLoadValue(e), true
@@ -1618,7 +1721,7 @@ func (m *perUserKeyMap) remove(h uint64, key uint64) *perUserKeyMapEntry {
 // CompareAndSwap swaps the old and new values for key if the value stored in
 // the map is equal to old. It does not allocate: it updates the value in
 // place.
-func (m *perUserKeyMap) CompareAndSwap(key uint64, old, new *perUserBucket) (swapped bool) {
+func (m *perUserKeyMap) CompareAndSwap(key uint64, old, new int64) (swapped bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
 	si := perUserKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
@@ -1630,7 +1733,7 @@ func (m *perUserKeyMap) CompareAndSwap(key uint64, old, new *perUserBucket) (swa
 
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
-func (m *perUserKeyMap) swapInPlace(h uint64, key uint64, old, new *perUserBucket) (swapped bool) {
+func (m *perUserKeyMap) swapInPlace(h uint64, key uint64, old, new int64) (swapped bool) {
 	_, root := m.lockRoot(perUserKeyMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !perUserKeyMapEqualValue(perUserKeyMapLoadValue(e), old) {
@@ -1649,7 +1752,7 @@ func (m *perUserKeyMap) swapInPlace(h uint64, key uint64, old, new *perUserBucke
 // Values are compared with perUserKeyMapEqualValue: the generic reference
 // panics, as sync.Map does, if the values are of a type that is not
 // comparable.
-func (m *perUserKeyMap) CompareAndDelete(key uint64, old *perUserBucket) (deleted bool) {
+func (m *perUserKeyMap) CompareAndDelete(key uint64, old int64) (deleted bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
 	si := perUserKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
@@ -1680,7 +1783,7 @@ func (m *perUserKeyMap) CompareAndDelete(key uint64, old *perUserBucket) (delete
 // the keys of that bucket wait for it, and reads do not. fn must not call
 // methods of m, and should be short. If fn panics, Compute leaves the map
 // unchanged and unlocked, and the panic propagates.
-func (m *perUserKeyMap) Compute(key uint64, fn func(old *perUserBucket, loaded bool) (newV *perUserBucket, op perUserKeyMapComputeOp)) (actual *perUserBucket, ok bool) {
+func (m *perUserKeyMap) Compute(key uint64, fn func(old int64, loaded bool) (newV int64, op perUserKeyMapComputeOp)) (actual int64, ok bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
 	si := perUserKeyMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
@@ -1723,6 +1826,123 @@ func (m *perUserKeyMap) Compute(key uint64, fn func(old *perUserBucket, loaded b
 	}
 }
 
+// LoadPointer returns a pointer to the value of key where the map stores it,
+// or nil if key is absent. It takes no lock and does not allocate.
+//
+// LoadPointer, ComputePointer and AllPointers are for values that their
+// users update in place with sync/atomic, such as counters: a map used
+// through them is read and written only through them, and every access to a
+// value through its pointer is atomic, except the stores of ComputePointer's
+// function to the value of a key it inserts. A pointer is its key's until
+// the key is deleted; the map never writes the value behind it, and after
+// the delete no method of the map reaches it.
+func (m *perUserKeyMap) LoadPointer(key uint64) *int64 {
+	h := perUserKeyMapHashKey(&m.seed, key)
+	if e := m.shards[perUserKeyMapShardOf(&m.seed, key, h)].table.Load().find(key, h); e != nil {
+		return &e.value
+	}
+	return nil
+}
+
+// ComputePointer atomically reads and modifies the value of key in place. It
+// calls fn with a pointer to the value and loaded set to true if key is
+// present, or with a pointer to the zero value of a new entry and loaded set
+// to false if key is absent. For a present key, perUserKeyMapDeleteOp
+// deletes it and the other ops keep it, with the value fn left; for an
+// absent key, perUserKeyMapUpdateOp inserts it with the value fn stored, and
+// the other ops leave it absent. It returns the pointer to the value of key
+// after the operation, or nil if key is then absent.
+//
+// fn is called exactly once, with the lock of key's bucket held, as
+// Compute's function is; it must not call methods of m. LoadPointer does not
+// wait for it, so fn accesses the value of a present key atomically. If fn
+// panics, ComputePointer inserts nothing, leaves the map unlocked, and the
+// panic propagates.
+func (m *perUserKeyMap) ComputePointer(key uint64, fn func(value *int64, loaded bool) perUserKeyMapComputeOp) *int64 {
+	h := perUserKeyMapHashKey(&m.seed, key)
+	si := perUserKeyMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if perUserKeyMapCallPointerLocked(root, fn, &e.value, true) == perUserKeyMapDeleteOp {
+				meta := perUserKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return nil
+			}
+			root.mu.Unlock()
+			return &e.value
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		ne := &perUserKeyMapEntry{key: key}
+		if perUserKeyMapCallPointerLocked(root, fn, &ne.value, false) != perUserKeyMapUpdateOp {
+			root.mu.Unlock()
+			return nil
+		}
+		perUserKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return &ne.value
+	}
+}
+
+// perUserKeyMapCallPointerLocked calls fn(value, loaded) for ComputePointer,
+// unlocking root if fn panics, as perUserKeyMapCallLocked does for Compute.
+func perUserKeyMapCallPointerLocked(root *perUserKeyMapBucket, fn func(value *int64, loaded bool) perUserKeyMapComputeOp, value *int64, loaded bool) perUserKeyMapComputeOp {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	op := fn(value, loaded)
+	returned = true
+	return op
+}
+
+// AllPointers returns an iterator over the keys of the map and the pointers
+// to their values, with the semantics of Range: it copies the entries of one
+// bucket chain at a time under the chain's lock, and holds no lock while it
+// yields.
+func (m *perUserKeyMap) AllPointers() iter.Seq2[uint64, *int64] {
+	return func(yield func(uint64, *int64) bool) {
+		var buf [16 * mapEntriesPerBucket]*perUserKeyMapEntry
+		chain := buf[:0]
+		for si := range m.shards {
+			t := m.shards[si].table.Load()
+			for bi := range t.buckets {
+				root := &t.buckets[bi]
+				if root.meta.Load() == 0 && root.next.Load() == nil {
+					continue
+				}
+				root.mu.Lock()
+				for b := root; b != nil; b = b.next.Load() {
+					for i := range b.entries {
+						if e := b.entries[i].Load(); e != nil {
+							chain = append(chain, e)
+						}
+					}
+				}
+				root.mu.Unlock()
+				for i, e := range chain {
+					if !yield(e.key, &e.value) {
+						return
+					}
+					chain[i] = nil
+				}
+				chain = chain[:0]
+			}
+		}
+	}
+}
+
 // Range calls f sequentially for each key and value present in the map. If f
 // returns false, Range stops the iteration.
 //
@@ -1736,7 +1956,7 @@ func (m *perUserKeyMap) Compute(key uint64, fn func(old *perUserBucket, loaded b
 // Range copies the entries of one bucket chain at a time under the chain's
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
-func (m *perUserKeyMap) Range(f func(key uint64, value *perUserBucket) bool) {
+func (m *perUserKeyMap) Range(f func(key uint64, value int64) bool) {
 	var buf [16 * mapEntriesPerBucket]*perUserKeyMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
@@ -1769,7 +1989,7 @@ func (m *perUserKeyMap) Range(f func(key uint64, value *perUserBucket) bool) {
 
 // All returns an iterator over the keys and values of the map, with the
 // semantics of Range.
-func (m *perUserKeyMap) All() iter.Seq2[uint64, *perUserBucket] {
+func (m *perUserKeyMap) All() iter.Seq2[uint64, int64] {
 	return m.Range
 }
 
@@ -1803,7 +2023,7 @@ func (m *perUserKeyMap) Clear() {
 // perUserKeyMapCallLocked calls fn(old, loaded) for Compute, unlocking root
 // if fn panics: a bucket left locked would block its writers, and the
 // resizes of its shard, forever.
-func perUserKeyMapCallLocked(root *perUserKeyMapBucket, fn func(old *perUserBucket, loaded bool) (*perUserBucket, perUserKeyMapComputeOp), old *perUserBucket, loaded bool) (newV *perUserBucket, op perUserKeyMapComputeOp) {
+func perUserKeyMapCallLocked(root *perUserKeyMapBucket, fn func(old int64, loaded bool) (int64, perUserKeyMapComputeOp), old int64, loaded bool) (newV int64, op perUserKeyMapComputeOp) {
 	returned := false
 	defer func() {
 		if !returned {
@@ -1817,7 +2037,7 @@ func perUserKeyMapCallLocked(root *perUserKeyMapBucket, fn func(old *perUserBuck
 
 // perUserKeyMapComputeLocked calls fn for LoadOrCompute, unlocking root if
 // fn panics, as perUserKeyMapCallLocked does for Compute.
-func perUserKeyMapComputeLocked(root *perUserKeyMapBucket, fn func() *perUserBucket) *perUserBucket {
+func perUserKeyMapComputeLocked(root *perUserKeyMapBucket, fn func() int64) int64 {
 	returned := false
 	defer func() {
 		if !returned {
@@ -2096,9 +2316,14 @@ func NewPerUserAt(epoch time.Time) *PerUser {
 // A BenchPerIP is safe for concurrent use. It must be created with
 // NewBenchPerIP and must not be copied after first use. Allow on a key
 // already seen takes no lock: one lookup in a map whose reads take no lock,
-// and one compare-and-swap on the key's bucket. Allow on a new key locks a
-// bucket of the map to insert it, and may sweep.
+// and one compare-and-swap on the key's bucket, in the map entry the lookup
+// found. Allow on a new key locks a bucket of the map to insert it, and may
+// sweep.
 type BenchPerIP struct {
+	// buckets maps each key to its bucket: the theoretical arrival time
+	// of the key's next event less Burst intervals, in nanoseconds since
+	// the epoch, or evicted. The limiter reads and writes a bucket where
+	// the map stores it, with atomics, through the map's pointer methods.
 	buckets *benchPerIPKeyMap
 	// live counts the buckets in the map: Len.
 	live atomic.Int64
@@ -2109,13 +2334,6 @@ type BenchPerIP struct {
 	sweepMu sync.Mutex
 
 	epoch time.Time
-}
-
-// benchPerIPBucket is one key's token bucket: the theoretical arrival time
-// of the key's next event less Burst intervals, in nanoseconds since the
-// epoch, or evicted.
-type benchPerIPBucket struct {
-	state atomic.Int64
 }
 
 // init checks the configuration, creates the map and starts the clock.
@@ -2173,15 +2391,15 @@ func (l *BenchPerIP) offset(t time.Time) int64 {
 func (l *BenchPerIP) allow(key netip.Addr, now int64) bool {
 	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1099511627776
 	now = max(now, math.MinInt64+tolerance)
-	b, ok := l.buckets.Load(key)
+	b := l.buckets.LoadPointer(key)
 	for {
-		if !ok {
+		if b == nil {
 			if b = l.create(key, now); b == nil {
 				return false
 			}
 		}
 		for {
-			s := b.state.Load()
+			s := atomic.LoadInt64(b)
 			from := max(s, now-tolerance)
 			if from > now-interval {
 				if s != keyedrateEvicted {
@@ -2191,18 +2409,18 @@ func (l *BenchPerIP) allow(key netip.Addr, now int64) bool {
 				// bucket starts full too.
 				break
 			}
-			if b.state.CompareAndSwap(s, from+interval) {
+			if atomic.CompareAndSwapInt64(b, s, from+interval) {
 				return true
 			}
 		}
-		ok = false
+		b = nil
 	}
 }
 
 // create gives key a new, full bucket, or returns the bucket another
 // goroutine gave it first. It returns nil when the map holds Keys buckets
 // and a sweep cannot make room.
-func (l *BenchPerIP) create(key netip.Addr, now int64) *benchPerIPBucket {
+func (l *BenchPerIP) create(key netip.Addr, now int64) *int64 {
 	if now >= l.nextSweep.Load() && l.sweepMu.TryLock() {
 		if now >= l.nextSweep.Load() {
 			l.sweep(now, int64(time.Hour))
@@ -2210,21 +2428,17 @@ func (l *BenchPerIP) create(key netip.Addr, now int64) *benchPerIPBucket {
 		}
 		l.sweepMu.Unlock()
 	}
-	b, _ := l.buckets.Compute(key, func(old *benchPerIPBucket, loaded bool) (*benchPerIPBucket, benchPerIPKeyMapComputeOp) {
-		if loaded && old.state.Load() != keyedrateEvicted {
-			return old, benchPerIPKeyMapCancelOp
+	return l.buckets.ComputePointer(key, func(b *int64, loaded bool) benchPerIPKeyMapComputeOp {
+		// A sweep evicts a bucket and deletes its key under the lock
+		// this function holds: a bucket in the map is never evicted.
+		if loaded || !l.countKey() {
+			return benchPerIPKeyMapCancelOp
 		}
-		// A bucket evicted but still in the map is replaced in its
-		// room, counted in live until the map no longer holds it.
-		if !loaded && !l.countKey() {
-			return nil, benchPerIPKeyMapCancelOp
-		}
-		b := &benchPerIPBucket{}
-		// Full now: the tolerance is behind.
-		b.state.Store(now - int64(time.Nanosecond)*1099511627776)
-		return b, benchPerIPKeyMapUpdateOp
+		// Full now: the tolerance is behind. The map publishes the
+		// bucket with the key.
+		*b = now - int64(time.Nanosecond)*1099511627776
+		return benchPerIPKeyMapUpdateOp
 	})
-	return b
 }
 
 // countKey counts a new key in live, and reports whether it did: not when
@@ -2240,8 +2454,8 @@ func (l *BenchPerIP) countKey() bool {
 func (l *BenchPerIP) sweep(now, idle int64) (next int64) {
 	tolerance := int64(time.Nanosecond) * 1099511627776
 	next = math.MaxInt64
-	for key, b := range l.buckets.All() {
-		s := b.state.Load()
+	for key, b := range l.buckets.AllPointers() {
+		s := atomic.LoadInt64(b)
 		if s == keyedrateEvicted {
 			continue
 		}
@@ -2257,21 +2471,21 @@ func (l *BenchPerIP) sweep(now, idle int64) (next int64) {
 // evict takes key's bucket b out of the map if its state is still s, the
 // state in which the sweep found it full and idle. An event counted on b
 // since changed the state, and then b stays: eviction never takes away a
-// token that was used. An Allow that loaded b before and finds it evicted
-// looks the key up again.
-func (l *BenchPerIP) evict(key netip.Addr, b *benchPerIPBucket, s int64) bool {
-	if !b.state.CompareAndSwap(s, keyedrateEvicted) {
-		return false
-	}
-	l.buckets.Compute(key, func(old *benchPerIPBucket, loaded bool) (*benchPerIPBucket, benchPerIPKeyMapComputeOp) {
-		if loaded && old == b {
-			l.live.Add(-1)
-			return nil, benchPerIPKeyMapDeleteOp
+// token that was used. The bucket is marked evicted and its key deleted
+// under the lock of the key's map bucket, so a key in the map never has an
+// evicted bucket; an Allow that loaded b before and finds it evicted looks
+// the key up again.
+func (l *BenchPerIP) evict(key netip.Addr, b *int64, s int64) bool {
+	done := false
+	l.buckets.ComputePointer(key, func(cur *int64, loaded bool) benchPerIPKeyMapComputeOp {
+		if !loaded || cur != b || !atomic.CompareAndSwapInt64(b, s, keyedrateEvicted) {
+			return benchPerIPKeyMapCancelOp
 		}
-		// A new bucket took its place, and its room.
-		return old, benchPerIPKeyMapCancelOp
+		done = true
+		l.live.Add(-1)
+		return benchPerIPKeyMapDeleteOp
 	})
-	return true
+	return done
 }
 
 // benchPerIPKeyMapHashSeed holds a map's random hash keys, chosen per map so
@@ -2321,11 +2535,10 @@ const (
 	benchPerIPKeyMapDeleteOp
 )
 
-// benchPerIPKeyMap is a hash map from netip.Addr to *benchPerIPBucket that
-// is safe for concurrent use by multiple goroutines without additional
-// locking or coordination. It has the methods of sync.Map, typed, Compute
-// for atomic read-modify-write and LoadOrCompute to create a missing value
-// once.
+// benchPerIPKeyMap is a hash map from netip.Addr to int64 that is safe for
+// concurrent use by multiple goroutines without additional locking or
+// coordination. It has the methods of sync.Map, typed, Compute for atomic
+// read-modify-write and LoadOrCompute to create a missing value once.
 //
 // Loads take no lock and write no shared memory; Load does not allocate.
 // Writers lock one bucket of one shard; Store says what they allocate.
@@ -2401,20 +2614,20 @@ type benchPerIPKeyMapBucket struct {
 // entries, never modify them, so a reader that loads an entry sees a
 // consistent pair.
 type benchPerIPKeyMapEntry struct {
-	value *benchPerIPBucket
+	value int64
 	key   netip.Addr
 }
 
 // benchPerIPKeyMapLoadValue returns the value of e with an atomic load:
 // writers update it in place (benchPerIPKeyMapStoreValue).
-func benchPerIPKeyMapLoadValue(e *benchPerIPKeyMapEntry) *benchPerIPBucket {
-	return (*benchPerIPBucket)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
+func benchPerIPKeyMapLoadValue(e *benchPerIPKeyMapEntry) int64 {
+	return atomic.LoadInt64(&e.value)
 }
 
 // benchPerIPKeyMapStoreValue sets the value of e in place with an atomic
 // store. The caller holds the lock of e's chain.
-func benchPerIPKeyMapStoreValue(e *benchPerIPKeyMapEntry, v *benchPerIPBucket) {
-	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
+func benchPerIPKeyMapStoreValue(e *benchPerIPKeyMapEntry, v int64) {
+	atomic.StoreInt64(&e.value, v)
 }
 
 // newBenchPerIPKeyMap returns an empty benchPerIPKeyMap.
@@ -2447,14 +2660,14 @@ func (m *benchPerIPKeyMap) initTables(n int) {
 
 // benchPerIPKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
-func benchPerIPKeyMapEqualValue(a, b *benchPerIPBucket) bool {
+func benchPerIPKeyMapEqualValue(a, b int64) bool {
 	return a == b
 }
 
 // Load returns the value stored in the map for key, or the zero value if no
 // value is present. The ok result reports whether a value was found. Load
 // takes no lock and does not allocate.
-func (m *benchPerIPKeyMap) Load(key netip.Addr) (value *benchPerIPBucket, ok bool) {
+func (m *benchPerIPKeyMap) Load(key netip.Addr) (value int64, ok bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchPerIPKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := &t.buckets[(h>>mapH2Bits)&t.mask]
@@ -2476,21 +2689,21 @@ func (m *benchPerIPKeyMap) Load(key netip.Addr) (value *benchPerIPBucket, ok boo
 // in place, with an atomic store. Inserting a new key sometimes also
 // allocates a 64-byte overflow bucket or grows the key's shard. The other
 // writes allocate in the same way.
-func (m *benchPerIPKeyMap) Store(key netip.Addr, value *benchPerIPBucket) {
+func (m *benchPerIPKeyMap) Store(key netip.Addr, value int64) {
 	m.put(benchPerIPKeyMapHashKey(&m.seed, key), key, value, nil)
 }
 
 // Swap stores value for key and returns the previous value, if any. The
 // loaded result reports whether the key was present. Swap allocates like
 // Store.
-func (m *benchPerIPKeyMap) Swap(key netip.Addr, value *benchPerIPBucket) (previous *benchPerIPBucket, loaded bool) {
+func (m *benchPerIPKeyMap) Swap(key netip.Addr, value int64) (previous int64, loaded bool) {
 	loaded = m.put(benchPerIPKeyMapHashKey(&m.seed, key), key, value, &previous)
 	return previous, loaded
 }
 
 // put stores value for key, whose hash is h, and reports whether the key was
 // present; if so and prev is not nil, it sets *prev to the value it replaced.
-func (m *benchPerIPKeyMap) put(h uint64, key netip.Addr, value *benchPerIPBucket, prev **benchPerIPBucket) (loaded bool) {
+func (m *benchPerIPKeyMap) put(h uint64, key netip.Addr, value int64, prev *int64) (loaded bool) {
 	var ne *benchPerIPKeyMapEntry
 	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
@@ -2523,7 +2736,7 @@ func (m *benchPerIPKeyMap) put(h uint64, key netip.Addr, value *benchPerIPBucket
 // stores and returns the given value. The loaded result is true if the value
 // was loaded, false if stored. It finds a present key without locking or
 // allocating.
-func (m *benchPerIPKeyMap) LoadOrStore(key netip.Addr, value *benchPerIPBucket) (actual *benchPerIPBucket, loaded bool) {
+func (m *benchPerIPKeyMap) LoadOrStore(key netip.Addr, value int64) (actual int64, loaded bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
 	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
@@ -2571,7 +2784,7 @@ func (m *benchPerIPKeyMap) LoadOrStore(key netip.Addr, value *benchPerIPBucket) 
 //
 // LoadOrCompute is a read operation, and a write operation when it returns
 // loaded set to false.
-func (m *benchPerIPKeyMap) LoadOrCompute(key netip.Addr, fn func() *benchPerIPBucket) (actual *benchPerIPBucket, loaded bool) {
+func (m *benchPerIPKeyMap) LoadOrCompute(key netip.Addr, fn func() int64) (actual int64, loaded bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
 	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
 	if e := m.shards[si].table.Load().find(key, h); e != nil {
@@ -2602,7 +2815,7 @@ func (m *benchPerIPKeyMap) LoadOrCompute(key netip.Addr, fn func() *benchPerIPBu
 // LoadAndDelete deletes the value for key, returning the previous value if
 // any. The loaded result reports whether the key was present. It finds an
 // absent key without locking.
-func (m *benchPerIPKeyMap) LoadAndDelete(key netip.Addr) (value *benchPerIPBucket, loaded bool) {
+func (m *benchPerIPKeyMap) LoadAndDelete(key netip.Addr) (value int64, loaded bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
 	if e := m.remove(h, key); e != nil {
 		return benchPerIPKeyMapLoadValue(e), true
@@ -2638,7 +2851,7 @@ func (m *benchPerIPKeyMap) remove(h uint64, key netip.Addr) *benchPerIPKeyMapEnt
 // CompareAndSwap swaps the old and new values for key if the value stored in
 // the map is equal to old. It does not allocate: it updates the value in
 // place.
-func (m *benchPerIPKeyMap) CompareAndSwap(key netip.Addr, old, new *benchPerIPBucket) (swapped bool) {
+func (m *benchPerIPKeyMap) CompareAndSwap(key netip.Addr, old, new int64) (swapped bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
 	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
@@ -2650,7 +2863,7 @@ func (m *benchPerIPKeyMap) CompareAndSwap(key netip.Addr, old, new *benchPerIPBu
 
 // swapInPlace is CompareAndSwap for values stored in place: it stores new
 // into the entry of key, whose hash is h, if the entry holds old.
-func (m *benchPerIPKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *benchPerIPBucket) (swapped bool) {
+func (m *benchPerIPKeyMap) swapInPlace(h uint64, key netip.Addr, old, new int64) (swapped bool) {
 	_, root := m.lockRoot(benchPerIPKeyMapShardOf(&m.seed, key, h), h)
 	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
 	if e == nil || !benchPerIPKeyMapEqualValue(benchPerIPKeyMapLoadValue(e), old) {
@@ -2669,7 +2882,7 @@ func (m *benchPerIPKeyMap) swapInPlace(h uint64, key netip.Addr, old, new *bench
 // Values are compared with benchPerIPKeyMapEqualValue: the generic reference
 // panics, as sync.Map does, if the values are of a type that is not
 // comparable.
-func (m *benchPerIPKeyMap) CompareAndDelete(key netip.Addr, old *benchPerIPBucket) (deleted bool) {
+func (m *benchPerIPKeyMap) CompareAndDelete(key netip.Addr, old int64) (deleted bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
 	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
 	e := m.shards[si].table.Load().find(key, h)
@@ -2700,7 +2913,7 @@ func (m *benchPerIPKeyMap) CompareAndDelete(key netip.Addr, old *benchPerIPBucke
 // the keys of that bucket wait for it, and reads do not. fn must not call
 // methods of m, and should be short. If fn panics, Compute leaves the map
 // unchanged and unlocked, and the panic propagates.
-func (m *benchPerIPKeyMap) Compute(key netip.Addr, fn func(old *benchPerIPBucket, loaded bool) (newV *benchPerIPBucket, op benchPerIPKeyMapComputeOp)) (actual *benchPerIPBucket, ok bool) {
+func (m *benchPerIPKeyMap) Compute(key netip.Addr, fn func(old int64, loaded bool) (newV int64, op benchPerIPKeyMapComputeOp)) (actual int64, ok bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
 	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
 	h2w := mapBroadcast(mapH2(h))
@@ -2743,6 +2956,124 @@ func (m *benchPerIPKeyMap) Compute(key netip.Addr, fn func(old *benchPerIPBucket
 	}
 }
 
+// LoadPointer returns a pointer to the value of key where the map stores it,
+// or nil if key is absent. It takes no lock and does not allocate.
+//
+// LoadPointer, ComputePointer and AllPointers are for values that their
+// users update in place with sync/atomic, such as counters: a map used
+// through them is read and written only through them, and every access to a
+// value through its pointer is atomic, except the stores of ComputePointer's
+// function to the value of a key it inserts. A pointer is its key's until
+// the key is deleted; the map never writes the value behind it, and after
+// the delete no method of the map reaches it.
+func (m *benchPerIPKeyMap) LoadPointer(key netip.Addr) *int64 {
+	h := benchPerIPKeyMapHashKey(&m.seed, key)
+	if e := m.shards[benchPerIPKeyMapShardOf(&m.seed, key, h)].table.Load().find(key, h); e != nil {
+		return &e.value
+	}
+	return nil
+}
+
+// ComputePointer atomically reads and modifies the value of key in place. It
+// calls fn with a pointer to the value and loaded set to true if key is
+// present, or with a pointer to the zero value of a new entry and loaded set
+// to false if key is absent. For a present key, benchPerIPKeyMapDeleteOp
+// deletes it and the other ops keep it, with the value fn left; for an
+// absent key, benchPerIPKeyMapUpdateOp inserts it with the value fn stored,
+// and the other ops leave it absent. It returns the pointer to the value of
+// key after the operation, or nil if key is then absent.
+//
+// fn is called exactly once, with the lock of key's bucket held, as
+// Compute's function is; it must not call methods of m. LoadPointer does not
+// wait for it, so fn accesses the value of a present key atomically. If fn
+// panics, ComputePointer inserts nothing, leaves the map unlocked, and the
+// panic propagates.
+func (m *benchPerIPKeyMap) ComputePointer(key netip.Addr, fn func(value *int64, loaded bool) benchPerIPKeyMapComputeOp) *int64 {
+	h := benchPerIPKeyMapHashKey(&m.seed, key)
+	si := benchPerIPKeyMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if benchPerIPKeyMapCallPointerLocked(root, fn, &e.value, true) == benchPerIPKeyMapDeleteOp {
+				meta := benchPerIPKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return nil
+			}
+			root.mu.Unlock()
+			return &e.value
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		ne := &benchPerIPKeyMapEntry{key: key}
+		if benchPerIPKeyMapCallPointerLocked(root, fn, &ne.value, false) != benchPerIPKeyMapUpdateOp {
+			root.mu.Unlock()
+			return nil
+		}
+		benchPerIPKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return &ne.value
+	}
+}
+
+// benchPerIPKeyMapCallPointerLocked calls fn(value, loaded) for
+// ComputePointer, unlocking root if fn panics, as benchPerIPKeyMapCallLocked
+// does for Compute.
+func benchPerIPKeyMapCallPointerLocked(root *benchPerIPKeyMapBucket, fn func(value *int64, loaded bool) benchPerIPKeyMapComputeOp, value *int64, loaded bool) benchPerIPKeyMapComputeOp {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	op := fn(value, loaded)
+	returned = true
+	return op
+}
+
+// AllPointers returns an iterator over the keys of the map and the pointers
+// to their values, with the semantics of Range: it copies the entries of one
+// bucket chain at a time under the chain's lock, and holds no lock while it
+// yields.
+func (m *benchPerIPKeyMap) AllPointers() iter.Seq2[netip.Addr, *int64] {
+	return func(yield func(netip.Addr, *int64) bool) {
+		var buf [16 * mapEntriesPerBucket]*benchPerIPKeyMapEntry
+		chain := buf[:0]
+		for si := range m.shards {
+			t := m.shards[si].table.Load()
+			for bi := range t.buckets {
+				root := &t.buckets[bi]
+				if root.meta.Load() == 0 && root.next.Load() == nil {
+					continue
+				}
+				root.mu.Lock()
+				for b := root; b != nil; b = b.next.Load() {
+					for i := range b.entries {
+						if e := b.entries[i].Load(); e != nil {
+							chain = append(chain, e)
+						}
+					}
+				}
+				root.mu.Unlock()
+				for i, e := range chain {
+					if !yield(e.key, &e.value) {
+						return
+					}
+					chain[i] = nil
+				}
+				chain = chain[:0]
+			}
+		}
+	}
+}
+
 // Range calls f sequentially for each key and value present in the map. If f
 // returns false, Range stops the iteration.
 //
@@ -2756,7 +3087,7 @@ func (m *benchPerIPKeyMap) Compute(key netip.Addr, fn func(old *benchPerIPBucket
 // Range copies the entries of one bucket chain at a time under the chain's
 // lock: it delays the writers of that chain briefly, and allocates only for
 // chains longer than sixteen buckets.
-func (m *benchPerIPKeyMap) Range(f func(key netip.Addr, value *benchPerIPBucket) bool) {
+func (m *benchPerIPKeyMap) Range(f func(key netip.Addr, value int64) bool) {
 	var buf [16 * mapEntriesPerBucket]*benchPerIPKeyMapEntry
 	chain := buf[:0]
 	for si := range m.shards {
@@ -2789,7 +3120,7 @@ func (m *benchPerIPKeyMap) Range(f func(key netip.Addr, value *benchPerIPBucket)
 
 // All returns an iterator over the keys and values of the map, with the
 // semantics of Range.
-func (m *benchPerIPKeyMap) All() iter.Seq2[netip.Addr, *benchPerIPBucket] {
+func (m *benchPerIPKeyMap) All() iter.Seq2[netip.Addr, int64] {
 	return m.Range
 }
 
@@ -2823,7 +3154,7 @@ func (m *benchPerIPKeyMap) Clear() {
 // benchPerIPKeyMapCallLocked calls fn(old, loaded) for Compute, unlocking
 // root if fn panics: a bucket left locked would block its writers, and the
 // resizes of its shard, forever.
-func benchPerIPKeyMapCallLocked(root *benchPerIPKeyMapBucket, fn func(old *benchPerIPBucket, loaded bool) (*benchPerIPBucket, benchPerIPKeyMapComputeOp), old *benchPerIPBucket, loaded bool) (newV *benchPerIPBucket, op benchPerIPKeyMapComputeOp) {
+func benchPerIPKeyMapCallLocked(root *benchPerIPKeyMapBucket, fn func(old int64, loaded bool) (int64, benchPerIPKeyMapComputeOp), old int64, loaded bool) (newV int64, op benchPerIPKeyMapComputeOp) {
 	returned := false
 	defer func() {
 		if !returned {
@@ -2837,7 +3168,7 @@ func benchPerIPKeyMapCallLocked(root *benchPerIPKeyMapBucket, fn func(old *bench
 
 // benchPerIPKeyMapComputeLocked calls fn for LoadOrCompute, unlocking root
 // if fn panics, as benchPerIPKeyMapCallLocked does for Compute.
-func benchPerIPKeyMapComputeLocked(root *benchPerIPKeyMapBucket, fn func() *benchPerIPBucket) *benchPerIPBucket {
+func benchPerIPKeyMapComputeLocked(root *benchPerIPKeyMapBucket, fn func() int64) int64 {
 	returned := false
 	defer func() {
 		if !returned {

@@ -235,3 +235,26 @@ func TestPerTenantReleaseBetweenAnAcquiresCheckAndItsQueueingIsNotLost(t *testin
 	}
 	s.Release("acme", 4)
 }
+
+// TestBenchPerIPNewKeyAllocatesOnlyItsMapEntry is the keyedrate template's
+// TestNewKeyAllocatesOnlyItsMapEntry on a generated limiter: a client's
+// bucket is stored in the client's entry of the map, so a new client
+// allocates that entry only, and a client already seen nothing.
+func TestBenchPerIPNewKeyAllocatesOnlyItsMapEntry(t *testing.T) {
+	const keys = 1 << 12
+	l := generated.NewBenchPerIP()
+	for i := range keys {
+		l.Allow(addr(i))
+	}
+	next := keys
+	if a := testing.AllocsPerRun(keys, func() {
+		l.Allow(addr(next))
+		next++
+	}); a != 1 {
+		t.Errorf("Allow on a new client allocated %v times, want 1: the client's entry", a)
+	}
+	first := addr(0)
+	if a := testing.AllocsPerRun(keys, func() { l.Allow(first) }); a != 0 {
+		t.Errorf("Allow on a client already seen allocated %v times, want 0", a)
+	}
+}

@@ -1,6 +1,7 @@
 package bounded
 
 import (
+	"math/rand/v2"
 	"net/netip"
 	"runtime"
 	"sync"
@@ -84,29 +85,56 @@ var keyedImpls = []struct {
 	{"unkeyed", func() keyedAllower { return unkeyed{generated.NewBenchTokens()} }},
 }
 
+// shuffledAddrs are keyedAddrs in a fixed random order, the same for every
+// implementation.
+var shuffledAddrs = func() []netip.Addr {
+	out := make([]netip.Addr, keyedKeys)
+	for i, j := range rand.New(rand.NewPCG(1, 2)).Perm(keyedKeys) {
+		out[i] = keyedAddrs[j]
+	}
+	return out
+}()
+
 // BenchmarkKeyedAllow measures Allow on 64Ki distinct keys from all
-// goroutines, every key's limiter created before the timing starts, each
-// goroutine walking the keys in its own order.
+// goroutines, every key's limiter created before the timing starts, in the
+// order of keyedAddrs. Each goroutine walks a slice of the keys, seven at a
+// step, from its own start:
+//
+//   - walk=ordered steps through keyedAddrs, the order in which the keys
+//     were created. What each implementation allocated per key (an entry, a
+//     limiter) was allocated in that order too, so it is read at a constant
+//     stride that the CPU's prefetcher follows: only the loads at hashed
+//     places (a table's bucket) miss the cache.
+//   - walk=shuffled steps through shuffledAddrs, the same keys in a random
+//     order unrelated to the order of creation, as the requests of clients
+//     are: every load of per-key memory, hashed or allocated, may miss.
+//
+// Every implementation gets the same key sequences.
 func BenchmarkKeyedAllow(b *testing.B) {
-	for _, impl := range keyedImpls {
-		b.Run("keys=64Ki/contention=parallel/impl="+impl.name, func(b *testing.B) {
-			l := impl.new()
-			for _, k := range keyedAddrs {
-				l.Allow(k)
-			}
-			var seed atomic.Uint32
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				i := seed.Add(1) * 7919
-				for pb.Next() {
-					if !l.Allow(keyedAddrs[i&(keyedKeys-1)]) {
-						b.Fatal("limited")
-					}
-					i += 7
+	for _, walk := range []struct {
+		name string
+		keys []netip.Addr
+	}{{"ordered", keyedAddrs}, {"shuffled", shuffledAddrs}} {
+		for _, impl := range keyedImpls {
+			b.Run("keys=64Ki/contention=parallel/walk="+walk.name+"/impl="+impl.name, func(b *testing.B) {
+				l := impl.new()
+				for _, k := range keyedAddrs {
+					l.Allow(k)
 				}
+				var seed atomic.Uint32
+				b.ReportAllocs()
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					i := seed.Add(1) * 7919
+					for pb.Next() {
+						if !l.Allow(walk.keys[i&(keyedKeys-1)]) {
+							b.Fatal("limited")
+						}
+						i += 7
+					}
+				})
 			})
-		})
+		}
 	}
 }
 

@@ -80,7 +80,7 @@ func buildKeyedRateLimit(c *Context) error {
 	c.Spec.Conds["keys"] = keys > 0
 	c.Spec.Keep = append(c.Spec.Keep, "Limiter.init")
 
-	if err := keyMapFor(c, "Limiter", "bucket"); err != nil {
+	if err := keyMapInEntries(c, "Limiter"); err != nil {
 		return err
 	}
 
@@ -134,27 +134,45 @@ func keyMapFor(c *Context, main, state string) error {
 // argument: key is the argument K stands for (a keyed breaker's key= gives
 // it).
 func keyMapOf(c *Context, main, state string, key model.Arg) error {
-	mapName := stencil.Rename("keyMap", main, c.D.Name)
 	stateName := stencil.Rename(state, main, c.D.Name)
-	c.Spec.Rename["keyMap"] = mapName
 	c.Spec.Rename[state] = stateName
-	c.Spec.Rename["newKeyMap"] = stencil.Rename("New", "Map", mapName)
-	for _, op := range []string{"ComputeOp", "CancelOp", "UpdateOp", "DeleteOp"} {
-		c.Spec.Rename[strings.ToLower(op[:1])+op[1:]] = stencil.Rename(op, "Map", mapName)
-	}
 	// The state type is generated with the directive: a type of the
 	// package, for the map kind's decisions on V (a pointer: stored in
 	// place).
 	v := types.NewPointer(types.NewNamed(types.NewTypeName(token.NoPos, c.Self, stateName, nil), types.NewStruct(nil, nil), nil))
+	return stencilKeyMap(c, main, key, v, "*"+stateName, false)
+}
+
+// keyMapInEntries stencils the map template for a keyed kind whose template
+// keeps each key's state in the key's entry of the map: keyMap[K], an alias
+// of shardmap.Map[K, int64], whose values the template updates in place
+// with atomics through the map's pointer methods (LoadPointer,
+// ComputePointer, AllPointers), as the map kind would for //monogen:map
+// <name>KeyMap[K, int64] with those methods.
+func keyMapInEntries(c *Context, main string) error {
+	return stencilKeyMap(c, main, c.D.Args[0], types.Typ[types.Int64], "int64", true)
+}
+
+// stencilKeyMap builds the map spec of keyMapOf and keyMapInEntries: values
+// of type v, written vText in the output, and the pointer methods if
+// pointers is set.
+func stencilKeyMap(c *Context, main string, key model.Arg, v types.Type, vText string, pointers bool) error {
+	mapName := stencil.Rename("keyMap", main, c.D.Name)
+	c.Spec.Rename["keyMap"] = mapName
+	c.Spec.Rename["newKeyMap"] = stencil.Rename("New", "Map", mapName)
+	for _, op := range []string{"ComputeOp", "CancelOp", "UpdateOp", "DeleteOp"} {
+		c.Spec.Rename[strings.ToLower(op[:1])+op[1:]] = stencil.Rename(op, "Map", mapName)
+	}
 	spec := NewSpec(mapName, "Map")
 	spec.Types["K"] = c.Type("K")
-	spec.Types["V"] = "*" + stateName
+	spec.Types["V"] = vText
 	d := *c.D
 	d.Kind, d.Name, d.Args, d.Options = "map", mapName, []model.Arg{key}, nil
 	mc := &Context{D: &d, Types: map[string]types.Type{"K": c.Types["K"], "V": v}, Scope: c.Scope, Self: c.Self, Spec: spec}
 	if err := buildMap(mc); err != nil {
 		return err
 	}
+	spec.Conds["pointers"] = pointers
 	c.Also = append(c.Also, Also{Template: "shardmap", Spec: spec})
 	c.Emit = append(c.Emit, mc.Emit...)
 	return nil

@@ -43,6 +43,8 @@ func buildMap(c *Context) error {
 	}
 	inPlaceValue(c)
 	c.Spec.Conds["comparable(V)"] = types.Comparable(v)
+	// The pointer methods are for the keyed rate limiter (keyMapInEntries).
+	c.Spec.Conds["pointers"] = false
 	if types.Comparable(v) {
 		c.Spec.Hooks["equalValue"] = "return a == b"
 		c.Spec.HookDocs["equalValue"] = "equalValue reports whether a and b are equal, for CompareAndSwap and\nCompareAndDelete."

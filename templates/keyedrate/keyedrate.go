@@ -12,7 +12,9 @@
 // # Memory
 //
 // Each key holds one 8-byte bucket, the theoretical arrival time of the
-// bucket's next event (GCRA, as the unkeyed limiter). A bucket that is full
+// bucket's next event (GCRA, as the unkeyed limiter), stored in the key's
+// entry of the map, next to the key: the entry the lookup loads holds the
+// bucket, and creating a key allocates that entry only. A bucket that is full
 // behaves exactly as a bucket that was never created, so a full bucket can be
 // evicted without changing what the limiter admits: eviction only ever
 // removes full buckets, and never resets a key whose bucket is not full.
@@ -71,12 +73,12 @@ const evicted = math.MaxInt64
 // keyMap is the map from K to the buckets of the keys.
 //
 //monogen:template
-type keyMap[K comparable] = shardmap.Map[K, *bucket]
+type keyMap[K comparable] = shardmap.Map[K, int64]
 
 // newKeyMap returns an empty keyMap.
 //
 //monogen:template
-func newKeyMap[K comparable]() *keyMap[K] { return shardmap.New[K, *bucket]() }
+func newKeyMap[K comparable]() *keyMap[K] { return shardmap.New[K, int64]() }
 
 // computeOp is what keyMap.Compute does with the value its function returns.
 //
@@ -98,9 +100,13 @@ const (
 // A Limiter is safe for concurrent use. It must be created with New and
 // must not be copied after first use. Allow on a key already seen takes no
 // lock: one lookup in a map whose reads take no lock, and one
-// compare-and-swap on the key's bucket. Allow on a new key locks a bucket of
-// the map to insert it, and may sweep.
+// compare-and-swap on the key's bucket, in the map entry the lookup found.
+// Allow on a new key locks a bucket of the map to insert it, and may sweep.
 type Limiter[K comparable] struct {
+	// buckets maps each key to its bucket: the theoretical arrival time
+	// of the key's next event less Burst intervals, in nanoseconds since
+	// the epoch, or evicted. The limiter reads and writes a bucket where
+	// the map stores it, with atomics, through the map's pointer methods.
 	buckets *keyMap[K]
 	// live counts the buckets in the map: Len.
 	live atomic.Int64
@@ -115,13 +121,6 @@ type Limiter[K comparable] struct {
 
 	cfg   Config
 	epoch time.Time
-}
-
-// bucket is one key's token bucket: the theoretical arrival time of the
-// key's next event less Burst intervals, in nanoseconds since the epoch, or
-// evicted.
-type bucket struct {
-	state atomic.Int64
 }
 
 // New returns a keyed limiter configured by cfg, whose clock starts now.
@@ -201,15 +200,15 @@ func (l *Limiter[K]) offset(t time.Time) int64 {
 func (l *Limiter[K]) allow(key K, now int64) bool {
 	interval, tolerance := int64(l.cfg.Interval), int64(l.cfg.Interval)*l.cfg.Burst
 	now = max(now, math.MinInt64+tolerance)
-	b, ok := l.buckets.Load(key)
+	b := l.buckets.LoadPointer(key)
 	for {
-		if !ok {
+		if b == nil {
 			if b = l.create(key, now); b == nil {
 				return false
 			}
 		}
 		for {
-			s := b.state.Load()
+			s := atomic.LoadInt64(b)
 			from := max(s, now-tolerance)
 			if from > now-interval {
 				if s != evicted {
@@ -219,18 +218,18 @@ func (l *Limiter[K]) allow(key K, now int64) bool {
 				// bucket starts full too.
 				break
 			}
-			if b.state.CompareAndSwap(s, from+interval) {
+			if atomic.CompareAndSwapInt64(b, s, from+interval) {
 				return true
 			}
 		}
-		ok = false
+		b = nil
 	}
 }
 
 // create gives key a new, full bucket, or returns the bucket another
 // goroutine gave it first. It returns nil when the map holds Keys buckets
 // and a sweep cannot make room.
-func (l *Limiter[K]) create(key K, now int64) *bucket {
+func (l *Limiter[K]) create(key K, now int64) *int64 {
 	if l.cfg.Idle > 0 && now >= l.nextSweep.Load() && l.sweepMu.TryLock() {
 		if now >= l.nextSweep.Load() {
 			l.sweep(now, int64(l.cfg.Idle))
@@ -242,26 +241,22 @@ func (l *Limiter[K]) create(key K, now int64) *bucket {
 		// Full: the count below decides whether key gets a bucket.
 		l.makeRoom(now)
 	}
-	b, _ := l.buckets.Compute(key, func(old *bucket, loaded bool) (*bucket, computeOp) {
-		if loaded && old.state.Load() != evicted {
-			return old, cancelOp
+	return l.buckets.ComputePointer(key, func(b *int64, loaded bool) computeOp {
+		// A sweep evicts a bucket and deletes its key under the lock
+		// this function holds: a bucket in the map is never evicted.
+		if loaded || !l.countKey() {
+			return cancelOp
 		}
-		// A bucket evicted but still in the map is replaced in its
-		// room, counted in live until the map no longer holds it.
-		if !loaded && !l.countKey() {
-			return nil, cancelOp
-		}
-		b := &bucket{}
-		// Full now: the tolerance is behind.
-		b.state.Store(now - int64(l.cfg.Interval)*l.cfg.Burst)
+		// Full now: the tolerance is behind. The map publishes the
+		// bucket with the key.
+		*b = now - int64(l.cfg.Interval)*l.cfg.Burst
 		if l.cfg.Keys > 0 {
 			// The bucket is full again one interval after its first
 			// event.
 			l.lowerNextFull(now + int64(l.cfg.Interval))
 		}
-		return b, updateOp
+		return updateOp
 	})
-	return b
 }
 
 // countKey counts a new key in live, and reports whether it did: not when
@@ -315,8 +310,8 @@ func (l *Limiter[K]) lowerNextFull(at int64) {
 func (l *Limiter[K]) sweep(now, idle int64) (next int64) {
 	tolerance := int64(l.cfg.Interval) * l.cfg.Burst
 	next = math.MaxInt64
-	for key, b := range l.buckets.All() {
-		s := b.state.Load()
+	for key, b := range l.buckets.AllPointers() {
+		s := atomic.LoadInt64(b)
 		if s == evicted {
 			continue
 		}
@@ -332,19 +327,19 @@ func (l *Limiter[K]) sweep(now, idle int64) (next int64) {
 // evict takes key's bucket b out of the map if its state is still s, the
 // state in which the sweep found it full and idle. An event counted on b
 // since changed the state, and then b stays: eviction never takes away a
-// token that was used. An Allow that loaded b before and finds it evicted
-// looks the key up again.
-func (l *Limiter[K]) evict(key K, b *bucket, s int64) bool {
-	if !b.state.CompareAndSwap(s, evicted) {
-		return false
-	}
-	l.buckets.Compute(key, func(old *bucket, loaded bool) (*bucket, computeOp) {
-		if loaded && old == b {
-			l.live.Add(-1)
-			return nil, deleteOp
+// token that was used. The bucket is marked evicted and its key deleted
+// under the lock of the key's map bucket, so a key in the map never has an
+// evicted bucket; an Allow that loaded b before and finds it evicted looks
+// the key up again.
+func (l *Limiter[K]) evict(key K, b *int64, s int64) bool {
+	done := false
+	l.buckets.ComputePointer(key, func(cur *int64, loaded bool) computeOp {
+		if !loaded || cur != b || !atomic.CompareAndSwapInt64(b, s, evicted) {
+			return cancelOp
 		}
-		// A new bucket took its place, and its room.
-		return old, cancelOp
+		done = true
+		l.live.Add(-1)
+		return deleteOp
 	})
-	return true
+	return done
 }

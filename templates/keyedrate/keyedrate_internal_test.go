@@ -1,6 +1,7 @@
 package keyedrate
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -16,9 +17,9 @@ func TestEvictionNeverResetsAKeyInUse(t *testing.T) {
 	if !l.allow("k", int64(time.Minute)) {
 		t.Fatal("first event refused")
 	}
-	b, _ := l.buckets.Load("k")
+	b := l.buckets.LoadPointer("k")
 	// The sweep looks: at 2h the bucket has been full for an hour.
-	s := b.state.Load()
+	s := atomic.LoadInt64(b)
 	if s > now-int64(time.Hour)-int64(l.cfg.Idle) {
 		t.Fatal("the bucket is not full and idle at 2h")
 	}
@@ -29,7 +30,7 @@ func TestEvictionNeverResetsAKeyInUse(t *testing.T) {
 	if l.evict("k", b, s) {
 		t.Fatal("the sweep evicted a bucket whose token an event had just taken")
 	}
-	if got, _ := l.buckets.Load("k"); got != b || l.Len() != 1 {
+	if got := l.buckets.LoadPointer("k"); got != b || l.Len() != 1 {
 		t.Fatal("the key's bucket left the map")
 	}
 	if l.allow("k", now) {
@@ -44,20 +45,20 @@ func TestAllowAfterEvictionLooksTheKeyUpAgain(t *testing.T) {
 	t0 := time.Now()
 	l := NewAt[string](Config{Interval: time.Hour, Burst: 1}, t0)
 	l.allow("k", 0)
-	b, _ := l.buckets.Load("k")
-	s := b.state.Load()
+	b := l.buckets.LoadPointer("k")
+	s := atomic.LoadInt64(b)
 	// At 2h the bucket is full: evict it.
 	now := int64(2 * time.Hour)
 	if !l.evict("k", b, s) {
 		t.Fatal("a full bucket was not evicted")
 	}
-	if _, ok := l.buckets.Load("k"); ok || l.Len() != 0 {
+	if l.buckets.LoadPointer("k") != nil || l.Len() != 0 {
 		t.Fatal("the evicted bucket is still in the map")
 	}
 	if !l.allow("k", now) {
 		t.Fatal("the key's first event after its eviction was refused")
 	}
-	if nb, ok := l.buckets.Load("k"); !ok || nb == b || l.Len() != 1 {
+	if nb := l.buckets.LoadPointer("k"); nb == nil || nb == b || l.Len() != 1 {
 		t.Fatal("the event was not counted on a new bucket in the map")
 	}
 	if l.allow("k", now) {

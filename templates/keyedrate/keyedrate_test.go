@@ -273,3 +273,25 @@ func TestCapHoldsUnderConcurrentNewKeys(t *testing.T) {
 		t.Fatalf("%d times a key admitted a second event or Len exceeded %d", over.Load(), capKeys)
 	}
 }
+
+// TestNewKeyAllocatesOnlyItsMapEntry checks that a key's bucket is stored in
+// the key's entry of the map, the entry a lookup loads: creating a key
+// allocates that entry and nothing else (the map's growth, shared by its
+// keys, aside), and Allow on a key already seen allocates nothing.
+func TestNewKeyAllocatesOnlyItsMapEntry(t *testing.T) {
+	const keys = 1 << 12
+	l := keyedrate.New[int](keyedrate.Config{Interval: time.Nanosecond, Burst: 1 << 40, Idle: time.Hour})
+	for k := range keys {
+		l.Allow(k)
+	}
+	next := keys
+	if a := testing.AllocsPerRun(keys, func() {
+		l.Allow(next)
+		next++
+	}); a != 1 {
+		t.Errorf("Allow on a new key allocated %v times, want 1: the key's entry", a)
+	}
+	if a := testing.AllocsPerRun(keys, func() { l.Allow(0) }); a != 0 {
+		t.Errorf("Allow on a key already seen allocated %v times, want 0", a)
+	}
+}

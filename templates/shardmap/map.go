@@ -625,6 +625,131 @@ func (m *Map[K, V]) Compute(key K, fn func(old V, loaded bool) (newV V, op Compu
 	}
 }
 
+// LoadPointer returns a pointer to the value of key where the map stores it,
+// or nil if key is absent. It takes no lock and does not allocate.
+//
+// LoadPointer, ComputePointer and AllPointers are for values that their
+// users update in place with sync/atomic, such as counters: a map used
+// through them is read and written only through them, and every access to a
+// value through its pointer is atomic, except the stores of ComputePointer's
+// function to the value of a key it inserts. A pointer is its key's until
+// the key is deleted; the map never writes the value behind it, and after
+// the delete no method of the map reaches it.
+//
+//monogen:if pointers
+func (m *Map[K, V]) LoadPointer(key K) *V {
+	h := hashKey(&m.seed, key)
+	if e := m.shards[shardOf(&m.seed, key, h)].table.Load().find(key, h); e != nil {
+		return &e.value
+	}
+	return nil
+}
+
+// ComputePointer atomically reads and modifies the value of key in place.
+// It calls fn with a pointer to the value and loaded set to true if key is
+// present, or with a pointer to the zero value of a new entry and loaded set
+// to false if key is absent. For a present key, DeleteOp deletes it and the
+// other ops keep it, with the value fn left; for an absent key, UpdateOp
+// inserts it with the value fn stored, and the other ops leave it absent.
+// It returns the pointer to the value of key after the operation, or nil if
+// key is then absent.
+//
+// fn is called exactly once, with the lock of key's bucket held, as
+// Compute's function is; it must not call methods of m. LoadPointer does not
+// wait for it, so fn accesses the value of a present key atomically. If fn
+// panics, ComputePointer inserts nothing, leaves the map unlocked, and the
+// panic propagates.
+//
+//monogen:if pointers
+func (m *Map[K, V]) ComputePointer(key K, fn func(value *V, loaded bool) ComputeOp) *V {
+	h := hashKey(&m.seed, key)
+	si := shardOf(&m.seed, key, h)
+	h2w := broadcast(h2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if callPointerLocked(root, fn, &e.value, true) == DeleteOp {
+				meta := clearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return nil
+			}
+			root.mu.Unlock()
+			return &e.value
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, growTable)
+			continue
+		}
+		ne := &entry[K, V]{key: key}
+		if callPointerLocked(root, fn, &ne.value, false) != UpdateOp {
+			root.mu.Unlock()
+			return nil
+		}
+		insertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return &ne.value
+	}
+}
+
+// callPointerLocked calls fn(value, loaded) for ComputePointer, unlocking
+// root if fn panics, as callLocked does for Compute.
+//
+//monogen:if pointers
+func callPointerLocked[K comparable, V any](root *bucket[K, V], fn func(value *V, loaded bool) ComputeOp, value *V, loaded bool) ComputeOp {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	op := fn(value, loaded)
+	returned = true
+	return op
+}
+
+// AllPointers returns an iterator over the keys of the map and the pointers
+// to their values, with the semantics of Range: it copies the entries of one
+// bucket chain at a time under the chain's lock, and holds no lock while it
+// yields.
+//
+//monogen:if pointers
+func (m *Map[K, V]) AllPointers() iter.Seq2[K, *V] {
+	return func(yield func(K, *V) bool) {
+		var buf [16 * entriesPerBucket]*entry[K, V]
+		chain := buf[:0]
+		for si := range m.shards {
+			t := m.shards[si].table.Load()
+			for bi := range t.buckets {
+				root := &t.buckets[bi]
+				if root.meta.Load() == 0 && root.next.Load() == nil {
+					continue
+				}
+				root.mu.Lock()
+				for b := root; b != nil; b = b.next.Load() {
+					for i := range b.entries {
+						if e := b.entries[i].Load(); e != nil {
+							chain = append(chain, e)
+						}
+					}
+				}
+				root.mu.Unlock()
+				for i, e := range chain {
+					if !yield(e.key, &e.value) {
+						return
+					}
+					chain[i] = nil
+				}
+				chain = chain[:0]
+			}
+		}
+	}
+}
+
 // Range calls f sequentially for each key and value present in the map. If f
 // returns false, Range stops the iteration.
 //
