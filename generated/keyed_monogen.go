@@ -298,10 +298,9 @@ const (
 	// perIPKeyMapOccupiedMask has the occupied bit of each slot's meta byte
 	// set.
 	perIPKeyMapOccupiedMask = 0x80_8080_8080
-	// perIPKeyMapLowBytes and perIPKeyMapHighBits are the SWAR constants of
+	// perIPKeyMapLowBytes holds 1 in each byte, for the SWAR arithmetic of
 	// perIPKeyMapMarkZeroBytes.
 	perIPKeyMapLowBytes = 0x0101_0101_0101_0101
-	perIPKeyMapHighBits = 0x8080_8080_8080_8080
 
 	// perIPKeyMapMinTableLen is the number of buckets a shard of a map
 	// without a size hint starts with and shrinks back to on Clear: one
@@ -482,11 +481,11 @@ func perIPKeyMapEqualValue(a, b *perIPBucket) bool {
 func (m *perIPKeyMap) Load(key netip.Addr) (value *perIPBucket, ok bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
 	t := m.shards[perIPKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>perIPKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := perIPKeyMapBroadcast(perIPKeyMapH2(h))
 	for {
 		for w := perIPKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perIPKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(perIPKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return perIPKeyMapLoadValue(e), true
 			}
 		}
@@ -891,13 +890,31 @@ func (m *perIPKeyMap) lockRoot(si, h uint64) (*perIPKeyMapTable, *perIPKeyMapBuc
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its
+// perIPKeyMapH2Bits low bits, masked to the length of t. The index is in
+// range, since mask is len(buckets)-1, so bucketOf computes the address
+// without the bounds check of &t.buckets[i], which every lookup would pay.
+func (t *perIPKeyMapTable) bucketOf(h uint64) *perIPKeyMapBucket {
+	i := uintptr((h >> perIPKeyMapH2Bits) & t.mask)
+	return (*perIPKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below
+// perIPKeyMapEntriesPerBucket, without the bounds check of &b.entries[i].
+// Lookups take i from perIPKeyMapFirstMarked of a word of
+// perIPKeyMapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *perIPKeyMapBucket) slot(i int) *atomic.Pointer[perIPKeyMapEntry] {
+	return (*atomic.Pointer[perIPKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *perIPKeyMapTable) find(key netip.Addr, h uint64) *perIPKeyMapEntry {
-	b := &t.buckets[(h>>perIPKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := perIPKeyMapBroadcast(perIPKeyMapH2(h))
 	for {
 		for w := perIPKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perIPKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(perIPKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -1149,14 +1166,16 @@ func perIPKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<perIPKeyMapH2Bits
 // perIPKeyMapBroadcast returns a word holding b in each of its bytes.
 func perIPKeyMapBroadcast(b uint8) uint64 { return perIPKeyMapLowBytes * uint64(b) }
 
-// perIPKeyMapMarkZeroBytes returns w with the top bit of each zero byte set
-// and the other bits clear. A byte equal to 1 above a zero byte is marked
-// too (a borrow): callers check the entry of every marked slot. Applied to
+// perIPKeyMapMarkZeroBytes returns w with the top bit of each zero byte
+// among its perIPKeyMapEntriesPerBucket low bytes (the slots of a meta word)
+// set, and every other bit clear: it never marks a byte past the last slot.
+// A byte equal to 1 above a zero byte is marked too (a borrow): callers
+// check the entry of every marked slot. Applied to
 // meta^broadcast(perIPKeyMapH2), it marks the slots whose meta byte matches
 // perIPKeyMapH2; empty slots (meta byte 0) are never marked, since
 // perIPKeyMapH2 has its top bit set.
 func perIPKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - perIPKeyMapLowBytes) &^ w & perIPKeyMapHighBits
+	return (w - perIPKeyMapLowBytes) &^ w & perIPKeyMapOccupiedMask
 }
 
 // perIPKeyMapFirstMarked returns the index of the lowest byte of w with its
@@ -1517,10 +1536,9 @@ const (
 	// perUserKeyMapOccupiedMask has the occupied bit of each slot's meta
 	// byte set.
 	perUserKeyMapOccupiedMask = 0x80_8080_8080
-	// perUserKeyMapLowBytes and perUserKeyMapHighBits are the SWAR constants
-	// of perUserKeyMapMarkZeroBytes.
+	// perUserKeyMapLowBytes holds 1 in each byte, for the SWAR arithmetic of
+	// perUserKeyMapMarkZeroBytes.
 	perUserKeyMapLowBytes = 0x0101_0101_0101_0101
-	perUserKeyMapHighBits = 0x8080_8080_8080_8080
 
 	// perUserKeyMapMinTableLen is the number of buckets a shard of a map
 	// without a size hint starts with and shrinks back to on Clear: one
@@ -1704,11 +1722,11 @@ func perUserKeyMapEqualValue(a, b *perUserBucket) bool {
 func (m *perUserKeyMap) Load(key uint64) (value *perUserBucket, ok bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
 	t := m.shards[perUserKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>perUserKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := perUserKeyMapBroadcast(perUserKeyMapH2(h))
 	for {
 		for w := perUserKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perUserKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(perUserKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return perUserKeyMapLoadValue(e), true
 			}
 		}
@@ -2114,13 +2132,31 @@ func (m *perUserKeyMap) lockRoot(si, h uint64) (*perUserKeyMapTable, *perUserKey
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its
+// perUserKeyMapH2Bits low bits, masked to the length of t. The index is in
+// range, since mask is len(buckets)-1, so bucketOf computes the address
+// without the bounds check of &t.buckets[i], which every lookup would pay.
+func (t *perUserKeyMapTable) bucketOf(h uint64) *perUserKeyMapBucket {
+	i := uintptr((h >> perUserKeyMapH2Bits) & t.mask)
+	return (*perUserKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below
+// perUserKeyMapEntriesPerBucket, without the bounds check of &b.entries[i].
+// Lookups take i from perUserKeyMapFirstMarked of a word of
+// perUserKeyMapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *perUserKeyMapBucket) slot(i int) *atomic.Pointer[perUserKeyMapEntry] {
+	return (*atomic.Pointer[perUserKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *perUserKeyMapTable) find(key uint64, h uint64) *perUserKeyMapEntry {
-	b := &t.buckets[(h>>perUserKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := perUserKeyMapBroadcast(perUserKeyMapH2(h))
 	for {
 		for w := perUserKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perUserKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(perUserKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -2374,13 +2410,15 @@ func perUserKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<perUserKeyMapH2
 func perUserKeyMapBroadcast(b uint8) uint64 { return perUserKeyMapLowBytes * uint64(b) }
 
 // perUserKeyMapMarkZeroBytes returns w with the top bit of each zero byte
-// set and the other bits clear. A byte equal to 1 above a zero byte is
-// marked too (a borrow): callers check the entry of every marked slot.
-// Applied to meta^broadcast(perUserKeyMapH2), it marks the slots whose meta
-// byte matches perUserKeyMapH2; empty slots (meta byte 0) are never marked,
-// since perUserKeyMapH2 has its top bit set.
+// among its perUserKeyMapEntriesPerBucket low bytes (the slots of a meta
+// word) set, and every other bit clear: it never marks a byte past the last
+// slot. A byte equal to 1 above a zero byte is marked too (a borrow):
+// callers check the entry of every marked slot. Applied to
+// meta^broadcast(perUserKeyMapH2), it marks the slots whose meta byte
+// matches perUserKeyMapH2; empty slots (meta byte 0) are never marked, since
+// perUserKeyMapH2 has its top bit set.
 func perUserKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - perUserKeyMapLowBytes) &^ w & perUserKeyMapHighBits
+	return (w - perUserKeyMapLowBytes) &^ w & perUserKeyMapOccupiedMask
 }
 
 // perUserKeyMapFirstMarked returns the index of the lowest byte of w with
@@ -2691,10 +2729,9 @@ const (
 	// benchPerIPKeyMapOccupiedMask has the occupied bit of each slot's meta
 	// byte set.
 	benchPerIPKeyMapOccupiedMask = 0x80_8080_8080
-	// benchPerIPKeyMapLowBytes and benchPerIPKeyMapHighBits are the SWAR
-	// constants of benchPerIPKeyMapMarkZeroBytes.
+	// benchPerIPKeyMapLowBytes holds 1 in each byte, for the SWAR arithmetic of
+	// benchPerIPKeyMapMarkZeroBytes.
 	benchPerIPKeyMapLowBytes = 0x0101_0101_0101_0101
-	benchPerIPKeyMapHighBits = 0x8080_8080_8080_8080
 
 	// benchPerIPKeyMapMinTableLen is the number of buckets a shard of a map
 	// without a size hint starts with and shrinks back to on Clear: one
@@ -2881,11 +2918,11 @@ func benchPerIPKeyMapEqualValue(a, b *benchPerIPBucket) bool {
 func (m *benchPerIPKeyMap) Load(key netip.Addr) (value *benchPerIPBucket, ok bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchPerIPKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>benchPerIPKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
 	for {
 		for w := benchPerIPKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchPerIPKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(benchPerIPKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return benchPerIPKeyMapLoadValue(e), true
 			}
 		}
@@ -3291,13 +3328,32 @@ func (m *benchPerIPKeyMap) lockRoot(si, h uint64) (*benchPerIPKeyMapTable, *benc
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its
+// benchPerIPKeyMapH2Bits low bits, masked to the length of t. The index is
+// in range, since mask is len(buckets)-1, so bucketOf computes the address
+// without the bounds check of &t.buckets[i], which every lookup would pay.
+func (t *benchPerIPKeyMapTable) bucketOf(h uint64) *benchPerIPKeyMapBucket {
+	i := uintptr((h >> benchPerIPKeyMapH2Bits) & t.mask)
+	return (*benchPerIPKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below
+// benchPerIPKeyMapEntriesPerBucket, without the bounds check of
+// &b.entries[i]. Lookups take i from benchPerIPKeyMapFirstMarked of a word
+// of benchPerIPKeyMapMarkZeroBytes, which marks only the bytes of the five
+// slots.
+func (b *benchPerIPKeyMapBucket) slot(i int) *atomic.Pointer[benchPerIPKeyMapEntry] {
+	return (*atomic.Pointer[benchPerIPKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *benchPerIPKeyMapTable) find(key netip.Addr, h uint64) *benchPerIPKeyMapEntry {
-	b := &t.buckets[(h>>benchPerIPKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := benchPerIPKeyMapBroadcast(benchPerIPKeyMapH2(h))
 	for {
 		for w := benchPerIPKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchPerIPKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(benchPerIPKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -3552,13 +3608,15 @@ func benchPerIPKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<benchPerIPKe
 func benchPerIPKeyMapBroadcast(b uint8) uint64 { return benchPerIPKeyMapLowBytes * uint64(b) }
 
 // benchPerIPKeyMapMarkZeroBytes returns w with the top bit of each zero byte
-// set and the other bits clear. A byte equal to 1 above a zero byte is
-// marked too (a borrow): callers check the entry of every marked slot.
-// Applied to meta^broadcast(benchPerIPKeyMapH2), it marks the slots whose
-// meta byte matches benchPerIPKeyMapH2; empty slots (meta byte 0) are never
-// marked, since benchPerIPKeyMapH2 has its top bit set.
+// among its benchPerIPKeyMapEntriesPerBucket low bytes (the slots of a meta
+// word) set, and every other bit clear: it never marks a byte past the last
+// slot. A byte equal to 1 above a zero byte is marked too (a borrow):
+// callers check the entry of every marked slot. Applied to
+// meta^broadcast(benchPerIPKeyMapH2), it marks the slots whose meta byte
+// matches benchPerIPKeyMapH2; empty slots (meta byte 0) are never marked,
+// since benchPerIPKeyMapH2 has its top bit set.
 func benchPerIPKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - benchPerIPKeyMapLowBytes) &^ w & benchPerIPKeyMapHighBits
+	return (w - benchPerIPKeyMapLowBytes) &^ w & benchPerIPKeyMapOccupiedMask
 }
 
 // benchPerIPKeyMapFirstMarked returns the index of the lowest byte of w with
@@ -4173,10 +4231,9 @@ const (
 	// perTenantKeyMapOccupiedMask has the occupied bit of each slot's meta
 	// byte set.
 	perTenantKeyMapOccupiedMask = 0x80_8080_8080
-	// perTenantKeyMapLowBytes and perTenantKeyMapHighBits are the SWAR
-	// constants of perTenantKeyMapMarkZeroBytes.
+	// perTenantKeyMapLowBytes holds 1 in each byte, for the SWAR arithmetic of
+	// perTenantKeyMapMarkZeroBytes.
 	perTenantKeyMapLowBytes = 0x0101_0101_0101_0101
-	perTenantKeyMapHighBits = 0x8080_8080_8080_8080
 
 	// perTenantKeyMapMinTableLen is the number of buckets a shard of a map
 	// without a size hint starts with and shrinks back to on Clear: one
@@ -4360,11 +4417,11 @@ func perTenantKeyMapEqualValue(a, b *perTenantSlot) bool {
 func (m *perTenantKeyMap) Load(key TenantID) (value *perTenantSlot, ok bool) {
 	h := perTenantKeyMapHashKey(&m.seed, key)
 	t := m.shards[perTenantKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>perTenantKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
 	for {
 		for w := perTenantKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perTenantKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(perTenantKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return perTenantKeyMapLoadValue(e), true
 			}
 		}
@@ -4770,13 +4827,32 @@ func (m *perTenantKeyMap) lockRoot(si, h uint64) (*perTenantKeyMapTable, *perTen
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its
+// perTenantKeyMapH2Bits low bits, masked to the length of t. The index is in
+// range, since mask is len(buckets)-1, so bucketOf computes the address
+// without the bounds check of &t.buckets[i], which every lookup would pay.
+func (t *perTenantKeyMapTable) bucketOf(h uint64) *perTenantKeyMapBucket {
+	i := uintptr((h >> perTenantKeyMapH2Bits) & t.mask)
+	return (*perTenantKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below
+// perTenantKeyMapEntriesPerBucket, without the bounds check of
+// &b.entries[i]. Lookups take i from perTenantKeyMapFirstMarked of a word of
+// perTenantKeyMapMarkZeroBytes, which marks only the bytes of the five
+// slots.
+func (b *perTenantKeyMapBucket) slot(i int) *atomic.Pointer[perTenantKeyMapEntry] {
+	return (*atomic.Pointer[perTenantKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *perTenantKeyMapTable) find(key TenantID, h uint64) *perTenantKeyMapEntry {
-	b := &t.buckets[(h>>perTenantKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := perTenantKeyMapBroadcast(perTenantKeyMapH2(h))
 	for {
 		for w := perTenantKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perTenantKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(perTenantKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -5031,13 +5107,15 @@ func perTenantKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<perTenantKeyM
 func perTenantKeyMapBroadcast(b uint8) uint64 { return perTenantKeyMapLowBytes * uint64(b) }
 
 // perTenantKeyMapMarkZeroBytes returns w with the top bit of each zero byte
-// set and the other bits clear. A byte equal to 1 above a zero byte is
-// marked too (a borrow): callers check the entry of every marked slot.
-// Applied to meta^broadcast(perTenantKeyMapH2), it marks the slots whose
-// meta byte matches perTenantKeyMapH2; empty slots (meta byte 0) are never
-// marked, since perTenantKeyMapH2 has its top bit set.
+// among its perTenantKeyMapEntriesPerBucket low bytes (the slots of a meta
+// word) set, and every other bit clear: it never marks a byte past the last
+// slot. A byte equal to 1 above a zero byte is marked too (a borrow):
+// callers check the entry of every marked slot. Applied to
+// meta^broadcast(perTenantKeyMapH2), it marks the slots whose meta byte
+// matches perTenantKeyMapH2; empty slots (meta byte 0) are never marked,
+// since perTenantKeyMapH2 has its top bit set.
 func perTenantKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - perTenantKeyMapLowBytes) &^ w & perTenantKeyMapHighBits
+	return (w - perTenantKeyMapLowBytes) &^ w & perTenantKeyMapOccupiedMask
 }
 
 // perTenantKeyMapFirstMarked returns the index of the lowest byte of w with
@@ -5585,10 +5663,9 @@ const (
 	// benchPerShardKeyMapOccupiedMask has the occupied bit of each slot's
 	// meta byte set.
 	benchPerShardKeyMapOccupiedMask = 0x80_8080_8080
-	// benchPerShardKeyMapLowBytes and benchPerShardKeyMapHighBits are the
-	// SWAR constants of benchPerShardKeyMapMarkZeroBytes.
+	// benchPerShardKeyMapLowBytes holds 1 in each byte, for the SWAR
+	// arithmetic of benchPerShardKeyMapMarkZeroBytes.
 	benchPerShardKeyMapLowBytes = 0x0101_0101_0101_0101
-	benchPerShardKeyMapHighBits = 0x8080_8080_8080_8080
 
 	// benchPerShardKeyMapMinTableLen is the number of buckets a shard of a
 	// map without a size hint starts with and shrinks back to on Clear: one
@@ -5778,11 +5855,11 @@ func benchPerShardKeyMapEqualValue(a, b *benchPerShardSlot) bool {
 func (m *benchPerShardKeyMap) Load(key uint64) (value *benchPerShardSlot, ok bool) {
 	h := benchPerShardKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchPerShardKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>benchPerShardKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
 	for {
 		for w := benchPerShardKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchPerShardKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(benchPerShardKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return benchPerShardKeyMapLoadValue(e), true
 			}
 		}
@@ -6188,13 +6265,33 @@ func (m *benchPerShardKeyMap) lockRoot(si, h uint64) (*benchPerShardKeyMapTable,
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its
+// benchPerShardKeyMapH2Bits low bits, masked to the length of t. The index
+// is in range, since mask is len(buckets)-1, so bucketOf computes the
+// address without the bounds check of &t.buckets[i], which every lookup
+// would pay.
+func (t *benchPerShardKeyMapTable) bucketOf(h uint64) *benchPerShardKeyMapBucket {
+	i := uintptr((h >> benchPerShardKeyMapH2Bits) & t.mask)
+	return (*benchPerShardKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below
+// benchPerShardKeyMapEntriesPerBucket, without the bounds check of
+// &b.entries[i]. Lookups take i from benchPerShardKeyMapFirstMarked of a
+// word of benchPerShardKeyMapMarkZeroBytes, which marks only the bytes of
+// the five slots.
+func (b *benchPerShardKeyMapBucket) slot(i int) *atomic.Pointer[benchPerShardKeyMapEntry] {
+	return (*atomic.Pointer[benchPerShardKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *benchPerShardKeyMapTable) find(key uint64, h uint64) *benchPerShardKeyMapEntry {
-	b := &t.buckets[(h>>benchPerShardKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := benchPerShardKeyMapBroadcast(benchPerShardKeyMapH2(h))
 	for {
 		for w := benchPerShardKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchPerShardKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(benchPerShardKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -6451,13 +6548,15 @@ func benchPerShardKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<benchPerS
 func benchPerShardKeyMapBroadcast(b uint8) uint64 { return benchPerShardKeyMapLowBytes * uint64(b) }
 
 // benchPerShardKeyMapMarkZeroBytes returns w with the top bit of each zero
-// byte set and the other bits clear. A byte equal to 1 above a zero byte is
-// marked too (a borrow): callers check the entry of every marked slot.
-// Applied to meta^broadcast(benchPerShardKeyMapH2), it marks the slots whose
-// meta byte matches benchPerShardKeyMapH2; empty slots (meta byte 0) are
-// never marked, since benchPerShardKeyMapH2 has its top bit set.
+// byte among its benchPerShardKeyMapEntriesPerBucket low bytes (the slots of
+// a meta word) set, and every other bit clear: it never marks a byte past
+// the last slot. A byte equal to 1 above a zero byte is marked too (a
+// borrow): callers check the entry of every marked slot. Applied to
+// meta^broadcast(benchPerShardKeyMapH2), it marks the slots whose meta byte
+// matches benchPerShardKeyMapH2; empty slots (meta byte 0) are never marked,
+// since benchPerShardKeyMapH2 has its top bit set.
 func benchPerShardKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - benchPerShardKeyMapLowBytes) &^ w & benchPerShardKeyMapHighBits
+	return (w - benchPerShardKeyMapLowBytes) &^ w & benchPerShardKeyMapOccupiedMask
 }
 
 // benchPerShardKeyMapFirstMarked returns the index of the lowest byte of w
@@ -6989,10 +7088,9 @@ const (
 	// benchPerHostKeyMapOccupiedMask has the occupied bit of each slot's
 	// meta byte set.
 	benchPerHostKeyMapOccupiedMask = 0x80_8080_8080
-	// benchPerHostKeyMapLowBytes and benchPerHostKeyMapHighBits are the SWAR
-	// constants of benchPerHostKeyMapMarkZeroBytes.
+	// benchPerHostKeyMapLowBytes holds 1 in each byte, for the SWAR
+	// arithmetic of benchPerHostKeyMapMarkZeroBytes.
 	benchPerHostKeyMapLowBytes = 0x0101_0101_0101_0101
-	benchPerHostKeyMapHighBits = 0x8080_8080_8080_8080
 
 	// benchPerHostKeyMapMinTableLen is the number of buckets a shard of a
 	// map without a size hint starts with and shrinks back to on Clear: one
@@ -7182,11 +7280,11 @@ func benchPerHostKeyMapEqualValue(a, b *benchPerHostSlot) bool {
 func (m *benchPerHostKeyMap) Load(key netip.Addr) (value *benchPerHostSlot, ok bool) {
 	h := benchPerHostKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchPerHostKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>benchPerHostKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
 	for {
 		for w := benchPerHostKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchPerHostKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(benchPerHostKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return benchPerHostKeyMapLoadValue(e), true
 			}
 		}
@@ -7592,13 +7690,32 @@ func (m *benchPerHostKeyMap) lockRoot(si, h uint64) (*benchPerHostKeyMapTable, *
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its
+// benchPerHostKeyMapH2Bits low bits, masked to the length of t. The index is
+// in range, since mask is len(buckets)-1, so bucketOf computes the address
+// without the bounds check of &t.buckets[i], which every lookup would pay.
+func (t *benchPerHostKeyMapTable) bucketOf(h uint64) *benchPerHostKeyMapBucket {
+	i := uintptr((h >> benchPerHostKeyMapH2Bits) & t.mask)
+	return (*benchPerHostKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below
+// benchPerHostKeyMapEntriesPerBucket, without the bounds check of
+// &b.entries[i]. Lookups take i from benchPerHostKeyMapFirstMarked of a word
+// of benchPerHostKeyMapMarkZeroBytes, which marks only the bytes of the five
+// slots.
+func (b *benchPerHostKeyMapBucket) slot(i int) *atomic.Pointer[benchPerHostKeyMapEntry] {
+	return (*atomic.Pointer[benchPerHostKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *benchPerHostKeyMapTable) find(key netip.Addr, h uint64) *benchPerHostKeyMapEntry {
-	b := &t.buckets[(h>>benchPerHostKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := benchPerHostKeyMapBroadcast(benchPerHostKeyMapH2(h))
 	for {
 		for w := benchPerHostKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchPerHostKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(benchPerHostKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -7854,13 +7971,15 @@ func benchPerHostKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<benchPerHo
 func benchPerHostKeyMapBroadcast(b uint8) uint64 { return benchPerHostKeyMapLowBytes * uint64(b) }
 
 // benchPerHostKeyMapMarkZeroBytes returns w with the top bit of each zero
-// byte set and the other bits clear. A byte equal to 1 above a zero byte is
-// marked too (a borrow): callers check the entry of every marked slot.
-// Applied to meta^broadcast(benchPerHostKeyMapH2), it marks the slots whose
-// meta byte matches benchPerHostKeyMapH2; empty slots (meta byte 0) are
-// never marked, since benchPerHostKeyMapH2 has its top bit set.
+// byte among its benchPerHostKeyMapEntriesPerBucket low bytes (the slots of
+// a meta word) set, and every other bit clear: it never marks a byte past
+// the last slot. A byte equal to 1 above a zero byte is marked too (a
+// borrow): callers check the entry of every marked slot. Applied to
+// meta^broadcast(benchPerHostKeyMapH2), it marks the slots whose meta byte
+// matches benchPerHostKeyMapH2; empty slots (meta byte 0) are never marked,
+// since benchPerHostKeyMapH2 has its top bit set.
 func benchPerHostKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - benchPerHostKeyMapLowBytes) &^ w & benchPerHostKeyMapHighBits
+	return (w - benchPerHostKeyMapLowBytes) &^ w & benchPerHostKeyMapOccupiedMask
 }
 
 // benchPerHostKeyMapFirstMarked returns the index of the lowest byte of w
@@ -8586,10 +8705,9 @@ const (
 	// perHostKeyMapOccupiedMask has the occupied bit of each slot's meta
 	// byte set.
 	perHostKeyMapOccupiedMask = 0x80_8080_8080
-	// perHostKeyMapLowBytes and perHostKeyMapHighBits are the SWAR constants
-	// of perHostKeyMapMarkZeroBytes.
+	// perHostKeyMapLowBytes holds 1 in each byte, for the SWAR arithmetic of
+	// perHostKeyMapMarkZeroBytes.
 	perHostKeyMapLowBytes = 0x0101_0101_0101_0101
-	perHostKeyMapHighBits = 0x8080_8080_8080_8080
 
 	// perHostKeyMapMinTableLen is the number of buckets a shard of a map
 	// without a size hint starts with and shrinks back to on Clear: one
@@ -8773,11 +8891,11 @@ func perHostKeyMapEqualValue(a, b *perHostCircuit) bool {
 func (m *perHostKeyMap) Load(key string) (value *perHostCircuit, ok bool) {
 	h := perHostKeyMapHashKey(&m.seed, key)
 	t := m.shards[perHostKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>perHostKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := perHostKeyMapBroadcast(perHostKeyMapH2(h))
 	for {
 		for w := perHostKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perHostKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(perHostKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return perHostKeyMapLoadValue(e), true
 			}
 		}
@@ -9183,13 +9301,31 @@ func (m *perHostKeyMap) lockRoot(si, h uint64) (*perHostKeyMapTable, *perHostKey
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its
+// perHostKeyMapH2Bits low bits, masked to the length of t. The index is in
+// range, since mask is len(buckets)-1, so bucketOf computes the address
+// without the bounds check of &t.buckets[i], which every lookup would pay.
+func (t *perHostKeyMapTable) bucketOf(h uint64) *perHostKeyMapBucket {
+	i := uintptr((h >> perHostKeyMapH2Bits) & t.mask)
+	return (*perHostKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below
+// perHostKeyMapEntriesPerBucket, without the bounds check of &b.entries[i].
+// Lookups take i from perHostKeyMapFirstMarked of a word of
+// perHostKeyMapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *perHostKeyMapBucket) slot(i int) *atomic.Pointer[perHostKeyMapEntry] {
+	return (*atomic.Pointer[perHostKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *perHostKeyMapTable) find(key string, h uint64) *perHostKeyMapEntry {
-	b := &t.buckets[(h>>perHostKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := perHostKeyMapBroadcast(perHostKeyMapH2(h))
 	for {
 		for w := perHostKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[perHostKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(perHostKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -9443,13 +9579,15 @@ func perHostKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<perHostKeyMapH2
 func perHostKeyMapBroadcast(b uint8) uint64 { return perHostKeyMapLowBytes * uint64(b) }
 
 // perHostKeyMapMarkZeroBytes returns w with the top bit of each zero byte
-// set and the other bits clear. A byte equal to 1 above a zero byte is
-// marked too (a borrow): callers check the entry of every marked slot.
-// Applied to meta^broadcast(perHostKeyMapH2), it marks the slots whose meta
-// byte matches perHostKeyMapH2; empty slots (meta byte 0) are never marked,
-// since perHostKeyMapH2 has its top bit set.
+// among its perHostKeyMapEntriesPerBucket low bytes (the slots of a meta
+// word) set, and every other bit clear: it never marks a byte past the last
+// slot. A byte equal to 1 above a zero byte is marked too (a borrow):
+// callers check the entry of every marked slot. Applied to
+// meta^broadcast(perHostKeyMapH2), it marks the slots whose meta byte
+// matches perHostKeyMapH2; empty slots (meta byte 0) are never marked, since
+// perHostKeyMapH2 has its top bit set.
 func perHostKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - perHostKeyMapLowBytes) &^ w & perHostKeyMapHighBits
+	return (w - perHostKeyMapLowBytes) &^ w & perHostKeyMapOccupiedMask
 }
 
 // perHostKeyMapFirstMarked returns the index of the lowest byte of w with
@@ -10212,10 +10350,9 @@ const (
 	// policyHostsKeyMapOccupiedMask has the occupied bit of each slot's meta
 	// byte set.
 	policyHostsKeyMapOccupiedMask = 0x80_8080_8080
-	// policyHostsKeyMapLowBytes and policyHostsKeyMapHighBits are the SWAR
-	// constants of policyHostsKeyMapMarkZeroBytes.
+	// policyHostsKeyMapLowBytes holds 1 in each byte, for the SWAR
+	// arithmetic of policyHostsKeyMapMarkZeroBytes.
 	policyHostsKeyMapLowBytes = 0x0101_0101_0101_0101
-	policyHostsKeyMapHighBits = 0x8080_8080_8080_8080
 
 	// policyHostsKeyMapMinTableLen is the number of buckets a shard of a map
 	// without a size hint starts with and shrinks back to on Clear: one
@@ -10402,11 +10539,11 @@ func policyHostsKeyMapEqualValue(a, b *policyHostsCircuit) bool {
 func (m *policyHostsKeyMap) Load(key string) (value *policyHostsCircuit, ok bool) {
 	h := policyHostsKeyMapHashKey(&m.seed, key)
 	t := m.shards[policyHostsKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>policyHostsKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h))
 	for {
 		for w := policyHostsKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[policyHostsKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(policyHostsKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return policyHostsKeyMapLoadValue(e), true
 			}
 		}
@@ -10812,13 +10949,32 @@ func (m *policyHostsKeyMap) lockRoot(si, h uint64) (*policyHostsKeyMapTable, *po
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its
+// policyHostsKeyMapH2Bits low bits, masked to the length of t. The index is
+// in range, since mask is len(buckets)-1, so bucketOf computes the address
+// without the bounds check of &t.buckets[i], which every lookup would pay.
+func (t *policyHostsKeyMapTable) bucketOf(h uint64) *policyHostsKeyMapBucket {
+	i := uintptr((h >> policyHostsKeyMapH2Bits) & t.mask)
+	return (*policyHostsKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below
+// policyHostsKeyMapEntriesPerBucket, without the bounds check of
+// &b.entries[i]. Lookups take i from policyHostsKeyMapFirstMarked of a word
+// of policyHostsKeyMapMarkZeroBytes, which marks only the bytes of the five
+// slots.
+func (b *policyHostsKeyMapBucket) slot(i int) *atomic.Pointer[policyHostsKeyMapEntry] {
+	return (*atomic.Pointer[policyHostsKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *policyHostsKeyMapTable) find(key string, h uint64) *policyHostsKeyMapEntry {
-	b := &t.buckets[(h>>policyHostsKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := policyHostsKeyMapBroadcast(policyHostsKeyMapH2(h))
 	for {
 		for w := policyHostsKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[policyHostsKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(policyHostsKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -11073,13 +11229,15 @@ func policyHostsKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<policyHosts
 func policyHostsKeyMapBroadcast(b uint8) uint64 { return policyHostsKeyMapLowBytes * uint64(b) }
 
 // policyHostsKeyMapMarkZeroBytes returns w with the top bit of each zero
-// byte set and the other bits clear. A byte equal to 1 above a zero byte is
-// marked too (a borrow): callers check the entry of every marked slot.
-// Applied to meta^broadcast(policyHostsKeyMapH2), it marks the slots whose
-// meta byte matches policyHostsKeyMapH2; empty slots (meta byte 0) are never
-// marked, since policyHostsKeyMapH2 has its top bit set.
+// byte among its policyHostsKeyMapEntriesPerBucket low bytes (the slots of a
+// meta word) set, and every other bit clear: it never marks a byte past the
+// last slot. A byte equal to 1 above a zero byte is marked too (a borrow):
+// callers check the entry of every marked slot. Applied to
+// meta^broadcast(policyHostsKeyMapH2), it marks the slots whose meta byte
+// matches policyHostsKeyMapH2; empty slots (meta byte 0) are never marked,
+// since policyHostsKeyMapH2 has its top bit set.
 func policyHostsKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - policyHostsKeyMapLowBytes) &^ w & policyHostsKeyMapHighBits
+	return (w - policyHostsKeyMapLowBytes) &^ w & policyHostsKeyMapOccupiedMask
 }
 
 // policyHostsKeyMapFirstMarked returns the index of the lowest byte of w
@@ -11759,10 +11917,9 @@ const (
 	// benchHostBreakerKeyMapOccupiedMask has the occupied bit of each slot's
 	// meta byte set.
 	benchHostBreakerKeyMapOccupiedMask = 0x80_8080_8080
-	// benchHostBreakerKeyMapLowBytes and benchHostBreakerKeyMapHighBits are
-	// the SWAR constants of benchHostBreakerKeyMapMarkZeroBytes.
+	// benchHostBreakerKeyMapLowBytes holds 1 in each byte, for the SWAR
+	// arithmetic of benchHostBreakerKeyMapMarkZeroBytes.
 	benchHostBreakerKeyMapLowBytes = 0x0101_0101_0101_0101
-	benchHostBreakerKeyMapHighBits = 0x8080_8080_8080_8080
 
 	// benchHostBreakerKeyMapMinTableLen is the number of buckets a shard of
 	// a map without a size hint starts with and shrinks back to on Clear:
@@ -11953,11 +12110,11 @@ func benchHostBreakerKeyMapEqualValue(a, b *benchHostBreakerCircuit) bool {
 func (m *benchHostBreakerKeyMap) Load(key netip.Addr) (value *benchHostBreakerCircuit, ok bool) {
 	h := benchHostBreakerKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchHostBreakerKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>benchHostBreakerKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h))
 	for {
 		for w := benchHostBreakerKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchHostBreakerKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(benchHostBreakerKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return benchHostBreakerKeyMapLoadValue(e), true
 			}
 		}
@@ -12363,13 +12520,33 @@ func (m *benchHostBreakerKeyMap) lockRoot(si, h uint64) (*benchHostBreakerKeyMap
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its
+// benchHostBreakerKeyMapH2Bits low bits, masked to the length of t. The
+// index is in range, since mask is len(buckets)-1, so bucketOf computes the
+// address without the bounds check of &t.buckets[i], which every lookup
+// would pay.
+func (t *benchHostBreakerKeyMapTable) bucketOf(h uint64) *benchHostBreakerKeyMapBucket {
+	i := uintptr((h >> benchHostBreakerKeyMapH2Bits) & t.mask)
+	return (*benchHostBreakerKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below
+// benchHostBreakerKeyMapEntriesPerBucket, without the bounds check of
+// &b.entries[i]. Lookups take i from benchHostBreakerKeyMapFirstMarked of a
+// word of benchHostBreakerKeyMapMarkZeroBytes, which marks only the bytes of
+// the five slots.
+func (b *benchHostBreakerKeyMapBucket) slot(i int) *atomic.Pointer[benchHostBreakerKeyMapEntry] {
+	return (*atomic.Pointer[benchHostBreakerKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *benchHostBreakerKeyMapTable) find(key netip.Addr, h uint64) *benchHostBreakerKeyMapEntry {
-	b := &t.buckets[(h>>benchHostBreakerKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := benchHostBreakerKeyMapBroadcast(benchHostBreakerKeyMapH2(h))
 	for {
 		for w := benchHostBreakerKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchHostBreakerKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(benchHostBreakerKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -12631,14 +12808,15 @@ func benchHostBreakerKeyMapBroadcast(b uint8) uint64 {
 }
 
 // benchHostBreakerKeyMapMarkZeroBytes returns w with the top bit of each
-// zero byte set and the other bits clear. A byte equal to 1 above a zero
-// byte is marked too (a borrow): callers check the entry of every marked
-// slot. Applied to meta^broadcast(benchHostBreakerKeyMapH2), it marks the
-// slots whose meta byte matches benchHostBreakerKeyMapH2; empty slots (meta
-// byte 0) are never marked, since benchHostBreakerKeyMapH2 has its top bit
-// set.
+// zero byte among its benchHostBreakerKeyMapEntriesPerBucket low bytes (the
+// slots of a meta word) set, and every other bit clear: it never marks a
+// byte past the last slot. A byte equal to 1 above a zero byte is marked too
+// (a borrow): callers check the entry of every marked slot. Applied to
+// meta^broadcast(benchHostBreakerKeyMapH2), it marks the slots whose meta
+// byte matches benchHostBreakerKeyMapH2; empty slots (meta byte 0) are never
+// marked, since benchHostBreakerKeyMapH2 has its top bit set.
 func benchHostBreakerKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - benchHostBreakerKeyMapLowBytes) &^ w & benchHostBreakerKeyMapHighBits
+	return (w - benchHostBreakerKeyMapLowBytes) &^ w & benchHostBreakerKeyMapOccupiedMask
 }
 
 // benchHostBreakerKeyMapFirstMarked returns the index of the lowest byte of
@@ -13760,10 +13938,9 @@ const (
 	// benchShardBreakerKeyMapOccupiedMask has the occupied bit of each
 	// slot's meta byte set.
 	benchShardBreakerKeyMapOccupiedMask = 0x80_8080_8080
-	// benchShardBreakerKeyMapLowBytes and benchShardBreakerKeyMapHighBits
-	// are the SWAR constants of benchShardBreakerKeyMapMarkZeroBytes.
+	// benchShardBreakerKeyMapLowBytes holds 1 in each byte, for the SWAR
+	// arithmetic of benchShardBreakerKeyMapMarkZeroBytes.
 	benchShardBreakerKeyMapLowBytes = 0x0101_0101_0101_0101
-	benchShardBreakerKeyMapHighBits = 0x8080_8080_8080_8080
 
 	// benchShardBreakerKeyMapMinTableLen is the number of buckets a shard of
 	// a map without a size hint starts with and shrinks back to on Clear:
@@ -13954,11 +14131,11 @@ func benchShardBreakerKeyMapEqualValue(a, b *benchShardBreakerCircuit) bool {
 func (m *benchShardBreakerKeyMap) Load(key uint64) (value *benchShardBreakerCircuit, ok bool) {
 	h := benchShardBreakerKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchShardBreakerKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>benchShardBreakerKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h))
 	for {
 		for w := benchShardBreakerKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchShardBreakerKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(benchShardBreakerKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return benchShardBreakerKeyMapLoadValue(e), true
 			}
 		}
@@ -14365,13 +14542,33 @@ func (m *benchShardBreakerKeyMap) lockRoot(si, h uint64) (*benchShardBreakerKeyM
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its
+// benchShardBreakerKeyMapH2Bits low bits, masked to the length of t. The
+// index is in range, since mask is len(buckets)-1, so bucketOf computes the
+// address without the bounds check of &t.buckets[i], which every lookup
+// would pay.
+func (t *benchShardBreakerKeyMapTable) bucketOf(h uint64) *benchShardBreakerKeyMapBucket {
+	i := uintptr((h >> benchShardBreakerKeyMapH2Bits) & t.mask)
+	return (*benchShardBreakerKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below
+// benchShardBreakerKeyMapEntriesPerBucket, without the bounds check of
+// &b.entries[i]. Lookups take i from benchShardBreakerKeyMapFirstMarked of a
+// word of benchShardBreakerKeyMapMarkZeroBytes, which marks only the bytes
+// of the five slots.
+func (b *benchShardBreakerKeyMapBucket) slot(i int) *atomic.Pointer[benchShardBreakerKeyMapEntry] {
+	return (*atomic.Pointer[benchShardBreakerKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *benchShardBreakerKeyMapTable) find(key uint64, h uint64) *benchShardBreakerKeyMapEntry {
-	b := &t.buckets[(h>>benchShardBreakerKeyMapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := benchShardBreakerKeyMapBroadcast(benchShardBreakerKeyMapH2(h))
 	for {
 		for w := benchShardBreakerKeyMapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[benchShardBreakerKeyMapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(benchShardBreakerKeyMapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -14633,14 +14830,15 @@ func benchShardBreakerKeyMapBroadcast(b uint8) uint64 {
 }
 
 // benchShardBreakerKeyMapMarkZeroBytes returns w with the top bit of each
-// zero byte set and the other bits clear. A byte equal to 1 above a zero
-// byte is marked too (a borrow): callers check the entry of every marked
-// slot. Applied to meta^broadcast(benchShardBreakerKeyMapH2), it marks the
-// slots whose meta byte matches benchShardBreakerKeyMapH2; empty slots (meta
-// byte 0) are never marked, since benchShardBreakerKeyMapH2 has its top bit
-// set.
+// zero byte among its benchShardBreakerKeyMapEntriesPerBucket low bytes (the
+// slots of a meta word) set, and every other bit clear: it never marks a
+// byte past the last slot. A byte equal to 1 above a zero byte is marked too
+// (a borrow): callers check the entry of every marked slot. Applied to
+// meta^broadcast(benchShardBreakerKeyMapH2), it marks the slots whose meta
+// byte matches benchShardBreakerKeyMapH2; empty slots (meta byte 0) are
+// never marked, since benchShardBreakerKeyMapH2 has its top bit set.
 func benchShardBreakerKeyMapMarkZeroBytes(w uint64) uint64 {
-	return (w - benchShardBreakerKeyMapLowBytes) &^ w & benchShardBreakerKeyMapHighBits
+	return (w - benchShardBreakerKeyMapLowBytes) &^ w & benchShardBreakerKeyMapOccupiedMask
 }
 
 // benchShardBreakerKeyMapFirstMarked returns the index of the lowest byte of
