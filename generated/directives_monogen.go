@@ -25,7 +25,7 @@ type intMapHashSeed struct {
 
 // intMapNewHashSeed returns fresh random hash keys.
 func intMapNewHashSeed() intMapHashSeed {
-	return intMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return intMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // intMapHashKey returns the hash of k under s, specialized for int keys: a
@@ -1670,7 +1670,7 @@ type structMapHashSeed struct {
 
 // structMapNewHashSeed returns fresh random hash keys.
 func structMapNewHashSeed() structMapHashSeed {
-	return structMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return structMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // structMapHashKey returns the hash of k under s, specialized for Key16
@@ -2508,7 +2508,7 @@ type ptrMapHashSeed struct {
 
 // ptrMapNewHashSeed returns fresh random hash keys.
 func ptrMapNewHashSeed() ptrMapHashSeed {
-	return ptrMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return ptrMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // ptrMapHashKey returns the hash of k under s, specialized for *Node keys: a
@@ -3337,7 +3337,7 @@ type sizedMapHashSeed struct {
 
 // sizedMapNewHashSeed returns fresh random hash keys.
 func sizedMapNewHashSeed() sizedMapHashSeed {
-	return sizedMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return sizedMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // sizedMapHashKey returns the hash of k under s, specialized for int keys: a

@@ -214,12 +214,13 @@ type perIPKeyMapHashSeed struct {
 	mix perIPKeyMapMixSeed
 }
 
-// perIPKeyMapMixSeed holds the random keys of the fast mixers.
+// perIPKeyMapMixSeed holds the random keys of the fast mixers. k0 is odd, so
+// that it can also serve as the multiplier of a multiply-shift.
 type perIPKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // perIPKeyMapNewHashSeed returns fresh random hash keys.
 func perIPKeyMapNewHashSeed() perIPKeyMapHashSeed {
-	return perIPKeyMapHashSeed{mix: perIPKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return perIPKeyMapHashSeed{mix: perIPKeyMapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // perIPKeyMapHashKey returns the hash of k under s, specialized for
@@ -1160,8 +1161,9 @@ func perIPKeyMapTableLenFor(n int64) int {
 }
 
 // perIPKeyMapH2 returns the meta byte of hash h: its low perIPKeyMapH2Bits
-// bits, marked occupied.
-func perIPKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<perIPKeyMapH2Bits-1)) }
+// bits, marked occupied. The occupied bit is the bit above them, so setting
+// it needs no mask.
+func perIPKeyMapH2(h uint64) uint8 { return uint8(h) | 1<<perIPKeyMapH2Bits }
 
 // perIPKeyMapBroadcast returns a word holding b in each of its bytes.
 func perIPKeyMapBroadcast(b uint8) uint64 { return perIPKeyMapLowBytes * uint64(b) }
@@ -1439,12 +1441,13 @@ type perUserKeyMapHashSeed struct {
 	mix perUserKeyMapMixSeed
 }
 
-// perUserKeyMapMixSeed holds the random keys of the fast mixers.
+// perUserKeyMapMixSeed holds the random keys of the fast mixers. k0 is odd,
+// so that it can also serve as the multiplier of a multiply-shift.
 type perUserKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // perUserKeyMapNewHashSeed returns fresh random hash keys.
 func perUserKeyMapNewHashSeed() perUserKeyMapHashSeed {
-	return perUserKeyMapHashSeed{mix: perUserKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return perUserKeyMapHashSeed{mix: perUserKeyMapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // perUserKeyMapHashKey returns the hash of k under s, specialized for uint64
@@ -1465,14 +1468,14 @@ func perUserKeyMapShardOf(s *perUserKeyMapHashSeed, k uint64, h uint64) uint64 {
 
 // perUserKeyMapShardU64 picks the shard of one 64-bit word by
 // multiply-shift: the perUserKeyMapShardBits bits below the top bit of x
-// times k0 made odd (the top bit is left out so that one shard needs no
+// times k0, which is odd (the top bit is left out so that one shard needs no
 // shift by 64). Multiply-shift with a random odd multiplier is a universal
 // family, so keys chosen without knowing the seed spread over the shards as
 // random ones do; the bucket and the meta byte still come from the full
 // hash. It costs one multiplication, against two for perUserKeyMapHashU64,
 // and needs no hash.
 func perUserKeyMapShardU64(s *perUserKeyMapMixSeed, x uint64) uint64 {
-	return x * (s.k0 | 1) >> 1 >> perUserKeyMapShardShift
+	return x * s.k0 >> 1 >> perUserKeyMapShardShift
 }
 
 // perUserKeyMapHashU64 hashes one 64-bit word: an integer of any size, a
@@ -2403,8 +2406,9 @@ func perUserKeyMapTableLenFor(n int64) int {
 }
 
 // perUserKeyMapH2 returns the meta byte of hash h: its low
-// perUserKeyMapH2Bits bits, marked occupied.
-func perUserKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<perUserKeyMapH2Bits-1)) }
+// perUserKeyMapH2Bits bits, marked occupied. The occupied bit is the bit
+// above them, so setting it needs no mask.
+func perUserKeyMapH2(h uint64) uint8 { return uint8(h) | 1<<perUserKeyMapH2Bits }
 
 // perUserKeyMapBroadcast returns a word holding b in each of its bytes.
 func perUserKeyMapBroadcast(b uint8) uint64 { return perUserKeyMapLowBytes * uint64(b) }
@@ -2643,12 +2647,13 @@ type benchPerIPKeyMapHashSeed struct {
 	mix benchPerIPKeyMapMixSeed
 }
 
-// benchPerIPKeyMapMixSeed holds the random keys of the fast mixers.
+// benchPerIPKeyMapMixSeed holds the random keys of the fast mixers. k0 is
+// odd, so that it can also serve as the multiplier of a multiply-shift.
 type benchPerIPKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // benchPerIPKeyMapNewHashSeed returns fresh random hash keys.
 func benchPerIPKeyMapNewHashSeed() benchPerIPKeyMapHashSeed {
-	return benchPerIPKeyMapHashSeed{mix: benchPerIPKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return benchPerIPKeyMapHashSeed{mix: benchPerIPKeyMapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // benchPerIPKeyMapHashKey returns the hash of k under s, specialized for
@@ -3601,8 +3606,9 @@ func benchPerIPKeyMapTableLenFor(n int64) int {
 }
 
 // benchPerIPKeyMapH2 returns the meta byte of hash h: its low
-// benchPerIPKeyMapH2Bits bits, marked occupied.
-func benchPerIPKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<benchPerIPKeyMapH2Bits-1)) }
+// benchPerIPKeyMapH2Bits bits, marked occupied. The occupied bit is the bit
+// above them, so setting it needs no mask.
+func benchPerIPKeyMapH2(h uint64) uint8 { return uint8(h) | 1<<benchPerIPKeyMapH2Bits }
 
 // benchPerIPKeyMapBroadcast returns a word holding b in each of its bytes.
 func benchPerIPKeyMapBroadcast(b uint8) uint64 { return benchPerIPKeyMapLowBytes * uint64(b) }
@@ -4114,12 +4120,13 @@ type perTenantKeyMapHashSeed struct {
 	seed maphash.Seed
 }
 
-// perTenantKeyMapMixSeed holds the random keys of the fast mixers.
+// perTenantKeyMapMixSeed holds the random keys of the fast mixers. k0 is
+// odd, so that it can also serve as the multiplier of a multiply-shift.
 type perTenantKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // perTenantKeyMapNewHashSeed returns fresh random hash keys.
 func perTenantKeyMapNewHashSeed() perTenantKeyMapHashSeed {
-	return perTenantKeyMapHashSeed{mix: perTenantKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
+	return perTenantKeyMapHashSeed{mix: perTenantKeyMapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}, seed: maphash.MakeSeed()}
 }
 
 // perTenantKeyMapHashKey returns the hash of k under s, specialized for
@@ -5100,8 +5107,9 @@ func perTenantKeyMapTableLenFor(n int64) int {
 }
 
 // perTenantKeyMapH2 returns the meta byte of hash h: its low
-// perTenantKeyMapH2Bits bits, marked occupied.
-func perTenantKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<perTenantKeyMapH2Bits-1)) }
+// perTenantKeyMapH2Bits bits, marked occupied. The occupied bit is the bit
+// above them, so setting it needs no mask.
+func perTenantKeyMapH2(h uint64) uint8 { return uint8(h) | 1<<perTenantKeyMapH2Bits }
 
 // perTenantKeyMapBroadcast returns a word holding b in each of its bytes.
 func perTenantKeyMapBroadcast(b uint8) uint64 { return perTenantKeyMapLowBytes * uint64(b) }
@@ -5565,12 +5573,13 @@ type benchPerShardKeyMapHashSeed struct {
 	mix benchPerShardKeyMapMixSeed
 }
 
-// benchPerShardKeyMapMixSeed holds the random keys of the fast mixers.
+// benchPerShardKeyMapMixSeed holds the random keys of the fast mixers. k0 is
+// odd, so that it can also serve as the multiplier of a multiply-shift.
 type benchPerShardKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // benchPerShardKeyMapNewHashSeed returns fresh random hash keys.
 func benchPerShardKeyMapNewHashSeed() benchPerShardKeyMapHashSeed {
-	return benchPerShardKeyMapHashSeed{mix: benchPerShardKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return benchPerShardKeyMapHashSeed{mix: benchPerShardKeyMapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // benchPerShardKeyMapHashKey returns the hash of k under s, specialized for
@@ -5591,14 +5600,14 @@ func benchPerShardKeyMapShardOf(s *benchPerShardKeyMapHashSeed, k uint64, h uint
 
 // benchPerShardKeyMapShardU64 picks the shard of one 64-bit word by
 // multiply-shift: the benchPerShardKeyMapShardBits bits below the top bit of
-// x times k0 made odd (the top bit is left out so that one shard needs no
-// shift by 64). Multiply-shift with a random odd multiplier is a universal
-// family, so keys chosen without knowing the seed spread over the shards as
-// random ones do; the bucket and the meta byte still come from the full
-// hash. It costs one multiplication, against two for
+// x times k0, which is odd (the top bit is left out so that one shard needs
+// no shift by 64). Multiply-shift with a random odd multiplier is a
+// universal family, so keys chosen without knowing the seed spread over the
+// shards as random ones do; the bucket and the meta byte still come from the
+// full hash. It costs one multiplication, against two for
 // benchPerShardKeyMapHashU64, and needs no hash.
 func benchPerShardKeyMapShardU64(s *benchPerShardKeyMapMixSeed, x uint64) uint64 {
-	return x * (s.k0 | 1) >> 1 >> benchPerShardKeyMapShardShift
+	return x * s.k0 >> 1 >> benchPerShardKeyMapShardShift
 }
 
 // benchPerShardKeyMapHashU64 hashes one 64-bit word: an integer of any size,
@@ -6541,8 +6550,9 @@ func benchPerShardKeyMapTableLenFor(n int64) int {
 }
 
 // benchPerShardKeyMapH2 returns the meta byte of hash h: its low
-// benchPerShardKeyMapH2Bits bits, marked occupied.
-func benchPerShardKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<benchPerShardKeyMapH2Bits-1)) }
+// benchPerShardKeyMapH2Bits bits, marked occupied. The occupied bit is the
+// bit above them, so setting it needs no mask.
+func benchPerShardKeyMapH2(h uint64) uint8 { return uint8(h) | 1<<benchPerShardKeyMapH2Bits }
 
 // benchPerShardKeyMapBroadcast returns a word holding b in each of its bytes.
 func benchPerShardKeyMapBroadcast(b uint8) uint64 { return benchPerShardKeyMapLowBytes * uint64(b) }
@@ -7001,12 +7011,13 @@ type benchPerHostKeyMapHashSeed struct {
 	mix benchPerHostKeyMapMixSeed
 }
 
-// benchPerHostKeyMapMixSeed holds the random keys of the fast mixers.
+// benchPerHostKeyMapMixSeed holds the random keys of the fast mixers. k0 is
+// odd, so that it can also serve as the multiplier of a multiply-shift.
 type benchPerHostKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // benchPerHostKeyMapNewHashSeed returns fresh random hash keys.
 func benchPerHostKeyMapNewHashSeed() benchPerHostKeyMapHashSeed {
-	return benchPerHostKeyMapHashSeed{mix: benchPerHostKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return benchPerHostKeyMapHashSeed{mix: benchPerHostKeyMapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // benchPerHostKeyMapHashKey returns the hash of k under s, specialized for
@@ -7964,8 +7975,9 @@ func benchPerHostKeyMapTableLenFor(n int64) int {
 }
 
 // benchPerHostKeyMapH2 returns the meta byte of hash h: its low
-// benchPerHostKeyMapH2Bits bits, marked occupied.
-func benchPerHostKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<benchPerHostKeyMapH2Bits-1)) }
+// benchPerHostKeyMapH2Bits bits, marked occupied. The occupied bit is the
+// bit above them, so setting it needs no mask.
+func benchPerHostKeyMapH2(h uint64) uint8 { return uint8(h) | 1<<benchPerHostKeyMapH2Bits }
 
 // benchPerHostKeyMapBroadcast returns a word holding b in each of its bytes.
 func benchPerHostKeyMapBroadcast(b uint8) uint64 { return benchPerHostKeyMapLowBytes * uint64(b) }
@@ -8588,12 +8600,13 @@ type perHostKeyMapHashSeed struct {
 	seed maphash.Seed
 }
 
-// perHostKeyMapMixSeed holds the random keys of the fast mixers.
+// perHostKeyMapMixSeed holds the random keys of the fast mixers. k0 is odd,
+// so that it can also serve as the multiplier of a multiply-shift.
 type perHostKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // perHostKeyMapNewHashSeed returns fresh random hash keys.
 func perHostKeyMapNewHashSeed() perHostKeyMapHashSeed {
-	return perHostKeyMapHashSeed{mix: perHostKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
+	return perHostKeyMapHashSeed{mix: perHostKeyMapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}, seed: maphash.MakeSeed()}
 }
 
 // perHostKeyMapHashKey returns the hash of k under s, specialized for string
@@ -9572,8 +9585,9 @@ func perHostKeyMapTableLenFor(n int64) int {
 }
 
 // perHostKeyMapH2 returns the meta byte of hash h: its low
-// perHostKeyMapH2Bits bits, marked occupied.
-func perHostKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<perHostKeyMapH2Bits-1)) }
+// perHostKeyMapH2Bits bits, marked occupied. The occupied bit is the bit
+// above them, so setting it needs no mask.
+func perHostKeyMapH2(h uint64) uint8 { return uint8(h) | 1<<perHostKeyMapH2Bits }
 
 // perHostKeyMapBroadcast returns a word holding b in each of its bytes.
 func perHostKeyMapBroadcast(b uint8) uint64 { return perHostKeyMapLowBytes * uint64(b) }
@@ -10233,12 +10247,13 @@ type policyHostsKeyMapHashSeed struct {
 	seed maphash.Seed
 }
 
-// policyHostsKeyMapMixSeed holds the random keys of the fast mixers.
+// policyHostsKeyMapMixSeed holds the random keys of the fast mixers. k0 is
+// odd, so that it can also serve as the multiplier of a multiply-shift.
 type policyHostsKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // policyHostsKeyMapNewHashSeed returns fresh random hash keys.
 func policyHostsKeyMapNewHashSeed() policyHostsKeyMapHashSeed {
-	return policyHostsKeyMapHashSeed{mix: policyHostsKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
+	return policyHostsKeyMapHashSeed{mix: policyHostsKeyMapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}, seed: maphash.MakeSeed()}
 }
 
 // policyHostsKeyMapHashKey returns the hash of k under s, specialized for
@@ -11222,8 +11237,9 @@ func policyHostsKeyMapTableLenFor(n int64) int {
 }
 
 // policyHostsKeyMapH2 returns the meta byte of hash h: its low
-// policyHostsKeyMapH2Bits bits, marked occupied.
-func policyHostsKeyMapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<policyHostsKeyMapH2Bits-1)) }
+// policyHostsKeyMapH2Bits bits, marked occupied. The occupied bit is the bit
+// above them, so setting it needs no mask.
+func policyHostsKeyMapH2(h uint64) uint8 { return uint8(h) | 1<<policyHostsKeyMapH2Bits }
 
 // policyHostsKeyMapBroadcast returns a word holding b in each of its bytes.
 func policyHostsKeyMapBroadcast(b uint8) uint64 { return policyHostsKeyMapLowBytes * uint64(b) }
@@ -11829,12 +11845,13 @@ type benchHostBreakerKeyMapHashSeed struct {
 	mix benchHostBreakerKeyMapMixSeed
 }
 
-// benchHostBreakerKeyMapMixSeed holds the random keys of the fast mixers.
+// benchHostBreakerKeyMapMixSeed holds the random keys of the fast mixers. k0
+// is odd, so that it can also serve as the multiplier of a multiply-shift.
 type benchHostBreakerKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // benchHostBreakerKeyMapNewHashSeed returns fresh random hash keys.
 func benchHostBreakerKeyMapNewHashSeed() benchHostBreakerKeyMapHashSeed {
-	return benchHostBreakerKeyMapHashSeed{mix: benchHostBreakerKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return benchHostBreakerKeyMapHashSeed{mix: benchHostBreakerKeyMapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // benchHostBreakerKeyMapHashKey returns the hash of k under s, specialized
@@ -12796,10 +12813,9 @@ func benchHostBreakerKeyMapTableLenFor(n int64) int {
 }
 
 // benchHostBreakerKeyMapH2 returns the meta byte of hash h: its low
-// benchHostBreakerKeyMapH2Bits bits, marked occupied.
-func benchHostBreakerKeyMapH2(h uint64) uint8 {
-	return 0x80 | uint8(h&(1<<benchHostBreakerKeyMapH2Bits-1))
-}
+// benchHostBreakerKeyMapH2Bits bits, marked occupied. The occupied bit is
+// the bit above them, so setting it needs no mask.
+func benchHostBreakerKeyMapH2(h uint64) uint8 { return uint8(h) | 1<<benchHostBreakerKeyMapH2Bits }
 
 // benchHostBreakerKeyMapBroadcast returns a word holding b in each of its
 // bytes.
@@ -13841,11 +13857,13 @@ type benchShardBreakerKeyMapHashSeed struct {
 }
 
 // benchShardBreakerKeyMapMixSeed holds the random keys of the fast mixers.
+// k0 is odd, so that it can also serve as the multiplier of a
+// multiply-shift.
 type benchShardBreakerKeyMapMixSeed struct{ k0, k1 uint64 }
 
 // benchShardBreakerKeyMapNewHashSeed returns fresh random hash keys.
 func benchShardBreakerKeyMapNewHashSeed() benchShardBreakerKeyMapHashSeed {
-	return benchShardBreakerKeyMapHashSeed{mix: benchShardBreakerKeyMapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return benchShardBreakerKeyMapHashSeed{mix: benchShardBreakerKeyMapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // benchShardBreakerKeyMapHashKey returns the hash of k under s, specialized
@@ -13866,14 +13884,14 @@ func benchShardBreakerKeyMapShardOf(s *benchShardBreakerKeyMapHashSeed, k uint64
 
 // benchShardBreakerKeyMapShardU64 picks the shard of one 64-bit word by
 // multiply-shift: the benchShardBreakerKeyMapShardBits bits below the top
-// bit of x times k0 made odd (the top bit is left out so that one shard
+// bit of x times k0, which is odd (the top bit is left out so that one shard
 // needs no shift by 64). Multiply-shift with a random odd multiplier is a
 // universal family, so keys chosen without knowing the seed spread over the
 // shards as random ones do; the bucket and the meta byte still come from the
 // full hash. It costs one multiplication, against two for
 // benchShardBreakerKeyMapHashU64, and needs no hash.
 func benchShardBreakerKeyMapShardU64(s *benchShardBreakerKeyMapMixSeed, x uint64) uint64 {
-	return x * (s.k0 | 1) >> 1 >> benchShardBreakerKeyMapShardShift
+	return x * s.k0 >> 1 >> benchShardBreakerKeyMapShardShift
 }
 
 // benchShardBreakerKeyMapHashU64 hashes one 64-bit word: an integer of any
@@ -14818,10 +14836,9 @@ func benchShardBreakerKeyMapTableLenFor(n int64) int {
 }
 
 // benchShardBreakerKeyMapH2 returns the meta byte of hash h: its low
-// benchShardBreakerKeyMapH2Bits bits, marked occupied.
-func benchShardBreakerKeyMapH2(h uint64) uint8 {
-	return 0x80 | uint8(h&(1<<benchShardBreakerKeyMapH2Bits-1))
-}
+// benchShardBreakerKeyMapH2Bits bits, marked occupied. The occupied bit is
+// the bit above them, so setting it needs no mask.
+func benchShardBreakerKeyMapH2(h uint64) uint8 { return uint8(h) | 1<<benchShardBreakerKeyMapH2Bits }
 
 // benchShardBreakerKeyMapBroadcast returns a word holding b in each of its
 // bytes.

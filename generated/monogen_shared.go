@@ -153,22 +153,23 @@ type mapHashSeed struct {
 	seed maphash.Seed
 }
 
-// mapMixSeed holds the random keys of the fast mixers.
+// mapMixSeed holds the random keys of the fast mixers. k0 is odd, so that it
+// can also serve as the multiplier of a multiply-shift.
 type mapMixSeed struct{ k0, k1 uint64 }
 
 // mapNewHashSeed returns fresh random hash keys.
 func mapNewHashSeed() mapHashSeed {
-	return mapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
+	return mapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}, seed: maphash.MakeSeed()}
 }
 
 // mapShardU64 picks the shard of one 64-bit word by multiply-shift: the
-// mapShardBits bits below the top bit of x times k0 made odd (the top bit is
-// left out so that one shard needs no shift by 64). Multiply-shift with a random odd
+// mapShardBits bits below the top bit of x times k0, which is odd (the top bit
+// is left out so that one shard needs no shift by 64). Multiply-shift with a random odd
 // multiplier is a universal family, so keys chosen without knowing the seed
 // spread over the shards as random ones do; the bucket and the meta byte
 // still come from the full hash. It costs one multiplication, against two
 // for mapHashU64, and needs no hash.
-func mapShardU64(s *mapMixSeed, x uint64) uint64 { return x * (s.k0 | 1) >> 1 >> mapShardShift }
+func mapShardU64(s *mapMixSeed, x uint64) uint64 { return x * s.k0 >> 1 >> mapShardShift }
 
 // mapHashU64 hashes one 64-bit word: an integer of any size, a pointer's
 // address, a bool. Rotating the second factor keeps x and x^k0^k1 from
@@ -350,8 +351,9 @@ func mapTableLenFor(n int64) int {
 }
 
 // mapH2 returns the meta byte of hash h: its low mapH2Bits bits, marked
-// occupied.
-func mapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<mapH2Bits-1)) }
+// occupied. The occupied bit is the bit above them, so setting it needs no
+// mask.
+func mapH2(h uint64) uint8 { return uint8(h) | 1<<mapH2Bits }
 
 // mapBroadcast returns a word holding b in each of its bytes.
 func mapBroadcast(b uint8) uint64 { return mapLowBytes * uint64(b) }

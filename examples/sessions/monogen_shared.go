@@ -10,7 +10,8 @@ import (
 // Shared by the map directives of package sessions: code that depends on none
 // of their types and options.
 
-// mapMixSeed holds the random keys of the fast mixers.
+// mapMixSeed holds the random keys of the fast mixers. k0 is odd, so that it
+// can also serve as the multiplier of a multiply-shift.
 type mapMixSeed struct{ k0, k1 uint64 }
 
 // mapHashU64 hashes one 64-bit word: an integer of any size, a pointer's
@@ -135,8 +136,9 @@ func mapTableLenFor(n int64) int {
 }
 
 // mapH2 returns the meta byte of hash h: its low mapH2Bits bits, marked
-// occupied.
-func mapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<mapH2Bits-1)) }
+// occupied. The occupied bit is the bit above them, so setting it needs no
+// mask.
+func mapH2(h uint64) uint8 { return uint8(h) | 1<<mapH2Bits }
 
 // mapBroadcast returns a word holding b in each of its bytes.
 func mapBroadcast(b uint8) uint64 { return mapLowBytes * uint64(b) }

@@ -25,7 +25,7 @@ type storeHashSeed struct {
 
 // storeNewHashSeed returns fresh random hash keys.
 func storeNewHashSeed() storeHashSeed {
-	return storeHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return storeHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // storeHashKey returns the hash of k under s, specialized for SessionID
@@ -44,13 +44,13 @@ func storeShardOf(s *storeHashSeed, k SessionID, h uint64) uint64 {
 }
 
 // storeShardU64 picks the shard of one 64-bit word by multiply-shift: the
-// storeShardBits bits below the top bit of x times k0 made odd (the top bit is
-// left out so that one shard needs no shift by 64). Multiply-shift with a random odd
-// multiplier is a universal family, so keys chosen without knowing the seed
-// spread over the shards as random ones do; the bucket and the meta byte
-// still come from the full hash. It costs one multiplication, against two
-// for mapHashU64, and needs no hash.
-func storeShardU64(s *mapMixSeed, x uint64) uint64 { return x * (s.k0 | 1) >> 1 >> storeShardShift }
+// storeShardBits bits below the top bit of x times k0, which is odd (the top
+// bit is left out so that one shard needs no shift by 64). Multiply-shift
+// with a random odd multiplier is a universal family, so keys chosen without
+// knowing the seed spread over the shards as random ones do; the bucket and
+// the meta byte still come from the full hash. It costs one multiplication,
+// against two for mapHashU64, and needs no hash.
+func storeShardU64(s *mapMixSeed, x uint64) uint64 { return x * s.k0 >> 1 >> storeShardShift }
 
 // storeShardBits is the base-2 logarithm of the number of shards: the
 // directive's shards= option (shards=64 gives storeShardBits = 6).
@@ -889,7 +889,7 @@ type hitsHashSeed struct {
 
 // hitsNewHashSeed returns fresh random hash keys.
 func hitsNewHashSeed() hitsHashSeed {
-	return hitsHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return hitsHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // hitsHashKey returns the hash of k under s, specialized for HitKey keys:

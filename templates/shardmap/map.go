@@ -1017,7 +1017,8 @@ func tableLenFor(n int64) int {
 }
 
 // h2 returns the meta byte of hash h: its low h2Bits bits, marked occupied.
-func h2(h uint64) uint8 { return 0x80 | uint8(h&(1<<h2Bits-1)) }
+// The occupied bit is the bit above them, so setting it needs no mask.
+func h2(h uint64) uint8 { return uint8(h) | 1<<h2Bits }
 
 // broadcast returns a word holding b in each of its bytes.
 func broadcast(b uint8) uint64 { return lowBytes * uint64(b) }
