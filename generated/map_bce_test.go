@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -27,7 +26,10 @@ func TestLookupsHaveNoBoundsChecks(t *testing.T) {
 	const file = "directives_monogen.go"
 	maps := []string{"IntMap", "StringMap", "StructMap", "PtrMap", "SizedMap"}
 	lookups := lookupLines(t, file, maps)
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to compile with:", err)
+	}
 	out, err := exec.Command(goTool, "build", "-o", "/dev/null",
 		"-gcflags=-d=ssa/check_bce/debug=1", ".").CombinedOutput()
 	if err != nil {
