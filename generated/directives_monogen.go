@@ -25,7 +25,7 @@ type intMapHashSeed struct {
 
 // intMapNewHashSeed returns fresh random hash keys.
 func intMapNewHashSeed() intMapHashSeed {
-	return intMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return intMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // intMapHashKey returns the hash of k under s, specialized for int keys: a
@@ -192,11 +192,11 @@ func intMapEqualValue(a, b int) bool {
 func (m *IntMap) Load(key int) (value int, ok bool) {
 	h := intMapHashKey(&m.seed, key)
 	t := m.shards[intMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return intMapLoadValue(e), true
 			}
 		}
@@ -599,13 +599,30 @@ func (m *IntMap) lockRoot(si, h uint64) (*intMapTable, *intMapBucket) {
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *intMapTable) bucketOf(h uint64) *intMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*intMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *intMapBucket) slot(i int) *atomic.Pointer[intMapEntry] {
+	return (*atomic.Pointer[intMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *intMapTable) find(key int, h uint64) *intMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -989,11 +1006,11 @@ func stringMapEqualValue(a, b int) bool {
 func (m *StringMap) Load(key string) (value int, ok bool) {
 	h := stringMapHashKey(&m.seed, key)
 	t := m.shards[stringMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return stringMapLoadValue(e), true
 			}
 		}
@@ -1398,13 +1415,30 @@ func (m *StringMap) lockRoot(si, h uint64) (*stringMapTable, *stringMapBucket) {
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *stringMapTable) bucketOf(h uint64) *stringMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*stringMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *stringMapBucket) slot(i int) *atomic.Pointer[stringMapEntry] {
+	return (*atomic.Pointer[stringMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *stringMapTable) find(key string, h uint64) *stringMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -1636,7 +1670,7 @@ type structMapHashSeed struct {
 
 // structMapNewHashSeed returns fresh random hash keys.
 func structMapNewHashSeed() structMapHashSeed {
-	return structMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return structMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // structMapHashKey returns the hash of k under s, specialized for Key16
@@ -1803,11 +1837,11 @@ func structMapEqualValue(a, b int) bool {
 func (m *StructMap) Load(key Key16) (value int, ok bool) {
 	h := structMapHashKey(&m.seed, key)
 	t := m.shards[structMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return structMapLoadValue(e), true
 			}
 		}
@@ -2212,13 +2246,30 @@ func (m *StructMap) lockRoot(si, h uint64) (*structMapTable, *structMapBucket) {
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *structMapTable) bucketOf(h uint64) *structMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*structMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *structMapBucket) slot(i int) *atomic.Pointer[structMapEntry] {
+	return (*atomic.Pointer[structMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *structMapTable) find(key Key16, h uint64) *structMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -2457,7 +2508,7 @@ type ptrMapHashSeed struct {
 
 // ptrMapNewHashSeed returns fresh random hash keys.
 func ptrMapNewHashSeed() ptrMapHashSeed {
-	return ptrMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return ptrMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // ptrMapHashKey returns the hash of k under s, specialized for *Node keys: a
@@ -2624,11 +2675,11 @@ func ptrMapEqualValue(a, b int) bool {
 func (m *PtrMap) Load(key *Node) (value int, ok bool) {
 	h := ptrMapHashKey(&m.seed, key)
 	t := m.shards[ptrMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return ptrMapLoadValue(e), true
 			}
 		}
@@ -3031,13 +3082,30 @@ func (m *PtrMap) lockRoot(si, h uint64) (*ptrMapTable, *ptrMapBucket) {
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *ptrMapTable) bucketOf(h uint64) *ptrMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*ptrMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *ptrMapBucket) slot(i int) *atomic.Pointer[ptrMapEntry] {
+	return (*atomic.Pointer[ptrMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *ptrMapTable) find(key *Node, h uint64) *ptrMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -3269,7 +3337,7 @@ type sizedMapHashSeed struct {
 
 // sizedMapNewHashSeed returns fresh random hash keys.
 func sizedMapNewHashSeed() sizedMapHashSeed {
-	return sizedMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return sizedMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // sizedMapHashKey returns the hash of k under s, specialized for int keys: a
@@ -3453,11 +3521,11 @@ func sizedMapEqualValue(a, b int) bool {
 func (m *SizedMap) Load(key int) (value int, ok bool) {
 	h := sizedMapHashKey(&m.seed, key)
 	t := m.shards[sizedMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return sizedMapLoadValue(e), true
 			}
 		}
@@ -3861,13 +3929,30 @@ func (m *SizedMap) lockRoot(si, h uint64) (*sizedMapTable, *sizedMapBucket) {
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *sizedMapTable) bucketOf(h uint64) *sizedMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*sizedMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *sizedMapBucket) slot(i int) *atomic.Pointer[sizedMapEntry] {
+	return (*atomic.Pointer[sizedMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *sizedMapTable) find(key int, h uint64) *sizedMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}

@@ -208,7 +208,7 @@ type perIPKeyMapHashSeed struct {
 
 // perIPKeyMapNewHashSeed returns fresh random hash keys.
 func perIPKeyMapNewHashSeed() perIPKeyMapHashSeed {
-	return perIPKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return perIPKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // perIPKeyMapHashKey returns the hash of k under s, specialized for
@@ -376,11 +376,11 @@ func perIPKeyMapEqualValue(a, b int64) bool {
 func (m *perIPKeyMap) Load(key netip.Addr) (value int64, ok bool) {
 	h := perIPKeyMapHashKey(&m.seed, key)
 	t := m.shards[perIPKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return perIPKeyMapLoadValue(e), true
 			}
 		}
@@ -902,13 +902,30 @@ func (m *perIPKeyMap) lockRoot(si, h uint64) (*perIPKeyMapTable, *perIPKeyMapBuc
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *perIPKeyMapTable) bucketOf(h uint64) *perIPKeyMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*perIPKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *perIPKeyMapBucket) slot(i int) *atomic.Pointer[perIPKeyMapEntry] {
+	return (*atomic.Pointer[perIPKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *perIPKeyMapTable) find(key netip.Addr, h uint64) *perIPKeyMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -1372,7 +1389,7 @@ type perUserKeyMapHashSeed struct {
 
 // perUserKeyMapNewHashSeed returns fresh random hash keys.
 func perUserKeyMapNewHashSeed() perUserKeyMapHashSeed {
-	return perUserKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return perUserKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // perUserKeyMapHashKey returns the hash of k under s, specialized for uint64
@@ -1540,11 +1557,11 @@ func perUserKeyMapEqualValue(a, b int64) bool {
 func (m *perUserKeyMap) Load(key uint64) (value int64, ok bool) {
 	h := perUserKeyMapHashKey(&m.seed, key)
 	t := m.shards[perUserKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return perUserKeyMapLoadValue(e), true
 			}
 		}
@@ -2067,13 +2084,30 @@ func (m *perUserKeyMap) lockRoot(si, h uint64) (*perUserKeyMapTable, *perUserKey
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *perUserKeyMapTable) bucketOf(h uint64) *perUserKeyMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*perUserKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *perUserKeyMapBucket) slot(i int) *atomic.Pointer[perUserKeyMapEntry] {
+	return (*atomic.Pointer[perUserKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *perUserKeyMapTable) find(key uint64, h uint64) *perUserKeyMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -2500,7 +2534,7 @@ type benchPerIPKeyMapHashSeed struct {
 
 // benchPerIPKeyMapNewHashSeed returns fresh random hash keys.
 func benchPerIPKeyMapNewHashSeed() benchPerIPKeyMapHashSeed {
-	return benchPerIPKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return benchPerIPKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // benchPerIPKeyMapHashKey returns the hash of k under s, specialized for
@@ -2670,11 +2704,11 @@ func benchPerIPKeyMapEqualValue(a, b int64) bool {
 func (m *benchPerIPKeyMap) Load(key netip.Addr) (value int64, ok bool) {
 	h := benchPerIPKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchPerIPKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return benchPerIPKeyMapLoadValue(e), true
 			}
 		}
@@ -3198,13 +3232,30 @@ func (m *benchPerIPKeyMap) lockRoot(si, h uint64) (*benchPerIPKeyMapTable, *benc
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *benchPerIPKeyMapTable) bucketOf(h uint64) *benchPerIPKeyMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*benchPerIPKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *benchPerIPKeyMapBucket) slot(i int) *atomic.Pointer[benchPerIPKeyMapEntry] {
+	return (*atomic.Pointer[benchPerIPKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *benchPerIPKeyMapTable) find(key netip.Addr, h uint64) *benchPerIPKeyMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -4062,11 +4113,11 @@ func perTenantKeyMapEqualValue(a, b *perTenantSlot) bool {
 func (m *perTenantKeyMap) Load(key TenantID) (value *perTenantSlot, ok bool) {
 	h := perTenantKeyMapHashKey(&m.seed, key)
 	t := m.shards[perTenantKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return perTenantKeyMapLoadValue(e), true
 			}
 		}
@@ -4472,13 +4523,30 @@ func (m *perTenantKeyMap) lockRoot(si, h uint64) (*perTenantKeyMapTable, *perTen
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *perTenantKeyMapTable) bucketOf(h uint64) *perTenantKeyMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*perTenantKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *perTenantKeyMapBucket) slot(i int) *atomic.Pointer[perTenantKeyMapEntry] {
+	return (*atomic.Pointer[perTenantKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *perTenantKeyMapTable) find(key TenantID, h uint64) *perTenantKeyMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -5136,7 +5204,7 @@ type benchPerShardKeyMapHashSeed struct {
 
 // benchPerShardKeyMapNewHashSeed returns fresh random hash keys.
 func benchPerShardKeyMapNewHashSeed() benchPerShardKeyMapHashSeed {
-	return benchPerShardKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return benchPerShardKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // benchPerShardKeyMapHashKey returns the hash of k under s, specialized for
@@ -5308,11 +5376,11 @@ func benchPerShardKeyMapEqualValue(a, b *benchPerShardSlot) bool {
 func (m *benchPerShardKeyMap) Load(key uint64) (value *benchPerShardSlot, ok bool) {
 	h := benchPerShardKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchPerShardKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return benchPerShardKeyMapLoadValue(e), true
 			}
 		}
@@ -5718,13 +5786,30 @@ func (m *benchPerShardKeyMap) lockRoot(si, h uint64) (*benchPerShardKeyMapTable,
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *benchPerShardKeyMapTable) bucketOf(h uint64) *benchPerShardKeyMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*benchPerShardKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *benchPerShardKeyMapBucket) slot(i int) *atomic.Pointer[benchPerShardKeyMapEntry] {
+	return (*atomic.Pointer[benchPerShardKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *benchPerShardKeyMapTable) find(key uint64, h uint64) *benchPerShardKeyMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -6379,7 +6464,7 @@ type benchPerHostKeyMapHashSeed struct {
 
 // benchPerHostKeyMapNewHashSeed returns fresh random hash keys.
 func benchPerHostKeyMapNewHashSeed() benchPerHostKeyMapHashSeed {
-	return benchPerHostKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return benchPerHostKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // benchPerHostKeyMapHashKey returns the hash of k under s, specialized for
@@ -6552,11 +6637,11 @@ func benchPerHostKeyMapEqualValue(a, b *benchPerHostSlot) bool {
 func (m *benchPerHostKeyMap) Load(key netip.Addr) (value *benchPerHostSlot, ok bool) {
 	h := benchPerHostKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchPerHostKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return benchPerHostKeyMapLoadValue(e), true
 			}
 		}
@@ -6962,13 +7047,30 @@ func (m *benchPerHostKeyMap) lockRoot(si, h uint64) (*benchPerHostKeyMapTable, *
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *benchPerHostKeyMapTable) bucketOf(h uint64) *benchPerHostKeyMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*benchPerHostKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *benchPerHostKeyMapBucket) slot(i int) *atomic.Pointer[benchPerHostKeyMapEntry] {
+	return (*atomic.Pointer[benchPerHostKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *benchPerHostKeyMapTable) find(key netip.Addr, h uint64) *benchPerHostKeyMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -7852,11 +7954,11 @@ func confPerTenantKeyMapEqualValue(a, b *confPerTenantSlot) bool {
 func (m *confPerTenantKeyMap) Load(key TenantID) (value *confPerTenantSlot, ok bool) {
 	h := confPerTenantKeyMapHashKey(&m.seed, key)
 	t := m.shards[confPerTenantKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return confPerTenantKeyMapLoadValue(e), true
 			}
 		}
@@ -8262,13 +8364,30 @@ func (m *confPerTenantKeyMap) lockRoot(si, h uint64) (*confPerTenantKeyMapTable,
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *confPerTenantKeyMapTable) bucketOf(h uint64) *confPerTenantKeyMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*confPerTenantKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *confPerTenantKeyMapBucket) slot(i int) *atomic.Pointer[confPerTenantKeyMapEntry] {
+	return (*atomic.Pointer[confPerTenantKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *confPerTenantKeyMapTable) find(key TenantID, h uint64) *confPerTenantKeyMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -9253,11 +9372,11 @@ func perHostKeyMapEqualValue(a, b *perHostCircuit) bool {
 func (m *perHostKeyMap) Load(key string) (value *perHostCircuit, ok bool) {
 	h := perHostKeyMapHashKey(&m.seed, key)
 	t := m.shards[perHostKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return perHostKeyMapLoadValue(e), true
 			}
 		}
@@ -9663,13 +9782,30 @@ func (m *perHostKeyMap) lockRoot(si, h uint64) (*perHostKeyMapTable, *perHostKey
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *perHostKeyMapTable) bucketOf(h uint64) *perHostKeyMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*perHostKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *perHostKeyMapBucket) slot(i int) *atomic.Pointer[perHostKeyMapEntry] {
+	return (*atomic.Pointer[perHostKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *perHostKeyMapTable) find(key string, h uint64) *perHostKeyMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -10723,11 +10859,11 @@ func policyHostsKeyMapEqualValue(a, b *policyHostsCircuit) bool {
 func (m *policyHostsKeyMap) Load(key string) (value *policyHostsCircuit, ok bool) {
 	h := policyHostsKeyMapHashKey(&m.seed, key)
 	t := m.shards[policyHostsKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return policyHostsKeyMapLoadValue(e), true
 			}
 		}
@@ -11133,13 +11269,30 @@ func (m *policyHostsKeyMap) lockRoot(si, h uint64) (*policyHostsKeyMapTable, *po
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *policyHostsKeyMapTable) bucketOf(h uint64) *policyHostsKeyMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*policyHostsKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *policyHostsKeyMapBucket) slot(i int) *atomic.Pointer[policyHostsKeyMapEntry] {
+	return (*atomic.Pointer[policyHostsKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *policyHostsKeyMapTable) find(key string, h uint64) *policyHostsKeyMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -11942,7 +12095,7 @@ type benchHostBreakerKeyMapHashSeed struct {
 
 // benchHostBreakerKeyMapNewHashSeed returns fresh random hash keys.
 func benchHostBreakerKeyMapNewHashSeed() benchHostBreakerKeyMapHashSeed {
-	return benchHostBreakerKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return benchHostBreakerKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // benchHostBreakerKeyMapHashKey returns the hash of k under s, specialized
@@ -12115,11 +12268,11 @@ func benchHostBreakerKeyMapEqualValue(a, b *benchHostBreakerCircuit) bool {
 func (m *benchHostBreakerKeyMap) Load(key netip.Addr) (value *benchHostBreakerCircuit, ok bool) {
 	h := benchHostBreakerKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchHostBreakerKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return benchHostBreakerKeyMapLoadValue(e), true
 			}
 		}
@@ -12525,13 +12678,30 @@ func (m *benchHostBreakerKeyMap) lockRoot(si, h uint64) (*benchHostBreakerKeyMap
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *benchHostBreakerKeyMapTable) bucketOf(h uint64) *benchHostBreakerKeyMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*benchHostBreakerKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *benchHostBreakerKeyMapBucket) slot(i int) *atomic.Pointer[benchHostBreakerKeyMapEntry] {
+	return (*atomic.Pointer[benchHostBreakerKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *benchHostBreakerKeyMapTable) find(key netip.Addr, h uint64) *benchHostBreakerKeyMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -13765,7 +13935,7 @@ type benchShardBreakerKeyMapHashSeed struct {
 
 // benchShardBreakerKeyMapNewHashSeed returns fresh random hash keys.
 func benchShardBreakerKeyMapNewHashSeed() benchShardBreakerKeyMapHashSeed {
-	return benchShardBreakerKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return benchShardBreakerKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // benchShardBreakerKeyMapHashKey returns the hash of k under s, specialized
@@ -13938,11 +14108,11 @@ func benchShardBreakerKeyMapEqualValue(a, b *benchShardBreakerCircuit) bool {
 func (m *benchShardBreakerKeyMap) Load(key uint64) (value *benchShardBreakerCircuit, ok bool) {
 	h := benchShardBreakerKeyMapHashKey(&m.seed, key)
 	t := m.shards[benchShardBreakerKeyMapShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return benchShardBreakerKeyMapLoadValue(e), true
 			}
 		}
@@ -14349,13 +14519,30 @@ func (m *benchShardBreakerKeyMap) lockRoot(si, h uint64) (*benchShardBreakerKeyM
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *benchShardBreakerKeyMapTable) bucketOf(h uint64) *benchShardBreakerKeyMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*benchShardBreakerKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *benchShardBreakerKeyMapBucket) slot(i int) *atomic.Pointer[benchShardBreakerKeyMapEntry] {
+	return (*atomic.Pointer[benchShardBreakerKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *benchShardBreakerKeyMapTable) find(key uint64, h uint64) *benchShardBreakerKeyMapEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}

@@ -10,7 +10,8 @@ import (
 // Shared by the map directives of package sessions: code that depends on none
 // of their types and options.
 
-// mapMixSeed holds the random keys of the fast mixers.
+// mapMixSeed holds the random keys of the fast mixers. k0 is odd, so that it
+// can also serve as the multiplier of a multiply-shift.
 type mapMixSeed struct{ k0, k1 uint64 }
 
 // mapHashU64 hashes one 64-bit word: an integer of any size, a pointer's
@@ -76,9 +77,9 @@ const (
 	mapH2Bits = 7
 	// mapOccupiedMask has the occupied bit of each slot's meta byte set.
 	mapOccupiedMask = 0x80_8080_8080
-	// mapLowBytes and mapHighBits are the SWAR constants of mapMarkZeroBytes.
+	// mapLowBytes holds 1 in each byte, for the SWAR arithmetic of
+	// mapMarkZeroBytes.
 	mapLowBytes = 0x0101_0101_0101_0101
-	mapHighBits = 0x8080_8080_8080_8080
 
 	// mapMinTableLen is the number of buckets a shard of a map without a size
 	// hint starts with and shrinks back to on Clear: one cache line. With
@@ -135,19 +136,21 @@ func mapTableLenFor(n int64) int {
 }
 
 // mapH2 returns the meta byte of hash h: its low mapH2Bits bits, marked
-// occupied.
-func mapH2(h uint64) uint8 { return 0x80 | uint8(h&(1<<mapH2Bits-1)) }
+// occupied. The occupied bit is the bit above them, so setting it needs no
+// mask.
+func mapH2(h uint64) uint8 { return uint8(h) | 1<<mapH2Bits }
 
 // mapBroadcast returns a word holding b in each of its bytes.
 func mapBroadcast(b uint8) uint64 { return mapLowBytes * uint64(b) }
 
-// mapMarkZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
-// borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(mapH2), it marks the slots whose meta byte matches mapH2;
-// empty slots (meta byte 0) are never marked, since mapH2 has its top bit
-// set.
-func mapMarkZeroBytes(w uint64) uint64 { return (w - mapLowBytes) &^ w & mapHighBits }
+// mapMarkZeroBytes returns w with the top bit of each zero byte among its
+// mapEntriesPerBucket low bytes (the slots of a meta word) set, and every
+// other bit clear: it never marks a byte past the last slot. A byte equal
+// to 1 above a zero byte is marked too (a borrow): callers check the entry
+// of every marked slot. Applied to meta^broadcast(mapH2), it marks the slots
+// whose meta byte matches mapH2; empty slots (meta byte 0) are never marked,
+// since mapH2 has its top bit set.
+func mapMarkZeroBytes(w uint64) uint64 { return (w - mapLowBytes) &^ w & mapOccupiedMask }
 
 // mapFirstMarked returns the index of the lowest byte of w with its top bit
 // set.

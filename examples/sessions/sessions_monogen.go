@@ -25,7 +25,7 @@ type storeHashSeed struct {
 
 // storeNewHashSeed returns fresh random hash keys.
 func storeNewHashSeed() storeHashSeed {
-	return storeHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return storeHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // storeHashKey returns the hash of k under s, specialized for SessionID
@@ -44,13 +44,13 @@ func storeShardOf(s *storeHashSeed, k SessionID, h uint64) uint64 {
 }
 
 // storeShardU64 picks the shard of one 64-bit word by multiply-shift: the
-// storeShardBits bits below the top bit of x times k0 made odd (the top bit is
-// left out so that one shard needs no shift by 64). Multiply-shift with a random odd
-// multiplier is a universal family, so keys chosen without knowing the seed
-// spread over the shards as random ones do; the bucket and the meta byte
-// still come from the full hash. It costs one multiplication, against two
-// for mapHashU64, and needs no hash.
-func storeShardU64(s *mapMixSeed, x uint64) uint64 { return x * (s.k0 | 1) >> 1 >> storeShardShift }
+// storeShardBits bits below the top bit of x times k0, which is odd (the top
+// bit is left out so that one shard needs no shift by 64). Multiply-shift
+// with a random odd multiplier is a universal family, so keys chosen without
+// knowing the seed spread over the shards as random ones do; the bucket and
+// the meta byte still come from the full hash. It costs one multiplication,
+// against two for mapHashU64, and needs no hash.
+func storeShardU64(s *mapMixSeed, x uint64) uint64 { return x * s.k0 >> 1 >> storeShardShift }
 
 // storeShardBits is the base-2 logarithm of the number of shards: the
 // directive's shards= option (shards=64 gives storeShardBits = 6).
@@ -224,11 +224,11 @@ func storeEqualValue(a, b *Session) bool {
 func (m *Store) Load(key SessionID) (value *Session, ok bool) {
 	h := storeHashKey(&m.seed, key)
 	t := m.shards[storeShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return storeLoadValue(e), true
 			}
 		}
@@ -631,13 +631,30 @@ func (m *Store) lockRoot(si, h uint64) (*storeTable, *storeBucket) {
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *storeTable) bucketOf(h uint64) *storeBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*storeBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *storeBucket) slot(i int) *atomic.Pointer[storeEntry] {
+	return (*atomic.Pointer[storeEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *storeTable) find(key SessionID, h uint64) *storeEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -872,7 +889,7 @@ type hitsHashSeed struct {
 
 // hitsNewHashSeed returns fresh random hash keys.
 func hitsNewHashSeed() hitsHashSeed {
-	return hitsHashSeed{mix: mapMixSeed{k0: rand.Uint64(), k1: rand.Uint64()}}
+	return hitsHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
 }
 
 // hitsHashKey returns the hash of k under s, specialized for HitKey keys:
@@ -1037,11 +1054,11 @@ func hitsEqualValue(a, b int64) bool {
 func (m *Hits) Load(key HitKey) (value int64, ok bool) {
 	h := hitsHashKey(&m.seed, key)
 	t := m.shards[hitsShardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return hitsLoadValue(e), true
 			}
 		}
@@ -1444,13 +1461,30 @@ func (m *Hits) lockRoot(si, h uint64) (*hitsTable, *hitsBucket) {
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *hitsTable) bucketOf(h uint64) *hitsBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*hitsBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *hitsBucket) slot(i int) *atomic.Pointer[hitsEntry] {
+	return (*atomic.Pointer[hitsEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *hitsTable) find(key HitKey, h uint64) *hitsEntry {
-	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[mapFirstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}

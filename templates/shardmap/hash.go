@@ -16,12 +16,13 @@ type hashSeed struct {
 	seed maphash.Seed
 }
 
-// mixSeed holds the random keys of the fast mixers.
+// mixSeed holds the random keys of the fast mixers. k0 is odd, so that it
+// can also serve as the multiplier of a multiply-shift.
 type mixSeed struct{ k0, k1 uint64 }
 
 // newHashSeed returns fresh random hash keys.
 func newHashSeed() hashSeed {
-	return hashSeed{mix: mixSeed{k0: rand.Uint64(), k1: rand.Uint64()}, seed: maphash.MakeSeed()}
+	return hashSeed{mix: mixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}, seed: maphash.MakeSeed()}
 }
 
 // hashKey returns the hash of k under s. Every bit of the result must be well
@@ -49,13 +50,13 @@ func hashKey[K comparable](s *hashSeed, k K) uint64 { return maphash.Comparable(
 func shardOf[K comparable](s *hashSeed, k K, h uint64) uint64 { return h >> 1 >> shardShift }
 
 // shardU64 picks the shard of one 64-bit word by multiply-shift: the
-// shardBits bits below the top bit of x times k0 made odd (the top bit is
-// left out so that one shard needs no shift by 64). Multiply-shift with a random odd
+// shardBits bits below the top bit of x times k0, which is odd (the top bit
+// is left out so that one shard needs no shift by 64). Multiply-shift with a random odd
 // multiplier is a universal family, so keys chosen without knowing the seed
 // spread over the shards as random ones do; the bucket and the meta byte
 // still come from the full hash. It costs one multiplication, against two
 // for hashU64, and needs no hash.
-func shardU64(s *mixSeed, x uint64) uint64 { return x * (s.k0 | 1) >> 1 >> shardShift }
+func shardU64(s *mixSeed, x uint64) uint64 { return x * s.k0 >> 1 >> shardShift }
 
 // The mixers below are built from the folded 128-bit multiply of wyhash and
 // mum-hash: the product of two seeded words, whose halves feed a second

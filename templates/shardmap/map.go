@@ -37,6 +37,7 @@ import (
 	"math/bits"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // shardBits is the base-2 logarithm of the number of shards: the directive's
@@ -86,9 +87,9 @@ const (
 	h2Bits = 7
 	// occupiedMask has the occupied bit of each slot's meta byte set.
 	occupiedMask = 0x80_8080_8080
-	// lowBytes and highBits are the SWAR constants of markZeroBytes.
+	// lowBytes holds 1 in each byte, for the SWAR arithmetic of
+	// markZeroBytes.
 	lowBytes = 0x0101_0101_0101_0101
-	highBits = 0x8080_8080_8080_8080
 
 	// minTableLen is the number of buckets a shard of a map without a size
 	// hint starts with and shrinks back to on Clear: one cache line. With
@@ -309,11 +310,11 @@ func equalValue[V any](a, b V) bool { return any(a) == any(b) }
 func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	h := hashKey(&m.seed, key)
 	t := m.shards[shardOf(&m.seed, key, h)].table.Load()
-	b := &t.buckets[(h>>h2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := broadcast(h2(h))
 	for {
 		for w := markZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[firstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(firstMarked(w)).Load(); e != nil && e.key == key {
 				return loadValue(e), true
 			}
 		}
@@ -873,13 +874,30 @@ func (m *Map[K, V]) lockRoot(si, h uint64) (*table[K, V], *bucket[K, V]) {
 	}
 }
 
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its h2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *table[K, V]) bucketOf(h uint64) *bucket[K, V] {
+	i := uintptr((h >> h2Bits) & t.mask)
+	return (*bucket[K, V])(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below entriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from firstMarked of a
+// word of markZeroBytes, which marks only the bytes of the five slots.
+func (b *bucket[K, V]) slot(i int) *atomic.Pointer[entry[K, V]] {
+	return (*atomic.Pointer[entry[K, V]])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
 // find returns the entry of key, whose hash is h, or nil. It takes no lock.
 func (t *table[K, V]) find(key K, h uint64) *entry[K, V] {
-	b := &t.buckets[(h>>h2Bits)&t.mask]
+	b := t.bucketOf(h)
 	h2w := broadcast(h2(h))
 	for {
 		for w := markZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.entries[firstMarked(w)].Load(); e != nil && e.key == key {
+			if e := b.slot(firstMarked(w)).Load(); e != nil && e.key == key {
 				return e
 			}
 		}
@@ -1124,17 +1142,20 @@ func tableLenFor(n int64) int {
 }
 
 // h2 returns the meta byte of hash h: its low h2Bits bits, marked occupied.
-func h2(h uint64) uint8 { return 0x80 | uint8(h&(1<<h2Bits-1)) }
+// The occupied bit is the bit above them, so setting it needs no mask.
+func h2(h uint64) uint8 { return uint8(h) | 1<<h2Bits }
 
 // broadcast returns a word holding b in each of its bytes.
 func broadcast(b uint8) uint64 { return lowBytes * uint64(b) }
 
-// markZeroBytes returns w with the top bit of each zero byte set and the
-// other bits clear. A byte equal to 1 above a zero byte is marked too (a
-// borrow): callers check the entry of every marked slot. Applied to
-// meta^broadcast(h2), it marks the slots whose meta byte matches h2; empty
-// slots (meta byte 0) are never marked, since h2 has its top bit set.
-func markZeroBytes(w uint64) uint64 { return (w - lowBytes) &^ w & highBits }
+// markZeroBytes returns w with the top bit of each zero byte among its
+// entriesPerBucket low bytes (the slots of a meta word) set, and every
+// other bit clear: it never marks a byte past the last slot. A byte equal
+// to 1 above a zero byte is marked too (a borrow): callers check the entry
+// of every marked slot. Applied to meta^broadcast(h2), it marks the slots
+// whose meta byte matches h2; empty slots (meta byte 0) are never marked,
+// since h2 has its top bit set.
+func markZeroBytes(w uint64) uint64 { return (w - lowBytes) &^ w & occupiedMask }
 
 // firstMarked returns the index of the lowest byte of w with its top bit set.
 func firstMarked(w uint64) int { return bits.TrailingZeros64(w) >> 3 }
