@@ -19,6 +19,11 @@ import (
 //monogen:ratelimit PerIP[netip.Addr] algo=token rate=10/s burst=5 idle=1m
 //monogen:ratelimit PerUser[uint64] rate=100/s burst=2 idle=50ms keys=1024 bench=true
 
+// ConfPerIP is PerIP with its limits from configuration: a zero
+// ConfPerIPConfig takes rate=10/s and burst=5, and the default idle time.
+//
+//monogen:ratelimit ConfPerIP[netip.Addr] rate=10/s burst=5 config=true
+
 // clientAddr returns the i-th of a range of IPv6 client addresses.
 func clientAddr(i int) netip.Addr {
 	var a [16]byte

@@ -114,3 +114,53 @@ func TestPolicyHostsConfigGivesKeysAndIdle(t *testing.T) {
 		}
 	})
 }
+
+// TestConfPerIPZeroConfigTakesTheDirectivesLimits: a zero ConfPerIPConfig
+// gives each address the directive's burst, 5, refilled at 10 a second.
+func TestConfPerIPZeroConfigTakesTheDirectivesLimits(t *testing.T) {
+	epoch := time.Unix(0, 0)
+	l := generated.NewConfPerIPAt(epoch, generated.ConfPerIPConfig{})
+	a := addr(1)
+	for i := range 5 {
+		if !l.AllowAt(a, epoch) {
+			t.Fatalf("event %d of a burst of 5 refused", i)
+		}
+	}
+	if l.AllowAt(a, epoch) {
+		t.Fatal("a sixth event admitted at once with burst=5")
+	}
+	if l.AllowAt(a, epoch.Add(99*time.Millisecond)) || !l.AllowAt(a, epoch.Add(100*time.Millisecond)) {
+		t.Fatal("the bucket does not refill one token per 100ms (rate=10/s)")
+	}
+}
+
+// TestConfPerIPConfigGivesIntervalBurstKeysAndIdle: the fields of
+// ConfPerIPConfig replace the directive's rate= and burst= and the default
+// idle time and key limit.
+func TestConfPerIPConfigGivesIntervalBurstKeysAndIdle(t *testing.T) {
+	epoch := time.Unix(0, 0)
+	l := generated.NewConfPerIPAt(epoch, generated.ConfPerIPConfig{Interval: time.Second, Burst: 2, Keys: 2, Idle: time.Hour})
+	a, b, c := addr(1), addr(2), addr(3)
+	if !l.AllowAt(a, epoch) || !l.AllowAt(a, epoch) || l.AllowAt(a, epoch) {
+		t.Fatal("the burst of a key is not Burst=2")
+	}
+	if l.AllowAt(a, epoch.Add(999*time.Millisecond)) || !l.AllowAt(a, epoch.Add(time.Second)) {
+		t.Fatal("the bucket does not refill one token per Interval=1s")
+	}
+	if !l.AllowAt(b, epoch) {
+		t.Fatal("a second key refused with Keys=2")
+	}
+	if l.AllowAt(c, epoch) {
+		t.Fatal("a third key admitted with Keys=2 while no bucket is full")
+	}
+	// Both buckets full again by 3s; a is evicted only an hour after.
+	l.SweepAt(epoch.Add(3 * time.Second))
+	l.SweepAt(epoch.Add(30 * time.Minute))
+	if l.Len() != 2 {
+		t.Fatalf("Len = %d half an hour after the buckets filled, want 2: Idle=1h not used", l.Len())
+	}
+	l.SweepAt(epoch.Add(2 * time.Hour))
+	if l.Len() != 0 {
+		t.Fatalf("Len = %d two hours after the buckets filled, want 0", l.Len())
+	}
+}

@@ -2342,6 +2342,1232 @@ func NewPerUserAt(epoch time.Time) *PerUser {
 	return l
 }
 
+// ConfPerIP: generated from the ratelimit directive in keyed.go.
+
+// ConfPerIPConfig holds the limits of a ConfPerIP that come at run time.
+// NewConfPerIP takes it; a zero field takes the directive's value, or the
+// default where the directive gives none.
+type ConfPerIPConfig struct {
+	// Interval is the time between two tokens of a key: 100ms for 10 events per
+	// second. Zero takes 100ms, rate=10/s from the directive.
+	Interval time.Duration
+	// Burst is the number of tokens each key's bucket holds: the events of a key
+	// admitted at once. Zero takes burst=5 from the directive.
+	Burst int64
+	// Idle is how long a key has its bucket full before a sweep may evict it.
+	// Zero takes the default, 1m.
+	Idle time.Duration
+	// Keys is the most keys held at once: the Allow of a new key returns false
+	// while none of them has a full bucket. Zero is no limit.
+	Keys int64
+}
+
+// ConfPerIP is a rate limiter per key of type netip.Addr: each key has a
+// token bucket, created full when the key is first seen.
+//
+// A ConfPerIP is safe for concurrent use. It must be created with
+// NewConfPerIP and must not be copied after first use. Allow on a key
+// already seen takes no lock: one lookup in a map whose reads take no lock,
+// and one compare-and-swap on the key's bucket, in the map entry the lookup
+// found. Allow on a new key locks a bucket of the map to insert it, and may
+// sweep.
+type ConfPerIP struct {
+	// buckets maps each key to its bucket: the theoretical arrival time
+	// of the key's next event less Burst intervals, in nanoseconds since
+	// the epoch, or evicted. The limiter reads and writes a bucket where
+	// the map stores it, with atomics, through the map's pointer methods.
+	buckets *confPerIPKeyMap
+	// live counts the buckets in the map: Len.
+	live atomic.Int64
+	// nextSweep is the time, in nanoseconds since epoch, from which a new
+	// key sweeps the idle buckets.
+	nextSweep atomic.Int64
+	// nextFull is the earliest time at which a bucket that was not full at
+	// the last sweep may be full: a full map sweeps for room only from then.
+	nextFull atomic.Int64
+	// sweepMu lets one sweep run at a time.
+	sweepMu sync.Mutex
+
+	cfg   ConfPerIPConfig
+	epoch time.Time
+}
+
+// init checks the configuration, creates the map and starts the clock.
+func (l *ConfPerIP) init(epoch time.Time) {
+	if l.cfg.Interval <= 0 || l.cfg.Burst < 1 || l.cfg.Burst > math.MaxInt64/int64(l.cfg.Interval) || l.cfg.Idle < 0 || l.cfg.Keys < 0 {
+		panic("ratelimit: invalid configuration")
+	}
+	l.buckets = newConfPerIPKeyMap()
+	l.epoch = epoch
+	l.nextSweep.Store(int64(l.cfg.Idle))
+}
+
+// Allow reports whether an event of key may happen now, and if so counts
+// it. It never blocks.
+func (l *ConfPerIP) Allow(key netip.Addr) bool {
+	return l.allow(key, l.clock())
+}
+
+// AllowAt is Allow at time t.
+func (l *ConfPerIP) AllowAt(key netip.Addr, t time.Time) bool {
+	return l.allow(key, l.offset(t))
+}
+
+// Len returns the number of keys that have a bucket: the keys seen and not
+// evicted. It takes no lock.
+func (l *ConfPerIP) Len() int {
+	return int(l.live.Load())
+}
+
+// Sweep evicts the buckets that have been full for the configured Idle or
+// longer (with Idle zero, every full bucket). Allow sweeps on its own when
+// it creates a key; Sweep is for a program that wants the memory of idle
+// keys back when no new key comes.
+func (l *ConfPerIP) Sweep() {
+	l.sweepAt(l.clock())
+}
+
+// SweepAt is Sweep at time t.
+func (l *ConfPerIP) SweepAt(t time.Time) {
+	l.sweepAt(l.offset(t))
+}
+
+func (l *ConfPerIP) sweepAt(now int64) {
+	l.sweepMu.Lock()
+	defer l.sweepMu.Unlock()
+	l.sweep(now, int64(l.cfg.Idle))
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *ConfPerIP) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *ConfPerIP) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+func (l *ConfPerIP) allow(key netip.Addr, now int64) bool {
+	interval, tolerance := int64(l.cfg.Interval), int64(l.cfg.Interval)*l.cfg.Burst
+	now = max(now, math.MinInt64+tolerance)
+	b := l.buckets.LoadPointer(key)
+	for {
+		if b == nil {
+			if b = l.create(key, now); b == nil {
+				return false
+			}
+		}
+		for {
+			s := atomic.LoadInt64(b)
+			from := max(s, now-tolerance)
+			if from > now-interval {
+				if s != keyedrateEvicted {
+					return false
+				}
+				// A sweep evicted the bucket, full: the key's next
+				// bucket starts full too.
+				break
+			}
+			if atomic.CompareAndSwapInt64(b, s, from+interval) {
+				return true
+			}
+		}
+		b = nil
+	}
+}
+
+// create gives key a new, full bucket, or returns the bucket another
+// goroutine gave it first. It returns nil when the map holds Keys buckets
+// and a sweep cannot make room.
+func (l *ConfPerIP) create(key netip.Addr, now int64) *int64 {
+	if l.cfg.Idle > 0 && now >= l.nextSweep.Load() && l.sweepMu.TryLock() {
+		if now >= l.nextSweep.Load() {
+			l.sweep(now, int64(l.cfg.Idle))
+			l.nextSweep.Store(now + int64(l.cfg.Idle))
+		}
+		l.sweepMu.Unlock()
+	}
+	if l.cfg.Keys > 0 && l.live.Load() >= l.cfg.Keys {
+		// Full: the count below decides whether key gets a bucket.
+		l.makeRoom(now)
+	}
+	return l.buckets.ComputePointer(key, func(b *int64, loaded bool) confPerIPKeyMapComputeOp {
+		// A sweep evicts a bucket and deletes its key under the lock
+		// this function holds: a bucket in the map is never evicted.
+		if loaded || !l.countKey() {
+			return confPerIPKeyMapCancelOp
+		}
+		// Full now: the tolerance is behind. The map publishes the
+		// bucket with the key.
+		*b = now - int64(l.cfg.Interval)*l.cfg.Burst
+		if l.cfg.Keys > 0 {
+			// The bucket is full again one interval after its first
+			// event.
+			l.lowerNextFull(now + int64(l.cfg.Interval))
+		}
+		return confPerIPKeyMapUpdateOp
+	})
+}
+
+// countKey counts a new key in live, and reports whether it did: not when
+// the map holds Keys buckets.
+func (l *ConfPerIP) countKey() bool {
+	if l.cfg.Keys == 0 {
+		l.live.Add(1)
+		return true
+	}
+	for {
+		n := l.live.Load()
+		if n >= l.cfg.Keys {
+			return false
+		}
+		if l.live.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// makeRoom sweeps the map for room for a new key, evicting every full
+// bucket, if any bucket may have become full since the last sweep and no
+// other sweep is running.
+func (l *ConfPerIP) makeRoom(now int64) {
+	if now < l.nextFull.Load() || !l.sweepMu.TryLock() {
+		return
+	}
+	defer l.sweepMu.Unlock()
+	if now >= l.nextFull.Load() {
+		l.nextFull.Store(l.sweep(now, 0))
+	}
+}
+
+// lowerNextFull sets nextFull to at if that is earlier.
+func (l *ConfPerIP) lowerNextFull(at int64) {
+	for {
+		n := l.nextFull.Load()
+		if at >= n || l.nextFull.CompareAndSwap(n, at) {
+			return
+		}
+	}
+}
+
+// sweep evicts the buckets that have been full for at least idle at now,
+// and returns the earliest time at which a bucket it left may be full. The
+// caller holds sweepMu.
+func (l *ConfPerIP) sweep(now, idle int64) (next int64) {
+	tolerance := int64(l.cfg.Interval) * l.cfg.Burst
+	next = math.MaxInt64
+	for key, b := range l.buckets.AllPointers() {
+		s := atomic.LoadInt64(b)
+		if s == keyedrateEvicted {
+			continue
+		}
+		// The bucket has been full since s+tolerance.
+		if s <= now-tolerance-idle && l.evict(key, b, s) {
+			continue
+		}
+		next = min(next, s+tolerance)
+	}
+	return next
+}
+
+// evict takes key's bucket b out of the map if its state is still s, the
+// state in which the sweep found it full and idle. An event counted on b
+// since changed the state, and then b stays: eviction never takes away a
+// token that was used. The bucket is marked evicted and its key deleted
+// under the lock of the key's map bucket, so a key in the map never has an
+// evicted bucket; an Allow that loaded b before and finds it evicted looks
+// the key up again.
+func (l *ConfPerIP) evict(key netip.Addr, b *int64, s int64) bool {
+	done := false
+	l.buckets.ComputePointer(key, func(cur *int64, loaded bool) confPerIPKeyMapComputeOp {
+		if !loaded || cur != b || !atomic.CompareAndSwapInt64(b, s, keyedrateEvicted) {
+			return confPerIPKeyMapCancelOp
+		}
+		done = true
+		l.live.Add(-1)
+		return confPerIPKeyMapDeleteOp
+	})
+	return done
+}
+
+// confPerIPKeyMapHashSeed holds a map's random hash keys, chosen per map so
+// that keys chosen by an attacker cannot flood one bucket.
+//
+// mix keys the fast mixers below, which specialized confPerIPKeyMapHashKey
+// bodies call; seed keys maphash, the reference hasher and the fallback for
+// long strings.
+type confPerIPKeyMapHashSeed struct {
+	mix mapMixSeed
+}
+
+// confPerIPKeyMapNewHashSeed returns fresh random hash keys.
+func confPerIPKeyMapNewHashSeed() confPerIPKeyMapHashSeed {
+	return confPerIPKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
+}
+
+// confPerIPKeyMapHashKey returns the hash of k under s, specialized for
+// netip.Addr keys: its 16 bytes (As16) mixed as two 64-bit words. Every bit
+// is mixed: the top mapShardBits bits pick the shard, the mapH2Bits low bits
+// the meta byte, the bits above them the bucket.
+func confPerIPKeyMapHashKey(s *confPerIPKeyMapHashSeed, k netip.Addr) uint64 {
+	a := k.As16()
+	return mapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+}
+
+// confPerIPKeyMapShardOf returns the shard of k, whose hash under s is h: a
+// number below mapShardCount, the mapShardBits bits of h below its top bit.
+// Every operation on k uses the same shard.
+func confPerIPKeyMapShardOf(s *confPerIPKeyMapHashSeed, k netip.Addr, h uint64) uint64 {
+	return h >> 1 >> mapShardShift
+}
+
+// confPerIPKeyMapComputeOp tells Compute what to do with the value its
+// function returns.
+type confPerIPKeyMapComputeOp int
+
+const (
+	// confPerIPKeyMapCancelOp leaves the map unchanged: a present key keeps
+	// its value and an absent key stays absent. It is the zero
+	// confPerIPKeyMapComputeOp.
+	confPerIPKeyMapCancelOp confPerIPKeyMapComputeOp = iota
+	// confPerIPKeyMapUpdateOp stores the returned value, inserting the key
+	// if it was absent.
+	confPerIPKeyMapUpdateOp
+	// confPerIPKeyMapDeleteOp deletes the key if it is present.
+	confPerIPKeyMapDeleteOp
+)
+
+// confPerIPKeyMap is a hash map from netip.Addr to int64 that is safe for
+// concurrent use by multiple goroutines without additional locking or
+// coordination. It has the methods of sync.Map, typed, Compute for atomic
+// read-modify-write and LoadOrCompute to create a missing value once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero confPerIPKeyMap is not usable: create maps with
+// newConfPerIPKeyMap. A confPerIPKeyMap must not be copied after first use.
+//
+// In the terminology of the Go memory model, confPerIPKeyMap arranges that a
+// write operation “synchronizes before” any read operation that observes
+// the effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns
+// confPerIPKeyMapUpdateOp, or confPerIPKeyMapDeleteOp for a present key.
+// Range and All perform a read operation for each key they visit. Len does
+// not synchronize.
+type confPerIPKeyMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned confPerIPKeyMap aligns them.
+	sizes [mapShardCount]mapShardSize
+	// seed is read by every operation and written only by newConfPerIPKeyMap.
+	seed confPerIPKeyMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [mapShardCount]confPerIPKeyMapShard
+}
+
+// confPerIPKeyMapShard is one independent hash table of a confPerIPKeyMap.
+type confPerIPKeyMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[confPerIPKeyMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// confPerIPKeyMapTable is the bucket array of a shard at one size. Its
+// buckets never move; a resize builds a new table.
+type confPerIPKeyMapTable struct {
+	buckets []confPerIPKeyMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// confPerIPKeyMapBucket is one cache line of a table: a root bucket, or an
+// overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
+type confPerIPKeyMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [mapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
+	meta    atomic.Uint64
+	entries [mapEntriesPerBucket]atomic.Pointer[confPerIPKeyMapEntry]
+	next    atomic.Pointer[confPerIPKeyMapBucket]
+}
+
+// confPerIPKeyMapEntry is an immutable key-value pair. Writers replace
+// entries, never modify them, so a reader that loads an entry sees a
+// consistent pair.
+type confPerIPKeyMapEntry struct {
+	value int64
+	key   netip.Addr
+}
+
+// confPerIPKeyMapLoadValue returns the value of e with an atomic load:
+// writers update it in place (confPerIPKeyMapStoreValue).
+func confPerIPKeyMapLoadValue(e *confPerIPKeyMapEntry) int64 {
+	return atomic.LoadInt64(&e.value)
+}
+
+// confPerIPKeyMapStoreValue sets the value of e in place with an atomic
+// store. The caller holds the lock of e's chain.
+func confPerIPKeyMapStoreValue(e *confPerIPKeyMapEntry, v int64) {
+	atomic.StoreInt64(&e.value, v)
+}
+
+// newConfPerIPKeyMap returns an empty confPerIPKeyMap.
+func newConfPerIPKeyMap() *confPerIPKeyMap {
+	m := &confPerIPKeyMap{seed: confPerIPKeyMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of mapBaseTableLen buckets.
+func (m *confPerIPKeyMap) init() {
+	m.initTables(mapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *confPerIPKeyMap) initTables(n int) {
+	tables := make([]confPerIPKeyMapTable, mapShardCount)
+	buckets := make([]confPerIPKeyMapBucket, mapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = mapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// confPerIPKeyMapEqualValue reports whether a and b are equal, for
+// CompareAndSwap and CompareAndDelete.
+func confPerIPKeyMapEqualValue(a, b int64) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *confPerIPKeyMap) Load(key netip.Addr) (value int64, ok bool) {
+	h := confPerIPKeyMapHashKey(&m.seed, key)
+	t := m.shards[confPerIPKeyMapShardOf(&m.seed, key, h)].table.Load()
+	b := t.bucketOf(h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+				return confPerIPKeyMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *confPerIPKeyMap) Store(key netip.Addr, value int64) {
+	m.put(confPerIPKeyMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *confPerIPKeyMap) Swap(key netip.Addr, value int64) (previous int64, loaded bool) {
+	loaded = m.put(confPerIPKeyMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *confPerIPKeyMap) put(h uint64, key netip.Addr, value int64, prev *int64) (loaded bool) {
+	var ne *confPerIPKeyMapEntry
+	si := confPerIPKeyMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = confPerIPKeyMapLoadValue(e)
+			}
+			confPerIPKeyMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &confPerIPKeyMapEntry{key: key, value: value}
+		confPerIPKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *confPerIPKeyMap) LoadOrStore(key netip.Addr, value int64) (actual int64, loaded bool) {
+	h := confPerIPKeyMapHashKey(&m.seed, key)
+	si := confPerIPKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return confPerIPKeyMapLoadValue(e), true
+	}
+	ne := &confPerIPKeyMapEntry{key: key, value: value}
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return confPerIPKeyMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		confPerIPKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns confPerIPKeyMapCancelOp for an absent
+// key. If fn panics, LoadOrCompute leaves the map unchanged and unlocked,
+// and the panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *confPerIPKeyMap) LoadOrCompute(key netip.Addr, fn func() int64) (actual int64, loaded bool) {
+	h := confPerIPKeyMapHashKey(&m.seed, key)
+	si := confPerIPKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return confPerIPKeyMapLoadValue(e), true
+	}
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return confPerIPKeyMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		actual = confPerIPKeyMapComputeLocked(root, fn)
+		confPerIPKeyMapInsertAt(b, i, h, &confPerIPKeyMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *confPerIPKeyMap) LoadAndDelete(key netip.Addr) (value int64, loaded bool) {
+	h := confPerIPKeyMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return confPerIPKeyMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *confPerIPKeyMap) Delete(key netip.Addr) {
+	h := confPerIPKeyMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *confPerIPKeyMap) remove(h uint64, key netip.Addr) *confPerIPKeyMapEntry {
+	si := confPerIPKeyMapShardOf(&m.seed, key, h)
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := confPerIPKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *confPerIPKeyMap) CompareAndSwap(key netip.Addr, old, new int64) (swapped bool) {
+	h := confPerIPKeyMapHashKey(&m.seed, key)
+	si := confPerIPKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !confPerIPKeyMapEqualValue(confPerIPKeyMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *confPerIPKeyMap) swapInPlace(h uint64, key netip.Addr, old, new int64) (swapped bool) {
+	_, root := m.lockRoot(confPerIPKeyMapShardOf(&m.seed, key, h), h)
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil || !confPerIPKeyMapEqualValue(confPerIPKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	confPerIPKeyMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with confPerIPKeyMapEqualValue: the generic reference
+// panics, as sync.Map does, if the values are of a type that is not
+// comparable.
+func (m *confPerIPKeyMap) CompareAndDelete(key netip.Addr, old int64) (deleted bool) {
+	h := confPerIPKeyMapHashKey(&m.seed, key)
+	si := confPerIPKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !confPerIPKeyMapEqualValue(confPerIPKeyMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil || !confPerIPKeyMapEqualValue(confPerIPKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := confPerIPKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// confPerIPKeyMapComputeOp fn returns: confPerIPKeyMapUpdateOp stores newV,
+// confPerIPKeyMapDeleteOp deletes the key, confPerIPKeyMapCancelOp leaves
+// the map unchanged. It returns the value of key after the operation and
+// whether key is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *confPerIPKeyMap) Compute(key netip.Addr, fn func(old int64, loaded bool) (newV int64, op confPerIPKeyMapComputeOp)) (actual int64, ok bool) {
+	h := confPerIPKeyMapHashKey(&m.seed, key)
+	si := confPerIPKeyMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := confPerIPKeyMapLoadValue(e)
+			newV, op := confPerIPKeyMapCallLocked(root, fn, old, true)
+			switch op {
+			case confPerIPKeyMapUpdateOp:
+				confPerIPKeyMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case confPerIPKeyMapDeleteOp:
+				meta := confPerIPKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		newV, op := confPerIPKeyMapCallLocked(root, fn, actual, false)
+		if op != confPerIPKeyMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		confPerIPKeyMapInsertAt(b, i, h, &confPerIPKeyMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// LoadPointer returns a pointer to the value of key where the map stores it,
+// or nil if key is absent. It takes no lock and does not allocate.
+//
+// LoadPointer, ComputePointer and AllPointers are for values that their
+// users update in place with sync/atomic, such as counters: a map used
+// through them is read and written only through them, and every access to a
+// value through its pointer is atomic, except the stores of ComputePointer's
+// function to the value of a key it inserts. A pointer is its key's until
+// the key is deleted; the map never writes the value behind it, and after
+// the delete no method of the map reaches it.
+func (m *confPerIPKeyMap) LoadPointer(key netip.Addr) *int64 {
+	h := confPerIPKeyMapHashKey(&m.seed, key)
+	if e := m.shards[confPerIPKeyMapShardOf(&m.seed, key, h)].table.Load().find(key, h); e != nil {
+		return &e.value
+	}
+	return nil
+}
+
+// ComputePointer atomically reads and modifies the value of key in place. It
+// calls fn with a pointer to the value and loaded set to true if key is
+// present, or with a pointer to the zero value of a new entry and loaded set
+// to false if key is absent. For a present key, confPerIPKeyMapDeleteOp
+// deletes it and the other ops keep it, with the value fn left; for an
+// absent key, confPerIPKeyMapUpdateOp inserts it with the value fn stored,
+// and the other ops leave it absent. It returns the pointer to the value of
+// key after the operation, or nil if key is then absent.
+//
+// fn is called exactly once, with the lock of key's bucket held, as
+// Compute's function is; it must not call methods of m. LoadPointer does not
+// wait for it, so fn accesses the value of a present key atomically. If fn
+// panics, ComputePointer inserts nothing, leaves the map unlocked, and the
+// panic propagates.
+func (m *confPerIPKeyMap) ComputePointer(key netip.Addr, fn func(value *int64, loaded bool) confPerIPKeyMapComputeOp) *int64 {
+	h := confPerIPKeyMapHashKey(&m.seed, key)
+	si := confPerIPKeyMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if confPerIPKeyMapCallPointerLocked(root, fn, &e.value, true) == confPerIPKeyMapDeleteOp {
+				meta := confPerIPKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return nil
+			}
+			root.mu.Unlock()
+			return &e.value
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		ne := &confPerIPKeyMapEntry{key: key}
+		if confPerIPKeyMapCallPointerLocked(root, fn, &ne.value, false) != confPerIPKeyMapUpdateOp {
+			root.mu.Unlock()
+			return nil
+		}
+		confPerIPKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return &ne.value
+	}
+}
+
+// confPerIPKeyMapCallPointerLocked calls fn(value, loaded) for
+// ComputePointer, unlocking root if fn panics, as confPerIPKeyMapCallLocked
+// does for Compute.
+func confPerIPKeyMapCallPointerLocked(root *confPerIPKeyMapBucket, fn func(value *int64, loaded bool) confPerIPKeyMapComputeOp, value *int64, loaded bool) confPerIPKeyMapComputeOp {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	op := fn(value, loaded)
+	returned = true
+	return op
+}
+
+// AllPointers returns an iterator over the keys of the map and the pointers
+// to their values, with the semantics of Range: it copies the entries of one
+// bucket chain at a time under the chain's lock, and holds no lock while it
+// yields.
+func (m *confPerIPKeyMap) AllPointers() iter.Seq2[netip.Addr, *int64] {
+	return func(yield func(netip.Addr, *int64) bool) {
+		var buf [16 * mapEntriesPerBucket]*confPerIPKeyMapEntry
+		chain := buf[:0]
+		for si := range m.shards {
+			t := m.shards[si].table.Load()
+			for bi := range t.buckets {
+				root := &t.buckets[bi]
+				if root.meta.Load() == 0 && root.next.Load() == nil {
+					continue
+				}
+				root.mu.Lock()
+				for b := root; b != nil; b = b.next.Load() {
+					for i := range b.entries {
+						if e := b.entries[i].Load(); e != nil {
+							chain = append(chain, e)
+						}
+					}
+				}
+				root.mu.Unlock()
+				for i, e := range chain {
+					if !yield(e.key, &e.value) {
+						return
+					}
+					chain[i] = nil
+				}
+				chain = chain[:0]
+			}
+		}
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the
+// confPerIPKeyMap's contents: no key is visited more than once, a key
+// present and unmodified for the whole call is visited exactly once, but a
+// key stored or deleted concurrently may or may not be visited, and a
+// visited key's value may be any value it held during the call. Range holds
+// no lock while it calls f, so f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *confPerIPKeyMap) Range(f func(key netip.Addr, value int64) bool) {
+	var buf [16 * mapEntriesPerBucket]*confPerIPKeyMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, confPerIPKeyMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *confPerIPKeyMap) All() iter.Seq2[netip.Addr, int64] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *confPerIPKeyMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from newConfPerIPKeyMap or Clear that holds at most five keys allocates
+// nothing.
+func (m *confPerIPKeyMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, mapClearTable)
+	}
+}
+
+// confPerIPKeyMapCallLocked calls fn(old, loaded) for Compute, unlocking
+// root if fn panics: a bucket left locked would block its writers, and the
+// resizes of its shard, forever.
+func confPerIPKeyMapCallLocked(root *confPerIPKeyMapBucket, fn func(old int64, loaded bool) (int64, confPerIPKeyMapComputeOp), old int64, loaded bool) (newV int64, op confPerIPKeyMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// confPerIPKeyMapComputeLocked calls fn for LoadOrCompute, unlocking root if
+// fn panics, as confPerIPKeyMapCallLocked does for Compute.
+func confPerIPKeyMapComputeLocked(root *confPerIPKeyMapBucket, fn func() int64) int64 {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *confPerIPKeyMap) lockRoot(si, h uint64) (*confPerIPKeyMapTable, *confPerIPKeyMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *confPerIPKeyMapTable) bucketOf(h uint64) *confPerIPKeyMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*confPerIPKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *confPerIPKeyMapBucket) slot(i int) *atomic.Pointer[confPerIPKeyMapEntry] {
+	return (*atomic.Pointer[confPerIPKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *confPerIPKeyMapTable) find(key netip.Addr, h uint64) *confPerIPKeyMapEntry {
+	b := t.bucketOf(h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+func (root *confPerIPKeyMapBucket) search(key netip.Addr, h2w uint64) (b *confPerIPKeyMapBucket, i int, e *confPerIPKeyMapEntry) {
+	var free *confPerIPKeyMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *confPerIPKeyMap) mustGrow(si uint64, t *confPerIPKeyMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// confPerIPKeyMapInsertAt inserts ne, whose hash is h, at slot i of bucket
+// b, as returned by search, or, if i is -1, in a new bucket chained after b.
+// The caller holds the chain's lock, or owns a table no reader has seen yet.
+func confPerIPKeyMapInsertAt(b *confPerIPKeyMapBucket, i int, h uint64, ne *confPerIPKeyMapEntry) {
+	if i < 0 {
+		nb := new(confPerIPKeyMapBucket)
+		nb.meta.Store(uint64(mapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// confPerIPKeyMapClearSlot empties slot i of bucket b, whose chain the
+// caller has locked, and returns the bucket's new meta word.
+func confPerIPKeyMapClearSlot(b *confPerIPKeyMapBucket, i int) uint64 {
+	meta := mapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *confPerIPKeyMap) deleted(si uint64, t *confPerIPKeyMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
+	}
+}
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *confPerIPKeyMap) resize(si uint64, old *confPerIPKeyMapTable, kind mapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case mapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case mapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = mapBaseTableLen()
+	}
+	nt := confPerIPKeyMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == mapClearTable:
+					dropped++
+				default:
+					nt.add(confPerIPKeyMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as confPerIPKeyMapClearSlot hides one. A
+// reader that loaded the meta word before that store may still load an
+// entry: one pointer, so a whole entry, of the key it asked for and present
+// until that instant. The entries are set to nil after the meta word, before
+// the bucket is unlocked, so a reader that matches the meta byte of a key
+// inserted after Clear finds nil or that key's entry, never a cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *confPerIPKeyMap) clearInPlace(si uint64, t *confPerIPKeyMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// confPerIPKeyMapNewTable returns an empty table of n buckets; n is a power
+// of two.
+func confPerIPKeyMapNewTable(n int) *confPerIPKeyMapTable {
+	return &confPerIPKeyMapTable{
+		buckets: make([]confPerIPKeyMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  mapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *confPerIPKeyMapTable) add(h uint64, e *confPerIPKeyMapEntry) {
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			confPerIPKeyMapInsertAt(b, mapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			confPerIPKeyMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// NewConfPerIP returns a rate limiter per netip.Addr: each key has a token
+// bucket of cfg.Burst tokens refilled at one per cfg.Interval, full when the
+// key is first seen; a key whose bucket has been full for cfg.Idle may be
+// evicted, and with cfg.Keys above zero it holds at most that many keys. It
+// panics if a field of cfg is out of range.
+func NewConfPerIP(cfg ConfPerIPConfig) *ConfPerIP {
+	return NewConfPerIPAt(time.Now(), cfg)
+}
+
+// NewConfPerIPAt is NewConfPerIP with an explicit epoch. Tests use it with AllowAt to
+// control time.
+func NewConfPerIPAt(epoch time.Time, cfg ConfPerIPConfig) *ConfPerIP {
+	if cfg.Interval == 0 {
+		cfg.Interval = 100 * time.Millisecond
+	}
+	if cfg.Burst == 0 {
+		cfg.Burst = 5
+	}
+	if cfg.Idle == 0 {
+		cfg.Idle = time.Minute
+	}
+	l := &ConfPerIP{cfg: cfg}
+	l.init(epoch)
+	return l
+}
+
 // BenchPerIP: generated from the ratelimit directive in keyed.go.
 
 // BenchPerIP is a rate limiter per key of type netip.Addr: each key has a

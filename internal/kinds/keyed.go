@@ -30,10 +30,11 @@ func init() {
 		Doc:      "rate limiter per key, a token bucket each: Name[K] rate=10/s burst=5 idle=1m keys=100000",
 		Options: []OptionSpec{
 			{Key: "algo", Type: Enum, Enum: []string{"token", "window"}, Doc: "token: a keyed limiter is a token bucket per key"},
-			{Key: "rate", Type: RateOpt, Doc: "tokens added to each key's bucket per period, such as 10/s (required)"},
+			{Key: "rate", Type: RateOpt, Doc: "tokens added to each key's bucket per period, such as 10/s (required, unless config=true gives it at run time)"},
 			{Key: "burst", Type: Int, Min: 1, Doc: "tokens each key's bucket holds (default 1)"},
 			{Key: "idle", Type: Duration, Doc: "how long a key's bucket stays full before it may be evicted; 0s never evicts for idleness (default 1m)"},
 			{Key: "keys", Type: Int, Min: 1, Doc: "the most keys held at once: a new key is refused while none of them has a full bucket (default no limit)"},
+			configOption,
 		},
 		Build: buildKeyedRateLimit,
 		Bench: benchKeyedRateLimit,
@@ -49,19 +50,23 @@ func buildKeyedRateLimit(c *Context) error {
 	if o := c.D.Option("algo"); o != nil && o.Value.(string) != "token" {
 		return c.OptionErrorf(o, "algo=%s has no keyed form: a keyed ratelimit %s[%s] is a token bucket per key; want algo=token, or no type argument for one sliding window", o.Raw, name, c.D.Args[0].Text)
 	}
+	config := runtimeConfig(c)
 	o := c.D.Option("rate")
-	if o == nil {
-		return c.Errorf("ratelimit %s[%s] needs rate=, such as rate=10/s", name, c.D.Args[0].Text)
+	if o == nil && !config {
+		return c.Errorf("ratelimit %s[%s] needs rate=, such as rate=10/s, or config=true to give it at run time", name, c.D.Args[0].Text)
 	}
-	r := o.Value.(model.Rate)
-	interval := r.Per / time.Duration(r.N)
-	if interval < 1 || interval*time.Duration(r.N) != r.Per {
-		return c.OptionErrorf(o, "rate=%s does not divide into whole nanoseconds; want a rate whose interval (period / count) is a whole number of nanoseconds, such as 100/s", o.Raw)
+	interval := time.Duration(0)
+	if o != nil {
+		r := o.Value.(model.Rate)
+		interval = r.Per / time.Duration(r.N)
+		if interval < 1 || interval*time.Duration(r.N) != r.Per {
+			return c.OptionErrorf(o, "rate=%s does not divide into whole nanoseconds; want a rate whose interval (period / count) is a whole number of nanoseconds, such as 100/s", o.Raw)
+		}
 	}
 	burst := int64(1)
 	if b := c.D.Option("burst"); b != nil {
 		burst = b.Value.(int64)
-		if burst > math.MaxInt64/int64(interval) {
+		if interval > 0 && burst > math.MaxInt64/int64(interval) {
 			return c.OptionErrorf(b, "burst=%d is too large for rate=%s: the bucket would hold more than 292 years of tokens", burst, o.Raw)
 		}
 	}
@@ -77,11 +82,14 @@ func buildKeyedRateLimit(c *Context) error {
 	c.Spec.Config["Burst"] = fmt.Sprint(burst)
 	c.Spec.Config["Idle"] = DurationExpr(idle, c.Scope)
 	c.Spec.Config["Keys"] = fmt.Sprint(keys)
-	c.Spec.Conds["keys"] = keys > 0
+	c.Spec.Conds["keys"] = keys > 0 || config
 	c.Spec.Keep = append(c.Spec.Keep, "Limiter.init")
 
 	if err := keyMapInEntries(c, "Limiter"); err != nil {
 		return err
+	}
+	if config {
+		return buildConfigKeyedRateLimit(c, o, interval, burst, idle, keys)
 	}
 
 	newName := stencil.Rename("New", "Limiter", name)
@@ -118,6 +126,53 @@ func buildKeyedRateLimit(c *Context) error {
 	c.Spec.HookDocs["Limiter.Sweep"] = sweep + "\nAllow sweeps on its own when it creates a key; Sweep is for a program that\nwants the memory of idle keys back when no new key comes."
 
 	c.Emit = append(c.Emit, wrap("// "+what)+"\n"+fmt.Sprintf("%#v", ctor), fmt.Sprintf("%#v", ctorAt))
+	return nil
+}
+
+// buildConfigKeyedRateLimit emits the constructors of a config=true keyed
+// rate limiter: each key's interval and burst, the idle time and the key
+// limit come at run time. The config gives the interval between tokens, as
+// the template's does, rather than the unkeyed limiter's Rate: every Allow
+// reads it, and a rate would need a second field, derived once, that the
+// config does not show.
+func buildConfigKeyedRateLimit(c *Context, o *model.Option, interval time.Duration, burst int64, idle time.Duration, keys int64) error {
+	name, newName := c.D.Name, stencil.Rename("New", "Limiter", c.D.Name)
+	tm := c.Scope.Import("time")
+	zeroI, defI := "Zero is invalid: the directive gives no rate=.", ""
+	if o != nil {
+		zeroI, defI = fmt.Sprintf("Zero takes %s, rate=%s from the directive.", interval, o.Raw), DurationExpr(interval, c.Scope)
+	}
+	fields := append([]runtimeField{
+		{Name: "Interval", Default: defI, Doc: "Interval is the time between two tokens of a key: 100ms for 10 events per second. " + zeroI},
+		{Name: "Burst", Default: fmt.Sprint(burst), Doc: "Burst is the number of tokens each key's bucket holds: the events of a key admitted at once. " + zeroTakes(c, "burst", "1")},
+	}, keyedLimitFields(c, idle, keys, "has its bucket full", "while none of them has a full bucket")...)
+	// Not an error value: a keyed Allow answers false for a refused key.
+	fields[3].Doc = strings.Replace(fields[3].Doc, "a new key is refused with Err"+name+"TooManyKeys while", "the Allow of a new key returns false while", 1)
+	locals := c.Scope.Func()
+	cfg := locals.Name("cfg")
+	// func NewPerIP(cfg PerIPConfig) *PerIP {
+	// 	return NewPerIPAt(time.Now(), cfg)
+	// }
+	ctor := jen.Func().Id(newName).Params(jen.Id(cfg).Id(configType(c))).Op("*").Id(name).Block(
+		jen.Return(jen.Id(newName+"At").Call(jen.Id(tm).Dot("Now").Call(), jen.Id(cfg))),
+	)
+	doc := wrap(fmt.Sprintf("// %s returns a rate limiter per %s: each key has a token bucket of %s.Burst tokens refilled at one per %s.Interval, full when the key is first seen; a key whose bucket has been full for %s.Idle may be evicted, and with %s.Keys above zero it holds at most that many keys. It panics if a field of %s is out of range.",
+		newName, c.D.Args[0].Text, cfg, cfg, cfg, cfg, cfg))
+	locals = c.Scope.Func()
+	epoch := locals.Name("epoch")
+	param, cfg, defaults := keepConfig(c, locals, fields...)
+	l := locals.Name("l")
+	body := append(defaults,
+		jen.Id(l).Op(":=").Op("&").Id(name).Values(jen.Dict{jen.Id("cfg"): jen.Id(cfg)}),
+		jen.Id(l).Dot("init").Call(jen.Id(epoch)),
+		jen.Return(jen.Id(l)),
+	)
+	ctorAt := jen.Commentf("%sAt is %s with an explicit epoch. Tests use it with AllowAt to", newName, newName).Line().
+		Comment("control time.").Line().
+		Func().Id(newName+"At").Params(jen.Id(epoch).Id(tm).Dot("Time"), param).Op("*").Id(name).Block(body...)
+	c.Spec.Rename["NewAt"] = newName + "At"
+	c.Spec.HookDocs["Limiter.Sweep"] = "Sweep evicts the buckets that have been full for the configured Idle or\nlonger (with Idle zero, every full bucket).\nAllow sweeps on its own when it creates a key; Sweep is for a program that\nwants the memory of idle keys back when no new key comes."
+	c.Emit = append(c.Emit, doc+"\n"+fmt.Sprintf("%#v", ctor), fmt.Sprintf("%#v", ctorAt))
 	return nil
 }
 
@@ -183,6 +238,9 @@ func stencilKeyMap(c *Context, main string, key model.Arg, v types.Type, vText s
 func benchKeyedRateLimit(c *Context) ([]string, error) {
 	if err := buildKeyedRateLimit(c); err != nil {
 		return nil, err
+	}
+	if c.D.Option("rate") == nil {
+		return nil, c.Errorf("bench=true needs rate= to give the template its rate")
 	}
 	return benchKeyed(c, "keyedrate", "Limiter", []string{"Interval", "Burst", "Idle", "Keys"},
 		"Allow", "$x.Allow($k)", "on Allow over %d distinct keys from all goroutines in parallel, whatever it answers")
