@@ -45,6 +45,9 @@ type Template struct {
 	plansMu sync.Mutex
 	plans   map[string]*plan
 	traces  map[string]string // hook bodies' traces (see hookTrace)
+	// locals are the names of the template's locals (see localNames).
+	localsOnce sync.Once
+	locals     map[string]bool
 }
 
 // templateIndex is what the stencil of every directive looks up in the
