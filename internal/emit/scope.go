@@ -308,19 +308,6 @@ func (s *ImportSet) PathsOf(used map[string]bool) []string {
 	return paths
 }
 
-// Alias returns the name that DeclOf writes before the import of path, or
-// "" when it writes none (the name is the package's own).
-func (s *ImportSet) Alias(p string) string {
-	base := s.pkgNames[p]
-	if base == "" {
-		base = PathBase(p)
-	}
-	if n := s.byPath[p]; n != base || n != path.Base(p) {
-		return n
-	}
-	return ""
-}
-
 // DeclOf renders the declaration of the imports whose names are in used.
 func (s *ImportSet) DeclOf(used map[string]bool) string {
 	paths := s.PathsOf(used)
@@ -330,7 +317,11 @@ func (s *ImportSet) DeclOf(used map[string]bool) string {
 	var std, other []string
 	for _, p := range paths {
 		line := strconv.Quote(p)
-		if n := s.Alias(p); n != "" {
+		base := s.pkgNames[p]
+		if base == "" {
+			base = PathBase(p)
+		}
+		if n := s.byPath[p]; n != base || n != path.Base(p) {
 			line = n + " " + line
 		}
 		if isStd(p) {

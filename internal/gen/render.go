@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -61,10 +60,6 @@ type chunk struct {
 	code  int
 	err   error
 	ready chan struct{}
-	// syntax is the code as formatting parsed it, with its imports, in
-	// the run's FileSet: the type check takes it (once) instead of parsing
-	// text again. Nil when the renderer kept no more (see keepSyntax).
-	syntax atomic.Pointer[ast.File]
 }
 
 // renderer formats the chunks of the run in goroutines of their own.
@@ -74,17 +69,7 @@ type renderer struct {
 	stop   sync.Once
 	done   sync.WaitGroup
 	chunks []*chunk
-	// kept is the size of the code whose syntax the chunks keep for the
-	// type check (see keepSyntax).
-	kept atomic.Int64
 }
-
-// keepSyntax is how much code, in bytes, the chunks of a run keep the
-// syntax of for the type check, which then does not parse it again: a
-// batch of the check (maxBatch), so that memory holds at most one more
-// batch's syntax while the rest is formatted. The check parses the code of
-// the other chunks from their text.
-const keepSyntax = maxBatch
 
 // newRenderer returns a renderer for n chunks at most: stenciling never
 // waits for formatting.
@@ -97,7 +82,7 @@ func newRenderer(fset *token.FileSet, n int) *renderer {
 		go func() {
 			defer r.done.Done()
 			for c := range r.queue {
-				c.err = c.format(r)
+				c.err = c.format()
 				c.src, c.imports = nil, nil
 				close(c.ready)
 			}
@@ -142,23 +127,10 @@ func (r *renderer) wait() error {
 // more to sort them. The imports are formatted apart, and the chunk's text
 // is the two, as formatting the whole chunk would give (gofmt lays out each
 // top-level declaration by itself).
-//
-// While r keeps syntax for the type check (see keepSyntax), the code's
-// positions are those of a file of the run's FileSet, whose lines it is
-// given: the FileSet of its own starts where that file does.
-func (c *chunk) format(r *renderer) error {
+func (c *chunk) format() error {
 	fset := token.NewFileSet()
 	clause := fmt.Sprintf("package %s\n", c.pkg)
 	src := append([]byte(clause+"\n"), c.src...)
-	var run *token.File
-	if r.kept.Add(int64(len(src))) <= keepSyntax {
-		run = r.fset.AddFile(c.out, -1, len(src))
-		if base := run.Base(); base > 2 {
-			fset.AddFile("", -1, base-2) // the next file starts at base
-		} else {
-			run = nil
-		}
-	}
 	f, err := parser.ParseFile(fset, c.out, src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
 		return parseError(c.out, src, err) // the code without its imports, as the positions are
@@ -169,10 +141,6 @@ func (c *chunk) format(r *renderer) error {
 	if err := format.Node(&b, fset, f); err != nil {
 		return &InternalError{fmt.Errorf("formatting %s: %v", filepath.Base(c.out), err)}
 	}
-	if own := fset.File(f.Pos()); run != nil && own.Base() == run.Base() {
-		run.SetLines(own.Lines())
-		c.syntax.Store(c.withImports(f))
-	}
 	pre, err := format.Source([]byte(clause + "\n" + c.imports.DeclOf(c.used)))
 	if err != nil || !bytes.HasPrefix(b.Bytes(), []byte(clause)) {
 		return &InternalError{fmt.Errorf("formatting %s: the formatted code of %s does not follow its imports", filepath.Base(c.out), c.job.d.Name)}
@@ -181,27 +149,6 @@ func (c *chunk) format(r *renderer) error {
 	c.text = append(append(make([]byte, 0, len(pre)+len(code)), pre...), code...)
 	c.code = len(pre)
 	return nil
-}
-
-// withImports adds to f, once it is formatted, the imports of its code for
-// the type check, as the chunk's text declares them (see
-// emit.ImportSet.DeclOf), at the position of its package clause.
-func (c *chunk) withImports(f *ast.File) *ast.File {
-	if len(c.paths) == 0 {
-		return f
-	}
-	pos := f.Package
-	decl := &ast.GenDecl{TokPos: pos, Tok: token.IMPORT, Lparen: pos, Rparen: pos}
-	for _, p := range c.paths {
-		spec := &ast.ImportSpec{Path: &ast.BasicLit{ValuePos: pos, Kind: token.STRING, Value: strconv.Quote(p)}}
-		if n := c.imports.Alias(p); n != "" {
-			spec.Name = &ast.Ident{NamePos: pos, Name: n}
-		}
-		decl.Specs = append(decl.Specs, spec)
-		f.Imports = append(f.Imports, spec)
-	}
-	f.Decls = append([]ast.Decl{decl}, f.Decls...)
-	return f
 }
 
 // closeUp moves the closing brace of a struct type up to the line after
@@ -440,13 +387,9 @@ func (g *generator) check(pkg *load.Package, chunks, subjects []*chunk) (first e
 	files := append([]*ast.File{}, pkg.Syntax...)
 	of := map[*token.File]*chunk{}
 	for _, c := range chunks {
-		f := c.syntax.Swap(nil)
-		if f == nil {
-			var err error
-			f, err = parser.ParseFile(g.prog.Fset, c.out, c.text, parser.SkipObjectResolution)
-			if err != nil {
-				return nil, nil, parseError(c.out, c.text, err)
-			}
+		f, err := parser.ParseFile(g.prog.Fset, c.out, c.text, parser.SkipObjectResolution)
+		if err != nil {
+			return nil, nil, parseError(c.out, c.text, err)
 		}
 		files = append(files, f)
 		of[g.prog.Fset.File(f.Pos())] = c
