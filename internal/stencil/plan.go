@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // The plan of a directive is what it keeps of the template: the
@@ -36,6 +37,17 @@ type plan struct {
 	// import names, see specValue): a directive whose Spec.Imports gives
 	// the same names takes the plan.
 	asked [][2]string
+	// sharings are the shared declarations planned with the plan, by
+	// sharingKey (see planSharing).
+	mu       sync.Mutex
+	sharings map[string]*sharing
+}
+
+// sharing is what planShared decides for a plan: the shared declarations
+// and the objects they declare, which take their shared names.
+type sharing struct {
+	decls map[ast.Decl]SharedKey
+	objs  map[types.Object]bool
 }
 
 // plan makes the directive's plan, or takes the one its template made for
@@ -43,6 +55,7 @@ type plan struct {
 func (s *state) plan() {
 	key := s.t.planKey(s.spec)
 	if p := s.t.cachedPlan(key); p != nil && s.sameImports(p.asked) {
+		s.made = p
 		s.dead, s.cut, s.clean, s.typeDecls = p.dead, p.cut, p.clean, p.typeDecls
 		// The only part of the plan rendering may add to.
 		s.clean.specVals = maps.Clone(p.clean.specVals)
@@ -63,6 +76,45 @@ func (s *state) plan() {
 	p := &plan{dead: s.dead, cut: s.cut, clean: s.clean, typeDecls: s.typeDecls, asked: slices.Clone(s.asked)}
 	p.clean.specVals = maps.Clone(s.clean.specVals)
 	s.t.keepPlan(key, p)
+	s.made = p
+}
+
+// planSharing is planShared, done once for the directives of a plan with
+// the same sharingKey: which declarations are shared depends on the plan,
+// the prefix and the names of the hooks, docs and renames the spec gives
+// (Spec.Shared, HookDocs, Rename), not on the directive's name or types.
+func (s *state) planSharing() {
+	p := s.made
+	if s.spec.Shared == "" || p == nil {
+		s.planShared()
+		return
+	}
+	var b strings.Builder
+	b.WriteString(s.spec.Shared)
+	for _, keys := range [][]string{slices.Sorted(maps.Keys(s.spec.HookDocs)), slices.Sorted(maps.Keys(s.spec.Rename))} {
+		b.WriteString("\x00" + strconv.Itoa(len(keys)))
+		for _, k := range keys {
+			b.WriteString("\x00" + k)
+		}
+	}
+	key := b.String()
+	p.mu.Lock()
+	sh := p.sharings[key]
+	p.mu.Unlock()
+	if sh == nil {
+		s.planShared()
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.sharings == nil {
+			p.sharings = map[string]*sharing{}
+		}
+		p.sharings[key] = &sharing{decls: s.shared, objs: s.sharedObjs}
+		return
+	}
+	s.shared, s.sharedObjs = sh.decls, sh.objs
+	for obj := range sh.objs {
+		s.names[obj] = SharedName(s.spec.Shared, obj.Name())
+	}
 }
 
 // sameImports reports whether Spec.Imports gives each path of asked the

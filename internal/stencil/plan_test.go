@@ -46,6 +46,10 @@ func TestDirectivesSharingAPlanGiveTheOutputOfAFreshTemplate(t *testing.T) {
 			Keep:   []string{"Box.init"},
 		}
 	}
+	shared := func(spec *stencil.Spec, docs map[string]string) *stencil.Spec {
+		spec.Shared, spec.HookDocs = "box", docs
+		return spec
+	}
 	tests := []struct {
 		template string
 		spec     *stencil.Spec
@@ -64,6 +68,11 @@ func TestDirectivesSharingAPlanGiveTheOutputOfAFreshTemplate(t *testing.T) {
 		// Another plan: the hook calls helper, which is kept.
 		{"toy", toy("helped", "string", "return helper("+stencil.User("c")+"(k))", true)},
 		{"toy", toy("seeded", "string", "_ = seed\nreturn "+stencil.User("c")+"(k)", true)},
+		// Declarations shared with the other directives of the package:
+		// the same, but where a doc the spec gives keeps one its own.
+		{"toy", shared(toy("Shelf", "string", "return helper("+stencil.User("c")+"(k))", true), nil)},
+		{"toy", shared(toy("shelf2", "int64", "return helper("+stencil.User("b")+"(k))", true), nil)},
+		{"toy", shared(toy("Shelf3", "int64", "return helper("+stencil.User("b")+"(k))", true), map[string]string{"helper": "helper triples x."})},
 	}
 	parse := func(dir string) *stencil.Template {
 		tpl, err := stencil.Parse(os.DirFS("testdata"), dir, importer.Default())
@@ -72,9 +81,9 @@ func TestDirectivesSharingAPlanGiveTheOutputOfAFreshTemplate(t *testing.T) {
 		}
 		return tpl
 	}
-	shared := map[string]*stencil.Template{"cleanup": parse("cleanup"), "toy": parse("toy")}
+	once := map[string]*stencil.Template{"cleanup": parse("cleanup"), "toy": parse("toy")}
 	for _, tt := range tests {
-		got, err := stencil.Stencil(shared[tt.template], tt.spec)
+		got, err := stencil.Stencil(once[tt.template], tt.spec)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.spec.Name, err)
 		}

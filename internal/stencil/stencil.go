@@ -157,8 +157,10 @@ type state struct {
 	// templateIndex.inspect).
 	inspect func(root ast.Node, f func(ast.Node) bool)
 	// asked are the import names the plan asked Spec.Imports for, in
-	// order: path and name (see plan).
+	// order: path and name (see plan); made is the plan, once made or
+	// taken.
 	asked [][2]string
+	made  *plan
 	err   error
 }
 
@@ -213,7 +215,7 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 	if s.plan(); s.err != nil {
 		return nil, s.err
 	}
-	s.planShared()
+	s.planSharing()
 	s.planLocals()
 	if s.err != nil {
 		return nil, s.err
