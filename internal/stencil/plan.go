@@ -184,14 +184,23 @@ func (t *Template) cachedPlan(key string) *plan {
 	return t.plans[key]
 }
 
-// keepPlan keeps p under key for the directives to come.
+// maxPlans is the most plans a template keeps. A plan holds a map entry
+// for each node it removes: directives that each have options of their own
+// (10,000 semaphores of n=1 to n=10000) would keep one each, and the memory
+// would grow with the package; the first maxPlans distinct ones are kept.
+const maxPlans = 64
+
+// keepPlan keeps p under key for the directives to come, unless the
+// template keeps maxPlans already.
 func (t *Template) keepPlan(key string, p *plan) {
 	t.plansMu.Lock()
 	defer t.plansMu.Unlock()
 	if t.plans == nil {
 		t.plans = map[string]*plan{}
 	}
-	t.plans[key] = p
+	if len(t.plans) < maxPlans {
+		t.plans[key] = p
+	}
 }
 
 // hookTrace spells what the plan reads of a hook's body: the names of the
@@ -229,6 +238,8 @@ func (t *Template) hookTrace(body string) string {
 	if t.traces == nil {
 		t.traces = map[string]string{}
 	}
-	t.traces[body] = trace
+	if len(t.traces) < 16*maxPlans {
+		t.traces[body] = trace
+	}
 	return trace
 }
