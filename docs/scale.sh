@@ -17,12 +17,14 @@
 # is part of the cost), then the median CPU (user+sys) of each binary and the
 # ratio base/new, per scenario.
 #
-# 5 December 2026, 2 cores shared with other jobs (load average 14), 7
-# runs: "same" base 1.42 s, new 0.75 s of CPU, 1.89x less; "edit" base
-# 7.26 s, new 0.78 s, 9.31x less. Against 6710f28 (the main branch before
-# the template kept its plans, see docs/stencil.md), 20 runs of each in
-# turn at a load of 14: 0.83 of its CPU (median of the pairs' ratios;
-# 0.70 to 1.07). Of the new figure, some 0.2 s is the three go list that
+# 5 December 2026, 02:10 UTC, 2 cores shared with other jobs (load average
+# 4 to 6), 9 runs: "same" base 1.25 s, new 0.66 s of CPU, 1.89x less;
+# "edit" base 6.15 s, new 0.70 s, 8.79x less (at a load of 14: 1.89x and
+# 9.31x). The same package timed as whole processes, 16 runs of each in
+# turn at a load of 3 to 4: base 1.38 s, new 0.67 s, 2.07x less (median of
+# the pairs' ratios; 1.78x to 2.18x); against 6710f28 (the main branch
+# before the template kept its plans, see docs/stencil.md) 0.86 of its CPU
+# (0.82 to 0.89). Of the new figure, some 0.2 s is the three go list that
 # go/packages runs; of the rest, stenciling is about a third, formatting
 # (parse and print) 30% and the type check of the output 20%, each in
 # proportion to the output.
