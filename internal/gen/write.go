@@ -58,16 +58,23 @@ func Write(res *Result) ([]Change, error) {
 	return changes, nil
 }
 
-// checkOurs fails when path exists and monogen did not write it.
+// checkOurs fails when path exists and monogen did not write it. It reads
+// the header only: Write reads the whole file once, to compare.
 func checkOurs(path string) error {
-	src, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	if !load.IsGenerated(src) {
+	defer f.Close()
+	head := make([]byte, len(load.Header)+1)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return err
+	}
+	if !load.IsGenerated(head[:n]) {
 		return fmt.Errorf("%s exists and was not written by monogen (its first line is not %q); refusing to overwrite it: rename it or choose another -output", path, load.Header)
 	}
 	return nil

@@ -33,8 +33,9 @@ import (
 type cleanupPlan struct {
 	// parent maps each node of the live code to its parent.
 	parent map[ast.Node]ast.Node
-	// text replaces an expression by text computed when rendering.
-	text map[ast.Expr]func() string
+	// text replaces an expression by text computed when rendering, by
+	// the directive's state (a plan may serve several, see plan).
+	text map[ast.Expr]func(*state) string
 	// keep replaces an expression by one of its operands (x && true -> x),
 	// or a stored value by the value a folded branch stores over it.
 	keep map[ast.Expr]ast.Expr
@@ -60,7 +61,7 @@ type cleanupPlan struct {
 func (s *state) planCleanup() {
 	c := &s.clean
 	c.parent = s.t.index().parent // the template's: the same in live code
-	c.text = map[ast.Expr]func() string{}
+	c.text = map[ast.Expr]func(*state) string{}
 	c.keep = map[ast.Expr]ast.Expr{}
 	c.drop = map[ast.Stmt]bool{}
 	c.define = map[ast.Stmt][3]ast.Node{}
@@ -322,7 +323,7 @@ func (s *state) planZeros() {
 		if !ok {
 			continue
 		}
-		s.clean.text[b] = func() string { return "0" }
+		s.clean.text[b] = func(*state) string { return "0" }
 		s.dead[b] = true
 		for obj, n := range in {
 			uses[obj] -= n
@@ -334,7 +335,7 @@ func (s *state) planZeros() {
 		}
 		for _, l := range as.Lhs {
 			if id := l.(*ast.Ident); s.t.Info.Defs[id] == obj {
-				s.clean.text[id] = func() string { return "_" }
+				s.clean.text[id] = func(*state) string { return "_" }
 			}
 		}
 	}
@@ -467,7 +468,7 @@ func (s *state) planExpr(e ast.Expr) bool {
 		return false
 	}
 	if v, ok := s.constValue(e); ok && s.foldable(e, v) {
-		s.clean.text[e] = func() string { return s.constText(e, v) }
+		s.clean.text[e] = func(s *state) string { return s.constText(e, v) }
 		s.dead[e] = true
 		return true
 	}
@@ -1155,7 +1156,9 @@ func (s *state) outputImportName(path string) string {
 	if s.spec.Imports == nil {
 		return pathBase(path)
 	}
-	return s.spec.Imports(path)
+	name := s.spec.Imports(path)
+	s.asked = append(s.asked, [2]string{path, name})
+	return name
 }
 
 // isMirrorRead reports whether e is a Load of a //monogen:mirror field.

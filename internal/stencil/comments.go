@@ -61,15 +61,16 @@ func (s *state) paramText(param string) string {
 // wrap fills words into comment lines of at most width columns.
 func wrap(words []string, width int) []string {
 	var lines []string
-	line := "//"
+	line := make([]byte, 0, width+16)
+	line = append(line, "//"...)
 	for _, w := range words {
-		if len(line)+1+len(w) > width && line != "//" {
-			lines = append(lines, line)
-			line = "//"
+		if len(line)+1+len(w) > width && len(line) > len("//") {
+			lines = append(lines, string(line))
+			line = append(line[:0], "//"...)
 		}
-		line += " " + w
+		line = append(append(line, ' '), w...)
 	}
-	return append(lines, line)
+	return append(lines, string(line))
 }
 
 // editComments removes marker lines from comments and renames the template's
@@ -81,7 +82,18 @@ func (s *state) editComments() {
 	for i, plans := range s.t.commentPlans() {
 		ed := s.eds[i]
 		changed := map[*ast.Comment]string{}
+		// Only the comments of live declarations are in the output.
+		live := s.liveRanges(i)
 		for _, p := range plans {
+			for len(live) > 0 && live[0][1] < p.end {
+				live = live[1:]
+			}
+			if len(live) == 0 {
+				break
+			}
+			if p.start < live[0][0] {
+				continue
+			}
 			if p.marker {
 				ed.replace(p.start, p.end, "")
 				continue
@@ -130,6 +142,20 @@ func (s *state) editComments() {
 			}
 		}
 	}
+}
+
+// liveRanges returns the byte ranges of the live declarations of file i
+// (see nodeRange), in order: what the output holds of the file.
+func (s *state) liveRanges(i int) [][2]int {
+	var out [][2]int
+	for _, d := range s.t.Files[i].Decls {
+		if gd, ok := d.(*ast.GenDecl); ok && gd.Tok == token.IMPORT || s.dead[d] {
+			continue
+		}
+		start, end := s.nodeRange(d)
+		out = append(out, [2]int{start, end})
+	}
+	return out
 }
 
 // refill re-wraps each paragraph of file i's comments that a change (new

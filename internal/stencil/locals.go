@@ -27,6 +27,9 @@ import (
 // field names of struct types and literals, not the parameter names of
 // function types. The user marks of a hook body are kept.
 func refNames(src string, stmts bool) []string {
+	if !stmts && token.IsIdentifier(src) {
+		return []string{src} // a generated name, most of the time
+	}
 	var root ast.Node
 	if stmts {
 		f, err := parseBody(src)
@@ -93,6 +96,10 @@ func (s *state) textNames(text string) []string {
 func (s *state) planLocals() {
 	info, pkg := s.t.Info, s.t.Pkg.Scope()
 	in := inserted{}
+	if !s.mayCapture() {
+		s.inserted = in
+		return
+	}
 	var visit func(n ast.Node) bool
 	visit = func(n ast.Node) bool {
 		if n == nil || s.dead[n] {
@@ -158,6 +165,64 @@ func (s *state) planLocals() {
 			}
 		}
 	}
+}
+
+// mayCapture reports whether text the directive inserts may refer to the
+// name of a template local: a type argument, a generated name, an option's
+// value or a live hook's body. Most directives insert none, and then no
+// local steps aside and no block keeps its braces for one (see inline):
+// where the text goes need not be found.
+func (s *state) mayCapture() bool {
+	locals := s.t.localNames()
+	refers := func(names []string) bool {
+		for _, n := range names {
+			if locals[n] {
+				return true
+			}
+		}
+		return false
+	}
+	for _, text := range s.spec.Types {
+		if refers(s.textNames(text)) {
+			return true
+		}
+	}
+	for _, name := range s.names {
+		if refers(s.textNames(name)) {
+			return true
+		}
+	}
+	for _, v := range s.spec.Config {
+		if refers(s.textNames(v)) {
+			return true
+		}
+	}
+	for _, f := range s.t.Files {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && !s.dead[fd] {
+				if body, ok := s.hook(fd); ok && refers(s.hookInfo(fd, body).inserted) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// localNames returns the names of the template's locals: what planLocals
+// may rename.
+func (t *Template) localNames() map[string]bool {
+	t.localsOnce.Do(func() {
+		t.locals = map[string]bool{}
+		pkg := t.Pkg.Scope()
+		for id, obj := range t.Info.Defs {
+			if obj == nil || id.Name == "_" || obj.Pkg() != t.Pkg || obj.Parent() == nil || obj.Parent() == pkg || isTypeParam(obj) {
+				continue
+			}
+			t.locals[obj.Name()] = true
+		}
+	})
+	return t.locals
 }
 
 // fresh returns a new name for a local called name: name with underscores

@@ -425,13 +425,19 @@ func (s *state) parseHookObjects(body string) []types.Object {
 		s.failf("hook body does not parse: %v\n%s", err, body)
 		return nil
 	}
+	return scopeObjects(s.t.Pkg.Scope(), f)
+}
+
+// scopeObjects returns the objects of scope that the identifiers of f name,
+// but for the selected names of selectors (x.f).
+func scopeObjects(scope *types.Scope, f *ast.File) []types.Object {
 	var objs []types.Object
-	s.inspect(f, func(n ast.Node) bool {
+	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.SelectorExpr:
-			s.inspect(n.X, func(m ast.Node) bool {
+			ast.Inspect(n.X, func(m ast.Node) bool {
 				if id, ok := m.(*ast.Ident); ok {
-					if obj := s.t.Pkg.Scope().Lookup(id.Name); obj != nil {
+					if obj := scope.Lookup(id.Name); obj != nil {
 						objs = append(objs, obj)
 					}
 				}
@@ -439,7 +445,7 @@ func (s *state) parseHookObjects(body string) []types.Object {
 			})
 			return false
 		case *ast.Ident:
-			if obj := s.t.Pkg.Scope().Lookup(n.Name); obj != nil {
+			if obj := scope.Lookup(n.Name); obj != nil {
 				objs = append(objs, obj)
 			}
 		}

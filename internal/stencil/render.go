@@ -356,7 +356,7 @@ func (s *state) cleanEdit(ed *editor, n ast.Node) bool {
 			return true
 		}
 		if text, ok := s.clean.text[n]; ok {
-			ed.add(s.off(n.Pos()), s.off(n.End()), text)
+			ed.add(s.off(n.Pos()), s.off(n.End()), func() string { return text(s) })
 			return true
 		}
 		if k, ok := s.clean.keep[n]; ok {

@@ -11,6 +11,8 @@
 // The files follow the phases of one Stencil call:
 //
 //   - template.go: parsing and type-checking a template, once per run;
+//   - plan.go: the plan (what pruning, folding and cleanup decide), made
+//     once for the directives that share options and hooks;
 //   - prune.go: which declarations a directive keeps (//monogen:if,
 //     //monogen:template) and which are left unused after folding;
 //   - fold.go: constant evaluation of options and config fields, and the
@@ -170,7 +172,12 @@ type state struct {
 	// inspect is ast.Inspect, faster on the template's own syntax (see
 	// templateIndex.inspect).
 	inspect func(root ast.Node, f func(ast.Node) bool)
-	err     error
+	// asked are the import names the plan asked Spec.Imports for, in
+	// order: path and name (see plan); made is the plan, once made or
+	// taken.
+	asked [][2]string
+	made  *plan
+	err   error
 }
 
 // Stencil specializes t per spec.
@@ -227,16 +234,10 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 	uniqueNames(s.names, spec.Main, spec.Name, fixed)
 	s.config = x.config
 	s.mirrors = x.mirrors
-	s.selectDecls()
-	if s.err != nil {
+	if s.plan(); s.err != nil {
 		return nil, s.err
 	}
-	s.planCleanup()
-	s.removeUnused()
-	if s.planWriteOnlyFields() {
-		s.removeUnused()
-	}
-	s.planShared()
+	s.planSharing()
 	s.planLocals()
 	if s.err != nil {
 		return nil, s.err

@@ -40,6 +40,14 @@ type Template struct {
 	// template's syntax (see templateIndex).
 	indexOnce sync.Once
 	idx       *templateIndex
+	// plans are the plans made for the directives stenciled so far, by
+	// planKey (see plan.go).
+	plansMu sync.Mutex
+	plans   map[string]*plan
+	traces  map[string]string // hook bodies' traces (see hookTrace)
+	// locals are the names of the template's locals (see localNames).
+	localsOnce sync.Once
+	locals     map[string]bool
 }
 
 // templateIndex is what the stencil of every directive looks up in the
