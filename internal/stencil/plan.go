@@ -2,6 +2,7 @@ package stencil
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 	"maps"
 	"slices"
@@ -81,8 +82,11 @@ func (s *state) plan() {
 
 // planSharing is planShared, done once for the directives of a plan with
 // the same sharingKey: which declarations are shared depends on the plan,
-// the prefix and the names of the hooks, docs and renames the spec gives
-// (Spec.Shared, HookDocs, Rename), not on the directive's name or types.
+// the prefix, the names of the hooks, docs and renames the spec gives
+// (Spec.Shared, HookDocs, Rename), the names that refer to another
+// template's shared code (SharedRefs) and those that are no API of the
+// directive (OwnNames given unexported names): every field of the spec
+// planShared reads. Not on the directive's name or types.
 func (s *state) planSharing() {
 	p := s.made
 	if s.spec.Shared == "" || p == nil {
@@ -91,7 +95,20 @@ func (s *state) planSharing() {
 	}
 	var b strings.Builder
 	b.WriteString(s.spec.Shared)
-	for _, keys := range [][]string{slices.Sorted(maps.Keys(s.spec.HookDocs)), slices.Sorted(maps.Keys(s.spec.Rename))} {
+	var refs, private []string
+	for k, ok := range s.spec.SharedRefs {
+		if ok {
+			refs = append(refs, k)
+		}
+	}
+	for k, own := range s.spec.OwnNames {
+		if !token.IsExported(own) {
+			private = append(private, k)
+		}
+	}
+	slices.Sort(refs)
+	slices.Sort(private)
+	for _, keys := range [][]string{slices.Sorted(maps.Keys(s.spec.HookDocs)), slices.Sorted(maps.Keys(s.spec.Rename)), refs, private} {
 		b.WriteString("\x00" + strconv.Itoa(len(keys)))
 		for _, k := range keys {
 			b.WriteString("\x00" + k)
