@@ -648,6 +648,9 @@ func (prog *Program) readExport(path, file string) error {
 		return err
 	}
 	defer f.Close()
+	// go list -export names compiler-produced files, as go/packages reads
+	// them: through NewReader, until it stops reading archives (Go 1.29).
+	//lint:ignore SA1019 the export files of go list are the compiler's, read as go/packages does.
 	r, err := gcexportdata.NewReader(f)
 	if err != nil {
 		return fmt.Errorf("reading export data of %s: %v", path, err)

@@ -599,8 +599,7 @@ func (s *state) hookText(fd *ast.FuncDecl, body string) string {
 	for _, n := range h.inserted {
 		captures[n] = true
 	}
-	var resolve func(id *ast.Ident, qualifier, fun bool)
-	resolve = func(id *ast.Ident, qualifier, fun bool) {
+	resolve := func(id *ast.Ident, qualifier, fun bool) {
 		off := h.fset.Position(id.Pos()).Offset
 		to := id.Name
 		switch name := id.Name; {
