@@ -91,3 +91,53 @@ func configArgs(c *Context, args ...string) string {
 	}
 	return strings.Join(args, ", ")
 }
+
+// epochConfigCtors returns the constructors of a config=true kind whose
+// template's init takes the epoch of its clock (main's init(epoch)):
+//
+//	// NewAPI returns ... (doc(cfg), with the name of the config parameter)
+//	func NewAPI(cfg APIConfig) *API {
+//		return NewAPIAt(time.Now(), cfg)
+//	}
+//
+//	// NewAPIAt is NewAPI with an explicit epoch... (atDoc)
+//	func NewAPIAt(epoch time.Time, cfg APIConfig) *API {
+//		if cfg.Rate == 0 {
+//			cfg.Rate = 100
+//		}
+//		...
+//		l := &API{cfg: cfg}
+//		l.init(epoch)
+//		return l
+//	}
+//
+// fields are the config's fields kept at run time (keepConfig).
+func epochConfigCtors(c *Context, main string, doc func(cfg string) string, atDoc string, fields []runtimeField) (ctor, ctorAt string) {
+	name, newName := c.D.Name, stencil.Rename("New", main, c.D.Name)
+	tm := c.Scope.Import("time")
+	locals := c.Scope.Func()
+	cfg := locals.Name("cfg")
+	f := jen.Func().Id(newName).Params(jen.Id(cfg).Id(configType(c))).Op("*").Id(name).Block(
+		jen.Return(jen.Id(newName+"At").Call(jen.Id(tm).Dot("Now").Call(), jen.Id(cfg))),
+	)
+	ctor = wrap(doc(cfg)) + "\n" + fmt.Sprintf("%#v", f)
+	locals = c.Scope.Func()
+	epoch := locals.Name("epoch")
+	param, cfg, defaults := keepConfig(c, locals, fields...)
+	l := locals.Name("l")
+	body := append(defaults,
+		jen.Id(l).Op(":=").Op("&").Id(name).Values(jen.Dict{jen.Id("cfg"): jen.Id(cfg)}),
+		jen.Id(l).Dot("init").Call(jen.Id(epoch)),
+		jen.Return(jen.Id(l)),
+	)
+	var at jen.Code = jen.Null()
+	for i, line := range strings.Split(fmt.Sprintf("%sAt is %s %s", newName, newName, atDoc), "\n") {
+		if i == 0 {
+			at = jen.Comment(line)
+		} else {
+			at = jen.Add(at).Line().Comment(line)
+		}
+	}
+	f = jen.Add(at).Line().Func().Id(newName+"At").Params(jen.Id(epoch).Id(tm).Dot("Time"), param).Op("*").Id(name).Block(body...)
+	return ctor, fmt.Sprintf("%#v", f)
+}

@@ -136,8 +136,7 @@ func buildKeyedRateLimit(c *Context) error {
 // reads it, and a rate would need a second field, derived once, that the
 // config does not show.
 func buildConfigKeyedRateLimit(c *Context, o *model.Option, interval time.Duration, burst int64, idle time.Duration, keys int64) error {
-	name, newName := c.D.Name, stencil.Rename("New", "Limiter", c.D.Name)
-	tm := c.Scope.Import("time")
+	newName := stencil.Rename("New", "Limiter", c.D.Name)
 	zeroI, defI := "Zero is invalid: the directive gives no rate=.", ""
 	if o != nil {
 		zeroI, defI = fmt.Sprintf("Zero takes %s, rate=%s from the directive.", interval, o.Raw), DurationExpr(interval, c.Scope)
@@ -145,34 +144,16 @@ func buildConfigKeyedRateLimit(c *Context, o *model.Option, interval time.Durati
 	fields := append([]runtimeField{
 		{Name: "Interval", Default: defI, Doc: "Interval is the time between two tokens of a key: 100ms for 10 events per second. " + zeroI},
 		{Name: "Burst", Default: fmt.Sprint(burst), Doc: "Burst is the number of tokens each key's bucket holds: the events of a key admitted at once. " + zeroTakes(c, "burst", "1")},
-	}, keyedLimitFields(c, idle, keys, "has its bucket full", "while none of them has a full bucket")...)
-	// Not an error value: a keyed Allow answers false for a refused key.
-	fields[3].Doc = strings.Replace(fields[3].Doc, "a new key is refused with Err"+name+"TooManyKeys while", "the Allow of a new key returns false while", 1)
-	locals := c.Scope.Func()
-	cfg := locals.Name("cfg")
-	// func NewPerIP(cfg PerIPConfig) *PerIP {
-	// 	return NewPerIPAt(time.Now(), cfg)
-	// }
-	ctor := jen.Func().Id(newName).Params(jen.Id(cfg).Id(configType(c))).Op("*").Id(name).Block(
-		jen.Return(jen.Id(newName+"At").Call(jen.Id(tm).Dot("Now").Call(), jen.Id(cfg))),
-	)
-	doc := wrap(fmt.Sprintf("// %s returns a rate limiter per %s: each key has a token bucket of %s.Burst tokens refilled at one per %s.Interval, full when the key is first seen; a key whose bucket has been full for %s.Idle may be evicted, and with %s.Keys above zero it holds at most that many keys. It panics if a field of %s is out of range.",
-		newName, c.D.Args[0].Text, cfg, cfg, cfg, cfg, cfg))
-	locals = c.Scope.Func()
-	epoch := locals.Name("epoch")
-	param, cfg, defaults := keepConfig(c, locals, fields...)
-	l := locals.Name("l")
-	body := append(defaults,
-		jen.Id(l).Op(":=").Op("&").Id(name).Values(jen.Dict{jen.Id("cfg"): jen.Id(cfg)}),
-		jen.Id(l).Dot("init").Call(jen.Id(epoch)),
-		jen.Return(jen.Id(l)),
-	)
-	ctorAt := jen.Commentf("%sAt is %s with an explicit epoch. Tests use it with AllowAt to", newName, newName).Line().
-		Comment("control time.").Line().
-		Func().Id(newName+"At").Params(jen.Id(epoch).Id(tm).Dot("Time"), param).Op("*").Id(name).Block(body...)
+	}, keyedLimitFields(c, idle, keys, "has its bucket full", "the Allow of a new key returns false while none of them has a full bucket")...)
+	ctor, ctorAt := epochConfigCtors(c, "Limiter",
+		func(cfg string) string {
+			return fmt.Sprintf("// %s returns a rate limiter per %s: each key has a token bucket of %s.Burst tokens refilled at one per %s.Interval, full when the key is first seen; a key whose bucket has been full for %s.Idle may be evicted, and with %s.Keys above zero it holds at most that many keys. It panics if a field of %s is out of range.",
+				newName, c.D.Args[0].Text, cfg, cfg, cfg, cfg, cfg)
+		},
+		"with an explicit epoch. Tests use it with AllowAt to\ncontrol time.", fields)
 	c.Spec.Rename["NewAt"] = newName + "At"
 	c.Spec.HookDocs["Limiter.Sweep"] = "Sweep evicts the buckets that have been full for the configured Idle or\nlonger (with Idle zero, every full bucket).\nAllow sweeps on its own when it creates a key; Sweep is for a program that\nwants the memory of idle keys back when no new key comes."
-	c.Emit = append(c.Emit, doc+"\n"+fmt.Sprintf("%#v", ctor), fmt.Sprintf("%#v", ctorAt))
+	c.Emit = append(c.Emit, ctor, ctorAt)
 	return nil
 }
 
@@ -423,8 +404,8 @@ func buildKeyedSemaphore(c *Context) error {
 // keyedLimitFields returns the config=true fields Idle and Keys of a keyed
 // kind, whose directive says idle (or gets the default) and keys (0: no
 // limit). idleWhat says what an idle key does ("stays without holders or
-// waiters"), fullWhen when a new key is refused.
-func keyedLimitFields(c *Context, idle time.Duration, keys int64, idleWhat, fullWhen string) []runtimeField {
+// waiters"), refused what happens to a new key when the kind holds Keys.
+func keyedLimitFields(c *Context, idle time.Duration, keys int64, idleWhat, refused string) []runtimeField {
 	defIdle, zeroIdle := "", "Zero, as the directive's idle=0s, turns eviction for idleness off."
 	if idle > 0 {
 		defIdle, zeroIdle = DurationExpr(idle, c.Scope), zeroTakes(c, "idle", shortDuration(defaultIdle))
@@ -437,7 +418,7 @@ func keyedLimitFields(c *Context, idle time.Duration, keys int64, idleWhat, full
 		{Name: "Idle", Default: defIdle,
 			Doc: "Idle is how long a key " + idleWhat + " before a sweep may evict it. " + zeroIdle},
 		{Name: "Keys", Default: defKeys,
-			Doc: "Keys is the most keys held at once: a new key is refused with Err" + c.D.Name + "TooManyKeys " + fullWhen + ". " + zeroKeys},
+			Doc: "Keys is the most keys held at once: " + refused + ". " + zeroKeys},
 	}
 }
 
@@ -455,7 +436,8 @@ func buildConfigKeyedSemaphore(c *Context, o *model.Option, n int64, idle time.D
 	locals := c.Scope.Func()
 	fields := append([]runtimeField{{Name: "N", Default: defN,
 		Doc: "N is the capacity of each key: the total weight its holders hold at once, from 1 to " + maxN + ". " + zeroN}},
-		keyedLimitFields(c, idle, keys, "stays without holders or waiters", "while every one has holders or waiters")...)
+		keyedLimitFields(c, idle, keys, "stays without holders or waiters",
+			"a new key is refused with Err"+name+"TooManyKeys while every one has holders or waiters")...)
 	param, cfg, defaults := keepConfig(c, locals, fields...)
 	c.Spec.HookDocs["Semaphore.Sweep"] = "Sweep evicts the keys that have had no holder and no waiter since a\nsweep the configured Idle or more ago, and marks the other keys that have\nnone; with Idle zero, every key that has none.\nAcquire and TryAcquire sweep on their own when they create a key; Sweep is\nfor a program that wants the memory of idle keys back when no new key\ncomes."
 	// func NewPerTenant(cfg PerTenantConfig) *PerTenant {

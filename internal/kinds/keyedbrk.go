@@ -78,7 +78,7 @@ func buildKeyedBreaker(c *Context) error {
 	c.Spec.Config["Keys"] = fmt.Sprint(keys)
 	config := runtimeConfig(c)
 	c.Spec.Conds["keys"] = keys > 0 || config
-	if err := buildBreakerFor(c, k, keyedLimitFields(c, idle, keys, "goes without a call", "while no key can be evicted")...); err != nil {
+	if err := buildBreakerFor(c, k, keyedLimitFields(c, idle, keys, "goes without a call", "a new key is refused with Err"+c.D.Name+"TooManyKeys while no key can be evicted")...); err != nil {
 		return err
 	}
 	if err := keyMapOf(c, "Breaker", "circuit", model.Arg{Text: types.TypeString(k, qual), Pos: o.ValuePos, Type: k}); err != nil {

@@ -185,9 +185,7 @@ func buildRateLimit(c *Context) error {
 // buildConfigRateLimit emits the constructors of a config=true limiter,
 // whose rate and burst, or limit and window, come at run time.
 func buildConfigRateLimit(c *Context, algo string, r model.Rate, burst, limit int64, window time.Duration) error {
-	name := c.D.Name
-	newName := stencil.Rename("New", "Limiter", name)
-	tm := c.Scope.Import("time")
+	newName := stencil.Rename("New", "Limiter", c.D.Name)
 	var fields []runtimeField
 	what := "a token bucket of cfg.Burst tokens refilled at cfg.Rate tokens per second"
 	if algo == "token" {
@@ -202,40 +200,12 @@ func buildConfigRateLimit(c *Context, algo string, r model.Rate, burst, limit in
 			{"Window", DurationExpr(window, c.Scope), "Window is the length of the sliding window. " + zeroTakes(c, "window", "")},
 		}
 	}
-	// // NewAPI returns a rate limiter, ..., whose clock starts now.
-	// func NewAPI(cfg APIConfig) *API {
-	// 	return NewAPIAt(time.Now(), cfg)
-	// }
-	locals := c.Scope.Func()
-	cfg := locals.Name("cfg")
-	ctor := jen.Func().Id(newName).Params(jen.Id(cfg).Id(configType(c))).Op("*").Id(name).Block(
-		jen.Return(jen.Id(newName+"At").Call(jen.Id(tm).Dot("Now").Call(), jen.Id(cfg))),
-	)
-	doc := wrap(fmt.Sprintf("// %s returns a rate limiter, %s, whose clock starts now. It panics if a field of %s is out of range.", newName, what, cfg))
-	// // NewAPIAt is NewAPI with an explicit epoch: ...
-	// func NewAPIAt(epoch time.Time, cfg APIConfig) *API {
-	// 	if cfg.Rate == 0 {
-	// 		cfg.Rate = 100
-	// 	}
-	// 	...
-	// 	l := &API{cfg: cfg}
-	// 	l.init(epoch)
-	// 	return l
-	// }
-	locals = c.Scope.Func()
-	epoch := locals.Name("epoch")
-	param, cfg, defaults := keepConfig(c, locals, fields...)
-	l := locals.Name("l")
-	body := append(defaults,
-		jen.Id(l).Op(":=").Op("&").Id(name).Values(jen.Dict{jen.Id("cfg"): jen.Id(cfg)}),
-		jen.Id(l).Dot("init").Call(jen.Id(epoch)),
-		jen.Return(jen.Id(l)),
-	)
-	ctorAt := jen.Commentf("%sAt is %s with an explicit epoch: the time at which the bucket is", newName, newName).Line().
-		Comment("full and the first window starts. Tests use it with the At methods to").Line().
-		Comment("control time.").Line().
-		Func().Id(newName+"At").Params(jen.Id(epoch).Id(tm).Dot("Time"), param).Op("*").Id(name).Block(body...)
-	c.Emit = append(c.Emit, doc+"\n"+fmt.Sprintf("%#v", ctor), fmt.Sprintf("%#v", ctorAt))
+	ctor, ctorAt := epochConfigCtors(c, "Limiter",
+		func(cfg string) string {
+			return fmt.Sprintf("// %s returns a rate limiter, %s, whose clock starts now. It panics if a field of %s is out of range.", newName, what, cfg)
+		},
+		"with an explicit epoch: the time at which the bucket is\nfull and the first window starts. Tests use it with the At methods to\ncontrol time.", fields)
+	c.Emit = append(c.Emit, ctor, ctorAt)
 	return nil
 }
 
