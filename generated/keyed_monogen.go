@@ -9949,6 +9949,9 @@ type perHostCircuit struct {
 	pending  atomic.Int64
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+	// rejected counts the calls rejected with ErrPerHostOpen or
+	// ErrPerHostTooManyProbes.
+	rejected atomic.Uint64
 
 	mu      sync.Mutex       // serialises transitions, probes and the window
 	probeOK int64            // probes that succeeded in this half-open period
@@ -10077,6 +10080,46 @@ func (b *PerHost) State(key string) PerHostState {
 	return PerHostState(c.state.Load() & keyedbrkStateMask)
 }
 
+// PerHostStats is a snapshot of one key's breaker.
+type PerHostStats struct {
+	State PerHostState
+	// Successes and Failures are the counts in the key's rolling window.
+	Successes, Failures int64
+	// Rejected counts the key's calls rejected with ErrPerHostOpen or
+	// ErrPerHostTooManyProbes since its breaker was created.
+	Rejected uint64
+	// Transitions counts the changes of state of the key's breaker since
+	// it was created.
+	Transitions uint64
+}
+
+// Stats returns a snapshot of key's breaker: its state, the counts of its
+// rolling window, and what it rejected and its changes of state since it
+// was created. A key the breaker does not hold, never seen or evicted, has
+// the zero PerHostStats: closed, nothing counted; a key evicted and seen again
+// counts from zero.
+func (b *PerHost) Stats(key string) PerHostStats {
+	c, ok := b.circuits.Load(key)
+	if !ok || c.flight.Load()&keyedbrkEvictedBit != 0 {
+		return PerHostStats{}
+	}
+	now := b.clock()
+	c.mu.Lock()
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
+	succ, fail := b.window(c, now)
+	st := c.state.Load()
+	c.mu.Unlock()
+	return PerHostStats{
+		State:       PerHostState(st & keyedbrkStateMask),
+		Successes:   succ,
+		Failures:    fail,
+		Rejected:    c.rejected.Load(),
+		Transitions: st >> keyedbrkStateBits,
+	}
+}
+
 // Len returns the number of keys that have a breaker: the keys seen and not
 // evicted. It takes no lock.
 func (b *PerHost) Len() int {
@@ -10110,6 +10153,7 @@ func (b *PerHost) executeSlow(ctx context.Context, key string, req Call, c *perH
 		case PerHostStateOpen:
 			now := b.clock()
 			if now-c.openedAt.Load() < int64(time.Hour) {
+				c.rejected.Add(1)
 				return b.reject(ctx, req, ErrPerHostOpen)
 			}
 			b.transition(key, c, st, PerHostStateHalfOpen, now)
@@ -10125,6 +10169,7 @@ func (b *PerHost) executeSlow(ctx context.Context, key string, req Call, c *perH
 				continue
 			}
 		}
+		c.rejected.Add(1)
 		return b.reject(ctx, req, ErrPerHostTooManyProbes)
 	}
 }
@@ -11392,6 +11437,9 @@ type policyHostsCircuit struct {
 	pending  atomic.Int64
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+	// rejected counts the calls rejected with ErrPolicyHostsOpen or
+	// ErrPolicyHostsTooManyProbes.
+	rejected atomic.Uint64
 
 	mu      sync.Mutex       // serialises transitions, probes and the window
 	probeOK int64            // probes that succeeded in this half-open period
@@ -11545,6 +11593,46 @@ func (b *PolicyHosts) State(key string) PolicyHostsState {
 	return PolicyHostsState(c.state.Load() & keyedbrkStateMask)
 }
 
+// PolicyHostsStats is a snapshot of one key's breaker.
+type PolicyHostsStats struct {
+	State PolicyHostsState
+	// Successes and Failures are the counts in the key's rolling window.
+	Successes, Failures int64
+	// Rejected counts the key's calls rejected with ErrPolicyHostsOpen or
+	// ErrPolicyHostsTooManyProbes since its breaker was created.
+	Rejected uint64
+	// Transitions counts the changes of state of the key's breaker since
+	// it was created.
+	Transitions uint64
+}
+
+// Stats returns a snapshot of key's breaker: its state, the counts of its
+// rolling window, and what it rejected and its changes of state since it was
+// created. A key the breaker does not hold, never seen or evicted, has the
+// zero PolicyHostsStats: closed, nothing counted; a key evicted and seen
+// again counts from zero.
+func (b *PolicyHosts) Stats(key string) PolicyHostsStats {
+	c, ok := b.circuits.Load(key)
+	if !ok || c.flight.Load()&keyedbrkEvictedBit != 0 {
+		return PolicyHostsStats{}
+	}
+	now := b.clock()
+	c.mu.Lock()
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
+	succ, fail := b.window(c, now)
+	st := c.state.Load()
+	c.mu.Unlock()
+	return PolicyHostsStats{
+		State:       PolicyHostsState(st & keyedbrkStateMask),
+		Successes:   succ,
+		Failures:    fail,
+		Rejected:    c.rejected.Load(),
+		Transitions: st >> keyedbrkStateBits,
+	}
+}
+
 // Len returns the number of keys that have a breaker: the keys seen and not
 // evicted. It takes no lock.
 func (b *PolicyHosts) Len() int {
@@ -11577,6 +11665,7 @@ func (b *PolicyHosts) executeSlow(ctx context.Context, key string, req Call, c *
 		case PolicyHostsStateOpen:
 			now := b.clock()
 			if now-c.openedAt.Load() < int64(b.cfg.Cooldown) {
+				c.rejected.Add(1)
 				return b.reject(ctx, req, ErrPolicyHostsOpen)
 			}
 			b.transition(key, c, st, PolicyHostsStateHalfOpen, now)
@@ -11592,6 +11681,7 @@ func (b *PolicyHosts) executeSlow(ctx context.Context, key string, req Call, c *
 				continue
 			}
 		}
+		c.rejected.Add(1)
 		return b.reject(ctx, req, ErrPolicyHostsTooManyProbes)
 	}
 }
@@ -12850,6 +12940,9 @@ type benchHostBreakerCircuit struct {
 	pending  atomic.Int64
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+	// rejected counts the calls rejected with ErrBenchHostBreakerOpen or
+	// ErrBenchHostBreakerTooManyProbes.
+	rejected atomic.Uint64
 
 	mu      sync.Mutex       // serialises transitions, probes and the window
 	probeOK int64            // probes that succeeded in this half-open period
@@ -12979,6 +13072,46 @@ func (b *BenchHostBreaker) State(key netip.Addr) BenchHostBreakerState {
 	return BenchHostBreakerState(c.state.Load() & keyedbrkStateMask)
 }
 
+// BenchHostBreakerStats is a snapshot of one key's breaker.
+type BenchHostBreakerStats struct {
+	State BenchHostBreakerState
+	// Successes and Failures are the counts in the key's rolling window.
+	Successes, Failures int64
+	// Rejected counts the key's calls rejected with ErrBenchHostBreakerOpen or
+	// ErrBenchHostBreakerTooManyProbes since its breaker was created.
+	Rejected uint64
+	// Transitions counts the changes of state of the key's breaker since
+	// it was created.
+	Transitions uint64
+}
+
+// Stats returns a snapshot of key's breaker: its state, the counts of its
+// rolling window, and what it rejected and its changes of state since it was
+// created. A key the breaker does not hold, never seen or evicted, has the
+// zero BenchHostBreakerStats: closed, nothing counted; a key evicted and
+// seen again counts from zero.
+func (b *BenchHostBreaker) Stats(key netip.Addr) BenchHostBreakerStats {
+	c, ok := b.circuits.Load(key)
+	if !ok || c.flight.Load()&keyedbrkEvictedBit != 0 {
+		return BenchHostBreakerStats{}
+	}
+	now := b.clock()
+	c.mu.Lock()
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
+	succ, fail := b.window(c, now)
+	st := c.state.Load()
+	c.mu.Unlock()
+	return BenchHostBreakerStats{
+		State:       BenchHostBreakerState(st & keyedbrkStateMask),
+		Successes:   succ,
+		Failures:    fail,
+		Rejected:    c.rejected.Load(),
+		Transitions: st >> keyedbrkStateBits,
+	}
+}
+
 // Len returns the number of keys that have a breaker: the keys seen and not
 // evicted. It takes no lock.
 func (b *BenchHostBreaker) Len() int {
@@ -13012,6 +13145,7 @@ func (b *BenchHostBreaker) executeSlow(ctx context.Context, key netip.Addr, req 
 		case BenchHostBreakerStateOpen:
 			now := b.clock()
 			if now-c.openedAt.Load() < int64(30*time.Second) {
+				c.rejected.Add(1)
 				return b.reject(ctx, req, ErrBenchHostBreakerOpen)
 			}
 			b.transition(key, c, st, BenchHostBreakerStateHalfOpen, now)
@@ -13027,6 +13161,7 @@ func (b *BenchHostBreaker) executeSlow(ctx context.Context, key netip.Addr, req 
 				continue
 			}
 		}
+		c.rejected.Add(1)
 		return b.reject(ctx, req, ErrBenchHostBreakerTooManyProbes)
 	}
 }
@@ -14690,6 +14825,9 @@ type benchShardBreakerCircuit struct {
 	pending  atomic.Int64
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+	// rejected counts the calls rejected with ErrBenchShardBreakerOpen or
+	// ErrBenchShardBreakerTooManyProbes.
+	rejected atomic.Uint64
 
 	mu      sync.Mutex       // serialises transitions, probes and the window
 	probeOK int64            // probes that succeeded in this half-open period
@@ -14819,6 +14957,46 @@ func (b *BenchShardBreaker) State(key uint64) BenchShardBreakerState {
 	return BenchShardBreakerState(c.state.Load() & keyedbrkStateMask)
 }
 
+// BenchShardBreakerStats is a snapshot of one key's breaker.
+type BenchShardBreakerStats struct {
+	State BenchShardBreakerState
+	// Successes and Failures are the counts in the key's rolling window.
+	Successes, Failures int64
+	// Rejected counts the key's calls rejected with ErrBenchShardBreakerOpen or
+	// ErrBenchShardBreakerTooManyProbes since its breaker was created.
+	Rejected uint64
+	// Transitions counts the changes of state of the key's breaker since
+	// it was created.
+	Transitions uint64
+}
+
+// Stats returns a snapshot of key's breaker: its state, the counts of its
+// rolling window, and what it rejected and its changes of state since it was
+// created. A key the breaker does not hold, never seen or evicted, has the
+// zero BenchShardBreakerStats: closed, nothing counted; a key evicted and
+// seen again counts from zero.
+func (b *BenchShardBreaker) Stats(key uint64) BenchShardBreakerStats {
+	c, ok := b.circuits.Load(key)
+	if !ok || c.flight.Load()&keyedbrkEvictedBit != 0 {
+		return BenchShardBreakerStats{}
+	}
+	now := b.clock()
+	c.mu.Lock()
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
+	succ, fail := b.window(c, now)
+	st := c.state.Load()
+	c.mu.Unlock()
+	return BenchShardBreakerStats{
+		State:       BenchShardBreakerState(st & keyedbrkStateMask),
+		Successes:   succ,
+		Failures:    fail,
+		Rejected:    c.rejected.Load(),
+		Transitions: st >> keyedbrkStateBits,
+	}
+}
+
 // Len returns the number of keys that have a breaker: the keys seen and not
 // evicted. It takes no lock.
 func (b *BenchShardBreaker) Len() int {
@@ -14852,6 +15030,7 @@ func (b *BenchShardBreaker) executeSlow(ctx context.Context, key uint64, req uin
 		case BenchShardBreakerStateOpen:
 			now := b.clock()
 			if now-c.openedAt.Load() < int64(30*time.Second) {
+				c.rejected.Add(1)
 				return b.reject(ctx, req, ErrBenchShardBreakerOpen)
 			}
 			b.transition(key, c, st, BenchShardBreakerStateHalfOpen, now)
@@ -14867,6 +15046,7 @@ func (b *BenchShardBreaker) executeSlow(ctx context.Context, key uint64, req uin
 				continue
 			}
 		}
+		c.rejected.Add(1)
 		return b.reject(ctx, req, ErrBenchShardBreakerTooManyProbes)
 	}
 }

@@ -30,7 +30,8 @@ func perHostErr(err error) error {
 
 // TestPerHostMatchesTemplate runs random calls, failing or not, on random
 // hosts against PerHost and the template with PerHost's options, with time
-// passing and sweeps: every answer, every state and every Len must agree.
+// passing and sweeps: every answer, every state, every Stats and every Len
+// must agree.
 // The hosts outnumber keys=64, so full maps and evictions are played too.
 func TestPerHostMatchesTemplate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -56,6 +57,10 @@ func TestPerHostMatchesTemplate(t *testing.T) {
 				}
 				if gs, ts := g.State(c.Host), tpl.State(c.Host); uint32(gs) != uint32(ts) {
 					t.Fatalf("call %d: State(%s) = %v, template %v", i, c.Host, gs, ts)
+				}
+				if gs, ts := g.Stats(c.Host), tpl.Stats(c.Host); uint32(gs.State) != uint32(ts.State) || gs.Successes != ts.Successes ||
+					gs.Failures != ts.Failures || gs.Rejected != ts.Rejected || gs.Transitions != ts.Transitions {
+					t.Fatalf("call %d: Stats(%s) = %+v, template %+v", i, c.Host, gs, ts)
 				}
 			}
 			if g.Len() != tpl.Len() {
@@ -244,5 +249,35 @@ func TestPerHostConcurrentChurnKeepsOpenHostsOpen(t *testing.T) {
 	wg.Wait()
 	if n := b.Len(); n > 64 {
 		t.Fatalf("Len = %d, want at most 64", n)
+	}
+}
+
+// TestPerHostStatsCountEachHostApart opens one host and rejects its calls:
+// its Stats count them, another host's count only its own calls, and a
+// host never seen has the zero Stats.
+func TestPerHostStatsCountEachHostApart(t *testing.T) {
+	b := generated.NewPerHost()
+	ctx := context.Background()
+	for range 3 {
+		_, _ = b.Execute(ctx, generated.Call{Host: "a", Fail: true})
+	}
+	for range 4 {
+		if _, err := b.Execute(ctx, generated.Call{Host: "a"}); !errors.Is(err, generated.ErrPerHostOpen) {
+			t.Fatalf("a while open: %v, want ErrPerHostOpen", err)
+		}
+	}
+	for range 5 {
+		_, _ = b.Execute(ctx, generated.Call{Host: "b"})
+	}
+	want := generated.PerHostStats{State: generated.PerHostStateOpen, Failures: 3, Rejected: 4, Transitions: 1}
+	if got := b.Stats("a"); got != want {
+		t.Fatalf("Stats(a) = %+v, want %+v", got, want)
+	}
+	want = generated.PerHostStats{State: generated.PerHostStateClosed, Successes: 5}
+	if got := b.Stats("b"); got != want {
+		t.Fatalf("Stats(b) = %+v, want %+v", got, want)
+	}
+	if got := b.Stats("c"); got != (generated.PerHostStats{}) {
+		t.Fatalf("Stats(c), never seen = %+v, want the zero Stats", got)
 	}
 }

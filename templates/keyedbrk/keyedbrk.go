@@ -269,6 +269,8 @@ type circuit struct {
 	pending  atomic.Int64
 	openedAt atomic.Int64 // clock reading when the breaker last opened
 	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+	// rejected counts the calls rejected with ErrOpen or ErrTooManyProbes.
+	rejected atomic.Uint64
 
 	mu      sync.Mutex // serialises transitions, probes and the window
 	probeOK int64      // probes that succeeded in this half-open period
@@ -500,6 +502,46 @@ func (b *Breaker[K, Req, Resp]) State(key K) State {
 	return State(c.state.Load() & stateMask)
 }
 
+// Stats is a snapshot of one key's breaker.
+type Stats struct {
+	State State
+	// Successes and Failures are the counts in the key's rolling window.
+	Successes, Failures int64
+	// Rejected counts the key's calls rejected with ErrOpen or
+	// ErrTooManyProbes since its breaker was created.
+	Rejected uint64
+	// Transitions counts the changes of state of the key's breaker since
+	// it was created.
+	Transitions uint64
+}
+
+// Stats returns a snapshot of key's breaker: its state, the counts of its
+// rolling window, and what it rejected and its changes of state since it
+// was created. A key the breaker does not hold, never seen or evicted, has
+// the zero Stats: closed, nothing counted; a key evicted and seen again
+// counts from zero.
+func (b *Breaker[K, Req, Resp]) Stats(key K) Stats {
+	c, ok := b.circuits.Load(key)
+	if !ok || c.flight.Load()&evictedBit != 0 {
+		return Stats{}
+	}
+	now := b.clock()
+	c.mu.Lock()
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
+	succ, fail := b.window(c, now)
+	st := c.state.Load()
+	c.mu.Unlock()
+	return Stats{
+		State:       State(st & stateMask),
+		Successes:   succ,
+		Failures:    fail,
+		Rejected:    c.rejected.Load(),
+		Transitions: st >> stateBits,
+	}
+}
+
 // Len returns the number of keys that have a breaker: the keys seen and not
 // evicted. It takes no lock.
 func (b *Breaker[K, Req, Resp]) Len() int {
@@ -536,6 +578,7 @@ func (b *Breaker[K, Req, Resp]) executeSlow(ctx context.Context, key K, req Req,
 		case StateOpen:
 			now := b.clock()
 			if now-c.openedAt.Load() < int64(b.cfg.Cooldown) {
+				c.rejected.Add(1)
 				return b.reject(ctx, req, ErrOpen)
 			}
 			b.transition(key, c, st, StateHalfOpen, now)
@@ -551,6 +594,7 @@ func (b *Breaker[K, Req, Resp]) executeSlow(ctx context.Context, key K, req Req,
 				continue
 			}
 		}
+		c.rejected.Add(1)
 		return b.reject(ctx, req, ErrTooManyProbes)
 	}
 }

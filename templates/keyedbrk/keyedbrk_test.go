@@ -336,3 +336,72 @@ func TestOpenKeysSurviveConcurrentEviction(t *testing.T) {
 		t.Fatalf("Len = %d, want at most 8", b.Len())
 	}
 }
+
+func TestStatsArePerKeyAndCountRejectionsAndTransitions(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	b, clock := newBreaker(t, cfg, func(ctx context.Context, r req) (string, error) {
+		if r.host == "a" && !r.fail {
+			// a's probe waits, holding the one probe slot.
+			entered <- struct{}{}
+			<-release
+		}
+		return call(ctx, r)
+	})
+	if got := b.Stats("a"); got != (keyedbrk.Stats{}) {
+		t.Fatalf("Stats of a key never seen = %+v, want the zero Stats", got)
+	}
+	for range 3 {
+		_ = exec(b, "b", false)
+	}
+	_ = exec(b, "a", true)
+	_ = exec(b, "a", true) // opens a
+	for range 2 {
+		if err := exec(b, "a", true); !errors.Is(err, keyedbrk.ErrOpen) {
+			t.Fatalf("a while open: %v, want ErrOpen", err)
+		}
+	}
+	want := keyedbrk.Stats{State: keyedbrk.StateOpen, Failures: 2, Rejected: 2, Transitions: 1}
+	if got := b.Stats("a"); got != want {
+		t.Fatalf("Stats(a) while open = %+v, want %+v", got, want)
+	}
+	// b's successes are counted though fewer than a flush's worth.
+	want = keyedbrk.Stats{State: keyedbrk.StateClosed, Successes: 3}
+	if got := b.Stats("b"); got != want {
+		t.Fatalf("Stats(b) = %+v, want %+v", got, want)
+	}
+
+	clock.advance(time.Minute)
+	done := make(chan error)
+	go func() { done <- exec(b, "a", false) }()
+	<-entered
+	if err := exec(b, "a", true); !errors.Is(err, keyedbrk.ErrTooManyProbes) {
+		t.Fatalf("a while its probe runs: %v, want ErrTooManyProbes", err)
+	}
+	want = keyedbrk.Stats{State: keyedbrk.StateHalfOpen, Rejected: 3, Transitions: 2}
+	if got := b.Stats("a"); got != want {
+		t.Fatalf("Stats(a) half-open = %+v, want %+v", got, want)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	want = keyedbrk.Stats{State: keyedbrk.StateClosed, Rejected: 3, Transitions: 3}
+	if got := b.Stats("a"); got != want {
+		t.Fatalf("Stats(a) closed again = %+v, want %+v", got, want)
+	}
+
+	// b, idle, is evicted by the second sweep (the first sees its calls),
+	// and counts from zero when it comes back.
+	clock.advance(time.Minute)
+	b.Sweep()
+	clock.advance(time.Minute)
+	b.Sweep()
+	if got := b.Stats("b"); got != (keyedbrk.Stats{}) {
+		t.Fatalf("Stats(b) once evicted = %+v, want the zero Stats", got)
+	}
+	_ = exec(b, "b", true)
+	want = keyedbrk.Stats{State: keyedbrk.StateClosed, Failures: 1}
+	if got := b.Stats("b"); got != want {
+		t.Fatalf("Stats(b) seen again = %+v, want %+v", got, want)
+	}
+}
