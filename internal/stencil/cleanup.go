@@ -114,7 +114,7 @@ func (s *state) planWriteOnlyFields() bool {
 			if body, ok := s.hook(n); ok {
 				// A replacement body may read a field: keep the fields
 				// it names.
-				for _, name := range identNames(body) {
+				for _, name := range fieldNames(body) {
 					for obj := range s.fieldsNamed(name) {
 						reads[obj] = true
 					}
@@ -191,16 +191,24 @@ func (s *state) fieldsNamed(name string) map[types.Object]bool {
 	return s.t.index().fields[name]
 }
 
-// identNames returns the identifiers of a hook body.
-func identNames(body string) []string {
+// fieldNames returns the names in a hook body that may name a struct
+// field: the selected names (x.f) and the keys of composite literals
+// (T{f: v}). Other identifiers cannot: a local of the hook named like a
+// field keeps no field.
+func fieldNames(body string) []string {
 	f, err := parseBody(body)
 	if err != nil {
 		return nil
 	}
 	var names []string
 	ast.Inspect(f, func(n ast.Node) bool {
-		if id, ok := n.(*ast.Ident); ok {
-			names = append(names, id.Name)
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			names = append(names, n.Sel.Name)
+		case *ast.KeyValueExpr:
+			if id, ok := n.Key.(*ast.Ident); ok {
+				names = append(names, id.Name)
+			}
 		}
 		return true
 	})

@@ -17,6 +17,12 @@ import (
 // declares an identifier named time.
 func stencilCleanup(t *testing.T, config map[string]string) string {
 	t.Helper()
+	return stencilCleanupSpec(t, config, nil)
+}
+
+// stencilCleanupSpec is stencilCleanup with hooks.
+func stencilCleanupSpec(t *testing.T, config, hooks map[string]string) string {
+	t.Helper()
 	tpl, err := stencil.Parse(os.DirFS("testdata"), "cleanup", importer.Default())
 	if err != nil {
 		t.Fatal(err)
@@ -31,6 +37,7 @@ func stencilCleanup(t *testing.T, config map[string]string) string {
 	out, err := stencil.Stencil(tpl, &stencil.Spec{
 		Name: "Box", Main: "Box",
 		Config: cfg,
+		Hooks:  hooks,
 		Imports: func(p string) string {
 			if p == "time" {
 				return "time2"
@@ -159,6 +166,25 @@ func TestCleanupLoopThatRunsOnceAndWriteOnlyLocal(t *testing.T) {
 	}
 	if take := funcBody(t, src, "Take"); !strings.Contains(take, "for rounds := 0; taken < n; rounds++ {") {
 		t.Errorf("Take with Collect: rounds is read, it must stay\n%s", take)
+	}
+}
+
+// A hook body's identifiers that are not selected names or keys of a
+// composite literal cannot name a field: a local of a hook named like a
+// field that is only written (made) does not keep the field.
+func TestCleanupRemovesWriteOnlyFieldThatAHookLocalIsNamedLike(t *testing.T) {
+	src := stencilCleanupSpec(t, nil, map[string]string{"stampOf": "made := v * 2\nreturn stamp{value: made}"})
+	if strings.Contains(src, "made int64") || strings.Contains(src, "made: int64") {
+		t.Errorf("the field made, never read, was kept for a local of a hook\n%s", src)
+	}
+	if !strings.Contains(src, "made := v * 2") {
+		t.Errorf("the hook body is not in the output\n%s", src)
+	}
+	// A hook that writes the field in a composite literal keeps it: the
+	// output must compile.
+	src = stencilCleanupSpec(t, nil, map[string]string{"stampOf": "return stamp{value: v, made: 1}"})
+	if !strings.Contains(src, "made  int64") && !strings.Contains(src, "made int64") {
+		t.Errorf("the field made, written by a hook, was removed\n%s", src)
 	}
 }
 

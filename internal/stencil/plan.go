@@ -223,8 +223,8 @@ func (t *Template) keepPlan(key string, p *plan) {
 // hookTrace spells what the plan reads of a hook's body: the names of the
 // template's package-level objects it refers to (see hookObjects), whose
 // declarations it keeps, and the names of the template's struct fields it
-// mentions (see planWriteOnlyFields), which it may read. A body that does
-// not parse is its own trace (the plan fails on it).
+// may name (see fieldNames and planWriteOnlyFields), which it may read. A
+// body that does not parse is its own trace (the plan fails on it).
 func (t *Template) hookTrace(body string) string {
 	t.plansMu.Lock()
 	trace, ok := t.traces[body]
@@ -241,7 +241,7 @@ func (t *Template) hookTrace(body string) string {
 			objs = append(objs, obj.Name())
 		}
 		named := t.index().fields
-		for _, name := range identNames(body) {
+		for _, name := range fieldNames(body) {
 			if named[name] != nil {
 				fields = append(fields, name)
 			}

@@ -140,3 +140,13 @@ func (b *Box) Stamp(v int) int {
 	st := stamp{value: v, made: int64(b.cfg.Interval)}
 	return st.value
 }
+
+// Stamped returns v, stamped by stampOf.
+func (b *Box) Stamped(v int) int {
+	return stampOf(v).value
+}
+
+// stampOf stamps v.
+//
+//monogen:hook
+func stampOf(v int) stamp { return stamp{value: v} }
