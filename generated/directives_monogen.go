@@ -180,6 +180,10 @@ func (m *IntMap) initTables(n int) {
 	}
 }
 
+// intMapEqualKey reports whether a and b are the same key, for the lookups that
+// take no lock (Load, find).
+func intMapEqualKey(a, b int) bool { return a == b }
+
 // intMapEqualValue reports whether a and b are equal, for CompareAndSwap and
 // CompareAndDelete.
 func intMapEqualValue(a, b int) bool {
@@ -196,7 +200,7 @@ func (m *IntMap) Load(key int) (value int, ok bool) {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && intMapEqualKey(e.key, key) {
 				return intMapLoadValue(e), true
 			}
 		}
@@ -622,7 +626,7 @@ func (t *intMapTable) find(key int, h uint64) *intMapEntry {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && intMapEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -843,7 +847,7 @@ func (t *intMapTable) add(h uint64, e *intMapEntry) {
 // StringMap: generated from the map directive in directives.go.
 
 // stringMapHashKey returns the hash of k under s, specialized for string
-// keys: wyhash-style mixing of up to 16 bytes, maphash.String past that.
+// keys: wyhash-style mixing of up to 32 bytes, maphash.String past that.
 // Every bit is mixed: the top mapShardBits bits pick the shard, the
 // mapH2Bits low bits the meta byte, the bits above them the bucket.
 func stringMapHashKey(s *mapHashSeed, k string) uint64 {
@@ -854,6 +858,19 @@ func stringMapHashKey(s *mapHashSeed, k string) uint64 {
 // below mapShardCount, the mapShardBits bits of h below its top bit. Every
 // operation on k uses the same shard.
 func stringMapShardOf(s *mapHashSeed, k string, h uint64) uint64 { return h >> 1 >> mapShardShift }
+
+// stringMapShortKey reports whether Load hashes k with stringMapHashShort: a
+// string of 8 to 16 bytes.
+func stringMapShortKey(k string) bool {
+	return len(k) >= 8 && len(k) <= 16
+}
+
+// stringMapHashShort returns stringMapHashKey(s, k) for a key of 8 to 16
+// bytes (mapHashStr8to16), with code small enough that the compiler inlines
+// it into Load, where stringMapHashKey costs a call.
+func stringMapHashShort(s *mapHashSeed, k string) uint64 {
+	return mapHashStr8to16(&s.mix, k)
+}
 
 // StringMapComputeOp tells Compute what to do with the value its function
 // returns.
@@ -994,6 +1011,14 @@ func (m *StringMap) initTables(n int) {
 	}
 }
 
+// stringMapEqualKey reports whether a and b are the same key, for the
+// lookups that take no lock (Load, find). Keys of the same length and data
+// pointer, such as a key looked up with the string it was stored with, are
+// equal without a call to compare their bytes.
+func stringMapEqualKey(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
+}
+
 // stringMapEqualValue reports whether a and b are equal, for CompareAndSwap
 // and CompareAndDelete.
 func stringMapEqualValue(a, b int) bool {
@@ -1004,13 +1029,18 @@ func stringMapEqualValue(a, b int) bool {
 // value is present. The ok result reports whether a value was found. Load
 // takes no lock and does not allocate.
 func (m *StringMap) Load(key string) (value int, ok bool) {
-	h := stringMapHashKey(&m.seed, key)
+	var h uint64
+	if stringMapShortKey(key) {
+		h = stringMapHashShort(&m.seed, key)
+	} else {
+		h = stringMapHashKey(&m.seed, key)
+	}
 	t := m.shards[stringMapShardOf(&m.seed, key, h)].table.Load()
 	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && stringMapEqualKey(e.key, key) {
 				return stringMapLoadValue(e), true
 			}
 		}
@@ -1438,7 +1468,7 @@ func (t *stringMapTable) find(key string, h uint64) *stringMapEntry {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && stringMapEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -1825,6 +1855,10 @@ func (m *StructMap) initTables(n int) {
 	}
 }
 
+// structMapEqualKey reports whether a and b are the same key, for the
+// lookups that take no lock (Load, find).
+func structMapEqualKey(a, b Key16) bool { return a == b }
+
 // structMapEqualValue reports whether a and b are equal, for CompareAndSwap
 // and CompareAndDelete.
 func structMapEqualValue(a, b int) bool {
@@ -1841,7 +1875,7 @@ func (m *StructMap) Load(key Key16) (value int, ok bool) {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && structMapEqualKey(e.key, key) {
 				return structMapLoadValue(e), true
 			}
 		}
@@ -2269,7 +2303,7 @@ func (t *structMapTable) find(key Key16, h uint64) *structMapEntry {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && structMapEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -2663,6 +2697,10 @@ func (m *PtrMap) initTables(n int) {
 	}
 }
 
+// ptrMapEqualKey reports whether a and b are the same key, for the lookups that
+// take no lock (Load, find).
+func ptrMapEqualKey(a, b *Node) bool { return a == b }
+
 // ptrMapEqualValue reports whether a and b are equal, for CompareAndSwap and
 // CompareAndDelete.
 func ptrMapEqualValue(a, b int) bool {
@@ -2679,7 +2717,7 @@ func (m *PtrMap) Load(key *Node) (value int, ok bool) {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && ptrMapEqualKey(e.key, key) {
 				return ptrMapLoadValue(e), true
 			}
 		}
@@ -3105,7 +3143,7 @@ func (t *ptrMapTable) find(key *Node, h uint64) *ptrMapEntry {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && ptrMapEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -3509,6 +3547,10 @@ func sizedMapBaseTableLen() int {
 	return mapPresizedTableLen(sizedMapSizeHint)
 }
 
+// sizedMapEqualKey reports whether a and b are the same key, for the lookups
+// that take no lock (Load, find).
+func sizedMapEqualKey(a, b int) bool { return a == b }
+
 // sizedMapEqualValue reports whether a and b are equal, for CompareAndSwap
 // and CompareAndDelete.
 func sizedMapEqualValue(a, b int) bool {
@@ -3525,7 +3567,7 @@ func (m *SizedMap) Load(key int) (value int, ok bool) {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && sizedMapEqualKey(e.key, key) {
 				return sizedMapLoadValue(e), true
 			}
 		}
@@ -3952,7 +3994,7 @@ func (t *sizedMapTable) find(key int, h uint64) *sizedMapEntry {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && sizedMapEqualKey(e.key, key) {
 				return e
 			}
 		}

@@ -364,6 +364,10 @@ func (m *perIPKeyMap) initTables(n int) {
 	}
 }
 
+// perIPKeyMapEqualKey reports whether a and b are the same key, for the
+// lookups that take no lock (Load, find).
+func perIPKeyMapEqualKey(a, b netip.Addr) bool { return a == b }
+
 // perIPKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func perIPKeyMapEqualValue(a, b int64) bool {
@@ -380,7 +384,7 @@ func (m *perIPKeyMap) Load(key netip.Addr) (value int64, ok bool) {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perIPKeyMapEqualKey(e.key, key) {
 				return perIPKeyMapLoadValue(e), true
 			}
 		}
@@ -925,7 +929,7 @@ func (t *perIPKeyMapTable) find(key netip.Addr, h uint64) *perIPKeyMapEntry {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perIPKeyMapEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -1545,6 +1549,10 @@ func (m *perUserKeyMap) initTables(n int) {
 	}
 }
 
+// perUserKeyMapEqualKey reports whether a and b are the same key, for the
+// lookups that take no lock (Load, find).
+func perUserKeyMapEqualKey(a, b uint64) bool { return a == b }
+
 // perUserKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func perUserKeyMapEqualValue(a, b int64) bool {
@@ -1561,7 +1569,7 @@ func (m *perUserKeyMap) Load(key uint64) (value int64, ok bool) {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perUserKeyMapEqualKey(e.key, key) {
 				return perUserKeyMapLoadValue(e), true
 			}
 		}
@@ -2107,7 +2115,7 @@ func (t *perUserKeyMapTable) find(key uint64, h uint64) *perUserKeyMapEntry {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perUserKeyMapEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -2760,6 +2768,10 @@ func (m *confPerIPKeyMap) initTables(n int) {
 	}
 }
 
+// confPerIPKeyMapEqualKey reports whether a and b are the same key, for the
+// lookups that take no lock (Load, find).
+func confPerIPKeyMapEqualKey(a, b netip.Addr) bool { return a == b }
+
 // confPerIPKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func confPerIPKeyMapEqualValue(a, b int64) bool {
@@ -2776,7 +2788,7 @@ func (m *confPerIPKeyMap) Load(key netip.Addr) (value int64, ok bool) {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && confPerIPKeyMapEqualKey(e.key, key) {
 				return confPerIPKeyMapLoadValue(e), true
 			}
 		}
@@ -3323,7 +3335,7 @@ func (t *confPerIPKeyMapTable) find(key netip.Addr, h uint64) *confPerIPKeyMapEn
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && confPerIPKeyMapEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -3918,6 +3930,10 @@ func (m *benchPerIPKeyMap) initTables(n int) {
 	}
 }
 
+// benchPerIPKeyMapEqualKey reports whether a and b are the same key, for the
+// lookups that take no lock (Load, find).
+func benchPerIPKeyMapEqualKey(a, b netip.Addr) bool { return a == b }
+
 // benchPerIPKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func benchPerIPKeyMapEqualValue(a, b int64) bool {
@@ -3934,7 +3950,7 @@ func (m *benchPerIPKeyMap) Load(key netip.Addr) (value int64, ok bool) {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && benchPerIPKeyMapEqualKey(e.key, key) {
 				return benchPerIPKeyMapLoadValue(e), true
 			}
 		}
@@ -4481,7 +4497,7 @@ func (t *benchPerIPKeyMapTable) find(key netip.Addr, h uint64) *benchPerIPKeyMap
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && benchPerIPKeyMapEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -5175,7 +5191,7 @@ func (s *PerTenant) evict(key TenantID, sl *perTenantSlot) {
 }
 
 // perTenantKeyMapHashKey returns the hash of k under s, specialized for
-// TenantID keys: wyhash-style mixing of up to 16 bytes, maphash.String past
+// TenantID keys: wyhash-style mixing of up to 32 bytes, maphash.String past
 // that. Every bit is mixed: the top mapShardBits bits pick the shard, the
 // mapH2Bits low bits the meta byte, the bits above them the bucket.
 func perTenantKeyMapHashKey(s *mapHashSeed, k TenantID) uint64 {
@@ -5187,6 +5203,19 @@ func perTenantKeyMapHashKey(s *mapHashSeed, k TenantID) uint64 {
 // Every operation on k uses the same shard.
 func perTenantKeyMapShardOf(s *mapHashSeed, k TenantID, h uint64) uint64 {
 	return h >> 1 >> mapShardShift
+}
+
+// perTenantKeyMapShortKey reports whether Load hashes k with
+// perTenantKeyMapHashShort: a string of 8 to 16 bytes.
+func perTenantKeyMapShortKey(k TenantID) bool {
+	return len(k) >= 8 && len(k) <= 16
+}
+
+// perTenantKeyMapHashShort returns perTenantKeyMapHashKey(s, k) for a key of
+// 8 to 16 bytes (mapHashStr8to16), with code small enough that the compiler
+// inlines it into Load, where perTenantKeyMapHashKey costs a call.
+func perTenantKeyMapHashShort(s *mapHashSeed, k TenantID) uint64 {
+	return mapHashStr8to16(&s.mix, string(k))
 }
 
 // perTenantKeyMapComputeOp tells Compute what to do with the value its
@@ -5327,6 +5356,14 @@ func (m *perTenantKeyMap) initTables(n int) {
 	}
 }
 
+// perTenantKeyMapEqualKey reports whether a and b are the same key, for the
+// lookups that take no lock (Load, find). Keys of the same length and data
+// pointer, such as a key looked up with the string it was stored with, are
+// equal without a call to compare their bytes.
+func perTenantKeyMapEqualKey(a, b TenantID) bool {
+	return len(a) == len(b) && (unsafe.StringData(string(a)) == unsafe.StringData(string(b)) || a == b)
+}
+
 // perTenantKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func perTenantKeyMapEqualValue(a, b *perTenantSlot) bool {
@@ -5337,13 +5374,18 @@ func perTenantKeyMapEqualValue(a, b *perTenantSlot) bool {
 // value is present. The ok result reports whether a value was found. Load
 // takes no lock and does not allocate.
 func (m *perTenantKeyMap) Load(key TenantID) (value *perTenantSlot, ok bool) {
-	h := perTenantKeyMapHashKey(&m.seed, key)
+	var h uint64
+	if perTenantKeyMapShortKey(key) {
+		h = perTenantKeyMapHashShort(&m.seed, key)
+	} else {
+		h = perTenantKeyMapHashKey(&m.seed, key)
+	}
 	t := m.shards[perTenantKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perTenantKeyMapEqualKey(e.key, key) {
 				return perTenantKeyMapLoadValue(e), true
 			}
 		}
@@ -5772,7 +5814,7 @@ func (t *perTenantKeyMapTable) find(key TenantID, h uint64) *perTenantKeyMapEntr
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perTenantKeyMapEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -6590,6 +6632,10 @@ func (m *benchPerShardKeyMap) initTables(n int) {
 	}
 }
 
+// benchPerShardKeyMapEqualKey reports whether a and b are the same key, for
+// the lookups that take no lock (Load, find).
+func benchPerShardKeyMapEqualKey(a, b uint64) bool { return a == b }
+
 // benchPerShardKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func benchPerShardKeyMapEqualValue(a, b *benchPerShardSlot) bool {
@@ -6606,7 +6652,7 @@ func (m *benchPerShardKeyMap) Load(key uint64) (value *benchPerShardSlot, ok boo
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && benchPerShardKeyMapEqualKey(e.key, key) {
 				return benchPerShardKeyMapLoadValue(e), true
 			}
 		}
@@ -7035,7 +7081,7 @@ func (t *benchPerShardKeyMapTable) find(key uint64, h uint64) *benchPerShardKeyM
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && benchPerShardKeyMapEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -7851,6 +7897,10 @@ func (m *benchPerHostKeyMap) initTables(n int) {
 	}
 }
 
+// benchPerHostKeyMapEqualKey reports whether a and b are the same key, for
+// the lookups that take no lock (Load, find).
+func benchPerHostKeyMapEqualKey(a, b netip.Addr) bool { return a == b }
+
 // benchPerHostKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func benchPerHostKeyMapEqualValue(a, b *benchPerHostSlot) bool {
@@ -7867,7 +7917,7 @@ func (m *benchPerHostKeyMap) Load(key netip.Addr) (value *benchPerHostSlot, ok b
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && benchPerHostKeyMapEqualKey(e.key, key) {
 				return benchPerHostKeyMapLoadValue(e), true
 			}
 		}
@@ -8296,7 +8346,7 @@ func (t *benchPerHostKeyMapTable) find(key netip.Addr, h uint64) *benchPerHostKe
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && benchPerHostKeyMapEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -9012,7 +9062,7 @@ func (s *ConfPerTenant) evict(key TenantID, sl *confPerTenantSlot) {
 }
 
 // confPerTenantKeyMapHashKey returns the hash of k under s, specialized for
-// TenantID keys: wyhash-style mixing of up to 16 bytes, maphash.String past
+// TenantID keys: wyhash-style mixing of up to 32 bytes, maphash.String past
 // that. Every bit is mixed: the top mapShardBits bits pick the shard, the
 // mapH2Bits low bits the meta byte, the bits above them the bucket.
 func confPerTenantKeyMapHashKey(s *mapHashSeed, k TenantID) uint64 {
@@ -9024,6 +9074,20 @@ func confPerTenantKeyMapHashKey(s *mapHashSeed, k TenantID) uint64 {
 // bit. Every operation on k uses the same shard.
 func confPerTenantKeyMapShardOf(s *mapHashSeed, k TenantID, h uint64) uint64 {
 	return h >> 1 >> mapShardShift
+}
+
+// confPerTenantKeyMapShortKey reports whether Load hashes k with
+// confPerTenantKeyMapHashShort: a string of 8 to 16 bytes.
+func confPerTenantKeyMapShortKey(k TenantID) bool {
+	return len(k) >= 8 && len(k) <= 16
+}
+
+// confPerTenantKeyMapHashShort returns confPerTenantKeyMapHashKey(s, k) for
+// a key of 8 to 16 bytes (mapHashStr8to16), with code small enough that the
+// compiler inlines it into Load, where confPerTenantKeyMapHashKey costs a
+// call.
+func confPerTenantKeyMapHashShort(s *mapHashSeed, k TenantID) uint64 {
+	return mapHashStr8to16(&s.mix, string(k))
 }
 
 // confPerTenantKeyMapComputeOp tells Compute what to do with the value its
@@ -9168,6 +9232,14 @@ func (m *confPerTenantKeyMap) initTables(n int) {
 	}
 }
 
+// confPerTenantKeyMapEqualKey reports whether a and b are the same key, for
+// the lookups that take no lock (Load, find). Keys of the same length and
+// data pointer, such as a key looked up with the string it was stored with,
+// are equal without a call to compare their bytes.
+func confPerTenantKeyMapEqualKey(a, b TenantID) bool {
+	return len(a) == len(b) && (unsafe.StringData(string(a)) == unsafe.StringData(string(b)) || a == b)
+}
+
 // confPerTenantKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func confPerTenantKeyMapEqualValue(a, b *confPerTenantSlot) bool {
@@ -9178,13 +9250,18 @@ func confPerTenantKeyMapEqualValue(a, b *confPerTenantSlot) bool {
 // value is present. The ok result reports whether a value was found. Load
 // takes no lock and does not allocate.
 func (m *confPerTenantKeyMap) Load(key TenantID) (value *confPerTenantSlot, ok bool) {
-	h := confPerTenantKeyMapHashKey(&m.seed, key)
+	var h uint64
+	if confPerTenantKeyMapShortKey(key) {
+		h = confPerTenantKeyMapHashShort(&m.seed, key)
+	} else {
+		h = confPerTenantKeyMapHashKey(&m.seed, key)
+	}
 	t := m.shards[confPerTenantKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && confPerTenantKeyMapEqualKey(e.key, key) {
 				return confPerTenantKeyMapLoadValue(e), true
 			}
 		}
@@ -9613,7 +9690,7 @@ func (t *confPerTenantKeyMapTable) find(key TenantID, h uint64) *confPerTenantKe
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && confPerTenantKeyMapEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -10481,7 +10558,7 @@ func (b *PerHost) clock() int64 {
 }
 
 // perHostKeyMapHashKey returns the hash of k under s, specialized for string
-// keys: wyhash-style mixing of up to 16 bytes, maphash.String past that.
+// keys: wyhash-style mixing of up to 32 bytes, maphash.String past that.
 // Every bit is mixed: the top mapShardBits bits pick the shard, the
 // mapH2Bits low bits the meta byte, the bits above them the bucket.
 func perHostKeyMapHashKey(s *mapHashSeed, k string) uint64 {
@@ -10492,6 +10569,19 @@ func perHostKeyMapHashKey(s *mapHashSeed, k string) uint64 {
 // number below mapShardCount, the mapShardBits bits of h below its top bit.
 // Every operation on k uses the same shard.
 func perHostKeyMapShardOf(s *mapHashSeed, k string, h uint64) uint64 { return h >> 1 >> mapShardShift }
+
+// perHostKeyMapShortKey reports whether Load hashes k with
+// perHostKeyMapHashShort: a string of 8 to 16 bytes.
+func perHostKeyMapShortKey(k string) bool {
+	return len(k) >= 8 && len(k) <= 16
+}
+
+// perHostKeyMapHashShort returns perHostKeyMapHashKey(s, k) for a key of 8
+// to 16 bytes (mapHashStr8to16), with code small enough that the compiler
+// inlines it into Load, where perHostKeyMapHashKey costs a call.
+func perHostKeyMapHashShort(s *mapHashSeed, k string) uint64 {
+	return mapHashStr8to16(&s.mix, k)
+}
 
 // perHostKeyMapComputeOp tells Compute what to do with the value its
 // function returns.
@@ -10631,6 +10721,14 @@ func (m *perHostKeyMap) initTables(n int) {
 	}
 }
 
+// perHostKeyMapEqualKey reports whether a and b are the same key, for the
+// lookups that take no lock (Load, find). Keys of the same length and data
+// pointer, such as a key looked up with the string it was stored with, are
+// equal without a call to compare their bytes.
+func perHostKeyMapEqualKey(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
+}
+
 // perHostKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func perHostKeyMapEqualValue(a, b *perHostCircuit) bool {
@@ -10641,13 +10739,18 @@ func perHostKeyMapEqualValue(a, b *perHostCircuit) bool {
 // value is present. The ok result reports whether a value was found. Load
 // takes no lock and does not allocate.
 func (m *perHostKeyMap) Load(key string) (value *perHostCircuit, ok bool) {
-	h := perHostKeyMapHashKey(&m.seed, key)
+	var h uint64
+	if perHostKeyMapShortKey(key) {
+		h = perHostKeyMapHashShort(&m.seed, key)
+	} else {
+		h = perHostKeyMapHashKey(&m.seed, key)
+	}
 	t := m.shards[perHostKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perHostKeyMapEqualKey(e.key, key) {
 				return perHostKeyMapLoadValue(e), true
 			}
 		}
@@ -11076,7 +11179,7 @@ func (t *perHostKeyMapTable) find(key string, h uint64) *perHostKeyMapEntry {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perHostKeyMapEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -12010,7 +12113,7 @@ func (b *PolicyHosts) clock() int64 {
 }
 
 // policyHostsKeyMapHashKey returns the hash of k under s, specialized for
-// string keys: wyhash-style mixing of up to 16 bytes, maphash.String past
+// string keys: wyhash-style mixing of up to 32 bytes, maphash.String past
 // that. Every bit is mixed: the top mapShardBits bits pick the shard, the
 // mapH2Bits low bits the meta byte, the bits above them the bucket.
 func policyHostsKeyMapHashKey(s *mapHashSeed, k string) uint64 {
@@ -12022,6 +12125,20 @@ func policyHostsKeyMapHashKey(s *mapHashSeed, k string) uint64 {
 // bit. Every operation on k uses the same shard.
 func policyHostsKeyMapShardOf(s *mapHashSeed, k string, h uint64) uint64 {
 	return h >> 1 >> mapShardShift
+}
+
+// policyHostsKeyMapShortKey reports whether Load hashes k with
+// policyHostsKeyMapHashShort: a string of 8 to 16 bytes.
+func policyHostsKeyMapShortKey(k string) bool {
+	return len(k) >= 8 && len(k) <= 16
+}
+
+// policyHostsKeyMapHashShort returns policyHostsKeyMapHashKey(s, k) for a
+// key of 8 to 16 bytes (mapHashStr8to16), with code small enough that the
+// compiler inlines it into Load, where policyHostsKeyMapHashKey costs a
+// call.
+func policyHostsKeyMapHashShort(s *mapHashSeed, k string) uint64 {
+	return mapHashStr8to16(&s.mix, k)
 }
 
 // policyHostsKeyMapComputeOp tells Compute what to do with the value its
@@ -12163,6 +12280,14 @@ func (m *policyHostsKeyMap) initTables(n int) {
 	}
 }
 
+// policyHostsKeyMapEqualKey reports whether a and b are the same key, for
+// the lookups that take no lock (Load, find). Keys of the same length and
+// data pointer, such as a key looked up with the string it was stored with,
+// are equal without a call to compare their bytes.
+func policyHostsKeyMapEqualKey(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
+}
+
 // policyHostsKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func policyHostsKeyMapEqualValue(a, b *policyHostsCircuit) bool {
@@ -12173,13 +12298,18 @@ func policyHostsKeyMapEqualValue(a, b *policyHostsCircuit) bool {
 // value is present. The ok result reports whether a value was found. Load
 // takes no lock and does not allocate.
 func (m *policyHostsKeyMap) Load(key string) (value *policyHostsCircuit, ok bool) {
-	h := policyHostsKeyMapHashKey(&m.seed, key)
+	var h uint64
+	if policyHostsKeyMapShortKey(key) {
+		h = policyHostsKeyMapHashShort(&m.seed, key)
+	} else {
+		h = policyHostsKeyMapHashKey(&m.seed, key)
+	}
 	t := m.shards[policyHostsKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && policyHostsKeyMapEqualKey(e.key, key) {
 				return policyHostsKeyMapLoadValue(e), true
 			}
 		}
@@ -12608,7 +12738,7 @@ func (t *policyHostsKeyMapTable) find(key string, h uint64) *policyHostsKeyMapEn
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && policyHostsKeyMapEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -13617,6 +13747,10 @@ func (m *benchHostBreakerKeyMap) initTables(n int) {
 	}
 }
 
+// benchHostBreakerKeyMapEqualKey reports whether a and b are the same key,
+// for the lookups that take no lock (Load, find).
+func benchHostBreakerKeyMapEqualKey(a, b netip.Addr) bool { return a == b }
+
 // benchHostBreakerKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func benchHostBreakerKeyMapEqualValue(a, b *benchHostBreakerCircuit) bool {
@@ -13633,7 +13767,7 @@ func (m *benchHostBreakerKeyMap) Load(key netip.Addr) (value *benchHostBreakerCi
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && benchHostBreakerKeyMapEqualKey(e.key, key) {
 				return benchHostBreakerKeyMapLoadValue(e), true
 			}
 		}
@@ -14062,7 +14196,7 @@ func (t *benchHostBreakerKeyMapTable) find(key netip.Addr, h uint64) *benchHostB
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && benchHostBreakerKeyMapEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -15502,6 +15636,10 @@ func (m *benchShardBreakerKeyMap) initTables(n int) {
 	}
 }
 
+// benchShardBreakerKeyMapEqualKey reports whether a and b are the same key,
+// for the lookups that take no lock (Load, find).
+func benchShardBreakerKeyMapEqualKey(a, b uint64) bool { return a == b }
+
 // benchShardBreakerKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func benchShardBreakerKeyMapEqualValue(a, b *benchShardBreakerCircuit) bool {
@@ -15518,7 +15656,7 @@ func (m *benchShardBreakerKeyMap) Load(key uint64) (value *benchShardBreakerCirc
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && benchShardBreakerKeyMapEqualKey(e.key, key) {
 				return benchShardBreakerKeyMapLoadValue(e), true
 			}
 		}
@@ -15948,7 +16086,7 @@ func (t *benchShardBreakerKeyMapTable) find(key uint64, h uint64) *benchShardBre
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && benchShardBreakerKeyMapEqualKey(e.key, key) {
 				return e
 			}
 		}

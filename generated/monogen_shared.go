@@ -4,6 +4,7 @@ package generated
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -271,24 +272,31 @@ func mapHashStr(s *mapHashSeed, x string) uint64 {
 	case n > 0:
 		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
 	}
-	hi, lo := bits.Mul64(a^s.mix.k0, b^s.mix.k1)
-	hi, lo = bits.Mul64(lo^s.mix.k1^uint64(n), hi^s.mix.k0)
+	return mapMixStr(&s.mix, a, b, uint64(n))
+}
+
+// mapHashStr8to16 returns mapHashStr(s, x) for a string x of 8 to 16 bytes. It
+// is small enough to inline.
+func mapHashStr8to16(s *mapMixSeed, x string) uint64 {
+	n := len(x)
+	return mapMixStr(s, mapLe64(x), mapLe64(x[n-8:]), uint64(n))
+}
+
+// mapMixStr returns the hash of a string of n bytes that mapHashStr has read as
+// the words a and b.
+func mapMixStr(s *mapMixSeed, a, b, n uint64) uint64 {
+	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
+	hi, lo = bits.Mul64(lo^s.k1^n, hi^s.k0)
 	return hi ^ lo
 }
 
-// mapLe64 returns the first 8 bytes of x as a little-endian word. The compiler
-// combines the byte loads into one load.
-func mapLe64(x string) uint64 {
-	_ = x[7]
-	return uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
-		uint64(x[4])<<32 | uint64(x[5])<<40 | uint64(x[6])<<48 | uint64(x[7])<<56
-}
+// mapLe64 returns the first 8 bytes of x as a little-endian word. The
+// conversion does not copy x: the compiler reads the bytes in place, with one
+// load where the platform allows unaligned ones.
+func mapLe64(x string) uint64 { return binary.LittleEndian.Uint64([]byte(x)) }
 
 // mapLe32 returns the first 4 bytes of x as a little-endian word.
-func mapLe32(x string) uint32 {
-	_ = x[3]
-	return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
-}
+func mapLe32(x string) uint32 { return binary.LittleEndian.Uint32([]byte(x)) }
 
 // mapShardBits is the base-2 logarithm of the number of shards: the directive's
 // shards= option (shards=64 gives mapShardBits = 6).

@@ -212,6 +212,10 @@ func (m *Store) initTables(n int) {
 	}
 }
 
+// storeEqualKey reports whether a and b are the same key, for the lookups that
+// take no lock (Load, find).
+func storeEqualKey(a, b SessionID) bool { return a == b }
+
 // storeEqualValue reports whether a and b are equal, for CompareAndSwap and
 // CompareAndDelete.
 func storeEqualValue(a, b *Session) bool {
@@ -228,7 +232,7 @@ func (m *Store) Load(key SessionID) (value *Session, ok bool) {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && storeEqualKey(e.key, key) {
 				return storeLoadValue(e), true
 			}
 		}
@@ -654,7 +658,7 @@ func (t *storeTable) find(key SessionID, h uint64) *storeEntry {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && storeEqualKey(e.key, key) {
 				return e
 			}
 		}
@@ -1042,6 +1046,10 @@ func (m *Hits) initTables(n int) {
 	}
 }
 
+// hitsEqualKey reports whether a and b are the same key, for the lookups that
+// take no lock (Load, find).
+func hitsEqualKey(a, b HitKey) bool { return a == b }
+
 // hitsEqualValue reports whether a and b are equal, for CompareAndSwap and
 // CompareAndDelete.
 func hitsEqualValue(a, b int64) bool {
@@ -1058,7 +1066,7 @@ func (m *Hits) Load(key HitKey) (value int64, ok bool) {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && hitsEqualKey(e.key, key) {
 				return hitsLoadValue(e), true
 			}
 		}
@@ -1484,7 +1492,7 @@ func (t *hitsTable) find(key HitKey, h uint64) *hitsEntry {
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && hitsEqualKey(e.key, key) {
 				return e
 			}
 		}

@@ -25,6 +25,12 @@ type Hash struct {
 	// 64-bit word, so that a lookup need not wait for the hash to pick the
 	// shard; "" to keep the template's (the top bits of h).
 	Shard string
+	// ShortKey, HashShort and EqualKey are the bodies of the shortKey,
+	// hashShort and equalKey hooks for a string key, "" for any other:
+	// Load hashes a string of 8 to 16 bytes inline (hashStr8to16, over s
+	// and k) instead of calling hashStr, and compares keys (a and b) by
+	// length and data pointer before comparing their bytes.
+	ShortKey, HashShort, EqualKey string
 }
 
 // hashWord is one 64-bit word of a key, or a string to hash by itself.
@@ -56,7 +62,21 @@ func HashFor(k types.Type, self *types.Package, im *Scope) (h Hash, ok bool) {
 	case len(words) == 1 && words[0].isStr:
 		// return hashStr(s, k)
 		stmts = append(stmts, jen.Return(jen.Id("hashStr").Call(jen.Id("s"), words[0].code)))
-		h.How = "wyhash-style mixing of up to 16 bytes, maphash.String past that"
+		h.How = "wyhash-style mixing of up to 32 bytes, maphash.String past that"
+		// return len(k) >= 8 && len(k) <= 16
+		h.ShortKey = render(jen.Return(jen.Len(jen.Id("k")).Op(">=").Lit(8).Op("&&").Len(jen.Id("k")).Op("<=").Lit(16)))
+		// return hashStr8to16(&s.mix, k)
+		h.HashShort = render(jen.Return(jen.Id("hashStr8to16").Call(mix(), words[0].code)))
+		// return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
+		str := func(x string) jen.Code {
+			if _, named := k.(*types.Named); named || isAlias(k) {
+				return jen.String().Call(jen.Id(x))
+			}
+			return jen.Id(x)
+		}
+		data := func(x string) jen.Code { return im.Qual("unsafe", "StringData").Call(str(x)) }
+		h.EqualKey = render(jen.Return(jen.Len(jen.Id("a")).Op("==").Len(jen.Id("b")).Op("&&").Parens(
+			jen.Add(data("a")).Op("==").Add(data("b")).Op("||").Id("a").Op("==").Id("b"))))
 	case len(words) == 1:
 		// return hashU64(&s.mix, uint64(k))
 		stmts = append(stmts, jen.Return(jen.Id("hashU64").Call(mix(), word(words[0]))))

@@ -76,6 +76,15 @@ func buildMap(c *Context) error {
 			c.Spec.HookDocs["hashKey"] = fmt.Sprintf("hashKey returns the hash of k under s, specialized for %s keys: %s.\nEvery bit is mixed: the h2Bits low bits pick the meta byte, the bits above\nthem the bucket.", stencil.UserText(c.D.Args[0].Text), h.How)
 			c.Spec.HookDocs["shardOf"] = "shardOf returns the shard of k, a number below shardCount: a multiply-shift\nof k by a random odd key (shardU64). It does not wait for the hash h,\nso a lookup loads the shard's table while the hash is being computed."
 		}
+		if h.ShortKey != "" {
+			c.Spec.Consts["shortHash"] = "true"
+			c.Spec.Hooks["shortKey"] = h.ShortKey
+			c.Spec.HookDocs["shortKey"] = "shortKey reports whether Load hashes k with hashShort: a string of 8 to 16\nbytes."
+			c.Spec.Hooks["hashShort"] = h.HashShort
+			c.Spec.HookDocs["hashShort"] = "hashShort returns hashKey(s, k) for a key of 8 to 16 bytes (hashStr8to16),\nwith code small enough that the compiler inlines it into Load, where\nhashKey costs a call."
+			c.Spec.Hooks["equalKey"] = h.EqualKey
+			c.Spec.HookDocs["equalKey"] = "equalKey reports whether a and b are the same key, for the lookups that\ntake no lock (Load, find). Keys of the same length and data pointer, such as\na key looked up with the string it was stored with, are equal without a\ncall to compare their bytes."
+		}
 		if g := emit.UnderlyingGuard(k, c.Self, c.Scope); g != "" {
 			c.Emit = append(c.Emit, guardComment+"\n"+g)
 		}

@@ -1,6 +1,7 @@
 package shardmap
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 	"math/rand/v2"
@@ -83,6 +84,22 @@ func hashU64x2(s *mixSeed, a, b uint64) uint64 {
 	return hi ^ lo
 }
 
+// shortKey reports whether Load hashes k with hashShort instead of
+// hashKey. The generic body accepts no key.
+//
+//monogen:note The stencil accepts the string keys of 8 to 16 bytes, with
+//monogen:note shortHash set: see Load.
+//monogen:hook
+func shortKey[K comparable](k K) bool { return false }
+
+// hashShort returns hashKey(s, k), for a key that shortKey accepts, with
+// code small enough that the compiler inlines it into Load.
+//
+//monogen:note The stencil gives string keys hashStr8to16: hashStr, too big
+//monogen:note to inline, costs Load a call.
+//monogen:hook
+func hashShort[K comparable](s *hashSeed, k K) uint64 { return hashKey(s, k) }
+
 // hashStr hashes a string. Up to 32 bytes it reads the string as at most
 // four overlapping 8-byte words (or two 4-byte ones, or three bytes) and
 // mixes them wyhash-style, with the length, faster than maphash.String's
@@ -104,21 +121,28 @@ func hashStr(s *hashSeed, x string) uint64 {
 	case n > 0:
 		a = uint64(x[0])<<16 | uint64(x[n>>1])<<8 | uint64(x[n-1])
 	}
-	hi, lo := bits.Mul64(a^s.mix.k0, b^s.mix.k1)
-	hi, lo = bits.Mul64(lo^s.mix.k1^uint64(n), hi^s.mix.k0)
+	return mixStr(&s.mix, a, b, uint64(n))
+}
+
+// hashStr8to16 returns hashStr(s, x) for a string x of 8 to 16 bytes. It
+// is small enough to inline.
+func hashStr8to16(s *mixSeed, x string) uint64 {
+	n := len(x)
+	return mixStr(s, le64(x), le64(x[n-8:]), uint64(n))
+}
+
+// mixStr returns the hash of a string of n bytes that hashStr has read as
+// the words a and b.
+func mixStr(s *mixSeed, a, b, n uint64) uint64 {
+	hi, lo := bits.Mul64(a^s.k0, b^s.k1)
+	hi, lo = bits.Mul64(lo^s.k1^n, hi^s.k0)
 	return hi ^ lo
 }
 
-// le64 returns the first 8 bytes of x as a little-endian word. The compiler
-// combines the byte loads into one load.
-func le64(x string) uint64 {
-	_ = x[7]
-	return uint64(x[0]) | uint64(x[1])<<8 | uint64(x[2])<<16 | uint64(x[3])<<24 |
-		uint64(x[4])<<32 | uint64(x[5])<<40 | uint64(x[6])<<48 | uint64(x[7])<<56
-}
+// le64 returns the first 8 bytes of x as a little-endian word. The
+// conversion does not copy x: the compiler reads the bytes in place, with one
+// load where the platform allows unaligned ones.
+func le64(x string) uint64 { return binary.LittleEndian.Uint64([]byte(x)) }
 
 // le32 returns the first 4 bytes of x as a little-endian word.
-func le32(x string) uint32 {
-	_ = x[3]
-	return uint32(x[0]) | uint32(x[1])<<8 | uint32(x[2])<<16 | uint32(x[3])<<24
-}
+func le32(x string) uint32 { return binary.LittleEndian.Uint32([]byte(x)) }

@@ -275,3 +275,26 @@ func BenchmarkHash(b *testing.B) {
 		hashSink = h
 	})
 }
+
+// TestHashStr8to16EqualsHashStr checks that the hash Load computes inline
+// for the string keys of 8 to 16 bytes (hashStr8to16, the generated
+// hashShort) is hashStr's, which every other operation uses: a difference
+// would make Load miss every such key.
+func TestHashStr8to16EqualsHashStr(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 8 {
+		s := newHashSeed()
+		for n := 8; n <= 16; n++ {
+			for range 64 {
+				b := make([]byte, n)
+				for i := range b {
+					b[i] = byte(r.Uint32())
+				}
+				x := string(b)
+				if got, want := hashStr8to16(&s.mix, x), hashStr(&s, x); got != want {
+					t.Fatalf("len %d: hashStr8to16(%q) = %#x, hashStr = %#x", n, x, got, want)
+				}
+			}
+		}
+	}
+}

@@ -122,6 +122,12 @@ const sizeHint = 0
 // are immutable.
 const valueInPlace = false
 
+// shortHash says whether Load asks shortKey whether to hash a key with
+// hashShort, inlined, instead of calling hashKey. The stencil sets it for
+// string keys, whose hasher is too big to inline; the reference has no
+// such keys.
+const shortHash = false
+
 // ComputeOp tells Compute what to do with the value its function returns.
 type ComputeOp int
 
@@ -296,6 +302,16 @@ func presizedTableLen(n int64) int {
 	return 1 << bits.Len64(want-1)
 }
 
+// equalKey reports whether a and b are the same key, for the lookups that
+// take no lock (Load, find).
+//
+//monogen:note The stencil gives string keys a comparison that first
+//monogen:note compares the lengths and the data pointers: equal pointers,
+//monogen:note a key looked up with the string it was stored with, need no
+//monogen:note call to compare the bytes.
+//monogen:hook
+func equalKey[K comparable](a, b K) bool { return a == b }
+
 // equalValue reports whether a and b are equal, for CompareAndSwap and
 // CompareAndDelete. The reference compares through interfaces, which panics
 // if the dynamic type of V is not comparable; a stencil for a comparable V
@@ -308,13 +324,22 @@ func equalValue[V any](a, b V) bool { return any(a) == any(b) }
 // value is present. The ok result reports whether a value was found. Load
 // takes no lock and does not allocate.
 func (m *Map[K, V]) Load(key K) (value V, ok bool) {
-	h := hashKey(&m.seed, key)
+	var h uint64
+	if shortHash {
+		if shortKey(key) {
+			h = hashShort(&m.seed, key)
+		} else {
+			h = hashKey(&m.seed, key)
+		}
+	} else {
+		h = hashKey(&m.seed, key)
+	}
 	t := m.shards[shardOf(&m.seed, key, h)].table.Load()
 	b := t.bucketOf(h)
 	h2w := broadcast(h2(h))
 	for {
 		for w := markZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(firstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(firstMarked(w)).Load(); e != nil && equalKey(e.key, key) {
 				return loadValue(e), true
 			}
 		}
@@ -897,7 +922,7 @@ func (t *table[K, V]) find(key K, h uint64) *entry[K, V] {
 	h2w := broadcast(h2(h))
 	for {
 		for w := markZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(firstMarked(w)).Load(); e != nil && e.key == key {
+			if e := b.slot(firstMarked(w)).Load(); e != nil && equalKey(e.key, key) {
 				return e
 			}
 		}
