@@ -41,10 +41,11 @@ func HashFor(k types.Type, self *types.Package, im *Scope) (h Hash, ok bool) {
 	if isNetipAddr(k) {
 		// netip.Addr hides its fields; its bytes are equal for equal
 		// addresses (two zones of one address merely collide). AsSlice,
-		// not As16: the compiler copies the array As16 returns, and reads
-		// the copy with one 16-byte load of two 8-byte stores, which the
-		// CPU cannot forward (about 7ns a hash on AMD Zen 5); AsSlice's
-		// bytes are read back as they were stored.
+		// not As16: the compiler copies the array As16 returns, reading it
+		// with one 16-byte load of the two 8-byte stores that wrote it,
+		// which the CPU cannot forward from them (a hash took 12 ns
+		// instead of 5 on the AMD VM, and a lookup waited for the stores
+		// of the one before); AsSlice's words are read back as stored.
 		bin := im.Import("encoding/binary")
 		h.Body = fmt.Sprintf(`b := k.AsSlice()
 if len(b) == 16 {
