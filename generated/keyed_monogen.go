@@ -212,12 +212,20 @@ func perIPKeyMapNewHashSeed() perIPKeyMapHashSeed {
 }
 
 // perIPKeyMapHashKey returns the hash of k under s, specialized for
-// netip.Addr keys: its 16 bytes (As16) mixed as two 64-bit words. Every bit
-// is mixed: the top mapShardBits bits pick the shard, the mapH2Bits low bits
-// the meta byte, the bits above them the bucket.
+// netip.Addr keys: an IPv6 address's 16 bytes mixed as two 64-bit words, an
+// IPv4 address's 4 as one. Every bit is mixed: the top mapShardBits bits
+// pick the shard, the mapH2Bits low bits the meta byte, the bits above them
+// the bucket.
 func perIPKeyMapHashKey(s *perIPKeyMapHashSeed, k netip.Addr) uint64 {
-	a := k.As16()
-	return mapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+	b := k.AsSlice()
+	if len(b) == 16 {
+		return mapHashU64x2(&s.mix, binary.BigEndian.Uint64(b), binary.BigEndian.Uint64(b[8:]))
+	}
+	if len(b) == 4 {
+		return mapHashU64(&s.mix, uint64(binary.BigEndian.Uint32(b)))
+	}
+	// The zero Addr: a word no IPv4 address gives.
+	return mapHashU64(&s.mix, 1<<32)
 }
 
 // perIPKeyMapShardOf returns the shard of k, whose hash under s is h: a
@@ -2615,12 +2623,20 @@ func confPerIPKeyMapNewHashSeed() confPerIPKeyMapHashSeed {
 }
 
 // confPerIPKeyMapHashKey returns the hash of k under s, specialized for
-// netip.Addr keys: its 16 bytes (As16) mixed as two 64-bit words. Every bit
-// is mixed: the top mapShardBits bits pick the shard, the mapH2Bits low bits
-// the meta byte, the bits above them the bucket.
+// netip.Addr keys: an IPv6 address's 16 bytes mixed as two 64-bit words, an
+// IPv4 address's 4 as one. Every bit is mixed: the top mapShardBits bits
+// pick the shard, the mapH2Bits low bits the meta byte, the bits above them
+// the bucket.
 func confPerIPKeyMapHashKey(s *confPerIPKeyMapHashSeed, k netip.Addr) uint64 {
-	a := k.As16()
-	return mapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+	b := k.AsSlice()
+	if len(b) == 16 {
+		return mapHashU64x2(&s.mix, binary.BigEndian.Uint64(b), binary.BigEndian.Uint64(b[8:]))
+	}
+	if len(b) == 4 {
+		return mapHashU64(&s.mix, uint64(binary.BigEndian.Uint32(b)))
+	}
+	// The zero Addr: a word no IPv4 address gives.
+	return mapHashU64(&s.mix, 1<<32)
 }
 
 // confPerIPKeyMapShardOf returns the shard of k, whose hash under s is h: a
@@ -3776,12 +3792,20 @@ func benchPerIPKeyMapNewHashSeed() benchPerIPKeyMapHashSeed {
 }
 
 // benchPerIPKeyMapHashKey returns the hash of k under s, specialized for
-// netip.Addr keys: its 16 bytes (As16) mixed as two 64-bit words. Every bit
-// is mixed: the top mapShardBits bits pick the shard, the mapH2Bits low bits
-// the meta byte, the bits above them the bucket.
+// netip.Addr keys: an IPv6 address's 16 bytes mixed as two 64-bit words, an
+// IPv4 address's 4 as one. Every bit is mixed: the top mapShardBits bits
+// pick the shard, the mapH2Bits low bits the meta byte, the bits above them
+// the bucket.
 func benchPerIPKeyMapHashKey(s *benchPerIPKeyMapHashSeed, k netip.Addr) uint64 {
-	a := k.As16()
-	return mapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+	b := k.AsSlice()
+	if len(b) == 16 {
+		return mapHashU64x2(&s.mix, binary.BigEndian.Uint64(b), binary.BigEndian.Uint64(b[8:]))
+	}
+	if len(b) == 4 {
+		return mapHashU64(&s.mix, uint64(binary.BigEndian.Uint32(b)))
+	}
+	// The zero Addr: a word no IPv4 address gives.
+	return mapHashU64(&s.mix, 1<<32)
 }
 
 // benchPerIPKeyMapShardOf returns the shard of k, whose hash under s is h: a
@@ -7740,12 +7764,20 @@ func benchPerHostKeyMapNewHashSeed() benchPerHostKeyMapHashSeed {
 }
 
 // benchPerHostKeyMapHashKey returns the hash of k under s, specialized for
-// netip.Addr keys: its 16 bytes (As16) mixed as two 64-bit words. Every bit
-// is mixed: the top mapShardBits bits pick the shard, the mapH2Bits low bits
-// the meta byte, the bits above them the bucket.
+// netip.Addr keys: an IPv6 address's 16 bytes mixed as two 64-bit words, an
+// IPv4 address's 4 as one. Every bit is mixed: the top mapShardBits bits
+// pick the shard, the mapH2Bits low bits the meta byte, the bits above them
+// the bucket.
 func benchPerHostKeyMapHashKey(s *benchPerHostKeyMapHashSeed, k netip.Addr) uint64 {
-	a := k.As16()
-	return mapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+	b := k.AsSlice()
+	if len(b) == 16 {
+		return mapHashU64x2(&s.mix, binary.BigEndian.Uint64(b), binary.BigEndian.Uint64(b[8:]))
+	}
+	if len(b) == 4 {
+		return mapHashU64(&s.mix, uint64(binary.BigEndian.Uint32(b)))
+	}
+	// The zero Addr: a word no IPv4 address gives.
+	return mapHashU64(&s.mix, 1<<32)
 }
 
 // benchPerHostKeyMapShardOf returns the shard of k, whose hash under s is h:
@@ -13590,12 +13622,20 @@ func benchHostBreakerKeyMapNewHashSeed() benchHostBreakerKeyMapHashSeed {
 }
 
 // benchHostBreakerKeyMapHashKey returns the hash of k under s, specialized
-// for net/netip.Addr keys: its 16 bytes (As16) mixed as two 64-bit words.
-// Every bit is mixed: the top mapShardBits bits pick the shard, the
-// mapH2Bits low bits the meta byte, the bits above them the bucket.
+// for net/netip.Addr keys: an IPv6 address's 16 bytes mixed as two 64-bit
+// words, an IPv4 address's 4 as one. Every bit is mixed: the top
+// mapShardBits bits pick the shard, the mapH2Bits low bits the meta byte,
+// the bits above them the bucket.
 func benchHostBreakerKeyMapHashKey(s *benchHostBreakerKeyMapHashSeed, k netip.Addr) uint64 {
-	a := k.As16()
-	return mapHashU64x2(&s.mix, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]))
+	b := k.AsSlice()
+	if len(b) == 16 {
+		return mapHashU64x2(&s.mix, binary.BigEndian.Uint64(b), binary.BigEndian.Uint64(b[8:]))
+	}
+	if len(b) == 4 {
+		return mapHashU64(&s.mix, uint64(binary.BigEndian.Uint32(b)))
+	}
+	// The zero Addr: a word no IPv4 address gives.
+	return mapHashU64(&s.mix, 1<<32)
 }
 
 // benchHostBreakerKeyMapShardOf returns the shard of k, whose hash under s

@@ -258,3 +258,43 @@ func TestBenchPerIPNewKeyAllocatesOnlyItsMapEntry(t *testing.T) {
 		t.Errorf("Allow on a client already seen allocated %v times, want 0", a)
 	}
 }
+
+// TestPerIPKeepsEveryKindOfAddressApart checks the address hasher's three
+// cases (16 bytes for IPv6, 4 for IPv4, none for the zero Addr): each of
+// these addresses, an IPv4 one and its IPv6 form, two zones of one address
+// and the zero Addr among them, has a bucket of its own, and a client already
+// seen allocates nothing, whatever its kind.
+func TestPerIPKeepsEveryKindOfAddressApart(t *testing.T) {
+	addrs := []netip.Addr{
+		{}, // the zero Addr
+		netip.MustParseAddr("0.0.0.0"),
+		netip.MustParseAddr("192.0.2.1"),
+		netip.MustParseAddr("::ffff:192.0.2.1"),
+		netip.MustParseAddr("::"),
+		netip.MustParseAddr("2001:db8::1"),
+		netip.MustParseAddr("fe80::1%eth0"),
+		netip.MustParseAddr("fe80::1%eth1"),
+	}
+	epoch := time.Now()
+	l := generated.NewPerIPAt(epoch)
+	for i, a := range addrs {
+		for j := range 5 {
+			if !l.AllowAt(a, epoch) {
+				t.Fatalf("%v (address %d): event %d of its burst of 5 refused: it shares a bucket", a, i, j)
+			}
+		}
+		if l.AllowAt(a, epoch) {
+			t.Fatalf("%v (address %d): a 6th event admitted at once", a, i)
+		}
+	}
+	if l.Len() != len(addrs) {
+		t.Errorf("Len = %d, want %d", l.Len(), len(addrs))
+	}
+	b := generated.NewBenchPerIP()
+	for _, a := range addrs {
+		b.Allow(a)
+		if n := testing.AllocsPerRun(100, func() { b.Allow(a) }); n != 0 {
+			t.Errorf("Allow(%v) on a client already seen allocated %v times, want 0", a, n)
+		}
+	}
+}
