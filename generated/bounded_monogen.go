@@ -2212,6 +2212,7 @@ var ErrConfTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admi
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewConfTokensAt.
 type ConfTokens struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for ConfTokensTokenBucket, the theoretical arrival time of
 	// the next event less Burst intervals, in nanoseconds since epoch; for
 	// ConfTokensSlidingWindow, the index of the current fixed window and the
@@ -2721,6 +2722,7 @@ var ErrConfWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admi
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewConfWindowAt.
 type ConfWindow struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for ConfWindowTokenBucket, the theoretical arrival time of
 	// the next event less Burst intervals, in nanoseconds since epoch; for
 	// ConfWindowSlidingWindow, the index of the current fixed window and the
@@ -3190,6 +3192,7 @@ var ErrBenchConfTokensExceedsBurst = errors.New("ratelimit: n exceeds the events
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewBenchConfTokensAt.
 type BenchConfTokens struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for BenchConfTokensTokenBucket, the theoretical arrival time
 	// of the next event less Burst intervals, in nanoseconds since epoch;
 	// for BenchConfTokensSlidingWindow, the index of the current fixed
@@ -3689,6 +3692,7 @@ var ErrTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewTokensAt.
 type Tokens struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for TokensTokenBucket, the theoretical arrival time of the next
 	// event less Burst intervals, in nanoseconds since epoch; for
 	// TokensSlidingWindow, the index of the current fixed window and the counts
@@ -4098,6 +4102,7 @@ var ErrWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewWindowAt.
 type Window struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for WindowTokenBucket, the theoretical arrival time of the next
 	// event less Burst intervals, in nanoseconds since epoch; for
 	// WindowSlidingWindow, the index of the current fixed window and the counts
@@ -4533,6 +4538,7 @@ var ErrBenchTokensExceedsBurst = errors.New("ratelimit: n exceeds the events adm
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewBenchTokensAt.
 type BenchTokens struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for BenchTokensTokenBucket, the theoretical arrival time of
 	// the next event less Burst intervals, in nanoseconds since epoch; for
 	// BenchTokensSlidingWindow, the index of the current fixed window and
@@ -4944,6 +4950,7 @@ var ErrBenchWindowExceedsBurst = errors.New("ratelimit: n exceeds the events adm
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewBenchWindowAt.
 type BenchWindow struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for BenchWindowTokenBucket, the theoretical arrival time of
 	// the next event less Burst intervals, in nanoseconds since epoch; for
 	// BenchWindowSlidingWindow, the index of the current fixed window and

@@ -1292,6 +1292,7 @@ var ErrChaosTokensExceedsBurst = errors.New("ratelimit: n exceeds the events adm
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewChaosTokensAt.
 type ChaosTokens struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for ChaosTokensTokenBucket, the theoretical arrival time of
 	// the next event less Burst intervals, in nanoseconds since epoch; for
 	// ChaosTokensSlidingWindow, the index of the current fixed window and
@@ -1703,6 +1704,7 @@ var ErrChaosWindowExceedsBurst = errors.New("ratelimit: n exceeds the events adm
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewChaosWindowAt.
 type ChaosWindow struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for ChaosWindowTokenBucket, the theoretical arrival time of
 	// the next event less Burst intervals, in nanoseconds since epoch; for
 	// ChaosWindowSlidingWindow, the index of the current fixed window and

@@ -1055,6 +1055,7 @@ var ErrHookedAPIExceedsBurst = errors.New("ratelimit: n exceeds the events admit
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewHookedAPIAt.
 type HookedAPI struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for HookedAPITokenBucket, the theoretical arrival time of
 	// the next event less Burst intervals, in nanoseconds since epoch; for
 	// HookedAPISlidingWindow, the index of the current fixed window and the
@@ -1488,6 +1489,7 @@ var ErrTimedAPIExceedsBurst = errors.New("ratelimit: n exceeds the events admitt
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewTimedAPIAt.
 type TimedAPI struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for TimedAPITokenBucket, the theoretical arrival time of the
 	// next event less Burst intervals, in nanoseconds since epoch; for
 	// TimedAPISlidingWindow, the index of the current fixed window and the
@@ -1953,6 +1955,7 @@ var ErrHookedQuotaExceedsBurst = errors.New("ratelimit: n exceeds the events adm
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewHookedQuotaAt.
 type HookedQuota struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for HookedQuotaTokenBucket, the theoretical arrival time of
 	// the next event less Burst intervals, in nanoseconds since epoch; for
 	// HookedQuotaSlidingWindow, the index of the current fixed window and
@@ -3160,6 +3163,7 @@ var ErrBenchRateExceedsBurst = errors.New("ratelimit: n exceeds the events admit
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewBenchRateAt.
 type BenchRate struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for BenchRateTokenBucket, the theoretical arrival time of
 	// the next event less Burst intervals, in nanoseconds since epoch; for
 	// BenchRateSlidingWindow, the index of the current fixed window and the
@@ -3571,6 +3575,7 @@ var ErrBenchRateHookedExceedsBurst = errors.New("ratelimit: n exceeds the events
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewBenchRateHookedAt.
 type BenchRateHooked struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for BenchRateHookedTokenBucket, the theoretical arrival time
 	// of the next event less Burst intervals, in nanoseconds since epoch;
 	// for BenchRateHookedSlidingWindow, the index of the current fixed
@@ -4008,6 +4013,7 @@ var ErrBenchRateTimedExceedsBurst = errors.New("ratelimit: n exceeds the events 
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewBenchRateTimedAt.
 type BenchRateTimed struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for BenchRateTimedTokenBucket, the theoretical arrival time
 	// of the next event less Burst intervals, in nanoseconds since epoch;
 	// for BenchRateTimedSlidingWindow, the index of the current fixed window

@@ -1651,8 +1651,11 @@ func (*queueSharedNoCopy) Unlock() {}
 // the key up again.
 const keyedrateEvicted = math.MaxInt64
 
-// ratelimitCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
+// ratelimitCacheLine is the size the state word is padded to on both sides,
+// so that the line it lies on holds nothing else: no field of its own
+// limiter, and nothing of the objects allocated next to it, such as other
+// limiters. Go aligns an object only to its size class, so padding after the
+// word alone would leave it sharing a line with what precedes it.
 const ratelimitCacheLine = 64
 
 // ratelimitValidBucket reports whether a TokenBucket of burst tokens, one per

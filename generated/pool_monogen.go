@@ -6138,6 +6138,7 @@ var ErrJobQuotaExceedsBurst = errors.New("ratelimit: n exceeds the events admitt
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewJobQuotaAt.
 type JobQuota struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for JobQuotaTokenBucket, the theoretical arrival time of the
 	// next event less Burst intervals, in nanoseconds since epoch; for
 	// JobQuotaSlidingWindow, the index of the current fixed window and the

@@ -1203,8 +1203,11 @@ func (k *poolParking) freed(q *poolRing, pos uint64) {
 // Shared by the ratelimit directives of package service: code that depends on none
 // of their types and options.
 
-// ratelimitCacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
+// ratelimitCacheLine is the size the state word is padded to on both sides,
+// so that the line it lies on holds nothing else: no field of its own
+// limiter, and nothing of the objects allocated next to it, such as other
+// limiters. Go aligns an object only to its size class, so padding after the
+// word alone would leave it sharing a line with what precedes it.
 const ratelimitCacheLine = 64
 
 // ratelimitAddSaturating returns t+d for d >= 0, or the largest time if that

@@ -58,6 +58,7 @@ var ErrAPIExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewAPIAt.
 type API struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for APITokenBucket, the theoretical arrival time of the next
 	// event less Burst intervals, in nanoseconds since epoch; for
 	// APISlidingWindow, the index of the current fixed window and the counts

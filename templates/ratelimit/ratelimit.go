@@ -96,8 +96,11 @@ var ErrDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline:
 //monogen:if !shared
 var ErrExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
-// cacheLine is the size the state word is padded to, so that limiters
-// allocated next to each other do not share it.
+// cacheLine is the size the state word is padded to on both sides, so that
+// the line it lies on holds nothing else: no field of its own limiter, and
+// nothing of the objects allocated next to it, such as other limiters. Go
+// aligns an object only to its size class, so padding after the word
+// alone would leave it sharing a line with what precedes it.
 const cacheLine = 64
 
 // Limiter controls how frequently events are allowed to happen.
@@ -113,6 +116,7 @@ const cacheLine = 64
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewAt.
 type Limiter struct {
+	_ [cacheLine]byte //monogen:if !shared
 	// state is, for TokenBucket, the theoretical arrival time of the next
 	// event less Burst intervals, in nanoseconds since epoch; for
 	// SlidingWindow, the index of the current fixed window and the counts

@@ -2881,6 +2881,7 @@ var ErrPacedExceedsBurst = errors.New("ratelimit: n exceeds the events admitted 
 // monotonic reading (come from time.Now) or be derived from the epoch given
 // to NewPacedAt.
 type Paced struct {
+	_ [ratelimitCacheLine]byte
 	// state is, for PacedTokenBucket, the theoretical arrival time of the next
 	// event less Burst intervals, in nanoseconds since epoch; for
 	// PacedSlidingWindow, the index of the current fixed window and the counts
