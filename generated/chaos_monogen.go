@@ -47,9 +47,17 @@ type chaosPoolBatch struct {
 // (as a function that honours its context does) does not change the error.
 // The error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *ChaosPool) Map(ctx context.Context, ins []int) ([]int, error) {
@@ -83,15 +91,17 @@ func (p *ChaosPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrChaosPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
-	for range helpers {
-		if err := p.send(ctx, chaosPoolTask{batch: b}); err != nil {
-			b.fail(err)
-			break
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, chaosPoolTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
-		// The queue's tail counted the task as a job: take it back, after
-		// the push, so that Submitted never counts fewer than the jobs and
-		// items accepted.
-		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -100,12 +110,51 @@ func (p *ChaosPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	return b.error()
 }
 
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *ChaosPool) standIn(w *poolWorker, b *chaosPoolBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	// Busy, though w is counted in hunting.
+	p.stats.stealing.Add(1)
+	defer p.stats.stealing.Add(-1)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(chaosPoolTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *ChaosPool) untally() {
+	p.stats.submitted.Add(^uint64(0))
+}
+
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime).
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *ChaosPool) runBatch(w *poolMember, b *chaosPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -115,7 +164,11 @@ func (p *ChaosPool) runBatch(w *poolMember, b *chaosPoolBatch) {
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, ChaosPoolStats has its items.
-		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
+		ws := &p.stats.mapped
+		if w != nil {
+			ws = w.stats
+		}
+		p.stats.chunkDone(ws, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
@@ -455,9 +508,10 @@ func (p *ChaosPool) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrChaosPoolClosed, so no job goes unaccounted.
@@ -735,7 +789,7 @@ type ChaosPoolStats struct {
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 	Workers   int    // worker goroutines, as Size reports
-	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Busy      int64  // workers running jobs or Map items now (or parked while Map's caller runs items in their stead); retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
 	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
@@ -746,9 +800,10 @@ type ChaosPoolStats struct {
 	// than the job: each gets the claim's mean run time, its queue wait ends
 	// when the claim starts, and it starts when the latest claim of such
 	// jobs started (so that waits of under a claim's length are rounded).
-	// Map items are timed by the chunks workers take them in, the same way.
-	// The jobs of claims of cheap jobs reach ChaosPoolStats within a
-	// millisecond, and at once when their worker runs out of jobs.
+	// Map items are timed by the chunks workers and Map's caller take them
+	// in, the same way. The jobs of claims of cheap jobs reach
+	// ChaosPoolStats within a millisecond, and at once when their worker
+	// runs out of jobs.
 	QueueWait ChaosPoolHistogram
 	RunTime   ChaosPoolHistogram
 }
@@ -768,7 +823,7 @@ func (p *ChaosPool) Stats() ChaosPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone, &p.stats.mapped}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -779,7 +834,7 @@ func (p *ChaosPool) Stats() ChaosPoolStats {
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
-	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	s.Busy = max(int64(len(p.stats.meters))-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
 	p.life.Unlock()
 	// Jobs started and not yet counted as completed or failed are in
 	// flight.

@@ -10,8 +10,9 @@ import (
 )
 
 // Worker pools, one per shape of the pool directive: a tiny bound job for the
-// batch benchmark, a microsecond job, a sleep, every option at once, a
-// Name[In] pool, and a pool whose constructor takes the job function.
+// batch benchmark, a microsecond job, a 10ns job, a sleep, every option at
+// once, a Name[In] pool, and a pool whose constructor takes the job
+// function.
 
 // Tiny is the benchmarks' tiny job, bound so that it inlines into the
 // worker loop.
@@ -29,6 +30,22 @@ const SpinWork = 870
 //monogen:pool SpinPool[int, int] queue=1024 fn=Spin
 func Spin(x int) int {
 	for range SpinWork {
+		x = x*1664525 + 1013904223
+	}
+	return x
+}
+
+// ShortWork is the number of dependent multiply-adds in Short: about 10ns
+// on the 2-core benchmark machine.
+const ShortWork = 23
+
+// Short is the job of the benchmark of Map's floor (bench/pool's
+// BenchmarkPoolMapFloor): about 10ns, where handing out the batch, not the
+// jobs, is most of what a pool adds.
+//
+//monogen:pool ShortPool[int, int] queue=1024 fn=Short
+func Short(x int) int {
+	for range ShortWork {
 		x = x*1664525 + 1013904223
 	}
 	return x

@@ -45,9 +45,17 @@ type tinyPoolBatch struct {
 // (as a function that honours its context does) does not change the error.
 // The error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *TinyPool) Map(ctx context.Context, ins []int) ([]int, error) {
@@ -79,22 +87,63 @@ func (p *TinyPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrTinyPoolClosed) })()
 
-	for range helpers {
-		if err := p.send(ctx, tinyPoolTask{batch: b}); err != nil {
-			b.fail(err)
-			break
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, tinyPoolTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
 	}
 	b.wait()
 	return b.error()
 }
 
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *TinyPool) standIn(w *poolWorker, b *tinyPoolBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(tinyPoolTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *TinyPool) untally() {
+}
+
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime).
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *TinyPool) runBatch(w *tinyPoolMember, b *tinyPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -435,9 +484,10 @@ func (p *TinyPool) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrTinyPoolClosed, so no job goes unaccounted.
@@ -759,9 +809,17 @@ type confPoolBatch struct {
 // (as a function that honours its context does) does not change the error.
 // The error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *ConfPool) Map(ctx context.Context, ins []int) ([]int, error) {
@@ -793,22 +851,63 @@ func (p *ConfPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrConfPoolClosed) })()
 
-	for range helpers {
-		if err := p.send(ctx, confPoolTask{batch: b}); err != nil {
-			b.fail(err)
-			break
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, confPoolTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
 	}
 	b.wait()
 	return b.error()
 }
 
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *ConfPool) standIn(w *poolWorker, b *confPoolBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(confPoolTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *ConfPool) untally() {
+}
+
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime).
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *ConfPool) runBatch(w *confPoolMember, b *confPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -1171,9 +1270,10 @@ func (p *ConfPool) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrConfPoolClosed, so no job goes unaccounted.
@@ -1505,9 +1605,17 @@ type spinPoolBatch struct {
 // (as a function that honours its context does) does not change the error.
 // The error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *SpinPool) Map(ctx context.Context, ins []int) ([]int, error) {
@@ -1539,22 +1647,63 @@ func (p *SpinPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrSpinPoolClosed) })()
 
-	for range helpers {
-		if err := p.send(ctx, spinPoolTask{batch: b}); err != nil {
-			b.fail(err)
-			break
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, spinPoolTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
 	}
 	b.wait()
 	return b.error()
 }
 
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *SpinPool) standIn(w *poolWorker, b *spinPoolBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(spinPoolTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *SpinPool) untally() {
+}
+
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime).
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *SpinPool) runBatch(w *spinPoolMember, b *spinPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -1895,9 +2044,10 @@ func (p *SpinPool) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrSpinPoolClosed, so no job goes unaccounted.
@@ -2193,6 +2343,770 @@ func NewSpinPool(onResult func(int, int, error)) *SpinPool {
 	return p
 }
 
+// ShortPool: generated from the pool directive in pool.go.
+
+// shortPoolBatch is one Map call, shared by the workers helping with it.
+type shortPoolBatch struct {
+	poolBatchState
+	ins  []int
+	outs []int
+}
+
+// Map runs every element of ins through the pool's function and returns the
+// outputs in input order. It is the fast path for large batches: the workers
+// share out ins by chunks (no queue hand-off per item), run them in a tight
+// loop and write straight into the result slice. The result handler is not
+// called for Map items.
+//
+// Each item runs under a context derived from ctx (so it carries ctx's
+// values), cancelled when ctx is done, when Shutdown begins, or when another
+// item fails. The first of these stops the batch: Map waits for the items
+// already running and returns the outputs, with zero values for items that
+// failed or never ran, and an error that says what came first: the failed
+// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
+// was done; if Shutdown began, or the pool was closed before the batch was
+// queued, ErrShortPoolClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
+//
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
+//
+// The completion of every item happens before Map returns.
+func (p *ShortPool) Map(ctx context.Context, ins []int) ([]int, error) {
+	outs := make([]int, len(ins))
+	return outs, p.MapInto(ctx, outs, ins)
+}
+
+// MapInto is Map writing the outputs into outs, which must be as long as
+// ins: a caller running batches in a loop reuses one output slice, and
+// allocates nothing per batch but the batch's own bookkeeping. It panics if
+// the lengths differ.
+func (p *ShortPool) MapInto(ctx context.Context, outs []int, ins []int) error {
+	if len(outs) != len(ins) {
+		panic("pool: MapInto: len(outs) != len(ins)")
+	}
+	n := int64(len(ins))
+	if n == 0 {
+		return nil
+	}
+	helpers := min(p.size.Load(), n)
+	if helpers < 1 {
+		helpers = 1
+	}
+	b := &shortPoolBatch{ins: ins, outs: outs}
+	b.start(ctx, n, helpers)
+	defer b.cancel()
+	// Shutdown stops the batch with ErrShortPoolClosed, recorded before the
+	// items see their contexts cancelled (see itemFailed). If it has begun,
+	// fail runs at once.
+	defer context.AfterFunc(p.ctx, func() { b.fail(ErrShortPoolClosed) })()
+
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, shortPoolTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
+		}
+	}
+	b.wait()
+	return b.error()
+}
+
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *ShortPool) standIn(w *poolWorker, b *shortPoolBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(shortPoolTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *ShortPool) untally() {
+}
+
+// runBatch claims and runs chunks of b until none is left, sized by time
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
+func (p *ShortPool) runBatch(w *shortPoolMember, b *shortPoolBatch) {
+	size := int64(1)
+	start := time.Now()
+	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
+		lo, hi, more := b.claim(size)
+		if !more {
+			return
+		}
+		ok := p.runChunk(b, int(lo), int(hi))
+		now := time.Now()
+		b.ok.Add(int64(ok))
+		b.finish(hi - lo)
+		size = poolNextChunk(size, hi-lo, now.Sub(start))
+		start = now
+	}
+}
+
+// runChunk runs items [lo, hi) of b and returns how many succeeded before
+// the first failure, which fails the batch. It is the per-item loop of Map,
+// kept tight: one call of the hook per item, and the retry and timeout
+// paths only when those options are on.
+func (p *ShortPool) runChunk(b *shortPoolBatch, lo, hi int) (ok int) {
+	i := lo // the item running, for the panic report
+	defer func() {
+		if r := recover(); r != nil {
+			ok = i - lo
+			b.itemFailed(i, shortPoolNewPanicError(r))
+		}
+	}()
+	ctx := b.ctx
+	ins := b.ins[lo:hi]
+	outs := b.outs[lo:hi]
+	outs = outs[:len(ins)] // one bounds check for the loop
+	for j := range ins {
+		var out int
+		var err error
+		out, err = p.call(ctx, ins[j])
+		if err != nil {
+			i = lo + j
+			b.itemFailed(i, err)
+			return j
+		}
+		outs[j] = out
+		i++
+	}
+	return len(ins)
+}
+
+// next claims the next tasks, at least one and at most poolMaxClaim (see
+// queue.claim), sleeping while the queue is empty, and returns how many,
+// the first one's position, and whether the claim is shared. The first
+// task is taken into tasks[0]. A claim of jobs w has found cheap is taken
+// whole into tasks; another claim of several is shared: its other tasks
+// stay in their slots, for w to take when it starts them or for idle
+// workers to take over (see steal). While the queue is empty, next runs
+// the shared tasks that other workers have not started. It returns false
+// when w must exit: retired, or the queue closed and drained.
+func (p *ShortPool) next(w *shortPoolMember, tasks []shortPoolTask) (n, pos uint64, shared, ok bool) {
+	hunting := false
+	for {
+		pos, n, r := p.q.claim(2*uint64(p.size.Load()), uint64(len(tasks)))
+		switch r {
+		case poolPopped:
+			if hunting {
+				p.hunting.Add(-1)
+			}
+			tasks[0] = p.q.take(pos)
+			if shared = n > 1 && !w.cheap; shared {
+				// Published before the claim's first job runs, so that
+				// a hunter can take over the others (see offer).
+				w.claim.Store(pos<<poolClaimBits | n)
+			} else {
+				for i := range n - 1 {
+					tasks[i+1] = p.q.take(pos + 1 + i)
+				}
+			}
+			if p.spaceWaiters.Load() > 0 {
+				p.halfFree(&p.q.poolRing)
+			}
+			return n, pos, shared, true
+		case poolPopDrained:
+			// Help with the claims of the workers still running, then
+			// exit.
+			if !hunting {
+				hunting = true
+				p.hunting.Add(1)
+			}
+			if p.steal(w) && !w.retired.Load() {
+				continue
+			}
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		case poolPopPending:
+			if p.q.settle(pos) {
+				continue
+			}
+			// Its thread may be descheduled: park, and let it wake us
+			// once it has published (see pushed).
+		}
+		// Nothing queued, or nothing published: take over a task another
+		// worker claimed and has not started, else park.
+		if !hunting {
+			hunting = true
+			p.hunting.Add(1)
+		}
+		if p.steal(w) {
+			if w.retired.Load() {
+				p.hunting.Add(-1)
+				return 0, 0, false, false
+			}
+			continue
+		}
+		// Whatever comes after a wait is new: not known to be cheap.
+		w.cheap = false
+		if !p.sleep(&p.q.poolRing, &p.poolStaff, &w.poolWorker) {
+			p.hunting.Add(-1)
+			return 0, 0, false, false
+		}
+	}
+}
+
+// ErrShortPoolClosed is returned by Submit, TrySubmit and Map after Close or
+// Shutdown has begun, and delivered to the handler for a job that Shutdown
+// could not return because it had already returned (see
+// [ShortPool.Shutdown]).
+var ErrShortPoolClosed = errors.New("pool: closed")
+
+// ErrShortPoolFull is returned by TrySubmit when the queue has no room.
+var ErrShortPoolFull = errors.New("pool: queue full")
+
+// ShortPool runs a function over submitted jobs on a bounded set of workers.
+//
+// A ShortPool must be created with [NewShortPool]; the zero value is not
+// usable. A ShortPool must not be copied after first use. All methods are
+// safe for concurrent use.
+//
+// The function and the handler run on worker goroutines, concurrently with
+// each other. They must not call Submit, Map, Close or Shutdown on their own
+// pool in a way that waits for the pool (a job waiting for a job can
+// deadlock a pool whose workers all wait).
+type ShortPool struct {
+	_ poolNoCopy
+
+	// q is the job queue: a ring of values, no closure and no allocation
+	// per job, and no lock shared by producers and workers.
+	q shortPoolQueue
+
+	// Parking: idle workers, LIFO, and producers waiting for room.
+	poolParking
+
+	// The workers: their life cycle, and the crew hunters look into.
+	poolStaff
+
+	// ctx is the parent of every job's context; Shutdown cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// halted is set by Shutdown: a worker that receives a job afterwards
+	// hands it back instead of running it.
+	halted atomic.Bool
+
+	onResult func(int, int, error)
+
+	unrunMu    sync.Mutex
+	unrun      []int // jobs received after Shutdown began, to be returned by it
+	unrunTaken bool  // Shutdown has returned unrun; later ones go to the handler
+}
+
+// shortPoolTask is one element of the queue: a job, or a share of a Map batch.
+type shortPoolTask struct {
+	in    int
+	batch *shortPoolBatch // non-nil: the receiving worker helps with this batch
+}
+
+// shortPoolMember is one worker of the pool: its handle, which the pool's
+// parking and staff know, and what the pool keeps of it alone.
+type shortPoolMember struct {
+	poolWorker
+	// A member is 64 bytes, a size class of its own: done, stored per
+	// task, shares its cache line with no other worker.
+	_ [shortPoolWorkerPad]byte
+}
+
+// shortPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
+// metrics.
+const shortPoolWorkerPad = 16
+
+// init makes the queue and starts the workers.
+func (p *ShortPool) init() {
+	queue := 1024
+	workers := runtime.GOMAXPROCS(0)
+	p.q.init(queue)
+	p.poolParking.init()
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.life.Lock()
+	p.grow(workers)
+	p.life.Unlock()
+}
+
+// call runs the user's function once. It is the only place the function is
+// called, so that a generated pool can call it directly (and inline it).
+func (p *ShortPool) call(ctx context.Context, in int) (int, error) {
+	return Short(in), nil
+}
+
+// deliver hands one job's outcome to the result handler.
+func (p *ShortPool) deliver(in int, out int, err error) {
+	if p.onResult != nil {
+		p.onResult(in, out, err)
+	}
+}
+
+// Submit queues in to be run, waiting while the queue is full. It returns
+// ErrShortPoolClosed if Close or Shutdown has begun, and ctx.Err() if ctx is
+// done before there is room; the job is then not queued. ctx bounds only the
+// wait for room: the job itself runs under the pool's context (see
+// Shutdown).
+//
+// Submit of a job happens before the job runs.
+func (p *ShortPool) Submit(ctx context.Context, in int) error {
+	t := shortPoolTask{in: in}
+	err := p.send(ctx, t)
+	return err
+}
+
+// send queues t, waiting while the queue is full, unless the pool is closed
+// or ctx is done.
+func (p *ShortPool) send(ctx context.Context, t shortPoolTask) error {
+	woken := false
+	spins := 0
+	for {
+		r := p.q.tryPush(t)
+		if r == poolPushFull && spins < poolSpinLimit && p.q.length() <= p.q.capacity()/2 {
+			// Half the queue is free: the worker that claimed the task
+			// in the slot is about to free it.
+			spins++
+			continue
+		}
+		if r == poolPushFull {
+			// More than half full, or the worker freeing the slot is
+			// descheduled: park until the workers have emptied half the
+			// queue (see take), one wake-up per half queue rather than a
+			// retry per slot. Announce, then look once more: a worker
+			// that frees a slot afterwards sees the announcement, so the
+			// wake-up cannot be lost.
+			p.spaceWaiters.Add(1)
+			if r = p.q.tryPush(t); r == poolPushFull {
+				select {
+				case <-p.space:
+					p.spaceWaiters.Add(-1)
+					woken = true
+					spins = 0
+					continue
+				case <-ctx.Done():
+					p.spaceWaiters.Add(-1)
+					return ctx.Err()
+				case <-p.quit:
+					p.spaceWaiters.Add(-1)
+					return ErrShortPoolClosed
+				}
+			}
+			p.spaceWaiters.Add(-1)
+		}
+		if r == poolPushClosed {
+			return ErrShortPoolClosed
+		}
+		p.pushed()
+		if woken {
+			p.passOn(&p.q.poolRing)
+		}
+		return nil
+	}
+}
+
+// TrySubmit queues in if the queue has room, without waiting. It returns
+// ErrShortPoolFull if the queue is full and ErrShortPoolClosed if Close or
+// Shutdown has begun; the job is then not queued.
+//
+// TrySubmit of a job happens before the job runs.
+func (p *ShortPool) TrySubmit(in int) error {
+	t := shortPoolTask{in: in}
+	var err error
+	switch p.q.tryPush(t) {
+	case poolPushed:
+		p.pushed()
+	case poolPushFull:
+		err = ErrShortPoolFull
+	case poolPushClosed:
+		err = ErrShortPoolClosed
+	}
+	return err
+}
+
+// Resize sets the number of workers to n (at least 1) while the pool runs.
+// Added workers start at once. A removed worker that is running a job
+// finishes it and exits without taking another; an idle one exits at once
+// (one that was taking a job just as Resize ran still runs that job). A
+// worker claims jobs from a long queue several at a time (at most half its
+// fair share of the queue), and a removed one still runs those it has
+// claimed, unless idle workers take them over. No job is lost or run
+// twice. Resize after Close or Shutdown has begun does nothing.
+func (p *ShortPool) Resize(n int) {
+	p.life.Lock()
+	defer p.life.Unlock()
+	if more := p.resize(&p.q.poolRing, n); more > 0 {
+		p.grow(more)
+	}
+}
+
+// Size reports the number of workers set by the workers= option or Resize.
+// Retired workers still finishing a job are not counted.
+func (p *ShortPool) Size() int {
+	return int(p.size.Load())
+}
+
+// grow starts n more workers. p.life must be held.
+func (p *ShortPool) grow(n int) {
+	for range n {
+		w := &shortPoolMember{}
+		w.init()
+		p.hire(&w.poolWorker)
+		go p.work(w)
+	}
+}
+
+// Close stops accepting jobs, runs every job already queued, and waits for
+// all workers to exit. Submits waiting for room when Close begins return
+// ErrShortPoolClosed. Close may be called more than once and concurrently with
+// Shutdown; every call waits.
+//
+// The completion of every job happens before Close returns.
+func (p *ShortPool) Close() {
+	p.life.Lock()
+	p.stopAccepting(&p.q.poolRing)
+	p.life.Unlock()
+	p.wg.Wait()
+}
+
+// Shutdown stops accepting jobs, cancels the context of every running job,
+// and returns the queued jobs that never ran, in queue order (those received
+// by a worker as Shutdown began may come last). Running jobs finish with
+// whatever their function returns once their context is cancelled, and are
+// delivered to the handler as usual.
+//
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
+// the first Shutdown returns jobs; a job that could not be returned to it
+// (a later call, or one received as Shutdown gave up waiting) is delivered
+// to the handler with ErrShortPoolClosed, so no job goes unaccounted.
+//
+// If Close is draining the queue, Shutdown stops it and returns the rest.
+func (p *ShortPool) Shutdown(ctx context.Context) ([]int, error) {
+	p.life.Lock()
+	p.stopAccepting(&p.q.poolRing)
+	first := !p.halted.Swap(true)
+	p.life.Unlock()
+	if first {
+		p.cancel()
+		// Drain alongside the workers: both hand jobs to unrun.
+		for {
+			t, r := p.q.tryPop()
+			if r == poolPopDrained {
+				break
+			}
+			if r == poolPopPending {
+				runtime.Gosched()
+			}
+			if r == poolPopped && t.batch == nil {
+				p.giveBack(t.in)
+			}
+		}
+	}
+	err := p.wait(ctx)
+	if !first {
+		return nil, err
+	}
+	p.unrunMu.Lock()
+	unrun := p.unrun
+	p.unrun = nil
+	p.unrunTaken = true
+	p.unrunMu.Unlock()
+	return unrun, err
+}
+
+// giveBack records a job that Shutdown must return.
+func (p *ShortPool) giveBack(in int) {
+	p.unrunMu.Lock()
+	if !p.unrunTaken {
+		p.unrun = append(p.unrun, in)
+		p.unrunMu.Unlock()
+		return
+	}
+	p.unrunMu.Unlock()
+	var zero int
+	p.deliver(in, zero, ErrShortPoolClosed)
+}
+
+// work is the loop of one worker goroutine.
+func (p *ShortPool) work(w *shortPoolMember) {
+	defer p.wg.Done()
+	defer p.leave(&w.poolWorker)
+	tasks := make([]shortPoolTask, poolMaxClaim)
+	for !w.retired.Load() {
+		n, pos, shared, ok := p.next(w, tasks)
+		if !ok {
+			return
+		}
+		timed := n > 1 && w.timeClaim()
+		var start time.Time
+		if timed {
+			start = time.Now()
+		}
+		ran := n
+		if shared {
+			t := tasks[0]
+			tasks[0] = shortPoolTask{}
+			ran = p.runClaim(w, t, pos, n)
+		} else {
+			// Run every task taken, even if w is retired meanwhile:
+			// they are no longer in the queue for another worker to
+			// take.
+			for i := range tasks[:n] {
+				t := tasks[i]
+				tasks[i] = shortPoolTask{} // drop references for the GC
+				if t.batch == nil && !p.halted.Load() {
+					p.runJob(w, t) // the common case, without a call to run
+				} else {
+					p.run(w, t)
+				}
+			}
+		}
+		if timed {
+			w.cheap = ran > 0 && time.Since(start) < poolCheapJob*time.Duration(ran)
+		}
+	}
+}
+
+// run runs one task on w, or hands it back to Shutdown.
+func (p *ShortPool) run(w *shortPoolMember, t shortPoolTask) {
+	switch {
+	case p.halted.Load():
+		if t.batch == nil {
+			p.giveBack(t.in)
+		}
+	case t.batch != nil:
+		p.runBatch(w, t.batch)
+	default:
+		p.runJob(w, t)
+	}
+}
+
+// runJob runs one submitted job on w to its outcome and delivers it.
+func (p *ShortPool) runJob(w *shortPoolMember, t shortPoolTask) {
+	in := t.in
+	out, err := p.attempt(p.ctx, in)
+	p.deliver(in, out, err)
+}
+
+// shortPoolQueue is the job queue: a ring of slots, each holding a task and the
+// sequence number that publishes it (see ring).
+type shortPoolQueue struct {
+	poolRing
+	slots []shortPoolSlot
+}
+
+// shortPoolSlot holds one task. seq == pos: free for the push at pos; seq ==
+// pos+1: holds the task pushed at pos, ready to pop.
+type shortPoolSlot struct {
+	seq atomic.Uint64
+	t   shortPoolTask
+}
+
+// init sizes the ring to capacity rounded up to a power of two, at least 2
+// (one slot cannot tell full from free).
+func (q *shortPoolQueue) init(capacity int) {
+	n := uint64(2)
+	if capacity > 2 {
+		n = 1 << bits.Len64(uint64(capacity-1))
+	}
+	q.slots = make([]shortPoolSlot, n)
+	q.poolRing.init(unsafe.Pointer(&q.slots[0].seq), unsafe.Sizeof(q.slots[0]), n)
+}
+
+// tryPush adds t unless the queue is full or closed.
+func (q *shortPoolQueue) tryPush(t shortPoolTask) poolPushResult {
+	pos := q.tail.Load()
+	for {
+		if pos&poolClosedBit != 0 {
+			return poolPushClosed
+		}
+		s := &q.slots[pos&q.mask]
+		switch dif := int64(s.seq.Load() - pos); {
+		case dif == 0:
+			if q.tail.CompareAndSwap(pos, pos+1) {
+				s.t = t
+				s.seq.Store(pos + 1) // publish
+				return poolPushed
+			}
+		case dif < 0: // the slot still holds the task of the previous lap
+			return poolPushFull
+		}
+		pos = q.tail.Load()
+	}
+}
+
+// take returns the task at pos, which the caller has claimed, and frees its
+// slot.
+func (q *shortPoolQueue) take(pos uint64) shortPoolTask {
+	s := &q.slots[pos&q.mask]
+	t := s.t
+	s.t = shortPoolTask{} // drop references for the GC
+	s.seq.Store(pos + q.mask + 1)
+	return t
+}
+
+// takeOver takes the claimed task at pos and frees its slot, unless another
+// worker took it first.
+func (q *shortPoolQueue) takeOver(pos uint64) (shortPoolTask, bool) {
+	s := &q.slots[pos&q.mask]
+	if !s.seq.CompareAndSwap(pos+1, pos) {
+		return shortPoolTask{}, false
+	}
+	return q.take(pos), true
+}
+
+// tryPop removes the oldest task, if one is published (Shutdown drains the
+// queue with it).
+func (q *shortPoolQueue) tryPop() (shortPoolTask, poolPopResult) {
+	pos, _, r := q.claim(0, 1)
+	if r != poolPopped {
+		return shortPoolTask{}, r
+	}
+	return q.take(pos), poolPopped
+}
+
+// ShortPoolPanicError is the error of a job whose function panicked. The pool
+// recovers the panic, reports it as the job's error and keeps running. A job
+// that panicked is not retried.
+type ShortPoolPanicError struct {
+	// Value is the value passed to panic.
+	Value any
+	// Stack is the goroutine's stack when the panic was recovered.
+	Stack []byte
+}
+
+func (e *ShortPoolPanicError) Error() string {
+	return fmt.Sprintf("pool: job panicked: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns Value if it is an error, so that errors.Is sees through a
+// panic(err).
+func (e *ShortPoolPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+func shortPoolNewPanicError(v any) *ShortPoolPanicError {
+	return &ShortPoolPanicError{Value: v, Stack: debug.Stack()}
+}
+
+// attempt runs a job once, turning a panic into a *ShortPoolPanicError.
+func (p *ShortPool) attempt(ctx context.Context, in int) (out int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = shortPoolNewPanicError(r)
+		}
+	}()
+	return p.call(ctx, in)
+}
+
+// steal takes over one claimed task not started, and runs it; it reports
+// whether there was one. self must be counted in hunting.
+func (p *ShortPool) steal(self *shortPoolMember) bool {
+	for {
+		pos, ok := p.stealable(&p.q.poolRing, &self.poolWorker)
+		if !ok {
+			return false
+		}
+		if t, ok := p.q.takeOver(pos); ok {
+			// Still counted in hunting while it runs the job: claimers
+			// then take their next tasks with a CAS, and this worker
+			// can take them over when it is done.
+			p.freed(&p.q.poolRing, pos)
+			p.run(self, t)
+			return true
+		}
+		// Taken by its claimer or another hunter meanwhile: look again.
+	}
+}
+
+// runClaim runs the tasks of the shared claim [pos, pos+n), n > 1, in
+// order, t being the first, already taken: it takes each of the others
+// only when it gets to it, and skips those a hunter has taken over (see
+// steal). It returns how many it ran.
+func (p *ShortPool) runClaim(w *shortPoolMember, t shortPoolTask, pos, n uint64) (ran uint64) {
+	end := pos + n
+	hunted := p.hunting.Load() != 0 // after the claim was published
+	for j := pos; ; {
+		if hunted {
+			p.offer(&p.q.poolRing, j+1, end)
+		}
+		if t.batch == nil && !p.halted.Load() {
+			p.runJob(w, t) // the common case, without a call to run
+		} else {
+			p.run(w, t)
+		}
+		ran++
+		for {
+			if j+1 == end {
+				return ran
+			}
+			w.done.Store(j) // before loading hunting: see steal
+			j++
+			var ok bool
+			if hunted = p.hunting.Load() != 0; !hunted {
+				// No hunter can take it now; one may have taken it
+				// before.
+				if ok = p.q.unstarted(j); ok {
+					t = p.q.take(j)
+				}
+			} else {
+				t, ok = p.q.takeOver(j)
+			}
+			if ok {
+				p.freed(&p.q.poolRing, j)
+				break
+			}
+		}
+	}
+}
+
+// NewShortPool returns a ShortPool with its workers started. onResult, if not
+// nil, receives every submitted job's input, output and error on the worker
+// goroutine right after the job finishes; Map items are not delivered to it.
+// Close or Shutdown stops the workers.
+func NewShortPool(onResult func(int, int, error)) *ShortPool {
+	p := &ShortPool{onResult: onResult}
+	p.init()
+	return p
+}
+
 // NapPool: generated from the pool directive in pool.go.
 
 // napPoolBatch is one Map call, shared by the workers helping with it.
@@ -2219,9 +3133,17 @@ type napPoolBatch struct {
 // function that honours its context does) does not change the error. The
 // error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *NapPool) Map(ctx context.Context, ins []int) ([]int, error) {
@@ -2253,22 +3175,63 @@ func (p *NapPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	// runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrNapPoolClosed) })()
 
-	for range helpers {
-		if err := p.send(ctx, napPoolTask{batch: b}); err != nil {
-			b.fail(err)
-			break
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, napPoolTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
 	}
 	b.wait()
 	return b.error()
 }
 
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *NapPool) standIn(w *poolWorker, b *napPoolBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(napPoolTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *NapPool) untally() {
+}
+
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime).
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *NapPool) runBatch(w *napPoolMember, b *napPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -2607,9 +3570,10 @@ func (p *NapPool) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrNapPoolClosed, so no job goes unaccounted.
@@ -2935,9 +3899,17 @@ type resizerBatch struct {
 // function that honours its context does) does not change the error. The
 // error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *Resizer) Map(ctx context.Context, ins []Job) ([]Result, error) {
@@ -2971,15 +3943,17 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrResizerClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
-	for range helpers {
-		if err := p.send(ctx, resizerTask{batch: b}); err != nil {
-			b.fail(err)
-			break
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, resizerTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
-		// The queue's tail counted the task as a job: take it back, after
-		// the push, so that Submitted never counts fewer than the jobs and
-		// items accepted.
-		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -2988,12 +3962,51 @@ func (p *Resizer) MapInto(ctx context.Context, outs []Result, ins []Job) error {
 	return b.error()
 }
 
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *Resizer) standIn(w *poolWorker, b *resizerBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	// Busy, though w is counted in hunting.
+	p.stats.stealing.Add(1)
+	defer p.stats.stealing.Add(-1)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(resizerTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *Resizer) untally() {
+	p.stats.submitted.Add(^uint64(0))
+}
+
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime).
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *Resizer) runBatch(w *poolMember, b *resizerBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -3003,7 +4016,11 @@ func (p *Resizer) runBatch(w *poolMember, b *resizerBatch) {
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, ResizerStats has its items.
-		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
+		ws := &p.stats.mapped
+		if w != nil {
+			ws = w.stats
+		}
+		p.stats.chunkDone(ws, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
@@ -3340,9 +4357,10 @@ func (p *Resizer) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrResizerClosed, so no job goes unaccounted.
@@ -3624,20 +4642,21 @@ type ResizerStats struct {
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 	Workers   int    // worker goroutines, as Size reports
-	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Busy      int64  // workers running jobs or Map items now (or parked while Map's caller runs items in their stead); retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
-	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
-	// Map call) to the start of their first attempt; RunTime is how long
-	// they then took, retries and backoff included. Jobs of a microsecond or
-	// more are timed one by one. Cheaper jobs, which a worker claims several
-	// at a time, are timed by claim, as a clock read per job would cost more
-	// than the job: each gets the claim's mean run time, its queue wait ends
-	// when the claim starts, and it starts when the latest claim of such
-	// jobs started (so that waits of under a claim's length are rounded).
-	// Map items are timed by the chunks workers take them in, the same way.
-	// The jobs of claims of cheap jobs reach ResizerStats within a
-	// millisecond, and at once when their worker runs out of jobs.
+	// QueueWait is how long jobs waited, from Submit or TrySubmit (or
+	// the Map call) to the start of their first attempt; RunTime is how
+	// long they then took, retries and backoff included. Jobs of a
+	// microsecond or more are timed one by one. Cheaper jobs, which a
+	// worker claims several at a time, are timed by claim, as a clock
+	// read per job would cost more than the job: each gets the claim's
+	// mean run time, its queue wait ends when the claim starts, and it
+	// starts when the latest claim of such jobs started (so that waits of
+	// under a claim's length are rounded). Map items are timed by the
+	// chunks workers and Map's caller take them in, the same way. The
+	// jobs of claims of cheap jobs reach ResizerStats within a millisecond, and
+	// at once when their worker runs out of jobs.
 	QueueWait ResizerHistogram
 	RunTime   ResizerHistogram
 }
@@ -3657,7 +4676,7 @@ func (p *Resizer) Stats() ResizerStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone, &p.stats.mapped}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -3668,7 +4687,7 @@ func (p *Resizer) Stats() ResizerStats {
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
-	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	s.Busy = max(int64(len(p.stats.meters))-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
 	p.life.Unlock()
 	// Jobs started and not yet counted as completed or failed are in
 	// flight.
@@ -3810,9 +4829,17 @@ type senderBatch struct {
 // function that honours its context does) does not change the error. The
 // error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *Sender) Map(ctx context.Context, ins []string) ([]struct{}, error) {
@@ -3844,22 +4871,63 @@ func (p *Sender) MapInto(ctx context.Context, outs []struct{}, ins []string) err
 	// runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrSenderClosed) })()
 
-	for range helpers {
-		if err := p.send(ctx, senderTask{batch: b}); err != nil {
-			b.fail(err)
-			break
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, senderTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
 	}
 	b.wait()
 	return b.error()
 }
 
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *Sender) standIn(w *poolWorker, b *senderBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(senderTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *Sender) untally() {
+}
+
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime).
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *Sender) runBatch(w *senderMember, b *senderBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -4194,9 +5262,10 @@ func (p *Sender) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrSenderClosed, so no job goes unaccounted.
@@ -4516,9 +5585,17 @@ type funcPoolBatch struct {
 // (as a function that honours its context does) does not change the error.
 // The error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *FuncPool) Map(ctx context.Context, ins []int) ([]int, error) {
@@ -4550,22 +5627,63 @@ func (p *FuncPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	// fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrFuncPoolClosed) })()
 
-	for range helpers {
-		if err := p.send(ctx, funcPoolTask{batch: b}); err != nil {
-			b.fail(err)
-			break
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, funcPoolTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
 	}
 	b.wait()
 	return b.error()
 }
 
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *FuncPool) standIn(w *poolWorker, b *funcPoolBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(funcPoolTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *FuncPool) untally() {
+}
+
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime).
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *FuncPool) runBatch(w *funcPoolMember, b *funcPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -4907,9 +6025,10 @@ func (p *FuncPool) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrFuncPoolClosed, so no job goes unaccounted.
@@ -5239,9 +6358,17 @@ type stressPoolBatch struct {
 // (as a function that honours its context does) does not change the error.
 // The error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *StressPool) Map(ctx context.Context, ins []int) ([]int, error) {
@@ -5275,15 +6402,17 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrStressPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
-	for range helpers {
-		if err := p.send(ctx, stressPoolTask{batch: b}); err != nil {
-			b.fail(err)
-			break
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, stressPoolTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
-		// The queue's tail counted the task as a job: take it back, after
-		// the push, so that Submitted never counts fewer than the jobs and
-		// items accepted.
-		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -5292,12 +6421,51 @@ func (p *StressPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	return b.error()
 }
 
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *StressPool) standIn(w *poolWorker, b *stressPoolBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	// Busy, though w is counted in hunting.
+	p.stats.stealing.Add(1)
+	defer p.stats.stealing.Add(-1)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(stressPoolTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *StressPool) untally() {
+	p.stats.submitted.Add(^uint64(0))
+}
+
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime).
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *StressPool) runBatch(w *poolMember, b *stressPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -5307,7 +6475,11 @@ func (p *StressPool) runBatch(w *poolMember, b *stressPoolBatch) {
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, StressPoolStats has its items.
-		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
+		ws := &p.stats.mapped
+		if w != nil {
+			ws = w.stats
+		}
+		p.stats.chunkDone(ws, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
@@ -5647,9 +6819,10 @@ func (p *StressPool) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrStressPoolClosed, so no job goes unaccounted.
@@ -5931,7 +7104,7 @@ type StressPoolStats struct {
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 	Workers   int    // worker goroutines, as Size reports
-	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Busy      int64  // workers running jobs or Map items now (or parked while Map's caller runs items in their stead); retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
 	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
@@ -5942,9 +7115,10 @@ type StressPoolStats struct {
 	// than the job: each gets the claim's mean run time, its queue wait ends
 	// when the claim starts, and it starts when the latest claim of such
 	// jobs started (so that waits of under a claim's length are rounded).
-	// Map items are timed by the chunks workers take them in, the same way.
-	// The jobs of claims of cheap jobs reach StressPoolStats within a
-	// millisecond, and at once when their worker runs out of jobs.
+	// Map items are timed by the chunks workers and Map's caller take them
+	// in, the same way. The jobs of claims of cheap jobs reach
+	// StressPoolStats within a millisecond, and at once when their worker
+	// runs out of jobs.
 	QueueWait StressPoolHistogram
 	RunTime   StressPoolHistogram
 }
@@ -5964,7 +7138,7 @@ func (p *StressPool) Stats() StressPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone, &p.stats.mapped}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -5975,7 +7149,7 @@ func (p *StressPool) Stats() StressPoolStats {
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
-	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	s.Busy = max(int64(len(p.stats.meters))-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
 	p.life.Unlock()
 	// Jobs started and not yet counted as completed or failed are in
 	// flight.
@@ -7973,9 +9147,17 @@ type pacedPoolBatch struct {
 // (as a function that honours its context does) does not change the error.
 // The error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *PacedPool) Map(ctx context.Context, ins []int) ([]int, error) {
@@ -8009,15 +9191,17 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrPacedPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
-	for range helpers {
-		if err := p.send(ctx, pacedPoolTask{batch: b}); err != nil {
-			b.fail(err)
-			break
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, pacedPoolTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
-		// The queue's tail counted the task as a job: take it back, after
-		// the push, so that Submitted never counts fewer than the jobs and
-		// items accepted.
-		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -8026,12 +9210,51 @@ func (p *PacedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	return b.error()
 }
 
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *PacedPool) standIn(w *poolWorker, b *pacedPoolBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	// Busy, though w is counted in hunting.
+	p.stats.stealing.Add(1)
+	defer p.stats.stealing.Add(-1)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(pacedPoolTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *PacedPool) untally() {
+	p.stats.submitted.Add(^uint64(0))
+}
+
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime).
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *PacedPool) runBatch(w *poolMember, b *pacedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -8041,7 +9264,11 @@ func (p *PacedPool) runBatch(w *poolMember, b *pacedPoolBatch) {
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, PacedPoolStats has its items.
-		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
+		ws := &p.stats.mapped
+		if w != nil {
+			ws = w.stats
+		}
+		p.stats.chunkDone(ws, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
@@ -8381,9 +9608,10 @@ func (p *PacedPool) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrPacedPoolClosed, so no job goes unaccounted.
@@ -8637,7 +9865,7 @@ type PacedPoolStats struct {
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 	Workers   int    // worker goroutines, as Size reports
-	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Busy      int64  // workers running jobs or Map items now (or parked while Map's caller runs items in their stead); retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
 	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
@@ -8648,9 +9876,10 @@ type PacedPoolStats struct {
 	// than the job: each gets the claim's mean run time, its queue wait ends
 	// when the claim starts, and it starts when the latest claim of such
 	// jobs started (so that waits of under a claim's length are rounded).
-	// Map items are timed by the chunks workers take them in, the same way.
-	// The jobs of claims of cheap jobs reach PacedPoolStats within a
-	// millisecond, and at once when their worker runs out of jobs.
+	// Map items are timed by the chunks workers and Map's caller take them
+	// in, the same way. The jobs of claims of cheap jobs reach
+	// PacedPoolStats within a millisecond, and at once when their worker
+	// runs out of jobs.
 	QueueWait PacedPoolHistogram
 	RunTime   PacedPoolHistogram
 }
@@ -8670,7 +9899,7 @@ func (p *PacedPool) Stats() PacedPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone, &p.stats.mapped}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -8681,7 +9910,7 @@ func (p *PacedPool) Stats() PacedPoolStats {
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
-	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	s.Busy = max(int64(len(p.stats.meters))-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
 	p.life.Unlock()
 	// Jobs started and not yet counted as completed or failed are in
 	// flight.
@@ -8835,9 +10064,17 @@ type pacedSenderBatch struct {
 // stopped (as a function that honours its context does) does not change the
 // error. The error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *PacedSender) Map(ctx context.Context, ins []string) ([]struct{}, error) {
@@ -8869,22 +10106,63 @@ func (p *PacedSender) MapInto(ctx context.Context, outs []struct{}, ins []string
 	// begun, fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrPacedSenderClosed) })()
 
-	for range helpers {
-		if err := p.send(ctx, pacedSenderTask{batch: b}); err != nil {
-			b.fail(err)
-			break
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, pacedSenderTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
 	}
 	b.wait()
 	return b.error()
 }
 
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *PacedSender) standIn(w *poolWorker, b *pacedSenderBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(pacedSenderTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *PacedSender) untally() {
+}
+
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime).
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *PacedSender) runBatch(w *pacedSenderMember, b *pacedSenderBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -9229,9 +10507,10 @@ func (p *PacedSender) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrPacedSenderClosed, so no job goes unaccounted.
@@ -10020,9 +11299,17 @@ type guardedPoolBatch struct {
 // stopped (as a function that honours its context does) does not change the
 // error. The error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *GuardedPool) Map(ctx context.Context, ins []int) ([]int, error) {
@@ -10056,15 +11343,17 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrGuardedPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
-	for range helpers {
-		if err := p.send(ctx, guardedPoolTask{batch: b}); err != nil {
-			b.fail(err)
-			break
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, guardedPoolTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
-		// The queue's tail counted the task as a job: take it back, after
-		// the push, so that Submitted never counts fewer than the jobs and
-		// items accepted.
-		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -10073,12 +11362,51 @@ func (p *GuardedPool) MapInto(ctx context.Context, outs []int, ins []int) error 
 	return b.error()
 }
 
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *GuardedPool) standIn(w *poolWorker, b *guardedPoolBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	// Busy, though w is counted in hunting.
+	p.stats.stealing.Add(1)
+	defer p.stats.stealing.Add(-1)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(guardedPoolTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *GuardedPool) untally() {
+	p.stats.submitted.Add(^uint64(0))
+}
+
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime).
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *GuardedPool) runBatch(w *poolMember, b *guardedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -10088,7 +11416,11 @@ func (p *GuardedPool) runBatch(w *poolMember, b *guardedPoolBatch) {
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, GuardedPoolStats has its items.
-		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
+		ws := &p.stats.mapped
+		if w != nil {
+			ws = w.stats
+		}
+		p.stats.chunkDone(ws, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
@@ -10433,9 +11765,10 @@ func (p *GuardedPool) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrGuardedPoolClosed, so no job goes unaccounted.
@@ -10713,7 +12046,7 @@ type GuardedPoolStats struct {
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 	Workers   int    // worker goroutines, as Size reports
-	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Busy      int64  // workers running jobs or Map items now (or parked while Map's caller runs items in their stead); retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
 	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
@@ -10724,9 +12057,10 @@ type GuardedPoolStats struct {
 	// than the job: each gets the claim's mean run time, its queue wait ends
 	// when the claim starts, and it starts when the latest claim of such
 	// jobs started (so that waits of under a claim's length are rounded).
-	// Map items are timed by the chunks workers take them in, the same way.
-	// The jobs of claims of cheap jobs reach GuardedPoolStats within a
-	// millisecond, and at once when their worker runs out of jobs.
+	// Map items are timed by the chunks workers and Map's caller take them
+	// in, the same way. The jobs of claims of cheap jobs reach
+	// GuardedPoolStats within a millisecond, and at once when their worker
+	// runs out of jobs.
 	QueueWait GuardedPoolHistogram
 	RunTime   GuardedPoolHistogram
 }
@@ -10746,7 +12080,7 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone, &p.stats.mapped}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -10757,7 +12091,7 @@ func (p *GuardedPool) Stats() GuardedPoolStats {
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
-	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	s.Busy = max(int64(len(p.stats.meters))-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
 	p.life.Unlock()
 	// Jobs started and not yet counted as completed or failed are in
 	// flight.
@@ -10912,9 +12246,17 @@ type hookedPoolBatch struct {
 // (as a function that honours its context does) does not change the error.
 // The error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *HookedPool) Map(ctx context.Context, ins []int) ([]int, error) {
@@ -10948,15 +12290,17 @@ func (p *HookedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrHookedPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
-	for range helpers {
-		if err := p.send(ctx, hookedPoolTask{batch: b}); err != nil {
-			b.fail(err)
-			break
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, hookedPoolTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
-		// The queue's tail counted the task as a job: take it back, after
-		// the push, so that Submitted never counts fewer than the jobs and
-		// items accepted.
-		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -10965,12 +12309,51 @@ func (p *HookedPool) MapInto(ctx context.Context, outs []int, ins []int) error {
 	return b.error()
 }
 
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *HookedPool) standIn(w *poolWorker, b *hookedPoolBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	// Busy, though w is counted in hunting.
+	p.stats.stealing.Add(1)
+	defer p.stats.stealing.Add(-1)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(hookedPoolTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *HookedPool) untally() {
+	p.stats.submitted.Add(^uint64(0))
+}
+
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime).
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *HookedPool) runBatch(w *poolMember, b *hookedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -10980,7 +12363,11 @@ func (p *HookedPool) runBatch(w *poolMember, b *hookedPoolBatch) {
 		now := time.Now()
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, HookedPoolStats has its items.
-		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
+		ws := &p.stats.mapped
+		if w != nil {
+			ws = w.stats
+		}
+		p.stats.chunkDone(ws, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
@@ -11340,9 +12727,10 @@ func (p *HookedPool) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrHookedPoolClosed, so no job goes unaccounted.
@@ -11593,7 +12981,7 @@ type HookedPoolStats struct {
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 	Workers   int    // worker goroutines, as Size reports
-	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Busy      int64  // workers running jobs or Map items now (or parked while Map's caller runs items in their stead); retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
 	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
@@ -11604,9 +12992,10 @@ type HookedPoolStats struct {
 	// than the job: each gets the claim's mean run time, its queue wait ends
 	// when the claim starts, and it starts when the latest claim of such
 	// jobs started (so that waits of under a claim's length are rounded).
-	// Map items are timed by the chunks workers take them in, the same way.
-	// The jobs of claims of cheap jobs reach HookedPoolStats within a
-	// millisecond, and at once when their worker runs out of jobs.
+	// Map items are timed by the chunks workers and Map's caller take them
+	// in, the same way. The jobs of claims of cheap jobs reach
+	// HookedPoolStats within a millisecond, and at once when their worker
+	// runs out of jobs.
 	QueueWait HookedPoolHistogram
 	RunTime   HookedPoolHistogram
 }
@@ -11626,7 +13015,7 @@ func (p *HookedPool) Stats() HookedPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone, &p.stats.mapped}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -11637,7 +13026,7 @@ func (p *HookedPool) Stats() HookedPoolStats {
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
-	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	s.Busy = max(int64(len(p.stats.meters))-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
 	p.life.Unlock()
 	// Jobs started and not yet counted as completed or failed are in
 	// flight.
@@ -11784,9 +13173,17 @@ type tinyMetricsPoolBatch struct {
 // stopped (as a function that honours its context does) does not change the
 // error. The error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *TinyMetricsPool) Map(ctx context.Context, ins []int) ([]int, error) {
@@ -11820,15 +13217,17 @@ func (p *TinyMetricsPool) MapInto(ctx context.Context, outs []int, ins []int) er
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrTinyMetricsPoolClosed) })()
 	p.stats.submitted.Add(uint64(n))
 
-	for range helpers {
-		if err := p.send(ctx, tinyMetricsPoolTask{batch: b}); err != nil {
-			b.fail(err)
-			break
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, tinyMetricsPoolTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
-		// The queue's tail counted the task as a job: take it back, after
-		// the push, so that Submitted never counts fewer than the jobs and
-		// items accepted.
-		p.stats.submitted.Add(^uint64(0))
 	}
 	b.wait()
 	ok := b.ok.Load()
@@ -11837,12 +13236,51 @@ func (p *TinyMetricsPool) MapInto(ctx context.Context, outs []int, ins []int) er
 	return b.error()
 }
 
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *TinyMetricsPool) standIn(w *poolWorker, b *tinyMetricsPoolBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	// Busy, though w is counted in hunting.
+	p.stats.stealing.Add(1)
+	defer p.stats.stealing.Add(-1)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(tinyMetricsPoolTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *TinyMetricsPool) untally() {
+	p.stats.submitted.Add(^uint64(0))
+}
+
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime).
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *TinyMetricsPool) runBatch(w *poolMember, b *tinyMetricsPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -11853,7 +13291,11 @@ func (p *TinyMetricsPool) runBatch(w *poolMember, b *tinyMetricsPoolBatch) {
 		p.stats.inFlight.Add(lo - hi)
 		// Before finish: once Map returns, TinyMetricsPoolStats has its
 		// items.
-		p.stats.chunkDone(w, b.queued, hi-lo, start, now)
+		ws := &p.stats.mapped
+		if w != nil {
+			ws = w.stats
+		}
+		p.stats.chunkDone(ws, b.queued, hi-lo, start, now)
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)
 		size = poolNextChunk(size, hi-lo, now.Sub(start))
@@ -12191,9 +13633,10 @@ func (p *TinyMetricsPool) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrTinyMetricsPoolClosed, so no job goes unaccounted.
@@ -12442,7 +13885,7 @@ type TinyMetricsPoolStats struct {
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 	Workers   int    // worker goroutines, as Size reports
-	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Busy      int64  // workers running jobs or Map items now (or parked while Map's caller runs items in their stead); retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
 	// QueueWait is how long jobs waited, from Submit or TrySubmit (or the
@@ -12453,9 +13896,10 @@ type TinyMetricsPoolStats struct {
 	// than the job: each gets the claim's mean run time, its queue wait ends
 	// when the claim starts, and it starts when the latest claim of such
 	// jobs started (so that waits of under a claim's length are rounded).
-	// Map items are timed by the chunks workers take them in, the same way.
-	// The jobs of claims of cheap jobs reach TinyMetricsPoolStats within a
-	// millisecond, and at once when their worker runs out of jobs.
+	// Map items are timed by the chunks workers and Map's caller take them
+	// in, the same way. The jobs of claims of cheap jobs reach
+	// TinyMetricsPoolStats within a millisecond, and at once when their
+	// worker runs out of jobs.
 	QueueWait TinyMetricsPoolHistogram
 	RunTime   TinyMetricsPoolHistogram
 }
@@ -12475,7 +13919,7 @@ func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*poolWorkerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*poolWorkerStats{&p.stats.gone, &p.stats.mapped}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -12486,7 +13930,7 @@ func (p *TinyMetricsPool) Stats() TinyMetricsPoolStats {
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
-	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	s.Busy = max(int64(len(p.stats.meters))-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
 	p.life.Unlock()
 	// Jobs started and not yet counted as completed or failed are in
 	// flight.
@@ -12631,9 +14075,17 @@ type tinyHookedPoolBatch struct {
 // stopped (as a function that honours its context does) does not change the
 // error. The error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *TinyHookedPool) Map(ctx context.Context, ins []int) ([]int, error) {
@@ -12665,22 +14117,63 @@ func (p *TinyHookedPool) MapInto(ctx context.Context, outs []int, ins []int) err
 	// begun, fail runs at once.
 	defer context.AfterFunc(p.ctx, func() { b.fail(ErrTinyHookedPoolClosed) })()
 
-	for range helpers {
-		if err := p.send(ctx, tinyHookedPoolTask{batch: b}); err != nil {
-			b.fail(err)
-			break
+	if w := p.lend(&p.q.poolRing, &p.poolStaff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, tinyHookedPoolTask{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
 	}
 	b.wait()
 	return b.error()
 }
 
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *TinyHookedPool) standIn(w *poolWorker, b *tinyHookedPoolBatch) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.poolRing, &p.poolStaff, w)
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(tinyHookedPoolTask{batch: b}) != poolPushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *TinyHookedPool) untally() {
+}
+
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime).
+// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *TinyHookedPool) runBatch(w *tinyHookedPoolMember, b *tinyHookedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -13047,9 +14540,10 @@ func (p *TinyHookedPool) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrTinyHookedPoolClosed, so no job goes unaccounted.

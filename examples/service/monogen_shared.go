@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/bits"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -342,41 +343,126 @@ func (k *poolParking) sleep(q *poolRing, s *poolStaff, w *poolWorker) bool {
 	// Look once more, after the announcement: a worker that claims tasks
 	// afterwards sees it (see offer).
 	if _, stealable := s.stealable(q, w); q.ready() || stealable || w.retired.Load() {
-		k.unsleep(w)
-		return !w.retired.Load()
+		if k.unsleep(w) || w.retired.Load() {
+			return !w.retired.Load()
+		}
+		// Lent to a Map caller (see lend): wait until it gives w back.
 	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		k.unsleep(w)
-		return false
+	for {
+		select {
+		case <-w.wake:
+			if k.woken(w) {
+				return true
+			}
+			// A wake-up left over from before w was listed, or w is
+			// lent: still parked.
+		case <-w.stop:
+			k.unsleep(w)
+			return false
+		}
 	}
 }
 
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
+// woken reports whether w, which has received a wake-up, is to run: taken
+// off the idle list and not lent to a Map caller.
+func (k *poolParking) woken(w *poolWorker) bool {
+	k.idleMu.Lock()
+	defer k.idleMu.Unlock()
+	return !w.asleep && !w.lent
+}
+
+// unsleep takes w, which did not wait for its wake-up, off the idle list,
+// and reports whether w may run: false while it is lent to a Map caller.
 // If a producer has already taken it off to wake it, the wake-up is passed
 // to another sleeper: w may be about to exit, and the producer's task must
 // not wait for a worker that will not come.
-func (k *poolParking) unsleep(w *poolWorker) {
+func (k *poolParking) unsleep(w *poolWorker) bool {
 	k.idleMu.Lock()
 	if w.asleep {
-		for i, v := range k.idle {
-			if v == w {
-				last := len(k.idle) - 1
-				copy(k.idle[i:], k.idle[i+1:])
-				k.idle[last] = nil
-				k.idle = k.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		k.sleepers.Add(-1)
+		k.unlist(w)
 		k.idleMu.Unlock()
-		return
+		return true
+	}
+	if w.lent {
+		k.idleMu.Unlock()
+		return false
 	}
 	k.idleMu.Unlock()
 	k.wakeOne()
+	return true
+}
+
+// unlist takes w, which is on the idle list, off it. k.idleMu must be
+// held.
+func (k *poolParking) unlist(w *poolWorker) {
+	for i, v := range k.idle {
+		if v == w {
+			last := len(k.idle) - 1
+			copy(k.idle[i:], k.idle[i+1:])
+			k.idle[last] = nil
+			k.idle = k.idle[:last]
+			break
+		}
+	}
+	w.asleep = false
+	k.sleepers.Add(-1)
+}
+
+// lend takes a parked worker of s off the idle list for a Map caller to
+// run the batch's items in its stead, so that the batch starts at once,
+// without waiting for a worker to wake, and the items and jobs running
+// never outnumber the workers. It counts the caller in s.wg, for Close
+// and Shutdown to wait for it. It returns nil if no worker is parked or q
+// is closed. The worker stays parked, and no wake-up runs it, until the
+// caller gives it back (see takeBack).
+func (k *poolParking) lend(q *poolRing, s *poolStaff) *poolWorker {
+	if k.sleepers.Load() == 0 {
+		return nil
+	}
+	k.idleMu.Lock()
+	defer k.idleMu.Unlock()
+	if q.closed() {
+		return nil
+	}
+	// The first listed, the longest parked: its cache is the coldest, and
+	// the caller's helpers are woken from the other end.
+	for _, w := range k.idle {
+		if !w.retired.Load() {
+			k.unlist(w)
+			w.lent = true
+			// w's goroutine, parked, keeps the count above zero.
+			s.wg.Add(1)
+			return w
+		}
+	}
+	return nil
+}
+
+// takeBack gives back w, lent to a Map caller by lend: it parks it again,
+// at the cold end of the idle list, or wakes it if q was closed
+// meanwhile (it must drain q and exit). Like a worker going to sleep, it
+// looks at q once more after listing w, and wakes a worker if there is work
+// it would have found.
+func (k *poolParking) takeBack(q *poolRing, s *poolStaff, w *poolWorker) {
+	k.idleMu.Lock()
+	w.lent = false
+	relist := !q.closed() && !w.retired.Load()
+	if relist {
+		w.asleep = true
+		k.idle = slices.Insert(k.idle, 0, w)
+		k.sleepers.Add(1)
+	}
+	k.idleMu.Unlock()
+	if !relist {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+		return
+	}
+	if _, stealable := s.stealable(q, w); q.ready() || stealable {
+		k.wakeOne()
+	}
 }
 
 // wakeOne wakes the most recently parked worker (its cache is the warmest),
@@ -451,7 +537,7 @@ type poolStaff struct {
 	life    sync.Mutex    // serializes Resize, Close and Shutdown
 	workers []*poolWorker // guarded by life; the running, non-retired workers
 	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
+	wg      sync.WaitGroup // one per worker goroutine, retired or not, and per Map caller standing in for one
 
 	// Taking over claimed tasks (see steal): every worker goroutine not yet
 	// exited, for hunters to look into their claims, and how many workers
@@ -467,6 +553,7 @@ type poolWorker struct {
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on parking.idle; guarded by parking.idleMu
+	lent    bool          // parked for a Map caller (see lend); guarded by parking.idleMu
 
 	// cheap is set while the worker's last timed claim ran jobs shorter
 	// than poolCheapJob (see timeClaim); untimed counts the claims since. Only
@@ -800,9 +887,12 @@ type poolCounters struct {
 	// or poolClockSlow (see stamp).
 	clock poolPaddedInt64
 	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
+	// claim, and those lent to a Map caller that runs items in their
+	// stead: busy, though counted in hunting.
 	stealing poolPaddedInt64
 	gone     poolWorkerStats
+	// mapped counts the Map items that Map's callers ran themselves.
+	mapped poolWorkerStats
 	// meters are the stats of the workers not yet exited, guarded by
 	// staff.life.
 	meters []*poolWorkerStats
@@ -1018,12 +1108,11 @@ func (c *poolCounters) shareDone(w *poolMember) {
 	}
 }
 
-// chunkDone records k items of a Map batch called at queued that w ran
+// chunkDone records in ws k items of a Map batch called at queued that ran
 // from start to end: their queue waits end at start, and each is given the
 // chunk's mean run time. Chunks last up to poolChunkTime, so they are counted
 // in the atomic fields at once.
-func (c *poolCounters) chunkDone(w *poolMember, queued, k int64, start, end time.Time) {
-	ws := w.stats
+func (c *poolCounters) chunkDone(ws *poolWorkerStats, queued, k int64, start, end time.Time) {
 	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
 	wait := max(s-queued, 0)
 	ws.queueWait.ObserveN(uint64(k), wait*k)

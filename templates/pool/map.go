@@ -3,6 +3,7 @@ package pool
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,9 +73,17 @@ type batchState struct {
 // function that honours its context does) does not change the error. The
 // error is nil if every item succeeded.
 //
-// The batch goes through the queue like a job, once per helping worker, so
-// it waits behind queued jobs and shares the workers with them. Map must not
-// be called from a job of the same pool.
+// If a worker is parked, the calling goroutine runs items in its stead
+// (the worker stays parked until the caller is done), so that the batch
+// starts at once instead of waiting for a worker to be woken and
+// scheduled; up to Size()-1 other workers help, each receiving the batch
+// through the queue like a job, if it has room, behind the jobs queued
+// before it. If every worker is busy, the batch goes through the queue
+// once per helping worker, up to Size(), and waits behind queued jobs.
+// Either way, jobs and items never run on more goroutines at once than the
+// pool has workers, and Close and Shutdown wait for the items the caller
+// runs as for the workers'. Map must not be called from a job of the same
+// pool.
 //
 // The completion of every item happens before Map returns.
 func (p *Pool[In, Out]) Map(ctx context.Context, ins []In) ([]Out, error) {
@@ -112,16 +121,16 @@ func (p *Pool[In, Out]) MapInto(ctx context.Context, outs []Out, ins []In) error
 		p.stats.submitted.Add(uint64(n))
 	}
 
-	for range helpers {
-		if err := p.send(ctx, task[In, Out]{batch: b}); err != nil {
-			b.fail(err)
-			break
-		}
-		if p.cfg.Metrics {
-			// The queue's tail counted the task as a job: take it back, after
-			// the push, so that Submitted never counts fewer than the jobs and
-			// items accepted.
-			p.stats.submitted.Add(^uint64(0))
+	if w := p.lend(&p.q.ring, &p.staff); w != nil {
+		p.standIn(w, b)
+	} else {
+		// Every worker is busy: the batch waits for them in the queue.
+		for range helpers {
+			if err := p.send(ctx, task[In, Out]{batch: b}); err != nil {
+				b.fail(err)
+				break
+			}
+			p.untally()
 		}
 	}
 	b.wait()
@@ -131,6 +140,42 @@ func (p *Pool[In, Out]) MapInto(ctx context.Context, outs []Out, ins []In) error
 		p.stats.failed.Add(uint64(n - ok))
 	}
 	return b.error()
+}
+
+// standIn runs items of b on the calling goroutine in the stead of w, a
+// parked worker lent by lend, until none is left to claim, and asks b's
+// other helpers for help through the queue, if it has room: a worker that
+// comes when every item is claimed finds nothing to do.
+func (p *Pool[In, Out]) standIn(w *worker, b *batch[In, Out]) {
+	defer p.wg.Done()
+	defer p.takeBack(&p.q.ring, &p.staff, w)
+	if p.cfg.Metrics {
+		// Busy, though w is counted in hunting.
+		p.stats.stealing.Add(1)
+		defer p.stats.stealing.Add(-1)
+	}
+	asked := false
+	for range b.helpers - 1 {
+		if p.q.tryPush(task[In, Out]{batch: b}) != pushed {
+			break
+		}
+		p.pushed()
+		p.untally()
+		asked = true
+	}
+	if asked {
+		runtime.Gosched()
+	}
+	p.runBatch(nil, b)
+}
+
+// untally takes back from Submitted the task Map has just pushed for a
+// helper, which the queue's tail counted as a job: after the push, so that
+// Submitted never counts fewer than the jobs and items accepted.
+func (p *Pool[In, Out]) untally() {
+	if p.cfg.Metrics {
+		p.stats.submitted.Add(^uint64(0))
+	}
 }
 
 // start sets b up for n items shared out to helpers workers, under ctx.
@@ -191,11 +236,18 @@ func (b *batchState) finish(k int64) {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see chunkTime).
+// (see chunkTime), on w, or on Map's caller if w is nil. It stops the
+// batch if it finds b's context done.
 func (p *Pool[In, Out]) runBatch(w *member, b *batch[In, Out]) {
 	size := int64(1)
 	start := time.Now()
 	for {
+		if b.ctx.Err() != nil {
+			// Map's ctx is done, or the batch has stopped: claim the
+			// rest, so that nobody runs any more of it.
+			b.fail(b.parent.Err())
+			return
+		}
 		lo, hi, more := b.claim(size)
 		if !more {
 			return
@@ -208,7 +260,11 @@ func (p *Pool[In, Out]) runBatch(w *member, b *batch[In, Out]) {
 		if p.cfg.Metrics {
 			p.stats.inFlight.Add(lo - hi)
 			// Before finish: once Map returns, Stats has its items.
-			p.stats.chunkDone(w, b.queued, hi-lo, start, now)
+			ws := &p.stats.mapped
+			if w != nil {
+				ws = w.stats
+			}
+			p.stats.chunkDone(ws, b.queued, hi-lo, start, now)
 		}
 		b.ok.Add(int64(ok))
 		b.finish(hi - lo)

@@ -2,6 +2,7 @@ package pool
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -183,41 +184,126 @@ func (k *parking) sleep(q *ring, s *staff, w *worker) bool {
 	// Look once more, after the announcement: a worker that claims tasks
 	// afterwards sees it (see offer).
 	if _, stealable := s.stealable(q, w); q.ready() || stealable || w.retired.Load() {
-		k.unsleep(w)
-		return !w.retired.Load()
+		if k.unsleep(w) || w.retired.Load() {
+			return !w.retired.Load()
+		}
+		// Lent to a Map caller (see lend): wait until it gives w back.
 	}
-	select {
-	case <-w.wake:
-		return true
-	case <-w.stop:
-		k.unsleep(w)
-		return false
+	for {
+		select {
+		case <-w.wake:
+			if k.woken(w) {
+				return true
+			}
+			// A wake-up left over from before w was listed, or w is
+			// lent: still parked.
+		case <-w.stop:
+			k.unsleep(w)
+			return false
+		}
 	}
 }
 
-// unsleep takes w, which did not wait for its wake-up, off the idle list.
+// woken reports whether w, which has received a wake-up, is to run: taken
+// off the idle list and not lent to a Map caller.
+func (k *parking) woken(w *worker) bool {
+	k.idleMu.Lock()
+	defer k.idleMu.Unlock()
+	return !w.asleep && !w.lent
+}
+
+// unsleep takes w, which did not wait for its wake-up, off the idle list,
+// and reports whether w may run: false while it is lent to a Map caller.
 // If a producer has already taken it off to wake it, the wake-up is passed
 // to another sleeper: w may be about to exit, and the producer's task must
 // not wait for a worker that will not come.
-func (k *parking) unsleep(w *worker) {
+func (k *parking) unsleep(w *worker) bool {
 	k.idleMu.Lock()
 	if w.asleep {
-		for i, v := range k.idle {
-			if v == w {
-				last := len(k.idle) - 1
-				copy(k.idle[i:], k.idle[i+1:])
-				k.idle[last] = nil
-				k.idle = k.idle[:last]
-				break
-			}
-		}
-		w.asleep = false
-		k.sleepers.Add(-1)
+		k.unlist(w)
 		k.idleMu.Unlock()
-		return
+		return true
+	}
+	if w.lent {
+		k.idleMu.Unlock()
+		return false
 	}
 	k.idleMu.Unlock()
 	k.wakeOne()
+	return true
+}
+
+// unlist takes w, which is on the idle list, off it. k.idleMu must be
+// held.
+func (k *parking) unlist(w *worker) {
+	for i, v := range k.idle {
+		if v == w {
+			last := len(k.idle) - 1
+			copy(k.idle[i:], k.idle[i+1:])
+			k.idle[last] = nil
+			k.idle = k.idle[:last]
+			break
+		}
+	}
+	w.asleep = false
+	k.sleepers.Add(-1)
+}
+
+// lend takes a parked worker of s off the idle list for a Map caller to
+// run the batch's items in its stead, so that the batch starts at once,
+// without waiting for a worker to wake, and the items and jobs running
+// never outnumber the workers. It counts the caller in s.wg, for Close
+// and Shutdown to wait for it. It returns nil if no worker is parked or q
+// is closed. The worker stays parked, and no wake-up runs it, until the
+// caller gives it back (see takeBack).
+func (k *parking) lend(q *ring, s *staff) *worker {
+	if k.sleepers.Load() == 0 {
+		return nil
+	}
+	k.idleMu.Lock()
+	defer k.idleMu.Unlock()
+	if q.closed() {
+		return nil
+	}
+	// The first listed, the longest parked: its cache is the coldest, and
+	// the caller's helpers are woken from the other end.
+	for _, w := range k.idle {
+		if !w.retired.Load() {
+			k.unlist(w)
+			w.lent = true
+			// w's goroutine, parked, keeps the count above zero.
+			s.wg.Add(1)
+			return w
+		}
+	}
+	return nil
+}
+
+// takeBack gives back w, lent to a Map caller by lend: it parks it again,
+// at the cold end of the idle list, or wakes it if q was closed
+// meanwhile (it must drain q and exit). Like a worker going to sleep, it
+// looks at q once more after listing w, and wakes a worker if there is work
+// it would have found.
+func (k *parking) takeBack(q *ring, s *staff, w *worker) {
+	k.idleMu.Lock()
+	w.lent = false
+	relist := !q.closed() && !w.retired.Load()
+	if relist {
+		w.asleep = true
+		k.idle = slices.Insert(k.idle, 0, w)
+		k.sleepers.Add(1)
+	}
+	k.idleMu.Unlock()
+	if !relist {
+		select {
+		case w.wake <- struct{}{}:
+		default:
+		}
+		return
+	}
+	if _, stealable := s.stealable(q, w); q.ready() || stealable {
+		k.wakeOne()
+	}
 }
 
 // wakeOne wakes the most recently parked worker (its cache is the warmest),

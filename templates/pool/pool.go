@@ -28,7 +28,8 @@
 // chunks; neither keeps work from an idle worker. A worker leaves the jobs
 // it claimed in the queue until it starts them, and a worker that runs out
 // of jobs takes over those another has not started; Map sizes its chunks
-// by how long its items take, one item at a time while they are slow. So a
+// by how long its items take, one item at a time while they are slow
+// (Map's caller runs items too, in the stead of a parked worker). So a
 // burst of jobs of unequal length keeps every worker busy while any job
 // waits, as W goroutines receiving from one channel would. Where the
 // bookkeeping would cost more than the jobs, jobs under a microsecond, a
@@ -228,7 +229,7 @@ type staff struct {
 	life    sync.Mutex // serializes Resize, Close and Shutdown
 	workers []*worker  // guarded by life; the running, non-retired workers
 	size    atomic.Int64
-	wg      sync.WaitGroup // one per worker goroutine, retired or not
+	wg      sync.WaitGroup // one per worker goroutine, retired or not, and per Map caller standing in for one
 
 	// Taking over claimed tasks (see steal): every worker goroutine not yet
 	// exited, for hunters to look into their claims, and how many workers
@@ -252,6 +253,7 @@ type worker struct {
 	stop    chan struct{} // closed on retirement: wakes a parked worker
 	wake    chan struct{} // capacity 1: a pending wake-up
 	asleep  bool          // on parking.idle; guarded by parking.idleMu
+	lent    bool          // parked for a Map caller (see lend); guarded by parking.idleMu
 
 	// cheap is set while the worker's last timed claim ran jobs shorter
 	// than cheapJob (see timeClaim); untimed counts the claims since. Only
@@ -592,9 +594,10 @@ func (p *Pool[In, Out]) Close() {
 // whatever their function returns once their context is cancelled, and are
 // delivered to the handler as usual.
 //
-// Shutdown waits for the workers to exit or for ctx to be done, whichever
-// comes first; in the latter case it returns ctx.Err(), and the workers
-// still running a job that ignores its context exit when it returns. Only
+// Shutdown waits for the workers to exit (and for the Map items callers run
+// in a worker's stead) or for ctx to be done, whichever comes first; in
+// the latter case it returns ctx.Err(), and the workers still running a
+// job that ignores its context exit when it returns. Only
 // the first Shutdown returns jobs; a job that could not be returned to it
 // (a later call, or one received as Shutdown gave up waiting) is delivered
 // to the handler with ErrClosed, so no job goes unaccounted.

@@ -59,7 +59,7 @@ type Stats struct {
 	InFlight  int64  // running now, retries and backoff included
 	Queued    int    // waiting in the queue (a Map call holds one per helping worker)
 	Workers   int    // worker goroutines, as Size reports
-	Busy      int64  // workers running jobs or Map items now; retired ones still finishing count
+	Busy      int64  // workers running jobs or Map items now (or parked while Map's caller runs items in their stead); retired ones still finishing count
 	Idle      int    // Workers - Busy, or 0: workers waiting for a job
 
 	// QueueWait is how long jobs waited, from Submit or TrySubmit (or
@@ -71,9 +71,9 @@ type Stats struct {
 	// mean run time, its queue wait ends when the claim starts, and it
 	// starts when the latest claim of such jobs started (so that waits of
 	// under a claim's length are rounded). Map items are timed by the
-	// chunks workers take them in, the same way. The jobs of claims of
-	// cheap jobs reach Stats within a millisecond, and at once when their
-	// worker runs out of jobs.
+	// chunks workers and Map's caller take them in, the same way. The
+	// jobs of claims of cheap jobs reach Stats within a millisecond, and
+	// at once when their worker runs out of jobs.
 	QueueWait Histogram
 	RunTime   Histogram
 }
@@ -115,9 +115,12 @@ type counters struct {
 	// or clockSlow (see stamp).
 	clock paddedInt64
 	// stealing counts the workers running a job taken over from another's
-	// claim: busy, though counted in hunting.
+	// claim, and those lent to a Map caller that runs items in their
+	// stead: busy, though counted in hunting.
 	stealing paddedInt64
 	gone     workerStats
+	// mapped counts the Map items that Map's callers ran themselves.
+	mapped workerStats
 	// meters are the stats of the workers not yet exited, guarded by
 	// staff.life.
 	meters []*workerStats
@@ -146,7 +149,7 @@ func (p *Pool[In, Out]) Stats() Stats {
 	}
 	// Under life, no worker moves its counts to gone meanwhile.
 	p.life.Lock()
-	all := append([]*workerStats{&p.stats.gone}, p.stats.meters...)
+	all := append([]*workerStats{&p.stats.gone, &p.stats.mapped}, p.stats.meters...)
 	var started uint64
 	for _, ws := range all {
 		started += ws.started.Load()
@@ -157,7 +160,7 @@ func (p *Pool[In, Out]) Stats() Stats {
 	}
 	// Workers hunting for a job, parked ones included, are idle; the
 	// others, retired ones still finishing included, busy.
-	s.Busy = max(int64(len(all)-1)-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
+	s.Busy = max(int64(len(p.stats.meters))-int64(p.hunting.Load())+p.stats.stealing.Load(), 0)
 	p.life.Unlock()
 	// Jobs started and not yet counted as completed or failed are in
 	// flight.
@@ -403,14 +406,13 @@ func (c *counters) shareDone(w *member) {
 	}
 }
 
-// chunkDone records k items of a Map batch called at queued that w ran
+// chunkDone records in ws k items of a Map batch called at queued that ran
 // from start to end: their queue waits end at start, and each is given the
 // chunk's mean run time. Chunks last up to chunkTime, so they are counted
 // in the atomic fields at once.
 //
 //monogen:if metrics
-func (c *counters) chunkDone(w *member, queued, k int64, start, end time.Time) {
-	ws := w.stats
+func (c *counters) chunkDone(ws *workerStats, queued, k int64, start, end time.Time) {
 	s, e := int64(start.Sub(c.epoch)), int64(end.Sub(c.epoch))
 	wait := max(s-queued, 0)
 	ws.queueWait.ObserveN(uint64(k), wait*k)
