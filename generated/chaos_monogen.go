@@ -185,7 +185,8 @@ func (p *ChaosPool) runChunk(b *chaosPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, chaosPoolNewPanicError(r))
+			err := chaosPoolNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx

@@ -203,3 +203,25 @@ func TestGeneratedSemaphoreStatsAndOnWait(t *testing.T) {
 		}
 	})
 }
+
+// TestGeneratedPoolOnPanicSeesMapItemsThatPanic runs a Map batch on
+// HookedPool with an item that panics: onpanic= is called with it, as for
+// a submitted job, and Map reports it as the item's *HookedPoolPanicError.
+func TestGeneratedPoolOnPanicSeesMapItemsThatPanic(t *testing.T) {
+	ev := &generated.HookedEvents
+	ev.Lock()
+	ev.Rejected, ev.Dropped, ev.Panicked = map[int]error{}, nil, map[int]error{}
+	ev.Unlock()
+	p := generated.NewHookedPool(nil)
+	defer p.Close()
+	_, err := p.Map(context.Background(), []int{1, 2, -1, 3})
+	var pe *generated.HookedPoolPanicError
+	if !errors.As(err, &pe) {
+		t.Fatalf("Map = %v, want the panic of item -1", err)
+	}
+	ev.Lock()
+	defer ev.Unlock()
+	if len(ev.Panicked) != 1 || !errors.As(ev.Panicked[-1], &pe) {
+		t.Errorf("onpanic saw %v, want item -1 with a *HookedPoolPanicError", ev.Panicked)
+	}
+}

@@ -166,7 +166,8 @@ func (p *TinyPool) runChunk(b *tinyPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, tinyPoolNewPanicError(r))
+			err := tinyPoolNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
@@ -930,7 +931,8 @@ func (p *ConfPool) runChunk(b *confPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, confPoolNewPanicError(r))
+			err := confPoolNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
@@ -1726,7 +1728,8 @@ func (p *SpinPool) runChunk(b *spinPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, spinPoolNewPanicError(r))
+			err := spinPoolNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
@@ -2490,7 +2493,8 @@ func (p *ShortPool) runChunk(b *shortPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, shortPoolNewPanicError(r))
+			err := shortPoolNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
@@ -3254,7 +3258,8 @@ func (p *NapPool) runChunk(b *napPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, napPoolNewPanicError(r))
+			err := napPoolNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
@@ -4037,7 +4042,8 @@ func (p *Resizer) runChunk(b *resizerBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, resizerNewPanicError(r))
+			err := resizerNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
@@ -4950,7 +4956,8 @@ func (p *Sender) runChunk(b *senderBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, senderNewPanicError(r))
+			err := senderNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
@@ -5706,7 +5713,8 @@ func (p *FuncPool) runChunk(b *funcPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, funcPoolNewPanicError(r))
+			err := funcPoolNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
@@ -6496,7 +6504,8 @@ func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, stressPoolNewPanicError(r))
+			err := stressPoolNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
@@ -9285,7 +9294,8 @@ func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, pacedPoolNewPanicError(r))
+			err := pacedPoolNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
@@ -10185,7 +10195,8 @@ func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, pacedSenderNewPanicError(r))
+			err := pacedSenderNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
@@ -11437,7 +11448,8 @@ func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, guardedPoolNewPanicError(r))
+			err := guardedPoolNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
@@ -12384,7 +12396,9 @@ func (p *HookedPool) runChunk(b *hookedPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, hookedPoolNewPanicError(r))
+			err := hookedPoolNewPanicError(r)
+			p.panicked(b.ins[i], err)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
@@ -12578,8 +12592,8 @@ func (p *HookedPool) dropped(in int) {
 	hookedDrop(in)
 }
 
-// panicked calls hookedPanic, the directive's onpanic=, with a job whose
-// function panicked and its *HookedPoolPanicError.
+// panicked calls hookedPanic, the directive's onpanic=, with a job or Map
+// item whose function panicked and its *HookedPoolPanicError.
 func (p *HookedPool) panicked(in int, err error) {
 	hookedPanic(in, err)
 }
@@ -13312,7 +13326,8 @@ func (p *TinyMetricsPool) runChunk(b *tinyMetricsPoolBatch, lo, hi int) (ok int)
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, tinyMetricsPoolNewPanicError(r))
+			err := tinyMetricsPoolNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
@@ -14196,7 +14211,9 @@ func (p *TinyHookedPool) runChunk(b *tinyHookedPoolBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, tinyHookedPoolNewPanicError(r))
+			err := tinyHookedPoolNewPanicError(r)
+			p.panicked(b.ins[i], err)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
@@ -14396,8 +14413,8 @@ func (p *TinyHookedPool) dropped(in int) {
 	tinyDrop(in)
 }
 
-// panicked calls tinyPanic, the directive's onpanic=, with a job whose
-// function panicked and its *TinyHookedPoolPanicError.
+// panicked calls tinyPanic, the directive's onpanic=, with a job or Map item
+// whose function panicked and its *TinyHookedPoolPanicError.
 func (p *TinyHookedPool) panicked(in int, err error) {
 	tinyPanic(in, err)
 }

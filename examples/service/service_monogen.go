@@ -1036,7 +1036,8 @@ func (p *Renderer) runChunk(b *rendererBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, rendererNewPanicError(r))
+			err := rendererNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx

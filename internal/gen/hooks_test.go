@@ -37,7 +37,7 @@ func panicked(int, error)                         {}
 		plain:  "//monogen:pool Jobs[int, int] workers=2 fn=work metrics=true",
 		hooked: "//monogen:pool Jobs[int, int] workers=2 fn=work metrics=true onreject=rejected ondrop=dropped onpanic=panicked",
 		hooks:  []string{"rejected", "dropped", "panicked"},
-		calls:  4, // Submit, TrySubmit, giveBack, attempt
+		calls:  5, // Submit, TrySubmit, giveBack, attempt, runChunk
 	},
 	{
 		name: "pool_in_without_metrics",
@@ -49,7 +49,7 @@ func crashed(string, error) {}
 		plain:  "//monogen:pool Sends[string] fn=send",
 		hooked: "//monogen:pool Sends[string] fn=send onreject=refused ondrop=lost onpanic=crashed",
 		hooks:  []string{"rejected", "dropped", "panicked"},
-		calls:  4,
+		calls:  5,
 	},
 	{
 		name:   "queue_drop_newest",

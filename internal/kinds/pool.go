@@ -36,7 +36,7 @@ func init() {
 			{Key: "breaker", Type: Ref, RefKind: "breaker", Doc: "Name of a breaker directive of the package whose [Req, Resp] are the pool's [In, Out]: its Execute is the job function (so no fn=); the constructor takes the breaker (default: none)"},
 			{Key: "onreject", Type: Func, Doc: "func(In, error) called with a job Submit or TrySubmit did not queue and their error, on the submitting goroutine before they return (default: no hook code)"},
 			{Key: "ondrop", Type: Func, Doc: "func(In) called with a job Shutdown took out of the queue unrun, on Shutdown's goroutine or a worker's (default: no hook code)"},
-			{Key: "onpanic", Type: Func, Doc: "func(In, error) called with a job whose function panicked and its *NamePanicError, on the worker goroutine before the job is retried or delivered (default: no hook code)"},
+			{Key: "onpanic", Type: Func, Doc: "func(In, error) called with a job or Map item whose function panicked and its *NamePanicError, on the goroutine that ran it before the job is delivered or the item fails its batch (default: no hook code)"},
 		},
 		Build: buildPool,
 		Bench: benchPool,
@@ -242,7 +242,7 @@ func poolHooks(c *Context, in types.Type) error {
 		{"ondrop", "hookDrop", "Pool.dropped", "drop hook", "%s(in)",
 			"dropped calls %s, the directive's ondrop=, with a job that Shutdown took\nout of the queue unrun.", []types.Type{in}},
 		{"onpanic", "hookPanic", "Pool.panicked", "panic hook", "%s(in, err)",
-			"panicked calls %s, the directive's onpanic=, with a job whose function\npanicked and its *" + stencil.Rename("PanicError", "Pool", c.D.Name) + ".", []types.Type{in, errorType}},
+			"panicked calls %s, the directive's onpanic=, with a job or Map item\nwhose function panicked and its *" + stencil.Rename("PanicError", "Pool", c.D.Name) + ".", []types.Type{in, errorType}},
 	} {
 		o := c.D.Option(h.key)
 		c.Spec.Config[h.field] = fmt.Sprint(o != nil)

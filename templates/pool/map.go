@@ -319,7 +319,11 @@ func (p *Pool[In, Out]) runChunk(b *batch[In, Out], lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, newPanicError(r))
+			err := newPanicError(r)
+			if p.cfg.hookPanic {
+				p.panicked(b.ins[i], err)
+			}
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx

@@ -354,3 +354,31 @@ func TestStatsHistogramsSumTheWaitsOfCheapJobs(t *testing.T) {
 		}
 	})
 }
+
+// TestPanicHookSeesMapItemsThatPanic: a Map item that panics is reported to
+// Panic with its *PanicError, as a submitted job is, with or without a
+// timeout (which runs items through the path that times each call).
+func TestPanicHookSeesMapItemsThatPanic(t *testing.T) {
+	for _, timeout := range []time.Duration{0, time.Hour} {
+		e := newEvents()
+		job := func(_ context.Context, x int) (int, error) {
+			if x == 100 {
+				panic(errSentinel)
+			}
+			return x, nil
+		}
+		p := pool.New(job, nil, pool.Config{Workers: 2, Queue: 2, Timeout: timeout})
+		p.SetHooks(e.hooks())
+		_, err := p.Map(context.Background(), []int{1, 2, 100, 3})
+		p.Close()
+		var pe *pool.PanicError
+		if !errors.As(err, &pe) {
+			t.Fatalf("timeout %v: Map = %v, want the panic of item 100", timeout, err)
+		}
+		e.mu.Lock()
+		if err := e.panicked[100]; !errors.As(err, &pe) || !errors.Is(err, errSentinel) || len(e.panicked) != 1 {
+			t.Errorf("timeout %v: Panic saw %v, want item 100 with a *PanicError of errSentinel", timeout, e.panicked)
+		}
+		e.mu.Unlock()
+	}
+}

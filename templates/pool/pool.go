@@ -140,9 +140,10 @@ type Hooks[In, Out any] struct {
 	// without running it (it returns it, or delivers it with ErrClosed),
 	// on the goroutine that took it: Shutdown's or a worker's.
 	Drop func(in In)
-	// Panic is called with a job whose function panicked and the
-	// *PanicError it fails with, on the worker goroutine, before the job
-	// is retried or delivered.
+	// Panic is called with a job or Map item whose function panicked and
+	// the *PanicError it fails with, on the goroutine that ran it (a
+	// worker, or Map's caller), before the job is delivered or the item
+	// fails its batch. A panic is not retried.
 	Panic func(in In, err error)
 }
 

@@ -186,7 +186,8 @@ func (p *Squares) runChunk(b *squaresBatch, lo, hi int) (ok int) {
 	defer func() {
 		if r := recover(); r != nil {
 			ok = i - lo
-			b.itemFailed(i, squaresNewPanicError(r))
+			err := squaresNewPanicError(r)
+			b.itemFailed(i, err)
 		}
 	}()
 	ctx := b.ctx
