@@ -10214,9 +10214,7 @@ func (b *PerHost) Stats(key string) PerHostStats {
 	}
 	now := b.clock()
 	c.mu.Lock()
-	if n := c.pending.Swap(0); n != 0 {
-		b.addLocked(c, now, n, 0)
-	}
+	b.flushLocked(c, now)
 	succ, fail := b.window(c, now)
 	st := c.state.Load()
 	c.mu.Unlock()
@@ -10389,10 +10387,20 @@ func (b *PerHost) failure(key string, c *perHostCircuit, st uint64) {
 func (b *PerHost) flush(c *perHostCircuit) {
 	now := b.clock()
 	c.mu.Lock()
+	// flushLocked's body, written out: the compiler does not inline it,
+	// and this is on the path of the successes.
 	if n := c.pending.Swap(0); n != 0 {
 		b.addLocked(c, now, n, 0)
 	}
 	c.mu.Unlock()
+}
+
+// flushLocked puts the pending successes of c in now's bucket, for a key's
+// snapshot and the sweeps. The caller holds c.mu.
+func (b *PerHost) flushLocked(c *perHostCircuit, now int64) {
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
 }
 
 // addLocked counts successes and failures in now's bucket of c, first
@@ -10557,9 +10565,7 @@ func (b *PerHost) evictable(c *perHostCircuit, now, idle int64) bool {
 	defer c.mu.Unlock()
 	// Successes not yet in a bucket are put in now's: a key whose calls
 	// all succeeded empties its window too, a window after this sweep.
-	if n := c.pending.Swap(0); n != 0 {
-		b.addLocked(c, now, n, 0)
-	}
+	b.flushLocked(c, now)
 	if started := uint32(w >> keyedbrkStartedShift); started != c.seen {
 		c.seen, c.seenAt = started, now
 		if idle > 0 {
@@ -11753,9 +11759,7 @@ func (b *PolicyHosts) Stats(key string) PolicyHostsStats {
 	}
 	now := b.clock()
 	c.mu.Lock()
-	if n := c.pending.Swap(0); n != 0 {
-		b.addLocked(c, now, n, 0)
-	}
+	b.flushLocked(c, now)
 	succ, fail := b.window(c, now)
 	st := c.state.Load()
 	c.mu.Unlock()
@@ -11930,10 +11934,20 @@ func (b *PolicyHosts) failure(key string, c *policyHostsCircuit, st uint64) {
 func (b *PolicyHosts) flush(c *policyHostsCircuit) {
 	now := b.clock()
 	c.mu.Lock()
+	// flushLocked's body, written out: the compiler does not inline it,
+	// and this is on the path of the successes.
 	if n := c.pending.Swap(0); n != 0 {
 		b.addLocked(c, now, n, 0)
 	}
 	c.mu.Unlock()
+}
+
+// flushLocked puts the pending successes of c in now's bucket, for a key's
+// snapshot and the sweeps. The caller holds c.mu.
+func (b *PolicyHosts) flushLocked(c *policyHostsCircuit, now int64) {
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
 }
 
 // addLocked counts successes and failures in now's bucket of c, first
@@ -12112,9 +12126,7 @@ func (b *PolicyHosts) evictable(c *policyHostsCircuit, now, idle int64) bool {
 	defer c.mu.Unlock()
 	// Successes not yet in a bucket are put in now's: a key whose calls
 	// all succeeded empties its window too, a window after this sweep.
-	if n := c.pending.Swap(0); n != 0 {
-		b.addLocked(c, now, n, 0)
-	}
+	b.flushLocked(c, now)
 	if started := uint32(w >> keyedbrkStartedShift); started != c.seen {
 		c.seen, c.seenAt = started, now
 		if idle > 0 {
@@ -13259,9 +13271,7 @@ func (b *BenchHostBreaker) Stats(key netip.Addr) BenchHostBreakerStats {
 	}
 	now := b.clock()
 	c.mu.Lock()
-	if n := c.pending.Swap(0); n != 0 {
-		b.addLocked(c, now, n, 0)
-	}
+	b.flushLocked(c, now)
 	succ, fail := b.window(c, now)
 	st := c.state.Load()
 	c.mu.Unlock()
@@ -13434,10 +13444,20 @@ func (b *BenchHostBreaker) failure(key netip.Addr, c *benchHostBreakerCircuit, s
 func (b *BenchHostBreaker) flush(c *benchHostBreakerCircuit) {
 	now := b.clock()
 	c.mu.Lock()
+	// flushLocked's body, written out: the compiler does not inline it,
+	// and this is on the path of the successes.
 	if n := c.pending.Swap(0); n != 0 {
 		b.addLocked(c, now, n, 0)
 	}
 	c.mu.Unlock()
+}
+
+// flushLocked puts the pending successes of c in now's bucket, for a key's
+// snapshot and the sweeps. The caller holds c.mu.
+func (b *BenchHostBreaker) flushLocked(c *benchHostBreakerCircuit, now int64) {
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
 }
 
 // addLocked counts successes and failures in now's bucket of c, first
@@ -13574,9 +13594,7 @@ func (b *BenchHostBreaker) evictable(c *benchHostBreakerCircuit, now, idle int64
 	defer c.mu.Unlock()
 	// Successes not yet in a bucket are put in now's: a key whose calls
 	// all succeeded empties its window too, a window after this sweep.
-	if n := c.pending.Swap(0); n != 0 {
-		b.addLocked(c, now, n, 0)
-	}
+	b.flushLocked(c, now)
 	if started := uint32(w >> keyedbrkStartedShift); started != c.seen {
 		c.seen, c.seenAt = started, now
 		if idle > 0 {
@@ -15156,9 +15174,7 @@ func (b *BenchShardBreaker) Stats(key uint64) BenchShardBreakerStats {
 	}
 	now := b.clock()
 	c.mu.Lock()
-	if n := c.pending.Swap(0); n != 0 {
-		b.addLocked(c, now, n, 0)
-	}
+	b.flushLocked(c, now)
 	succ, fail := b.window(c, now)
 	st := c.state.Load()
 	c.mu.Unlock()
@@ -15331,10 +15347,20 @@ func (b *BenchShardBreaker) failure(key uint64, c *benchShardBreakerCircuit, st 
 func (b *BenchShardBreaker) flush(c *benchShardBreakerCircuit) {
 	now := b.clock()
 	c.mu.Lock()
+	// flushLocked's body, written out: the compiler does not inline it,
+	// and this is on the path of the successes.
 	if n := c.pending.Swap(0); n != 0 {
 		b.addLocked(c, now, n, 0)
 	}
 	c.mu.Unlock()
+}
+
+// flushLocked puts the pending successes of c in now's bucket, for a key's
+// snapshot and the sweeps. The caller holds c.mu.
+func (b *BenchShardBreaker) flushLocked(c *benchShardBreakerCircuit, now int64) {
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
 }
 
 // addLocked counts successes and failures in now's bucket of c, first
@@ -15471,9 +15497,7 @@ func (b *BenchShardBreaker) evictable(c *benchShardBreakerCircuit, now, idle int
 	defer c.mu.Unlock()
 	// Successes not yet in a bucket are put in now's: a key whose calls
 	// all succeeded empties its window too, a window after this sweep.
-	if n := c.pending.Swap(0); n != 0 {
-		b.addLocked(c, now, n, 0)
-	}
+	b.flushLocked(c, now)
 	if started := uint32(w >> keyedbrkStartedShift); started != c.seen {
 		c.seen, c.seenAt = started, now
 		if idle > 0 {

@@ -527,9 +527,7 @@ func (b *Breaker[K, Req, Resp]) Stats(key K) Stats {
 	}
 	now := b.clock()
 	c.mu.Lock()
-	if n := c.pending.Swap(0); n != 0 {
-		b.addLocked(c, now, n, 0)
-	}
+	b.flushLocked(c, now)
 	succ, fail := b.window(c, now)
 	st := c.state.Load()
 	c.mu.Unlock()
@@ -708,10 +706,20 @@ func (b *Breaker[K, Req, Resp]) failure(key K, c *circuit, st uint64) {
 func (b *Breaker[K, Req, Resp]) flush(c *circuit) {
 	now := b.clock()
 	c.mu.Lock()
+	// flushLocked's body, written out: the compiler does not inline it,
+	// and this is on the path of the successes.
 	if n := c.pending.Swap(0); n != 0 {
 		b.addLocked(c, now, n, 0)
 	}
 	c.mu.Unlock()
+}
+
+// flushLocked puts the pending successes of c in now's bucket, for a key's
+// snapshot and the sweeps. The caller holds c.mu.
+func (b *Breaker[K, Req, Resp]) flushLocked(c *circuit, now int64) {
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
 }
 
 // addLocked counts successes and failures in now's bucket of c, first
@@ -897,9 +905,7 @@ func (b *Breaker[K, Req, Resp]) evictable(c *circuit, now, idle int64) bool {
 	defer c.mu.Unlock()
 	// Successes not yet in a bucket are put in now's: a key whose calls
 	// all succeeded empties its window too, a window after this sweep.
-	if n := c.pending.Swap(0); n != 0 {
-		b.addLocked(c, now, n, 0)
-	}
+	b.flushLocked(c, now)
 	if started := uint32(w >> startedShift); started != c.seen {
 		c.seen, c.seenAt = started, now
 		if idle > 0 {
