@@ -2314,14 +2314,12 @@ func (l *ConfTokens) setLimits(now, interval, burst int64) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *ConfTokens) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *ConfTokens) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -2343,14 +2341,12 @@ func (l *ConfTokens) ReserveAt(t time.Time) ConfTokensReservation {
 // Burst (ConfTokensTokenBucket) or Limit (ConfTokensSlidingWindow) is never
 // allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ConfTokens) AllowN(n int) bool {
-	ok := l.allowN(l.clock(), int64(n))
-	return ok
+	return l.allowN(l.clock(), int64(n))
 }
 
 // AllowNAt is AllowN at time t.
 func (l *ConfTokens) AllowNAt(t time.Time, n int) bool {
-	ok := l.allowN(l.offset(t), int64(n))
-	return ok
+	return l.allowN(l.offset(t), int64(n))
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -2397,8 +2393,7 @@ func (l *ConfTokens) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ConfTokens) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -2459,8 +2454,7 @@ func (l *ConfTokens) Stats() ConfTokensStats {
 
 // StatsAt is ConfTokensStats at time t.
 func (l *ConfTokens) StatsAt(t time.Time) ConfTokensStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // ConfTokensReservation is an event reserved by Reserve. It is a value;
@@ -2752,14 +2746,12 @@ func (l *ConfWindow) initLimits() {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *ConfWindow) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *ConfWindow) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -2781,14 +2773,12 @@ func (l *ConfWindow) ReserveAt(t time.Time) ConfWindowReservation {
 // Burst (ConfWindowTokenBucket) or Limit (ConfWindowSlidingWindow) is never
 // allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ConfWindow) AllowN(n int) bool {
-	ok := l.allowN(l.clock(), int64(n))
-	return ok
+	return l.allowN(l.clock(), int64(n))
 }
 
 // AllowNAt is AllowN at time t.
 func (l *ConfWindow) AllowNAt(t time.Time, n int) bool {
-	ok := l.allowN(l.offset(t), int64(n))
-	return ok
+	return l.allowN(l.offset(t), int64(n))
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -2835,8 +2825,7 @@ func (l *ConfWindow) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ConfWindow) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -2901,8 +2890,7 @@ func (l *ConfWindow) Stats() ConfWindowStats {
 
 // StatsAt is ConfWindowStats at time t.
 func (l *ConfWindow) StatsAt(t time.Time) ConfWindowStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // ConfWindowReservation is an event reserved by Reserve. It is a value;
@@ -3294,14 +3282,12 @@ func (l *BenchConfTokens) setLimits(now, interval, burst int64) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *BenchConfTokens) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *BenchConfTokens) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -3323,14 +3309,12 @@ func (l *BenchConfTokens) ReserveAt(t time.Time) BenchConfTokensReservation {
 // Burst (BenchConfTokensTokenBucket) or Limit (BenchConfTokensSlidingWindow)
 // is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchConfTokens) AllowN(n int) bool {
-	ok := l.allowN(l.clock(), int64(n))
-	return ok
+	return l.allowN(l.clock(), int64(n))
 }
 
 // AllowNAt is AllowN at time t.
 func (l *BenchConfTokens) AllowNAt(t time.Time, n int) bool {
-	ok := l.allowN(l.offset(t), int64(n))
-	return ok
+	return l.allowN(l.offset(t), int64(n))
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -3379,8 +3363,7 @@ func (l *BenchConfTokens) most() int64 {
 // event is counted. A Wait that waits fails if ctx is done by the time the
 // wait is over, even if the event's time came at the same moment.
 func (l *BenchConfTokens) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -3441,8 +3424,7 @@ func (l *BenchConfTokens) Stats() BenchConfTokensStats {
 
 // StatsAt is BenchConfTokensStats at time t.
 func (l *BenchConfTokens) StatsAt(t time.Time) BenchConfTokensStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // BenchConfTokensReservation is an event reserved by Reserve. It is a value;
@@ -3714,14 +3696,12 @@ func (l *Tokens) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *Tokens) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *Tokens) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -3743,14 +3723,12 @@ func (l *Tokens) ReserveAt(t time.Time) TokensReservation {
 // Burst (TokensTokenBucket) or Limit (TokensSlidingWindow) is never allowed,
 // and n <= 0 is always allowed, counting nothing.
 func (l *Tokens) AllowN(n int) bool {
-	ok := l.allowN(l.clock(), int64(n))
-	return ok
+	return l.allowN(l.clock(), int64(n))
 }
 
 // AllowNAt is AllowN at time t.
 func (l *Tokens) AllowNAt(t time.Time, n int) bool {
-	ok := l.allowN(l.offset(t), int64(n))
-	return ok
+	return l.allowN(l.offset(t), int64(n))
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -3797,8 +3775,7 @@ func (l *Tokens) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Tokens) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -3859,8 +3836,7 @@ func (l *Tokens) Stats() TokensStats {
 
 // StatsAt is TokensStats at time t.
 func (l *Tokens) StatsAt(t time.Time) TokensStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // TokensReservation is an event reserved by Reserve. It is a value; Cancel
@@ -4122,14 +4098,12 @@ func (l *Window) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *Window) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *Window) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -4151,14 +4125,12 @@ func (l *Window) ReserveAt(t time.Time) WindowReservation {
 // Burst (WindowTokenBucket) or Limit (WindowSlidingWindow) is never allowed,
 // and n <= 0 is always allowed, counting nothing.
 func (l *Window) AllowN(n int) bool {
-	ok := l.allowN(l.clock(), int64(n))
-	return ok
+	return l.allowN(l.clock(), int64(n))
 }
 
 // AllowNAt is AllowN at time t.
 func (l *Window) AllowNAt(t time.Time, n int) bool {
-	ok := l.allowN(l.offset(t), int64(n))
-	return ok
+	return l.allowN(l.offset(t), int64(n))
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -4205,8 +4177,7 @@ func (l *Window) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Window) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -4270,8 +4241,7 @@ func (l *Window) Stats() WindowStats {
 
 // StatsAt is WindowStats at time t.
 func (l *Window) StatsAt(t time.Time) WindowStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // WindowReservation is an event reserved by Reserve. It is a value; Cancel
@@ -4560,14 +4530,12 @@ func (l *BenchTokens) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *BenchTokens) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *BenchTokens) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -4589,14 +4557,12 @@ func (l *BenchTokens) ReserveAt(t time.Time) BenchTokensReservation {
 // Burst (BenchTokensTokenBucket) or Limit (BenchTokensSlidingWindow) is
 // never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchTokens) AllowN(n int) bool {
-	ok := l.allowN(l.clock(), int64(n))
-	return ok
+	return l.allowN(l.clock(), int64(n))
 }
 
 // AllowNAt is AllowN at time t.
 func (l *BenchTokens) AllowNAt(t time.Time, n int) bool {
-	ok := l.allowN(l.offset(t), int64(n))
-	return ok
+	return l.allowN(l.offset(t), int64(n))
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -4644,8 +4610,7 @@ func (l *BenchTokens) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *BenchTokens) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -4706,8 +4671,7 @@ func (l *BenchTokens) Stats() BenchTokensStats {
 
 // StatsAt is BenchTokensStats at time t.
 func (l *BenchTokens) StatsAt(t time.Time) BenchTokensStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // BenchTokensReservation is an event reserved by Reserve. It is a value;
@@ -4970,14 +4934,12 @@ func (l *BenchWindow) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *BenchWindow) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *BenchWindow) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -4999,14 +4961,12 @@ func (l *BenchWindow) ReserveAt(t time.Time) BenchWindowReservation {
 // Burst (BenchWindowTokenBucket) or Limit (BenchWindowSlidingWindow) is
 // never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchWindow) AllowN(n int) bool {
-	ok := l.allowN(l.clock(), int64(n))
-	return ok
+	return l.allowN(l.clock(), int64(n))
 }
 
 // AllowNAt is AllowN at time t.
 func (l *BenchWindow) AllowNAt(t time.Time, n int) bool {
-	ok := l.allowN(l.offset(t), int64(n))
-	return ok
+	return l.allowN(l.offset(t), int64(n))
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -5054,8 +5014,7 @@ func (l *BenchWindow) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *BenchWindow) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -5120,8 +5079,7 @@ func (l *BenchWindow) Stats() BenchWindowStats {
 
 // StatsAt is BenchWindowStats at time t.
 func (l *BenchWindow) StatsAt(t time.Time) BenchWindowStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // BenchWindowReservation is an event reserved by Reserve. It is a value;

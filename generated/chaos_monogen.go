@@ -383,8 +383,7 @@ func (p *ChaosPool) Submit(ctx context.Context, in int) error {
 	t := chaosPoolTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed
@@ -1370,14 +1369,12 @@ func (l *ChaosTokens) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *ChaosTokens) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *ChaosTokens) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -1399,14 +1396,12 @@ func (l *ChaosTokens) ReserveAt(t time.Time) ChaosTokensReservation {
 // Burst (ChaosTokensTokenBucket) or Limit (ChaosTokensSlidingWindow) is
 // never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ChaosTokens) AllowN(n int) bool {
-	ok := l.allowN(l.clock(), int64(n))
-	return ok
+	return l.allowN(l.clock(), int64(n))
 }
 
 // AllowNAt is AllowN at time t.
 func (l *ChaosTokens) AllowNAt(t time.Time, n int) bool {
-	ok := l.allowN(l.offset(t), int64(n))
-	return ok
+	return l.allowN(l.offset(t), int64(n))
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -1454,8 +1449,7 @@ func (l *ChaosTokens) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ChaosTokens) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -1516,8 +1510,7 @@ func (l *ChaosTokens) Stats() ChaosTokensStats {
 
 // StatsAt is ChaosTokensStats at time t.
 func (l *ChaosTokens) StatsAt(t time.Time) ChaosTokensStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // ChaosTokensReservation is an event reserved by Reserve. It is a value;
@@ -1780,14 +1773,12 @@ func (l *ChaosWindow) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *ChaosWindow) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *ChaosWindow) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -1809,14 +1800,12 @@ func (l *ChaosWindow) ReserveAt(t time.Time) ChaosWindowReservation {
 // Burst (ChaosWindowTokenBucket) or Limit (ChaosWindowSlidingWindow) is
 // never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ChaosWindow) AllowN(n int) bool {
-	ok := l.allowN(l.clock(), int64(n))
-	return ok
+	return l.allowN(l.clock(), int64(n))
 }
 
 // AllowNAt is AllowN at time t.
 func (l *ChaosWindow) AllowNAt(t time.Time, n int) bool {
-	ok := l.allowN(l.offset(t), int64(n))
-	return ok
+	return l.allowN(l.offset(t), int64(n))
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -1864,8 +1853,7 @@ func (l *ChaosWindow) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *ChaosWindow) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -1930,8 +1918,7 @@ func (l *ChaosWindow) Stats() ChaosWindowStats {
 
 // StatsAt is ChaosWindowStats at time t.
 func (l *ChaosWindow) StatsAt(t time.Time) ChaosWindowStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // ChaosWindowReservation is an event reserved by Reserve. It is a value;

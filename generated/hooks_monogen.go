@@ -1246,8 +1246,7 @@ func (l *HookedAPI) Stats() HookedAPIStats {
 
 // StatsAt is HookedAPIStats at time t.
 func (l *HookedAPI) StatsAt(t time.Time) HookedAPIStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // HookedAPIReservation is an event reserved by Reserve. It is a value;
@@ -1514,14 +1513,12 @@ func (l *TimedAPI) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *TimedAPI) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *TimedAPI) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -1543,14 +1540,12 @@ func (l *TimedAPI) ReserveAt(t time.Time) TimedAPIReservation {
 // Burst (TimedAPITokenBucket) or Limit (TimedAPISlidingWindow) is never
 // allowed, and n <= 0 is always allowed, counting nothing.
 func (l *TimedAPI) AllowN(n int) bool {
-	ok := l.allowN(l.clock(), int64(n))
-	return ok
+	return l.allowN(l.clock(), int64(n))
 }
 
 // AllowNAt is AllowN at time t.
 func (l *TimedAPI) AllowNAt(t time.Time, n int) bool {
-	ok := l.allowN(l.offset(t), int64(n))
-	return ok
+	return l.allowN(l.offset(t), int64(n))
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -1597,8 +1592,7 @@ func (l *TimedAPI) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *TimedAPI) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -2149,8 +2143,7 @@ func (l *HookedQuota) Stats() HookedQuotaStats {
 
 // StatsAt is HookedQuotaStats at time t.
 func (l *HookedQuota) StatsAt(t time.Time) HookedQuotaStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // HookedQuotaReservation is an event reserved by Reserve. It is a value;
@@ -3185,14 +3178,12 @@ func (l *BenchRate) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *BenchRate) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *BenchRate) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -3214,14 +3205,12 @@ func (l *BenchRate) ReserveAt(t time.Time) BenchRateReservation {
 // Burst (BenchRateTokenBucket) or Limit (BenchRateSlidingWindow) is never
 // allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchRate) AllowN(n int) bool {
-	ok := l.allowN(l.clock(), int64(n))
-	return ok
+	return l.allowN(l.clock(), int64(n))
 }
 
 // AllowNAt is AllowN at time t.
 func (l *BenchRate) AllowNAt(t time.Time, n int) bool {
-	ok := l.allowN(l.offset(t), int64(n))
-	return ok
+	return l.allowN(l.offset(t), int64(n))
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -3268,8 +3257,7 @@ func (l *BenchRate) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *BenchRate) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -3330,8 +3318,7 @@ func (l *BenchRate) Stats() BenchRateStats {
 
 // StatsAt is BenchRateStats at time t.
 func (l *BenchRate) StatsAt(t time.Time) BenchRateStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // BenchRateReservation is an event reserved by Reserve. It is a value;
@@ -3768,8 +3755,7 @@ func (l *BenchRateHooked) Stats() BenchRateHookedStats {
 
 // StatsAt is BenchRateHookedStats at time t.
 func (l *BenchRateHooked) StatsAt(t time.Time) BenchRateHookedStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // BenchRateHookedReservation is an event reserved by Reserve. It is a value;
@@ -4038,14 +4024,12 @@ func (l *BenchRateTimed) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *BenchRateTimed) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *BenchRateTimed) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -4067,14 +4051,12 @@ func (l *BenchRateTimed) ReserveAt(t time.Time) BenchRateTimedReservation {
 // Burst (BenchRateTimedTokenBucket) or Limit (BenchRateTimedSlidingWindow)
 // is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchRateTimed) AllowN(n int) bool {
-	ok := l.allowN(l.clock(), int64(n))
-	return ok
+	return l.allowN(l.clock(), int64(n))
 }
 
 // AllowNAt is AllowN at time t.
 func (l *BenchRateTimed) AllowNAt(t time.Time, n int) bool {
-	ok := l.allowN(l.offset(t), int64(n))
-	return ok
+	return l.allowN(l.offset(t), int64(n))
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -4123,8 +4105,7 @@ func (l *BenchRateTimed) most() int64 {
 // event is counted. A Wait that waits fails if ctx is done by the time the
 // wait is over, even if the event's time came at the same moment.
 func (l *BenchRateTimed) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().

@@ -362,8 +362,7 @@ func (p *TinyPool) deliver(in int, out int, err error) {
 // Submit of a job happens before the job runs.
 func (p *TinyPool) Submit(ctx context.Context, in int) error {
 	t := tinyPoolTask{in: in}
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed
@@ -1149,8 +1148,7 @@ func (p *ConfPool) deliver(in int, out int, err error) {
 // Submit of a job happens before the job runs.
 func (p *ConfPool) Submit(ctx context.Context, in int) error {
 	t := confPoolTask{in: in}
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed
@@ -1924,8 +1922,7 @@ func (p *SpinPool) deliver(in int, out int, err error) {
 // Submit of a job happens before the job runs.
 func (p *SpinPool) Submit(ctx context.Context, in int) error {
 	t := spinPoolTask{in: in}
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed
@@ -2689,8 +2686,7 @@ func (p *ShortPool) deliver(in int, out int, err error) {
 // Submit of a job happens before the job runs.
 func (p *ShortPool) Submit(ctx context.Context, in int) error {
 	t := shortPoolTask{in: in}
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed
@@ -3452,8 +3448,7 @@ func (p *NapPool) deliver(in int, out int, err error) {
 // Submit of a job happens before the job runs.
 func (p *NapPool) Submit(ctx context.Context, in int) error {
 	t := napPoolTask{in: in}
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed
@@ -4237,8 +4232,7 @@ func (p *Resizer) Submit(ctx context.Context, in Job) error {
 	t := resizerTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed
@@ -5146,8 +5140,7 @@ func (p *Sender) deliver(in string, out struct{}, err error) {
 // Submit of a job happens before the job runs.
 func (p *Sender) Submit(ctx context.Context, in string) error {
 	t := senderTask{in: in}
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed
@@ -5910,8 +5903,7 @@ func (p *FuncPool) deliver(in int, out int, err error) {
 // Submit of a job happens before the job runs.
 func (p *FuncPool) Submit(ctx context.Context, in int) error {
 	t := funcPoolTask{in: in}
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed
@@ -6702,8 +6694,7 @@ func (p *StressPool) Submit(ctx context.Context, in int) error {
 	t := stressPoolTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed
@@ -7343,14 +7334,12 @@ func (l *JobQuota) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *JobQuota) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *JobQuota) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -7372,14 +7361,12 @@ func (l *JobQuota) ReserveAt(t time.Time) JobQuotaReservation {
 // Burst (JobQuotaTokenBucket) or Limit (JobQuotaSlidingWindow) is never
 // allowed, and n <= 0 is always allowed, counting nothing.
 func (l *JobQuota) AllowN(n int) bool {
-	ok := l.allowN(l.clock(), int64(n))
-	return ok
+	return l.allowN(l.clock(), int64(n))
 }
 
 // AllowNAt is AllowN at time t.
 func (l *JobQuota) AllowNAt(t time.Time, n int) bool {
-	ok := l.allowN(l.offset(t), int64(n))
-	return ok
+	return l.allowN(l.offset(t), int64(n))
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -7426,8 +7413,7 @@ func (l *JobQuota) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *JobQuota) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -7488,8 +7474,7 @@ func (l *JobQuota) Stats() JobQuotaStats {
 
 // StatsAt is JobQuotaStats at time t.
 func (l *JobQuota) StatsAt(t time.Time) JobQuotaStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // JobQuotaReservation is an event reserved by Reserve. It is a value; Cancel
@@ -7742,14 +7727,12 @@ func (l *SharedQuota) init(epoch time.Time) {
 // store for the next (the others wait for its answer), so Allow may block
 // for one call to the store, at most the store timeout.
 func (l *SharedQuota) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *SharedQuota) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -7772,8 +7755,7 @@ func (l *SharedQuota) ReserveAt(t time.Time) SharedQuotaReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *SharedQuota) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -7837,8 +7819,7 @@ func (l *SharedQuota) Stats() SharedQuotaStats {
 
 // StatsAt is SharedQuotaStats at time t.
 func (l *SharedQuota) StatsAt(t time.Time) SharedQuotaStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // SharedQuotaReservation is an event reserved by Reserve. It is a value;
@@ -8186,14 +8167,12 @@ func (l *SharedOpen) init(epoch time.Time) {
 // store for the next (the others wait for its answer), so Allow may block
 // for one call to the store, at most the store timeout.
 func (l *SharedOpen) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *SharedOpen) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -8216,8 +8195,7 @@ func (l *SharedOpen) ReserveAt(t time.Time) SharedOpenReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *SharedOpen) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -8281,8 +8259,7 @@ func (l *SharedOpen) Stats() SharedOpenStats {
 
 // StatsAt is SharedOpenStats at time t.
 func (l *SharedOpen) StatsAt(t time.Time) SharedOpenStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // SharedOpenReservation is an event reserved by Reserve. It is a value;
@@ -9492,8 +9469,7 @@ func (p *PacedPool) Submit(ctx context.Context, in int) error {
 	t := pacedPoolTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed
@@ -10395,8 +10371,7 @@ func (p *PacedSender) deliver(in string, out struct{}, err error) {
 // Submit of a job happens before the job runs.
 func (p *PacedSender) Submit(ctx context.Context, in string) error {
 	t := pacedSenderTask{in: in}
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed
@@ -11651,8 +11626,7 @@ func (p *GuardedPool) Submit(ctx context.Context, in int) error {
 	t := guardedPoolTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed
@@ -13522,8 +13496,7 @@ func (p *TinyMetricsPool) Submit(ctx context.Context, in int) error {
 	t := tinyMetricsPoolTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed

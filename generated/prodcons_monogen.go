@@ -7648,8 +7648,7 @@ func (p *LifeHandles) Len() (open, idle int) {
 
 // idleLocked returns the number of idle resources. p.mu is held.
 func (p *LifeHandles) idleLocked() int {
-	idle := len(p.idle)
-	return idle
+	return len(p.idle)
 }
 
 // Close closes every idle resource, makes waiting and later Gets return

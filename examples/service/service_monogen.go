@@ -80,14 +80,12 @@ func (l *API) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *API) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *API) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -108,14 +106,12 @@ func (l *API) ReserveAt(t time.Time) APIReservation {
 // Burst (APITokenBucket) or Limit (APISlidingWindow) is never allowed, and n
 // <= 0 is always allowed, counting nothing.
 func (l *API) AllowN(n int) bool {
-	ok := l.allowN(l.clock(), int64(n))
-	return ok
+	return l.allowN(l.clock(), int64(n))
 }
 
 // AllowNAt is AllowN at time t.
 func (l *API) AllowNAt(t time.Time, n int) bool {
-	ok := l.allowN(l.offset(t), int64(n))
-	return ok
+	return l.allowN(l.offset(t), int64(n))
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -162,8 +158,7 @@ func (l *API) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *API) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -224,8 +219,7 @@ func (l *API) Stats() APIStats {
 
 // StatsAt is APIStats at time t.
 func (l *API) StatsAt(t time.Time) APIStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // APIReservation is an event reserved by Reserve. It is a value; Cancel it at
@@ -1235,8 +1229,7 @@ func (p *Renderer) Submit(ctx context.Context, in int) error {
 	t := rendererTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed

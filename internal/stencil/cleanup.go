@@ -85,6 +85,7 @@ func (s *state) planCleanup() {
 	}
 	s.planZeros()
 	s.planWriteOnly()
+	s.planDirectReturns()
 }
 
 // planWriteOnlyFields removes from composite literals the values of struct
@@ -295,6 +296,86 @@ func (s *state) planWriteOnly() {
 			}
 		}
 	}
+}
+
+// planDirectReturns writes ok := l.allow(now) followed by return ok as
+// return l.allow(now) when folding removed what stood between them (a hook
+// that an option turned off read ok): the local is read by the return only.
+func (s *state) planDirectReturns() {
+	for _, f := range s.t.Files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || s.dead[fd] || fd.Body == nil || s.dead[fd.Body] {
+				continue
+			}
+			reads := map[types.Object]int{}
+			s.countUses(fd.Body, reads, nil)
+			s.inspect(fd.Body, func(n ast.Node) bool {
+				if n == nil || s.dead[n] {
+					return false
+				}
+				if b, ok := n.(*ast.BlockStmt); ok {
+					s.planDirectReturn(b.List, reads)
+				}
+				return true
+			})
+		}
+	}
+}
+
+// planDirectReturn plans the rewrite of planDirectReturns in one list of
+// statements.
+func (s *state) planDirectReturn(list []ast.Stmt, reads map[types.Object]int) {
+	for i, st := range list {
+		as, ok := st.(*ast.AssignStmt)
+		if !ok || as.Tok != token.DEFINE || len(as.Lhs) != 1 || len(as.Rhs) != 1 ||
+			s.dead[as] || s.clean.drop[as] || s.clean.define[as] != [3]ast.Node{} {
+			continue
+		}
+		obj := s.localVar(as.Lhs[0])
+		if obj == nil || reads[obj] != 1 {
+			continue
+		}
+		if _, moved := s.clean.keep[as.Rhs[0]]; moved {
+			continue
+		}
+		ret := s.nextLive(list[i+1:])
+		rs, ok := ret.(*ast.ReturnStmt)
+		if !ok || len(rs.Results) != 1 || s.localVar(rs.Results[0]) != obj {
+			continue
+		}
+		s.clean.keep[rs.Results[0]] = as.Rhs[0]
+		s.clean.drop[as] = true
+		s.dead[as.Lhs[0]] = true
+	}
+}
+
+// nextLive returns the first statement of list that is in the output, if
+// every statement before it is gone (dead, dropped, or an if folded to a
+// branch with nothing in the output); nil otherwise.
+func (s *state) nextLive(list []ast.Stmt) ast.Stmt {
+	for _, st := range list {
+		if s.dead[st] || s.clean.drop[st] {
+			continue
+		}
+		if ifs, ok := st.(*ast.IfStmt); ok && ifs.Init == nil {
+			var kept ast.Stmt
+			switch s.foldIf(ifs) {
+			case 1:
+				kept = ifs.Body
+			case 0:
+				kept = ifs.Else
+			default:
+				return st
+			}
+			if kb, ok := kept.(*ast.BlockStmt); kept == nil || ok && s.liveLast(kb.List) == nil {
+				continue
+			}
+			return nil
+		}
+		return st
+	}
+	return nil
 }
 
 // planZeros writes as 0 the products with an option that is 0, unless

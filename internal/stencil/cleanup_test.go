@@ -62,7 +62,7 @@ func funcBody(t *testing.T, src, name string) string {
 	if i < 0 {
 		t.Fatalf("no method %s in\n%s", name, src)
 	}
-	j := strings.Index(src[i:], "\n}\n")
+	j := strings.Index(src[i:]+"\n", "\n}\n")
 	return src[i : i+j+2]
 }
 
@@ -110,7 +110,7 @@ func TestCleanupMergesStoreOverwrittenByFoldedBranch(t *testing.T) {
 	}
 	// Without the option, the default stays and nothing is merged.
 	src = stencilCleanup(t, nil)
-	if w := funcBody(t, src, "Workers"); !strings.Contains(w, "workers := runtime.GOMAXPROCS(0)\n return workers") {
+	if w := funcBody(t, src, "Workers"); !strings.Contains(w, "return runtime.GOMAXPROCS(0)") {
 		t.Errorf("Workers without workers=: want GOMAXPROCS\n%s", w)
 	}
 	src = stencilCleanup(t, map[string]string{"Collect": "true"})
@@ -198,5 +198,19 @@ func TestCleanupRemovesWriteOnlyField(t *testing.T) {
 	}
 	if !strings.Contains(src, "st := boxStamp{value: v}") || !strings.Contains(src, "value int\n}") {
 		t.Errorf("the field value, read, was not kept\n%s", src)
+	}
+}
+
+// A local that only a folded-away branch read besides the return was left
+// as n := len(b.items) then return n; it is returned directly, and kept
+// when the branch stays.
+func TestReturnDirectlyWhatOnlyTheReturnReads(t *testing.T) {
+	count := funcBody(t, stencilCleanup(t, nil), "Count")
+	if !strings.Contains(count, "return len(b.items)") || strings.Contains(count, "n :=") {
+		t.Errorf("Strict=false: want return len(b.items)\n%s", count)
+	}
+	count = funcBody(t, stencilCleanup(t, map[string]string{"Strict": "true"}), "Count")
+	if !strings.Contains(count, "n := len(b.items)") || !strings.Contains(count, "b.n = n") || !strings.Contains(count, "return n") {
+		t.Errorf("Strict=true: want the local kept\n%s", count)
 	}
 }

@@ -378,8 +378,7 @@ func (p *Squares) Submit(ctx context.Context, in int) error {
 	t := squaresTask{in: in}
 	// The queue's tail counts the job: Submit has no counter of its own.
 	t.queued = p.stats.stamp()
-	err := p.send(ctx, t)
-	return err
+	return p.send(ctx, t)
 }
 
 // send queues t, waiting while the queue is full, unless the pool is closed
@@ -2962,14 +2961,12 @@ func (l *Paced) init(epoch time.Time) {
 // Allow reports whether an event may happen now, and if so counts it. It
 // never blocks.
 func (l *Paced) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *Paced) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -2991,14 +2988,12 @@ func (l *Paced) ReserveAt(t time.Time) PacedReservation {
 // Burst (PacedTokenBucket) or Limit (PacedSlidingWindow) is never allowed,
 // and n <= 0 is always allowed, counting nothing.
 func (l *Paced) AllowN(n int) bool {
-	ok := l.allowN(l.clock(), int64(n))
-	return ok
+	return l.allowN(l.clock(), int64(n))
 }
 
 // AllowNAt is AllowN at time t.
 func (l *Paced) AllowNAt(t time.Time, n int) bool {
-	ok := l.allowN(l.offset(t), int64(n))
-	return ok
+	return l.allowN(l.offset(t), int64(n))
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
@@ -3045,8 +3040,7 @@ func (l *Paced) most() int64 {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Paced) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().

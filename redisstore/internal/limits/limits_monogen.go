@@ -66,14 +66,12 @@ func (l *Open) init(epoch time.Time) {
 // store for the next (the others wait for its answer), so Allow may block
 // for one call to the store, at most the store timeout.
 func (l *Open) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *Open) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve takes a token for an event now, as Allow does. A shared limiter
@@ -95,8 +93,7 @@ func (l *Open) ReserveAt(t time.Time) OpenReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Open) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -160,8 +157,7 @@ func (l *Open) Stats() OpenStats {
 
 // StatsAt is OpenStats at time t.
 func (l *Open) StatsAt(t time.Time) OpenStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // OpenReservation is an event reserved by Reserve. It is a value; Cancel it at
@@ -478,14 +474,12 @@ func (l *Closed) init(epoch time.Time) {
 // store for the next (the others wait for its answer), so Allow may block
 // for one call to the store, at most the store timeout.
 func (l *Closed) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *Closed) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -508,8 +502,7 @@ func (l *Closed) ReserveAt(t time.Time) ClosedReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Closed) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -573,8 +566,7 @@ func (l *Closed) Stats() ClosedStats {
 
 // StatsAt is ClosedStats at time t.
 func (l *Closed) StatsAt(t time.Time) ClosedStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // ClosedReservation is an event reserved by Reserve. It is a value; Cancel
@@ -891,14 +883,12 @@ func (l *Local) init(epoch time.Time) {
 // store for the next (the others wait for its answer), so Allow may block
 // for one call to the store, at most the store timeout.
 func (l *Local) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *Local) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve reserves one event and returns when it may happen. A
@@ -921,8 +911,7 @@ func (l *Local) ReserveAt(t time.Time) LocalReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Local) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -986,8 +975,7 @@ func (l *Local) Stats() LocalStats {
 
 // StatsAt is LocalStats at time t.
 func (l *Local) StatsAt(t time.Time) LocalStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // LocalReservation is an event reserved by Reserve. It is a value; Cancel it at
@@ -1330,14 +1318,12 @@ func (l *Fast) init(epoch time.Time) {
 // store for the next (the others wait for its answer), so Allow may block
 // for one call to the store, at most the store timeout.
 func (l *Fast) Allow() bool {
-	ok := l.allow(l.clock())
-	return ok
+	return l.allow(l.clock())
 }
 
 // AllowAt is Allow at time t.
 func (l *Fast) AllowAt(t time.Time) bool {
-	ok := l.allow(l.offset(t))
-	return ok
+	return l.allow(l.offset(t))
 }
 
 // Reserve takes a token for an event now, as Allow does. A shared limiter
@@ -1359,8 +1345,7 @@ func (l *Fast) ReserveAt(t time.Time) FastReservation {
 // no event is counted. A Wait that waits fails if ctx is done by the time
 // the wait is over, even if the event's time came at the same moment.
 func (l *Fast) Wait(ctx context.Context) error {
-	err := l.waitN(ctx, 1)
-	return err
+	return l.waitN(ctx, 1)
 }
 
 // waitN is WaitN for 0 <= n <= most().
@@ -1424,8 +1409,7 @@ func (l *Fast) Stats() FastStats {
 
 // StatsAt is FastStats at time t.
 func (l *Fast) StatsAt(t time.Time) FastStats {
-	s := l.stats(l.offset(t))
-	return s
+	return l.stats(l.offset(t))
 }
 
 // FastReservation is an event reserved by Reserve. It is a value; Cancel it at

@@ -150,3 +150,12 @@ func (b *Box) Stamped(v int) int {
 //
 //monogen:hook
 func stampOf(v int) stamp { return stamp{value: v} }
+
+// Count returns the number of items, and remembers it when Strict.
+func (b *Box) Count() int {
+	n := len(b.items)
+	if b.cfg.Strict {
+		b.n = n
+	}
+	return n
+}
