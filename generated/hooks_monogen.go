@@ -7125,14 +7125,6 @@ func (s *hookedPipeSift) panicked(r *HookedPipeRun, in int, v any) {
 	s.fail(r, in, &HookedPipePanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *hookedPipeSift) apply(ctx context.Context, in int) (int, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -7532,14 +7524,6 @@ func (s *hookedPipeVet) panicked(r *HookedPipeRun, in int, v any) {
 	s.fail(r, in, &HookedPipePanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *hookedPipeVet) apply(ctx context.Context, in int) (int, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -7746,13 +7730,13 @@ func (p *HookedPipe) throughSiftFrom(r *HookedPipeRun, in []int, from int, out [
 	ctx := r.ctx
 	for next = from; next < len(in); next++ {
 		at = 0
-		x1, err = p.sift.apply(ctx, in[next])
+		x1, err = p.sift.call(ctx, in[next])
 		if err != nil {
 			p.sift.reject(r, in[next], err) // dropped or failed: on to the next item
 			continue
 		}
 		at = 1
-		x2, err = p.vet.apply(ctx, x1)
+		x2, err = p.vet.call(ctx, x1)
 		if err != nil {
 			p.vet.reject(r, x1, err) // dropped or failed: on to the next item
 			continue

@@ -163,14 +163,6 @@ func (s *pipeStopToInt64) panicked(r *PipeStopRun, in int, v any) {
 	s.fail(r, in, &PipeStopPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeStopToInt64) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -482,14 +474,6 @@ func (s *pipeStopToFloat) panicked(r *PipeStopRun, in int64, v any) {
 	s.fail(r, in, &PipeStopPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeStopToFloat) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -618,14 +602,6 @@ func (s *pipeStopToString) reject(r *PipeStopRun, in float64, err error) bool {
 // function that recovered v, so the stack still shows the panic.
 func (s *pipeStopToString) panicked(r *PipeStopRun, in float64, v any) {
 	s.fail(r, in, &PipeStopPanicError{Value: v, Stack: debug.Stack()})
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeStopToString) apply(ctx context.Context, in float64) (string, error) {
-	out, err := s.call(ctx, in)
-	return out, err
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -849,7 +825,7 @@ func (p *PipeStop) throughToInt64From(r *PipeStopRun, in []int, from int, out []
 	ctx := r.ctx
 	for next = from; next < len(in); next++ {
 		at = 0
-		x1, err = p.toInt64.apply(ctx, in[next])
+		x1, err = p.toInt64.call(ctx, in[next])
 		if err != nil {
 			if !p.toInt64.reject(r, in[next], err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -857,7 +833,7 @@ func (p *PipeStop) throughToInt64From(r *PipeStopRun, in []int, from int, out []
 			continue
 		}
 		at = 1
-		x2, err = p.toFloat.apply(ctx, x1)
+		x2, err = p.toFloat.call(ctx, x1)
 		if err != nil {
 			if !p.toFloat.reject(r, x1, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -865,7 +841,7 @@ func (p *PipeStop) throughToInt64From(r *PipeStopRun, in []int, from int, out []
 			continue
 		}
 		at = 2
-		x3, err = p.toString.apply(ctx, x2)
+		x3, err = p.toString.call(ctx, x2)
 		if err != nil {
 			if !p.toString.reject(r, x2, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -2763,14 +2739,6 @@ func (s *pipeOrderedToFloat) panicked(r *PipeOrderedRun, in int64, v any) {
 	s.fail(r, in, &PipeOrderedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeOrderedToFloat) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -2886,14 +2854,6 @@ func (s *pipeOrderedToString) reject(r *PipeOrderedRun, in float64, err error) b
 // deferred function that recovered v, so the stack still shows the panic.
 func (s *pipeOrderedToString) panicked(r *PipeOrderedRun, in float64, v any) {
 	s.fail(r, in, &PipeOrderedPanicError{Value: v, Stack: debug.Stack()})
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeOrderedToString) apply(ctx context.Context, in float64) (string, error) {
-	out, err := s.call(ctx, in)
-	return out, err
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -3154,7 +3114,7 @@ func (p *PipeOrdered) throughToFloatFrom(r *PipeOrderedRun, in []int64, from int
 	ctx := r.ctx
 	for next = from; next < len(in); next++ {
 		at = 0
-		x2, err = p.toFloat.apply(ctx, in[next])
+		x2, err = p.toFloat.call(ctx, in[next])
 		if err != nil {
 			if !p.toFloat.reject(r, in[next], err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -3162,7 +3122,7 @@ func (p *PipeOrdered) throughToFloatFrom(r *PipeOrderedRun, in []int64, from int
 			continue
 		}
 		at = 1
-		x3, err = p.toString.apply(ctx, x2)
+		x3, err = p.toString.call(ctx, x2)
 		if err != nil {
 			if !p.toString.reject(r, x2, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -11354,14 +11314,6 @@ func (s *pipeBoundFusedPipeDouble) panicked(r *PipeBoundFusedRun, in int, v any)
 	s.fail(r, in, &PipeBoundFusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeBoundFusedPipeDouble) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -11679,14 +11631,6 @@ func (s *pipeBoundFusedToFloat) panicked(r *PipeBoundFusedRun, in int64, v any) 
 	s.fail(r, in, &PipeBoundFusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeBoundFusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -11808,14 +11752,6 @@ func (s *pipeBoundFusedPipeFormat) reject(r *PipeBoundFusedRun, in float64, err 
 // deferred function that recovered v, so the stack still shows the panic.
 func (s *pipeBoundFusedPipeFormat) panicked(r *PipeBoundFusedRun, in float64, v any) {
 	s.fail(r, in, &PipeBoundFusedPanicError{Value: v, Stack: debug.Stack()})
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeBoundFusedPipeFormat) apply(ctx context.Context, in float64) (string, error) {
-	out, err := s.call(ctx, in)
-	return out, err
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -12064,7 +12000,7 @@ func (p *PipeBoundFused) throughPipeDoubleFrom(r *PipeBoundFusedRun, in []int, f
 	ctx := r.ctx
 	for next = from; next < len(in); next++ {
 		at = 0
-		x1, err = p.pipeDouble.apply(ctx, in[next])
+		x1, err = p.pipeDouble.call(ctx, in[next])
 		if err != nil {
 			if !p.pipeDouble.reject(r, in[next], err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -12072,7 +12008,7 @@ func (p *PipeBoundFused) throughPipeDoubleFrom(r *PipeBoundFusedRun, in []int, f
 			continue
 		}
 		at = 1
-		x2, err = p.toFloat.apply(ctx, x1)
+		x2, err = p.toFloat.call(ctx, x1)
 		if err != nil {
 			if !p.toFloat.reject(r, x1, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -12080,7 +12016,7 @@ func (p *PipeBoundFused) throughPipeDoubleFrom(r *PipeBoundFusedRun, in []int, f
 			continue
 		}
 		at = 2
-		x3, err = p.pipeFormat.apply(ctx, x2)
+		x3, err = p.pipeFormat.call(ctx, x2)
 		if err != nil {
 			if !p.pipeFormat.reject(r, x2, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -15950,14 +15886,6 @@ func (s *benchPipe1F1) panicked(r *BenchPipe1Run, in int, v any) {
 	s.fail(r, in, &BenchPipe1PanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1F1) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -16268,14 +16196,6 @@ func (s *benchPipe1F2) panicked(r *BenchPipe1Run, in int64, v any) {
 	s.fail(r, in, &BenchPipe1PanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1F2) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -16403,14 +16323,6 @@ func (s *benchPipe1F3) reject(r *BenchPipe1Run, in float64, err error) bool {
 // deferred function that recovered v, so the stack still shows the panic.
 func (s *benchPipe1F3) panicked(r *BenchPipe1Run, in float64, v any) {
 	s.fail(r, in, &BenchPipe1PanicError{Value: v, Stack: debug.Stack()})
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1F3) apply(ctx context.Context, in float64) (uint64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -16631,7 +16543,7 @@ func (p *BenchPipe1) throughF1From(r *BenchPipe1Run, in []int, from int, out []u
 	ctx := r.ctx
 	for next = from; next < len(in); next++ {
 		at = 0
-		x1, err = p.f1.apply(ctx, in[next])
+		x1, err = p.f1.call(ctx, in[next])
 		if err != nil {
 			if !p.f1.reject(r, in[next], err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -16639,7 +16551,7 @@ func (p *BenchPipe1) throughF1From(r *BenchPipe1Run, in []int, from int, out []u
 			continue
 		}
 		at = 1
-		x2, err = p.f2.apply(ctx, x1)
+		x2, err = p.f2.call(ctx, x1)
 		if err != nil {
 			if !p.f2.reject(r, x1, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -16647,7 +16559,7 @@ func (p *BenchPipe1) throughF1From(r *BenchPipe1Run, in []int, from int, out []u
 			continue
 		}
 		at = 2
-		x3, err = p.f3.apply(ctx, x2)
+		x3, err = p.f3.call(ctx, x2)
 		if err != nil {
 			if !p.f3.reject(r, x2, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -16801,14 +16713,6 @@ func (s *benchPipe1OrderedF1) reject(r *BenchPipe1OrderedRun, in int, err error)
 // panic.
 func (s *benchPipe1OrderedF1) panicked(r *BenchPipe1OrderedRun, in int, v any) {
 	s.fail(r, in, &BenchPipe1OrderedPanicError{Value: v, Stack: debug.Stack()})
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1OrderedF1) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -17129,14 +17033,6 @@ func (s *benchPipe1OrderedF2) panicked(r *BenchPipe1OrderedRun, in int64, v any)
 	s.fail(r, in, &BenchPipe1OrderedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1OrderedF2) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -17260,14 +17156,6 @@ func (s *benchPipe1OrderedF3) reject(r *BenchPipe1OrderedRun, in float64, err er
 // panic.
 func (s *benchPipe1OrderedF3) panicked(r *BenchPipe1OrderedRun, in float64, v any) {
 	s.fail(r, in, &BenchPipe1OrderedPanicError{Value: v, Stack: debug.Stack()})
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1OrderedF3) apply(ctx context.Context, in float64) (uint64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -17515,7 +17403,7 @@ func (p *BenchPipe1Ordered) throughF1From(r *BenchPipe1OrderedRun, in []int, fro
 	ctx := r.ctx
 	for next = from; next < len(in); next++ {
 		at = 0
-		x1, err = p.f1.apply(ctx, in[next])
+		x1, err = p.f1.call(ctx, in[next])
 		if err != nil {
 			if !p.f1.reject(r, in[next], err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -17523,7 +17411,7 @@ func (p *BenchPipe1Ordered) throughF1From(r *BenchPipe1OrderedRun, in []int, fro
 			continue
 		}
 		at = 1
-		x2, err = p.f2.apply(ctx, x1)
+		x2, err = p.f2.call(ctx, x1)
 		if err != nil {
 			if !p.f2.reject(r, x1, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -17531,7 +17419,7 @@ func (p *BenchPipe1Ordered) throughF1From(r *BenchPipe1OrderedRun, in []int, fro
 			continue
 		}
 		at = 2
-		x3, err = p.f3.apply(ctx, x2)
+		x3, err = p.f3.call(ctx, x2)
 		if err != nil {
 			if !p.f3.reject(r, x2, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -17689,14 +17577,6 @@ func (s *benchPipe4F1) reject(r *BenchPipe4Run, in int, err error) bool {
 // deferred function that recovered v, so the stack still shows the panic.
 func (s *benchPipe4F1) panicked(r *BenchPipe4Run, in int, v any) {
 	s.fail(r, in, &BenchPipe4PanicError{Value: v, Stack: debug.Stack()})
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe4F1) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -18009,14 +17889,6 @@ func (s *benchPipe4F2) panicked(r *BenchPipe4Run, in int64, v any) {
 	s.fail(r, in, &BenchPipe4PanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe4F2) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -18144,14 +18016,6 @@ func (s *benchPipe4F3) reject(r *BenchPipe4Run, in float64, err error) bool {
 // deferred function that recovered v, so the stack still shows the panic.
 func (s *benchPipe4F3) panicked(r *BenchPipe4Run, in float64, v any) {
 	s.fail(r, in, &BenchPipe4PanicError{Value: v, Stack: debug.Stack()})
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe4F3) apply(ctx context.Context, in float64) (uint64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -18372,7 +18236,7 @@ func (p *BenchPipe4) throughF1From(r *BenchPipe4Run, in []int, from int, out []u
 	ctx := r.ctx
 	for next = from; next < len(in); next++ {
 		at = 0
-		x1, err = p.f1.apply(ctx, in[next])
+		x1, err = p.f1.call(ctx, in[next])
 		if err != nil {
 			if !p.f1.reject(r, in[next], err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -18380,7 +18244,7 @@ func (p *BenchPipe4) throughF1From(r *BenchPipe4Run, in []int, from int, out []u
 			continue
 		}
 		at = 1
-		x2, err = p.f2.apply(ctx, x1)
+		x2, err = p.f2.call(ctx, x1)
 		if err != nil {
 			if !p.f2.reject(r, x1, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -18388,7 +18252,7 @@ func (p *BenchPipe4) throughF1From(r *BenchPipe4Run, in []int, from int, out []u
 			continue
 		}
 		at = 2
-		x3, err = p.f3.apply(ctx, x2)
+		x3, err = p.f3.call(ctx, x2)
 		if err != nil {
 			if !p.f3.reject(r, x2, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -18548,14 +18412,6 @@ func (s *benchPipe4OrderedF1) reject(r *BenchPipe4OrderedRun, in int, err error)
 // panic.
 func (s *benchPipe4OrderedF1) panicked(r *BenchPipe4OrderedRun, in int, v any) {
 	s.fail(r, in, &BenchPipe4OrderedPanicError{Value: v, Stack: debug.Stack()})
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe4OrderedF1) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -18876,14 +18732,6 @@ func (s *benchPipe4OrderedF2) panicked(r *BenchPipe4OrderedRun, in int64, v any)
 	s.fail(r, in, &BenchPipe4OrderedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe4OrderedF2) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -19007,14 +18855,6 @@ func (s *benchPipe4OrderedF3) reject(r *BenchPipe4OrderedRun, in float64, err er
 // panic.
 func (s *benchPipe4OrderedF3) panicked(r *BenchPipe4OrderedRun, in float64, v any) {
 	s.fail(r, in, &BenchPipe4OrderedPanicError{Value: v, Stack: debug.Stack()})
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe4OrderedF3) apply(ctx context.Context, in float64) (uint64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -19262,7 +19102,7 @@ func (p *BenchPipe4Ordered) throughF1From(r *BenchPipe4OrderedRun, in []int, fro
 	ctx := r.ctx
 	for next = from; next < len(in); next++ {
 		at = 0
-		x1, err = p.f1.apply(ctx, in[next])
+		x1, err = p.f1.call(ctx, in[next])
 		if err != nil {
 			if !p.f1.reject(r, in[next], err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -19270,7 +19110,7 @@ func (p *BenchPipe4Ordered) throughF1From(r *BenchPipe4OrderedRun, in []int, fro
 			continue
 		}
 		at = 1
-		x2, err = p.f2.apply(ctx, x1)
+		x2, err = p.f2.call(ctx, x1)
 		if err != nil {
 			if !p.f2.reject(r, x1, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -19278,7 +19118,7 @@ func (p *BenchPipe4Ordered) throughF1From(r *BenchPipe4OrderedRun, in []int, fro
 			continue
 		}
 		at = 2
-		x3, err = p.f3.apply(ctx, x2)
+		x3, err = p.f3.call(ctx, x2)
 		if err != nil {
 			if !p.f3.reject(r, x2, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -23161,14 +23001,6 @@ func (s *benchPipe1BoundBenchTriple) panicked(r *BenchPipe1BoundRun, in int, v a
 	s.fail(r, in, &BenchPipe1BoundPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1BoundBenchTriple) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -23481,14 +23313,6 @@ func (s *benchPipe1BoundBenchHalve) panicked(r *BenchPipe1BoundRun, in int64, v 
 	s.fail(r, in, &BenchPipe1BoundPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1BoundBenchHalve) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -23617,14 +23441,6 @@ func (s *benchPipe1BoundBenchRound) reject(r *BenchPipe1BoundRun, in float64, er
 // panic.
 func (s *benchPipe1BoundBenchRound) panicked(r *BenchPipe1BoundRun, in float64, v any) {
 	s.fail(r, in, &BenchPipe1BoundPanicError{Value: v, Stack: debug.Stack()})
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1BoundBenchRound) apply(ctx context.Context, in float64) (uint64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -23847,7 +23663,7 @@ func (p *BenchPipe1Bound) throughBenchTripleFrom(r *BenchPipe1BoundRun, in []int
 	ctx := r.ctx
 	for next = from; next < len(in); next++ {
 		at = 0
-		x1, err = p.BenchTriple.apply(ctx, in[next])
+		x1, err = p.BenchTriple.call(ctx, in[next])
 		if err != nil {
 			if !p.BenchTriple.reject(r, in[next], err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -23855,7 +23671,7 @@ func (p *BenchPipe1Bound) throughBenchTripleFrom(r *BenchPipe1BoundRun, in []int
 			continue
 		}
 		at = 1
-		x2, err = p.BenchHalve.apply(ctx, x1)
+		x2, err = p.BenchHalve.call(ctx, x1)
 		if err != nil {
 			if !p.BenchHalve.reject(r, x1, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -23863,7 +23679,7 @@ func (p *BenchPipe1Bound) throughBenchTripleFrom(r *BenchPipe1BoundRun, in []int
 			continue
 		}
 		at = 2
-		x3, err = p.BenchRound.apply(ctx, x2)
+		x3, err = p.BenchRound.call(ctx, x2)
 		if err != nil {
 			if !p.BenchRound.reject(r, x2, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -25273,14 +25089,6 @@ func (s *pipeFusedStopToInt64) panicked(r *PipeFusedStopRun, in int, v any) {
 	s.fail(r, in, &PipeFusedStopPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeFusedStopToInt64) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -25607,14 +25415,6 @@ func (s *pipeFusedStopToFloat) panicked(r *PipeFusedStopRun, in int64, v any) {
 	s.fail(r, in, &PipeFusedStopPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeFusedStopToFloat) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -25757,14 +25557,6 @@ func (s *pipeFusedStopToString) reject(r *PipeFusedStopRun, in float64, err erro
 // deferred function that recovered v, so the stack still shows the panic.
 func (s *pipeFusedStopToString) panicked(r *PipeFusedStopRun, in float64, v any) {
 	s.fail(r, in, &PipeFusedStopPanicError{Value: v, Stack: debug.Stack()})
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeFusedStopToString) apply(ctx context.Context, in float64) (string, error) {
-	out, err := s.call(ctx, in)
-	return out, err
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -25989,7 +25781,7 @@ func (p *PipeFusedStop) throughToInt64From(r *PipeFusedStopRun, in []int, from i
 	ctx := r.ctx
 	for next = from; next < len(in); next++ {
 		at = 0
-		x1, err = p.toInt64.apply(ctx, in[next])
+		x1, err = p.toInt64.call(ctx, in[next])
 		if err != nil {
 			if !p.toInt64.reject(r, in[next], err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -25997,7 +25789,7 @@ func (p *PipeFusedStop) throughToInt64From(r *PipeFusedStopRun, in []int, from i
 			continue
 		}
 		at = 1
-		x2, err = p.toFloat.apply(ctx, x1)
+		x2, err = p.toFloat.call(ctx, x1)
 		if err != nil {
 			if !p.toFloat.reject(r, x1, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -26005,7 +25797,7 @@ func (p *PipeFusedStop) throughToInt64From(r *PipeFusedStopRun, in []int, from i
 			continue
 		}
 		at = 2
-		x3, err = p.toString.apply(ctx, x2)
+		x3, err = p.toString.call(ctx, x2)
 		if err != nil {
 			if !p.toString.reject(r, x2, err) {
 				return res, len(in) // the run is stopping; drop the rest
@@ -26172,14 +25964,6 @@ func (s *pipeFusedCollectToInt64) reject(r *PipeFusedCollectRun, in int, err err
 // panic.
 func (s *pipeFusedCollectToInt64) panicked(r *PipeFusedCollectRun, in int, v any) {
 	s.fail(r, in, &PipeFusedCollectPanicError{Value: v, Stack: debug.Stack()})
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeFusedCollectToInt64) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -26506,14 +26290,6 @@ func (s *pipeFusedCollectToFloat) panicked(r *PipeFusedCollectRun, in int64, v a
 	s.fail(r, in, &PipeFusedCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeFusedCollectToFloat) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
-}
-
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -26657,14 +26433,6 @@ func (s *pipeFusedCollectToString) reject(r *PipeFusedCollectRun, in float64, er
 // panic.
 func (s *pipeFusedCollectToString) panicked(r *PipeFusedCollectRun, in float64, v any) {
 	s.fail(r, in, &PipeFusedCollectPanicError{Value: v, Stack: debug.Stack()})
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeFusedCollectToString) apply(ctx context.Context, in float64) (string, error) {
-	out, err := s.call(ctx, in)
-	return out, err
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -26886,19 +26654,19 @@ func (p *PipeFusedCollect) throughToInt64From(r *PipeFusedCollectRun, in []int, 
 	ctx := r.ctx
 	for next = from; next < len(in); next++ {
 		at = 0
-		x1, err = p.toInt64.apply(ctx, in[next])
+		x1, err = p.toInt64.call(ctx, in[next])
 		if err != nil {
 			p.toInt64.reject(r, in[next], err) // dropped or failed: on to the next item
 			continue
 		}
 		at = 1
-		x2, err = p.toFloat.apply(ctx, x1)
+		x2, err = p.toFloat.call(ctx, x1)
 		if err != nil {
 			p.toFloat.reject(r, x1, err) // dropped or failed: on to the next item
 			continue
 		}
 		at = 2
-		x3, err = p.toString.apply(ctx, x2)
+		x3, err = p.toString.call(ctx, x2)
 		if err != nil {
 			p.toString.reject(r, x2, err) // dropped or failed: on to the next item
 			continue

@@ -78,6 +78,7 @@ type pipelineStage struct {
 	namePos  token.Position // where the directive names the stage
 	argIndex int            // the stage's output type argument
 	keep     []string       // the Stage methods the wiring calls
+	retries  int64          // the directive's retries=
 }
 
 // pipelineSegments groups the stages by the goroutines they run on, as the
@@ -87,7 +88,7 @@ type pipelineStage struct {
 // started by start; a fused chain is run by its first stage's run. With
 // itemwise (no metrics), the workers of a chain take each item through every
 // stage in turn, in a loop the pipeline type has for the chain (pipelineDecls),
-// which calls each stage's apply, reject and panicked and hands the last
+// which calls each stage's apply (or call), reject and panicked and hands the last
 // stage's output batch to its post (Start) or writes it at its slot in the
 // result (RunSlice). Otherwise (metrics, counted per stage and per batch)
 // they take each batch through the link of every stage but the last, whose
@@ -121,7 +122,7 @@ func pipelineSegments(stages []*pipelineStage, fuse, paced, itemwise bool) [][]*
 		tail.keep = append(tail.keep, "Stage.output")
 		if itemwise {
 			for _, st := range seg {
-				st.keep = append(st.keep, "Stage.apply", "Stage.reject", "Stage.panicked")
+				st.keep = append(st.keep, "Stage."+st.itemCall(), "Stage.reject", "Stage.panicked")
 			}
 			tail.keep = append(tail.keep, "Stage.post", "Stage.getOut")
 			continue
@@ -132,6 +133,19 @@ func pipelineSegments(stages []*pipelineStage, fuse, paced, itemwise bool) [][]*
 		tail.keep = append(tail.keep, "Stage.send")
 	}
 	return segs
+}
+
+// itemCall is the method of the stage that the loop of a fused chain calls
+// with each item: apply, which retries, or, without retries, call, the
+// stage function alone. A stage of a fused chain is never paced (rate=
+// breaks the chain after its stage), so without retries apply is a call of
+// call, but one level more costs the inliner what an indirect call leaves
+// of its budget: the loop would call apply, not inline it.
+func (st *pipelineStage) itemCall() string {
+	if st.retries > 0 {
+		return "apply"
+	}
+	return "call"
 }
 
 // pipelineThrough is the name of the method of the pipeline type that takes
@@ -338,6 +352,9 @@ func buildPipeline(c *Context) error {
 	// Without metrics, a fused chain takes each item through its stages in
 	// turn; with them, each batch, so that each stage's busy time is its own.
 	itemwise := !metrics
+	for _, st := range stages {
+		st.retries = retries
+	}
 	segments := pipelineSegments(stages, fuse, rate != "", itemwise)
 	for _, seg := range segments {
 		if len(seg) < 2 || !itemwise {
@@ -877,8 +894,8 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 // every stage in turn: throughParse, the batch, and throughParseFrom, the
 // batch from an item on, under one deferred recover. They are the
 // template's Stage.process and Stage.processFrom for a chain of stages:
-// each stage's outcome is handled by the stage's own apply, reject and
-// panicked, as processFrom does for one stage.
+// each stage's outcome is handled by the stage's own apply (or call: see
+// itemCall), reject and panicked, as processFrom does for one stage.
 func pipelineThroughDecls(c *Context, seg []*pipelineStage, sh pipelineShape) []string {
 	name := c.D.Name
 	head, tail := seg[0], seg[len(seg)-1]
@@ -956,7 +973,7 @@ func pipelineThroughDecls(c *Context, seg []*pipelineStage, sh pipelineShape) []
 	b.WriteString("}\n}()\n")
 	fmt.Fprintf(&b, "%s := %s.ctx\nfor %s = %s; %s < len(%s); %s++ {\n", ctx, r, next, from, next, in, next)
 	for k, st := range seg {
-		fmt.Fprintf(&b, "%s = %d\n%s, %s = %s.%s.apply(%s, %s)\nif %s != nil {\n", at, k, x[k], err, p, st.name, ctx, input(k), err)
+		fmt.Fprintf(&b, "%s = %d\n%s, %s = %s.%s.%s(%s, %s)\nif %s != nil {\n", at, k, x[k], err, p, st.name, st.itemCall(), ctx, input(k), err)
 		if sh.collect {
 			fmt.Fprintf(&b, "%s.%s.reject(%s, %s, %s) // dropped or failed: on to the next item\n", p, st.name, r, input(k), err)
 		} else {

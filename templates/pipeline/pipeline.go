@@ -42,8 +42,9 @@
 // fused chain that takes each item of a batch through every stage in turn,
 // calling the stage functions one after the other with the item's value in
 // a local variable, with no batch in between and one deferred recover per
-// batch; each stage's outcome is handled by the stage's own apply, reject
-// and panicked, as processFrom does for a stage alone. With metrics, it
+// batch; each stage's outcome is handled by the stage's own apply (call,
+// without retries), reject and panicked, as processFrom does for a stage
+// alone. With metrics, it
 // keeps the stage-by-stage form, which times each stage's batch.) A chain of
 // fused stages with Workers N is N data-parallel goroutines over batches:
 // the hand-off between stages, a channel send and often the wake-up of
