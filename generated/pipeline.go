@@ -77,10 +77,11 @@ func BenchRound(x float64) uint64 { return uint64(x) + 7 }
 // their three stages, fused on one goroutine, in one loop (as BenchPipe1
 // does), and report each item a stage fails to onfail= and each item a
 // stage skips to onskip=, which record it in FusedPipeEvents: the tests of
-// that loop check which stage reported which of its inputs.
+// that loop check which stage reported which of its inputs. PipeFusedCollect
+// retries a failed call twice.
 //
 //monogen:pipeline PipeFusedStop[int, int64, float64, string] stages=toInt64,toFloat,toString batch=8 onfail=fusedStopFailed onskip=fusedSkipped
-//monogen:pipeline PipeFusedCollect[int, int64, float64, string] stages=toInt64,toFloat,toString batch=8 errors=collect onfail=fusedCollectFailed onskip=fusedSkipped
+//monogen:pipeline PipeFusedCollect[int, int64, float64, string] stages=toInt64,toFloat,toString batch=8 errors=collect retries=2 onfail=fusedCollectFailed onskip=fusedSkipped
 var _ struct{}
 
 // FusedPipeEvents records what the onfail= and onskip= functions of

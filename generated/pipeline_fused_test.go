@@ -338,3 +338,59 @@ func TestFusedChainCancelledMidBatchStopsWithinTheBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestFusedChainRetriesALaterStageWithItsInput makes the last of three
+// fused stages of PipeFusedCollect (retries=2) fail the first two calls for
+// every item x with x%9 == 4: the loop retries the call with the same input
+// (2x+0.5), every item comes out, and nothing fails. An item that fails a
+// third time fails once, at that stage, after three calls.
+func TestFusedChainRetriesALaterStageWithItsInput(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	const n = 100
+	flaky := func(x int) bool { return x%9 == 4 }
+	for _, always := range []bool{false, true} {
+		t.Run(fmt.Sprintf("always=%v", always), func(t *testing.T) {
+			generated.FusedPipeEvents.Take()
+			var calls atomic.Int64
+			f := fusedStages(fusedFault{}, generated.ErrPipeFusedCollectSkip, &calls)
+			tries := map[float64]int{} // one worker: no lock needed
+			next := f.f3
+			f.f3 = func(ctx context.Context, x float64) (string, error) {
+				if item := int(x) / 2; flaky(item) {
+					tries[x]++
+					if always || tries[x] <= 2 {
+						return "", fmt.Errorf("item %d: %w", item, errBoom)
+					}
+				}
+				return next(ctx, x)
+			}
+			out, err := generated.NewPipeFusedCollect(f.f1, f.f2, f.f3).RunSlice(context.Background(), seq(n))
+			var want []string
+			retried := 0
+			for x := range n {
+				if !flaky(x) {
+					continue
+				}
+				retried++
+				if in := float64(2*x) + 0.5; tries[in] != 3 {
+					t.Fatalf("item %d: toString called %d times with its input %v, want 3", x, tries[in], in)
+				}
+				if always {
+					want = append(want, fmt.Sprintf("toString/%v: item %d: boom", float64(2*x)+0.5, x))
+				}
+			}
+			if len(tries) != retried {
+				t.Fatalf("toString retried %d inputs, want %d: %v", len(tries), retried, tries)
+			}
+			sameStrings(t, "failures", fusedPipes[1].failures(err), want, true)
+			if !always {
+				if err != nil {
+					t.Fatalf("error %v, want nil: every retried item succeeds", err)
+				}
+				sameStrings(t, "outputs", out, fusedOutputs(n, func(int) bool { return false }), true)
+			} else {
+				sameStrings(t, "outputs", out, fusedOutputs(n, flaky), true)
+			}
+		})
+	}
+}

@@ -25966,6 +25966,43 @@ func (s *pipeFusedCollectToInt64) panicked(r *PipeFusedCollectRun, in int, v any
 	s.fail(r, in, &PipeFusedCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeFusedCollectToInt64) apply(ctx context.Context, in int) (int64, error) {
+	out, err := s.call(ctx, in)
+	if err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *pipeFusedCollectToInt64) retry(ctx context.Context, in int, err error) (int64, error) {
+	var out int64
+	wait := time.Duration(0)
+	for range 2 {
+		if errors.Is(err, ErrPipeFusedCollectSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait = pipelineNextBackoff(wait)
+		}
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -26290,6 +26327,43 @@ func (s *pipeFusedCollectToFloat) panicked(r *PipeFusedCollectRun, in int64, v a
 	s.fail(r, in, &PipeFusedCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeFusedCollectToFloat) apply(ctx context.Context, in int64) (float64, error) {
+	out, err := s.call(ctx, in)
+	if err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *pipeFusedCollectToFloat) retry(ctx context.Context, in int64, err error) (float64, error) {
+	var out float64
+	wait := time.Duration(0)
+	for range 2 {
+		if errors.Is(err, ErrPipeFusedCollectSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait = pipelineNextBackoff(wait)
+		}
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
 // fail reports that the stage failed item in with err: recorded in collect
 // mode, the end of the run otherwise. Once the run is cancelled, failures are
 // not reported: they are mostly the cancellation seen by the stage function,
@@ -26433,6 +26507,43 @@ func (s *pipeFusedCollectToString) reject(r *PipeFusedCollectRun, in float64, er
 // panic.
 func (s *pipeFusedCollectToString) panicked(r *PipeFusedCollectRun, in float64, v any) {
 	s.fail(r, in, &PipeFusedCollectPanicError{Value: v, Stack: debug.Stack()})
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeFusedCollectToString) apply(ctx context.Context, in float64) (string, error) {
+	out, err := s.call(ctx, in)
+	if err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *pipeFusedCollectToString) retry(ctx context.Context, in float64, err error) (string, error) {
+	var out string
+	wait := time.Duration(0)
+	for range 2 {
+		if errors.Is(err, ErrPipeFusedCollectSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait = pipelineNextBackoff(wait)
+		}
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -26654,19 +26765,19 @@ func (p *PipeFusedCollect) throughToInt64From(r *PipeFusedCollectRun, in []int, 
 	ctx := r.ctx
 	for next = from; next < len(in); next++ {
 		at = 0
-		x1, err = p.toInt64.call(ctx, in[next])
+		x1, err = p.toInt64.apply(ctx, in[next])
 		if err != nil {
 			p.toInt64.reject(r, in[next], err) // dropped or failed: on to the next item
 			continue
 		}
 		at = 1
-		x2, err = p.toFloat.call(ctx, x1)
+		x2, err = p.toFloat.apply(ctx, x1)
 		if err != nil {
 			p.toFloat.reject(r, x1, err) // dropped or failed: on to the next item
 			continue
 		}
 		at = 2
-		x3, err = p.toString.call(ctx, x2)
+		x3, err = p.toString.apply(ctx, x2)
 		if err != nil {
 			p.toString.reject(r, x2, err) // dropped or failed: on to the next item
 			continue
