@@ -7046,36 +7046,6 @@ func (s *hookedPipeSift) work(r *HookedPipeRun, in <-chan hookedPipeSiftInBatch,
 	}
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *hookedPipeSift) link(r *HookedPipeRun, next func(seq uint64, items []int, queued int) bool) func(seq uint64, items []int, queued int) bool {
-	scratch := make([]int, 0, 4)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			if len(res) > 0 {
-				more = next(seq, res, 0)
-			}
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
-	}
-}
-
 // runSlice runs a pipeline whose stages are all fused, this stage first,
 // on the items of in, with no channel at all: its workers, the calling
 // goroutine one of them, take batches straight from in, in turn, and hand
@@ -7116,54 +7086,24 @@ func (s *hookedPipeSift) runSlice(r *HookedPipeRun, in []int, chain func() func(
 	r.finish()
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *hookedPipeSift) measure(r *HookedPipeRun, in []int, out []int, queued int) []int {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *hookedPipeSift) process(r *HookedPipeRun, in []int, out []int) []int {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrHookedPipeSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *hookedPipeSift) reject(r *HookedPipeRun, in int, err error) bool {
+	if err == ErrHookedPipeSkip || errors.Is(err, ErrHookedPipeSkip) {
+		s.skipped(s.name, in)
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return true
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *hookedPipeSift) processFrom(r *HookedPipeRun, in []int, from int, out []int) (res []int, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &HookedPipePanicError{Value: v, Stack: debug.Stack()})
-			next++
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrHookedPipeSkip || errors.Is(err, ErrHookedPipeSkip) {
-				s.skipped(s.name, in[next])
-				continue
-			}
-			s.fail(r, in[next], err)
-			continue
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *hookedPipeSift) apply(ctx context.Context, in int) (int, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *HookedPipePanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *hookedPipeSift) panicked(r *HookedPipeRun, in int, v any) {
+	s.fail(r, in, &HookedPipePanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -7502,46 +7442,33 @@ func (s *hookedPipeVet) output(r *HookedPipeRun, next int) (chan hookedPipeVetOu
 	return out, free, leave
 }
 
-// send returns the step of a stage whose output goes on a channel: it
-// processes a batch into an output batch from free and sends that on out.
-// The step reports false if the run was cancelled while it waited to send.
-// queued is the number of batches that waited in the stage's input channel.
-func (s *hookedPipeVet) send(r *HookedPipeRun, out chan<- hookedPipeVetOutBatch, free chan []int) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
-	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := hookedPipeVetOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *hookedPipeVet) post(r *HookedPipeRun, out chan<- hookedPipeVetOutBatch, free chan []int, seq uint64, res []int) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := hookedPipeVetOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
-// place returns the step of the last stage of a pipeline that runSlice
-// runs: it processes batch seq straight into res, at the batch's own place
-// (batch seq of the input starts at item seq*Batch, and makes at most one
-// output per item), and records in counts[seq] how many outputs it made.
-// Workers write apart: each batch has its own part of res and of counts.
-// gather then closes the gaps.
-func (s *hookedPipeVet) place(r *HookedPipeRun, res []int, counts []int) func(seq uint64, items []int, queued int) bool {
-	return func(seq uint64, items []int, queued int) bool {
-		at := int(seq) * 4
-		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
-		return true
-	}
+// slot returns the place in res of the outputs of batch seq, of n items:
+// empty, with room for n outputs from item seq*Batch on.
+func (s *hookedPipeVet) slot(res []int, seq uint64, n int) []int {
+	at := int(seq) * 4
+	return res[at : at : at+n]
 }
 
 // gather closes the gaps that place left in res, where batches made fewer
@@ -7558,54 +7485,24 @@ func (s *hookedPipeVet) gather(res []int, counts []int) []int {
 	return res[:n]
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *hookedPipeVet) measure(r *HookedPipeRun, in []int, out []int, queued int) []int {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *hookedPipeVet) process(r *HookedPipeRun, in []int, out []int) []int {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrHookedPipeSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *hookedPipeVet) reject(r *HookedPipeRun, in int, err error) bool {
+	if err == ErrHookedPipeSkip || errors.Is(err, ErrHookedPipeSkip) {
+		s.skipped(s.name, in)
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return true
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *hookedPipeVet) processFrom(r *HookedPipeRun, in []int, from int, out []int) (res []int, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &HookedPipePanicError{Value: v, Stack: debug.Stack()})
-			next++
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrHookedPipeSkip || errors.Is(err, ErrHookedPipeSkip) {
-				s.skipped(s.name, in[next])
-				continue
-			}
-			s.fail(r, in[next], err)
-			continue
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *hookedPipeVet) apply(ctx context.Context, in int) (int, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *HookedPipePanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *hookedPipeVet) panicked(r *HookedPipeRun, in int, v any) {
+	s.fail(r, in, &HookedPipePanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -7704,12 +7601,12 @@ func (s *hookedPipeVet) drainChan(r *HookedPipeRun, in <-chan hookedPipeVetOutBa
 
 // HookedPipe runs items of type int through 2 stages: sift (int to int, 2
 // workers), then vet (int to int, 2 workers). Stages sift and vet run
-// together on 2 goroutines, each taking a batch through both in turn, with no
-// channel between them. Bounded channels carry batches of up to 4 items
-// between the goroutines. Outputs come as they are ready, in no particular
-// order. A failed item is left out and the others go on; Wait returns every
-// failure as HookedPipeFailures. A stage drops an item by returning
-// ErrHookedPipeSkip.
+// together on 2 goroutines, each taking the items of a batch, one at a time,
+// through both in turn, with no channel between them. Bounded channels carry
+// batches of up to 4 items between the goroutines. Outputs come as they are
+// ready, in no particular order. A failed item is left out and the others go
+// on; Wait returns every failure as HookedPipeFailures. A stage drops an item
+// by returning ErrHookedPipeSkip.
 //
 // A HookedPipe holds no per-run state: Start and RunSlice may be called any
 // number of times, concurrently. Create it with NewHookedPipe; it must not be
@@ -7747,7 +7644,9 @@ func (p *HookedPipe) Start(ctx context.Context, in <-chan int) (<-chan int, *Hoo
 	srcFree := make(chan []int, 68)
 	c2, f2, l2 := p.vet.output(r, 1)
 	p.sift.run(r, src, srcFree, l2, func() func(uint64, []int, int) bool {
-		return p.sift.link(r, p.vet.send(r, c2, f2))
+		return func(seq uint64, items []int, _ int) bool {
+			return p.vet.post(r, c2, f2, seq, p.throughSift(r, items, p.vet.getOut(f2)))
+		}
 	})
 	dst := make(chan int, 4)
 	r.wg.Add(2)
@@ -7764,10 +7663,68 @@ func (p *HookedPipe) RunSlice(ctx context.Context, in []int) ([]int, error) {
 	res := make([]int, len(in))
 	counts := make([]int, (len(in)+3)/4)
 	p.sift.runSlice(r, in, func() func(uint64, []int, int) bool {
-		return p.sift.link(r, p.vet.place(r, res, counts))
+		return func(seq uint64, items []int, _ int) bool {
+			counts[seq] = len(p.throughSift(r, items, p.vet.slot(res, seq, len(items))))
+			return true
+		}
 	})
 	res = p.vet.gather(res, counts)
 	return res, r.Wait()
+}
+
+// throughSift takes each item of in through stages sift and vet in turn, each
+// item through every stage before the next item starts, and appends what vet
+// makes of it to out. A stage drops an item with ErrHookedPipeSkip and fails
+// it with another error or a panic, as when it runs alone: the item goes no
+// further, and is reported with that stage's name and its input to that
+// stage. A failed item is left out and the others go on.
+func (p *HookedPipe) throughSift(r *HookedPipeRun, in []int, out []int) []int {
+	for i := 0; i < len(in); {
+		out, i = p.throughSiftFrom(r, in, i, out)
+	}
+	return out
+}
+
+// throughSiftFrom is throughSift from in[from:]. It returns the extended out
+// and where to resume: len(in) when done, or after an item that panicked.
+func (p *HookedPipe) throughSiftFrom(r *HookedPipeRun, in []int, from int, out []int) (res []int, next int) {
+	res = out
+	// at is the stage of the chain the item is at, from 0 for sift: a panic fails
+	// the item there, with its input to that stage, in[next] or x1.
+	at := 0
+	var (
+		x1  int // vet's input
+		x2  int
+		err error
+	)
+	defer func() {
+		if v := recover(); v != nil {
+			switch at {
+			case 0:
+				p.sift.panicked(r, in[next], v)
+			default:
+				p.vet.panicked(r, x1, v)
+			}
+			next++ // resume after the item
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		at = 0
+		x1, err = p.sift.call(ctx, in[next])
+		if err != nil {
+			p.sift.reject(r, in[next], err) // dropped or failed: on to the next item
+			continue
+		}
+		at = 1
+		x2, err = p.vet.call(ctx, x1)
+		if err != nil {
+			p.vet.reject(r, x1, err) // dropped or failed: on to the next item
+			continue
+		}
+		res = append(res, x2)
+	}
+	return res, next
 }
 
 // HookedPipeUnfused: generated from the pipeline directive in hooks.go.
@@ -7923,27 +7880,31 @@ func (s *hookedPipeUnfusedSift) work(r *HookedPipeUnfusedRun, in <-chan hookedPi
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *hookedPipeUnfusedSift) send(r *HookedPipeUnfusedRun, out chan<- hookedPipeUnfusedSiftOutBatch, free chan []int) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := hookedPipeUnfusedSiftOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *hookedPipeUnfusedSift) post(r *HookedPipeUnfusedRun, out chan<- hookedPipeUnfusedSiftOutBatch, free chan []int, seq uint64, res []int) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := hookedPipeUnfusedSiftOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -7968,7 +7929,7 @@ func (s *hookedPipeUnfusedSift) processFrom(r *HookedPipeUnfusedRun, in []int, f
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &HookedPipeUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -7976,16 +7937,35 @@ func (s *hookedPipeUnfusedSift) processFrom(r *HookedPipeUnfusedRun, in []int, f
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrHookedPipeUnfusedSkip || errors.Is(err, ErrHookedPipeUnfusedSkip) {
-				s.skipped(s.name, in[next])
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrHookedPipeUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *hookedPipeUnfusedSift) reject(r *HookedPipeUnfusedRun, in int, err error) bool {
+	if err == ErrHookedPipeUnfusedSkip || errors.Is(err, ErrHookedPipeUnfusedSkip) {
+		s.skipped(s.name, in)
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *HookedPipeUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *hookedPipeUnfusedSift) panicked(r *HookedPipeUnfusedRun, in int, v any) {
+	s.fail(r, in, &HookedPipeUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -8455,27 +8435,31 @@ func (s *hookedPipeUnfusedVet) work(r *HookedPipeUnfusedRun, in <-chan hookedPip
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *hookedPipeUnfusedVet) send(r *HookedPipeUnfusedRun, out chan<- hookedPipeUnfusedVetOutBatch, free chan []int) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := hookedPipeUnfusedVetOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *hookedPipeUnfusedVet) post(r *HookedPipeUnfusedRun, out chan<- hookedPipeUnfusedVetOutBatch, free chan []int, seq uint64, res []int) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := hookedPipeUnfusedVetOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -8500,7 +8484,7 @@ func (s *hookedPipeUnfusedVet) processFrom(r *HookedPipeUnfusedRun, in []int, fr
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &HookedPipeUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -8508,16 +8492,35 @@ func (s *hookedPipeUnfusedVet) processFrom(r *HookedPipeUnfusedRun, in []int, fr
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrHookedPipeUnfusedSkip || errors.Is(err, ErrHookedPipeUnfusedSkip) {
-				s.skipped(s.name, in[next])
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrHookedPipeUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *hookedPipeUnfusedVet) reject(r *HookedPipeUnfusedRun, in int, err error) bool {
+	if err == ErrHookedPipeUnfusedSkip || errors.Is(err, ErrHookedPipeUnfusedSkip) {
+		s.skipped(s.name, in)
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *HookedPipeUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *hookedPipeUnfusedVet) panicked(r *HookedPipeUnfusedRun, in int, v any) {
+	s.fail(r, in, &HookedPipeUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as

@@ -2,6 +2,7 @@ package generated
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 )
 
@@ -71,3 +72,31 @@ func BenchHalve(x int64) float64 { return float64(x) * 0.5 }
 
 // BenchRound is the third trivial stage of BenchPipe1Bound.
 func BenchRound(x float64) uint64 { return uint64(x) + 7 }
+
+// PipeFusedStop and PipeFusedCollect take each item of a batch through
+// their three stages, fused on one goroutine, in one loop (as BenchPipe1
+// does), and report each item a stage fails to onfail= and each item a
+// stage skips to onskip=, which record it in FusedPipeEvents: the tests of
+// that loop check which stage reported which of its inputs. PipeFusedCollect
+// retries a failed call twice.
+//
+//monogen:pipeline PipeFusedStop[int, int64, float64, string] stages=toInt64,toFloat,toString batch=8 onfail=fusedStopFailed onskip=fusedSkipped
+//monogen:pipeline PipeFusedCollect[int, int64, float64, string] stages=toInt64,toFloat,toString batch=8 errors=collect retries=2 onfail=fusedCollectFailed onskip=fusedSkipped
+var _ struct{}
+
+// FusedPipeEvents records what the onfail= and onskip= functions of
+// PipeFusedStop and PipeFusedCollect see: for a failure, "stage/item:
+// error" (a panic by its value); for a skip, "stage/item".
+var FusedPipeEvents HookLog[string]
+
+func fusedStopFailed(e *PipeFusedStopItemError) {
+	FusedPipeEvents.Add("onfail", failure(e.Stage, e.Item, e.Err))
+}
+
+func fusedCollectFailed(e *PipeFusedCollectItemError) {
+	FusedPipeEvents.Add("onfail", failure(e.Stage, e.Item, e.Err))
+}
+
+func fusedSkipped(stage string, item any) {
+	FusedPipeEvents.Add("onskip", fmt.Sprintf("%s/%v", stage, item))
+}

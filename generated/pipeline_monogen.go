@@ -104,36 +104,6 @@ func (s *pipeStopToInt64) work(r *PipeStopRun, in <-chan pipeStopToInt64InBatch,
 	}
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *pipeStopToInt64) link(r *PipeStopRun, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
-	scratch := make([]int64, 0, 5)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			if len(res) > 0 {
-				more = next(seq, res, 0)
-			}
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
-	}
-}
-
 // runSlice runs a pipeline whose stages are all fused, this stage first,
 // on the items of in, with no channel at all: its workers, the calling
 // goroutine one of them, take batches straight from in, in turn, and hand
@@ -174,53 +144,23 @@ func (s *pipeStopToInt64) runSlice(r *PipeStopRun, in []int, chain func() func(s
 	r.finish()
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *pipeStopToInt64) measure(r *PipeStopRun, in []int, out []int64, queued int) []int64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *pipeStopToInt64) process(r *PipeStopRun, in []int, out []int64) []int64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrPipeStopSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *pipeStopToInt64) reject(r *PipeStopRun, in int, err error) bool {
+	if err == ErrPipeStopSkip || errors.Is(err, ErrPipeStopSkip) {
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return false
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *pipeStopToInt64) processFrom(r *PipeStopRun, in []int, from int, out []int64) (res []int64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeStopPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrPipeStopSkip || errors.Is(err, ErrPipeStopSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeStopToInt64) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeStopPanicError holding v and the stack. It is called from the deferred
+// function that recovered v, so the stack still shows the panic.
+func (s *pipeStopToInt64) panicked(r *PipeStopRun, in int, v any) {
+	s.fail(r, in, &PipeStopPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -515,83 +455,23 @@ func (s *pipeStopToFloat) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *pipeStopToFloat) link(r *PipeStopRun, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
-	scratch := make([]float64, 0, 5)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			if len(res) > 0 {
-				more = next(seq, res, 0)
-			}
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
+// reject handles the error err of the stage function on item in:
+// ErrPipeStopSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *pipeStopToFloat) reject(r *PipeStopRun, in int64, err error) bool {
+	if err == ErrPipeStopSkip || errors.Is(err, ErrPipeStopSkip) {
+		return true
 	}
+	s.fail(r, in, err)
+	return false
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *pipeStopToFloat) measure(r *PipeStopRun, in []int64, out []float64, queued int) []float64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *pipeStopToFloat) process(r *PipeStopRun, in []int64, out []float64) []float64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
-	}
-	return out
-}
-
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *pipeStopToFloat) processFrom(r *PipeStopRun, in []int64, from int, out []float64) (res []float64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeStopPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrPipeStopSkip || errors.Is(err, ErrPipeStopSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeStopToFloat) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeStopPanicError holding v and the stack. It is called from the deferred
+// function that recovered v, so the stack still shows the panic.
+func (s *pipeStopToFloat) panicked(r *PipeStopRun, in int64, v any) {
+	s.fail(r, in, &PipeStopPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -662,46 +542,33 @@ func (s *pipeStopToString) output(r *PipeStopRun, next int) (chan pipeStopToStri
 	return out, free, leave
 }
 
-// send returns the step of a stage whose output goes on a channel: it
-// processes a batch into an output batch from free and sends that on out.
-// The step reports false if the run was cancelled while it waited to send.
-// queued is the number of batches that waited in the stage's input channel.
-func (s *pipeStopToString) send(r *PipeStopRun, out chan<- pipeStopToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
-	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := pipeStopToStringOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeStopToString) post(r *PipeStopRun, out chan<- pipeStopToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := pipeStopToStringOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
-// place returns the step of the last stage of a pipeline that runSlice
-// runs: it processes batch seq straight into res, at the batch's own place
-// (batch seq of the input starts at item seq*Batch, and makes at most one
-// output per item), and records in counts[seq] how many outputs it made.
-// Workers write apart: each batch has its own part of res and of counts.
-// gather then closes the gaps.
-func (s *pipeStopToString) place(r *PipeStopRun, res []string, counts []int) func(seq uint64, items []float64, queued int) bool {
-	return func(seq uint64, items []float64, queued int) bool {
-		at := int(seq) * 5
-		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
-		return true
-	}
+// slot returns the place in res of the outputs of batch seq, of n items:
+// empty, with room for n outputs from item seq*Batch on.
+func (s *pipeStopToString) slot(res []string, seq uint64, n int) []string {
+	at := int(seq) * 5
+	return res[at : at : at+n]
 }
 
 // gather closes the gaps that place left in res, where batches made fewer
@@ -718,53 +585,23 @@ func (s *pipeStopToString) gather(res []string, counts []int) []string {
 	return res[:n]
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *pipeStopToString) measure(r *PipeStopRun, in []float64, out []string, queued int) []string {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *pipeStopToString) process(r *PipeStopRun, in []float64, out []string) []string {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrPipeStopSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *pipeStopToString) reject(r *PipeStopRun, in float64, err error) bool {
+	if err == ErrPipeStopSkip || errors.Is(err, ErrPipeStopSkip) {
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return false
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *pipeStopToString) processFrom(r *PipeStopRun, in []float64, from int, out []string) (res []string, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeStopPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrPipeStopSkip || errors.Is(err, ErrPipeStopSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeStopToString) apply(ctx context.Context, in float64) (string, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeStopPanicError holding v and the stack. It is called from the deferred
+// function that recovered v, so the stack still shows the panic.
+func (s *pipeStopToString) panicked(r *PipeStopRun, in float64, v any) {
+	s.fail(r, in, &PipeStopPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -863,12 +700,12 @@ func (s *pipeStopToString) drainChan(r *PipeStopRun, in <-chan pipeStopToStringO
 // PipeStop runs items of type int through 3 stages: toInt64 (int to int64, 2
 // workers), then toFloat (int64 to float64, 2 workers), then toString
 // (float64 to string, 2 workers). Stages toInt64, toFloat and toString run
-// together on 2 goroutines, each taking a batch through them all in turn,
-// with no channel between them. Bounded channels carry batches of up to 5
-// items between the goroutines. Outputs come as they are ready, in no
-// particular order. The first failure of an item stops the run; Wait then
-// returns the *PipeStopItemError. A stage drops an item by returning
-// ErrPipeStopSkip.
+// together on 2 goroutines, each taking the items of a batch, one at a time,
+// through them all in turn, with no channel between them. Bounded channels
+// carry batches of up to 5 items between the goroutines. Outputs come as they
+// are ready, in no particular order. The first failure of an item stops the
+// run; Wait then returns the *PipeStopItemError. A stage drops an item by
+// returning ErrPipeStopSkip.
 //
 // A PipeStop holds no per-run state: Start and RunSlice may be called any
 // number of times, concurrently. Create it with NewPipeStop; it must not be
@@ -913,7 +750,9 @@ func (p *PipeStop) Start(ctx context.Context, in <-chan int) (<-chan string, *Pi
 	srcFree := make(chan []int, 55)
 	c3, f3, l3 := p.toString.output(r, 1)
 	p.toInt64.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
-		return p.toInt64.link(r, p.toFloat.link(r, p.toString.send(r, c3, f3)))
+		return func(seq uint64, items []int, _ int) bool {
+			return p.toString.post(r, c3, f3, seq, p.throughToInt64(r, items, p.toString.getOut(f3)))
+		}
 	})
 	dst := make(chan string, 5)
 	r.wg.Add(2)
@@ -930,13 +769,88 @@ func (p *PipeStop) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	res := make([]string, len(in))
 	counts := make([]int, (len(in)+4)/5)
 	p.toInt64.runSlice(r, in, func() func(uint64, []int, int) bool {
-		return p.toInt64.link(r, p.toFloat.link(r, p.toString.place(r, res, counts)))
+		return func(seq uint64, items []int, _ int) bool {
+			counts[seq] = len(p.throughToInt64(r, items, p.toString.slot(res, seq, len(items))))
+			return true
+		}
 	})
 	res = p.toString.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// throughToInt64 takes each item of in through stages toInt64, toFloat and
+// toString in turn, each item through every stage before the next item
+// starts, and appends what toString makes of it to out. A stage drops an item
+// with ErrPipeStopSkip and fails it with another error or a panic, as when it
+// runs alone: the item goes no further, and is reported with that stage's
+// name and its input to that stage. A failure stops the run: the rest of in
+// is dropped.
+func (p *PipeStop) throughToInt64(r *PipeStopRun, in []int, out []string) []string {
+	for i := 0; i < len(in); {
+		out, i = p.throughToInt64From(r, in, i, out)
+	}
+	return out
+}
+
+// throughToInt64From is throughToInt64 from in[from:]. It returns the
+// extended out and where to resume: len(in) when done, or after an item that
+// panicked.
+func (p *PipeStop) throughToInt64From(r *PipeStopRun, in []int, from int, out []string) (res []string, next int) {
+	res = out
+	// at is the stage of the chain the item is at, from 0 for toInt64: a panic
+	// fails the item there, with its input to that stage, in[next], x1 or x2.
+	at := 0
+	var (
+		x1  int64   // toFloat's input
+		x2  float64 // toString's input
+		x3  string
+		err error
+	)
+	defer func() {
+		if v := recover(); v != nil {
+			switch at {
+			case 0:
+				p.toInt64.panicked(r, in[next], v)
+			case 1:
+				p.toFloat.panicked(r, x1, v)
+			default:
+				p.toString.panicked(r, x2, v)
+			}
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		at = 0
+		x1, err = p.toInt64.call(ctx, in[next])
+		if err != nil {
+			if !p.toInt64.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 1
+		x2, err = p.toFloat.call(ctx, x1)
+		if err != nil {
+			if !p.toFloat.reject(r, x1, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 2
+		x3, err = p.toString.call(ctx, x2)
+		if err != nil {
+			if !p.toString.reject(r, x2, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		res = append(res, x3)
+	}
+	return res, next
 }
 
 // PipeStopUnfused: generated from the pipeline directive in pipeline.go.
@@ -1081,27 +995,31 @@ func (s *pipeStopUnfusedToInt64) work(r *PipeStopUnfusedRun, in <-chan pipeStopU
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeStopUnfusedToInt64) send(r *PipeStopUnfusedRun, out chan<- pipeStopUnfusedToInt64OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := pipeStopUnfusedToInt64OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeStopUnfusedToInt64) post(r *PipeStopUnfusedRun, out chan<- pipeStopUnfusedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := pipeStopUnfusedToInt64OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -1126,7 +1044,7 @@ func (s *pipeStopUnfusedToInt64) processFrom(r *PipeStopUnfusedRun, in []int, fr
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeStopUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -1134,15 +1052,34 @@ func (s *pipeStopUnfusedToInt64) processFrom(r *PipeStopUnfusedRun, in []int, fr
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeStopUnfusedSkip || errors.Is(err, ErrPipeStopUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeStopUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeStopUnfusedToInt64) reject(r *PipeStopUnfusedRun, in int, err error) bool {
+	if err == ErrPipeStopUnfusedSkip || errors.Is(err, ErrPipeStopUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeStopUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeStopUnfusedToInt64) panicked(r *PipeStopUnfusedRun, in int, v any) {
+	s.fail(r, in, &PipeStopUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -1603,27 +1540,31 @@ func (s *pipeStopUnfusedToFloat) work(r *PipeStopUnfusedRun, in <-chan pipeStopU
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeStopUnfusedToFloat) send(r *PipeStopUnfusedRun, out chan<- pipeStopUnfusedToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := pipeStopUnfusedToFloatOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeStopUnfusedToFloat) post(r *PipeStopUnfusedRun, out chan<- pipeStopUnfusedToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := pipeStopUnfusedToFloatOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -1648,7 +1589,7 @@ func (s *pipeStopUnfusedToFloat) processFrom(r *PipeStopUnfusedRun, in []int64, 
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeStopUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -1656,15 +1597,34 @@ func (s *pipeStopUnfusedToFloat) processFrom(r *PipeStopUnfusedRun, in []int64, 
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeStopUnfusedSkip || errors.Is(err, ErrPipeStopUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeStopUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeStopUnfusedToFloat) reject(r *PipeStopUnfusedRun, in int64, err error) bool {
+	if err == ErrPipeStopUnfusedSkip || errors.Is(err, ErrPipeStopUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeStopUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeStopUnfusedToFloat) panicked(r *PipeStopUnfusedRun, in int64, v any) {
+	s.fail(r, in, &PipeStopUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -1847,27 +1807,31 @@ func (s *pipeStopUnfusedToString) work(r *PipeStopUnfusedRun, in <-chan pipeStop
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeStopUnfusedToString) send(r *PipeStopUnfusedRun, out chan<- pipeStopUnfusedToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := pipeStopUnfusedToStringOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeStopUnfusedToString) post(r *PipeStopUnfusedRun, out chan<- pipeStopUnfusedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := pipeStopUnfusedToStringOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -1892,7 +1856,7 @@ func (s *pipeStopUnfusedToString) processFrom(r *PipeStopUnfusedRun, in []float6
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeStopUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -1900,15 +1864,34 @@ func (s *pipeStopUnfusedToString) processFrom(r *PipeStopUnfusedRun, in []float6
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeStopUnfusedSkip || errors.Is(err, ErrPipeStopUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeStopUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeStopUnfusedToString) reject(r *PipeStopUnfusedRun, in float64, err error) bool {
+	if err == ErrPipeStopUnfusedSkip || errors.Is(err, ErrPipeStopUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeStopUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeStopUnfusedToString) panicked(r *PipeStopUnfusedRun, in float64, v any) {
+	s.fail(r, in, &PipeStopUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -2256,21 +2239,25 @@ func (s *pipeOrderedToInt64) work(r *PipeOrderedRun, in <-chan pipeOrderedToInt6
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeOrderedToInt64) send(r *PipeOrderedRun, out chan<- pipeOrderedToInt64OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeOrderedToInt64OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
-		return true
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
 	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeOrderedToInt64) post(r *PipeOrderedRun, out chan<- pipeOrderedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
+	m := pipeOrderedToInt64OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -2295,7 +2282,7 @@ func (s *pipeOrderedToInt64) processFrom(r *PipeOrderedRun, in []int, from int, 
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeOrderedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -2303,15 +2290,33 @@ func (s *pipeOrderedToInt64) processFrom(r *PipeOrderedRun, in []int, from int, 
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeOrderedSkip || errors.Is(err, ErrPipeOrderedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeOrderedSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *pipeOrderedToInt64) reject(r *PipeOrderedRun, in int, err error) bool {
+	if err == ErrPipeOrderedSkip || errors.Is(err, ErrPipeOrderedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeOrderedPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipeOrderedToInt64) panicked(r *PipeOrderedRun, in int, v any) {
+	s.fail(r, in, &PipeOrderedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -2715,81 +2720,23 @@ func (s *pipeOrderedToFloat) work(r *PipeOrderedRun, in <-chan pipeOrderedToInt6
 	}
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *pipeOrderedToFloat) link(r *PipeOrderedRun, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
-	scratch := make([]float64, 0, 5)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			more = next(seq, res, 0)
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
+// reject handles the error err of the stage function on item in:
+// ErrPipeOrderedSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *pipeOrderedToFloat) reject(r *PipeOrderedRun, in int64, err error) bool {
+	if err == ErrPipeOrderedSkip || errors.Is(err, ErrPipeOrderedSkip) {
+		return true
 	}
+	s.fail(r, in, err)
+	return false
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *pipeOrderedToFloat) measure(r *PipeOrderedRun, in []int64, out []float64, queued int) []float64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *pipeOrderedToFloat) process(r *PipeOrderedRun, in []int64, out []float64) []float64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
-	}
-	return out
-}
-
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *pipeOrderedToFloat) processFrom(r *PipeOrderedRun, in []int64, from int, out []float64) (res []float64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeOrderedPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrPipeOrderedSkip || errors.Is(err, ErrPipeOrderedSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeOrderedToFloat) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeOrderedPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipeOrderedToFloat) panicked(r *PipeOrderedRun, in int64, v any) {
+	s.fail(r, in, &PipeOrderedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -2874,75 +2821,39 @@ func (s *pipeOrderedToString) output(r *PipeOrderedRun, next int) (chan pipeOrde
 	return out, free, leave
 }
 
-// send returns the step of a stage whose output goes on a channel: it
-// processes a batch into an output batch from free and sends that on out.
-// The step reports false if the run was cancelled while it waited to send.
-// queued is the number of batches that waited in the stage's input channel.
-func (s *pipeOrderedToString) send(r *PipeOrderedRun, out chan<- pipeOrderedToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
-	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeOrderedToStringOutBatch{seq: seq, items: res}
-		select { // alone first: see work
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeOrderedToString) post(r *PipeOrderedRun, out chan<- pipeOrderedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+	m := pipeOrderedToStringOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
 		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
+		case <-r.ctx.Done():
+			return false
 		}
+	}
+	return true
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeOrderedSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *pipeOrderedToString) reject(r *PipeOrderedRun, in float64, err error) bool {
+	if err == ErrPipeOrderedSkip || errors.Is(err, ErrPipeOrderedSkip) {
 		return true
 	}
+	s.fail(r, in, err)
+	return false
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *pipeOrderedToString) measure(r *PipeOrderedRun, in []float64, out []string, queued int) []string {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *pipeOrderedToString) process(r *PipeOrderedRun, in []float64, out []string) []string {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
-	}
-	return out
-}
-
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *pipeOrderedToString) processFrom(r *PipeOrderedRun, in []float64, from int, out []string) (res []string, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeOrderedPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrPipeOrderedSkip || errors.Is(err, ErrPipeOrderedSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeOrderedToString) apply(ctx context.Context, in float64) (string, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeOrderedPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipeOrderedToString) panicked(r *PipeOrderedRun, in float64, v any) {
+	s.fail(r, in, &PipeOrderedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -3078,12 +2989,12 @@ func (s *pipeOrderedToString) drainChan(r *PipeOrderedRun, in <-chan pipeOrdered
 // PipeOrdered runs items of type int through 3 stages: toInt64 (int to int64,
 // 2 workers), then toFloat (int64 to float64, 4 workers), then toString
 // (float64 to string, 4 workers). Stages toFloat and toString run together on
-// 4 goroutines, each taking a batch through both in turn, with no channel
-// between them; toInt64 runs on its own. Bounded channels carry batches of up
-// to 5 items between the goroutines. Outputs come in the order of their
-// inputs. The first failure of an item stops the run; Wait then returns the
-// *PipeOrderedItemError. A stage drops an item by returning
-// ErrPipeOrderedSkip.
+// 4 goroutines, each taking the items of a batch, one at a time, through both
+// in turn, with no channel between them; toInt64 runs on its own. Bounded
+// channels carry batches of up to 5 items between the goroutines. Outputs
+// come in the order of their inputs. The first failure of an item stops the
+// run; Wait then returns the *PipeOrderedItemError. A stage drops an item by
+// returning ErrPipeOrderedSkip.
 //
 // A PipeOrdered holds no per-run state: Start and RunSlice may be called any
 // number of times, concurrently. Create it with NewPipeOrdered; it must not
@@ -3129,7 +3040,9 @@ func (p *PipeOrdered) Start(ctx context.Context, in <-chan int) (<-chan string, 
 	c1, f1 := p.toInt64.start(r, src, srcFree, 4)
 	c3, f3, l3 := p.toString.output(r, 1)
 	p.toFloat.run(r, c1, f1, l3, func() func(uint64, []int64, int) bool {
-		return p.toFloat.link(r, p.toString.send(r, c3, f3))
+		return func(seq uint64, items []int64, _ int) bool {
+			return p.toString.post(r, c3, f3, seq, p.throughToFloat(r, items, p.toString.getOut(f3)))
+		}
 	})
 	dst := make(chan string, 5)
 	r.wg.Add(2)
@@ -3147,7 +3060,9 @@ func (p *PipeOrdered) RunSlice(ctx context.Context, in []int) ([]string, error) 
 	c1, f1 := p.toInt64.start(r, src, nil, 4)
 	c3, f3, l3 := p.toString.output(r, 1)
 	p.toFloat.run(r, c1, f1, l3, func() func(uint64, []int64, int) bool {
-		return p.toFloat.link(r, p.toString.send(r, c3, f3))
+		return func(seq uint64, items []int64, _ int) bool {
+			return p.toString.post(r, c3, f3, seq, p.throughToFloat(r, items, p.toString.getOut(f3)))
+		}
 	})
 	r.wg.Add(1)
 	go p.toInt64.feedSlice(r, in, src)
@@ -3156,6 +3071,67 @@ func (p *PipeOrdered) RunSlice(ctx context.Context, in []int) ([]string, error) 
 		return nil, err
 	}
 	return res, nil
+}
+
+// throughToFloat takes each item of in through stages toFloat and toString in
+// turn, each item through every stage before the next item starts, and
+// appends what toString makes of it to out. A stage drops an item with
+// ErrPipeOrderedSkip and fails it with another error or a panic, as when it
+// runs alone: the item goes no further, and is reported with that stage's
+// name and its input to that stage. A failure stops the run: the rest of in
+// is dropped.
+func (p *PipeOrdered) throughToFloat(r *PipeOrderedRun, in []int64, out []string) []string {
+	for i := 0; i < len(in); {
+		out, i = p.throughToFloatFrom(r, in, i, out)
+	}
+	return out
+}
+
+// throughToFloatFrom is throughToFloat from in[from:]. It returns the
+// extended out and where to resume: len(in) when done, or after an item that
+// panicked.
+func (p *PipeOrdered) throughToFloatFrom(r *PipeOrderedRun, in []int64, from int, out []string) (res []string, next int) {
+	res = out
+	// at is the stage of the chain the item is at, from 0 for toFloat: a panic
+	// fails the item there, with its input to that stage, in[next] or x2.
+	at := 0
+	var (
+		x2  float64 // toString's input
+		x3  string
+		err error
+	)
+	defer func() {
+		if v := recover(); v != nil {
+			switch at {
+			case 0:
+				p.toFloat.panicked(r, in[next], v)
+			default:
+				p.toString.panicked(r, x2, v)
+			}
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		at = 0
+		x2, err = p.toFloat.call(ctx, in[next])
+		if err != nil {
+			if !p.toFloat.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 1
+		x3, err = p.toString.call(ctx, x2)
+		if err != nil {
+			if !p.toString.reject(r, x2, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		res = append(res, x3)
+	}
+	return res, next
 }
 
 // PipeOrderedUnfused: generated from the pipeline directive in pipeline.go.
@@ -3300,21 +3276,25 @@ func (s *pipeOrderedUnfusedToInt64) work(r *PipeOrderedUnfusedRun, in <-chan pip
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeOrderedUnfusedToInt64) send(r *PipeOrderedUnfusedRun, out chan<- pipeOrderedUnfusedToInt64OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeOrderedUnfusedToInt64OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
-		return true
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
 	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeOrderedUnfusedToInt64) post(r *PipeOrderedUnfusedRun, out chan<- pipeOrderedUnfusedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
+	m := pipeOrderedUnfusedToInt64OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -3339,7 +3319,7 @@ func (s *pipeOrderedUnfusedToInt64) processFrom(r *PipeOrderedUnfusedRun, in []i
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeOrderedUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -3347,15 +3327,34 @@ func (s *pipeOrderedUnfusedToInt64) processFrom(r *PipeOrderedUnfusedRun, in []i
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeOrderedUnfusedSkip || errors.Is(err, ErrPipeOrderedUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeOrderedUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeOrderedUnfusedToInt64) reject(r *PipeOrderedUnfusedRun, in int, err error) bool {
+	if err == ErrPipeOrderedUnfusedSkip || errors.Is(err, ErrPipeOrderedUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeOrderedUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeOrderedUnfusedToInt64) panicked(r *PipeOrderedUnfusedRun, in int, v any) {
+	s.fail(r, in, &PipeOrderedUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -3812,21 +3811,25 @@ func (s *pipeOrderedUnfusedToFloat) work(r *PipeOrderedUnfusedRun, in <-chan pip
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeOrderedUnfusedToFloat) send(r *PipeOrderedUnfusedRun, out chan<- pipeOrderedUnfusedToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeOrderedUnfusedToFloatOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
-		return true
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
 	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeOrderedUnfusedToFloat) post(r *PipeOrderedUnfusedRun, out chan<- pipeOrderedUnfusedToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
+	m := pipeOrderedUnfusedToFloatOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -3851,7 +3854,7 @@ func (s *pipeOrderedUnfusedToFloat) processFrom(r *PipeOrderedUnfusedRun, in []i
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeOrderedUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -3859,15 +3862,34 @@ func (s *pipeOrderedUnfusedToFloat) processFrom(r *PipeOrderedUnfusedRun, in []i
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeOrderedUnfusedSkip || errors.Is(err, ErrPipeOrderedUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeOrderedUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeOrderedUnfusedToFloat) reject(r *PipeOrderedUnfusedRun, in int64, err error) bool {
+	if err == ErrPipeOrderedUnfusedSkip || errors.Is(err, ErrPipeOrderedUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeOrderedUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeOrderedUnfusedToFloat) panicked(r *PipeOrderedUnfusedRun, in int64, v any) {
+	s.fail(r, in, &PipeOrderedUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -4041,21 +4063,25 @@ func (s *pipeOrderedUnfusedToString) work(r *PipeOrderedUnfusedRun, in <-chan pi
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeOrderedUnfusedToString) send(r *PipeOrderedUnfusedRun, out chan<- pipeOrderedUnfusedToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeOrderedUnfusedToStringOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
-		return true
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
 	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeOrderedUnfusedToString) post(r *PipeOrderedUnfusedRun, out chan<- pipeOrderedUnfusedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+	m := pipeOrderedUnfusedToStringOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -4080,7 +4106,7 @@ func (s *pipeOrderedUnfusedToString) processFrom(r *PipeOrderedUnfusedRun, in []
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeOrderedUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -4088,15 +4114,34 @@ func (s *pipeOrderedUnfusedToString) processFrom(r *PipeOrderedUnfusedRun, in []
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeOrderedUnfusedSkip || errors.Is(err, ErrPipeOrderedUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeOrderedUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeOrderedUnfusedToString) reject(r *PipeOrderedUnfusedRun, in float64, err error) bool {
+	if err == ErrPipeOrderedUnfusedSkip || errors.Is(err, ErrPipeOrderedUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeOrderedUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeOrderedUnfusedToString) panicked(r *PipeOrderedUnfusedRun, in float64, v any) {
+	s.fail(r, in, &PipeOrderedUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -4476,7 +4521,7 @@ func (s *pipeCollectToInt64) processFrom(r *PipeCollectRun, in []int, from int, 
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeCollectPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -4484,15 +4529,33 @@ func (s *pipeCollectToInt64) processFrom(r *PipeCollectRun, in []int, from int, 
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeCollectSkip || errors.Is(err, ErrPipeCollectSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeCollectSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *pipeCollectToInt64) reject(r *PipeCollectRun, in int, err error) bool {
+	if err == ErrPipeCollectSkip || errors.Is(err, ErrPipeCollectSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeCollectPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipeCollectToInt64) panicked(r *PipeCollectRun, in int, v any) {
+	s.fail(r, in, &PipeCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -4949,27 +5012,31 @@ func (s *pipeCollectToFloat) output(r *PipeCollectRun, next int) (chan pipeColle
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeCollectToFloat) send(r *PipeCollectRun, out chan<- pipeCollectToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := pipeCollectToFloatOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeCollectToFloat) post(r *PipeCollectRun, out chan<- pipeCollectToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := pipeCollectToFloatOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -4998,7 +5065,7 @@ func (s *pipeCollectToFloat) processFrom(r *PipeCollectRun, in []int64, from int
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeCollectPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -5006,15 +5073,33 @@ func (s *pipeCollectToFloat) processFrom(r *PipeCollectRun, in []int64, from int
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeCollectSkip || errors.Is(err, ErrPipeCollectSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeCollectSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *pipeCollectToFloat) reject(r *PipeCollectRun, in int64, err error) bool {
+	if err == ErrPipeCollectSkip || errors.Is(err, ErrPipeCollectSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeCollectPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipeCollectToFloat) panicked(r *PipeCollectRun, in int64, v any) {
+	s.fail(r, in, &PipeCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -5216,27 +5301,31 @@ func (s *pipeCollectToString) work(r *PipeCollectRun, in <-chan pipeCollectToFlo
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeCollectToString) send(r *PipeCollectRun, out chan<- pipeCollectToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := pipeCollectToStringOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeCollectToString) post(r *PipeCollectRun, out chan<- pipeCollectToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := pipeCollectToStringOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -5265,7 +5354,7 @@ func (s *pipeCollectToString) processFrom(r *PipeCollectRun, in []float64, from 
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeCollectPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -5273,15 +5362,33 @@ func (s *pipeCollectToString) processFrom(r *PipeCollectRun, in []float64, from 
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeCollectSkip || errors.Is(err, ErrPipeCollectSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeCollectSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *pipeCollectToString) reject(r *PipeCollectRun, in float64, err error) bool {
+	if err == ErrPipeCollectSkip || errors.Is(err, ErrPipeCollectSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeCollectPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipeCollectToString) panicked(r *PipeCollectRun, in float64, v any) {
+	s.fail(r, in, &PipeCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -5702,27 +5809,31 @@ func (s *pipeCollectUnfusedToInt64) work(r *PipeCollectUnfusedRun, in <-chan pip
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeCollectUnfusedToInt64) send(r *PipeCollectUnfusedRun, out chan<- pipeCollectUnfusedToInt64OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := pipeCollectUnfusedToInt64OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeCollectUnfusedToInt64) post(r *PipeCollectUnfusedRun, out chan<- pipeCollectUnfusedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := pipeCollectUnfusedToInt64OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -5751,7 +5862,7 @@ func (s *pipeCollectUnfusedToInt64) processFrom(r *PipeCollectUnfusedRun, in []i
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -5759,15 +5870,34 @@ func (s *pipeCollectUnfusedToInt64) processFrom(r *PipeCollectUnfusedRun, in []i
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeCollectUnfusedSkip || errors.Is(err, ErrPipeCollectUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeCollectUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeCollectUnfusedToInt64) reject(r *PipeCollectUnfusedRun, in int, err error) bool {
+	if err == ErrPipeCollectUnfusedSkip || errors.Is(err, ErrPipeCollectUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeCollectUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeCollectUnfusedToInt64) panicked(r *PipeCollectUnfusedRun, in int, v any) {
+	s.fail(r, in, &PipeCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -6310,27 +6440,31 @@ func (s *pipeCollectUnfusedToFloat) work(r *PipeCollectUnfusedRun, in <-chan pip
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeCollectUnfusedToFloat) send(r *PipeCollectUnfusedRun, out chan<- pipeCollectUnfusedToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := pipeCollectUnfusedToFloatOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeCollectUnfusedToFloat) post(r *PipeCollectUnfusedRun, out chan<- pipeCollectUnfusedToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := pipeCollectUnfusedToFloatOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -6359,7 +6493,7 @@ func (s *pipeCollectUnfusedToFloat) processFrom(r *PipeCollectUnfusedRun, in []i
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -6367,15 +6501,34 @@ func (s *pipeCollectUnfusedToFloat) processFrom(r *PipeCollectUnfusedRun, in []i
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeCollectUnfusedSkip || errors.Is(err, ErrPipeCollectUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeCollectUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeCollectUnfusedToFloat) reject(r *PipeCollectUnfusedRun, in int64, err error) bool {
+	if err == ErrPipeCollectUnfusedSkip || errors.Is(err, ErrPipeCollectUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeCollectUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeCollectUnfusedToFloat) panicked(r *PipeCollectUnfusedRun, in int64, v any) {
+	s.fail(r, in, &PipeCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -6591,27 +6744,31 @@ func (s *pipeCollectUnfusedToString) work(r *PipeCollectUnfusedRun, in <-chan pi
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeCollectUnfusedToString) send(r *PipeCollectUnfusedRun, out chan<- pipeCollectUnfusedToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := pipeCollectUnfusedToStringOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeCollectUnfusedToString) post(r *PipeCollectUnfusedRun, out chan<- pipeCollectUnfusedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := pipeCollectUnfusedToStringOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -6640,7 +6797,7 @@ func (s *pipeCollectUnfusedToString) processFrom(r *PipeCollectUnfusedRun, in []
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -6648,15 +6805,34 @@ func (s *pipeCollectUnfusedToString) processFrom(r *PipeCollectUnfusedRun, in []
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeCollectUnfusedSkip || errors.Is(err, ErrPipeCollectUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeCollectUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeCollectUnfusedToString) reject(r *PipeCollectUnfusedRun, in float64, err error) bool {
+	if err == ErrPipeCollectUnfusedSkip || errors.Is(err, ErrPipeCollectUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeCollectUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeCollectUnfusedToString) panicked(r *PipeCollectUnfusedRun, in float64, v any) {
+	s.fail(r, in, &PipeCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -7110,7 +7286,7 @@ func (s *pipeOrderedCollectToInt64) processFrom(r *PipeOrderedCollectRun, in []i
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeOrderedCollectPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -7118,15 +7294,34 @@ func (s *pipeOrderedCollectToInt64) processFrom(r *PipeOrderedCollectRun, in []i
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeOrderedCollectSkip || errors.Is(err, ErrPipeOrderedCollectSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeOrderedCollectSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeOrderedCollectToInt64) reject(r *PipeOrderedCollectRun, in int, err error) bool {
+	if err == ErrPipeOrderedCollectSkip || errors.Is(err, ErrPipeOrderedCollectSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeOrderedCollectPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeOrderedCollectToInt64) panicked(r *PipeOrderedCollectRun, in int, v any) {
+	s.fail(r, in, &PipeOrderedCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -7601,7 +7796,7 @@ func (s *pipeOrderedCollectToFloat) processFrom(r *PipeOrderedCollectRun, in []i
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeOrderedCollectPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -7609,15 +7804,34 @@ func (s *pipeOrderedCollectToFloat) processFrom(r *PipeOrderedCollectRun, in []i
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeOrderedCollectSkip || errors.Is(err, ErrPipeOrderedCollectSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeOrderedCollectSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeOrderedCollectToFloat) reject(r *PipeOrderedCollectRun, in int64, err error) bool {
+	if err == ErrPipeOrderedCollectSkip || errors.Is(err, ErrPipeOrderedCollectSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeOrderedCollectPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeOrderedCollectToFloat) panicked(r *PipeOrderedCollectRun, in int64, v any) {
+	s.fail(r, in, &PipeOrderedCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -7764,21 +7978,25 @@ func (s *pipeOrderedCollectToString) output(r *PipeOrderedCollectRun, next int) 
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeOrderedCollectToString) send(r *PipeOrderedCollectRun, out chan<- pipeOrderedCollectToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeOrderedCollectToStringOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
-		return true
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
 	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeOrderedCollectToString) post(r *PipeOrderedCollectRun, out chan<- pipeOrderedCollectToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+	m := pipeOrderedCollectToStringOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // place returns the step of the last stage of a pipeline that runSlice
@@ -7789,10 +8007,16 @@ func (s *pipeOrderedCollectToString) send(r *PipeOrderedCollectRun, out chan<- p
 // gather then closes the gaps.
 func (s *pipeOrderedCollectToString) place(r *PipeOrderedCollectRun, res []string, counts []int) func(seq uint64, items []float64, queued int) bool {
 	return func(seq uint64, items []float64, queued int) bool {
-		at := int(seq) * 64
-		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		counts[seq] = len(s.measure(r, items, s.slot(res, seq, len(items)), queued))
 		return true
 	}
+}
+
+// slot returns the place in res of the outputs of batch seq, of n items:
+// empty, with room for n outputs from item seq*Batch on.
+func (s *pipeOrderedCollectToString) slot(res []string, seq uint64, n int) []string {
+	at := int(seq) * 64
+	return res[at : at : at+n]
 }
 
 // gather closes the gaps that place left in res, where batches made fewer
@@ -7835,7 +8059,7 @@ func (s *pipeOrderedCollectToString) processFrom(r *PipeOrderedCollectRun, in []
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeOrderedCollectPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -7843,15 +8067,34 @@ func (s *pipeOrderedCollectToString) processFrom(r *PipeOrderedCollectRun, in []
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeOrderedCollectSkip || errors.Is(err, ErrPipeOrderedCollectSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeOrderedCollectSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeOrderedCollectToString) reject(r *PipeOrderedCollectRun, in float64, err error) bool {
+	if err == ErrPipeOrderedCollectSkip || errors.Is(err, ErrPipeOrderedCollectSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeOrderedCollectPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeOrderedCollectToString) panicked(r *PipeOrderedCollectRun, in float64, v any) {
+	s.fail(r, in, &PipeOrderedCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -8305,21 +8548,25 @@ func (s *pipeOrderedCollectUnfusedToInt64) work(r *PipeOrderedCollectUnfusedRun,
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeOrderedCollectUnfusedToInt64) send(r *PipeOrderedCollectUnfusedRun, out chan<- pipeOrderedCollectUnfusedToInt64OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeOrderedCollectUnfusedToInt64OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
-		return true
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
 	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeOrderedCollectUnfusedToInt64) post(r *PipeOrderedCollectUnfusedRun, out chan<- pipeOrderedCollectUnfusedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
+	m := pipeOrderedCollectUnfusedToInt64OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -8348,7 +8595,7 @@ func (s *pipeOrderedCollectUnfusedToInt64) processFrom(r *PipeOrderedCollectUnfu
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeOrderedCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -8356,15 +8603,34 @@ func (s *pipeOrderedCollectUnfusedToInt64) processFrom(r *PipeOrderedCollectUnfu
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeOrderedCollectUnfusedSkip || errors.Is(err, ErrPipeOrderedCollectUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeOrderedCollectUnfusedSkip drops the item (and reports the skip),
+// any other error fails it. It reports whether the worker goes on with the
+// next item: false when the failure stops the run (errors=stop).
+func (s *pipeOrderedCollectUnfusedToInt64) reject(r *PipeOrderedCollectUnfusedRun, in int, err error) bool {
+	if err == ErrPipeOrderedCollectUnfusedSkip || errors.Is(err, ErrPipeOrderedCollectUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeOrderedCollectUnfusedPanicError holding v and the stack. It is
+// called from the deferred function that recovered v, so the stack still
+// shows the panic.
+func (s *pipeOrderedCollectUnfusedToInt64) panicked(r *PipeOrderedCollectUnfusedRun, in int, v any) {
+	s.fail(r, in, &PipeOrderedCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -8934,21 +9200,25 @@ func (s *pipeOrderedCollectUnfusedToFloat) work(r *PipeOrderedCollectUnfusedRun,
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeOrderedCollectUnfusedToFloat) send(r *PipeOrderedCollectUnfusedRun, out chan<- pipeOrderedCollectUnfusedToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeOrderedCollectUnfusedToFloatOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
-		return true
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
 	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeOrderedCollectUnfusedToFloat) post(r *PipeOrderedCollectUnfusedRun, out chan<- pipeOrderedCollectUnfusedToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
+	m := pipeOrderedCollectUnfusedToFloatOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -8977,7 +9247,7 @@ func (s *pipeOrderedCollectUnfusedToFloat) processFrom(r *PipeOrderedCollectUnfu
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeOrderedCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -8985,15 +9255,34 @@ func (s *pipeOrderedCollectUnfusedToFloat) processFrom(r *PipeOrderedCollectUnfu
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeOrderedCollectUnfusedSkip || errors.Is(err, ErrPipeOrderedCollectUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeOrderedCollectUnfusedSkip drops the item (and reports the skip),
+// any other error fails it. It reports whether the worker goes on with the
+// next item: false when the failure stops the run (errors=stop).
+func (s *pipeOrderedCollectUnfusedToFloat) reject(r *PipeOrderedCollectUnfusedRun, in int64, err error) bool {
+	if err == ErrPipeOrderedCollectUnfusedSkip || errors.Is(err, ErrPipeOrderedCollectUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeOrderedCollectUnfusedPanicError holding v and the stack. It is
+// called from the deferred function that recovered v, so the stack still
+// shows the panic.
+func (s *pipeOrderedCollectUnfusedToFloat) panicked(r *PipeOrderedCollectUnfusedRun, in int64, v any) {
+	s.fail(r, in, &PipeOrderedCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -9231,21 +9520,25 @@ func (s *pipeOrderedCollectUnfusedToString) work(r *PipeOrderedCollectUnfusedRun
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeOrderedCollectUnfusedToString) send(r *PipeOrderedCollectUnfusedRun, out chan<- pipeOrderedCollectUnfusedToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeOrderedCollectUnfusedToStringOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
-		return true
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
 	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeOrderedCollectUnfusedToString) post(r *PipeOrderedCollectUnfusedRun, out chan<- pipeOrderedCollectUnfusedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+	m := pipeOrderedCollectUnfusedToStringOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -9274,7 +9567,7 @@ func (s *pipeOrderedCollectUnfusedToString) processFrom(r *PipeOrderedCollectUnf
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeOrderedCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -9282,15 +9575,34 @@ func (s *pipeOrderedCollectUnfusedToString) processFrom(r *PipeOrderedCollectUnf
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeOrderedCollectUnfusedSkip || errors.Is(err, ErrPipeOrderedCollectUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeOrderedCollectUnfusedSkip drops the item (and reports the skip),
+// any other error fails it. It reports whether the worker goes on with the
+// next item: false when the failure stops the run (errors=stop).
+func (s *pipeOrderedCollectUnfusedToString) reject(r *PipeOrderedCollectUnfusedRun, in float64, err error) bool {
+	if err == ErrPipeOrderedCollectUnfusedSkip || errors.Is(err, ErrPipeOrderedCollectUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeOrderedCollectUnfusedPanicError holding v and the stack. It is
+// called from the deferred function that recovered v, so the stack still
+// shows the panic.
+func (s *pipeOrderedCollectUnfusedToString) panicked(r *PipeOrderedCollectUnfusedRun, in float64, v any) {
+	s.fail(r, in, &PipeOrderedCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -9763,21 +10075,25 @@ func (s *pipeBoundPipeDouble) work(r *PipeBoundRun, in <-chan pipeBoundPipeDoubl
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeBoundPipeDouble) send(r *PipeBoundRun, out chan<- pipeBoundPipeDoubleOutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeBoundPipeDoubleOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
-		return true
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
 	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeBoundPipeDouble) post(r *PipeBoundRun, out chan<- pipeBoundPipeDoubleOutBatch, free chan []int64, seq uint64, res []int64) bool {
+	m := pipeBoundPipeDoubleOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -9802,7 +10118,7 @@ func (s *pipeBoundPipeDouble) processFrom(r *PipeBoundRun, in []int, from int, o
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeBoundPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -9810,15 +10126,33 @@ func (s *pipeBoundPipeDouble) processFrom(r *PipeBoundRun, in []int, from int, o
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeBoundSkip || errors.Is(err, ErrPipeBoundSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeBoundSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *pipeBoundPipeDouble) reject(r *PipeBoundRun, in int, err error) bool {
+	if err == ErrPipeBoundSkip || errors.Is(err, ErrPipeBoundSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeBoundPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipeBoundPipeDouble) panicked(r *PipeBoundRun, in int, v any) {
+	s.fail(r, in, &PipeBoundPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -10274,21 +10608,25 @@ func (s *pipeBoundToFloat) work(r *PipeBoundRun, in <-chan pipeBoundPipeDoubleOu
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeBoundToFloat) send(r *PipeBoundRun, out chan<- pipeBoundToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeBoundToFloatOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
-		return true
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
 	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeBoundToFloat) post(r *PipeBoundRun, out chan<- pipeBoundToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
+	m := pipeBoundToFloatOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -10313,7 +10651,7 @@ func (s *pipeBoundToFloat) processFrom(r *PipeBoundRun, in []int64, from int, ou
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeBoundPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -10321,15 +10659,33 @@ func (s *pipeBoundToFloat) processFrom(r *PipeBoundRun, in []int64, from int, ou
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeBoundSkip || errors.Is(err, ErrPipeBoundSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeBoundSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *pipeBoundToFloat) reject(r *PipeBoundRun, in int64, err error) bool {
+	if err == ErrPipeBoundSkip || errors.Is(err, ErrPipeBoundSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeBoundPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipeBoundToFloat) panicked(r *PipeBoundRun, in int64, v any) {
+	s.fail(r, in, &PipeBoundPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -10502,21 +10858,25 @@ func (s *pipeBoundPipeFormat) work(r *PipeBoundRun, in <-chan pipeBoundToFloatOu
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeBoundPipeFormat) send(r *PipeBoundRun, out chan<- pipeBoundPipeFormatOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeBoundPipeFormatOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
-		return true
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
 	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeBoundPipeFormat) post(r *PipeBoundRun, out chan<- pipeBoundPipeFormatOutBatch, free chan []string, seq uint64, res []string) bool {
+	m := pipeBoundPipeFormatOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -10541,7 +10901,7 @@ func (s *pipeBoundPipeFormat) processFrom(r *PipeBoundRun, in []float64, from in
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeBoundPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -10549,15 +10909,33 @@ func (s *pipeBoundPipeFormat) processFrom(r *PipeBoundRun, in []float64, from in
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeBoundSkip || errors.Is(err, ErrPipeBoundSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeBoundSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *pipeBoundPipeFormat) reject(r *PipeBoundRun, in float64, err error) bool {
+	if err == ErrPipeBoundSkip || errors.Is(err, ErrPipeBoundSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeBoundPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipeBoundPipeFormat) panicked(r *PipeBoundRun, in float64, v any) {
+	s.fail(r, in, &PipeBoundPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -10877,34 +11255,6 @@ func (s *pipeBoundFusedPipeDouble) work(r *PipeBoundFusedRun, in <-chan pipeBoun
 	}
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *pipeBoundFusedPipeDouble) link(r *PipeBoundFusedRun, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
-	scratch := make([]int64, 0, 64)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			more = next(seq, res, 0)
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
-	}
-}
-
 // runSlice runs a pipeline whose stages are all fused, this stage first,
 // on the items of in, with no channel at all: its workers, the calling
 // goroutine one of them, take batches straight from in, in turn, and hand
@@ -10945,53 +11295,23 @@ func (s *pipeBoundFusedPipeDouble) runSlice(r *PipeBoundFusedRun, in []int, chai
 	r.finish()
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *pipeBoundFusedPipeDouble) measure(r *PipeBoundFusedRun, in []int, out []int64, queued int) []int64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *pipeBoundFusedPipeDouble) process(r *PipeBoundFusedRun, in []int, out []int64) []int64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrPipeBoundFusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeBoundFusedPipeDouble) reject(r *PipeBoundFusedRun, in int, err error) bool {
+	if err == ErrPipeBoundFusedSkip || errors.Is(err, ErrPipeBoundFusedSkip) {
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return false
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *pipeBoundFusedPipeDouble) processFrom(r *PipeBoundFusedRun, in []int, from int, out []int64) (res []int64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeBoundFusedPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrPipeBoundFusedSkip || errors.Is(err, ErrPipeBoundFusedSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeBoundFusedPipeDouble) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeBoundFusedPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipeBoundFusedPipeDouble) panicked(r *PipeBoundFusedRun, in int, v any) {
+	s.fail(r, in, &PipeBoundFusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -11292,81 +11612,23 @@ func (s *pipeBoundFusedToFloat) call(ctx context.Context, in int64) (float64, er
 	return s.fn(ctx, in)
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *pipeBoundFusedToFloat) link(r *PipeBoundFusedRun, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
-	scratch := make([]float64, 0, 64)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			more = next(seq, res, 0)
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
+// reject handles the error err of the stage function on item in:
+// ErrPipeBoundFusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeBoundFusedToFloat) reject(r *PipeBoundFusedRun, in int64, err error) bool {
+	if err == ErrPipeBoundFusedSkip || errors.Is(err, ErrPipeBoundFusedSkip) {
+		return true
 	}
+	s.fail(r, in, err)
+	return false
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *pipeBoundFusedToFloat) measure(r *PipeBoundFusedRun, in []int64, out []float64, queued int) []float64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *pipeBoundFusedToFloat) process(r *PipeBoundFusedRun, in []int64, out []float64) []float64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
-	}
-	return out
-}
-
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *pipeBoundFusedToFloat) processFrom(r *PipeBoundFusedRun, in []int64, from int, out []float64) (res []float64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeBoundFusedPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrPipeBoundFusedSkip || errors.Is(err, ErrPipeBoundFusedSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeBoundFusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeBoundFusedPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipeBoundFusedToFloat) panicked(r *PipeBoundFusedRun, in int64, v any) {
+	s.fail(r, in, &PipeBoundFusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -11436,40 +11698,27 @@ func (s *pipeBoundFusedPipeFormat) output(r *PipeBoundFusedRun, next int) (chan 
 	return out, free, leave
 }
 
-// send returns the step of a stage whose output goes on a channel: it
-// processes a batch into an output batch from free and sends that on out.
-// The step reports false if the run was cancelled while it waited to send.
-// queued is the number of batches that waited in the stage's input channel.
-func (s *pipeBoundFusedPipeFormat) send(r *PipeBoundFusedRun, out chan<- pipeBoundFusedPipeFormatOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
-	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeBoundFusedPipeFormatOutBatch{seq: seq, items: res}
-		select { // alone first: see work
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeBoundFusedPipeFormat) post(r *PipeBoundFusedRun, out chan<- pipeBoundFusedPipeFormatOutBatch, free chan []string, seq uint64, res []string) bool {
+	m := pipeBoundFusedPipeFormatOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
 		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
+		case <-r.ctx.Done():
+			return false
 		}
-		return true
 	}
+	return true
 }
 
-// place returns the step of the last stage of a pipeline that runSlice
-// runs: it processes batch seq straight into res, at the batch's own place
-// (batch seq of the input starts at item seq*Batch, and makes at most one
-// output per item), and records in counts[seq] how many outputs it made.
-// Workers write apart: each batch has its own part of res and of counts.
-// gather then closes the gaps.
-func (s *pipeBoundFusedPipeFormat) place(r *PipeBoundFusedRun, res []string, counts []int) func(seq uint64, items []float64, queued int) bool {
-	return func(seq uint64, items []float64, queued int) bool {
-		at := int(seq) * 64
-		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
-		return true
-	}
+// slot returns the place in res of the outputs of batch seq, of n items:
+// empty, with room for n outputs from item seq*Batch on.
+func (s *pipeBoundFusedPipeFormat) slot(res []string, seq uint64, n int) []string {
+	at := int(seq) * 64
+	return res[at : at : at+n]
 }
 
 // gather closes the gaps that place left in res, where batches made fewer
@@ -11486,53 +11735,23 @@ func (s *pipeBoundFusedPipeFormat) gather(res []string, counts []int) []string {
 	return res[:n]
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *pipeBoundFusedPipeFormat) measure(r *PipeBoundFusedRun, in []float64, out []string, queued int) []string {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *pipeBoundFusedPipeFormat) process(r *PipeBoundFusedRun, in []float64, out []string) []string {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrPipeBoundFusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeBoundFusedPipeFormat) reject(r *PipeBoundFusedRun, in float64, err error) bool {
+	if err == ErrPipeBoundFusedSkip || errors.Is(err, ErrPipeBoundFusedSkip) {
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return false
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *pipeBoundFusedPipeFormat) processFrom(r *PipeBoundFusedRun, in []float64, from int, out []string) (res []string, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeBoundFusedPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrPipeBoundFusedSkip || errors.Is(err, ErrPipeBoundFusedSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *pipeBoundFusedPipeFormat) apply(ctx context.Context, in float64) (string, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeBoundFusedPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipeBoundFusedPipeFormat) panicked(r *PipeBoundFusedRun, in float64, v any) {
+	s.fail(r, in, &PipeBoundFusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -11657,12 +11876,12 @@ func (s *pipeBoundFusedPipeFormat) drainChan(r *PipeBoundFusedRun, in <-chan pip
 // PipeBoundFused runs items of type int through 3 stages: pipeDouble (int to
 // int64, 2 workers), then toFloat (int64 to float64, 2 workers), then
 // pipeFormat (float64 to string, 2 workers). Stages pipeDouble, toFloat and
-// pipeFormat run together on 2 goroutines, each taking a batch through them
-// all in turn, with no channel between them. Bounded channels carry batches
-// of up to 64 items between the goroutines. Outputs come in the order of
-// their inputs. The first failure of an item stops the run; Wait then returns
-// the *PipeBoundFusedItemError. A stage drops an item by returning
-// ErrPipeBoundFusedSkip.
+// pipeFormat run together on 2 goroutines, each taking the items of a batch,
+// one at a time, through them all in turn, with no channel between them.
+// Bounded channels carry batches of up to 64 items between the goroutines.
+// Outputs come in the order of their inputs. The first failure of an item
+// stops the run; Wait then returns the *PipeBoundFusedItemError. A stage
+// drops an item by returning ErrPipeBoundFusedSkip.
 //
 // A PipeBoundFused holds no per-run state: Start and RunSlice may be called
 // any number of times, concurrently. Create it with NewPipeBoundFused; it
@@ -11706,7 +11925,9 @@ func (p *PipeBoundFused) Start(ctx context.Context, in <-chan int) (<-chan strin
 	srcFree := make(chan []int, 12)
 	c3, f3, l3 := p.pipeFormat.output(r, 1)
 	p.pipeDouble.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
-		return p.pipeDouble.link(r, p.toFloat.link(r, p.pipeFormat.send(r, c3, f3)))
+		return func(seq uint64, items []int, _ int) bool {
+			return p.pipeFormat.post(r, c3, f3, seq, p.throughPipeDouble(r, items, p.pipeFormat.getOut(f3)))
+		}
 	})
 	dst := make(chan string, 64)
 	r.wg.Add(2)
@@ -11723,13 +11944,88 @@ func (p *PipeBoundFused) RunSlice(ctx context.Context, in []int) ([]string, erro
 	res := make([]string, len(in))
 	counts := make([]int, (len(in)+63)/64)
 	p.pipeDouble.runSlice(r, in, func() func(uint64, []int, int) bool {
-		return p.pipeDouble.link(r, p.toFloat.link(r, p.pipeFormat.place(r, res, counts)))
+		return func(seq uint64, items []int, _ int) bool {
+			counts[seq] = len(p.throughPipeDouble(r, items, p.pipeFormat.slot(res, seq, len(items))))
+			return true
+		}
 	})
 	res = p.pipeFormat.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// throughPipeDouble takes each item of in through stages pipeDouble, toFloat
+// and pipeFormat in turn, each item through every stage before the next item
+// starts, and appends what pipeFormat makes of it to out. A stage drops an
+// item with ErrPipeBoundFusedSkip and fails it with another error or a panic,
+// as when it runs alone: the item goes no further, and is reported with that
+// stage's name and its input to that stage. A failure stops the run: the rest
+// of in is dropped.
+func (p *PipeBoundFused) throughPipeDouble(r *PipeBoundFusedRun, in []int, out []string) []string {
+	for i := 0; i < len(in); {
+		out, i = p.throughPipeDoubleFrom(r, in, i, out)
+	}
+	return out
+}
+
+// throughPipeDoubleFrom is throughPipeDouble from in[from:]. It returns the
+// extended out and where to resume: len(in) when done, or after an item that
+// panicked.
+func (p *PipeBoundFused) throughPipeDoubleFrom(r *PipeBoundFusedRun, in []int, from int, out []string) (res []string, next int) {
+	res = out
+	// at is the stage of the chain the item is at, from 0 for pipeDouble: a panic
+	// fails the item there, with its input to that stage, in[next], x1 or x2.
+	at := 0
+	var (
+		x1  int64   // toFloat's input
+		x2  float64 // pipeFormat's input
+		x3  string
+		err error
+	)
+	defer func() {
+		if v := recover(); v != nil {
+			switch at {
+			case 0:
+				p.pipeDouble.panicked(r, in[next], v)
+			case 1:
+				p.toFloat.panicked(r, x1, v)
+			default:
+				p.pipeFormat.panicked(r, x2, v)
+			}
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		at = 0
+		x1, err = p.pipeDouble.call(ctx, in[next])
+		if err != nil {
+			if !p.pipeDouble.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 1
+		x2, err = p.toFloat.call(ctx, x1)
+		if err != nil {
+			if !p.toFloat.reject(r, x1, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 2
+		x3, err = p.pipeFormat.call(ctx, x2)
+		if err != nil {
+			if !p.pipeFormat.reject(r, x2, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		res = append(res, x3)
+	}
+	return res, next
 }
 
 // PipeBoundUnfused: generated from the pipeline directive in pipeline.go.
@@ -11873,21 +12169,25 @@ func (s *pipeBoundUnfusedPipeDouble) work(r *PipeBoundUnfusedRun, in <-chan pipe
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeBoundUnfusedPipeDouble) send(r *PipeBoundUnfusedRun, out chan<- pipeBoundUnfusedPipeDoubleOutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeBoundUnfusedPipeDoubleOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
-		return true
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
 	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeBoundUnfusedPipeDouble) post(r *PipeBoundUnfusedRun, out chan<- pipeBoundUnfusedPipeDoubleOutBatch, free chan []int64, seq uint64, res []int64) bool {
+	m := pipeBoundUnfusedPipeDoubleOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -11912,7 +12212,7 @@ func (s *pipeBoundUnfusedPipeDouble) processFrom(r *PipeBoundUnfusedRun, in []in
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeBoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -11920,15 +12220,34 @@ func (s *pipeBoundUnfusedPipeDouble) processFrom(r *PipeBoundUnfusedRun, in []in
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeBoundUnfusedSkip || errors.Is(err, ErrPipeBoundUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeBoundUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeBoundUnfusedPipeDouble) reject(r *PipeBoundUnfusedRun, in int, err error) bool {
+	if err == ErrPipeBoundUnfusedSkip || errors.Is(err, ErrPipeBoundUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeBoundUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeBoundUnfusedPipeDouble) panicked(r *PipeBoundUnfusedRun, in int, v any) {
+	s.fail(r, in, &PipeBoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -12385,21 +12704,25 @@ func (s *pipeBoundUnfusedToFloat) work(r *PipeBoundUnfusedRun, in <-chan pipeBou
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeBoundUnfusedToFloat) send(r *PipeBoundUnfusedRun, out chan<- pipeBoundUnfusedToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeBoundUnfusedToFloatOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
-		return true
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
 	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeBoundUnfusedToFloat) post(r *PipeBoundUnfusedRun, out chan<- pipeBoundUnfusedToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
+	m := pipeBoundUnfusedToFloatOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -12424,7 +12747,7 @@ func (s *pipeBoundUnfusedToFloat) processFrom(r *PipeBoundUnfusedRun, in []int64
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeBoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -12432,15 +12755,34 @@ func (s *pipeBoundUnfusedToFloat) processFrom(r *PipeBoundUnfusedRun, in []int64
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeBoundUnfusedSkip || errors.Is(err, ErrPipeBoundUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeBoundUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeBoundUnfusedToFloat) reject(r *PipeBoundUnfusedRun, in int64, err error) bool {
+	if err == ErrPipeBoundUnfusedSkip || errors.Is(err, ErrPipeBoundUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeBoundUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeBoundUnfusedToFloat) panicked(r *PipeBoundUnfusedRun, in int64, v any) {
+	s.fail(r, in, &PipeBoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -12613,21 +12955,25 @@ func (s *pipeBoundUnfusedPipeFormat) work(r *PipeBoundUnfusedRun, in <-chan pipe
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipeBoundUnfusedPipeFormat) send(r *PipeBoundUnfusedRun, out chan<- pipeBoundUnfusedPipeFormatOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := pipeBoundUnfusedPipeFormatOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
-		return true
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
 	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeBoundUnfusedPipeFormat) post(r *PipeBoundUnfusedRun, out chan<- pipeBoundUnfusedPipeFormatOutBatch, free chan []string, seq uint64, res []string) bool {
+	m := pipeBoundUnfusedPipeFormatOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -12652,7 +12998,7 @@ func (s *pipeBoundUnfusedPipeFormat) processFrom(r *PipeBoundUnfusedRun, in []fl
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipeBoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -12660,15 +13006,34 @@ func (s *pipeBoundUnfusedPipeFormat) processFrom(r *PipeBoundUnfusedRun, in []fl
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipeBoundUnfusedSkip || errors.Is(err, ErrPipeBoundUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeBoundUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeBoundUnfusedPipeFormat) reject(r *PipeBoundUnfusedRun, in float64, err error) bool {
+	if err == ErrPipeBoundUnfusedSkip || errors.Is(err, ErrPipeBoundUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeBoundUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeBoundUnfusedPipeFormat) panicked(r *PipeBoundUnfusedRun, in float64, v any) {
+	s.fail(r, in, &PipeBoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -13044,27 +13409,31 @@ func (s *pipePacedToInt64) work(r *PipePacedRun, in <-chan pipePacedToInt64InBat
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipePacedToInt64) send(r *PipePacedRun, out chan<- pipePacedToInt64OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := pipePacedToInt64OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipePacedToInt64) post(r *PipePacedRun, out chan<- pipePacedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := pipePacedToInt64OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -13089,7 +13458,7 @@ func (s *pipePacedToInt64) processFrom(r *PipePacedRun, in []int, from int, out 
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipePacedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -13097,15 +13466,33 @@ func (s *pipePacedToInt64) processFrom(r *PipePacedRun, in []int, from int, out 
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipePacedSkip || errors.Is(err, ErrPipePacedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipePacedSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *pipePacedToInt64) reject(r *PipePacedRun, in int, err error) bool {
+	if err == ErrPipePacedSkip || errors.Is(err, ErrPipePacedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipePacedPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipePacedToInt64) panicked(r *PipePacedRun, in int, v any) {
+	s.fail(r, in, &PipePacedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -13546,75 +13933,23 @@ func (s *pipePacedToFloat) work(r *PipePacedRun, in <-chan pipePacedToInt64OutBa
 	}
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *pipePacedToFloat) link(r *PipePacedRun, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
-	scratch := make([]float64, 0, 64)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			if len(res) > 0 {
-				more = next(seq, res, 0)
-			}
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
+// reject handles the error err of the stage function on item in:
+// ErrPipePacedSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *pipePacedToFloat) reject(r *PipePacedRun, in int64, err error) bool {
+	if err == ErrPipePacedSkip || errors.Is(err, ErrPipePacedSkip) {
+		return true
 	}
+	s.fail(r, in, err)
+	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *pipePacedToFloat) measure(r *PipePacedRun, in []int64, out []float64, queued int) []float64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *pipePacedToFloat) process(r *PipePacedRun, in []int64, out []float64) []float64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
-	}
-	return out
-}
-
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *pipePacedToFloat) processFrom(r *PipePacedRun, in []int64, from int, out []float64) (res []float64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipePacedPanicError{Value: v, Stack: debug.Stack()})
-			next++
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrPipePacedSkip || errors.Is(err, ErrPipePacedSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			continue
-		}
-		res = append(res, o)
-	}
-	return res, next
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipePacedPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipePacedToFloat) panicked(r *PipePacedRun, in int64, v any) {
+	s.fail(r, in, &PipePacedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -13736,73 +14071,45 @@ func (s *pipePacedToString) output(r *PipePacedRun, next int) (chan pipePacedToS
 	return out, free, leave
 }
 
-// send returns the step of a stage whose output goes on a channel: it
-// processes a batch into an output batch from free and sends that on out.
-// The step reports false if the run was cancelled while it waited to send.
-// queued is the number of batches that waited in the stage's input channel.
-func (s *pipePacedToString) send(r *PipePacedRun, out chan<- pipePacedToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
-	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := pipePacedToStringOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipePacedToString) post(r *PipePacedRun, out chan<- pipePacedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
-}
-
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *pipePacedToString) measure(r *PipePacedRun, in []float64, out []string, queued int) []string {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *pipePacedToString) process(r *PipePacedRun, in []float64, out []string) []string {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
-	}
-	return out
-}
-
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *pipePacedToString) processFrom(r *PipePacedRun, in []float64, from int, out []string) (res []string, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipePacedPanicError{Value: v, Stack: debug.Stack()})
-			next++
+	m := pipePacedToStringOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
 		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrPipePacedSkip || errors.Is(err, ErrPipePacedSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			continue
-		}
-		res = append(res, o)
 	}
-	return res, next
+	return true
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipePacedSkip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *pipePacedToString) reject(r *PipePacedRun, in float64, err error) bool {
+	if err == ErrPipePacedSkip || errors.Is(err, ErrPipePacedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipePacedPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipePacedToString) panicked(r *PipePacedRun, in float64, v any) {
+	s.fail(r, in, &PipePacedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -13949,12 +14256,12 @@ func (s *pipePacedToString) drainChan(r *PipePacedRun, in <-chan pipePacedToStri
 // PipePaced runs items of type int through 3 stages: toInt64 (int to int64, 1
 // worker), then toFloat (int64 to float64, 1 worker), then toString (float64
 // to string, 1 worker). Stages toFloat and toString run together on 1
-// goroutine, which takes each batch through both in turn, with no channel
-// between them; toInt64 runs on its own. Bounded channels carry batches of up
-// to 64 items between the goroutines. Outputs come as they are ready, in no
-// particular order. A failed item is left out and the others go on; Wait
-// returns every failure as PipePacedFailures. A stage drops an item by
-// returning ErrPipePacedSkip.
+// goroutine, which takes the items of a batch, one at a time, through both in
+// turn, with no channel between them; toInt64 runs on its own. Bounded
+// channels carry batches of up to 64 items between the goroutines. Outputs
+// come as they are ready, in no particular order. A failed item is left out
+// and the others go on; Wait returns every failure as PipePacedFailures. A
+// stage drops an item by returning ErrPipePacedSkip.
 //
 // A PipePaced holds no per-run state: Start and RunSlice may be called any
 // number of times, concurrently. Create it with NewPipePaced; it must not be
@@ -14007,7 +14314,9 @@ func (p *PipePaced) Start(ctx context.Context, in <-chan int) (<-chan string, *P
 	c1, f1 := p.toInt64.start(r, src, srcFree, 1)
 	c3, f3, l3 := p.toString.output(r, 1)
 	p.toFloat.run(r, c1, f1, l3, func() func(uint64, []int64, int) bool {
-		return p.toFloat.link(r, p.toString.send(r, c3, f3))
+		return func(seq uint64, items []int64, _ int) bool {
+			return p.toString.post(r, c3, f3, seq, p.throughToFloat(r, items, p.toString.getOut(f3)))
+		}
 	})
 	dst := make(chan string, 64)
 	r.wg.Add(2)
@@ -14025,12 +14334,71 @@ func (p *PipePaced) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	c1, f1 := p.toInt64.start(r, src, nil, 1)
 	c3, f3, l3 := p.toString.output(r, 1)
 	p.toFloat.run(r, c1, f1, l3, func() func(uint64, []int64, int) bool {
-		return p.toFloat.link(r, p.toString.send(r, c3, f3))
+		return func(seq uint64, items []int64, _ int) bool {
+			return p.toString.post(r, c3, f3, seq, p.throughToFloat(r, items, p.toString.getOut(f3)))
+		}
 	})
 	r.wg.Add(1)
 	go p.toInt64.feedSlice(r, in, src)
 	res := p.toString.drainSlice(r, c3, f3, len(in))
 	return res, r.Wait()
+}
+
+// throughToFloat takes each item of in through stages toFloat and toString in
+// turn, each item through every stage before the next item starts, and
+// appends what toString makes of it to out. A stage drops an item with
+// ErrPipePacedSkip and fails it with another error or a panic, as when it
+// runs alone: the item goes no further, and is reported with that stage's
+// name and its input to that stage. A failed item is left out and the others
+// go on.
+func (p *PipePaced) throughToFloat(r *PipePacedRun, in []int64, out []string) []string {
+	for i := 0; i < len(in); {
+		out, i = p.throughToFloatFrom(r, in, i, out)
+	}
+	return out
+}
+
+// throughToFloatFrom is throughToFloat from in[from:]. It returns the
+// extended out and where to resume: len(in) when done, or after an item that
+// panicked.
+func (p *PipePaced) throughToFloatFrom(r *PipePacedRun, in []int64, from int, out []string) (res []string, next int) {
+	res = out
+	// at is the stage of the chain the item is at, from 0 for toFloat: a panic
+	// fails the item there, with its input to that stage, in[next] or x2.
+	at := 0
+	var (
+		x2  float64 // toString's input
+		x3  string
+		err error
+	)
+	defer func() {
+		if v := recover(); v != nil {
+			switch at {
+			case 0:
+				p.toFloat.panicked(r, in[next], v)
+			default:
+				p.toString.panicked(r, x2, v)
+			}
+			next++ // resume after the item
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		at = 0
+		x2, err = p.toFloat.apply(ctx, in[next])
+		if err != nil {
+			p.toFloat.reject(r, in[next], err) // dropped or failed: on to the next item
+			continue
+		}
+		at = 1
+		x3, err = p.toString.apply(ctx, x2)
+		if err != nil {
+			p.toString.reject(r, x2, err) // dropped or failed: on to the next item
+			continue
+		}
+		res = append(res, x3)
+	}
+	return res, next
 }
 
 // PipePacedUnfused: generated from the pipeline directive in pipeline.go.
@@ -14178,27 +14546,31 @@ func (s *pipePacedUnfusedToInt64) work(r *PipePacedUnfusedRun, in <-chan pipePac
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipePacedUnfusedToInt64) send(r *PipePacedUnfusedRun, out chan<- pipePacedUnfusedToInt64OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := pipePacedUnfusedToInt64OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipePacedUnfusedToInt64) post(r *PipePacedUnfusedRun, out chan<- pipePacedUnfusedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := pipePacedUnfusedToInt64OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -14223,7 +14595,7 @@ func (s *pipePacedUnfusedToInt64) processFrom(r *PipePacedUnfusedRun, in []int, 
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipePacedUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -14231,15 +14603,34 @@ func (s *pipePacedUnfusedToInt64) processFrom(r *PipePacedUnfusedRun, in []int, 
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipePacedUnfusedSkip || errors.Is(err, ErrPipePacedUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipePacedUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipePacedUnfusedToInt64) reject(r *PipePacedUnfusedRun, in int, err error) bool {
+	if err == ErrPipePacedUnfusedSkip || errors.Is(err, ErrPipePacedUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipePacedUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipePacedUnfusedToInt64) panicked(r *PipePacedUnfusedRun, in int, v any) {
+	s.fail(r, in, &PipePacedUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -14733,27 +15124,31 @@ func (s *pipePacedUnfusedToFloat) work(r *PipePacedUnfusedRun, in <-chan pipePac
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipePacedUnfusedToFloat) send(r *PipePacedUnfusedRun, out chan<- pipePacedUnfusedToFloatOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := pipePacedUnfusedToFloatOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipePacedUnfusedToFloat) post(r *PipePacedUnfusedRun, out chan<- pipePacedUnfusedToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := pipePacedUnfusedToFloatOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -14778,7 +15173,7 @@ func (s *pipePacedUnfusedToFloat) processFrom(r *PipePacedUnfusedRun, in []int64
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipePacedUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -14786,15 +15181,34 @@ func (s *pipePacedUnfusedToFloat) processFrom(r *PipePacedUnfusedRun, in []int64
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipePacedUnfusedSkip || errors.Is(err, ErrPipePacedUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipePacedUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipePacedUnfusedToFloat) reject(r *PipePacedUnfusedRun, in int64, err error) bool {
+	if err == ErrPipePacedUnfusedSkip || errors.Is(err, ErrPipePacedUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipePacedUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipePacedUnfusedToFloat) panicked(r *PipePacedUnfusedRun, in int64, v any) {
+	s.fail(r, in, &PipePacedUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -15006,27 +15420,31 @@ func (s *pipePacedUnfusedToString) work(r *PipePacedUnfusedRun, in <-chan pipePa
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *pipePacedUnfusedToString) send(r *PipePacedUnfusedRun, out chan<- pipePacedUnfusedToStringOutBatch, free chan []string) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := pipePacedUnfusedToStringOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipePacedUnfusedToString) post(r *PipePacedUnfusedRun, out chan<- pipePacedUnfusedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := pipePacedUnfusedToStringOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -15051,7 +15469,7 @@ func (s *pipePacedUnfusedToString) processFrom(r *PipePacedUnfusedRun, in []floa
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PipePacedUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 		}
 	}()
@@ -15059,15 +15477,34 @@ func (s *pipePacedUnfusedToString) processFrom(r *PipePacedUnfusedRun, in []floa
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrPipePacedUnfusedSkip || errors.Is(err, ErrPipePacedUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipePacedUnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipePacedUnfusedToString) reject(r *PipePacedUnfusedRun, in float64, err error) bool {
+	if err == ErrPipePacedUnfusedSkip || errors.Is(err, ErrPipePacedUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipePacedUnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipePacedUnfusedToString) panicked(r *PipePacedUnfusedRun, in float64, v any) {
+	s.fail(r, in, &PipePacedUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -15396,36 +15833,6 @@ func (s *benchPipe1F1) work(r *BenchPipe1Run, in <-chan benchPipe1F1InBatch, inF
 	}
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *benchPipe1F1) link(r *BenchPipe1Run, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
-	scratch := make([]int64, 0, 64)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			if len(res) > 0 {
-				more = next(seq, res, 0)
-			}
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
-	}
-}
-
 // runSlice runs a pipeline whose stages are all fused, this stage first,
 // on the items of in, with no channel at all: its workers, the calling
 // goroutine one of them, take batches straight from in, in turn, and hand
@@ -15460,53 +15867,23 @@ func (s *benchPipe1F1) runSlice(r *BenchPipe1Run, in []int, chain func() func(se
 	r.finish()
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe1F1) measure(r *BenchPipe1Run, in []int, out []int64, queued int) []int64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *benchPipe1F1) process(r *BenchPipe1Run, in []int, out []int64) []int64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe1Skip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *benchPipe1F1) reject(r *BenchPipe1Run, in int, err error) bool {
+	if err == ErrBenchPipe1Skip || errors.Is(err, ErrBenchPipe1Skip) {
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return false
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *benchPipe1F1) processFrom(r *BenchPipe1Run, in []int, from int, out []int64) (res []int64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe1PanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrBenchPipe1Skip || errors.Is(err, ErrBenchPipe1Skip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1F1) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe1PanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *benchPipe1F1) panicked(r *BenchPipe1Run, in int, v any) {
+	s.fail(r, in, &BenchPipe1PanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -15800,83 +16177,23 @@ func (s *benchPipe1F2) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *benchPipe1F2) link(r *BenchPipe1Run, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
-	scratch := make([]float64, 0, 64)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			if len(res) > 0 {
-				more = next(seq, res, 0)
-			}
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe1Skip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *benchPipe1F2) reject(r *BenchPipe1Run, in int64, err error) bool {
+	if err == ErrBenchPipe1Skip || errors.Is(err, ErrBenchPipe1Skip) {
+		return true
 	}
+	s.fail(r, in, err)
+	return false
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe1F2) measure(r *BenchPipe1Run, in []int64, out []float64, queued int) []float64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *benchPipe1F2) process(r *BenchPipe1Run, in []int64, out []float64) []float64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
-	}
-	return out
-}
-
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *benchPipe1F2) processFrom(r *BenchPipe1Run, in []int64, from int, out []float64) (res []float64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe1PanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrBenchPipe1Skip || errors.Is(err, ErrBenchPipe1Skip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1F2) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe1PanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *benchPipe1F2) panicked(r *BenchPipe1Run, in int64, v any) {
+	s.fail(r, in, &BenchPipe1PanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -15946,46 +16263,33 @@ func (s *benchPipe1F3) output(r *BenchPipe1Run, next int) (chan benchPipe1F3OutB
 	return out, free, leave
 }
 
-// send returns the step of a stage whose output goes on a channel: it
-// processes a batch into an output batch from free and sends that on out.
-// The step reports false if the run was cancelled while it waited to send.
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe1F3) send(r *BenchPipe1Run, out chan<- benchPipe1F3OutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
-	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := benchPipe1F3OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe1F3) post(r *BenchPipe1Run, out chan<- benchPipe1F3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := benchPipe1F3OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
-// place returns the step of the last stage of a pipeline that runSlice
-// runs: it processes batch seq straight into res, at the batch's own place
-// (batch seq of the input starts at item seq*Batch, and makes at most one
-// output per item), and records in counts[seq] how many outputs it made.
-// Workers write apart: each batch has its own part of res and of counts.
-// gather then closes the gaps.
-func (s *benchPipe1F3) place(r *BenchPipe1Run, res []uint64, counts []int) func(seq uint64, items []float64, queued int) bool {
-	return func(seq uint64, items []float64, queued int) bool {
-		at := int(seq) * 64
-		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
-		return true
-	}
+// slot returns the place in res of the outputs of batch seq, of n items:
+// empty, with room for n outputs from item seq*Batch on.
+func (s *benchPipe1F3) slot(res []uint64, seq uint64, n int) []uint64 {
+	at := int(seq) * 64
+	return res[at : at : at+n]
 }
 
 // gather closes the gaps that place left in res, where batches made fewer
@@ -16002,53 +16306,23 @@ func (s *benchPipe1F3) gather(res []uint64, counts []int) []uint64 {
 	return res[:n]
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe1F3) measure(r *BenchPipe1Run, in []float64, out []uint64, queued int) []uint64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *benchPipe1F3) process(r *BenchPipe1Run, in []float64, out []uint64) []uint64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe1Skip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *benchPipe1F3) reject(r *BenchPipe1Run, in float64, err error) bool {
+	if err == ErrBenchPipe1Skip || errors.Is(err, ErrBenchPipe1Skip) {
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return false
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *benchPipe1F3) processFrom(r *BenchPipe1Run, in []float64, from int, out []uint64) (res []uint64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe1PanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrBenchPipe1Skip || errors.Is(err, ErrBenchPipe1Skip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1F3) apply(ctx context.Context, in float64) (uint64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe1PanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *benchPipe1F3) panicked(r *BenchPipe1Run, in float64, v any) {
+	s.fail(r, in, &BenchPipe1PanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -16147,11 +16421,11 @@ func (s *benchPipe1F3) drainChan(r *BenchPipe1Run, in <-chan benchPipe1F3OutBatc
 // BenchPipe1 runs items of type int through 3 stages: f1 (int to int64, 1
 // worker), then f2 (int64 to float64, 1 worker), then f3 (float64 to uint64,
 // 1 worker). Stages f1, f2 and f3 run together on 1 goroutine, which takes
-// each batch through them all in turn, with no channel between them. Bounded
-// channels carry batches of up to 64 items between the goroutines. Outputs
-// come as they are ready, in no particular order. The first failure of an
-// item stops the run; Wait then returns the *BenchPipe1ItemError. A stage
-// drops an item by returning ErrBenchPipe1Skip.
+// the items of a batch, one at a time, through them all in turn, with no
+// channel between them. Bounded channels carry batches of up to 64 items
+// between the goroutines. Outputs come as they are ready, in no particular
+// order. The first failure of an item stops the run; Wait then returns the
+// *BenchPipe1ItemError. A stage drops an item by returning ErrBenchPipe1Skip.
 //
 // A BenchPipe1 holds no per-run state: Start and RunSlice may be called any
 // number of times, concurrently. Create it with NewBenchPipe1; it must not be
@@ -16196,7 +16470,9 @@ func (p *BenchPipe1) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 	srcFree := make(chan []int, 7)
 	c3, f3, l3 := p.f3.output(r, 1)
 	p.f1.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
-		return p.f1.link(r, p.f2.link(r, p.f3.send(r, c3, f3)))
+		return func(seq uint64, items []int, _ int) bool {
+			return p.f3.post(r, c3, f3, seq, p.throughF1(r, items, p.f3.getOut(f3)))
+		}
 	})
 	dst := make(chan uint64, 64)
 	r.wg.Add(2)
@@ -16213,13 +16489,86 @@ func (p *BenchPipe1) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	res := make([]uint64, len(in))
 	counts := make([]int, (len(in)+63)/64)
 	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
-		return p.f1.link(r, p.f2.link(r, p.f3.place(r, res, counts)))
+		return func(seq uint64, items []int, _ int) bool {
+			counts[seq] = len(p.throughF1(r, items, p.f3.slot(res, seq, len(items))))
+			return true
+		}
 	})
 	res = p.f3.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// throughF1 takes each item of in through stages f1, f2 and f3 in turn, each
+// item through every stage before the next item starts, and appends what f3
+// makes of it to out. A stage drops an item with ErrBenchPipe1Skip and fails
+// it with another error or a panic, as when it runs alone: the item goes no
+// further, and is reported with that stage's name and its input to that
+// stage. A failure stops the run: the rest of in is dropped.
+func (p *BenchPipe1) throughF1(r *BenchPipe1Run, in []int, out []uint64) []uint64 {
+	for i := 0; i < len(in); {
+		out, i = p.throughF1From(r, in, i, out)
+	}
+	return out
+}
+
+// throughF1From is throughF1 from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (p *BenchPipe1) throughF1From(r *BenchPipe1Run, in []int, from int, out []uint64) (res []uint64, next int) {
+	res = out
+	// at is the stage of the chain the item is at, from 0 for f1: a panic fails
+	// the item there, with its input to that stage, in[next], x1 or x2.
+	at := 0
+	var (
+		x1  int64   // f2's input
+		x2  float64 // f3's input
+		x3  uint64
+		err error
+	)
+	defer func() {
+		if v := recover(); v != nil {
+			switch at {
+			case 0:
+				p.f1.panicked(r, in[next], v)
+			case 1:
+				p.f2.panicked(r, x1, v)
+			default:
+				p.f3.panicked(r, x2, v)
+			}
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		at = 0
+		x1, err = p.f1.call(ctx, in[next])
+		if err != nil {
+			if !p.f1.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 1
+		x2, err = p.f2.call(ctx, x1)
+		if err != nil {
+			if !p.f2.reject(r, x1, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 2
+		x3, err = p.f3.call(ctx, x2)
+		if err != nil {
+			if !p.f3.reject(r, x2, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		res = append(res, x3)
+	}
+	return res, next
 }
 
 // BenchPipe1Ordered: generated from the pipeline directive in pipeline.go.
@@ -16312,34 +16661,6 @@ func (s *benchPipe1OrderedF1) work(r *BenchPipe1OrderedRun, in <-chan benchPipe1
 	}
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *benchPipe1OrderedF1) link(r *BenchPipe1OrderedRun, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
-	scratch := make([]int64, 0, 64)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			more = next(seq, res, 0)
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
-	}
-}
-
 // runSlice runs a pipeline whose stages are all fused, this stage first,
 // on the items of in, with no channel at all: its workers, the calling
 // goroutine one of them, take batches straight from in, in turn, and hand
@@ -16374,53 +16695,24 @@ func (s *benchPipe1OrderedF1) runSlice(r *BenchPipe1OrderedRun, in []int, chain 
 	r.finish()
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe1OrderedF1) measure(r *BenchPipe1OrderedRun, in []int, out []int64, queued int) []int64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *benchPipe1OrderedF1) process(r *BenchPipe1OrderedRun, in []int, out []int64) []int64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe1OrderedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *benchPipe1OrderedF1) reject(r *BenchPipe1OrderedRun, in int, err error) bool {
+	if err == ErrBenchPipe1OrderedSkip || errors.Is(err, ErrBenchPipe1OrderedSkip) {
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return false
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *benchPipe1OrderedF1) processFrom(r *BenchPipe1OrderedRun, in []int, from int, out []int64) (res []int64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe1OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrBenchPipe1OrderedSkip || errors.Is(err, ErrBenchPipe1OrderedSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1OrderedF1) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe1OrderedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe1OrderedF1) panicked(r *BenchPipe1OrderedRun, in int, v any) {
+	s.fail(r, in, &BenchPipe1OrderedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -16721,81 +17013,24 @@ func (s *benchPipe1OrderedF2) call(ctx context.Context, in int64) (float64, erro
 	return s.fn(ctx, in)
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *benchPipe1OrderedF2) link(r *BenchPipe1OrderedRun, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
-	scratch := make([]float64, 0, 64)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			more = next(seq, res, 0)
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe1OrderedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *benchPipe1OrderedF2) reject(r *BenchPipe1OrderedRun, in int64, err error) bool {
+	if err == ErrBenchPipe1OrderedSkip || errors.Is(err, ErrBenchPipe1OrderedSkip) {
+		return true
 	}
+	s.fail(r, in, err)
+	return false
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe1OrderedF2) measure(r *BenchPipe1OrderedRun, in []int64, out []float64, queued int) []float64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *benchPipe1OrderedF2) process(r *BenchPipe1OrderedRun, in []int64, out []float64) []float64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
-	}
-	return out
-}
-
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *benchPipe1OrderedF2) processFrom(r *BenchPipe1OrderedRun, in []int64, from int, out []float64) (res []float64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe1OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrBenchPipe1OrderedSkip || errors.Is(err, ErrBenchPipe1OrderedSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1OrderedF2) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe1OrderedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe1OrderedF2) panicked(r *BenchPipe1OrderedRun, in int64, v any) {
+	s.fail(r, in, &BenchPipe1OrderedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -16866,40 +17101,27 @@ func (s *benchPipe1OrderedF3) output(r *BenchPipe1OrderedRun, next int) (chan be
 	return out, free, leave
 }
 
-// send returns the step of a stage whose output goes on a channel: it
-// processes a batch into an output batch from free and sends that on out.
-// The step reports false if the run was cancelled while it waited to send.
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe1OrderedF3) send(r *BenchPipe1OrderedRun, out chan<- benchPipe1OrderedF3OutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
-	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := benchPipe1OrderedF3OutBatch{seq: seq, items: res}
-		select { // alone first: see work
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe1OrderedF3) post(r *BenchPipe1OrderedRun, out chan<- benchPipe1OrderedF3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
+	m := benchPipe1OrderedF3OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
 		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
+		case <-r.ctx.Done():
+			return false
 		}
-		return true
 	}
+	return true
 }
 
-// place returns the step of the last stage of a pipeline that runSlice
-// runs: it processes batch seq straight into res, at the batch's own place
-// (batch seq of the input starts at item seq*Batch, and makes at most one
-// output per item), and records in counts[seq] how many outputs it made.
-// Workers write apart: each batch has its own part of res and of counts.
-// gather then closes the gaps.
-func (s *benchPipe1OrderedF3) place(r *BenchPipe1OrderedRun, res []uint64, counts []int) func(seq uint64, items []float64, queued int) bool {
-	return func(seq uint64, items []float64, queued int) bool {
-		at := int(seq) * 64
-		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
-		return true
-	}
+// slot returns the place in res of the outputs of batch seq, of n items:
+// empty, with room for n outputs from item seq*Batch on.
+func (s *benchPipe1OrderedF3) slot(res []uint64, seq uint64, n int) []uint64 {
+	at := int(seq) * 64
+	return res[at : at : at+n]
 }
 
 // gather closes the gaps that place left in res, where batches made fewer
@@ -16916,53 +17138,24 @@ func (s *benchPipe1OrderedF3) gather(res []uint64, counts []int) []uint64 {
 	return res[:n]
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe1OrderedF3) measure(r *BenchPipe1OrderedRun, in []float64, out []uint64, queued int) []uint64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *benchPipe1OrderedF3) process(r *BenchPipe1OrderedRun, in []float64, out []uint64) []uint64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe1OrderedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *benchPipe1OrderedF3) reject(r *BenchPipe1OrderedRun, in float64, err error) bool {
+	if err == ErrBenchPipe1OrderedSkip || errors.Is(err, ErrBenchPipe1OrderedSkip) {
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return false
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *benchPipe1OrderedF3) processFrom(r *BenchPipe1OrderedRun, in []float64, from int, out []uint64) (res []uint64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe1OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrBenchPipe1OrderedSkip || errors.Is(err, ErrBenchPipe1OrderedSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1OrderedF3) apply(ctx context.Context, in float64) (uint64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe1OrderedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe1OrderedF3) panicked(r *BenchPipe1OrderedRun, in float64, v any) {
+	s.fail(r, in, &BenchPipe1OrderedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -17087,11 +17280,12 @@ func (s *benchPipe1OrderedF3) drainChan(r *BenchPipe1OrderedRun, in <-chan bench
 // BenchPipe1Ordered runs items of type int through 3 stages: f1 (int to
 // int64, 1 worker), then f2 (int64 to float64, 1 worker), then f3 (float64 to
 // uint64, 1 worker). Stages f1, f2 and f3 run together on 1 goroutine, which
-// takes each batch through them all in turn, with no channel between them.
-// Bounded channels carry batches of up to 64 items between the goroutines.
-// Outputs come in the order of their inputs. The first failure of an item
-// stops the run; Wait then returns the *BenchPipe1OrderedItemError. A stage
-// drops an item by returning ErrBenchPipe1OrderedSkip.
+// takes the items of a batch, one at a time, through them all in turn, with
+// no channel between them. Bounded channels carry batches of up to 64 items
+// between the goroutines. Outputs come in the order of their inputs. The
+// first failure of an item stops the run; Wait then returns the
+// *BenchPipe1OrderedItemError. A stage drops an item by returning
+// ErrBenchPipe1OrderedSkip.
 //
 // A BenchPipe1Ordered holds no per-run state: Start and RunSlice may be
 // called any number of times, concurrently. Create it with
@@ -17136,7 +17330,9 @@ func (p *BenchPipe1Ordered) Start(ctx context.Context, in <-chan int) (<-chan ui
 	srcFree := make(chan []int, 11)
 	c3, f3, l3 := p.f3.output(r, 1)
 	p.f1.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
-		return p.f1.link(r, p.f2.link(r, p.f3.send(r, c3, f3)))
+		return func(seq uint64, items []int, _ int) bool {
+			return p.f3.post(r, c3, f3, seq, p.throughF1(r, items, p.f3.getOut(f3)))
+		}
 	})
 	dst := make(chan uint64, 64)
 	r.wg.Add(2)
@@ -17153,13 +17349,86 @@ func (p *BenchPipe1Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, e
 	res := make([]uint64, len(in))
 	counts := make([]int, (len(in)+63)/64)
 	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
-		return p.f1.link(r, p.f2.link(r, p.f3.place(r, res, counts)))
+		return func(seq uint64, items []int, _ int) bool {
+			counts[seq] = len(p.throughF1(r, items, p.f3.slot(res, seq, len(items))))
+			return true
+		}
 	})
 	res = p.f3.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// throughF1 takes each item of in through stages f1, f2 and f3 in turn, each
+// item through every stage before the next item starts, and appends what f3
+// makes of it to out. A stage drops an item with ErrBenchPipe1OrderedSkip and
+// fails it with another error or a panic, as when it runs alone: the item
+// goes no further, and is reported with that stage's name and its input to
+// that stage. A failure stops the run: the rest of in is dropped.
+func (p *BenchPipe1Ordered) throughF1(r *BenchPipe1OrderedRun, in []int, out []uint64) []uint64 {
+	for i := 0; i < len(in); {
+		out, i = p.throughF1From(r, in, i, out)
+	}
+	return out
+}
+
+// throughF1From is throughF1 from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (p *BenchPipe1Ordered) throughF1From(r *BenchPipe1OrderedRun, in []int, from int, out []uint64) (res []uint64, next int) {
+	res = out
+	// at is the stage of the chain the item is at, from 0 for f1: a panic fails
+	// the item there, with its input to that stage, in[next], x1 or x2.
+	at := 0
+	var (
+		x1  int64   // f2's input
+		x2  float64 // f3's input
+		x3  uint64
+		err error
+	)
+	defer func() {
+		if v := recover(); v != nil {
+			switch at {
+			case 0:
+				p.f1.panicked(r, in[next], v)
+			case 1:
+				p.f2.panicked(r, x1, v)
+			default:
+				p.f3.panicked(r, x2, v)
+			}
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		at = 0
+		x1, err = p.f1.call(ctx, in[next])
+		if err != nil {
+			if !p.f1.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 1
+		x2, err = p.f2.call(ctx, x1)
+		if err != nil {
+			if !p.f2.reject(r, x1, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 2
+		x3, err = p.f3.call(ctx, x2)
+		if err != nil {
+			if !p.f3.reject(r, x2, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		res = append(res, x3)
+	}
+	return res, next
 }
 
 // BenchPipe4: generated from the pipeline directive in pipeline.go.
@@ -17251,36 +17520,6 @@ func (s *benchPipe4F1) work(r *BenchPipe4Run, in <-chan benchPipe4F1InBatch, inF
 	}
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *benchPipe4F1) link(r *BenchPipe4Run, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
-	scratch := make([]int64, 0, 64)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			if len(res) > 0 {
-				more = next(seq, res, 0)
-			}
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
-	}
-}
-
 // runSlice runs a pipeline whose stages are all fused, this stage first,
 // on the items of in, with no channel at all: its workers, the calling
 // goroutine one of them, take batches straight from in, in turn, and hand
@@ -17321,53 +17560,23 @@ func (s *benchPipe4F1) runSlice(r *BenchPipe4Run, in []int, chain func() func(se
 	r.finish()
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe4F1) measure(r *BenchPipe4Run, in []int, out []int64, queued int) []int64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *benchPipe4F1) process(r *BenchPipe4Run, in []int, out []int64) []int64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe4Skip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *benchPipe4F1) reject(r *BenchPipe4Run, in int, err error) bool {
+	if err == ErrBenchPipe4Skip || errors.Is(err, ErrBenchPipe4Skip) {
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return false
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *benchPipe4F1) processFrom(r *BenchPipe4Run, in []int, from int, out []int64) (res []int64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe4PanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrBenchPipe4Skip || errors.Is(err, ErrBenchPipe4Skip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe4F1) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe4PanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *benchPipe4F1) panicked(r *BenchPipe4Run, in int, v any) {
+	s.fail(r, in, &BenchPipe4PanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -17661,83 +17870,23 @@ func (s *benchPipe4F2) call(ctx context.Context, in int64) (float64, error) {
 	return s.fn(ctx, in)
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *benchPipe4F2) link(r *BenchPipe4Run, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
-	scratch := make([]float64, 0, 64)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			if len(res) > 0 {
-				more = next(seq, res, 0)
-			}
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe4Skip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *benchPipe4F2) reject(r *BenchPipe4Run, in int64, err error) bool {
+	if err == ErrBenchPipe4Skip || errors.Is(err, ErrBenchPipe4Skip) {
+		return true
 	}
+	s.fail(r, in, err)
+	return false
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe4F2) measure(r *BenchPipe4Run, in []int64, out []float64, queued int) []float64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *benchPipe4F2) process(r *BenchPipe4Run, in []int64, out []float64) []float64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
-	}
-	return out
-}
-
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *benchPipe4F2) processFrom(r *BenchPipe4Run, in []int64, from int, out []float64) (res []float64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe4PanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrBenchPipe4Skip || errors.Is(err, ErrBenchPipe4Skip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe4F2) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe4PanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *benchPipe4F2) panicked(r *BenchPipe4Run, in int64, v any) {
+	s.fail(r, in, &BenchPipe4PanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -17807,46 +17956,33 @@ func (s *benchPipe4F3) output(r *BenchPipe4Run, next int) (chan benchPipe4F3OutB
 	return out, free, leave
 }
 
-// send returns the step of a stage whose output goes on a channel: it
-// processes a batch into an output batch from free and sends that on out.
-// The step reports false if the run was cancelled while it waited to send.
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe4F3) send(r *BenchPipe4Run, out chan<- benchPipe4F3OutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
-	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := benchPipe4F3OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe4F3) post(r *BenchPipe4Run, out chan<- benchPipe4F3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := benchPipe4F3OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
-// place returns the step of the last stage of a pipeline that runSlice
-// runs: it processes batch seq straight into res, at the batch's own place
-// (batch seq of the input starts at item seq*Batch, and makes at most one
-// output per item), and records in counts[seq] how many outputs it made.
-// Workers write apart: each batch has its own part of res and of counts.
-// gather then closes the gaps.
-func (s *benchPipe4F3) place(r *BenchPipe4Run, res []uint64, counts []int) func(seq uint64, items []float64, queued int) bool {
-	return func(seq uint64, items []float64, queued int) bool {
-		at := int(seq) * 64
-		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
-		return true
-	}
+// slot returns the place in res of the outputs of batch seq, of n items:
+// empty, with room for n outputs from item seq*Batch on.
+func (s *benchPipe4F3) slot(res []uint64, seq uint64, n int) []uint64 {
+	at := int(seq) * 64
+	return res[at : at : at+n]
 }
 
 // gather closes the gaps that place left in res, where batches made fewer
@@ -17863,53 +17999,23 @@ func (s *benchPipe4F3) gather(res []uint64, counts []int) []uint64 {
 	return res[:n]
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe4F3) measure(r *BenchPipe4Run, in []float64, out []uint64, queued int) []uint64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *benchPipe4F3) process(r *BenchPipe4Run, in []float64, out []uint64) []uint64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe4Skip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *benchPipe4F3) reject(r *BenchPipe4Run, in float64, err error) bool {
+	if err == ErrBenchPipe4Skip || errors.Is(err, ErrBenchPipe4Skip) {
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return false
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *benchPipe4F3) processFrom(r *BenchPipe4Run, in []float64, from int, out []uint64) (res []uint64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe4PanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrBenchPipe4Skip || errors.Is(err, ErrBenchPipe4Skip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe4F3) apply(ctx context.Context, in float64) (uint64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe4PanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *benchPipe4F3) panicked(r *BenchPipe4Run, in float64, v any) {
+	s.fail(r, in, &BenchPipe4PanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -18008,11 +18114,11 @@ func (s *benchPipe4F3) drainChan(r *BenchPipe4Run, in <-chan benchPipe4F3OutBatc
 // BenchPipe4 runs items of type int through 3 stages: f1 (int to int64, 4
 // workers), then f2 (int64 to float64, 4 workers), then f3 (float64 to
 // uint64, 4 workers). Stages f1, f2 and f3 run together on 4 goroutines, each
-// taking a batch through them all in turn, with no channel between them.
-// Bounded channels carry batches of up to 64 items between the goroutines.
-// Outputs come as they are ready, in no particular order. The first failure
-// of an item stops the run; Wait then returns the *BenchPipe4ItemError. A
-// stage drops an item by returning ErrBenchPipe4Skip.
+// taking the items of a batch, one at a time, through them all in turn, with
+// no channel between them. Bounded channels carry batches of up to 64 items
+// between the goroutines. Outputs come as they are ready, in no particular
+// order. The first failure of an item stops the run; Wait then returns the
+// *BenchPipe4ItemError. A stage drops an item by returning ErrBenchPipe4Skip.
 //
 // A BenchPipe4 holds no per-run state: Start and RunSlice may be called any
 // number of times, concurrently. Create it with NewBenchPipe4; it must not be
@@ -18057,7 +18163,9 @@ func (p *BenchPipe4) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 	srcFree := make(chan []int, 10)
 	c3, f3, l3 := p.f3.output(r, 1)
 	p.f1.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
-		return p.f1.link(r, p.f2.link(r, p.f3.send(r, c3, f3)))
+		return func(seq uint64, items []int, _ int) bool {
+			return p.f3.post(r, c3, f3, seq, p.throughF1(r, items, p.f3.getOut(f3)))
+		}
 	})
 	dst := make(chan uint64, 64)
 	r.wg.Add(2)
@@ -18074,13 +18182,86 @@ func (p *BenchPipe4) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	res := make([]uint64, len(in))
 	counts := make([]int, (len(in)+63)/64)
 	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
-		return p.f1.link(r, p.f2.link(r, p.f3.place(r, res, counts)))
+		return func(seq uint64, items []int, _ int) bool {
+			counts[seq] = len(p.throughF1(r, items, p.f3.slot(res, seq, len(items))))
+			return true
+		}
 	})
 	res = p.f3.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// throughF1 takes each item of in through stages f1, f2 and f3 in turn, each
+// item through every stage before the next item starts, and appends what f3
+// makes of it to out. A stage drops an item with ErrBenchPipe4Skip and fails
+// it with another error or a panic, as when it runs alone: the item goes no
+// further, and is reported with that stage's name and its input to that
+// stage. A failure stops the run: the rest of in is dropped.
+func (p *BenchPipe4) throughF1(r *BenchPipe4Run, in []int, out []uint64) []uint64 {
+	for i := 0; i < len(in); {
+		out, i = p.throughF1From(r, in, i, out)
+	}
+	return out
+}
+
+// throughF1From is throughF1 from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (p *BenchPipe4) throughF1From(r *BenchPipe4Run, in []int, from int, out []uint64) (res []uint64, next int) {
+	res = out
+	// at is the stage of the chain the item is at, from 0 for f1: a panic fails
+	// the item there, with its input to that stage, in[next], x1 or x2.
+	at := 0
+	var (
+		x1  int64   // f2's input
+		x2  float64 // f3's input
+		x3  uint64
+		err error
+	)
+	defer func() {
+		if v := recover(); v != nil {
+			switch at {
+			case 0:
+				p.f1.panicked(r, in[next], v)
+			case 1:
+				p.f2.panicked(r, x1, v)
+			default:
+				p.f3.panicked(r, x2, v)
+			}
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		at = 0
+		x1, err = p.f1.call(ctx, in[next])
+		if err != nil {
+			if !p.f1.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 1
+		x2, err = p.f2.call(ctx, x1)
+		if err != nil {
+			if !p.f2.reject(r, x1, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 2
+		x3, err = p.f3.call(ctx, x2)
+		if err != nil {
+			if !p.f3.reject(r, x2, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		res = append(res, x3)
+	}
+	return res, next
 }
 
 // BenchPipe4Ordered: generated from the pipeline directive in pipeline.go.
@@ -18173,34 +18354,6 @@ func (s *benchPipe4OrderedF1) work(r *BenchPipe4OrderedRun, in <-chan benchPipe4
 	}
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *benchPipe4OrderedF1) link(r *BenchPipe4OrderedRun, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
-	scratch := make([]int64, 0, 64)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			more = next(seq, res, 0)
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
-	}
-}
-
 // runSlice runs a pipeline whose stages are all fused, this stage first,
 // on the items of in, with no channel at all: its workers, the calling
 // goroutine one of them, take batches straight from in, in turn, and hand
@@ -18241,53 +18394,24 @@ func (s *benchPipe4OrderedF1) runSlice(r *BenchPipe4OrderedRun, in []int, chain 
 	r.finish()
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe4OrderedF1) measure(r *BenchPipe4OrderedRun, in []int, out []int64, queued int) []int64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *benchPipe4OrderedF1) process(r *BenchPipe4OrderedRun, in []int, out []int64) []int64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe4OrderedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *benchPipe4OrderedF1) reject(r *BenchPipe4OrderedRun, in int, err error) bool {
+	if err == ErrBenchPipe4OrderedSkip || errors.Is(err, ErrBenchPipe4OrderedSkip) {
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return false
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *benchPipe4OrderedF1) processFrom(r *BenchPipe4OrderedRun, in []int, from int, out []int64) (res []int64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe4OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrBenchPipe4OrderedSkip || errors.Is(err, ErrBenchPipe4OrderedSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe4OrderedF1) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe4OrderedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe4OrderedF1) panicked(r *BenchPipe4OrderedRun, in int, v any) {
+	s.fail(r, in, &BenchPipe4OrderedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -18588,81 +18712,24 @@ func (s *benchPipe4OrderedF2) call(ctx context.Context, in int64) (float64, erro
 	return s.fn(ctx, in)
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *benchPipe4OrderedF2) link(r *BenchPipe4OrderedRun, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
-	scratch := make([]float64, 0, 64)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			more = next(seq, res, 0)
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe4OrderedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *benchPipe4OrderedF2) reject(r *BenchPipe4OrderedRun, in int64, err error) bool {
+	if err == ErrBenchPipe4OrderedSkip || errors.Is(err, ErrBenchPipe4OrderedSkip) {
+		return true
 	}
+	s.fail(r, in, err)
+	return false
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe4OrderedF2) measure(r *BenchPipe4OrderedRun, in []int64, out []float64, queued int) []float64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *benchPipe4OrderedF2) process(r *BenchPipe4OrderedRun, in []int64, out []float64) []float64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
-	}
-	return out
-}
-
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *benchPipe4OrderedF2) processFrom(r *BenchPipe4OrderedRun, in []int64, from int, out []float64) (res []float64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe4OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrBenchPipe4OrderedSkip || errors.Is(err, ErrBenchPipe4OrderedSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe4OrderedF2) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe4OrderedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe4OrderedF2) panicked(r *BenchPipe4OrderedRun, in int64, v any) {
+	s.fail(r, in, &BenchPipe4OrderedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -18733,40 +18800,27 @@ func (s *benchPipe4OrderedF3) output(r *BenchPipe4OrderedRun, next int) (chan be
 	return out, free, leave
 }
 
-// send returns the step of a stage whose output goes on a channel: it
-// processes a batch into an output batch from free and sends that on out.
-// The step reports false if the run was cancelled while it waited to send.
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe4OrderedF3) send(r *BenchPipe4OrderedRun, out chan<- benchPipe4OrderedF3OutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
-	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		m := benchPipe4OrderedF3OutBatch{seq: seq, items: res}
-		select { // alone first: see work
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe4OrderedF3) post(r *BenchPipe4OrderedRun, out chan<- benchPipe4OrderedF3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
+	m := benchPipe4OrderedF3OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
 		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
+		case <-r.ctx.Done():
+			return false
 		}
-		return true
 	}
+	return true
 }
 
-// place returns the step of the last stage of a pipeline that runSlice
-// runs: it processes batch seq straight into res, at the batch's own place
-// (batch seq of the input starts at item seq*Batch, and makes at most one
-// output per item), and records in counts[seq] how many outputs it made.
-// Workers write apart: each batch has its own part of res and of counts.
-// gather then closes the gaps.
-func (s *benchPipe4OrderedF3) place(r *BenchPipe4OrderedRun, res []uint64, counts []int) func(seq uint64, items []float64, queued int) bool {
-	return func(seq uint64, items []float64, queued int) bool {
-		at := int(seq) * 64
-		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
-		return true
-	}
+// slot returns the place in res of the outputs of batch seq, of n items:
+// empty, with room for n outputs from item seq*Batch on.
+func (s *benchPipe4OrderedF3) slot(res []uint64, seq uint64, n int) []uint64 {
+	at := int(seq) * 64
+	return res[at : at : at+n]
 }
 
 // gather closes the gaps that place left in res, where batches made fewer
@@ -18783,53 +18837,24 @@ func (s *benchPipe4OrderedF3) gather(res []uint64, counts []int) []uint64 {
 	return res[:n]
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe4OrderedF3) measure(r *BenchPipe4OrderedRun, in []float64, out []uint64, queued int) []uint64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *benchPipe4OrderedF3) process(r *BenchPipe4OrderedRun, in []float64, out []uint64) []uint64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe4OrderedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *benchPipe4OrderedF3) reject(r *BenchPipe4OrderedRun, in float64, err error) bool {
+	if err == ErrBenchPipe4OrderedSkip || errors.Is(err, ErrBenchPipe4OrderedSkip) {
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return false
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *benchPipe4OrderedF3) processFrom(r *BenchPipe4OrderedRun, in []float64, from int, out []uint64) (res []uint64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe4OrderedPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrBenchPipe4OrderedSkip || errors.Is(err, ErrBenchPipe4OrderedSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe4OrderedF3) apply(ctx context.Context, in float64) (uint64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe4OrderedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe4OrderedF3) panicked(r *BenchPipe4OrderedRun, in float64, v any) {
+	s.fail(r, in, &BenchPipe4OrderedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -18954,11 +18979,12 @@ func (s *benchPipe4OrderedF3) drainChan(r *BenchPipe4OrderedRun, in <-chan bench
 // BenchPipe4Ordered runs items of type int through 3 stages: f1 (int to
 // int64, 4 workers), then f2 (int64 to float64, 4 workers), then f3 (float64
 // to uint64, 4 workers). Stages f1, f2 and f3 run together on 4 goroutines,
-// each taking a batch through them all in turn, with no channel between them.
-// Bounded channels carry batches of up to 64 items between the goroutines.
-// Outputs come in the order of their inputs. The first failure of an item
-// stops the run; Wait then returns the *BenchPipe4OrderedItemError. A stage
-// drops an item by returning ErrBenchPipe4OrderedSkip.
+// each taking the items of a batch, one at a time, through them all in turn,
+// with no channel between them. Bounded channels carry batches of up to 64
+// items between the goroutines. Outputs come in the order of their inputs.
+// The first failure of an item stops the run; Wait then returns the
+// *BenchPipe4OrderedItemError. A stage drops an item by returning
+// ErrBenchPipe4OrderedSkip.
 //
 // A BenchPipe4Ordered holds no per-run state: Start and RunSlice may be
 // called any number of times, concurrently. Create it with
@@ -19003,7 +19029,9 @@ func (p *BenchPipe4Ordered) Start(ctx context.Context, in <-chan int) (<-chan ui
 	srcFree := make(chan []int, 14)
 	c3, f3, l3 := p.f3.output(r, 1)
 	p.f1.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
-		return p.f1.link(r, p.f2.link(r, p.f3.send(r, c3, f3)))
+		return func(seq uint64, items []int, _ int) bool {
+			return p.f3.post(r, c3, f3, seq, p.throughF1(r, items, p.f3.getOut(f3)))
+		}
 	})
 	dst := make(chan uint64, 64)
 	r.wg.Add(2)
@@ -19020,13 +19048,86 @@ func (p *BenchPipe4Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, e
 	res := make([]uint64, len(in))
 	counts := make([]int, (len(in)+63)/64)
 	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
-		return p.f1.link(r, p.f2.link(r, p.f3.place(r, res, counts)))
+		return func(seq uint64, items []int, _ int) bool {
+			counts[seq] = len(p.throughF1(r, items, p.f3.slot(res, seq, len(items))))
+			return true
+		}
 	})
 	res = p.f3.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// throughF1 takes each item of in through stages f1, f2 and f3 in turn, each
+// item through every stage before the next item starts, and appends what f3
+// makes of it to out. A stage drops an item with ErrBenchPipe4OrderedSkip and
+// fails it with another error or a panic, as when it runs alone: the item
+// goes no further, and is reported with that stage's name and its input to
+// that stage. A failure stops the run: the rest of in is dropped.
+func (p *BenchPipe4Ordered) throughF1(r *BenchPipe4OrderedRun, in []int, out []uint64) []uint64 {
+	for i := 0; i < len(in); {
+		out, i = p.throughF1From(r, in, i, out)
+	}
+	return out
+}
+
+// throughF1From is throughF1 from in[from:]. It returns the extended out and
+// where to resume: len(in) when done, or after an item that panicked.
+func (p *BenchPipe4Ordered) throughF1From(r *BenchPipe4OrderedRun, in []int, from int, out []uint64) (res []uint64, next int) {
+	res = out
+	// at is the stage of the chain the item is at, from 0 for f1: a panic fails
+	// the item there, with its input to that stage, in[next], x1 or x2.
+	at := 0
+	var (
+		x1  int64   // f2's input
+		x2  float64 // f3's input
+		x3  uint64
+		err error
+	)
+	defer func() {
+		if v := recover(); v != nil {
+			switch at {
+			case 0:
+				p.f1.panicked(r, in[next], v)
+			case 1:
+				p.f2.panicked(r, x1, v)
+			default:
+				p.f3.panicked(r, x2, v)
+			}
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		at = 0
+		x1, err = p.f1.call(ctx, in[next])
+		if err != nil {
+			if !p.f1.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 1
+		x2, err = p.f2.call(ctx, x1)
+		if err != nil {
+			if !p.f2.reject(r, x1, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 2
+		x3, err = p.f3.call(ctx, x2)
+		if err != nil {
+			if !p.f3.reject(r, x2, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		res = append(res, x3)
+	}
+	return res, next
 }
 
 // BenchPipe1Unfused: generated from the pipeline directive in pipeline.go.
@@ -19171,27 +19272,31 @@ func (s *benchPipe1UnfusedF1) work(r *BenchPipe1UnfusedRun, in <-chan benchPipe1
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe1UnfusedF1) send(r *BenchPipe1UnfusedRun, out chan<- benchPipe1UnfusedF1OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := benchPipe1UnfusedF1OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe1UnfusedF1) post(r *BenchPipe1UnfusedRun, out chan<- benchPipe1UnfusedF1OutBatch, free chan []int64, seq uint64, res []int64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := benchPipe1UnfusedF1OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -19216,7 +19321,7 @@ func (s *benchPipe1UnfusedF1) processFrom(r *BenchPipe1UnfusedRun, in []int, fro
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe1UnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -19224,15 +19329,34 @@ func (s *benchPipe1UnfusedF1) processFrom(r *BenchPipe1UnfusedRun, in []int, fro
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrBenchPipe1UnfusedSkip || errors.Is(err, ErrBenchPipe1UnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe1UnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *benchPipe1UnfusedF1) reject(r *BenchPipe1UnfusedRun, in int, err error) bool {
+	if err == ErrBenchPipe1UnfusedSkip || errors.Is(err, ErrBenchPipe1UnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe1UnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe1UnfusedF1) panicked(r *BenchPipe1UnfusedRun, in int, v any) {
+	s.fail(r, in, &BenchPipe1UnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -19693,27 +19817,31 @@ func (s *benchPipe1UnfusedF2) work(r *BenchPipe1UnfusedRun, in <-chan benchPipe1
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe1UnfusedF2) send(r *BenchPipe1UnfusedRun, out chan<- benchPipe1UnfusedF2OutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := benchPipe1UnfusedF2OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe1UnfusedF2) post(r *BenchPipe1UnfusedRun, out chan<- benchPipe1UnfusedF2OutBatch, free chan []float64, seq uint64, res []float64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := benchPipe1UnfusedF2OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -19738,7 +19866,7 @@ func (s *benchPipe1UnfusedF2) processFrom(r *BenchPipe1UnfusedRun, in []int64, f
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe1UnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -19746,15 +19874,34 @@ func (s *benchPipe1UnfusedF2) processFrom(r *BenchPipe1UnfusedRun, in []int64, f
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrBenchPipe1UnfusedSkip || errors.Is(err, ErrBenchPipe1UnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe1UnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *benchPipe1UnfusedF2) reject(r *BenchPipe1UnfusedRun, in int64, err error) bool {
+	if err == ErrBenchPipe1UnfusedSkip || errors.Is(err, ErrBenchPipe1UnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe1UnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe1UnfusedF2) panicked(r *BenchPipe1UnfusedRun, in int64, v any) {
+	s.fail(r, in, &BenchPipe1UnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -19937,27 +20084,31 @@ func (s *benchPipe1UnfusedF3) work(r *BenchPipe1UnfusedRun, in <-chan benchPipe1
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe1UnfusedF3) send(r *BenchPipe1UnfusedRun, out chan<- benchPipe1UnfusedF3OutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := benchPipe1UnfusedF3OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe1UnfusedF3) post(r *BenchPipe1UnfusedRun, out chan<- benchPipe1UnfusedF3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := benchPipe1UnfusedF3OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -19982,7 +20133,7 @@ func (s *benchPipe1UnfusedF3) processFrom(r *BenchPipe1UnfusedRun, in []float64,
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe1UnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -19990,15 +20141,34 @@ func (s *benchPipe1UnfusedF3) processFrom(r *BenchPipe1UnfusedRun, in []float64,
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrBenchPipe1UnfusedSkip || errors.Is(err, ErrBenchPipe1UnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe1UnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *benchPipe1UnfusedF3) reject(r *BenchPipe1UnfusedRun, in float64, err error) bool {
+	if err == ErrBenchPipe1UnfusedSkip || errors.Is(err, ErrBenchPipe1UnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe1UnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe1UnfusedF3) panicked(r *BenchPipe1UnfusedRun, in float64, v any) {
+	s.fail(r, in, &BenchPipe1UnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -20346,27 +20516,31 @@ func (s *benchPipe4UnfusedF1) work(r *BenchPipe4UnfusedRun, in <-chan benchPipe4
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe4UnfusedF1) send(r *BenchPipe4UnfusedRun, out chan<- benchPipe4UnfusedF1OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := benchPipe4UnfusedF1OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe4UnfusedF1) post(r *BenchPipe4UnfusedRun, out chan<- benchPipe4UnfusedF1OutBatch, free chan []int64, seq uint64, res []int64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := benchPipe4UnfusedF1OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -20391,7 +20565,7 @@ func (s *benchPipe4UnfusedF1) processFrom(r *BenchPipe4UnfusedRun, in []int, fro
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe4UnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -20399,15 +20573,34 @@ func (s *benchPipe4UnfusedF1) processFrom(r *BenchPipe4UnfusedRun, in []int, fro
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrBenchPipe4UnfusedSkip || errors.Is(err, ErrBenchPipe4UnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe4UnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *benchPipe4UnfusedF1) reject(r *BenchPipe4UnfusedRun, in int, err error) bool {
+	if err == ErrBenchPipe4UnfusedSkip || errors.Is(err, ErrBenchPipe4UnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe4UnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe4UnfusedF1) panicked(r *BenchPipe4UnfusedRun, in int, v any) {
+	s.fail(r, in, &BenchPipe4UnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -20868,27 +21061,31 @@ func (s *benchPipe4UnfusedF2) work(r *BenchPipe4UnfusedRun, in <-chan benchPipe4
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe4UnfusedF2) send(r *BenchPipe4UnfusedRun, out chan<- benchPipe4UnfusedF2OutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := benchPipe4UnfusedF2OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe4UnfusedF2) post(r *BenchPipe4UnfusedRun, out chan<- benchPipe4UnfusedF2OutBatch, free chan []float64, seq uint64, res []float64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := benchPipe4UnfusedF2OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -20913,7 +21110,7 @@ func (s *benchPipe4UnfusedF2) processFrom(r *BenchPipe4UnfusedRun, in []int64, f
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe4UnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -20921,15 +21118,34 @@ func (s *benchPipe4UnfusedF2) processFrom(r *BenchPipe4UnfusedRun, in []int64, f
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrBenchPipe4UnfusedSkip || errors.Is(err, ErrBenchPipe4UnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe4UnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *benchPipe4UnfusedF2) reject(r *BenchPipe4UnfusedRun, in int64, err error) bool {
+	if err == ErrBenchPipe4UnfusedSkip || errors.Is(err, ErrBenchPipe4UnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe4UnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe4UnfusedF2) panicked(r *BenchPipe4UnfusedRun, in int64, v any) {
+	s.fail(r, in, &BenchPipe4UnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -21112,27 +21328,31 @@ func (s *benchPipe4UnfusedF3) work(r *BenchPipe4UnfusedRun, in <-chan benchPipe4
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe4UnfusedF3) send(r *BenchPipe4UnfusedRun, out chan<- benchPipe4UnfusedF3OutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := benchPipe4UnfusedF3OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe4UnfusedF3) post(r *BenchPipe4UnfusedRun, out chan<- benchPipe4UnfusedF3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := benchPipe4UnfusedF3OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -21157,7 +21377,7 @@ func (s *benchPipe4UnfusedF3) processFrom(r *BenchPipe4UnfusedRun, in []float64,
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe4UnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -21165,15 +21385,34 @@ func (s *benchPipe4UnfusedF3) processFrom(r *BenchPipe4UnfusedRun, in []float64,
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrBenchPipe4UnfusedSkip || errors.Is(err, ErrBenchPipe4UnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe4UnfusedSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *benchPipe4UnfusedF3) reject(r *BenchPipe4UnfusedRun, in float64, err error) bool {
+	if err == ErrBenchPipe4UnfusedSkip || errors.Is(err, ErrBenchPipe4UnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe4UnfusedPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe4UnfusedF3) panicked(r *BenchPipe4UnfusedRun, in float64, v any) {
+	s.fail(r, in, &BenchPipe4UnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -21521,27 +21760,31 @@ func (s *benchPipe124F1) work(r *BenchPipe124Run, in <-chan benchPipe124F1InBatc
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe124F1) send(r *BenchPipe124Run, out chan<- benchPipe124F1OutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := benchPipe124F1OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe124F1) post(r *BenchPipe124Run, out chan<- benchPipe124F1OutBatch, free chan []int64, seq uint64, res []int64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := benchPipe124F1OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -21566,7 +21809,7 @@ func (s *benchPipe124F1) processFrom(r *BenchPipe124Run, in []int, from int, out
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe124PanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -21574,15 +21817,33 @@ func (s *benchPipe124F1) processFrom(r *BenchPipe124Run, in []int, from int, out
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrBenchPipe124Skip || errors.Is(err, ErrBenchPipe124Skip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe124Skip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *benchPipe124F1) reject(r *BenchPipe124Run, in int, err error) bool {
+	if err == ErrBenchPipe124Skip || errors.Is(err, ErrBenchPipe124Skip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe124PanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *benchPipe124F1) panicked(r *BenchPipe124Run, in int, v any) {
+	s.fail(r, in, &BenchPipe124PanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -22042,27 +22303,31 @@ func (s *benchPipe124F2) work(r *BenchPipe124Run, in <-chan benchPipe124F1OutBat
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe124F2) send(r *BenchPipe124Run, out chan<- benchPipe124F2OutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := benchPipe124F2OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe124F2) post(r *BenchPipe124Run, out chan<- benchPipe124F2OutBatch, free chan []float64, seq uint64, res []float64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := benchPipe124F2OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -22087,7 +22352,7 @@ func (s *benchPipe124F2) processFrom(r *BenchPipe124Run, in []int64, from int, o
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe124PanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -22095,15 +22360,33 @@ func (s *benchPipe124F2) processFrom(r *BenchPipe124Run, in []int64, from int, o
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrBenchPipe124Skip || errors.Is(err, ErrBenchPipe124Skip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe124Skip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *benchPipe124F2) reject(r *BenchPipe124Run, in int64, err error) bool {
+	if err == ErrBenchPipe124Skip || errors.Is(err, ErrBenchPipe124Skip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe124PanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *benchPipe124F2) panicked(r *BenchPipe124Run, in int64, v any) {
+	s.fail(r, in, &BenchPipe124PanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -22286,27 +22569,31 @@ func (s *benchPipe124F3) work(r *BenchPipe124Run, in <-chan benchPipe124F2OutBat
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe124F3) send(r *BenchPipe124Run, out chan<- benchPipe124F3OutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := benchPipe124F3OutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe124F3) post(r *BenchPipe124Run, out chan<- benchPipe124F3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := benchPipe124F3OutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -22331,7 +22618,7 @@ func (s *benchPipe124F3) processFrom(r *BenchPipe124Run, in []float64, from int,
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe124PanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -22339,15 +22626,33 @@ func (s *benchPipe124F3) processFrom(r *BenchPipe124Run, in []float64, from int,
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrBenchPipe124Skip || errors.Is(err, ErrBenchPipe124Skip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe124Skip drops the item (and reports the skip), any other error
+// fails it. It reports whether the worker goes on with the next item: false
+// when the failure stops the run (errors=stop).
+func (s *benchPipe124F3) reject(r *BenchPipe124Run, in float64, err error) bool {
+	if err == ErrBenchPipe124Skip || errors.Is(err, ErrBenchPipe124Skip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe124PanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *benchPipe124F3) panicked(r *BenchPipe124Run, in float64, v any) {
+	s.fail(r, in, &BenchPipe124PanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -22642,36 +22947,6 @@ func (s *benchPipe1BoundBenchTriple) work(r *BenchPipe1BoundRun, in <-chan bench
 	}
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *benchPipe1BoundBenchTriple) link(r *BenchPipe1BoundRun, next func(seq uint64, items []int64, queued int) bool) func(seq uint64, items []int, queued int) bool {
-	scratch := make([]int64, 0, 64)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			if len(res) > 0 {
-				more = next(seq, res, 0)
-			}
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
-	}
-}
-
 // runSlice runs a pipeline whose stages are all fused, this stage first,
 // on the items of in, with no channel at all: its workers, the calling
 // goroutine one of them, take batches straight from in, in turn, and hand
@@ -22706,53 +22981,24 @@ func (s *benchPipe1BoundBenchTriple) runSlice(r *BenchPipe1BoundRun, in []int, c
 	r.finish()
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe1BoundBenchTriple) measure(r *BenchPipe1BoundRun, in []int, out []int64, queued int) []int64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *benchPipe1BoundBenchTriple) process(r *BenchPipe1BoundRun, in []int, out []int64) []int64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe1BoundSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *benchPipe1BoundBenchTriple) reject(r *BenchPipe1BoundRun, in int, err error) bool {
+	if err == ErrBenchPipe1BoundSkip || errors.Is(err, ErrBenchPipe1BoundSkip) {
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return false
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *benchPipe1BoundBenchTriple) processFrom(r *BenchPipe1BoundRun, in []int, from int, out []int64) (res []int64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe1BoundPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrBenchPipe1BoundSkip || errors.Is(err, ErrBenchPipe1BoundSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1BoundBenchTriple) apply(ctx context.Context, in int) (int64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe1BoundPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe1BoundBenchTriple) panicked(r *BenchPipe1BoundRun, in int, v any) {
+	s.fail(r, in, &BenchPipe1BoundPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -23047,83 +23293,24 @@ func (s *benchPipe1BoundBenchHalve) call(ctx context.Context, in int64) (float64
 	return BenchHalve(in), nil
 }
 
-// link returns the step of a stage fused with the next one: it processes a
-// batch into a scratch batch of its own, reused from batch to batch, and
-// hands the results to next, the next stage's step, on the same goroutine:
-// no channel, no wait, no other goroutine to wake. Each worker has its own
-// link, so the scratch batch is never shared. The step reports false if the
-// run is cancelled.
-func (s *benchPipe1BoundBenchHalve) link(r *BenchPipe1BoundRun, next func(seq uint64, items []float64, queued int) bool) func(seq uint64, items []int64, queued int) bool {
-	scratch := make([]float64, 0, 64)
-	done := r.ctx.Done()
-	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, scratch, queued)
-		more := true
-		select {
-		case <-done:
-			// A stopped run's items are lost; the rest of the chain need
-			// not see them.
-			more = false
-		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
-			if len(res) > 0 {
-				more = next(seq, res, 0)
-			}
-		}
-		clear(res) // let the garbage collector have what the items point to
-		scratch = res[:0]
-		return more
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe1BoundSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *benchPipe1BoundBenchHalve) reject(r *BenchPipe1BoundRun, in int64, err error) bool {
+	if err == ErrBenchPipe1BoundSkip || errors.Is(err, ErrBenchPipe1BoundSkip) {
+		return true
 	}
+	s.fail(r, in, err)
+	return false
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe1BoundBenchHalve) measure(r *BenchPipe1BoundRun, in []int64, out []float64, queued int) []float64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *benchPipe1BoundBenchHalve) process(r *BenchPipe1BoundRun, in []int64, out []float64) []float64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
-	}
-	return out
-}
-
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *benchPipe1BoundBenchHalve) processFrom(r *BenchPipe1BoundRun, in []int64, from int, out []float64) (res []float64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe1BoundPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrBenchPipe1BoundSkip || errors.Is(err, ErrBenchPipe1BoundSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1BoundBenchHalve) apply(ctx context.Context, in int64) (float64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe1BoundPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe1BoundBenchHalve) panicked(r *BenchPipe1BoundRun, in int64, v any) {
+	s.fail(r, in, &BenchPipe1BoundPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -23193,46 +23380,33 @@ func (s *benchPipe1BoundBenchRound) output(r *BenchPipe1BoundRun, next int) (cha
 	return out, free, leave
 }
 
-// send returns the step of a stage whose output goes on a channel: it
-// processes a batch into an output batch from free and sends that on out.
-// The step reports false if the run was cancelled while it waited to send.
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe1BoundBenchRound) send(r *BenchPipe1BoundRun, out chan<- benchPipe1BoundBenchRoundOutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
-	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := benchPipe1BoundBenchRoundOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe1BoundBenchRound) post(r *BenchPipe1BoundRun, out chan<- benchPipe1BoundBenchRoundOutBatch, free chan []uint64, seq uint64, res []uint64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := benchPipe1BoundBenchRoundOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
-// place returns the step of the last stage of a pipeline that runSlice
-// runs: it processes batch seq straight into res, at the batch's own place
-// (batch seq of the input starts at item seq*Batch, and makes at most one
-// output per item), and records in counts[seq] how many outputs it made.
-// Workers write apart: each batch has its own part of res and of counts.
-// gather then closes the gaps.
-func (s *benchPipe1BoundBenchRound) place(r *BenchPipe1BoundRun, res []uint64, counts []int) func(seq uint64, items []float64, queued int) bool {
-	return func(seq uint64, items []float64, queued int) bool {
-		at := int(seq) * 64
-		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
-		return true
-	}
+// slot returns the place in res of the outputs of batch seq, of n items:
+// empty, with room for n outputs from item seq*Batch on.
+func (s *benchPipe1BoundBenchRound) slot(res []uint64, seq uint64, n int) []uint64 {
+	at := int(seq) * 64
+	return res[at : at : at+n]
 }
 
 // gather closes the gaps that place left in res, where batches made fewer
@@ -23249,53 +23423,24 @@ func (s *benchPipe1BoundBenchRound) gather(res []uint64, counts []int) []uint64 
 	return res[:n]
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
-func (s *benchPipe1BoundBenchRound) measure(r *BenchPipe1BoundRun, in []float64, out []uint64, queued int) []uint64 {
-	return s.process(r, in, out)
-}
-
-// process applies the stage to every item of in and appends the results to
-// out. A panic fails only the item that raised it: processing resumes after
-// it, so a batch costs one deferred recover, not one per item.
-func (s *benchPipe1BoundBenchRound) process(r *BenchPipe1BoundRun, in []float64, out []uint64) []uint64 {
-	for i := 0; i < len(in); {
-		out, i = s.processFrom(r, in, i, out)
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe1BoundSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *benchPipe1BoundBenchRound) reject(r *BenchPipe1BoundRun, in float64, err error) bool {
+	if err == ErrBenchPipe1BoundSkip || errors.Is(err, ErrBenchPipe1BoundSkip) {
+		return true
 	}
-	return out
+	s.fail(r, in, err)
+	return false
 }
 
-// processFrom is process from in[from:]. It returns the extended out and
-// where to resume: len(in) when done, or after an item that panicked.
-func (s *benchPipe1BoundBenchRound) processFrom(r *BenchPipe1BoundRun, in []float64, from int, out []uint64) (res []uint64, next int) {
-	res = out
-	defer func() {
-		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe1BoundPanicError{Value: v, Stack: debug.Stack()})
-			next = len(in) // the run is stopping; drop the rest
-		}
-	}()
-	ctx := r.ctx
-	for next = from; next < len(in); next++ {
-		o, err := s.apply(ctx, in[next])
-		if err != nil {
-			if err == ErrBenchPipe1BoundSkip || errors.Is(err, ErrBenchPipe1BoundSkip) {
-				continue
-			}
-			s.fail(r, in[next], err)
-			return res, len(in)
-		}
-		res = append(res, o)
-	}
-	return res, next
-}
-
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
-func (s *benchPipe1BoundBenchRound) apply(ctx context.Context, in float64) (uint64, error) {
-	out, err := s.call(ctx, in)
-	return out, err
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe1BoundPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe1BoundBenchRound) panicked(r *BenchPipe1BoundRun, in float64, v any) {
+	s.fail(r, in, &BenchPipe1BoundPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // fail reports that the stage failed item in with err: recorded in collect
@@ -23394,12 +23539,13 @@ func (s *benchPipe1BoundBenchRound) drainChan(r *BenchPipe1BoundRun, in <-chan b
 // BenchPipe1Bound runs items of type int through 3 stages: BenchTriple (int
 // to int64, 1 worker), then BenchHalve (int64 to float64, 1 worker), then
 // BenchRound (float64 to uint64, 1 worker). Stages BenchTriple, BenchHalve
-// and BenchRound run together on 1 goroutine, which takes each batch through
-// them all in turn, with no channel between them. Bounded channels carry
-// batches of up to 64 items between the goroutines. Outputs come as they are
-// ready, in no particular order. The first failure of an item stops the run;
-// Wait then returns the *BenchPipe1BoundItemError. A stage drops an item by
-// returning ErrBenchPipe1BoundSkip.
+// and BenchRound run together on 1 goroutine, which takes the items of a
+// batch, one at a time, through them all in turn, with no channel between
+// them. Bounded channels carry batches of up to 64 items between the
+// goroutines. Outputs come as they are ready, in no particular order. The
+// first failure of an item stops the run; Wait then returns the
+// *BenchPipe1BoundItemError. A stage drops an item by returning
+// ErrBenchPipe1BoundSkip.
 //
 // A BenchPipe1Bound holds no per-run state: Start and RunSlice may be called
 // any number of times, concurrently. Create it with NewBenchPipe1Bound; it
@@ -23441,7 +23587,9 @@ func (p *BenchPipe1Bound) Start(ctx context.Context, in <-chan int) (<-chan uint
 	srcFree := make(chan []int, 7)
 	c3, f3, l3 := p.BenchRound.output(r, 1)
 	p.BenchTriple.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
-		return p.BenchTriple.link(r, p.BenchHalve.link(r, p.BenchRound.send(r, c3, f3)))
+		return func(seq uint64, items []int, _ int) bool {
+			return p.BenchRound.post(r, c3, f3, seq, p.throughBenchTriple(r, items, p.BenchRound.getOut(f3)))
+		}
 	})
 	dst := make(chan uint64, 64)
 	r.wg.Add(2)
@@ -23458,13 +23606,89 @@ func (p *BenchPipe1Bound) RunSlice(ctx context.Context, in []int) ([]uint64, err
 	res := make([]uint64, len(in))
 	counts := make([]int, (len(in)+63)/64)
 	p.BenchTriple.runSlice(r, in, func() func(uint64, []int, int) bool {
-		return p.BenchTriple.link(r, p.BenchHalve.link(r, p.BenchRound.place(r, res, counts)))
+		return func(seq uint64, items []int, _ int) bool {
+			counts[seq] = len(p.throughBenchTriple(r, items, p.BenchRound.slot(res, seq, len(items))))
+			return true
+		}
 	})
 	res = p.BenchRound.gather(res, counts)
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// throughBenchTriple takes each item of in through stages BenchTriple,
+// BenchHalve and BenchRound in turn, each item through every stage before the
+// next item starts, and appends what BenchRound makes of it to out. A stage
+// drops an item with ErrBenchPipe1BoundSkip and fails it with another error
+// or a panic, as when it runs alone: the item goes no further, and is
+// reported with that stage's name and its input to that stage. A failure
+// stops the run: the rest of in is dropped.
+func (p *BenchPipe1Bound) throughBenchTriple(r *BenchPipe1BoundRun, in []int, out []uint64) []uint64 {
+	for i := 0; i < len(in); {
+		out, i = p.throughBenchTripleFrom(r, in, i, out)
+	}
+	return out
+}
+
+// throughBenchTripleFrom is throughBenchTriple from in[from:]. It returns the
+// extended out and where to resume: len(in) when done, or after an item that
+// panicked.
+func (p *BenchPipe1Bound) throughBenchTripleFrom(r *BenchPipe1BoundRun, in []int, from int, out []uint64) (res []uint64, next int) {
+	res = out
+	// at is the stage of the chain the item is at, from 0 for BenchTriple: a
+	// panic fails the item there, with its input to that stage, in[next], x1 or
+	// x2.
+	at := 0
+	var (
+		x1  int64   // BenchHalve's input
+		x2  float64 // BenchRound's input
+		x3  uint64
+		err error
+	)
+	defer func() {
+		if v := recover(); v != nil {
+			switch at {
+			case 0:
+				p.BenchTriple.panicked(r, in[next], v)
+			case 1:
+				p.BenchHalve.panicked(r, x1, v)
+			default:
+				p.BenchRound.panicked(r, x2, v)
+			}
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		at = 0
+		x1, err = p.BenchTriple.call(ctx, in[next])
+		if err != nil {
+			if !p.BenchTriple.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 1
+		x2, err = p.BenchHalve.call(ctx, x1)
+		if err != nil {
+			if !p.BenchHalve.reject(r, x1, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 2
+		x3, err = p.BenchRound.call(ctx, x2)
+		if err != nil {
+			if !p.BenchRound.reject(r, x2, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		res = append(res, x3)
+	}
+	return res, next
 }
 
 // BenchPipe1BoundUnfused: generated from the pipeline directive in pipeline.go.
@@ -23610,27 +23834,31 @@ func (s *benchPipe1BoundUnfusedBenchTriple) work(r *BenchPipe1BoundUnfusedRun, i
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe1BoundUnfusedBenchTriple) send(r *BenchPipe1BoundUnfusedRun, out chan<- benchPipe1BoundUnfusedBenchTripleOutBatch, free chan []int64) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := benchPipe1BoundUnfusedBenchTripleOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe1BoundUnfusedBenchTriple) post(r *BenchPipe1BoundUnfusedRun, out chan<- benchPipe1BoundUnfusedBenchTripleOutBatch, free chan []int64, seq uint64, res []int64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := benchPipe1BoundUnfusedBenchTripleOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -23655,7 +23883,7 @@ func (s *benchPipe1BoundUnfusedBenchTriple) processFrom(r *BenchPipe1BoundUnfuse
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe1BoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -23663,15 +23891,34 @@ func (s *benchPipe1BoundUnfusedBenchTriple) processFrom(r *BenchPipe1BoundUnfuse
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrBenchPipe1BoundUnfusedSkip || errors.Is(err, ErrBenchPipe1BoundUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe1BoundUnfusedSkip drops the item (and reports the skip), any
+// other error fails it. It reports whether the worker goes on with the next
+// item: false when the failure stops the run (errors=stop).
+func (s *benchPipe1BoundUnfusedBenchTriple) reject(r *BenchPipe1BoundUnfusedRun, in int, err error) bool {
+	if err == ErrBenchPipe1BoundUnfusedSkip || errors.Is(err, ErrBenchPipe1BoundUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe1BoundUnfusedPanicError holding v and the stack. It is called
+// from the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe1BoundUnfusedBenchTriple) panicked(r *BenchPipe1BoundUnfusedRun, in int, v any) {
+	s.fail(r, in, &BenchPipe1BoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -24132,27 +24379,31 @@ func (s *benchPipe1BoundUnfusedBenchHalve) work(r *BenchPipe1BoundUnfusedRun, in
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe1BoundUnfusedBenchHalve) send(r *BenchPipe1BoundUnfusedRun, out chan<- benchPipe1BoundUnfusedBenchHalveOutBatch, free chan []float64) func(seq uint64, items []int64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := benchPipe1BoundUnfusedBenchHalveOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe1BoundUnfusedBenchHalve) post(r *BenchPipe1BoundUnfusedRun, out chan<- benchPipe1BoundUnfusedBenchHalveOutBatch, free chan []float64, seq uint64, res []float64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := benchPipe1BoundUnfusedBenchHalveOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -24177,7 +24428,7 @@ func (s *benchPipe1BoundUnfusedBenchHalve) processFrom(r *BenchPipe1BoundUnfused
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe1BoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -24185,15 +24436,34 @@ func (s *benchPipe1BoundUnfusedBenchHalve) processFrom(r *BenchPipe1BoundUnfused
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrBenchPipe1BoundUnfusedSkip || errors.Is(err, ErrBenchPipe1BoundUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe1BoundUnfusedSkip drops the item (and reports the skip), any
+// other error fails it. It reports whether the worker goes on with the next
+// item: false when the failure stops the run (errors=stop).
+func (s *benchPipe1BoundUnfusedBenchHalve) reject(r *BenchPipe1BoundUnfusedRun, in int64, err error) bool {
+	if err == ErrBenchPipe1BoundUnfusedSkip || errors.Is(err, ErrBenchPipe1BoundUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe1BoundUnfusedPanicError holding v and the stack. It is called
+// from the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe1BoundUnfusedBenchHalve) panicked(r *BenchPipe1BoundUnfusedRun, in int64, v any) {
+	s.fail(r, in, &BenchPipe1BoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -24376,27 +24646,31 @@ func (s *benchPipe1BoundUnfusedBenchRound) work(r *BenchPipe1BoundUnfusedRun, in
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *benchPipe1BoundUnfusedBenchRound) send(r *BenchPipe1BoundUnfusedRun, out chan<- benchPipe1BoundUnfusedBenchRoundOutBatch, free chan []uint64) func(seq uint64, items []float64, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []float64, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := benchPipe1BoundUnfusedBenchRoundOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *benchPipe1BoundUnfusedBenchRound) post(r *BenchPipe1BoundUnfusedRun, out chan<- benchPipe1BoundUnfusedBenchRoundOutBatch, free chan []uint64, seq uint64, res []uint64) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := benchPipe1BoundUnfusedBenchRoundOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // measure is process, counted in the stage's Stats when metrics are on;
@@ -24421,7 +24695,7 @@ func (s *benchPipe1BoundUnfusedBenchRound) processFrom(r *BenchPipe1BoundUnfused
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &BenchPipe1BoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -24429,15 +24703,34 @@ func (s *benchPipe1BoundUnfusedBenchRound) processFrom(r *BenchPipe1BoundUnfused
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrBenchPipe1BoundUnfusedSkip || errors.Is(err, ErrBenchPipe1BoundUnfusedSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrBenchPipe1BoundUnfusedSkip drops the item (and reports the skip), any
+// other error fails it. It reports whether the worker goes on with the next
+// item: false when the failure stops the run (errors=stop).
+func (s *benchPipe1BoundUnfusedBenchRound) reject(r *BenchPipe1BoundUnfusedRun, in float64, err error) bool {
+	if err == ErrBenchPipe1BoundUnfusedSkip || errors.Is(err, ErrBenchPipe1BoundUnfusedSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *BenchPipe1BoundUnfusedPanicError holding v and the stack. It is called
+// from the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *benchPipe1BoundUnfusedBenchRound) panicked(r *BenchPipe1BoundUnfusedRun, in float64, v any) {
+	s.fail(r, in, &BenchPipe1BoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -24638,4 +24931,1858 @@ func (p *BenchPipe1BoundUnfused) RunSlice(ctx context.Context, in []int) ([]uint
 		return nil, err
 	}
 	return res, nil
+}
+
+// PipeFusedStop: generated from the pipeline directive in pipeline.go.
+
+// ErrPipeFusedStopSkip is returned by a stage function to drop its item: no
+// output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
+var ErrPipeFusedStopSkip = errors.New("pipeline: skip item")
+
+// pipeFusedStopToInt64InBatch is the message a stage receives: as many items
+// as the batch= option allows, and the sequence number the source gave the
+// batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeFusedStopToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeFusedStopToInt64 applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
+//
+// A pipeFusedStopToInt64 must be created with [NewPipeFusedStop]; the zero
+// value is not usable. A pipeFusedStopToInt64 must not be copied after first
+// use. A pipeFusedStopToInt64 holds no per-run state, so one
+// pipeFusedStopToInt64 may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
+type pipeFusedStopToInt64 struct {
+	_ pipeFusedStopNoCopy
+
+	name string
+	fn   func(context.Context, int) (int64, error)
+}
+
+// failed calls fusedStopFailed, the directive's onfail=, with the failure of
+// an item.
+func (s *pipeFusedStopToInt64) failed(e *PipeFusedStopItemError) {
+	fusedStopFailed(e)
+}
+
+// skipped calls fusedSkipped, the directive's onskip=, with the name of the
+// stage and an item it dropped.
+func (s *pipeFusedStopToInt64) skipped(stage string, in int) {
+	fusedSkipped(stage, in)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeFusedStopToInt64) call(ctx context.Context, in int) (int64, error) {
+	return s.fn(ctx, in)
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeFusedStopToInt64) run(r *PipeFusedStopRun, in <-chan pipeFusedStopToInt64InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeFusedStopToInt64) work(r *PipeFusedStopRun, in <-chan pipeFusedStopToInt64InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeFusedStopToInt64InBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *pipeFusedStopToInt64) runSlice(r *PipeFusedStopRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 8 - 1) / 8
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
+			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 8
+			hi := min(lo+8, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
+				return
+			}
+		}
+	}
+	work(chain())
+	r.finish()
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeFusedStopSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeFusedStopToInt64) reject(r *PipeFusedStopRun, in int, err error) bool {
+	if err == ErrPipeFusedStopSkip || errors.Is(err, ErrPipeFusedStopSkip) {
+		s.skipped(s.name, in)
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeFusedStopPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipeFusedStopToInt64) panicked(r *PipeFusedStopRun, in int, v any) {
+	s.fail(r, in, &PipeFusedStopPanicError{Value: v, Stack: debug.Stack()})
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeFusedStopToInt64) fail(r *PipeFusedStopRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeFusedStopItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+	s.failed(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *pipeFusedStopToInt64) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 8)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeFusedStopToInt64) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// PipeFusedStopRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
+//
+// The zero value is not usable; a PipeFusedStopRun must not be copied. Wait
+// may be called from any goroutine.
+type PipeFusedStopRun struct {
+	_ pipeFusedStopNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error                 // the failure that stopped the run, guarded by mu
+	failures PipeFusedStopFailures // collect mode, guarded by mu
+}
+
+// pipeFusedStopNewRun returns a run under parent. window is the most batches
+// an ordered run has in flight; zero for an unordered run.
+func pipeFusedStopNewRun(parent context.Context, window int) *PipeFusedStopRun {
+	r := &PipeFusedStopRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *PipeFusedStopItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any PipeFusedStopFailures);
+//   - the PipeFusedStopFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrPipeFusedStopSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *PipeFusedStopRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *PipeFusedStopRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// stop ends the run because of err, unless an earlier failure already has.
+func (r *PipeFusedStopRun) stop(err error) {
+	r.mu.Lock()
+	if r.err == nil {
+		r.err = err
+	}
+	r.mu.Unlock()
+	r.cancel(err)
+}
+
+// PipeFusedStopItemError reports that a stage failed an item: its function
+// returned an error other than ErrPipeFusedStopSkip on the last attempt, or
+// panicked.
+type PipeFusedStopItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *PipeFusedStopPanicError
+}
+
+func (e *PipeFusedStopItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *PipeFusedStopItemError) Unwrap() error { return e.Err }
+
+// PipeFusedStopFailures is the error Wait returns in collect mode when items
+// failed: each failure, in the order the stages reported them. errors.Is and
+// errors.As look into every one.
+type PipeFusedStopFailures []*PipeFusedStopItemError
+
+func (f PipeFusedStopFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f PipeFusedStopFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// PipeFusedStopPanicError is the error of an item whose stage function
+// panicked.
+type PipeFusedStopPanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *PipeFusedStopPanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *PipeFusedStopPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// pipeFusedStopNoCopy lets go vet's copylocks check flag copies of a
+// pipeFusedStopToInt64 or a PipeFusedStopRun.
+type pipeFusedStopNoCopy struct{}
+
+func (*pipeFusedStopNoCopy) Lock() {}
+
+func (*pipeFusedStopNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *pipeFusedStopToInt64) acquire(r *PipeFusedStopRun, done <-chan struct{}) bool {
+	return true
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *pipeFusedStopToInt64) feedChan(r *PipeFusedStopRun, src <-chan int, out chan<- pipeFusedStopToInt64InBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *pipeFusedStopToInt64) batchChan(r *PipeFusedStopRun, src <-chan int, out chan<- pipeFusedStopToInt64InBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 8 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := pipeFusedStopToInt64InBatch{seq: seq, items: b}
+		select { // alone first: see pipeFusedStopToInt64.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// pipeFusedStopToFloat applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
+//
+// A pipeFusedStopToFloat must be created with [NewPipeFusedStop]; the zero
+// value is not usable. A pipeFusedStopToFloat must not be copied after first
+// use. A pipeFusedStopToFloat holds no per-run state, so one
+// pipeFusedStopToFloat may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
+type pipeFusedStopToFloat struct {
+	_ pipeFusedStopNoCopy
+
+	name string
+	fn   func(context.Context, int64) (float64, error)
+}
+
+// failed calls fusedStopFailed, the directive's onfail=, with the failure of
+// an item.
+func (s *pipeFusedStopToFloat) failed(e *PipeFusedStopItemError) {
+	fusedStopFailed(e)
+}
+
+// skipped calls fusedSkipped, the directive's onskip=, with the name of the
+// stage and an item it dropped.
+func (s *pipeFusedStopToFloat) skipped(stage string, in int64) {
+	fusedSkipped(stage, in)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeFusedStopToFloat) call(ctx context.Context, in int64) (float64, error) {
+	return s.fn(ctx, in)
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeFusedStopSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeFusedStopToFloat) reject(r *PipeFusedStopRun, in int64, err error) bool {
+	if err == ErrPipeFusedStopSkip || errors.Is(err, ErrPipeFusedStopSkip) {
+		s.skipped(s.name, in)
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeFusedStopPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipeFusedStopToFloat) panicked(r *PipeFusedStopRun, in int64, v any) {
+	s.fail(r, in, &PipeFusedStopPanicError{Value: v, Stack: debug.Stack()})
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeFusedStopToFloat) fail(r *PipeFusedStopRun, in int64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeFusedStopItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+	s.failed(e)
+}
+
+// pipeFusedStopToStringOutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeFusedStopToStringOutBatch struct {
+	seq   uint64
+	items []string
+}
+
+// pipeFusedStopToString applies one function to every item that goes through
+// it, on as many goroutines as the workers= option.
+//
+// A pipeFusedStopToString must be created with [NewPipeFusedStop]; the zero
+// value is not usable. A pipeFusedStopToString must not be copied after
+// first use. A pipeFusedStopToString holds no per-run state, so one
+// pipeFusedStopToString may serve several runs, of one or several pipelines,
+// at once; its Stats add up all of them.
+type pipeFusedStopToString struct {
+	_ pipeFusedStopNoCopy
+
+	name string
+	fn   func(context.Context, float64) (string, error)
+}
+
+// failed calls fusedStopFailed, the directive's onfail=, with the failure of
+// an item.
+func (s *pipeFusedStopToString) failed(e *PipeFusedStopItemError) {
+	fusedStopFailed(e)
+}
+
+// skipped calls fusedSkipped, the directive's onskip=, with the name of the
+// stage and an item it dropped.
+func (s *pipeFusedStopToString) skipped(stage string, in float64) {
+	fusedSkipped(stage, in)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeFusedStopToString) capacity() int {
+	return 32
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeFusedStopToString) call(ctx context.Context, in float64) (string, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeFusedStopToString) output(r *PipeFusedStopRun, next int) (chan pipeFusedStopToStringOutBatch, chan []string, func()) {
+	out := make(chan pipeFusedStopToStringOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeFusedStopToString) post(r *PipeFusedStopRun, out chan<- pipeFusedStopToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
+		return true
+	}
+	m := pipeFusedStopToStringOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
+}
+
+// slot returns the place in res of the outputs of batch seq, of n items:
+// empty, with room for n outputs from item seq*Batch on.
+func (s *pipeFusedStopToString) slot(res []string, seq uint64, n int) []string {
+	at := int(seq) * 8
+	return res[at : at : at+n]
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *pipeFusedStopToString) gather(res []string, counts []int) []string {
+	n := 0
+	for k, c := range counts {
+		if at := k * 8; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeFusedStopSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeFusedStopToString) reject(r *PipeFusedStopRun, in float64, err error) bool {
+	if err == ErrPipeFusedStopSkip || errors.Is(err, ErrPipeFusedStopSkip) {
+		s.skipped(s.name, in)
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeFusedStopPanicError holding v and the stack. It is called from the
+// deferred function that recovered v, so the stack still shows the panic.
+func (s *pipeFusedStopToString) panicked(r *PipeFusedStopRun, in float64, v any) {
+	s.fail(r, in, &PipeFusedStopPanicError{Value: v, Stack: debug.Stack()})
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeFusedStopToString) fail(r *PipeFusedStopRun, in float64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeFusedStopItemError{Stage: s.name, Item: in, Err: err}
+	r.stop(e)
+	s.failed(e)
+}
+
+// getOut is getIn for output batches.
+func (s *pipeFusedStopToString) getOut(free chan []string) []string {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]string, 0, 8)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipeFusedStopToString) putOut(free chan []string, b []string) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *pipeFusedStopToString) drain(r *PipeFusedStopRun, in <-chan pipeFusedStopToStringOutBatch, free chan []string, deliver func([]string) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see pipeFusedStopToString.work.
+	receive := func() (b pipeFusedStopToStringOutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+	for {
+		b, ok := receive()
+		if !ok {
+			r.finish()
+			return
+		}
+		if !deliver(b.items) {
+			return
+		}
+		s.putOut(free, b.items)
+	}
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *pipeFusedStopToString) drainChan(r *PipeFusedStopRun, in <-chan pipeFusedStopToStringOutBatch, free chan []string, dst chan<- string) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []string) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// PipeFusedStop runs items of type int through 3 stages: toInt64 (int to
+// int64, 1 worker), then toFloat (int64 to float64, 1 worker), then toString
+// (float64 to string, 1 worker). Stages toInt64, toFloat and toString run
+// together on 1 goroutine, which takes the items of a batch, one at a time,
+// through them all in turn, with no channel between them. Bounded channels
+// carry batches of up to 8 items between the goroutines. Outputs come as they
+// are ready, in no particular order. The first failure of an item stops the
+// run; Wait then returns the *PipeFusedStopItemError. A stage drops an item
+// by returning ErrPipeFusedStopSkip.
+//
+// A PipeFusedStop holds no per-run state: Start and RunSlice may be called
+// any number of times, concurrently. Create it with NewPipeFusedStop; it must
+// not be copied.
+type PipeFusedStop struct {
+	toInt64  pipeFusedStopToInt64
+	toFloat  pipeFusedStopToFloat
+	toString pipeFusedStopToString
+}
+
+// NewPipeFusedStop returns a PipeFusedStop. toInt64, toFloat or toString are
+// each the function of the stage of that name, called concurrently from the
+// stage's workers; it returns ErrPipeFusedStopSkip to drop an item.
+func NewPipeFusedStop(toInt64 func(context.Context, int) (int64, error), toFloat func(context.Context, int64) (float64, error), toString func(context.Context, float64) (string, error)) *PipeFusedStop {
+	p := &PipeFusedStop{}
+	p.toInt64.name = "toInt64"
+	p.toInt64.fn = toInt64
+	p.toFloat.name = "toFloat"
+	p.toFloat.fn = toFloat
+	p.toString.name = "toString"
+	p.toString.fn = toString
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come as
+// they are ready, in no particular order.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait. Items in flight when a failure stops the
+// run may or may not be delivered before the channel closes.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (a failure, or ctx cancelled) goes on
+// receiving from in, and discards what it receives, until in is closed. So a
+// producer that sends without selecting on a context never blocks, and Wait
+// does not wait for it.
+func (p *PipeFusedStop) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeFusedStopRun) {
+	r := pipeFusedStopNewRun(ctx, 0)
+	src := make(chan pipeFusedStopToInt64InBatch, 32)
+	srcFree := make(chan []int, 35)
+	c3, f3, l3 := p.toString.output(r, 1)
+	p.toInt64.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
+		return func(seq uint64, items []int, _ int) bool {
+			return p.toString.post(r, c3, f3, seq, p.throughToInt64(r, items, p.toString.getOut(f3)))
+		}
+	})
+	dst := make(chan string, 8)
+	r.wg.Add(2)
+	go p.toInt64.feedChan(r, in, src, srcFree)
+	go p.toString.drainChan(r, c3, f3, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs. It
+// returns what Wait returns; when that is an error, the outputs are nil. in
+// is only read.
+func (p *PipeFusedStop) RunSlice(ctx context.Context, in []int) ([]string, error) {
+	r := pipeFusedStopNewRun(ctx, 0)
+	res := make([]string, len(in))
+	counts := make([]int, (len(in)+7)/8)
+	p.toInt64.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return func(seq uint64, items []int, _ int) bool {
+			counts[seq] = len(p.throughToInt64(r, items, p.toString.slot(res, seq, len(items))))
+			return true
+		}
+	})
+	res = p.toString.gather(res, counts)
+	if err := r.Wait(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// throughToInt64 takes each item of in through stages toInt64, toFloat and
+// toString in turn, each item through every stage before the next item
+// starts, and appends what toString makes of it to out. A stage drops an item
+// with ErrPipeFusedStopSkip and fails it with another error or a panic, as
+// when it runs alone: the item goes no further, and is reported with that
+// stage's name and its input to that stage. A failure stops the run: the rest
+// of in is dropped.
+func (p *PipeFusedStop) throughToInt64(r *PipeFusedStopRun, in []int, out []string) []string {
+	for i := 0; i < len(in); {
+		out, i = p.throughToInt64From(r, in, i, out)
+	}
+	return out
+}
+
+// throughToInt64From is throughToInt64 from in[from:]. It returns the
+// extended out and where to resume: len(in) when done, or after an item that
+// panicked.
+func (p *PipeFusedStop) throughToInt64From(r *PipeFusedStopRun, in []int, from int, out []string) (res []string, next int) {
+	res = out
+	// at is the stage of the chain the item is at, from 0 for toInt64: a panic
+	// fails the item there, with its input to that stage, in[next], x1 or x2.
+	at := 0
+	var (
+		x1  int64   // toFloat's input
+		x2  float64 // toString's input
+		x3  string
+		err error
+	)
+	defer func() {
+		if v := recover(); v != nil {
+			switch at {
+			case 0:
+				p.toInt64.panicked(r, in[next], v)
+			case 1:
+				p.toFloat.panicked(r, x1, v)
+			default:
+				p.toString.panicked(r, x2, v)
+			}
+			next = len(in) // the run is stopping; drop the rest
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		at = 0
+		x1, err = p.toInt64.call(ctx, in[next])
+		if err != nil {
+			if !p.toInt64.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 1
+		x2, err = p.toFloat.call(ctx, x1)
+		if err != nil {
+			if !p.toFloat.reject(r, x1, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		at = 2
+		x3, err = p.toString.call(ctx, x2)
+		if err != nil {
+			if !p.toString.reject(r, x2, err) {
+				return res, len(in) // the run is stopping; drop the rest
+			}
+			continue
+		}
+		res = append(res, x3)
+	}
+	return res, next
+}
+
+// PipeFusedCollect: generated from the pipeline directive in pipeline.go.
+
+// ErrPipeFusedCollectSkip is returned by a stage function to drop its item:
+// no output, no failure. It is how a stage filters. Wrapped errors count
+// (errors.Is).
+var ErrPipeFusedCollectSkip = errors.New("pipeline: skip item")
+
+// pipeFusedCollectToInt64InBatch is the message a stage receives: as many
+// items as the batch= option allows, and the sequence number the source gave
+// the batch, which it keeps from stage to stage (only ordered runs read it).
+type pipeFusedCollectToInt64InBatch struct {
+	seq   uint64
+	items []int
+}
+
+// pipeFusedCollectToInt64 applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeFusedCollectToInt64 must be created with [NewPipeFusedCollect]; the
+// zero value is not usable. A pipeFusedCollectToInt64 must not be copied
+// after first use. A pipeFusedCollectToInt64 holds no per-run state, so one
+// pipeFusedCollectToInt64 may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type pipeFusedCollectToInt64 struct {
+	_ pipeFusedCollectNoCopy
+
+	name string
+	fn   func(context.Context, int) (int64, error)
+}
+
+// failed calls fusedCollectFailed, the directive's onfail=, with the failure
+// of an item.
+func (s *pipeFusedCollectToInt64) failed(e *PipeFusedCollectItemError) {
+	fusedCollectFailed(e)
+}
+
+// skipped calls fusedSkipped, the directive's onskip=, with the name of the
+// stage and an item it dropped.
+func (s *pipeFusedCollectToInt64) skipped(stage string, in int) {
+	fusedSkipped(stage, in)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeFusedCollectToInt64) call(ctx context.Context, in int) (int64, error) {
+	return s.fn(ctx, in)
+}
+
+// run launches the stage's workers in r: each reads batches from in, hands
+// every batch to a step of its own, made by chain, and returns the emptied
+// batch to inFree; it calls leave as it exits. The step is the stage's send
+// when the stage runs alone, or its link to the stages fused after it: the
+// workers of the first stage of a fused chain take each batch through every
+// stage of the chain.
+func (s *pipeFusedCollectToInt64) run(r *PipeFusedCollectRun, in <-chan pipeFusedCollectToInt64InBatch, inFree chan []int, leave func(), chain func() func(seq uint64, items []int, queued int) bool) {
+	r.wg.Add(1)
+	for range 1 {
+		go s.work(r, in, inFree, leave, chain())
+	}
+}
+
+// work is one worker of the stage: it hands input batches to step until in
+// is closed, the run is cancelled or step reports that it was.
+func (s *pipeFusedCollectToInt64) work(r *PipeFusedCollectRun, in <-chan pipeFusedCollectToInt64InBatch, inFree chan []int, leave func(), step func(seq uint64, items []int, queued int) bool) {
+	defer r.wg.Done()
+	defer leave()
+	done := r.ctx.Done()
+	for {
+		// Channel operations come in two steps: first alone, which takes
+		// only that channel's lock, then, if it would block, in a select with
+		// done. A select locks every channel it names, and done is shared by
+		// every goroutine of the run: selecting on it for every send would
+		// make it the run's point of contention. The poll of done, lock-free
+		// on an open channel, bounds what a cancelled worker still does to
+		// one batch.
+		select {
+		case <-done:
+			return
+		default:
+		}
+		var b pipeFusedCollectToInt64InBatch
+		var ok bool
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+				return
+			}
+		}
+		if !ok {
+			return
+		}
+		more := step(b.seq, b.items, len(in))
+		s.putIn(inFree, b.items)
+		if !more {
+			return
+		}
+	}
+}
+
+// runSlice runs a pipeline whose stages are all fused, this stage first,
+// on the items of in, with no channel at all: its workers, the calling
+// goroutine one of them, take batches straight from in, in turn, and hand
+// each, numbered by its place in in, to a step of their own, made by chain,
+// whose last stage places the outputs (place). It returns once every batch
+// is done or the run is cancelled, having marked the run complete if it was
+// not.
+func (s *pipeFusedCollectToInt64) runSlice(r *PipeFusedCollectRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
+	batches := (len(in) + 8 - 1) / 8
+	var claimed atomic.Int64 // batches taken
+	work := func(step func(seq uint64, items []int, queued int) bool) {
+		done := r.ctx.Done()
+		for {
+			select { // bounds what a cancelled worker does to one batch
+			case <-done:
+				return
+			default:
+			}
+			k := int(claimed.Add(1) - 1)
+			if k >= batches {
+				return
+			}
+			lo := k * 8
+			hi := min(lo+8, len(in))
+			// A fused first stage has no input channel: nothing waited.
+			if !step(uint64(k), in[lo:hi:hi], 0) {
+				return
+			}
+		}
+	}
+	work(chain())
+	r.finish()
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeFusedCollectSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeFusedCollectToInt64) reject(r *PipeFusedCollectRun, in int, err error) bool {
+	if err == ErrPipeFusedCollectSkip || errors.Is(err, ErrPipeFusedCollectSkip) {
+		s.skipped(s.name, in)
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeFusedCollectPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeFusedCollectToInt64) panicked(r *PipeFusedCollectRun, in int, v any) {
+	s.fail(r, in, &PipeFusedCollectPanicError{Value: v, Stack: debug.Stack()})
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeFusedCollectToInt64) apply(ctx context.Context, in int) (int64, error) {
+	out, err := s.call(ctx, in)
+	if err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *pipeFusedCollectToInt64) retry(ctx context.Context, in int, err error) (int64, error) {
+	var out int64
+	wait := time.Duration(0)
+	for range 2 {
+		if errors.Is(err, ErrPipeFusedCollectSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait = pipelineNextBackoff(wait)
+		}
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeFusedCollectToInt64) fail(r *PipeFusedCollectRun, in int, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeFusedCollectItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+	s.failed(e)
+}
+
+// getIn returns an empty input batch from free, or a new one when the free
+// list is empty (only while a run warms up).
+func (s *pipeFusedCollectToInt64) getIn(free chan []int) []int {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]int, 0, 8)
+	}
+}
+
+// putIn returns an emptied input batch to its free list, dropping it when
+// the list is full. A nil free list means the batch is not ours: a slice
+// given to RunSlice, which must be neither cleared nor reused.
+func (s *pipeFusedCollectToInt64) putIn(free chan []int, b []int) {
+	if free == nil {
+		return
+	}
+	clear(b) // let the garbage collector have what the items point to
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// PipeFusedCollectRun is one execution of a pipeline, started by Start: its
+// goroutines, its context and its outcome.
+//
+// The zero value is not usable; a PipeFusedCollectRun must not be copied.
+// Wait may be called from any goroutine.
+type PipeFusedCollectRun struct {
+	_ pipeFusedCollectNoCopy
+
+	// ctx is cancelled by the first failure in stop mode, by the caller's
+	// context, or by Wait once everything is done.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	wg     sync.WaitGroup
+
+	// tokens bounds the batches in flight in an ordered run; nil otherwise.
+	// Its capacity is the window: the source sends a token before each
+	// batch, the sink receives one after delivering a batch.
+	tokens chan struct{}
+
+	// complete is set by the sink once it has delivered the last batch,
+	// before Wait can return; Wait reads it after the sink is done.
+	complete bool
+
+	mu       sync.Mutex
+	err      error                    // the failure that stopped the run, guarded by mu
+	failures PipeFusedCollectFailures // collect mode, guarded by mu
+}
+
+// pipeFusedCollectNewRun returns a run under parent. window is the most
+// batches an ordered run has in flight; zero for an unordered run.
+func pipeFusedCollectNewRun(parent context.Context, window int) *PipeFusedCollectRun {
+	r := &PipeFusedCollectRun{}
+	r.ctx, r.cancel = context.WithCancelCause(parent)
+	if window > 0 {
+		r.tokens = make(chan struct{}, window)
+	}
+	return r
+}
+
+// Wait waits for every goroutine of the run to exit, but the one that
+// discards the rest of Start's input after a stop (see Start), then returns:
+//   - the *PipeFusedCollectItemError that stopped the run, in stop mode;
+//   - the cause of the context's cancellation, if the context was cancelled
+//     before the run completed (joined with any PipeFusedCollectFailures);
+//   - the PipeFusedCollectFailures, in collect mode, if any item failed;
+//   - nil otherwise: every item was delivered or dropped by ErrPipeFusedCollectSkip.
+//
+// Wait does not drain the output: call it after the output channel is
+// closed, or after cancelling the context. Everything the run's goroutines
+// did happens before Wait returns.
+func (r *PipeFusedCollectRun) Wait() error {
+	r.wg.Wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var err error
+	switch {
+	case r.err != nil:
+		err = r.err
+	case !r.complete:
+		err = context.Cause(r.ctx)
+		if len(r.failures) > 0 {
+			err = errors.Join(err, r.failures)
+		}
+	case len(r.failures) > 0:
+		err = r.failures
+	}
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// finish is called by the sink when its input is closed: the run is
+// complete unless it was cancelled, in which case a stage may have closed its
+// output early. The cancellation happens before the close that the sink saw,
+// so the check cannot miss it.
+func (r *PipeFusedCollectRun) finish() {
+	r.complete = r.ctx.Err() == nil
+}
+
+// collect records a failed item; the run goes on.
+func (r *PipeFusedCollectRun) collect(e *PipeFusedCollectItemError) {
+	r.mu.Lock()
+	r.failures = append(r.failures, e)
+	r.mu.Unlock()
+}
+
+// PipeFusedCollectItemError reports that a stage failed an item: its
+// function returned an error other than ErrPipeFusedCollectSkip on the last
+// attempt, or panicked.
+type PipeFusedCollectItemError struct {
+	Stage string // the stage's name
+	Item  any    // the stage's input, the item that failed
+	Err   error  // the function's error, or a *PipeFusedCollectPanicError
+}
+
+func (e *PipeFusedCollectItemError) Error() string {
+	return "pipeline: stage " + e.Stage + ": " + e.Err.Error()
+}
+
+func (e *PipeFusedCollectItemError) Unwrap() error { return e.Err }
+
+// PipeFusedCollectFailures is the error Wait returns in collect mode when
+// items failed: each failure, in the order the stages reported them.
+// errors.Is and errors.As look into every one.
+type PipeFusedCollectFailures []*PipeFusedCollectItemError
+
+func (f PipeFusedCollectFailures) Error() string {
+	if len(f) == 1 {
+		return f[0].Error()
+	}
+	return strconv.Itoa(len(f)) + " items failed; first: " + f[0].Error()
+}
+
+func (f PipeFusedCollectFailures) Unwrap() []error {
+	errs := make([]error, len(f))
+	for i, e := range f {
+		errs[i] = e
+	}
+	return errs
+}
+
+// PipeFusedCollectPanicError is the error of an item whose stage function
+// panicked.
+type PipeFusedCollectPanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the panicking goroutine's stack, from runtime/debug.Stack
+}
+
+func (e *PipeFusedCollectPanicError) Error() string {
+	return fmt.Sprintf("panic: %v\n\n%s", e.Value, e.Stack)
+}
+
+// Unwrap returns the panic value if it is an error, so that errors.Is sees
+// through a panic(err).
+func (e *PipeFusedCollectPanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// pipeFusedCollectNoCopy lets go vet's copylocks check flag copies of a
+// pipeFusedCollectToInt64 or a PipeFusedCollectRun.
+type pipeFusedCollectNoCopy struct{}
+
+func (*pipeFusedCollectNoCopy) Lock() {}
+
+func (*pipeFusedCollectNoCopy) Unlock() {}
+
+// acquire takes one of the ordered window's tokens before the source sends a
+// batch, so that no more than cap(r.tokens) batches are in flight and the
+// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+func (s *pipeFusedCollectToInt64) acquire(r *PipeFusedCollectRun, done <-chan struct{}) bool {
+	return true
+}
+
+// feedChan is the source of a run started on a channel: it sends the items
+// of src to out in batches (batchChan) until src is closed or the run stops,
+// leaves the run, then receives and discards what remains of src until it is
+// closed.
+//
+// The discarding is for src's producer: one that sends without selecting on
+// a context, for _, x := range xs { in <- x }; close(in), would otherwise
+// block forever on a run that stopped reading. Wait does not wait for it, so
+// a stopped run ends promptly, and the goroutine ends once the producer
+// closes src, as a sender does when it is done. Giving the producer a
+// channel to select on instead would not help the producer that needs it:
+// the one that does not select.
+func (s *pipeFusedCollectToInt64) feedChan(r *PipeFusedCollectRun, src <-chan int, out chan<- pipeFusedCollectToInt64InBatch, free chan []int) {
+	s.batchChan(r, src, out, free)
+	for range src { // at once if src is closed: the run read it to the end
+	}
+}
+
+// batchChan receives items from src until it is closed and sends them to
+// out in batches, then closes out; it returns early if the run stops. It
+// waits for the first item of a batch, but not for the rest: a batch is sent
+// as soon as src is momentarily empty, so batching adds no latency to a slow
+// input. Batches come from free.
+func (s *pipeFusedCollectToInt64) batchChan(r *PipeFusedCollectRun, src <-chan int, out chan<- pipeFusedCollectToInt64InBatch, free chan []int) {
+	defer r.wg.Done()
+	defer close(out)
+	done := r.ctx.Done()
+	for seq := uint64(0); ; seq++ {
+		var v int
+		open := true
+		select {
+		case <-done:
+			return
+		default:
+		}
+		select {
+		case v, open = <-src:
+		default:
+			select {
+			case v, open = <-src:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+		b := append(s.getIn(free), v)
+	fill:
+		for len(b) < 8 {
+			select {
+			case v, open = <-src:
+				if !open {
+					break fill
+				}
+				b = append(b, v)
+			default:
+				break fill
+			}
+		}
+		if !s.acquire(r, done) {
+			return
+		}
+		m := pipeFusedCollectToInt64InBatch{seq: seq, items: b}
+		select { // alone first: see pipeFusedCollectToInt64.work
+		case out <- m:
+		default:
+			select {
+			case out <- m:
+			case <-done:
+				return
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// pipeFusedCollectToFloat applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeFusedCollectToFloat must be created with [NewPipeFusedCollect]; the
+// zero value is not usable. A pipeFusedCollectToFloat must not be copied
+// after first use. A pipeFusedCollectToFloat holds no per-run state, so one
+// pipeFusedCollectToFloat may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type pipeFusedCollectToFloat struct {
+	_ pipeFusedCollectNoCopy
+
+	name string
+	fn   func(context.Context, int64) (float64, error)
+}
+
+// failed calls fusedCollectFailed, the directive's onfail=, with the failure
+// of an item.
+func (s *pipeFusedCollectToFloat) failed(e *PipeFusedCollectItemError) {
+	fusedCollectFailed(e)
+}
+
+// skipped calls fusedSkipped, the directive's onskip=, with the name of the
+// stage and an item it dropped.
+func (s *pipeFusedCollectToFloat) skipped(stage string, in int64) {
+	fusedSkipped(stage, in)
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeFusedCollectToFloat) call(ctx context.Context, in int64) (float64, error) {
+	return s.fn(ctx, in)
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeFusedCollectSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeFusedCollectToFloat) reject(r *PipeFusedCollectRun, in int64, err error) bool {
+	if err == ErrPipeFusedCollectSkip || errors.Is(err, ErrPipeFusedCollectSkip) {
+		s.skipped(s.name, in)
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeFusedCollectPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeFusedCollectToFloat) panicked(r *PipeFusedCollectRun, in int64, v any) {
+	s.fail(r, in, &PipeFusedCollectPanicError{Value: v, Stack: debug.Stack()})
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeFusedCollectToFloat) apply(ctx context.Context, in int64) (float64, error) {
+	out, err := s.call(ctx, in)
+	if err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *pipeFusedCollectToFloat) retry(ctx context.Context, in int64, err error) (float64, error) {
+	var out float64
+	wait := time.Duration(0)
+	for range 2 {
+		if errors.Is(err, ErrPipeFusedCollectSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait = pipelineNextBackoff(wait)
+		}
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeFusedCollectToFloat) fail(r *PipeFusedCollectRun, in int64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeFusedCollectItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+	s.failed(e)
+}
+
+// pipeFusedCollectToStringOutBatch is the message a stage sends to the next
+// one, or to the sink: the items made from one batch it received, and that
+// batch's sequence number.
+type pipeFusedCollectToStringOutBatch struct {
+	seq   uint64
+	items []string
+}
+
+// pipeFusedCollectToString applies one function to every item that goes
+// through it, on as many goroutines as the workers= option.
+//
+// A pipeFusedCollectToString must be created with [NewPipeFusedCollect]; the
+// zero value is not usable. A pipeFusedCollectToString must not be copied
+// after first use. A pipeFusedCollectToString holds no per-run state, so one
+// pipeFusedCollectToString may serve several runs, of one or several
+// pipelines, at once; its Stats add up all of them.
+type pipeFusedCollectToString struct {
+	_ pipeFusedCollectNoCopy
+
+	name string
+	fn   func(context.Context, float64) (string, error)
+}
+
+// failed calls fusedCollectFailed, the directive's onfail=, with the failure
+// of an item.
+func (s *pipeFusedCollectToString) failed(e *PipeFusedCollectItemError) {
+	fusedCollectFailed(e)
+}
+
+// skipped calls fusedSkipped, the directive's onskip=, with the name of the
+// stage and an item it dropped.
+func (s *pipeFusedCollectToString) skipped(stage string, in float64) {
+	fusedSkipped(stage, in)
+}
+
+// capacity is the capacity in sends of the channel after the stage.
+func (s *pipeFusedCollectToString) capacity() int {
+	return 32
+}
+
+// call applies the stage function to one item. It is the only place a user
+// function is called.
+func (s *pipeFusedCollectToString) call(ctx context.Context, in float64) (string, error) {
+	return s.fn(ctx, in)
+}
+
+// output makes the channel that carries the stage's output batches to the
+// next goroutines, with the free list the consumer returns emptied output
+// batches to, and leave, which each worker feeding the channel calls as it
+// exits: the last one closes the channel. next is the number of goroutines
+// consuming the output; together with the buffer and the workers it bounds
+// how many output batches can be in use at once, which is the free list's
+// capacity, so a run in steady state allocates none.
+func (s *pipeFusedCollectToString) output(r *PipeFusedCollectRun, next int) (chan pipeFusedCollectToStringOutBatch, chan []string, func()) {
+	out := make(chan pipeFusedCollectToStringOutBatch, s.capacity())
+	// In an ordered run at most cap(r.tokens) batches exist at once, and the
+	// sink may hold all of them while it waits for a late one.
+	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
+	left := new(atomic.Int32) // running workers; the last one closes out
+	left.Store(int32(1))
+	leave := func() {
+		if left.Add(-1) == 0 {
+			close(out)
+		}
+	}
+	return out, free, leave
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *pipeFusedCollectToString) post(r *PipeFusedCollectRun, out chan<- pipeFusedCollectToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
+		return true
+	}
+	m := pipeFusedCollectToStringOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
+}
+
+// slot returns the place in res of the outputs of batch seq, of n items:
+// empty, with room for n outputs from item seq*Batch on.
+func (s *pipeFusedCollectToString) slot(res []string, seq uint64, n int) []string {
+	at := int(seq) * 8
+	return res[at : at : at+n]
+}
+
+// gather closes the gaps that place left in res, where batches made fewer
+// outputs than they had items, and returns the outputs, in input order.
+func (s *pipeFusedCollectToString) gather(res []string, counts []int) []string {
+	n := 0
+	for k, c := range counts {
+		if at := k * 8; at != n {
+			copy(res[n:n+c], res[at:at+c])
+		}
+		n += c
+	}
+	clear(res[n:]) // let the garbage collector have what the gaps point to
+	return res[:n]
+}
+
+// reject handles the error err of the stage function on item in:
+// ErrPipeFusedCollectSkip drops the item (and reports the skip), any other
+// error fails it. It reports whether the worker goes on with the next item:
+// false when the failure stops the run (errors=stop).
+func (s *pipeFusedCollectToString) reject(r *PipeFusedCollectRun, in float64, err error) bool {
+	if err == ErrPipeFusedCollectSkip || errors.Is(err, ErrPipeFusedCollectSkip) {
+		s.skipped(s.name, in)
+		return true
+	}
+	s.fail(r, in, err)
+	return true
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PipeFusedCollectPanicError holding v and the stack. It is called from
+// the deferred function that recovered v, so the stack still shows the
+// panic.
+func (s *pipeFusedCollectToString) panicked(r *PipeFusedCollectRun, in float64, v any) {
+	s.fail(r, in, &PipeFusedCollectPanicError{Value: v, Stack: debug.Stack()})
+}
+
+// apply calls the stage function, and again on failure as many times as
+// the retries= option says. The retry loop lives in its own function so that
+// apply stays small enough to inline.
+func (s *pipeFusedCollectToString) apply(ctx context.Context, in float64) (string, error) {
+	out, err := s.call(ctx, in)
+	if err != nil {
+		return s.retry(ctx, in, err)
+	}
+	return out, err
+}
+
+// retry makes the retries of a call that failed with err.
+func (s *pipeFusedCollectToString) retry(ctx context.Context, in float64, err error) (string, error) {
+	var out string
+	wait := time.Duration(0)
+	for range 2 {
+		if errors.Is(err, ErrPipeFusedCollectSkip) || ctx.Err() != nil {
+			break
+		}
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return out, err
+			}
+			wait = pipelineNextBackoff(wait)
+		}
+		out, err = s.call(ctx, in)
+		if err == nil {
+			break
+		}
+	}
+	return out, err
+}
+
+// fail reports that the stage failed item in with err: recorded in collect
+// mode, the end of the run otherwise. Once the run is cancelled, failures are
+// not reported: they are mostly the cancellation seen by the stage function,
+// and the run's outcome is the cancellation (or the failure that caused it).
+func (s *pipeFusedCollectToString) fail(r *PipeFusedCollectRun, in float64, err error) {
+	if r.ctx.Err() != nil {
+		return
+	}
+	e := &PipeFusedCollectItemError{Stage: s.name, Item: in, Err: err}
+	r.collect(e)
+	s.failed(e)
+}
+
+// getOut is getIn for output batches.
+func (s *pipeFusedCollectToString) getOut(free chan []string) []string {
+	select {
+	case b := <-free:
+		return b
+	default:
+		return make([]string, 0, 8)
+	}
+}
+
+// putOut is putIn for output batches.
+func (s *pipeFusedCollectToString) putOut(free chan []string, b []string) {
+	clear(b)
+	select {
+	case free <- b[:0]:
+	default:
+	}
+}
+
+// drain receives every batch from in and passes its items to deliver, in
+// order of sequence number in an ordered run, then returns the emptied batch to
+// free. It returns when in is closed, having marked the run complete, or
+// when the run is cancelled or deliver returns false. deliver is called once
+// per batch, never per item.
+func (s *pipeFusedCollectToString) drain(r *PipeFusedCollectRun, in <-chan pipeFusedCollectToStringOutBatch, free chan []string, deliver func([]string) bool) {
+	done := r.ctx.Done()
+	// receive is a receive from in that gives up when the run is cancelled;
+	// alone first: see pipeFusedCollectToString.work.
+	receive := func() (b pipeFusedCollectToStringOutBatch, ok bool) {
+		select {
+		case <-done:
+			return b, false
+		default:
+		}
+		select {
+		case b, ok = <-in:
+		default:
+			select {
+			case b, ok = <-in:
+			case <-done:
+			}
+		}
+		return b, ok
+	}
+	for {
+		b, ok := receive()
+		if !ok {
+			r.finish()
+			return
+		}
+		if !deliver(b.items) {
+			return
+		}
+		s.putOut(free, b.items)
+	}
+}
+
+// drainChan drains in into dst, one item per send, and closes dst when done
+// or cancelled.
+func (s *pipeFusedCollectToString) drainChan(r *PipeFusedCollectRun, in <-chan pipeFusedCollectToStringOutBatch, free chan []string, dst chan<- string) {
+	defer r.wg.Done()
+	defer close(dst)
+	done := r.ctx.Done()
+	s.drain(r, in, free, func(b []string) bool {
+		for _, v := range b {
+			// A send that need not wait costs less without the select.
+			select {
+			case dst <- v:
+				continue
+			default:
+			}
+			select {
+			case dst <- v:
+			case <-done:
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// PipeFusedCollect runs items of type int through 3 stages: toInt64 (int to
+// int64, 1 worker), then toFloat (int64 to float64, 1 worker), then toString
+// (float64 to string, 1 worker). Stages toInt64, toFloat and toString run
+// together on 1 goroutine, which takes the items of a batch, one at a time,
+// through them all in turn, with no channel between them. Bounded channels
+// carry batches of up to 8 items between the goroutines. Outputs come as they
+// are ready, in no particular order. A failed item is left out and the others
+// go on; Wait returns every failure as PipeFusedCollectFailures. A stage
+// drops an item by returning ErrPipeFusedCollectSkip.
+//
+// A PipeFusedCollect holds no per-run state: Start and RunSlice may be called
+// any number of times, concurrently. Create it with NewPipeFusedCollect; it
+// must not be copied.
+type PipeFusedCollect struct {
+	toInt64  pipeFusedCollectToInt64
+	toFloat  pipeFusedCollectToFloat
+	toString pipeFusedCollectToString
+}
+
+// NewPipeFusedCollect returns a PipeFusedCollect. toInt64, toFloat or
+// toString are each the function of the stage of that name, called
+// concurrently from the stage's workers; it returns ErrPipeFusedCollectSkip
+// to drop an item.
+func NewPipeFusedCollect(toInt64 func(context.Context, int) (int64, error), toFloat func(context.Context, int64) (float64, error), toString func(context.Context, float64) (string, error)) *PipeFusedCollect {
+	p := &PipeFusedCollect{}
+	p.toInt64.name = "toInt64"
+	p.toInt64.fn = toInt64
+	p.toFloat.name = "toFloat"
+	p.toFloat.fn = toFloat
+	p.toString.name = "toString"
+	p.toString.fn = toString
+	return p
+}
+
+// Start runs the pipeline on the items received from in, until in is closed
+// or ctx is cancelled, and returns the channel of outputs, closed after the
+// last one, with the run, whose Wait reports the outcome. Outputs come as
+// they are ready, in no particular order.
+//
+// The caller must either receive from the output channel until it is closed
+// or cancel ctx, and then call Wait.
+//
+// The producer of in must close it when done, even after the run has stopped:
+// a run that stops before in is closed (ctx cancelled) goes on receiving from
+// in, and discards what it receives, until in is closed. So a producer that
+// sends without selecting on a context never blocks, and Wait does not wait
+// for it.
+func (p *PipeFusedCollect) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeFusedCollectRun) {
+	r := pipeFusedCollectNewRun(ctx, 0)
+	src := make(chan pipeFusedCollectToInt64InBatch, 32)
+	srcFree := make(chan []int, 35)
+	c3, f3, l3 := p.toString.output(r, 1)
+	p.toInt64.run(r, src, srcFree, l3, func() func(uint64, []int, int) bool {
+		return func(seq uint64, items []int, _ int) bool {
+			return p.toString.post(r, c3, f3, seq, p.throughToInt64(r, items, p.toString.getOut(f3)))
+		}
+	})
+	dst := make(chan string, 8)
+	r.wg.Add(2)
+	go p.toInt64.feedChan(r, in, src, srcFree)
+	go p.toString.drainChan(r, c3, f3, dst)
+	return dst, r
+}
+
+// RunSlice runs the pipeline on the items of in and returns the outputs. It
+// returns what Wait returns: nil, or the PipeFusedCollectFailures with the
+// outputs of the other items. in is only read.
+func (p *PipeFusedCollect) RunSlice(ctx context.Context, in []int) ([]string, error) {
+	r := pipeFusedCollectNewRun(ctx, 0)
+	res := make([]string, len(in))
+	counts := make([]int, (len(in)+7)/8)
+	p.toInt64.runSlice(r, in, func() func(uint64, []int, int) bool {
+		return func(seq uint64, items []int, _ int) bool {
+			counts[seq] = len(p.throughToInt64(r, items, p.toString.slot(res, seq, len(items))))
+			return true
+		}
+	})
+	res = p.toString.gather(res, counts)
+	return res, r.Wait()
+}
+
+// throughToInt64 takes each item of in through stages toInt64, toFloat and
+// toString in turn, each item through every stage before the next item
+// starts, and appends what toString makes of it to out. A stage drops an item
+// with ErrPipeFusedCollectSkip and fails it with another error or a panic, as
+// when it runs alone: the item goes no further, and is reported with that
+// stage's name and its input to that stage. A failed item is left out and the
+// others go on.
+func (p *PipeFusedCollect) throughToInt64(r *PipeFusedCollectRun, in []int, out []string) []string {
+	for i := 0; i < len(in); {
+		out, i = p.throughToInt64From(r, in, i, out)
+	}
+	return out
+}
+
+// throughToInt64From is throughToInt64 from in[from:]. It returns the
+// extended out and where to resume: len(in) when done, or after an item that
+// panicked.
+func (p *PipeFusedCollect) throughToInt64From(r *PipeFusedCollectRun, in []int, from int, out []string) (res []string, next int) {
+	res = out
+	// at is the stage of the chain the item is at, from 0 for toInt64: a panic
+	// fails the item there, with its input to that stage, in[next], x1 or x2.
+	at := 0
+	var (
+		x1  int64   // toFloat's input
+		x2  float64 // toString's input
+		x3  string
+		err error
+	)
+	defer func() {
+		if v := recover(); v != nil {
+			switch at {
+			case 0:
+				p.toInt64.panicked(r, in[next], v)
+			case 1:
+				p.toFloat.panicked(r, x1, v)
+			default:
+				p.toString.panicked(r, x2, v)
+			}
+			next++ // resume after the item
+		}
+	}()
+	ctx := r.ctx
+	for next = from; next < len(in); next++ {
+		at = 0
+		x1, err = p.toInt64.apply(ctx, in[next])
+		if err != nil {
+			p.toInt64.reject(r, in[next], err) // dropped or failed: on to the next item
+			continue
+		}
+		at = 1
+		x2, err = p.toFloat.apply(ctx, x1)
+		if err != nil {
+			p.toFloat.reject(r, x1, err) // dropped or failed: on to the next item
+			continue
+		}
+		at = 2
+		x3, err = p.toString.apply(ctx, x2)
+		if err != nil {
+			p.toString.reject(r, x2, err) // dropped or failed: on to the next item
+			continue
+		}
+		res = append(res, x3)
+	}
+	return res, next
 }

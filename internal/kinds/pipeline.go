@@ -42,7 +42,7 @@ func init() {
 			{Key: "backoff", Type: Duration, Doc: "wait before the first retry, doubling; needs retries (default 0)"},
 			{Key: "metrics", Type: Bool, Doc: "per-stage counters, a latency histogram per stage and a Stats method (default false: no counters)"},
 			{Key: "rate", Type: Ref, RefKind: "ratelimit", Doc: "Name of a ratelimit directive of the package pacing the items entering the first stage: every call of its function waits for it first; the constructor takes the limiter, which may be shared (default: no limit, no waiting code)"},
-			{Key: "fuse", Type: Bool, Doc: "run adjacent stages with the same workers together: each goroutine takes a batch through all of them in turn, with no channel between (default true); false gives every stage goroutines of its own"},
+			{Key: "fuse", Type: Bool, Doc: "run adjacent stages with the same workers together: each goroutine takes the items of a batch, one at a time, through all of them in turn (with metrics=true, the batch through one stage after the other), with no channel between (default true); false gives every stage goroutines of its own"},
 			{Key: "onfail", Type: Func, Doc: "func(*NameItemError) called with each item a stage fails (its error, or a panic as *NamePanicError), on the goroutine that ran the stage, after the run records the failure; not for failures once the run is cancelled (default: no hook code)"},
 			{Key: "onskip", Type: Func, Doc: "func(stage string, item any) called with each item a stage drops with ErrNameSkip, on the goroutine that ran the stage (default: no hook code)"},
 		},
@@ -78,16 +78,22 @@ type pipelineStage struct {
 	namePos  token.Position // where the directive names the stage
 	argIndex int            // the stage's output type argument
 	keep     []string       // the Stage methods the wiring calls
+	retries  int64          // the directive's retries=
 }
 
 // pipelineSegments groups the stages by the goroutines they run on, as the
 // template's Then does: a stage is fused after the one before when both
 // have the same workers, fuse is on, and the one before is not paced (rate=
 // paces the first stage). It also sets each stage's keep: a stage alone is
-// started by start; a fused chain is run by its first stage's run, through
-// the link of every stage but the last, whose output and send make and feed
-// the chain's channel.
-func pipelineSegments(stages []*pipelineStage, fuse, paced bool) [][]*pipelineStage {
+// started by start; a fused chain is run by its first stage's run. With
+// itemwise (no metrics), the workers of a chain take each item through every
+// stage in turn, in a loop the pipeline type has for the chain (pipelineDecls),
+// which calls each stage's apply (or call), reject and panicked and hands the last
+// stage's output batch to its post (Start) or writes it at its slot in the
+// result (RunSlice). Otherwise (metrics, counted per stage and per batch)
+// they take each batch through the link of every stage but the last, whose
+// output and send make and feed the chain's channel.
+func pipelineSegments(stages []*pipelineStage, fuse, paced, itemwise bool) [][]*pipelineStage {
 	var segs [][]*pipelineStage
 	for i, st := range stages {
 		if i > 0 && fuse && st.workers == stages[i-1].workers && !(i == 1 && paced) {
@@ -99,7 +105,12 @@ func pipelineSegments(stages []*pipelineStage, fuse, paced bool) [][]*pipelineSt
 	if len(segs) == 1 {
 		// RunSlice runs them with no channel.
 		stages[0].keep = append(stages[0].keep, "Stage.runSlice")
-		stages[len(stages)-1].keep = append(stages[len(stages)-1].keep, "Stage.place", "Stage.gather")
+		stages[len(stages)-1].keep = append(stages[len(stages)-1].keep, "Stage.gather")
+		if itemwise && len(stages) > 1 {
+			stages[len(stages)-1].keep = append(stages[len(stages)-1].keep, "Stage.slot")
+		} else {
+			stages[len(stages)-1].keep = append(stages[len(stages)-1].keep, "Stage.place")
+		}
 	}
 	for _, seg := range segs {
 		if len(seg) == 1 {
@@ -107,12 +118,41 @@ func pipelineSegments(stages []*pipelineStage, fuse, paced bool) [][]*pipelineSt
 			continue
 		}
 		seg[0].keep = append(seg[0].keep, "Stage.run")
+		tail := seg[len(seg)-1]
+		tail.keep = append(tail.keep, "Stage.output")
+		if itemwise {
+			for _, st := range seg {
+				st.keep = append(st.keep, "Stage."+st.itemCall(), "Stage.reject", "Stage.panicked")
+			}
+			tail.keep = append(tail.keep, "Stage.post", "Stage.getOut")
+			continue
+		}
 		for _, st := range seg[:len(seg)-1] {
 			st.keep = append(st.keep, "Stage.link")
 		}
-		seg[len(seg)-1].keep = append(seg[len(seg)-1].keep, "Stage.output", "Stage.send")
+		tail.keep = append(tail.keep, "Stage.send")
 	}
 	return segs
+}
+
+// itemCall is the method of the stage that the loop of a fused chain calls
+// with each item: apply, which retries, or, without retries, call, the
+// stage function alone. A stage of a fused chain is never paced (rate=
+// breaks the chain after its stage), so without retries apply is a call of
+// call, but one level more costs the inliner what an indirect call leaves
+// of its budget: the loop would call apply, not inline it.
+func (st *pipelineStage) itemCall() string {
+	if st.retries > 0 {
+		return "apply"
+	}
+	return "call"
+}
+
+// pipelineThrough is the name of the method of the pipeline type that takes
+// the items of a batch through the fused chain seg (itemwise):
+// throughParse for a chain whose first stage is parse.
+func pipelineThrough(seg []*pipelineStage) string {
+	return "through" + upperFirst(seg[0].name)
 }
 
 // inBatch and outBatch are the generated names of the types of the batches
@@ -309,7 +349,25 @@ func buildPipeline(c *Context) error {
 	if o := c.D.Option("fuse"); o != nil {
 		fuse = o.Value.(bool)
 	}
-	segments := pipelineSegments(stages, fuse, rate != "")
+	// Without metrics, a fused chain takes each item through its stages in
+	// turn; with them, each batch, so that each stage's busy time is its own.
+	itemwise := !metrics
+	for _, st := range stages {
+		st.retries = retries
+	}
+	segments := pipelineSegments(stages, fuse, rate != "", itemwise)
+	for _, seg := range segments {
+		if len(seg) < 2 || !itemwise {
+			continue
+		}
+		if m := pipelineThrough(seg); used[m] || used[m+"From"] {
+			st := stages[slicesIndexName(stages, m)]
+			if !used[m] {
+				st = stages[slicesIndexName(stages, m+"From")]
+			}
+			return model.Errorf(st.namePos, "stage name %s clashes with a method of the generated %s; rename the stage", st.name, c.D.Name)
+		}
+	}
 	hooks, err := pipelineHooks(c)
 	if err != nil {
 		return err
@@ -394,7 +452,7 @@ func buildPipeline(c *Context) error {
 	capacity := max(1, buffer/batch)
 	c.Emit = append(c.Emit, pipelineDecls(c, stages, pipelineShape{
 		capacity: int(capacity), batch: int(batch), ordered: ordered, collect: collect, metrics: metrics, rate: rate,
-		segments: segments,
+		segments: segments, itemwise: itemwise,
 	})...)
 	return nil
 }
@@ -505,6 +563,19 @@ type pipelineShape struct {
 	ordered, collect, metrics bool
 	rate                      string // the first stage's rate limiter type (rate=), or ""
 	segments                  [][]*pipelineStage
+	// itemwise: the workers of a fused chain take each item through its
+	// stages in turn (pipelineThrough), not each batch (no metrics).
+	itemwise bool
+}
+
+// slicesIndexName is the index of the stage named name.
+func slicesIndexName(stages []*pipelineStage, name string) int {
+	for i, st := range stages {
+		if st.name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // pipelineDecls returns the declarations wiring the stages: the pipeline
@@ -528,6 +599,7 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 	}
 	local := locals.Name
 	p, ctx, in, r, src, srcFree, dst, res, err := local("p"), local("ctx"), local("in"), local("r"), local("src"), local("srcFree"), local("dst"), local("res"), local("err")
+	seqL, itemsL := local("seq"), local("items")
 
 	// The ordered window: the most batches in flight, so that it bounds the
 	// sink's reorder buffer, never the throughput (see compose.go).
@@ -572,7 +644,7 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 			name, c.D.Args[0].Text, n, batches, strings.Join(chain, ", then "), mode, errMode, pipelineSharedName(name, "ErrSkip")))
 	} else {
 		doc = wrap(fmt.Sprintf("// %s runs items of type %s through %d stages: %s. %s Bounded channels carry %s between the goroutines. %s %s A stage drops an item by returning %s.",
-			name, c.D.Args[0].Text, n, strings.Join(chain, ", then "), pipelineFusionDoc(sh.segments), batches, mode, errMode, pipelineSharedName(name, "ErrSkip")))
+			name, c.D.Args[0].Text, n, strings.Join(chain, ", then "), pipelineFusionDoc(sh.segments, sh.itemwise), batches, mode, errMode, pipelineSharedName(name, "ErrSkip")))
 	}
 	doc += "\n//\n" + wrap(fmt.Sprintf("// %s %s holds no per-run state: Start and RunSlice may be called any number of times, concurrently. Create it with %s; it must not be copied.", upperFirst(article(name)), name, newName(c)))
 	// type Ingest struct { parse ingestParse; ... }
@@ -669,10 +741,21 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 			// c3, f3, l3 := p.store.output(r, 1)
 			out = append(out, jen.List(jen.Id(outName), jen.Id(freeName), jen.Id(leave)).Op(":=").
 				Id(p).Dot(tail.name).Dot("output").Call(jen.Id(r), jen.Lit(next)))
-			// p.enrich.link(r, p.store.send(r, c3, f3))
-			step := jen.Id(p).Dot(tail.name).Dot("send").Call(jen.Id(r), jen.Id(outName), jen.Id(freeName))
-			for j := len(seg) - 2; j >= 0; j-- {
-				step = jen.Id(p).Dot(seg[j].name).Dot("link").Call(jen.Id(r), step)
+			var step jen.Code
+			if sh.itemwise {
+				// func(seq uint64, items []T1, _ int) bool {
+				// 	return p.store.post(r, c3, f3, seq, p.throughParse(r, items, p.store.getOut(f3)))
+				// }
+				step = jen.Func().Params(jen.Id(seqL).Uint64(), jen.Id(itemsL).Index().Id(head.in), jen.Id("_").Int()).Bool().Block(
+					jen.Return(jen.Id(p).Dot(tail.name).Dot("post").Call(jen.Id(r), jen.Id(outName), jen.Id(freeName), jen.Id(seqL),
+						jen.Id(p).Dot(pipelineThrough(seg)).Call(jen.Id(r), jen.Id(itemsL), jen.Id(p).Dot(tail.name).Dot("getOut").Call(jen.Id(freeName))))))
+			} else {
+				// p.enrich.link(r, p.store.send(r, c3, f3))
+				link := jen.Id(p).Dot(tail.name).Dot("send").Call(jen.Id(r), jen.Id(outName), jen.Id(freeName))
+				for j := len(seg) - 2; j >= 0; j-- {
+					link = jen.Id(p).Dot(seg[j].name).Dot("link").Call(jen.Id(r), link)
+				}
+				step = link
 			}
 			// p.parse.run(r, c1, f1, l3, func() func(uint64, []T1, int) bool {
 			// 	return p.parse.link(r, p.enrich.link(r, p.store.send(r, c3, f3)))
@@ -724,10 +807,23 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 	if len(sh.segments) == 1 {
 		// Every stage fused: no channel (see the template's runFused).
 		counts := local("counts")
-		// p.store.place(r, res, counts), through the links before it
-		step := jen.Id(p).Dot(last.name).Dot("place").Call(jen.Id(r), jen.Id(res), jen.Id(counts))
-		for j := n - 2; j >= 0; j-- {
-			step = jen.Id(p).Dot(stages[j].name).Dot("link").Call(jen.Id(r), step)
+		var step jen.Code
+		if sh.itemwise && n > 1 {
+			// func(seq uint64, items []T0, _ int) bool {
+			// 	counts[seq] = len(p.throughParse(r, items, p.store.slot(res, seq, len(items))))
+			// 	return true
+			// }
+			step = jen.Func().Params(jen.Id(seqL).Uint64(), jen.Id(itemsL).Index().Id(first.in), jen.Id("_").Int()).Bool().Block(
+				jen.Id(counts).Index(jen.Id(seqL)).Op("=").Len(jen.Id(p).Dot(pipelineThrough(stages)).Call(jen.Id(r), jen.Id(itemsL),
+					jen.Id(p).Dot(last.name).Dot("slot").Call(jen.Id(res), jen.Id(seqL), jen.Len(jen.Id(itemsL))))),
+				jen.Return(jen.True()))
+		} else {
+			// p.store.place(r, res, counts), through the links before it
+			link := jen.Id(p).Dot(last.name).Dot("place").Call(jen.Id(r), jen.Id(res), jen.Id(counts))
+			for j := n - 2; j >= 0; j-- {
+				link = jen.Id(p).Dot(stages[j].name).Dot("link").Call(jen.Id(r), link)
+			}
+			step = link
 		}
 		body = []jen.Code{
 			// r := ingestNewRun(ctx, 0): outputs keep their place, no window
@@ -783,14 +879,119 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 			jen.Return(jen.Index().Id(statsType).Values(snaps...)))
 		decls = append(decls, wrap("// Stats returns a snapshot of each stage's counters, in pipeline order, summed over every run. Taken during a run it is only approximately consistent; after Wait returns it is exact.")+"\n"+fmt.Sprintf("%#v", fn))
 	}
+	if sh.itemwise {
+		for _, seg := range sh.segments {
+			if len(seg) > 1 {
+				decls = append(decls, pipelineThroughDecls(c, seg, sh)...)
+			}
+		}
+	}
 	return decls
+}
+
+// pipelineThroughDecls returns the two methods of the pipeline type that
+// take the items of a batch through the fused chain seg, each item through
+// every stage in turn: throughParse, the batch, and throughParseFrom, the
+// batch from an item on, under one deferred recover. They are the
+// template's Stage.process and Stage.processFrom for a chain of stages:
+// each stage's outcome is handled by the stage's own apply (or call: see
+// itemCall), reject and panicked, as processFrom does for one stage.
+func pipelineThroughDecls(c *Context, seg []*pipelineStage, sh pipelineShape) []string {
+	name := c.D.Name
+	head, tail := seg[0], seg[len(seg)-1]
+	through := pipelineThrough(seg)
+	runType := pipelineSharedName(name, "Run")
+	locals := c.Scope.Func()
+	for _, st := range seg {
+		locals.Reserve(st.typ)
+	}
+	l := locals.Name
+	p, r, in, out, from, res, next, i := l("p"), l("r"), l("in"), l("out"), l("from"), l("res"), l("next"), l("i")
+	at, ctx, err, v := l("at"), l("ctx"), l("err"), l("v")
+	// x[k] holds the output of stage k of the chain: the input of stage k+1.
+	x := make([]string, len(seg))
+	for k, st := range seg {
+		x[k] = l(fmt.Sprintf("x%d", st.argIndex))
+	}
+	input := func(k int) string { // stage k's input, for the current item
+		if k == 0 {
+			return in + "[" + next + "]"
+		}
+		return x[k-1]
+	}
+	var names []string
+	for _, st := range seg {
+		names = append(names, st.name)
+	}
+	stages := "stages " + andList(names)
+	var b strings.Builder
+
+	// throughParse: the batch.
+	doc := fmt.Sprintf("// %s takes each item of %s through %s in turn, each item through every stage before the next item starts, and appends what %s makes of it to %s. A stage drops an item with %s and fails it with another error or a panic, as when it runs alone: the item goes no further, and is reported with that stage's name and its input to that stage.",
+		through, in, stages, tail.name, out, pipelineSharedName(name, "ErrSkip"))
+	if sh.collect {
+		doc += " A failed item is left out and the others go on."
+	} else {
+		doc += fmt.Sprintf(" A failure stops the run: the rest of %s is dropped.", in)
+	}
+	fmt.Fprintf(&b, "%s\nfunc (%s *%s) %s(%s *%s, %s []%s, %s []%s) []%s {\n", wrap(doc), p, name, through, r, runType, in, head.in, out, tail.out, tail.out)
+	fmt.Fprintf(&b, "for %s := 0; %s < len(%s); {\n%s, %s = %s.%sFrom(%s, %s, %s, %s)\n}\nreturn %s\n}\n\n", i, i, in, out, i, p, through, r, in, i, out, out)
+
+	// throughParseFrom: from in[from], under one deferred recover.
+	doc = fmt.Sprintf("// %sFrom is %s from %s[%s:]. It returns the extended %s and where to resume: len(%s) when done, or after an item that panicked.", through, through, in, from, out, in)
+	fmt.Fprintf(&b, "%s\nfunc (%s *%s) %sFrom(%s *%s, %s []%s, %s int, %s []%s) (%s []%s, %s int) {\n", wrap(doc), p, name, through, r, runType, in, head.in, from, out, tail.out, res, tail.out, next)
+	fmt.Fprintf(&b, "%s = %s\n", res, out)
+	var inputs []string
+	for k := range seg {
+		inputs = append(inputs, input(k))
+	}
+	fmt.Fprintf(&b, "%s\n%s := 0\n", wrap(fmt.Sprintf("// %s is the stage of the chain the item is at, from 0 for %s: a panic fails the item there, with its input to that stage, %s.", at, head.name, orList(inputs))), at)
+	b.WriteString("var (\n")
+	for k, st := range seg {
+		if k+1 < len(seg) {
+			fmt.Fprintf(&b, "%s %s // %s's input\n", x[k], st.out, seg[k+1].name)
+		} else {
+			fmt.Fprintf(&b, "%s %s\n", x[k], st.out)
+		}
+	}
+	fmt.Fprintf(&b, "%s error\n)\n", err)
+	fmt.Fprintf(&b, "defer func() {\nif %s := recover(); %s != nil {\nswitch %s {\n", v, v, at)
+	for k, st := range seg {
+		if k+1 < len(seg) {
+			fmt.Fprintf(&b, "case %d:\n", k)
+		} else {
+			b.WriteString("default:\n")
+		}
+		fmt.Fprintf(&b, "%s.%s.panicked(%s, %s, %s)\n", p, st.name, r, input(k), v)
+	}
+	b.WriteString("}\n")
+	if sh.collect {
+		fmt.Fprintf(&b, "%s++ // resume after the item\n", next)
+	} else {
+		fmt.Fprintf(&b, "%s = len(%s) // the run is stopping; drop the rest\n", next, in)
+	}
+	b.WriteString("}\n}()\n")
+	fmt.Fprintf(&b, "%s := %s.ctx\nfor %s = %s; %s < len(%s); %s++ {\n", ctx, r, next, from, next, in, next)
+	for k, st := range seg {
+		fmt.Fprintf(&b, "%s = %d\n%s, %s = %s.%s.%s(%s, %s)\nif %s != nil {\n", at, k, x[k], err, p, st.name, st.itemCall(), ctx, input(k), err)
+		if sh.collect {
+			fmt.Fprintf(&b, "%s.%s.reject(%s, %s, %s) // dropped or failed: on to the next item\n", p, st.name, r, input(k), err)
+		} else {
+			fmt.Fprintf(&b, "if !%s.%s.reject(%s, %s, %s) {\nreturn %s, len(%s) // the run is stopping; drop the rest\n}\n", p, st.name, r, input(k), err, res, in)
+		}
+		b.WriteString("continue\n}\n")
+	}
+	fmt.Fprintf(&b, "%s = append(%s, %s)\n}\nreturn %s, %s\n}", res, res, x[len(seg)-1], res, next)
+	return []string{b.String()}
 }
 
 // pipelineFusionDoc says which stages run together, for the pipeline
 // type's doc comment: "Stages enrich and store run together on 4
-// goroutines, each taking a batch through both in turn, with no channel
-// between them; parse runs on its own."
-func pipelineFusionDoc(segs [][]*pipelineStage) string {
+// goroutines, each taking the items of a batch, one at a time, through both
+// in turn, with no channel between them; parse runs on its own." With
+// itemwise false (metrics), each goroutine takes a batch through the stages
+// in turn.
+func pipelineFusionDoc(segs [][]*pipelineStage, itemwise bool) string {
 	var fused []string
 	var alone []string
 	for _, seg := range segs {
@@ -805,6 +1006,12 @@ func pipelineFusionDoc(segs [][]*pipelineStage) string {
 		goroutines := "1 goroutine, which takes each batch"
 		if w := seg[0].workers; w > 1 {
 			goroutines = fmt.Sprintf("%d goroutines, each taking a batch", w)
+		}
+		if itemwise {
+			goroutines = "1 goroutine, which takes the items of a batch, one at a time,"
+			if w := seg[0].workers; w > 1 {
+				goroutines = fmt.Sprintf("%d goroutines, each taking the items of a batch, one at a time,", w)
+			}
 		}
 		through := "them all"
 		if len(seg) == 2 {

@@ -13,8 +13,12 @@ import (
 // intermediate types are hidden in closures. Generated code replaces it by a
 // struct with one field per stage, each a stencil of Stage, wired by the same
 // steps: a source feeding the first stage, each stage started alone (start),
-// or each fused chain run by its first stage's workers (run) through the
-// links of its stages to the last one's send, a sink draining the last.
+// or each fused chain run by its first stage's workers (run), a sink
+// draining the last. A fused chain's workers take each item of a batch
+// through the function of every stage in turn, in a loop the generated type
+// has for the chain, and post the outputs with its last stage's post (or
+// write them at their slot, in RunSlice); with metrics, they take the batch
+// through the links of its stages to the last one's send, as here.
 //
 // A Pipeline must not be copied after first use.
 //

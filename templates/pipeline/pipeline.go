@@ -37,7 +37,15 @@
 //
 // Adjacent stages with the same number of workers are fused: they run
 // together on one set of goroutines, each of which takes a batch through
-// every stage of the chain in turn, with no channel between them. A chain of
+// every stage of the chain in turn, with no channel between them. (Generated
+// code goes further, without metrics: the pipeline type has a loop per
+// fused chain that takes each item of a batch through every stage in turn,
+// calling the stage functions one after the other with the item's value in
+// a local variable, with no batch in between and one deferred recover per
+// batch; each stage's outcome is handled by the stage's own apply (call,
+// without retries), reject and panicked, as processFrom does for a stage
+// alone. With metrics, it
+// keeps the stage-by-stage form, which times each stage's batch.) A chain of
 // fused stages with Workers N is N data-parallel goroutines over batches:
 // the hand-off between stages, a channel send and often the wake-up of
 // another goroutine, which costs more than a cheap stage function, is gone,
@@ -430,29 +438,36 @@ func (s *Stage[In, Out]) work(r *Run, in <-chan inBatch[In, Out], inFree chan []
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *Stage[In, Out]) send(r *Run, out chan<- outBatch[In, Out], free chan []Out) func(seq uint64, items []In, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []In, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		if !s.cfg.Ordered {
-			// Only an unordered run drops an empty batch: an ordered one's
-			// sink waits for every sequence number.
-			if len(res) == 0 {
-				s.putOut(free, res)
-				return true
-			}
-		}
-		m := outBatch[In, Out]{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
-		return true
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
 	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+//
+//monogen:note A generated pipeline's fused chain posts the outputs of its
+//monogen:note last stage with it.
+func (s *Stage[In, Out]) post(r *Run, out chan<- outBatch[In, Out], free chan []Out, seq uint64, res []Out) bool {
+	if !s.cfg.Ordered {
+		// Only an unordered run drops an empty batch: an ordered one's
+		// sink waits for every sequence number.
+		if len(res) == 0 {
+			s.putOut(free, res)
+			return true
+		}
+	}
+	m := outBatch[In, Out]{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // link returns the step of a stage fused with the next one: it processes a
@@ -539,10 +554,16 @@ func (s *Stage[In, Out]) runSlice(r *Run, in []In, chain func() func(seq uint64,
 // gather then closes the gaps.
 func (s *Stage[In, Out]) place(r *Run, res []Out, counts []int) func(seq uint64, items []In, queued int) bool {
 	return func(seq uint64, items []In, queued int) bool {
-		at := int(seq) * s.cfg.Batch
-		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		counts[seq] = len(s.measure(r, items, s.slot(res, seq, len(items)), queued))
 		return true
 	}
+}
+
+// slot returns the place in res of the outputs of batch seq, of n items:
+// empty, with room for n outputs from item seq*Batch on.
+func (s *Stage[In, Out]) slot(res []Out, seq uint64, n int) []Out {
+	at := int(seq) * s.cfg.Batch
+	return res[at : at : at+n]
 }
 
 // gather closes the gaps that place left in res, where batches made fewer
@@ -588,7 +609,7 @@ func (s *Stage[In, Out]) processFrom(r *Run, in []In, from int, out []Out) (res 
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &PanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next++
 			if !s.cfg.Collect {
 				next = len(in) // the run is stopping; drop the rest
@@ -599,21 +620,38 @@ func (s *Stage[In, Out]) processFrom(r *Run, in []In, from int, out []Out) (res 
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrSkip || errors.Is(err, ErrSkip) {
-				if s.cfg.hookSkip {
-					s.skipped(s.name, in[next])
-				}
-				continue
-			}
-			s.fail(r, in[next], err)
-			if !s.cfg.Collect {
-				return res, len(in)
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in: ErrSkip
+// drops the item (and reports the skip), any other error fails it. It
+// reports whether the worker goes on with the next item: false when the
+// failure stops the run (errors=stop).
+//
+//monogen:note A generated pipeline's fused chain calls it for each stage.
+func (s *Stage[In, Out]) reject(r *Run, in In, err error) bool {
+	if err == ErrSkip || errors.Is(err, ErrSkip) {
+		if s.cfg.hookSkip {
+			s.skipped(s.name, in)
+		}
+		return true
+	}
+	s.fail(r, in, err)
+	return s.cfg.Collect
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *PanicError holding v and the stack. It is called from the deferred
+// function that recovered v, so the stack still shows the panic.
+func (s *Stage[In, Out]) panicked(r *Run, in In, v any) {
+	s.fail(r, in, &PanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as

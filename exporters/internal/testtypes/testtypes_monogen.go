@@ -1094,7 +1094,7 @@ func (s *digitsDouble) processFrom(r *DigitsRun, in []int, from int, out []int) 
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &DigitsPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -1102,15 +1102,33 @@ func (s *digitsDouble) processFrom(r *DigitsRun, in []int, from int, out []int) 
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrDigitsSkip || errors.Is(err, ErrDigitsSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in: ErrDigitsSkip
+// drops the item (and reports the skip), any other error fails it. It
+// reports whether the worker goes on with the next item: false when the
+// failure stops the run (errors=stop).
+func (s *digitsDouble) reject(r *DigitsRun, in int, err error) bool {
+	if err == ErrDigitsSkip || errors.Is(err, ErrDigitsSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *DigitsPanicError holding v and the stack. It is called from the deferred
+// function that recovered v, so the stack still shows the panic.
+func (s *digitsDouble) panicked(r *DigitsRun, in int, v any) {
+	s.fail(r, in, &DigitsPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
@@ -1535,27 +1553,31 @@ func (s *digitsFormat) output(r *DigitsRun, next int) (chan digitsFormatOutBatch
 // The step reports false if the run was cancelled while it waited to send.
 // queued is the number of batches that waited in the stage's input channel.
 func (s *digitsFormat) send(r *DigitsRun, out chan<- digitsFormatOutBatch, free chan []string) func(seq uint64, items []int, queued int) bool {
-	done := r.ctx.Done()
 	return func(seq uint64, items []int, queued int) bool {
-		res := s.measure(r, items, s.getOut(free), queued)
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
-		if len(res) == 0 {
-			s.putOut(free, res)
-			return true
-		}
-		m := digitsFormatOutBatch{seq: seq, items: res}
-		select { // alone first: see work
-		case out <- m:
-		default:
-			select {
-			case out <- m:
-			case <-done:
-				return false
-			}
-		}
+		return s.post(r, out, free, seq, s.measure(r, items, s.getOut(free), queued))
+	}
+}
+
+// post sends res, the outputs of batch seq in an output batch from free, on
+// out, and reports false if the run was cancelled while it waited to send.
+func (s *digitsFormat) post(r *DigitsRun, out chan<- digitsFormatOutBatch, free chan []string, seq uint64, res []string) bool {
+	// Only an unordered run drops an empty batch: an ordered one's
+	// sink waits for every sequence number.
+	if len(res) == 0 {
+		s.putOut(free, res)
 		return true
 	}
+	m := digitsFormatOutBatch{seq: seq, items: res}
+	select { // alone first: see work
+	case out <- m:
+	default:
+		select {
+		case out <- m:
+		case <-r.ctx.Done():
+			return false
+		}
+	}
+	return true
 }
 
 // place returns the step of the last stage of a pipeline that runSlice
@@ -1566,10 +1588,16 @@ func (s *digitsFormat) send(r *DigitsRun, out chan<- digitsFormatOutBatch, free 
 // gather then closes the gaps.
 func (s *digitsFormat) place(r *DigitsRun, res []string, counts []int) func(seq uint64, items []int, queued int) bool {
 	return func(seq uint64, items []int, queued int) bool {
-		at := int(seq) * 64
-		counts[seq] = len(s.measure(r, items, res[at:at:at+len(items)], queued))
+		counts[seq] = len(s.measure(r, items, s.slot(res, seq, len(items)), queued))
 		return true
 	}
+}
+
+// slot returns the place in res of the outputs of batch seq, of n items:
+// empty, with room for n outputs from item seq*Batch on.
+func (s *digitsFormat) slot(res []string, seq uint64, n int) []string {
+	at := int(seq) * 64
+	return res[at : at : at+n]
 }
 
 // gather closes the gaps that place left in res, where batches made fewer
@@ -1612,7 +1640,7 @@ func (s *digitsFormat) processFrom(r *DigitsRun, in []int, from int, out []strin
 	res = out
 	defer func() {
 		if v := recover(); v != nil {
-			s.fail(r, in[next], &DigitsPanicError{Value: v, Stack: debug.Stack()})
+			s.panicked(r, in[next], v)
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
@@ -1620,15 +1648,33 @@ func (s *digitsFormat) processFrom(r *DigitsRun, in []int, from int, out []strin
 	for next = from; next < len(in); next++ {
 		o, err := s.apply(ctx, in[next])
 		if err != nil {
-			if err == ErrDigitsSkip || errors.Is(err, ErrDigitsSkip) {
-				continue
+			if !s.reject(r, in[next], err) {
+				return res, len(in) // the run is stopping; drop the rest
 			}
-			s.fail(r, in[next], err)
-			return res, len(in)
+			continue
 		}
 		res = append(res, o)
 	}
 	return res, next
+}
+
+// reject handles the error err of the stage function on item in: ErrDigitsSkip
+// drops the item (and reports the skip), any other error fails it. It
+// reports whether the worker goes on with the next item: false when the
+// failure stops the run (errors=stop).
+func (s *digitsFormat) reject(r *DigitsRun, in int, err error) bool {
+	if err == ErrDigitsSkip || errors.Is(err, ErrDigitsSkip) {
+		return true
+	}
+	s.fail(r, in, err)
+	return false
+}
+
+// panicked fails item in, on which the stage function panicked with v, with
+// a *DigitsPanicError holding v and the stack. It is called from the deferred
+// function that recovered v, so the stack still shows the panic.
+func (s *digitsFormat) panicked(r *DigitsRun, in int, v any) {
+	s.fail(r, in, &DigitsPanicError{Value: v, Stack: debug.Stack()})
 }
 
 // apply calls the stage function, and again on failure as many times as
