@@ -748,6 +748,25 @@ func (l *Limiter) stats(now int64) Stats {
 // tokenAllow is Allow for a TokenBucket.
 //
 //monogen:if token
+//monogen:note Why a load and a compare-and-swap, and not an atomic add
+//monogen:note (measured December 2026, issue 15): an admission into a full
+//monogen:note bucket must clamp, state = max(state, now-tolerance)+interval,
+//monogen:note which no single atomic instruction does. An add from a stale
+//monogen:note state would count the event among the discarded tokens: the
+//monogen:note bucket would admit more than its burst. The benchmark's bucket
+//monogen:note (rate 1e9/s) is full on nearly every call; an add applies only
+//monogen:note to callers whose clock is behind the last writer's (about 40%
+//monogen:note of the contended calls). An add refused after the load must be
+//monogen:note undone: Add(-interval) can shift an admission made on top of it
+//monogen:note into its caller's discarded tokens (over-admission), and a
+//monogen:note compare-and-swap undo that loses leaks the interval. Reading
+//monogen:note the state with Add(0) once a compare-and-swap was lost (one
+//monogen:note line transfer instead of a shared read and an upgrade) costs
+//monogen:note a second locked instruction; on the shared 2-core VM it was
+//monogen:note slower (procs=4, procs=8) and a quiet run, where contention
+//monogen:note and not the clock is the cost, was not to be had. uber's Take
+//monogen:note is the same load and compare-and-swap, with a clock read twice
+//monogen:note as long.
 func (l *Limiter) tokenAllow(now int64) bool {
 	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
