@@ -2509,9 +2509,10 @@ func (r ConfTokensReservation) undo() {
 	}
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
-	// Later reservations keep their times; the freed intervals go
-	// to whoever reserves next.
-	r.l.tokenCancel(r.n)
+	// Later reservations keep their times; what they took past
+	// this one's time is theirs, the rest goes to whoever reserves
+	// next.
+	r.l.tokenCancel(r.at, r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -2618,13 +2619,20 @@ func (l *ConfTokens) tokenReserveN(now, n int64) int64 {
 	}
 }
 
-// tokenCancel gives back the n intervals of a reservation whose time has
-// not come.
-func (l *ConfTokens) tokenCancel(n int64) {
-	interval := int64(l.interval.Load()) * n
+// tokenCancel gives back the n intervals of a reservation whose events
+// were to happen at at, less what reservations made after it took past at,
+// as x/time/rate does: with a burst of 1, reservations at 10ms and 20ms,
+// cancelling the one at 10ms gives nothing back, since giving it back would
+// put the next reservation at 20ms beside the one already there.
+func (l *ConfTokens) tokenCancel(at, n int64) {
+	need := int64(l.interval.Load()) * n
 	for {
 		s := l.state.Load()
-		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+		give := need - ratelimitNanosBetween(at, s)
+		if give <= 0 {
+			return
+		}
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+give)-give) {
 			return
 		}
 	}
@@ -3479,9 +3487,10 @@ func (r BenchConfTokensReservation) undo() {
 	}
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
-	// Later reservations keep their times; the freed intervals go
-	// to whoever reserves next.
-	r.l.tokenCancel(r.n)
+	// Later reservations keep their times; what they took past
+	// this one's time is theirs, the rest goes to whoever reserves
+	// next.
+	r.l.tokenCancel(r.at, r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -3588,13 +3597,20 @@ func (l *BenchConfTokens) tokenReserveN(now, n int64) int64 {
 	}
 }
 
-// tokenCancel gives back the n intervals of a reservation whose time has
-// not come.
-func (l *BenchConfTokens) tokenCancel(n int64) {
-	interval := int64(l.interval.Load()) * n
+// tokenCancel gives back the n intervals of a reservation whose events
+// were to happen at at, less what reservations made after it took past at,
+// as x/time/rate does: with a burst of 1, reservations at 10ms and 20ms,
+// cancelling the one at 10ms gives nothing back, since giving it back would
+// put the next reservation at 20ms beside the one already there.
+func (l *BenchConfTokens) tokenCancel(at, n int64) {
+	need := int64(l.interval.Load()) * n
 	for {
 		s := l.state.Load()
-		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+		give := need - ratelimitNanosBetween(at, s)
+		if give <= 0 {
+			return
+		}
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+give)-give) {
 			return
 		}
 	}
@@ -3891,9 +3907,10 @@ func (r TokensReservation) undo() {
 	}
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
-	// Later reservations keep their times; the freed intervals go
-	// to whoever reserves next.
-	r.l.tokenCancel(r.n)
+	// Later reservations keep their times; what they took past
+	// this one's time is theirs, the rest goes to whoever reserves
+	// next.
+	r.l.tokenCancel(r.at, r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -4000,13 +4017,20 @@ func (l *Tokens) tokenReserveN(now, n int64) int64 {
 	}
 }
 
-// tokenCancel gives back the n intervals of a reservation whose time has
-// not come.
-func (l *Tokens) tokenCancel(n int64) {
-	interval := int64(10*time.Millisecond) * n
+// tokenCancel gives back the n intervals of a reservation whose events
+// were to happen at at, less what reservations made after it took past at,
+// as x/time/rate does: with a burst of 1, reservations at 10ms and 20ms,
+// cancelling the one at 10ms gives nothing back, since giving it back would
+// put the next reservation at 20ms beside the one already there.
+func (l *Tokens) tokenCancel(at, n int64) {
+	need := int64(10*time.Millisecond) * n
 	for {
 		s := l.state.Load()
-		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+		give := need - ratelimitNanosBetween(at, s)
+		if give <= 0 {
+			return
+		}
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+give)-give) {
 			return
 		}
 	}
@@ -4726,9 +4750,10 @@ func (r BenchTokensReservation) undo() {
 	}
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
-	// Later reservations keep their times; the freed intervals go
-	// to whoever reserves next.
-	r.l.tokenCancel(r.n)
+	// Later reservations keep their times; what they took past
+	// this one's time is theirs, the rest goes to whoever reserves
+	// next.
+	r.l.tokenCancel(r.at, r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -4835,13 +4860,20 @@ func (l *BenchTokens) tokenReserveN(now, n int64) int64 {
 	}
 }
 
-// tokenCancel gives back the n intervals of a reservation whose time has
-// not come.
-func (l *BenchTokens) tokenCancel(n int64) {
-	interval := n
+// tokenCancel gives back the n intervals of a reservation whose events
+// were to happen at at, less what reservations made after it took past at,
+// as x/time/rate does: with a burst of 1, reservations at 10ms and 20ms,
+// cancelling the one at 10ms gives nothing back, since giving it back would
+// put the next reservation at 20ms beside the one already there.
+func (l *BenchTokens) tokenCancel(at, n int64) {
+	need := n
 	for {
 		s := l.state.Load()
-		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+		give := need - ratelimitNanosBetween(at, s)
+		if give <= 0 {
+			return
+		}
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+give)-give) {
 			return
 		}
 	}

@@ -777,3 +777,25 @@ func TestLimiterStress(t *testing.T) {
 		t.Fatalf("limit %d outside [2, 256]", s.Limit)
 	}
 }
+
+// Tokens (rate=100/s burst=20): cancelling a reservation that later ones
+// follow gives back only what they do not hold, as in x/time/rate.
+func TestTokensCancelGivesBackNothingThatLaterReservationsHold(t *testing.T) {
+	epoch := time.Now()
+	l := generated.NewTokensAt(epoch)
+	l.ReserveNAt(epoch, 20) // the burst
+	r10 := l.ReserveAt(epoch)
+	r20 := l.ReserveAt(epoch)
+	if d := r20.DelayFrom(epoch); d != 20*time.Millisecond {
+		t.Fatalf("second reservation past the burst in %v, want 20ms", d)
+	}
+	r10.CancelAt(epoch)
+	if d := l.ReserveAt(epoch).DelayFrom(epoch); d != 30*time.Millisecond {
+		t.Fatalf("after cancelling the reservation at 10ms, the next one is in %v, want 30ms (20ms is taken)", d)
+	}
+	last := l.ReserveAt(epoch)
+	last.CancelAt(epoch)
+	if d := l.ReserveAt(epoch).DelayFrom(epoch); d != 40*time.Millisecond {
+		t.Fatalf("after cancelling the last reservation, the next one is in %v, want its 40ms", d)
+	}
+}

@@ -1301,9 +1301,10 @@ func (r HookedAPIReservation) undo() {
 	}
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
-	// Later reservations keep their times; the freed intervals go
-	// to whoever reserves next.
-	r.l.tokenCancel(r.n)
+	// Later reservations keep their times; what they took past
+	// this one's time is theirs, the rest goes to whoever reserves
+	// next.
+	r.l.tokenCancel(r.at, r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -1410,13 +1411,20 @@ func (l *HookedAPI) tokenReserveN(now, n int64) int64 {
 	}
 }
 
-// tokenCancel gives back the n intervals of a reservation whose time has
-// not come.
-func (l *HookedAPI) tokenCancel(n int64) {
-	interval := int64(time.Hour) * n
+// tokenCancel gives back the n intervals of a reservation whose events
+// were to happen at at, less what reservations made after it took past at,
+// as x/time/rate does: with a burst of 1, reservations at 10ms and 20ms,
+// cancelling the one at 10ms gives nothing back, since giving it back would
+// put the next reservation at 20ms beside the one already there.
+func (l *HookedAPI) tokenCancel(at, n int64) {
+	need := int64(time.Hour) * n
 	for {
 		s := l.state.Load()
-		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+		give := need - ratelimitNanosBetween(at, s)
+		if give <= 0 {
+			return
+		}
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+give)-give) {
 			return
 		}
 	}
@@ -1730,9 +1738,10 @@ func (r TimedAPIReservation) undo() {
 	}
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
-	// Later reservations keep their times; the freed intervals go
-	// to whoever reserves next.
-	r.l.tokenCancel(r.n)
+	// Later reservations keep their times; what they took past
+	// this one's time is theirs, the rest goes to whoever reserves
+	// next.
+	r.l.tokenCancel(r.at, r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -1839,13 +1848,20 @@ func (l *TimedAPI) tokenReserveN(now, n int64) int64 {
 	}
 }
 
-// tokenCancel gives back the n intervals of a reservation whose time has
-// not come.
-func (l *TimedAPI) tokenCancel(n int64) {
-	interval := int64(10*time.Millisecond) * n
+// tokenCancel gives back the n intervals of a reservation whose events
+// were to happen at at, less what reservations made after it took past at,
+// as x/time/rate does: with a burst of 1, reservations at 10ms and 20ms,
+// cancelling the one at 10ms gives nothing back, since giving it back would
+// put the next reservation at 20ms beside the one already there.
+func (l *TimedAPI) tokenCancel(at, n int64) {
+	need := int64(10*time.Millisecond) * n
 	for {
 		s := l.state.Load()
-		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+		give := need - ratelimitNanosBetween(at, s)
+		if give <= 0 {
+			return
+		}
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+give)-give) {
 			return
 		}
 	}
@@ -3373,9 +3389,10 @@ func (r BenchRateReservation) undo() {
 	}
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
-	// Later reservations keep their times; the freed intervals go
-	// to whoever reserves next.
-	r.l.tokenCancel(r.n)
+	// Later reservations keep their times; what they took past
+	// this one's time is theirs, the rest goes to whoever reserves
+	// next.
+	r.l.tokenCancel(r.at, r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -3482,13 +3499,20 @@ func (l *BenchRate) tokenReserveN(now, n int64) int64 {
 	}
 }
 
-// tokenCancel gives back the n intervals of a reservation whose time has
-// not come.
-func (l *BenchRate) tokenCancel(n int64) {
-	interval := n
+// tokenCancel gives back the n intervals of a reservation whose events
+// were to happen at at, less what reservations made after it took past at,
+// as x/time/rate does: with a burst of 1, reservations at 10ms and 20ms,
+// cancelling the one at 10ms gives nothing back, since giving it back would
+// put the next reservation at 20ms beside the one already there.
+func (l *BenchRate) tokenCancel(at, n int64) {
+	need := n
 	for {
 		s := l.state.Load()
-		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+		give := need - ratelimitNanosBetween(at, s)
+		if give <= 0 {
+			return
+		}
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+give)-give) {
 			return
 		}
 	}
@@ -3810,9 +3834,10 @@ func (r BenchRateHookedReservation) undo() {
 	}
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
-	// Later reservations keep their times; the freed intervals go
-	// to whoever reserves next.
-	r.l.tokenCancel(r.n)
+	// Later reservations keep their times; what they took past
+	// this one's time is theirs, the rest goes to whoever reserves
+	// next.
+	r.l.tokenCancel(r.at, r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -3919,13 +3944,20 @@ func (l *BenchRateHooked) tokenReserveN(now, n int64) int64 {
 	}
 }
 
-// tokenCancel gives back the n intervals of a reservation whose time has
-// not come.
-func (l *BenchRateHooked) tokenCancel(n int64) {
-	interval := n
+// tokenCancel gives back the n intervals of a reservation whose events
+// were to happen at at, less what reservations made after it took past at,
+// as x/time/rate does: with a burst of 1, reservations at 10ms and 20ms,
+// cancelling the one at 10ms gives nothing back, since giving it back would
+// put the next reservation at 20ms beside the one already there.
+func (l *BenchRateHooked) tokenCancel(at, n int64) {
+	need := n
 	for {
 		s := l.state.Load()
-		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+		give := need - ratelimitNanosBetween(at, s)
+		if give <= 0 {
+			return
+		}
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+give)-give) {
 			return
 		}
 	}
@@ -4243,9 +4275,10 @@ func (r BenchRateTimedReservation) undo() {
 	}
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
-	// Later reservations keep their times; the freed intervals go
-	// to whoever reserves next.
-	r.l.tokenCancel(r.n)
+	// Later reservations keep their times; what they took past
+	// this one's time is theirs, the rest goes to whoever reserves
+	// next.
+	r.l.tokenCancel(r.at, r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -4352,13 +4385,20 @@ func (l *BenchRateTimed) tokenReserveN(now, n int64) int64 {
 	}
 }
 
-// tokenCancel gives back the n intervals of a reservation whose time has
-// not come.
-func (l *BenchRateTimed) tokenCancel(n int64) {
-	interval := n
+// tokenCancel gives back the n intervals of a reservation whose events
+// were to happen at at, less what reservations made after it took past at,
+// as x/time/rate does: with a burst of 1, reservations at 10ms and 20ms,
+// cancelling the one at 10ms gives nothing back, since giving it back would
+// put the next reservation at 20ms beside the one already there.
+func (l *BenchRateTimed) tokenCancel(at, n int64) {
+	need := n
 	for {
 		s := l.state.Load()
-		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+		give := need - ratelimitNanosBetween(at, s)
+		if give <= 0 {
+			return
+		}
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+give)-give) {
 			return
 		}
 	}

@@ -274,9 +274,10 @@ func (r APIReservation) undo() {
 	}
 	// A shared limiter's token came from the store, which does not take
 	// tokens back.
-	// Later reservations keep their times; the freed intervals go
-	// to whoever reserves next.
-	r.l.tokenCancel(r.n)
+	// Later reservations keep their times; what they took past
+	// this one's time is theirs, the rest goes to whoever reserves
+	// next.
+	r.l.tokenCancel(r.at, r.n)
 	// A window reservation is granted only for now, and Wait never waits
 	// with one: there is nothing to give back.
 }
@@ -383,13 +384,20 @@ func (l *API) tokenReserveN(now, n int64) int64 {
 	}
 }
 
-// tokenCancel gives back the n intervals of a reservation whose time has
-// not come.
-func (l *API) tokenCancel(n int64) {
-	interval := int64(5*time.Millisecond) * n
+// tokenCancel gives back the n intervals of a reservation whose events
+// were to happen at at, less what reservations made after it took past at,
+// as x/time/rate does: with a burst of 1, reservations at 10ms and 20ms,
+// cancelling the one at 10ms gives nothing back, since giving it back would
+// put the next reservation at 20ms beside the one already there.
+func (l *API) tokenCancel(at, n int64) {
+	need := int64(5*time.Millisecond) * n
 	for {
 		s := l.state.Load()
-		if l.state.CompareAndSwap(s, max(s, math.MinInt64+interval)-interval) {
+		give := need - ratelimitNanosBetween(at, s)
+		if give <= 0 {
+			return
+		}
+		if l.state.CompareAndSwap(s, max(s, math.MinInt64+give)-give) {
 			return
 		}
 	}

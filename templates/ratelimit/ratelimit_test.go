@@ -644,3 +644,36 @@ func TestWindowAllowNReserveN(t *testing.T) {
 		t.Fatalf("WaitN above the limit = %v", err)
 	}
 }
+
+// Cancel gave back a reservation's whole interval even when reservations
+// made after it held that time: with a burst of 1, reservations at 0, 10ms
+// and 20ms, cancelling the one at 10ms let the next reservation take 20ms
+// too, two events at once. As in x/time/rate, Cancel gives back only what
+// no later reservation holds.
+func TestCancelGivesBackNothingThatLaterReservationsHold(t *testing.T) {
+	l := token(10*time.Millisecond, 1)
+	l.ReserveAt(at(0))
+	r10, r20 := l.ReserveAt(at(0)), l.ReserveAt(at(0))
+	if d := r20.DelayFrom(at(0)); d != 20*time.Millisecond {
+		t.Fatalf("third reservation in %v, want 20ms", d)
+	}
+	r10.CancelAt(at(0))
+	if d := l.ReserveAt(at(0)).DelayFrom(at(0)); d != 30*time.Millisecond {
+		t.Fatalf("after cancelling the reservation at 10ms, the next one is in %v, want 30ms (20ms is taken)", d)
+	}
+	// Cancelling the last reservation gives its interval back.
+	r40 := l.ReserveAt(at(0))
+	r40.CancelAt(at(0))
+	if d := l.ReserveAt(at(0)).DelayFrom(at(0)); d != 40*time.Millisecond {
+		t.Fatalf("after cancelling the last reservation, the next one is in %v, want its 40ms", d)
+	}
+	// An N reservation partly overlapped by a later one gives back the rest.
+	m := token(10*time.Millisecond, 4)
+	m.ReserveNAt(at(0), 4)      // the burst: now
+	r := m.ReserveNAt(at(0), 3) // 10, 20 and 30ms; at 30ms
+	m.ReserveAt(at(0))          // 40ms
+	r.CancelAt(at(0))           // 40ms is held past r's 30ms: one interval of three is not given back
+	if d := m.ReserveAt(at(0)).DelayFrom(at(0)); d != 30*time.Millisecond {
+		t.Fatalf("after cancelling 3 of which 1 is overlapped, the next reservation is in %v, want 30ms", d)
+	}
+}
