@@ -2355,7 +2355,8 @@ func (l *ConfTokens) AllowNAt(t time.Time, n int) bool {
 // happen now, and otherwise returns a reservation that is not OK and whose
 // Delay says when to retry. As in x/time/rate, a reservation of more than
 // Burst (Limit) events is not OK, and its Delay is the largest duration; n
-// <= 0 reserves nothing, OK and now. Cancel gives all n events back.
+// <= 0 reserves nothing, OK and now. Cancel gives the n events back, less
+// what reservations made after it hold.
 func (l *ConfTokens) ReserveN(n int) ConfTokensReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -2483,8 +2484,10 @@ func (r ConfTokensReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r ConfTokensReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -2795,7 +2798,8 @@ func (l *ConfWindow) AllowNAt(t time.Time, n int) bool {
 // happen now, and otherwise returns a reservation that is not OK and whose
 // Delay says when to retry. As in x/time/rate, a reservation of more than
 // Burst (Limit) events is not OK, and its Delay is the largest duration; n
-// <= 0 reserves nothing, OK and now. Cancel gives all n events back.
+// <= 0 reserves nothing, OK and now. Cancel gives the n events back, less
+// what reservations made after it hold.
 func (l *ConfWindow) ReserveN(n int) ConfWindowReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -2926,8 +2930,10 @@ func (r ConfWindowReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r ConfWindowReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -3332,7 +3338,7 @@ func (l *BenchConfTokens) AllowNAt(t time.Time, n int) bool {
 // not OK and whose Delay says when to retry. As in x/time/rate, a
 // reservation of more than Burst (Limit) events is not OK, and its Delay is
 // the largest duration; n <= 0 reserves nothing, OK and now. Cancel gives
-// all n events back.
+// the n events back, less what reservations made after it hold.
 func (l *BenchConfTokens) ReserveN(n int) BenchConfTokensReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -3461,8 +3467,10 @@ func (r BenchConfTokensReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r BenchConfTokensReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -3753,7 +3761,8 @@ func (l *Tokens) AllowNAt(t time.Time, n int) bool {
 // now, and otherwise returns a reservation that is not OK and whose Delay
 // says when to retry. As in x/time/rate, a reservation of more than Burst
 // (Limit) events is not OK, and its Delay is the largest duration; n <= 0
-// reserves nothing, OK and now. Cancel gives all n events back.
+// reserves nothing, OK and now. Cancel gives the n events back, less what
+// reservations made after it hold.
 func (l *Tokens) ReserveN(n int) TokensReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -3881,8 +3890,10 @@ func (r TokensReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r TokensReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -4163,7 +4174,8 @@ func (l *Window) AllowNAt(t time.Time, n int) bool {
 // now, and otherwise returns a reservation that is not OK and whose Delay
 // says when to retry. As in x/time/rate, a reservation of more than Burst
 // (Limit) events is not OK, and its Delay is the largest duration; n <= 0
-// reserves nothing, OK and now. Cancel gives all n events back.
+// reserves nothing, OK and now. Cancel gives the n events back, less what
+// reservations made after it hold.
 func (l *Window) ReserveN(n int) WindowReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -4293,8 +4305,10 @@ func (r WindowReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r WindowReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -4595,8 +4609,8 @@ func (l *BenchTokens) AllowNAt(t time.Time, n int) bool {
 // may happen now, and otherwise returns a reservation that is not OK and
 // whose Delay says when to retry. As in x/time/rate, a reservation of more
 // than Burst (Limit) events is not OK, and its Delay is the largest
-// duration; n <= 0 reserves nothing, OK and now. Cancel gives all n events
-// back.
+// duration; n <= 0 reserves nothing, OK and now. Cancel gives the n events
+// back, less what reservations made after it hold.
 func (l *BenchTokens) ReserveN(n int) BenchTokensReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -4724,8 +4738,10 @@ func (r BenchTokensReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r BenchTokensReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -5007,8 +5023,8 @@ func (l *BenchWindow) AllowNAt(t time.Time, n int) bool {
 // may happen now, and otherwise returns a reservation that is not OK and
 // whose Delay says when to retry. As in x/time/rate, a reservation of more
 // than Burst (Limit) events is not OK, and its Delay is the largest
-// duration; n <= 0 reserves nothing, OK and now. Cancel gives all n events
-// back.
+// duration; n <= 0 reserves nothing, OK and now. Cancel gives the n events
+// back, less what reservations made after it hold.
 func (l *BenchWindow) ReserveN(n int) BenchWindowReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -5139,8 +5155,10 @@ func (r BenchWindowReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r BenchWindowReservation) Cancel() {
 	r.CancelAt(time.Now())
 }

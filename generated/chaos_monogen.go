@@ -1410,8 +1410,8 @@ func (l *ChaosTokens) AllowNAt(t time.Time, n int) bool {
 // may happen now, and otherwise returns a reservation that is not OK and
 // whose Delay says when to retry. As in x/time/rate, a reservation of more
 // than Burst (Limit) events is not OK, and its Delay is the largest
-// duration; n <= 0 reserves nothing, OK and now. Cancel gives all n events
-// back.
+// duration; n <= 0 reserves nothing, OK and now. Cancel gives the n events
+// back, less what reservations made after it hold.
 func (l *ChaosTokens) ReserveN(n int) ChaosTokensReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -1539,8 +1539,10 @@ func (r ChaosTokensReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r ChaosTokensReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -1822,8 +1824,8 @@ func (l *ChaosWindow) AllowNAt(t time.Time, n int) bool {
 // may happen now, and otherwise returns a reservation that is not OK and
 // whose Delay says when to retry. As in x/time/rate, a reservation of more
 // than Burst (Limit) events is not OK, and its Delay is the largest
-// duration; n <= 0 reserves nothing, OK and now. Cancel gives all n events
-// back.
+// duration; n <= 0 reserves nothing, OK and now. Cancel gives the n events
+// back, less what reservations made after it hold.
 func (l *ChaosWindow) ReserveN(n int) ChaosWindowReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -1954,8 +1956,10 @@ func (r ChaosWindowReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r ChaosWindowReservation) Cancel() {
 	r.CancelAt(time.Now())
 }

@@ -1140,7 +1140,8 @@ func (l *HookedAPI) AllowNAt(t time.Time, n int) bool {
 // happen now, and otherwise returns a reservation that is not OK and whose
 // Delay says when to retry. As in x/time/rate, a reservation of more than
 // Burst (Limit) events is not OK, and its Delay is the largest duration; n
-// <= 0 reserves nothing, OK and now. Cancel gives all n events back.
+// <= 0 reserves nothing, OK and now. Cancel gives the n events back, less
+// what reservations made after it hold.
 func (l *HookedAPI) ReserveN(n int) HookedAPIReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -1275,8 +1276,10 @@ func (r HookedAPIReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r HookedAPIReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -1562,7 +1565,8 @@ func (l *TimedAPI) AllowNAt(t time.Time, n int) bool {
 // happen now, and otherwise returns a reservation that is not OK and whose
 // Delay says when to retry. As in x/time/rate, a reservation of more than
 // Burst (Limit) events is not OK, and its Delay is the largest duration; n
-// <= 0 reserves nothing, OK and now. Cancel gives all n events back.
+// <= 0 reserves nothing, OK and now. Cancel gives the n events back, less
+// what reservations made after it hold.
 func (l *TimedAPI) ReserveN(n int) TimedAPIReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -1712,8 +1716,10 @@ func (r TimedAPIReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r TimedAPIReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -2048,8 +2054,8 @@ func (l *HookedQuota) AllowNAt(t time.Time, n int) bool {
 // may happen now, and otherwise returns a reservation that is not OK and
 // whose Delay says when to retry. As in x/time/rate, a reservation of more
 // than Burst (Limit) events is not OK, and its Delay is the largest
-// duration; n <= 0 reserves nothing, OK and now. Cancel gives all n events
-// back.
+// duration; n <= 0 reserves nothing, OK and now. Cancel gives the n events
+// back, less what reservations made after it hold.
 func (l *HookedQuota) ReserveN(n int) HookedQuotaReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -2187,8 +2193,10 @@ func (r HookedQuotaReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r HookedQuotaReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -3235,7 +3243,8 @@ func (l *BenchRate) AllowNAt(t time.Time, n int) bool {
 // happen now, and otherwise returns a reservation that is not OK and whose
 // Delay says when to retry. As in x/time/rate, a reservation of more than
 // Burst (Limit) events is not OK, and its Delay is the largest duration; n
-// <= 0 reserves nothing, OK and now. Cancel gives all n events back.
+// <= 0 reserves nothing, OK and now. Cancel gives the n events back, less
+// what reservations made after it hold.
 func (l *BenchRate) ReserveN(n int) BenchRateReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -3363,8 +3372,10 @@ func (r BenchRateReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r BenchRateReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -3672,7 +3683,7 @@ func (l *BenchRateHooked) AllowNAt(t time.Time, n int) bool {
 // not OK and whose Delay says when to retry. As in x/time/rate, a
 // reservation of more than Burst (Limit) events is not OK, and its Delay is
 // the largest duration; n <= 0 reserves nothing, OK and now. Cancel gives
-// all n events back.
+// the n events back, less what reservations made after it hold.
 func (l *BenchRateHooked) ReserveN(n int) BenchRateHookedReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -3808,8 +3819,10 @@ func (r BenchRateHookedReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r BenchRateHookedReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -4097,8 +4110,8 @@ func (l *BenchRateTimed) AllowNAt(t time.Time, n int) bool {
 // events may happen now, and otherwise returns a reservation that is not OK
 // and whose Delay says when to retry. As in x/time/rate, a reservation of
 // more than Burst (Limit) events is not OK, and its Delay is the largest
-// duration; n <= 0 reserves nothing, OK and now. Cancel gives all n events
-// back.
+// duration; n <= 0 reserves nothing, OK and now. Cancel gives the n events
+// back, less what reservations made after it hold.
 func (l *BenchRateTimed) ReserveN(n int) BenchRateTimedReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -4249,8 +4262,10 @@ func (r BenchRateTimedReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r BenchRateTimedReservation) Cancel() {
 	r.CancelAt(time.Now())
 }

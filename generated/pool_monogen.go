@@ -7375,7 +7375,8 @@ func (l *JobQuota) AllowNAt(t time.Time, n int) bool {
 // happen now, and otherwise returns a reservation that is not OK and whose
 // Delay says when to retry. As in x/time/rate, a reservation of more than
 // Burst (Limit) events is not OK, and its Delay is the largest duration; n
-// <= 0 reserves nothing, OK and now. Cancel gives all n events back.
+// <= 0 reserves nothing, OK and now. Cancel gives the n events back, less
+// what reservations made after it hold.
 func (l *JobQuota) ReserveN(n int) JobQuotaReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -7503,8 +7504,10 @@ func (r JobQuotaReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r JobQuotaReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -7855,8 +7858,10 @@ func (r SharedQuotaReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r SharedQuotaReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -8295,8 +8300,10 @@ func (r SharedOpenReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r SharedOpenReservation) Cancel() {
 	r.CancelAt(time.Now())
 }

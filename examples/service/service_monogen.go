@@ -120,7 +120,8 @@ func (l *API) AllowNAt(t time.Time, n int) bool {
 // and otherwise returns a reservation that is not OK and whose Delay says
 // when to retry. As in x/time/rate, a reservation of more than Burst
 // (Limit) events is not OK, and its Delay is the largest duration; n <= 0
-// reserves nothing, OK and now. Cancel gives all n events back.
+// reserves nothing, OK and now. Cancel gives the n events back, less what
+// reservations made after it hold.
 func (l *API) ReserveN(n int) APIReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -248,8 +249,10 @@ func (r APIReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r APIReservation) Cancel() {
 	r.CancelAt(time.Now())
 }

@@ -185,8 +185,10 @@ func (r OpenReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r OpenReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -594,8 +596,10 @@ func (r ClosedReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r ClosedReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -1003,8 +1007,10 @@ func (r LocalReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r LocalReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -1437,8 +1443,10 @@ func (r FastReservation) DelayFrom(t time.Time) time.Duration {
 }
 
 // Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. It does nothing for a reservation
-// that is not OK.
+// that another event may take its place. As in x/time/rate, the time that
+// reservations made after it took stays theirs: cancelling a reservation
+// that a later one follows gives back only what the later one does not
+// hold, possibly nothing. It does nothing for a reservation that is not OK.
 func (r FastReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
