@@ -1019,15 +1019,6 @@ func stringMapEqualKey(a, b string) bool {
 	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
-// stringMapEqualShortKey reports whether a and b are the same key, for Load,
-// where b has 8 to 16 bytes: keys of the same length are the same if they
-// have the same data pointer, such as a key looked up with the string it was
-// stored with, or the same first and last eight bytes. It makes no call.
-func stringMapEqualShortKey(a, b string) bool {
-	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) ||
-		mapLe64(a) == mapLe64(b) && mapLe64Tail(a) == mapLe64Tail(b))
-}
-
 // stringMapEqualValue reports whether a and b are equal, for CompareAndSwap
 // and CompareAndDelete.
 func stringMapEqualValue(a, b int) bool {
@@ -1039,16 +1030,17 @@ func stringMapEqualValue(a, b int) bool {
 // takes no lock and does not allocate.
 func (m *StringMap) Load(key string) (value int, ok bool) {
 	var h uint64
-	if !stringMapShortKey(key) {
-		return m.loadSlow(key)
+	if stringMapShortKey(key) {
+		h = stringMapHashShort(&m.seed, key)
+	} else {
+		h = stringMapHashKey(&m.seed, key)
 	}
-	h = stringMapHashShort(&m.seed, key)
 	t := m.shards[stringMapShardOf(&m.seed, key, h)].table.Load()
 	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && stringMapEqualShortKey(e.key, key) {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && stringMapEqualKey(e.key, key) {
 				return stringMapLoadValue(e), true
 			}
 		}
@@ -1056,17 +1048,6 @@ func (m *StringMap) Load(key string) (value int, ok bool) {
 			return value, false
 		}
 	}
-}
-
-// loadSlow is Load for the keys that stringMapShortKey does not accept,
-// whose hash is a call. Load calls it only as its last action, so that no
-// value of Load lives across a call and Load keeps everything in registers.
-func (m *StringMap) loadSlow(key string) (value int, ok bool) {
-	h := stringMapHashKey(&m.seed, key)
-	if e := m.shards[stringMapShardOf(&m.seed, key, h)].table.Load().find(key, h); e != nil {
-		return stringMapLoadValue(e), true
-	}
-	return value, false
 }
 
 // Store sets the value for key. It allocates an entry holding the key and

@@ -5388,16 +5388,6 @@ func perTenantKeyMapEqualKey(a, b TenantID) bool {
 	return len(a) == len(b) && (unsafe.StringData(string(a)) == unsafe.StringData(string(b)) || a == b)
 }
 
-// perTenantKeyMapEqualShortKey reports whether a and b are the same key, for
-// Load, where b has 8 to 16 bytes: keys of the same length are the same if
-// they have the same data pointer, such as a key looked up with the string
-// it was stored with, or the same first and last eight bytes. It makes no
-// call.
-func perTenantKeyMapEqualShortKey(a, b TenantID) bool {
-	return len(a) == len(b) && (unsafe.StringData(string(a)) == unsafe.StringData(string(b)) ||
-		mapLe64(string(a)) == mapLe64(string(b)) && mapLe64Tail(string(a)) == mapLe64Tail(string(b)))
-}
-
 // perTenantKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func perTenantKeyMapEqualValue(a, b *perTenantSlot) bool {
@@ -5409,16 +5399,17 @@ func perTenantKeyMapEqualValue(a, b *perTenantSlot) bool {
 // takes no lock and does not allocate.
 func (m *perTenantKeyMap) Load(key TenantID) (value *perTenantSlot, ok bool) {
 	var h uint64
-	if !perTenantKeyMapShortKey(key) {
-		return m.loadSlow(key)
+	if perTenantKeyMapShortKey(key) {
+		h = perTenantKeyMapHashShort(&m.seed, key)
+	} else {
+		h = perTenantKeyMapHashKey(&m.seed, key)
 	}
-	h = perTenantKeyMapHashShort(&m.seed, key)
 	t := m.shards[perTenantKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perTenantKeyMapEqualShortKey(e.key, key) {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perTenantKeyMapEqualKey(e.key, key) {
 				return perTenantKeyMapLoadValue(e), true
 			}
 		}
@@ -5426,18 +5417,6 @@ func (m *perTenantKeyMap) Load(key TenantID) (value *perTenantSlot, ok bool) {
 			return value, false
 		}
 	}
-}
-
-// loadSlow is Load for the keys that perTenantKeyMapShortKey does not
-// accept, whose hash is a call. Load calls it only as its last action, so
-// that no value of Load lives across a call and Load keeps everything in
-// registers.
-func (m *perTenantKeyMap) loadSlow(key TenantID) (value *perTenantSlot, ok bool) {
-	h := perTenantKeyMapHashKey(&m.seed, key)
-	if e := m.shards[perTenantKeyMapShardOf(&m.seed, key, h)].table.Load().find(key, h); e != nil {
-		return perTenantKeyMapLoadValue(e), true
-	}
-	return value, false
 }
 
 // Store sets the value for key. It allocates an entry holding the key and
@@ -9293,16 +9272,6 @@ func confPerTenantKeyMapEqualKey(a, b TenantID) bool {
 	return len(a) == len(b) && (unsafe.StringData(string(a)) == unsafe.StringData(string(b)) || a == b)
 }
 
-// confPerTenantKeyMapEqualShortKey reports whether a and b are the same key,
-// for Load, where b has 8 to 16 bytes: keys of the same length are the same
-// if they have the same data pointer, such as a key looked up with the
-// string it was stored with, or the same first and last eight bytes. It
-// makes no call.
-func confPerTenantKeyMapEqualShortKey(a, b TenantID) bool {
-	return len(a) == len(b) && (unsafe.StringData(string(a)) == unsafe.StringData(string(b)) ||
-		mapLe64(string(a)) == mapLe64(string(b)) && mapLe64Tail(string(a)) == mapLe64Tail(string(b)))
-}
-
 // confPerTenantKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func confPerTenantKeyMapEqualValue(a, b *confPerTenantSlot) bool {
@@ -9314,16 +9283,17 @@ func confPerTenantKeyMapEqualValue(a, b *confPerTenantSlot) bool {
 // takes no lock and does not allocate.
 func (m *confPerTenantKeyMap) Load(key TenantID) (value *confPerTenantSlot, ok bool) {
 	var h uint64
-	if !confPerTenantKeyMapShortKey(key) {
-		return m.loadSlow(key)
+	if confPerTenantKeyMapShortKey(key) {
+		h = confPerTenantKeyMapHashShort(&m.seed, key)
+	} else {
+		h = confPerTenantKeyMapHashKey(&m.seed, key)
 	}
-	h = confPerTenantKeyMapHashShort(&m.seed, key)
 	t := m.shards[confPerTenantKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && confPerTenantKeyMapEqualShortKey(e.key, key) {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && confPerTenantKeyMapEqualKey(e.key, key) {
 				return confPerTenantKeyMapLoadValue(e), true
 			}
 		}
@@ -9331,18 +9301,6 @@ func (m *confPerTenantKeyMap) Load(key TenantID) (value *confPerTenantSlot, ok b
 			return value, false
 		}
 	}
-}
-
-// loadSlow is Load for the keys that confPerTenantKeyMapShortKey does not
-// accept, whose hash is a call. Load calls it only as its last action, so
-// that no value of Load lives across a call and Load keeps everything in
-// registers.
-func (m *confPerTenantKeyMap) loadSlow(key TenantID) (value *confPerTenantSlot, ok bool) {
-	h := confPerTenantKeyMapHashKey(&m.seed, key)
-	if e := m.shards[confPerTenantKeyMapShardOf(&m.seed, key, h)].table.Load().find(key, h); e != nil {
-		return confPerTenantKeyMapLoadValue(e), true
-	}
-	return value, false
 }
 
 // Store sets the value for key. It allocates an entry holding the key and
@@ -10809,16 +10767,6 @@ func perHostKeyMapEqualKey(a, b string) bool {
 	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
-// perHostKeyMapEqualShortKey reports whether a and b are the same key, for
-// Load, where b has 8 to 16 bytes: keys of the same length are the same if
-// they have the same data pointer, such as a key looked up with the string
-// it was stored with, or the same first and last eight bytes. It makes no
-// call.
-func perHostKeyMapEqualShortKey(a, b string) bool {
-	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) ||
-		mapLe64(a) == mapLe64(b) && mapLe64Tail(a) == mapLe64Tail(b))
-}
-
 // perHostKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func perHostKeyMapEqualValue(a, b *perHostCircuit) bool {
@@ -10830,16 +10778,17 @@ func perHostKeyMapEqualValue(a, b *perHostCircuit) bool {
 // takes no lock and does not allocate.
 func (m *perHostKeyMap) Load(key string) (value *perHostCircuit, ok bool) {
 	var h uint64
-	if !perHostKeyMapShortKey(key) {
-		return m.loadSlow(key)
+	if perHostKeyMapShortKey(key) {
+		h = perHostKeyMapHashShort(&m.seed, key)
+	} else {
+		h = perHostKeyMapHashKey(&m.seed, key)
 	}
-	h = perHostKeyMapHashShort(&m.seed, key)
 	t := m.shards[perHostKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perHostKeyMapEqualShortKey(e.key, key) {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perHostKeyMapEqualKey(e.key, key) {
 				return perHostKeyMapLoadValue(e), true
 			}
 		}
@@ -10847,17 +10796,6 @@ func (m *perHostKeyMap) Load(key string) (value *perHostCircuit, ok bool) {
 			return value, false
 		}
 	}
-}
-
-// loadSlow is Load for the keys that perHostKeyMapShortKey does not accept,
-// whose hash is a call. Load calls it only as its last action, so that no
-// value of Load lives across a call and Load keeps everything in registers.
-func (m *perHostKeyMap) loadSlow(key string) (value *perHostCircuit, ok bool) {
-	h := perHostKeyMapHashKey(&m.seed, key)
-	if e := m.shards[perHostKeyMapShardOf(&m.seed, key, h)].table.Load().find(key, h); e != nil {
-		return perHostKeyMapLoadValue(e), true
-	}
-	return value, false
 }
 
 // Store sets the value for key. It allocates an entry holding the key and
@@ -12394,16 +12332,6 @@ func policyHostsKeyMapEqualKey(a, b string) bool {
 	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
-// policyHostsKeyMapEqualShortKey reports whether a and b are the same key,
-// for Load, where b has 8 to 16 bytes: keys of the same length are the same
-// if they have the same data pointer, such as a key looked up with the
-// string it was stored with, or the same first and last eight bytes. It
-// makes no call.
-func policyHostsKeyMapEqualShortKey(a, b string) bool {
-	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) ||
-		mapLe64(a) == mapLe64(b) && mapLe64Tail(a) == mapLe64Tail(b))
-}
-
 // policyHostsKeyMapEqualValue reports whether a and b are equal, for
 // CompareAndSwap and CompareAndDelete.
 func policyHostsKeyMapEqualValue(a, b *policyHostsCircuit) bool {
@@ -12415,16 +12343,17 @@ func policyHostsKeyMapEqualValue(a, b *policyHostsCircuit) bool {
 // takes no lock and does not allocate.
 func (m *policyHostsKeyMap) Load(key string) (value *policyHostsCircuit, ok bool) {
 	var h uint64
-	if !policyHostsKeyMapShortKey(key) {
-		return m.loadSlow(key)
+	if policyHostsKeyMapShortKey(key) {
+		h = policyHostsKeyMapHashShort(&m.seed, key)
+	} else {
+		h = policyHostsKeyMapHashKey(&m.seed, key)
 	}
-	h = policyHostsKeyMapHashShort(&m.seed, key)
 	t := m.shards[policyHostsKeyMapShardOf(&m.seed, key, h)].table.Load()
 	b := t.bucketOf(h)
 	h2w := mapBroadcast(mapH2(h))
 	for {
 		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && policyHostsKeyMapEqualShortKey(e.key, key) {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && policyHostsKeyMapEqualKey(e.key, key) {
 				return policyHostsKeyMapLoadValue(e), true
 			}
 		}
@@ -12432,18 +12361,6 @@ func (m *policyHostsKeyMap) Load(key string) (value *policyHostsCircuit, ok bool
 			return value, false
 		}
 	}
-}
-
-// loadSlow is Load for the keys that policyHostsKeyMapShortKey does not
-// accept, whose hash is a call. Load calls it only as its last action, so
-// that no value of Load lives across a call and Load keeps everything in
-// registers.
-func (m *policyHostsKeyMap) loadSlow(key string) (value *policyHostsCircuit, ok bool) {
-	h := policyHostsKeyMapHashKey(&m.seed, key)
-	if e := m.shards[policyHostsKeyMapShardOf(&m.seed, key, h)].table.Load().find(key, h); e != nil {
-		return policyHostsKeyMapLoadValue(e), true
-	}
-	return value, false
 }
 
 // Store sets the value for key. It allocates an entry holding the key and

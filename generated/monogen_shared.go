@@ -279,7 +279,8 @@ func mapHashStr(s *mapHashSeed, x string) uint64 {
 // mapHashStr8to16 returns mapHashStr(s, x) for a string x of 8 to 16 bytes. It
 // is small enough to inline.
 func mapHashStr8to16(s *mapMixSeed, x string) uint64 {
-	return mapMixStr(s, mapLe64(x), mapLe64Tail(x), uint64(len(x)))
+	n := len(x)
+	return mapMixStr(s, mapLe64(x), mapLe64(x[n-8:]), uint64(n))
 }
 
 // mapMixStr returns the hash of a string of n bytes that mapHashStr has read as
@@ -290,18 +291,10 @@ func mapMixStr(s *mapMixSeed, a, b, n uint64) uint64 {
 	return hi ^ lo
 }
 
-// mapLe64 returns the first 8 bytes of x, which has at least 8, as a
-// little-endian word: one load where the platform allows unaligned ones,
-// with no test of the length or of a nil data pointer.
-func mapLe64(x string) uint64 {
-	return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Pointer(unsafe.StringData(x)))[:])
-}
-
-// mapLe64Tail returns the last 8 bytes of x, which has at least 8, as a
-// little-endian word, as mapLe64 does.
-func mapLe64Tail(x string) uint64 {
-	return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(x)), len(x)-8))[:])
-}
+// mapLe64 returns the first 8 bytes of x as a little-endian word. The
+// conversion does not copy x: the compiler reads the bytes in place, with one
+// load where the platform allows unaligned ones.
+func mapLe64(x string) uint64 { return binary.LittleEndian.Uint64([]byte(x)) }
 
 // mapLe32 returns the first 4 bytes of x as a little-endian word.
 func mapLe32(x string) uint32 { return binary.LittleEndian.Uint32([]byte(x)) }

@@ -45,8 +45,6 @@ func buildMap(c *Context) error {
 	c.Spec.Conds["comparable(V)"] = types.Comparable(v)
 	// The pointer methods are for the keyed rate limiter (keyMapInEntries).
 	c.Spec.Conds["pointers"] = false
-	// Load's slow path is for the string keys of shortHash.
-	c.Spec.Conds["shortHash"] = false
 	if types.Comparable(v) {
 		c.Spec.Hooks["equalValue"] = "return a == b"
 		c.Spec.HookDocs["equalValue"] = "equalValue reports whether a and b are equal, for CompareAndSwap and\nCompareAndDelete."
@@ -80,13 +78,10 @@ func buildMap(c *Context) error {
 		}
 		if h.ShortKey != "" {
 			c.Spec.Consts["shortHash"] = "true"
-			c.Spec.Conds["shortHash"] = true
 			c.Spec.Hooks["shortKey"] = h.ShortKey
 			c.Spec.HookDocs["shortKey"] = "shortKey reports whether Load hashes k with hashShort: a string of 8 to 16\nbytes."
 			c.Spec.Hooks["hashShort"] = h.HashShort
 			c.Spec.HookDocs["hashShort"] = "hashShort returns hashKey(s, k) for a key of 8 to 16 bytes (hashStr8to16),\nwith code small enough that the compiler inlines it into Load, where\nhashKey costs a call."
-			c.Spec.Hooks["equalShortKey"] = equalShortStringKey(k, c.Scope)
-			c.Spec.HookDocs["equalShortKey"] = "equalShortKey reports whether a and b are the same key, for Load, where b\nhas 8 to 16 bytes: keys of the same length are the same if they have the\nsame data pointer, such as a key looked up with the string it was stored\nwith, or the same first and last eight bytes. It makes no call."
 			c.Spec.Hooks["equalKey"] = h.EqualKey
 			c.Spec.HookDocs["equalKey"] = "equalKey reports whether a and b are the same key, for the lookups that\ntake no lock (Load, find). Keys of the same length and data pointer, such as\na key looked up with the string it was stored with, are equal without a\ncall to compare their bytes."
 		}
@@ -262,21 +257,4 @@ func benchMap(c *Context) ([]string, error) {
 `, upper(name), "shardmap", c.D.Args[0].Text, c.D.Args[1].Text)
 	fn := jen.Func().Id("Benchmark" + upper(name)).Params(id("b").Op("*").Id(testing).Dot("B")).Block(body...)
 	return []string{doc + fmt.Sprintf("%#v", fn)}, nil
-}
-
-// equalShortStringKey returns the body of the equalShortKey hook for a
-// string key type k: lengths, data pointers, then the first and last eight
-// bytes, which cover a key of 8 to 16 bytes.
-func equalShortStringKey(k types.Type, im *emit.Scope) string {
-	str := func(x string) string {
-		_, named := k.(*types.Named)
-		_, alias := k.(*types.Alias)
-		if named || alias {
-			return "string(" + x + ")"
-		}
-		return x
-	}
-	a, b := str("a"), str("b")
-	data := im.Import("unsafe") + ".StringData"
-	return fmt.Sprintf("return len(a) == len(b) && (%[1]s(%[2]s) == %[1]s(%[3]s) ||\n\tle64(%[2]s) == le64(%[3]s) && le64Tail(%[2]s) == le64Tail(%[3]s))", data, a, b)
 }

@@ -19,7 +19,7 @@ func stencilMap(t *testing.T, tpl *stencil.Template, name, shared string, consts
 		Name: name, Main: "Map",
 		Types:  map[string]string{"K": "int", "V": "int"},
 		Consts: consts,
-		Conds:  map[string]bool{"comparable(V)": true, "pointers": false, "shortHash": false},
+		Conds:  map[string]bool{"comparable(V)": true, "pointers": false},
 		Hooks:  map[string]string{"hashKey": "return hashU64(&s.mix, uint64(k))"},
 		Shared: shared,
 	})

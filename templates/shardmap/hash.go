@@ -5,7 +5,6 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"math/rand/v2"
-	"unsafe"
 )
 
 // hashSeed holds a map's random hash keys, chosen per map so that keys chosen
@@ -128,7 +127,8 @@ func hashStr(s *hashSeed, x string) uint64 {
 // hashStr8to16 returns hashStr(s, x) for a string x of 8 to 16 bytes. It
 // is small enough to inline.
 func hashStr8to16(s *mixSeed, x string) uint64 {
-	return mixStr(s, le64(x), le64Tail(x), uint64(len(x)))
+	n := len(x)
+	return mixStr(s, le64(x), le64(x[n-8:]), uint64(n))
 }
 
 // mixStr returns the hash of a string of n bytes that hashStr has read as
@@ -139,18 +139,10 @@ func mixStr(s *mixSeed, a, b, n uint64) uint64 {
 	return hi ^ lo
 }
 
-// le64 returns the first 8 bytes of x, which has at least 8, as a
-// little-endian word: one load where the platform allows unaligned ones,
-// with no test of the length or of a nil data pointer.
-func le64(x string) uint64 {
-	return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Pointer(unsafe.StringData(x)))[:])
-}
-
-// le64Tail returns the last 8 bytes of x, which has at least 8, as a
-// little-endian word, as le64 does.
-func le64Tail(x string) uint64 {
-	return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(x)), len(x)-8))[:])
-}
+// le64 returns the first 8 bytes of x as a little-endian word. The
+// conversion does not copy x: the compiler reads the bytes in place, with one
+// load where the platform allows unaligned ones.
+func le64(x string) uint64 { return binary.LittleEndian.Uint64([]byte(x)) }
 
 // le32 returns the first 4 bytes of x as a little-endian word.
 func le32(x string) uint32 { return binary.LittleEndian.Uint32([]byte(x)) }

@@ -312,17 +312,6 @@ func presizedTableLen(n int64) int {
 //monogen:hook
 func equalKey[K comparable](a, b K) bool { return a == b }
 
-// equalShortKey reports whether a and b are the same key, for Load, where b
-// is a key that shortKey accepts.
-//
-//monogen:note The stencil gives string keys a comparison of the lengths,
-//monogen:note then the data pointers, then the bytes, which a key of 8 to 16
-//monogen:note bytes has in two overlapping words: all inline, where comparing
-//monogen:note the bytes of strings is a call, and a call in the probe loop
-//monogen:note makes Load save its registers on every lookup.
-//monogen:hook
-func equalShortKey[K comparable](a, b K) bool { return a == b }
-
 // equalValue reports whether a and b are equal, for CompareAndSwap and
 // CompareAndDelete. The reference compares through interfaces, which panics
 // if the dynamic type of V is not comparable; a stencil for a comparable V
@@ -337,10 +326,11 @@ func equalValue[V any](a, b V) bool { return any(a) == any(b) }
 func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	var h uint64
 	if shortHash {
-		if !shortKey(key) {
-			return m.loadSlow(key)
+		if shortKey(key) {
+			h = hashShort(&m.seed, key)
+		} else {
+			h = hashKey(&m.seed, key)
 		}
-		h = hashShort(&m.seed, key)
 	} else {
 		h = hashKey(&m.seed, key)
 	}
@@ -349,11 +339,7 @@ func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 	h2w := broadcast(h2(h))
 	for {
 		for w := markZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
-			if shortHash {
-				if e := b.slot(firstMarked(w)).Load(); e != nil && equalShortKey(e.key, key) {
-					return loadValue(e), true
-				}
-			} else if e := b.slot(firstMarked(w)).Load(); e != nil && equalKey(e.key, key) {
+			if e := b.slot(firstMarked(w)).Load(); e != nil && equalKey(e.key, key) {
 				return loadValue(e), true
 			}
 		}
@@ -361,19 +347,6 @@ func (m *Map[K, V]) Load(key K) (value V, ok bool) {
 			return value, false
 		}
 	}
-}
-
-// loadSlow is Load for the keys that shortKey does not accept, whose hash
-// is a call. Load calls it only as its last action, so that no value of
-// Load lives across a call and Load keeps everything in registers.
-//
-//monogen:if shortHash
-func (m *Map[K, V]) loadSlow(key K) (value V, ok bool) {
-	h := hashKey(&m.seed, key)
-	if e := m.shards[shardOf(&m.seed, key, h)].table.Load().find(key, h); e != nil {
-		return loadValue(e), true
-	}
-	return value, false
 }
 
 // Store sets the value for key. It allocates one immutable entry holding
