@@ -360,12 +360,11 @@ func buildPipeline(c *Context) error {
 		if len(seg) < 2 || !itemwise {
 			continue
 		}
-		if m := pipelineThrough(seg); used[m] || used[m+"From"] {
-			st := stages[slicesIndexName(stages, m)]
-			if !used[m] {
-				st = stages[slicesIndexName(stages, m+"From")]
+		m := pipelineThrough(seg)
+		for _, st := range stages {
+			if st.name == m || st.name == m+"From" {
+				return model.Errorf(st.namePos, "stage name %s clashes with a method of the generated %s; rename the stage", st.name, c.D.Name)
 			}
-			return model.Errorf(st.namePos, "stage name %s clashes with a method of the generated %s; rename the stage", st.name, c.D.Name)
 		}
 	}
 	hooks, err := pipelineHooks(c)
@@ -566,16 +565,6 @@ type pipelineShape struct {
 	// itemwise: the workers of a fused chain take each item through its
 	// stages in turn (pipelineThrough), not each batch (no metrics).
 	itemwise bool
-}
-
-// slicesIndexName is the index of the stage named name.
-func slicesIndexName(stages []*pipelineStage, name string) int {
-	for i, st := range stages {
-		if st.name == name {
-			return i
-		}
-	}
-	return -1
 }
 
 // pipelineDecls returns the declarations wiring the stages: the pipeline

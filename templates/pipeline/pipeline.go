@@ -37,15 +37,13 @@
 //
 // Adjacent stages with the same number of workers are fused: they run
 // together on one set of goroutines, each of which takes a batch through
-// every stage of the chain in turn, with no channel between them. (Generated
-// code goes further, without metrics: the pipeline type has a loop per
+// every stage of the chain in turn, with no channel between them. (Without
+// metrics, generated code goes further: the pipeline type has a loop per
 // fused chain that takes each item of a batch through every stage in turn,
-// calling the stage functions one after the other with the item's value in
-// a local variable, with no batch in between and one deferred recover per
-// batch; each stage's outcome is handled by the stage's own apply (call,
-// without retries), reject and panicked, as processFrom does for a stage
-// alone. With metrics, it
-// keeps the stage-by-stage form, which times each stage's batch.) A chain of
+// the item's value in a local variable, under one deferred recover per
+// batch, and each stage's reject and panicked handle its outcome, as in
+// processFrom. With metrics it keeps this stage-by-stage form, which times
+// each stage's batch.) A chain of
 // fused stages with Workers N is N data-parallel goroutines over batches:
 // the hand-off between stages, a channel send and often the wake-up of
 // another goroutine, which costs more than a cheap stage function, is gone,
