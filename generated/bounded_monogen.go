@@ -2564,7 +2564,8 @@ func (l *ConfTokens) stats(now int64) ConfTokensStats {
 
 // tokenAllow is Allow for a ConfTokensTokenBucket.
 func (l *ConfTokens) tokenAllow(now int64) bool {
-	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
+	interval := int64(l.interval.Load())
+	tolerance := interval * l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -2581,7 +2582,8 @@ func (l *ConfTokens) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *ConfTokens) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
+	interval := int64(l.interval.Load())
+	tolerance := interval * l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -2595,7 +2597,8 @@ func (l *ConfTokens) tokenReserve(now int64) int64 {
 // tokenAllowN is AllowN for a ConfTokensTokenBucket, 1 <= n <= Burst:
 // tokenAllow for n tokens at once.
 func (l *ConfTokens) tokenAllowN(now, n int64) bool {
-	need, tolerance := int64(l.interval.Load())*n, int64(l.interval.Load())*l.burst.Load()
+	interval := int64(l.interval.Load())
+	need, tolerance := interval*n, interval*l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -2611,7 +2614,8 @@ func (l *ConfTokens) tokenAllowN(now, n int64) bool {
 
 // tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
 func (l *ConfTokens) tokenReserveN(now, n int64) int64 {
-	need, tolerance := int64(l.interval.Load())*n, int64(l.interval.Load())*l.burst.Load()
+	interval := int64(l.interval.Load())
+	need, tolerance := interval*n, interval*l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -2642,7 +2646,8 @@ func (l *ConfTokens) tokenCancel(at, n int64) {
 }
 
 func (l *ConfTokens) tokenStats(now int64) ConfTokensStats {
-	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
+	interval := int64(l.interval.Load())
+	tolerance := interval * l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -3547,7 +3552,8 @@ func (l *BenchConfTokens) stats(now int64) BenchConfTokensStats {
 
 // tokenAllow is Allow for a BenchConfTokensTokenBucket.
 func (l *BenchConfTokens) tokenAllow(now int64) bool {
-	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
+	interval := int64(l.interval.Load())
+	tolerance := interval * l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3564,7 +3570,8 @@ func (l *BenchConfTokens) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *BenchConfTokens) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
+	interval := int64(l.interval.Load())
+	tolerance := interval * l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3578,7 +3585,8 @@ func (l *BenchConfTokens) tokenReserve(now int64) int64 {
 // tokenAllowN is AllowN for a BenchConfTokensTokenBucket, 1 <= n <= Burst:
 // tokenAllow for n tokens at once.
 func (l *BenchConfTokens) tokenAllowN(now, n int64) bool {
-	need, tolerance := int64(l.interval.Load())*n, int64(l.interval.Load())*l.burst.Load()
+	interval := int64(l.interval.Load())
+	need, tolerance := interval*n, interval*l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3594,7 +3602,8 @@ func (l *BenchConfTokens) tokenAllowN(now, n int64) bool {
 
 // tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
 func (l *BenchConfTokens) tokenReserveN(now, n int64) int64 {
-	need, tolerance := int64(l.interval.Load())*n, int64(l.interval.Load())*l.burst.Load()
+	interval := int64(l.interval.Load())
+	need, tolerance := interval*n, interval*l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3625,7 +3634,8 @@ func (l *BenchConfTokens) tokenCancel(at, n int64) {
 }
 
 func (l *BenchConfTokens) tokenStats(now int64) BenchConfTokensStats {
-	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
+	interval := int64(l.interval.Load())
+	tolerance := interval * l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -3970,7 +3980,8 @@ func (l *Tokens) stats(now int64) TokensStats {
 
 // tokenAllow is Allow for a TokensTokenBucket.
 func (l *Tokens) tokenAllow(now int64) bool {
-	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*20
+	interval := int64(10 * time.Millisecond)
+	tolerance := interval * 20
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3987,7 +3998,8 @@ func (l *Tokens) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *Tokens) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*20
+	interval := int64(10 * time.Millisecond)
+	tolerance := interval * 20
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -4001,7 +4013,8 @@ func (l *Tokens) tokenReserve(now int64) int64 {
 // tokenAllowN is AllowN for a TokensTokenBucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *Tokens) tokenAllowN(now, n int64) bool {
-	need, tolerance := int64(10*time.Millisecond)*n, int64(10*time.Millisecond)*20
+	interval := int64(10 * time.Millisecond)
+	need, tolerance := interval*n, interval*20
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -4017,7 +4030,8 @@ func (l *Tokens) tokenAllowN(now, n int64) bool {
 
 // tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
 func (l *Tokens) tokenReserveN(now, n int64) int64 {
-	need, tolerance := int64(10*time.Millisecond)*n, int64(10*time.Millisecond)*20
+	interval := int64(10 * time.Millisecond)
+	need, tolerance := interval*n, interval*20
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -4048,7 +4062,8 @@ func (l *Tokens) tokenCancel(at, n int64) {
 }
 
 func (l *Tokens) tokenStats(now int64) TokensStats {
-	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)*20
+	interval := int64(10 * time.Millisecond)
+	tolerance := interval * 20
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -4818,7 +4833,8 @@ func (l *BenchTokens) stats(now int64) BenchTokensStats {
 
 // tokenAllow is Allow for a BenchTokensTokenBucket.
 func (l *BenchTokens) tokenAllow(now int64) bool {
-	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1099511627776
+	interval := int64(time.Nanosecond)
+	tolerance := interval * 1099511627776
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -4835,7 +4851,8 @@ func (l *BenchTokens) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *BenchTokens) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1099511627776
+	interval := int64(time.Nanosecond)
+	tolerance := interval * 1099511627776
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -4849,7 +4866,8 @@ func (l *BenchTokens) tokenReserve(now int64) int64 {
 // tokenAllowN is AllowN for a BenchTokensTokenBucket, 1 <= n <= Burst:
 // tokenAllow for n tokens at once.
 func (l *BenchTokens) tokenAllowN(now, n int64) bool {
-	need, tolerance := n, int64(time.Nanosecond)*1099511627776
+	interval := int64(time.Nanosecond)
+	need, tolerance := interval*n, interval*1099511627776
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -4865,7 +4883,8 @@ func (l *BenchTokens) tokenAllowN(now, n int64) bool {
 
 // tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
 func (l *BenchTokens) tokenReserveN(now, n int64) int64 {
-	need, tolerance := n, int64(time.Nanosecond)*1099511627776
+	interval := int64(time.Nanosecond)
+	need, tolerance := interval*n, interval*1099511627776
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -4896,7 +4915,8 @@ func (l *BenchTokens) tokenCancel(at, n int64) {
 }
 
 func (l *BenchTokens) tokenStats(now int64) BenchTokensStats {
-	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1099511627776
+	interval := int64(time.Nanosecond)
+	tolerance := interval * 1099511627776
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {

@@ -1619,7 +1619,8 @@ func (l *ChaosTokens) stats(now int64) ChaosTokensStats {
 
 // tokenAllow is Allow for a ChaosTokensTokenBucket.
 func (l *ChaosTokens) tokenAllow(now int64) bool {
-	interval, tolerance := int64(200*time.Microsecond), int64(200*time.Microsecond)*8
+	interval := int64(200 * time.Microsecond)
+	tolerance := interval * 8
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1636,7 +1637,8 @@ func (l *ChaosTokens) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *ChaosTokens) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(200*time.Microsecond), int64(200*time.Microsecond)*8
+	interval := int64(200 * time.Microsecond)
+	tolerance := interval * 8
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1650,7 +1652,8 @@ func (l *ChaosTokens) tokenReserve(now int64) int64 {
 // tokenAllowN is AllowN for a ChaosTokensTokenBucket, 1 <= n <= Burst:
 // tokenAllow for n tokens at once.
 func (l *ChaosTokens) tokenAllowN(now, n int64) bool {
-	need, tolerance := int64(200*time.Microsecond)*n, int64(200*time.Microsecond)*8
+	interval := int64(200 * time.Microsecond)
+	need, tolerance := interval*n, interval*8
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1666,7 +1669,8 @@ func (l *ChaosTokens) tokenAllowN(now, n int64) bool {
 
 // tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
 func (l *ChaosTokens) tokenReserveN(now, n int64) int64 {
-	need, tolerance := int64(200*time.Microsecond)*n, int64(200*time.Microsecond)*8
+	interval := int64(200 * time.Microsecond)
+	need, tolerance := interval*n, interval*8
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1697,7 +1701,8 @@ func (l *ChaosTokens) tokenCancel(at, n int64) {
 }
 
 func (l *ChaosTokens) tokenStats(now int64) ChaosTokensStats {
-	interval, tolerance := int64(200*time.Microsecond), int64(200*time.Microsecond)*8
+	interval := int64(200 * time.Microsecond)
+	tolerance := interval * 8
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {

@@ -1356,7 +1356,8 @@ func (l *HookedAPI) stats(now int64) HookedAPIStats {
 
 // tokenAllow is Allow for a HookedAPITokenBucket.
 func (l *HookedAPI) tokenAllow(now int64) bool {
-	interval, tolerance := int64(time.Hour), int64(time.Hour)*2
+	interval := int64(time.Hour)
+	tolerance := interval * 2
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1373,7 +1374,8 @@ func (l *HookedAPI) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *HookedAPI) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(time.Hour), int64(time.Hour)*2
+	interval := int64(time.Hour)
+	tolerance := interval * 2
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1387,7 +1389,8 @@ func (l *HookedAPI) tokenReserve(now int64) int64 {
 // tokenAllowN is AllowN for a HookedAPITokenBucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *HookedAPI) tokenAllowN(now, n int64) bool {
-	need, tolerance := int64(time.Hour)*n, int64(time.Hour)*2
+	interval := int64(time.Hour)
+	need, tolerance := interval*n, interval*2
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1403,7 +1406,8 @@ func (l *HookedAPI) tokenAllowN(now, n int64) bool {
 
 // tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
 func (l *HookedAPI) tokenReserveN(now, n int64) int64 {
-	need, tolerance := int64(time.Hour)*n, int64(time.Hour)*2
+	interval := int64(time.Hour)
+	need, tolerance := interval*n, interval*2
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1434,7 +1438,8 @@ func (l *HookedAPI) tokenCancel(at, n int64) {
 }
 
 func (l *HookedAPI) tokenStats(now int64) HookedAPIStats {
-	interval, tolerance := int64(time.Hour), int64(time.Hour)*2
+	interval := int64(time.Hour)
+	tolerance := interval * 2
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -1796,7 +1801,8 @@ func (l *TimedAPI) stats(now int64) TimedAPIStats {
 
 // tokenAllow is Allow for a TimedAPITokenBucket.
 func (l *TimedAPI) tokenAllow(now int64) bool {
-	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)
+	interval := int64(10 * time.Millisecond)
+	tolerance := interval
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1813,7 +1819,8 @@ func (l *TimedAPI) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *TimedAPI) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)
+	interval := int64(10 * time.Millisecond)
+	tolerance := interval
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1827,7 +1834,8 @@ func (l *TimedAPI) tokenReserve(now int64) int64 {
 // tokenAllowN is AllowN for a TimedAPITokenBucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *TimedAPI) tokenAllowN(now, n int64) bool {
-	need, tolerance := int64(10*time.Millisecond)*n, int64(10*time.Millisecond)
+	interval := int64(10 * time.Millisecond)
+	need, tolerance := interval*n, interval
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1843,7 +1851,8 @@ func (l *TimedAPI) tokenAllowN(now, n int64) bool {
 
 // tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
 func (l *TimedAPI) tokenReserveN(now, n int64) int64 {
-	need, tolerance := int64(10*time.Millisecond)*n, int64(10*time.Millisecond)
+	interval := int64(10 * time.Millisecond)
+	need, tolerance := interval*n, interval
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -1874,7 +1883,8 @@ func (l *TimedAPI) tokenCancel(at, n int64) {
 }
 
 func (l *TimedAPI) tokenStats(now int64) TimedAPIStats {
-	interval, tolerance := int64(10*time.Millisecond), int64(10*time.Millisecond)
+	interval := int64(10 * time.Millisecond)
+	tolerance := interval
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -3452,7 +3462,8 @@ func (l *BenchRate) stats(now int64) BenchRateStats {
 
 // tokenAllow is Allow for a BenchRateTokenBucket.
 func (l *BenchRate) tokenAllow(now int64) bool {
-	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	interval := int64(time.Nanosecond)
+	tolerance := interval * 1000000
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3469,7 +3480,8 @@ func (l *BenchRate) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *BenchRate) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	interval := int64(time.Nanosecond)
+	tolerance := interval * 1000000
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3483,7 +3495,8 @@ func (l *BenchRate) tokenReserve(now int64) int64 {
 // tokenAllowN is AllowN for a BenchRateTokenBucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *BenchRate) tokenAllowN(now, n int64) bool {
-	need, tolerance := n, int64(time.Nanosecond)*1000000
+	interval := int64(time.Nanosecond)
+	need, tolerance := interval*n, interval*1000000
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3499,7 +3512,8 @@ func (l *BenchRate) tokenAllowN(now, n int64) bool {
 
 // tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
 func (l *BenchRate) tokenReserveN(now, n int64) int64 {
-	need, tolerance := n, int64(time.Nanosecond)*1000000
+	interval := int64(time.Nanosecond)
+	need, tolerance := interval*n, interval*1000000
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3530,7 +3544,8 @@ func (l *BenchRate) tokenCancel(at, n int64) {
 }
 
 func (l *BenchRate) tokenStats(now int64) BenchRateStats {
-	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	interval := int64(time.Nanosecond)
+	tolerance := interval * 1000000
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -3899,7 +3914,8 @@ func (l *BenchRateHooked) stats(now int64) BenchRateHookedStats {
 
 // tokenAllow is Allow for a BenchRateHookedTokenBucket.
 func (l *BenchRateHooked) tokenAllow(now int64) bool {
-	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	interval := int64(time.Nanosecond)
+	tolerance := interval * 1000000
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3916,7 +3932,8 @@ func (l *BenchRateHooked) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *BenchRateHooked) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	interval := int64(time.Nanosecond)
+	tolerance := interval * 1000000
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3930,7 +3947,8 @@ func (l *BenchRateHooked) tokenReserve(now int64) int64 {
 // tokenAllowN is AllowN for a BenchRateHookedTokenBucket, 1 <= n <= Burst:
 // tokenAllow for n tokens at once.
 func (l *BenchRateHooked) tokenAllowN(now, n int64) bool {
-	need, tolerance := n, int64(time.Nanosecond)*1000000
+	interval := int64(time.Nanosecond)
+	need, tolerance := interval*n, interval*1000000
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3946,7 +3964,8 @@ func (l *BenchRateHooked) tokenAllowN(now, n int64) bool {
 
 // tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
 func (l *BenchRateHooked) tokenReserveN(now, n int64) int64 {
-	need, tolerance := n, int64(time.Nanosecond)*1000000
+	interval := int64(time.Nanosecond)
+	need, tolerance := interval*n, interval*1000000
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3977,7 +3996,8 @@ func (l *BenchRateHooked) tokenCancel(at, n int64) {
 }
 
 func (l *BenchRateHooked) tokenStats(now int64) BenchRateHookedStats {
-	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	interval := int64(time.Nanosecond)
+	tolerance := interval * 1000000
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
@@ -4342,7 +4362,8 @@ func (l *BenchRateTimed) stats(now int64) BenchRateTimedStats {
 
 // tokenAllow is Allow for a BenchRateTimedTokenBucket.
 func (l *BenchRateTimed) tokenAllow(now int64) bool {
-	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	interval := int64(time.Nanosecond)
+	tolerance := interval * 1000000
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -4359,7 +4380,8 @@ func (l *BenchRateTimed) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *BenchRateTimed) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	interval := int64(time.Nanosecond)
+	tolerance := interval * 1000000
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -4373,7 +4395,8 @@ func (l *BenchRateTimed) tokenReserve(now int64) int64 {
 // tokenAllowN is AllowN for a BenchRateTimedTokenBucket, 1 <= n <= Burst:
 // tokenAllow for n tokens at once.
 func (l *BenchRateTimed) tokenAllowN(now, n int64) bool {
-	need, tolerance := n, int64(time.Nanosecond)*1000000
+	interval := int64(time.Nanosecond)
+	need, tolerance := interval*n, interval*1000000
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -4389,7 +4412,8 @@ func (l *BenchRateTimed) tokenAllowN(now, n int64) bool {
 
 // tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
 func (l *BenchRateTimed) tokenReserveN(now, n int64) int64 {
-	need, tolerance := n, int64(time.Nanosecond)*1000000
+	interval := int64(time.Nanosecond)
+	need, tolerance := interval*n, interval*1000000
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -4420,7 +4444,8 @@ func (l *BenchRateTimed) tokenCancel(at, n int64) {
 }
 
 func (l *BenchRateTimed) tokenStats(now int64) BenchRateTimedStats {
-	interval, tolerance := int64(time.Nanosecond), int64(time.Nanosecond)*1000000
+	interval := int64(time.Nanosecond)
+	tolerance := interval * 1000000
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {

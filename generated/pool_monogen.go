@@ -7584,7 +7584,8 @@ func (l *JobQuota) stats(now int64) JobQuotaStats {
 
 // tokenAllow is Allow for a JobQuotaTokenBucket.
 func (l *JobQuota) tokenAllow(now int64) bool {
-	interval, tolerance := int64(time.Hour), int64(time.Hour)*3
+	interval := int64(time.Hour)
+	tolerance := interval * 3
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -7601,7 +7602,8 @@ func (l *JobQuota) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *JobQuota) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(time.Hour), int64(time.Hour)*3
+	interval := int64(time.Hour)
+	tolerance := interval * 3
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -7615,7 +7617,8 @@ func (l *JobQuota) tokenReserve(now int64) int64 {
 // tokenAllowN is AllowN for a JobQuotaTokenBucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *JobQuota) tokenAllowN(now, n int64) bool {
-	need, tolerance := int64(time.Hour)*n, int64(time.Hour)*3
+	interval := int64(time.Hour)
+	need, tolerance := interval*n, interval*3
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -7631,7 +7634,8 @@ func (l *JobQuota) tokenAllowN(now, n int64) bool {
 
 // tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
 func (l *JobQuota) tokenReserveN(now, n int64) int64 {
-	need, tolerance := int64(time.Hour)*n, int64(time.Hour)*3
+	interval := int64(time.Hour)
+	need, tolerance := interval*n, interval*3
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -7662,7 +7666,8 @@ func (l *JobQuota) tokenCancel(at, n int64) {
 }
 
 func (l *JobQuota) tokenStats(now int64) JobQuotaStats {
-	interval, tolerance := int64(time.Hour), int64(time.Hour)*3
+	interval := int64(time.Hour)
+	tolerance := interval * 3
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {

@@ -329,7 +329,8 @@ func (l *API) stats(now int64) APIStats {
 
 // tokenAllow is Allow for a APITokenBucket.
 func (l *API) tokenAllow(now int64) bool {
-	interval, tolerance := int64(5*time.Millisecond), int64(5*time.Millisecond)*50
+	interval := int64(5 * time.Millisecond)
+	tolerance := interval * 50
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -346,7 +347,8 @@ func (l *API) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *API) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(5*time.Millisecond), int64(5*time.Millisecond)*50
+	interval := int64(5 * time.Millisecond)
+	tolerance := interval * 50
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -360,7 +362,8 @@ func (l *API) tokenReserve(now int64) int64 {
 // tokenAllowN is AllowN for a APITokenBucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *API) tokenAllowN(now, n int64) bool {
-	need, tolerance := int64(5*time.Millisecond)*n, int64(5*time.Millisecond)*50
+	interval := int64(5 * time.Millisecond)
+	need, tolerance := interval*n, interval*50
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -376,7 +379,8 @@ func (l *API) tokenAllowN(now, n int64) bool {
 
 // tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
 func (l *API) tokenReserveN(now, n int64) int64 {
-	need, tolerance := int64(5*time.Millisecond)*n, int64(5*time.Millisecond)*50
+	interval := int64(5 * time.Millisecond)
+	need, tolerance := interval*n, interval*50
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -407,7 +411,8 @@ func (l *API) tokenCancel(at, n int64) {
 }
 
 func (l *API) tokenStats(now int64) APIStats {
-	interval, tolerance := int64(5*time.Millisecond), int64(5*time.Millisecond)*50
+	interval := int64(5 * time.Millisecond)
+	tolerance := interval * 50
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {

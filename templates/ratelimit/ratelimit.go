@@ -774,7 +774,8 @@ func (l *Limiter) stats(now int64) Stats {
 //monogen:note shards) could beat that; when the calls do not overlap, the
 //monogen:note clock read is most of the cost, and uber's is twice as long.
 func (l *Limiter) tokenAllow(now int64) bool {
-	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
+	interval := int64(l.interval.Load())
+	tolerance := interval * l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -793,7 +794,8 @@ func (l *Limiter) tokenAllow(now int64) bool {
 //
 //monogen:if token
 func (l *Limiter) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
+	interval := int64(l.interval.Load())
+	tolerance := interval * l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -809,7 +811,8 @@ func (l *Limiter) tokenReserve(now int64) int64 {
 //
 //monogen:if token
 func (l *Limiter) tokenAllowN(now, n int64) bool {
-	need, tolerance := int64(l.interval.Load())*n, int64(l.interval.Load())*l.burst.Load()
+	interval := int64(l.interval.Load())
+	need, tolerance := interval*n, interval*l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -827,7 +830,8 @@ func (l *Limiter) tokenAllowN(now, n int64) bool {
 //
 //monogen:if token
 func (l *Limiter) tokenReserveN(now, n int64) int64 {
-	need, tolerance := int64(l.interval.Load())*n, int64(l.interval.Load())*l.burst.Load()
+	interval := int64(l.interval.Load())
+	need, tolerance := interval*n, interval*l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -861,7 +865,8 @@ func (l *Limiter) tokenCancel(at, n int64) {
 
 //monogen:if token
 func (l *Limiter) tokenStats(now int64) Stats {
-	interval, tolerance := int64(l.interval.Load()), int64(l.interval.Load())*l.burst.Load()
+	interval := int64(l.interval.Load())
+	tolerance := interval * l.burst.Load()
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {

@@ -3279,7 +3279,8 @@ func (l *Paced) stats(now int64) PacedStats {
 
 // tokenAllow is Allow for a PacedTokenBucket.
 func (l *Paced) tokenAllow(now int64) bool {
-	interval, tolerance := int64(time.Millisecond), int64(time.Millisecond)
+	interval := int64(time.Millisecond)
+	tolerance := interval
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3296,7 +3297,8 @@ func (l *Paced) tokenAllow(now int64) bool {
 // tokenReserve takes the next token, whenever it comes, and returns the
 // time at which it may be used.
 func (l *Paced) tokenReserve(now int64) int64 {
-	interval, tolerance := int64(time.Millisecond), int64(time.Millisecond)
+	interval := int64(time.Millisecond)
+	tolerance := interval
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3310,7 +3312,8 @@ func (l *Paced) tokenReserve(now int64) int64 {
 // tokenAllowN is AllowN for a PacedTokenBucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *Paced) tokenAllowN(now, n int64) bool {
-	need, tolerance := int64(time.Millisecond)*n, int64(time.Millisecond)
+	interval := int64(time.Millisecond)
+	need, tolerance := interval*n, interval
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3326,7 +3329,8 @@ func (l *Paced) tokenAllowN(now, n int64) bool {
 
 // tokenReserveN is tokenReserve for n tokens, 1 <= n <= Burst.
 func (l *Paced) tokenReserveN(now, n int64) int64 {
-	need, tolerance := int64(time.Millisecond)*n, int64(time.Millisecond)
+	interval := int64(time.Millisecond)
+	need, tolerance := interval*n, interval
 	now = max(now, math.MinInt64+tolerance)
 	for {
 		s := l.state.Load()
@@ -3357,7 +3361,8 @@ func (l *Paced) tokenCancel(at, n int64) {
 }
 
 func (l *Paced) tokenStats(now int64) PacedStats {
-	interval, tolerance := int64(time.Millisecond), int64(time.Millisecond)
+	interval := int64(time.Millisecond)
+	tolerance := interval
 	now = max(now, math.MinInt64+tolerance)
 	from := max(l.state.Load(), now-tolerance)
 	if from > now-interval {
