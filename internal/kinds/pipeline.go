@@ -78,7 +78,6 @@ type pipelineStage struct {
 	namePos  token.Position // where the directive names the stage
 	argIndex int            // the stage's output type argument
 	keep     []string       // the Stage methods the wiring calls
-	retries  int64          // the directive's retries=
 }
 
 // pipelineSegments groups the stages by the goroutines they run on, as the
@@ -93,7 +92,7 @@ type pipelineStage struct {
 // result (RunSlice). Otherwise (metrics, counted per stage and per batch)
 // they take each batch through the link of every stage but the last, whose
 // output and send make and feed the chain's channel.
-func pipelineSegments(stages []*pipelineStage, fuse, paced, itemwise bool) [][]*pipelineStage {
+func pipelineSegments(stages []*pipelineStage, fuse, paced, itemwise bool, retries int64) [][]*pipelineStage {
 	var segs [][]*pipelineStage
 	for i, st := range stages {
 		if i > 0 && fuse && st.workers == stages[i-1].workers && !(i == 1 && paced) {
@@ -122,7 +121,7 @@ func pipelineSegments(stages []*pipelineStage, fuse, paced, itemwise bool) [][]*
 		tail.keep = append(tail.keep, "Stage.output")
 		if itemwise {
 			for _, st := range seg {
-				st.keep = append(st.keep, "Stage."+st.itemCall(), "Stage.reject", "Stage.panicked")
+				st.keep = append(st.keep, "Stage."+pipelineItemCall(retries), "Stage.reject", "Stage.panicked")
 			}
 			tail.keep = append(tail.keep, "Stage.post", "Stage.getOut")
 			continue
@@ -135,14 +134,15 @@ func pipelineSegments(stages []*pipelineStage, fuse, paced, itemwise bool) [][]*
 	return segs
 }
 
-// itemCall is the method of the stage that the loop of a fused chain calls
-// with each item: apply, which retries, or, without retries, call, the
-// stage function alone. A stage of a fused chain is never paced (rate=
-// breaks the chain after its stage), so without retries apply is a call of
-// call, but one level more costs the inliner what an indirect call leaves
-// of its budget: the loop would call apply, not inline it.
-func (st *pipelineStage) itemCall() string {
-	if st.retries > 0 {
+// pipelineItemCall is the method of each stage that the loop of a fused
+// chain calls with each item, given the directive's retries=: apply, which
+// retries, or, without retries, call, the stage function alone. A stage of
+// a fused chain is never paced (rate= breaks the chain after its stage), so
+// without retries apply is a call of call, but one level more costs the
+// inliner what an indirect call leaves of its budget: the loop would call
+// apply, not inline it.
+func pipelineItemCall(retries int64) string {
+	if retries > 0 {
 		return "apply"
 	}
 	return "call"
@@ -352,10 +352,7 @@ func buildPipeline(c *Context) error {
 	// Without metrics, a fused chain takes each item through its stages in
 	// turn; with them, each batch, so that each stage's busy time is its own.
 	itemwise := !metrics
-	for _, st := range stages {
-		st.retries = retries
-	}
-	segments := pipelineSegments(stages, fuse, rate != "", itemwise)
+	segments := pipelineSegments(stages, fuse, rate != "", itemwise, retries)
 	for _, seg := range segments {
 		if len(seg) < 2 || !itemwise {
 			continue
@@ -451,7 +448,7 @@ func buildPipeline(c *Context) error {
 	capacity := max(1, buffer/batch)
 	c.Emit = append(c.Emit, pipelineDecls(c, stages, pipelineShape{
 		capacity: int(capacity), batch: int(batch), ordered: ordered, collect: collect, metrics: metrics, rate: rate,
-		segments: segments, itemwise: itemwise,
+		segments: segments, itemwise: itemwise, retries: retries,
 	})...)
 	return nil
 }
@@ -565,6 +562,7 @@ type pipelineShape struct {
 	// itemwise: the workers of a fused chain take each item through its
 	// stages in turn (pipelineThrough), not each batch (no metrics).
 	itemwise bool
+	retries  int64 // the directive's retries=: see pipelineItemCall
 }
 
 // pipelineDecls returns the declarations wiring the stages: the pipeline
@@ -884,7 +882,7 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 // batch from an item on, under one deferred recover. They are the
 // template's Stage.process and Stage.processFrom for a chain of stages:
 // each stage's outcome is handled by the stage's own apply (or call: see
-// itemCall), reject and panicked, as processFrom does for one stage.
+// pipelineItemCall), reject and panicked, as processFrom does for one stage.
 func pipelineThroughDecls(c *Context, seg []*pipelineStage, sh pipelineShape) []string {
 	name := c.D.Name
 	head, tail := seg[0], seg[len(seg)-1]
@@ -962,7 +960,7 @@ func pipelineThroughDecls(c *Context, seg []*pipelineStage, sh pipelineShape) []
 	b.WriteString("}\n}()\n")
 	fmt.Fprintf(&b, "%s := %s.ctx\nfor %s = %s; %s < len(%s); %s++ {\n", ctx, r, next, from, next, in, next)
 	for k, st := range seg {
-		fmt.Fprintf(&b, "%s = %d\n%s, %s = %s.%s.%s(%s, %s)\nif %s != nil {\n", at, k, x[k], err, p, st.name, st.itemCall(), ctx, input(k), err)
+		fmt.Fprintf(&b, "%s = %d\n%s, %s = %s.%s.%s(%s, %s)\nif %s != nil {\n", at, k, x[k], err, p, st.name, pipelineItemCall(sh.retries), ctx, input(k), err)
 		if sh.collect {
 			fmt.Fprintf(&b, "%s.%s.reject(%s, %s, %s) // dropped or failed: on to the next item\n", p, st.name, r, input(k), err)
 		} else {
