@@ -7746,11 +7746,10 @@ func (l *SharedQuota) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// SharedQuotaTokenBucket always grants the reservation, possibly in the
-// future; a SharedQuotaSlidingWindow grants it only when the event may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry.
+// Reserve takes a token for an event now, as Allow does. A shared limiter
+// reserves only for now: when it has no token, the reservation is not OK and
+// its Delay says when to retry. Cancel does nothing: the store keeps the
+// tokens it handed out.
 func (l *SharedQuota) Reserve() SharedQuotaReservation {
 	return l.reserve(l.clock())
 }
@@ -8188,11 +8187,10 @@ func (l *SharedOpen) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// SharedOpenTokenBucket always grants the reservation, possibly in the
-// future; a SharedOpenSlidingWindow grants it only when the event may happen
-// now, and otherwise returns a reservation that is not OK and whose Delay
-// says when to retry.
+// Reserve takes a token for an event now, as Allow does. A shared limiter
+// reserves only for now: when it has no token, the reservation is not OK and
+// its Delay says when to retry. Cancel does nothing: the store keeps the
+// tokens it handed out.
 func (l *SharedOpen) Reserve() SharedOpenReservation {
 	return l.reserve(l.clock())
 }

@@ -484,11 +484,10 @@ func (l *Closed) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// ClosedTokenBucket always grants the reservation, possibly in the future; a
-// ClosedSlidingWindow grants it only when the event may happen now, and
-// otherwise returns a reservation that is not OK and whose Delay says when
-// to retry.
+// Reserve takes a token for an event now, as Allow does. A shared limiter
+// reserves only for now: when it has no token, the reservation is not OK and
+// its Delay says when to retry. Cancel does nothing: the store keeps the
+// tokens it handed out.
 func (l *Closed) Reserve() ClosedReservation {
 	return l.reserve(l.clock())
 }
@@ -895,11 +894,10 @@ func (l *Local) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// LocalTokenBucket always grants the reservation, possibly in the future; a
-// LocalSlidingWindow grants it only when the event may happen now, and
-// otherwise returns a reservation that is not OK and whose Delay says when
-// to retry.
+// Reserve takes a token for an event now, as Allow does. A shared limiter
+// reserves only for now: when it has no token, the reservation is not OK and
+// its Delay says when to retry. Cancel does nothing: the store keeps the
+// tokens it handed out.
 func (l *Local) Reserve() LocalReservation {
 	return l.reserve(l.clock())
 }
