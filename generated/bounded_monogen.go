@@ -2426,8 +2426,9 @@ func (l *ConfTokens) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
+			// picks either at random.
+			// The event will not happen: it goes back even if its
+			// time has come.
 			r.undo()
 			return ctx.Err()
 		default:
@@ -2435,7 +2436,6 @@ func (l *ConfTokens) waitN(ctx context.Context, n int64) error {
 		if r.OK() {
 			return nil
 		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -2504,20 +2504,15 @@ func (r ConfTokensReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r ConfTokensReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
 	// Later reservations keep their times; what they took past
 	// this one's time is theirs, the rest goes to whoever reserves
 	// next.
 	r.l.tokenCancel(r.at, r.n)
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -2861,7 +2856,6 @@ func (l *ConfWindow) waitN(ctx context.Context, n int64) error {
 			return nil
 		}
 		if r.at > deadline {
-			r.cancel(now)
 			return ErrConfWindowDeadline
 		}
 		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
@@ -2874,16 +2868,10 @@ func (l *ConfWindow) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
-			r.undo()
+			// picks either at random.
 			return ctx.Err()
 		default:
 		}
-		if r.OK() {
-			return nil
-		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -2955,16 +2943,12 @@ func (r ConfWindowReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives nothing back: a window reservation is granted only for now, and
+// Wait never waits with one.
 func (r ConfWindowReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -3414,8 +3398,9 @@ func (l *BenchConfTokens) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
+			// picks either at random.
+			// The event will not happen: it goes back even if its
+			// time has come.
 			r.undo()
 			return ctx.Err()
 		default:
@@ -3423,7 +3408,6 @@ func (l *BenchConfTokens) waitN(ctx context.Context, n int64) error {
 		if r.OK() {
 			return nil
 		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -3492,20 +3476,15 @@ func (r BenchConfTokensReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r BenchConfTokensReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
 	// Later reservations keep their times; what they took past
 	// this one's time is theirs, the rest goes to whoever reserves
 	// next.
 	r.l.tokenCancel(r.at, r.n)
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -3842,8 +3821,9 @@ func (l *Tokens) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
+			// picks either at random.
+			// The event will not happen: it goes back even if its
+			// time has come.
 			r.undo()
 			return ctx.Err()
 		default:
@@ -3851,7 +3831,6 @@ func (l *Tokens) waitN(ctx context.Context, n int64) error {
 		if r.OK() {
 			return nil
 		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -3920,20 +3899,15 @@ func (r TokensReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r TokensReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
 	// Later reservations keep their times; what they took past
 	// this one's time is theirs, the rest goes to whoever reserves
 	// next.
 	r.l.tokenCancel(r.at, r.n)
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -4247,7 +4221,6 @@ func (l *Window) waitN(ctx context.Context, n int64) error {
 			return nil
 		}
 		if r.at > deadline {
-			r.cancel(now)
 			return ErrWindowDeadline
 		}
 		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
@@ -4260,16 +4233,10 @@ func (l *Window) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
-			r.undo()
+			// picks either at random.
 			return ctx.Err()
 		default:
 		}
-		if r.OK() {
-			return nil
-		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -4340,16 +4307,12 @@ func (r WindowReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives nothing back: a window reservation is granted only for now, and
+// Wait never waits with one.
 func (r WindowReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -4695,8 +4658,9 @@ func (l *BenchTokens) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
+			// picks either at random.
+			// The event will not happen: it goes back even if its
+			// time has come.
 			r.undo()
 			return ctx.Err()
 		default:
@@ -4704,7 +4668,6 @@ func (l *BenchTokens) waitN(ctx context.Context, n int64) error {
 		if r.OK() {
 			return nil
 		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -4773,20 +4736,15 @@ func (r BenchTokensReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r BenchTokensReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
 	// Later reservations keep their times; what they took past
 	// this one's time is theirs, the rest goes to whoever reserves
 	// next.
 	r.l.tokenCancel(r.at, r.n)
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -5101,7 +5059,6 @@ func (l *BenchWindow) waitN(ctx context.Context, n int64) error {
 			return nil
 		}
 		if r.at > deadline {
-			r.cancel(now)
 			return ErrBenchWindowDeadline
 		}
 		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
@@ -5114,16 +5071,10 @@ func (l *BenchWindow) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
-			r.undo()
+			// picks either at random.
 			return ctx.Err()
 		default:
 		}
-		if r.OK() {
-			return nil
-		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -5195,16 +5146,12 @@ func (r BenchWindowReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives nothing back: a window reservation is granted only for now, and
+// Wait never waits with one.
 func (r BenchWindowReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.

@@ -1481,8 +1481,9 @@ func (l *ChaosTokens) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
+			// picks either at random.
+			// The event will not happen: it goes back even if its
+			// time has come.
 			r.undo()
 			return ctx.Err()
 		default:
@@ -1490,7 +1491,6 @@ func (l *ChaosTokens) waitN(ctx context.Context, n int64) error {
 		if r.OK() {
 			return nil
 		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -1559,20 +1559,15 @@ func (r ChaosTokensReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r ChaosTokensReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
 	// Later reservations keep their times; what they took past
 	// this one's time is theirs, the rest goes to whoever reserves
 	// next.
 	r.l.tokenCancel(r.at, r.n)
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -1887,7 +1882,6 @@ func (l *ChaosWindow) waitN(ctx context.Context, n int64) error {
 			return nil
 		}
 		if r.at > deadline {
-			r.cancel(now)
 			return ErrChaosWindowDeadline
 		}
 		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
@@ -1900,16 +1894,10 @@ func (l *ChaosWindow) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
-			r.undo()
+			// picks either at random.
 			return ctx.Err()
 		default:
 		}
-		if r.OK() {
-			return nil
-		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -1981,16 +1969,12 @@ func (r ChaosWindowReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives nothing back: a window reservation is granted only for now, and
+// Wait never waits with one.
 func (r ChaosWindowReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.

@@ -1218,8 +1218,9 @@ func (l *HookedAPI) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
+			// picks either at random.
+			// The event will not happen: it goes back even if its
+			// time has come.
 			r.undo()
 			return ctx.Err()
 		default:
@@ -1227,7 +1228,6 @@ func (l *HookedAPI) waitN(ctx context.Context, n int64) error {
 		if r.OK() {
 			return nil
 		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -1296,20 +1296,15 @@ func (r HookedAPIReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r HookedAPIReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
 	// Later reservations keep their times; what they took past
 	// this one's time is theirs, the rest goes to whoever reserves
 	// next.
 	r.l.tokenCancel(r.at, r.n)
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -1647,8 +1642,9 @@ func (l *TimedAPI) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
+			// picks either at random.
+			// The event will not happen: it goes back even if its
+			// time has come.
 			r.undo()
 			l.waited(waitStart, l.clock())
 			return ctx.Err()
@@ -1658,7 +1654,6 @@ func (l *TimedAPI) waitN(ctx context.Context, n int64) error {
 			l.waited(waitStart, l.clock())
 			return nil
 		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -1741,20 +1736,15 @@ func (r TimedAPIReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r TimedAPIReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
 	// Later reservations keep their times; what they took past
 	// this one's time is theirs, the rest goes to whoever reserves
 	// next.
 	r.l.tokenCancel(r.at, r.n)
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -2129,7 +2119,6 @@ func (l *HookedQuota) waitN(ctx context.Context, n int64) error {
 			return nil
 		}
 		if r.at > deadline {
-			r.cancel(now)
 			return ErrHookedQuotaDeadline
 		}
 		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
@@ -2142,16 +2131,10 @@ func (l *HookedQuota) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
-			r.undo()
+			// picks either at random.
 			return ctx.Err()
 		default:
 		}
-		if r.OK() {
-			return nil
-		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -2223,16 +2206,12 @@ func (r HookedQuotaReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives nothing back: a window reservation is granted only for now, and
+// Wait never waits with one.
 func (r HookedQuotaReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -3324,8 +3303,9 @@ func (l *BenchRate) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
+			// picks either at random.
+			// The event will not happen: it goes back even if its
+			// time has come.
 			r.undo()
 			return ctx.Err()
 		default:
@@ -3333,7 +3313,6 @@ func (l *BenchRate) waitN(ctx context.Context, n int64) error {
 		if r.OK() {
 			return nil
 		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -3402,20 +3381,15 @@ func (r BenchRateReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r BenchRateReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
 	// Later reservations keep their times; what they took past
 	// this one's time is theirs, the rest goes to whoever reserves
 	// next.
 	r.l.tokenCancel(r.at, r.n)
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -3776,8 +3750,9 @@ func (l *BenchRateHooked) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
+			// picks either at random.
+			// The event will not happen: it goes back even if its
+			// time has come.
 			r.undo()
 			return ctx.Err()
 		default:
@@ -3785,7 +3760,6 @@ func (l *BenchRateHooked) waitN(ctx context.Context, n int64) error {
 		if r.OK() {
 			return nil
 		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -3854,20 +3828,15 @@ func (r BenchRateHookedReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r BenchRateHookedReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
 	// Later reservations keep their times; what they took past
 	// this one's time is theirs, the rest goes to whoever reserves
 	// next.
 	r.l.tokenCancel(r.at, r.n)
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -4208,8 +4177,9 @@ func (l *BenchRateTimed) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
+			// picks either at random.
+			// The event will not happen: it goes back even if its
+			// time has come.
 			r.undo()
 			l.waited(waitStart, l.clock())
 			return ctx.Err()
@@ -4219,7 +4189,6 @@ func (l *BenchRateTimed) waitN(ctx context.Context, n int64) error {
 			l.waited(waitStart, l.clock())
 			return nil
 		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -4302,20 +4271,15 @@ func (r BenchRateTimedReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r BenchRateTimedReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
 	// Later reservations keep their times; what they took past
 	// this one's time is theirs, the rest goes to whoever reserves
 	// next.
 	r.l.tokenCancel(r.at, r.n)
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.

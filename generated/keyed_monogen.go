@@ -325,8 +325,11 @@ type perIPKeyMapBucket struct {
 	next    atomic.Pointer[perIPKeyMapBucket]
 }
 
-// perIPKeyMapEntry is an immutable key-value pair. Writers replace entries,
-// never modify them, so a reader that loads an entry sees a consistent pair.
+// perIPKeyMapEntry is a key and its value. The key never changes; writers
+// update the value in place with atomic stores (perIPKeyMapStoreValue) under
+// the lock of the entry's chain, and readers load it atomically
+// (perIPKeyMapLoadValue). The value comes first, so that it is 64-bit
+// aligned for the atomics even on 32-bit platforms.
 type perIPKeyMapEntry struct {
 	value int64
 	key   netip.Addr
@@ -1509,9 +1512,11 @@ type perUserKeyMapBucket struct {
 	next    atomic.Pointer[perUserKeyMapBucket]
 }
 
-// perUserKeyMapEntry is an immutable key-value pair. Writers replace
-// entries, never modify them, so a reader that loads an entry sees a
-// consistent pair.
+// perUserKeyMapEntry is a key and its value. The key never changes; writers
+// update the value in place with atomic stores (perUserKeyMapStoreValue)
+// under the lock of the entry's chain, and readers load it atomically
+// (perUserKeyMapLoadValue). The value comes first, so that it is 64-bit
+// aligned for the atomics even on 32-bit platforms.
 type perUserKeyMapEntry struct {
 	value int64
 	key   uint64
@@ -2736,9 +2741,12 @@ type confPerIPKeyMapBucket struct {
 	next    atomic.Pointer[confPerIPKeyMapBucket]
 }
 
-// confPerIPKeyMapEntry is an immutable key-value pair. Writers replace
-// entries, never modify them, so a reader that loads an entry sees a
-// consistent pair.
+// confPerIPKeyMapEntry is a key and its value. The key never changes;
+// writers update the value in place with atomic stores
+// (confPerIPKeyMapStoreValue) under the lock of the entry's chain, and
+// readers load it atomically (confPerIPKeyMapLoadValue). The value comes
+// first, so that it is 64-bit aligned for the atomics even on 32-bit
+// platforms.
 type confPerIPKeyMapEntry struct {
 	value int64
 	key   netip.Addr
@@ -3906,9 +3914,12 @@ type benchPerIPKeyMapBucket struct {
 	next    atomic.Pointer[benchPerIPKeyMapBucket]
 }
 
-// benchPerIPKeyMapEntry is an immutable key-value pair. Writers replace
-// entries, never modify them, so a reader that loads an entry sees a
-// consistent pair.
+// benchPerIPKeyMapEntry is a key and its value. The key never changes;
+// writers update the value in place with atomic stores
+// (benchPerIPKeyMapStoreValue) under the lock of the entry's chain, and
+// readers load it atomically (benchPerIPKeyMapLoadValue). The value comes
+// first, so that it is 64-bit aligned for the atomics even on 32-bit
+// platforms.
 type benchPerIPKeyMapEntry struct {
 	value int64
 	key   netip.Addr
@@ -5332,9 +5343,12 @@ type perTenantKeyMapBucket struct {
 	next    atomic.Pointer[perTenantKeyMapBucket]
 }
 
-// perTenantKeyMapEntry is an immutable key-value pair. Writers replace
-// entries, never modify them, so a reader that loads an entry sees a
-// consistent pair.
+// perTenantKeyMapEntry is a key and its value. The key never changes;
+// writers update the value in place with atomic stores
+// (perTenantKeyMapStoreValue) under the lock of the entry's chain, and
+// readers load it atomically (perTenantKeyMapLoadValue). The value comes
+// first, so that it is 64-bit aligned for the atomics even on 32-bit
+// platforms.
 type perTenantKeyMapEntry struct {
 	value *perTenantSlot
 	key   TenantID
@@ -6608,9 +6622,12 @@ type benchPerShardKeyMapBucket struct {
 	next    atomic.Pointer[benchPerShardKeyMapBucket]
 }
 
-// benchPerShardKeyMapEntry is an immutable key-value pair. Writers replace
-// entries, never modify them, so a reader that loads an entry sees a
-// consistent pair.
+// benchPerShardKeyMapEntry is a key and its value. The key never changes;
+// writers update the value in place with atomic stores
+// (benchPerShardKeyMapStoreValue) under the lock of the entry's chain, and
+// readers load it atomically (benchPerShardKeyMapLoadValue). The value comes
+// first, so that it is 64-bit aligned for the atomics even on 32-bit
+// platforms.
 type benchPerShardKeyMapEntry struct {
 	value *benchPerShardSlot
 	key   uint64
@@ -7881,9 +7898,12 @@ type benchPerHostKeyMapBucket struct {
 	next    atomic.Pointer[benchPerHostKeyMapBucket]
 }
 
-// benchPerHostKeyMapEntry is an immutable key-value pair. Writers replace
-// entries, never modify them, so a reader that loads an entry sees a
-// consistent pair.
+// benchPerHostKeyMapEntry is a key and its value. The key never changes;
+// writers update the value in place with atomic stores
+// (benchPerHostKeyMapStoreValue) under the lock of the entry's chain, and
+// readers load it atomically (benchPerHostKeyMapLoadValue). The value comes
+// first, so that it is 64-bit aligned for the atomics even on 32-bit
+// platforms.
 type benchPerHostKeyMapEntry struct {
 	value *benchPerHostSlot
 	key   netip.Addr
@@ -9216,9 +9236,12 @@ type confPerTenantKeyMapBucket struct {
 	next    atomic.Pointer[confPerTenantKeyMapBucket]
 }
 
-// confPerTenantKeyMapEntry is an immutable key-value pair. Writers replace
-// entries, never modify them, so a reader that loads an entry sees a
-// consistent pair.
+// confPerTenantKeyMapEntry is a key and its value. The key never changes;
+// writers update the value in place with atomic stores
+// (confPerTenantKeyMapStoreValue) under the lock of the entry's chain, and
+// readers load it atomically (confPerTenantKeyMapLoadValue). The value comes
+// first, so that it is 64-bit aligned for the atomics even on 32-bit
+// platforms.
 type confPerTenantKeyMapEntry struct {
 	value *confPerTenantSlot
 	key   TenantID
@@ -10711,9 +10734,11 @@ type perHostKeyMapBucket struct {
 	next    atomic.Pointer[perHostKeyMapBucket]
 }
 
-// perHostKeyMapEntry is an immutable key-value pair. Writers replace
-// entries, never modify them, so a reader that loads an entry sees a
-// consistent pair.
+// perHostKeyMapEntry is a key and its value. The key never changes; writers
+// update the value in place with atomic stores (perHostKeyMapStoreValue)
+// under the lock of the entry's chain, and readers load it atomically
+// (perHostKeyMapLoadValue). The value comes first, so that it is 64-bit
+// aligned for the atomics even on 32-bit platforms.
 type perHostKeyMapEntry struct {
 	value *perHostCircuit
 	key   string
@@ -12276,9 +12301,12 @@ type policyHostsKeyMapBucket struct {
 	next    atomic.Pointer[policyHostsKeyMapBucket]
 }
 
-// policyHostsKeyMapEntry is an immutable key-value pair. Writers replace
-// entries, never modify them, so a reader that loads an entry sees a
-// consistent pair.
+// policyHostsKeyMapEntry is a key and its value. The key never changes;
+// writers update the value in place with atomic stores
+// (policyHostsKeyMapStoreValue) under the lock of the entry's chain, and
+// readers load it atomically (policyHostsKeyMapLoadValue). The value comes
+// first, so that it is 64-bit aligned for the atomics even on 32-bit
+// platforms.
 type policyHostsKeyMapEntry struct {
 	value *policyHostsCircuit
 	key   string
@@ -13757,9 +13785,12 @@ type benchHostBreakerKeyMapBucket struct {
 	next    atomic.Pointer[benchHostBreakerKeyMapBucket]
 }
 
-// benchHostBreakerKeyMapEntry is an immutable key-value pair. Writers
-// replace entries, never modify them, so a reader that loads an entry sees a
-// consistent pair.
+// benchHostBreakerKeyMapEntry is a key and its value. The key never changes;
+// writers update the value in place with atomic stores
+// (benchHostBreakerKeyMapStoreValue) under the lock of the entry's chain,
+// and readers load it atomically (benchHostBreakerKeyMapLoadValue). The
+// value comes first, so that it is 64-bit aligned for the atomics even on
+// 32-bit platforms.
 type benchHostBreakerKeyMapEntry struct {
 	value *benchHostBreakerCircuit
 	key   netip.Addr
@@ -15652,9 +15683,12 @@ type benchShardBreakerKeyMapBucket struct {
 	next    atomic.Pointer[benchShardBreakerKeyMapBucket]
 }
 
-// benchShardBreakerKeyMapEntry is an immutable key-value pair. Writers
-// replace entries, never modify them, so a reader that loads an entry sees a
-// consistent pair.
+// benchShardBreakerKeyMapEntry is a key and its value. The key never
+// changes; writers update the value in place with atomic stores
+// (benchShardBreakerKeyMapStoreValue) under the lock of the entry's chain,
+// and readers load it atomically (benchShardBreakerKeyMapLoadValue). The
+// value comes first, so that it is 64-bit aligned for the atomics even on
+// 32-bit platforms.
 type benchShardBreakerKeyMapEntry struct {
 	value *benchShardBreakerCircuit
 	key   uint64

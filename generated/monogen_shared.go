@@ -1813,6 +1813,14 @@ const ratelimitStoreRetry = 250 * time.Millisecond
 // granted the lease, so dropping them admits less, never more.
 const ratelimitLeaseLife = time.Second
 
+// ratelimitTokenLease is a lease of tokens the store granted. A new lease
+// replaces the current one, whose tokens left are dropped: no event takes
+// from it again, nor from a lease past its life.
+type ratelimitTokenLease struct {
+	tokens  atomic.Int64 // tokens left
+	expires int64        // clock reading after which the tokens are void
+}
+
 // Shared by the respool directives of package generated: code that depends on none
 // of their types and options.
 

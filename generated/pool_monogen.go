@@ -7446,8 +7446,9 @@ func (l *JobQuota) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
+			// picks either at random.
+			// The event will not happen: it goes back even if its
+			// time has come.
 			r.undo()
 			return ctx.Err()
 		default:
@@ -7455,7 +7456,6 @@ func (l *JobQuota) waitN(ctx context.Context, n int64) error {
 		if r.OK() {
 			return nil
 		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -7524,20 +7524,15 @@ func (r JobQuotaReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r JobQuotaReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
 	// Later reservations keep their times; what they took past
 	// this one's time is theirs, the rest goes to whoever reserves
 	// next.
 	r.l.tokenCancel(r.at, r.n)
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -7751,11 +7746,9 @@ func (l *SharedQuota) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// SharedQuotaTokenBucket always grants the reservation, possibly in the
-// future; a SharedQuotaSlidingWindow grants it only when the event may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry.
+// Reserve takes a token for an event now, as Allow does. A shared limiter
+// reserves only for now: when it has no token, the reservation is not OK and
+// its Delay says when to retry. Cancel says what a reservation gives back.
 func (l *SharedQuota) Reserve() SharedQuotaReservation {
 	return l.reserve(l.clock())
 }
@@ -7790,7 +7783,6 @@ func (l *SharedQuota) waitN(ctx context.Context, n int64) error {
 			return nil
 		}
 		if r.at > deadline {
-			r.cancel(now)
 			return ErrSharedQuotaDeadline
 		}
 		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
@@ -7803,16 +7795,10 @@ func (l *SharedQuota) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
-			r.undo()
+			// picks either at random.
 			return ctx.Err()
 		default:
 		}
-		if r.OK() {
-			return nil
-		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -7844,11 +7830,13 @@ type SharedQuotaReservation struct {
 	l  *SharedQuota
 	at int64 // nanoseconds since epoch at which the events may happen
 	ok bool  // the events are counted
+	// from is the lease a shared limiter's token came from: nil for an
+	// event admitted while the store failed.
+	from *ratelimitTokenLease
 }
 
-// OK reports whether the reservation holds an event. A
-// SharedQuotaSlidingWindow's reservation is not OK when the event may not
-// happen now; Delay then says when to try again.
+// OK reports whether the reservation holds an event: not when the limiter
+// had no token for it. Delay then says when to try again.
 func (r SharedQuotaReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -7862,11 +7850,14 @@ func (r SharedQuotaReservation) DelayFrom(t time.Time) time.Duration {
 	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
-// Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. As in x/time/rate, the time that
-// reservations made after it took stays theirs: cancelling a reservation
-// that a later one follows gives back only what the later one does not
-// hold, possibly nothing. It does nothing for a reservation that is not OK.
+// Cancel gives the reserved event back if its time has not come yet, so that
+// another event may take its place. A shared limiter reserves only for the
+// time of Reserve: CancelAt with that time (the one given to ReserveAt)
+// gives the token back to the lease it came from, unless a new lease has
+// replaced that one; Cancel, which reads the clock later, finds the time
+// come and gives nothing back. The store is never asked to take a token
+// back. A token admitted while the store failed goes back to this process's
+// share. It does nothing for a reservation that is not OK.
 func (r SharedQuotaReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -7883,16 +7874,20 @@ func (r SharedQuotaReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r SharedQuotaReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
+	if r.from != nil {
+		// To the lease the token came from: if a new lease has
+		// replaced it, or it is past its life, no event takes the
+		// token again. The store never takes tokens back.
+		r.from.tokens.Add(1)
+	} else {
+		// Admitted from this process's share while the store failed.
+		r.l.localCancel(r.at)
+	}
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -7906,13 +7901,14 @@ func (l *SharedQuota) offset(t time.Time) int64 {
 }
 
 func (l *SharedQuota) allow(now int64) bool {
-	return l.sharedAllow(now)
+	_, ok := l.sharedAllow(now)
+	return ok
 }
 
 func (l *SharedQuota) reserve(now int64) SharedQuotaReservation {
 	// A shared limiter reserves only for now, like a window.
-	if l.sharedAllow(now) {
-		return SharedQuotaReservation{l: l, at: now, ok: true}
+	if from, ok := l.sharedAllow(now); ok {
+		return SharedQuotaReservation{l: l, at: now, ok: true, from: from}
 	}
 	return SharedQuotaReservation{l: l, at: l.sharedRetry(now)}
 }
@@ -7962,11 +7958,10 @@ type sharedQuotaSharedState struct {
 	store SharedQuotaStore
 	key   string
 
-	tokens  atomic.Int64 // tokens left in the lease
-	expires atomic.Int64 // clock reading after which the lease's tokens are void
-	denied  atomic.Int64 // until this clock reading the store has no token for us
-	failing atomic.Int64 // until this clock reading the store is taken as down
-	local   atomic.Int64 // token bucket state of this process's share (SharedQuotaFailLocal)
+	current atomic.Pointer[ratelimitTokenLease] // the lease events take tokens from
+	denied  atomic.Int64                        // until this clock reading the store has no token for us
+	failing atomic.Int64                        // until this clock reading the store is taken as down
+	local   atomic.Int64                        // token bucket state of this process's share (SharedQuotaFailLocal)
 
 	calls, errs atomic.Uint64 // calls to the store, and calls that failed
 
@@ -7981,6 +7976,8 @@ func (l *SharedQuota) initShared(store SharedQuotaStore, key string, epoch time.
 	l.init(epoch)
 	sh := &l.shared
 	sh.store, sh.key, sh.size = store, key, 1
+	// No lease yet: an empty one.
+	sh.current.Store(&ratelimitTokenLease{})
 	sh.denied.Store(math.MinInt64)
 	sh.failing.Store(math.MinInt64)
 	// The share is full at the epoch, like the bucket.
@@ -7989,54 +7986,63 @@ func (l *SharedQuota) initShared(store SharedQuotaStore, key string, epoch time.
 
 // sharedAllow is Allow for a shared limiter: a token from the lease if one
 // is left, and otherwise a new lease from the store, asked for by one
-// caller at a time. The others wait for its answer rather than ask too.
-func (l *SharedQuota) sharedAllow(now int64) bool {
+// caller at a time. The others wait for its answer rather than ask too. It
+// also returns the lease the token came from: nil for an event admitted
+// while the store fails.
+func (l *SharedQuota) sharedAllow(now int64) (*ratelimitTokenLease, bool) {
 	sh := &l.shared
-	if sh.take(now) {
-		return true
+	if from := sh.take(now); from != nil {
+		return from, true
 	}
 	if now < sh.denied.Load() {
-		return false
+		return nil, false
 	}
 	if now < sh.failing.Load() {
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	// While this caller waited for the lock, another may have taken a lease
 	// or learned that the store has no token or is down.
-	if sh.take(now) {
-		return true
+	if from := sh.take(now); from != nil {
+		return from, true
 	}
 	if now < sh.denied.Load() {
-		return false
+		return nil, false
 	}
 	if now < sh.failing.Load() {
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	return l.lease(now)
 }
 
-// take takes a token from the lease.
-func (sh *sharedQuotaSharedState) take(now int64) bool {
+// take takes a token from the current lease and returns that lease, or nil
+// if the lease has none left or has expired.
+func (sh *sharedQuotaSharedState) take(now int64) *ratelimitTokenLease {
+	cur := sh.current.Load()
+	if now > cur.expires {
+		return nil
+	}
 	for {
-		t := sh.tokens.Load()
-		if t <= 0 || now > sh.expires.Load() {
-			return false
+		t := cur.tokens.Load()
+		if t <= 0 {
+			return nil
 		}
-		if sh.tokens.CompareAndSwap(t, t-1) {
-			return true
+		if cur.tokens.CompareAndSwap(t, t-1) {
+			return cur
 		}
 	}
 }
 
 // lease asks the store for a lease, keeps one of its tokens for the caller
-// and reports whether there was one. The caller holds sh.mu.
-func (l *SharedQuota) lease(now int64) bool {
+// and reports whether there was one, returning the new lease. The caller
+// holds sh.mu.
+func (l *SharedQuota) lease(now int64) (*ratelimitTokenLease, bool) {
 	sh := &l.shared
+	cur := sh.current.Load()
 	// A lease that expired with tokens left was too large for this
 	// process's rate; one used up within an eighth of its life, too small.
-	if sh.tokens.Load() > 0 {
+	if cur.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
 	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
@@ -8047,18 +8053,19 @@ func (l *SharedQuota) lease(now int64) bool {
 	sh.calls.Add(1)
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
-		sh.tokens.Store(0)
+		cur.tokens.Store(0)
 		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	if took == 0 {
 		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
-		return false
+		return nil, false
 	}
 	sh.taken = now
-	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
-	sh.tokens.Store(took - 1)
-	return true
+	next := &ratelimitTokenLease{expires: ratelimitAddSaturating(now, int64(ratelimitLeaseLife))}
+	next.tokens.Store(took - 1)
+	sh.current.Store(next)
+	return next, true
 }
 
 // failAllow is Allow while the store is down.
@@ -8073,6 +8080,23 @@ func (l *SharedQuota) failAllow(now int64) bool {
 		}
 		if l.shared.local.CompareAndSwap(s, from+interval) {
 			return true
+		}
+	}
+}
+
+// localCancel gives back to this process's share a token admitted from it
+// at at, less what events admitted after it took past at: that time is
+// theirs, and giving it back too would let two events have it.
+func (l *SharedQuota) localCancel(at int64) {
+	interval := int64(l.localInterval())
+	for {
+		s := l.shared.local.Load()
+		give := interval - ratelimitNanosBetween(at, s)
+		if give <= 0 {
+			return
+		}
+		if l.shared.local.CompareAndSwap(s, max(s, math.MinInt64+give)-give) {
+			return
 		}
 	}
 }
@@ -8097,8 +8121,8 @@ func (l *SharedQuota) sharedRetry(now int64) int64 {
 func (l *SharedQuota) sharedStats(now int64) SharedQuotaStats {
 	sh := &l.shared
 	st := SharedQuotaStats{StoreCalls: sh.calls.Load(), StoreErrors: sh.errs.Load()}
-	if now <= sh.expires.Load() {
-		st.Available = max(sh.tokens.Load(), 0)
+	if cur := sh.current.Load(); now <= cur.expires {
+		st.Available = max(cur.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
 		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
@@ -8193,11 +8217,9 @@ func (l *SharedOpen) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// SharedOpenTokenBucket always grants the reservation, possibly in the
-// future; a SharedOpenSlidingWindow grants it only when the event may happen
-// now, and otherwise returns a reservation that is not OK and whose Delay
-// says when to retry.
+// Reserve takes a token for an event now, as Allow does. A shared limiter
+// reserves only for now: when it has no token, the reservation is not OK and
+// its Delay says when to retry. Cancel says what a reservation gives back.
 func (l *SharedOpen) Reserve() SharedOpenReservation {
 	return l.reserve(l.clock())
 }
@@ -8232,7 +8254,6 @@ func (l *SharedOpen) waitN(ctx context.Context, n int64) error {
 			return nil
 		}
 		if r.at > deadline {
-			r.cancel(now)
 			return ErrSharedOpenDeadline
 		}
 		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
@@ -8245,16 +8266,10 @@ func (l *SharedOpen) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
-			r.undo()
+			// picks either at random.
 			return ctx.Err()
 		default:
 		}
-		if r.OK() {
-			return nil
-		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -8286,11 +8301,13 @@ type SharedOpenReservation struct {
 	l  *SharedOpen
 	at int64 // nanoseconds since epoch at which the events may happen
 	ok bool  // the events are counted
+	// from is the lease a shared limiter's token came from: nil for an
+	// event admitted while the store failed.
+	from *ratelimitTokenLease
 }
 
-// OK reports whether the reservation holds an event. A
-// SharedOpenSlidingWindow's reservation is not OK when the event may not
-// happen now; Delay then says when to try again.
+// OK reports whether the reservation holds an event: not when the limiter
+// had no token for it. Delay then says when to try again.
 func (r SharedOpenReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -8304,11 +8321,14 @@ func (r SharedOpenReservation) DelayFrom(t time.Time) time.Duration {
 	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
-// Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. As in x/time/rate, the time that
-// reservations made after it took stays theirs: cancelling a reservation
-// that a later one follows gives back only what the later one does not
-// hold, possibly nothing. It does nothing for a reservation that is not OK.
+// Cancel gives the reserved event back if its time has not come yet, so that
+// another event may take its place. A shared limiter reserves only for the
+// time of Reserve: CancelAt with that time (the one given to ReserveAt)
+// gives the token back to the lease it came from, unless a new lease has
+// replaced that one; Cancel, which reads the clock later, finds the time
+// come and gives nothing back. The store is never asked to take a token
+// back. An event admitted while the store failed took no token: it gives
+// nothing back. It does nothing for a reservation that is not OK.
 func (r SharedOpenReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -8325,16 +8345,17 @@ func (r SharedOpenReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r SharedOpenReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
+	if r.from != nil {
+		// To the lease the token came from: if a new lease has
+		// replaced it, or it is past its life, no event takes the
+		// token again. The store never takes tokens back.
+		r.from.tokens.Add(1)
+	}
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -8348,13 +8369,14 @@ func (l *SharedOpen) offset(t time.Time) int64 {
 }
 
 func (l *SharedOpen) allow(now int64) bool {
-	return l.sharedAllow(now)
+	_, ok := l.sharedAllow(now)
+	return ok
 }
 
 func (l *SharedOpen) reserve(now int64) SharedOpenReservation {
 	// A shared limiter reserves only for now, like a window.
-	if l.sharedAllow(now) {
-		return SharedOpenReservation{l: l, at: now, ok: true}
+	if from, ok := l.sharedAllow(now); ok {
+		return SharedOpenReservation{l: l, at: now, ok: true, from: from}
 	}
 	return SharedOpenReservation{l: l, at: l.sharedRetry(now)}
 }
@@ -8402,10 +8424,9 @@ type sharedOpenSharedState struct {
 	store SharedOpenStore
 	key   string
 
-	tokens  atomic.Int64 // tokens left in the lease
-	expires atomic.Int64 // clock reading after which the lease's tokens are void
-	denied  atomic.Int64 // until this clock reading the store has no token for us
-	failing atomic.Int64 // until this clock reading the store is taken as down
+	current atomic.Pointer[ratelimitTokenLease] // the lease events take tokens from
+	denied  atomic.Int64                        // until this clock reading the store has no token for us
+	failing atomic.Int64                        // until this clock reading the store is taken as down
 
 	calls, errs atomic.Uint64 // calls to the store, and calls that failed
 
@@ -8420,60 +8441,71 @@ func (l *SharedOpen) initShared(store SharedOpenStore, key string, epoch time.Ti
 	l.init(epoch)
 	sh := &l.shared
 	sh.store, sh.key, sh.size = store, key, 1
+	// No lease yet: an empty one.
+	sh.current.Store(&ratelimitTokenLease{})
 	sh.denied.Store(math.MinInt64)
 	sh.failing.Store(math.MinInt64)
 }
 
 // sharedAllow is Allow for a shared limiter: a token from the lease if one
 // is left, and otherwise a new lease from the store, asked for by one
-// caller at a time. The others wait for its answer rather than ask too.
-func (l *SharedOpen) sharedAllow(now int64) bool {
+// caller at a time. The others wait for its answer rather than ask too. It
+// also returns the lease the token came from: nil for an event admitted
+// while the store fails.
+func (l *SharedOpen) sharedAllow(now int64) (*ratelimitTokenLease, bool) {
 	sh := &l.shared
-	if sh.take(now) {
-		return true
+	if from := sh.take(now); from != nil {
+		return from, true
 	}
 	if now < sh.denied.Load() {
-		return false
+		return nil, false
 	}
 	if now < sh.failing.Load() {
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	// While this caller waited for the lock, another may have taken a lease
 	// or learned that the store has no token or is down.
-	if sh.take(now) {
-		return true
+	if from := sh.take(now); from != nil {
+		return from, true
 	}
 	if now < sh.denied.Load() {
-		return false
+		return nil, false
 	}
 	if now < sh.failing.Load() {
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	return l.lease(now)
 }
 
-// take takes a token from the lease.
-func (sh *sharedOpenSharedState) take(now int64) bool {
+// take takes a token from the current lease and returns that lease, or nil
+// if the lease has none left or has expired.
+func (sh *sharedOpenSharedState) take(now int64) *ratelimitTokenLease {
+	cur := sh.current.Load()
+	if now > cur.expires {
+		return nil
+	}
 	for {
-		t := sh.tokens.Load()
-		if t <= 0 || now > sh.expires.Load() {
-			return false
+		t := cur.tokens.Load()
+		if t <= 0 {
+			return nil
 		}
-		if sh.tokens.CompareAndSwap(t, t-1) {
-			return true
+		if cur.tokens.CompareAndSwap(t, t-1) {
+			return cur
 		}
 	}
 }
 
 // lease asks the store for a lease, keeps one of its tokens for the caller
-// and reports whether there was one. The caller holds sh.mu.
-func (l *SharedOpen) lease(now int64) bool {
+// and reports whether there was one, returning the new lease. The caller
+// holds sh.mu.
+func (l *SharedOpen) lease(now int64) (*ratelimitTokenLease, bool) {
 	sh := &l.shared
+	cur := sh.current.Load()
 	// A lease that expired with tokens left was too large for this
 	// process's rate; one used up within an eighth of its life, too small.
-	if sh.tokens.Load() > 0 {
+	if cur.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
 	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 2)
@@ -8484,18 +8516,19 @@ func (l *SharedOpen) lease(now int64) bool {
 	sh.calls.Add(1)
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
-		sh.tokens.Store(0)
+		cur.tokens.Store(0)
 		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	if took == 0 {
 		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
-		return false
+		return nil, false
 	}
 	sh.taken = now
-	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
-	sh.tokens.Store(took - 1)
-	return true
+	next := &ratelimitTokenLease{expires: ratelimitAddSaturating(now, int64(ratelimitLeaseLife))}
+	next.tokens.Store(took - 1)
+	sh.current.Store(next)
+	return next, true
 }
 
 // failAllow is Allow while the store is down.
@@ -8521,8 +8554,8 @@ func (l *SharedOpen) sharedRetry(now int64) int64 {
 func (l *SharedOpen) sharedStats(now int64) SharedOpenStats {
 	sh := &l.shared
 	st := SharedOpenStats{StoreCalls: sh.calls.Load(), StoreErrors: sh.errs.Load()}
-	if now <= sh.expires.Load() {
-		st.Available = max(sh.tokens.Load(), 0)
+	if cur := sh.current.Load(); now <= cur.expires {
+		st.Available = max(cur.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
 		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))

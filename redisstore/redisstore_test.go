@@ -164,6 +164,33 @@ func TestSharedLimitersStayWithinTheQuota(t *testing.T) {
 	}
 }
 
+// TestCancelGivesTheTokenBackWithoutCallingRedis: a reservation of a
+// shared limiter cancelled at its instant puts its token back in this
+// process's lease, for the next event, with no call to Redis: the lease is
+// this process's own, and Redis never takes tokens back.
+func TestCancelGivesTheTokenBackWithoutCallingRedis(t *testing.T) {
+	srv := redistest.Start(t)
+	now := time.Now()
+	l := limits.NewClosedAt(redisstore.NewBuckets(srv.Client(), "c:"), "k", now)
+	r := l.ReserveAt(now) // a lease of 2: one for r, one left
+	if !r.OK() {
+		t.Fatal("ReserveAt refused the first token of a full bucket")
+	}
+	calls := l.StatsAt(now).StoreCalls
+	r.CancelAt(now)
+	if st := l.StatsAt(now); st.Available != 2 || st.StoreCalls != calls {
+		t.Fatalf("after the cancel: Available %d, %d calls to Redis; want 2 and still %d", st.Available, st.StoreCalls, calls)
+	}
+	for range 2 {
+		if !l.AllowAt(now) {
+			t.Fatal("the lease's 2 tokens did not admit 2 events")
+		}
+	}
+	if got := l.StatsAt(now).StoreCalls; got != calls {
+		t.Fatalf("%d calls to Redis for events the lease held, want still %d", got, calls)
+	}
+}
+
 // TestStoreDownAndBack stops the server under a limiter of each failure
 // mode, then starts it again: each does what its mode says while Redis is
 // down, nothing hangs, and each asks Redis again once storeRetry passes.

@@ -191,8 +191,9 @@ func (l *API) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
+			// picks either at random.
+			// The event will not happen: it goes back even if its
+			// time has come.
 			r.undo()
 			return ctx.Err()
 		default:
@@ -200,7 +201,6 @@ func (l *API) waitN(ctx context.Context, n int64) error {
 		if r.OK() {
 			return nil
 		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -269,20 +269,15 @@ func (r APIReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r APIReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
 	// Later reservations keep their times; what they took past
 	// this one's time is theirs, the rest goes to whoever reserves
 	// next.
 	r.l.tokenCancel(r.at, r.n)
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.

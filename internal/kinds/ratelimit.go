@@ -116,6 +116,10 @@ func buildRateLimit(c *Context) error {
 	c.Spec.Conds["token"] = algo == "token"
 	c.Spec.Conds["window"] = algo == "window"
 	c.Spec.Conds["shared"] = shared != nil
+	if algo == "window" {
+		c.Spec.HookDocs["Reservation.undo"] = "undo gives nothing back: a window reservation is granted only for now,\n" +
+			"and Wait never waits with one."
+	}
 	algorithm := map[string]string{"token": "0", "window": "1"}[algo] // TokenBucket, SlidingWindow
 	c.Spec.Config["Algorithm"] = algorithm
 	c.Spec.Config["Interval"] = DurationExpr(interval, c.Scope)
@@ -337,8 +341,24 @@ func buildSharedRateLimit(c *Context, interval time.Duration, burst int64, s *sh
 		"one call to the store, at most the store timeout."
 	c.Spec.HookDocs["Limiter.Reserve"] = "Reserve takes a token for an event now, as Allow does. A shared limiter\n" +
 		"reserves only for now: when it has no token, the reservation is not OK and\n" +
-		"its Delay says when to retry. Cancel does nothing: the store keeps the\n" +
-		"tokens it handed out."
+		"its Delay says when to retry. Cancel says what a reservation gives back."
+	c.Spec.HookDocs["Reservation.OK"] = "OK reports whether the reservation holds an event: not when the limiter\n" +
+		"had no token for it. Delay then says when to try again."
+	// The give-back is real where the token is this process's own: in
+	// its lease, or its share while the store fails (onfail=local). The
+	// store never takes tokens back.
+	failed := map[string]string{
+		"open":   " An event admitted while the store failed took no token: it gives nothing back.",
+		"closed": "",
+		"local":  " A token admitted while the store failed goes back to this process's share.",
+	}[s.mode]
+	c.Spec.HookDocs["Reservation.Cancel"] = "Cancel gives the reserved event back if its time has not come yet, so\n" +
+		"that another event may take its place. A shared limiter reserves only for\n" +
+		"the time of Reserve: CancelAt with that time (the one given to ReserveAt)\n" +
+		"gives the token back to the lease it came from, unless a new lease has\n" +
+		"replaced that one; Cancel, which reads the clock later, finds the time\n" +
+		"come and gives nothing back. The store is never asked to take a token\n" +
+		"back." + failed + " It does nothing for a reservation that is not OK."
 	c.Spec.HookDocs["Limiter"] = "Limiter controls how frequently events happen across every process that\n" +
 		"shares its store's bucket.\n\n" +
 		"A Limiter is safe for concurrent use. It must be created with New and\n" +

@@ -48,3 +48,33 @@ func TestStencilDocCommentsReadAsGenerated(t *testing.T) {
 		}
 	}
 }
+
+// TestHookDocReplacesADocThatRenamingRefills: a doc that HookDocs replaces
+// is replaced, even when renaming the template's names in it would make a
+// line too wide and refill its paragraph. The refilled paragraph was an
+// edit of the same range, recorded first, which won: whether a kind's doc
+// reached the output depended on the length of the directive's name (a
+// store=shared ratelimit's Reserve kept the template's doc when named
+// Closed, not when named Open).
+func TestHookDocReplacesADocThatRenamingRefills(t *testing.T) {
+	tpl, err := stencil.Parse(os.DirFS("testdata"), "docs", importer.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := stencil.Stencil(tpl, &stencil.Spec{
+		Name: "Store", Main: "Map",
+		Types:    map[string]string{"K": "SessionID", "V": "*Session"},
+		Keep:     []string{"Map.hash", "Map.spare"},
+		HookDocs: map[string]string{"Map.Get": "Get returns the V stored for k by the loader."},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Join(out.Decls, "\n\n")
+	if want := "// Get returns the *Session stored for k by the loader.\nfunc"; !strings.Contains(src, want) {
+		t.Errorf("output lacks %q\n%s", want, src)
+	}
+	if strings.Contains(src, "In short") {
+		t.Errorf("output keeps the template's doc of Get\n%s", src)
+	}
+}

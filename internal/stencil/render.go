@@ -47,6 +47,7 @@ func (s *state) hook(fd *ast.FuncDecl) (string, bool) {
 func (s *state) editAll() {
 	// Before the comments' own edits, which a replaced doc overrides.
 	s.editConfigDocs()
+	s.editReplacedDocs()
 	s.editComments()
 	for _, f := range s.t.Files {
 		for _, d := range f.Decls {
@@ -92,6 +93,38 @@ func (s *state) editConfigDocs() {
 					}
 					if doc, ok := s.spec.HookDocs[n.Name.Name+"."+strings.Join(names, ",")]; ok {
 						ed.add(s.off(fld.Doc.Pos()), s.off(fld.Doc.End()), func() string { return s.docText(doc, "") })
+					}
+				}
+			}
+		}
+	}
+}
+
+// editReplacedDocs replaces the docs of the live functions, methods and
+// types declared alone that HookDocs gives. It runs before editComments:
+// renaming a doc's prose may refill its paragraph, an edit of the same
+// range, and of two edits of one range the first recorded applies.
+func (s *state) editReplacedDocs() {
+	for _, f := range s.t.Files {
+		for _, d := range f.Decls {
+			if s.dead[d] {
+				continue
+			}
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if doc, ok := s.spec.HookDocs[hookKey(d)]; ok && d.Doc != nil {
+					decl := d.Name.Name
+					if d.Recv != nil {
+						decl = "" // a method's name is not renamed
+					}
+					s.editor(d).add(s.off(d.Doc.Pos()), s.off(d.Doc.End()), func() string { return s.docText(doc, decl) })
+				}
+			case *ast.GenDecl:
+				// A type declared alone.
+				if d.Tok == token.TYPE && len(d.Specs) == 1 && d.Doc != nil {
+					name := d.Specs[0].(*ast.TypeSpec).Name.Name
+					if doc, ok := s.spec.HookDocs[name]; ok {
+						s.editor(d).add(s.off(d.Doc.Pos()), s.off(d.Doc.End()), func() string { return s.docText(doc, name) })
 					}
 				}
 			}
@@ -157,13 +190,6 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 		if n.Type.TypeParams != nil {
 			ed.replace(s.off(n.Type.TypeParams.Opening), s.off(n.Type.TypeParams.Closing)+1, "")
 		}
-		if doc, ok := s.spec.HookDocs[hookKey(n)]; ok && n.Doc != nil {
-			decl := n.Name.Name
-			if n.Recv != nil {
-				decl = "" // a method's name is not renamed
-			}
-			ed.add(s.off(n.Doc.Pos()), s.off(n.Doc.End()), func() string { return s.docText(doc, decl) })
-		}
 		if body, ok := s.hook(n); ok {
 			ed.add(s.off(n.Body.Lbrace), s.off(n.Body.Rbrace)+1, func() string { return s.hookText(n, body) })
 			if n.Recv != nil {
@@ -172,14 +198,6 @@ func (s *state) walk(ed *editor, n ast.Node) bool {
 			s.walk(ed, n.Name)
 			sub(n.Type)
 			return false
-		}
-	case *ast.GenDecl:
-		// A type declared alone, whose doc the spec replaces.
-		if n.Tok == token.TYPE && len(n.Specs) == 1 && n.Doc != nil {
-			name := n.Specs[0].(*ast.TypeSpec).Name.Name
-			if doc, ok := s.spec.HookDocs[name]; ok {
-				ed.add(s.off(n.Doc.Pos()), s.off(n.Doc.End()), func() string { return s.docText(doc, name) })
-			}
 		}
 	case *ast.TypeSpec:
 		if n.TypeParams != nil && n.Assign.IsValid() {

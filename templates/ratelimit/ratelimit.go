@@ -468,7 +468,12 @@ func (l *Limiter) waitN(ctx context.Context, n int64) error {
 			return nil
 		}
 		if r.at > deadline {
-			r.cancel(now)
+			//monogen:note Only a token bucket of this process reserves
+			//monogen:note ahead: a window's or a shared limiter's r is not
+			//monogen:note OK here, and only says when to retry.
+			if l.cfg.Algorithm == TokenBucket && !l.cfg.Shared {
+				r.cancel(now)
+			}
 			if l.cfg.Metrics {
 				l.waited(waitStart, now)
 			}
@@ -489,22 +494,26 @@ func (l *Limiter) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
-			r.undo()
+			// picks either at random.
+			if l.cfg.Algorithm == TokenBucket && !l.cfg.Shared {
+				// The event will not happen: it goes back even if its
+				// time has come.
+				r.undo()
+			}
 			if l.cfg.Metrics {
 				l.waited(waitStart, l.clock())
 			}
 			return ctx.Err()
 		default:
 		}
-		if r.OK() {
+		if l.cfg.Algorithm == TokenBucket && !l.cfg.Shared && r.OK() {
 			if l.cfg.Metrics {
 				l.waited(waitStart, l.clock())
 			}
 			return nil
 		}
-		// A window reservation only said when to retry.
+		//monogen:note A window's or a shared limiter's reservation only
+		//monogen:note said when to retry.
 	}
 }
 
@@ -576,6 +585,9 @@ type Reservation struct {
 	at int64 // nanoseconds since epoch at which the events may happen
 	n  int64 // the events reserved
 	ok bool  // the events are counted
+	// from is the lease a shared limiter's token came from: nil for an
+	// event admitted while the store failed.
+	from *tokenLease //monogen:if shared
 }
 
 // OK reports whether the reservation holds an event. A SlidingWindow's
@@ -615,22 +627,32 @@ func (r Reservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r Reservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
-	if r.l.cfg.Algorithm == TokenBucket && !r.l.cfg.Shared {
+	if r.l.cfg.Shared {
+		if r.from != nil {
+			// To the lease the token came from: if a new lease has
+			// replaced it, or it is past its life, no event takes the
+			// token again. The store never takes tokens back.
+			r.from.tokens.Add(1)
+		} else if r.l.cfg.OnFail == FailLocal {
+			// Admitted from this process's share while the store failed.
+			r.l.localCancel(r.at)
+		}
+		//monogen:note FailOpen admitted the event without a token, and
+		//monogen:note FailClosed admits none while the store fails: no
+		//monogen:note other branch.
+	} else if r.l.cfg.Algorithm == TokenBucket {
 		// Later reservations keep their times; what they took past
 		// this one's time is theirs, the rest goes to whoever reserves
 		// next.
 		r.l.tokenCancel(r.at, r.n)
 	}
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
+	//monogen:note A window reservation is granted only for now: cancelled
+	//monogen:note at its instant, it gives nothing back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -666,7 +688,8 @@ func nanosBetween(from, to int64) int64 {
 
 func (l *Limiter) allow(now int64) bool {
 	if l.cfg.Shared {
-		return l.sharedAllow(now)
+		_, ok := l.sharedAllow(now)
+		return ok
 	}
 	if l.cfg.Algorithm == SlidingWindow {
 		return l.windowAllow(now)
@@ -677,8 +700,8 @@ func (l *Limiter) allow(now int64) bool {
 func (l *Limiter) reserve(now int64) Reservation {
 	if l.cfg.Shared {
 		// A shared limiter reserves only for now, like a window.
-		if l.sharedAllow(now) {
-			return Reservation{l: l, at: now, n: 1, ok: true}
+		if from, ok := l.sharedAllow(now); ok {
+			return Reservation{l: l, at: now, n: 1, ok: true, from: from}
 		}
 		return Reservation{l: l, at: l.sharedRetry(now), n: 1}
 	}

@@ -73,11 +73,10 @@ type sharedState struct {
 	store Store
 	key   string
 
-	tokens  atomic.Int64 // tokens left in the lease
-	expires atomic.Int64 // clock reading after which the lease's tokens are void
-	denied  atomic.Int64 // until this clock reading the store has no token for us
-	failing atomic.Int64 // until this clock reading the store is taken as down
-	local   atomic.Int64 // token bucket state of this process's share (FailLocal)
+	current atomic.Pointer[tokenLease] // the lease events take tokens from
+	denied  atomic.Int64               // until this clock reading the store has no token for us
+	failing atomic.Int64               // until this clock reading the store is taken as down
+	local   atomic.Int64               // token bucket state of this process's share (FailLocal)
 
 	calls, errs atomic.Uint64 // calls to the store, and calls that failed
 
@@ -86,9 +85,26 @@ type sharedState struct {
 	taken int64      // clock reading of the last lease
 }
 
+// tokenLease is a lease of tokens the store granted. A new lease replaces
+// the current one, whose tokens left are dropped: no event takes from it
+// again, nor from a lease past its life.
+//
+//monogen:if shared
+type tokenLease struct {
+	tokens  atomic.Int64 // tokens left
+	expires int64        // clock reading after which the tokens are void
+}
+
 // NewShared returns a limiter configured by cfg that shares the token bucket
 // named key in store with the limiters of other processes. cfg.Algorithm must
 // be TokenBucket.
+//
+// Its reservations are for now only: Reserve takes a token as Allow does,
+// or returns a reservation that is not OK. CancelAt at the reservation's
+// time gives the token back to the lease it came from, unless a new lease
+// has replaced that one; a token admitted while the store failed goes back
+// to this process's share (FailLocal), or took nothing (FailOpen). The store
+// is never asked to take a token back.
 //
 //monogen:template
 func NewShared(cfg Config, store Store, key string) *Limiter {
@@ -116,6 +132,8 @@ func (l *Limiter) initShared(store Store, key string, epoch time.Time) {
 	l.init(epoch)
 	sh := &l.shared
 	sh.store, sh.key, sh.size = store, key, 1
+	// No lease yet: an empty one.
+	sh.current.Store(&tokenLease{})
 	sh.denied.Store(math.MinInt64)
 	sh.failing.Store(math.MinInt64)
 	if l.cfg.OnFail == FailLocal {
@@ -126,60 +144,69 @@ func (l *Limiter) initShared(store Store, key string, epoch time.Time) {
 
 // sharedAllow is Allow for a shared limiter: a token from the lease if one
 // is left, and otherwise a new lease from the store, asked for by one
-// caller at a time. The others wait for its answer rather than ask too.
+// caller at a time. The others wait for its answer rather than ask too. It
+// also returns the lease the token came from: nil for an event admitted
+// while the store fails.
 //
 //monogen:if shared
-func (l *Limiter) sharedAllow(now int64) bool {
+func (l *Limiter) sharedAllow(now int64) (*tokenLease, bool) {
 	sh := &l.shared
-	if sh.take(now) {
-		return true
+	if from := sh.take(now); from != nil {
+		return from, true
 	}
 	if now < sh.denied.Load() {
-		return false
+		return nil, false
 	}
 	if now < sh.failing.Load() {
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	// While this caller waited for the lock, another may have taken a lease
 	// or learned that the store has no token or is down.
-	if sh.take(now) {
-		return true
+	if from := sh.take(now); from != nil {
+		return from, true
 	}
 	if now < sh.denied.Load() {
-		return false
+		return nil, false
 	}
 	if now < sh.failing.Load() {
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	return l.lease(now)
 }
 
-// take takes a token from the lease.
+// take takes a token from the current lease and returns that lease, or nil
+// if the lease has none left or has expired.
 //
 //monogen:if shared
-func (sh *sharedState) take(now int64) bool {
+func (sh *sharedState) take(now int64) *tokenLease {
+	cur := sh.current.Load()
+	if now > cur.expires {
+		return nil
+	}
 	for {
-		t := sh.tokens.Load()
-		if t <= 0 || now > sh.expires.Load() {
-			return false
+		t := cur.tokens.Load()
+		if t <= 0 {
+			return nil
 		}
-		if sh.tokens.CompareAndSwap(t, t-1) {
-			return true
+		if cur.tokens.CompareAndSwap(t, t-1) {
+			return cur
 		}
 	}
 }
 
 // lease asks the store for a lease, keeps one of its tokens for the caller
-// and reports whether there was one. The caller holds sh.mu.
+// and reports whether there was one, returning the new lease. The caller
+// holds sh.mu.
 //
 //monogen:if shared
-func (l *Limiter) lease(now int64) bool {
+func (l *Limiter) lease(now int64) (*tokenLease, bool) {
 	sh := &l.shared
+	cur := sh.current.Load()
 	// A lease that expired with tokens left was too large for this
 	// process's rate; one used up within an eighth of its life, too small.
-	if sh.tokens.Load() > 0 {
+	if cur.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
 	} else if now-sh.taken < int64(leaseLife/8) {
 		sh.size = min(2*sh.size, l.cfg.Lease)
@@ -190,18 +217,19 @@ func (l *Limiter) lease(now int64) bool {
 	sh.calls.Add(1)
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
-		sh.tokens.Store(0)
+		cur.tokens.Store(0)
 		sh.failing.Store(addSaturating(now, int64(storeRetry)))
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	if took == 0 {
 		sh.denied.Store(addSaturating(now, max(int64(wait), 1)))
-		return false
+		return nil, false
 	}
 	sh.taken = now
-	sh.expires.Store(addSaturating(now, int64(leaseLife)))
-	sh.tokens.Store(took - 1)
-	return true
+	next := &tokenLease{expires: addSaturating(now, int64(leaseLife))}
+	next.tokens.Store(took - 1)
+	sh.current.Store(next)
+	return next, true
 }
 
 // failAllow is Allow while the store is down.
@@ -224,6 +252,25 @@ func (l *Limiter) failAllow(now int64) bool {
 		}
 		if l.shared.local.CompareAndSwap(s, from+interval) {
 			return true
+		}
+	}
+}
+
+// localCancel gives back to this process's share a token admitted from it
+// at at, less what events admitted after it took past at: that time is
+// theirs, and giving it back too would let two events have it.
+//
+//monogen:if shared
+func (l *Limiter) localCancel(at int64) {
+	interval := int64(l.localInterval())
+	for {
+		s := l.shared.local.Load()
+		give := interval - nanosBetween(at, s)
+		if give <= 0 {
+			return
+		}
+		if l.shared.local.CompareAndSwap(s, max(s, math.MinInt64+give)-give) {
+			return
 		}
 	}
 }
@@ -257,8 +304,8 @@ func (l *Limiter) sharedRetry(now int64) int64 {
 func (l *Limiter) sharedStats(now int64) Stats {
 	sh := &l.shared
 	st := Stats{StoreCalls: sh.calls.Load(), StoreErrors: sh.errs.Load()}
-	if now <= sh.expires.Load() {
-		st.Available = max(sh.tokens.Load(), 0)
+	if cur := sh.current.Load(); now <= cur.expires {
+		st.Available = max(cur.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
 		st.Delay = time.Duration(nanosBetween(now, l.sharedRetry(now)))

@@ -242,3 +242,160 @@ func TestSharedWaitWaitsForTheStore(t *testing.T) {
 		}
 	}
 }
+
+// hourlyShared is a shared limiter whose store's bucket holds burst tokens
+// and refills hourly, so that no token comes back on its own during a test;
+// its leases are of at most burst tokens, the first of 2.
+func hourlyShared(store ratelimit.Store, onfail ratelimit.FailMode, burst int64) *ratelimit.Limiter {
+	cfg := sharedConfig(onfail)
+	cfg.Interval, cfg.Burst, cfg.Lease = time.Hour, burst, burst
+	return ratelimit.NewShared(cfg, store, "k")
+}
+
+// admitted counts the events AllowAt admits at t, trying up to 100.
+func admitted(l *ratelimit.Limiter, t time.Time) int {
+	n := 0
+	for range 100 {
+		if l.AllowAt(t) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestSharedCancelAtReservationInstantGivesTheTokenBack: Cancel's promise,
+// the reserved event back if its time has not come, holds for a shared
+// limiter: CancelAt at the instant of the reservation puts its token back
+// in the lease it came from, for another event, without a call to the
+// store (which never takes tokens back). It gave nothing back: the token
+// was lost to this process, and to every other one sharing the bucket.
+func TestSharedCancelAtReservationInstantGivesTheTokenBack(t *testing.T) {
+	store := newBucketStore()
+	l := hourlyShared(store, ratelimit.FailClosed, 2)
+	now := time.Now()
+	r := l.ReserveAt(now) // a lease of 2: one for r, one left
+	if !r.OK() || r.DelayFrom(now) != 0 {
+		t.Fatalf("ReserveAt of a full bucket: OK %v, delay %s; want OK now", r.OK(), r.DelayFrom(now))
+	}
+	r.CancelAt(now)
+	if got := l.StatsAt(now).Available; got != 2 {
+		t.Errorf("Available = %d after cancelling one of a lease of 2 at its instant, want 2", got)
+	}
+	if got := admitted(l, now); got != 2 {
+		t.Errorf("admitted %d events after the cancel, want the 2 the store granted", got)
+	}
+	if store.calls != 2 || store.granted != 2 {
+		t.Errorf("store called %d times, granted %d; want one lease of 2 and one refusal", store.calls, store.granted)
+	}
+}
+
+// TestSharedCancelAfterReservationInstantGivesNothing: a shared limiter
+// reserves only for the instant of Reserve; once that has passed the
+// event's time has come, and Cancel gives nothing back.
+func TestSharedCancelAfterReservationInstantGivesNothing(t *testing.T) {
+	store := newBucketStore()
+	l := hourlyShared(store, ratelimit.FailClosed, 2)
+	now := time.Now()
+	r := l.ReserveAt(now)
+	r.CancelAt(now.Add(time.Nanosecond))
+	if got := admitted(l, now); got != 1 {
+		t.Errorf("admitted %d events after a cancel past the reservation's instant, want the 1 left of the lease", got)
+	}
+	r = l.Reserve()
+	if r.OK() {
+		t.Fatal("reserved a token from an empty bucket")
+	}
+	r.Cancel() // not OK: nothing to give
+	if got := admitted(l, now); got != 0 {
+		t.Errorf("admitted %d events after cancelling a reservation that was not OK", got)
+	}
+}
+
+// TestSharedCancelGivesNothingToALeaseThatReplacedItsOwn: a token goes back
+// to the lease it came from only; once another lease replaced that one, it
+// is dropped with it, never added to a lease the store granted later.
+func TestSharedCancelGivesNothingToALeaseThatReplacedItsOwn(t *testing.T) {
+	store := newBucketStore()
+	l := hourlyShared(store, ratelimit.FailClosed, 10)
+	now := time.Now()
+	r := l.ReserveAt(now) // the first lease, of 2
+	for range 2 {
+		if !l.AllowAt(now) {
+			t.Fatal("refused an event of a full bucket of 10")
+		}
+	}
+	// The second event took the second lease, of 4: 3 left.
+	if got := l.StatsAt(now).Available; got != 3 {
+		t.Fatalf("Available = %d, want 3 left of the second lease", got)
+	}
+	r.CancelAt(now)
+	if got := l.StatsAt(now).Available; got != 3 {
+		t.Errorf("Available = %d after cancelling a token of the first lease, want the second lease's 3", got)
+	}
+}
+
+// TestSharedCancelAtGivesBackToTheLocalShare: a token admitted from this
+// process's share while the store fails (onfail=local) goes back to that
+// share; with onfail=open the event took nothing, and a cancel gives
+// nothing to anyone.
+func TestSharedCancelAtGivesBackToTheLocalShare(t *testing.T) {
+	store := newBucketStore()
+	store.fail = errors.New("store down")
+	// A share of 40/4 = 10 tokens, refilled once per 4 hours.
+	l := hourlyShared(store, ratelimit.FailLocal, 40)
+	now := time.Now()
+	r := l.ReserveAt(now)
+	if !r.OK() {
+		t.Fatal("the local share refused the first event")
+	}
+	r.CancelAt(now)
+	if got := admitted(l, now); got != 10 {
+		t.Errorf("admitted %d events from the local share after the cancel, want its 10", got)
+	}
+
+	open := hourlyShared(store, ratelimit.FailOpen, 40)
+	r = open.ReserveAt(now)
+	if !r.OK() {
+		t.Fatal("onfail=open refused an event")
+	}
+	r.CancelAt(now)
+	if got := admitted(open, now); got != 100 {
+		t.Errorf("onfail=open admitted %d of 100 events after a cancel, want all", got)
+	}
+	if got := open.StatsAt(now).Available; got != 0 {
+		t.Errorf("onfail=open: Available = %d after a cancel, want 0: the event took no token", got)
+	}
+}
+
+// TestSharedCancelRacesWithAllowWithoutAdmittingMore: reservations
+// cancelled at their instant while other goroutines take tokens never make
+// the limiter admit more than the store granted; run with -race.
+func TestSharedCancelRacesWithAllowWithoutAdmittingMore(t *testing.T) {
+	store := newBucketStore()
+	l := hourlyShared(store, ratelimit.FailClosed, 400)
+	now := time.Now()
+	var taken, cancelled atomic.Int64
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				if (g+i)%2 == 0 {
+					if r := l.ReserveAt(now); r.OK() {
+						r.CancelAt(now)
+						cancelled.Add(1)
+					}
+				} else if l.AllowAt(now) {
+					taken.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	left := l.StatsAt(now).Available
+	if got := taken.Load() + left; got > store.granted {
+		t.Fatalf("admitted %d + %d left in the lease = %d; the store granted only %d", taken.Load(), left, got, store.granted)
+	}
+	if cancelled.Load() == 0 || taken.Load()+left < store.granted-cancelled.Load() {
+		t.Fatalf("admitted %d + %d left of %d granted, with %d cancelled", taken.Load(), left, store.granted, cancelled.Load())
+	}
+}

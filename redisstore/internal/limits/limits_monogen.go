@@ -76,8 +76,7 @@ func (l *Open) AllowAt(t time.Time) bool {
 
 // Reserve takes a token for an event now, as Allow does. A shared limiter
 // reserves only for now: when it has no token, the reservation is not OK and
-// its Delay says when to retry. Cancel does nothing: the store keeps the
-// tokens it handed out.
+// its Delay says when to retry. Cancel says what a reservation gives back.
 func (l *Open) Reserve() OpenReservation {
 	return l.reserve(l.clock())
 }
@@ -112,7 +111,6 @@ func (l *Open) waitN(ctx context.Context, n int64) error {
 			return nil
 		}
 		if r.at > deadline {
-			r.cancel(now)
 			return ErrOpenDeadline
 		}
 		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
@@ -125,16 +123,10 @@ func (l *Open) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
-			r.undo()
+			// picks either at random.
 			return ctx.Err()
 		default:
 		}
-		if r.OK() {
-			return nil
-		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -166,11 +158,13 @@ type OpenReservation struct {
 	l  *Open
 	at int64 // nanoseconds since epoch at which the events may happen
 	ok bool  // the events are counted
+	// from is the lease a shared limiter's token came from: nil for an
+	// event admitted while the store failed.
+	from *ratelimitTokenLease
 }
 
-// OK reports whether the reservation holds an event. A OpenSlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds an event: not when the limiter
+// had no token for it. Delay then says when to try again.
 func (r OpenReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -184,11 +178,14 @@ func (r OpenReservation) DelayFrom(t time.Time) time.Duration {
 	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
-// Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. As in x/time/rate, the time that
-// reservations made after it took stays theirs: cancelling a reservation
-// that a later one follows gives back only what the later one does not
-// hold, possibly nothing. It does nothing for a reservation that is not OK.
+// Cancel gives the reserved event back if its time has not come yet, so that
+// another event may take its place. A shared limiter reserves only for the
+// time of Reserve: CancelAt with that time (the one given to ReserveAt)
+// gives the token back to the lease it came from, unless a new lease has
+// replaced that one; Cancel, which reads the clock later, finds the time
+// come and gives nothing back. The store is never asked to take a token
+// back. An event admitted while the store failed took no token: it gives
+// nothing back. It does nothing for a reservation that is not OK.
 func (r OpenReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -205,16 +202,17 @@ func (r OpenReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r OpenReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
+	if r.from != nil {
+		// To the lease the token came from: if a new lease has
+		// replaced it, or it is past its life, no event takes the
+		// token again. The store never takes tokens back.
+		r.from.tokens.Add(1)
+	}
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -228,13 +226,14 @@ func (l *Open) offset(t time.Time) int64 {
 }
 
 func (l *Open) allow(now int64) bool {
-	return l.sharedAllow(now)
+	_, ok := l.sharedAllow(now)
+	return ok
 }
 
 func (l *Open) reserve(now int64) OpenReservation {
 	// A shared limiter reserves only for now, like a window.
-	if l.sharedAllow(now) {
-		return OpenReservation{l: l, at: now, ok: true}
+	if from, ok := l.sharedAllow(now); ok {
+		return OpenReservation{l: l, at: now, ok: true, from: from}
 	}
 	return OpenReservation{l: l, at: l.sharedRetry(now)}
 }
@@ -281,10 +280,9 @@ type openSharedState struct {
 	store OpenStore
 	key   string
 
-	tokens  atomic.Int64 // tokens left in the lease
-	expires atomic.Int64 // clock reading after which the lease's tokens are void
-	denied  atomic.Int64 // until this clock reading the store has no token for us
-	failing atomic.Int64 // until this clock reading the store is taken as down
+	current atomic.Pointer[ratelimitTokenLease] // the lease events take tokens from
+	denied  atomic.Int64                        // until this clock reading the store has no token for us
+	failing atomic.Int64                        // until this clock reading the store is taken as down
 
 	calls, errs atomic.Uint64 // calls to the store, and calls that failed
 
@@ -299,60 +297,71 @@ func (l *Open) initShared(store OpenStore, key string, epoch time.Time) {
 	l.init(epoch)
 	sh := &l.shared
 	sh.store, sh.key, sh.size = store, key, 1
+	// No lease yet: an empty one.
+	sh.current.Store(&ratelimitTokenLease{})
 	sh.denied.Store(math.MinInt64)
 	sh.failing.Store(math.MinInt64)
 }
 
 // sharedAllow is Allow for a shared limiter: a token from the lease if one
 // is left, and otherwise a new lease from the store, asked for by one
-// caller at a time. The others wait for its answer rather than ask too.
-func (l *Open) sharedAllow(now int64) bool {
+// caller at a time. The others wait for its answer rather than ask too. It
+// also returns the lease the token came from: nil for an event admitted
+// while the store fails.
+func (l *Open) sharedAllow(now int64) (*ratelimitTokenLease, bool) {
 	sh := &l.shared
-	if sh.take(now) {
-		return true
+	if from := sh.take(now); from != nil {
+		return from, true
 	}
 	if now < sh.denied.Load() {
-		return false
+		return nil, false
 	}
 	if now < sh.failing.Load() {
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	// While this caller waited for the lock, another may have taken a lease
 	// or learned that the store has no token or is down.
-	if sh.take(now) {
-		return true
+	if from := sh.take(now); from != nil {
+		return from, true
 	}
 	if now < sh.denied.Load() {
-		return false
+		return nil, false
 	}
 	if now < sh.failing.Load() {
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	return l.lease(now)
 }
 
-// take takes a token from the lease.
-func (sh *openSharedState) take(now int64) bool {
+// take takes a token from the current lease and returns that lease, or nil
+// if the lease has none left or has expired.
+func (sh *openSharedState) take(now int64) *ratelimitTokenLease {
+	cur := sh.current.Load()
+	if now > cur.expires {
+		return nil
+	}
 	for {
-		t := sh.tokens.Load()
-		if t <= 0 || now > sh.expires.Load() {
-			return false
+		t := cur.tokens.Load()
+		if t <= 0 {
+			return nil
 		}
-		if sh.tokens.CompareAndSwap(t, t-1) {
-			return true
+		if cur.tokens.CompareAndSwap(t, t-1) {
+			return cur
 		}
 	}
 }
 
 // lease asks the store for a lease, keeps one of its tokens for the caller
-// and reports whether there was one. The caller holds sh.mu.
-func (l *Open) lease(now int64) bool {
+// and reports whether there was one, returning the new lease. The caller
+// holds sh.mu.
+func (l *Open) lease(now int64) (*ratelimitTokenLease, bool) {
 	sh := &l.shared
+	cur := sh.current.Load()
 	// A lease that expired with tokens left was too large for this
 	// process's rate; one used up within an eighth of its life, too small.
-	if sh.tokens.Load() > 0 {
+	if cur.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
 	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
@@ -363,18 +372,19 @@ func (l *Open) lease(now int64) bool {
 	sh.calls.Add(1)
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
-		sh.tokens.Store(0)
+		cur.tokens.Store(0)
 		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	if took == 0 {
 		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
-		return false
+		return nil, false
 	}
 	sh.taken = now
-	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
-	sh.tokens.Store(took - 1)
-	return true
+	next := &ratelimitTokenLease{expires: ratelimitAddSaturating(now, int64(ratelimitLeaseLife))}
+	next.tokens.Store(took - 1)
+	sh.current.Store(next)
+	return next, true
 }
 
 // failAllow is Allow while the store is down.
@@ -399,8 +409,8 @@ func (l *Open) sharedRetry(now int64) int64 {
 func (l *Open) sharedStats(now int64) OpenStats {
 	sh := &l.shared
 	st := OpenStats{StoreCalls: sh.calls.Load(), StoreErrors: sh.errs.Load()}
-	if now <= sh.expires.Load() {
-		st.Available = max(sh.tokens.Load(), 0)
+	if cur := sh.current.Load(); now <= cur.expires {
+		st.Available = max(cur.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
 		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
@@ -484,11 +494,9 @@ func (l *Closed) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// ClosedTokenBucket always grants the reservation, possibly in the future; a
-// ClosedSlidingWindow grants it only when the event may happen now, and
-// otherwise returns a reservation that is not OK and whose Delay says when
-// to retry.
+// Reserve takes a token for an event now, as Allow does. A shared limiter
+// reserves only for now: when it has no token, the reservation is not OK and
+// its Delay says when to retry. Cancel says what a reservation gives back.
 func (l *Closed) Reserve() ClosedReservation {
 	return l.reserve(l.clock())
 }
@@ -523,7 +531,6 @@ func (l *Closed) waitN(ctx context.Context, n int64) error {
 			return nil
 		}
 		if r.at > deadline {
-			r.cancel(now)
 			return ErrClosedDeadline
 		}
 		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
@@ -536,16 +543,10 @@ func (l *Closed) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
-			r.undo()
+			// picks either at random.
 			return ctx.Err()
 		default:
 		}
-		if r.OK() {
-			return nil
-		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -577,11 +578,13 @@ type ClosedReservation struct {
 	l  *Closed
 	at int64 // nanoseconds since epoch at which the events may happen
 	ok bool  // the events are counted
+	// from is the lease a shared limiter's token came from: nil for an
+	// event admitted while the store failed.
+	from *ratelimitTokenLease
 }
 
-// OK reports whether the reservation holds an event. A ClosedSlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds an event: not when the limiter
+// had no token for it. Delay then says when to try again.
 func (r ClosedReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -595,11 +598,13 @@ func (r ClosedReservation) DelayFrom(t time.Time) time.Duration {
 	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
-// Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. As in x/time/rate, the time that
-// reservations made after it took stays theirs: cancelling a reservation
-// that a later one follows gives back only what the later one does not
-// hold, possibly nothing. It does nothing for a reservation that is not OK.
+// Cancel gives the reserved event back if its time has not come yet, so that
+// another event may take its place. A shared limiter reserves only for the
+// time of Reserve: CancelAt with that time (the one given to ReserveAt)
+// gives the token back to the lease it came from, unless a new lease has
+// replaced that one; Cancel, which reads the clock later, finds the time
+// come and gives nothing back. The store is never asked to take a token
+// back. It does nothing for a reservation that is not OK.
 func (r ClosedReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -616,16 +621,17 @@ func (r ClosedReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r ClosedReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
+	if r.from != nil {
+		// To the lease the token came from: if a new lease has
+		// replaced it, or it is past its life, no event takes the
+		// token again. The store never takes tokens back.
+		r.from.tokens.Add(1)
+	}
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -639,13 +645,14 @@ func (l *Closed) offset(t time.Time) int64 {
 }
 
 func (l *Closed) allow(now int64) bool {
-	return l.sharedAllow(now)
+	_, ok := l.sharedAllow(now)
+	return ok
 }
 
 func (l *Closed) reserve(now int64) ClosedReservation {
 	// A shared limiter reserves only for now, like a window.
-	if l.sharedAllow(now) {
-		return ClosedReservation{l: l, at: now, ok: true}
+	if from, ok := l.sharedAllow(now); ok {
+		return ClosedReservation{l: l, at: now, ok: true, from: from}
 	}
 	return ClosedReservation{l: l, at: l.sharedRetry(now)}
 }
@@ -692,10 +699,9 @@ type closedSharedState struct {
 	store ClosedStore
 	key   string
 
-	tokens  atomic.Int64 // tokens left in the lease
-	expires atomic.Int64 // clock reading after which the lease's tokens are void
-	denied  atomic.Int64 // until this clock reading the store has no token for us
-	failing atomic.Int64 // until this clock reading the store is taken as down
+	current atomic.Pointer[ratelimitTokenLease] // the lease events take tokens from
+	denied  atomic.Int64                        // until this clock reading the store has no token for us
+	failing atomic.Int64                        // until this clock reading the store is taken as down
 
 	calls, errs atomic.Uint64 // calls to the store, and calls that failed
 
@@ -710,60 +716,71 @@ func (l *Closed) initShared(store ClosedStore, key string, epoch time.Time) {
 	l.init(epoch)
 	sh := &l.shared
 	sh.store, sh.key, sh.size = store, key, 1
+	// No lease yet: an empty one.
+	sh.current.Store(&ratelimitTokenLease{})
 	sh.denied.Store(math.MinInt64)
 	sh.failing.Store(math.MinInt64)
 }
 
 // sharedAllow is Allow for a shared limiter: a token from the lease if one
 // is left, and otherwise a new lease from the store, asked for by one
-// caller at a time. The others wait for its answer rather than ask too.
-func (l *Closed) sharedAllow(now int64) bool {
+// caller at a time. The others wait for its answer rather than ask too. It
+// also returns the lease the token came from: nil for an event admitted
+// while the store fails.
+func (l *Closed) sharedAllow(now int64) (*ratelimitTokenLease, bool) {
 	sh := &l.shared
-	if sh.take(now) {
-		return true
+	if from := sh.take(now); from != nil {
+		return from, true
 	}
 	if now < sh.denied.Load() {
-		return false
+		return nil, false
 	}
 	if now < sh.failing.Load() {
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	// While this caller waited for the lock, another may have taken a lease
 	// or learned that the store has no token or is down.
-	if sh.take(now) {
-		return true
+	if from := sh.take(now); from != nil {
+		return from, true
 	}
 	if now < sh.denied.Load() {
-		return false
+		return nil, false
 	}
 	if now < sh.failing.Load() {
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	return l.lease(now)
 }
 
-// take takes a token from the lease.
-func (sh *closedSharedState) take(now int64) bool {
+// take takes a token from the current lease and returns that lease, or nil
+// if the lease has none left or has expired.
+func (sh *closedSharedState) take(now int64) *ratelimitTokenLease {
+	cur := sh.current.Load()
+	if now > cur.expires {
+		return nil
+	}
 	for {
-		t := sh.tokens.Load()
-		if t <= 0 || now > sh.expires.Load() {
-			return false
+		t := cur.tokens.Load()
+		if t <= 0 {
+			return nil
 		}
-		if sh.tokens.CompareAndSwap(t, t-1) {
-			return true
+		if cur.tokens.CompareAndSwap(t, t-1) {
+			return cur
 		}
 	}
 }
 
 // lease asks the store for a lease, keeps one of its tokens for the caller
-// and reports whether there was one. The caller holds sh.mu.
-func (l *Closed) lease(now int64) bool {
+// and reports whether there was one, returning the new lease. The caller
+// holds sh.mu.
+func (l *Closed) lease(now int64) (*ratelimitTokenLease, bool) {
 	sh := &l.shared
+	cur := sh.current.Load()
 	// A lease that expired with tokens left was too large for this
 	// process's rate; one used up within an eighth of its life, too small.
-	if sh.tokens.Load() > 0 {
+	if cur.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
 	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
@@ -774,18 +791,19 @@ func (l *Closed) lease(now int64) bool {
 	sh.calls.Add(1)
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
-		sh.tokens.Store(0)
+		cur.tokens.Store(0)
 		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	if took == 0 {
 		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
-		return false
+		return nil, false
 	}
 	sh.taken = now
-	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
-	sh.tokens.Store(took - 1)
-	return true
+	next := &ratelimitTokenLease{expires: ratelimitAddSaturating(now, int64(ratelimitLeaseLife))}
+	next.tokens.Store(took - 1)
+	sh.current.Store(next)
+	return next, true
 }
 
 // failAllow is Allow while the store is down.
@@ -810,8 +828,8 @@ func (l *Closed) sharedRetry(now int64) int64 {
 func (l *Closed) sharedStats(now int64) ClosedStats {
 	sh := &l.shared
 	st := ClosedStats{StoreCalls: sh.calls.Load(), StoreErrors: sh.errs.Load()}
-	if now <= sh.expires.Load() {
-		st.Available = max(sh.tokens.Load(), 0)
+	if cur := sh.current.Load(); now <= cur.expires {
+		st.Available = max(cur.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
 		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
@@ -895,11 +913,9 @@ func (l *Local) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// LocalTokenBucket always grants the reservation, possibly in the future; a
-// LocalSlidingWindow grants it only when the event may happen now, and
-// otherwise returns a reservation that is not OK and whose Delay says when
-// to retry.
+// Reserve takes a token for an event now, as Allow does. A shared limiter
+// reserves only for now: when it has no token, the reservation is not OK and
+// its Delay says when to retry. Cancel says what a reservation gives back.
 func (l *Local) Reserve() LocalReservation {
 	return l.reserve(l.clock())
 }
@@ -934,7 +950,6 @@ func (l *Local) waitN(ctx context.Context, n int64) error {
 			return nil
 		}
 		if r.at > deadline {
-			r.cancel(now)
 			return ErrLocalDeadline
 		}
 		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
@@ -947,16 +962,10 @@ func (l *Local) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
-			r.undo()
+			// picks either at random.
 			return ctx.Err()
 		default:
 		}
-		if r.OK() {
-			return nil
-		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -988,11 +997,13 @@ type LocalReservation struct {
 	l  *Local
 	at int64 // nanoseconds since epoch at which the events may happen
 	ok bool  // the events are counted
+	// from is the lease a shared limiter's token came from: nil for an
+	// event admitted while the store failed.
+	from *ratelimitTokenLease
 }
 
-// OK reports whether the reservation holds an event. A LocalSlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds an event: not when the limiter
+// had no token for it. Delay then says when to try again.
 func (r LocalReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -1006,11 +1017,14 @@ func (r LocalReservation) DelayFrom(t time.Time) time.Duration {
 	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
-// Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. As in x/time/rate, the time that
-// reservations made after it took stays theirs: cancelling a reservation
-// that a later one follows gives back only what the later one does not
-// hold, possibly nothing. It does nothing for a reservation that is not OK.
+// Cancel gives the reserved event back if its time has not come yet, so that
+// another event may take its place. A shared limiter reserves only for the
+// time of Reserve: CancelAt with that time (the one given to ReserveAt)
+// gives the token back to the lease it came from, unless a new lease has
+// replaced that one; Cancel, which reads the clock later, finds the time
+// come and gives nothing back. The store is never asked to take a token
+// back. A token admitted while the store failed goes back to this process's
+// share. It does nothing for a reservation that is not OK.
 func (r LocalReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -1027,16 +1041,20 @@ func (r LocalReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r LocalReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
+	if r.from != nil {
+		// To the lease the token came from: if a new lease has
+		// replaced it, or it is past its life, no event takes the
+		// token again. The store never takes tokens back.
+		r.from.tokens.Add(1)
+	} else {
+		// Admitted from this process's share while the store failed.
+		r.l.localCancel(r.at)
+	}
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -1050,13 +1068,14 @@ func (l *Local) offset(t time.Time) int64 {
 }
 
 func (l *Local) allow(now int64) bool {
-	return l.sharedAllow(now)
+	_, ok := l.sharedAllow(now)
+	return ok
 }
 
 func (l *Local) reserve(now int64) LocalReservation {
 	// A shared limiter reserves only for now, like a window.
-	if l.sharedAllow(now) {
-		return LocalReservation{l: l, at: now, ok: true}
+	if from, ok := l.sharedAllow(now); ok {
+		return LocalReservation{l: l, at: now, ok: true, from: from}
 	}
 	return LocalReservation{l: l, at: l.sharedRetry(now)}
 }
@@ -1103,11 +1122,10 @@ type localSharedState struct {
 	store LocalStore
 	key   string
 
-	tokens  atomic.Int64 // tokens left in the lease
-	expires atomic.Int64 // clock reading after which the lease's tokens are void
-	denied  atomic.Int64 // until this clock reading the store has no token for us
-	failing atomic.Int64 // until this clock reading the store is taken as down
-	local   atomic.Int64 // token bucket state of this process's share (LocalFailLocal)
+	current atomic.Pointer[ratelimitTokenLease] // the lease events take tokens from
+	denied  atomic.Int64                        // until this clock reading the store has no token for us
+	failing atomic.Int64                        // until this clock reading the store is taken as down
+	local   atomic.Int64                        // token bucket state of this process's share (LocalFailLocal)
 
 	calls, errs atomic.Uint64 // calls to the store, and calls that failed
 
@@ -1122,6 +1140,8 @@ func (l *Local) initShared(store LocalStore, key string, epoch time.Time) {
 	l.init(epoch)
 	sh := &l.shared
 	sh.store, sh.key, sh.size = store, key, 1
+	// No lease yet: an empty one.
+	sh.current.Store(&ratelimitTokenLease{})
 	sh.denied.Store(math.MinInt64)
 	sh.failing.Store(math.MinInt64)
 	// The share is full at the epoch, like the bucket.
@@ -1130,54 +1150,63 @@ func (l *Local) initShared(store LocalStore, key string, epoch time.Time) {
 
 // sharedAllow is Allow for a shared limiter: a token from the lease if one
 // is left, and otherwise a new lease from the store, asked for by one
-// caller at a time. The others wait for its answer rather than ask too.
-func (l *Local) sharedAllow(now int64) bool {
+// caller at a time. The others wait for its answer rather than ask too. It
+// also returns the lease the token came from: nil for an event admitted
+// while the store fails.
+func (l *Local) sharedAllow(now int64) (*ratelimitTokenLease, bool) {
 	sh := &l.shared
-	if sh.take(now) {
-		return true
+	if from := sh.take(now); from != nil {
+		return from, true
 	}
 	if now < sh.denied.Load() {
-		return false
+		return nil, false
 	}
 	if now < sh.failing.Load() {
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	// While this caller waited for the lock, another may have taken a lease
 	// or learned that the store has no token or is down.
-	if sh.take(now) {
-		return true
+	if from := sh.take(now); from != nil {
+		return from, true
 	}
 	if now < sh.denied.Load() {
-		return false
+		return nil, false
 	}
 	if now < sh.failing.Load() {
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	return l.lease(now)
 }
 
-// take takes a token from the lease.
-func (sh *localSharedState) take(now int64) bool {
+// take takes a token from the current lease and returns that lease, or nil
+// if the lease has none left or has expired.
+func (sh *localSharedState) take(now int64) *ratelimitTokenLease {
+	cur := sh.current.Load()
+	if now > cur.expires {
+		return nil
+	}
 	for {
-		t := sh.tokens.Load()
-		if t <= 0 || now > sh.expires.Load() {
-			return false
+		t := cur.tokens.Load()
+		if t <= 0 {
+			return nil
 		}
-		if sh.tokens.CompareAndSwap(t, t-1) {
-			return true
+		if cur.tokens.CompareAndSwap(t, t-1) {
+			return cur
 		}
 	}
 }
 
 // lease asks the store for a lease, keeps one of its tokens for the caller
-// and reports whether there was one. The caller holds sh.mu.
-func (l *Local) lease(now int64) bool {
+// and reports whether there was one, returning the new lease. The caller
+// holds sh.mu.
+func (l *Local) lease(now int64) (*ratelimitTokenLease, bool) {
 	sh := &l.shared
+	cur := sh.current.Load()
 	// A lease that expired with tokens left was too large for this
 	// process's rate; one used up within an eighth of its life, too small.
-	if sh.tokens.Load() > 0 {
+	if cur.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
 	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 25)
@@ -1188,18 +1217,19 @@ func (l *Local) lease(now int64) bool {
 	sh.calls.Add(1)
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
-		sh.tokens.Store(0)
+		cur.tokens.Store(0)
 		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	if took == 0 {
 		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
-		return false
+		return nil, false
 	}
 	sh.taken = now
-	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
-	sh.tokens.Store(took - 1)
-	return true
+	next := &ratelimitTokenLease{expires: ratelimitAddSaturating(now, int64(ratelimitLeaseLife))}
+	next.tokens.Store(took - 1)
+	sh.current.Store(next)
+	return next, true
 }
 
 // failAllow is Allow while the store is down.
@@ -1214,6 +1244,23 @@ func (l *Local) failAllow(now int64) bool {
 		}
 		if l.shared.local.CompareAndSwap(s, from+interval) {
 			return true
+		}
+	}
+}
+
+// localCancel gives back to this process's share a token admitted from it
+// at at, less what events admitted after it took past at: that time is
+// theirs, and giving it back too would let two events have it.
+func (l *Local) localCancel(at int64) {
+	interval := int64(l.localInterval())
+	for {
+		s := l.shared.local.Load()
+		give := interval - ratelimitNanosBetween(at, s)
+		if give <= 0 {
+			return
+		}
+		if l.shared.local.CompareAndSwap(s, max(s, math.MinInt64+give)-give) {
+			return
 		}
 	}
 }
@@ -1237,8 +1284,8 @@ func (l *Local) sharedRetry(now int64) int64 {
 func (l *Local) sharedStats(now int64) LocalStats {
 	sh := &l.shared
 	st := LocalStats{StoreCalls: sh.calls.Load(), StoreErrors: sh.errs.Load()}
-	if now <= sh.expires.Load() {
-		st.Available = max(sh.tokens.Load(), 0)
+	if cur := sh.current.Load(); now <= cur.expires {
+		st.Available = max(cur.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
 		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))
@@ -1334,8 +1381,7 @@ func (l *Fast) AllowAt(t time.Time) bool {
 
 // Reserve takes a token for an event now, as Allow does. A shared limiter
 // reserves only for now: when it has no token, the reservation is not OK and
-// its Delay says when to retry. Cancel does nothing: the store keeps the
-// tokens it handed out.
+// its Delay says when to retry. Cancel says what a reservation gives back.
 func (l *Fast) Reserve() FastReservation {
 	return l.reserve(l.clock())
 }
@@ -1370,7 +1416,6 @@ func (l *Fast) waitN(ctx context.Context, n int64) error {
 			return nil
 		}
 		if r.at > deadline {
-			r.cancel(now)
 			return ErrFastDeadline
 		}
 		timer := time.NewTimer(time.Duration(ratelimitNanosBetween(now, r.at)))
@@ -1383,16 +1428,10 @@ func (l *Fast) waitN(ctx context.Context, n int64) error {
 		select {
 		case <-done:
 			// Fail even if the timer fired too: a select between the two
-			// picks either at random. The event will not happen, so it
-			// goes back even if its time has come.
-			r.undo()
+			// picks either at random.
 			return ctx.Err()
 		default:
 		}
-		if r.OK() {
-			return nil
-		}
-		// A window reservation only said when to retry.
 	}
 }
 
@@ -1424,11 +1463,13 @@ type FastReservation struct {
 	l  *Fast
 	at int64 // nanoseconds since epoch at which the events may happen
 	ok bool  // the events are counted
+	// from is the lease a shared limiter's token came from: nil for an
+	// event admitted while the store failed.
+	from *ratelimitTokenLease
 }
 
-// OK reports whether the reservation holds an event. A FastSlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds an event: not when the limiter
+// had no token for it. Delay then says when to try again.
 func (r FastReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -1442,11 +1483,13 @@ func (r FastReservation) DelayFrom(t time.Time) time.Duration {
 	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
-// Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. As in x/time/rate, the time that
-// reservations made after it took stays theirs: cancelling a reservation
-// that a later one follows gives back only what the later one does not
-// hold, possibly nothing. It does nothing for a reservation that is not OK.
+// Cancel gives the reserved event back if its time has not come yet, so that
+// another event may take its place. A shared limiter reserves only for the
+// time of Reserve: CancelAt with that time (the one given to ReserveAt)
+// gives the token back to the lease it came from, unless a new lease has
+// replaced that one; Cancel, which reads the clock later, finds the time
+// come and gives nothing back. The store is never asked to take a token
+// back. It does nothing for a reservation that is not OK.
 func (r FastReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -1463,16 +1506,17 @@ func (r FastReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives the reserved event back, whether or not its time has come:
-// the event of a Wait that failed, which will not happen.
+// undo gives the reserved event back, whether or not its time has come.
 func (r FastReservation) undo() {
 	if !r.ok {
 		return
 	}
-	// A shared limiter's token came from the store, which does not take
-	// tokens back.
-	// A window reservation is granted only for now, and Wait never waits
-	// with one: there is nothing to give back.
+	if r.from != nil {
+		// To the lease the token came from: if a new lease has
+		// replaced it, or it is past its life, no event takes the
+		// token again. The store never takes tokens back.
+		r.from.tokens.Add(1)
+	}
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -1486,13 +1530,14 @@ func (l *Fast) offset(t time.Time) int64 {
 }
 
 func (l *Fast) allow(now int64) bool {
-	return l.sharedAllow(now)
+	_, ok := l.sharedAllow(now)
+	return ok
 }
 
 func (l *Fast) reserve(now int64) FastReservation {
 	// A shared limiter reserves only for now, like a window.
-	if l.sharedAllow(now) {
-		return FastReservation{l: l, at: now, ok: true}
+	if from, ok := l.sharedAllow(now); ok {
+		return FastReservation{l: l, at: now, ok: true, from: from}
 	}
 	return FastReservation{l: l, at: l.sharedRetry(now)}
 }
@@ -1539,10 +1584,9 @@ type fastSharedState struct {
 	store FastStore
 	key   string
 
-	tokens  atomic.Int64 // tokens left in the lease
-	expires atomic.Int64 // clock reading after which the lease's tokens are void
-	denied  atomic.Int64 // until this clock reading the store has no token for us
-	failing atomic.Int64 // until this clock reading the store is taken as down
+	current atomic.Pointer[ratelimitTokenLease] // the lease events take tokens from
+	denied  atomic.Int64                        // until this clock reading the store has no token for us
+	failing atomic.Int64                        // until this clock reading the store is taken as down
 
 	calls, errs atomic.Uint64 // calls to the store, and calls that failed
 
@@ -1557,60 +1601,71 @@ func (l *Fast) initShared(store FastStore, key string, epoch time.Time) {
 	l.init(epoch)
 	sh := &l.shared
 	sh.store, sh.key, sh.size = store, key, 1
+	// No lease yet: an empty one.
+	sh.current.Store(&ratelimitTokenLease{})
 	sh.denied.Store(math.MinInt64)
 	sh.failing.Store(math.MinInt64)
 }
 
 // sharedAllow is Allow for a shared limiter: a token from the lease if one
 // is left, and otherwise a new lease from the store, asked for by one
-// caller at a time. The others wait for its answer rather than ask too.
-func (l *Fast) sharedAllow(now int64) bool {
+// caller at a time. The others wait for its answer rather than ask too. It
+// also returns the lease the token came from: nil for an event admitted
+// while the store fails.
+func (l *Fast) sharedAllow(now int64) (*ratelimitTokenLease, bool) {
 	sh := &l.shared
-	if sh.take(now) {
-		return true
+	if from := sh.take(now); from != nil {
+		return from, true
 	}
 	if now < sh.denied.Load() {
-		return false
+		return nil, false
 	}
 	if now < sh.failing.Load() {
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	// While this caller waited for the lock, another may have taken a lease
 	// or learned that the store has no token or is down.
-	if sh.take(now) {
-		return true
+	if from := sh.take(now); from != nil {
+		return from, true
 	}
 	if now < sh.denied.Load() {
-		return false
+		return nil, false
 	}
 	if now < sh.failing.Load() {
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	return l.lease(now)
 }
 
-// take takes a token from the lease.
-func (sh *fastSharedState) take(now int64) bool {
+// take takes a token from the current lease and returns that lease, or nil
+// if the lease has none left or has expired.
+func (sh *fastSharedState) take(now int64) *ratelimitTokenLease {
+	cur := sh.current.Load()
+	if now > cur.expires {
+		return nil
+	}
 	for {
-		t := sh.tokens.Load()
-		if t <= 0 || now > sh.expires.Load() {
-			return false
+		t := cur.tokens.Load()
+		if t <= 0 {
+			return nil
 		}
-		if sh.tokens.CompareAndSwap(t, t-1) {
-			return true
+		if cur.tokens.CompareAndSwap(t, t-1) {
+			return cur
 		}
 	}
 }
 
 // lease asks the store for a lease, keeps one of its tokens for the caller
-// and reports whether there was one. The caller holds sh.mu.
-func (l *Fast) lease(now int64) bool {
+// and reports whether there was one, returning the new lease. The caller
+// holds sh.mu.
+func (l *Fast) lease(now int64) (*ratelimitTokenLease, bool) {
 	sh := &l.shared
+	cur := sh.current.Load()
 	// A lease that expired with tokens left was too large for this
 	// process's rate; one used up within an eighth of its life, too small.
-	if sh.tokens.Load() > 0 {
+	if cur.tokens.Load() > 0 {
 		sh.size = max(1, sh.size/2)
 	} else if now-sh.taken < int64(ratelimitLeaseLife/8) {
 		sh.size = min(2*sh.size, 1000)
@@ -1621,18 +1676,19 @@ func (l *Fast) lease(now int64) bool {
 	sh.calls.Add(1)
 	if err != nil || took < 0 || took > sh.size {
 		sh.errs.Add(1)
-		sh.tokens.Store(0)
+		cur.tokens.Store(0)
 		sh.failing.Store(ratelimitAddSaturating(now, int64(ratelimitStoreRetry)))
-		return l.failAllow(now)
+		return nil, l.failAllow(now)
 	}
 	if took == 0 {
 		sh.denied.Store(ratelimitAddSaturating(now, max(int64(wait), 1)))
-		return false
+		return nil, false
 	}
 	sh.taken = now
-	sh.expires.Store(ratelimitAddSaturating(now, int64(ratelimitLeaseLife)))
-	sh.tokens.Store(took - 1)
-	return true
+	next := &ratelimitTokenLease{expires: ratelimitAddSaturating(now, int64(ratelimitLeaseLife))}
+	next.tokens.Store(took - 1)
+	sh.current.Store(next)
+	return next, true
 }
 
 // failAllow is Allow while the store is down.
@@ -1657,8 +1713,8 @@ func (l *Fast) sharedRetry(now int64) int64 {
 func (l *Fast) sharedStats(now int64) FastStats {
 	sh := &l.shared
 	st := FastStats{StoreCalls: sh.calls.Load(), StoreErrors: sh.errs.Load()}
-	if now <= sh.expires.Load() {
-		st.Available = max(sh.tokens.Load(), 0)
+	if cur := sh.current.Load(); now <= cur.expires {
+		st.Available = max(cur.tokens.Load(), 0)
 	}
 	if st.Available == 0 {
 		st.Delay = time.Duration(ratelimitNanosBetween(now, l.sharedRetry(now)))

@@ -4,6 +4,7 @@ package limits
 
 import (
 	"math"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,6 +40,14 @@ const ratelimitStoreRetry = 250 * time.Millisecond
 // after it are dropped, never used late: the store counted them when it
 // granted the lease, so dropping them admits less, never more.
 const ratelimitLeaseLife = time.Second
+
+// ratelimitTokenLease is a lease of tokens the store granted. A new lease
+// replaces the current one, whose tokens left are dropped: no event takes
+// from it again, nor from a lease past its life.
+type ratelimitTokenLease struct {
+	tokens  atomic.Int64 // tokens left
+	expires int64        // clock reading after which the tokens are void
+}
 
 // Shared by the semaphore directives of package limits: code that depends on none
 // of their types and options.
