@@ -2903,6 +2903,7 @@ func (l *ConfWindow) StatsAt(t time.Time) ConfWindowStats {
 type ConfWindowReservation struct {
 	l  *ConfWindow
 	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
 	ok bool  // the events are counted
 }
 
@@ -2922,11 +2923,14 @@ func (r ConfWindowReservation) DelayFrom(t time.Time) time.Duration {
 	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
-// Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. As in x/time/rate, the time that
-// reservations made after it took stays theirs: cancelling a reservation
-// that a later one follows gives back only what the later one does not
-// hold, possibly nothing. It does nothing for a reservation that is not OK.
+// Cancel gives the reserved events back if their time has not come yet, so
+// that other events may take their place. A sliding window grants a
+// reservation only for the time of Reserve: CancelAt with that time (the one
+// given to ReserveAt) takes its events back from the count of the fixed
+// window that counted them, or of the window before if the limiter has moved
+// on since, where they weigh less; Cancel, which reads the clock later,
+// finds the time come and gives nothing back. It does nothing for a
+// reservation that is not OK.
 func (r ConfWindowReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -2943,12 +2947,12 @@ func (r ConfWindowReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives nothing back: a window reservation is granted only for now, and
-// Wait never waits with one.
+// undo gives the reserved event back, whether or not its time has come.
 func (r ConfWindowReservation) undo() {
 	if !r.ok {
 		return
 	}
+	r.l.windowCancel(r.at, r.n)
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -2967,9 +2971,9 @@ func (l *ConfWindow) allow(now int64) bool {
 
 func (l *ConfWindow) reserve(now int64) ConfWindowReservation {
 	if l.windowAllow(now) {
-		return ConfWindowReservation{l: l, at: now, ok: true}
+		return ConfWindowReservation{l: l, at: now, n: 1, ok: true}
 	}
-	return ConfWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1))}
+	return ConfWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1)), n: 1}
 }
 
 func (l *ConfWindow) allowN(now, n int64) bool {
@@ -2987,12 +2991,12 @@ func (l *ConfWindow) reserveN(now, n int64) ConfWindowReservation {
 		return ConfWindowReservation{l: l, at: now, ok: true}
 	}
 	if n > l.most() {
-		return ConfWindowReservation{l: l, at: math.MaxInt64}
+		return ConfWindowReservation{l: l, at: math.MaxInt64, n: n}
 	}
 	if l.windowAllowN(now, n) {
-		return ConfWindowReservation{l: l, at: now, ok: true}
+		return ConfWindowReservation{l: l, at: now, n: n, ok: true}
 	}
-	return ConfWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n))}
+	return ConfWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n)), n: n}
 }
 
 func (l *ConfWindow) stats(now int64) ConfWindowStats {
@@ -3066,6 +3070,36 @@ func (l *ConfWindow) windowAllowN(now, n int64) bool {
 		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + n)
 		if l.state.CompareAndSwap(s, next) {
 			return true
+		}
+	}
+}
+
+// windowCancel takes back the n events of a reservation granted at at, from
+// the count of the fixed window that counted them: the current one, or the
+// previous one if the state has moved on since (there they weigh less in
+// the estimate, so taking them back frees no more than they took). Events
+// of an older window no longer count, and nothing is taken back. A count
+// never goes below zero.
+func (l *ConfWindow) windowCancel(at, n int64) {
+	width := int64(l.cfg.Window)
+	countBits := uint(bits.Len64(uint64(l.cfg.Limit)))
+	countMask := int64(1)<<countBits - 1
+	indexMask := uint64(1)<<(64-2*countBits) - 1
+	index := uint64(max(at, 0)/width) & indexMask
+	for {
+		s := l.state.Load()
+		stateIndex := uint64(s) >> (2 * countBits)
+		prev, cur := s>>countBits&countMask, s&countMask
+		switch (stateIndex - index) & indexMask {
+		case 0:
+			cur -= min(n, cur)
+		case 1:
+			prev -= min(n, prev)
+		default:
+			return
+		}
+		if l.state.CompareAndSwap(s, int64(stateIndex<<(2*countBits))|prev<<countBits|cur) {
+			return
 		}
 	}
 }
@@ -4267,6 +4301,7 @@ func (l *Window) StatsAt(t time.Time) WindowStats {
 type WindowReservation struct {
 	l  *Window
 	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
 	ok bool  // the events are counted
 }
 
@@ -4286,11 +4321,14 @@ func (r WindowReservation) DelayFrom(t time.Time) time.Duration {
 	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
-// Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. As in x/time/rate, the time that
-// reservations made after it took stays theirs: cancelling a reservation
-// that a later one follows gives back only what the later one does not
-// hold, possibly nothing. It does nothing for a reservation that is not OK.
+// Cancel gives the reserved events back if their time has not come yet, so
+// that other events may take their place. A sliding window grants a
+// reservation only for the time of Reserve: CancelAt with that time (the one
+// given to ReserveAt) takes its events back from the count of the fixed
+// window that counted them, or of the window before if the limiter has moved
+// on since, where they weigh less; Cancel, which reads the clock later,
+// finds the time come and gives nothing back. It does nothing for a
+// reservation that is not OK.
 func (r WindowReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -4307,12 +4345,12 @@ func (r WindowReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives nothing back: a window reservation is granted only for now, and
-// Wait never waits with one.
+// undo gives the reserved event back, whether or not its time has come.
 func (r WindowReservation) undo() {
 	if !r.ok {
 		return
 	}
+	r.l.windowCancel(r.at, r.n)
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -4331,9 +4369,9 @@ func (l *Window) allow(now int64) bool {
 
 func (l *Window) reserve(now int64) WindowReservation {
 	if l.windowAllow(now) {
-		return WindowReservation{l: l, at: now, ok: true}
+		return WindowReservation{l: l, at: now, n: 1, ok: true}
 	}
-	return WindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1))}
+	return WindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1)), n: 1}
 }
 
 func (l *Window) allowN(now, n int64) bool {
@@ -4351,12 +4389,12 @@ func (l *Window) reserveN(now, n int64) WindowReservation {
 		return WindowReservation{l: l, at: now, ok: true}
 	}
 	if n > l.most() {
-		return WindowReservation{l: l, at: math.MaxInt64}
+		return WindowReservation{l: l, at: math.MaxInt64, n: n}
 	}
 	if l.windowAllowN(now, n) {
-		return WindowReservation{l: l, at: now, ok: true}
+		return WindowReservation{l: l, at: now, n: n, ok: true}
 	}
-	return WindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n))}
+	return WindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n)), n: n}
 }
 
 func (l *Window) stats(now int64) WindowStats {
@@ -4430,6 +4468,36 @@ func (l *Window) windowAllowN(now, n int64) bool {
 		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + n)
 		if l.state.CompareAndSwap(s, next) {
 			return true
+		}
+	}
+}
+
+// windowCancel takes back the n events of a reservation granted at at, from
+// the count of the fixed window that counted them: the current one, or the
+// previous one if the state has moved on since (there they weigh less in
+// the estimate, so taking them back frees no more than they took). Events
+// of an older window no longer count, and nothing is taken back. A count
+// never goes below zero.
+func (l *Window) windowCancel(at, n int64) {
+	width := int64(time.Minute)
+	countBits := uint(bits.Len64(uint64(1000)))
+	countMask := int64(1)<<countBits - 1
+	indexMask := uint64(1)<<(64-2*countBits) - 1
+	index := uint64(max(at, 0)/width) & indexMask
+	for {
+		s := l.state.Load()
+		stateIndex := uint64(s) >> (2 * countBits)
+		prev, cur := s>>countBits&countMask, s&countMask
+		switch (stateIndex - index) & indexMask {
+		case 0:
+			cur -= min(n, cur)
+		case 1:
+			prev -= min(n, prev)
+		default:
+			return
+		}
+		if l.state.CompareAndSwap(s, int64(stateIndex<<(2*countBits))|prev<<countBits|cur) {
+			return
 		}
 	}
 }
@@ -5106,6 +5174,7 @@ func (l *BenchWindow) StatsAt(t time.Time) BenchWindowStats {
 type BenchWindowReservation struct {
 	l  *BenchWindow
 	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
 	ok bool  // the events are counted
 }
 
@@ -5125,11 +5194,14 @@ func (r BenchWindowReservation) DelayFrom(t time.Time) time.Duration {
 	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
-// Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. As in x/time/rate, the time that
-// reservations made after it took stays theirs: cancelling a reservation
-// that a later one follows gives back only what the later one does not
-// hold, possibly nothing. It does nothing for a reservation that is not OK.
+// Cancel gives the reserved events back if their time has not come yet, so
+// that other events may take their place. A sliding window grants a
+// reservation only for the time of Reserve: CancelAt with that time (the one
+// given to ReserveAt) takes its events back from the count of the fixed
+// window that counted them, or of the window before if the limiter has moved
+// on since, where they weigh less; Cancel, which reads the clock later,
+// finds the time come and gives nothing back. It does nothing for a
+// reservation that is not OK.
 func (r BenchWindowReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -5146,12 +5218,12 @@ func (r BenchWindowReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives nothing back: a window reservation is granted only for now, and
-// Wait never waits with one.
+// undo gives the reserved event back, whether or not its time has come.
 func (r BenchWindowReservation) undo() {
 	if !r.ok {
 		return
 	}
+	r.l.windowCancel(r.at, r.n)
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -5170,9 +5242,9 @@ func (l *BenchWindow) allow(now int64) bool {
 
 func (l *BenchWindow) reserve(now int64) BenchWindowReservation {
 	if l.windowAllow(now) {
-		return BenchWindowReservation{l: l, at: now, ok: true}
+		return BenchWindowReservation{l: l, at: now, n: 1, ok: true}
 	}
-	return BenchWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1))}
+	return BenchWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1)), n: 1}
 }
 
 func (l *BenchWindow) allowN(now, n int64) bool {
@@ -5190,12 +5262,12 @@ func (l *BenchWindow) reserveN(now, n int64) BenchWindowReservation {
 		return BenchWindowReservation{l: l, at: now, ok: true}
 	}
 	if n > l.most() {
-		return BenchWindowReservation{l: l, at: math.MaxInt64}
+		return BenchWindowReservation{l: l, at: math.MaxInt64, n: n}
 	}
 	if l.windowAllowN(now, n) {
-		return BenchWindowReservation{l: l, at: now, ok: true}
+		return BenchWindowReservation{l: l, at: now, n: n, ok: true}
 	}
-	return BenchWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n))}
+	return BenchWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n)), n: n}
 }
 
 func (l *BenchWindow) stats(now int64) BenchWindowStats {
@@ -5269,6 +5341,36 @@ func (l *BenchWindow) windowAllowN(now, n int64) bool {
 		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + n)
 		if l.state.CompareAndSwap(s, next) {
 			return true
+		}
+	}
+}
+
+// windowCancel takes back the n events of a reservation granted at at, from
+// the count of the fixed window that counted them: the current one, or the
+// previous one if the state has moved on since (there they weigh less in
+// the estimate, so taking them back frees no more than they took). Events
+// of an older window no longer count, and nothing is taken back. A count
+// never goes below zero.
+func (l *BenchWindow) windowCancel(at, n int64) {
+	width := int64(time.Millisecond)
+	countBits := uint(bits.Len64(uint64(1048575)))
+	countMask := int64(1)<<countBits - 1
+	indexMask := uint64(1)<<(64-2*countBits) - 1
+	index := uint64(max(at, 0)/width) & indexMask
+	for {
+		s := l.state.Load()
+		stateIndex := uint64(s) >> (2 * countBits)
+		prev, cur := s>>countBits&countMask, s&countMask
+		switch (stateIndex - index) & indexMask {
+		case 0:
+			cur -= min(n, cur)
+		case 1:
+			prev -= min(n, prev)
+		default:
+			return
+		}
+		if l.state.CompareAndSwap(s, int64(stateIndex<<(2*countBits))|prev<<countBits|cur) {
+			return
 		}
 	}
 }

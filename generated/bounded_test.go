@@ -799,3 +799,31 @@ func TestTokensCancelGivesBackNothingThatLaterReservationsHold(t *testing.T) {
 		t.Fatalf("after cancelling the last reservation, the next one is in %v, want its 40ms", d)
 	}
 }
+
+// A Window's (limit=1000 window=1m) reservation cancelled at its instant
+// gave nothing back, though Cancel's doc promised its events back while
+// their time had not come; cancelled after it, nothing goes back.
+func TestWindowCancelAtReservationInstantGivesTheEventsBack(t *testing.T) {
+	epoch := time.Now()
+	l := generated.NewWindowAt(epoch)
+	now := epoch.Add(time.Second)
+	r := l.ReserveNAt(now, 600)
+	if !r.OK() || !l.AllowNAt(now, 400) || l.AllowAt(now) {
+		t.Fatal("a window of 1000 must grant 600 and 400, then refuse")
+	}
+	r.CancelAt(now)
+	if !l.AllowNAt(now, 600) || l.AllowAt(now) {
+		t.Fatal("after cancelling 600 events at their instant, 600 more must be allowed, and no more")
+	}
+	late := l.ReserveNAt(now, 0) // an empty reservation is OK and gives nothing
+	late.CancelAt(now)
+	if l.AllowAt(now) {
+		t.Fatal("cancelling an empty reservation gave an event back")
+	}
+	m := generated.NewWindowAt(epoch)
+	s := m.ReserveNAt(now, 1000)
+	s.CancelAt(now.Add(time.Nanosecond))
+	if m.AllowAt(now) {
+		t.Fatal("CancelAt after the reservation's instant gave its events back")
+	}
+}

@@ -1929,6 +1929,7 @@ func (l *ChaosWindow) StatsAt(t time.Time) ChaosWindowStats {
 type ChaosWindowReservation struct {
 	l  *ChaosWindow
 	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
 	ok bool  // the events are counted
 }
 
@@ -1948,11 +1949,14 @@ func (r ChaosWindowReservation) DelayFrom(t time.Time) time.Duration {
 	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
-// Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. As in x/time/rate, the time that
-// reservations made after it took stays theirs: cancelling a reservation
-// that a later one follows gives back only what the later one does not
-// hold, possibly nothing. It does nothing for a reservation that is not OK.
+// Cancel gives the reserved events back if their time has not come yet, so
+// that other events may take their place. A sliding window grants a
+// reservation only for the time of Reserve: CancelAt with that time (the one
+// given to ReserveAt) takes its events back from the count of the fixed
+// window that counted them, or of the window before if the limiter has moved
+// on since, where they weigh less; Cancel, which reads the clock later,
+// finds the time come and gives nothing back. It does nothing for a
+// reservation that is not OK.
 func (r ChaosWindowReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -1969,12 +1973,12 @@ func (r ChaosWindowReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives nothing back: a window reservation is granted only for now, and
-// Wait never waits with one.
+// undo gives the reserved event back, whether or not its time has come.
 func (r ChaosWindowReservation) undo() {
 	if !r.ok {
 		return
 	}
+	r.l.windowCancel(r.at, r.n)
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -1993,9 +1997,9 @@ func (l *ChaosWindow) allow(now int64) bool {
 
 func (l *ChaosWindow) reserve(now int64) ChaosWindowReservation {
 	if l.windowAllow(now) {
-		return ChaosWindowReservation{l: l, at: now, ok: true}
+		return ChaosWindowReservation{l: l, at: now, n: 1, ok: true}
 	}
-	return ChaosWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1))}
+	return ChaosWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1)), n: 1}
 }
 
 func (l *ChaosWindow) allowN(now, n int64) bool {
@@ -2013,12 +2017,12 @@ func (l *ChaosWindow) reserveN(now, n int64) ChaosWindowReservation {
 		return ChaosWindowReservation{l: l, at: now, ok: true}
 	}
 	if n > l.most() {
-		return ChaosWindowReservation{l: l, at: math.MaxInt64}
+		return ChaosWindowReservation{l: l, at: math.MaxInt64, n: n}
 	}
 	if l.windowAllowN(now, n) {
-		return ChaosWindowReservation{l: l, at: now, ok: true}
+		return ChaosWindowReservation{l: l, at: now, n: n, ok: true}
 	}
-	return ChaosWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n))}
+	return ChaosWindowReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n)), n: n}
 }
 
 func (l *ChaosWindow) stats(now int64) ChaosWindowStats {
@@ -2092,6 +2096,36 @@ func (l *ChaosWindow) windowAllowN(now, n int64) bool {
 		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + n)
 		if l.state.CompareAndSwap(s, next) {
 			return true
+		}
+	}
+}
+
+// windowCancel takes back the n events of a reservation granted at at, from
+// the count of the fixed window that counted them: the current one, or the
+// previous one if the state has moved on since (there they weigh less in
+// the estimate, so taking them back frees no more than they took). Events
+// of an older window no longer count, and nothing is taken back. A count
+// never goes below zero.
+func (l *ChaosWindow) windowCancel(at, n int64) {
+	width := int64(4 * time.Millisecond)
+	countBits := uint(bits.Len64(uint64(16)))
+	countMask := int64(1)<<countBits - 1
+	indexMask := uint64(1)<<(64-2*countBits) - 1
+	index := uint64(max(at, 0)/width) & indexMask
+	for {
+		s := l.state.Load()
+		stateIndex := uint64(s) >> (2 * countBits)
+		prev, cur := s>>countBits&countMask, s&countMask
+		switch (stateIndex - index) & indexMask {
+		case 0:
+			cur -= min(n, cur)
+		case 1:
+			prev -= min(n, prev)
+		default:
+			return
+		}
+		if l.state.CompareAndSwap(s, int64(stateIndex<<(2*countBits))|prev<<countBits|cur) {
+			return
 		}
 	}
 }

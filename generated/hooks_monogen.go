@@ -2166,6 +2166,7 @@ func (l *HookedQuota) StatsAt(t time.Time) HookedQuotaStats {
 type HookedQuotaReservation struct {
 	l  *HookedQuota
 	at int64 // nanoseconds since epoch at which the events may happen
+	n  int64 // the events reserved
 	ok bool  // the events are counted
 }
 
@@ -2185,11 +2186,14 @@ func (r HookedQuotaReservation) DelayFrom(t time.Time) time.Duration {
 	return time.Duration(ratelimitNanosBetween(r.l.offset(t), r.at))
 }
 
-// Cancel gives the reserved event back if its time has not come yet, so
-// that another event may take its place. As in x/time/rate, the time that
-// reservations made after it took stays theirs: cancelling a reservation
-// that a later one follows gives back only what the later one does not
-// hold, possibly nothing. It does nothing for a reservation that is not OK.
+// Cancel gives the reserved events back if their time has not come yet, so
+// that other events may take their place. A sliding window grants a
+// reservation only for the time of Reserve: CancelAt with that time (the one
+// given to ReserveAt) takes its events back from the count of the fixed
+// window that counted them, or of the window before if the limiter has moved
+// on since, where they weigh less; Cancel, which reads the clock later,
+// finds the time come and gives nothing back. It does nothing for a
+// reservation that is not OK.
 func (r HookedQuotaReservation) Cancel() {
 	r.CancelAt(time.Now())
 }
@@ -2206,12 +2210,12 @@ func (r HookedQuotaReservation) cancel(now int64) {
 	r.undo()
 }
 
-// undo gives nothing back: a window reservation is granted only for now, and
-// Wait never waits with one.
+// undo gives the reserved event back, whether or not its time has come.
 func (r HookedQuotaReservation) undo() {
 	if !r.ok {
 		return
 	}
+	r.l.windowCancel(r.at, r.n)
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -2230,9 +2234,9 @@ func (l *HookedQuota) allow(now int64) bool {
 
 func (l *HookedQuota) reserve(now int64) HookedQuotaReservation {
 	if l.windowAllow(now) {
-		return HookedQuotaReservation{l: l, at: now, ok: true}
+		return HookedQuotaReservation{l: l, at: now, n: 1, ok: true}
 	}
-	return HookedQuotaReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1))}
+	return HookedQuotaReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, 1)), n: 1}
 }
 
 func (l *HookedQuota) allowN(now, n int64) bool {
@@ -2250,12 +2254,12 @@ func (l *HookedQuota) reserveN(now, n int64) HookedQuotaReservation {
 		return HookedQuotaReservation{l: l, at: now, ok: true}
 	}
 	if n > l.most() {
-		return HookedQuotaReservation{l: l, at: math.MaxInt64}
+		return HookedQuotaReservation{l: l, at: math.MaxInt64, n: n}
 	}
 	if l.windowAllowN(now, n) {
-		return HookedQuotaReservation{l: l, at: now, ok: true}
+		return HookedQuotaReservation{l: l, at: now, n: n, ok: true}
 	}
-	return HookedQuotaReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n))}
+	return HookedQuotaReservation{l: l, at: ratelimitAddSaturating(now, l.windowRetry(now, n)), n: n}
 }
 
 func (l *HookedQuota) stats(now int64) HookedQuotaStats {
@@ -2329,6 +2333,36 @@ func (l *HookedQuota) windowAllowN(now, n int64) bool {
 		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + n)
 		if l.state.CompareAndSwap(s, next) {
 			return true
+		}
+	}
+}
+
+// windowCancel takes back the n events of a reservation granted at at, from
+// the count of the fixed window that counted them: the current one, or the
+// previous one if the state has moved on since (there they weigh less in
+// the estimate, so taking them back frees no more than they took). Events
+// of an older window no longer count, and nothing is taken back. A count
+// never goes below zero.
+func (l *HookedQuota) windowCancel(at, n int64) {
+	width := int64(time.Hour)
+	countBits := uint(bits.Len64(uint64(2)))
+	countMask := int64(1)<<countBits - 1
+	indexMask := uint64(1)<<(64-2*countBits) - 1
+	index := uint64(max(at, 0)/width) & indexMask
+	for {
+		s := l.state.Load()
+		stateIndex := uint64(s) >> (2 * countBits)
+		prev, cur := s>>countBits&countMask, s&countMask
+		switch (stateIndex - index) & indexMask {
+		case 0:
+			cur -= min(n, cur)
+		case 1:
+			prev -= min(n, prev)
+		default:
+			return
+		}
+		if l.state.CompareAndSwap(s, int64(stateIndex<<(2*countBits))|prev<<countBits|cur) {
+			return
 		}
 	}
 }

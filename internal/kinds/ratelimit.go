@@ -117,8 +117,16 @@ func buildRateLimit(c *Context) error {
 	c.Spec.Conds["window"] = algo == "window"
 	c.Spec.Conds["shared"] = shared != nil
 	if algo == "window" {
-		c.Spec.HookDocs["Reservation.undo"] = "undo gives nothing back: a window reservation is granted only for now,\n" +
-			"and Wait never waits with one."
+		// The template's doc speaks of the token bucket's reservations,
+		// which may be for later and are followed by later ones.
+		c.Spec.HookDocs["Reservation.Cancel"] = "Cancel gives the reserved events back if their time has not come yet,\n" +
+			"so that other events may take their place. A sliding window grants a\n" +
+			"reservation only for the time of Reserve: CancelAt with that time (the\n" +
+			"one given to ReserveAt) takes its events back from the count of the\n" +
+			"fixed window that counted them, or of the window before if the limiter\n" +
+			"has moved on since, where they weigh less; Cancel, which reads the clock\n" +
+			"later, finds the time come and gives nothing back. It does nothing for a\n" +
+			"reservation that is not OK."
 	}
 	algorithm := map[string]string{"token": "0", "window": "1"}[algo] // TokenBucket, SlidingWindow
 	c.Spec.Config["Algorithm"] = algorithm

@@ -650,9 +650,9 @@ func (r Reservation) undo() {
 		// this one's time is theirs, the rest goes to whoever reserves
 		// next.
 		r.l.tokenCancel(r.at, r.n)
+	} else {
+		r.l.windowCancel(r.at, r.n)
 	}
-	//monogen:note A window reservation is granted only for now: cancelled
-	//monogen:note at its instant, it gives nothing back.
 }
 
 // clock returns the monotonic time in nanoseconds since the epoch.
@@ -990,6 +990,38 @@ func (l *Limiter) windowAllowN(now, n int64) bool {
 		next := int64(w.index<<(2*countBits)) | w.prev<<countBits | (w.cur + n)
 		if l.state.CompareAndSwap(s, next) {
 			return true
+		}
+	}
+}
+
+// windowCancel takes back the n events of a reservation granted at at, from
+// the count of the fixed window that counted them: the current one, or the
+// previous one if the state has moved on since (there they weigh less in
+// the estimate, so taking them back frees no more than they took). Events
+// of an older window no longer count, and nothing is taken back. A count
+// never goes below zero.
+//
+//monogen:if window
+func (l *Limiter) windowCancel(at, n int64) {
+	width := int64(l.cfg.Window)
+	countBits := uint(bits.Len64(uint64(l.cfg.Limit)))
+	countMask := int64(1)<<countBits - 1
+	indexMask := uint64(1)<<(64-2*countBits) - 1
+	index := uint64(max(at, 0)/width) & indexMask
+	for {
+		s := l.state.Load()
+		stateIndex := uint64(s) >> (2 * countBits)
+		prev, cur := s>>countBits&countMask, s&countMask
+		switch (stateIndex - index) & indexMask {
+		case 0:
+			cur -= min(n, cur)
+		case 1:
+			prev -= min(n, prev)
+		default:
+			return
+		}
+		if l.state.CompareAndSwap(s, int64(stateIndex<<(2*countBits))|prev<<countBits|cur) {
+			return
 		}
 	}
 }

@@ -677,3 +677,51 @@ func TestCancelGivesBackNothingThatLaterReservationsHold(t *testing.T) {
 		t.Fatalf("after cancelling 3 of which 1 is overlapped, the next reservation is in %v, want 30ms", d)
 	}
 }
+
+// A sliding window's Reservation.CancelAt at the reservation's instant
+// gave nothing back, though Cancel's doc promised the events back while
+// their time had not come: undo had no branch for a window.
+func TestWindowCancelAtReservationInstantGivesTheEventsBack(t *testing.T) {
+	l := sliding(3, time.Second)
+	now := at(100 * time.Millisecond)
+	r := l.ReserveNAt(now, 2)
+	if !r.OK() || !l.AllowAt(now) || l.AllowAt(now) {
+		t.Fatal("a window of 3 must grant 2 and 1, then refuse")
+	}
+	r.CancelAt(now)
+	if got := allowN(l, now, 3); got != 2 {
+		t.Fatalf("after cancelling 2 events at their instant, %d more allowed, want 2", got)
+	}
+	// Cancelled after its instant, as Cancel is: nothing goes back.
+	m := sliding(1, time.Hour)
+	m.ReserveAt(now).CancelAt(now.Add(time.Nanosecond))
+	if m.AllowAt(now) {
+		t.Fatal("CancelAt after the reservation's instant gave its event back")
+	}
+	// A reservation of the window before the current one is taken back
+	// from the previous count, where it weighs less: half way through the
+	// next window, one event of the previous one weighs half an event.
+	p := sliding(2, time.Second)
+	first := p.ReserveNAt(at(0), 2)
+	mid := at(1500 * time.Millisecond) // estimate 2*0.5 = 1: one more allowed
+	if !p.AllowAt(mid) || p.AllowAt(mid) {
+		t.Fatal("half way through the next window, one event must be allowed, then none")
+	}
+	first.CancelAt(at(0))
+	if !p.AllowAt(mid) {
+		t.Fatal("cancelling the previous window's events freed nothing")
+	}
+	if p.AllowAt(mid) {
+		t.Fatal("cancelling the previous window's events freed more than they weigh there")
+	}
+	// Events of an older window no longer count: nothing to take back.
+	o := sliding(1, time.Second)
+	old := o.ReserveAt(at(0))
+	if !o.AllowAt(at(2500 * time.Millisecond)) {
+		t.Fatal("two windows later the limit must be free again")
+	}
+	old.CancelAt(at(0))
+	if o.AllowAt(at(2500 * time.Millisecond)) {
+		t.Fatal("cancelling an event two windows old took back a newer one")
+	}
+}
