@@ -81,6 +81,14 @@
 //     K to V reads from SessionID to *Session there; In and Out starting a
 //     sentence are English), Config.Field becomes "the field= option".
 //     Mention no constant that folding removes, and no template file.
+//   - //monogen:doc COND TEXT lines at the end of a doc comment (a
+//     function's, a type's, a var's or const's, a struct field's) give the
+//     declaration's doc in the output where COND holds, a line each, an
+//     empty TEXT between paragraphs; the doc above them stays the template's
+//     own (go doc hides the lines). They let a declaration that serves several
+//     directives speak only of what each output is: a rate limiter's docs
+//     name the token bucket or the sliding window, not both. A kind's
+//     HookDocs entry for the same declaration wins.
 //   - //monogen:note TEXT is a comment line for readers of the template only:
 //     a reference to another file of the template, what the generator does
 //     with a hook, which branch an option removes. The stencil drops every

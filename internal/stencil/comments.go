@@ -15,7 +15,7 @@ import (
 var configRef = regexp.MustCompile(`\b([A-Z]\w*)\.([A-Z]\w*)\b`)
 
 // docText renders a replacement doc comment of the top-level declaration
-// decl (or of a method, with decl ""), renaming the template names that
+// decl (of a method, with decl "." and its name; of a field, ""), renaming the template names that
 // start with or contain a capital (as in template comments) and the name of
 // decl that starts it, and replacing the type parameters by the directive's
 // types.
@@ -24,7 +24,13 @@ func (s *state) docText(doc, decl string) string {
 	rename := func(w string) string { return s.names[s.t.Pkg.Scope().Lookup(w)] }
 	doc = strings.TrimSpace(doc)
 	var first string
-	if decl != "" && strings.HasPrefix(doc, decl) && !isIdentByte(doc, len(decl)) {
+	if method, ok := strings.CutPrefix(decl, "."); ok {
+		// A method's name is not renamed, though a declaration of the
+		// package may have the same name.
+		if strings.HasPrefix(doc, method) && !isIdentByte(doc, len(method)) {
+			first, doc = method, doc[len(method):]
+		}
+	} else if decl != "" && strings.HasPrefix(doc, decl) && !isIdentByte(doc, len(decl)) {
 		first, doc = rename(decl), doc[len(decl):]
 	}
 	var b strings.Builder

@@ -78,3 +78,63 @@ func TestHookDocReplacesADocThatRenamingRefills(t *testing.T) {
 		t.Errorf("output keeps the template's doc of Get\n%s", src)
 	}
 }
+
+// TestDocVariantsReplaceTheDocWhereTheirConditionHolds: //monogen:doc COND
+// lines give a declaration's doc in the output where COND holds (a
+// function's, a method's, a type's, a var's, a const's in a group, a
+// field's), with the template's names renamed and an empty line between
+// paragraphs; a HookDoc wins over them; where no variant holds the
+// template's own doc stays, without the variant lines.
+func TestDocVariantsReplaceTheDocWhereTheirConditionHolds(t *testing.T) {
+	tpl, err := stencil.Parse(os.DirFS("testdata"), "docvariants", importer.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := func(fast bool, hookDocs map[string]string) string {
+		t.Helper()
+		out, err := stencil.Stencil(tpl, &stencil.Spec{
+			Name: "Hits", Main: "Counter",
+			Types:    map[string]string{"K": "string"},
+			Conds:    map[string]bool{"fast": fast},
+			HookDocs: hookDocs,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(out.Decls, "\n\n")
+	}
+	check := func(src string, want, unwanted []string) {
+		t.Helper()
+		for _, w := range want {
+			if !strings.Contains(src, w) {
+				t.Errorf("output lacks %q\n%s", w, src)
+			}
+		}
+		for _, u := range append(unwanted, "monogen") {
+			if strings.Contains(src, u) {
+				t.Errorf("output contains %q\n%s", u, src)
+			}
+		}
+	}
+	check(gen(true, nil), []string{
+		"// HitsFast is how this Hits counts: roughly.\n\tHitsFast HitsMode = iota",
+		"// HitsExact counts every event.\n\tHitsExact\n",
+		"// ErrHitsFull is returned by Add when the Hits is at its Cap.\nvar ErrHitsFull",
+		"// Hits counts events of a string, roughly.\ntype Hits struct",
+		"// n is the estimate.\n\tn int",
+		"// last is the last string counted.",
+		"// Add counts k roughly.\nfunc (c *Hits) Add",
+		"// Mode returns how c counts.\nfunc (c *Hits) Mode",
+	}, []string{"Exact one", "exactly", "an Exact"})
+	check(gen(false, nil), []string{
+		"// HitsFast counts roughly.\n\tHitsFast",
+		"// ErrHitsFull is returned by Add when the Hits is at its Limit.\n//\n// An exact Hits never drops an event it took.\nvar ErrHitsFull",
+		"// Hits counts events of a string, fast or exactly.\ntype Hits struct",
+		"// n is, for a HitsFast counter, an estimate; for an HitsExact one, the\n\t// count.",
+		"// Add counts k exactly.\nfunc (c *Hits) Add",
+		"// Mode returns HitsFast.\nfunc (c *Hits) Mode",
+	}, []string{"roughly.\nfunc", "at its Cap"})
+	check(gen(true, map[string]string{"Counter.Add": "Add counts k, as the kind says."}), []string{
+		"// Add counts k, as the kind says.\nfunc (c *Hits) Add",
+	}, []string{"Add counts k roughly"})
+}

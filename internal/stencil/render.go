@@ -101,10 +101,14 @@ func (s *state) editConfigDocs() {
 }
 
 // editReplacedDocs replaces the docs of the live functions, methods and
-// types declared alone that HookDocs gives. It runs before editComments:
-// renaming a doc's prose may refill its paragraph, an edit of the same
-// range, and of two edits of one range the first recorded applies.
+// types declared alone that HookDocs gives, and every live doc that has a
+// //monogen:doc variant whose condition holds (altDoc). It runs before
+// editComments: renaming a doc's prose may refill its paragraph, an edit of
+// the same range, and of two edits of one range the first recorded applies.
 func (s *state) editReplacedDocs() {
+	replace := func(root ast.Node, cg *ast.CommentGroup, doc, decl string) {
+		s.editor(root).add(s.off(cg.Pos()), s.off(cg.End()), func() string { return s.docText(doc, decl) })
+	}
 	for _, f := range s.t.Files {
 		for _, d := range f.Decls {
 			if s.dead[d] {
@@ -112,24 +116,96 @@ func (s *state) editReplacedDocs() {
 			}
 			switch d := d.(type) {
 			case *ast.FuncDecl:
-				if doc, ok := s.spec.HookDocs[hookKey(d)]; ok && d.Doc != nil {
-					decl := d.Name.Name
-					if d.Recv != nil {
-						decl = "" // a method's name is not renamed
-					}
-					s.editor(d).add(s.off(d.Doc.Pos()), s.off(d.Doc.End()), func() string { return s.docText(doc, decl) })
+				if d.Doc == nil {
+					continue
+				}
+				decl := d.Name.Name
+				if d.Recv != nil {
+					decl = "." + decl // a method's name is not renamed
+				}
+				if doc, ok := s.spec.HookDocs[hookKey(d)]; ok {
+					replace(d, d.Doc, doc, decl)
+				} else if doc, ok := s.altDoc(d.Doc); ok {
+					replace(d, d.Doc, doc, decl)
 				}
 			case *ast.GenDecl:
-				// A type declared alone.
-				if d.Tok == token.TYPE && len(d.Specs) == 1 && d.Doc != nil {
-					name := d.Specs[0].(*ast.TypeSpec).Name.Name
-					if doc, ok := s.spec.HookDocs[name]; ok {
-						s.editor(d).add(s.off(d.Doc.Pos()), s.off(d.Doc.End()), func() string { return s.docText(doc, name) })
+				if d.Tok == token.IMPORT {
+					continue
+				}
+				if len(d.Specs) == 1 && d.Doc != nil {
+					// A declaration alone: its doc is the GenDecl's.
+					name := specName(d.Specs[0])
+					if doc, ok := s.spec.HookDocs[name]; ok && d.Tok == token.TYPE {
+						replace(d, d.Doc, doc, name)
+					} else if doc, ok := s.altDoc(d.Doc); ok {
+						replace(d, d.Doc, doc, name)
+					}
+				}
+				for _, sp := range d.Specs {
+					if s.dead[sp] {
+						continue
+					}
+					switch sp := sp.(type) {
+					case *ast.ValueSpec:
+						if doc, ok := s.altDoc(sp.Doc); ok {
+							replace(d, sp.Doc, doc, specName(sp))
+						}
+					case *ast.TypeSpec:
+						st, ok := sp.Type.(*ast.StructType)
+						if !ok || s.t.Info.Defs[sp.Name] == s.config {
+							continue // the config type's docs are editConfigDocs'
+						}
+						for _, fld := range st.Fields.List {
+							if s.dead[fld] {
+								continue
+							}
+							if doc, ok := s.altDoc(fld.Doc); ok {
+								replace(d, fld.Doc, doc, "") // a field's name is not renamed
+							}
+						}
 					}
 				}
 			}
 		}
 	}
+}
+
+// specName is the first name a const, var or type spec declares.
+func specName(sp ast.Spec) string {
+	switch sp := sp.(type) {
+	case *ast.TypeSpec:
+		return sp.Name.Name
+	case *ast.ValueSpec:
+		return sp.Names[0].Name
+	}
+	return ""
+}
+
+// altDoc returns the doc that the //monogen:doc COND lines of cg give when
+// COND holds: the text after COND, a line each, an empty text between two
+// paragraphs. Several variants of one doc, each under its own condition,
+// let a declaration that serves several directives (a limiter's token
+// bucket and sliding window) speak in the output only of what that output
+// is; the template's own doc, which go doc shows, stays the generic one.
+func (s *state) altDoc(cg *ast.CommentGroup) (string, bool) {
+	if cg == nil {
+		return "", false
+	}
+	var lines []string
+	for _, c := range cg.List {
+		rest, ok := strings.CutPrefix(c.Text, docMarker)
+		if !ok {
+			continue
+		}
+		cond, text, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		if s.cond(cond) {
+			lines = append(lines, strings.TrimSpace(text))
+		}
+	}
+	if len(lines) == 0 {
+		return "", false
+	}
+	return strings.Join(lines, "\n"), true
 }
 
 // editNode records edits inside a live node.

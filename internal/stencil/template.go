@@ -306,6 +306,7 @@ const (
 	ifMarker       = "//monogen:if "
 	configMarker   = "//monogen:config"
 	mirrorMarker   = "//monogen:mirror "
+	docMarker      = "//monogen:doc "
 )
 
 func hasMarker(cg *ast.CommentGroup, marker string) bool {
