@@ -654,8 +654,9 @@ func NewBenchSlots() *BenchSlots {
 // NewConfSlots takes it; a zero field takes the directive's value, or the
 // default where the directive gives none.
 type ConfSlotsConfig struct {
-	// N is the capacity: the total weight held at once, from 1 to ConfSlotsMaxN.
-	// Zero takes n=4 from the directive. SetCapacity changes it.
+	// N is the capacity: the total weight held at once, from 1 to
+	// ConfSlotsMaxN. Zero takes n=4 from the directive. SetCapacity changes
+	// it.
 	N int64
 }
 
@@ -1053,8 +1054,8 @@ type ConfBreakerConfig struct {
 	// Failures is the least number of failures in the window that trips the
 	// breaker. Zero takes failures=3 from the directive.
 	Failures int64
-	// Ratio is the least fraction of failed calls in the window that trips the
-	// breaker, together with Failures, in [0, 1]; 0, the default, counts
+	// Ratio is the least fraction of failed calls in the window that trips
+	// the breaker, together with Failures, in [0, 1]; 0, the default, counts
 	// failures only.
 	Ratio float64
 	// Cooldown is how long the breaker stays open before probing. Zero takes
@@ -1512,11 +1513,11 @@ var ErrConfLimiterLimited = errors.New("limiter: concurrency limit reached")
 // NewConfLimiter takes it; a zero field takes the directive's value, or the
 // default where the directive gives none.
 type ConfLimiterConfig struct {
-	// Min and Max bound the limit: 1 <= Min <= Max. Zero Min takes min=2 from
-	// the directive; zero Max takes max=64 from the directive.
+	// Min and Max bound the limit: 1 <= Min <= Max. Zero Min takes min=2
+	// from the directive; zero Max takes max=64 from the directive.
 	Min, Max int64
-	// Initial is the limit to start with, in [Min, Max]. Zero takes Min, raised
-	// to 20 if Max allows.
+	// Initial is the limit to start with, in [Min, Max]. Zero takes Min,
+	// raised to 20 if Max allows.
 	Initial int64
 }
 
@@ -1711,12 +1712,12 @@ type BenchConfBreakerConfig struct {
 	// Failures is the least number of failures in the window that trips the
 	// breaker. Zero takes the default, 5.
 	Failures int64
-	// Ratio is the least fraction of failed calls in the window that trips the
-	// breaker, together with Failures, in [0, 1]; 0, the default, counts
+	// Ratio is the least fraction of failed calls in the window that trips
+	// the breaker, together with Failures, in [0, 1]; 0, the default, counts
 	// failures only.
 	Ratio float64
-	// Cooldown is how long the breaker stays open before probing. Zero takes the
-	// default, 30s.
+	// Cooldown is how long the breaker stays open before probing. Zero takes
+	// the default, 30s.
 	Cooldown time.Duration
 	// HalfOpen is the number of probes let through when half-open; that many
 	// successes close the breaker. Zero takes the default, 3.
@@ -2159,30 +2160,13 @@ func NewBenchConfBreaker(cfg BenchConfBreakerConfig) *BenchConfBreaker {
 
 // ConfTokens: generated from the ratelimit directive in bounded.go.
 
-// ConfTokensAlgorithm selects how a ConfTokens counts events.
-type ConfTokensAlgorithm uint8
-
-const (
-	// ConfTokensTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	ConfTokensTokenBucket ConfTokensAlgorithm = iota
-	// ConfTokensSlidingWindow admits at most Limit events in any Window,
-	// estimating the count over the sliding window from the counts of the
-	// current and the previous fixed window: algo=window.
-	ConfTokensSlidingWindow
-)
-
-// ConfTokensMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; ConfTokensMaxLimit leaves the index at least 22 bits.
-const ConfTokensMaxLimit = 1<<20 - 1
-
 // ConfTokensConfig holds the limits of a ConfTokens that come at run time.
 // NewConfTokens takes it; a zero field takes the directive's value, or the
 // default where the directive gives none.
 type ConfTokensConfig struct {
-	// Rate is the average number of events per second: the bucket gains a token
-	// every 1/Rate, rounded to the nanosecond (at least 1ns). Zero takes
-	// rate=100/s from the directive. SetRate changes it.
+	// Rate is the average number of events per second: the bucket gains a
+	// token every 1/Rate, rounded to the nanosecond (at least 1ns). Zero
+	// takes rate=100/s from the directive. SetRate changes it.
 	Rate float64
 	// Burst is the number of tokens the bucket holds: the events admitted at
 	// once. Zero takes burst=20 from the directive. SetBurst changes it.
@@ -2195,8 +2179,7 @@ type ConfTokensConfig struct {
 var ErrConfTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // ErrConfTokensExceedsBurst is returned by WaitN for more events than the
-// limiter ever admits at once: more than Burst for a ConfTokensTokenBucket,
-// more than Limit for a ConfTokensSlidingWindow.
+// bucket holds, which the limiter never admits at once.
 var ErrConfTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // ConfTokens controls how frequently events are allowed to happen.
@@ -2213,19 +2196,16 @@ var ErrConfTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admi
 // to NewConfTokensAt.
 type ConfTokens struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for ConfTokensTokenBucket, the theoretical arrival time of
-	// the next event less Burst intervals, in nanoseconds since epoch; for
-	// ConfTokensSlidingWindow, the index of the current fixed window and the
-	// counts of it and the previous one.
+	// state is the theoretical arrival time of the next event less a full
+	// bucket's intervals, in nanoseconds since epoch.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
 	cfg   ConfTokensConfig
 	epoch time.Time
 
-	// interval and burst are the ConfTokensTokenBucket's interval in
-	// nanoseconds and burst, which SetRate and SetBurst change; limitsMu
-	// serialises them.
+	// interval and burst are the token bucket's interval in nanoseconds and
+	// burst, which SetRate and SetBurst change; limitsMu serialises them.
 	interval atomic.Int64
 	burst    atomic.Int64
 	limitsMu sync.Mutex
@@ -2243,8 +2223,8 @@ func (l *ConfTokens) init(epoch time.Time) {
 	l.epoch = epoch
 }
 
-// initLimits stores the ConfTokensTokenBucket's limits where the methods
-// read them: the interval from Rate when it is given.
+// initLimits stores the bucket's limits where the methods read them: the
+// interval from Rate when it is given.
 func (l *ConfTokens) initLimits() {
 	if l.cfg.Rate != 0 {
 		l.interval.Store(ratelimitRateInterval(l.cfg.Rate))
@@ -2254,12 +2234,12 @@ func (l *ConfTokens) initLimits() {
 	l.burst.Store(l.cfg.Burst)
 }
 
-// SetRate sets the average rate of a ConfTokensTokenBucket to r events per
-// second: the time between two tokens becomes 1/r, rounded to the nanosecond
-// (at least 1ns). The tokens the bucket holds are kept, as are tokens owed
-// by reservations: from now on they refill at the new rate. It panics unless
-// r > 0 and Burst tokens at the new rate fit in a time.Duration. It is safe
-// to call concurrently with every other method; a call that runs
+// SetRate sets the average rate of the bucket to r events per second:
+// the time between two tokens becomes 1/r, rounded to the nanosecond (at
+// least 1ns). The tokens the bucket holds are kept, as are tokens owed by
+// reservations: from now on they refill at the new rate. It panics unless
+// r > 0 and Burst tokens at the new rate fit in a time.Duration. It is
+// safe to call concurrently with every other method; a call that runs
 // concurrently with it may count at the old rate or the new.
 func (l *ConfTokens) SetRate(r float64) {
 	l.SetRateAt(time.Now(), r)
@@ -2272,9 +2252,9 @@ func (l *ConfTokens) SetRateAt(t time.Time, r float64) {
 	l.setLimits(l.offset(t), ratelimitRateInterval(r), l.burst.Load())
 }
 
-// SetBurst sets the number of tokens a ConfTokensTokenBucket holds to b. The
-// tokens it holds are kept, up to b: a bucket that grows fills at its rate,
-// it does not fill at once. It panics unless b >= 1 and b tokens fit in a
+// SetBurst sets the number of tokens the bucket holds to b. The tokens
+// it holds are kept, up to b: a bucket that grows fills at its rate, it
+// does not fill at once. It panics unless b >= 1 and b tokens fit in a
 // time.Duration at the limiter's rate. It is safe to call concurrently with
 // every other method.
 func (l *ConfTokens) SetBurst(b int64) {
@@ -2288,7 +2268,7 @@ func (l *ConfTokens) SetBurstAt(t time.Time, b int64) {
 	l.setLimits(l.offset(t), l.interval.Load(), b)
 }
 
-// setLimits changes the interval and burst of a ConfTokensTokenBucket at now,
+// setLimits changes the interval and burst of the bucket at now,
 // keeping the tokens it holds (or owes) there: their time is scaled from
 // the old interval to the new. l.limitsMu must be held.
 func (l *ConfTokens) setLimits(now, interval, burst int64) {
@@ -2322,11 +2302,8 @@ func (l *ConfTokens) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// ConfTokensTokenBucket always grants the reservation, possibly in the
-// future; a ConfTokensSlidingWindow grants it only when the event may happen
-// now, and otherwise returns a reservation that is not OK and whose Delay
-// says when to retry.
+// Reserve reserves one event and returns when it may happen. The reservation
+// is always granted, possibly in the future.
 func (l *ConfTokens) Reserve() ConfTokensReservation {
 	return l.reserve(l.clock())
 }
@@ -2337,9 +2314,8 @@ func (l *ConfTokens) ReserveAt(t time.Time) ConfTokensReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (ConfTokensTokenBucket) or Limit (ConfTokensSlidingWindow) is never
-// allowed, and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. As in x/time/rate, n above the
+// burst is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ConfTokens) AllowN(n int) bool {
 	return l.allowN(l.clock(), int64(n))
 }
@@ -2350,13 +2326,10 @@ func (l *ConfTokens) AllowNAt(t time.Time, n int) bool {
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a ConfTokensTokenBucket grants the reservation, possibly in
-// the future; a ConfTokensSlidingWindow grants it only when the n events may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry. As in x/time/rate, a reservation of more than
-// Burst (Limit) events is not OK, and its Delay is the largest duration; n
-// <= 0 reserves nothing, OK and now. Cancel gives the n events back, less
-// what reservations made after it hold.
+// does for one: the reservation is granted, possibly in the future. As in
+// x/time/rate, a reservation of more events than the burst is not OK, and
+// its Delay is the largest duration; n <= 0 reserves nothing, OK and now.
+// Cancel gives the n events back, less what reservations made after it hold.
 func (l *ConfTokens) ReserveN(n int) ConfTokensReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -2368,11 +2341,9 @@ func (l *ConfTokens) ReserveNAt(t time.Time, n int) ConfTokensReservation {
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
 // one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrConfTokensExceedsBurst; and if the events could
-// not happen before ctx's deadline: ErrConfTokensDeadline. On error no event
-// is counted. Unlike x/time/rate, a ConfTokensSlidingWindow does not queue
-// the n events: WaitN retries when the window should have room for them, so
-// a stream of smaller requests may keep taking that room first.
+// exceeds the burst: ErrConfTokensExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrConfTokensDeadline. On error no event is
+// counted.
 func (l *ConfTokens) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -2383,7 +2354,7 @@ func (l *ConfTokens) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the burst.
 func (l *ConfTokens) most() int64 {
 	return l.burst.Load()
 }
@@ -2467,9 +2438,8 @@ type ConfTokensReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A
-// ConfTokensSlidingWindow's reservation is not OK when the event may not
-// happen now; Delay then says when to try again.
+// OK reports whether the reservation holds its events: not when they are
+// more than the bucket holds.
 func (r ConfTokensReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -2557,7 +2527,7 @@ func (l *ConfTokens) stats(now int64) ConfTokensStats {
 	return l.tokenStats(now)
 }
 
-// tokenAllow is Allow for a ConfTokensTokenBucket.
+// tokenAllow is Allow for a token bucket.
 func (l *ConfTokens) tokenAllow(now int64) bool {
 	interval := int64(l.interval.Load())
 	tolerance := interval * l.burst.Load()
@@ -2589,8 +2559,8 @@ func (l *ConfTokens) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenAllowN is AllowN for a ConfTokensTokenBucket, 1 <= n <= Burst:
-// tokenAllow for n tokens at once.
+// tokenAllowN is AllowN for a token bucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
 func (l *ConfTokens) tokenAllowN(now, n int64) bool {
 	interval := int64(l.interval.Load())
 	need, tolerance := interval*n, interval*l.burst.Load()
@@ -2658,9 +2628,8 @@ func NewConfTokens(cfg ConfTokensConfig) *ConfTokens {
 	return NewConfTokensAt(time.Now(), cfg)
 }
 
-// NewConfTokensAt is NewConfTokens with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewConfTokensAt is NewConfTokens with an explicit epoch: the time at which
+// the bucket is full. Tests use it with the At methods to control time.
 func NewConfTokensAt(epoch time.Time, cfg ConfTokensConfig) *ConfTokens {
 	if cfg.Rate == 0 {
 		cfg.Rate = 100
@@ -2675,19 +2644,6 @@ func NewConfTokensAt(epoch time.Time, cfg ConfTokensConfig) *ConfTokens {
 
 // ConfWindow: generated from the ratelimit directive in bounded.go.
 
-// ConfWindowAlgorithm selects how a ConfWindow counts events.
-type ConfWindowAlgorithm uint8
-
-const (
-	// ConfWindowTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	ConfWindowTokenBucket ConfWindowAlgorithm = iota
-	// ConfWindowSlidingWindow admits at most Limit events in any Window,
-	// estimating the count over the sliding window from the counts of the
-	// current and the previous fixed window: algo=window.
-	ConfWindowSlidingWindow
-)
-
 // ConfWindowMaxLimit is the largest window Limit. The window's counts and index
 // share one 64-bit word; ConfWindowMaxLimit leaves the index at least 22 bits.
 const ConfWindowMaxLimit = 1<<20 - 1
@@ -2699,8 +2655,8 @@ type ConfWindowConfig struct {
 	// Limit is the number of events admitted per Window, from 1 to
 	// ConfWindowMaxLimit. Zero takes limit=1000 from the directive.
 	Limit int64
-	// Window is the length of the sliding window. Zero takes window=1m from the
-	// directive.
+	// Window is the length of the sliding window. Zero takes window=1m from
+	// the directive.
 	Window time.Duration
 }
 
@@ -2710,8 +2666,7 @@ type ConfWindowConfig struct {
 var ErrConfWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // ErrConfWindowExceedsBurst is returned by WaitN for more events than the
-// limiter ever admits at once: more than Burst for a ConfWindowTokenBucket,
-// more than Limit for a ConfWindowSlidingWindow.
+// window's limit, which the limiter never admits at once.
 var ErrConfWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // ConfWindow controls how frequently events are allowed to happen.
@@ -2728,10 +2683,8 @@ var ErrConfWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admi
 // to NewConfWindowAt.
 type ConfWindow struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for ConfWindowTokenBucket, the theoretical arrival time of
-	// the next event less Burst intervals, in nanoseconds since epoch; for
-	// ConfWindowSlidingWindow, the index of the current fixed window and the
-	// counts of it and the previous one.
+	// state holds the index of the current fixed window and the counts of it
+	// and the previous one.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -2742,16 +2695,10 @@ type ConfWindow struct {
 // init checks the configuration and starts the clock. The generated
 // constructor calls it with time.Now().
 func (l *ConfWindow) init(epoch time.Time) {
-	l.initLimits()
 	if l.cfg.Window <= 0 || l.cfg.Limit < 1 || l.cfg.Limit > ConfWindowMaxLimit {
 		panic("ratelimit: invalid sliding window")
 	}
 	l.epoch = epoch
-}
-
-// initLimits stores the ConfWindowTokenBucket's limits where the methods
-// read them: the interval from Rate when it is given.
-func (l *ConfWindow) initLimits() {
 }
 
 // Allow reports whether an event may happen now, and if so counts it. It
@@ -2765,11 +2712,8 @@ func (l *ConfWindow) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// ConfWindowTokenBucket always grants the reservation, possibly in the
-// future; a ConfWindowSlidingWindow grants it only when the event may happen
-// now, and otherwise returns a reservation that is not OK and whose Delay
-// says when to retry.
+// Reserve reserves one event if it may happen now. Otherwise it returns a
+// reservation that is not OK and whose Delay says when to retry.
 func (l *ConfWindow) Reserve() ConfWindowReservation {
 	return l.reserve(l.clock())
 }
@@ -2780,8 +2724,7 @@ func (l *ConfWindow) ReserveAt(t time.Time) ConfWindowReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (ConfWindowTokenBucket) or Limit (ConfWindowSlidingWindow) is never
+// otherwise it counts none. It never blocks. n above the limit is never
 // allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ConfWindow) AllowN(n int) bool {
 	return l.allowN(l.clock(), int64(n))
@@ -2792,14 +2735,11 @@ func (l *ConfWindow) AllowNAt(t time.Time, n int) bool {
 	return l.allowN(l.offset(t), int64(n))
 }
 
-// ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a ConfWindowTokenBucket grants the reservation, possibly in
-// the future; a ConfWindowSlidingWindow grants it only when the n events may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry. As in x/time/rate, a reservation of more than
-// Burst (Limit) events is not OK, and its Delay is the largest duration; n
-// <= 0 reserves nothing, OK and now. Cancel gives the n events back, less
-// what reservations made after it hold.
+// ReserveN reserves n events if they may happen now, as Reserve does for
+// one, and otherwise returns a reservation that is not OK and whose Delay
+// says when to retry. A reservation of more events than the limit is not OK,
+// and its Delay is the largest duration; n <= 0 reserves nothing, OK and
+// now.
 func (l *ConfWindow) ReserveN(n int) ConfWindowReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -2810,12 +2750,12 @@ func (l *ConfWindow) ReserveNAt(t time.Time, n int) ConfWindowReservation {
 }
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
-// one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrConfWindowExceedsBurst; and if the events could
-// not happen before ctx's deadline: ErrConfWindowDeadline. On error no event
-// is counted. Unlike x/time/rate, a ConfWindowSlidingWindow does not queue
-// the n events: WaitN retries when the window should have room for them, so
-// a stream of smaller requests may keep taking that room first.
+// one. It returns an error at once, without waiting, if n exceeds the limit:
+// ErrConfWindowExceedsBurst; and if the events could not happen before ctx's
+// deadline: ErrConfWindowDeadline. On error no event is counted. Unlike
+// x/time/rate's WaitN, it does not queue the n events: it retries when the
+// window should have room for them, so a stream of smaller requests may keep
+// taking that room first.
 func (l *ConfWindow) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -2826,7 +2766,7 @@ func (l *ConfWindow) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the limit.
 func (l *ConfWindow) most() int64 {
 	return l.cfg.Limit
 }
@@ -2883,8 +2823,7 @@ type ConfWindowStats struct {
 	// Available > 0.
 	Delay time.Duration
 	// Current and Previous are the counts of the current and previous fixed
-	// windows of a ConfWindowSlidingWindow; zero for a
-	// ConfWindowTokenBucket.
+	// windows.
 	Current, Previous int64
 }
 
@@ -2907,9 +2846,8 @@ type ConfWindowReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A
-// ConfWindowSlidingWindow's reservation is not OK when the event may not
-// happen now; Delay then says when to try again.
+// OK reports whether the reservation holds its events: not when they may not
+// happen now. Delay then says when to try again.
 func (r ConfWindowReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -3036,7 +2974,7 @@ func (l *ConfWindow) windowEstimate(w ratelimitWindow) float64 {
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
 
-// windowAllow is Allow for a ConfWindowSlidingWindow: one load and one
+// windowAllow is Allow for a sliding window: one load and one
 // compare-and-swap of the state word, retried only when another event got
 // in between.
 func (l *ConfWindow) windowAllow(now int64) bool {
@@ -3144,9 +3082,8 @@ func NewConfWindow(cfg ConfWindowConfig) *ConfWindow {
 	return NewConfWindowAt(time.Now(), cfg)
 }
 
-// NewConfWindowAt is NewConfWindow with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewConfWindowAt is NewConfWindow with an explicit epoch: the time at which
+// the first window starts. Tests use it with the At methods to control time.
 func NewConfWindowAt(epoch time.Time, cfg ConfWindowConfig) *ConfWindow {
 	if cfg.Limit == 0 {
 		cfg.Limit = 1000
@@ -3161,35 +3098,17 @@ func NewConfWindowAt(epoch time.Time, cfg ConfWindowConfig) *ConfWindow {
 
 // BenchConfTokens: generated from the ratelimit directive in bounded.go.
 
-// BenchConfTokensAlgorithm selects how a BenchConfTokens counts events.
-type BenchConfTokensAlgorithm uint8
-
-const (
-	// BenchConfTokensTokenBucket admits Burst events at once and then one
-	// event per Interval: algo=token.
-	BenchConfTokensTokenBucket BenchConfTokensAlgorithm = iota
-	// BenchConfTokensSlidingWindow admits at most Limit events in any
-	// Window, estimating the count over the sliding window from the counts
-	// of the current and the previous fixed window: algo=window.
-	BenchConfTokensSlidingWindow
-)
-
-// BenchConfTokensMaxLimit is the largest window Limit. The window's counts
-// and index share one 64-bit word; BenchConfTokensMaxLimit leaves the index
-// at least 22 bits.
-const BenchConfTokensMaxLimit = 1<<20 - 1
-
 // BenchConfTokensConfig holds the limits of a BenchConfTokens that come at
 // run time. NewBenchConfTokens takes it; a zero field takes the directive's
 // value, or the default where the directive gives none.
 type BenchConfTokensConfig struct {
-	// Rate is the average number of events per second: the bucket gains a token
-	// every 1/Rate, rounded to the nanosecond (at least 1ns). Zero takes
-	// rate=1000000000/s from the directive. SetRate changes it.
+	// Rate is the average number of events per second: the bucket gains a
+	// token every 1/Rate, rounded to the nanosecond (at least 1ns). Zero
+	// takes rate=1000000000/s from the directive. SetRate changes it.
 	Rate float64
 	// Burst is the number of tokens the bucket holds: the events admitted at
-	// once. Zero takes burst=1099511627776 from the directive. SetBurst changes
-	// it.
+	// once. Zero takes burst=1099511627776 from the directive. SetBurst
+	// changes it.
 	Burst int64
 }
 
@@ -3199,9 +3118,7 @@ type BenchConfTokensConfig struct {
 var ErrBenchConfTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // ErrBenchConfTokensExceedsBurst is returned by WaitN for more events than
-// the limiter ever admits at once: more than Burst for a
-// BenchConfTokensTokenBucket, more than Limit for a
-// BenchConfTokensSlidingWindow.
+// the bucket holds, which the limiter never admits at once.
 var ErrBenchConfTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // BenchConfTokens controls how frequently events are allowed to happen.
@@ -3218,19 +3135,16 @@ var ErrBenchConfTokensExceedsBurst = errors.New("ratelimit: n exceeds the events
 // to NewBenchConfTokensAt.
 type BenchConfTokens struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for BenchConfTokensTokenBucket, the theoretical arrival time
-	// of the next event less Burst intervals, in nanoseconds since epoch;
-	// for BenchConfTokensSlidingWindow, the index of the current fixed
-	// window and the counts of it and the previous one.
+	// state is the theoretical arrival time of the next event less a full
+	// bucket's intervals, in nanoseconds since epoch.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
 	cfg   BenchConfTokensConfig
 	epoch time.Time
 
-	// interval and burst are the BenchConfTokensTokenBucket's interval in
-	// nanoseconds and burst, which SetRate and SetBurst change; limitsMu
-	// serialises them.
+	// interval and burst are the token bucket's interval in nanoseconds and
+	// burst, which SetRate and SetBurst change; limitsMu serialises them.
 	interval atomic.Int64
 	burst    atomic.Int64
 	limitsMu sync.Mutex
@@ -3248,8 +3162,8 @@ func (l *BenchConfTokens) init(epoch time.Time) {
 	l.epoch = epoch
 }
 
-// initLimits stores the BenchConfTokensTokenBucket's limits where the
-// methods read them: the interval from Rate when it is given.
+// initLimits stores the bucket's limits where the methods read them: the
+// interval from Rate when it is given.
 func (l *BenchConfTokens) initLimits() {
 	if l.cfg.Rate != 0 {
 		l.interval.Store(ratelimitRateInterval(l.cfg.Rate))
@@ -3259,13 +3173,13 @@ func (l *BenchConfTokens) initLimits() {
 	l.burst.Store(l.cfg.Burst)
 }
 
-// SetRate sets the average rate of a BenchConfTokensTokenBucket to r events
-// per second: the time between two tokens becomes 1/r, rounded to the
-// nanosecond (at least 1ns). The tokens the bucket holds are kept, as are
-// tokens owed by reservations: from now on they refill at the new rate. It
-// panics unless r > 0 and Burst tokens at the new rate fit in a
-// time.Duration. It is safe to call concurrently with every other method; a
-// call that runs concurrently with it may count at the old rate or the new.
+// SetRate sets the average rate of the bucket to r events per second:
+// the time between two tokens becomes 1/r, rounded to the nanosecond (at
+// least 1ns). The tokens the bucket holds are kept, as are tokens owed by
+// reservations: from now on they refill at the new rate. It panics unless
+// r > 0 and Burst tokens at the new rate fit in a time.Duration. It is
+// safe to call concurrently with every other method; a call that runs
+// concurrently with it may count at the old rate or the new.
 func (l *BenchConfTokens) SetRate(r float64) {
 	l.SetRateAt(time.Now(), r)
 }
@@ -3277,11 +3191,11 @@ func (l *BenchConfTokens) SetRateAt(t time.Time, r float64) {
 	l.setLimits(l.offset(t), ratelimitRateInterval(r), l.burst.Load())
 }
 
-// SetBurst sets the number of tokens a BenchConfTokensTokenBucket holds to
-// b. The tokens it holds are kept, up to b: a bucket that grows fills at its
-// rate, it does not fill at once. It panics unless b >= 1 and b tokens fit
-// in a time.Duration at the limiter's rate. It is safe to call concurrently
-// with every other method.
+// SetBurst sets the number of tokens the bucket holds to b. The tokens
+// it holds are kept, up to b: a bucket that grows fills at its rate, it
+// does not fill at once. It panics unless b >= 1 and b tokens fit in a
+// time.Duration at the limiter's rate. It is safe to call concurrently with
+// every other method.
 func (l *BenchConfTokens) SetBurst(b int64) {
 	l.SetBurstAt(time.Now(), b)
 }
@@ -3293,9 +3207,9 @@ func (l *BenchConfTokens) SetBurstAt(t time.Time, b int64) {
 	l.setLimits(l.offset(t), l.interval.Load(), b)
 }
 
-// setLimits changes the interval and burst of a BenchConfTokensTokenBucket
-// at now, keeping the tokens it holds (or owes) there: their time is scaled
-// from the old interval to the new. l.limitsMu must be held.
+// setLimits changes the interval and burst of the bucket at now,
+// keeping the tokens it holds (or owes) there: their time is scaled from
+// the old interval to the new. l.limitsMu must be held.
 func (l *BenchConfTokens) setLimits(now, interval, burst int64) {
 	if !ratelimitValidBucket(interval, burst) {
 		panic("ratelimit: invalid token bucket")
@@ -3327,11 +3241,8 @@ func (l *BenchConfTokens) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// BenchConfTokensTokenBucket always grants the reservation, possibly in the
-// future; a BenchConfTokensSlidingWindow grants it only when the event may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry.
+// Reserve reserves one event and returns when it may happen. The reservation
+// is always granted, possibly in the future.
 func (l *BenchConfTokens) Reserve() BenchConfTokensReservation {
 	return l.reserve(l.clock())
 }
@@ -3342,9 +3253,8 @@ func (l *BenchConfTokens) ReserveAt(t time.Time) BenchConfTokensReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (BenchConfTokensTokenBucket) or Limit (BenchConfTokensSlidingWindow)
-// is never allowed, and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. As in x/time/rate, n above the
+// burst is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchConfTokens) AllowN(n int) bool {
 	return l.allowN(l.clock(), int64(n))
 }
@@ -3355,13 +3265,10 @@ func (l *BenchConfTokens) AllowNAt(t time.Time, n int) bool {
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a BenchConfTokensTokenBucket grants the reservation,
-// possibly in the future; a BenchConfTokensSlidingWindow grants it only when
-// the n events may happen now, and otherwise returns a reservation that is
-// not OK and whose Delay says when to retry. As in x/time/rate, a
-// reservation of more than Burst (Limit) events is not OK, and its Delay is
-// the largest duration; n <= 0 reserves nothing, OK and now. Cancel gives
-// the n events back, less what reservations made after it hold.
+// does for one: the reservation is granted, possibly in the future. As in
+// x/time/rate, a reservation of more events than the burst is not OK, and
+// its Delay is the largest duration; n <= 0 reserves nothing, OK and now.
+// Cancel gives the n events back, less what reservations made after it hold.
 func (l *BenchConfTokens) ReserveN(n int) BenchConfTokensReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -3373,12 +3280,9 @@ func (l *BenchConfTokens) ReserveNAt(t time.Time, n int) BenchConfTokensReservat
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
 // one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrBenchConfTokensExceedsBurst; and if the events
-// could not happen before ctx's deadline: ErrBenchConfTokensDeadline. On
-// error no event is counted. Unlike x/time/rate, a
-// BenchConfTokensSlidingWindow does not queue the n events: WaitN retries
-// when the window should have room for them, so a stream of smaller requests
-// may keep taking that room first.
+// exceeds the burst: ErrBenchConfTokensExceedsBurst; and if the events could
+// not happen before ctx's deadline: ErrBenchConfTokensDeadline. On error no
+// event is counted.
 func (l *BenchConfTokens) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -3389,7 +3293,7 @@ func (l *BenchConfTokens) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the burst.
 func (l *BenchConfTokens) most() int64 {
 	return l.burst.Load()
 }
@@ -3473,9 +3377,8 @@ type BenchConfTokensReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A
-// BenchConfTokensSlidingWindow's reservation is not OK when the event may
-// not happen now; Delay then says when to try again.
+// OK reports whether the reservation holds its events: not when they are
+// more than the bucket holds.
 func (r BenchConfTokensReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -3563,7 +3466,7 @@ func (l *BenchConfTokens) stats(now int64) BenchConfTokensStats {
 	return l.tokenStats(now)
 }
 
-// tokenAllow is Allow for a BenchConfTokensTokenBucket.
+// tokenAllow is Allow for a token bucket.
 func (l *BenchConfTokens) tokenAllow(now int64) bool {
 	interval := int64(l.interval.Load())
 	tolerance := interval * l.burst.Load()
@@ -3595,8 +3498,8 @@ func (l *BenchConfTokens) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenAllowN is AllowN for a BenchConfTokensTokenBucket, 1 <= n <= Burst:
-// tokenAllow for n tokens at once.
+// tokenAllowN is AllowN for a token bucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
 func (l *BenchConfTokens) tokenAllowN(now, n int64) bool {
 	interval := int64(l.interval.Load())
 	need, tolerance := interval*n, interval*l.burst.Load()
@@ -3664,9 +3567,9 @@ func NewBenchConfTokens(cfg BenchConfTokensConfig) *BenchConfTokens {
 	return NewBenchConfTokensAt(time.Now(), cfg)
 }
 
-// NewBenchConfTokensAt is NewBenchConfTokens with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewBenchConfTokensAt is NewBenchConfTokens with an explicit epoch: the time
+// at which the bucket is full. Tests use it with the At methods to control
+// time.
 func NewBenchConfTokensAt(epoch time.Time, cfg BenchConfTokensConfig) *BenchConfTokens {
 	if cfg.Rate == 0 {
 		cfg.Rate = 1000000000
@@ -3681,31 +3584,13 @@ func NewBenchConfTokensAt(epoch time.Time, cfg BenchConfTokensConfig) *BenchConf
 
 // Tokens: generated from the ratelimit directive in bounded.go.
 
-// TokensAlgorithm selects how a Tokens counts events.
-type TokensAlgorithm uint8
-
-const (
-	// TokensTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	TokensTokenBucket TokensAlgorithm = iota
-	// TokensSlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
-	TokensSlidingWindow
-)
-
-// TokensMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; TokensMaxLimit leaves the index at least 22 bits.
-const TokensMaxLimit = 1<<20 - 1
-
 // ErrTokensDeadline is returned by Wait when the wait could not end before the
 // context's deadline. errors.Is(ErrTokensDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
 var ErrTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
-// ErrTokensExceedsBurst is returned by WaitN for more events than the limiter
-// ever admits at once: more than Burst for a TokensTokenBucket, more than Limit
-// for a TokensSlidingWindow.
+// ErrTokensExceedsBurst is returned by WaitN for more events than the bucket
+// holds, which the limiter never admits at once.
 var ErrTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // Tokens controls how frequently events are allowed to happen.
@@ -3722,10 +3607,8 @@ var ErrTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted
 // to NewTokensAt.
 type Tokens struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for TokensTokenBucket, the theoretical arrival time of the next
-	// event less Burst intervals, in nanoseconds since epoch; for
-	// TokensSlidingWindow, the index of the current fixed window and the counts
-	// of it and the previous one.
+	// state is the theoretical arrival time of the next event less a full
+	// bucket's intervals, in nanoseconds since epoch.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -3751,11 +3634,8 @@ func (l *Tokens) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// TokensTokenBucket always grants the reservation, possibly in the future; a
-// TokensSlidingWindow grants it only when the event may happen now, and
-// otherwise returns a reservation that is not OK and whose Delay says when
-// to retry.
+// Reserve reserves one event and returns when it may happen. The reservation
+// is always granted, possibly in the future.
 func (l *Tokens) Reserve() TokensReservation {
 	return l.reserve(l.clock())
 }
@@ -3766,9 +3646,8 @@ func (l *Tokens) ReserveAt(t time.Time) TokensReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (TokensTokenBucket) or Limit (TokensSlidingWindow) is never allowed,
-// and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. As in x/time/rate, n above the
+// burst is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *Tokens) AllowN(n int) bool {
 	return l.allowN(l.clock(), int64(n))
 }
@@ -3779,13 +3658,10 @@ func (l *Tokens) AllowNAt(t time.Time, n int) bool {
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a TokensTokenBucket grants the reservation, possibly in the
-// future; a TokensSlidingWindow grants it only when the n events may happen
-// now, and otherwise returns a reservation that is not OK and whose Delay
-// says when to retry. As in x/time/rate, a reservation of more than Burst
-// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
-// reserves nothing, OK and now. Cancel gives the n events back, less what
-// reservations made after it hold.
+// does for one: the reservation is granted, possibly in the future. As in
+// x/time/rate, a reservation of more events than the burst is not OK, and
+// its Delay is the largest duration; n <= 0 reserves nothing, OK and now.
+// Cancel gives the n events back, less what reservations made after it hold.
 func (l *Tokens) ReserveN(n int) TokensReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -3797,11 +3673,9 @@ func (l *Tokens) ReserveNAt(t time.Time, n int) TokensReservation {
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
 // one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrTokensExceedsBurst; and if the events could not
+// exceeds the burst: ErrTokensExceedsBurst; and if the events could not
 // happen before ctx's deadline: ErrTokensDeadline. On error no event is
-// counted. Unlike x/time/rate, a TokensSlidingWindow does not queue the n
-// events: WaitN retries when the window should have room for them, so a
-// stream of smaller requests may keep taking that room first.
+// counted.
 func (l *Tokens) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -3812,7 +3686,7 @@ func (l *Tokens) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the burst.
 func (l *Tokens) most() int64 {
 	return 20
 }
@@ -3896,9 +3770,8 @@ type TokensReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A TokensSlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds its events: not when they are
+// more than the bucket holds.
 func (r TokensReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -3986,7 +3859,7 @@ func (l *Tokens) stats(now int64) TokensStats {
 	return l.tokenStats(now)
 }
 
-// tokenAllow is Allow for a TokensTokenBucket.
+// tokenAllow is Allow for a token bucket.
 func (l *Tokens) tokenAllow(now int64) bool {
 	interval := int64(10 * time.Millisecond)
 	tolerance := interval * 20
@@ -4018,7 +3891,7 @@ func (l *Tokens) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenAllowN is AllowN for a TokensTokenBucket, 1 <= n <= Burst: tokenAllow
+// tokenAllowN is AllowN for a token bucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *Tokens) tokenAllowN(now, n int64) bool {
 	interval := int64(10 * time.Millisecond)
@@ -4080,14 +3953,14 @@ func (l *Tokens) tokenStats(now int64) TokensStats {
 	return TokensStats{Available: (now - from) / interval}
 }
 
-// NewTokens returns a rate limiter, a token bucket of 20 tokens refilled at one per 10ms, whose clock starts now.
+// NewTokens returns a rate limiter, a token bucket of 20 tokens refilled at
+// one per 10ms, whose clock starts now.
 func NewTokens() *Tokens {
 	return NewTokensAt(time.Now())
 }
 
-// NewTokensAt is NewTokens with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewTokensAt is NewTokens with an explicit epoch: the time at which the
+// bucket is full. Tests use it with the At methods to control time.
 func NewTokensAt(epoch time.Time) *Tokens {
 	l := &Tokens{}
 	l.init(epoch)
@@ -4096,31 +3969,13 @@ func NewTokensAt(epoch time.Time) *Tokens {
 
 // Window: generated from the ratelimit directive in bounded.go.
 
-// WindowAlgorithm selects how a Window counts events.
-type WindowAlgorithm uint8
-
-const (
-	// WindowTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	WindowTokenBucket WindowAlgorithm = iota
-	// WindowSlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
-	WindowSlidingWindow
-)
-
-// WindowMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; WindowMaxLimit leaves the index at least 22 bits.
-const WindowMaxLimit = 1<<20 - 1
-
 // ErrWindowDeadline is returned by Wait when the wait could not end before the
 // context's deadline. errors.Is(ErrWindowDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
 var ErrWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
-// ErrWindowExceedsBurst is returned by WaitN for more events than the limiter
-// ever admits at once: more than Burst for a WindowTokenBucket, more than Limit
-// for a WindowSlidingWindow.
+// ErrWindowExceedsBurst is returned by WaitN for more events than the
+// window's limit, which the limiter never admits at once.
 var ErrWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // Window controls how frequently events are allowed to happen.
@@ -4137,10 +3992,8 @@ var ErrWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted
 // to NewWindowAt.
 type Window struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for WindowTokenBucket, the theoretical arrival time of the next
-	// event less Burst intervals, in nanoseconds since epoch; for
-	// WindowSlidingWindow, the index of the current fixed window and the counts
-	// of it and the previous one.
+	// state holds the index of the current fixed window and the counts of it
+	// and the previous one.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -4164,11 +4017,8 @@ func (l *Window) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// WindowTokenBucket always grants the reservation, possibly in the future; a
-// WindowSlidingWindow grants it only when the event may happen now, and
-// otherwise returns a reservation that is not OK and whose Delay says when
-// to retry.
+// Reserve reserves one event if it may happen now. Otherwise it returns a
+// reservation that is not OK and whose Delay says when to retry.
 func (l *Window) Reserve() WindowReservation {
 	return l.reserve(l.clock())
 }
@@ -4179,9 +4029,8 @@ func (l *Window) ReserveAt(t time.Time) WindowReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (WindowTokenBucket) or Limit (WindowSlidingWindow) is never allowed,
-// and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. n above the limit is never
+// allowed, and n <= 0 is always allowed, counting nothing.
 func (l *Window) AllowN(n int) bool {
 	return l.allowN(l.clock(), int64(n))
 }
@@ -4191,14 +4040,11 @@ func (l *Window) AllowNAt(t time.Time, n int) bool {
 	return l.allowN(l.offset(t), int64(n))
 }
 
-// ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a WindowTokenBucket grants the reservation, possibly in the
-// future; a WindowSlidingWindow grants it only when the n events may happen
-// now, and otherwise returns a reservation that is not OK and whose Delay
-// says when to retry. As in x/time/rate, a reservation of more than Burst
-// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
-// reserves nothing, OK and now. Cancel gives the n events back, less what
-// reservations made after it hold.
+// ReserveN reserves n events if they may happen now, as Reserve does for
+// one, and otherwise returns a reservation that is not OK and whose Delay
+// says when to retry. A reservation of more events than the limit is not OK,
+// and its Delay is the largest duration; n <= 0 reserves nothing, OK and
+// now.
 func (l *Window) ReserveN(n int) WindowReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -4209,12 +4055,12 @@ func (l *Window) ReserveNAt(t time.Time, n int) WindowReservation {
 }
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
-// one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrWindowExceedsBurst; and if the events could not
-// happen before ctx's deadline: ErrWindowDeadline. On error no event is
-// counted. Unlike x/time/rate, a WindowSlidingWindow does not queue the n
-// events: WaitN retries when the window should have room for them, so a
-// stream of smaller requests may keep taking that room first.
+// one. It returns an error at once, without waiting, if n exceeds the limit:
+// ErrWindowExceedsBurst; and if the events could not happen before ctx's
+// deadline: ErrWindowDeadline. On error no event is counted. Unlike
+// x/time/rate's WaitN, it does not queue the n events: it retries when the
+// window should have room for them, so a stream of smaller requests may keep
+// taking that room first.
 func (l *Window) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -4225,7 +4071,7 @@ func (l *Window) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the limit.
 func (l *Window) most() int64 {
 	return 1000
 }
@@ -4281,8 +4127,8 @@ type WindowStats struct {
 	// Delay is how long until one more event may happen: zero when
 	// Available > 0.
 	Delay time.Duration
-	// Current and Previous are the counts of the current and previous
-	// fixed windows of a WindowSlidingWindow; zero for a WindowTokenBucket.
+	// Current and Previous are the counts of the current and previous fixed
+	// windows.
 	Current, Previous int64
 }
 
@@ -4305,9 +4151,8 @@ type WindowReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A WindowSlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds its events: not when they may not
+// happen now. Delay then says when to try again.
 func (r WindowReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -4434,7 +4279,7 @@ func (l *Window) windowEstimate(w ratelimitWindow) float64 {
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
 
-// windowAllow is Allow for a WindowSlidingWindow: one load and one
+// windowAllow is Allow for a sliding window: one load and one
 // compare-and-swap of the state word, retried only when another event got
 // in between.
 func (l *Window) windowAllow(now int64) bool {
@@ -4535,14 +4380,14 @@ func (l *Window) windowStats(now int64) WindowStats {
 	return st
 }
 
-// NewWindow returns a rate limiter, a sliding window admitting 1000 events per 1m0s, whose clock starts now.
+// NewWindow returns a rate limiter, a sliding window admitting 1000 events
+// per 1m0s, whose clock starts now.
 func NewWindow() *Window {
 	return NewWindowAt(time.Now())
 }
 
-// NewWindowAt is NewWindow with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewWindowAt is NewWindow with an explicit epoch: the time at which the
+// first window starts. Tests use it with the At methods to control time.
 func NewWindowAt(epoch time.Time) *Window {
 	l := &Window{}
 	l.init(epoch)
@@ -4551,32 +4396,13 @@ func NewWindowAt(epoch time.Time) *Window {
 
 // BenchTokens: generated from the ratelimit directive in bounded.go.
 
-// BenchTokensAlgorithm selects how a BenchTokens counts events.
-type BenchTokensAlgorithm uint8
-
-const (
-	// BenchTokensTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	BenchTokensTokenBucket BenchTokensAlgorithm = iota
-	// BenchTokensSlidingWindow admits at most Limit events in any Window,
-	// estimating the count over the sliding window from the counts of the
-	// current and the previous fixed window: algo=window.
-	BenchTokensSlidingWindow
-)
-
-// BenchTokensMaxLimit is the largest window Limit. The window's counts and
-// index share one 64-bit word; BenchTokensMaxLimit leaves the index at least
-// 22 bits.
-const BenchTokensMaxLimit = 1<<20 - 1
-
 // ErrBenchTokensDeadline is returned by Wait when the wait could not end
 // before the context's deadline. errors.Is(ErrBenchTokensDeadline,
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrBenchTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // ErrBenchTokensExceedsBurst is returned by WaitN for more events than the
-// limiter ever admits at once: more than Burst for a BenchTokensTokenBucket,
-// more than Limit for a BenchTokensSlidingWindow.
+// bucket holds, which the limiter never admits at once.
 var ErrBenchTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // BenchTokens controls how frequently events are allowed to happen.
@@ -4593,10 +4419,8 @@ var ErrBenchTokensExceedsBurst = errors.New("ratelimit: n exceeds the events adm
 // to NewBenchTokensAt.
 type BenchTokens struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for BenchTokensTokenBucket, the theoretical arrival time of
-	// the next event less Burst intervals, in nanoseconds since epoch; for
-	// BenchTokensSlidingWindow, the index of the current fixed window and
-	// the counts of it and the previous one.
+	// state is the theoretical arrival time of the next event less a full
+	// bucket's intervals, in nanoseconds since epoch.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -4622,11 +4446,8 @@ func (l *BenchTokens) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// BenchTokensTokenBucket always grants the reservation, possibly in the
-// future; a BenchTokensSlidingWindow grants it only when the event may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry.
+// Reserve reserves one event and returns when it may happen. The reservation
+// is always granted, possibly in the future.
 func (l *BenchTokens) Reserve() BenchTokensReservation {
 	return l.reserve(l.clock())
 }
@@ -4637,9 +4458,8 @@ func (l *BenchTokens) ReserveAt(t time.Time) BenchTokensReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (BenchTokensTokenBucket) or Limit (BenchTokensSlidingWindow) is
-// never allowed, and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. As in x/time/rate, n above the
+// burst is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchTokens) AllowN(n int) bool {
 	return l.allowN(l.clock(), int64(n))
 }
@@ -4650,13 +4470,10 @@ func (l *BenchTokens) AllowNAt(t time.Time, n int) bool {
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a BenchTokensTokenBucket grants the reservation, possibly in
-// the future; a BenchTokensSlidingWindow grants it only when the n events
-// may happen now, and otherwise returns a reservation that is not OK and
-// whose Delay says when to retry. As in x/time/rate, a reservation of more
-// than Burst (Limit) events is not OK, and its Delay is the largest
-// duration; n <= 0 reserves nothing, OK and now. Cancel gives the n events
-// back, less what reservations made after it hold.
+// does for one: the reservation is granted, possibly in the future. As in
+// x/time/rate, a reservation of more events than the burst is not OK, and
+// its Delay is the largest duration; n <= 0 reserves nothing, OK and now.
+// Cancel gives the n events back, less what reservations made after it hold.
 func (l *BenchTokens) ReserveN(n int) BenchTokensReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -4668,11 +4485,9 @@ func (l *BenchTokens) ReserveNAt(t time.Time, n int) BenchTokensReservation {
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
 // one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrBenchTokensExceedsBurst; and if the events could
-// not happen before ctx's deadline: ErrBenchTokensDeadline. On error no
-// event is counted. Unlike x/time/rate, a BenchTokensSlidingWindow does not
-// queue the n events: WaitN retries when the window should have room for
-// them, so a stream of smaller requests may keep taking that room first.
+// exceeds the burst: ErrBenchTokensExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrBenchTokensDeadline. On error no event is
+// counted.
 func (l *BenchTokens) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -4683,7 +4498,7 @@ func (l *BenchTokens) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the burst.
 func (l *BenchTokens) most() int64 {
 	return 1099511627776
 }
@@ -4767,9 +4582,8 @@ type BenchTokensReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A
-// BenchTokensSlidingWindow's reservation is not OK when the event may not
-// happen now; Delay then says when to try again.
+// OK reports whether the reservation holds its events: not when they are
+// more than the bucket holds.
 func (r BenchTokensReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -4857,7 +4671,7 @@ func (l *BenchTokens) stats(now int64) BenchTokensStats {
 	return l.tokenStats(now)
 }
 
-// tokenAllow is Allow for a BenchTokensTokenBucket.
+// tokenAllow is Allow for a token bucket.
 func (l *BenchTokens) tokenAllow(now int64) bool {
 	interval := int64(time.Nanosecond)
 	tolerance := interval * 1099511627776
@@ -4889,8 +4703,8 @@ func (l *BenchTokens) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenAllowN is AllowN for a BenchTokensTokenBucket, 1 <= n <= Burst:
-// tokenAllow for n tokens at once.
+// tokenAllowN is AllowN for a token bucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
 func (l *BenchTokens) tokenAllowN(now, n int64) bool {
 	interval := int64(time.Nanosecond)
 	need, tolerance := interval*n, interval*1099511627776
@@ -4951,14 +4765,14 @@ func (l *BenchTokens) tokenStats(now int64) BenchTokensStats {
 	return BenchTokensStats{Available: (now - from) / interval}
 }
 
-// NewBenchTokens returns a rate limiter, a token bucket of 1099511627776 tokens refilled at one per 1ns, whose clock starts now.
+// NewBenchTokens returns a rate limiter, a token bucket of 1099511627776
+// tokens refilled at one per 1ns, whose clock starts now.
 func NewBenchTokens() *BenchTokens {
 	return NewBenchTokensAt(time.Now())
 }
 
-// NewBenchTokensAt is NewBenchTokens with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewBenchTokensAt is NewBenchTokens with an explicit epoch: the time at
+// which the bucket is full. Tests use it with the At methods to control time.
 func NewBenchTokensAt(epoch time.Time) *BenchTokens {
 	l := &BenchTokens{}
 	l.init(epoch)
@@ -4967,32 +4781,13 @@ func NewBenchTokensAt(epoch time.Time) *BenchTokens {
 
 // BenchWindow: generated from the ratelimit directive in bounded.go.
 
-// BenchWindowAlgorithm selects how a BenchWindow counts events.
-type BenchWindowAlgorithm uint8
-
-const (
-	// BenchWindowTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	BenchWindowTokenBucket BenchWindowAlgorithm = iota
-	// BenchWindowSlidingWindow admits at most Limit events in any Window,
-	// estimating the count over the sliding window from the counts of the
-	// current and the previous fixed window: algo=window.
-	BenchWindowSlidingWindow
-)
-
-// BenchWindowMaxLimit is the largest window Limit. The window's counts and
-// index share one 64-bit word; BenchWindowMaxLimit leaves the index at least
-// 22 bits.
-const BenchWindowMaxLimit = 1<<20 - 1
-
 // ErrBenchWindowDeadline is returned by Wait when the wait could not end
 // before the context's deadline. errors.Is(ErrBenchWindowDeadline,
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrBenchWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // ErrBenchWindowExceedsBurst is returned by WaitN for more events than the
-// limiter ever admits at once: more than Burst for a BenchWindowTokenBucket,
-// more than Limit for a BenchWindowSlidingWindow.
+// window's limit, which the limiter never admits at once.
 var ErrBenchWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // BenchWindow controls how frequently events are allowed to happen.
@@ -5009,10 +4804,8 @@ var ErrBenchWindowExceedsBurst = errors.New("ratelimit: n exceeds the events adm
 // to NewBenchWindowAt.
 type BenchWindow struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for BenchWindowTokenBucket, the theoretical arrival time of
-	// the next event less Burst intervals, in nanoseconds since epoch; for
-	// BenchWindowSlidingWindow, the index of the current fixed window and
-	// the counts of it and the previous one.
+	// state holds the index of the current fixed window and the counts of it
+	// and the previous one.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -5036,11 +4829,8 @@ func (l *BenchWindow) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// BenchWindowTokenBucket always grants the reservation, possibly in the
-// future; a BenchWindowSlidingWindow grants it only when the event may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry.
+// Reserve reserves one event if it may happen now. Otherwise it returns a
+// reservation that is not OK and whose Delay says when to retry.
 func (l *BenchWindow) Reserve() BenchWindowReservation {
 	return l.reserve(l.clock())
 }
@@ -5051,9 +4841,8 @@ func (l *BenchWindow) ReserveAt(t time.Time) BenchWindowReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (BenchWindowTokenBucket) or Limit (BenchWindowSlidingWindow) is
-// never allowed, and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. n above the limit is never
+// allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchWindow) AllowN(n int) bool {
 	return l.allowN(l.clock(), int64(n))
 }
@@ -5063,14 +4852,11 @@ func (l *BenchWindow) AllowNAt(t time.Time, n int) bool {
 	return l.allowN(l.offset(t), int64(n))
 }
 
-// ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a BenchWindowTokenBucket grants the reservation, possibly in
-// the future; a BenchWindowSlidingWindow grants it only when the n events
-// may happen now, and otherwise returns a reservation that is not OK and
-// whose Delay says when to retry. As in x/time/rate, a reservation of more
-// than Burst (Limit) events is not OK, and its Delay is the largest
-// duration; n <= 0 reserves nothing, OK and now. Cancel gives the n events
-// back, less what reservations made after it hold.
+// ReserveN reserves n events if they may happen now, as Reserve does for
+// one, and otherwise returns a reservation that is not OK and whose Delay
+// says when to retry. A reservation of more events than the limit is not OK,
+// and its Delay is the largest duration; n <= 0 reserves nothing, OK and
+// now.
 func (l *BenchWindow) ReserveN(n int) BenchWindowReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -5081,12 +4867,12 @@ func (l *BenchWindow) ReserveNAt(t time.Time, n int) BenchWindowReservation {
 }
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
-// one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrBenchWindowExceedsBurst; and if the events could
-// not happen before ctx's deadline: ErrBenchWindowDeadline. On error no
-// event is counted. Unlike x/time/rate, a BenchWindowSlidingWindow does not
-// queue the n events: WaitN retries when the window should have room for
-// them, so a stream of smaller requests may keep taking that room first.
+// one. It returns an error at once, without waiting, if n exceeds the limit:
+// ErrBenchWindowExceedsBurst; and if the events could not happen before
+// ctx's deadline: ErrBenchWindowDeadline. On error no event is counted.
+// Unlike x/time/rate's WaitN, it does not queue the n events: it retries
+// when the window should have room for them, so a stream of smaller requests
+// may keep taking that room first.
 func (l *BenchWindow) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -5097,7 +4883,7 @@ func (l *BenchWindow) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the limit.
 func (l *BenchWindow) most() int64 {
 	return 1048575
 }
@@ -5154,8 +4940,7 @@ type BenchWindowStats struct {
 	// Available > 0.
 	Delay time.Duration
 	// Current and Previous are the counts of the current and previous fixed
-	// windows of a BenchWindowSlidingWindow; zero for a
-	// BenchWindowTokenBucket.
+	// windows.
 	Current, Previous int64
 }
 
@@ -5178,9 +4963,8 @@ type BenchWindowReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A
-// BenchWindowSlidingWindow's reservation is not OK when the event may not
-// happen now; Delay then says when to try again.
+// OK reports whether the reservation holds its events: not when they may not
+// happen now. Delay then says when to try again.
 func (r BenchWindowReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -5307,7 +5091,7 @@ func (l *BenchWindow) windowEstimate(w ratelimitWindow) float64 {
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
 
-// windowAllow is Allow for a BenchWindowSlidingWindow: one load and one
+// windowAllow is Allow for a sliding window: one load and one
 // compare-and-swap of the state word, retried only when another event got
 // in between.
 func (l *BenchWindow) windowAllow(now int64) bool {
@@ -5408,14 +5192,15 @@ func (l *BenchWindow) windowStats(now int64) BenchWindowStats {
 	return st
 }
 
-// NewBenchWindow returns a rate limiter, a sliding window admitting 1048575 events per 1ms, whose clock starts now.
+// NewBenchWindow returns a rate limiter, a sliding window admitting 1048575
+// events per 1ms, whose clock starts now.
 func NewBenchWindow() *BenchWindow {
 	return NewBenchWindowAt(time.Now())
 }
 
-// NewBenchWindowAt is NewBenchWindow with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewBenchWindowAt is NewBenchWindow with an explicit epoch: the time at
+// which the first window starts. Tests use it with the At methods to control
+// time.
 func NewBenchWindowAt(epoch time.Time) *BenchWindow {
 	l := &BenchWindow{}
 	l.init(epoch)

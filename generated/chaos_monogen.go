@@ -1306,32 +1306,13 @@ func NewChaosBatcher(fn func(context.Context, []int) error, onError func([]int, 
 
 // ChaosTokens: generated from the ratelimit directive in chaos.go.
 
-// ChaosTokensAlgorithm selects how a ChaosTokens counts events.
-type ChaosTokensAlgorithm uint8
-
-const (
-	// ChaosTokensTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	ChaosTokensTokenBucket ChaosTokensAlgorithm = iota
-	// ChaosTokensSlidingWindow admits at most Limit events in any Window,
-	// estimating the count over the sliding window from the counts of the
-	// current and the previous fixed window: algo=window.
-	ChaosTokensSlidingWindow
-)
-
-// ChaosTokensMaxLimit is the largest window Limit. The window's counts and
-// index share one 64-bit word; ChaosTokensMaxLimit leaves the index at least
-// 22 bits.
-const ChaosTokensMaxLimit = 1<<20 - 1
-
 // ErrChaosTokensDeadline is returned by Wait when the wait could not end
 // before the context's deadline. errors.Is(ErrChaosTokensDeadline,
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrChaosTokensDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // ErrChaosTokensExceedsBurst is returned by WaitN for more events than the
-// limiter ever admits at once: more than Burst for a ChaosTokensTokenBucket,
-// more than Limit for a ChaosTokensSlidingWindow.
+// bucket holds, which the limiter never admits at once.
 var ErrChaosTokensExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // ChaosTokens controls how frequently events are allowed to happen.
@@ -1348,10 +1329,8 @@ var ErrChaosTokensExceedsBurst = errors.New("ratelimit: n exceeds the events adm
 // to NewChaosTokensAt.
 type ChaosTokens struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for ChaosTokensTokenBucket, the theoretical arrival time of
-	// the next event less Burst intervals, in nanoseconds since epoch; for
-	// ChaosTokensSlidingWindow, the index of the current fixed window and
-	// the counts of it and the previous one.
+	// state is the theoretical arrival time of the next event less a full
+	// bucket's intervals, in nanoseconds since epoch.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -1377,11 +1356,8 @@ func (l *ChaosTokens) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// ChaosTokensTokenBucket always grants the reservation, possibly in the
-// future; a ChaosTokensSlidingWindow grants it only when the event may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry.
+// Reserve reserves one event and returns when it may happen. The reservation
+// is always granted, possibly in the future.
 func (l *ChaosTokens) Reserve() ChaosTokensReservation {
 	return l.reserve(l.clock())
 }
@@ -1392,9 +1368,8 @@ func (l *ChaosTokens) ReserveAt(t time.Time) ChaosTokensReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (ChaosTokensTokenBucket) or Limit (ChaosTokensSlidingWindow) is
-// never allowed, and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. As in x/time/rate, n above the
+// burst is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ChaosTokens) AllowN(n int) bool {
 	return l.allowN(l.clock(), int64(n))
 }
@@ -1405,13 +1380,10 @@ func (l *ChaosTokens) AllowNAt(t time.Time, n int) bool {
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a ChaosTokensTokenBucket grants the reservation, possibly in
-// the future; a ChaosTokensSlidingWindow grants it only when the n events
-// may happen now, and otherwise returns a reservation that is not OK and
-// whose Delay says when to retry. As in x/time/rate, a reservation of more
-// than Burst (Limit) events is not OK, and its Delay is the largest
-// duration; n <= 0 reserves nothing, OK and now. Cancel gives the n events
-// back, less what reservations made after it hold.
+// does for one: the reservation is granted, possibly in the future. As in
+// x/time/rate, a reservation of more events than the burst is not OK, and
+// its Delay is the largest duration; n <= 0 reserves nothing, OK and now.
+// Cancel gives the n events back, less what reservations made after it hold.
 func (l *ChaosTokens) ReserveN(n int) ChaosTokensReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -1423,11 +1395,9 @@ func (l *ChaosTokens) ReserveNAt(t time.Time, n int) ChaosTokensReservation {
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
 // one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrChaosTokensExceedsBurst; and if the events could
-// not happen before ctx's deadline: ErrChaosTokensDeadline. On error no
-// event is counted. Unlike x/time/rate, a ChaosTokensSlidingWindow does not
-// queue the n events: WaitN retries when the window should have room for
-// them, so a stream of smaller requests may keep taking that room first.
+// exceeds the burst: ErrChaosTokensExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrChaosTokensDeadline. On error no event is
+// counted.
 func (l *ChaosTokens) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -1438,7 +1408,7 @@ func (l *ChaosTokens) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the burst.
 func (l *ChaosTokens) most() int64 {
 	return 8
 }
@@ -1522,9 +1492,8 @@ type ChaosTokensReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A
-// ChaosTokensSlidingWindow's reservation is not OK when the event may not
-// happen now; Delay then says when to try again.
+// OK reports whether the reservation holds its events: not when they are
+// more than the bucket holds.
 func (r ChaosTokensReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -1612,7 +1581,7 @@ func (l *ChaosTokens) stats(now int64) ChaosTokensStats {
 	return l.tokenStats(now)
 }
 
-// tokenAllow is Allow for a ChaosTokensTokenBucket.
+// tokenAllow is Allow for a token bucket.
 func (l *ChaosTokens) tokenAllow(now int64) bool {
 	interval := int64(200 * time.Microsecond)
 	tolerance := interval * 8
@@ -1644,8 +1613,8 @@ func (l *ChaosTokens) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenAllowN is AllowN for a ChaosTokensTokenBucket, 1 <= n <= Burst:
-// tokenAllow for n tokens at once.
+// tokenAllowN is AllowN for a token bucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
 func (l *ChaosTokens) tokenAllowN(now, n int64) bool {
 	interval := int64(200 * time.Microsecond)
 	need, tolerance := interval*n, interval*8
@@ -1706,14 +1675,14 @@ func (l *ChaosTokens) tokenStats(now int64) ChaosTokensStats {
 	return ChaosTokensStats{Available: (now - from) / interval}
 }
 
-// NewChaosTokens returns a rate limiter, a token bucket of 8 tokens refilled at one per 200µs, whose clock starts now.
+// NewChaosTokens returns a rate limiter, a token bucket of 8 tokens refilled
+// at one per 200µs, whose clock starts now.
 func NewChaosTokens() *ChaosTokens {
 	return NewChaosTokensAt(time.Now())
 }
 
-// NewChaosTokensAt is NewChaosTokens with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewChaosTokensAt is NewChaosTokens with an explicit epoch: the time at
+// which the bucket is full. Tests use it with the At methods to control time.
 func NewChaosTokensAt(epoch time.Time) *ChaosTokens {
 	l := &ChaosTokens{}
 	l.init(epoch)
@@ -1722,32 +1691,13 @@ func NewChaosTokensAt(epoch time.Time) *ChaosTokens {
 
 // ChaosWindow: generated from the ratelimit directive in chaos.go.
 
-// ChaosWindowAlgorithm selects how a ChaosWindow counts events.
-type ChaosWindowAlgorithm uint8
-
-const (
-	// ChaosWindowTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	ChaosWindowTokenBucket ChaosWindowAlgorithm = iota
-	// ChaosWindowSlidingWindow admits at most Limit events in any Window,
-	// estimating the count over the sliding window from the counts of the
-	// current and the previous fixed window: algo=window.
-	ChaosWindowSlidingWindow
-)
-
-// ChaosWindowMaxLimit is the largest window Limit. The window's counts and
-// index share one 64-bit word; ChaosWindowMaxLimit leaves the index at least
-// 22 bits.
-const ChaosWindowMaxLimit = 1<<20 - 1
-
 // ErrChaosWindowDeadline is returned by Wait when the wait could not end
 // before the context's deadline. errors.Is(ErrChaosWindowDeadline,
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrChaosWindowDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // ErrChaosWindowExceedsBurst is returned by WaitN for more events than the
-// limiter ever admits at once: more than Burst for a ChaosWindowTokenBucket,
-// more than Limit for a ChaosWindowSlidingWindow.
+// window's limit, which the limiter never admits at once.
 var ErrChaosWindowExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // ChaosWindow controls how frequently events are allowed to happen.
@@ -1764,10 +1714,8 @@ var ErrChaosWindowExceedsBurst = errors.New("ratelimit: n exceeds the events adm
 // to NewChaosWindowAt.
 type ChaosWindow struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for ChaosWindowTokenBucket, the theoretical arrival time of
-	// the next event less Burst intervals, in nanoseconds since epoch; for
-	// ChaosWindowSlidingWindow, the index of the current fixed window and
-	// the counts of it and the previous one.
+	// state holds the index of the current fixed window and the counts of it
+	// and the previous one.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -1791,11 +1739,8 @@ func (l *ChaosWindow) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// ChaosWindowTokenBucket always grants the reservation, possibly in the
-// future; a ChaosWindowSlidingWindow grants it only when the event may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry.
+// Reserve reserves one event if it may happen now. Otherwise it returns a
+// reservation that is not OK and whose Delay says when to retry.
 func (l *ChaosWindow) Reserve() ChaosWindowReservation {
 	return l.reserve(l.clock())
 }
@@ -1806,9 +1751,8 @@ func (l *ChaosWindow) ReserveAt(t time.Time) ChaosWindowReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (ChaosWindowTokenBucket) or Limit (ChaosWindowSlidingWindow) is
-// never allowed, and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. n above the limit is never
+// allowed, and n <= 0 is always allowed, counting nothing.
 func (l *ChaosWindow) AllowN(n int) bool {
 	return l.allowN(l.clock(), int64(n))
 }
@@ -1818,14 +1762,11 @@ func (l *ChaosWindow) AllowNAt(t time.Time, n int) bool {
 	return l.allowN(l.offset(t), int64(n))
 }
 
-// ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a ChaosWindowTokenBucket grants the reservation, possibly in
-// the future; a ChaosWindowSlidingWindow grants it only when the n events
-// may happen now, and otherwise returns a reservation that is not OK and
-// whose Delay says when to retry. As in x/time/rate, a reservation of more
-// than Burst (Limit) events is not OK, and its Delay is the largest
-// duration; n <= 0 reserves nothing, OK and now. Cancel gives the n events
-// back, less what reservations made after it hold.
+// ReserveN reserves n events if they may happen now, as Reserve does for
+// one, and otherwise returns a reservation that is not OK and whose Delay
+// says when to retry. A reservation of more events than the limit is not OK,
+// and its Delay is the largest duration; n <= 0 reserves nothing, OK and
+// now.
 func (l *ChaosWindow) ReserveN(n int) ChaosWindowReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -1836,12 +1777,12 @@ func (l *ChaosWindow) ReserveNAt(t time.Time, n int) ChaosWindowReservation {
 }
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
-// one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrChaosWindowExceedsBurst; and if the events could
-// not happen before ctx's deadline: ErrChaosWindowDeadline. On error no
-// event is counted. Unlike x/time/rate, a ChaosWindowSlidingWindow does not
-// queue the n events: WaitN retries when the window should have room for
-// them, so a stream of smaller requests may keep taking that room first.
+// one. It returns an error at once, without waiting, if n exceeds the limit:
+// ErrChaosWindowExceedsBurst; and if the events could not happen before
+// ctx's deadline: ErrChaosWindowDeadline. On error no event is counted.
+// Unlike x/time/rate's WaitN, it does not queue the n events: it retries
+// when the window should have room for them, so a stream of smaller requests
+// may keep taking that room first.
 func (l *ChaosWindow) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -1852,7 +1793,7 @@ func (l *ChaosWindow) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the limit.
 func (l *ChaosWindow) most() int64 {
 	return 16
 }
@@ -1909,8 +1850,7 @@ type ChaosWindowStats struct {
 	// Available > 0.
 	Delay time.Duration
 	// Current and Previous are the counts of the current and previous fixed
-	// windows of a ChaosWindowSlidingWindow; zero for a
-	// ChaosWindowTokenBucket.
+	// windows.
 	Current, Previous int64
 }
 
@@ -1933,9 +1873,8 @@ type ChaosWindowReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A
-// ChaosWindowSlidingWindow's reservation is not OK when the event may not
-// happen now; Delay then says when to try again.
+// OK reports whether the reservation holds its events: not when they may not
+// happen now. Delay then says when to try again.
 func (r ChaosWindowReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -2062,7 +2001,7 @@ func (l *ChaosWindow) windowEstimate(w ratelimitWindow) float64 {
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
 
-// windowAllow is Allow for a ChaosWindowSlidingWindow: one load and one
+// windowAllow is Allow for a sliding window: one load and one
 // compare-and-swap of the state word, retried only when another event got
 // in between.
 func (l *ChaosWindow) windowAllow(now int64) bool {
@@ -2163,14 +2102,15 @@ func (l *ChaosWindow) windowStats(now int64) ChaosWindowStats {
 	return st
 }
 
-// NewChaosWindow returns a rate limiter, a sliding window admitting 16 events per 4ms, whose clock starts now.
+// NewChaosWindow returns a rate limiter, a sliding window admitting 16 events
+// per 4ms, whose clock starts now.
 func NewChaosWindow() *ChaosWindow {
 	return NewChaosWindowAt(time.Now())
 }
 
-// NewChaosWindowAt is NewChaosWindow with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewChaosWindowAt is NewChaosWindow with an explicit epoch: the time at
+// which the first window starts. Tests use it with the At methods to control
+// time.
 func NewChaosWindowAt(epoch time.Time) *ChaosWindow {
 	l := &ChaosWindow{}
 	l.init(epoch)

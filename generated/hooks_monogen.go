@@ -1015,31 +1015,13 @@ func NewHookedOldestQueue() *HookedOldestQueue {
 
 // HookedAPI: generated from the ratelimit directive in hooks.go.
 
-// HookedAPIAlgorithm selects how a HookedAPI counts events.
-type HookedAPIAlgorithm uint8
-
-const (
-	// HookedAPITokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	HookedAPITokenBucket HookedAPIAlgorithm = iota
-	// HookedAPISlidingWindow admits at most Limit events in any Window,
-	// estimating the count over the sliding window from the counts of the
-	// current and the previous fixed window: algo=window.
-	HookedAPISlidingWindow
-)
-
-// HookedAPIMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; HookedAPIMaxLimit leaves the index at least 22 bits.
-const HookedAPIMaxLimit = 1<<20 - 1
-
 // ErrHookedAPIDeadline is returned by Wait when the wait could not end
 // before the context's deadline. errors.Is(ErrHookedAPIDeadline,
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrHookedAPIDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // ErrHookedAPIExceedsBurst is returned by WaitN for more events than the
-// limiter ever admits at once: more than Burst for a HookedAPITokenBucket,
-// more than Limit for a HookedAPISlidingWindow.
+// bucket holds, which the limiter never admits at once.
 var ErrHookedAPIExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // HookedAPI controls how frequently events are allowed to happen.
@@ -1056,10 +1038,8 @@ var ErrHookedAPIExceedsBurst = errors.New("ratelimit: n exceeds the events admit
 // to NewHookedAPIAt.
 type HookedAPI struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for HookedAPITokenBucket, the theoretical arrival time of
-	// the next event less Burst intervals, in nanoseconds since epoch; for
-	// HookedAPISlidingWindow, the index of the current fixed window and the
-	// counts of it and the previous one.
+	// state is the theoretical arrival time of the next event less a full
+	// bucket's intervals, in nanoseconds since epoch.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -1099,11 +1079,8 @@ func (l *HookedAPI) AllowAt(t time.Time) bool {
 	return ok
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// HookedAPITokenBucket always grants the reservation, possibly in the
-// future; a HookedAPISlidingWindow grants it only when the event may happen
-// now, and otherwise returns a reservation that is not OK and whose Delay
-// says when to retry.
+// Reserve reserves one event and returns when it may happen. The reservation
+// is always granted, possibly in the future.
 func (l *HookedAPI) Reserve() HookedAPIReservation {
 	return l.reserve(l.clock())
 }
@@ -1114,9 +1091,8 @@ func (l *HookedAPI) ReserveAt(t time.Time) HookedAPIReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (HookedAPITokenBucket) or Limit (HookedAPISlidingWindow) is never
-// allowed, and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. As in x/time/rate, n above the
+// burst is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *HookedAPI) AllowN(n int) bool {
 	ok := l.allowN(l.clock(), int64(n))
 	if !ok {
@@ -1135,13 +1111,10 @@ func (l *HookedAPI) AllowNAt(t time.Time, n int) bool {
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a HookedAPITokenBucket grants the reservation, possibly in
-// the future; a HookedAPISlidingWindow grants it only when the n events may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry. As in x/time/rate, a reservation of more than
-// Burst (Limit) events is not OK, and its Delay is the largest duration; n
-// <= 0 reserves nothing, OK and now. Cancel gives the n events back, less
-// what reservations made after it hold.
+// does for one: the reservation is granted, possibly in the future. As in
+// x/time/rate, a reservation of more events than the burst is not OK, and
+// its Delay is the largest duration; n <= 0 reserves nothing, OK and now.
+// Cancel gives the n events back, less what reservations made after it hold.
 func (l *HookedAPI) ReserveN(n int) HookedAPIReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -1153,11 +1126,9 @@ func (l *HookedAPI) ReserveNAt(t time.Time, n int) HookedAPIReservation {
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
 // one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrHookedAPIExceedsBurst; and if the events could
-// not happen before ctx's deadline: ErrHookedAPIDeadline. On error no event
-// is counted. Unlike x/time/rate, a HookedAPISlidingWindow does not queue
-// the n events: WaitN retries when the window should have room for them, so
-// a stream of smaller requests may keep taking that room first.
+// exceeds the burst: ErrHookedAPIExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrHookedAPIDeadline. On error no event is
+// counted.
 func (l *HookedAPI) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -1171,7 +1142,7 @@ func (l *HookedAPI) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the burst.
 func (l *HookedAPI) most() int64 {
 	return 2
 }
@@ -1259,9 +1230,8 @@ type HookedAPIReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A HookedAPISlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds its events: not when they are
+// more than the bucket holds.
 func (r HookedAPIReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -1349,7 +1319,7 @@ func (l *HookedAPI) stats(now int64) HookedAPIStats {
 	return l.tokenStats(now)
 }
 
-// tokenAllow is Allow for a HookedAPITokenBucket.
+// tokenAllow is Allow for a token bucket.
 func (l *HookedAPI) tokenAllow(now int64) bool {
 	interval := int64(time.Hour)
 	tolerance := interval * 2
@@ -1381,7 +1351,7 @@ func (l *HookedAPI) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenAllowN is AllowN for a HookedAPITokenBucket, 1 <= n <= Burst: tokenAllow
+// tokenAllowN is AllowN for a token bucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *HookedAPI) tokenAllowN(now, n int64) bool {
 	interval := int64(time.Hour)
@@ -1443,14 +1413,14 @@ func (l *HookedAPI) tokenStats(now int64) HookedAPIStats {
 	return HookedAPIStats{Available: (now - from) / interval}
 }
 
-// NewHookedAPI returns a rate limiter, a token bucket of 2 tokens refilled at one per 1h0m0s, whose clock starts now.
+// NewHookedAPI returns a rate limiter, a token bucket of 2 tokens refilled at
+// one per 1h0m0s, whose clock starts now.
 func NewHookedAPI() *HookedAPI {
 	return NewHookedAPIAt(time.Now())
 }
 
-// NewHookedAPIAt is NewHookedAPI with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewHookedAPIAt is NewHookedAPI with an explicit epoch: the time at which
+// the bucket is full. Tests use it with the At methods to control time.
 func NewHookedAPIAt(epoch time.Time) *HookedAPI {
 	l := &HookedAPI{}
 	l.init(epoch)
@@ -1459,31 +1429,13 @@ func NewHookedAPIAt(epoch time.Time) *HookedAPI {
 
 // TimedAPI: generated from the ratelimit directive in hooks.go.
 
-// TimedAPIAlgorithm selects how a TimedAPI counts events.
-type TimedAPIAlgorithm uint8
-
-const (
-	// TimedAPITokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	TimedAPITokenBucket TimedAPIAlgorithm = iota
-	// TimedAPISlidingWindow admits at most Limit events in any Window,
-	// estimating the count over the sliding window from the counts of the
-	// current and the previous fixed window: algo=window.
-	TimedAPISlidingWindow
-)
-
-// TimedAPIMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; TimedAPIMaxLimit leaves the index at least 22 bits.
-const TimedAPIMaxLimit = 1<<20 - 1
-
 // ErrTimedAPIDeadline is returned by Wait when the wait could not end before
 // the context's deadline. errors.Is(ErrTimedAPIDeadline,
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrTimedAPIDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // ErrTimedAPIExceedsBurst is returned by WaitN for more events than the
-// limiter ever admits at once: more than Burst for a TimedAPITokenBucket,
-// more than Limit for a TimedAPISlidingWindow.
+// bucket holds, which the limiter never admits at once.
 var ErrTimedAPIExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // TimedAPI controls how frequently events are allowed to happen.
@@ -1500,10 +1452,8 @@ var ErrTimedAPIExceedsBurst = errors.New("ratelimit: n exceeds the events admitt
 // to NewTimedAPIAt.
 type TimedAPI struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for TimedAPITokenBucket, the theoretical arrival time of the
-	// next event less Burst intervals, in nanoseconds since epoch; for
-	// TimedAPISlidingWindow, the index of the current fixed window and the
-	// counts of it and the previous one.
+	// state is the theoretical arrival time of the next event less a full
+	// bucket's intervals, in nanoseconds since epoch.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -1532,11 +1482,8 @@ func (l *TimedAPI) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// TimedAPITokenBucket always grants the reservation, possibly in the future;
-// a TimedAPISlidingWindow grants it only when the event may happen now, and
-// otherwise returns a reservation that is not OK and whose Delay says when
-// to retry.
+// Reserve reserves one event and returns when it may happen. The reservation
+// is always granted, possibly in the future.
 func (l *TimedAPI) Reserve() TimedAPIReservation {
 	return l.reserve(l.clock())
 }
@@ -1547,9 +1494,8 @@ func (l *TimedAPI) ReserveAt(t time.Time) TimedAPIReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (TimedAPITokenBucket) or Limit (TimedAPISlidingWindow) is never
-// allowed, and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. As in x/time/rate, n above the
+// burst is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *TimedAPI) AllowN(n int) bool {
 	return l.allowN(l.clock(), int64(n))
 }
@@ -1560,13 +1506,10 @@ func (l *TimedAPI) AllowNAt(t time.Time, n int) bool {
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a TimedAPITokenBucket grants the reservation, possibly in
-// the future; a TimedAPISlidingWindow grants it only when the n events may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry. As in x/time/rate, a reservation of more than
-// Burst (Limit) events is not OK, and its Delay is the largest duration; n
-// <= 0 reserves nothing, OK and now. Cancel gives the n events back, less
-// what reservations made after it hold.
+// does for one: the reservation is granted, possibly in the future. As in
+// x/time/rate, a reservation of more events than the burst is not OK, and
+// its Delay is the largest duration; n <= 0 reserves nothing, OK and now.
+// Cancel gives the n events back, less what reservations made after it hold.
 func (l *TimedAPI) ReserveN(n int) TimedAPIReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -1578,11 +1521,9 @@ func (l *TimedAPI) ReserveNAt(t time.Time, n int) TimedAPIReservation {
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
 // one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrTimedAPIExceedsBurst; and if the events could
-// not happen before ctx's deadline: ErrTimedAPIDeadline. On error no event
-// is counted. Unlike x/time/rate, a TimedAPISlidingWindow does not queue the
-// n events: WaitN retries when the window should have room for them, so a
-// stream of smaller requests may keep taking that room first.
+// exceeds the burst: ErrTimedAPIExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrTimedAPIDeadline. On error no event is
+// counted.
 func (l *TimedAPI) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -1593,7 +1534,7 @@ func (l *TimedAPI) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the burst.
 func (l *TimedAPI) most() int64 {
 	return 1
 }
@@ -1699,9 +1640,8 @@ type TimedAPIReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A TimedAPISlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds its events: not when they are
+// more than the bucket holds.
 func (r TimedAPIReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -1789,7 +1729,7 @@ func (l *TimedAPI) stats(now int64) TimedAPIStats {
 	return l.tokenStats(now)
 }
 
-// tokenAllow is Allow for a TimedAPITokenBucket.
+// tokenAllow is Allow for a token bucket.
 func (l *TimedAPI) tokenAllow(now int64) bool {
 	interval := int64(10 * time.Millisecond)
 	tolerance := interval
@@ -1821,7 +1761,7 @@ func (l *TimedAPI) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenAllowN is AllowN for a TimedAPITokenBucket, 1 <= n <= Burst: tokenAllow
+// tokenAllowN is AllowN for a token bucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *TimedAPI) tokenAllowN(now, n int64) bool {
 	interval := int64(10 * time.Millisecond)
@@ -1914,14 +1854,14 @@ func timedAPIHistCollect(s *TimedAPIHistogram, h *histogramRecorder) {
 	s.Sum += time.Duration(h.sum.Load())
 }
 
-// NewTimedAPI returns a rate limiter, a token bucket of 1 token refilled at one per 10ms, whose clock starts now.
+// NewTimedAPI returns a rate limiter, a token bucket of 1 token refilled at
+// one per 10ms, whose clock starts now.
 func NewTimedAPI() *TimedAPI {
 	return NewTimedAPIAt(time.Now())
 }
 
-// NewTimedAPIAt is NewTimedAPI with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewTimedAPIAt is NewTimedAPI with an explicit epoch: the time at which the
+// bucket is full. Tests use it with the At methods to control time.
 func NewTimedAPIAt(epoch time.Time) *TimedAPI {
 	l := &TimedAPI{}
 	l.init(epoch)
@@ -1930,32 +1870,13 @@ func NewTimedAPIAt(epoch time.Time) *TimedAPI {
 
 // HookedQuota: generated from the ratelimit directive in hooks.go.
 
-// HookedQuotaAlgorithm selects how a HookedQuota counts events.
-type HookedQuotaAlgorithm uint8
-
-const (
-	// HookedQuotaTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	HookedQuotaTokenBucket HookedQuotaAlgorithm = iota
-	// HookedQuotaSlidingWindow admits at most Limit events in any Window,
-	// estimating the count over the sliding window from the counts of the
-	// current and the previous fixed window: algo=window.
-	HookedQuotaSlidingWindow
-)
-
-// HookedQuotaMaxLimit is the largest window Limit. The window's counts and
-// index share one 64-bit word; HookedQuotaMaxLimit leaves the index at least
-// 22 bits.
-const HookedQuotaMaxLimit = 1<<20 - 1
-
 // ErrHookedQuotaDeadline is returned by Wait when the wait could not end
 // before the context's deadline. errors.Is(ErrHookedQuotaDeadline,
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrHookedQuotaDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // ErrHookedQuotaExceedsBurst is returned by WaitN for more events than the
-// limiter ever admits at once: more than Burst for a HookedQuotaTokenBucket,
-// more than Limit for a HookedQuotaSlidingWindow.
+// window's limit, which the limiter never admits at once.
 var ErrHookedQuotaExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // HookedQuota controls how frequently events are allowed to happen.
@@ -1972,10 +1893,8 @@ var ErrHookedQuotaExceedsBurst = errors.New("ratelimit: n exceeds the events adm
 // to NewHookedQuotaAt.
 type HookedQuota struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for HookedQuotaTokenBucket, the theoretical arrival time of
-	// the next event less Burst intervals, in nanoseconds since epoch; for
-	// HookedQuotaSlidingWindow, the index of the current fixed window and
-	// the counts of it and the previous one.
+	// state holds the index of the current fixed window and the counts of it
+	// and the previous one.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -2013,11 +1932,8 @@ func (l *HookedQuota) AllowAt(t time.Time) bool {
 	return ok
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// HookedQuotaTokenBucket always grants the reservation, possibly in the
-// future; a HookedQuotaSlidingWindow grants it only when the event may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry.
+// Reserve reserves one event if it may happen now. Otherwise it returns a
+// reservation that is not OK and whose Delay says when to retry.
 func (l *HookedQuota) Reserve() HookedQuotaReservation {
 	return l.reserve(l.clock())
 }
@@ -2028,9 +1944,8 @@ func (l *HookedQuota) ReserveAt(t time.Time) HookedQuotaReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (HookedQuotaTokenBucket) or Limit (HookedQuotaSlidingWindow) is
-// never allowed, and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. n above the limit is never
+// allowed, and n <= 0 is always allowed, counting nothing.
 func (l *HookedQuota) AllowN(n int) bool {
 	ok := l.allowN(l.clock(), int64(n))
 	if !ok {
@@ -2048,14 +1963,11 @@ func (l *HookedQuota) AllowNAt(t time.Time, n int) bool {
 	return ok
 }
 
-// ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a HookedQuotaTokenBucket grants the reservation, possibly in
-// the future; a HookedQuotaSlidingWindow grants it only when the n events
-// may happen now, and otherwise returns a reservation that is not OK and
-// whose Delay says when to retry. As in x/time/rate, a reservation of more
-// than Burst (Limit) events is not OK, and its Delay is the largest
-// duration; n <= 0 reserves nothing, OK and now. Cancel gives the n events
-// back, less what reservations made after it hold.
+// ReserveN reserves n events if they may happen now, as Reserve does for
+// one, and otherwise returns a reservation that is not OK and whose Delay
+// says when to retry. A reservation of more events than the limit is not OK,
+// and its Delay is the largest duration; n <= 0 reserves nothing, OK and
+// now.
 func (l *HookedQuota) ReserveN(n int) HookedQuotaReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -2066,12 +1978,12 @@ func (l *HookedQuota) ReserveNAt(t time.Time, n int) HookedQuotaReservation {
 }
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
-// one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrHookedQuotaExceedsBurst; and if the events could
-// not happen before ctx's deadline: ErrHookedQuotaDeadline. On error no
-// event is counted. Unlike x/time/rate, a HookedQuotaSlidingWindow does not
-// queue the n events: WaitN retries when the window should have room for
-// them, so a stream of smaller requests may keep taking that room first.
+// one. It returns an error at once, without waiting, if n exceeds the limit:
+// ErrHookedQuotaExceedsBurst; and if the events could not happen before
+// ctx's deadline: ErrHookedQuotaDeadline. On error no event is counted.
+// Unlike x/time/rate's WaitN, it does not queue the n events: it retries
+// when the window should have room for them, so a stream of smaller requests
+// may keep taking that room first.
 func (l *HookedQuota) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -2085,7 +1997,7 @@ func (l *HookedQuota) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the limit.
 func (l *HookedQuota) most() int64 {
 	return 2
 }
@@ -2146,8 +2058,7 @@ type HookedQuotaStats struct {
 	// Available > 0.
 	Delay time.Duration
 	// Current and Previous are the counts of the current and previous fixed
-	// windows of a HookedQuotaSlidingWindow; zero for a
-	// HookedQuotaTokenBucket.
+	// windows.
 	Current, Previous int64
 }
 
@@ -2170,9 +2081,8 @@ type HookedQuotaReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A
-// HookedQuotaSlidingWindow's reservation is not OK when the event may not
-// happen now; Delay then says when to try again.
+// OK reports whether the reservation holds its events: not when they may not
+// happen now. Delay then says when to try again.
 func (r HookedQuotaReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -2299,7 +2209,7 @@ func (l *HookedQuota) windowEstimate(w ratelimitWindow) float64 {
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
 
-// windowAllow is Allow for a HookedQuotaSlidingWindow: one load and one
+// windowAllow is Allow for a sliding window: one load and one
 // compare-and-swap of the state word, retried only when another event got
 // in between.
 func (l *HookedQuota) windowAllow(now int64) bool {
@@ -2400,14 +2310,15 @@ func (l *HookedQuota) windowStats(now int64) HookedQuotaStats {
 	return st
 }
 
-// NewHookedQuota returns a rate limiter, a sliding window admitting 2 events per 1h0m0s, whose clock starts now.
+// NewHookedQuota returns a rate limiter, a sliding window admitting 2 events
+// per 1h0m0s, whose clock starts now.
 func NewHookedQuota() *HookedQuota {
 	return NewHookedQuotaAt(time.Now())
 }
 
-// NewHookedQuotaAt is NewHookedQuota with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewHookedQuotaAt is NewHookedQuota with an explicit epoch: the time at
+// which the first window starts. Tests use it with the At methods to control
+// time.
 func NewHookedQuotaAt(epoch time.Time) *HookedQuota {
 	l := &HookedQuota{}
 	l.init(epoch)
@@ -3163,31 +3074,13 @@ func NewHookedBackend() *HookedBackend {
 
 // BenchRate: generated from the ratelimit directive in hooks.go.
 
-// BenchRateAlgorithm selects how a BenchRate counts events.
-type BenchRateAlgorithm uint8
-
-const (
-	// BenchRateTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	BenchRateTokenBucket BenchRateAlgorithm = iota
-	// BenchRateSlidingWindow admits at most Limit events in any Window,
-	// estimating the count over the sliding window from the counts of the
-	// current and the previous fixed window: algo=window.
-	BenchRateSlidingWindow
-)
-
-// BenchRateMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; BenchRateMaxLimit leaves the index at least 22 bits.
-const BenchRateMaxLimit = 1<<20 - 1
-
 // ErrBenchRateDeadline is returned by Wait when the wait could not end
 // before the context's deadline. errors.Is(ErrBenchRateDeadline,
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrBenchRateDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // ErrBenchRateExceedsBurst is returned by WaitN for more events than the
-// limiter ever admits at once: more than Burst for a BenchRateTokenBucket,
-// more than Limit for a BenchRateSlidingWindow.
+// bucket holds, which the limiter never admits at once.
 var ErrBenchRateExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // BenchRate controls how frequently events are allowed to happen.
@@ -3204,10 +3097,8 @@ var ErrBenchRateExceedsBurst = errors.New("ratelimit: n exceeds the events admit
 // to NewBenchRateAt.
 type BenchRate struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for BenchRateTokenBucket, the theoretical arrival time of
-	// the next event less Burst intervals, in nanoseconds since epoch; for
-	// BenchRateSlidingWindow, the index of the current fixed window and the
-	// counts of it and the previous one.
+	// state is the theoretical arrival time of the next event less a full
+	// bucket's intervals, in nanoseconds since epoch.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -3233,11 +3124,8 @@ func (l *BenchRate) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// BenchRateTokenBucket always grants the reservation, possibly in the
-// future; a BenchRateSlidingWindow grants it only when the event may happen
-// now, and otherwise returns a reservation that is not OK and whose Delay
-// says when to retry.
+// Reserve reserves one event and returns when it may happen. The reservation
+// is always granted, possibly in the future.
 func (l *BenchRate) Reserve() BenchRateReservation {
 	return l.reserve(l.clock())
 }
@@ -3248,9 +3136,8 @@ func (l *BenchRate) ReserveAt(t time.Time) BenchRateReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (BenchRateTokenBucket) or Limit (BenchRateSlidingWindow) is never
-// allowed, and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. As in x/time/rate, n above the
+// burst is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchRate) AllowN(n int) bool {
 	return l.allowN(l.clock(), int64(n))
 }
@@ -3261,13 +3148,10 @@ func (l *BenchRate) AllowNAt(t time.Time, n int) bool {
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a BenchRateTokenBucket grants the reservation, possibly in
-// the future; a BenchRateSlidingWindow grants it only when the n events may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry. As in x/time/rate, a reservation of more than
-// Burst (Limit) events is not OK, and its Delay is the largest duration; n
-// <= 0 reserves nothing, OK and now. Cancel gives the n events back, less
-// what reservations made after it hold.
+// does for one: the reservation is granted, possibly in the future. As in
+// x/time/rate, a reservation of more events than the burst is not OK, and
+// its Delay is the largest duration; n <= 0 reserves nothing, OK and now.
+// Cancel gives the n events back, less what reservations made after it hold.
 func (l *BenchRate) ReserveN(n int) BenchRateReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -3279,11 +3163,9 @@ func (l *BenchRate) ReserveNAt(t time.Time, n int) BenchRateReservation {
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
 // one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrBenchRateExceedsBurst; and if the events could
-// not happen before ctx's deadline: ErrBenchRateDeadline. On error no event
-// is counted. Unlike x/time/rate, a BenchRateSlidingWindow does not queue
-// the n events: WaitN retries when the window should have room for them, so
-// a stream of smaller requests may keep taking that room first.
+// exceeds the burst: ErrBenchRateExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrBenchRateDeadline. On error no event is
+// counted.
 func (l *BenchRate) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -3294,7 +3176,7 @@ func (l *BenchRate) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the burst.
 func (l *BenchRate) most() int64 {
 	return 1000000
 }
@@ -3378,9 +3260,8 @@ type BenchRateReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A BenchRateSlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds its events: not when they are
+// more than the bucket holds.
 func (r BenchRateReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -3468,7 +3349,7 @@ func (l *BenchRate) stats(now int64) BenchRateStats {
 	return l.tokenStats(now)
 }
 
-// tokenAllow is Allow for a BenchRateTokenBucket.
+// tokenAllow is Allow for a token bucket.
 func (l *BenchRate) tokenAllow(now int64) bool {
 	interval := int64(time.Nanosecond)
 	tolerance := interval * 1000000
@@ -3500,7 +3381,7 @@ func (l *BenchRate) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenAllowN is AllowN for a BenchRateTokenBucket, 1 <= n <= Burst: tokenAllow
+// tokenAllowN is AllowN for a token bucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *BenchRate) tokenAllowN(now, n int64) bool {
 	interval := int64(time.Nanosecond)
@@ -3562,14 +3443,14 @@ func (l *BenchRate) tokenStats(now int64) BenchRateStats {
 	return BenchRateStats{Available: (now - from) / interval}
 }
 
-// NewBenchRate returns a rate limiter, a token bucket of 1000000 tokens refilled at one per 1ns, whose clock starts now.
+// NewBenchRate returns a rate limiter, a token bucket of 1000000 tokens
+// refilled at one per 1ns, whose clock starts now.
 func NewBenchRate() *BenchRate {
 	return NewBenchRateAt(time.Now())
 }
 
-// NewBenchRateAt is NewBenchRate with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewBenchRateAt is NewBenchRate with an explicit epoch: the time at which
+// the bucket is full. Tests use it with the At methods to control time.
 func NewBenchRateAt(epoch time.Time) *BenchRate {
 	l := &BenchRate{}
 	l.init(epoch)
@@ -3578,33 +3459,13 @@ func NewBenchRateAt(epoch time.Time) *BenchRate {
 
 // BenchRateHooked: generated from the ratelimit directive in hooks.go.
 
-// BenchRateHookedAlgorithm selects how a BenchRateHooked counts events.
-type BenchRateHookedAlgorithm uint8
-
-const (
-	// BenchRateHookedTokenBucket admits Burst events at once and then one
-	// event per Interval: algo=token.
-	BenchRateHookedTokenBucket BenchRateHookedAlgorithm = iota
-	// BenchRateHookedSlidingWindow admits at most Limit events in any
-	// Window, estimating the count over the sliding window from the counts
-	// of the current and the previous fixed window: algo=window.
-	BenchRateHookedSlidingWindow
-)
-
-// BenchRateHookedMaxLimit is the largest window Limit. The window's counts
-// and index share one 64-bit word; BenchRateHookedMaxLimit leaves the index
-// at least 22 bits.
-const BenchRateHookedMaxLimit = 1<<20 - 1
-
 // ErrBenchRateHookedDeadline is returned by Wait when the wait could not end
 // before the context's deadline. errors.Is(ErrBenchRateHookedDeadline,
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrBenchRateHookedDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // ErrBenchRateHookedExceedsBurst is returned by WaitN for more events than
-// the limiter ever admits at once: more than Burst for a
-// BenchRateHookedTokenBucket, more than Limit for a
-// BenchRateHookedSlidingWindow.
+// the bucket holds, which the limiter never admits at once.
 var ErrBenchRateHookedExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // BenchRateHooked controls how frequently events are allowed to happen.
@@ -3621,10 +3482,8 @@ var ErrBenchRateHookedExceedsBurst = errors.New("ratelimit: n exceeds the events
 // to NewBenchRateHookedAt.
 type BenchRateHooked struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for BenchRateHookedTokenBucket, the theoretical arrival time
-	// of the next event less Burst intervals, in nanoseconds since epoch;
-	// for BenchRateHookedSlidingWindow, the index of the current fixed
-	// window and the counts of it and the previous one.
+	// state is the theoretical arrival time of the next event less a full
+	// bucket's intervals, in nanoseconds since epoch.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -3664,11 +3523,8 @@ func (l *BenchRateHooked) AllowAt(t time.Time) bool {
 	return ok
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// BenchRateHookedTokenBucket always grants the reservation, possibly in the
-// future; a BenchRateHookedSlidingWindow grants it only when the event may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry.
+// Reserve reserves one event and returns when it may happen. The reservation
+// is always granted, possibly in the future.
 func (l *BenchRateHooked) Reserve() BenchRateHookedReservation {
 	return l.reserve(l.clock())
 }
@@ -3679,9 +3535,8 @@ func (l *BenchRateHooked) ReserveAt(t time.Time) BenchRateHookedReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (BenchRateHookedTokenBucket) or Limit (BenchRateHookedSlidingWindow)
-// is never allowed, and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. As in x/time/rate, n above the
+// burst is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchRateHooked) AllowN(n int) bool {
 	ok := l.allowN(l.clock(), int64(n))
 	if !ok {
@@ -3700,13 +3555,10 @@ func (l *BenchRateHooked) AllowNAt(t time.Time, n int) bool {
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a BenchRateHookedTokenBucket grants the reservation,
-// possibly in the future; a BenchRateHookedSlidingWindow grants it only when
-// the n events may happen now, and otherwise returns a reservation that is
-// not OK and whose Delay says when to retry. As in x/time/rate, a
-// reservation of more than Burst (Limit) events is not OK, and its Delay is
-// the largest duration; n <= 0 reserves nothing, OK and now. Cancel gives
-// the n events back, less what reservations made after it hold.
+// does for one: the reservation is granted, possibly in the future. As in
+// x/time/rate, a reservation of more events than the burst is not OK, and
+// its Delay is the largest duration; n <= 0 reserves nothing, OK and now.
+// Cancel gives the n events back, less what reservations made after it hold.
 func (l *BenchRateHooked) ReserveN(n int) BenchRateHookedReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -3718,12 +3570,9 @@ func (l *BenchRateHooked) ReserveNAt(t time.Time, n int) BenchRateHookedReservat
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
 // one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrBenchRateHookedExceedsBurst; and if the events
-// could not happen before ctx's deadline: ErrBenchRateHookedDeadline. On
-// error no event is counted. Unlike x/time/rate, a
-// BenchRateHookedSlidingWindow does not queue the n events: WaitN retries
-// when the window should have room for them, so a stream of smaller requests
-// may keep taking that room first.
+// exceeds the burst: ErrBenchRateHookedExceedsBurst; and if the events could
+// not happen before ctx's deadline: ErrBenchRateHookedDeadline. On error no
+// event is counted.
 func (l *BenchRateHooked) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -3737,7 +3586,7 @@ func (l *BenchRateHooked) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the burst.
 func (l *BenchRateHooked) most() int64 {
 	return 1000000
 }
@@ -3825,9 +3674,8 @@ type BenchRateHookedReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A
-// BenchRateHookedSlidingWindow's reservation is not OK when the event may
-// not happen now; Delay then says when to try again.
+// OK reports whether the reservation holds its events: not when they are
+// more than the bucket holds.
 func (r BenchRateHookedReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -3915,7 +3763,7 @@ func (l *BenchRateHooked) stats(now int64) BenchRateHookedStats {
 	return l.tokenStats(now)
 }
 
-// tokenAllow is Allow for a BenchRateHookedTokenBucket.
+// tokenAllow is Allow for a token bucket.
 func (l *BenchRateHooked) tokenAllow(now int64) bool {
 	interval := int64(time.Nanosecond)
 	tolerance := interval * 1000000
@@ -3947,8 +3795,8 @@ func (l *BenchRateHooked) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenAllowN is AllowN for a BenchRateHookedTokenBucket, 1 <= n <= Burst:
-// tokenAllow for n tokens at once.
+// tokenAllowN is AllowN for a token bucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
 func (l *BenchRateHooked) tokenAllowN(now, n int64) bool {
 	interval := int64(time.Nanosecond)
 	need, tolerance := interval*n, interval*1000000
@@ -4009,14 +3857,15 @@ func (l *BenchRateHooked) tokenStats(now int64) BenchRateHookedStats {
 	return BenchRateHookedStats{Available: (now - from) / interval}
 }
 
-// NewBenchRateHooked returns a rate limiter, a token bucket of 1000000 tokens refilled at one per 1ns, whose clock starts now.
+// NewBenchRateHooked returns a rate limiter, a token bucket of 1000000 tokens
+// refilled at one per 1ns, whose clock starts now.
 func NewBenchRateHooked() *BenchRateHooked {
 	return NewBenchRateHookedAt(time.Now())
 }
 
-// NewBenchRateHookedAt is NewBenchRateHooked with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewBenchRateHookedAt is NewBenchRateHooked with an explicit epoch: the time
+// at which the bucket is full. Tests use it with the At methods to control
+// time.
 func NewBenchRateHookedAt(epoch time.Time) *BenchRateHooked {
 	l := &BenchRateHooked{}
 	l.init(epoch)
@@ -4025,33 +3874,13 @@ func NewBenchRateHookedAt(epoch time.Time) *BenchRateHooked {
 
 // BenchRateTimed: generated from the ratelimit directive in hooks.go.
 
-// BenchRateTimedAlgorithm selects how a BenchRateTimed counts events.
-type BenchRateTimedAlgorithm uint8
-
-const (
-	// BenchRateTimedTokenBucket admits Burst events at once and then one
-	// event per Interval: algo=token.
-	BenchRateTimedTokenBucket BenchRateTimedAlgorithm = iota
-	// BenchRateTimedSlidingWindow admits at most Limit events in any Window,
-	// estimating the count over the sliding window from the counts of the
-	// current and the previous fixed window: algo=window.
-	BenchRateTimedSlidingWindow
-)
-
-// BenchRateTimedMaxLimit is the largest window Limit. The window's counts
-// and index share one 64-bit word; BenchRateTimedMaxLimit leaves the index
-// at least 22 bits.
-const BenchRateTimedMaxLimit = 1<<20 - 1
-
 // ErrBenchRateTimedDeadline is returned by Wait when the wait could not end
 // before the context's deadline. errors.Is(ErrBenchRateTimedDeadline,
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrBenchRateTimedDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // ErrBenchRateTimedExceedsBurst is returned by WaitN for more events than
-// the limiter ever admits at once: more than Burst for a
-// BenchRateTimedTokenBucket, more than Limit for a
-// BenchRateTimedSlidingWindow.
+// the bucket holds, which the limiter never admits at once.
 var ErrBenchRateTimedExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // BenchRateTimed controls how frequently events are allowed to happen.
@@ -4068,10 +3897,8 @@ var ErrBenchRateTimedExceedsBurst = errors.New("ratelimit: n exceeds the events 
 // to NewBenchRateTimedAt.
 type BenchRateTimed struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for BenchRateTimedTokenBucket, the theoretical arrival time
-	// of the next event less Burst intervals, in nanoseconds since epoch;
-	// for BenchRateTimedSlidingWindow, the index of the current fixed window
-	// and the counts of it and the previous one.
+	// state is the theoretical arrival time of the next event less a full
+	// bucket's intervals, in nanoseconds since epoch.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -4100,11 +3927,8 @@ func (l *BenchRateTimed) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// BenchRateTimedTokenBucket always grants the reservation, possibly in the
-// future; a BenchRateTimedSlidingWindow grants it only when the event may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry.
+// Reserve reserves one event and returns when it may happen. The reservation
+// is always granted, possibly in the future.
 func (l *BenchRateTimed) Reserve() BenchRateTimedReservation {
 	return l.reserve(l.clock())
 }
@@ -4115,9 +3939,8 @@ func (l *BenchRateTimed) ReserveAt(t time.Time) BenchRateTimedReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (BenchRateTimedTokenBucket) or Limit (BenchRateTimedSlidingWindow)
-// is never allowed, and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. As in x/time/rate, n above the
+// burst is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *BenchRateTimed) AllowN(n int) bool {
 	return l.allowN(l.clock(), int64(n))
 }
@@ -4128,13 +3951,10 @@ func (l *BenchRateTimed) AllowNAt(t time.Time, n int) bool {
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a BenchRateTimedTokenBucket grants the reservation, possibly
-// in the future; a BenchRateTimedSlidingWindow grants it only when the n
-// events may happen now, and otherwise returns a reservation that is not OK
-// and whose Delay says when to retry. As in x/time/rate, a reservation of
-// more than Burst (Limit) events is not OK, and its Delay is the largest
-// duration; n <= 0 reserves nothing, OK and now. Cancel gives the n events
-// back, less what reservations made after it hold.
+// does for one: the reservation is granted, possibly in the future. As in
+// x/time/rate, a reservation of more events than the burst is not OK, and
+// its Delay is the largest duration; n <= 0 reserves nothing, OK and now.
+// Cancel gives the n events back, less what reservations made after it hold.
 func (l *BenchRateTimed) ReserveN(n int) BenchRateTimedReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -4146,12 +3966,9 @@ func (l *BenchRateTimed) ReserveNAt(t time.Time, n int) BenchRateTimedReservatio
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
 // one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrBenchRateTimedExceedsBurst; and if the events
-// could not happen before ctx's deadline: ErrBenchRateTimedDeadline. On
-// error no event is counted. Unlike x/time/rate, a
-// BenchRateTimedSlidingWindow does not queue the n events: WaitN retries
-// when the window should have room for them, so a stream of smaller requests
-// may keep taking that room first.
+// exceeds the burst: ErrBenchRateTimedExceedsBurst; and if the events could
+// not happen before ctx's deadline: ErrBenchRateTimedDeadline. On error no
+// event is counted.
 func (l *BenchRateTimed) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -4162,7 +3979,7 @@ func (l *BenchRateTimed) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the burst.
 func (l *BenchRateTimed) most() int64 {
 	return 1000000
 }
@@ -4268,9 +4085,8 @@ type BenchRateTimedReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A
-// BenchRateTimedSlidingWindow's reservation is not OK when the event may not
-// happen now; Delay then says when to try again.
+// OK reports whether the reservation holds its events: not when they are
+// more than the bucket holds.
 func (r BenchRateTimedReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -4358,7 +4174,7 @@ func (l *BenchRateTimed) stats(now int64) BenchRateTimedStats {
 	return l.tokenStats(now)
 }
 
-// tokenAllow is Allow for a BenchRateTimedTokenBucket.
+// tokenAllow is Allow for a token bucket.
 func (l *BenchRateTimed) tokenAllow(now int64) bool {
 	interval := int64(time.Nanosecond)
 	tolerance := interval * 1000000
@@ -4390,8 +4206,8 @@ func (l *BenchRateTimed) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenAllowN is AllowN for a BenchRateTimedTokenBucket, 1 <= n <= Burst:
-// tokenAllow for n tokens at once.
+// tokenAllowN is AllowN for a token bucket, 1 <= n <= Burst: tokenAllow
+// for n tokens at once.
 func (l *BenchRateTimed) tokenAllowN(now, n int64) bool {
 	interval := int64(time.Nanosecond)
 	need, tolerance := interval*n, interval*1000000
@@ -4485,14 +4301,15 @@ func benchRateTimedHistCollect(s *BenchRateTimedHistogram, h *histogramRecorder)
 	s.Sum += time.Duration(h.sum.Load())
 }
 
-// NewBenchRateTimed returns a rate limiter, a token bucket of 1000000 tokens refilled at one per 1ns, whose clock starts now.
+// NewBenchRateTimed returns a rate limiter, a token bucket of 1000000 tokens
+// refilled at one per 1ns, whose clock starts now.
 func NewBenchRateTimed() *BenchRateTimed {
 	return NewBenchRateTimedAt(time.Now())
 }
 
-// NewBenchRateTimedAt is NewBenchRateTimed with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewBenchRateTimedAt is NewBenchRateTimed with an explicit epoch: the time
+// at which the bucket is full. Tests use it with the At methods to control
+// time.
 func NewBenchRateTimedAt(epoch time.Time) *BenchRateTimed {
 	l := &BenchRateTimed{}
 	l.init(epoch)

@@ -2369,17 +2369,17 @@ func NewPerUserAt(epoch time.Time) *PerUser {
 // NewConfPerIP takes it; a zero field takes the directive's value, or the
 // default where the directive gives none.
 type ConfPerIPConfig struct {
-	// Interval is the time between two tokens of a key: 100ms for 10 events per
-	// second. Zero takes 100ms, rate=10/s from the directive.
+	// Interval is the time between two tokens of a key: 100ms for 10 events
+	// per second. Zero takes 100ms, rate=10/s from the directive.
 	Interval time.Duration
-	// Burst is the number of tokens each key's bucket holds: the events of a key
-	// admitted at once. Zero takes burst=5 from the directive.
+	// Burst is the number of tokens each key's bucket holds: the events of a
+	// key admitted at once. Zero takes burst=5 from the directive.
 	Burst int64
-	// Idle is how long a key has its bucket full before a sweep may evict it.
-	// Zero takes the default, 1m.
+	// Idle is how long a key has its bucket full before a sweep may evict
+	// it. Zero takes the default, 1m.
 	Idle time.Duration
-	// Keys is the most keys held at once: the Allow of a new key returns false
-	// while none of them has a full bucket. Zero is no limit.
+	// Keys is the most keys held at once: the Allow of a new key returns
+	// false while none of them has a full bucket. Zero is no limit.
 	Keys int64
 }
 
@@ -3587,8 +3587,8 @@ func NewConfPerIP(cfg ConfPerIPConfig) *ConfPerIP {
 	return NewConfPerIPAt(time.Now(), cfg)
 }
 
-// NewConfPerIPAt is NewConfPerIP with an explicit epoch. Tests use it with AllowAt to
-// control time.
+// NewConfPerIPAt is NewConfPerIP with an explicit epoch. Tests use it with
+// AllowAt to control time.
 func NewConfPerIPAt(epoch time.Time, cfg ConfPerIPConfig) *ConfPerIP {
 	if cfg.Interval == 0 {
 		cfg.Interval = 100 * time.Millisecond
@@ -8632,15 +8632,15 @@ func NewBenchPerHost() *BenchPerHost {
 // time. NewConfPerTenant takes it; a zero field takes the directive's value,
 // or the default where the directive gives none.
 type ConfPerTenantConfig struct {
-	// N is the capacity of each key: the total weight its holders hold at once,
-	// from 1 to ConfPerTenantMaxN. Zero takes n=4 from the directive.
+	// N is the capacity of each key: the total weight its holders hold at
+	// once, from 1 to ConfPerTenantMaxN. Zero takes n=4 from the directive.
 	N int64
-	// Idle is how long a key stays without holders or waiters before a sweep may
-	// evict it. Zero takes the default, 1m.
+	// Idle is how long a key stays without holders or waiters before a sweep
+	// may evict it. Zero takes the default, 1m.
 	Idle time.Duration
 	// Keys is the most keys held at once: a new key is refused with
-	// ErrConfPerTenantTooManyKeys while every one has holders or waiters. Zero
-	// takes keys=4096 from the directive.
+	// ErrConfPerTenantTooManyKeys while every one has holders or waiters.
+	// Zero takes keys=4096 from the directive.
 	Keys int64
 }
 
@@ -11517,8 +11517,8 @@ type PolicyHostsConfig struct {
 	// Failures is the least number of failures in the window that trips the
 	// breaker. Zero takes failures=2 from the directive.
 	Failures int64
-	// Ratio is the least fraction of failed calls in the window that trips the
-	// breaker, together with Failures, in [0, 1]; 0, the default, counts
+	// Ratio is the least fraction of failed calls in the window that trips
+	// the breaker, together with Failures, in [0, 1]; 0, the default, counts
 	// failures only.
 	Ratio float64
 	// Cooldown is how long the breaker stays open before probing. Zero takes
@@ -11530,11 +11530,12 @@ type PolicyHostsConfig struct {
 	// Window is the length of the rolling window failures are counted in,
 	// divided into 10 buckets: at least 10ns. Zero takes the default, 10s.
 	Window time.Duration
-	// Idle is how long a key goes without a call before a sweep may evict it.
-	// Zero takes the default, 1m.
+	// Idle is how long a key goes without a call before a sweep may evict
+	// it. Zero takes the default, 1m.
 	Idle time.Duration
 	// Keys is the most keys held at once: a new key is refused with
-	// ErrPolicyHostsTooManyKeys while no key can be evicted. Zero is no limit.
+	// ErrPolicyHostsTooManyKeys while no key can be evicted. Zero is no
+	// limit.
 	Keys int64
 }
 

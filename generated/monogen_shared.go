@@ -1747,7 +1747,7 @@ const keyedrateEvicted = math.MaxInt64
 // word alone would leave it sharing a line with what precedes it.
 const ratelimitCacheLine = 64
 
-// ratelimitValidBucket reports whether a TokenBucket of burst tokens, one per
+// ratelimitValidBucket reports whether a token bucket of burst tokens, one per
 // interval nanoseconds, is valid: interval > 0, burst >= 1, and the full
 // bucket's time fits in a time.Duration.
 func ratelimitValidBucket(interval, burst int64) bool {
@@ -1786,7 +1786,7 @@ func ratelimitNanosBetween(from, to int64) int64 {
 	return math.MaxInt64
 }
 
-// ratelimitWindow is the decoded state of a SlidingWindow at some time. It
+// ratelimitWindow is the decoded state of a sliding window at some time. It
 // has four word-sized fields, the most the compiler keeps in registers:
 // Allow must not go through memory for it.
 type ratelimitWindow struct {

@@ -1039,11 +1039,12 @@ var ErrConfPoolFull = errors.New("pool: queue full")
 // NewConfPool takes it; a zero field takes the directive's value, or the
 // default where the directive gives none.
 type ConfPoolConfig struct {
-	// Workers is the number of worker goroutines. Zero takes workers=2 from the
-	// directive.
+	// Workers is the number of worker goroutines. Zero takes workers=2 from
+	// the directive.
 	Workers int
-	// Queue is how many submitted jobs wait for a worker before Submit waits,
-	// rounded up to a power of two. Zero takes queue=16 from the directive.
+	// Queue is how many submitted jobs wait for a worker before Submit
+	// waits, rounded up to a power of two. Zero takes queue=16 from the
+	// directive.
 	Queue int
 }
 
@@ -7272,31 +7273,13 @@ func NewStressPool(fn func(context.Context, int) (int, error), onResult func(int
 
 // JobQuota: generated from the ratelimit directive in pool.go.
 
-// JobQuotaAlgorithm selects how a JobQuota counts events.
-type JobQuotaAlgorithm uint8
-
-const (
-	// JobQuotaTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	JobQuotaTokenBucket JobQuotaAlgorithm = iota
-	// JobQuotaSlidingWindow admits at most Limit events in any Window,
-	// estimating the count over the sliding window from the counts of the
-	// current and the previous fixed window: algo=window.
-	JobQuotaSlidingWindow
-)
-
-// JobQuotaMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; JobQuotaMaxLimit leaves the index at least 22 bits.
-const JobQuotaMaxLimit = 1<<20 - 1
-
 // ErrJobQuotaDeadline is returned by Wait when the wait could not end before
 // the context's deadline. errors.Is(ErrJobQuotaDeadline,
 // context.DeadlineExceeded) holds, so callers need check only the latter.
 var ErrJobQuotaDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
 // ErrJobQuotaExceedsBurst is returned by WaitN for more events than the
-// limiter ever admits at once: more than Burst for a JobQuotaTokenBucket,
-// more than Limit for a JobQuotaSlidingWindow.
+// bucket holds, which the limiter never admits at once.
 var ErrJobQuotaExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // JobQuota controls how frequently events are allowed to happen.
@@ -7313,10 +7296,8 @@ var ErrJobQuotaExceedsBurst = errors.New("ratelimit: n exceeds the events admitt
 // to NewJobQuotaAt.
 type JobQuota struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for JobQuotaTokenBucket, the theoretical arrival time of the
-	// next event less Burst intervals, in nanoseconds since epoch; for
-	// JobQuotaSlidingWindow, the index of the current fixed window and the
-	// counts of it and the previous one.
+	// state is the theoretical arrival time of the next event less a full
+	// bucket's intervals, in nanoseconds since epoch.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -7342,11 +7323,8 @@ func (l *JobQuota) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// JobQuotaTokenBucket always grants the reservation, possibly in the future;
-// a JobQuotaSlidingWindow grants it only when the event may happen now, and
-// otherwise returns a reservation that is not OK and whose Delay says when
-// to retry.
+// Reserve reserves one event and returns when it may happen. The reservation
+// is always granted, possibly in the future.
 func (l *JobQuota) Reserve() JobQuotaReservation {
 	return l.reserve(l.clock())
 }
@@ -7357,9 +7335,8 @@ func (l *JobQuota) ReserveAt(t time.Time) JobQuotaReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (JobQuotaTokenBucket) or Limit (JobQuotaSlidingWindow) is never
-// allowed, and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. As in x/time/rate, n above the
+// burst is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *JobQuota) AllowN(n int) bool {
 	return l.allowN(l.clock(), int64(n))
 }
@@ -7370,13 +7347,10 @@ func (l *JobQuota) AllowNAt(t time.Time, n int) bool {
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a JobQuotaTokenBucket grants the reservation, possibly in
-// the future; a JobQuotaSlidingWindow grants it only when the n events may
-// happen now, and otherwise returns a reservation that is not OK and whose
-// Delay says when to retry. As in x/time/rate, a reservation of more than
-// Burst (Limit) events is not OK, and its Delay is the largest duration; n
-// <= 0 reserves nothing, OK and now. Cancel gives the n events back, less
-// what reservations made after it hold.
+// does for one: the reservation is granted, possibly in the future. As in
+// x/time/rate, a reservation of more events than the burst is not OK, and
+// its Delay is the largest duration; n <= 0 reserves nothing, OK and now.
+// Cancel gives the n events back, less what reservations made after it hold.
 func (l *JobQuota) ReserveN(n int) JobQuotaReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -7388,11 +7362,9 @@ func (l *JobQuota) ReserveNAt(t time.Time, n int) JobQuotaReservation {
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
 // one. As in x/time/rate, it returns an error at once, without waiting, if n
-// exceeds Burst (Limit): ErrJobQuotaExceedsBurst; and if the events could
-// not happen before ctx's deadline: ErrJobQuotaDeadline. On error no event
-// is counted. Unlike x/time/rate, a JobQuotaSlidingWindow does not queue the
-// n events: WaitN retries when the window should have room for them, so a
-// stream of smaller requests may keep taking that room first.
+// exceeds the burst: ErrJobQuotaExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrJobQuotaDeadline. On error no event is
+// counted.
 func (l *JobQuota) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -7403,7 +7375,7 @@ func (l *JobQuota) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the burst.
 func (l *JobQuota) most() int64 {
 	return 3
 }
@@ -7487,9 +7459,8 @@ type JobQuotaReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A JobQuotaSlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds its events: not when they are
+// more than the bucket holds.
 func (r JobQuotaReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -7577,7 +7548,7 @@ func (l *JobQuota) stats(now int64) JobQuotaStats {
 	return l.tokenStats(now)
 }
 
-// tokenAllow is Allow for a JobQuotaTokenBucket.
+// tokenAllow is Allow for a token bucket.
 func (l *JobQuota) tokenAllow(now int64) bool {
 	interval := int64(time.Hour)
 	tolerance := interval * 3
@@ -7609,7 +7580,7 @@ func (l *JobQuota) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenAllowN is AllowN for a JobQuotaTokenBucket, 1 <= n <= Burst: tokenAllow
+// tokenAllowN is AllowN for a token bucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *JobQuota) tokenAllowN(now, n int64) bool {
 	interval := int64(time.Hour)
@@ -7671,14 +7642,14 @@ func (l *JobQuota) tokenStats(now int64) JobQuotaStats {
 	return JobQuotaStats{Available: (now - from) / interval}
 }
 
-// NewJobQuota returns a rate limiter, a token bucket of 3 tokens refilled at one per 1h0m0s, whose clock starts now.
+// NewJobQuota returns a rate limiter, a token bucket of 3 tokens refilled at
+// one per 1h0m0s, whose clock starts now.
 func NewJobQuota() *JobQuota {
 	return NewJobQuotaAt(time.Now())
 }
 
-// NewJobQuotaAt is NewJobQuota with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewJobQuotaAt is NewJobQuota with an explicit epoch: the time at which the
+// bucket is full. Tests use it with the At methods to control time.
 func NewJobQuotaAt(epoch time.Time) *JobQuota {
 	l := &JobQuota{}
 	l.init(epoch)
@@ -7686,24 +7657,6 @@ func NewJobQuotaAt(epoch time.Time) *JobQuota {
 }
 
 // SharedQuota: generated from the ratelimit directive in pool.go.
-
-// SharedQuotaAlgorithm selects how a SharedQuota counts events.
-type SharedQuotaAlgorithm uint8
-
-const (
-	// SharedQuotaTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	SharedQuotaTokenBucket SharedQuotaAlgorithm = iota
-	// SharedQuotaSlidingWindow admits at most Limit events in any Window,
-	// estimating the count over the sliding window from the counts of the
-	// current and the previous fixed window: algo=window.
-	SharedQuotaSlidingWindow
-)
-
-// SharedQuotaMaxLimit is the largest window Limit. The window's counts and
-// index share one 64-bit word; SharedQuotaMaxLimit leaves the index at least
-// 22 bits.
-const SharedQuotaMaxLimit = 1<<20 - 1
 
 // ErrSharedQuotaDeadline is returned by Wait when the wait could not end
 // before the context's deadline. errors.Is(ErrSharedQuotaDeadline,
@@ -7906,7 +7859,7 @@ func (l *SharedQuota) allow(now int64) bool {
 }
 
 func (l *SharedQuota) reserve(now int64) SharedQuotaReservation {
-	// A shared limiter reserves only for now, like a window.
+	// A shared limiter reserves only for now.
 	if from, ok := l.sharedAllow(now); ok {
 		return SharedQuotaReservation{l: l, at: now, ok: true, from: from}
 	}
@@ -8159,23 +8112,6 @@ func NewSharedQuotaAt(store SharedQuotaStore, key string, epoch time.Time) *Shar
 
 // SharedOpen: generated from the ratelimit directive in pool.go.
 
-// SharedOpenAlgorithm selects how a SharedOpen counts events.
-type SharedOpenAlgorithm uint8
-
-const (
-	// SharedOpenTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	SharedOpenTokenBucket SharedOpenAlgorithm = iota
-	// SharedOpenSlidingWindow admits at most Limit events in any Window,
-	// estimating the count over the sliding window from the counts of the
-	// current and the previous fixed window: algo=window.
-	SharedOpenSlidingWindow
-)
-
-// SharedOpenMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; SharedOpenMaxLimit leaves the index at least 22 bits.
-const SharedOpenMaxLimit = 1<<20 - 1
-
 // ErrSharedOpenDeadline is returned by Wait when the wait could not end
 // before the context's deadline. errors.Is(ErrSharedOpenDeadline,
 // context.DeadlineExceeded) holds, so callers need check only the latter.
@@ -8374,7 +8310,7 @@ func (l *SharedOpen) allow(now int64) bool {
 }
 
 func (l *SharedOpen) reserve(now int64) SharedOpenReservation {
-	// A shared limiter reserves only for now, like a window.
+	// A shared limiter reserves only for now.
 	if from, ok := l.sharedAllow(now); ok {
 		return SharedOpenReservation{l: l, at: now, ok: true, from: from}
 	}

@@ -2491,8 +2491,8 @@ var (
 // NewConfQueue takes it; a zero field takes the directive's value, or the
 // default where the directive gives none.
 type ConfQueueConfig struct {
-	// Size is the capacity: a power of two from 2 to 1<<30. Zero takes size=8
-	// from the directive.
+	// Size is the capacity: a power of two from 2 to 1<<30. Zero takes
+	// size=8 from the directive.
 	Size int
 }
 
@@ -3984,12 +3984,12 @@ var ErrConfBatcherClosed = errors.New("batcher: closed")
 // NewConfBatcher takes it; a zero field takes the directive's value, or the
 // default where the directive gives none.
 type ConfBatcherConfig struct {
-	// Size is the number of items in a full batch, at least 1. Zero takes size=4
-	// from the directive.
+	// Size is the number of items in a full batch, at least 1. Zero takes
+	// size=4 from the directive.
 	Size int
-	// Flush is how long an item may wait in a batch that is not full before the
-	// batch is handed over. Zero means no timer: a batch waits until it is full
-	// or flushed.
+	// Flush is how long an item may wait in a batch that is not full before
+	// the batch is handed over. Zero means no timer: a batch waits until it
+	// is full or flushed.
 	Flush time.Duration
 }
 
@@ -6153,8 +6153,8 @@ type confConnsHotEntry struct {
 // NewConfConns takes it; a zero field takes the directive's value, or the
 // default where the directive gives none.
 type ConfConnsConfig struct {
-	// Max is the most resources that exist at once, idle or in use, at least 1.
-	// Zero takes max=4 from the directive. SetMax changes it.
+	// Max is the most resources that exist at once, idle or in use, at least
+	// 1. Zero takes max=4 from the directive. SetMax changes it.
 	Max int
 	// Idle is how long a resource may stay unused in the pool before it is
 	// closed. Zero takes idle=1m from the directive.

@@ -341,3 +341,61 @@ func packageWords(t *testing.T, dir string) map[string]bool {
 	}
 	return names
 }
+
+// TestRateLimitOutputSpeaksOfItsOwnAlgorithm: the comments of a generated
+// rate limiter speak only of the algorithm its directive chose. The
+// template serves both, and its docs spoke of both ("more than Burst for a
+// WindowTokenBucket, more than Limit for a WindowSlidingWindow" in a
+// sliding window's output), with an Algorithm type and the other
+// algorithm's constant exported.
+func TestRateLimitOutputSpeaksOfItsOwnAlgorithm(t *testing.T) {
+	directive := regexp.MustCompile(`^//monogen:ratelimit (\w+)(\[[^\]]*\])?(.*)$`)
+	nextSection := regexp.MustCompile(`\n// \w+: generated from the `)
+	foreign := map[bool]*regexp.Regexp{
+		true:  regexp.MustCompile(`\b(token|tokens|bucket|burst)\b|TokenBucket|Algorithm`), // in a window's comments
+		false: regexp.MustCompile(`\b(window|windows|sliding)\b|SlidingWindow|Algorithm`),  // in a token bucket's
+	}
+	sources, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := map[bool]int{}
+	for _, path := range sources {
+		if strings.HasSuffix(path, "_test.go") || strings.HasSuffix(path, "_monogen.go") {
+			continue
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := os.ReadFile(strings.TrimSuffix(path, ".go") + "_monogen.go")
+		if err != nil {
+			continue // a file without directives of its own
+		}
+		for _, line := range strings.Split(string(src), "\n") {
+			m := directive.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			name, window := m[1], strings.Contains(m[3], "algo=window")
+			start := strings.Index(string(out), "\n// "+name+": generated from the ")
+			if start < 0 {
+				t.Errorf("%s: no output for %s", path, name)
+				continue
+			}
+			section := string(out[start+1:])
+			if next := nextSection.FindStringIndex(section); next != nil {
+				section = section[:next[0]]
+			}
+			checked[window]++
+			for i, l := range strings.Split(section, "\n") {
+				if c := strings.TrimSpace(l); strings.HasPrefix(c, "//") && foreign[window].MatchString(c) {
+					t.Errorf("%s, %s (window=%v), line %d of its output: %q", path, name, window, i+1, c)
+				}
+			}
+		}
+	}
+	if checked[true] < 3 || checked[false] < 5 {
+		t.Fatalf("checked %d window and %d token limiters: are the directives gone?", checked[true], checked[false])
+	}
+}

@@ -18,31 +18,13 @@ import (
 
 // API: generated from the ratelimit directive in service.go.
 
-// APIAlgorithm selects how a API counts events.
-type APIAlgorithm uint8
-
-const (
-	// APITokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	APITokenBucket APIAlgorithm = iota
-	// APISlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
-	APISlidingWindow
-)
-
-// APIMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; APIMaxLimit leaves the index at least 22 bits.
-const APIMaxLimit = 1<<20 - 1
-
 // ErrAPIDeadline is returned by Wait when the wait could not end before the
 // context's deadline. errors.Is(ErrAPIDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
 var ErrAPIDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
-// ErrAPIExceedsBurst is returned by WaitN for more events than the limiter
-// ever admits at once: more than Burst for a APITokenBucket, more than Limit
-// for a APISlidingWindow.
+// ErrAPIExceedsBurst is returned by WaitN for more events than the bucket
+// holds, which the limiter never admits at once.
 var ErrAPIExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // API controls how frequently events are allowed to happen.
@@ -59,10 +41,8 @@ var ErrAPIExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at
 // to NewAPIAt.
 type API struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for APITokenBucket, the theoretical arrival time of the next
-	// event less Burst intervals, in nanoseconds since epoch; for
-	// APISlidingWindow, the index of the current fixed window and the counts
-	// of it and the previous one.
+	// state is the theoretical arrival time of the next event less a full
+	// bucket's intervals, in nanoseconds since epoch.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -88,10 +68,8 @@ func (l *API) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// APITokenBucket always grants the reservation, possibly in the future; a
-// APISlidingWindow grants it only when the event may happen now, and otherwise
-// returns a reservation that is not OK and whose Delay says when to retry.
+// Reserve reserves one event and returns when it may happen. The reservation
+// is always granted, possibly in the future.
 func (l *API) Reserve() APIReservation {
 	return l.reserve(l.clock())
 }
@@ -102,9 +80,8 @@ func (l *API) ReserveAt(t time.Time) APIReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (APITokenBucket) or Limit (APISlidingWindow) is never allowed, and n
-// <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. As in x/time/rate, n above the
+// burst is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *API) AllowN(n int) bool {
 	return l.allowN(l.clock(), int64(n))
 }
@@ -115,13 +92,10 @@ func (l *API) AllowNAt(t time.Time, n int) bool {
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a APITokenBucket grants the reservation, possibly in the
-// future; a APISlidingWindow grants it only when the n events may happen now,
-// and otherwise returns a reservation that is not OK and whose Delay says
-// when to retry. As in x/time/rate, a reservation of more than Burst
-// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
-// reserves nothing, OK and now. Cancel gives the n events back, less what
-// reservations made after it hold.
+// does for one: the reservation is granted, possibly in the future. As in
+// x/time/rate, a reservation of more events than the burst is not OK, and
+// its Delay is the largest duration; n <= 0 reserves nothing, OK and now.
+// Cancel gives the n events back, less what reservations made after it hold.
 func (l *API) ReserveN(n int) APIReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -132,12 +106,9 @@ func (l *API) ReserveNAt(t time.Time, n int) APIReservation {
 }
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
-// one. As in x/time/rate, it returns an error at once, without waiting, if
-// n exceeds Burst (Limit): ErrAPIExceedsBurst; and if the events could not
-// happen before ctx's deadline: ErrAPIDeadline. On error no event is counted.
-// Unlike x/time/rate, a APISlidingWindow does not queue the n events: WaitN
-// retries when the window should have room for them, so a stream of
-// smaller requests may keep taking that room first.
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds the burst: ErrAPIExceedsBurst; and if the events could not happen
+// before ctx's deadline: ErrAPIDeadline. On error no event is counted.
 func (l *API) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -148,7 +119,7 @@ func (l *API) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the burst.
 func (l *API) most() int64 {
 	return 50
 }
@@ -232,9 +203,8 @@ type APIReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A APISlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds its events: not when they are
+// more than the bucket holds.
 func (r APIReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -322,7 +292,7 @@ func (l *API) stats(now int64) APIStats {
 	return l.tokenStats(now)
 }
 
-// tokenAllow is Allow for a APITokenBucket.
+// tokenAllow is Allow for a token bucket.
 func (l *API) tokenAllow(now int64) bool {
 	interval := int64(5 * time.Millisecond)
 	tolerance := interval * 50
@@ -354,7 +324,7 @@ func (l *API) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenAllowN is AllowN for a APITokenBucket, 1 <= n <= Burst: tokenAllow
+// tokenAllowN is AllowN for a token bucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *API) tokenAllowN(now, n int64) bool {
 	interval := int64(5 * time.Millisecond)
@@ -416,14 +386,14 @@ func (l *API) tokenStats(now int64) APIStats {
 	return APIStats{Available: (now - from) / interval}
 }
 
-// NewAPI returns a rate limiter, a token bucket of 50 tokens refilled at one per 5ms, whose clock starts now.
+// NewAPI returns a rate limiter, a token bucket of 50 tokens refilled at one
+// per 5ms, whose clock starts now.
 func NewAPI() *API {
 	return NewAPIAt(time.Now())
 }
 
 // NewAPIAt is NewAPI with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// full. Tests use it with the At methods to control time.
 func NewAPIAt(epoch time.Time) *API {
 	l := &API{}
 	l.init(epoch)

@@ -131,7 +131,8 @@ func epochConfigCtors(c *Context, main string, doc func(cfg string) string, atDo
 		jen.Return(jen.Id(l)),
 	)
 	var at jen.Code = jen.Null()
-	for i, line := range strings.Split(fmt.Sprintf("%sAt is %s %s", newName, newName, atDoc), "\n") {
+	for i, line := range strings.Split(wrap(fmt.Sprintf("// %sAt is %s %s", newName, newName, atDoc)), "\n") {
+		line = strings.TrimPrefix(strings.TrimPrefix(line, "//"), " ")
 		if i == 0 {
 			at = jen.Comment(line)
 		} else {

@@ -158,17 +158,20 @@ func buildRateLimit(c *Context) error {
 	newName := stencil.Rename("New", "Limiter", name)
 	tm := c.Scope.Import("time")
 	what := fmt.Sprintf("a token bucket of %s refilled at one per %s", countOf(burst, "token"), interval)
+	// The epoch is when the bucket is full, or when the first window starts.
+	epochIs := "the time at which the bucket is full"
 	if algo == "window" {
 		what = fmt.Sprintf("a sliding window admitting %s per %s", countOf(limit, "event"), window)
+		epochIs = "the time at which the first window starts"
 	}
 	// // NewAPI returns a rate limiter: a token bucket of ..., whose clock starts now.
 	// func NewAPI() *API {
 	// 	return NewAPIAt(time.Now())
 	// }
-	ctor := jen.Commentf("%s returns a rate limiter, %s, whose clock starts now.", newName, what).Line().
-		Func().Id(newName).Params().Op("*").Id(name).Block(
-		jen.Return(jen.Id(newName + "At").Call(jen.Id(tm).Dot("Now").Call())),
-	)
+	ctor := wrap(fmt.Sprintf("// %s returns a rate limiter, %s, whose clock starts now.", newName, what)) + "\n" +
+		fmt.Sprintf("%#v", jen.Func().Id(newName).Params().Op("*").Id(name).Block(
+			jen.Return(jen.Id(newName+"At").Call(jen.Id(tm).Dot("Now").Call())),
+		))
 	// // NewAPIAt is NewAPI with an explicit epoch: ...
 	// func NewAPIAt(epoch time.Time) *API {
 	// 	l := &API{}
@@ -177,26 +180,24 @@ func buildRateLimit(c *Context) error {
 	// }
 	locals := c.Scope.Func()
 	epoch, l := locals.Name("epoch"), locals.Name("l")
-	ctorAt := jen.Commentf("%sAt is %s with an explicit epoch: the time at which the bucket is", newName, newName).Line().
-		Comment("full and the first window starts. Tests use it with the At methods to").Line().
-		Comment("control time.").Line().
-		Func().Id(newName+"At").Params(jen.Id(epoch).Id(tm).Dot("Time")).Op("*").Id(name).Block(
-		jen.Id(l).Op(":=").Op("&").Id(name).Values(),
-		jen.Id(l).Dot("init").Call(jen.Id(epoch)),
-		jen.Return(jen.Id(l)),
-	)
+	ctorAt := wrap(fmt.Sprintf("// %sAt is %s with an explicit epoch: %s. Tests use it with the At methods to control time.", newName, newName, epochIs)) + "\n" +
+		fmt.Sprintf("%#v", jen.Func().Id(newName+"At").Params(jen.Id(epoch).Id(tm).Dot("Time")).Op("*").Id(name).Block(
+			jen.Id(l).Op(":=").Op("&").Id(name).Values(),
+			jen.Id(l).Dot("init").Call(jen.Id(epoch)),
+			jen.Return(jen.Id(l)),
+		))
 	// Documentation of the template that names NewAt names this one.
 	c.Spec.Rename["NewAt"] = newName + "At"
 	if config {
-		return buildConfigRateLimit(c, algo, r, burst, limit, window)
+		return buildConfigRateLimit(c, algo, r, burst, limit, window, epochIs)
 	}
-	c.Emit = append(c.Emit, fmt.Sprintf("%#v", ctor), fmt.Sprintf("%#v", ctorAt))
+	c.Emit = append(c.Emit, ctor, ctorAt)
 	return nil
 }
 
 // buildConfigRateLimit emits the constructors of a config=true limiter,
 // whose rate and burst, or limit and window, come at run time.
-func buildConfigRateLimit(c *Context, algo string, r model.Rate, burst, limit int64, window time.Duration) error {
+func buildConfigRateLimit(c *Context, algo string, r model.Rate, burst, limit int64, window time.Duration, epochIs string) error {
 	newName := stencil.Rename("New", "Limiter", c.D.Name)
 	var fields []runtimeField
 	what := "a token bucket of cfg.Burst tokens refilled at cfg.Rate tokens per second"
@@ -216,7 +217,7 @@ func buildConfigRateLimit(c *Context, algo string, r model.Rate, burst, limit in
 		func(cfg string) string {
 			return fmt.Sprintf("// %s returns a rate limiter, %s, whose clock starts now. It panics if a field of %s is out of range.", newName, what, cfg)
 		},
-		"with an explicit epoch: the time at which the bucket is\nfull and the first window starts. Tests use it with the At methods to\ncontrol time.", fields)
+		"with an explicit epoch: "+epochIs+". Tests use it with the At methods to control time.", fields)
 	c.Emit = append(c.Emit, ctor, ctorAt)
 	return nil
 }

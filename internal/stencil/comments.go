@@ -45,12 +45,16 @@ func (s *state) docText(doc, decl string) string {
 		}
 	}
 	renamed := Unmark(first + b.String())
+	width := 77
+	if decl == "" {
+		width = 73 // a field's doc, indented by a tab
+	}
 	var lines []string
 	for i, para := range strings.Split(strings.TrimSpace(renamed), "\n\n") {
 		if i > 0 {
 			lines = append(lines, "//")
 		}
-		lines = append(lines, wrap(strings.Fields(para), 77)...)
+		lines = append(lines, wrap(strings.Fields(para), width)...)
 	}
 	return strings.Join(lines, "\n")
 }

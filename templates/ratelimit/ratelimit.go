@@ -24,9 +24,15 @@ import (
 	hist "github.com/monogen/monogen/templates/histogram"
 )
 
-// Algorithm selects how a Limiter counts events.
+// Algorithm selects how a Limiter counts events. A generated limiter's is
+// the directive's algo=, and its code the one algorithm's.
+//
+//monogen:template
 type Algorithm uint8
 
+// The algorithms.
+//
+//monogen:template
 const (
 	// TokenBucket admits Burst events at once and then one event per
 	// Interval: algo=token.
@@ -39,6 +45,9 @@ const (
 
 // MaxLimit is the largest window Limit. The window's counts and index
 // share one 64-bit word; MaxLimit leaves the index at least 22 bits.
+//
+//monogen:if window
+//monogen:if config
 const MaxLimit = 1<<20 - 1
 
 // Config holds the options of a Limiter.
@@ -94,6 +103,10 @@ var ErrDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline:
 // for a SlidingWindow.
 //
 //monogen:if !shared
+//monogen:doc token ErrExceedsBurst is returned by WaitN for more events than the bucket
+//monogen:doc token holds, which the limiter never admits at once.
+//monogen:doc window ErrExceedsBurst is returned by WaitN for more events than the
+//monogen:doc window window's limit, which the limiter never admits at once.
 var ErrExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // cacheLine is the size the state word is padded to on both sides, so that
@@ -121,6 +134,11 @@ type Limiter struct {
 	// event less Burst intervals, in nanoseconds since epoch; for
 	// SlidingWindow, the index of the current fixed window and the counts
 	// of it and the previous one.
+	//
+	//monogen:doc token state is the theoretical arrival time of the next event less a
+	//monogen:doc token full bucket's intervals, in nanoseconds since epoch.
+	//monogen:doc window state holds the index of the current fixed window and the
+	//monogen:doc window counts of it and the previous one.
 	state atomic.Int64
 	_     [cacheLine - 8]byte //monogen:if !shared
 
@@ -128,7 +146,7 @@ type Limiter struct {
 	epoch  time.Time
 	shared sharedState //monogen:if shared
 
-	// interval and burst are the TokenBucket's interval in nanoseconds and
+	// interval and burst are the token bucket's interval in nanoseconds and
 	// burst, which SetRate and SetBurst change; limitsMu serialises them.
 	interval atomic.Int64 //monogen:mirror Interval Rate
 	burst    atomic.Int64 //monogen:mirror Burst
@@ -171,7 +189,7 @@ func NewAt(cfg Config, epoch time.Time) *Limiter {
 // init checks the configuration and starts the clock. The generated
 // constructor calls it with time.Now().
 func (l *Limiter) init(epoch time.Time) {
-	if runtimeLimits {
+	if runtimeLimits && l.cfg.Algorithm == TokenBucket {
 		l.initLimits()
 	}
 	if l.cfg.Algorithm == SlidingWindow {
@@ -211,15 +229,15 @@ func (l *Limiter) rejected(events int, err error) {
 	l.onReject(events, err)
 }
 
-// validBucket reports whether a TokenBucket of burst tokens, one per
+// validBucket reports whether a token bucket of burst tokens, one per
 // interval nanoseconds, is valid: interval > 0, burst >= 1, and the full
 // bucket's time fits in a time.Duration.
 func validBucket(interval, burst int64) bool {
 	return interval > 0 && burst >= 1 && burst <= math.MaxInt64/interval
 }
 
-// initLimits stores the TokenBucket's limits where the methods read them:
-// the interval from Rate when it is given.
+// initLimits stores the bucket's limits where the methods read them: the
+// interval from Rate when it is given.
 func (l *Limiter) initLimits() {
 	if l.cfg.Rate != 0 {
 		l.interval.Store(rateInterval(l.cfg.Rate))
@@ -240,7 +258,7 @@ func rateInterval(r float64) int64 {
 	return max(1, int64(ns))
 }
 
-// SetRate sets the average rate of a TokenBucket to r events per second:
+// SetRate sets the average rate of the bucket to r events per second:
 // the time between two tokens becomes 1/r, rounded to the nanosecond (at
 // least 1ns). The tokens the bucket holds are kept, as are tokens owed by
 // reservations: from now on they refill at the new rate. It panics unless
@@ -264,7 +282,7 @@ func (l *Limiter) SetRateAt(t time.Time, r float64) {
 	l.setLimits(l.offset(t), rateInterval(r), l.burst.Load())
 }
 
-// SetBurst sets the number of tokens a TokenBucket holds to b. The tokens
+// SetBurst sets the number of tokens the bucket holds to b. The tokens
 // it holds are kept, up to b: a bucket that grows fills at its rate, it
 // does not fill at once. It panics unless b >= 1 and b tokens fit in a
 // time.Duration at the limiter's rate. It is safe to call concurrently with
@@ -286,7 +304,7 @@ func (l *Limiter) SetBurstAt(t time.Time, b int64) {
 	l.setLimits(l.offset(t), l.interval.Load(), b)
 }
 
-// setLimits changes the interval and burst of a TokenBucket at now,
+// setLimits changes the interval and burst of the bucket at now,
 // keeping the tokens it holds (or owes) there: their time is scaled from
 // the old interval to the new. l.limitsMu must be held.
 //
@@ -342,6 +360,12 @@ func (l *Limiter) AllowAt(t time.Time) bool {
 // TokenBucket always grants the reservation, possibly in the future; a
 // SlidingWindow grants it only when the event may happen now, and otherwise
 // returns a reservation that is not OK and whose Delay says when to retry.
+//
+//monogen:doc token Reserve reserves one event and returns when it may happen. The
+//monogen:doc token reservation is always granted, possibly in the future.
+//monogen:doc window Reserve reserves one event if it may happen now. Otherwise it
+//monogen:doc window returns a reservation that is not OK and whose Delay says when to
+//monogen:doc window retry.
 func (l *Limiter) Reserve() Reservation {
 	return l.reserve(l.clock())
 }
@@ -357,6 +381,13 @@ func (l *Limiter) ReserveAt(t time.Time) Reservation {
 // n <= 0 is always allowed, counting nothing.
 //
 //monogen:if !shared
+//monogen:doc token AllowN reports whether n events may happen now, and if so counts them
+//monogen:doc token all; otherwise it counts none. It never blocks. As in x/time/rate, n
+//monogen:doc token above the burst is never allowed, and n <= 0 is always allowed,
+//monogen:doc token counting nothing.
+//monogen:doc window AllowN reports whether n events may happen now, and if so counts them
+//monogen:doc window all; otherwise it counts none. It never blocks. n above the limit is
+//monogen:doc window never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *Limiter) AllowN(n int) bool {
 	ok := l.allowN(l.clock(), int64(n))
 	if l.cfg.hookReject {
@@ -390,6 +421,17 @@ func (l *Limiter) AllowNAt(t time.Time, n int) bool {
 // reservations made after it hold.
 //
 //monogen:if !shared
+//monogen:doc token ReserveN reserves n events and returns when they may happen, as
+//monogen:doc token Reserve does for one: the reservation is granted, possibly in the
+//monogen:doc token future. As in x/time/rate, a reservation of more events than the
+//monogen:doc token burst is not OK, and its Delay is the largest duration; n <= 0
+//monogen:doc token reserves nothing, OK and now. Cancel gives the n events back, less
+//monogen:doc token what reservations made after it hold.
+//monogen:doc window ReserveN reserves n events if they may happen now, as Reserve does
+//monogen:doc window for one, and otherwise returns a reservation that is not OK and
+//monogen:doc window whose Delay says when to retry. A reservation of more events than
+//monogen:doc window the limit is not OK, and its Delay is the largest duration; n <= 0
+//monogen:doc window reserves nothing, OK and now.
 func (l *Limiter) ReserveN(n int) Reservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -410,6 +452,18 @@ func (l *Limiter) ReserveNAt(t time.Time, n int) Reservation {
 // smaller requests may keep taking that room first.
 //
 //monogen:if !shared
+//monogen:doc token WaitN blocks until n events may happen, and counts them, as Wait
+//monogen:doc token does for one. As in x/time/rate, it returns an error at once, without
+//monogen:doc token waiting, if n exceeds the burst: ErrExceedsBurst; and if the events
+//monogen:doc token could not happen before ctx's deadline: ErrDeadline. On error no
+//monogen:doc token event is counted.
+//monogen:doc window WaitN blocks until n events may happen, and counts them, as Wait
+//monogen:doc window does for one. It returns an error at once, without waiting, if n
+//monogen:doc window exceeds the limit: ErrExceedsBurst; and if the events could not
+//monogen:doc window happen before ctx's deadline: ErrDeadline. On error no event is
+//monogen:doc window counted. Unlike x/time/rate's WaitN, it does not queue the n events:
+//monogen:doc window it retries when the window should have room for them, so a stream
+//monogen:doc window of smaller requests may keep taking that room first.
 func (l *Limiter) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -426,6 +480,9 @@ func (l *Limiter) WaitN(ctx context.Context, n int) error {
 }
 
 // most returns the most events admitted at once: Burst or Limit.
+//
+//monogen:doc token most returns the most events admitted at once: the burst.
+//monogen:doc window most returns the most events admitted at once: the limit.
 func (l *Limiter) most() int64 {
 	if l.cfg.Algorithm == SlidingWindow {
 		return l.cfg.Limit
@@ -536,7 +593,10 @@ type Stats struct {
 	Delay time.Duration
 	// Current and Previous are the counts of the current and previous
 	// fixed windows of a SlidingWindow; zero for a TokenBucket.
-	Current, Previous int64
+	//
+	//monogen:doc window Current and Previous are the counts of the current and previous
+	//monogen:doc window fixed windows.
+	Current, Previous int64 //monogen:if window
 	// StoreCalls and StoreErrors count a shared limiter's calls to its
 	// store, and those that failed.
 	StoreCalls, StoreErrors uint64 //monogen:if shared
@@ -593,6 +653,11 @@ type Reservation struct {
 // OK reports whether the reservation holds an event. A SlidingWindow's
 // reservation is not OK when the event may not happen now; Delay then says
 // when to try again.
+//
+//monogen:doc token OK reports whether the reservation holds its events: not when
+//monogen:doc token they are more than the bucket holds.
+//monogen:doc window OK reports whether the reservation holds its events: not when they
+//monogen:doc window may not happen now. Delay then says when to try again.
 func (r Reservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -699,7 +764,7 @@ func (l *Limiter) allow(now int64) bool {
 
 func (l *Limiter) reserve(now int64) Reservation {
 	if l.cfg.Shared {
-		// A shared limiter reserves only for now, like a window.
+		// A shared limiter reserves only for now.
 		if from, ok := l.sharedAllow(now); ok {
 			return Reservation{l: l, at: now, n: 1, ok: true, from: from}
 		}
@@ -772,7 +837,7 @@ func (l *Limiter) stats(now int64) Stats {
 // the tolerance are taken as that time, where the bucket is empty; the
 // state saturates at the largest time when reservations pile up past it.
 
-// tokenAllow is Allow for a TokenBucket.
+// tokenAllow is Allow for a token bucket.
 //
 //monogen:if token
 //monogen:note Why a load and a compare-and-swap, and not an atomic add
@@ -829,7 +894,7 @@ func (l *Limiter) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenAllowN is AllowN for a TokenBucket, 1 <= n <= Burst: tokenAllow
+// tokenAllowN is AllowN for a token bucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 //
 //monogen:if token
@@ -904,7 +969,7 @@ func (l *Limiter) tokenStats(now int64) Stats {
 // top, the fixed window's index (truncated), the previous count and the
 // current count, each count in countBits bits.
 
-// window is the decoded state of a SlidingWindow at some time. It has four
+// window is the decoded state of a sliding window at some time. It has four
 // word-sized fields, the most the compiler keeps in registers: Allow must not
 // go through memory for it.
 //
@@ -952,7 +1017,7 @@ func (l *Limiter) windowEstimate(w window) float64 {
 	return float64(w.prev)*float64(width-w.elapsed)/float64(width) + float64(w.cur)
 }
 
-// windowAllow is Allow for a SlidingWindow: one load and one
+// windowAllow is Allow for a sliding window: one load and one
 // compare-and-swap of the state word, retried only when another event got
 // in between.
 //

@@ -2942,31 +2942,13 @@ func NewConns() *Conns {
 
 // Paced: generated from the ratelimit directive in testtypes.go.
 
-// PacedAlgorithm selects how a Paced counts events.
-type PacedAlgorithm uint8
-
-const (
-	// PacedTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	PacedTokenBucket PacedAlgorithm = iota
-	// PacedSlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
-	PacedSlidingWindow
-)
-
-// PacedMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; PacedMaxLimit leaves the index at least 22 bits.
-const PacedMaxLimit = 1<<20 - 1
-
 // ErrPacedDeadline is returned by Wait when the wait could not end before the
 // context's deadline. errors.Is(ErrPacedDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
 var ErrPacedDeadline = fmt.Errorf("ratelimit: wait would exceed the context deadline: %w", context.DeadlineExceeded)
 
-// ErrPacedExceedsBurst is returned by WaitN for more events than the limiter
-// ever admits at once: more than Burst for a PacedTokenBucket, more than Limit
-// for a PacedSlidingWindow.
+// ErrPacedExceedsBurst is returned by WaitN for more events than the bucket
+// holds, which the limiter never admits at once.
 var ErrPacedExceedsBurst = errors.New("ratelimit: n exceeds the events admitted at once")
 
 // Paced controls how frequently events are allowed to happen.
@@ -2983,10 +2965,8 @@ var ErrPacedExceedsBurst = errors.New("ratelimit: n exceeds the events admitted 
 // to NewPacedAt.
 type Paced struct {
 	_ [ratelimitCacheLine]byte
-	// state is, for PacedTokenBucket, the theoretical arrival time of the next
-	// event less Burst intervals, in nanoseconds since epoch; for
-	// PacedSlidingWindow, the index of the current fixed window and the counts
-	// of it and the previous one.
+	// state is the theoretical arrival time of the next event less a full
+	// bucket's intervals, in nanoseconds since epoch.
 	state atomic.Int64
 	_     [ratelimitCacheLine - 8]byte
 
@@ -3015,11 +2995,8 @@ func (l *Paced) AllowAt(t time.Time) bool {
 	return l.allow(l.offset(t))
 }
 
-// Reserve reserves one event and returns when it may happen. A
-// PacedTokenBucket always grants the reservation, possibly in the future; a
-// PacedSlidingWindow grants it only when the event may happen now, and
-// otherwise returns a reservation that is not OK and whose Delay says when
-// to retry.
+// Reserve reserves one event and returns when it may happen. The reservation
+// is always granted, possibly in the future.
 func (l *Paced) Reserve() PacedReservation {
 	return l.reserve(l.clock())
 }
@@ -3030,9 +3007,8 @@ func (l *Paced) ReserveAt(t time.Time) PacedReservation {
 }
 
 // AllowN reports whether n events may happen now, and if so counts them all;
-// otherwise it counts none. It never blocks. As in x/time/rate, n above
-// Burst (PacedTokenBucket) or Limit (PacedSlidingWindow) is never allowed,
-// and n <= 0 is always allowed, counting nothing.
+// otherwise it counts none. It never blocks. As in x/time/rate, n above the
+// burst is never allowed, and n <= 0 is always allowed, counting nothing.
 func (l *Paced) AllowN(n int) bool {
 	return l.allowN(l.clock(), int64(n))
 }
@@ -3043,13 +3019,10 @@ func (l *Paced) AllowNAt(t time.Time, n int) bool {
 }
 
 // ReserveN reserves n events and returns when they may happen, as Reserve
-// does for one: a PacedTokenBucket grants the reservation, possibly in the
-// future; a PacedSlidingWindow grants it only when the n events may happen now,
-// and otherwise returns a reservation that is not OK and whose Delay says
-// when to retry. As in x/time/rate, a reservation of more than Burst
-// (Limit) events is not OK, and its Delay is the largest duration; n <= 0
-// reserves nothing, OK and now. Cancel gives the n events back, less what
-// reservations made after it hold.
+// does for one: the reservation is granted, possibly in the future. As in
+// x/time/rate, a reservation of more events than the burst is not OK, and
+// its Delay is the largest duration; n <= 0 reserves nothing, OK and now.
+// Cancel gives the n events back, less what reservations made after it hold.
 func (l *Paced) ReserveN(n int) PacedReservation {
 	return l.reserveN(l.clock(), int64(n))
 }
@@ -3060,12 +3033,10 @@ func (l *Paced) ReserveNAt(t time.Time, n int) PacedReservation {
 }
 
 // WaitN blocks until n events may happen, and counts them, as Wait does for
-// one. As in x/time/rate, it returns an error at once, without waiting, if
-// n exceeds Burst (Limit): ErrPacedExceedsBurst; and if the events could not
-// happen before ctx's deadline: ErrPacedDeadline. On error no event is counted.
-// Unlike x/time/rate, a PacedSlidingWindow does not queue the n events: WaitN
-// retries when the window should have room for them, so a stream of
-// smaller requests may keep taking that room first.
+// one. As in x/time/rate, it returns an error at once, without waiting, if n
+// exceeds the burst: ErrPacedExceedsBurst; and if the events could not
+// happen before ctx's deadline: ErrPacedDeadline. On error no event is
+// counted.
 func (l *Paced) WaitN(ctx context.Context, n int) error {
 	var err error
 	if int64(n) > l.most() {
@@ -3076,7 +3047,7 @@ func (l *Paced) WaitN(ctx context.Context, n int) error {
 	return err
 }
 
-// most returns the most events admitted at once: Burst or Limit.
+// most returns the most events admitted at once: the burst.
 func (l *Paced) most() int64 {
 	return 1
 }
@@ -3182,9 +3153,8 @@ type PacedReservation struct {
 	ok bool  // the events are counted
 }
 
-// OK reports whether the reservation holds an event. A PacedSlidingWindow's
-// reservation is not OK when the event may not happen now; Delay then says
-// when to try again.
+// OK reports whether the reservation holds its events: not when they are
+// more than the bucket holds.
 func (r PacedReservation) OK() bool { return r.ok }
 
 // Delay returns how long to wait from now before acting on the
@@ -3272,7 +3242,7 @@ func (l *Paced) stats(now int64) PacedStats {
 	return l.tokenStats(now)
 }
 
-// tokenAllow is Allow for a PacedTokenBucket.
+// tokenAllow is Allow for a token bucket.
 func (l *Paced) tokenAllow(now int64) bool {
 	interval := int64(time.Millisecond)
 	tolerance := interval
@@ -3304,7 +3274,7 @@ func (l *Paced) tokenReserve(now int64) int64 {
 	}
 }
 
-// tokenAllowN is AllowN for a PacedTokenBucket, 1 <= n <= Burst: tokenAllow
+// tokenAllowN is AllowN for a token bucket, 1 <= n <= Burst: tokenAllow
 // for n tokens at once.
 func (l *Paced) tokenAllowN(now, n int64) bool {
 	interval := int64(time.Millisecond)
@@ -3396,14 +3366,14 @@ func pacedHistCollect(s *PacedHistogram, h *histogramRecorder) {
 	s.Sum += time.Duration(h.sum.Load())
 }
 
-// NewPaced returns a rate limiter, a token bucket of 1 token refilled at one per 1ms, whose clock starts now.
+// NewPaced returns a rate limiter, a token bucket of 1 token refilled at one
+// per 1ms, whose clock starts now.
 func NewPaced() *Paced {
 	return NewPacedAt(time.Now())
 }
 
-// NewPacedAt is NewPaced with an explicit epoch: the time at which the bucket is
-// full and the first window starts. Tests use it with the At methods to
-// control time.
+// NewPacedAt is NewPaced with an explicit epoch: the time at which the bucket
+// is full. Tests use it with the At methods to control time.
 func NewPacedAt(epoch time.Time) *Paced {
 	l := &Paced{}
 	l.init(epoch)

@@ -17,23 +17,6 @@ import (
 
 // Open: generated from the ratelimit directive in limits.go.
 
-// OpenAlgorithm selects how a Open counts events.
-type OpenAlgorithm uint8
-
-const (
-	// OpenTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	OpenTokenBucket OpenAlgorithm = iota
-	// OpenSlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
-	OpenSlidingWindow
-)
-
-// OpenMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; OpenMaxLimit leaves the index at least 22 bits.
-const OpenMaxLimit = 1<<20 - 1
-
 // ErrOpenDeadline is returned by Wait when the wait could not end before the
 // context's deadline. errors.Is(ErrOpenDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
@@ -231,7 +214,7 @@ func (l *Open) allow(now int64) bool {
 }
 
 func (l *Open) reserve(now int64) OpenReservation {
-	// A shared limiter reserves only for now, like a window.
+	// A shared limiter reserves only for now.
 	if from, ok := l.sharedAllow(now); ok {
 		return OpenReservation{l: l, at: now, ok: true, from: from}
 	}
@@ -437,23 +420,6 @@ func NewOpenAt(store OpenStore, key string, epoch time.Time) *Open {
 
 // Closed: generated from the ratelimit directive in limits.go.
 
-// ClosedAlgorithm selects how a Closed counts events.
-type ClosedAlgorithm uint8
-
-const (
-	// ClosedTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	ClosedTokenBucket ClosedAlgorithm = iota
-	// ClosedSlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
-	ClosedSlidingWindow
-)
-
-// ClosedMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; ClosedMaxLimit leaves the index at least 22 bits.
-const ClosedMaxLimit = 1<<20 - 1
-
 // ErrClosedDeadline is returned by Wait when the wait could not end before the
 // context's deadline. errors.Is(ErrClosedDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
@@ -650,7 +616,7 @@ func (l *Closed) allow(now int64) bool {
 }
 
 func (l *Closed) reserve(now int64) ClosedReservation {
-	// A shared limiter reserves only for now, like a window.
+	// A shared limiter reserves only for now.
 	if from, ok := l.sharedAllow(now); ok {
 		return ClosedReservation{l: l, at: now, ok: true, from: from}
 	}
@@ -856,23 +822,6 @@ func NewClosedAt(store ClosedStore, key string, epoch time.Time) *Closed {
 
 // Local: generated from the ratelimit directive in limits.go.
 
-// LocalAlgorithm selects how a Local counts events.
-type LocalAlgorithm uint8
-
-const (
-	// LocalTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	LocalTokenBucket LocalAlgorithm = iota
-	// LocalSlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
-	LocalSlidingWindow
-)
-
-// LocalMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; LocalMaxLimit leaves the index at least 22 bits.
-const LocalMaxLimit = 1<<20 - 1
-
 // ErrLocalDeadline is returned by Wait when the wait could not end before the
 // context's deadline. errors.Is(ErrLocalDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
@@ -1073,7 +1022,7 @@ func (l *Local) allow(now int64) bool {
 }
 
 func (l *Local) reserve(now int64) LocalReservation {
-	// A shared limiter reserves only for now, like a window.
+	// A shared limiter reserves only for now.
 	if from, ok := l.sharedAllow(now); ok {
 		return LocalReservation{l: l, at: now, ok: true, from: from}
 	}
@@ -1322,23 +1271,6 @@ func NewLocalAt(store LocalStore, key string, epoch time.Time) *Local {
 
 // Fast: generated from the ratelimit directive in limits.go.
 
-// FastAlgorithm selects how a Fast counts events.
-type FastAlgorithm uint8
-
-const (
-	// FastTokenBucket admits Burst events at once and then one event per
-	// Interval: algo=token.
-	FastTokenBucket FastAlgorithm = iota
-	// FastSlidingWindow admits at most Limit events in any Window, estimating
-	// the count over the sliding window from the counts of the current and
-	// the previous fixed window: algo=window.
-	FastSlidingWindow
-)
-
-// FastMaxLimit is the largest window Limit. The window's counts and index
-// share one 64-bit word; FastMaxLimit leaves the index at least 22 bits.
-const FastMaxLimit = 1<<20 - 1
-
 // ErrFastDeadline is returned by Wait when the wait could not end before the
 // context's deadline. errors.Is(ErrFastDeadline, context.DeadlineExceeded)
 // holds, so callers need check only the latter.
@@ -1535,7 +1467,7 @@ func (l *Fast) allow(now int64) bool {
 }
 
 func (l *Fast) reserve(now int64) FastReservation {
-	// A shared limiter reserves only for now, like a window.
+	// A shared limiter reserves only for now.
 	if from, ok := l.sharedAllow(now); ok {
 		return FastReservation{l: l, at: now, ok: true, from: from}
 	}
