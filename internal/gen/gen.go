@@ -578,6 +578,53 @@ func declaredIn(pkg *load.Package, name string) types.Object {
 	return nil
 }
 
+// importedAs describes the import through which a file of pkg (test files
+// included) holds name in its file block, or returns "": an import named
+// name, or a dot-import of a package that exports it. A package-level name
+// may not be both, so output declaring it would not compile.
+func (g *generator) importedAs(pkg *load.Package, name string) string {
+	for _, scope := range scopes(pkg) {
+		for i := range scope.NumChildren() {
+			file := scope.Child(i)
+			obj := file.Lookup(name)
+			if obj == nil {
+				continue
+			}
+			if pn, ok := obj.(*types.PkgName); ok {
+				return fmt.Sprintf("the name of the import of %q at %s", pn.Imported().Path(), relPos(g.prog.Fset.Position(pn.Pos())))
+			}
+			at := relPos(g.prog.Fset.Position(file.Pos()))
+			if obj.Pkg() != nil {
+				if pos, ok := g.dotImport(file.Pos(), obj.Pkg().Path()); ok {
+					at = relPos(pos)
+				}
+			}
+			return fmt.Sprintf("declared by package %s, which the dot-import at %s brings into its file", obj.Pkg().Name(), at)
+		}
+	}
+	return ""
+}
+
+// dotImport returns the position of the dot-import of path in the file
+// that starts at start.
+func (g *generator) dotImport(start token.Pos, path string) (token.Position, bool) {
+	tf := g.prog.Fset.File(start)
+	if tf == nil {
+		return token.Position{}, false
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, tf.Name(), nil, parser.ImportsOnly)
+	if err != nil {
+		return token.Position{}, false
+	}
+	for _, spec := range f.Imports {
+		if p, err := strconv.Unquote(spec.Path.Value); err == nil && p == path && spec.Name != nil && spec.Name.Name == "." {
+			return fset.Position(spec.Pos()), true
+		}
+	}
+	return token.Position{}, false
+}
+
 // declKey is the key of a directive's Name in generator.declared: a package
 // and its external test package share a directory, not their names.
 func declKey(pkg *load.Package, name string) string {
@@ -740,6 +787,8 @@ func (g *generator) checkNames(jobs []*job) {
 		prefixes[j.pkg.Dir+"|"+prefix] = j
 		if obj := declaredIn(j.pkg, j.d.Name); obj != nil {
 			g.errorf(j.d.NamePos, "%s is already declared in package %s at %s; choose another name", j.d.Name, j.pkg.Name, relPos(g.prog.Fset.Position(obj.Pos())))
+		} else if imp := g.importedAs(j.pkg, j.d.Name); imp != "" {
+			g.errorf(j.d.NamePos, "%s is already %s; choose another name", j.d.Name, imp)
 		}
 	}
 }
@@ -1075,11 +1124,14 @@ func (g *generator) checkGenerated(j *job, declared []string, names map[string]*
 		at    token.Position
 	}
 	var withPkg []*clash             // with the package's declarations, in order
+	var imported []string            // with the names the package's files import
 	byDirective := map[*job]*clash{} // with other directives
 	var others []*job
 	for _, n := range declared {
 		if obj := declaredIn(pkg, n); obj != nil && n != j.d.Name {
 			withPkg = append(withPkg, &clash{first: n, at: g.prog.Fset.Position(obj.Pos())})
+		} else if imp := g.importedAs(pkg, n); imp != "" && n != j.d.Name {
+			imported = append(imported, fmt.Sprintf("generated name %s is already %s; choose another name", n, imp))
 		}
 		key := pkg.Dir + "|" + n
 		if prev, ok := names[key]; ok && prev != j {
@@ -1094,6 +1146,9 @@ func (g *generator) checkGenerated(j *job, declared []string, names map[string]*
 	}
 	for _, c := range withPkg {
 		g.errorf(j.d.NamePos, "generated name %s is already declared in package %s at %s; choose another name", c.first, pkg.Name, relPos(c.at))
+	}
+	for _, msg := range imported {
+		g.errorf(j.d.NamePos, "%s", msg)
 	}
 	for _, prev := range others {
 		c := byDirective[prev]
