@@ -201,6 +201,28 @@ func keyWords(x *jen.Statement, t types.Type, self *types.Package, im *Scope, de
 	return nil, false
 }
 
+// MayBeNaN reports whether a value of the comparable type t can be unequal
+// to itself, as a NaN is: t is a float or complex type, an interface (whose
+// dynamic value may be one), or a struct or array holding one. A map never
+// finds such a key.
+func MayBeNaN(t types.Type) bool {
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		return u.Info()&(types.IsFloat|types.IsComplex) != 0
+	case *types.Interface:
+		return true
+	case *types.Array:
+		return u.Len() > 0 && MayBeNaN(u.Elem())
+	case *types.Struct:
+		for f := range u.Fields() {
+			if f.Name() != "_" && MayBeNaN(f.Type()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func isAlias(t types.Type) bool { _, ok := t.(*types.Alias); return ok }
 
 // render renders statements as Go source, one per line.

@@ -207,3 +207,21 @@ func TestUnderlyingGuard(t *testing.T) {
 		}
 	}
 }
+
+// TestMayBeNaN: the keyed limiters refuse a key not equal to itself only for
+// the key types that can hold one: floats, complex numbers, interfaces, and
+// structs and arrays holding one (blank fields aside, as == ignores them).
+func TestMayBeNaN(t *testing.T) {
+	pkg := checked(t, keyTypes...)
+	for v, want := range map[string]bool{
+		"vFloat": true, "vComplex": true, "vIface": true, "vError": true,
+		"vMixed": true, // its float32 field
+		"vInt":   false, "vString": false, "vBool": false, "vPtr": false, "vKey": false,
+		"vNested": false, "vArray": false, "vChan": false, "vDuration": false, "vEmpty": false,
+		"vOtherKey": false, "vNoFields": false, "vStrArray": false,
+	} {
+		if got := emit.MayBeNaN(typeOf(t, pkg, v)); got != want {
+			t.Errorf("MayBeNaN(%s) = %v, want %v", v, got, want)
+		}
+	}
+}
