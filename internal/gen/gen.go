@@ -459,6 +459,15 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 				a.Text, byteSize(n), byteSize(MaxArgSize), a.Text)
 			return nil
 		}
+		if lock, field := lockIn(t, nil); lock != nil {
+			what := "is a lock"
+			if field != "" {
+				what = fmt.Sprintf("holds a lock, its field %s of type %s", field, types.TypeString(lock, byName(pkg.Types)))
+			}
+			g.errorf(at(a.Off), "type argument %s %s, which the generated code would copy: it passes %s by value (go vet's copylocks check reports every copy); use a pointer, *%s",
+				a.Text, what, a.Text, a.Text)
+			return nil
+		}
 		d.Args = append(d.Args, model.Arg{Text: a.Text, Pos: at(a.Off), Type: t})
 		j.types[kind.Params[i]] = t
 	}
@@ -506,6 +515,70 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 // Half of the channel limit leaves room for a template that wraps the value
 // with a field or two.
 const MaxArgSize = 32 << 10
+
+// byName qualifies the names of packages other than self by the package's
+// name, as Go source spells them: atomic.Int64.
+func byName(self *types.Package) types.Qualifier {
+	return func(p *types.Package) string {
+		if p == self {
+			return ""
+		}
+		return p.Name()
+	}
+}
+
+// locker is sync.Locker, built here so that it need not be imported.
+var locker = func() *types.Interface {
+	sig := types.NewSignatureType(nil, nil, nil, nil, nil, false)
+	return types.NewInterfaceType([]*types.Func{
+		types.NewFunc(token.NoPos, nil, "Lock", sig),
+		types.NewFunc(token.NoPos, nil, "Unlock", sig),
+	}, nil).Complete()
+}()
+
+// lockIn returns the lock that a value of t holds, as go vet's copylocks
+// check finds it: a type whose pointer is a sync.Locker and whose value is
+// not (sync.Mutex, sync.WaitGroup's noCopy), in t itself, an element or a
+// field, or nil. A type of sync or sync/atomic that holds one is the lock
+// (atomic.Int64, not its noCopy field), and field is the field of t that
+// holds it: "mu", "Stats.N", "" for t itself.
+func lockIn(t types.Type, seen map[types.Type]bool) (lock types.Type, field string) {
+	if seen[t] {
+		return nil, ""
+	}
+	if seen == nil {
+		seen = map[types.Type]bool{}
+	}
+	seen[t] = true
+	for {
+		a, ok := t.Underlying().(*types.Array)
+		if !ok {
+			break
+		}
+		t = a.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return nil, ""
+	}
+	if types.Implements(types.NewPointer(t), locker) && !types.Implements(t, locker) {
+		return t, ""
+	}
+	for f := range st.Fields() {
+		l, w := lockIn(f.Type(), seen)
+		if l == nil {
+			continue
+		}
+		if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil && (n.Obj().Pkg().Path() == "sync" || n.Obj().Pkg().Path() == "sync/atomic") {
+			return t, ""
+		}
+		if w != "" {
+			return l, f.Name() + "." + w
+		}
+		return l, f.Name()
+	}
+	return nil, ""
+}
 
 // argSizes are the sizes of the architecture the code is generated for.
 var argSizes = func() types.Sizes {
