@@ -181,7 +181,13 @@ func Load(dir string, patterns []string) (*Program, error) {
 				continue
 			}
 			if firstErr == nil {
-				firstErr = &Error{Msg: e.Error()}
+				// e.Error() writes "-: " for an error without a position
+				// (a pattern's): go's message alone says it.
+				msg := e.Msg
+				if e.Pos != "" {
+					msg = e.Pos + ": " + msg
+				}
+				firstErr = &Error{Msg: msg}
 			}
 		}
 	}
