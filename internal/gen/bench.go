@@ -64,7 +64,7 @@ func (g *generator) typeCheckBench(byFile map[string][]*job, benchFiles map[stri
 		}
 		if first != nil {
 			if strings.Contains(first.Error(), kinds.TemplatePath) {
-				return fmt.Errorf("%s: bench=true imports the templates of github.com/monogen/monogen: the module must require it (go get -tool github.com/monogen/monogen/cmd/monogen): %v", relPos(jobs[0].d.Pos), first)
+				return fmt.Errorf("%s: bench=true imports the templates of github.com/monogen/monogen: the module must require it (go get -tool github.com/monogen/monogen/cmd/monogen): %v", jobs[0].d.Pos, first)
 			}
 			return g.chunkError(first)
 		}
