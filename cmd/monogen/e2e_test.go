@@ -180,7 +180,9 @@ func goIn(t *testing.T, dir string, args ...string) string {
 }
 
 // TestEndToEndBench generates benchmarks of the user's own types
-// (bench=true) in a scratch module and runs each for one iteration.
+// (bench=true) in a scratch module and runs each for one iteration. Keys of
+// net/netip.Addr, time.Time and complex types, which bench=true refused
+// ("cannot make distinct keys"), are made from the key's index too.
 func TestEndToEndBench(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module; not in -short mode")
@@ -190,6 +192,11 @@ func TestEndToEndBench(t *testing.T) {
 package kv
 
 //go:generate go tool monogen
+
+import (
+	"net/netip"
+	"time"
+)
 
 // Key is a composite key.
 type Key struct {
@@ -206,7 +213,13 @@ type Item struct{ N int }
 func size(it Item) int { return it.N * 2 }
 
 //monogen:pool Sizer[Item, int] fn=size workers=2 bench=true
-var _ = 0
+
+// Keys whose fields are hidden, the README's first keyed limiter among them.
+//
+//monogen:ratelimit PerIP[netip.Addr] rate=10/s burst=5 bench=true
+//monogen:map Seen[time.Time, complex64] bench=true
+//monogen:map Waves[complex128, int] bench=true
+var _ = []any{netip.Addr{}, time.Time{}}
 `,
 	}, "kv/kv_monogen.go", "kv/kv_monogen_bench_test.go")
 	out := goIn(t, dir, "test", "-run", "^$", "-bench", ".", "-benchtime", "1x", "./kv")
@@ -214,6 +227,8 @@ var _ = 0
 		"BenchmarkItems/op=Load/impl=generated", "BenchmarkItems/op=Load/impl=template",
 		"BenchmarkItems/op=mix90/impl=template", "BenchmarkNames/op=Store/impl=generated",
 		"BenchmarkSizer/op=Map/impl=generated", "BenchmarkSizer/op=Submit/impl=template",
+		"BenchmarkPerIP/op=Allow/impl=generated", "BenchmarkSeen/op=Load/impl=generated",
+		"BenchmarkWaves/op=Store/impl=template",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("benchmark output lacks %s:\n%s", want, out)

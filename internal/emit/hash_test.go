@@ -19,6 +19,7 @@ type Key struct{ ID int64; name string }
 type Open struct{ A, B int32 }
 `, `package p
 import (
+	"net/netip"
 	"time"
 	"example.com/other"
 )
@@ -70,6 +71,9 @@ var (
 	vOnlyFlag  OnlyFlag
 	vNoFields  [0]int
 	vStrArray  [9]string
+	vAddr      netip.Addr
+	vAddrPort  netip.AddrPort
+	vTime      time.Time
 )
 `}
 
