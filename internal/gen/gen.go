@@ -1262,9 +1262,11 @@ func (g *generator) checkMethods(j *job, c *code) {
 		generated[n] = true
 	}
 	var userMethods []*ast.FuncDecl
-	for _, f := range j.pkg.Syntax {
+	seen := map[*ast.FuncDecl]bool{}
+	for _, f := range append(j.pkg.Syntax, j.pkg.TestSyntax()...) {
 		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && generated[recvName(fd)] {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && generated[recvName(fd)] && !seen[fd] {
+				seen[fd] = true
 				userMethods = append(userMethods, fd)
 			}
 		}

@@ -92,6 +92,15 @@ type Package struct {
 	src, testSrc *source
 }
 
+// TestSyntax returns the user's files of the package as go test builds it,
+// its _test.go files among them, or nil if it has no test files of its own.
+func (p *Package) TestSyntax() []*ast.File {
+	if p.testSrc == nil {
+		return nil
+	}
+	return p.testSrc.syntax
+}
+
 // Found is one directive and where it stands.
 type Found struct {
 	Text string    // the comment text, from //monogen: to the end of line
