@@ -28,6 +28,9 @@ func (g *generator) benchFile(out string, jobs []*job) error {
 			g.errs = append(g.errs, err)
 			continue
 		}
+		if g.benchClash(j, decls) {
+			continue
+		}
 		var body bytes.Buffer
 		body.WriteString("\n")
 		for _, d := range decls {
@@ -70,4 +73,24 @@ func (g *generator) typeCheckBench(byFile map[string][]*job, benchFiles map[stri
 		}
 	}
 	return nil
+}
+
+// benchClash reports, and returns true for, a name that j's benchmark
+// declarations decls declare and that the package (its test files
+// included) declares or imports too: the user's own BenchmarkStore.
+func (g *generator) benchClash(j *job, decls []string) bool {
+	clash := false
+	for _, d := range decls {
+		for _, n := range declNames(d) {
+			if obj := declaredIn(j.pkg, n); obj != nil {
+				g.errorf(j.d.NamePos, "generated benchmark name %s is already declared in package %s at %s; rename the directive or that declaration, or generate without benchmarks",
+					n, j.pkg.Name, relPos(g.prog.Fset.Position(obj.Pos())))
+				clash = true
+			} else if imp := g.importedAs(j.pkg, n); imp != "" {
+				g.errorf(j.d.NamePos, "generated benchmark name %s is already %s; rename the directive or that declaration, or generate without benchmarks", n, imp)
+				clash = true
+			}
+		}
+	}
+	return clash
 }
