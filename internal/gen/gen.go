@@ -443,7 +443,11 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 		if len(kind.Params) == 0 {
 			g.errorf(at(pd.NameOff+len(pd.Name)), "%s takes no type arguments: //monogen:%s %s", kind.Name, kind.Name, pd.Name)
 		} else {
-			g.errorf(at(pd.NameOff+len(pd.Name)), "%s takes %s type arguments %s, got %d", kind.Name, want, params, n)
+			noun := "type arguments"
+			if want == "1" {
+				noun = "type argument"
+			}
+			g.errorf(at(pd.NameOff+len(pd.Name)), "%s takes %s %s %s, got %d", kind.Name, want, noun, params, n)
 		}
 		return nil
 	}
