@@ -236,6 +236,50 @@ var _ = []any{netip.Addr{}, time.Time{}}
 	}
 }
 
+// TestEndToEndBenchVendor: in a module built from its vendor directory, a
+// bench=true directive whose template no file imported when go mod vendor
+// last ran is refused with the way out (generate with -mod=mod, then go mod
+// vendor), which then works; the message said the module must require
+// monogen, which it does.
+func TestEndToEndBenchVendor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module; not in -short mode")
+	}
+	dir := EndToEnd(t, map[string]string{
+		"kv/kv.go": `package kv
+
+//go:generate go tool monogen
+
+//monogen:map Items[string, int] bench=true
+var _ = 0
+`,
+	}, "kv/kv_monogen_bench_test.go")
+	goIn(t, dir, "mod", "vendor")
+	if err := os.WriteFile(filepath.Join(dir, "kv", "q.go"), []byte("package kv\n\n//monogen:queue Jobs[int] size=8 bench=true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "tool", "monogen", "./...")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=vendor", "GOTOOLCHAIN=local")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "kv/q.go:3:1: bench=true imports the templates of github.com/monogen/monogen, which the vendor directory lacks: generate with -mod=mod") {
+		t.Fatalf("go tool monogen with -mod=vendor and a template missing from vendor: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "kv", "q_monogen.go")); err == nil {
+		t.Fatal("q_monogen.go written despite the error")
+	}
+	goIn(t, dir, "tool", "monogen", "./...") // -mod=mod
+	goIn(t, dir, "mod", "vendor")
+	for _, args := range [][]string{{"tool", "monogen", "-check", "./..."}, {"vet", "./..."}} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=vendor", "GOTOOLCHAIN=local")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s with -mod=vendor: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
 func repoRoot(t *testing.T) string {
 	t.Helper()
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()

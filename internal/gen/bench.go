@@ -66,6 +66,12 @@ func (g *generator) typeCheckBench(byFile map[string][]*job, benchFiles map[stri
 			return err
 		}
 		if first != nil {
+			if msg := first.Error(); strings.Contains(msg, kinds.TemplatePath) && strings.Contains(msg, "vendor") {
+				// The module requires monogen, but its vendor directory
+				// has only the templates that some file imported when
+				// go mod vendor last ran.
+				return fmt.Errorf("%s: bench=true imports the templates of github.com/monogen/monogen, which the vendor directory lacks: generate with -mod=mod (GOFLAGS=-mod=mod go generate; the module must require monogen), then run go mod vendor: %v", jobs[0].d.Pos, first)
+			}
 			if strings.Contains(first.Error(), kinds.TemplatePath) {
 				return fmt.Errorf("%s: bench=true imports the templates of github.com/monogen/monogen: the module must require it (go get -tool github.com/monogen/monogen/cmd/monogen): %v", jobs[0].d.Pos, first)
 			}
