@@ -670,11 +670,13 @@ func (g *generator) importedAs(pkg *load.Package, name string) string {
 			if pn, ok := obj.(*types.PkgName); ok {
 				return fmt.Sprintf("the name of the import of %q at %s", pn.Imported().Path(), relPos(g.prog.Fset.Position(pn.Pos())))
 			}
+			// A dot-import's: the object is the imported package's.
+			if obj.Pkg() == nil {
+				continue
+			}
 			at := relPos(g.prog.Fset.Position(file.Pos()))
-			if obj.Pkg() != nil {
-				if pos, ok := g.dotImport(file.Pos(), obj.Pkg().Path()); ok {
-					at = relPos(pos)
-				}
+			if pos, ok := g.dotImport(file.Pos(), obj.Pkg().Path()); ok {
+				at = relPos(pos)
 			}
 			return fmt.Sprintf("declared by package %s, which the dot-import at %s brings into its file", obj.Pkg().Name(), at)
 		}
