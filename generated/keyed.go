@@ -141,3 +141,27 @@ func shardKey(s uint64) uint64 { return s }
 
 // serveShard answers a request to a shard: 0, nil.
 func serveShard(context.Context, uint64) (int, error) { return 0, nil }
+
+// PerScore, PerScoreSlots and PerCalibration are keyed by floats, for
+// which -0 and +0 are one key and a NaN key, which no map finds again, is
+// refused.
+//
+//monogen:ratelimit PerScore[float64] rate=10/s burst=2 keys=16
+//monogen:semaphore PerScoreSlots[float64] n=2 keys=16
+//monogen:breaker PerCalibration[Reading, string] key=calibrationOf fn=readSensor failures=2 keys=16
+
+// Reading is a request to a sensor, known by its calibration value; it
+// fails when Fail is set.
+type Reading struct {
+	Calibration float64
+	Fail        bool
+}
+
+func calibrationOf(r Reading) float64 { return r.Calibration }
+
+func readSensor(_ context.Context, r Reading) (string, error) {
+	if r.Fail {
+		return "", ErrHostDown
+	}
+	return "ok", nil
+}

@@ -16412,3 +16412,4020 @@ func NewBenchShardBreaker() *BenchShardBreaker {
 	b.init()
 	return b
 }
+
+// PerScore: generated from the ratelimit directive in keyed.go.
+
+// PerScore is a rate limiter per key of type float64: each key has a token
+// bucket, created full when the key is first seen.
+//
+// A PerScore is safe for concurrent use. It must be created with NewPerScore
+// and must not be copied after first use. Allow on a key already seen takes
+// no lock: one lookup in a map whose reads take no lock, and one
+// compare-and-swap on the key's bucket, in the map entry the lookup found.
+// Allow on a new key locks a bucket of the map to insert it, and may sweep.
+type PerScore struct {
+	// buckets maps each key to its bucket: the theoretical arrival time
+	// of the key's next event less Burst intervals, in nanoseconds since
+	// the epoch, or evicted. The limiter reads and writes a bucket where
+	// the map stores it, with atomics, through the map's pointer methods.
+	buckets *perScoreKeyMap
+	// live counts the buckets in the map: Len.
+	live atomic.Int64
+	// nextSweep is the time, in nanoseconds since epoch, from which a new
+	// key sweeps the idle buckets.
+	nextSweep atomic.Int64
+	// nextFull is the earliest time at which a bucket that was not full at
+	// the last sweep may be full: a full map sweeps for room only from then.
+	nextFull atomic.Int64
+	// sweepMu lets one sweep run at a time.
+	sweepMu sync.Mutex
+
+	epoch time.Time
+}
+
+// init checks the configuration, creates the map and starts the clock.
+func (l *PerScore) init(epoch time.Time) {
+	l.buckets = newPerScoreKeyMap()
+	l.epoch = epoch
+	l.nextSweep.Store(int64(time.Minute))
+}
+
+// Allow reports whether an event of key may happen now, and if so counts it.
+// It never blocks. It returns false for a key that is not equal to itself (a
+// NaN, or a value holding one), which no map finds again.
+func (l *PerScore) Allow(key float64) bool {
+	return l.allow(key, l.clock())
+}
+
+// AllowAt is Allow at time t.
+func (l *PerScore) AllowAt(key float64, t time.Time) bool {
+	return l.allow(key, l.offset(t))
+}
+
+// Len returns the number of keys that have a bucket: the keys seen and not
+// evicted. It takes no lock.
+func (l *PerScore) Len() int {
+	return int(l.live.Load())
+}
+
+// Sweep evicts the buckets that have been full for 1m or longer. Allow
+// sweeps on its own when it creates a key; Sweep is for a program that wants
+// the memory of idle keys back when no new key comes.
+func (l *PerScore) Sweep() {
+	l.sweepAt(l.clock())
+}
+
+// SweepAt is Sweep at time t.
+func (l *PerScore) SweepAt(t time.Time) {
+	l.sweepAt(l.offset(t))
+}
+
+func (l *PerScore) sweepAt(now int64) {
+	l.sweepMu.Lock()
+	defer l.sweepMu.Unlock()
+	l.sweep(now, int64(time.Minute))
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (l *PerScore) clock() int64 {
+	return int64(time.Since(l.epoch))
+}
+
+// offset converts t to nanoseconds since the epoch.
+func (l *PerScore) offset(t time.Time) int64 {
+	return int64(t.Sub(l.epoch))
+}
+
+func (l *PerScore) allow(key float64, now int64) bool {
+	interval, tolerance := int64(100*time.Millisecond), int64(100*time.Millisecond)*2
+	now = max(now, math.MinInt64+tolerance)
+	b := l.buckets.LoadPointer(key)
+	for {
+		if b == nil {
+			if b = l.create(key, now); b == nil {
+				return false
+			}
+		}
+		for {
+			s := atomic.LoadInt64(b)
+			from := max(s, now-tolerance)
+			if from > now-interval {
+				if s != keyedrateEvicted {
+					return false
+				}
+				// A sweep evicted the bucket, full: the key's next
+				// bucket starts full too.
+				break
+			}
+			if atomic.CompareAndSwapInt64(b, s, from+interval) {
+				return true
+			}
+		}
+		b = nil
+	}
+}
+
+// create gives key a new, full bucket, or returns the bucket another
+// goroutine gave it first. It returns nil when the map holds Keys buckets
+// and a sweep cannot make room.
+func (l *PerScore) create(key float64, now int64) *int64 {
+	if key != key {
+		// A key not equal to itself, a NaN or a value holding one, is
+		// refused: no lookup would find its bucket again, so each of
+		// its events would get a fresh bucket that no sweep could evict.
+		return nil
+	}
+	if now >= l.nextSweep.Load() && l.sweepMu.TryLock() {
+		if now >= l.nextSweep.Load() {
+			l.sweep(now, int64(time.Minute))
+			l.nextSweep.Store(now + int64(time.Minute))
+		}
+		l.sweepMu.Unlock()
+	}
+	if l.live.Load() >= 16 {
+		// Full: the count below decides whether key gets a bucket.
+		l.makeRoom(now)
+	}
+	return l.buckets.ComputePointer(key, func(b *int64, loaded bool) perScoreKeyMapComputeOp {
+		// A sweep evicts a bucket and deletes its key under the lock
+		// this function holds: a bucket in the map is never evicted.
+		if loaded || !l.countKey() {
+			return perScoreKeyMapCancelOp
+		}
+		// Full now: the tolerance is behind. The map publishes the
+		// bucket with the key.
+		*b = now - int64(100*time.Millisecond)*2
+		// The bucket is full again one interval after its first
+		// event.
+		l.lowerNextFull(now + int64(100*time.Millisecond))
+		return perScoreKeyMapUpdateOp
+	})
+}
+
+// countKey counts a new key in live, and reports whether it did: not when
+// the map holds Keys buckets.
+func (l *PerScore) countKey() bool {
+	for {
+		n := l.live.Load()
+		if n >= 16 {
+			return false
+		}
+		if l.live.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// makeRoom sweeps the map for room for a new key, evicting every full
+// bucket, if any bucket may have become full since the last sweep and no
+// other sweep is running.
+func (l *PerScore) makeRoom(now int64) {
+	if now < l.nextFull.Load() || !l.sweepMu.TryLock() {
+		return
+	}
+	defer l.sweepMu.Unlock()
+	if now >= l.nextFull.Load() {
+		l.nextFull.Store(l.sweep(now, 0))
+	}
+}
+
+// lowerNextFull sets nextFull to at if that is earlier.
+func (l *PerScore) lowerNextFull(at int64) {
+	for {
+		n := l.nextFull.Load()
+		if at >= n || l.nextFull.CompareAndSwap(n, at) {
+			return
+		}
+	}
+}
+
+// sweep evicts the buckets that have been full for at least idle at now,
+// and returns the earliest time at which a bucket it left may be full. The
+// caller holds sweepMu.
+func (l *PerScore) sweep(now, idle int64) (next int64) {
+	tolerance := int64(100*time.Millisecond) * 2
+	next = math.MaxInt64
+	for key, b := range l.buckets.AllPointers() {
+		s := atomic.LoadInt64(b)
+		if s == keyedrateEvicted {
+			continue
+		}
+		// The bucket has been full since s+tolerance.
+		if s <= now-tolerance-idle && l.evict(key, b, s) {
+			continue
+		}
+		next = min(next, s+tolerance)
+	}
+	return next
+}
+
+// evict takes key's bucket b out of the map if its state is still s, the
+// state in which the sweep found it full and idle. An event counted on b
+// since changed the state, and then b stays: eviction never takes away a
+// token that was used. The bucket is marked evicted and its key deleted
+// under the lock of the key's map bucket, so a key in the map never has an
+// evicted bucket; an Allow that loaded b before and finds it evicted looks
+// the key up again.
+func (l *PerScore) evict(key float64, b *int64, s int64) bool {
+	done := false
+	l.buckets.ComputePointer(key, func(cur *int64, loaded bool) perScoreKeyMapComputeOp {
+		if !loaded || cur != b || !atomic.CompareAndSwapInt64(b, s, keyedrateEvicted) {
+			return perScoreKeyMapCancelOp
+		}
+		done = true
+		l.live.Add(-1)
+		return perScoreKeyMapDeleteOp
+	})
+	return done
+}
+
+// perScoreKeyMapHashSeed holds a map's random hash keys, chosen per map so
+// that keys chosen by an attacker cannot flood one bucket.
+//
+// mix keys the fast mixers below, which specialized perScoreKeyMapHashKey
+// bodies call; seed keys maphash, the reference hasher and the fallback for
+// long strings.
+type perScoreKeyMapHashSeed struct {
+	mix mapMixSeed
+}
+
+// perScoreKeyMapNewHashSeed returns fresh random hash keys.
+func perScoreKeyMapNewHashSeed() perScoreKeyMapHashSeed {
+	return perScoreKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
+}
+
+// perScoreKeyMapHashKey returns the hash of k under s, specialized for
+// float64 keys: a seeded 128-bit multiply of its bits. Every bit is mixed:
+// the mapH2Bits low bits pick the meta byte, the bits above them the bucket.
+func perScoreKeyMapHashKey(s *perScoreKeyMapHashSeed, k float64) uint64 {
+	return mapHashU64(&s.mix, math.Float64bits(float64(k)+0))
+}
+
+// perScoreKeyMapShardOf returns the shard of k, a number below
+// mapShardCount: a multiply-shift of k by a random odd key (mapShardU64). It
+// does not wait for the hash h, so a lookup loads the shard's table while
+// the hash is being computed.
+func perScoreKeyMapShardOf(s *perScoreKeyMapHashSeed, k float64, h uint64) uint64 {
+	return mapShardU64(&s.mix, math.Float64bits(float64(k)+0))
+}
+
+// perScoreKeyMapComputeOp tells Compute what to do with the value its
+// function returns.
+type perScoreKeyMapComputeOp int
+
+const (
+	// perScoreKeyMapCancelOp leaves the map unchanged: a present key keeps
+	// its value and an absent key stays absent. It is the zero
+	// perScoreKeyMapComputeOp.
+	perScoreKeyMapCancelOp perScoreKeyMapComputeOp = iota
+	// perScoreKeyMapUpdateOp stores the returned value, inserting the key if
+	// it was absent.
+	perScoreKeyMapUpdateOp
+	// perScoreKeyMapDeleteOp deletes the key if it is present.
+	perScoreKeyMapDeleteOp
+)
+
+// perScoreKeyMap is a hash map from float64 to int64 that is safe for
+// concurrent use by multiple goroutines without additional locking or
+// coordination. It has the methods of sync.Map, typed, Compute for atomic
+// read-modify-write and LoadOrCompute to create a missing value once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero perScoreKeyMap is not usable: create maps with newPerScoreKeyMap.
+// A perScoreKeyMap must not be copied after first use.
+//
+// In the terminology of the Go memory model, perScoreKeyMap arranges that a
+// write operation “synchronizes before” any read operation that observes
+// the effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns
+// perScoreKeyMapUpdateOp, or perScoreKeyMapDeleteOp for a present key. Range
+// and All perform a read operation for each key they visit. Len does not
+// synchronize.
+type perScoreKeyMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned perScoreKeyMap aligns them.
+	sizes [mapShardCount]mapShardSize
+	// seed is read by every operation and written only by newPerScoreKeyMap.
+	seed perScoreKeyMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [mapShardCount]perScoreKeyMapShard
+}
+
+// perScoreKeyMapShard is one independent hash table of a perScoreKeyMap.
+type perScoreKeyMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[perScoreKeyMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// perScoreKeyMapTable is the bucket array of a shard at one size. Its
+// buckets never move; a resize builds a new table.
+type perScoreKeyMapTable struct {
+	buckets []perScoreKeyMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// perScoreKeyMapBucket is one cache line of a table: a root bucket, or an
+// overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
+type perScoreKeyMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [mapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
+	meta    atomic.Uint64
+	entries [mapEntriesPerBucket]atomic.Pointer[perScoreKeyMapEntry]
+	next    atomic.Pointer[perScoreKeyMapBucket]
+}
+
+// perScoreKeyMapEntry is a key and its value. The key never changes; writers
+// update the value in place with atomic stores (perScoreKeyMapStoreValue)
+// under the lock of the entry's chain, and readers load it atomically
+// (perScoreKeyMapLoadValue). The value comes first, so that it is 64-bit
+// aligned for the atomics even on 32-bit platforms.
+type perScoreKeyMapEntry struct {
+	value int64
+	key   float64
+}
+
+// perScoreKeyMapLoadValue returns the value of e with an atomic load:
+// writers update it in place (perScoreKeyMapStoreValue).
+func perScoreKeyMapLoadValue(e *perScoreKeyMapEntry) int64 {
+	return atomic.LoadInt64(&e.value)
+}
+
+// perScoreKeyMapStoreValue sets the value of e in place with an atomic
+// store. The caller holds the lock of e's chain.
+func perScoreKeyMapStoreValue(e *perScoreKeyMapEntry, v int64) {
+	atomic.StoreInt64(&e.value, v)
+}
+
+// newPerScoreKeyMap returns an empty perScoreKeyMap.
+func newPerScoreKeyMap() *perScoreKeyMap {
+	m := &perScoreKeyMap{seed: perScoreKeyMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of mapBaseTableLen buckets.
+func (m *perScoreKeyMap) init() {
+	m.initTables(mapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *perScoreKeyMap) initTables(n int) {
+	tables := make([]perScoreKeyMapTable, mapShardCount)
+	buckets := make([]perScoreKeyMapBucket, mapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = mapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// perScoreKeyMapEqualKey reports whether a and b are the same key, for the
+// lookups that take no lock (Load, find).
+func perScoreKeyMapEqualKey(a, b float64) bool { return a == b }
+
+// perScoreKeyMapEqualValue reports whether a and b are equal, for
+// CompareAndSwap and CompareAndDelete.
+func perScoreKeyMapEqualValue(a, b int64) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *perScoreKeyMap) Load(key float64) (value int64, ok bool) {
+	h := perScoreKeyMapHashKey(&m.seed, key)
+	t := m.shards[perScoreKeyMapShardOf(&m.seed, key, h)].table.Load()
+	b := t.bucketOf(h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perScoreKeyMapEqualKey(e.key, key) {
+				return perScoreKeyMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *perScoreKeyMap) Store(key float64, value int64) {
+	m.put(perScoreKeyMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *perScoreKeyMap) Swap(key float64, value int64) (previous int64, loaded bool) {
+	loaded = m.put(perScoreKeyMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *perScoreKeyMap) put(h uint64, key float64, value int64, prev *int64) (loaded bool) {
+	var ne *perScoreKeyMapEntry
+	si := perScoreKeyMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = perScoreKeyMapLoadValue(e)
+			}
+			perScoreKeyMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &perScoreKeyMapEntry{key: key, value: value}
+		perScoreKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *perScoreKeyMap) LoadOrStore(key float64, value int64) (actual int64, loaded bool) {
+	h := perScoreKeyMapHashKey(&m.seed, key)
+	si := perScoreKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return perScoreKeyMapLoadValue(e), true
+	}
+	ne := &perScoreKeyMapEntry{key: key, value: value}
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return perScoreKeyMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		perScoreKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns perScoreKeyMapCancelOp for an absent
+// key. If fn panics, LoadOrCompute leaves the map unchanged and unlocked,
+// and the panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *perScoreKeyMap) LoadOrCompute(key float64, fn func() int64) (actual int64, loaded bool) {
+	h := perScoreKeyMapHashKey(&m.seed, key)
+	si := perScoreKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return perScoreKeyMapLoadValue(e), true
+	}
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return perScoreKeyMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		actual = perScoreKeyMapComputeLocked(root, fn)
+		perScoreKeyMapInsertAt(b, i, h, &perScoreKeyMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *perScoreKeyMap) LoadAndDelete(key float64) (value int64, loaded bool) {
+	h := perScoreKeyMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return perScoreKeyMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *perScoreKeyMap) Delete(key float64) {
+	h := perScoreKeyMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *perScoreKeyMap) remove(h uint64, key float64) *perScoreKeyMapEntry {
+	si := perScoreKeyMapShardOf(&m.seed, key, h)
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := perScoreKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *perScoreKeyMap) CompareAndSwap(key float64, old, new int64) (swapped bool) {
+	h := perScoreKeyMapHashKey(&m.seed, key)
+	si := perScoreKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !perScoreKeyMapEqualValue(perScoreKeyMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *perScoreKeyMap) swapInPlace(h uint64, key float64, old, new int64) (swapped bool) {
+	_, root := m.lockRoot(perScoreKeyMapShardOf(&m.seed, key, h), h)
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil || !perScoreKeyMapEqualValue(perScoreKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	perScoreKeyMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with perScoreKeyMapEqualValue: the generic reference
+// panics, as sync.Map does, if the values are of a type that is not
+// comparable.
+func (m *perScoreKeyMap) CompareAndDelete(key float64, old int64) (deleted bool) {
+	h := perScoreKeyMapHashKey(&m.seed, key)
+	si := perScoreKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !perScoreKeyMapEqualValue(perScoreKeyMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil || !perScoreKeyMapEqualValue(perScoreKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := perScoreKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// perScoreKeyMapComputeOp fn returns: perScoreKeyMapUpdateOp stores newV,
+// perScoreKeyMapDeleteOp deletes the key, perScoreKeyMapCancelOp leaves the
+// map unchanged. It returns the value of key after the operation and whether
+// key is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *perScoreKeyMap) Compute(key float64, fn func(old int64, loaded bool) (newV int64, op perScoreKeyMapComputeOp)) (actual int64, ok bool) {
+	h := perScoreKeyMapHashKey(&m.seed, key)
+	si := perScoreKeyMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := perScoreKeyMapLoadValue(e)
+			newV, op := perScoreKeyMapCallLocked(root, fn, old, true)
+			switch op {
+			case perScoreKeyMapUpdateOp:
+				perScoreKeyMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case perScoreKeyMapDeleteOp:
+				meta := perScoreKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		newV, op := perScoreKeyMapCallLocked(root, fn, actual, false)
+		if op != perScoreKeyMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		perScoreKeyMapInsertAt(b, i, h, &perScoreKeyMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// LoadPointer returns a pointer to the value of key where the map stores it,
+// or nil if key is absent. It takes no lock and does not allocate.
+//
+// LoadPointer, ComputePointer and AllPointers are for values that their
+// users update in place with sync/atomic, such as counters: a map used
+// through them is read and written only through them, and every access to a
+// value through its pointer is atomic, except the stores of ComputePointer's
+// function to the value of a key it inserts. A pointer is its key's until
+// the key is deleted; the map never writes the value behind it, and after
+// the delete no method of the map reaches it.
+func (m *perScoreKeyMap) LoadPointer(key float64) *int64 {
+	h := perScoreKeyMapHashKey(&m.seed, key)
+	if e := m.shards[perScoreKeyMapShardOf(&m.seed, key, h)].table.Load().find(key, h); e != nil {
+		return &e.value
+	}
+	return nil
+}
+
+// ComputePointer atomically reads and modifies the value of key in place. It
+// calls fn with a pointer to the value and loaded set to true if key is
+// present, or with a pointer to the zero value of a new entry and loaded set
+// to false if key is absent. For a present key, perScoreKeyMapDeleteOp
+// deletes it and the other ops keep it, with the value fn left; for an
+// absent key, perScoreKeyMapUpdateOp inserts it with the value fn stored,
+// and the other ops leave it absent. It returns the pointer to the value of
+// key after the operation, or nil if key is then absent.
+//
+// fn is called exactly once, with the lock of key's bucket held, as
+// Compute's function is; it must not call methods of m. LoadPointer does not
+// wait for it, so fn accesses the value of a present key atomically. If fn
+// panics, ComputePointer inserts nothing, leaves the map unlocked, and the
+// panic propagates.
+func (m *perScoreKeyMap) ComputePointer(key float64, fn func(value *int64, loaded bool) perScoreKeyMapComputeOp) *int64 {
+	h := perScoreKeyMapHashKey(&m.seed, key)
+	si := perScoreKeyMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if perScoreKeyMapCallPointerLocked(root, fn, &e.value, true) == perScoreKeyMapDeleteOp {
+				meta := perScoreKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return nil
+			}
+			root.mu.Unlock()
+			return &e.value
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		ne := &perScoreKeyMapEntry{key: key}
+		if perScoreKeyMapCallPointerLocked(root, fn, &ne.value, false) != perScoreKeyMapUpdateOp {
+			root.mu.Unlock()
+			return nil
+		}
+		perScoreKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return &ne.value
+	}
+}
+
+// perScoreKeyMapCallPointerLocked calls fn(value, loaded) for
+// ComputePointer, unlocking root if fn panics, as perScoreKeyMapCallLocked
+// does for Compute.
+func perScoreKeyMapCallPointerLocked(root *perScoreKeyMapBucket, fn func(value *int64, loaded bool) perScoreKeyMapComputeOp, value *int64, loaded bool) perScoreKeyMapComputeOp {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	op := fn(value, loaded)
+	returned = true
+	return op
+}
+
+// AllPointers returns an iterator over the keys of the map and the pointers
+// to their values, with the semantics of Range: it copies the entries of one
+// bucket chain at a time under the chain's lock, and holds no lock while it
+// yields.
+func (m *perScoreKeyMap) AllPointers() iter.Seq2[float64, *int64] {
+	return func(yield func(float64, *int64) bool) {
+		var buf [16 * mapEntriesPerBucket]*perScoreKeyMapEntry
+		chain := buf[:0]
+		for si := range m.shards {
+			t := m.shards[si].table.Load()
+			for bi := range t.buckets {
+				root := &t.buckets[bi]
+				if root.meta.Load() == 0 && root.next.Load() == nil {
+					continue
+				}
+				root.mu.Lock()
+				for b := root; b != nil; b = b.next.Load() {
+					for i := range b.entries {
+						if e := b.entries[i].Load(); e != nil {
+							chain = append(chain, e)
+						}
+					}
+				}
+				root.mu.Unlock()
+				for i, e := range chain {
+					if !yield(e.key, &e.value) {
+						return
+					}
+					chain[i] = nil
+				}
+				chain = chain[:0]
+			}
+		}
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the perScoreKeyMap's
+// contents: no key is visited more than once, a key present and unmodified
+// for the whole call is visited exactly once, but a key stored or deleted
+// concurrently may or may not be visited, and a visited key's value may be
+// any value it held during the call. Range holds no lock while it calls f,
+// so f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *perScoreKeyMap) Range(f func(key float64, value int64) bool) {
+	var buf [16 * mapEntriesPerBucket]*perScoreKeyMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, perScoreKeyMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *perScoreKeyMap) All() iter.Seq2[float64, int64] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *perScoreKeyMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from newPerScoreKeyMap or Clear that holds at most five keys allocates
+// nothing.
+func (m *perScoreKeyMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, mapClearTable)
+	}
+}
+
+// perScoreKeyMapCallLocked calls fn(old, loaded) for Compute, unlocking root
+// if fn panics: a bucket left locked would block its writers, and the
+// resizes of its shard, forever.
+func perScoreKeyMapCallLocked(root *perScoreKeyMapBucket, fn func(old int64, loaded bool) (int64, perScoreKeyMapComputeOp), old int64, loaded bool) (newV int64, op perScoreKeyMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// perScoreKeyMapComputeLocked calls fn for LoadOrCompute, unlocking root if
+// fn panics, as perScoreKeyMapCallLocked does for Compute.
+func perScoreKeyMapComputeLocked(root *perScoreKeyMapBucket, fn func() int64) int64 {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *perScoreKeyMap) lockRoot(si, h uint64) (*perScoreKeyMapTable, *perScoreKeyMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *perScoreKeyMapTable) bucketOf(h uint64) *perScoreKeyMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*perScoreKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *perScoreKeyMapBucket) slot(i int) *atomic.Pointer[perScoreKeyMapEntry] {
+	return (*atomic.Pointer[perScoreKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *perScoreKeyMapTable) find(key float64, h uint64) *perScoreKeyMapEntry {
+	b := t.bucketOf(h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perScoreKeyMapEqualKey(e.key, key) {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+func (root *perScoreKeyMapBucket) search(key float64, h2w uint64) (b *perScoreKeyMapBucket, i int, e *perScoreKeyMapEntry) {
+	var free *perScoreKeyMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *perScoreKeyMap) mustGrow(si uint64, t *perScoreKeyMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// perScoreKeyMapInsertAt inserts ne, whose hash is h, at slot i of bucket b,
+// as returned by search, or, if i is -1, in a new bucket chained after b.
+// The caller holds the chain's lock, or owns a table no reader has seen yet.
+func perScoreKeyMapInsertAt(b *perScoreKeyMapBucket, i int, h uint64, ne *perScoreKeyMapEntry) {
+	if i < 0 {
+		nb := new(perScoreKeyMapBucket)
+		nb.meta.Store(uint64(mapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// perScoreKeyMapClearSlot empties slot i of bucket b, whose chain the caller
+// has locked, and returns the bucket's new meta word.
+func perScoreKeyMapClearSlot(b *perScoreKeyMapBucket, i int) uint64 {
+	meta := mapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *perScoreKeyMap) deleted(si uint64, t *perScoreKeyMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
+	}
+}
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *perScoreKeyMap) resize(si uint64, old *perScoreKeyMapTable, kind mapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case mapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case mapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = mapBaseTableLen()
+	}
+	nt := perScoreKeyMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == mapClearTable:
+					dropped++
+				default:
+					nt.add(perScoreKeyMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as perScoreKeyMapClearSlot hides one. A
+// reader that loaded the meta word before that store may still load an
+// entry: one pointer, so a whole entry, of the key it asked for and present
+// until that instant. The entries are set to nil after the meta word, before
+// the bucket is unlocked, so a reader that matches the meta byte of a key
+// inserted after Clear finds nil or that key's entry, never a cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *perScoreKeyMap) clearInPlace(si uint64, t *perScoreKeyMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// perScoreKeyMapNewTable returns an empty table of n buckets; n is a power
+// of two.
+func perScoreKeyMapNewTable(n int) *perScoreKeyMapTable {
+	return &perScoreKeyMapTable{
+		buckets: make([]perScoreKeyMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  mapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *perScoreKeyMapTable) add(h uint64, e *perScoreKeyMapEntry) {
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			perScoreKeyMapInsertAt(b, mapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			perScoreKeyMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// NewPerScore returns a rate limiter per float64: each key has a token bucket
+// of 2 tokens refilled at one per 100ms, full when the key is first seen. A
+// key whose bucket has been full for 1m may be evicted. It holds at most 16
+// keys: a new key is refused while none of them has a full bucket.
+func NewPerScore() *PerScore {
+	return NewPerScoreAt(time.Now())
+}
+
+// NewPerScoreAt is NewPerScore with an explicit epoch. Tests use it with AllowAt to
+// control time.
+func NewPerScoreAt(epoch time.Time) *PerScore {
+	l := &PerScore{}
+	l.init(epoch)
+	return l
+}
+
+// PerScoreSlots: generated from the semaphore directive in keyed.go.
+
+// PerScoreSlotsMaxN is the largest capacity per key: the held weight and a
+// request, each at most the capacity, add up without overflow.
+const PerScoreSlotsMaxN = math.MaxInt64 / 2
+
+// ErrPerScoreSlotsTooManyKeys is returned by Acquire, and makes TryAcquire
+// fail, for a new key while the semaphore holds its most keys and none of
+// them is idle.
+var ErrPerScoreSlotsTooManyKeys = errors.New("semaphore: too many keys")
+
+// ErrPerScoreSlotsNaNKey is returned by Acquire, and makes TryAcquire fail,
+// for a key that is not equal to itself: a NaN, or a struct, array or
+// interface value holding one. No map can find such a key again, so the
+// units it held could not be released.
+var ErrPerScoreSlotsNaNKey = errors.New("semaphore: key not equal to itself (NaN)")
+
+// PerScoreSlots bounds, for each key of type float64, the total weight held
+// at once by the concurrent holders of that key.
+//
+// The waiters of a key are served in FIFO order: once a request has to
+// wait, later requests for the key wait behind it even if they are small
+// enough to fit.
+//
+// A PerScoreSlots must be created with NewPerScoreSlots and must not be
+// copied after first use. While no caller of a key waits, Acquire,
+// TryAcquire and Release on the key, once seen, take no lock: one lookup in
+// a map whose reads take no lock, and one compare-and-swap on the key's
+// count. A call that must wait, and the calls of a key while it has waiters,
+// lock the key's queue.
+type PerScoreSlots struct {
+	slots *perScoreSlotsKeyMap
+	// live counts the slots in the map: Len.
+	live atomic.Int64
+	// idle counts the live slots with no holder and no waiter: a full
+	// map sweeps for room only when one is.
+	idle atomic.Int64
+	// nextSweep is the time, in nanoseconds since epoch, from which a new
+	// key sweeps the idle slots.
+	nextSweep atomic.Int64
+	// sweepMu lets one sweep run at a time.
+	sweepMu sync.Mutex
+
+	epoch time.Time
+}
+
+// The word of a slot: the weight held in the bits of perScoreSlotsHeldMask,
+// and two flags.
+const (
+	// perScoreSlotsHeldMask holds the weight held: at most PerScoreSlotsMaxN.
+	perScoreSlotsHeldMask = PerScoreSlotsMaxN
+	// perScoreSlotsQueued is set while the slot has waiters: the calls of
+	// its key then lock its queue, which keeps them in FIFO order.
+	perScoreSlotsQueued = 1 << 62
+	// perScoreSlotsMarked is set, on an idle slot, by a sweep that found it
+	// idle; the first call that takes units clears it.
+	perScoreSlotsMarked = math.MinInt64
+	// perScoreSlotsEvicted is the word of a slot that a sweep took out of
+	// the map: a caller that finds it looks the key up again. No other word
+	// has both flags: a marked slot has no waiter.
+	perScoreSlotsEvicted = perScoreSlotsQueued | perScoreSlotsMarked
+)
+
+// perScoreSlotsSlot is one key's semaphore.
+type perScoreSlotsSlot struct {
+	// state is the weight held and the flags queued and marked, or
+	// evicted. Callers change it with compare-and-swap while queued is
+	// clear; while it is set, only holders of the queue's lock change it.
+	state atomic.Int64
+	// markedAt is the time of the sweep that marked the slot, in
+	// nanoseconds since the epoch. Only sweeps, which hold sweepMu, use it.
+	markedAt int64
+	// queue is nil until a caller of the key has to wait.
+	queue atomic.Pointer[keyedsemWaitQueue]
+}
+
+// lockQueue returns the queue of sl, locked, creating it if sl has none.
+func (sl *perScoreSlotsSlot) lockQueue() *keyedsemWaitQueue {
+	q := sl.queue.Load()
+	if q == nil {
+		q = new(keyedsemWaitQueue)
+		if !sl.queue.CompareAndSwap(nil, q) {
+			q = sl.queue.Load()
+		}
+	}
+	q.mu.Lock()
+	return q
+}
+
+// init checks the configuration, creates the map and starts the clock.
+func (s *PerScoreSlots) init() {
+	s.slots = newPerScoreSlotsKeyMap()
+	s.epoch = time.Now()
+	s.nextSweep.Store(int64(time.Minute))
+}
+
+// Acquire acquires n units of key, blocking until they are available or ctx
+// is done. On success it returns nil. On failure it returns ctx.Err() and
+// leaves the semaphore unchanged; once it waits, it fails if ctx is done
+// when the wait ends, even if the units were granted at the same moment. A
+// request for more than the capacity waits for ctx to be done without
+// holding back other callers. Acquire panics if n is negative.
+func (s *PerScoreSlots) Acquire(ctx context.Context, key float64, n int64) error {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return nil
+	}
+	if n > 2 {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	for {
+		sl, err := s.slot(key)
+		if err != nil {
+			return err
+		}
+		st, ok := s.tryTake(sl, n)
+		if ok {
+			return nil
+		}
+		if st == perScoreSlotsEvicted {
+			continue
+		}
+		q := sl.lockQueue()
+		w, retry, err := s.enqueue(ctx, sl, q, n)
+		q.mu.Unlock()
+		if retry {
+			continue
+		}
+		if w == nil {
+			return err
+		}
+		return s.await(ctx, sl, q, w)
+	}
+}
+
+// TryAcquire acquires n units of key without blocking and reports whether
+// it did. It fails while other callers of key are waiting, even if the units
+// are free, and for a new key the semaphore has no room for. It panics if n
+// is negative.
+func (s *PerScoreSlots) TryAcquire(key float64, n int64) bool {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return true
+	}
+	if n > 2 {
+		return false
+	}
+	for {
+		sl, err := s.slot(key)
+		if err != nil {
+			return false
+		}
+		st, ok := s.tryTake(sl, n)
+		if st != perScoreSlotsEvicted {
+			return ok
+		}
+	}
+}
+
+// tryTake takes n units of sl if no caller waits for sl and they fit. It
+// returns the word it last saw, evicted if a sweep evicted sl.
+func (s *PerScoreSlots) tryTake(sl *perScoreSlotsSlot, n int64) (st int64, ok bool) {
+	for {
+		st = sl.state.Load()
+		if st&perScoreSlotsQueued != 0 || st&perScoreSlotsHeldMask+n > 2 {
+			return st, false
+		}
+		// A mark goes: the slot is in use.
+		if sl.state.CompareAndSwap(st, st&perScoreSlotsHeldMask+n) {
+			if st&perScoreSlotsHeldMask == 0 {
+				s.idle.Add(-1)
+			}
+			return st, true
+		}
+	}
+}
+
+// enqueue queues a request for n units of sl in q, sl's queue, or takes
+// them if they fit now. It returns the queued waiter; or nil and nil when it
+// took the units; or nil and ctx.Err() when ctx is done; or retry when a
+// sweep evicted sl. The caller holds q.mu.
+func (s *PerScoreSlots) enqueue(ctx context.Context, sl *perScoreSlotsSlot, q *keyedsemWaitQueue, n int64) (w *keyedsemWaiter, retry bool, err error) {
+	for {
+		st := sl.state.Load()
+		if st == perScoreSlotsEvicted {
+			return nil, true, nil
+		}
+		if st&perScoreSlotsQueued == 0 && st&perScoreSlotsHeldMask+n <= 2 {
+			if _, ok := s.tryTake(sl, n); ok {
+				return nil, false, nil
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		default:
+		}
+		// The units do not fit: from the flag on, the calls of the
+		// key lock the queue, and the release that frees the units
+		// grants them.
+		if st&perScoreSlotsQueued == 0 && !sl.state.CompareAndSwap(st, st|perScoreSlotsQueued) {
+			continue
+		}
+		w = &keyedsemWaiter{n: n, ready: make(chan struct{})}
+		q.waiters = append(q.waiters, w)
+		return w, false, nil
+	}
+}
+
+// Release releases n units of key, acquired before, and grants the
+// waiters of key that then fit, in order. It panics if n is negative or
+// more than key holds.
+func (s *PerScoreSlots) Release(key float64, n int64) {
+	if n < 0 {
+		panic("semaphore: negative weight")
+	}
+	if n == 0 {
+		return
+	}
+	// A slot that holds units is never evicted: key's slot in the map is
+	// the one that holds them.
+	sl, ok := s.slots.Load(key)
+	if !ok {
+		panic("semaphore: released more than held")
+	}
+	for {
+		st := sl.state.Load()
+		if st&perScoreSlotsQueued != 0 {
+			q := sl.lockQueue()
+			ok := s.put(sl, q, n)
+			q.mu.Unlock()
+			if !ok {
+				panic("semaphore: released more than held")
+			}
+			return
+		}
+		if st&perScoreSlotsHeldMask < n {
+			panic("semaphore: released more than held")
+		}
+		if sl.state.CompareAndSwap(st, st-n) {
+			if st == n {
+				s.idle.Add(1)
+			}
+			return
+		}
+	}
+}
+
+// put gives n units back to sl and grants the waiters of q, sl's queue,
+// that then fit, in order. It reports false, changing nothing, if sl holds
+// fewer than n units. The caller holds q.mu.
+func (s *PerScoreSlots) put(sl *perScoreSlotsSlot, q *keyedsemWaitQueue, n int64) bool {
+	for {
+		st := sl.state.Load()
+		if st == perScoreSlotsEvicted || st&perScoreSlotsHeldMask < n {
+			return false
+		}
+		if !sl.state.CompareAndSwap(st, st-n) {
+			continue
+		}
+		if st&perScoreSlotsQueued != 0 {
+			s.grant(sl, q)
+		} else if st == n {
+			s.idle.Add(1)
+		}
+		return true
+	}
+}
+
+// Held returns the weight key holds at the moment of the call.
+func (s *PerScoreSlots) Held(key float64) int64 {
+	sl, ok := s.slots.Load(key)
+	if !ok {
+		return 0
+	}
+	if st := sl.state.Load(); st != perScoreSlotsEvicted {
+		return st & perScoreSlotsHeldMask
+	}
+	return 0
+}
+
+// Len returns the number of keys that have a slot: the keys seen and not
+// evicted. It takes no lock.
+func (s *PerScoreSlots) Len() int {
+	return int(s.live.Load())
+}
+
+// Sweep evicts the keys that have had no holder and no waiter since a sweep
+// 1m or more ago, and marks the other keys that have none. Acquire and
+// TryAcquire sweep on their own when they create a key; Sweep is for a
+// program that wants the memory of idle keys back when no new key comes.
+func (s *PerScoreSlots) Sweep() {
+	s.sweepMu.Lock()
+	defer s.sweepMu.Unlock()
+	s.sweep(s.clock(), int64(time.Minute))
+}
+
+// clock returns the monotonic time in nanoseconds since the epoch.
+func (s *PerScoreSlots) clock() int64 {
+	return int64(time.Since(s.epoch))
+}
+
+// grant gives the waiters of q, sl's queue, that fit their units, in
+// order, and clears queued when none is left. The caller holds q.mu, and sl
+// has queued set: no other caller changes the word.
+func (s *PerScoreSlots) grant(sl *perScoreSlotsSlot, q *keyedsemWaitQueue) {
+	held := sl.state.Load() & perScoreSlotsHeldMask
+	for len(q.waiters) > 0 && held+q.waiters[0].n <= 2 {
+		w := q.waiters[0]
+		held += w.n
+		close(w.ready)
+		q.waiters[0] = nil
+		q.waiters = q.waiters[1:]
+	}
+	if len(q.waiters) > 0 {
+		sl.state.Store(held | perScoreSlotsQueued)
+		return
+	}
+	q.waiters = nil
+	sl.state.Store(held)
+	if held == 0 {
+		s.idle.Add(1)
+	}
+}
+
+// await waits until w, queued in q, sl's queue, is granted its units or
+// ctx is done. If ctx is done when the wait ends, the request fails even if
+// it was granted too, and gives the units back.
+func (s *PerScoreSlots) await(ctx context.Context, sl *perScoreSlotsSlot, q *keyedsemWaitQueue, w *keyedsemWaiter) error {
+	done := ctx.Done()
+	select {
+	case <-w.ready:
+		select {
+		case <-done:
+		default:
+			return nil
+		}
+	case <-done:
+	}
+	q.mu.Lock()
+	select {
+	case <-w.ready:
+		// Giving units back may let the next waiters in.
+		s.put(sl, q, w.n)
+	default:
+		for i, o := range q.waiters {
+			if o == w {
+				q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
+				break
+			}
+		}
+		// Leaving the head of the queue may let the next waiters in.
+		s.grant(sl, q)
+	}
+	q.mu.Unlock()
+	return ctx.Err()
+}
+
+// slot returns key's slot, creating it if key has none or an evicted one.
+// The slot it returns may be evicted by the time the caller uses it.
+func (s *PerScoreSlots) slot(key float64) (*perScoreSlotsSlot, error) {
+	if sl, ok := s.slots.Load(key); ok && sl.state.Load() != perScoreSlotsEvicted {
+		return sl, nil
+	}
+	return s.create(key, s.clock())
+}
+
+// create gives key a new, idle slot, or returns the slot another goroutine
+// gave it first. It fails with ErrPerScoreSlotsTooManyKeys when the map
+// holds Keys slots and a sweep cannot make room.
+func (s *PerScoreSlots) create(key float64, now int64) (*perScoreSlotsSlot, error) {
+	if key != key {
+		// A key not equal to itself, a NaN or a value holding one: no
+		// lookup would find its slot again.
+		return nil, ErrPerScoreSlotsNaNKey
+	}
+	if now >= s.nextSweep.Load() && s.sweepMu.TryLock() {
+		if now >= s.nextSweep.Load() {
+			s.sweep(now, int64(time.Minute))
+			s.nextSweep.Store(now + int64(time.Minute))
+		}
+		s.sweepMu.Unlock()
+	}
+	if s.live.Load() >= 16 {
+		// Full: the count below decides whether key gets a slot.
+		s.makeRoom(now)
+	}
+	sl, _ := s.slots.Compute(key, func(old *perScoreSlotsSlot, loaded bool) (*perScoreSlotsSlot, perScoreSlotsKeyMapComputeOp) {
+		if loaded && old.state.Load() != perScoreSlotsEvicted {
+			return old, perScoreSlotsKeyMapCancelOp
+		}
+		// A slot evicted but still in the map is replaced in its room,
+		// counted in live and idle until the map no longer holds it.
+		if !loaded && !s.countKey() {
+			return nil, perScoreSlotsKeyMapCancelOp
+		}
+		return &perScoreSlotsSlot{}, perScoreSlotsKeyMapUpdateOp
+	})
+	if sl == nil {
+		// Only a full map gives a key no slot.
+		return nil, ErrPerScoreSlotsTooManyKeys
+	}
+	return sl, nil
+}
+
+// countKey counts a new, idle key in live, and reports whether it did: not
+// when the map holds Keys slots.
+func (s *PerScoreSlots) countKey() bool {
+	for {
+		n := s.live.Load()
+		if n >= 16 {
+			return false
+		}
+		if s.live.CompareAndSwap(n, n+1) {
+			s.idle.Add(1)
+			return true
+		}
+	}
+}
+
+// makeRoom sweeps the map for room for a new key, evicting every idle slot,
+// if there is one and no other sweep is running.
+func (s *PerScoreSlots) makeRoom(now int64) {
+	if s.idle.Load() == 0 || !s.sweepMu.TryLock() {
+		return
+	}
+	defer s.sweepMu.Unlock()
+	s.sweep(now, 0)
+}
+
+// sweep evicts the slots that a sweep marked at least idle before now and
+// that have stayed idle since, and marks the other idle slots; with idle 0,
+// it evicts every idle slot. The caller holds sweepMu.
+func (s *PerScoreSlots) sweep(now, idle int64) {
+	for key, sl := range s.slots.All() {
+		st := sl.state.Load()
+		switch {
+		case st == perScoreSlotsMarked && sl.markedAt <= now-idle, st == 0 && idle == 0:
+			// Idle since the mark: no caller holds or waits for its
+			// units, and one that finds it from now on looks the key
+			// up again. A call that took units since made the word
+			// differ, and the slot stays.
+			if sl.state.CompareAndSwap(st, perScoreSlotsEvicted) {
+				s.evict(key, sl)
+			}
+		case st == 0:
+			sl.markedAt = now
+			sl.state.CompareAndSwap(0, perScoreSlotsMarked)
+		}
+	}
+}
+
+// evict takes key's evicted slot sl out of the map.
+func (s *PerScoreSlots) evict(key float64, sl *perScoreSlotsSlot) {
+	s.slots.Compute(key, func(old *perScoreSlotsSlot, loaded bool) (*perScoreSlotsSlot, perScoreSlotsKeyMapComputeOp) {
+		if loaded && old == sl {
+			s.live.Add(-1)
+			s.idle.Add(-1)
+			return nil, perScoreSlotsKeyMapDeleteOp
+		}
+		// A new slot took its place, and its room.
+		return old, perScoreSlotsKeyMapCancelOp
+	})
+}
+
+// perScoreSlotsKeyMapHashSeed holds a map's random hash keys, chosen per map
+// so that keys chosen by an attacker cannot flood one bucket.
+//
+// mix keys the fast mixers below, which specialized
+// perScoreSlotsKeyMapHashKey bodies call; seed keys maphash, the reference
+// hasher and the fallback for long strings.
+type perScoreSlotsKeyMapHashSeed struct {
+	mix mapMixSeed
+}
+
+// perScoreSlotsKeyMapNewHashSeed returns fresh random hash keys.
+func perScoreSlotsKeyMapNewHashSeed() perScoreSlotsKeyMapHashSeed {
+	return perScoreSlotsKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
+}
+
+// perScoreSlotsKeyMapHashKey returns the hash of k under s, specialized for
+// float64 keys: a seeded 128-bit multiply of its bits. Every bit is mixed:
+// the mapH2Bits low bits pick the meta byte, the bits above them the bucket.
+func perScoreSlotsKeyMapHashKey(s *perScoreSlotsKeyMapHashSeed, k float64) uint64 {
+	return mapHashU64(&s.mix, math.Float64bits(float64(k)+0))
+}
+
+// perScoreSlotsKeyMapShardOf returns the shard of k, a number below
+// mapShardCount: a multiply-shift of k by a random odd key (mapShardU64). It
+// does not wait for the hash h, so a lookup loads the shard's table while
+// the hash is being computed.
+func perScoreSlotsKeyMapShardOf(s *perScoreSlotsKeyMapHashSeed, k float64, h uint64) uint64 {
+	return mapShardU64(&s.mix, math.Float64bits(float64(k)+0))
+}
+
+// perScoreSlotsKeyMapComputeOp tells Compute what to do with the value its
+// function returns.
+type perScoreSlotsKeyMapComputeOp int
+
+const (
+	// perScoreSlotsKeyMapCancelOp leaves the map unchanged: a present key
+	// keeps its value and an absent key stays absent. It is the zero
+	// perScoreSlotsKeyMapComputeOp.
+	perScoreSlotsKeyMapCancelOp perScoreSlotsKeyMapComputeOp = iota
+	// perScoreSlotsKeyMapUpdateOp stores the returned value, inserting the
+	// key if it was absent.
+	perScoreSlotsKeyMapUpdateOp
+	// perScoreSlotsKeyMapDeleteOp deletes the key if it is present.
+	perScoreSlotsKeyMapDeleteOp
+)
+
+// perScoreSlotsKeyMap is a hash map from float64 to *perScoreSlotsSlot that
+// is safe for concurrent use by multiple goroutines without additional
+// locking or coordination. It has the methods of sync.Map, typed, Compute
+// for atomic read-modify-write and LoadOrCompute to create a missing value
+// once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero perScoreSlotsKeyMap is not usable: create maps with
+// newPerScoreSlotsKeyMap. A perScoreSlotsKeyMap must not be copied after
+// first use.
+//
+// In the terminology of the Go memory model, perScoreSlotsKeyMap arranges
+// that a write operation “synchronizes before” any read operation that
+// observes the effect of the write, where read and write operations are
+// defined as follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns
+// perScoreSlotsKeyMapUpdateOp, or perScoreSlotsKeyMapDeleteOp for a present
+// key. Range and All perform a read operation for each key they visit. Len
+// does not synchronize.
+type perScoreSlotsKeyMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned perScoreSlotsKeyMap aligns them.
+	sizes [mapShardCount]mapShardSize
+	// seed is read by every operation and written only by
+	// newPerScoreSlotsKeyMap.
+	seed perScoreSlotsKeyMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [mapShardCount]perScoreSlotsKeyMapShard
+}
+
+// perScoreSlotsKeyMapShard is one independent hash table of a
+// perScoreSlotsKeyMap.
+type perScoreSlotsKeyMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[perScoreSlotsKeyMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// perScoreSlotsKeyMapTable is the bucket array of a shard at one size. Its
+// buckets never move; a resize builds a new table.
+type perScoreSlotsKeyMapTable struct {
+	buckets []perScoreSlotsKeyMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// perScoreSlotsKeyMapBucket is one cache line of a table: a root bucket, or
+// an overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
+type perScoreSlotsKeyMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [mapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
+	meta    atomic.Uint64
+	entries [mapEntriesPerBucket]atomic.Pointer[perScoreSlotsKeyMapEntry]
+	next    atomic.Pointer[perScoreSlotsKeyMapBucket]
+}
+
+// perScoreSlotsKeyMapEntry is a key and its value. The key never changes;
+// writers update the value in place with atomic stores
+// (perScoreSlotsKeyMapStoreValue) under the lock of the entry's chain, and
+// readers load it atomically (perScoreSlotsKeyMapLoadValue). The value comes
+// first, so that it is 64-bit aligned for the atomics even on 32-bit
+// platforms.
+type perScoreSlotsKeyMapEntry struct {
+	value *perScoreSlotsSlot
+	key   float64
+}
+
+// perScoreSlotsKeyMapLoadValue returns the value of e with an atomic load:
+// writers update it in place (perScoreSlotsKeyMapStoreValue).
+func perScoreSlotsKeyMapLoadValue(e *perScoreSlotsKeyMapEntry) *perScoreSlotsSlot {
+	return (*perScoreSlotsSlot)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
+}
+
+// perScoreSlotsKeyMapStoreValue sets the value of e in place with an atomic
+// store. The caller holds the lock of e's chain.
+func perScoreSlotsKeyMapStoreValue(e *perScoreSlotsKeyMapEntry, v *perScoreSlotsSlot) {
+	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
+}
+
+// newPerScoreSlotsKeyMap returns an empty perScoreSlotsKeyMap.
+func newPerScoreSlotsKeyMap() *perScoreSlotsKeyMap {
+	m := &perScoreSlotsKeyMap{seed: perScoreSlotsKeyMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of mapBaseTableLen buckets.
+func (m *perScoreSlotsKeyMap) init() {
+	m.initTables(mapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *perScoreSlotsKeyMap) initTables(n int) {
+	tables := make([]perScoreSlotsKeyMapTable, mapShardCount)
+	buckets := make([]perScoreSlotsKeyMapBucket, mapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = mapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// perScoreSlotsKeyMapEqualKey reports whether a and b are the same key, for
+// the lookups that take no lock (Load, find).
+func perScoreSlotsKeyMapEqualKey(a, b float64) bool { return a == b }
+
+// perScoreSlotsKeyMapEqualValue reports whether a and b are equal, for
+// CompareAndSwap and CompareAndDelete.
+func perScoreSlotsKeyMapEqualValue(a, b *perScoreSlotsSlot) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *perScoreSlotsKeyMap) Load(key float64) (value *perScoreSlotsSlot, ok bool) {
+	h := perScoreSlotsKeyMapHashKey(&m.seed, key)
+	t := m.shards[perScoreSlotsKeyMapShardOf(&m.seed, key, h)].table.Load()
+	b := t.bucketOf(h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perScoreSlotsKeyMapEqualKey(e.key, key) {
+				return perScoreSlotsKeyMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *perScoreSlotsKeyMap) Store(key float64, value *perScoreSlotsSlot) {
+	m.put(perScoreSlotsKeyMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *perScoreSlotsKeyMap) Swap(key float64, value *perScoreSlotsSlot) (previous *perScoreSlotsSlot, loaded bool) {
+	loaded = m.put(perScoreSlotsKeyMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *perScoreSlotsKeyMap) put(h uint64, key float64, value *perScoreSlotsSlot, prev **perScoreSlotsSlot) (loaded bool) {
+	var ne *perScoreSlotsKeyMapEntry
+	si := perScoreSlotsKeyMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = perScoreSlotsKeyMapLoadValue(e)
+			}
+			perScoreSlotsKeyMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &perScoreSlotsKeyMapEntry{key: key, value: value}
+		perScoreSlotsKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *perScoreSlotsKeyMap) LoadOrStore(key float64, value *perScoreSlotsSlot) (actual *perScoreSlotsSlot, loaded bool) {
+	h := perScoreSlotsKeyMapHashKey(&m.seed, key)
+	si := perScoreSlotsKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return perScoreSlotsKeyMapLoadValue(e), true
+	}
+	ne := &perScoreSlotsKeyMapEntry{key: key, value: value}
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return perScoreSlotsKeyMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		perScoreSlotsKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns perScoreSlotsKeyMapCancelOp for an
+// absent key. If fn panics, LoadOrCompute leaves the map unchanged and
+// unlocked, and the panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *perScoreSlotsKeyMap) LoadOrCompute(key float64, fn func() *perScoreSlotsSlot) (actual *perScoreSlotsSlot, loaded bool) {
+	h := perScoreSlotsKeyMapHashKey(&m.seed, key)
+	si := perScoreSlotsKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return perScoreSlotsKeyMapLoadValue(e), true
+	}
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return perScoreSlotsKeyMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		actual = perScoreSlotsKeyMapComputeLocked(root, fn)
+		perScoreSlotsKeyMapInsertAt(b, i, h, &perScoreSlotsKeyMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *perScoreSlotsKeyMap) LoadAndDelete(key float64) (value *perScoreSlotsSlot, loaded bool) {
+	h := perScoreSlotsKeyMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return perScoreSlotsKeyMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *perScoreSlotsKeyMap) Delete(key float64) {
+	h := perScoreSlotsKeyMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *perScoreSlotsKeyMap) remove(h uint64, key float64) *perScoreSlotsKeyMapEntry {
+	si := perScoreSlotsKeyMapShardOf(&m.seed, key, h)
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := perScoreSlotsKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *perScoreSlotsKeyMap) CompareAndSwap(key float64, old, new *perScoreSlotsSlot) (swapped bool) {
+	h := perScoreSlotsKeyMapHashKey(&m.seed, key)
+	si := perScoreSlotsKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !perScoreSlotsKeyMapEqualValue(perScoreSlotsKeyMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *perScoreSlotsKeyMap) swapInPlace(h uint64, key float64, old, new *perScoreSlotsSlot) (swapped bool) {
+	_, root := m.lockRoot(perScoreSlotsKeyMapShardOf(&m.seed, key, h), h)
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil || !perScoreSlotsKeyMapEqualValue(perScoreSlotsKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	perScoreSlotsKeyMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with perScoreSlotsKeyMapEqualValue: the generic
+// reference panics, as sync.Map does, if the values are of a type that is
+// not comparable.
+func (m *perScoreSlotsKeyMap) CompareAndDelete(key float64, old *perScoreSlotsSlot) (deleted bool) {
+	h := perScoreSlotsKeyMapHashKey(&m.seed, key)
+	si := perScoreSlotsKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !perScoreSlotsKeyMapEqualValue(perScoreSlotsKeyMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil || !perScoreSlotsKeyMapEqualValue(perScoreSlotsKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := perScoreSlotsKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// perScoreSlotsKeyMapComputeOp fn returns: perScoreSlotsKeyMapUpdateOp
+// stores newV, perScoreSlotsKeyMapDeleteOp deletes the key,
+// perScoreSlotsKeyMapCancelOp leaves the map unchanged. It returns the value
+// of key after the operation and whether key is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *perScoreSlotsKeyMap) Compute(key float64, fn func(old *perScoreSlotsSlot, loaded bool) (newV *perScoreSlotsSlot, op perScoreSlotsKeyMapComputeOp)) (actual *perScoreSlotsSlot, ok bool) {
+	h := perScoreSlotsKeyMapHashKey(&m.seed, key)
+	si := perScoreSlotsKeyMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := perScoreSlotsKeyMapLoadValue(e)
+			newV, op := perScoreSlotsKeyMapCallLocked(root, fn, old, true)
+			switch op {
+			case perScoreSlotsKeyMapUpdateOp:
+				perScoreSlotsKeyMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case perScoreSlotsKeyMapDeleteOp:
+				meta := perScoreSlotsKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		newV, op := perScoreSlotsKeyMapCallLocked(root, fn, actual, false)
+		if op != perScoreSlotsKeyMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		perScoreSlotsKeyMapInsertAt(b, i, h, &perScoreSlotsKeyMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the
+// perScoreSlotsKeyMap's contents: no key is visited more than once, a key
+// present and unmodified for the whole call is visited exactly once, but a
+// key stored or deleted concurrently may or may not be visited, and a
+// visited key's value may be any value it held during the call. Range holds
+// no lock while it calls f, so f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *perScoreSlotsKeyMap) Range(f func(key float64, value *perScoreSlotsSlot) bool) {
+	var buf [16 * mapEntriesPerBucket]*perScoreSlotsKeyMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, perScoreSlotsKeyMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *perScoreSlotsKeyMap) All() iter.Seq2[float64, *perScoreSlotsSlot] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *perScoreSlotsKeyMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from newPerScoreSlotsKeyMap or Clear that holds at most five keys
+// allocates nothing.
+func (m *perScoreSlotsKeyMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, mapClearTable)
+	}
+}
+
+// perScoreSlotsKeyMapCallLocked calls fn(old, loaded) for Compute, unlocking
+// root if fn panics: a bucket left locked would block its writers, and the
+// resizes of its shard, forever.
+func perScoreSlotsKeyMapCallLocked(root *perScoreSlotsKeyMapBucket, fn func(old *perScoreSlotsSlot, loaded bool) (*perScoreSlotsSlot, perScoreSlotsKeyMapComputeOp), old *perScoreSlotsSlot, loaded bool) (newV *perScoreSlotsSlot, op perScoreSlotsKeyMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// perScoreSlotsKeyMapComputeLocked calls fn for LoadOrCompute, unlocking
+// root if fn panics, as perScoreSlotsKeyMapCallLocked does for Compute.
+func perScoreSlotsKeyMapComputeLocked(root *perScoreSlotsKeyMapBucket, fn func() *perScoreSlotsSlot) *perScoreSlotsSlot {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *perScoreSlotsKeyMap) lockRoot(si, h uint64) (*perScoreSlotsKeyMapTable, *perScoreSlotsKeyMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *perScoreSlotsKeyMapTable) bucketOf(h uint64) *perScoreSlotsKeyMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*perScoreSlotsKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *perScoreSlotsKeyMapBucket) slot(i int) *atomic.Pointer[perScoreSlotsKeyMapEntry] {
+	return (*atomic.Pointer[perScoreSlotsKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *perScoreSlotsKeyMapTable) find(key float64, h uint64) *perScoreSlotsKeyMapEntry {
+	b := t.bucketOf(h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perScoreSlotsKeyMapEqualKey(e.key, key) {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+func (root *perScoreSlotsKeyMapBucket) search(key float64, h2w uint64) (b *perScoreSlotsKeyMapBucket, i int, e *perScoreSlotsKeyMapEntry) {
+	var free *perScoreSlotsKeyMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *perScoreSlotsKeyMap) mustGrow(si uint64, t *perScoreSlotsKeyMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// perScoreSlotsKeyMapInsertAt inserts ne, whose hash is h, at slot i of
+// bucket b, as returned by search, or, if i is -1, in a new bucket chained
+// after b. The caller holds the chain's lock, or owns a table no reader has
+// seen yet.
+func perScoreSlotsKeyMapInsertAt(b *perScoreSlotsKeyMapBucket, i int, h uint64, ne *perScoreSlotsKeyMapEntry) {
+	if i < 0 {
+		nb := new(perScoreSlotsKeyMapBucket)
+		nb.meta.Store(uint64(mapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// perScoreSlotsKeyMapClearSlot empties slot i of bucket b, whose chain the
+// caller has locked, and returns the bucket's new meta word.
+func perScoreSlotsKeyMapClearSlot(b *perScoreSlotsKeyMapBucket, i int) uint64 {
+	meta := mapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *perScoreSlotsKeyMap) deleted(si uint64, t *perScoreSlotsKeyMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
+	}
+}
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *perScoreSlotsKeyMap) resize(si uint64, old *perScoreSlotsKeyMapTable, kind mapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case mapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case mapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = mapBaseTableLen()
+	}
+	nt := perScoreSlotsKeyMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == mapClearTable:
+					dropped++
+				default:
+					nt.add(perScoreSlotsKeyMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as perScoreSlotsKeyMapClearSlot hides
+// one. A reader that loaded the meta word before that store may still load
+// an entry: one pointer, so a whole entry, of the key it asked for and
+// present until that instant. The entries are set to nil after the meta
+// word, before the bucket is unlocked, so a reader that matches the meta
+// byte of a key inserted after Clear finds nil or that key's entry, never a
+// cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *perScoreSlotsKeyMap) clearInPlace(si uint64, t *perScoreSlotsKeyMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// perScoreSlotsKeyMapNewTable returns an empty table of n buckets; n is a
+// power of two.
+func perScoreSlotsKeyMapNewTable(n int) *perScoreSlotsKeyMapTable {
+	return &perScoreSlotsKeyMapTable{
+		buckets: make([]perScoreSlotsKeyMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  mapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *perScoreSlotsKeyMapTable) add(h uint64, e *perScoreSlotsKeyMapEntry) {
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			perScoreSlotsKeyMapInsertAt(b, mapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			perScoreSlotsKeyMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// NewPerScoreSlots returns a semaphore per float64: each key has a capacity
+// of 2. A key without holders or waiters for 1m may be evicted. It holds at
+// most 16 keys: a new key is refused while every one has holders or waiters.
+func NewPerScoreSlots() *PerScoreSlots {
+	s := &PerScoreSlots{}
+	s.init()
+	return s
+}
+
+// PerCalibration: generated from the breaker directive in keyed.go.
+
+// PerCalibrationState is the state of one key's breaker.
+type PerCalibrationState uint32
+
+const (
+	// PerCalibrationStateClosed lets every call through and counts failures.
+	PerCalibrationStateClosed PerCalibrationState = iota
+	// PerCalibrationStateOpen rejects every call until the cooldown has passed.
+	PerCalibrationStateOpen
+	// PerCalibrationStateHalfOpen lets a few probe calls through: enough
+	// successes close the breaker, one failure opens it again.
+	PerCalibrationStateHalfOpen
+)
+
+// String returns "closed", "open" or "half-open".
+func (s PerCalibrationState) String() string {
+	switch s {
+	case PerCalibrationStateClosed:
+		return "closed"
+	case PerCalibrationStateOpen:
+		return "open"
+	case PerCalibrationStateHalfOpen:
+		return "half-open"
+	}
+	return "unknown"
+}
+
+// ErrPerCalibrationOpen is returned, or passed to the fallback, for a call
+// rejected while its key's breaker is open.
+var ErrPerCalibrationOpen = errors.New("breaker: circuit open")
+
+// ErrPerCalibrationTooManyProbes is returned, or passed to the fallback, for
+// a call rejected while its key's breaker is half-open and its probes are
+// taken.
+var ErrPerCalibrationTooManyProbes = errors.New("breaker: too many half-open probes")
+
+// ErrPerCalibrationTooManyKeys is returned, or passed to the fallback, for a
+// call of a new key while the breaker holds its most keys and none of them
+// can be evicted.
+var ErrPerCalibrationTooManyKeys = errors.New("breaker: too many keys")
+
+// ErrPerCalibrationNaNKey is returned, or passed to the fallback, for a call
+// whose key is not equal to itself: a NaN, or a struct, array or interface
+// value holding one. No map can find such a key again, so its breaker could
+// count nothing; the function is not called.
+var ErrPerCalibrationNaNKey = errors.New("breaker: key not equal to itself (NaN)")
+
+// perCalibrationChange is a transition of key's breaker to report to the
+// state-change function.
+type perCalibrationChange struct {
+}
+
+// PerCalibration is a circuit breaker per key around a function from Reading
+// to string: the key of a request is computed from it, and each key has a
+// breaker of its own, with the same limits.
+//
+// Closed, a key's breaker calls the function and counts failures (non-nil
+// errors) in a rolling window; when both the count and the ratio of failures
+// reach their thresholds it opens. Open, it rejects calls with
+// ErrPerCalibrationOpen until the cooldown has passed, then goes half-open.
+// Half-open, it lets HalfOpen probe calls through and rejects the others
+// with ErrPerCalibrationTooManyProbes; a failed probe opens it again,
+// HalfOpen successful probes close it. The result of a call admitted before
+// its key's breaker last changed state is ignored.
+//
+// A PerCalibration must be created with NewPerCalibration and must not be
+// copied after first use. Its methods are safe for concurrent use. Execute
+// on a key already seen looks the key up in a map whose reads take no lock;
+// in the closed state it takes the key's lock only on a failure and once
+// every 16 successes, to count them in the window.
+type PerCalibration struct {
+	circuits *perCalibrationKeyMap
+	// live counts the circuits in the map: Len.
+	live atomic.Int64
+	// nextSweep is the time, in nanoseconds since epoch, from which a new
+	// key sweeps the idle circuits.
+	nextSweep atomic.Int64
+	// nextRoom is the time from which a new key that finds the map full
+	// may sweep it for room.
+	nextRoom atomic.Int64
+	// sweepMu lets one sweep run at a time.
+	sweepMu sync.Mutex
+
+	epoch time.Time
+}
+
+// perCalibrationCircuit is one key's breaker.
+type perCalibrationCircuit struct {
+	// state is the transition count << keyedbrkStateBits | PerCalibrationState.
+	state atomic.Uint64
+	// flight counts the calls started and in flight, and marks the
+	// circuit evicted: see keyedbrkEvictedBit.
+	flight atomic.Uint64
+	// pending counts closed-state successes not yet put in a bucket.
+	pending  atomic.Int64
+	openedAt atomic.Int64 // clock reading when the breaker last opened
+	probes   atomic.Int64 // probes admitted in this half-open period; written under mu
+	// rejected counts the calls rejected with ErrPerCalibrationOpen or
+	// ErrPerCalibrationTooManyProbes.
+	rejected atomic.Uint64
+
+	mu      sync.Mutex       // serialises transitions, probes and the window
+	probeOK int64            // probes that succeeded in this half-open period
+	buckets []keyedbrkBucket // the rolling window, nil until its first count
+	// seen is the count of calls started at the sweep that last saw it
+	// change, at seenAt (the circuit's creation, at first). Sweeps write
+	// them, under the breaker's sweepMu.
+	seen   uint32
+	seenAt int64
+}
+
+// init checks the configuration, creates the map and starts the clock. The
+// generated constructor calls it after building the struct.
+func (b *PerCalibration) init() {
+	b.circuits = newPerCalibrationKeyMap()
+	b.epoch = time.Now()
+	b.nextSweep.Store(int64(time.Minute))
+}
+
+// Execute computes the key of req and calls the function with ctx and req if
+// the key's breaker lets the call through, and records its outcome. A
+// rejected call returns ErrPerCalibrationOpen,
+// ErrPerCalibrationTooManyProbes or, for a new key the breaker has no room
+// for, ErrPerCalibrationTooManyKeys; with a fallback, rejected and failed
+// calls return what the fallback returns. A panicking probe counts as a
+// failure.
+//
+// A call fails when it returns an error that counts as a failure (every
+// error, unless a failure function decides), or when it takes longer than
+// Slow, if set. A call that returns the caller's own context error (ctx is
+// done and the error is ctx.Err(), or wraps it) counts as neither a success
+// nor a failure: the caller gave up, the function did not fail. Errors that
+// are not failures are returned as they are, without the fallback; a slow
+// call that succeeds returns its result.
+func (b *PerCalibration) Execute(ctx context.Context, req Reading) (string, error) {
+	key := b.key(req)
+	for {
+		c, ok := b.circuits.Load(key)
+		if !ok || c.flight.Load()&keyedbrkEvictedBit != 0 {
+			var err error
+			if c, err = b.create(key, b.clock()); err != nil {
+				return b.reject(ctx, req, err)
+			}
+		}
+		// Entering counts the call in flight, which no sweep evicts; a
+		// circuit evicted before it could is looked up again.
+		if c.flight.Add(1<<keyedbrkStartedShift|1)&keyedbrkEvictedBit == 0 {
+			return b.execute(ctx, key, req, c)
+		}
+		c.flight.Add(^uint64(0))
+	}
+}
+
+// execute is Execute on the circuit c of key, which counts the call in
+// flight until it returns.
+func (b *PerCalibration) execute(ctx context.Context, key float64, req Reading, c *perCalibrationCircuit) (string, error) {
+	defer c.flight.Add(^uint64(0))
+	st := c.state.Load()
+	if PerCalibrationState(st&keyedbrkStateMask) != PerCalibrationStateClosed {
+		return b.executeSlow(ctx, key, req, c, st)
+	}
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case keyedbrkNeutral:
+		return resp, err
+	case keyedbrkFailed:
+		b.failure(key, c, st)
+		return resp, err
+	}
+	// A success of a call admitted before a transition is not counted.
+	if c.state.Load() == st && c.pending.Add(1)&(keyedbrkFlushEvery-1) == 0 {
+		b.flush(c)
+	}
+	return resp, err
+}
+
+// callJudged calls the function and says how its result counts, timing
+// the call if Slow is set.
+func (b *PerCalibration) callJudged(ctx context.Context, req Reading) (string, keyedbrkOutcome, error) {
+	resp, err := b.call(ctx, req)
+	return resp, b.judge(ctx, err), err
+}
+
+// judge returns how the error of a call counts, whatever its duration.
+func (b *PerCalibration) judge(ctx context.Context, err error) keyedbrkOutcome {
+	if err == nil {
+		return keyedbrkSucceeded
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return keyedbrkNeutral
+	}
+	if b.isFailure(err) {
+		return keyedbrkFailed
+	}
+	return keyedbrkSucceeded
+}
+
+// key returns the key of req: calibrationOf, the directive's key=, computes
+// it.
+func (b *PerCalibration) key(req Reading) float64 {
+	return calibrationOf(req)
+}
+
+// isFailure counts every error as a failure: the directive has no failure=
+// function.
+func (b *PerCalibration) isFailure(err error) bool {
+	return true
+}
+
+// changed does nothing: the directive has no onchange= function.
+func (b *PerCalibration) changed(ch perCalibrationChange) {
+	// No onchange= function.
+}
+
+// call calls the user's function.
+func (b *PerCalibration) call(ctx context.Context, req Reading) (string, error) {
+	return readSensor(ctx, req)
+}
+
+// State returns the state of key's breaker: PerCalibrationStateClosed for a
+// key the breaker does not hold. An open breaker whose cooldown has passed
+// reports PerCalibrationStateOpen until a call moves it to half-open.
+func (b *PerCalibration) State(key float64) PerCalibrationState {
+	c, ok := b.circuits.Load(key)
+	if !ok {
+		return PerCalibrationStateClosed
+	}
+	return PerCalibrationState(c.state.Load() & keyedbrkStateMask)
+}
+
+// PerCalibrationStats is a snapshot of one key's breaker.
+type PerCalibrationStats struct {
+	State PerCalibrationState
+	// Successes and Failures are the counts in the key's rolling window.
+	Successes, Failures int64
+	// Rejected counts the key's calls rejected with ErrPerCalibrationOpen or
+	// ErrPerCalibrationTooManyProbes since its breaker was created.
+	Rejected uint64
+	// Transitions counts the changes of state of the key's breaker since
+	// it was created.
+	Transitions uint64
+}
+
+// Stats returns a snapshot of key's breaker: its state, the counts of its
+// rolling window, and what it rejected and its changes of state since it was
+// created. A key the breaker does not hold, never seen or evicted, has the
+// zero PerCalibrationStats: closed, nothing counted; a key evicted and seen
+// again counts from zero.
+func (b *PerCalibration) Stats(key float64) PerCalibrationStats {
+	c, ok := b.circuits.Load(key)
+	if !ok || c.flight.Load()&keyedbrkEvictedBit != 0 {
+		return PerCalibrationStats{}
+	}
+	now := b.clock()
+	c.mu.Lock()
+	b.flushLocked(c, now)
+	succ, fail := b.window(c, now)
+	st := c.state.Load()
+	c.mu.Unlock()
+	return PerCalibrationStats{
+		State:       PerCalibrationState(st & keyedbrkStateMask),
+		Successes:   succ,
+		Failures:    fail,
+		Rejected:    c.rejected.Load(),
+		Transitions: st >> keyedbrkStateBits,
+	}
+}
+
+// Len returns the number of keys that have a breaker: the keys seen and not
+// evicted. It takes no lock.
+func (b *PerCalibration) Len() int {
+	return int(b.live.Load())
+}
+
+// Sweep evicts the keys on which no call has started since a sweep, or their
+// creation, 1m or more earlier, and whose breaker is closed, with no call in
+// flight and an empty window. Execute sweeps on its own when it creates a
+// key; Sweep is for a program that wants the memory of idle keys back when
+// no new key comes.
+func (b *PerCalibration) Sweep() {
+	b.sweepMu.Lock()
+	defer b.sweepMu.Unlock()
+	b.sweep(b.clock(), int64(time.Minute))
+}
+
+// reject returns err for a rejected call, or what the fallback returns.
+func (b *PerCalibration) reject(ctx context.Context, req Reading, err error) (string, error) {
+	var zero string
+	return zero, err
+}
+
+// executeSlow handles a call that finds key's breaker, c, open or
+// half-open.
+func (b *PerCalibration) executeSlow(ctx context.Context, key float64, req Reading, c *perCalibrationCircuit, st uint64) (string, error) {
+	for {
+		switch PerCalibrationState(st & keyedbrkStateMask) {
+		case PerCalibrationStateClosed:
+			return b.execute(ctx, key, req, c)
+		case PerCalibrationStateOpen:
+			now := b.clock()
+			if now-c.openedAt.Load() < int64(30*time.Second) {
+				c.rejected.Add(1)
+				return b.reject(ctx, req, ErrPerCalibrationOpen)
+			}
+			b.transition(key, c, st, PerCalibrationStateHalfOpen, now)
+			st = c.state.Load()
+			continue
+		case PerCalibrationStateHalfOpen:
+			admitted, cur := b.admitProbe(c, st)
+			if admitted {
+				return b.probe(ctx, key, req, c, st)
+			}
+			if cur != st {
+				st = cur
+				continue
+			}
+		}
+		c.rejected.Add(1)
+		return b.reject(ctx, req, ErrPerCalibrationTooManyProbes)
+	}
+}
+
+// admitProbe takes one of the probe slots of c's half-open state word st.
+// It reports whether it did, and the current state word: a different one
+// when the breaker has changed state since st was read.
+func (b *PerCalibration) admitProbe(c *perCalibrationCircuit, st uint64) (admitted bool, cur uint64) {
+	if c.probes.Load() >= 3 {
+		// The slots are taken: reject without the lock.
+		return false, st
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Under the lock, so that a caller that read an earlier half-open
+	// period never takes a slot of a later one.
+	if cur = c.state.Load(); cur != st {
+		return false, cur
+	}
+	if c.probes.Load() >= 3 {
+		return false, st
+	}
+	c.probes.Add(1)
+	return true, st
+}
+
+// probe makes a half-open probe call on c admitted under the state word st.
+func (b *PerCalibration) probe(ctx context.Context, key float64, req Reading, c *perCalibrationCircuit, st uint64) (resp string, err error) {
+	ok := false
+	defer func() {
+		// A failed or panicking probe reopens the breaker, unless it is
+		// a probe of an earlier half-open period; without this a panic
+		// would hold a probe slot forever.
+		if !ok {
+			b.transition(key, c, st, PerCalibrationStateOpen, b.clock())
+		}
+	}()
+	resp, o, err := b.callJudged(ctx, req)
+	switch o {
+	case keyedbrkNeutral:
+		ok = true
+		b.probeNeutral(c, st)
+		return resp, err
+	case keyedbrkFailed:
+		return resp, err
+	}
+	ok = true
+	b.probeSucceeded(key, c, st)
+	return resp, err
+}
+
+// probeNeutral gives back the slot of a probe admitted under the state word
+// st that counted as neither success nor failure, so that another call may
+// probe instead.
+func (b *PerCalibration) probeNeutral(c *perCalibrationCircuit, st uint64) {
+	c.mu.Lock()
+	if c.state.Load() == st {
+		c.probes.Add(-1)
+	}
+	c.mu.Unlock()
+}
+
+// probeSucceeded counts a successful probe admitted under the state word
+// st, and closes the breaker at the HalfOpen-th success of the period. A
+// probe of an earlier period is not counted.
+func (b *PerCalibration) probeSucceeded(key float64, c *perCalibrationCircuit, st uint64) {
+	c.mu.Lock()
+	if c.state.Load() != st {
+		c.mu.Unlock()
+		return
+	}
+	c.probeOK++
+	if c.probeOK == 3 {
+		ch, ok := b.transitionLocked(key, c, st, PerCalibrationStateClosed, b.clock())
+		c.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	c.mu.Unlock()
+}
+
+// failure records a failed call on c admitted under the closed state word
+// st and trips the breaker if the window's counts reach the thresholds. The
+// failure of a call admitted before a transition is not counted.
+func (b *PerCalibration) failure(key float64, c *perCalibrationCircuit, st uint64) {
+	now := b.clock()
+	c.mu.Lock()
+	if c.state.Load() != st {
+		c.mu.Unlock()
+		return
+	}
+	b.addLocked(c, now, c.pending.Swap(0), 1)
+	_, fail := b.window(c, now)
+	if fail >= 2 && float64(fail) >= 0 {
+		ch, ok := b.transitionLocked(key, c, st, PerCalibrationStateOpen, now)
+		c.mu.Unlock()
+		if ok {
+			b.changed(ch)
+		}
+		return
+	}
+	c.mu.Unlock()
+}
+
+// flush puts the pending successes of c in the bucket of the time.
+func (b *PerCalibration) flush(c *perCalibrationCircuit) {
+	now := b.clock()
+	c.mu.Lock()
+	// flushLocked's body, written out: the compiler does not inline it,
+	// and this is on the path of the successes.
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
+	c.mu.Unlock()
+}
+
+// flushLocked puts the pending successes of c in now's bucket, for a key's
+// snapshot and the sweeps. The caller holds c.mu.
+func (b *PerCalibration) flushLocked(c *perCalibrationCircuit, now int64) {
+	if n := c.pending.Swap(0); n != 0 {
+		b.addLocked(c, now, n, 0)
+	}
+}
+
+// addLocked counts successes and failures in now's bucket of c, first
+// clearing the bucket if it still holds an older slice of time. The caller
+// holds c.mu.
+func (b *PerCalibration) addLocked(c *perCalibrationCircuit, now, successes, failures int64) {
+	if c.buckets == nil {
+		c.buckets = make([]keyedbrkBucket, 10)
+		for i := range c.buckets {
+			c.buckets[i].index = keyedbrkNoBucket
+		}
+	}
+	index := now / b.bucketWidth()
+	bk := &c.buckets[index%10]
+	if bk.index < index {
+		bk.index, bk.successes, bk.failures = index, 0, 0
+	}
+	bk.successes += successes
+	bk.failures += failures
+}
+
+// window returns the counts of c's rolling window ending at now. The caller
+// holds c.mu.
+func (b *PerCalibration) window(c *perCalibrationCircuit, now int64) (successes, failures int64) {
+	index := now / b.bucketWidth()
+	for i := range c.buckets {
+		bk := &c.buckets[i]
+		if bk.index > index-10 && bk.index <= index {
+			successes += bk.successes
+			failures += bk.failures
+		}
+	}
+	return successes, failures
+}
+
+func (b *PerCalibration) bucketWidth() int64 {
+	return int64(10*time.Second) / 10
+}
+
+// transition moves key's breaker c from the state word from to the state
+// to, unless another transition came first.
+func (b *PerCalibration) transition(key float64, c *perCalibrationCircuit, from uint64, to PerCalibrationState, now int64) {
+	c.mu.Lock()
+	ch, ok := b.transitionLocked(key, c, from, to, now)
+	c.mu.Unlock()
+	if ok {
+		b.changed(ch)
+	}
+}
+
+// transitionLocked is transition with c.mu held. It reports whether it
+// moved the breaker, and the change for the caller to report with changed
+// once it has unlocked c.mu.
+func (b *PerCalibration) transitionLocked(key float64, c *perCalibrationCircuit, from uint64, to PerCalibrationState, now int64) (ch perCalibrationChange, ok bool) {
+	if c.state.Load() != from {
+		return ch, false
+	}
+	switch to {
+	case PerCalibrationStateOpen:
+		c.openedAt.Store(now)
+	case PerCalibrationStateHalfOpen:
+		c.probes.Store(0)
+		c.probeOK = 0
+	case PerCalibrationStateClosed:
+		c.pending.Store(0)
+		for i := range c.buckets {
+			c.buckets[i].index = keyedbrkNoBucket
+		}
+	}
+	c.state.Store((from>>keyedbrkStateBits+1)<<keyedbrkStateBits | uint64(to))
+	return ch, true
+}
+
+// create gives key a new, closed circuit, or returns the circuit another
+// goroutine gave it first. It fails with ErrPerCalibrationTooManyKeys when
+// the map holds Keys circuits and a sweep cannot make room.
+func (b *PerCalibration) create(key float64, now int64) (*perCalibrationCircuit, error) {
+	if key != key {
+		// A key not equal to itself, a NaN or a value holding one: no
+		// lookup would find its circuit again.
+		return nil, ErrPerCalibrationNaNKey
+	}
+	if now >= b.nextSweep.Load() && b.sweepMu.TryLock() {
+		if now >= b.nextSweep.Load() {
+			b.sweep(now, int64(time.Minute))
+			b.nextSweep.Store(now + int64(time.Minute))
+		}
+		b.sweepMu.Unlock()
+	}
+	if b.live.Load() >= 16 {
+		// Full: the count below decides whether key gets a circuit.
+		b.makeRoom(now)
+	}
+	c, _ := b.circuits.Compute(key, func(old *perCalibrationCircuit, loaded bool) (*perCalibrationCircuit, perCalibrationKeyMapComputeOp) {
+		if loaded && old.flight.Load()&keyedbrkEvictedBit == 0 {
+			return old, perCalibrationKeyMapCancelOp
+		}
+		// A circuit evicted but still in the map is replaced in its
+		// room, counted in live until the map no longer holds it.
+		if !loaded && !b.countKey() {
+			return nil, perCalibrationKeyMapCancelOp
+		}
+		return &perCalibrationCircuit{seenAt: now}, perCalibrationKeyMapUpdateOp
+	})
+	if c == nil {
+		// Only a full map gives a key no circuit.
+		return nil, ErrPerCalibrationTooManyKeys
+	}
+	return c, nil
+}
+
+// countKey counts a new key in live, and reports whether it did: not when
+// the map holds Keys circuits.
+func (b *PerCalibration) countKey() bool {
+	for {
+		n := b.live.Load()
+		if n >= 16 {
+			return false
+		}
+		if b.live.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// makeRoom sweeps the map for room for a new key, evicting every circuit
+// that can be, idle or not, unless another sweep is running or a sweep for
+// room ran less than a bucket width ago: no circuit's window empties
+// sooner, but by a transition to closed.
+func (b *PerCalibration) makeRoom(now int64) {
+	if now < b.nextRoom.Load() || !b.sweepMu.TryLock() {
+		return
+	}
+	defer b.sweepMu.Unlock()
+	b.sweep(now, 0)
+	b.nextRoom.Store(now + b.bucketWidth())
+}
+
+// sweep evicts the circuits on which no call has started since a sweep, or
+// their creation, at least idle before now, and that are closed, with no
+// call in flight and an empty window. The caller holds sweepMu.
+func (b *PerCalibration) sweep(now, idle int64) {
+	for key, c := range b.circuits.All() {
+		if b.evictable(c, now, idle) {
+			b.circuits.Compute(key, func(old *perCalibrationCircuit, loaded bool) (*perCalibrationCircuit, perCalibrationKeyMapComputeOp) {
+				if loaded && old == c {
+					b.live.Add(-1)
+					return nil, perCalibrationKeyMapDeleteOp
+				}
+				// A new circuit took its place, and its room.
+				return old, perCalibrationKeyMapCancelOp
+			})
+		}
+	}
+}
+
+// evictable marks c evicted, and reports whether it did: when no call has
+// started on c since a sweep at least idle before now, and c is closed,
+// with no call in flight and an empty window. A call that starts on c once
+// it is marked looks its key up again. The caller holds sweepMu.
+func (b *PerCalibration) evictable(c *perCalibrationCircuit, now, idle int64) bool {
+	w := c.flight.Load()
+	if w&keyedbrkEvictedBit != 0 {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Successes not yet in a bucket are put in now's: a key whose calls
+	// all succeeded empties its window too, a window after this sweep.
+	b.flushLocked(c, now)
+	if started := uint32(w >> keyedbrkStartedShift); started != c.seen {
+		c.seen, c.seenAt = started, now
+		if idle > 0 {
+			return false
+		}
+	}
+	if PerCalibrationState(c.state.Load()&keyedbrkStateMask) != PerCalibrationStateClosed {
+		return false
+	}
+	if succ, fail := b.window(c, now); succ != 0 || fail != 0 {
+		return false
+	}
+	// An empty window holds nothing: its memory goes back until its next
+	// count.
+	c.buckets = nil
+	if w&keyedbrkInFlightMask != 0 || now-c.seenAt < idle {
+		return false
+	}
+	// The outcome of every call started before w was read is counted, as
+	// it was counted before the call left: the window is empty. A call
+	// started since changed the word, and the circuit is kept.
+	return c.flight.CompareAndSwap(w, w|keyedbrkEvictedBit)
+}
+
+// clock returns the time in nanoseconds since the breaker was created.
+func (b *PerCalibration) clock() int64 {
+	return int64(time.Since(b.epoch))
+}
+
+// perCalibrationKeyMapHashSeed holds a map's random hash keys, chosen per
+// map so that keys chosen by an attacker cannot flood one bucket.
+//
+// mix keys the fast mixers below, which specialized
+// perCalibrationKeyMapHashKey bodies call; seed keys maphash, the reference
+// hasher and the fallback for long strings.
+type perCalibrationKeyMapHashSeed struct {
+	mix mapMixSeed
+}
+
+// perCalibrationKeyMapNewHashSeed returns fresh random hash keys.
+func perCalibrationKeyMapNewHashSeed() perCalibrationKeyMapHashSeed {
+	return perCalibrationKeyMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
+}
+
+// perCalibrationKeyMapHashKey returns the hash of k under s, specialized for
+// float64 keys: a seeded 128-bit multiply of its bits. Every bit is mixed:
+// the mapH2Bits low bits pick the meta byte, the bits above them the bucket.
+func perCalibrationKeyMapHashKey(s *perCalibrationKeyMapHashSeed, k float64) uint64 {
+	return mapHashU64(&s.mix, math.Float64bits(float64(k)+0))
+}
+
+// perCalibrationKeyMapShardOf returns the shard of k, a number below
+// mapShardCount: a multiply-shift of k by a random odd key (mapShardU64). It
+// does not wait for the hash h, so a lookup loads the shard's table while
+// the hash is being computed.
+func perCalibrationKeyMapShardOf(s *perCalibrationKeyMapHashSeed, k float64, h uint64) uint64 {
+	return mapShardU64(&s.mix, math.Float64bits(float64(k)+0))
+}
+
+// perCalibrationKeyMapComputeOp tells Compute what to do with the value its
+// function returns.
+type perCalibrationKeyMapComputeOp int
+
+const (
+	// perCalibrationKeyMapCancelOp leaves the map unchanged: a present key
+	// keeps its value and an absent key stays absent. It is the zero
+	// perCalibrationKeyMapComputeOp.
+	perCalibrationKeyMapCancelOp perCalibrationKeyMapComputeOp = iota
+	// perCalibrationKeyMapUpdateOp stores the returned value, inserting the
+	// key if it was absent.
+	perCalibrationKeyMapUpdateOp
+	// perCalibrationKeyMapDeleteOp deletes the key if it is present.
+	perCalibrationKeyMapDeleteOp
+)
+
+// perCalibrationKeyMap is a hash map from float64 to *perCalibrationCircuit
+// that is safe for concurrent use by multiple goroutines without additional
+// locking or coordination. It has the methods of sync.Map, typed, Compute
+// for atomic read-modify-write and LoadOrCompute to create a missing value
+// once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero perCalibrationKeyMap is not usable: create maps with
+// newPerCalibrationKeyMap. A perCalibrationKeyMap must not be copied after
+// first use.
+//
+// In the terminology of the Go memory model, perCalibrationKeyMap arranges
+// that a write operation “synchronizes before” any read operation that
+// observes the effect of the write, where read and write operations are
+// defined as follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns
+// perCalibrationKeyMapUpdateOp, or perCalibrationKeyMapDeleteOp for a
+// present key. Range and All perform a read operation for each key they
+// visit. Len does not synchronize.
+type perCalibrationKeyMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned perCalibrationKeyMap aligns them.
+	sizes [mapShardCount]mapShardSize
+	// seed is read by every operation and written only by
+	// newPerCalibrationKeyMap.
+	seed perCalibrationKeyMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [mapShardCount]perCalibrationKeyMapShard
+}
+
+// perCalibrationKeyMapShard is one independent hash table of a
+// perCalibrationKeyMap.
+type perCalibrationKeyMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[perCalibrationKeyMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// perCalibrationKeyMapTable is the bucket array of a shard at one size. Its
+// buckets never move; a resize builds a new table.
+type perCalibrationKeyMapTable struct {
+	buckets []perCalibrationKeyMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// perCalibrationKeyMapBucket is one cache line of a table: a root bucket, or
+// an overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
+type perCalibrationKeyMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [mapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
+	meta    atomic.Uint64
+	entries [mapEntriesPerBucket]atomic.Pointer[perCalibrationKeyMapEntry]
+	next    atomic.Pointer[perCalibrationKeyMapBucket]
+}
+
+// perCalibrationKeyMapEntry is a key and its value. The key never changes;
+// writers update the value in place with atomic stores
+// (perCalibrationKeyMapStoreValue) under the lock of the entry's chain, and
+// readers load it atomically (perCalibrationKeyMapLoadValue). The value
+// comes first, so that it is 64-bit aligned for the atomics even on 32-bit
+// platforms.
+type perCalibrationKeyMapEntry struct {
+	value *perCalibrationCircuit
+	key   float64
+}
+
+// perCalibrationKeyMapLoadValue returns the value of e with an atomic load:
+// writers update it in place (perCalibrationKeyMapStoreValue).
+func perCalibrationKeyMapLoadValue(e *perCalibrationKeyMapEntry) *perCalibrationCircuit {
+	return (*perCalibrationCircuit)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&e.value))))
+}
+
+// perCalibrationKeyMapStoreValue sets the value of e in place with an atomic
+// store. The caller holds the lock of e's chain.
+func perCalibrationKeyMapStoreValue(e *perCalibrationKeyMapEntry, v *perCalibrationCircuit) {
+	atomic.StorePointer((*unsafe.Pointer)(unsafe.Pointer(&e.value)), unsafe.Pointer(v))
+}
+
+// newPerCalibrationKeyMap returns an empty perCalibrationKeyMap.
+func newPerCalibrationKeyMap() *perCalibrationKeyMap {
+	m := &perCalibrationKeyMap{seed: perCalibrationKeyMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of mapBaseTableLen buckets.
+func (m *perCalibrationKeyMap) init() {
+	m.initTables(mapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *perCalibrationKeyMap) initTables(n int) {
+	tables := make([]perCalibrationKeyMapTable, mapShardCount)
+	buckets := make([]perCalibrationKeyMapBucket, mapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = mapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// perCalibrationKeyMapEqualKey reports whether a and b are the same key, for
+// the lookups that take no lock (Load, find).
+func perCalibrationKeyMapEqualKey(a, b float64) bool { return a == b }
+
+// perCalibrationKeyMapEqualValue reports whether a and b are equal, for
+// CompareAndSwap and CompareAndDelete.
+func perCalibrationKeyMapEqualValue(a, b *perCalibrationCircuit) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *perCalibrationKeyMap) Load(key float64) (value *perCalibrationCircuit, ok bool) {
+	h := perCalibrationKeyMapHashKey(&m.seed, key)
+	t := m.shards[perCalibrationKeyMapShardOf(&m.seed, key, h)].table.Load()
+	b := t.bucketOf(h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perCalibrationKeyMapEqualKey(e.key, key) {
+				return perCalibrationKeyMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *perCalibrationKeyMap) Store(key float64, value *perCalibrationCircuit) {
+	m.put(perCalibrationKeyMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *perCalibrationKeyMap) Swap(key float64, value *perCalibrationCircuit) (previous *perCalibrationCircuit, loaded bool) {
+	loaded = m.put(perCalibrationKeyMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *perCalibrationKeyMap) put(h uint64, key float64, value *perCalibrationCircuit, prev **perCalibrationCircuit) (loaded bool) {
+	var ne *perCalibrationKeyMapEntry
+	si := perCalibrationKeyMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = perCalibrationKeyMapLoadValue(e)
+			}
+			perCalibrationKeyMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &perCalibrationKeyMapEntry{key: key, value: value}
+		perCalibrationKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *perCalibrationKeyMap) LoadOrStore(key float64, value *perCalibrationCircuit) (actual *perCalibrationCircuit, loaded bool) {
+	h := perCalibrationKeyMapHashKey(&m.seed, key)
+	si := perCalibrationKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return perCalibrationKeyMapLoadValue(e), true
+	}
+	ne := &perCalibrationKeyMapEntry{key: key, value: value}
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return perCalibrationKeyMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		perCalibrationKeyMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns perCalibrationKeyMapCancelOp for an
+// absent key. If fn panics, LoadOrCompute leaves the map unchanged and
+// unlocked, and the panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *perCalibrationKeyMap) LoadOrCompute(key float64, fn func() *perCalibrationCircuit) (actual *perCalibrationCircuit, loaded bool) {
+	h := perCalibrationKeyMapHashKey(&m.seed, key)
+	si := perCalibrationKeyMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return perCalibrationKeyMapLoadValue(e), true
+	}
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return perCalibrationKeyMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		actual = perCalibrationKeyMapComputeLocked(root, fn)
+		perCalibrationKeyMapInsertAt(b, i, h, &perCalibrationKeyMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *perCalibrationKeyMap) LoadAndDelete(key float64) (value *perCalibrationCircuit, loaded bool) {
+	h := perCalibrationKeyMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return perCalibrationKeyMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *perCalibrationKeyMap) Delete(key float64) {
+	h := perCalibrationKeyMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *perCalibrationKeyMap) remove(h uint64, key float64) *perCalibrationKeyMapEntry {
+	si := perCalibrationKeyMapShardOf(&m.seed, key, h)
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := perCalibrationKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *perCalibrationKeyMap) CompareAndSwap(key float64, old, new *perCalibrationCircuit) (swapped bool) {
+	h := perCalibrationKeyMapHashKey(&m.seed, key)
+	si := perCalibrationKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !perCalibrationKeyMapEqualValue(perCalibrationKeyMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *perCalibrationKeyMap) swapInPlace(h uint64, key float64, old, new *perCalibrationCircuit) (swapped bool) {
+	_, root := m.lockRoot(perCalibrationKeyMapShardOf(&m.seed, key, h), h)
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil || !perCalibrationKeyMapEqualValue(perCalibrationKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	perCalibrationKeyMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with perCalibrationKeyMapEqualValue: the generic
+// reference panics, as sync.Map does, if the values are of a type that is
+// not comparable.
+func (m *perCalibrationKeyMap) CompareAndDelete(key float64, old *perCalibrationCircuit) (deleted bool) {
+	h := perCalibrationKeyMapHashKey(&m.seed, key)
+	si := perCalibrationKeyMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !perCalibrationKeyMapEqualValue(perCalibrationKeyMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil || !perCalibrationKeyMapEqualValue(perCalibrationKeyMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := perCalibrationKeyMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// perCalibrationKeyMapComputeOp fn returns: perCalibrationKeyMapUpdateOp
+// stores newV, perCalibrationKeyMapDeleteOp deletes the key,
+// perCalibrationKeyMapCancelOp leaves the map unchanged. It returns the
+// value of key after the operation and whether key is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *perCalibrationKeyMap) Compute(key float64, fn func(old *perCalibrationCircuit, loaded bool) (newV *perCalibrationCircuit, op perCalibrationKeyMapComputeOp)) (actual *perCalibrationCircuit, ok bool) {
+	h := perCalibrationKeyMapHashKey(&m.seed, key)
+	si := perCalibrationKeyMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := perCalibrationKeyMapLoadValue(e)
+			newV, op := perCalibrationKeyMapCallLocked(root, fn, old, true)
+			switch op {
+			case perCalibrationKeyMapUpdateOp:
+				perCalibrationKeyMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case perCalibrationKeyMapDeleteOp:
+				meta := perCalibrationKeyMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		newV, op := perCalibrationKeyMapCallLocked(root, fn, actual, false)
+		if op != perCalibrationKeyMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		perCalibrationKeyMapInsertAt(b, i, h, &perCalibrationKeyMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the
+// perCalibrationKeyMap's contents: no key is visited more than once, a key
+// present and unmodified for the whole call is visited exactly once, but a
+// key stored or deleted concurrently may or may not be visited, and a
+// visited key's value may be any value it held during the call. Range holds
+// no lock while it calls f, so f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *perCalibrationKeyMap) Range(f func(key float64, value *perCalibrationCircuit) bool) {
+	var buf [16 * mapEntriesPerBucket]*perCalibrationKeyMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, perCalibrationKeyMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *perCalibrationKeyMap) All() iter.Seq2[float64, *perCalibrationCircuit] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *perCalibrationKeyMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from newPerCalibrationKeyMap or Clear that holds at most five keys
+// allocates nothing.
+func (m *perCalibrationKeyMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, mapClearTable)
+	}
+}
+
+// perCalibrationKeyMapCallLocked calls fn(old, loaded) for Compute,
+// unlocking root if fn panics: a bucket left locked would block its writers,
+// and the resizes of its shard, forever.
+func perCalibrationKeyMapCallLocked(root *perCalibrationKeyMapBucket, fn func(old *perCalibrationCircuit, loaded bool) (*perCalibrationCircuit, perCalibrationKeyMapComputeOp), old *perCalibrationCircuit, loaded bool) (newV *perCalibrationCircuit, op perCalibrationKeyMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// perCalibrationKeyMapComputeLocked calls fn for LoadOrCompute, unlocking
+// root if fn panics, as perCalibrationKeyMapCallLocked does for Compute.
+func perCalibrationKeyMapComputeLocked(root *perCalibrationKeyMapBucket, fn func() *perCalibrationCircuit) *perCalibrationCircuit {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *perCalibrationKeyMap) lockRoot(si, h uint64) (*perCalibrationKeyMapTable, *perCalibrationKeyMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *perCalibrationKeyMapTable) bucketOf(h uint64) *perCalibrationKeyMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*perCalibrationKeyMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *perCalibrationKeyMapBucket) slot(i int) *atomic.Pointer[perCalibrationKeyMapEntry] {
+	return (*atomic.Pointer[perCalibrationKeyMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *perCalibrationKeyMapTable) find(key float64, h uint64) *perCalibrationKeyMapEntry {
+	b := t.bucketOf(h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && perCalibrationKeyMapEqualKey(e.key, key) {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+func (root *perCalibrationKeyMapBucket) search(key float64, h2w uint64) (b *perCalibrationKeyMapBucket, i int, e *perCalibrationKeyMapEntry) {
+	var free *perCalibrationKeyMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *perCalibrationKeyMap) mustGrow(si uint64, t *perCalibrationKeyMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// perCalibrationKeyMapInsertAt inserts ne, whose hash is h, at slot i of
+// bucket b, as returned by search, or, if i is -1, in a new bucket chained
+// after b. The caller holds the chain's lock, or owns a table no reader has
+// seen yet.
+func perCalibrationKeyMapInsertAt(b *perCalibrationKeyMapBucket, i int, h uint64, ne *perCalibrationKeyMapEntry) {
+	if i < 0 {
+		nb := new(perCalibrationKeyMapBucket)
+		nb.meta.Store(uint64(mapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// perCalibrationKeyMapClearSlot empties slot i of bucket b, whose chain the
+// caller has locked, and returns the bucket's new meta word.
+func perCalibrationKeyMapClearSlot(b *perCalibrationKeyMapBucket, i int) uint64 {
+	meta := mapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *perCalibrationKeyMap) deleted(si uint64, t *perCalibrationKeyMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
+	}
+}
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *perCalibrationKeyMap) resize(si uint64, old *perCalibrationKeyMapTable, kind mapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case mapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case mapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = mapBaseTableLen()
+	}
+	nt := perCalibrationKeyMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == mapClearTable:
+					dropped++
+				default:
+					nt.add(perCalibrationKeyMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as perCalibrationKeyMapClearSlot hides
+// one. A reader that loaded the meta word before that store may still load
+// an entry: one pointer, so a whole entry, of the key it asked for and
+// present until that instant. The entries are set to nil after the meta
+// word, before the bucket is unlocked, so a reader that matches the meta
+// byte of a key inserted after Clear finds nil or that key's entry, never a
+// cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *perCalibrationKeyMap) clearInPlace(si uint64, t *perCalibrationKeyMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// perCalibrationKeyMapNewTable returns an empty table of n buckets; n is a
+// power of two.
+func perCalibrationKeyMapNewTable(n int) *perCalibrationKeyMapTable {
+	return &perCalibrationKeyMapTable{
+		buckets: make([]perCalibrationKeyMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  mapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *perCalibrationKeyMapTable) add(h uint64, e *perCalibrationKeyMapEntry) {
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			perCalibrationKeyMapInsertAt(b, mapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			perCalibrationKeyMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// NewPerCalibration returns a circuit breaker per float64 around readSensor.
+func NewPerCalibration() *PerCalibration {
+	b := &PerCalibration{}
+	b.init()
+	return b
+}

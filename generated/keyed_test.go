@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/netip"
 	"testing"
@@ -296,5 +297,45 @@ func TestPerIPKeepsEveryKindOfAddressApart(t *testing.T) {
 		if n := testing.AllocsPerRun(100, func() { b.Allow(a) }); n != 0 {
 			t.Errorf("Allow(%v) on a client already seen allocated %v times, want 0", a, n)
 		}
+	}
+}
+
+// TestFloatKeyedLimitersRefuseNaNKeys: a NaN key is never found in a map
+// again. The keyed limiters used to give it a new bucket, slot or circuit at
+// every call, which no sweep could evict: PerScore admitted every event of
+// a NaN key and filled up with them (then refusing every new key),
+// PerScoreSlots' Release of a NaN key panicked, and PerCalibration never
+// counted a NaN key's failures together. -0 and +0 are one key.
+func TestFloatKeyedLimitersRefuseNaNKeys(t *testing.T) {
+	nan, negZero := math.NaN(), math.Copysign(0, -1)
+	r := generated.NewPerScore()
+	s := generated.NewPerScoreSlots()
+	b := generated.NewPerCalibration()
+	ctx := context.Background()
+	for range 32 {
+		if r.Allow(nan) {
+			t.Fatal("PerScore admitted a NaN key")
+		}
+		if err := s.Acquire(ctx, nan, 1); !errors.Is(err, generated.ErrPerScoreSlotsNaNKey) {
+			t.Fatalf("PerScoreSlots.Acquire of a NaN key: %v, want ErrPerScoreSlotsNaNKey", err)
+		}
+		if _, err := b.Execute(ctx, generated.Reading{Calibration: nan}); !errors.Is(err, generated.ErrPerCalibrationNaNKey) {
+			t.Fatalf("PerCalibration.Execute with a NaN key: %v, want ErrPerCalibrationNaNKey", err)
+		}
+	}
+	if n := r.Len() + s.Len() + b.Len(); n != 0 {
+		t.Fatalf("the limiters hold %d keys after NaN keys, want 0", n)
+	}
+	if !r.Allow(0) || !r.Allow(negZero) || r.Allow(0) {
+		t.Fatal("PerScore: -0 and +0 are not one key with a burst of 2")
+	}
+	if !s.TryAcquire(negZero, 2) || s.TryAcquire(0, 1) {
+		t.Fatal("PerScoreSlots: -0 and +0 are not one key of capacity 2")
+	}
+	s.Release(0, 2)
+	b.Execute(ctx, generated.Reading{Calibration: 0, Fail: true})
+	b.Execute(ctx, generated.Reading{Calibration: negZero, Fail: true})
+	if st := b.State(0); st != generated.PerCalibrationStateOpen {
+		t.Fatalf("PerCalibration: state of 0 after a failure on +0 and one on -0 = %v, want open", st)
 	}
 }

@@ -180,7 +180,9 @@ func goIn(t *testing.T, dir string, args ...string) string {
 }
 
 // TestEndToEndBench generates benchmarks of the user's own types
-// (bench=true) in a scratch module and runs each for one iteration.
+// (bench=true) in a scratch module and runs each for one iteration. Keys of
+// net/netip.Addr, time.Time and complex types, which bench=true refused
+// ("cannot make distinct keys"), are made from the key's index too.
 func TestEndToEndBench(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a module; not in -short mode")
@@ -190,6 +192,11 @@ func TestEndToEndBench(t *testing.T) {
 package kv
 
 //go:generate go tool monogen
+
+import (
+	"net/netip"
+	"time"
+)
 
 // Key is a composite key.
 type Key struct {
@@ -206,7 +213,13 @@ type Item struct{ N int }
 func size(it Item) int { return it.N * 2 }
 
 //monogen:pool Sizer[Item, int] fn=size workers=2 bench=true
-var _ = 0
+
+// Keys whose fields are hidden, the README's first keyed limiter among them.
+//
+//monogen:ratelimit PerIP[netip.Addr] rate=10/s burst=5 bench=true
+//monogen:map Seen[time.Time, complex64] bench=true
+//monogen:map Waves[complex128, int] bench=true
+var _ = []any{netip.Addr{}, time.Time{}}
 `,
 	}, "kv/kv_monogen.go", "kv/kv_monogen_bench_test.go")
 	out := goIn(t, dir, "test", "-run", "^$", "-bench", ".", "-benchtime", "1x", "./kv")
@@ -214,9 +227,55 @@ var _ = 0
 		"BenchmarkItems/op=Load/impl=generated", "BenchmarkItems/op=Load/impl=template",
 		"BenchmarkItems/op=mix90/impl=template", "BenchmarkNames/op=Store/impl=generated",
 		"BenchmarkSizer/op=Map/impl=generated", "BenchmarkSizer/op=Submit/impl=template",
+		"BenchmarkPerIP/op=Allow/impl=generated", "BenchmarkSeen/op=Load/impl=generated",
+		"BenchmarkWaves/op=Store/impl=template",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("benchmark output lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+// TestEndToEndBenchVendor: in a module built from its vendor directory, a
+// bench=true directive whose template no file imported when go mod vendor
+// last ran is refused with the way out (generate with -mod=mod, then go mod
+// vendor), which then works; the message said the module must require
+// monogen, which it does.
+func TestEndToEndBenchVendor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module; not in -short mode")
+	}
+	dir := EndToEnd(t, map[string]string{
+		"kv/kv.go": `package kv
+
+//go:generate go tool monogen
+
+//monogen:map Items[string, int] bench=true
+var _ = 0
+`,
+	}, "kv/kv_monogen_bench_test.go")
+	goIn(t, dir, "mod", "vendor")
+	if err := os.WriteFile(filepath.Join(dir, "kv", "q.go"), []byte("package kv\n\n//monogen:queue Jobs[int] size=8 bench=true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "tool", "monogen", "./...")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=vendor", "GOTOOLCHAIN=local")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "kv/q.go:3:1: bench=true imports the templates of github.com/monogen/monogen, which the vendor directory lacks: generate with -mod=mod") {
+		t.Fatalf("go tool monogen with -mod=vendor and a template missing from vendor: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "kv", "q_monogen.go")); err == nil {
+		t.Fatal("q_monogen.go written despite the error")
+	}
+	goIn(t, dir, "tool", "monogen", "./...") // -mod=mod
+	goIn(t, dir, "mod", "vendor")
+	for _, args := range [][]string{{"tool", "monogen", "-check", "./..."}, {"vet", "./..."}} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=vendor", "GOTOOLCHAIN=local")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go %s with -mod=vendor: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
 }

@@ -154,6 +154,10 @@ func Parse(text string) (*Directive, error) {
 			break
 		}
 		eq := strings.IndexByte(word, '=')
+		if eq < 0 && d.Args == nil && len(seen) == 0 && strings.HasPrefix(word, "[") {
+			// //monogen:map M [K, V]: the space ends the name.
+			return nil, errorf(d.NameOff+len(d.Name), "unexpected space between %s and its type arguments: want %s[...]", d.Name, d.Name)
+		}
 		if eq < 0 {
 			return nil, errorf(start, "option %q is not key=value", word)
 		}

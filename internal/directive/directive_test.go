@@ -94,6 +94,8 @@ func TestParseErrors(t *testing.T) {
 		{"//monogen:map M[K, V]\n", 21, "one line"},
 		{"//monogen:map M[K, \"V]", 19, "unterminated string"},
 		{"// monogen:map M[K, V]", 0, "not a monogen directive"},
+		// A space before the type arguments said: option "[K," is not key=value.
+		{"//monogen:map M [K, V] shards=4", 15, "unexpected space between M and its type arguments: want M[...]"},
 	}
 	for _, tt := range tests {
 		_, err := directive.Parse(tt.in)

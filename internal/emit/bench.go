@@ -12,6 +12,8 @@ import (
 // interface, a channel, a struct with no field to vary).
 //
 //	SessionID(i)          integer, float and string kinds (strconv.Itoa)
+//	complex64(complex(float64(i), 0))
+//	netip.AddrFrom4([4]byte{byte(i >> 24), ...}), time.Unix(0, int64(i))
 //	new(Session)          pointers: a fresh address per key
 //	Key{ID: int64(i)}     structs: the first field that can vary
 //	[16]byte{byte(i)}     arrays: the first element
@@ -23,6 +25,19 @@ func keyFrom(t types.Type, i jen.Code, self *types.Package, im *Scope, depth int
 	if depth > 3 {
 		return nil, false
 	}
+	if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil {
+		// Usual keys whose fields are hidden: an address, a time.
+		switch n.Obj().Pkg().Path() + "." + n.Obj().Name() {
+		case "net/netip.Addr":
+			return addrFrom(i, im), true
+		case "net/netip.AddrPort":
+			// netip.AddrPortFrom(netip.AddrFrom4(...), 1)
+			return im.Qual("net/netip", "AddrPortFrom").Call(addrFrom(i, im), jen.Lit(1)), true
+		case "time.Time":
+			// time.Unix(0, int64(i))
+			return im.Qual("time", "Unix").Call(jen.Lit(0), jen.Int64().Call(i)), true
+		}
+	}
 	spell := jen.Id(im.Type(t))
 	switch u := t.Underlying().(type) {
 	case *types.Basic:
@@ -31,6 +46,8 @@ func keyFrom(t types.Type, i jen.Code, self *types.Package, im *Scope, depth int
 		switch {
 		case info&(types.IsInteger|types.IsFloat) != 0:
 			return jen.Add(spell).Call(i), true
+		case info&types.IsComplex != 0:
+			return jen.Add(spell).Call(jen.Complex(jen.Float64().Call(i), jen.Lit(0))), true
 		case info&types.IsString != 0:
 			s := im.Qual("strconv", "Itoa").Call(i)
 			if t == types.Typ[types.String] {
@@ -73,6 +90,18 @@ func keyFrom(t types.Type, i jen.Code, self *types.Package, im *Scope, depth int
 		}
 	}
 	return nil, false
+}
+
+// addrFrom returns the i-th IPv4 address:
+//
+//	netip.AddrFrom4([4]byte{byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)})
+func addrFrom(i jen.Code, im *Scope) jen.Code {
+	var b []jen.Code
+	for _, shift := range []int{24, 16, 8} {
+		b = append(b, jen.Byte().Call(jen.Add(i).Op(">>").Lit(shift)))
+	}
+	b = append(b, jen.Byte().Call(i))
+	return im.Qual("net/netip", "AddrFrom4").Call(jen.Index(jen.Lit(4)).Byte().Values(b...))
 }
 
 // twoValued reports whether keyFrom makes at most two distinct values of t:

@@ -43,7 +43,11 @@ func TestKeyFrom(t *testing.T) {
 		{"vNoFields", ""},
 		{"vChan", ""},
 		{"vError", ""},
-		{"vComplex", ""},
+		{"vComplex", "complex128(complex(float64(i), 0))"},
+		// Usual keys whose fields are hidden.
+		{"vAddr", "netip.AddrFrom4([4]byte{byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)})"},
+		{"vAddrPort", "netip.AddrPortFrom(netip.AddrFrom4([4]byte{byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)}), 1)"},
+		{"vTime", "time.Unix(0, int64(i))"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.v, func(t *testing.T) {

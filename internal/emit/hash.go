@@ -75,19 +75,29 @@ return hashU64(&s.mix, 1<<32)`, bin)
 		// return hashStr(s, k)
 		stmts = append(stmts, jen.Return(jen.Id("hashStr").Call(jen.Id("s"), words[0].code)))
 		h.How = "wyhash-style mixing of up to 32 bytes, maphash.String past that"
-		// return len(k) >= 8 && len(k) <= 16
-		h.ShortKey = render(jen.Return(jen.Len(jen.Id("k")).Op(">=").Lit(8).Op("&&").Len(jen.Id("k")).Op("<=").Lit(16)))
-		// return hashStr8to16(&s.mix, k)
-		h.HashShort = render(jen.Return(jen.Id("hashStr8to16").Call(mix(), words[0].code)))
-		// return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
+		// The string: the key, or the one field or element of a struct or
+		// array key that holds nothing else that == compares (k.Name).
+		length := func(x string) jen.Code { return jen.Len(jen.Id(x)) }
 		str := func(x string) jen.Code {
 			if _, named := k.(*types.Named); named || isAlias(k) {
 				return jen.String().Call(jen.Id(x))
 			}
 			return jen.Id(x)
 		}
+		if _, basic := k.Underlying().(*types.Basic); !basic {
+			str = func(x string) jen.Code {
+				w, _ := keyWords(jen.Id(x), k, self, im, 0)
+				return w[0].code
+			}
+			length = func(x string) jen.Code { return jen.Len(str(x)) }
+		}
+		// return len(k) >= 8 && len(k) <= 16
+		h.ShortKey = render(jen.Return(jen.Add(length("k")).Op(">=").Lit(8).Op("&&").Add(length("k")).Op("<=").Lit(16)))
+		// return hashStr8to16(&s.mix, k)
+		h.HashShort = render(jen.Return(jen.Id("hashStr8to16").Call(mix(), words[0].code)))
+		// return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 		data := func(x string) jen.Code { return im.Qual("unsafe", "StringData").Call(str(x)) }
-		h.EqualKey = render(jen.Return(jen.Len(jen.Id("a")).Op("==").Len(jen.Id("b")).Op("&&").Parens(
+		h.EqualKey = render(jen.Return(jen.Add(length("a")).Op("==").Add(length("b")).Op("&&").Parens(
 			jen.Add(data("a")).Op("==").Add(data("b")).Op("||").Id("a").Op("==").Id("b"))))
 	case len(words) == 1:
 		// return hashU64(&s.mix, uint64(k))
@@ -199,6 +209,28 @@ func keyWords(x *jen.Statement, t types.Type, self *types.Package, im *Scope, de
 		return out, true
 	}
 	return nil, false
+}
+
+// MayBeNaN reports whether a value of the comparable type t can be unequal
+// to itself, as a NaN is: t is a float or complex type, an interface (whose
+// dynamic value may be one), or a struct or array holding one. A map never
+// finds such a key.
+func MayBeNaN(t types.Type) bool {
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		return u.Info()&(types.IsFloat|types.IsComplex) != 0
+	case *types.Interface:
+		return true
+	case *types.Array:
+		return u.Len() > 0 && MayBeNaN(u.Elem())
+	case *types.Struct:
+		for f := range u.Fields() {
+			if f.Name() != "_" && MayBeNaN(f.Type()) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func isAlias(t types.Type) bool { _, ok := t.(*types.Alias); return ok }

@@ -19,6 +19,7 @@ type Key struct{ ID int64; name string }
 type Open struct{ A, B int32 }
 `, `package p
 import (
+	"net/netip"
 	"time"
 	"example.com/other"
 )
@@ -36,6 +37,7 @@ type Ptr *Key
 type Empty struct{}
 type Flagged struct{ On bool; N uint16 }
 type OnlyFlag struct{ On bool }
+type OneStr struct{ _ int; S Name; Z struct{} }
 
 var (
 	vInt      int
@@ -70,6 +72,11 @@ var (
 	vOnlyFlag  OnlyFlag
 	vNoFields  [0]int
 	vStrArray  [9]string
+	vOneStr    OneStr
+	vStr1      [1]string
+	vAddr      netip.Addr
+	vAddrPort  netip.AddrPort
+	vTime      time.Time
 )
 `}
 
@@ -205,5 +212,100 @@ func TestUnderlyingGuard(t *testing.T) {
 		if got := emit.UnderlyingGuard(typeOf(t, pkg, tt.v), pkg, sc); got != tt.want {
 			t.Errorf("UnderlyingGuard(%s) =\n%s\nwant\n%s", tt.v, got, tt.want)
 		}
+	}
+}
+
+// TestMayBeNaN: the keyed limiters refuse a key not equal to itself only for
+// the key types that can hold one: floats, complex numbers, interfaces, and
+// structs and arrays holding one (blank fields aside, as == ignores them).
+func TestMayBeNaN(t *testing.T) {
+	pkg := checked(t, keyTypes...)
+	for v, want := range map[string]bool{
+		"vFloat": true, "vComplex": true, "vIface": true, "vError": true,
+		"vMixed": true, // its float32 field
+		"vInt":   false, "vString": false, "vBool": false, "vPtr": false, "vKey": false,
+		"vNested": false, "vArray": false, "vChan": false, "vDuration": false, "vEmpty": false,
+		"vOtherKey": false, "vNoFields": false, "vStrArray": false,
+	} {
+		if got := emit.MayBeNaN(typeOf(t, pkg, v)); got != want {
+			t.Errorf("MayBeNaN(%s) = %v, want %v", v, got, want)
+		}
+	}
+}
+
+// TestStringKeyHooks: a key that is a string, or holds one string and
+// nothing else that == compares (a struct of one string field, a [1]string),
+// gets Load's short-string hooks over that string. For the struct and the
+// array they called len(k) on the key itself, and the output did not
+// compile (an internal error).
+func TestStringKeyHooks(t *testing.T) {
+	pkg := checked(t, keyTypes...)
+	for _, tt := range []struct{ v, short, hashShort, equal string }{
+		{"vString", "return len(k) >= 8 && len(k) <= 16", "return hashStr8to16(&s.mix, k)",
+			"return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)"},
+		{"vName", "return len(k) >= 8 && len(k) <= 16", "return hashStr8to16(&s.mix, string(k))",
+			"return len(a) == len(b) && (unsafe.StringData(string(a)) == unsafe.StringData(string(b)) || a == b)"},
+		{"vOneStr", "return len(string(k.S)) >= 8 && len(string(k.S)) <= 16", "return hashStr8to16(&s.mix, string(k.S))",
+			"return len(string(a.S)) == len(string(b.S)) && (unsafe.StringData(string(a.S)) == unsafe.StringData(string(b.S)) || a == b)"},
+		{"vStr1", "return len(k[0]) >= 8 && len(k[0]) <= 16", "return hashStr8to16(&s.mix, k[0])",
+			"return len(a[0]) == len(b[0]) && (unsafe.StringData(a[0]) == unsafe.StringData(b[0]) || a == b)"},
+	} {
+		t.Run(tt.v, func(t *testing.T) {
+			sc := emit.NewScope(pkg.Path(), nil, nil)
+			h, ok := emit.HashFor(typeOf(t, pkg, tt.v), pkg, sc)
+			if !ok {
+				t.Fatalf("HashFor declined %s", tt.v)
+			}
+			if h.ShortKey != tt.short || h.HashShort != tt.hashShort || h.EqualKey != tt.equal {
+				t.Errorf("hooks:\n%s\n%s\n%s\nwant:\n%s\n%s\n%s", h.ShortKey, h.HashShort, h.EqualKey, tt.short, tt.hashShort, tt.equal)
+			}
+			compileHash(t, pkg, tt.v, h.Body, sc)
+			key := sc.Type(typeOf(t, pkg, tt.v))
+			compileFuncs(t, pkg, sc, h.ShortKey+"\n"+h.HashShort+"\n"+h.EqualKey+"\n"+key, `
+func shortKey(k `+key+`) bool {
+`+h.ShortKey+`
+}
+
+func hashShort(s *hashSeed, k `+key+`) uint64 {
+`+h.HashShort+`
+}
+
+func equalKey(a, b `+key+`) bool {
+`+h.EqualKey+`
+}
+`)
+		})
+	}
+}
+
+// compileFuncs type-checks funcs, which use the names of uses, in the key
+// types' package with the helpers of the map template.
+func compileFuncs(t *testing.T, pkg *types.Package, sc *emit.Scope, uses, funcs string) {
+	t.Helper()
+	src := "package p\n\n" + sc.Decl([]byte(uses)) + `
+type hashSeed struct{ mix mixSeed }
+type mixSeed struct{}
+
+func hashStr8to16(s *mixSeed, x string) uint64 { return uint64(len(x)) }
+` + funcs
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "hooks.go", src, 0)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, src)
+	}
+	keySrc, err := parser.ParseFile(fset, "keys.go", keyTypes[1], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := types.Config{Importer: importerFunc(func(p string) (*types.Package, error) {
+		for _, imp := range pkg.Imports() {
+			if imp.Path() == p {
+				return imp, nil
+			}
+		}
+		return importer.Default().Import(p)
+	})}
+	if _, err := conf.Check(pkg.Path(), fset, []*ast.File{f, keySrc}, nil); err != nil {
+		t.Errorf("hooks do not compile: %v\n%s", err, src)
 	}
 }

@@ -28,6 +28,9 @@ func (g *generator) benchFile(out string, jobs []*job) error {
 			g.errs = append(g.errs, err)
 			continue
 		}
+		if g.benchClash(j, decls) {
+			continue
+		}
 		var body bytes.Buffer
 		body.WriteString("\n")
 		for _, d := range decls {
@@ -63,11 +66,37 @@ func (g *generator) typeCheckBench(byFile map[string][]*job, benchFiles map[stri
 			return err
 		}
 		if first != nil {
+			if msg := first.Error(); strings.Contains(msg, kinds.TemplatePath) && strings.Contains(msg, "vendor") {
+				// The module requires monogen, but its vendor directory
+				// has only the templates that some file imported when
+				// go mod vendor last ran.
+				return fmt.Errorf("%s: bench=true imports the templates of github.com/monogen/monogen, which the vendor directory lacks: generate with -mod=mod (GOFLAGS=-mod=mod go generate; the module must require monogen), then run go mod vendor: %v", jobs[0].d.Pos, first)
+			}
 			if strings.Contains(first.Error(), kinds.TemplatePath) {
-				return fmt.Errorf("%s: bench=true imports the templates of github.com/monogen/monogen: the module must require it (go get -tool github.com/monogen/monogen/cmd/monogen): %v", relPos(jobs[0].d.Pos), first)
+				return fmt.Errorf("%s: bench=true imports the templates of github.com/monogen/monogen: the module must require it (go get -tool github.com/monogen/monogen/cmd/monogen): %v", jobs[0].d.Pos, first)
 			}
 			return g.chunkError(first)
 		}
 	}
 	return nil
+}
+
+// benchClash reports, and returns true for, a name that j's benchmark
+// declarations decls declare and that the package (its test files
+// included) declares or imports too: the user's own BenchmarkStore.
+func (g *generator) benchClash(j *job, decls []string) bool {
+	clash := false
+	for _, d := range decls {
+		for _, n := range declNames(d) {
+			if obj := declaredIn(j.pkg, n); obj != nil {
+				g.errorf(j.d.NamePos, "generated benchmark name %s is already declared in package %s at %s; rename the directive or that declaration, or generate without benchmarks",
+					n, j.pkg.Name, relPos(g.prog.Fset.Position(obj.Pos())))
+				clash = true
+			} else if imp := g.importedAs(j.pkg, n); imp != "" {
+				g.errorf(j.d.NamePos, "generated benchmark name %s is already %s; rename the directive or that declaration, or generate without benchmarks", n, imp)
+				clash = true
+			}
+		}
+	}
+	return clash
 }

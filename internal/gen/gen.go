@@ -443,7 +443,11 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 		if len(kind.Params) == 0 {
 			g.errorf(at(pd.NameOff+len(pd.Name)), "%s takes no type arguments: //monogen:%s %s", kind.Name, kind.Name, pd.Name)
 		} else {
-			g.errorf(at(pd.NameOff+len(pd.Name)), "%s takes %s type arguments %s, got %d", kind.Name, want, params, n)
+			noun := "type arguments"
+			if want == "1" {
+				noun = "type argument"
+			}
+			g.errorf(at(pd.NameOff+len(pd.Name)), "%s takes %s %s %s, got %d", kind.Name, want, noun, params, n)
 		}
 		return nil
 	}
@@ -457,6 +461,15 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 		if n := argSizes.Sizeof(t); n < 0 || n > MaxArgSize {
 			g.errorf(at(a.Off), "type argument %s takes %s; a type argument may take at most %s (it is passed by value, and sent on channels whose elements Go limits to 64 KiB): use a pointer, *%s",
 				a.Text, byteSize(n), byteSize(MaxArgSize), a.Text)
+			return nil
+		}
+		if lock, field := lockIn(t, nil); lock != nil {
+			what := "is a lock"
+			if field != "" {
+				what = fmt.Sprintf("holds a lock, its field %s of type %s", field, types.TypeString(lock, byName(pkg.Types)))
+			}
+			g.errorf(at(a.Off), "type argument %s %s, which the generated code would copy: it passes %s by value (go vet's copylocks check reports every copy); use a pointer, *%s",
+				a.Text, what, a.Text, a.Text)
 			return nil
 		}
 		d.Args = append(d.Args, model.Arg{Text: a.Text, Pos: at(a.Off), Type: t})
@@ -506,6 +519,70 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 // Half of the channel limit leaves room for a template that wraps the value
 // with a field or two.
 const MaxArgSize = 32 << 10
+
+// byName qualifies the names of packages other than self by the package's
+// name, as Go source spells them: atomic.Int64.
+func byName(self *types.Package) types.Qualifier {
+	return func(p *types.Package) string {
+		if p == self {
+			return ""
+		}
+		return p.Name()
+	}
+}
+
+// locker is sync.Locker, built here so that it need not be imported.
+var locker = func() *types.Interface {
+	sig := types.NewSignatureType(nil, nil, nil, nil, nil, false)
+	return types.NewInterfaceType([]*types.Func{
+		types.NewFunc(token.NoPos, nil, "Lock", sig),
+		types.NewFunc(token.NoPos, nil, "Unlock", sig),
+	}, nil).Complete()
+}()
+
+// lockIn returns the lock that a value of t holds, as go vet's copylocks
+// check finds it: a type whose pointer is a sync.Locker and whose value is
+// not (sync.Mutex, sync.WaitGroup's noCopy), in t itself, an element or a
+// field, or nil. A type of sync or sync/atomic that holds one is the lock
+// (atomic.Int64, not its noCopy field), and field is the field of t that
+// holds it: "mu", "Stats.N", "" for t itself.
+func lockIn(t types.Type, seen map[types.Type]bool) (lock types.Type, field string) {
+	if seen[t] {
+		return nil, ""
+	}
+	if seen == nil {
+		seen = map[types.Type]bool{}
+	}
+	seen[t] = true
+	for {
+		a, ok := t.Underlying().(*types.Array)
+		if !ok {
+			break
+		}
+		t = a.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return nil, ""
+	}
+	if types.Implements(types.NewPointer(t), locker) && !types.Implements(t, locker) {
+		return t, ""
+	}
+	for f := range st.Fields() {
+		l, w := lockIn(f.Type(), seen)
+		if l == nil {
+			continue
+		}
+		if n, ok := types.Unalias(t).(*types.Named); ok && n.Obj().Pkg() != nil && (n.Obj().Pkg().Path() == "sync" || n.Obj().Pkg().Path() == "sync/atomic") {
+			return t, ""
+		}
+		if w != "" {
+			return l, f.Name() + "." + w
+		}
+		return l, f.Name()
+	}
+	return nil, ""
+}
 
 // argSizes are the sizes of the architecture the code is generated for.
 var argSizes = func() types.Sizes {
@@ -578,6 +655,55 @@ func declaredIn(pkg *load.Package, name string) types.Object {
 	return nil
 }
 
+// importedAs describes the import through which a file of pkg (test files
+// included) holds name in its file block, or returns "": an import named
+// name, or a dot-import of a package that exports it. A package-level name
+// may not be both, so output declaring it would not compile.
+func (g *generator) importedAs(pkg *load.Package, name string) string {
+	for _, scope := range scopes(pkg) {
+		for i := range scope.NumChildren() {
+			file := scope.Child(i)
+			obj := file.Lookup(name)
+			if obj == nil {
+				continue
+			}
+			if pn, ok := obj.(*types.PkgName); ok {
+				return fmt.Sprintf("the name of the import of %q at %s", pn.Imported().Path(), relPos(g.prog.Fset.Position(pn.Pos())))
+			}
+			// A dot-import's: the object is the imported package's.
+			if obj.Pkg() == nil {
+				continue
+			}
+			at := relPos(g.prog.Fset.Position(file.Pos()))
+			if pos, ok := g.dotImport(file.Pos(), obj.Pkg().Path()); ok {
+				at = relPos(pos)
+			}
+			return fmt.Sprintf("declared by package %s, which the dot-import at %s brings into its file", obj.Pkg().Name(), at)
+		}
+	}
+	return ""
+}
+
+// dotImport returns the position of the dot-import of path in the file
+// that starts at start.
+func (g *generator) dotImport(start token.Pos, path string) (token.Position, bool) {
+	tf := g.prog.Fset.File(start)
+	if tf == nil {
+		return token.Position{}, false
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, tf.Name(), nil, parser.ImportsOnly)
+	if err != nil {
+		return token.Position{}, false
+	}
+	for _, spec := range f.Imports {
+		if p, err := strconv.Unquote(spec.Path.Value); err == nil && p == path && spec.Name != nil && spec.Name.Name == "." {
+			return fset.Position(spec.Pos()), true
+		}
+	}
+	return token.Position{}, false
+}
+
 // declKey is the key of a directive's Name in generator.declared: a package
 // and its external test package share a directory, not their names.
 func declKey(pkg *load.Package, name string) string {
@@ -620,7 +746,14 @@ func (g *generator) resolveType(pkg *load.Package, f *load.Found, a directive.Ar
 		}
 	}
 	info := &types.Info{Types: map[ast.Expr]types.TypeAndValue{}}
-	err = types.CheckExpr(afset, pkg.Types, f.Pos, expr, info)
+	// In the file's scope, even for a directive in a function body: the
+	// output is package-level code, which a function's local types (or its
+	// locals hiding package-level names) never reach.
+	scopePos := f.Pos
+	if tf := g.prog.Fset.File(f.Pos); tf != nil {
+		scopePos = token.Pos(tf.Base())
+	}
+	err = types.CheckExpr(afset, pkg.Types, scopePos, expr, info)
 	if err != nil {
 		var te types.Error
 		if errors.As(err, &te) {
@@ -628,6 +761,20 @@ func (g *generator) resolveType(pkg *load.Package, f *load.Found, a directive.Ar
 			if te.Pos.IsValid() {
 				col.Column += int(te.Pos) - 1
 				col.Offset += int(te.Pos) - 1
+			}
+			if name, ok := strings.CutPrefix(te.Msg, "undefined: "); ok {
+				if at, ok := g.directiveNamed(pkg, name); ok {
+					return nil, model.Errorf(col, "type argument %s: %s is generated by the directive at %s, in the same package; a type argument may name a type that a directive of another package generates, not one generated beside it: move one of the directives to another package",
+						a.Text, name, relPos(at))
+				}
+				if obj := localObject(pkg, f.Pos, name); obj != nil {
+					return nil, model.Errorf(col, "type argument %s: %s is declared in a function, at %s; the generated code is package-level: want a package-level type",
+						a.Text, name, relPos(g.prog.Fset.Position(obj.Pos())))
+				}
+				if at, ok := g.generatedIn(pkg, f.Pos, name); ok {
+					return nil, model.Errorf(col, "type argument %s: undefined: %s, which the directive at %s generates: its output is missing or stale; generate both packages in one run, go tool monogen ./... (go generate runs one package at a time)",
+						a.Text, name, at)
+				}
 			}
 			return nil, model.Errorf(col, "type argument %s: %s", a.Text, te.Msg)
 		}
@@ -647,6 +794,71 @@ func (g *generator) resolveType(pkg *load.Package, f *load.Found, a directive.Ar
 			a.Text, types.TypeString(tn.Type(), types.RelativeTo(pkg.Types)), tn.Name())
 	}
 	return tv.Type, nil
+}
+
+// generatedIn returns where a directive of another package declares name,
+// a qualified identifier (z.Store) in the file of pkg at pos, when that
+// package is loaded with its files but not generated in this run.
+func (g *generator) generatedIn(pkg *load.Package, pos token.Pos, name string) (string, bool) {
+	local, typ, ok := strings.Cut(name, ".")
+	if !ok {
+		return "", false
+	}
+	scope := pkg.Types.Scope().Innermost(pos)
+	if scope == nil {
+		return "", false
+	}
+	_, obj := scope.LookupParent(local, pos)
+	pn, ok := obj.(*types.PkgName)
+	if !ok {
+		return "", false
+	}
+	for _, file := range g.prog.GoFiles(pn.Imported().Path()) {
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, file, nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			continue
+		}
+		for _, cg := range f.Comments {
+			for _, c := range cg.List {
+				if d, err := directive.Parse(c.Text); err == nil && d.Name == typ {
+					return fset.Position(c.Pos() + token.Pos(d.NameOff)).String(), true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// localObject returns the object that name denotes at pos, in a
+// function's scope, or nil: a local type, which a directive in a function
+// body sees and the package-level output does not.
+func localObject(pkg *load.Package, pos token.Pos, name string) types.Object {
+	for i := range pkg.Types.Scope().NumChildren() {
+		file := pkg.Types.Scope().Child(i)
+		inner := file.Innermost(pos)
+		if inner == nil {
+			continue
+		}
+		for s := inner; s != nil && s != file; s = s.Parent() {
+			if obj := s.Lookup(name); obj != nil && obj.Pos() <= pos {
+				return obj
+			}
+		}
+		return nil
+	}
+	return nil
+}
+
+// directiveNamed returns the position of the directive of pkg whose Name
+// is name.
+func (g *generator) directiveNamed(pkg *load.Package, name string) (token.Position, bool) {
+	for _, f := range pkg.Directives {
+		if d, err := directive.Parse(f.Text); err == nil && d.Name == name {
+			return g.prog.Fset.Position(f.Pos + token.Pos(d.NameOff)), true
+		}
+	}
+	return token.Position{}, false
 }
 
 // uninstantiated returns the generic type t is, if it is one without its
@@ -740,6 +952,8 @@ func (g *generator) checkNames(jobs []*job) {
 		prefixes[j.pkg.Dir+"|"+prefix] = j
 		if obj := declaredIn(j.pkg, j.d.Name); obj != nil {
 			g.errorf(j.d.NamePos, "%s is already declared in package %s at %s; choose another name", j.d.Name, j.pkg.Name, relPos(g.prog.Fset.Position(obj.Pos())))
+		} else if imp := g.importedAs(j.pkg, j.d.Name); imp != "" {
+			g.errorf(j.d.NamePos, "%s is already %s; choose another name", j.d.Name, imp)
 		}
 	}
 }
@@ -985,6 +1199,7 @@ func (g *generator) file(out string, jobs []*job, names map[string]*job) error {
 			}
 		}
 		g.checkGenerated(j, res.code.declared, names)
+		g.checkMethods(j, res.code)
 		var body bytes.Buffer
 		fmt.Fprintf(&body, "\n// %s: generated from the %s directive in %s.\n\n", j.d.Name, j.d.Kind, filepath.Base(j.d.File))
 		for _, d := range res.code.decls {
@@ -1075,11 +1290,14 @@ func (g *generator) checkGenerated(j *job, declared []string, names map[string]*
 		at    token.Position
 	}
 	var withPkg []*clash             // with the package's declarations, in order
+	var imported []string            // with the names the package's files import
 	byDirective := map[*job]*clash{} // with other directives
 	var others []*job
 	for _, n := range declared {
 		if obj := declaredIn(pkg, n); obj != nil && n != j.d.Name {
 			withPkg = append(withPkg, &clash{first: n, at: g.prog.Fset.Position(obj.Pos())})
+		} else if imp := g.importedAs(pkg, n); imp != "" && n != j.d.Name {
+			imported = append(imported, fmt.Sprintf("generated name %s is already %s; choose another name", n, imp))
 		}
 		key := pkg.Dir + "|" + n
 		if prev, ok := names[key]; ok && prev != j {
@@ -1095,6 +1313,9 @@ func (g *generator) checkGenerated(j *job, declared []string, names map[string]*
 	for _, c := range withPkg {
 		g.errorf(j.d.NamePos, "generated name %s is already declared in package %s at %s; choose another name", c.first, pkg.Name, relPos(c.at))
 	}
+	for _, msg := range imported {
+		g.errorf(j.d.NamePos, "%s", msg)
+	}
 	for _, prev := range others {
 		c := byDirective[prev]
 		more := ""
@@ -1102,6 +1323,112 @@ func (g *generator) checkGenerated(j *job, declared []string, names map[string]*
 			more = fmt.Sprintf(" (and %d more)", c.more)
 		}
 		g.errorf(j.d.NamePos, "generated name %s%s is also generated by the directive at %s; choose another name", c.first, more, relPos(c.at))
+	}
+}
+
+// checkMethods rejects a method that the package declares on a type the
+// directive generates (func (s *Store) Len() int, beside //monogen:map
+// Store[...]) with the name of one of that type's generated methods or
+// fields: the output would declare it twice. Other methods on generated
+// types are the user's to add.
+func (g *generator) checkMethods(j *job, c *code) {
+	generated := map[string]bool{}
+	for _, n := range c.declared {
+		generated[n] = true
+	}
+	var userMethods []*ast.FuncDecl
+	seen := map[*ast.FuncDecl]bool{}
+	for _, f := range append(j.pkg.Syntax, j.pkg.TestSyntax()...) {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && generated[recvName(fd)] && !seen[fd] {
+				seen[fd] = true
+				userMethods = append(userMethods, fd)
+			}
+		}
+	}
+	if len(userMethods) == 0 {
+		return
+	}
+	// The generated members, by type: its methods, and its fields, which
+	// a method may not be named after either.
+	members := map[string]map[string]string{}
+	add := func(typ, name, kind string) {
+		if members[typ] == nil {
+			members[typ] = map[string]string{}
+		}
+		members[typ][name] = kind
+	}
+	for _, src := range c.decls {
+		f, err := parser.ParseFile(token.NewFileSet(), "", "package p\n"+src, parser.SkipObjectResolution)
+		if err != nil {
+			continue
+		}
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv != nil {
+					add(recvName(d), d.Name.Name, "method")
+				}
+			case *ast.GenDecl:
+				for _, sp := range d.Specs {
+					ts, ok := sp.(*ast.TypeSpec)
+					if !ok {
+						continue
+					}
+					st, ok := ts.Type.(*ast.StructType)
+					if !ok {
+						continue
+					}
+					for _, fl := range st.Fields.List {
+						for _, n := range fl.Names {
+							add(ts.Name.Name, n.Name, "field")
+						}
+						if len(fl.Names) == 0 {
+							add(ts.Name.Name, embeddedName(fl.Type), "field")
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, fd := range userMethods {
+		typ := recvName(fd)
+		if kind, ok := members[typ][fd.Name.Name]; ok {
+			g.errorf(j.d.NamePos, "generated %s %s.%s is already declared as a method at %s; rename that method",
+				kind, typ, fd.Name.Name, relPos(g.prog.Fset.Position(fd.Name.Pos())))
+		}
+	}
+}
+
+// recvName returns the name of the type of a method's receiver: Store for
+// (s *Store) and (s Set[T]).
+func recvName(fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) != 1 {
+		return ""
+	}
+	return embeddedName(fd.Recv.List[0].Type)
+}
+
+// embeddedName returns the name of a type expression as an embedded field
+// or a receiver has it: T for T, *T, p.T, T[X].
+func embeddedName(e ast.Expr) string {
+	for {
+		switch x := e.(type) {
+		case *ast.Ident:
+			return x.Name
+		case *ast.StarExpr:
+			e = x.X
+		case *ast.ParenExpr:
+			e = x.X
+		case *ast.SelectorExpr:
+			return x.Sel.Name
+		case *ast.IndexExpr:
+			e = x.X
+		case *ast.IndexListExpr:
+			e = x.X
+		default:
+			return ""
+		}
 	}
 }
 

@@ -135,6 +135,7 @@ func importsC(name string, src []byte) bool {
 // shared name; then poolShared, poolShared2, ...
 func (g *generator) sharedPrefix(pkg *load.Package, base string) string {
 	names := g.packageNames(pkg)
+	imported := fileNames(pkg)
 	for i := 1; ; i++ {
 		prefix := base
 		switch {
@@ -154,10 +155,35 @@ func (g *generator) sharedPrefix(pkg *load.Package, base string) string {
 				}
 			}
 		}
+		// A name a file imports (an import's, a dot-import's) may not be
+		// declared in the package either; every shared name has a word
+		// after the prefix.
+		for n := range imported {
+			if rest, ok := strings.CutPrefix(n, prefix); ok && rest != "" {
+				if r, _ := utf8.DecodeRuneInString(rest); unicode.IsUpper(r) || unicode.IsDigit(r) {
+					clash = true
+				}
+			}
+		}
 		if !clash {
 			return prefix
 		}
 	}
+}
+
+// fileNames returns the names that the files of pkg (test files included)
+// import into their file blocks: the names of their imports, and the names
+// their dot-imports bring in.
+func fileNames(pkg *load.Package) map[string]bool {
+	names := map[string]bool{}
+	for _, scope := range scopes(pkg) {
+		for i := range scope.NumChildren() {
+			for _, n := range scope.Child(i).Names() {
+				names[n] = true
+			}
+		}
+	}
+	return names
 }
 
 // sharedBase returns the first word of the shared names of kind: its name,

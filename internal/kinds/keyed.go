@@ -84,6 +84,9 @@ func buildKeyedRateLimit(c *Context) error {
 	c.Spec.Config["Keys"] = fmt.Sprint(keys)
 	c.Spec.Conds["keys"] = keys > 0 || config
 	c.Spec.Keep = append(c.Spec.Keep, "Limiter.init")
+	if nanKeys(c, k) {
+		c.Spec.HookDocs["Limiter.Allow"] = "Allow reports whether an event of key may happen now, and if so counts\nit. It never blocks. It returns false for a key that is not equal to\nitself (a NaN, or a value holding one), which no map finds again."
+	}
 
 	if err := keyMapInEntries(c, "Limiter"); err != nil {
 		return err
@@ -212,6 +215,16 @@ func stencilKeyMap(c *Context, main string, key model.Arg, v types.Type, vText s
 	c.Also = append(c.Also, Also{Template: "shardmap", Spec: spec})
 	c.Emit = append(c.Emit, mc.Emit...)
 	return nil
+}
+
+// nanKeys sets the nanKeys constant and condition of a keyed kind: whether
+// its key type k can hold a value not equal to itself (a NaN), which the
+// generated type refuses, since its map could never find it again.
+func nanKeys(c *Context, k types.Type) bool {
+	may := emit.MayBeNaN(k)
+	c.Spec.Consts["nanKeys"] = fmt.Sprint(may)
+	c.Spec.Conds["nanKeys"] = may
+	return may
 }
 
 // benchKeyedRateLimit emits BenchmarkName for a keyed rate limiter: Allow
@@ -343,6 +356,7 @@ func buildKeyedSemaphore(c *Context) error {
 	if !types.Comparable(k) {
 		return c.ArgErrorf(0, "semaphore key type %s is not comparable%s", c.D.Args[0].Text, whyNotComparable(k))
 	}
+	nanKeys(c, k)
 	config := runtimeConfig(c)
 	o := c.D.Option("n")
 	if o == nil && !config {

@@ -63,6 +63,7 @@ func buildKeyedBreaker(c *Context) error {
 	}
 	c.Types["K"] = k
 	c.Spec.Types["K"] = c.Scope.Type(k)
+	nanKeys(c, k)
 	c.Spec.Hooks["Breaker.key"] = fmt.Sprintf("return %s(req)", stencil.User(fn.Name()))
 	c.Spec.HookDocs["Breaker.key"] = fmt.Sprintf("key returns the key of req: %s, the directive's key=, computes it.", stencil.User(fn.Name()))
 

@@ -61,7 +61,13 @@ type Program struct {
 	// sources are the packages loaded from source, by go/packages ID: those
 	// the patterns matched and their test variants (see Overlay).
 	sources map[string]*source
+	// goFiles are the Go files of every package loaded, by import path.
+	goFiles map[string][]string
 }
+
+// GoFiles returns the Go files of the package path, as loaded (a dependency
+// of the patterns' packages too), or nil.
+func (prog *Program) GoFiles(path string) []string { return prog.goFiles[path] }
 
 // Package is one package (or test package) that holds directives or earlier
 // monogen output.
@@ -90,6 +96,15 @@ type Package struct {
 	// src is the package as loaded from source; testSrc the variant that
 	// TestTypes is, if any.
 	src, testSrc *source
+}
+
+// TestSyntax returns the user's files of the package as go test builds it,
+// its _test.go files among them, or nil if it has no test files of its own.
+func (p *Package) TestSyntax() []*ast.File {
+	if p.testSrc == nil {
+		return nil
+	}
+	return p.testSrc.syntax
 }
 
 // Found is one directive and where it stands.
@@ -156,12 +171,15 @@ func Load(dir string, patterns []string) (*Program, error) {
 		}
 		return nil, &Error{Msg: fmt.Sprintf("loading %s: %v", strings.Join(patterns, " "), err)}
 	}
-	prog := &Program{Fset: fset, universe: map[string]*types.Package{}, partial: map[string]*types.Package{}, dir: dir, sources: map[string]*source{}}
+	prog := &Program{Fset: fset, universe: map[string]*types.Package{}, partial: map[string]*types.Package{}, dir: dir, sources: map[string]*source{}, goFiles: map[string][]string{}}
 
 	// Errors that stop us: a pattern that matched nothing, a file that does not
 	// parse. Type errors are tolerated (see the package doc).
 	var firstErr error
 	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		if _, ok := prog.goFiles[p.PkgPath]; !ok && !strings.Contains(p.ID, "[") {
+			prog.goFiles[p.PkgPath] = p.GoFiles
+		}
 		if p.Types != nil && p.Types.Complete() {
 			if _, ok := prog.universe[p.PkgPath]; !ok || !strings.Contains(p.ID, "[") {
 				prog.universe[p.PkgPath] = p.Types
@@ -181,7 +199,13 @@ func Load(dir string, patterns []string) (*Program, error) {
 				continue
 			}
 			if firstErr == nil {
-				firstErr = &Error{Msg: e.Error()}
+				// e.Error() writes "-: " for an error without a position
+				// (a pattern's): go's message alone says it.
+				msg := e.Msg
+				if e.Pos != "" {
+					msg = e.Pos + ": " + msg
+				}
+				firstErr = &Error{Msg: msg}
 			}
 		}
 	}

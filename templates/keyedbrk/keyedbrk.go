@@ -94,6 +94,22 @@ var ErrTooManyProbes = errors.New("breaker: too many half-open probes")
 //monogen:if keys
 var ErrTooManyKeys = errors.New("breaker: too many keys")
 
+// ErrNaNKey is returned, or passed to the fallback, for a call whose key is
+// not equal to itself: a NaN, or a struct, array or interface value holding
+// one. No map can find such a key again, so its breaker could count
+// nothing; the function is not called.
+//
+//monogen:if nanKeys
+var ErrNaNKey = errors.New("breaker: key not equal to itself (NaN)")
+
+// nanKeys reports whether a key can be unequal to itself, as a NaN is: the
+// key type is a float or complex type, an interface, or a struct or array
+// holding one.
+//
+//monogen:note The generator sets it from the key type, so that the check
+//monogen:note in create and ErrNaNKey are emitted only for such keys.
+const nanKeys = true
+
 // Config holds the options of a Breaker.
 //
 //monogen:config
@@ -812,6 +828,11 @@ func (b *Breaker[K, Req, Resp]) transitionLocked(key K, c *circuit, from uint64,
 // goroutine gave it first. It fails with ErrTooManyKeys when the map holds
 // Keys circuits and a sweep cannot make room.
 func (b *Breaker[K, Req, Resp]) create(key K, now int64) (*circuit, error) {
+	if nanKeys && key != key {
+		// A key not equal to itself, a NaN or a value holding one: no
+		// lookup would find its circuit again.
+		return nil, ErrNaNKey
+	}
 	if b.cfg.Idle > 0 && now >= b.nextSweep.Load() && b.sweepMu.TryLock() {
 		if now >= b.nextSweep.Load() {
 			b.sweep(now, int64(b.cfg.Idle))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -403,5 +404,47 @@ func TestStatsArePerKeyAndCountRejectionsAndTransitions(t *testing.T) {
 	want = keyedbrk.Stats{State: keyedbrk.StateClosed, Failures: 1}
 	if got := b.Stats("b"); got != want {
 		t.Fatalf("Stats(b) seen again = %+v, want %+v", got, want)
+	}
+}
+
+// TestNaNKeyIsRejectedWithErrNaNKey: a key not equal to itself (a NaN, or a
+// struct or interface holding one) is never found in the map again. Execute
+// used to give it a new circuit at every call, so that its failures were
+// never counted together and the circuit never opened, and those circuits,
+// which no sweep could find, stayed in the map forever. The call is rejected
+// with ErrNaNKey, through the fallback, without calling the function.
+func TestNaNKeyIsRejectedWithErrNaNKey(t *testing.T) {
+	type fr struct {
+		host float64
+	}
+	var calls atomic.Int64
+	fn := func(context.Context, fr) (string, error) { calls.Add(1); return "", errFail }
+	var fellBack atomic.Int64
+	fallback := func(_ context.Context, _ fr, err error) (string, error) {
+		if errors.Is(err, keyedbrk.ErrNaNKey) {
+			fellBack.Add(1)
+		}
+		return "", err
+	}
+	b := keyedbrk.New(func(r fr) float64 { return r.host }, fn, fallback, cfg)
+	for range 10 {
+		if _, err := b.Execute(context.Background(), fr{math.NaN()}); !errors.Is(err, keyedbrk.ErrNaNKey) {
+			t.Fatalf("Execute with a NaN key: %v, want ErrNaNKey", err)
+		}
+	}
+	if n := calls.Load(); n != 0 {
+		t.Fatalf("the function was called %d times for a NaN key, want 0", n)
+	}
+	if n := fellBack.Load(); n != 10 {
+		t.Fatalf("the fallback saw ErrNaNKey %d times, want 10", n)
+	}
+	if n := b.Len(); n != 0 {
+		t.Fatalf("Len = %d after NaN keys, want 0", n)
+	}
+	// -0 and +0 are one key: two failures open it.
+	b.Execute(context.Background(), fr{0})
+	b.Execute(context.Background(), fr{math.Copysign(0, -1)})
+	if s := b.State(0); s != keyedbrk.StateOpen {
+		t.Fatalf("State(0) after failures on +0 and -0 = %v, want open", s)
 	}
 }

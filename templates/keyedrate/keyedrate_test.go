@@ -2,6 +2,7 @@ package keyedrate_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -294,4 +295,46 @@ func TestNewKeyAllocatesOnlyItsMapEntry(t *testing.T) {
 	if a := testing.AllocsPerRun(keys, func() { l.Allow(0) }); a != 0 {
 		t.Errorf("Allow on a key already seen allocated %v times, want 0", a)
 	}
+}
+
+// TestNaNKeyIsRefusedWithoutLeakingABucket: a key not equal to itself (a NaN,
+// or a struct or interface holding one) is never found in the map again.
+// Allow used to give it a fresh, full bucket at every call, so that it was
+// never limited, and that bucket could never be evicted: the map grew by one
+// key per call, forever, and with Keys the limiter ended up refusing every
+// new key. It is refused, and holds nothing.
+func TestNaNKeyIsRefusedWithoutLeakingABucket(t *testing.T) {
+	nan := math.NaN()
+	type point struct{ X, Y float64 }
+	floats := keyedrate.NewAt[float64](keyedrate.Config{Interval: time.Second, Burst: 5, Idle: time.Minute, Keys: 4}, t0)
+	points := keyedrate.NewAt[point](keyedrate.Config{Interval: time.Second, Burst: 5, Idle: time.Minute}, t0)
+	anys := keyedrate.NewAt[any](keyedrate.Config{Interval: time.Second, Burst: 5, Idle: time.Minute}, t0)
+	for range 100 {
+		if floats.AllowAt(nan, t0) || points.AllowAt(point{1, nan}, t0) || anys.AllowAt(nan, t0) {
+			t.Fatal("Allow admitted a NaN key")
+		}
+	}
+	if n := floats.Len() + points.Len() + anys.Len(); n != 0 {
+		t.Fatalf("Len = %d after NaN keys, want 0", n)
+	}
+	// The keys that are equal to themselves still work, up to Keys.
+	for i := range 4 {
+		if !floats.AllowAt(float64(i), t0) {
+			t.Fatalf("key %d refused after NaN keys", i)
+		}
+	}
+	// -0 and +0 are one key.
+	if got := allowFloat(floats, math.Copysign(0, -1), 10); got != 4 {
+		t.Fatalf("-0 after +0's first event: %d of 10 allowed, want 4 (one bucket of 5)", got)
+	}
+}
+
+func allowFloat(l *keyedrate.Limiter[float64], key float64, n int) int {
+	allowed := 0
+	for range n {
+		if l.AllowAt(key, t0) {
+			allowed++
+		}
+	}
+	return allowed
 }

@@ -74,6 +74,22 @@ const MaxN = math.MaxInt64 / 2
 //monogen:if keys
 var ErrTooManyKeys = errors.New("semaphore: too many keys")
 
+// ErrNaNKey is returned by Acquire, and makes TryAcquire fail, for a key
+// that is not equal to itself: a NaN, or a struct, array or interface value
+// holding one. No map can find such a key again, so the units it held could
+// not be released.
+//
+//monogen:if nanKeys
+var ErrNaNKey = errors.New("semaphore: key not equal to itself (NaN)")
+
+// nanKeys reports whether a key can be unequal to itself, as a NaN is: the
+// key type is a float or complex type, an interface, or a struct or array
+// holding one.
+//
+//monogen:note The generator sets it from the key type, so that the check
+//monogen:note in create and ErrNaNKey are emitted only for such keys.
+const nanKeys = true
+
 // keyMap is the map from K to the slots of the keys.
 //
 //monogen:template
@@ -485,6 +501,11 @@ func (s *Semaphore[K]) slot(key K) (*slot, error) {
 // gave it first. It fails with ErrTooManyKeys when the map holds Keys slots
 // and a sweep cannot make room.
 func (s *Semaphore[K]) create(key K, now int64) (*slot, error) {
+	if nanKeys && key != key {
+		// A key not equal to itself, a NaN or a value holding one: no
+		// lookup would find its slot again.
+		return nil, ErrNaNKey
+	}
 	if s.cfg.Idle > 0 && now >= s.nextSweep.Load() && s.sweepMu.TryLock() {
 		if now >= s.nextSweep.Load() {
 			s.sweep(now, int64(s.cfg.Idle))

@@ -3,6 +3,7 @@ package keyedsem_test
 import (
 	"context"
 	"errors"
+	"math"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -365,5 +366,41 @@ func TestReleaseBetweenAnAcquiresCheckAndItsQueueingIsNotLost(t *testing.T) {
 	s.Release("k", 2)
 	if !s.TryAcquire("k", 2) {
 		t.Fatal("the capacity did not come back")
+	}
+}
+
+// TestNaNKeyFailsWithErrNaNKeyAndHoldsNothing: a key not equal to itself (a
+// NaN, or a struct or interface holding one) is never found in the map again.
+// Acquire used to give it a slot and its units, which Release then could not
+// find: Release panicked ("released more than held") and the slot stayed in
+// the map forever. Acquire fails with ErrNaNKey and TryAcquire with false,
+// holding nothing.
+func TestNaNKeyFailsWithErrNaNKeyAndHoldsNothing(t *testing.T) {
+	nan := math.NaN()
+	type point struct{ X, Y float64 }
+	floats := keyedsem.New[float64](keyedsem.Config{N: 2, Idle: time.Minute, Keys: 4})
+	points := keyedsem.New[point](keyedsem.Config{N: 2, Idle: time.Minute})
+	anys := keyedsem.New[any](keyedsem.Config{N: 2, Idle: time.Minute})
+	ctx := context.Background()
+	for range 10 {
+		for _, err := range []error{floats.Acquire(ctx, nan, 1), points.Acquire(ctx, point{nan, 0}, 1), anys.Acquire(ctx, nan, 1)} {
+			if !errors.Is(err, keyedsem.ErrNaNKey) {
+				t.Fatalf("Acquire of a NaN key: %v, want ErrNaNKey", err)
+			}
+		}
+		if floats.TryAcquire(nan, 1) || points.TryAcquire(point{0, nan}, 1) || anys.TryAcquire(nan, 1) {
+			t.Fatal("TryAcquire of a NaN key succeeded")
+		}
+	}
+	if n := floats.Len() + points.Len() + anys.Len(); n != 0 {
+		t.Fatalf("Len = %d after NaN keys, want 0", n)
+	}
+	// -0 and +0 are one key, of capacity 2.
+	if !floats.TryAcquire(0, 1) || !floats.TryAcquire(math.Copysign(0, -1), 1) || floats.TryAcquire(0, 1) {
+		t.Fatal("-0 and +0 are not one key of capacity 2")
+	}
+	floats.Release(math.Copysign(0, -1), 2)
+	if h := floats.Held(0); h != 0 {
+		t.Fatalf("Held(0) = %d after releasing both units through -0, want 0", h)
 	}
 }
