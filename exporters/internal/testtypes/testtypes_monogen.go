@@ -1947,12 +1947,11 @@ func (s GuardState) String() string {
 	return "unknown"
 }
 
-// ErrGuardOpen is returned, or passed to the fallback, for a call rejected
-// while the breaker is open.
+// ErrGuardOpen is returned for a call rejected while the breaker is open.
 var ErrGuardOpen = errors.New("breaker: circuit open")
 
-// ErrGuardTooManyProbes is returned, or passed to the fallback, for a call
-// rejected while the breaker is half-open and its probes are taken.
+// ErrGuardTooManyProbes is returned for a call rejected while the breaker is
+// half-open and its probes are taken.
 var ErrGuardTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // guardChange is a transition to report to the state-change function.
@@ -2020,16 +2019,12 @@ func (b *Guard) OnStateChange(f func(from, to GuardState)) {
 
 // Execute calls the function with ctx and req if the breaker lets the call
 // through, and records its outcome. A rejected call returns ErrGuardOpen or
-// ErrGuardTooManyProbes; with a fallback, rejected and failed calls return what
-// the fallback returns. A panicking probe counts as a failure.
+// ErrGuardTooManyProbes. A panicking probe counts as a failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error. A call that returns the caller's
+// own context error (ctx is done and the error is ctx.Err(), or wraps it)
+// counts as neither a success nor a failure: the caller gave up, the
+// function did not fail.
 func (b *Guard) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if GuardState(st&breakerStateMask) != GuardStateClosed {
