@@ -10154,8 +10154,7 @@ func (b *PerHost) execute(ctx context.Context, key string, req Call, c *perHostC
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *PerHost) callJudged(ctx context.Context, req Call) (string, keyedbrkOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -10180,8 +10179,7 @@ func (b *PerHost) key(req Call) string {
 	return HostOf(req)
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *PerHost) isFailure(err error) bool {
 	return true
 }
@@ -10262,7 +10260,7 @@ func (b *PerHost) Sweep() {
 	b.sweep(b.clock(), int64(50*time.Millisecond))
 }
 
-// reject returns err for a rejected call, or what the fallback returns.
+// reject returns err for a rejected call.
 func (b *PerHost) reject(ctx context.Context, req Call, err error) (string, error) {
 	var zero string
 	return zero, err
@@ -11684,8 +11682,7 @@ func (b *PolicyHosts) execute(ctx context.Context, key string, req Call, c *poli
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function, timing it, and says how its result counts.
 func (b *PolicyHosts) callJudged(ctx context.Context, req Call) (string, keyedbrkOutcome, error) {
 	{
 		start := b.clock()
@@ -11808,7 +11805,7 @@ func (b *PolicyHosts) Sweep() {
 	b.sweep(b.clock(), int64(b.cfg.Idle))
 }
 
-// reject returns err for a rejected call, or what the fallback returns.
+// reject returns what the fallback returns for a rejected call and err.
 func (b *PolicyHosts) reject(ctx context.Context, req Call, err error) (string, error) {
 	return b.fallback(ctx, req, err)
 }
@@ -13210,8 +13207,7 @@ func (b *BenchHostBreaker) execute(ctx context.Context, key netip.Addr, req neti
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *BenchHostBreaker) callJudged(ctx context.Context, req netip.Addr) (int, keyedbrkOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -13236,8 +13232,7 @@ func (b *BenchHostBreaker) key(req netip.Addr) netip.Addr {
 	return addrKey(req)
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *BenchHostBreaker) isFailure(err error) bool {
 	return true
 }
@@ -13318,7 +13313,7 @@ func (b *BenchHostBreaker) Sweep() {
 	b.sweep(b.clock(), int64(time.Hour))
 }
 
-// reject returns err for a rejected call, or what the fallback returns.
+// reject returns err for a rejected call.
 func (b *BenchHostBreaker) reject(ctx context.Context, req netip.Addr, err error) (int, error) {
 	var zero int
 	return zero, err
@@ -14636,8 +14631,7 @@ func (b *BenchAddrBreaker) Execute(ctx context.Context, req netip.Addr) (int, er
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *BenchAddrBreaker) callJudged(ctx context.Context, req netip.Addr) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -14657,8 +14651,7 @@ func (b *BenchAddrBreaker) judge(ctx context.Context, err error) breakerOutcome 
 	return breakerSucceeded
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *BenchAddrBreaker) isFailure(err error) bool {
 	return true
 }
@@ -15106,8 +15099,7 @@ func (b *BenchShardBreaker) execute(ctx context.Context, key uint64, req uint64,
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *BenchShardBreaker) callJudged(ctx context.Context, req uint64) (int, keyedbrkOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -15132,8 +15124,7 @@ func (b *BenchShardBreaker) key(req uint64) uint64 {
 	return shardKey(req)
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *BenchShardBreaker) isFailure(err error) bool {
 	return true
 }
@@ -15214,7 +15205,7 @@ func (b *BenchShardBreaker) Sweep() {
 	b.sweep(b.clock(), int64(time.Hour))
 }
 
-// reject returns err for a rejected call, or what the fallback returns.
+// reject returns err for a rejected call.
 func (b *BenchShardBreaker) reject(ctx context.Context, req uint64, err error) (int, error) {
 	var zero int
 	return zero, err

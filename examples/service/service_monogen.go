@@ -528,8 +528,7 @@ func (b *Origin) Execute(ctx context.Context, req int) (string, error) {
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *Origin) callJudged(ctx context.Context, req int) (string, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -549,8 +548,7 @@ func (b *Origin) judge(ctx context.Context, err error) breakerOutcome {
 	return breakerSucceeded
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *Origin) isFailure(err error) bool {
 	return true
 }

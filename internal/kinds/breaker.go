@@ -97,7 +97,7 @@ func buildBreakerFor(c *Context, key types.Type, more ...runtimeField) error {
 	c.Spec.Conds["failureFn"] = c.D.Option("failure") != nil
 
 	c.Spec.Hooks["Breaker.isFailure"] = "return true"
-	c.Spec.HookDocs["Breaker.isFailure"] = "isFailure counts every error as a failure: the directive has no failure=\nfunction."
+	c.Spec.HookDocs["Breaker.isFailure"] = "isFailure counts every error as a failure."
 	if o := c.D.Option("failure"); o != nil {
 		body, err := bindForms(c, o, "failure function", []sigForm{
 			{newSig([]types.Type{errorType}, []types.Type{types.Typ[types.Bool]}), "return %s(err)"},

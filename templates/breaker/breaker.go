@@ -368,6 +368,10 @@ func (b *Breaker[Req, Resp]) executeTimed(ctx context.Context, req Req, st uint6
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
+//
+//monogen:doc slow callJudged calls the function, timing it, and says how its result
+//monogen:doc slow counts.
+//monogen:doc !slow callJudged calls the function and says how its result counts.
 func (b *Breaker[Req, Resp]) callJudged(ctx context.Context, req Req) (Resp, outcome, error) {
 	if b.cfg.Slow > 0 {
 		start := b.clock()

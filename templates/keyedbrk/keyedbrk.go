@@ -462,6 +462,10 @@ func (b *Breaker[K, Req, Resp]) execute(ctx context.Context, key K, req Req, c *
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
+//
+//monogen:doc slow callJudged calls the function, timing it, and says how its result
+//monogen:doc slow counts.
+//monogen:doc !slow callJudged calls the function and says how its result counts.
 func (b *Breaker[K, Req, Resp]) callJudged(ctx context.Context, req Req) (Resp, outcome, error) {
 	if b.cfg.Slow > 0 {
 		start := b.clock()
@@ -599,6 +603,10 @@ func (b *Breaker[K, Req, Resp]) Sweep() {
 }
 
 // reject returns err for a rejected call, or what the fallback returns.
+//
+//monogen:doc fallback reject returns what the fallback returns for a rejected call and
+//monogen:doc fallback err.
+//monogen:doc !fallback reject returns err for a rejected call.
 func (b *Breaker[K, Req, Resp]) reject(ctx context.Context, req Req, err error) (Resp, error) {
 	if b.cfg.fallback {
 		return b.fallback(ctx, req, err)

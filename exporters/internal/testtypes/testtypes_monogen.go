@@ -2047,8 +2047,7 @@ func (b *Guard) Execute(ctx context.Context, req int) (int, error) {
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *Guard) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -2068,8 +2067,7 @@ func (b *Guard) judge(ctx context.Context, err error) breakerOutcome {
 	return breakerSucceeded
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *Guard) isFailure(err error) bool {
 	return true
 }
