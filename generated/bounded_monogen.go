@@ -1039,12 +1039,12 @@ func (s ConfBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrConfBreakerOpen is returned, or passed to the fallback, for a call
-// rejected while the breaker is open.
+// ErrConfBreakerOpen is returned for a call rejected while the breaker is
+// open.
 var ErrConfBreakerOpen = errors.New("breaker: circuit open")
 
-// ErrConfBreakerTooManyProbes is returned, or passed to the fallback, for a
-// call rejected while the breaker is half-open and its probes are taken.
+// ErrConfBreakerTooManyProbes is returned for a call rejected while the
+// breaker is half-open and its probes are taken.
 var ErrConfBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // ConfBreakerConfig holds the limits of a ConfBreaker that come at run time.
@@ -1144,17 +1144,13 @@ func (b *ConfBreaker) OnStateChange(f func(from, to ConfBreakerState)) {
 
 // Execute calls the function with ctx and req if the breaker lets the call
 // through, and records its outcome. A rejected call returns
-// ErrConfBreakerOpen or ErrConfBreakerTooManyProbes; with a fallback,
-// rejected and failed calls return what the fallback returns. A panicking
-// probe counts as a failure.
+// ErrConfBreakerOpen or ErrConfBreakerTooManyProbes. A panicking probe
+// counts as a failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error. A call that returns the caller's
+// own context error (ctx is done and the error is ctx.Err(), or wraps it)
+// counts as neither a success nor a failure: the caller gave up, the
+// function did not fail.
 func (b *ConfBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if ConfBreakerState(st&breakerStateMask) != ConfBreakerStateClosed {
@@ -1177,8 +1173,7 @@ func (b *ConfBreaker) Execute(ctx context.Context, req int) (int, error) {
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *ConfBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -1198,8 +1193,7 @@ func (b *ConfBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	return breakerSucceeded
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *ConfBreaker) isFailure(err error) bool {
 	return true
 }
@@ -1696,13 +1690,12 @@ func (s BenchConfBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrBenchConfBreakerOpen is returned, or passed to the fallback, for a call
-// rejected while the breaker is open.
+// ErrBenchConfBreakerOpen is returned for a call rejected while the breaker
+// is open.
 var ErrBenchConfBreakerOpen = errors.New("breaker: circuit open")
 
-// ErrBenchConfBreakerTooManyProbes is returned, or passed to the fallback,
-// for a call rejected while the breaker is half-open and its probes are
-// taken.
+// ErrBenchConfBreakerTooManyProbes is returned for a call rejected while the
+// breaker is half-open and its probes are taken.
 var ErrBenchConfBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // BenchConfBreakerConfig holds the limits of a BenchConfBreaker that come at
@@ -1802,17 +1795,13 @@ func (b *BenchConfBreaker) OnStateChange(f func(from, to BenchConfBreakerState))
 
 // Execute calls the function with ctx and req if the breaker lets the call
 // through, and records its outcome. A rejected call returns
-// ErrBenchConfBreakerOpen or ErrBenchConfBreakerTooManyProbes; with a
-// fallback, rejected and failed calls return what the fallback returns. A
-// panicking probe counts as a failure.
+// ErrBenchConfBreakerOpen or ErrBenchConfBreakerTooManyProbes. A panicking
+// probe counts as a failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error. A call that returns the caller's
+// own context error (ctx is done and the error is ctx.Err(), or wraps it)
+// counts as neither a success nor a failure: the caller gave up, the
+// function did not fail.
 func (b *BenchConfBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if BenchConfBreakerState(st&breakerStateMask) != BenchConfBreakerStateClosed {
@@ -1835,8 +1824,7 @@ func (b *BenchConfBreaker) Execute(ctx context.Context, req int) (int, error) {
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *BenchConfBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -1856,8 +1844,7 @@ func (b *BenchConfBreaker) judge(ctx context.Context, err error) breakerOutcome 
 	return breakerSucceeded
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *BenchConfBreaker) isFailure(err error) bool {
 	return true
 }
@@ -5235,12 +5222,12 @@ func (s WorkBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrWorkBreakerOpen is returned, or passed to the fallback, for a call
-// rejected while the breaker is open.
+// ErrWorkBreakerOpen is returned for a call rejected while the breaker is
+// open.
 var ErrWorkBreakerOpen = errors.New("breaker: circuit open")
 
-// ErrWorkBreakerTooManyProbes is returned, or passed to the fallback, for a
-// call rejected while the breaker is half-open and its probes are taken.
+// ErrWorkBreakerTooManyProbes is returned for a call rejected while the
+// breaker is half-open and its probes are taken.
 var ErrWorkBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // workBreakerChange is a transition to report to the state-change function.
@@ -5309,17 +5296,13 @@ func (b *WorkBreaker) OnStateChange(f func(from, to WorkBreakerState)) {
 
 // Execute calls the function with ctx and req if the breaker lets the call
 // through, and records its outcome. A rejected call returns
-// ErrWorkBreakerOpen or ErrWorkBreakerTooManyProbes; with a fallback,
-// rejected and failed calls return what the fallback returns. A panicking
-// probe counts as a failure.
+// ErrWorkBreakerOpen or ErrWorkBreakerTooManyProbes. A panicking probe
+// counts as a failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error. A call that returns the caller's
+// own context error (ctx is done and the error is ctx.Err(), or wraps it)
+// counts as neither a success nor a failure: the caller gave up, the
+// function did not fail.
 func (b *WorkBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if WorkBreakerState(st&breakerStateMask) != WorkBreakerStateClosed {
@@ -5342,8 +5325,7 @@ func (b *WorkBreaker) Execute(ctx context.Context, req int) (int, error) {
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *WorkBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -5363,8 +5345,7 @@ func (b *WorkBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	return breakerSucceeded
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *WorkBreaker) isFailure(err error) bool {
 	return true
 }
@@ -5680,12 +5661,12 @@ func (s FlakyBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrFlakyBreakerOpen is returned, or passed to the fallback, for a call
-// rejected while the breaker is open.
+// ErrFlakyBreakerOpen is passed to the fallback for a call rejected while
+// the breaker is open.
 var ErrFlakyBreakerOpen = errors.New("breaker: circuit open")
 
-// ErrFlakyBreakerTooManyProbes is returned, or passed to the fallback, for a
-// call rejected while the breaker is half-open and its probes are taken.
+// ErrFlakyBreakerTooManyProbes is passed to the fallback for a call rejected
+// while the breaker is half-open and its probes are taken.
 var ErrFlakyBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // flakyBreakerChange is a transition to report to the state-change function.
@@ -5755,18 +5736,15 @@ func (b *FlakyBreaker) OnStateChange(f func(from, to FlakyBreakerState)) {
 }
 
 // Execute calls the function with ctx and req if the breaker lets the call
-// through, and records its outcome. A rejected call returns
-// ErrFlakyBreakerOpen or ErrFlakyBreakerTooManyProbes; with a fallback,
-// rejected and failed calls return what the fallback returns. A panicking
-// probe counts as a failure.
+// through, and records its outcome. A rejected call returns what the
+// fallback returns for ErrFlakyBreakerOpen or ErrFlakyBreakerTooManyProbes,
+// and a failed call what it returns for the call's error. A panicking probe
+// counts as a failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error. A call that returns the caller's
+// own context error (ctx is done and the error is ctx.Err(), or wraps it)
+// counts as neither a success nor a failure: the caller gave up, the
+// function did not fail.
 func (b *FlakyBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if FlakyBreakerState(st&breakerStateMask) != FlakyBreakerStateClosed {
@@ -5789,8 +5767,7 @@ func (b *FlakyBreaker) Execute(ctx context.Context, req int) (int, error) {
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *FlakyBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -5810,8 +5787,7 @@ func (b *FlakyBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	return breakerSucceeded
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *FlakyBreaker) isFailure(err error) bool {
 	return true
 }
@@ -6134,12 +6110,12 @@ func (s QuickBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrQuickBreakerOpen is returned, or passed to the fallback, for a call
-// rejected while the breaker is open.
+// ErrQuickBreakerOpen is returned for a call rejected while the breaker is
+// open.
 var ErrQuickBreakerOpen = errors.New("breaker: circuit open")
 
-// ErrQuickBreakerTooManyProbes is returned, or passed to the fallback, for a
-// call rejected while the breaker is half-open and its probes are taken.
+// ErrQuickBreakerTooManyProbes is returned for a call rejected while the
+// breaker is half-open and its probes are taken.
 var ErrQuickBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // quickBreakerChange is a transition to report to the state-change function.
@@ -6210,17 +6186,13 @@ func (b *QuickBreaker) OnStateChange(f func(from, to QuickBreakerState)) {
 
 // Execute calls the function with ctx and req if the breaker lets the call
 // through, and records its outcome. A rejected call returns
-// ErrQuickBreakerOpen or ErrQuickBreakerTooManyProbes; with a fallback,
-// rejected and failed calls return what the fallback returns. A panicking
-// probe counts as a failure.
+// ErrQuickBreakerOpen or ErrQuickBreakerTooManyProbes. A panicking probe
+// counts as a failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error. A call that returns the caller's
+// own context error (ctx is done and the error is ctx.Err(), or wraps it)
+// counts as neither a success nor a failure: the caller gave up, the
+// function did not fail.
 func (b *QuickBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if QuickBreakerState(st&breakerStateMask) != QuickBreakerStateClosed {
@@ -6243,8 +6215,7 @@ func (b *QuickBreaker) Execute(ctx context.Context, req int) (int, error) {
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *QuickBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -6264,8 +6235,7 @@ func (b *QuickBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	return breakerSucceeded
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *QuickBreaker) isFailure(err error) bool {
 	return true
 }
@@ -6581,12 +6551,12 @@ func (s PolicyBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrPolicyBreakerOpen is returned, or passed to the fallback, for a call
-// rejected while the breaker is open.
+// ErrPolicyBreakerOpen is returned for a call rejected while the breaker is
+// open.
 var ErrPolicyBreakerOpen = errors.New("breaker: circuit open")
 
-// ErrPolicyBreakerTooManyProbes is returned, or passed to the fallback, for
-// a call rejected while the breaker is half-open and its probes are taken.
+// ErrPolicyBreakerTooManyProbes is returned for a call rejected while the
+// breaker is half-open and its probes are taken.
 var ErrPolicyBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // PolicyBreakerCounts are the counts of a state, given to the state-change
@@ -6668,17 +6638,14 @@ func (b *PolicyBreaker) OnStateChange(f func(from, to PolicyBreakerState)) {
 
 // Execute calls the function with ctx and req if the breaker lets the call
 // through, and records its outcome. A rejected call returns
-// ErrPolicyBreakerOpen or ErrPolicyBreakerTooManyProbes; with a fallback,
-// rejected and failed calls return what the fallback returns. A panicking
-// probe counts as a failure.
+// ErrPolicyBreakerOpen or ErrPolicyBreakerTooManyProbes. A panicking probe
+// counts as a failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error that the failure= function counts as
+// a failure. A call that returns the caller's own context error (ctx is done
+// and the error is ctx.Err(), or wraps it) counts as neither a success nor a
+// failure: the caller gave up, the function did not fail. Errors that are
+// not failures are returned as they are.
 func (b *PolicyBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if PolicyBreakerState(st&breakerStateMask) != PolicyBreakerStateClosed {
@@ -6701,8 +6668,7 @@ func (b *PolicyBreaker) Execute(ctx context.Context, req int) (int, error) {
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *PolicyBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -7057,12 +7023,12 @@ func (s SlowBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrSlowBreakerOpen is returned, or passed to the fallback, for a call
-// rejected while the breaker is open.
+// ErrSlowBreakerOpen is returned for a call rejected while the breaker is
+// open.
 var ErrSlowBreakerOpen = errors.New("breaker: circuit open")
 
-// ErrSlowBreakerTooManyProbes is returned, or passed to the fallback, for a
-// call rejected while the breaker is half-open and its probes are taken.
+// ErrSlowBreakerTooManyProbes is returned for a call rejected while the
+// breaker is half-open and its probes are taken.
 var ErrSlowBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // slowBreakerChange is a transition to report to the state-change function.
@@ -7133,17 +7099,14 @@ func (b *SlowBreaker) OnStateChange(f func(from, to SlowBreakerState)) {
 
 // Execute calls the function with ctx and req if the breaker lets the call
 // through, and records its outcome. A rejected call returns
-// ErrSlowBreakerOpen or ErrSlowBreakerTooManyProbes; with a fallback,
-// rejected and failed calls return what the fallback returns. A panicking
-// probe counts as a failure.
+// ErrSlowBreakerOpen or ErrSlowBreakerTooManyProbes. A panicking probe
+// counts as a failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
+// A call fails when it returns an error, or when it takes longer than the
+// slow= duration. A call that returns the caller's own context error (ctx is
 // done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// nor a failure: the caller gave up, the function did not fail. A slow call
+// that succeeds returns its result.
 func (b *SlowBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if SlowBreakerState(st&breakerStateMask) != SlowBreakerStateClosed {
@@ -7169,8 +7132,7 @@ func (b *SlowBreaker) executeTimed(ctx context.Context, req int, st uint64) (int
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function, timing it, and says how its result counts.
 func (b *SlowBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	{
 		start := b.clock()
@@ -7197,8 +7159,7 @@ func (b *SlowBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	return breakerSucceeded
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *SlowBreaker) isFailure(err error) bool {
 	return true
 }

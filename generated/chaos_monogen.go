@@ -2129,8 +2129,7 @@ type chaosConnsHotEntry struct {
 	_ [respoolSlotPad]byte
 }
 
-// chaosConnsIdleResource is a resource in the pool and the eviction tick at
-// which it was put back.
+// chaosConnsIdleResource is a resource on the pool's idle stack.
 type chaosConnsIdleResource struct {
 	res *Conn
 }
@@ -2168,14 +2167,14 @@ type ChaosConns struct {
 	waiters []chan struct{}          // Gets waiting at Max, oldest first
 }
 
-// init starts the evictor and the warmer.
+// init makes the idle stack and the channel Close closes.
 func (p *ChaosConns) init() {
 	p.idle = make([]chaosConnsIdleResource, 0, 3)
 	p.done = make(chan struct{})
 }
 
 // Get returns an idle resource that passes the check, closing those that
-// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// fail it, or a new one if fewer resources exist than the pool's maximum.
 // Otherwise it waits until a resource is put back or discarded. It returns
 // ctx.Err() if ctx ends first, an error from making a resource, or
 // ErrChaosConnsClosed after Close. A Get that waits fails if ctx has ended
@@ -2205,7 +2204,7 @@ func (p *ChaosConns) Get(ctx context.Context) (*Conn, error) {
 }
 
 // reusable reports whether r, an idle resource, may be returned by Get: it
-// is not older than MaxLife and passes the check.
+// passes the check.
 func (p *ChaosConns) reusable(r *Conn) bool {
 	return p.healthy(r) == nil
 }
@@ -2259,20 +2258,18 @@ func (p *ChaosConns) getSlow(ctx context.Context) (*Conn, error) {
 	}
 }
 
-// makeNew makes a resource with create and, for MaxLife, records when.
+// makeNew makes a resource with create.
 func (p *ChaosConns) makeNew(ctx context.Context) (*Conn, error) {
 	r, err := p.create(ctx)
 	return r, err
 }
 
-// dispose closes r with destroy and, for MaxLife, forgets when it was made.
-// It does not count r out: the caller does.
+// dispose closes r with destroy. It does not count r out: the caller does.
 func (p *ChaosConns) dispose(r *Conn) {
 	p.destroy(r)
 }
 
-// Put returns r to the pool for another Get. After Close, or if r is older
-// than MaxLife, Put closes r.
+// Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *ChaosConns) Put(r *Conn) {
 	if p.hotHolds(r) {
 		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
@@ -2427,11 +2424,9 @@ func (p *ChaosConns) idleLocked() int {
 	return idle
 }
 
-// Close closes every idle resource, makes waiting and later Gets return
-// ErrChaosConnsClosed, and stops idle eviction and the warmer, waiting for
-// their goroutines to end (the warmer's context is canceled if it is making
-// a resource). A resource in use is closed when it is put back. Close may be
-// called more than once.
+// Close closes every idle resource and makes waiting and later Gets return
+// ErrChaosConnsClosed. A resource in use is closed when it is put back.
+// Close may be called more than once.
 func (p *ChaosConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -2648,7 +2643,7 @@ type ChaosIdleConns struct {
 	ticks   uint64                       // eviction ticks so far
 }
 
-// init starts the evictor and the warmer.
+// init starts the evictor.
 func (p *ChaosIdleConns) init() {
 	p.idle = make([]chaosIdleConnsIdleResource, 0, 3)
 	p.done = make(chan struct{})
@@ -2662,7 +2657,7 @@ func (p *ChaosIdleConns) init() {
 }
 
 // Get returns an idle resource that passes the check, closing those that
-// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// fail it, or a new one if fewer resources exist than the pool's maximum.
 // Otherwise it waits until a resource is put back or discarded. It returns
 // ctx.Err() if ctx ends first, an error from making a resource, or
 // ErrChaosIdleConnsClosed after Close. A Get that waits fails if ctx has
@@ -2692,7 +2687,7 @@ func (p *ChaosIdleConns) Get(ctx context.Context) (*Conn, error) {
 }
 
 // reusable reports whether r, an idle resource, may be returned by Get: it
-// is not older than MaxLife and passes the check.
+// passes the check.
 func (p *ChaosIdleConns) reusable(r *Conn) bool {
 	return p.healthy(r) == nil
 }
@@ -2746,20 +2741,18 @@ func (p *ChaosIdleConns) getSlow(ctx context.Context) (*Conn, error) {
 	}
 }
 
-// makeNew makes a resource with create and, for MaxLife, records when.
+// makeNew makes a resource with create.
 func (p *ChaosIdleConns) makeNew(ctx context.Context) (*Conn, error) {
 	r, err := p.create(ctx)
 	return r, err
 }
 
-// dispose closes r with destroy and, for MaxLife, forgets when it was made.
-// It does not count r out: the caller does.
+// dispose closes r with destroy. It does not count r out: the caller does.
 func (p *ChaosIdleConns) dispose(r *Conn) {
 	p.destroy(r)
 }
 
-// Put returns r to the pool for another Get. After Close, or if r is older
-// than MaxLife, Put closes r.
+// Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *ChaosIdleConns) Put(r *Conn) {
 	if p.hotHolds(r) {
 		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
@@ -2915,9 +2908,8 @@ func (p *ChaosIdleConns) idleLocked() int {
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrChaosIdleConnsClosed, and stops idle eviction and the warmer, waiting
-// for their goroutines to end (the warmer's context is canceled if it is
-// making a resource). A resource in use is closed when it is put back. Close
+// ErrChaosIdleConnsClosed, and stops idle eviction, waiting for its
+// goroutine to end. A resource in use is closed when it is put back. Close
 // may be called more than once.
 func (p *ChaosIdleConns) Close() {
 	p.mu.Lock()

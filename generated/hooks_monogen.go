@@ -2337,8 +2337,7 @@ type hookedConnsHotEntry struct {
 	_ [respoolSlotPad]byte
 }
 
-// hookedConnsIdleResource is a resource in the pool and the eviction tick at
-// which it was put back.
+// hookedConnsIdleResource is a resource on the pool's idle stack.
 type hookedConnsIdleResource struct {
 	res *Res
 }
@@ -2379,20 +2378,19 @@ type HookedConns struct {
 	waiters []chan struct{}           // Gets waiting at Max, oldest first
 }
 
-// init starts the evictor and the warmer.
+// init makes the idle stack and the channel Close closes.
 func (p *HookedConns) init() {
 	p.idle = make([]hookedConnsIdleResource, 0, 1)
 	p.done = make(chan struct{})
 }
 
-// Get returns an idle resource that passes the check, closing those that
-// fail it or are older than MaxLife, or a new one if fewer than Max exist.
-// Otherwise it waits until a resource is put back or discarded. It returns
-// ctx.Err() if ctx ends first, an error from making a resource, or
-// ErrHookedConnsClosed after Close. A Get that waits fails if ctx has ended
-// by the time the wait is over, even if a Put woke it at the same moment;
-// one that need not wait may succeed with a context already done. The caller
-// owns the resource until it passes it to Put or Discard.
+// Get returns an idle resource, or a new one if fewer resources exist than
+// the pool's maximum. Otherwise it waits until a resource is put back or
+// discarded. It returns ctx.Err() if ctx ends first, an error from making a
+// resource, or ErrHookedConnsClosed after Close. A Get that waits fails if
+// ctx has ended by the time the wait is over, even if a Put woke it at the
+// same moment; one that need not wait may succeed with a context already
+// done. The caller owns the resource until it passes it to Put or Discard.
 func (p *HookedConns) Get(ctx context.Context) (*Res, error) {
 	// The goroutine's own slot first, then the others.
 	i := respoolHotStart(unsafe.Pointer(&p))
@@ -2416,14 +2414,13 @@ func (p *HookedConns) Get(ctx context.Context) (*Res, error) {
 	return p.getSlow(ctx)
 }
 
-// reusable reports whether r, an idle resource, may be returned by Get: it
-// is not older than MaxLife and passes the check.
+// reusable reports whether r, an idle resource, may be returned by Get:
+// every one may.
 func (p *HookedConns) reusable(r *Res) bool {
 	return p.healthy(r) == nil
 }
 
-// taken accounts for a Get that returns a resource: it counts it, and wakes
-// the warmer, since the pool may now hold fewer than MinIdle idle resources.
+// taken counts a Get that returns a resource.
 func (p *HookedConns) taken() {
 	p.stats.gets.Add(1)
 }
@@ -2490,20 +2487,18 @@ func (p *HookedConns) getSlow(ctx context.Context) (*Res, error) {
 	}
 }
 
-// makeNew makes a resource with create and, for MaxLife, records when.
+// makeNew makes a resource with create.
 func (p *HookedConns) makeNew(ctx context.Context) (*Res, error) {
 	r, err := p.create(ctx)
 	return r, err
 }
 
-// dispose closes r with destroy and, for MaxLife, forgets when it was made.
-// It does not count r out: the caller does.
+// dispose closes r with destroy. It does not count r out: the caller does.
 func (p *HookedConns) dispose(r *Res) {
 	p.destroy(r)
 }
 
-// Put returns r to the pool for another Get. After Close, or if r is older
-// than MaxLife, Put closes r.
+// Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *HookedConns) Put(r *Res) {
 	if p.hotHolds(r) {
 		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
@@ -2658,11 +2653,9 @@ func (p *HookedConns) idleLocked() int {
 	return idle
 }
 
-// Close closes every idle resource, makes waiting and later Gets return
-// ErrHookedConnsClosed, and stops idle eviction and the warmer, waiting for
-// their goroutines to end (the warmer's context is canceled if it is making
-// a resource). A resource in use is closed when it is put back. Close may be
-// called more than once.
+// Close closes every idle resource and makes waiting and later Gets return
+// ErrHookedConnsClosed. A resource in use is closed when it is put back.
+// Close may be called more than once.
 func (p *HookedConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -5292,8 +5285,7 @@ type benchResHotEntry struct {
 	_ [respoolSlotPad]byte
 }
 
-// benchResIdleResource is a resource in the pool and the eviction tick at
-// which it was put back.
+// benchResIdleResource is a resource on the pool's idle stack.
 type benchResIdleResource struct {
 	res *Res
 }
@@ -5331,20 +5323,19 @@ type BenchRes struct {
 	waiters []chan struct{}        // Gets waiting at Max, oldest first
 }
 
-// init starts the evictor and the warmer.
+// init makes the idle stack and the channel Close closes.
 func (p *BenchRes) init() {
 	p.idle = make([]benchResIdleResource, 0, 16)
 	p.done = make(chan struct{})
 }
 
-// Get returns an idle resource that passes the check, closing those that
-// fail it or are older than MaxLife, or a new one if fewer than Max exist.
-// Otherwise it waits until a resource is put back or discarded. It returns
-// ctx.Err() if ctx ends first, an error from making a resource, or
-// ErrBenchResClosed after Close. A Get that waits fails if ctx has ended by
-// the time the wait is over, even if a Put woke it at the same moment; one
-// that need not wait may succeed with a context already done. The caller
-// owns the resource until it passes it to Put or Discard.
+// Get returns an idle resource, or a new one if fewer resources exist than
+// the pool's maximum. Otherwise it waits until a resource is put back or
+// discarded. It returns ctx.Err() if ctx ends first, an error from making a
+// resource, or ErrBenchResClosed after Close. A Get that waits fails if ctx
+// has ended by the time the wait is over, even if a Put woke it at the same
+// moment; one that need not wait may succeed with a context already done.
+// The caller owns the resource until it passes it to Put or Discard.
 func (p *BenchRes) Get(ctx context.Context) (*Res, error) {
 	// The goroutine's own slot first, then the others.
 	i := respoolHotStart(unsafe.Pointer(&p))
@@ -5367,8 +5358,8 @@ func (p *BenchRes) Get(ctx context.Context) (*Res, error) {
 	return p.getSlow(ctx)
 }
 
-// reusable reports whether r, an idle resource, may be returned by Get: it
-// is not older than MaxLife and passes the check.
+// reusable reports whether r, an idle resource, may be returned by Get:
+// every one may.
 func (p *BenchRes) reusable(r *Res) bool {
 	return p.healthy(r) == nil
 }
@@ -5422,20 +5413,18 @@ func (p *BenchRes) getSlow(ctx context.Context) (*Res, error) {
 	}
 }
 
-// makeNew makes a resource with create and, for MaxLife, records when.
+// makeNew makes a resource with create.
 func (p *BenchRes) makeNew(ctx context.Context) (*Res, error) {
 	r, err := p.create(ctx)
 	return r, err
 }
 
-// dispose closes r with destroy and, for MaxLife, forgets when it was made.
-// It does not count r out: the caller does.
+// dispose closes r with destroy. It does not count r out: the caller does.
 func (p *BenchRes) dispose(r *Res) {
 	p.destroy(r)
 }
 
-// Put returns r to the pool for another Get. After Close, or if r is older
-// than MaxLife, Put closes r.
+// Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *BenchRes) Put(r *Res) {
 	if p.hotHolds(r) {
 		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
@@ -5590,11 +5579,9 @@ func (p *BenchRes) idleLocked() int {
 	return idle
 }
 
-// Close closes every idle resource, makes waiting and later Gets return
-// ErrBenchResClosed, and stops idle eviction and the warmer, waiting for their
-// goroutines to end (the warmer's context is canceled if it is making a
-// resource). A resource in use is closed when it is put back. Close may be
-// called more than once.
+// Close closes every idle resource and makes waiting and later Gets return
+// ErrBenchResClosed. A resource in use is closed when it is put back. Close
+// may be called more than once.
 func (p *BenchRes) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -5768,8 +5755,7 @@ type benchResHookedHotEntry struct {
 	_ [respoolSlotPad]byte
 }
 
-// benchResHookedIdleResource is a resource in the pool and the eviction tick
-// at which it was put back.
+// benchResHookedIdleResource is a resource on the pool's idle stack.
 type benchResHookedIdleResource struct {
 	res *Res
 }
@@ -5807,20 +5793,19 @@ type BenchResHooked struct {
 	waiters []chan struct{}              // Gets waiting at Max, oldest first
 }
 
-// init starts the evictor and the warmer.
+// init makes the idle stack and the channel Close closes.
 func (p *BenchResHooked) init() {
 	p.idle = make([]benchResHookedIdleResource, 0, 16)
 	p.done = make(chan struct{})
 }
 
-// Get returns an idle resource that passes the check, closing those that
-// fail it or are older than MaxLife, or a new one if fewer than Max exist.
-// Otherwise it waits until a resource is put back or discarded. It returns
-// ctx.Err() if ctx ends first, an error from making a resource, or
-// ErrBenchResHookedClosed after Close. A Get that waits fails if ctx has
-// ended by the time the wait is over, even if a Put woke it at the same
-// moment; one that need not wait may succeed with a context already done.
-// The caller owns the resource until it passes it to Put or Discard.
+// Get returns an idle resource, or a new one if fewer resources exist than
+// the pool's maximum. Otherwise it waits until a resource is put back or
+// discarded. It returns ctx.Err() if ctx ends first, an error from making a
+// resource, or ErrBenchResHookedClosed after Close. A Get that waits fails
+// if ctx has ended by the time the wait is over, even if a Put woke it at
+// the same moment; one that need not wait may succeed with a context already
+// done. The caller owns the resource until it passes it to Put or Discard.
 func (p *BenchResHooked) Get(ctx context.Context) (*Res, error) {
 	// The goroutine's own slot first, then the others.
 	i := respoolHotStart(unsafe.Pointer(&p))
@@ -5843,8 +5828,8 @@ func (p *BenchResHooked) Get(ctx context.Context) (*Res, error) {
 	return p.getSlow(ctx)
 }
 
-// reusable reports whether r, an idle resource, may be returned by Get: it
-// is not older than MaxLife and passes the check.
+// reusable reports whether r, an idle resource, may be returned by Get:
+// every one may.
 func (p *BenchResHooked) reusable(r *Res) bool {
 	return p.healthy(r) == nil
 }
@@ -5907,20 +5892,18 @@ func (p *BenchResHooked) getSlow(ctx context.Context) (*Res, error) {
 	}
 }
 
-// makeNew makes a resource with create and, for MaxLife, records when.
+// makeNew makes a resource with create.
 func (p *BenchResHooked) makeNew(ctx context.Context) (*Res, error) {
 	r, err := p.create(ctx)
 	return r, err
 }
 
-// dispose closes r with destroy and, for MaxLife, forgets when it was made.
-// It does not count r out: the caller does.
+// dispose closes r with destroy. It does not count r out: the caller does.
 func (p *BenchResHooked) dispose(r *Res) {
 	p.destroy(r)
 }
 
-// Put returns r to the pool for another Get. After Close, or if r is older
-// than MaxLife, Put closes r.
+// Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *BenchResHooked) Put(r *Res) {
 	if p.hotHolds(r) {
 		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
@@ -6075,11 +6058,9 @@ func (p *BenchResHooked) idleLocked() int {
 	return idle
 }
 
-// Close closes every idle resource, makes waiting and later Gets return
-// ErrBenchResHookedClosed, and stops idle eviction and the warmer, waiting
-// for their goroutines to end (the warmer's context is canceled if it is
-// making a resource). A resource in use is closed when it is put back. Close
-// may be called more than once.
+// Close closes every idle resource and makes waiting and later Gets return
+// ErrBenchResHookedClosed. A resource in use is closed when it is put back.
+// Close may be called more than once.
 func (p *BenchResHooked) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -6270,8 +6251,7 @@ type benchResTimedHotEntry struct {
 	_ [respoolSlotPad]byte
 }
 
-// benchResTimedIdleResource is a resource in the pool and the eviction tick
-// at which it was put back.
+// benchResTimedIdleResource is a resource on the pool's idle stack.
 type benchResTimedIdleResource struct {
 	res *Res
 }
@@ -6312,20 +6292,19 @@ type BenchResTimed struct {
 	waiters []chan struct{}             // Gets waiting at Max, oldest first
 }
 
-// init starts the evictor and the warmer.
+// init makes the idle stack and the channel Close closes.
 func (p *BenchResTimed) init() {
 	p.idle = make([]benchResTimedIdleResource, 0, 16)
 	p.done = make(chan struct{})
 }
 
-// Get returns an idle resource that passes the check, closing those that
-// fail it or are older than MaxLife, or a new one if fewer than Max exist.
-// Otherwise it waits until a resource is put back or discarded. It returns
-// ctx.Err() if ctx ends first, an error from making a resource, or
-// ErrBenchResTimedClosed after Close. A Get that waits fails if ctx has
-// ended by the time the wait is over, even if a Put woke it at the same
-// moment; one that need not wait may succeed with a context already done.
-// The caller owns the resource until it passes it to Put or Discard.
+// Get returns an idle resource, or a new one if fewer resources exist than
+// the pool's maximum. Otherwise it waits until a resource is put back or
+// discarded. It returns ctx.Err() if ctx ends first, an error from making a
+// resource, or ErrBenchResTimedClosed after Close. A Get that waits fails if
+// ctx has ended by the time the wait is over, even if a Put woke it at the
+// same moment; one that need not wait may succeed with a context already
+// done. The caller owns the resource until it passes it to Put or Discard.
 func (p *BenchResTimed) Get(ctx context.Context) (*Res, error) {
 	// The goroutine's own slot first, then the others.
 	i := respoolHotStart(unsafe.Pointer(&p))
@@ -6349,14 +6328,13 @@ func (p *BenchResTimed) Get(ctx context.Context) (*Res, error) {
 	return p.getSlow(ctx)
 }
 
-// reusable reports whether r, an idle resource, may be returned by Get: it
-// is not older than MaxLife and passes the check.
+// reusable reports whether r, an idle resource, may be returned by Get:
+// every one may.
 func (p *BenchResTimed) reusable(r *Res) bool {
 	return p.healthy(r) == nil
 }
 
-// taken accounts for a Get that returns a resource: it counts it, and wakes
-// the warmer, since the pool may now hold fewer than MinIdle idle resources.
+// taken counts a Get that returns a resource.
 func (p *BenchResTimed) taken() {
 	p.stats.gets.Add(1)
 }
@@ -6423,20 +6401,18 @@ func (p *BenchResTimed) getSlow(ctx context.Context) (*Res, error) {
 	}
 }
 
-// makeNew makes a resource with create and, for MaxLife, records when.
+// makeNew makes a resource with create.
 func (p *BenchResTimed) makeNew(ctx context.Context) (*Res, error) {
 	r, err := p.create(ctx)
 	return r, err
 }
 
-// dispose closes r with destroy and, for MaxLife, forgets when it was made.
-// It does not count r out: the caller does.
+// dispose closes r with destroy. It does not count r out: the caller does.
 func (p *BenchResTimed) dispose(r *Res) {
 	p.destroy(r)
 }
 
-// Put returns r to the pool for another Get. After Close, or if r is older
-// than MaxLife, Put closes r.
+// Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *BenchResTimed) Put(r *Res) {
 	if p.hotHolds(r) {
 		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
@@ -6591,11 +6567,9 @@ func (p *BenchResTimed) idleLocked() int {
 	return idle
 }
 
-// Close closes every idle resource, makes waiting and later Gets return
-// ErrBenchResTimedClosed, and stops idle eviction and the warmer, waiting
-// for their goroutines to end (the warmer's context is canceled if it is
-// making a resource). A resource in use is closed when it is put back. Close
-// may be called more than once.
+// Close closes every idle resource and makes waiting and later Gets return
+// ErrBenchResTimedClosed. A resource in use is closed when it is put back.
+// Close may be called more than once.
 func (p *BenchResTimed) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {

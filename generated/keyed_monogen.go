@@ -10018,17 +10018,16 @@ func (s PerHostState) String() string {
 	return "unknown"
 }
 
-// ErrPerHostOpen is returned, or passed to the fallback, for a call rejected
-// while its key's breaker is open.
+// ErrPerHostOpen is returned for a call rejected while its key's breaker is
+// open.
 var ErrPerHostOpen = errors.New("breaker: circuit open")
 
-// ErrPerHostTooManyProbes is returned, or passed to the fallback, for a call
-// rejected while its key's breaker is half-open and its probes are taken.
+// ErrPerHostTooManyProbes is returned for a call rejected while its key's
+// breaker is half-open and its probes are taken.
 var ErrPerHostTooManyProbes = errors.New("breaker: too many half-open probes")
 
-// ErrPerHostTooManyKeys is returned, or passed to the fallback, for a call
-// of a new key while the breaker holds its most keys and none of them can be
-// evicted.
+// ErrPerHostTooManyKeys is returned for a call of a new key while the
+// breaker holds its most keys and none of them can be evicted.
 var ErrPerHostTooManyKeys = errors.New("breaker: too many keys")
 
 // perHostChange is a transition of key's breaker to report to the state-change
@@ -10106,17 +10105,13 @@ func (b *PerHost) init() {
 // Execute computes the key of req and calls the function with ctx and req if
 // the key's breaker lets the call through, and records its outcome. A
 // rejected call returns ErrPerHostOpen, ErrPerHostTooManyProbes or, for a
-// new key the breaker has no room for, ErrPerHostTooManyKeys; with a
-// fallback, rejected and failed calls return what the fallback returns. A
-// panicking probe counts as a failure.
+// new key the breaker has no room for, ErrPerHostTooManyKeys. A panicking
+// probe counts as a failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error. A call that returns the caller's
+// own context error (ctx is done and the error is ctx.Err(), or wraps it)
+// counts as neither a success nor a failure: the caller gave up, the
+// function did not fail.
 func (b *PerHost) Execute(ctx context.Context, req Call) (string, error) {
 	key := b.key(req)
 	for {
@@ -10159,8 +10154,7 @@ func (b *PerHost) execute(ctx context.Context, key string, req Call, c *perHostC
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *PerHost) callJudged(ctx context.Context, req Call) (string, keyedbrkOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -10185,8 +10179,7 @@ func (b *PerHost) key(req Call) string {
 	return HostOf(req)
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *PerHost) isFailure(err error) bool {
 	return true
 }
@@ -10267,7 +10260,7 @@ func (b *PerHost) Sweep() {
 	b.sweep(b.clock(), int64(50*time.Millisecond))
 }
 
-// reject returns err for a rejected call, or what the fallback returns.
+// reject returns err for a rejected call.
 func (b *PerHost) reject(ctx context.Context, req Call, err error) (string, error) {
 	var zero string
 	return zero, err
@@ -11496,18 +11489,16 @@ func (s PolicyHostsState) String() string {
 	return "unknown"
 }
 
-// ErrPolicyHostsOpen is returned, or passed to the fallback, for a call
-// rejected while its key's breaker is open.
+// ErrPolicyHostsOpen is passed to the fallback for a call rejected while its
+// key's breaker is open.
 var ErrPolicyHostsOpen = errors.New("breaker: circuit open")
 
-// ErrPolicyHostsTooManyProbes is returned, or passed to the fallback, for a
-// call rejected while its key's breaker is half-open and its probes are
-// taken.
+// ErrPolicyHostsTooManyProbes is passed to the fallback for a call rejected
+// while its key's breaker is half-open and its probes are taken.
 var ErrPolicyHostsTooManyProbes = errors.New("breaker: too many half-open probes")
 
-// ErrPolicyHostsTooManyKeys is returned, or passed to the fallback, for a
-// call of a new key while the breaker holds its most keys and none of them
-// can be evicted.
+// ErrPolicyHostsTooManyKeys is passed to the fallback for a call of a new
+// key while the breaker holds its most keys and none of them can be evicted.
 var ErrPolicyHostsTooManyKeys = errors.New("breaker: too many keys")
 
 // PolicyHostsConfig holds the limits of a PolicyHosts that come at run time.
@@ -11634,18 +11625,18 @@ func (b *PolicyHosts) init() {
 
 // Execute computes the key of req and calls the function with ctx and req if
 // the key's breaker lets the call through, and records its outcome. A
-// rejected call returns ErrPolicyHostsOpen, ErrPolicyHostsTooManyProbes or,
-// for a new key the breaker has no room for, ErrPolicyHostsTooManyKeys; with
-// a fallback, rejected and failed calls return what the fallback returns. A
-// panicking probe counts as a failure.
+// rejected call returns what the fallback returns for ErrPolicyHostsOpen,
+// ErrPolicyHostsTooManyProbes or, for a new key the breaker has no room for,
+// ErrPolicyHostsTooManyKeys, and a failed call what it returns for the
+// call's error. A panicking probe counts as a failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error that the failure= function counts as
+// a failure, or when it takes longer than the slow= duration. A call that
+// returns the caller's own context error (ctx is done and the error is
+// ctx.Err(), or wraps it) counts as neither a success nor a failure: the
+// caller gave up, the function did not fail. Errors that are not failures
+// are returned as they are, without the fallback. A slow call that succeeds
+// returns its result.
 func (b *PolicyHosts) Execute(ctx context.Context, req Call) (string, error) {
 	key := b.key(req)
 	for {
@@ -11691,8 +11682,7 @@ func (b *PolicyHosts) execute(ctx context.Context, key string, req Call, c *poli
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function, timing it, and says how its result counts.
 func (b *PolicyHosts) callJudged(ctx context.Context, req Call) (string, keyedbrkOutcome, error) {
 	{
 		start := b.clock()
@@ -11815,7 +11805,7 @@ func (b *PolicyHosts) Sweep() {
 	b.sweep(b.clock(), int64(b.cfg.Idle))
 }
 
-// reject returns err for a rejected call, or what the fallback returns.
+// reject returns what the fallback returns for a rejected call and err.
 func (b *PolicyHosts) reject(ctx context.Context, req Call, err error) (string, error) {
 	return b.fallback(ctx, req, err)
 }
@@ -13086,13 +13076,12 @@ func (s BenchHostBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrBenchHostBreakerOpen is returned, or passed to the fallback, for a call
-// rejected while its key's breaker is open.
+// ErrBenchHostBreakerOpen is returned for a call rejected while its key's
+// breaker is open.
 var ErrBenchHostBreakerOpen = errors.New("breaker: circuit open")
 
-// ErrBenchHostBreakerTooManyProbes is returned, or passed to the fallback,
-// for a call rejected while its key's breaker is half-open and its probes
-// are taken.
+// ErrBenchHostBreakerTooManyProbes is returned for a call rejected while its
+// key's breaker is half-open and its probes are taken.
 var ErrBenchHostBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // benchHostBreakerChange is a transition of key's breaker to report to the
@@ -13169,17 +13158,13 @@ func (b *BenchHostBreaker) init() {
 // the key's breaker lets the call through, and records its outcome. A
 // rejected call returns ErrBenchHostBreakerOpen,
 // ErrBenchHostBreakerTooManyProbes or, for a new key the breaker has no room
-// for, ErrBenchHostBreakerTooManyKeys; with a fallback, rejected and failed
-// calls return what the fallback returns. A panicking probe counts as a
+// for, ErrBenchHostBreakerTooManyKeys. A panicking probe counts as a
 // failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error. A call that returns the caller's
+// own context error (ctx is done and the error is ctx.Err(), or wraps it)
+// counts as neither a success nor a failure: the caller gave up, the
+// function did not fail.
 func (b *BenchHostBreaker) Execute(ctx context.Context, req netip.Addr) (int, error) {
 	key := b.key(req)
 	for {
@@ -13222,8 +13207,7 @@ func (b *BenchHostBreaker) execute(ctx context.Context, key netip.Addr, req neti
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *BenchHostBreaker) callJudged(ctx context.Context, req netip.Addr) (int, keyedbrkOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -13248,8 +13232,7 @@ func (b *BenchHostBreaker) key(req netip.Addr) netip.Addr {
 	return addrKey(req)
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *BenchHostBreaker) isFailure(err error) bool {
 	return true
 }
@@ -13330,7 +13313,7 @@ func (b *BenchHostBreaker) Sweep() {
 	b.sweep(b.clock(), int64(time.Hour))
 }
 
-// reject returns err for a rejected call, or what the fallback returns.
+// reject returns err for a rejected call.
 func (b *BenchHostBreaker) reject(ctx context.Context, req netip.Addr, err error) (int, error) {
 	var zero int
 	return zero, err
@@ -14543,13 +14526,12 @@ func (s BenchAddrBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrBenchAddrBreakerOpen is returned, or passed to the fallback, for a call
-// rejected while the breaker is open.
+// ErrBenchAddrBreakerOpen is returned for a call rejected while the breaker
+// is open.
 var ErrBenchAddrBreakerOpen = errors.New("breaker: circuit open")
 
-// ErrBenchAddrBreakerTooManyProbes is returned, or passed to the fallback,
-// for a call rejected while the breaker is half-open and its probes are
-// taken.
+// ErrBenchAddrBreakerTooManyProbes is returned for a call rejected while the
+// breaker is half-open and its probes are taken.
 var ErrBenchAddrBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // benchAddrBreakerChange is a transition to report to the state-change
@@ -14620,17 +14602,13 @@ func (b *BenchAddrBreaker) OnStateChange(f func(from, to BenchAddrBreakerState))
 
 // Execute calls the function with ctx and req if the breaker lets the call
 // through, and records its outcome. A rejected call returns
-// ErrBenchAddrBreakerOpen or ErrBenchAddrBreakerTooManyProbes; with a
-// fallback, rejected and failed calls return what the fallback returns. A
-// panicking probe counts as a failure.
+// ErrBenchAddrBreakerOpen or ErrBenchAddrBreakerTooManyProbes. A panicking
+// probe counts as a failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error. A call that returns the caller's
+// own context error (ctx is done and the error is ctx.Err(), or wraps it)
+// counts as neither a success nor a failure: the caller gave up, the
+// function did not fail.
 func (b *BenchAddrBreaker) Execute(ctx context.Context, req netip.Addr) (int, error) {
 	st := b.state.Load()
 	if BenchAddrBreakerState(st&breakerStateMask) != BenchAddrBreakerStateClosed {
@@ -14653,8 +14631,7 @@ func (b *BenchAddrBreaker) Execute(ctx context.Context, req netip.Addr) (int, er
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *BenchAddrBreaker) callJudged(ctx context.Context, req netip.Addr) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -14674,8 +14651,7 @@ func (b *BenchAddrBreaker) judge(ctx context.Context, err error) breakerOutcome 
 	return breakerSucceeded
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *BenchAddrBreaker) isFailure(err error) bool {
 	return true
 }
@@ -14992,13 +14968,12 @@ func (s BenchShardBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrBenchShardBreakerOpen is returned, or passed to the fallback, for a
-// call rejected while its key's breaker is open.
+// ErrBenchShardBreakerOpen is returned for a call rejected while its key's
+// breaker is open.
 var ErrBenchShardBreakerOpen = errors.New("breaker: circuit open")
 
-// ErrBenchShardBreakerTooManyProbes is returned, or passed to the fallback,
-// for a call rejected while its key's breaker is half-open and its probes
-// are taken.
+// ErrBenchShardBreakerTooManyProbes is returned for a call rejected while
+// its key's breaker is half-open and its probes are taken.
 var ErrBenchShardBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // benchShardBreakerChange is a transition of key's breaker to report to the
@@ -15075,17 +15050,13 @@ func (b *BenchShardBreaker) init() {
 // the key's breaker lets the call through, and records its outcome. A
 // rejected call returns ErrBenchShardBreakerOpen,
 // ErrBenchShardBreakerTooManyProbes or, for a new key the breaker has no
-// room for, ErrBenchShardBreakerTooManyKeys; with a fallback, rejected and
-// failed calls return what the fallback returns. A panicking probe counts as
-// a failure.
+// room for, ErrBenchShardBreakerTooManyKeys. A panicking probe counts as a
+// failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error. A call that returns the caller's
+// own context error (ctx is done and the error is ctx.Err(), or wraps it)
+// counts as neither a success nor a failure: the caller gave up, the
+// function did not fail.
 func (b *BenchShardBreaker) Execute(ctx context.Context, req uint64) (int, error) {
 	key := b.key(req)
 	for {
@@ -15128,8 +15099,7 @@ func (b *BenchShardBreaker) execute(ctx context.Context, key uint64, req uint64,
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *BenchShardBreaker) callJudged(ctx context.Context, req uint64) (int, keyedbrkOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -15154,8 +15124,7 @@ func (b *BenchShardBreaker) key(req uint64) uint64 {
 	return shardKey(req)
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *BenchShardBreaker) isFailure(err error) bool {
 	return true
 }
@@ -15236,7 +15205,7 @@ func (b *BenchShardBreaker) Sweep() {
 	b.sweep(b.clock(), int64(time.Hour))
 }
 
-// reject returns err for a rejected call, or what the fallback returns.
+// reject returns err for a rejected call.
 func (b *BenchShardBreaker) reject(ctx context.Context, req uint64, err error) (int, error) {
 	var zero int
 	return zero, err

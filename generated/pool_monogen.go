@@ -10825,12 +10825,12 @@ func (s JobBreakerState) String() string {
 	return "unknown"
 }
 
-// ErrJobBreakerOpen is returned, or passed to the fallback, for a call
-// rejected while the breaker is open.
+// ErrJobBreakerOpen is returned for a call rejected while the breaker is
+// open.
 var ErrJobBreakerOpen = errors.New("breaker: circuit open")
 
-// ErrJobBreakerTooManyProbes is returned, or passed to the fallback, for a call
-// rejected while the breaker is half-open and its probes are taken.
+// ErrJobBreakerTooManyProbes is returned for a call rejected while the
+// breaker is half-open and its probes are taken.
 var ErrJobBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // jobBreakerChange is a transition to report to the state-change function.
@@ -10901,17 +10901,13 @@ func (b *JobBreaker) OnStateChange(f func(from, to JobBreakerState)) {
 
 // Execute calls the function with ctx and req if the breaker lets the call
 // through, and records its outcome. A rejected call returns
-// ErrJobBreakerOpen or ErrJobBreakerTooManyProbes; with a fallback, rejected
-// and failed calls return what the fallback returns. A panicking probe
-// counts as a failure.
+// ErrJobBreakerOpen or ErrJobBreakerTooManyProbes. A panicking probe counts
+// as a failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error. A call that returns the caller's
+// own context error (ctx is done and the error is ctx.Err(), or wraps it)
+// counts as neither a success nor a failure: the caller gave up, the
+// function did not fail.
 func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if JobBreakerState(st&breakerStateMask) != JobBreakerStateClosed {
@@ -10934,8 +10930,7 @@ func (b *JobBreaker) Execute(ctx context.Context, req int) (int, error) {
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *JobBreaker) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -10955,8 +10950,7 @@ func (b *JobBreaker) judge(ctx context.Context, err error) breakerOutcome {
 	return breakerSucceeded
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *JobBreaker) isFailure(err error) bool {
 	return true
 }

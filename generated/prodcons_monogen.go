@@ -4660,8 +4660,8 @@ type connsHotEntry struct {
 	_ [respoolSlotPad]byte
 }
 
-// connsIdleResource is a resource in the pool and the eviction tick at which it
-// was put back.
+// connsIdleResource is a resource in the pool and the eviction tick at which
+// it was put back.
 type connsIdleResource struct {
 	res  *Conn
 	tick uint64
@@ -4703,7 +4703,7 @@ type Conns struct {
 	ticks   uint64              // eviction ticks so far
 }
 
-// init starts the evictor and the warmer.
+// init starts the evictor.
 func (p *Conns) init() {
 	p.idle = make([]connsIdleResource, 0, 4)
 	p.done = make(chan struct{})
@@ -4717,7 +4717,7 @@ func (p *Conns) init() {
 }
 
 // Get returns an idle resource that passes the check, closing those that
-// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// fail it, or a new one if fewer resources exist than the pool's maximum.
 // Otherwise it waits until a resource is put back or discarded. It returns
 // ctx.Err() if ctx ends first, an error from making a resource, or
 // ErrConnsClosed after Close. A Get that waits fails if ctx has ended by the
@@ -4747,7 +4747,7 @@ func (p *Conns) Get(ctx context.Context) (*Conn, error) {
 }
 
 // reusable reports whether r, an idle resource, may be returned by Get: it
-// is not older than MaxLife and passes the check.
+// passes the check.
 func (p *Conns) reusable(r *Conn) bool {
 	return p.healthy(r) == nil
 }
@@ -4801,20 +4801,18 @@ func (p *Conns) getSlow(ctx context.Context) (*Conn, error) {
 	}
 }
 
-// makeNew makes a resource with create and, for MaxLife, records when.
+// makeNew makes a resource with create.
 func (p *Conns) makeNew(ctx context.Context) (*Conn, error) {
 	r, err := p.create(ctx)
 	return r, err
 }
 
-// dispose closes r with destroy and, for MaxLife, forgets when it was made.
-// It does not count r out: the caller does.
+// dispose closes r with destroy. It does not count r out: the caller does.
 func (p *Conns) dispose(r *Conn) {
 	p.destroy(r)
 }
 
-// Put returns r to the pool for another Get. After Close, or if r is older
-// than MaxLife, Put closes r.
+// Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *Conns) Put(r *Conn) {
 	if p.hotHolds(r) {
 		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
@@ -4970,10 +4968,9 @@ func (p *Conns) idleLocked() int {
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrConnsClosed, and stops idle eviction and the warmer, waiting for their
-// goroutines to end (the warmer's context is canceled if it is making a
-// resource). A resource in use is closed when it is put back. Close may be
-// called more than once.
+// ErrConnsClosed, and stops idle eviction, waiting for its goroutine to end.
+// A resource in use is closed when it is put back. Close may be called more
+// than once.
 func (p *Conns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -5193,8 +5190,7 @@ type benchConnsHotEntry struct {
 	_ [respoolSlotPad]byte
 }
 
-// benchConnsIdleResource is a resource in the pool and the eviction tick at
-// which it was put back.
+// benchConnsIdleResource is a resource on the pool's idle stack.
 type benchConnsIdleResource struct {
 	res *Conn
 }
@@ -5232,20 +5228,19 @@ type BenchConns struct {
 	waiters []chan struct{}          // Gets waiting at Max, oldest first
 }
 
-// init starts the evictor and the warmer.
+// init makes the idle stack and the channel Close closes.
 func (p *BenchConns) init() {
 	p.idle = make([]benchConnsIdleResource, 0, 16)
 	p.done = make(chan struct{})
 }
 
-// Get returns an idle resource that passes the check, closing those that
-// fail it or are older than MaxLife, or a new one if fewer than Max exist.
-// Otherwise it waits until a resource is put back or discarded. It returns
-// ctx.Err() if ctx ends first, an error from making a resource, or
-// ErrBenchConnsClosed after Close. A Get that waits fails if ctx has ended
-// by the time the wait is over, even if a Put woke it at the same moment;
-// one that need not wait may succeed with a context already done. The caller
-// owns the resource until it passes it to Put or Discard.
+// Get returns an idle resource, or a new one if fewer resources exist than
+// the pool's maximum. Otherwise it waits until a resource is put back or
+// discarded. It returns ctx.Err() if ctx ends first, an error from making a
+// resource, or ErrBenchConnsClosed after Close. A Get that waits fails if
+// ctx has ended by the time the wait is over, even if a Put woke it at the
+// same moment; one that need not wait may succeed with a context already
+// done. The caller owns the resource until it passes it to Put or Discard.
 func (p *BenchConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := respoolHotStart(unsafe.Pointer(&p))
@@ -5268,8 +5263,8 @@ func (p *BenchConns) Get(ctx context.Context) (*Conn, error) {
 	return p.getSlow(ctx)
 }
 
-// reusable reports whether r, an idle resource, may be returned by Get: it
-// is not older than MaxLife and passes the check.
+// reusable reports whether r, an idle resource, may be returned by Get:
+// every one may.
 func (p *BenchConns) reusable(r *Conn) bool {
 	return p.healthy(r) == nil
 }
@@ -5323,20 +5318,18 @@ func (p *BenchConns) getSlow(ctx context.Context) (*Conn, error) {
 	}
 }
 
-// makeNew makes a resource with create and, for MaxLife, records when.
+// makeNew makes a resource with create.
 func (p *BenchConns) makeNew(ctx context.Context) (*Conn, error) {
 	r, err := p.create(ctx)
 	return r, err
 }
 
-// dispose closes r with destroy and, for MaxLife, forgets when it was made.
-// It does not count r out: the caller does.
+// dispose closes r with destroy. It does not count r out: the caller does.
 func (p *BenchConns) dispose(r *Conn) {
 	p.destroy(r)
 }
 
-// Put returns r to the pool for another Get. After Close, or if r is older
-// than MaxLife, Put closes r.
+// Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *BenchConns) Put(r *Conn) {
 	if p.hotHolds(r) {
 		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
@@ -5491,11 +5484,9 @@ func (p *BenchConns) idleLocked() int {
 	return idle
 }
 
-// Close closes every idle resource, makes waiting and later Gets return
-// ErrBenchConnsClosed, and stops idle eviction and the warmer, waiting for
-// their goroutines to end (the warmer's context is canceled if it is making
-// a resource). A resource in use is closed when it is put back. Close may be
-// called more than once.
+// Close closes every idle resource and makes waiting and later Gets return
+// ErrBenchConnsClosed. A resource in use is closed when it is put back.
+// Close may be called more than once.
 func (p *BenchConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -5669,8 +5660,7 @@ type funcConnsHotEntry struct {
 	_ [respoolSlotPad]byte
 }
 
-// funcConnsIdleResource is a resource in the pool and the eviction tick at
-// which it was put back.
+// funcConnsIdleResource is a resource on the pool's idle stack.
 type funcConnsIdleResource struct {
 	res *Conn
 }
@@ -5710,20 +5700,19 @@ type FuncConns struct {
 	waiters []chan struct{}         // Gets waiting at Max, oldest first
 }
 
-// init starts the evictor and the warmer.
+// init makes the idle stack and the channel Close closes.
 func (p *FuncConns) init() {
 	p.idle = make([]funcConnsIdleResource, 0, 3)
 	p.done = make(chan struct{})
 }
 
-// Get returns an idle resource that passes the check, closing those that
-// fail it or are older than MaxLife, or a new one if fewer than Max exist.
-// Otherwise it waits until a resource is put back or discarded. It returns
-// ctx.Err() if ctx ends first, an error from making a resource, or
-// ErrFuncConnsClosed after Close. A Get that waits fails if ctx has ended by
-// the time the wait is over, even if a Put woke it at the same moment; one
-// that need not wait may succeed with a context already done. The caller
-// owns the resource until it passes it to Put or Discard.
+// Get returns an idle resource, or a new one if fewer resources exist than
+// the pool's maximum. Otherwise it waits until a resource is put back or
+// discarded. It returns ctx.Err() if ctx ends first, an error from making a
+// resource, or ErrFuncConnsClosed after Close. A Get that waits fails if ctx
+// has ended by the time the wait is over, even if a Put woke it at the same
+// moment; one that need not wait may succeed with a context already done.
+// The caller owns the resource until it passes it to Put or Discard.
 func (p *FuncConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := respoolHotStart(unsafe.Pointer(&p))
@@ -5746,8 +5735,8 @@ func (p *FuncConns) Get(ctx context.Context) (*Conn, error) {
 	return p.getSlow(ctx)
 }
 
-// reusable reports whether r, an idle resource, may be returned by Get: it
-// is not older than MaxLife and passes the check.
+// reusable reports whether r, an idle resource, may be returned by Get:
+// every one may.
 func (p *FuncConns) reusable(r *Conn) bool {
 	return p.healthy(r) == nil
 }
@@ -5801,20 +5790,18 @@ func (p *FuncConns) getSlow(ctx context.Context) (*Conn, error) {
 	}
 }
 
-// makeNew makes a resource with create and, for MaxLife, records when.
+// makeNew makes a resource with create.
 func (p *FuncConns) makeNew(ctx context.Context) (*Conn, error) {
 	r, err := p.create(ctx)
 	return r, err
 }
 
-// dispose closes r with destroy and, for MaxLife, forgets when it was made.
-// It does not count r out: the caller does.
+// dispose closes r with destroy. It does not count r out: the caller does.
 func (p *FuncConns) dispose(r *Conn) {
 	p.destroy(r)
 }
 
-// Put returns r to the pool for another Get. After Close, or if r is older
-// than MaxLife, Put closes r.
+// Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *FuncConns) Put(r *Conn) {
 	if p.hotHolds(r) {
 		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
@@ -5969,11 +5956,9 @@ func (p *FuncConns) idleLocked() int {
 	return idle
 }
 
-// Close closes every idle resource, makes waiting and later Gets return
-// ErrFuncConnsClosed, and stops idle eviction and the warmer, waiting for their
-// goroutines to end (the warmer's context is canceled if it is making a
-// resource). A resource in use is closed when it is put back. Close may be
-// called more than once.
+// Close closes every idle resource and makes waiting and later Gets return
+// ErrFuncConnsClosed. A resource in use is closed when it is put back. Close
+// may be called more than once.
 func (p *FuncConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -6209,7 +6194,7 @@ type ConfConns struct {
 	ticks   uint64                  // eviction ticks so far
 }
 
-// init starts the evictor and the warmer.
+// init starts the evictor.
 func (p *ConfConns) init() {
 	if p.cfg.Max < 1 || p.cfg.Idle < 0 {
 		panic("respool: invalid configuration: want max >= 1 and idle >= 0")
@@ -6227,14 +6212,13 @@ func (p *ConfConns) init() {
 	}
 }
 
-// Get returns an idle resource that passes the check, closing those that
-// fail it or are older than MaxLife, or a new one if fewer than Max exist.
-// Otherwise it waits until a resource is put back or discarded. It returns
-// ctx.Err() if ctx ends first, an error from making a resource, or
-// ErrConfConnsClosed after Close. A Get that waits fails if ctx has ended by
-// the time the wait is over, even if a Put woke it at the same moment; one
-// that need not wait may succeed with a context already done. The caller
-// owns the resource until it passes it to Put or Discard.
+// Get returns an idle resource, or a new one if fewer resources exist than
+// the pool's maximum. Otherwise it waits until a resource is put back or
+// discarded. It returns ctx.Err() if ctx ends first, an error from making a
+// resource, or ErrConfConnsClosed after Close. A Get that waits fails if ctx
+// has ended by the time the wait is over, even if a Put woke it at the same
+// moment; one that need not wait may succeed with a context already done.
+// The caller owns the resource until it passes it to Put or Discard.
 func (p *ConfConns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := respoolHotStart(unsafe.Pointer(&p))
@@ -6257,8 +6241,8 @@ func (p *ConfConns) Get(ctx context.Context) (*Conn, error) {
 	return p.getSlow(ctx)
 }
 
-// reusable reports whether r, an idle resource, may be returned by Get: it
-// is not older than MaxLife and passes the check.
+// reusable reports whether r, an idle resource, may be returned by Get:
+// every one may.
 func (p *ConfConns) reusable(r *Conn) bool {
 	return p.healthy(r) == nil
 }
@@ -6312,20 +6296,18 @@ func (p *ConfConns) getSlow(ctx context.Context) (*Conn, error) {
 	}
 }
 
-// makeNew makes a resource with create and, for MaxLife, records when.
+// makeNew makes a resource with create.
 func (p *ConfConns) makeNew(ctx context.Context) (*Conn, error) {
 	r, err := p.create(ctx)
 	return r, err
 }
 
-// dispose closes r with destroy and, for MaxLife, forgets when it was made.
-// It does not count r out: the caller does.
+// dispose closes r with destroy. It does not count r out: the caller does.
 func (p *ConfConns) dispose(r *Conn) {
 	p.destroy(r)
 }
 
-// Put returns r to the pool for another Get. After Close, or if r is older
-// than MaxLife, Put closes r.
+// Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *ConfConns) Put(r *Conn) {
 	if p.hotHolds(r) && !(p.over.Load()) {
 		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
@@ -6519,10 +6501,9 @@ func (p *ConfConns) idleLocked() int {
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrConfConnsClosed, and stops idle eviction and the warmer, waiting for their
-// goroutines to end (the warmer's context is canceled if it is making a
-// resource). A resource in use is closed when it is put back. Close may be
-// called more than once.
+// ErrConfConnsClosed, and stops idle eviction, waiting for its goroutine to
+// end. A resource in use is closed when it is put back. Close may be called
+// more than once.
 func (p *ConfConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -6749,8 +6730,7 @@ type lifeConnsHotEntry struct {
 	_ [respoolSlotPad]byte
 }
 
-// lifeConnsIdleResource is a resource in the pool and the eviction tick at
-// which it was put back.
+// lifeConnsIdleResource is a resource on the pool's idle stack.
 type lifeConnsIdleResource struct {
 	res *Conn
 }
@@ -6804,7 +6784,7 @@ type LifeConns struct {
 	waiters []chan struct{}         // Gets waiting at Max, oldest first
 }
 
-// init starts the evictor and the warmer.
+// init starts the warmer.
 func (p *LifeConns) init() {
 	p.idle = make([]lifeConnsIdleResource, 0, 3)
 	p.done = make(chan struct{})
@@ -6816,8 +6796,8 @@ func (p *LifeConns) init() {
 	p.wg.Go(func() { p.warmer(ctx) })
 }
 
-// Get returns an idle resource that passes the check, closing those that
-// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Get returns an idle resource, closing those older than the maxlife=
+// duration, or a new one if fewer resources exist than the pool's maximum.
 // Otherwise it waits until a resource is put back or discarded. It returns
 // ctx.Err() if ctx ends first, an error from making a resource, or
 // ErrLifeConnsClosed after Close. A Get that waits fails if ctx has ended by
@@ -6848,7 +6828,7 @@ func (p *LifeConns) Get(ctx context.Context) (*Conn, error) {
 }
 
 // reusable reports whether r, an idle resource, may be returned by Get: it
-// is not older than MaxLife and passes the check.
+// is not older than the maxlife= duration.
 func (p *LifeConns) reusable(r *Conn) bool {
 	if p.tooOld(r) {
 		return false
@@ -6857,7 +6837,8 @@ func (p *LifeConns) reusable(r *Conn) bool {
 }
 
 // taken accounts for a Get that returns a resource: it counts it, and wakes
-// the warmer, since the pool may now hold fewer than MinIdle idle resources.
+// the warmer, since the pool may now hold fewer idle resources than minidle=
+// asks for.
 func (p *LifeConns) taken() {
 	p.stats.gets.Add(1)
 	p.rewarm()
@@ -6925,7 +6906,7 @@ func (p *LifeConns) getSlow(ctx context.Context) (*Conn, error) {
 	}
 }
 
-// makeNew makes a resource with create and, for MaxLife, records when.
+// makeNew makes a resource with create and records when, for its age.
 func (p *LifeConns) makeNew(ctx context.Context) (*Conn, error) {
 	r, err := p.create(ctx)
 	if err == nil {
@@ -6938,8 +6919,8 @@ func (p *LifeConns) makeNew(ctx context.Context) (*Conn, error) {
 	return r, err
 }
 
-// dispose closes r with destroy and, for MaxLife, forgets when it was made.
-// It does not count r out: the caller does.
+// dispose closes r with destroy and forgets when it was made. It does not
+// count r out: the caller does.
 func (p *LifeConns) dispose(r *Conn) {
 	// Before destroy: r is alive until then, so no resource made
 	// meanwhile can share its key.
@@ -7018,7 +6999,7 @@ func (p *LifeConns) warmer(ctx context.Context) {
 }
 
 // Put returns r to the pool for another Get. After Close, or if r is older
-// than MaxLife, Put closes r.
+// than the maxlife= duration, Put closes r.
 func (p *LifeConns) Put(r *Conn) {
 	if p.tooOld(r) {
 		p.closeAll(r)
@@ -7179,10 +7160,9 @@ func (p *LifeConns) idleLocked() int {
 }
 
 // Close closes every idle resource, makes waiting and later Gets return
-// ErrLifeConnsClosed, and stops idle eviction and the warmer, waiting for their
-// goroutines to end (the warmer's context is canceled if it is making a
-// resource). A resource in use is closed when it is put back. Close may be
-// called more than once.
+// ErrLifeConnsClosed, and stops the warmer, waiting for its goroutine to end
+// (its context is canceled if it is making a resource). A resource in use is
+// closed when it is put back. Close may be called more than once.
 func (p *LifeConns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {
@@ -7431,8 +7411,7 @@ func NewLifeConns() *LifeConns {
 // interrupts.
 var ErrLifeHandlesClosed = errors.New("respool: closed")
 
-// lifeHandlesIdleResource is a resource in the pool and the eviction tick at
-// which it was put back.
+// lifeHandlesIdleResource is a resource on the pool's idle stack.
 type lifeHandlesIdleResource struct {
 	res Handle
 }
@@ -7466,7 +7445,7 @@ type LifeHandles struct {
 	waiters []chan struct{}           // Gets waiting at Max, oldest first
 }
 
-// init starts the evictor and the warmer.
+// init makes the idle stack and the channel Close closes.
 func (p *LifeHandles) init() {
 	p.idle = make([]lifeHandlesIdleResource, 0, 2)
 	p.done = make(chan struct{})
@@ -7474,8 +7453,8 @@ func (p *LifeHandles) init() {
 	p.epoch = time.Now()
 }
 
-// Get returns an idle resource that passes the check, closing those that
-// fail it or are older than MaxLife, or a new one if fewer than Max exist.
+// Get returns an idle resource, closing those older than the maxlife=
+// duration, or a new one if fewer resources exist than the pool's maximum.
 // Otherwise it waits until a resource is put back or discarded. It returns
 // ctx.Err() if ctx ends first, an error from making a resource, or
 // ErrLifeHandlesClosed after Close. A Get that waits fails if ctx has ended
@@ -7487,7 +7466,7 @@ func (p *LifeHandles) Get(ctx context.Context) (Handle, error) {
 }
 
 // reusable reports whether r, an idle resource, may be returned by Get: it
-// is not older than MaxLife and passes the check.
+// is not older than the maxlife= duration.
 func (p *LifeHandles) reusable(r Handle) bool {
 	if p.tooOld(r) {
 		return false
@@ -7538,7 +7517,7 @@ func (p *LifeHandles) getSlow(ctx context.Context) (Handle, error) {
 	}
 }
 
-// makeNew makes a resource with create and, for MaxLife, records when.
+// makeNew makes a resource with create and records when, for its age.
 func (p *LifeHandles) makeNew(ctx context.Context) (Handle, error) {
 	r, err := p.create(ctx)
 	if err == nil {
@@ -7551,8 +7530,8 @@ func (p *LifeHandles) makeNew(ctx context.Context) (Handle, error) {
 	return r, err
 }
 
-// dispose closes r with destroy and, for MaxLife, forgets when it was made.
-// It does not count r out: the caller does.
+// dispose closes r with destroy and forgets when it was made. It does not
+// count r out: the caller does.
 func (p *LifeHandles) dispose(r Handle) {
 	// Before destroy: r is alive until then, so no resource made
 	// meanwhile can share its key.
@@ -7587,7 +7566,7 @@ func (p *LifeHandles) lifeKey(r Handle) uint64 {
 }
 
 // Put returns r to the pool for another Get. After Close, or if r is older
-// than MaxLife, Put closes r.
+// than the maxlife= duration, Put closes r.
 func (p *LifeHandles) Put(r Handle) {
 	if p.tooOld(r) {
 		p.closeAll(r)
@@ -7651,11 +7630,9 @@ func (p *LifeHandles) idleLocked() int {
 	return len(p.idle)
 }
 
-// Close closes every idle resource, makes waiting and later Gets return
-// ErrLifeHandlesClosed, and stops idle eviction and the warmer, waiting for
-// their goroutines to end (the warmer's context is canceled if it is making
-// a resource). A resource in use is closed when it is put back. Close may be
-// called more than once.
+// Close closes every idle resource and makes waiting and later Gets return
+// ErrLifeHandlesClosed. A resource in use is closed when it is put back.
+// Close may be called more than once.
 func (p *LifeHandles) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {

@@ -399,3 +399,130 @@ func TestRateLimitOutputSpeaksOfItsOwnAlgorithm(t *testing.T) {
 		t.Fatalf("checked %d window and %d token limiters: are the directives gone?", checked[true], checked[false])
 	}
 }
+
+// TestBreakerOutputSpeaksOnlyOfItsOptions: the comments of a generated
+// breaker speak of a fallback, a failure function or slow calls only where
+// the directive has fallback=, failure= or slow=. The template's docs spoke
+// of all three in every output ("with a fallback, rejected and failed calls
+// return what the fallback returns" in a breaker that has none).
+func TestBreakerOutputSpeaksOnlyOfItsOptions(t *testing.T) {
+	directive := regexp.MustCompile(`^//monogen:breaker (\w+)\[[^\]]*\](.*)$`)
+	nextSection := regexp.MustCompile(`\n// \w+: generated from the `)
+	words := map[string]*regexp.Regexp{
+		"fallback=": regexp.MustCompile(`\bfallback\b`),
+		"failure=":  regexp.MustCompile(`\bfailure (function|func)\b|failure=`),
+		"slow=":     regexp.MustCompile(`\bSlow\b|slow=|\bslow calls?\b|\btim(ing|es) (it|the call)\b`),
+	}
+	sources, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, path := range sources {
+		if strings.HasSuffix(path, "_test.go") || strings.HasSuffix(path, "_monogen.go") {
+			continue
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := os.ReadFile(strings.TrimSuffix(path, ".go") + "_monogen.go")
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(src), "\n") {
+			m := directive.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			name, opts := m[1], m[2]
+			start := strings.Index(string(out), "\n// "+name+": generated from the ")
+			if start < 0 {
+				t.Errorf("%s: no output for %s", path, name)
+				continue
+			}
+			section := string(out[start+1:])
+			if next := nextSection.FindStringIndex(section); next != nil {
+				section = section[:next[0]]
+			}
+			checked++
+			for opt, re := range words {
+				if strings.Contains(opts, " "+opt) {
+					continue
+				}
+				for i, l := range strings.Split(section, "\n") {
+					// The key map's string hasher has a fallback of its own.
+					if c := strings.TrimSpace(l); strings.HasPrefix(c, "//") && re.MatchString(c) && !strings.Contains(c, "fallback for long strings") {
+						t.Errorf("%s, %s (no %s), line %d of its output: %q", path, name, opt, i+1, c)
+					}
+				}
+			}
+		}
+	}
+	if checked < 6 {
+		t.Fatalf("checked %d breakers: are the directives gone?", checked)
+	}
+}
+
+// TestResPoolOutputSpeaksOnlyOfItsOptions: the comments of a generated
+// resource pool speak of a resource's age, of the evictor and of the
+// warmer only where the directive has maxlife=, idle= (or config=true) and
+// minidle=. The template's docs spoke of all of them in every output ("init
+// starts the evictor and the warmer" in a pool that has neither).
+func TestResPoolOutputSpeaksOnlyOfItsOptions(t *testing.T) {
+	directive := regexp.MustCompile(`^//monogen:respool (\w+)\[[^\]]*\](.*)$`)
+	nextSection := regexp.MustCompile(`\n// \w+: generated from the `)
+	words := map[string]*regexp.Regexp{
+		"maxlife=": regexp.MustCompile(`(?i)maxlife|older than`),
+		"idle=":    regexp.MustCompile(`\bevict(or|ion)\b`),
+		"minidle=": regexp.MustCompile(`\bwarmer\b`),
+	}
+	sources, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, path := range sources {
+		if strings.HasSuffix(path, "_test.go") || strings.HasSuffix(path, "_monogen.go") {
+			continue
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := os.ReadFile(strings.TrimSuffix(path, ".go") + "_monogen.go")
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(src), "\n") {
+			m := directive.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			name, opts := m[1], m[2]
+			start := strings.Index(string(out), "\n// "+name+": generated from the ")
+			if start < 0 {
+				t.Errorf("%s: no output for %s", path, name)
+				continue
+			}
+			section := string(out[start+1:])
+			if next := nextSection.FindStringIndex(section); next != nil {
+				section = section[:next[0]]
+			}
+			checked++
+			for opt, re := range words {
+				if strings.Contains(opts, " "+opt) || opt == "idle=" && strings.Contains(opts, " config=true") {
+					continue
+				}
+				for i, l := range strings.Split(section, "\n") {
+					if c := strings.TrimSpace(l); strings.HasPrefix(c, "//") && re.MatchString(c) {
+						t.Errorf("%s, %s (no %s), line %d of its output: %q", path, name, opt, i+1, c)
+					}
+				}
+			}
+		}
+	}
+	if checked < 5 {
+		t.Fatalf("checked %d resource pools: are the directives gone?", checked)
+	}
+}

@@ -84,7 +84,9 @@
 //   - //monogen:doc COND TEXT lines at the end of a doc comment (a
 //     function's, a type's, a var's or const's, a struct field's) give the
 //     declaration's doc in the output where COND holds, a line each, an
-//     empty TEXT between paragraphs; the doc above them stays the template's
+//     empty TEXT between paragraphs. COND may join conditions with commas
+//     (all must hold), or be * for text every variant shares (alone it
+//     gives no variant). The doc above them stays the template's
 //     own (go doc hides the lines). They let a declaration that serves several
 //     directives speak only of what each output is: a rate limiter's docs
 //     name the token bucket or the sliding window, not both. A kind's

@@ -428,12 +428,11 @@ func (s OriginState) String() string {
 	return "unknown"
 }
 
-// ErrOriginOpen is returned, or passed to the fallback, for a call rejected
-// while the breaker is open.
+// ErrOriginOpen is returned for a call rejected while the breaker is open.
 var ErrOriginOpen = errors.New("breaker: circuit open")
 
-// ErrOriginTooManyProbes is returned, or passed to the fallback, for a call
-// rejected while the breaker is half-open and its probes are taken.
+// ErrOriginTooManyProbes is returned for a call rejected while the breaker
+// is half-open and its probes are taken.
 var ErrOriginTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // originChange is a transition to report to the state-change function.
@@ -501,16 +500,12 @@ func (b *Origin) OnStateChange(f func(from, to OriginState)) {
 
 // Execute calls the function with ctx and req if the breaker lets the call
 // through, and records its outcome. A rejected call returns ErrOriginOpen or
-// ErrOriginTooManyProbes; with a fallback, rejected and failed calls return
-// what the fallback returns. A panicking probe counts as a failure.
+// ErrOriginTooManyProbes. A panicking probe counts as a failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error. A call that returns the caller's
+// own context error (ctx is done and the error is ctx.Err(), or wraps it)
+// counts as neither a success nor a failure: the caller gave up, the
+// function did not fail.
 func (b *Origin) Execute(ctx context.Context, req int) (string, error) {
 	st := b.state.Load()
 	if OriginState(st&breakerStateMask) != OriginStateClosed {
@@ -533,8 +528,7 @@ func (b *Origin) Execute(ctx context.Context, req int) (string, error) {
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *Origin) callJudged(ctx context.Context, req int) (string, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -554,8 +548,7 @@ func (b *Origin) judge(ctx context.Context, err error) breakerOutcome {
 	return breakerSucceeded
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *Origin) isFailure(err error) bool {
 	return true
 }

@@ -91,10 +91,13 @@ func buildBreakerFor(c *Context, key types.Type, more ...runtimeField) error {
 	c.Spec.Config["HalfOpen"] = fmt.Sprint(halfOpen)
 	c.Spec.Config["Window"] = DurationExpr(window, c.Scope)
 	c.Spec.Config["Buckets"] = fmt.Sprint(buckets)
-	configDuration(c, "slow", "Slow")
+	// The docs of Execute and of the errors speak of slow calls, of a
+	// failure function and of a fallback only where the directive has them.
+	c.Spec.Conds["slow"] = configDuration(c, "slow", "Slow")
+	c.Spec.Conds["failureFn"] = c.D.Option("failure") != nil
 
 	c.Spec.Hooks["Breaker.isFailure"] = "return true"
-	c.Spec.HookDocs["Breaker.isFailure"] = "isFailure counts every error as a failure: the directive has no failure=\nfunction."
+	c.Spec.HookDocs["Breaker.isFailure"] = "isFailure counts every error as a failure."
 	if o := c.D.Option("failure"); o != nil {
 		body, err := bindForms(c, o, "failure function", []sigForm{
 			{newSig([]types.Type{errorType}, []types.Type{types.Typ[types.Bool]}), "return %s(err)"},

@@ -38,9 +38,15 @@ func init() {
 
 func buildResPool(c *Context) error {
 	maxN := configInt(c, "max", "Max", 16)
-	configDuration(c, "idle", "Idle")
+	// The docs speak of the evictor, the warmer, the check and the
+	// resources' age only where the directive has them.
+	c.Spec.Conds["evictor"] = configDuration(c, "idle", "Idle") || runtimeConfig(c)
+	c.Spec.Conds["check"] = c.D.Option("check") != nil
+	c.Spec.Conds["warmer"] = c.D.Option("minidle") != nil && c.D.Option("minidle").Value.(int64) > 0
 	t := c.Types["T"]
+	c.Spec.Conds["maxlife"] = false
 	if configDuration(c, "maxlife", "MaxLife") {
+		c.Spec.Conds["maxlife"] = true
 		if err := resPoolLifeKey(c, t); err != nil {
 			return err
 		}

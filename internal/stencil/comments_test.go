@@ -95,7 +95,7 @@ func TestDocVariantsReplaceTheDocWhereTheirConditionHolds(t *testing.T) {
 		out, err := stencil.Stencil(tpl, &stencil.Spec{
 			Name: "Hits", Main: "Counter",
 			Types:    map[string]string{"K": "string"},
-			Conds:    map[string]bool{"fast": fast},
+			Conds:    map[string]bool{"fast": fast, "big": false},
 			HookDocs: hookDocs,
 		})
 		if err != nil {
@@ -125,7 +125,11 @@ func TestDocVariantsReplaceTheDocWhereTheirConditionHolds(t *testing.T) {
 		"// last is the last string counted.",
 		"// Add counts k roughly.\nfunc (c *Hits) Add",
 		"// Mode returns how c counts.\nfunc (c *Hits) Mode",
-	}, []string{"Exact one", "exactly", "an Exact"})
+		// * lines join the variant whose conditions (fast, and not big) hold.
+		"// Reset empties c. It forgets its estimate.\n//\n// It is safe to call at any time.\nfunc (c *Hits) Reset",
+		// * lines alone are no variant.
+		"// HitsZero is zero.\nconst HitsZero = 0",
+	}, []string{"Exact one", "exactly", "an Exact", "its cap", "nothing at all"})
 	check(gen(false, nil), []string{
 		"// HitsFast counts roughly.\n\tHitsFast",
 		"// ErrHitsFull is returned by Add when the Hits is at its Limit.\n//\n// An exact Hits never drops an event it took.\nvar ErrHitsFull",
@@ -133,7 +137,8 @@ func TestDocVariantsReplaceTheDocWhereTheirConditionHolds(t *testing.T) {
 		"// n is, for a HitsFast counter, an estimate; for an HitsExact one, the\n\t// count.",
 		"// Add counts k exactly.\nfunc (c *Hits) Add",
 		"// Mode returns HitsFast.\nfunc (c *Hits) Mode",
-	}, []string{"roughly.\nfunc", "at its Cap"})
+		"// Reset empties c.\nfunc (c *Hits) Reset",
+	}, []string{"roughly.\nfunc", "at its Cap", "forgets"})
 	check(gen(true, map[string]string{"Counter.Add": "Add counts k, as the kind says."}), []string{
 		"// Add counts k, as the kind says.\nfunc (c *Hits) Add",
 	}, []string{"Add counts k roughly"})

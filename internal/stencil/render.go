@@ -183,26 +183,37 @@ func specName(sp ast.Spec) string {
 
 // altDoc returns the doc that the //monogen:doc COND lines of cg give when
 // COND holds: the text after COND, a line each, an empty text between two
-// paragraphs. Several variants of one doc, each under its own condition,
-// let a declaration that serves several directives (a limiter's token
-// bucket and sliding window) speak in the output only of what that output
-// is; the template's own doc, which go doc shows, stays the generic one.
+// paragraphs. COND is a condition, several joined by commas (all must
+// hold), or * (always: the text every variant shares); it gives no doc
+// unless a line other than * holds. Several variants of one doc, each
+// under its own condition, let a declaration that serves several
+// directives (a limiter's token bucket and sliding window) speak in the
+// output only of what that output is; the template's own doc, which go doc
+// shows, stays the generic one.
 func (s *state) altDoc(cg *ast.CommentGroup) (string, bool) {
 	if cg == nil {
 		return "", false
 	}
 	var lines []string
+	variant := false
 	for _, c := range cg.List {
 		rest, ok := strings.CutPrefix(c.Text, docMarker)
 		if !ok {
 			continue
 		}
 		cond, text, _ := strings.Cut(strings.TrimSpace(rest), " ")
-		if s.cond(cond) {
+		holds := true
+		if cond != "*" {
+			for c := range strings.SplitSeq(cond, ",") {
+				holds = holds && s.cond(c)
+			}
+		}
+		if holds {
 			lines = append(lines, strings.TrimSpace(text))
+			variant = variant || cond != "*"
 		}
 	}
-	if len(lines) == 0 {
+	if !variant {
 		return "", false
 	}
 	return strings.Join(lines, "\n"), true

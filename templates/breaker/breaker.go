@@ -46,10 +46,19 @@ func (s State) String() string {
 
 // ErrOpen is returned, or passed to the fallback, for a call rejected while
 // the breaker is open.
+//
+//monogen:doc fallback ErrOpen is passed to the fallback for a call rejected while the
+//monogen:doc fallback breaker is open.
+//monogen:doc !fallback ErrOpen is returned for a call rejected while the breaker is open.
 var ErrOpen = errors.New("breaker: circuit open")
 
 // ErrTooManyProbes is returned, or passed to the fallback, for a call
 // rejected while the breaker is half-open and its probes are taken.
+//
+//monogen:doc fallback ErrTooManyProbes is passed to the fallback for a call rejected while
+//monogen:doc fallback the breaker is half-open and its probes are taken.
+//monogen:doc !fallback ErrTooManyProbes is returned for a call rejected while the breaker
+//monogen:doc !fallback is half-open and its probes are taken.
 var ErrTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // Config holds the options of a Breaker.
@@ -286,6 +295,29 @@ func (b *Breaker[Req, Resp]) OnStateChange(f func(from, to State)) {
 // nor a failure: the caller gave up, the function did not fail. Errors that
 // are not failures are returned as they are, without the fallback; a slow
 // call that succeeds returns its result.
+//
+//monogen:doc * Execute calls the function with ctx and req if the breaker lets the
+//monogen:doc * call through, and records its outcome.
+//monogen:doc !fallback A rejected call returns ErrOpen or ErrTooManyProbes.
+//monogen:doc fallback A rejected call returns what the fallback returns for ErrOpen or
+//monogen:doc fallback ErrTooManyProbes, and a failed call what it returns for the call's
+//monogen:doc fallback error.
+//monogen:doc * A panicking probe counts as a failure.
+//monogen:doc *
+//monogen:doc !failureFn,!slow A call fails when it returns an error.
+//monogen:doc !failureFn,slow A call fails when it returns an error, or when it takes longer than
+//monogen:doc !failureFn,slow the slow= duration.
+//monogen:doc failureFn,!slow A call fails when it returns an error that the failure= function
+//monogen:doc failureFn,!slow counts as a failure.
+//monogen:doc failureFn,slow A call fails when it returns an error that the failure= function
+//monogen:doc failureFn,slow counts as a failure, or when it takes longer than the slow= duration.
+//monogen:doc * A call that returns the caller's own context error (ctx is done and the
+//monogen:doc * error is ctx.Err(), or wraps it) counts as neither a success nor a
+//monogen:doc * failure: the caller gave up, the function did not fail.
+//monogen:doc failureFn,fallback Errors that are not failures are returned as they are, without the
+//monogen:doc failureFn,fallback fallback.
+//monogen:doc failureFn,!fallback Errors that are not failures are returned as they are.
+//monogen:doc slow A slow call that succeeds returns its result.
 func (b *Breaker[Req, Resp]) Execute(ctx context.Context, req Req) (Resp, error) {
 	st := b.state.Load()
 	if State(st&stateMask) != StateClosed {
@@ -336,6 +368,10 @@ func (b *Breaker[Req, Resp]) executeTimed(ctx context.Context, req Req, st uint6
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
+//
+//monogen:doc slow callJudged calls the function, timing it, and says how its result
+//monogen:doc slow counts.
+//monogen:doc !slow callJudged calls the function and says how its result counts.
 func (b *Breaker[Req, Resp]) callJudged(ctx context.Context, req Req) (Resp, outcome, error) {
 	if b.cfg.Slow > 0 {
 		start := b.clock()

@@ -82,16 +82,31 @@ func (s State) String() string {
 
 // ErrOpen is returned, or passed to the fallback, for a call rejected while
 // its key's breaker is open.
+//
+//monogen:doc fallback ErrOpen is passed to the fallback for a call rejected while its
+//monogen:doc fallback key's breaker is open.
+//monogen:doc !fallback ErrOpen is returned for a call rejected while its key's breaker is
+//monogen:doc !fallback open.
 var ErrOpen = errors.New("breaker: circuit open")
 
 // ErrTooManyProbes is returned, or passed to the fallback, for a call
 // rejected while its key's breaker is half-open and its probes are taken.
+//
+//monogen:doc fallback ErrTooManyProbes is passed to the fallback for a call rejected while
+//monogen:doc fallback its key's breaker is half-open and its probes are taken.
+//monogen:doc !fallback ErrTooManyProbes is returned for a call rejected while its key's
+//monogen:doc !fallback breaker is half-open and its probes are taken.
 var ErrTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // ErrTooManyKeys is returned, or passed to the fallback, for a call of a new
 // key while the breaker holds its most keys and none of them can be evicted.
 //
 //monogen:if keys
+//monogen:doc fallback ErrTooManyKeys is passed to the fallback for a call of a new key
+//monogen:doc fallback while the breaker holds its most keys and none of them can be
+//monogen:doc fallback evicted.
+//monogen:doc !fallback ErrTooManyKeys is returned for a call of a new key while the
+//monogen:doc !fallback breaker holds its most keys and none of them can be evicted.
 var ErrTooManyKeys = errors.New("breaker: too many keys")
 
 // ErrNaNKey is returned, or passed to the fallback, for a call whose key is
@@ -390,6 +405,32 @@ func (b *Breaker[K, Req, Resp]) init() {
 // nor a failure: the caller gave up, the function did not fail. Errors that
 // are not failures are returned as they are, without the fallback; a slow
 // call that succeeds returns its result.
+//
+//monogen:doc * Execute computes the key of req and calls the function with ctx and
+//monogen:doc * req if the key's breaker lets the call through, and records its
+//monogen:doc * outcome.
+//monogen:doc !fallback A rejected call returns ErrOpen, ErrTooManyProbes or, for a new key
+//monogen:doc !fallback the breaker has no room for, ErrTooManyKeys.
+//monogen:doc fallback A rejected call returns what the fallback returns for ErrOpen,
+//monogen:doc fallback ErrTooManyProbes or, for a new key the breaker has no room for,
+//monogen:doc fallback ErrTooManyKeys, and a failed call what it returns for the call's
+//monogen:doc fallback error.
+//monogen:doc * A panicking probe counts as a failure.
+//monogen:doc *
+//monogen:doc !failureFn,!slow A call fails when it returns an error.
+//monogen:doc !failureFn,slow A call fails when it returns an error, or when it takes longer than
+//monogen:doc !failureFn,slow the slow= duration.
+//monogen:doc failureFn,!slow A call fails when it returns an error that the failure= function
+//monogen:doc failureFn,!slow counts as a failure.
+//monogen:doc failureFn,slow A call fails when it returns an error that the failure= function
+//monogen:doc failureFn,slow counts as a failure, or when it takes longer than the slow= duration.
+//monogen:doc * A call that returns the caller's own context error (ctx is done and the
+//monogen:doc * error is ctx.Err(), or wraps it) counts as neither a success nor a
+//monogen:doc * failure: the caller gave up, the function did not fail.
+//monogen:doc failureFn,fallback Errors that are not failures are returned as they are, without the
+//monogen:doc failureFn,fallback fallback.
+//monogen:doc failureFn,!fallback Errors that are not failures are returned as they are.
+//monogen:doc slow A slow call that succeeds returns its result.
 func (b *Breaker[K, Req, Resp]) Execute(ctx context.Context, req Req) (Resp, error) {
 	key := b.key(req)
 	for {
@@ -437,6 +478,10 @@ func (b *Breaker[K, Req, Resp]) execute(ctx context.Context, key K, req Req, c *
 
 // callJudged calls the function and says how its result counts, timing
 // the call if Slow is set.
+//
+//monogen:doc slow callJudged calls the function, timing it, and says how its result
+//monogen:doc slow counts.
+//monogen:doc !slow callJudged calls the function and says how its result counts.
 func (b *Breaker[K, Req, Resp]) callJudged(ctx context.Context, req Req) (Resp, outcome, error) {
 	if b.cfg.Slow > 0 {
 		start := b.clock()
@@ -574,6 +619,10 @@ func (b *Breaker[K, Req, Resp]) Sweep() {
 }
 
 // reject returns err for a rejected call, or what the fallback returns.
+//
+//monogen:doc fallback reject returns what the fallback returns for a rejected call and
+//monogen:doc fallback err.
+//monogen:doc !fallback reject returns err for a rejected call.
 func (b *Breaker[K, Req, Resp]) reject(ctx context.Context, req Req, err error) (Resp, error) {
 	if b.cfg.fallback {
 		return b.fallback(ctx, req, err)

@@ -112,6 +112,10 @@ type Config struct {
 
 // idleResource is a resource in the pool and the eviction tick at which it
 // was put back.
+//
+//monogen:doc evictor idleResource is a resource in the pool and the eviction tick at
+//monogen:doc evictor which it was put back.
+//monogen:doc !evictor idleResource is a resource on the pool's idle stack.
 type idleResource[T any] struct {
 	res  T
 	tick uint64
@@ -196,6 +200,11 @@ func New[T any](newFn func(context.Context) (T, error), closeFn func(T), checkFn
 }
 
 // init starts the evictor and the warmer.
+//
+//monogen:doc evictor,warmer init starts the evictor and the warmer.
+//monogen:doc evictor,!warmer init starts the evictor.
+//monogen:doc !evictor,warmer init starts the warmer.
+//monogen:doc !evictor,!warmer init makes the idle stack and the channel Close closes.
 func (p *Pool[T]) init() {
 	if p.cfg.Max < 1 || p.cfg.Idle < 0 {
 		panic("respool: invalid configuration: want max >= 1 and idle >= 0")
@@ -231,6 +240,24 @@ func (p *Pool[T]) init() {
 // the wait is over, even if a Put woke it at the same moment; one that need
 // not wait may succeed with a context already done. The caller owns the
 // resource until it passes it to Put or Discard.
+//
+//monogen:doc check,maxlife Get returns an idle resource that passes the check, closing those
+//monogen:doc check,maxlife that fail it or are older than the maxlife= duration, or a new one if
+//monogen:doc check,maxlife fewer resources exist than the pool's maximum.
+//monogen:doc check,!maxlife Get returns an idle resource that passes the check, closing those
+//monogen:doc check,!maxlife that fail it, or a new one if fewer resources exist than the pool's
+//monogen:doc check,!maxlife maximum.
+//monogen:doc !check,maxlife Get returns an idle resource, closing those older than the maxlife=
+//monogen:doc !check,maxlife duration, or a new one if fewer resources exist than the pool's
+//monogen:doc !check,maxlife maximum.
+//monogen:doc !check,!maxlife Get returns an idle resource, or a new one if fewer resources exist
+//monogen:doc !check,!maxlife than the pool's maximum.
+//monogen:doc * Otherwise it waits until a resource is put back or discarded. It returns
+//monogen:doc * ctx.Err() if ctx ends first, an error from making a resource, or
+//monogen:doc * ErrClosed after Close. A Get that waits fails if ctx has ended by the time
+//monogen:doc * the wait is over, even if a Put woke it at the same moment; one that need
+//monogen:doc * not wait may succeed with a context already done. The caller owns the
+//monogen:doc * resource until it passes it to Put or Discard.
 func (p *Pool[T]) Get(ctx context.Context) (T, error) {
 	if hotSlot {
 		// The goroutine's own slot first, then the others.
@@ -260,6 +287,15 @@ func (p *Pool[T]) Get(ctx context.Context) (T, error) {
 
 // reusable reports whether r, an idle resource, may be returned by Get: it
 // is not older than MaxLife and passes the check.
+//
+//monogen:doc check,maxlife reusable reports whether r, an idle resource, may be returned by
+//monogen:doc check,maxlife Get: it is not older than the maxlife= duration and passes the check.
+//monogen:doc check,!maxlife reusable reports whether r, an idle resource, may be returned by
+//monogen:doc check,!maxlife Get: it passes the check.
+//monogen:doc !check,maxlife reusable reports whether r, an idle resource, may be returned by
+//monogen:doc !check,maxlife Get: it is not older than the maxlife= duration.
+//monogen:doc !check,!maxlife reusable reports whether r, an idle resource, may be returned by
+//monogen:doc !check,!maxlife Get: every one may.
 func (p *Pool[T]) reusable(r T) bool {
 	if p.cfg.MaxLife > 0 && p.tooOld(r) {
 		return false
@@ -269,6 +305,13 @@ func (p *Pool[T]) reusable(r T) bool {
 
 // taken accounts for a Get that returns a resource: it counts it, and wakes
 // the warmer, since the pool may now hold fewer than MinIdle idle resources.
+//
+//monogen:doc metrics,warmer taken accounts for a Get that returns a resource: it counts it,
+//monogen:doc metrics,warmer and wakes the warmer, since the pool may now hold fewer idle
+//monogen:doc metrics,warmer resources than minidle= asks for.
+//monogen:doc metrics,!warmer taken counts a Get that returns a resource.
+//monogen:doc !metrics,warmer taken wakes the warmer after a Get that returns a resource, since
+//monogen:doc !metrics,warmer the pool may now hold fewer idle resources than minidle= asks for.
 func (p *Pool[T]) taken() {
 	if p.cfg.Metrics {
 		p.stats.gets.Add(1)
@@ -363,6 +406,9 @@ func (p *Pool[T]) getSlow(ctx context.Context) (T, error) {
 }
 
 // makeNew makes a resource with create and, for MaxLife, records when.
+//
+//monogen:doc maxlife makeNew makes a resource with create and records when, for its age.
+//monogen:doc !maxlife makeNew makes a resource with create.
 func (p *Pool[T]) makeNew(ctx context.Context) (T, error) {
 	r, err := p.create(ctx)
 	if p.cfg.MaxLife > 0 && err == nil {
@@ -377,6 +423,11 @@ func (p *Pool[T]) makeNew(ctx context.Context) (T, error) {
 
 // dispose closes r with destroy and, for MaxLife, forgets when it was made.
 // It does not count r out: the caller does.
+//
+//monogen:doc maxlife dispose closes r with destroy and forgets when it was made. It does
+//monogen:doc maxlife not count r out: the caller does.
+//monogen:doc !maxlife dispose closes r with destroy. It does not count r out: the caller
+//monogen:doc !maxlife does.
 func (p *Pool[T]) dispose(r T) {
 	if p.cfg.MaxLife > 0 {
 		// Before destroy: r is alive until then, so no resource made
@@ -464,6 +515,10 @@ func (p *Pool[T]) warmer(ctx context.Context) {
 
 // Put returns r to the pool for another Get. After Close, or if r is older
 // than MaxLife, Put closes r.
+//
+//monogen:doc maxlife Put returns r to the pool for another Get. After Close, or if r is
+//monogen:doc maxlife older than the maxlife= duration, Put closes r.
+//monogen:doc !maxlife Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *Pool[T]) Put(r T) {
 	if p.cfg.MaxLife > 0 && p.tooOld(r) {
 		p.closeAll(r)
@@ -697,6 +752,21 @@ func (p *Pool[T]) idleLocked() int {
 // goroutines to end (the warmer's context is canceled if it is making a
 // resource). A resource in use is closed when it is put back. Close may be
 // called more than once.
+//
+//monogen:doc evictor,warmer Close closes every idle resource, makes waiting and later Gets
+//monogen:doc evictor,warmer return ErrClosed, and stops idle eviction and the warmer, waiting
+//monogen:doc evictor,warmer for their goroutines to end (the warmer's context is canceled if it
+//monogen:doc evictor,warmer is making a resource).
+//monogen:doc evictor,!warmer Close closes every idle resource, makes waiting and later Gets
+//monogen:doc evictor,!warmer return ErrClosed, and stops idle eviction, waiting for its goroutine
+//monogen:doc evictor,!warmer to end.
+//monogen:doc !evictor,warmer Close closes every idle resource, makes waiting and later Gets
+//monogen:doc !evictor,warmer return ErrClosed, and stops the warmer, waiting for its goroutine to
+//monogen:doc !evictor,warmer end (its context is canceled if it is making a resource).
+//monogen:doc !evictor,!warmer Close closes every idle resource and makes waiting and later
+//monogen:doc !evictor,!warmer Gets return ErrClosed.
+//monogen:doc * A resource in use is closed when it is put back. Close may be called
+//monogen:doc * more than once.
 func (p *Pool[T]) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {

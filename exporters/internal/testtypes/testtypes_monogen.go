@@ -1947,12 +1947,11 @@ func (s GuardState) String() string {
 	return "unknown"
 }
 
-// ErrGuardOpen is returned, or passed to the fallback, for a call rejected
-// while the breaker is open.
+// ErrGuardOpen is returned for a call rejected while the breaker is open.
 var ErrGuardOpen = errors.New("breaker: circuit open")
 
-// ErrGuardTooManyProbes is returned, or passed to the fallback, for a call
-// rejected while the breaker is half-open and its probes are taken.
+// ErrGuardTooManyProbes is returned for a call rejected while the breaker is
+// half-open and its probes are taken.
 var ErrGuardTooManyProbes = errors.New("breaker: too many half-open probes")
 
 // guardChange is a transition to report to the state-change function.
@@ -2020,16 +2019,12 @@ func (b *Guard) OnStateChange(f func(from, to GuardState)) {
 
 // Execute calls the function with ctx and req if the breaker lets the call
 // through, and records its outcome. A rejected call returns ErrGuardOpen or
-// ErrGuardTooManyProbes; with a fallback, rejected and failed calls return what
-// the fallback returns. A panicking probe counts as a failure.
+// ErrGuardTooManyProbes. A panicking probe counts as a failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error. A call that returns the caller's
+// own context error (ctx is done and the error is ctx.Err(), or wraps it)
+// counts as neither a success nor a failure: the caller gave up, the
+// function did not fail.
 func (b *Guard) Execute(ctx context.Context, req int) (int, error) {
 	st := b.state.Load()
 	if GuardState(st&breakerStateMask) != GuardStateClosed {
@@ -2052,8 +2047,7 @@ func (b *Guard) Execute(ctx context.Context, req int) (int, error) {
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *Guard) callJudged(ctx context.Context, req int) (int, breakerOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -2073,8 +2067,7 @@ func (b *Guard) judge(ctx context.Context, err error) breakerOutcome {
 	return breakerSucceeded
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *Guard) isFailure(err error) bool {
 	return true
 }
@@ -2374,8 +2367,7 @@ type connsHotEntry struct {
 	_ [respoolSlotPad]byte
 }
 
-// connsIdleResource is a resource in the pool and the eviction tick at which it
-// was put back.
+// connsIdleResource is a resource on the pool's idle stack.
 type connsIdleResource struct {
 	res *Conn
 }
@@ -2416,20 +2408,19 @@ type Conns struct {
 	waiters []chan struct{}     // Gets waiting at Max, oldest first
 }
 
-// init starts the evictor and the warmer.
+// init makes the idle stack and the channel Close closes.
 func (p *Conns) init() {
 	p.idle = make([]connsIdleResource, 0, 1)
 	p.done = make(chan struct{})
 }
 
-// Get returns an idle resource that passes the check, closing those that
-// fail it or are older than MaxLife, or a new one if fewer than Max exist.
-// Otherwise it waits until a resource is put back or discarded. It returns
-// ctx.Err() if ctx ends first, an error from making a resource, or
-// ErrConnsClosed after Close. A Get that waits fails if ctx has ended by the
-// time the wait is over, even if a Put woke it at the same moment; one that
-// need not wait may succeed with a context already done. The caller owns the
-// resource until it passes it to Put or Discard.
+// Get returns an idle resource, or a new one if fewer resources exist than
+// the pool's maximum. Otherwise it waits until a resource is put back or
+// discarded. It returns ctx.Err() if ctx ends first, an error from making a
+// resource, or ErrConnsClosed after Close. A Get that waits fails if ctx has
+// ended by the time the wait is over, even if a Put woke it at the same
+// moment; one that need not wait may succeed with a context already done.
+// The caller owns the resource until it passes it to Put or Discard.
 func (p *Conns) Get(ctx context.Context) (*Conn, error) {
 	// The goroutine's own slot first, then the others.
 	i := respoolHotStart(unsafe.Pointer(&p))
@@ -2453,14 +2444,13 @@ func (p *Conns) Get(ctx context.Context) (*Conn, error) {
 	return p.getSlow(ctx)
 }
 
-// reusable reports whether r, an idle resource, may be returned by Get: it
-// is not older than MaxLife and passes the check.
+// reusable reports whether r, an idle resource, may be returned by Get:
+// every one may.
 func (p *Conns) reusable(r *Conn) bool {
 	return p.healthy(r) == nil
 }
 
-// taken accounts for a Get that returns a resource: it counts it, and wakes
-// the warmer, since the pool may now hold fewer than MinIdle idle resources.
+// taken counts a Get that returns a resource.
 func (p *Conns) taken() {
 	p.stats.gets.Add(1)
 }
@@ -2527,20 +2517,18 @@ func (p *Conns) getSlow(ctx context.Context) (*Conn, error) {
 	}
 }
 
-// makeNew makes a resource with create and, for MaxLife, records when.
+// makeNew makes a resource with create.
 func (p *Conns) makeNew(ctx context.Context) (*Conn, error) {
 	r, err := p.create(ctx)
 	return r, err
 }
 
-// dispose closes r with destroy and, for MaxLife, forgets when it was made.
-// It does not count r out: the caller does.
+// dispose closes r with destroy. It does not count r out: the caller does.
 func (p *Conns) dispose(r *Conn) {
 	p.destroy(r)
 }
 
-// Put returns r to the pool for another Get. After Close, or if r is older
-// than MaxLife, Put closes r.
+// Put returns r to the pool for another Get. After Close, Put closes r.
 func (p *Conns) Put(r *Conn) {
 	if p.hotHolds(r) {
 		p.putHot(r, respoolHotStart(unsafe.Pointer(&p)))
@@ -2695,11 +2683,9 @@ func (p *Conns) idleLocked() int {
 	return idle
 }
 
-// Close closes every idle resource, makes waiting and later Gets return
-// ErrConnsClosed, and stops idle eviction and the warmer, waiting for their
-// goroutines to end (the warmer's context is canceled if it is making a
-// resource). A resource in use is closed when it is put back. Close may be
-// called more than once.
+// Close closes every idle resource and makes waiting and later Gets return
+// ErrConnsClosed. A resource in use is closed when it is put back. Close may
+// be called more than once.
 func (p *Conns) Close() {
 	p.mu.Lock()
 	if p.closed.Load() {

@@ -53,3 +53,17 @@ func (c *Counter[K]) Add(k K) error {
 //
 //monogen:doc fast Mode returns how c counts.
 func (c *Counter[K]) Mode() Mode { return Fast }
+
+// Reset empties c.
+//
+//monogen:doc * Reset empties c.
+//monogen:doc fast,big It forgets its estimate and its cap.
+//monogen:doc fast,!big It forgets its estimate.
+//monogen:doc *
+//monogen:doc * It is safe to call at any time.
+func (c *Counter[K]) Reset() { c.n = 0 }
+
+// Zero is zero.
+//
+//monogen:doc * Zero is nothing at all.
+const Zero = 0
