@@ -18933,24 +18933,22 @@ func (s PerCalibrationState) String() string {
 	return "unknown"
 }
 
-// ErrPerCalibrationOpen is returned, or passed to the fallback, for a call
-// rejected while its key's breaker is open.
+// ErrPerCalibrationOpen is returned for a call rejected while its key's
+// breaker is open.
 var ErrPerCalibrationOpen = errors.New("breaker: circuit open")
 
-// ErrPerCalibrationTooManyProbes is returned, or passed to the fallback, for
-// a call rejected while its key's breaker is half-open and its probes are
-// taken.
+// ErrPerCalibrationTooManyProbes is returned for a call rejected while its
+// key's breaker is half-open and its probes are taken.
 var ErrPerCalibrationTooManyProbes = errors.New("breaker: too many half-open probes")
 
-// ErrPerCalibrationTooManyKeys is returned, or passed to the fallback, for a
-// call of a new key while the breaker holds its most keys and none of them
-// can be evicted.
+// ErrPerCalibrationTooManyKeys is returned for a call of a new key while the
+// breaker holds its most keys and none of them can be evicted.
 var ErrPerCalibrationTooManyKeys = errors.New("breaker: too many keys")
 
-// ErrPerCalibrationNaNKey is returned, or passed to the fallback, for a call
-// whose key is not equal to itself: a NaN, or a struct, array or interface
-// value holding one. No map can find such a key again, so its breaker could
-// count nothing; the function is not called.
+// ErrPerCalibrationNaNKey is returned for a call whose key is not equal to
+// itself: a NaN, or a struct, array or interface value holding one. No map
+// can find such a key again, so its breaker could count nothing; the
+// function is not called.
 var ErrPerCalibrationNaNKey = errors.New("breaker: key not equal to itself (NaN)")
 
 // perCalibrationChange is a transition of key's breaker to report to the
@@ -19029,17 +19027,12 @@ func (b *PerCalibration) init() {
 // the key's breaker lets the call through, and records its outcome. A
 // rejected call returns ErrPerCalibrationOpen,
 // ErrPerCalibrationTooManyProbes or, for a new key the breaker has no room
-// for, ErrPerCalibrationTooManyKeys; with a fallback, rejected and failed
-// calls return what the fallback returns. A panicking probe counts as a
-// failure.
+// for, ErrPerCalibrationTooManyKeys. A panicking probe counts as a failure.
 //
-// A call fails when it returns an error that counts as a failure (every
-// error, unless a failure function decides), or when it takes longer than
-// Slow, if set. A call that returns the caller's own context error (ctx is
-// done and the error is ctx.Err(), or wraps it) counts as neither a success
-// nor a failure: the caller gave up, the function did not fail. Errors that
-// are not failures are returned as they are, without the fallback; a slow
-// call that succeeds returns its result.
+// A call fails when it returns an error. A call that returns the caller's
+// own context error (ctx is done and the error is ctx.Err(), or wraps it)
+// counts as neither a success nor a failure: the caller gave up, the
+// function did not fail.
 func (b *PerCalibration) Execute(ctx context.Context, req Reading) (string, error) {
 	key := b.key(req)
 	for {
@@ -19082,8 +19075,7 @@ func (b *PerCalibration) execute(ctx context.Context, key float64, req Reading, 
 	return resp, err
 }
 
-// callJudged calls the function and says how its result counts, timing
-// the call if Slow is set.
+// callJudged calls the function and says how its result counts.
 func (b *PerCalibration) callJudged(ctx context.Context, req Reading) (string, keyedbrkOutcome, error) {
 	resp, err := b.call(ctx, req)
 	return resp, b.judge(ctx, err), err
@@ -19109,8 +19101,7 @@ func (b *PerCalibration) key(req Reading) float64 {
 	return calibrationOf(req)
 }
 
-// isFailure counts every error as a failure: the directive has no failure=
-// function.
+// isFailure counts every error as a failure.
 func (b *PerCalibration) isFailure(err error) bool {
 	return true
 }
@@ -19191,7 +19182,7 @@ func (b *PerCalibration) Sweep() {
 	b.sweep(b.clock(), int64(time.Minute))
 }
 
-// reject returns err for a rejected call, or what the fallback returns.
+// reject returns err for a rejected call.
 func (b *PerCalibration) reject(ctx context.Context, req Reading, err error) (string, error) {
 	var zero string
 	return zero, err

@@ -115,6 +115,14 @@ var ErrTooManyKeys = errors.New("breaker: too many keys")
 // nothing; the function is not called.
 //
 //monogen:if nanKeys
+//monogen:doc fallback ErrNaNKey is passed to the fallback for a call whose key is not
+//monogen:doc fallback equal to itself: a NaN, or a struct, array or interface value holding
+//monogen:doc fallback one. No map can find such a key again, so its breaker could count
+//monogen:doc fallback nothing; the function is not called.
+//monogen:doc !fallback ErrNaNKey is returned for a call whose key is not equal to itself: a
+//monogen:doc !fallback NaN, or a struct, array or interface value holding one. No map can
+//monogen:doc !fallback find such a key again, so its breaker could count nothing; the
+//monogen:doc !fallback function is not called.
 var ErrNaNKey = errors.New("breaker: key not equal to itself (NaN)")
 
 // nanKeys reports whether a key can be unequal to itself, as a NaN is: the
