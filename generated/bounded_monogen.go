@@ -1119,8 +1119,8 @@ type ConfBreaker struct {
 	onChange func(from, to ConfBreakerState)
 }
 
-// init checks the configuration and resets the window. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and resets the window. NewConfBreaker calls
+// it after building the struct.
 func (b *ConfBreaker) init() {
 	if b.cfg.Failures < 1 || b.cfg.Ratio < 0 || b.cfg.Ratio > 1 || b.cfg.Cooldown <= 0 ||
 		b.cfg.HalfOpen < 1 || b.cfg.Window < time.Duration(10) {
@@ -1537,8 +1537,8 @@ type ConfLimiter struct {
 	longRTT  float64    // long-run average latency in nanoseconds
 }
 
-// init checks the configuration and sets the initial limit. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and sets the initial limit. NewConfLimiter
+// calls it after building the struct.
 func (l *ConfLimiter) init() {
 	if l.cfg.Min < 1 || l.cfg.Max < l.cfg.Min || l.cfg.Initial < l.cfg.Min || l.cfg.Initial > l.cfg.Max {
 		panic("limiter: invalid configuration")
@@ -1770,8 +1770,8 @@ type BenchConfBreaker struct {
 	onChange func(from, to BenchConfBreakerState)
 }
 
-// init checks the configuration and resets the window. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and resets the window. NewBenchConfBreaker
+// calls it after building the struct.
 func (b *BenchConfBreaker) init() {
 	if b.cfg.Failures < 1 || b.cfg.Ratio < 0 || b.cfg.Ratio > 1 || b.cfg.Cooldown <= 0 ||
 		b.cfg.HalfOpen < 1 || b.cfg.Window < time.Duration(10) {
@@ -2198,8 +2198,8 @@ type ConfTokens struct {
 	limitsMu sync.Mutex
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch.
+// NewConfTokensAt calls it.
 func (l *ConfTokens) init(epoch time.Time) {
 	l.initLimits()
 	if int64(l.interval.Load()) <= 0 || l.burst.Load() < 1 || l.burst.Load() > math.MaxInt64/int64(l.interval.Load()) {
@@ -2679,8 +2679,8 @@ type ConfWindow struct {
 	epoch time.Time
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch.
+// NewConfWindowAt calls it.
 func (l *ConfWindow) init(epoch time.Time) {
 	if l.cfg.Window <= 0 || l.cfg.Limit < 1 || l.cfg.Limit > ConfWindowMaxLimit {
 		panic("ratelimit: invalid sliding window")
@@ -3137,8 +3137,8 @@ type BenchConfTokens struct {
 	limitsMu sync.Mutex
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch.
+// NewBenchConfTokensAt calls it.
 func (l *BenchConfTokens) init(epoch time.Time) {
 	l.initLimits()
 	if int64(l.interval.Load()) <= 0 || l.burst.Load() < 1 || l.burst.Load() > math.MaxInt64/int64(l.interval.Load()) {
@@ -3602,8 +3602,8 @@ type Tokens struct {
 	epoch time.Time
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch. NewTokensAt
+// calls it.
 func (l *Tokens) init(epoch time.Time) {
 	// The bucket is full at the epoch.
 	l.state.Store(-int64(10*time.Millisecond) * 20)
@@ -3987,8 +3987,8 @@ type Window struct {
 	epoch time.Time
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch. NewWindowAt
+// calls it.
 func (l *Window) init(epoch time.Time) {
 	l.epoch = epoch
 }
@@ -4414,8 +4414,8 @@ type BenchTokens struct {
 	epoch time.Time
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch.
+// NewBenchTokensAt calls it.
 func (l *BenchTokens) init(epoch time.Time) {
 	// The bucket is full at the epoch.
 	l.state.Store(-int64(time.Nanosecond) * 1099511627776)
@@ -4799,8 +4799,8 @@ type BenchWindow struct {
 	epoch time.Time
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch.
+// NewBenchWindowAt calls it.
 func (l *BenchWindow) init(epoch time.Time) {
 	l.epoch = epoch
 }
@@ -5276,8 +5276,8 @@ type WorkBreaker struct {
 	onChange func(from, to WorkBreakerState)
 }
 
-// init checks the configuration and resets the window. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and resets the window. NewWorkBreaker calls
+// it after building the struct.
 func (b *WorkBreaker) init() {
 	b.epoch = time.Now()
 	b.buckets = make([]breakerBucket, 10)
@@ -5717,8 +5717,8 @@ type FlakyBreaker struct {
 	onChange func(from, to FlakyBreakerState)
 }
 
-// init checks the configuration and resets the window. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and resets the window. NewFlakyBreaker calls
+// it after building the struct.
 func (b *FlakyBreaker) init() {
 	b.epoch = time.Now()
 	b.buckets = make([]breakerBucket, 10)
@@ -6166,8 +6166,8 @@ type QuickBreaker struct {
 	onChange func(from, to QuickBreakerState)
 }
 
-// init checks the configuration and resets the window. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and resets the window. NewQuickBreaker calls
+// it after building the struct.
 func (b *QuickBreaker) init() {
 	b.epoch = time.Now()
 	b.buckets = make([]breakerBucket, 4)
@@ -6618,8 +6618,8 @@ type PolicyBreaker struct {
 	onChange func(from, to PolicyBreakerState)
 }
 
-// init checks the configuration and resets the window. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and resets the window. NewPolicyBreaker
+// calls it after building the struct.
 func (b *PolicyBreaker) init() {
 	b.epoch = time.Now()
 	b.buckets = make([]breakerBucket, 10)
@@ -7079,8 +7079,8 @@ type SlowBreaker struct {
 	onChange func(from, to SlowBreakerState)
 }
 
-// init checks the configuration and resets the window. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and resets the window. NewSlowBreaker calls
+// it after building the struct.
 func (b *SlowBreaker) init() {
 	b.epoch = time.Now()
 	b.buckets = make([]breakerBucket, 10)
@@ -7473,8 +7473,8 @@ type WorkLimiter struct {
 	longRTT  float64    // long-run average latency in nanoseconds
 }
 
-// init checks the configuration and sets the initial limit. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and sets the initial limit. NewWorkLimiter
+// calls it after building the struct.
 func (l *WorkLimiter) init() {
 	l.epoch = time.Now()
 	l.estimate = float64(20)
@@ -7612,8 +7612,8 @@ type FlakyLimiter struct {
 	longRTT  float64    // long-run average latency in nanoseconds
 }
 
-// init checks the configuration and sets the initial limit. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and sets the initial limit. NewFlakyLimiter
+// calls it after building the struct.
 func (l *FlakyLimiter) init() {
 	l.epoch = time.Now()
 	l.estimate = float64(4)

@@ -41,11 +41,11 @@ type chaosPoolBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrChaosPoolClosed. An item that fails once the batch has stopped
-// (as a function that honours its context does) does not change the error.
-// The error is nil if every item succeeded.
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrChaosPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // If a worker is parked, the calling goroutine runs items in its stead
 // (the worker stays parked until the caller is done), so that the batch
@@ -177,9 +177,8 @@ func (p *ChaosPool) runBatch(w *poolMember, b *chaosPoolBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item gets its retries before it fails.
 func (p *ChaosPool) runChunk(b *chaosPoolBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -359,8 +358,7 @@ func (p *ChaosPool) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *ChaosPool) call(ctx context.Context, in int) (int, error) {
 	return p.fn(ctx, in)
 }
@@ -711,9 +709,9 @@ func (q *chaosPoolQueue) tryPop() (chaosPoolTask, poolPopResult) {
 	return q.take(pos), poolPopped
 }
 
-// ChaosPoolPanicError is the error of a job whose function panicked. The pool
-// recovers the panic, reports it as the job's error and keeps running. A job
-// that panicked is not retried.
+// ChaosPoolPanicError is the error of a job whose function panicked. The
+// pool recovers the panic, reports it as the job's error and keeps running.
+// A job that panicked is not retried.
 type ChaosPoolPanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -1337,8 +1335,8 @@ type ChaosTokens struct {
 	epoch time.Time
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch.
+// NewChaosTokensAt calls it.
 func (l *ChaosTokens) init(epoch time.Time) {
 	// The bucket is full at the epoch.
 	l.state.Store(-int64(200*time.Microsecond) * 8)
@@ -1722,8 +1720,8 @@ type ChaosWindow struct {
 	epoch time.Time
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch.
+// NewChaosWindowAt calls it.
 func (l *ChaosWindow) init(epoch time.Time) {
 	l.epoch = epoch
 }

@@ -1046,8 +1046,8 @@ type HookedAPI struct {
 	epoch time.Time
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch.
+// NewHookedAPIAt calls it.
 func (l *HookedAPI) init(epoch time.Time) {
 	// The bucket is full at the epoch.
 	l.state.Store(-int64(time.Hour) * 2)
@@ -1463,8 +1463,8 @@ type TimedAPI struct {
 	waitTime histogramRecorder
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch. NewTimedAPIAt
+// calls it.
 func (l *TimedAPI) init(epoch time.Time) {
 	// The bucket is full at the epoch.
 	l.state.Store(-int64(10 * time.Millisecond))
@@ -1901,8 +1901,8 @@ type HookedQuota struct {
 	epoch time.Time
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch.
+// NewHookedQuotaAt calls it.
 func (l *HookedQuota) init(epoch time.Time) {
 	l.epoch = epoch
 }
@@ -2935,8 +2935,8 @@ type HookedBackend struct {
 	reported int64
 }
 
-// init checks the configuration and sets the initial limit. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and sets the initial limit. NewHookedBackend
+// calls it after building the struct.
 func (l *HookedBackend) init() {
 	l.epoch = time.Now()
 	l.estimate = float64(8)
@@ -3098,8 +3098,8 @@ type BenchRate struct {
 	epoch time.Time
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch.
+// NewBenchRateAt calls it.
 func (l *BenchRate) init(epoch time.Time) {
 	// The bucket is full at the epoch.
 	l.state.Store(-int64(time.Nanosecond) * 1000000)
@@ -3483,8 +3483,8 @@ type BenchRateHooked struct {
 	epoch time.Time
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch.
+// NewBenchRateHookedAt calls it.
 func (l *BenchRateHooked) init(epoch time.Time) {
 	// The bucket is full at the epoch.
 	l.state.Store(-int64(time.Nanosecond) * 1000000)
@@ -3901,8 +3901,8 @@ type BenchRateTimed struct {
 	waitTime histogramRecorder
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch.
+// NewBenchRateTimedAt calls it.
 func (l *BenchRateTimed) init(epoch time.Time) {
 	// The bucket is full at the epoch.
 	l.state.Store(-int64(time.Nanosecond) * 1000000)

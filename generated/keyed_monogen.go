@@ -10094,8 +10094,8 @@ type perHostCircuit struct {
 	seenAt int64
 }
 
-// init checks the configuration, creates the map and starts the clock. The
-// generated constructor calls it after building the struct.
+// init checks the configuration, creates the map and starts the clock.
+// NewPerHost calls it after building the struct.
 func (b *PerHost) init() {
 	b.circuits = newPerHostKeyMap()
 	b.epoch = time.Now()
@@ -11609,8 +11609,8 @@ type policyHostsCircuit struct {
 	seenAt int64
 }
 
-// init checks the configuration, creates the map and starts the clock. The
-// generated constructor calls it after building the struct.
+// init checks the configuration, creates the map and starts the clock.
+// NewPolicyHosts calls it after building the struct.
 func (b *PolicyHosts) init() {
 	if b.cfg.Failures < 1 || b.cfg.Ratio < 0 || b.cfg.Ratio > 1 || b.cfg.Cooldown <= 0 ||
 		b.cfg.HalfOpen < 1 || b.cfg.Window < time.Duration(10) ||
@@ -13146,8 +13146,8 @@ type benchHostBreakerCircuit struct {
 	seenAt int64
 }
 
-// init checks the configuration, creates the map and starts the clock. The
-// generated constructor calls it after building the struct.
+// init checks the configuration, creates the map and starts the clock.
+// NewBenchHostBreaker calls it after building the struct.
 func (b *BenchHostBreaker) init() {
 	b.circuits = newBenchHostBreakerKeyMap()
 	b.epoch = time.Now()
@@ -14582,8 +14582,8 @@ type BenchAddrBreaker struct {
 	onChange func(from, to BenchAddrBreakerState)
 }
 
-// init checks the configuration and resets the window. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and resets the window. NewBenchAddrBreaker
+// calls it after building the struct.
 func (b *BenchAddrBreaker) init() {
 	b.epoch = time.Now()
 	b.buckets = make([]breakerBucket, 10)
@@ -15038,8 +15038,8 @@ type benchShardBreakerCircuit struct {
 	seenAt int64
 }
 
-// init checks the configuration, creates the map and starts the clock. The
-// generated constructor calls it after building the struct.
+// init checks the configuration, creates the map and starts the clock.
+// NewBenchShardBreaker calls it after building the struct.
 func (b *BenchShardBreaker) init() {
 	b.circuits = newBenchShardBreakerKeyMap()
 	b.epoch = time.Now()
@@ -19015,8 +19015,8 @@ type perCalibrationCircuit struct {
 	seenAt int64
 }
 
-// init checks the configuration, creates the map and starts the clock. The
-// generated constructor calls it after building the struct.
+// init checks the configuration, creates the map and starts the clock.
+// NewPerCalibration calls it after building the struct.
 func (b *PerCalibration) init() {
 	b.circuits = newPerCalibrationKeyMap()
 	b.epoch = time.Now()

@@ -39,11 +39,11 @@ type tinyPoolBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrTinyPoolClosed. An item that fails once the batch has stopped
-// (as a function that honours its context does) does not change the error.
-// The error is nil if every item succeeded.
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrTinyPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // If a worker is parked, the calling goroutine runs items in its stead
 // (the worker stays parked until the caller is done), so that the batch
@@ -158,9 +158,8 @@ func (p *TinyPool) runBatch(w *tinyPoolMember, b *tinyPoolBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item is tried once.
 func (p *TinyPool) runChunk(b *tinyPoolBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -324,8 +323,7 @@ type tinyPoolMember struct {
 	_ [tinyPoolWorkerPad]byte
 }
 
-// tinyPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
-// metrics.
+// tinyPoolWorkerPad pads a member's 48 bytes of fields to 64 bytes.
 const tinyPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
@@ -340,8 +338,7 @@ func (p *TinyPool) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *TinyPool) call(ctx context.Context, in int) (int, error) {
 	return Tiny(in), nil
 }
@@ -678,8 +675,7 @@ func (q *tinyPoolQueue) tryPop() (tinyPoolTask, poolPopResult) {
 }
 
 // TinyPoolPanicError is the error of a job whose function panicked. The pool
-// recovers the panic, reports it as the job's error and keeps running. A job
-// that panicked is not retried.
+// recovers the panic, reports it as the job's error and keeps running.
 type TinyPoolPanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -803,11 +799,11 @@ type confPoolBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrConfPoolClosed. An item that fails once the batch has stopped
-// (as a function that honours its context does) does not change the error.
-// The error is nil if every item succeeded.
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrConfPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // If a worker is parked, the calling goroutine runs items in its stead
 // (the worker stays parked until the caller is done), so that the batch
@@ -922,9 +918,8 @@ func (p *ConfPool) runBatch(w *confPoolMember, b *confPoolBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item is tried once.
 func (p *ConfPool) runChunk(b *confPoolBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -1102,8 +1097,7 @@ type confPoolMember struct {
 	_ [confPoolWorkerPad]byte
 }
 
-// confPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
-// metrics.
+// confPoolWorkerPad pads a member's 48 bytes of fields to 64 bytes.
 const confPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
@@ -1127,8 +1121,7 @@ func (p *ConfPool) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *ConfPool) call(ctx context.Context, in int) (int, error) {
 	return Tiny(in), nil
 }
@@ -1465,8 +1458,7 @@ func (q *confPoolQueue) tryPop() (confPoolTask, poolPopResult) {
 }
 
 // ConfPoolPanicError is the error of a job whose function panicked. The pool
-// recovers the panic, reports it as the job's error and keeps running. A job
-// that panicked is not retried.
+// recovers the panic, reports it as the job's error and keeps running.
 type ConfPoolPanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -1600,11 +1592,11 @@ type spinPoolBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrSpinPoolClosed. An item that fails once the batch has stopped
-// (as a function that honours its context does) does not change the error.
-// The error is nil if every item succeeded.
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrSpinPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // If a worker is parked, the calling goroutine runs items in its stead
 // (the worker stays parked until the caller is done), so that the batch
@@ -1719,9 +1711,8 @@ func (p *SpinPool) runBatch(w *spinPoolMember, b *spinPoolBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item is tried once.
 func (p *SpinPool) runChunk(b *spinPoolBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -1885,8 +1876,7 @@ type spinPoolMember struct {
 	_ [spinPoolWorkerPad]byte
 }
 
-// spinPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
-// metrics.
+// spinPoolWorkerPad pads a member's 48 bytes of fields to 64 bytes.
 const spinPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
@@ -1901,8 +1891,7 @@ func (p *SpinPool) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *SpinPool) call(ctx context.Context, in int) (int, error) {
 	return Spin(in), nil
 }
@@ -2239,8 +2228,7 @@ func (q *spinPoolQueue) tryPop() (spinPoolTask, poolPopResult) {
 }
 
 // SpinPoolPanicError is the error of a job whose function panicked. The pool
-// recovers the panic, reports it as the job's error and keeps running. A job
-// that panicked is not retried.
+// recovers the panic, reports it as the job's error and keeps running.
 type SpinPoolPanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -2364,11 +2352,11 @@ type shortPoolBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrShortPoolClosed. An item that fails once the batch has stopped
-// (as a function that honours its context does) does not change the error.
-// The error is nil if every item succeeded.
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrShortPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // If a worker is parked, the calling goroutine runs items in its stead
 // (the worker stays parked until the caller is done), so that the batch
@@ -2483,9 +2471,8 @@ func (p *ShortPool) runBatch(w *shortPoolMember, b *shortPoolBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item is tried once.
 func (p *ShortPool) runChunk(b *shortPoolBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -2649,8 +2636,7 @@ type shortPoolMember struct {
 	_ [shortPoolWorkerPad]byte
 }
 
-// shortPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
-// metrics.
+// shortPoolWorkerPad pads a member's 48 bytes of fields to 64 bytes.
 const shortPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
@@ -2665,8 +2651,7 @@ func (p *ShortPool) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *ShortPool) call(ctx context.Context, in int) (int, error) {
 	return Short(in), nil
 }
@@ -3002,9 +2987,8 @@ func (q *shortPoolQueue) tryPop() (shortPoolTask, poolPopResult) {
 	return q.take(pos), poolPopped
 }
 
-// ShortPoolPanicError is the error of a job whose function panicked. The pool
-// recovers the panic, reports it as the job's error and keeps running. A job
-// that panicked is not retried.
+// ShortPoolPanicError is the error of a job whose function panicked. The
+// pool recovers the panic, reports it as the job's error and keeps running.
 type ShortPoolPanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -3128,11 +3112,11 @@ type napPoolBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrNapPoolClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrNapPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // If a worker is parked, the calling goroutine runs items in its stead
 // (the worker stays parked until the caller is done), so that the batch
@@ -3247,9 +3231,8 @@ func (p *NapPool) runBatch(w *napPoolMember, b *napPoolBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item is tried once.
 func (p *NapPool) runChunk(b *napPoolBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -3412,8 +3395,7 @@ type napPoolMember struct {
 	_ [napPoolWorkerPad]byte
 }
 
-// napPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
-// metrics.
+// napPoolWorkerPad pads a member's 48 bytes of fields to 64 bytes.
 const napPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
@@ -3428,8 +3410,7 @@ func (p *NapPool) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *NapPool) call(ctx context.Context, in int) (int, error) {
 	return Nap(in), nil
 }
@@ -3765,8 +3746,7 @@ func (q *napPoolQueue) tryPop() (napPoolTask, poolPopResult) {
 }
 
 // NapPoolPanicError is the error of a job whose function panicked. The pool
-// recovers the panic, reports it as the job's error and keeps running. A job
-// that panicked is not retried.
+// recovers the panic, reports it as the job's error and keeps running.
 type NapPoolPanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -3894,11 +3874,11 @@ type resizerBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrResizerClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrResizerClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // If a worker is parked, the calling goroutine runs items in its stead
 // (the worker stays parked until the caller is done), so that the batch
@@ -4030,9 +4010,8 @@ func (p *Resizer) runBatch(w *poolMember, b *resizerBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item gets its retries before it fails.
 func (p *Resizer) runChunk(b *resizerBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -4210,8 +4189,7 @@ func (p *Resizer) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *Resizer) call(ctx context.Context, in Job) (Result, error) {
 	return resize(ctx, in)
 }
@@ -4824,11 +4802,11 @@ type senderBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrSenderClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrSenderClosed. An item that fails once the batch has stopped
+// (as a function that honours its context does) does not change the error.
+// The error is nil if every item succeeded.
 //
 // If a worker is parked, the calling goroutine runs items in its stead
 // (the worker stays parked until the caller is done), so that the batch
@@ -4943,9 +4921,8 @@ func (p *Sender) runBatch(w *senderMember, b *senderBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item is tried once.
 func (p *Sender) runChunk(b *senderBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -5106,8 +5083,7 @@ type senderMember struct {
 	_ [senderWorkerPad]byte
 }
 
-// senderWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
-// metrics.
+// senderWorkerPad pads a member's 48 bytes of fields to 64 bytes.
 const senderWorkerPad = 16
 
 // init makes the queue and starts the workers.
@@ -5122,8 +5098,7 @@ func (p *Sender) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *Sender) call(ctx context.Context, in string) (struct{}, error) {
 	return struct{}{}, send(in)
 }
@@ -5457,8 +5432,7 @@ func (q *senderQueue) tryPop() (senderTask, poolPopResult) {
 }
 
 // SenderPanicError is the error of a job whose function panicked. The pool
-// recovers the panic, reports it as the job's error and keeps running. A job
-// that panicked is not retried.
+// recovers the panic, reports it as the job's error and keeps running.
 type SenderPanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -5580,11 +5554,11 @@ type funcPoolBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrFuncPoolClosed. An item that fails once the batch has stopped
-// (as a function that honours its context does) does not change the error.
-// The error is nil if every item succeeded.
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrFuncPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // If a worker is parked, the calling goroutine runs items in its stead
 // (the worker stays parked until the caller is done), so that the batch
@@ -5699,9 +5673,8 @@ func (p *FuncPool) runBatch(w *funcPoolMember, b *funcPoolBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item is tried once.
 func (p *FuncPool) runChunk(b *funcPoolBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -5866,8 +5839,7 @@ type funcPoolMember struct {
 	_ [funcPoolWorkerPad]byte
 }
 
-// funcPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
-// metrics.
+// funcPoolWorkerPad pads a member's 48 bytes of fields to 64 bytes.
 const funcPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
@@ -5882,8 +5854,7 @@ func (p *FuncPool) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *FuncPool) call(ctx context.Context, in int) (int, error) {
 	return p.fn(ctx, in)
 }
@@ -6220,8 +6191,7 @@ func (q *funcPoolQueue) tryPop() (funcPoolTask, poolPopResult) {
 }
 
 // FuncPoolPanicError is the error of a job whose function panicked. The pool
-// recovers the panic, reports it as the job's error and keeps running. A job
-// that panicked is not retried.
+// recovers the panic, reports it as the job's error and keeps running.
 type FuncPoolPanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -6353,11 +6323,11 @@ type stressPoolBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrStressPoolClosed. An item that fails once the batch has stopped
-// (as a function that honours its context does) does not change the error.
-// The error is nil if every item succeeded.
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrStressPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // If a worker is parked, the calling goroutine runs items in its stead
 // (the worker stays parked until the caller is done), so that the batch
@@ -6489,9 +6459,8 @@ func (p *StressPool) runBatch(w *poolMember, b *stressPoolBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item gets its retries before it fails.
 func (p *StressPool) runChunk(b *stressPoolBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -6671,8 +6640,7 @@ func (p *StressPool) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *StressPool) call(ctx context.Context, in int) (int, error) {
 	return p.fn(ctx, in)
 }
@@ -7023,9 +6991,9 @@ func (q *stressPoolQueue) tryPop() (stressPoolTask, poolPopResult) {
 	return q.take(pos), poolPopped
 }
 
-// StressPoolPanicError is the error of a job whose function panicked. The pool
-// recovers the panic, reports it as the job's error and keeps running. A job
-// that panicked is not retried.
+// StressPoolPanicError is the error of a job whose function panicked. The
+// pool recovers the panic, reports it as the job's error and keeps running.
+// A job that panicked is not retried.
 type StressPoolPanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -7304,8 +7272,8 @@ type JobQuota struct {
 	epoch time.Time
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch. NewJobQuotaAt
+// calls it.
 func (l *JobQuota) init(epoch time.Time) {
 	// The bucket is full at the epoch.
 	l.state.Store(-int64(time.Hour) * 3)
@@ -7680,8 +7648,8 @@ type SharedQuota struct {
 	shared sharedQuotaSharedState
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch.
+// NewSharedQuotaAt calls it.
 func (l *SharedQuota) init(epoch time.Time) {
 	l.epoch = epoch
 }
@@ -7923,8 +7891,7 @@ type sharedQuotaSharedState struct {
 	taken int64      // clock reading of the last lease
 }
 
-// initShared is init for a limiter whose tokens come from store. The
-// generated constructor calls it.
+// initShared is init for a limiter whose tokens come from store.
 func (l *SharedQuota) initShared(store SharedQuotaStore, key string, epoch time.Time) {
 	l.init(epoch)
 	sh := &l.shared
@@ -8134,8 +8101,8 @@ type SharedOpen struct {
 	shared sharedOpenSharedState
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch.
+// NewSharedOpenAt calls it.
 func (l *SharedOpen) init(epoch time.Time) {
 	l.epoch = epoch
 }
@@ -8371,8 +8338,7 @@ type sharedOpenSharedState struct {
 	taken int64      // clock reading of the last lease
 }
 
-// initShared is init for a limiter whose tokens come from store. The
-// generated constructor calls it.
+// initShared is init for a limiter whose tokens come from store.
 func (l *SharedOpen) initShared(store SharedOpenStore, key string, epoch time.Time) {
 	l.init(epoch)
 	sh := &l.shared
@@ -8850,7 +8816,6 @@ type sharedSlotsSharedState struct {
 }
 
 // initShared is init for a semaphore whose units are leased from store.
-// The generated constructor calls it.
 func (s *SharedSlots) initShared(store SharedSlotsStore, key string) {
 	s.init()
 	var id [8]byte
@@ -9116,11 +9081,11 @@ type pacedPoolBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrPacedPoolClosed. An item that fails once the batch has stopped
-// (as a function that honours its context does) does not change the error.
-// The error is nil if every item succeeded.
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrPacedPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // If a worker is parked, the calling goroutine runs items in its stead
 // (the worker stays parked until the caller is done), so that the batch
@@ -9252,9 +9217,8 @@ func (p *PacedPool) runBatch(w *poolMember, b *pacedPoolBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item is tried once.
 func (p *PacedPool) runChunk(b *pacedPoolBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -9434,8 +9398,7 @@ func (p *PacedPool) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *PacedPool) call(ctx context.Context, in int) (int, error) {
 	return p.fn(ctx, in)
 }
@@ -9783,9 +9746,8 @@ func (q *pacedPoolQueue) tryPop() (pacedPoolTask, poolPopResult) {
 	return q.take(pos), poolPopped
 }
 
-// PacedPoolPanicError is the error of a job whose function panicked. The pool
-// recovers the panic, reports it as the job's error and keeps running. A job
-// that panicked is not retried.
+// PacedPoolPanicError is the error of a job whose function panicked. The
+// pool recovers the panic, reports it as the job's error and keeps running.
 type PacedPoolPanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -10033,9 +9995,9 @@ type pacedSenderBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrPacedSenderClosed. An item that fails once the batch has
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrPacedSenderClosed. An item that fails once the batch has
 // stopped (as a function that honours its context does) does not change the
 // error. The error is nil if every item succeeded.
 //
@@ -10152,9 +10114,8 @@ func (p *PacedSender) runBatch(w *pacedSenderMember, b *pacedSenderBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item is tried once.
 func (p *PacedSender) runChunk(b *pacedSenderBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -10322,8 +10283,7 @@ type pacedSenderMember struct {
 	_ [pacedSenderWorkerPad]byte
 }
 
-// pacedSenderWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48
-// without metrics.
+// pacedSenderWorkerPad pads a member's 48 bytes of fields to 64 bytes.
 const pacedSenderWorkerPad = 16
 
 // init makes the queue and starts the workers.
@@ -10338,8 +10298,7 @@ func (p *PacedSender) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *PacedSender) call(ctx context.Context, in string) (struct{}, error) {
 	return struct{}{}, send(in)
 }
@@ -10675,9 +10634,8 @@ func (q *pacedSenderQueue) tryPop() (pacedSenderTask, poolPopResult) {
 	return q.take(pos), poolPopped
 }
 
-// PacedSenderPanicError is the error of a job whose function panicked. The pool
-// recovers the panic, reports it as the job's error and keeps running. A job
-// that panicked is not retried.
+// PacedSenderPanicError is the error of a job whose function panicked. The
+// pool recovers the panic, reports it as the job's error and keeps running.
 type PacedSenderPanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -10881,8 +10839,8 @@ type JobBreaker struct {
 	onChange func(from, to JobBreakerState)
 }
 
-// init checks the configuration and resets the window. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and resets the window. NewJobBreaker calls
+// it after building the struct.
 func (b *JobBreaker) init() {
 	b.epoch = time.Now()
 	b.buckets = make([]breakerBucket, 10)
@@ -11262,9 +11220,9 @@ type guardedPoolBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrGuardedPoolClosed. An item that fails once the batch has
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrGuardedPoolClosed. An item that fails once the batch has
 // stopped (as a function that honours its context does) does not change the
 // error. The error is nil if every item succeeded.
 //
@@ -11398,9 +11356,8 @@ func (p *GuardedPool) runBatch(w *poolMember, b *guardedPoolBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item gets its retries before it fails.
 func (p *GuardedPool) runChunk(b *guardedPoolBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -11937,9 +11894,9 @@ func (q *guardedPoolQueue) tryPop() (guardedPoolTask, poolPopResult) {
 	return q.take(pos), poolPopped
 }
 
-// GuardedPoolPanicError is the error of a job whose function panicked. The pool
-// recovers the panic, reports it as the job's error and keeps running. A job
-// that panicked is not retried.
+// GuardedPoolPanicError is the error of a job whose function panicked. The
+// pool recovers the panic, reports it as the job's error and keeps running.
+// A job that panicked is not retried.
 type GuardedPoolPanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -12209,11 +12166,11 @@ type hookedPoolBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrHookedPoolClosed. An item that fails once the batch has stopped
-// (as a function that honours its context does) does not change the error.
-// The error is nil if every item succeeded.
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrHookedPoolClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // If a worker is parked, the calling goroutine runs items in its stead
 // (the worker stays parked until the caller is done), so that the batch
@@ -12345,9 +12302,8 @@ func (p *HookedPool) runBatch(w *poolMember, b *hookedPoolBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item is tried once.
 func (p *HookedPool) runChunk(b *hookedPoolBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -12524,8 +12480,7 @@ func (p *HookedPool) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *HookedPool) call(ctx context.Context, in int) (int, error) {
 	return hookedJob(ctx, in)
 }
@@ -12899,9 +12854,8 @@ func (q *hookedPoolQueue) tryPop() (hookedPoolTask, poolPopResult) {
 	return q.take(pos), poolPopped
 }
 
-// HookedPoolPanicError is the error of a job whose function panicked. The pool
-// recovers the panic, reports it as the job's error and keeps running. A job
-// that panicked is not retried.
+// HookedPoolPanicError is the error of a job whose function panicked. The
+// pool recovers the panic, reports it as the job's error and keeps running.
 type HookedPoolPanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -13138,11 +13092,11 @@ type tinyMetricsPoolBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrTinyMetricsPoolClosed. An item that fails once the batch has
-// stopped (as a function that honours its context does) does not change the
-// error. The error is nil if every item succeeded.
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrTinyMetricsPoolClosed. An item that fails once the batch
+// has stopped (as a function that honours its context does) does not change
+// the error. The error is nil if every item succeeded.
 //
 // If a worker is parked, the calling goroutine runs items in its stead
 // (the worker stays parked until the caller is done), so that the batch
@@ -13275,9 +13229,8 @@ func (p *TinyMetricsPool) runBatch(w *poolMember, b *tinyMetricsPoolBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item is tried once.
 func (p *TinyMetricsPool) runChunk(b *tinyMetricsPoolBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -13455,8 +13408,7 @@ func (p *TinyMetricsPool) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *TinyMetricsPool) call(ctx context.Context, in int) (int, error) {
 	return Tiny(in), nil
 }
@@ -13806,7 +13758,7 @@ func (q *tinyMetricsPoolQueue) tryPop() (tinyMetricsPoolTask, poolPopResult) {
 
 // TinyMetricsPoolPanicError is the error of a job whose function panicked.
 // The pool recovers the panic, reports it as the job's error and keeps
-// running. A job that panicked is not retried.
+// running.
 type TinyMetricsPoolPanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -14040,9 +13992,9 @@ type tinyHookedPoolBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrTinyHookedPoolClosed. An item that fails once the batch has
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrTinyHookedPoolClosed. An item that fails once the batch has
 // stopped (as a function that honours its context does) does not change the
 // error. The error is nil if every item succeeded.
 //
@@ -14159,9 +14111,8 @@ func (p *TinyHookedPool) runBatch(w *tinyHookedPoolMember, b *tinyHookedPoolBatc
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item is tried once.
 func (p *TinyHookedPool) runChunk(b *tinyHookedPoolBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -14328,8 +14279,7 @@ type tinyHookedPoolMember struct {
 	_ [tinyHookedPoolWorkerPad]byte
 }
 
-// tinyHookedPoolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48
-// without metrics.
+// tinyHookedPoolWorkerPad pads a member's 48 bytes of fields to 64 bytes.
 const tinyHookedPoolWorkerPad = 16
 
 // init makes the queue and starts the workers.
@@ -14344,8 +14294,7 @@ func (p *TinyHookedPool) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *TinyHookedPool) call(ctx context.Context, in int) (int, error) {
 	return Tiny(in), nil
 }
@@ -14709,7 +14658,7 @@ func (q *tinyHookedPoolQueue) tryPop() (tinyHookedPoolTask, poolPopResult) {
 
 // TinyHookedPoolPanicError is the error of a job whose function panicked.
 // The pool recovers the panic, reports it as the job's error and keeps
-// running. A job that panicked is not retried.
+// running.
 type TinyHookedPoolPanicError struct {
 	// Value is the value passed to panic.
 	Value any

@@ -170,6 +170,12 @@ var templateParams = regexp.MustCompile(`\b(K|V|T|T[0-8]|In|Out|Req|Resp)\b`)
 // a template package.
 var templateWords = regexp.MustCompile(`(?i)\btemplates?\b|\bgenerator\b|\bstencil\w*|\bfold(s|ed|ing)?\b|monogen:|(\bsee )?\b[a-z_]+\.go\b`)
 
+// generatedWords is what a template says of its output ("the generated
+// constructor calls it", "a generated pool can call it directly"), which in
+// the output is this constructor, this pool. It is matched in a comment
+// group's text, where a line break may fall between the words.
+var generatedWords = regexp.MustCompile(`(?i)\bgenerated (constructor|code|pool|map|limiter|breaker|pipeline|queue|batcher|semaphore|type)s?\b`)
+
 // onePlural matches a count of one before a plural noun, what a number
 // written into a template's sentence makes of a directive's 1: "up to 1
 // items".
@@ -267,6 +273,9 @@ func scanVocabulary(filename string, src []byte, known map[string]bool) ([]strin
 	for _, cg := range f.Comments {
 		if cg.Pos() < f.Package {
 			continue // the header
+		}
+		if m := generatedWords.FindString(strings.Join(strings.Fields(cg.Text()), " ")); m != "" {
+			report(cg.Pos(), "template vocabulary %q in: %s", m, strings.Join(strings.Fields(cg.Text()), " "))
 		}
 		// Line by line, with the markers Text would hide.
 		for _, c := range cg.List {

@@ -49,8 +49,8 @@ type API struct {
 	epoch time.Time
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch. NewAPIAt calls
+// it.
 func (l *API) init(epoch time.Time) {
 	// The bucket is full at the epoch.
 	l.state.Store(-int64(5*time.Millisecond) * 50)
@@ -480,8 +480,8 @@ type Origin struct {
 	onChange func(from, to OriginState)
 }
 
-// init checks the configuration and resets the window. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and resets the window. NewOrigin calls it after
+// building the struct.
 func (b *Origin) init() {
 	b.epoch = time.Now()
 	b.buckets = make([]breakerBucket, 10)
@@ -860,11 +860,11 @@ type rendererBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrRendererClosed. An item that fails once the batch has stopped
-// (as a function that honours its context does) does not change the error.
-// The error is nil if every item succeeded.
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrRendererClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // If a worker is parked, the calling goroutine runs items in its stead
 // (the worker stays parked until the caller is done), so that the batch
@@ -996,9 +996,8 @@ func (p *Renderer) runBatch(w *poolMember, b *rendererBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item is tried once.
 func (p *Renderer) runChunk(b *rendererBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -1529,8 +1528,7 @@ func (q *rendererQueue) tryPop() (rendererTask, poolPopResult) {
 }
 
 // RendererPanicError is the error of a job whose function panicked. The pool
-// recovers the panic, reports it as the job's error and keeps running. A job
-// that panicked is not retried.
+// recovers the panic, reports it as the job's error and keeps running.
 type RendererPanicError struct {
 	// Value is the value passed to panic.
 	Value any

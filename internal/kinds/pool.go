@@ -138,6 +138,8 @@ func buildPool(c *Context) error {
 	if o := c.D.Option("timeout"); o != nil {
 		cfg["Timeout"] = DurationExpr(o.Value.(durationT), c.Scope)
 	}
+	// The docs speak of retries only where the directive has them.
+	c.Spec.Conds["retries"] = cfg["Retries"] != "0"
 	metrics := false
 	if o := c.D.Option("metrics"); o != nil {
 		metrics = o.Value.(bool)

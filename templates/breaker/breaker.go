@@ -258,8 +258,8 @@ func (b *Breaker[Req, Resp]) SetFailure(f func(error) bool) { b.failureFn = f }
 //monogen:template
 func (b *Breaker[Req, Resp]) SetOnChange(f func(from, to State, counts Counts)) { b.changeFn = f }
 
-// init checks the configuration and resets the window. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and resets the window. New calls it after
+// building the struct.
 func (b *Breaker[Req, Resp]) init() {
 	if b.cfg.Failures < 1 || b.cfg.Ratio < 0 || b.cfg.Ratio > 1 || b.cfg.Cooldown <= 0 || b.cfg.Slow < 0 ||
 		b.cfg.HalfOpen < 1 || b.cfg.Buckets < 1 || b.cfg.Window < time.Duration(b.cfg.Buckets) {

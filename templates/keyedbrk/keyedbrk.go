@@ -383,8 +383,8 @@ func (b *Breaker[K, Req, Resp]) SetOnChange(f func(key K, from, to State, counts
 	b.changeFn = f
 }
 
-// init checks the configuration, creates the map and starts the clock. The
-// generated constructor calls it after building the struct.
+// init checks the configuration, creates the map and starts the clock. New
+// calls it after building the struct.
 func (b *Breaker[K, Req, Resp]) init() {
 	if b.cfg.Failures < 1 || b.cfg.Ratio < 0 || b.cfg.Ratio > 1 || b.cfg.Cooldown <= 0 || b.cfg.Slow < 0 ||
 		b.cfg.HalfOpen < 1 || b.cfg.Buckets < 1 || b.cfg.Window < time.Duration(b.cfg.Buckets) ||

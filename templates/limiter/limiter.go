@@ -133,8 +133,8 @@ func (l *Limiter[Req, Resp]) SetClock(now func() time.Duration) {
 	l.now = now
 }
 
-// init checks the configuration and sets the initial limit. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and sets the initial limit. New calls it
+// after building the struct.
 func (l *Limiter[Req, Resp]) init() {
 	if l.cfg.Min < 1 || l.cfg.Max < l.cfg.Min || l.cfg.Initial < l.cfg.Min || l.cfg.Initial > l.cfg.Max ||
 		l.cfg.SampleEvery == 0 || l.cfg.SampleEvery&(l.cfg.SampleEvery-1) != 0 ||

@@ -67,9 +67,9 @@ type batchState struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrClosed. An item that fails once the batch has stopped (as a
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrClosed. An item that fails once the batch has stopped (as a
 // function that honours its context does) does not change the error. The
 // error is nil if every item succeeded.
 //
@@ -314,6 +314,11 @@ func (b *batchState) itemFailed(i int, err error) {
 // the first failure, which fails the batch. It is the per-item loop of Map,
 // kept tight: one call of the hook per item, and the retry and timeout
 // paths only when those options are on.
+//
+//monogen:doc * runChunk runs items [lo, hi) of b and returns how many succeeded before
+//monogen:doc * the first failure, which fails the batch: the per-item loop of Map.
+//monogen:doc retries Each item gets its retries before it fails.
+//monogen:doc !retries Each item is tried once.
 func (p *Pool[In, Out]) runChunk(b *batch[In, Out], lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {

@@ -285,6 +285,8 @@ type member struct {
 // workerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
 // metrics.
 //
+//monogen:doc metrics workerPad pads a member's 56 bytes of fields to 64 bytes.
+//monogen:doc !metrics workerPad pads a member's 48 bytes of fields to 64 bytes.
 //monogen:note The kind sets it to 16 for a pool without metrics, whose
 //monogen:note member has no stats.
 const workerPad = 8
@@ -336,6 +338,8 @@ func (p *Pool[In, Out]) init() {
 // call runs the user's function once. It is the only place the function is
 // called, so that a generated pool can call it directly (and inline it).
 //
+//monogen:doc boundFn call runs the pool's function once: the one place it is called.
+//monogen:doc !boundFn call runs the pool's function once: the one place it is called.
 //monogen:hook
 func (p *Pool[In, Out]) call(ctx context.Context, in In) (Out, error) {
 	return p.fn(ctx, in)

@@ -11,6 +11,13 @@ import (
 // PanicError is the error of a job whose function panicked. The pool
 // recovers the panic, reports it as the job's error and keeps running. A job
 // that panicked is not retried.
+//
+//monogen:doc retries PanicError is the error of a job whose function panicked. The
+//monogen:doc retries pool recovers the panic, reports it as the job's error and keeps
+//monogen:doc retries running. A job that panicked is not retried.
+//monogen:doc !retries PanicError is the error of a job whose function panicked. The
+//monogen:doc !retries pool recovers the panic, reports it as the job's error and keeps
+//monogen:doc !retries running.
 type PanicError struct {
 	// Value is the value passed to panic.
 	Value any

@@ -186,8 +186,8 @@ func NewAt(cfg Config, epoch time.Time) *Limiter {
 	return l
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch. NewAt calls
+// it.
 func (l *Limiter) init(epoch time.Time) {
 	if runtimeLimits && l.cfg.Algorithm == TokenBucket {
 		l.initLimits()

@@ -124,8 +124,7 @@ func NewShared(cfg Config, store Store, key string) *Limiter {
 	return l
 }
 
-// initShared is init for a limiter whose tokens come from store. The
-// generated constructor calls it.
+// initShared is init for a limiter whose tokens come from store.
 //
 //monogen:if shared
 func (l *Limiter) initShared(store Store, key string, epoch time.Time) {

@@ -109,7 +109,6 @@ func NewShared(cfg Config, store Store, key string) *Semaphore {
 }
 
 // initShared is init for a semaphore whose units are leased from store.
-// The generated constructor calls it.
 //
 //monogen:if shared
 func (s *Semaphore) initShared(store Store, key string) {

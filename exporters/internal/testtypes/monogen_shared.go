@@ -582,8 +582,7 @@ type poolMember struct {
 	_ [poolWorkerPad]byte
 }
 
-// poolWorkerPad pads a member to 64 bytes: 56 bytes of fields, 48 without
-// metrics.
+// poolWorkerPad pads a member's 56 bytes of fields to 64 bytes.
 const poolWorkerPad = 8
 
 // pushed wakes a worker for a task just pushed, if all are parked.

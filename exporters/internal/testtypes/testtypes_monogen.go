@@ -42,11 +42,11 @@ type squaresBatch struct {
 // item fails. The first of these stops the batch: Map waits for the items
 // already running and returns the outputs, with zero values for items that
 // failed or never ran, and an error that says what came first: the failed
-// item's error (after its retries) wrapped with its index; ctx.Err() if ctx
-// was done; if Shutdown began, or the pool was closed before the batch was
-// queued, ErrSquaresClosed. An item that fails once the batch has stopped (as a
-// function that honours its context does) does not change the error. The
-// error is nil if every item succeeded.
+// item's error, of its last attempt, wrapped with its index; ctx.Err() if
+// ctx was done; if Shutdown began, or the pool was closed before the batch
+// was queued, ErrSquaresClosed. An item that fails once the batch has
+// stopped (as a function that honours its context does) does not change the
+// error. The error is nil if every item succeeded.
 //
 // If a worker is parked, the calling goroutine runs items in its stead
 // (the worker stays parked until the caller is done), so that the batch
@@ -178,9 +178,8 @@ func (p *Squares) runBatch(w *poolMember, b *squaresBatch) {
 }
 
 // runChunk runs items [lo, hi) of b and returns how many succeeded before
-// the first failure, which fails the batch. It is the per-item loop of Map,
-// kept tight: one call of the hook per item, and the retry and timeout
-// paths only when those options are on.
+// the first failure, which fails the batch: the per-item loop of Map. Each
+// item is tried once.
 func (p *Squares) runChunk(b *squaresBatch, lo, hi int) (ok int) {
 	i := lo // the item running, for the panic report
 	defer func() {
@@ -355,8 +354,7 @@ func (p *Squares) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 func (p *Squares) call(ctx context.Context, in int) (int, error) {
 	return square(ctx, in)
 }
@@ -704,8 +702,7 @@ func (q *squaresQueue) tryPop() (squaresTask, poolPopResult) {
 }
 
 // SquaresPanicError is the error of a job whose function panicked. The pool
-// recovers the panic, reports it as the job's error and keeps running. A job
-// that panicked is not retried.
+// recovers the panic, reports it as the job's error and keeps running.
 type SquaresPanicError struct {
 	// Value is the value passed to panic.
 	Value any
@@ -1999,8 +1996,8 @@ type Guard struct {
 	onChange func(from, to GuardState)
 }
 
-// init checks the configuration and resets the window. The generated
-// constructor calls it after building the struct.
+// init checks the configuration and resets the window. NewGuard calls it after
+// building the struct.
 func (b *Guard) init() {
 	b.epoch = time.Now()
 	b.buckets = make([]breakerBucket, 10)
@@ -2962,8 +2959,8 @@ type Paced struct {
 	waitTime histogramRecorder
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch. NewPacedAt calls
+// it.
 func (l *Paced) init(epoch time.Time) {
 	// The bucket is full at the epoch.
 	l.state.Store(-int64(time.Millisecond))

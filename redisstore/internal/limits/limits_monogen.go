@@ -38,8 +38,8 @@ type Open struct {
 	shared openSharedState
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch. NewOpenAt calls
+// it.
 func (l *Open) init(epoch time.Time) {
 	l.epoch = epoch
 }
@@ -274,8 +274,7 @@ type openSharedState struct {
 	taken int64      // clock reading of the last lease
 }
 
-// initShared is init for a limiter whose tokens come from store. The
-// generated constructor calls it.
+// initShared is init for a limiter whose tokens come from store.
 func (l *Open) initShared(store OpenStore, key string, epoch time.Time) {
 	l.init(epoch)
 	sh := &l.shared
@@ -441,8 +440,8 @@ type Closed struct {
 	shared closedSharedState
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch. NewClosedAt
+// calls it.
 func (l *Closed) init(epoch time.Time) {
 	l.epoch = epoch
 }
@@ -676,8 +675,7 @@ type closedSharedState struct {
 	taken int64      // clock reading of the last lease
 }
 
-// initShared is init for a limiter whose tokens come from store. The
-// generated constructor calls it.
+// initShared is init for a limiter whose tokens come from store.
 func (l *Closed) initShared(store ClosedStore, key string, epoch time.Time) {
 	l.init(epoch)
 	sh := &l.shared
@@ -843,8 +841,8 @@ type Local struct {
 	shared localSharedState
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch. NewLocalAt calls
+// it.
 func (l *Local) init(epoch time.Time) {
 	l.epoch = epoch
 }
@@ -1083,8 +1081,7 @@ type localSharedState struct {
 	taken int64      // clock reading of the last lease
 }
 
-// initShared is init for a limiter whose tokens come from store. The
-// generated constructor calls it.
+// initShared is init for a limiter whose tokens come from store.
 func (l *Local) initShared(store LocalStore, key string, epoch time.Time) {
 	l.init(epoch)
 	sh := &l.shared
@@ -1292,8 +1289,8 @@ type Fast struct {
 	shared fastSharedState
 }
 
-// init checks the configuration and starts the clock. The generated
-// constructor calls it with time.Now().
+// init checks the configuration and starts the clock at epoch. NewFastAt calls
+// it.
 func (l *Fast) init(epoch time.Time) {
 	l.epoch = epoch
 }
@@ -1527,8 +1524,7 @@ type fastSharedState struct {
 	taken int64      // clock reading of the last lease
 }
 
-// initShared is init for a limiter whose tokens come from store. The
-// generated constructor calls it.
+// initShared is init for a limiter whose tokens come from store.
 func (l *Fast) initShared(store FastStore, key string, epoch time.Time) {
 	l.init(epoch)
 	sh := &l.shared
@@ -2001,7 +1997,6 @@ type slotsSharedState struct {
 }
 
 // initShared is init for a semaphore whose units are leased from store.
-// The generated constructor calls it.
 func (s *Slots) initShared(store SlotsStore, key string) {
 	s.init()
 	var id [8]byte
@@ -2565,7 +2560,6 @@ type busySlotsSharedState struct {
 }
 
 // initShared is init for a semaphore whose units are leased from store.
-// The generated constructor calls it.
 func (s *BusySlots) initShared(store BusySlotsStore, key string) {
 	s.init()
 	var id [8]byte
@@ -3130,7 +3124,6 @@ type openSlotsSharedState struct {
 }
 
 // initShared is init for a semaphore whose units are leased from store.
-// The generated constructor calls it.
 func (s *OpenSlots) initShared(store OpenSlotsStore, key string) {
 	s.init()
 	var id [8]byte
@@ -3700,7 +3693,6 @@ type localSlotsSharedState struct {
 }
 
 // initShared is init for a semaphore whose units are leased from store.
-// The generated constructor calls it.
 func (s *LocalSlots) initShared(store LocalSlotsStore, key string) {
 	s.init()
 	var id [8]byte
