@@ -2,21 +2,26 @@ package gen
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/format"
 	"go/parser"
 	"go/token"
 	"go/types"
+	"go/version"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/monogen/monogen/internal/emit"
 	"github.com/monogen/monogen/internal/kinds"
 	"github.com/monogen/monogen/internal/load"
+	"github.com/monogen/monogen/internal/model"
 )
 
 // An output file is rendered in pieces: its head (the header, the build line,
@@ -398,22 +403,65 @@ func (g *generator) check(pkg *load.Package, chunks, subjects []*chunk) (first e
 	for _, c := range subjects {
 		subject[c] = true
 	}
+	need := "" // the newest language version an error asks for
 	conf := types.Config{
 		Importer: g.prog.Importer(pkg),
 		Error: func(err error) {
-			if te, ok := err.(types.Error); ok && first == nil && subject[of[te.Fset.File(te.Pos)]] {
+			te, ok := err.(types.Error)
+			if !ok || !subject[of[te.Fset.File(te.Pos)]] {
+				return
+			}
+			if first == nil {
 				first, at = err, of[te.Fset.File(te.Pos)]
+			}
+			if m := requiresGo.FindStringSubmatch(te.Msg); m != nil && (need == "" || version.Compare(m[1], need) > 0) {
+				need = m[1]
 			}
 		},
 	}
+	// The language version of the package's module, as the go command
+	// compiles it: generated code that needs a newer one is the module's
+	// to raise (see langError).
+	if pkg.GoVersion != "" {
+		conf.GoVersion = "go" + pkg.GoVersion
+	}
 	conf.Check(pkg.Path, g.prog.Fset, files, nil)
+	if need != "" {
+		first = &langError{need: need, err: first}
+	}
 	return first, at, nil
 }
+
+// requiresGo matches a type error about a language feature newer than the
+// package's go line: "cannot range over n (...): requires go1.22 or later".
+var requiresGo = regexp.MustCompile(`requires (go1\.\d+) or later`)
+
+// langError is a type error of generated code that needs a newer language
+// version than the go line of the package's module: the user's to fix.
+type langError struct {
+	need string // the newest version the errors ask for: go1.23
+	err  error  // the first error
+}
+
+func (e *langError) Error() string { return e.err.Error() }
+
+func (e *langError) Unwrap() error { return e.err }
 
 // chunkError is the InternalError of generated code that does not
 // type-check: first is the first error inside the chunk g.errChunk.
 func (g *generator) chunkError(first error) error {
 	c := g.errChunk
+	var le *langError
+	if errors.As(first, &le) && c != nil && c.job != nil {
+		pkg := c.job.pkg
+		module := "the module"
+		if pkg.Module != "" {
+			module = "module " + pkg.Module
+		}
+		v := strings.TrimPrefix(le.need, "go")
+		return model.Errorf(c.job.d.Pos, "the code generated for %s needs %s or later, but %s says go %s in its go.mod; raise it: go mod edit -go=%s",
+			c.job.d.Name, le.need, module, pkg.GoVersion, v)
+	}
 	if c == nil {
 		return &InternalError{first}
 	}

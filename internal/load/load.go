@@ -93,6 +93,11 @@ type Package struct {
 	imports map[string]*types.Package
 	// IsTest reports whether this is a test variant (its directives live in _test.go files).
 	IsTest bool
+	// GoVersion is the go line of the package's module ("1.21"), the
+	// language version its files are compiled with; "" if unknown.
+	GoVersion string
+	// Module is the path of the package's module, "" if unknown.
+	Module string
 	// src is the package as loaded from source; testSrc the variant that
 	// TestTypes is, if any.
 	src, testSrc *source
@@ -268,6 +273,9 @@ func Load(dir string, patterns []string) (*Program, error) {
 			Types:   p.Types,
 			imports: map[string]*types.Package{},
 			IsTest:  strings.Contains(p.ID, "["),
+		}
+		if p.Module != nil {
+			pkg.GoVersion, pkg.Module = p.Module.GoVersion, p.Module.Path
 		}
 		pkg.src = prog.source(p)
 		if tp := testVariant[p.PkgPath]; tp != nil && !pkg.IsTest {
