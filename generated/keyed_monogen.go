@@ -13156,10 +13156,8 @@ func (b *BenchHostBreaker) init() {
 
 // Execute computes the key of req and calls the function with ctx and req if
 // the key's breaker lets the call through, and records its outcome. A
-// rejected call returns ErrBenchHostBreakerOpen,
-// ErrBenchHostBreakerTooManyProbes or, for a new key the breaker has no room
-// for, ErrBenchHostBreakerTooManyKeys. A panicking probe counts as a
-// failure.
+// rejected call returns ErrBenchHostBreakerOpen or
+// ErrBenchHostBreakerTooManyProbes. A panicking probe counts as a failure.
 //
 // A call fails when it returns an error. A call that returns the caller's
 // own context error (ctx is done and the error is ctx.Err(), or wraps it)
@@ -15048,10 +15046,8 @@ func (b *BenchShardBreaker) init() {
 
 // Execute computes the key of req and calls the function with ctx and req if
 // the key's breaker lets the call through, and records its outcome. A
-// rejected call returns ErrBenchShardBreakerOpen,
-// ErrBenchShardBreakerTooManyProbes or, for a new key the breaker has no
-// room for, ErrBenchShardBreakerTooManyKeys. A panicking probe counts as a
-// failure.
+// rejected call returns ErrBenchShardBreakerOpen or
+// ErrBenchShardBreakerTooManyProbes. A panicking probe counts as a failure.
 //
 // A call fails when it returns an error. A call that returns the caller's
 // own context error (ctx is done and the error is ctx.Err(), or wraps it)

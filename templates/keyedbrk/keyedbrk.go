@@ -417,12 +417,16 @@ func (b *Breaker[K, Req, Resp]) init() {
 //monogen:doc * Execute computes the key of req and calls the function with ctx and
 //monogen:doc * req if the key's breaker lets the call through, and records its
 //monogen:doc * outcome.
-//monogen:doc !fallback A rejected call returns ErrOpen, ErrTooManyProbes or, for a new key
-//monogen:doc !fallback the breaker has no room for, ErrTooManyKeys.
-//monogen:doc fallback A rejected call returns what the fallback returns for ErrOpen,
-//monogen:doc fallback ErrTooManyProbes or, for a new key the breaker has no room for,
-//monogen:doc fallback ErrTooManyKeys, and a failed call what it returns for the call's
-//monogen:doc fallback error.
+//monogen:doc !fallback,keys A rejected call returns ErrOpen, ErrTooManyProbes or, for a new
+//monogen:doc !fallback,keys key the breaker has no room for, ErrTooManyKeys.
+//monogen:doc !fallback,!keys A rejected call returns ErrOpen or ErrTooManyProbes.
+//monogen:doc fallback,keys A rejected call returns what the fallback returns for ErrOpen,
+//monogen:doc fallback,keys ErrTooManyProbes or, for a new key the breaker has no room for,
+//monogen:doc fallback,keys ErrTooManyKeys, and a failed call what it returns for the call's
+//monogen:doc fallback,keys error.
+//monogen:doc fallback,!keys A rejected call returns what the fallback returns for ErrOpen or
+//monogen:doc fallback,!keys ErrTooManyProbes, and a failed call what it returns for the call's
+//monogen:doc fallback,!keys error.
 //monogen:doc * A panicking probe counts as a failure.
 //monogen:doc *
 //monogen:doc !failureFn,!slow A call fails when it returns an error.
