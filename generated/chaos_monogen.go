@@ -983,9 +983,9 @@ type chaosBatcherBatchJob struct {
 // ChaosBatcher must not be copied after first use.
 //
 // Every item for which Add returned nil is passed to exactly one call of the
-// function that returned nil, or reported as failed (to the error handler, or
-// by Flush or Close) after every retry; Close waits for all of them. An Add
-// happens before the call of the function that receives its item.
+// function that returned nil, or reported as failed (to the error handler,
+// or by Flush or Close) after every retry; Close waits for all of them. An
+// Add happens before the call of the function that receives its item.
 type ChaosBatcher struct {
 	_ batcherNoCopy
 

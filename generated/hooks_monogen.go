@@ -6823,20 +6823,20 @@ var ErrHookedPipeSkip = errors.New("pipeline: skip item")
 
 // hookedPipeSiftInBatch is the message a stage receives: as many items as
 // the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
+// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
+// put the outputs in input order by it.
 type hookedPipeSiftInBatch struct {
 	seq   uint64
 	items []int
 }
 
-// hookedPipeSift applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// hookedPipeSift applies one function to every item that goes through it, on
+// as many goroutines as the workers= option.
 //
 // A hookedPipeSift must be created with [NewHookedPipe]; the zero value is
 // not usable. A hookedPipeSift must not be copied after first use. A
 // hookedPipeSift holds no per-run state, so one hookedPipeSift may serve
-// several runs, of one or several pipelines, at once; its Stats add up all
-// of them.
+// several runs, of one or several pipelines, at once.
 type hookedPipeSift struct {
 	_ hookedPipeNoCopy
 
@@ -7252,14 +7252,13 @@ type hookedPipeVetOutBatch struct {
 	items []int
 }
 
-// hookedPipeVet applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// hookedPipeVet applies one function to every item that goes through it, on
+// as many goroutines as the workers= option.
 //
 // A hookedPipeVet must be created with [NewHookedPipe]; the zero value is
 // not usable. A hookedPipeVet must not be copied after first use. A
 // hookedPipeVet holds no per-run state, so one hookedPipeVet may serve
-// several runs, of one or several pipelines, at once; its Stats add up all
-// of them.
+// several runs, of one or several pipelines, at once.
 type hookedPipeVet struct {
 	_ hookedPipeNoCopy
 
@@ -7605,7 +7604,8 @@ var ErrHookedPipeUnfusedSkip = errors.New("pipeline: skip item")
 
 // hookedPipeUnfusedSiftInBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage (only ordered runs read it).
+// the batch, which it keeps from stage to stage: an ordered run, and
+// RunSlice, put the outputs in input order by it.
 type hookedPipeUnfusedSiftInBatch struct {
 	seq   uint64
 	items []int
@@ -7626,7 +7626,7 @@ type hookedPipeUnfusedSiftOutBatch struct {
 // zero value is not usable. A hookedPipeUnfusedSift must not be copied after
 // first use. A hookedPipeUnfusedSift holds no per-run state, so one
 // hookedPipeUnfusedSift may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type hookedPipeUnfusedSift struct {
 	_ hookedPipeUnfusedNoCopy
 
@@ -7776,8 +7776,7 @@ func (s *hookedPipeUnfusedSift) post(r *HookedPipeUnfusedRun, out chan<- hookedP
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *hookedPipeUnfusedSift) measure(r *HookedPipeUnfusedRun, in []int, out []int, queued int) []int {
 	return s.process(r, in, out)
 }
@@ -7837,9 +7836,7 @@ func (s *hookedPipeUnfusedSift) panicked(r *HookedPipeUnfusedRun, in int, v any)
 	s.fail(r, in, &HookedPipeUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *hookedPipeUnfusedSift) apply(ctx context.Context, in int) (int, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -8181,7 +8178,7 @@ type hookedPipeUnfusedVetOutBatch struct {
 // zero value is not usable. A hookedPipeUnfusedVet must not be copied after
 // first use. A hookedPipeUnfusedVet holds no per-run state, so one
 // hookedPipeUnfusedVet may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type hookedPipeUnfusedVet struct {
 	_ hookedPipeUnfusedNoCopy
 
@@ -8331,8 +8328,7 @@ func (s *hookedPipeUnfusedVet) post(r *HookedPipeUnfusedRun, out chan<- hookedPi
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *hookedPipeUnfusedVet) measure(r *HookedPipeUnfusedRun, in []int, out []int, queued int) []int {
 	return s.process(r, in, out)
 }
@@ -8392,9 +8388,7 @@ func (s *hookedPipeUnfusedVet) panicked(r *HookedPipeUnfusedRun, in int, v any) 
 	s.fail(r, in, &HookedPipeUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *hookedPipeUnfusedVet) apply(ctx context.Context, in int) (int, error) {
 	out, err := s.call(ctx, in)
 	return out, err

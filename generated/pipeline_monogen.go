@@ -23,7 +23,8 @@ var ErrPipeStopSkip = errors.New("pipeline: skip item")
 
 // pipeStopToInt64InBatch is the message a stage receives: as many items as
 // the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
+// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
+// put the outputs in input order by it.
 type pipeStopToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -35,8 +36,7 @@ type pipeStopToInt64InBatch struct {
 // A pipeStopToInt64 must be created with [NewPipeStop]; the zero value is
 // not usable. A pipeStopToInt64 must not be copied after first use. A
 // pipeStopToInt64 holds no per-run state, so one pipeStopToInt64 may serve
-// several runs, of one or several pipelines, at once; its Stats add up all
-// of them.
+// several runs, of one or several pipelines, at once.
 type pipeStopToInt64 struct {
 	_ pipeStopNoCopy
 
@@ -440,8 +440,7 @@ func (s *pipeStopToInt64) batchChan(r *PipeStopRun, src <-chan int, out chan<- p
 // A pipeStopToFloat must be created with [NewPipeStop]; the zero value is
 // not usable. A pipeStopToFloat must not be copied after first use. A
 // pipeStopToFloat holds no per-run state, so one pipeStopToFloat may serve
-// several runs, of one or several pipelines, at once; its Stats add up all
-// of them.
+// several runs, of one or several pipelines, at once.
 type pipeStopToFloat struct {
 	_ pipeStopNoCopy
 
@@ -500,8 +499,7 @@ type pipeStopToStringOutBatch struct {
 // A pipeStopToString must be created with [NewPipeStop]; the zero value is
 // not usable. A pipeStopToString must not be copied after first use. A
 // pipeStopToString holds no per-run state, so one pipeStopToString may serve
-// several runs, of one or several pipelines, at once; its Stats add up all
-// of them.
+// several runs, of one or several pipelines, at once.
 type pipeStopToString struct {
 	_ pipeStopNoCopy
 
@@ -862,7 +860,8 @@ var ErrPipeStopUnfusedSkip = errors.New("pipeline: skip item")
 
 // pipeStopUnfusedToInt64InBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage (only ordered runs read it).
+// the batch, which it keeps from stage to stage: an ordered run, and
+// RunSlice, put the outputs in input order by it.
 type pipeStopUnfusedToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -883,7 +882,7 @@ type pipeStopUnfusedToInt64OutBatch struct {
 // zero value is not usable. A pipeStopUnfusedToInt64 must not be copied
 // after first use. A pipeStopUnfusedToInt64 holds no per-run state, so one
 // pipeStopUnfusedToInt64 may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type pipeStopUnfusedToInt64 struct {
 	_ pipeStopUnfusedNoCopy
 
@@ -1022,8 +1021,7 @@ func (s *pipeStopUnfusedToInt64) post(r *PipeStopUnfusedRun, out chan<- pipeStop
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipeStopUnfusedToInt64) measure(r *PipeStopUnfusedRun, in []int, out []int64, queued int) []int64 {
 	return s.process(r, in, out)
 }
@@ -1082,9 +1080,7 @@ func (s *pipeStopUnfusedToInt64) panicked(r *PipeStopUnfusedRun, in int, v any) 
 	s.fail(r, in, &PipeStopUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeStopUnfusedToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -1428,7 +1424,7 @@ type pipeStopUnfusedToFloatOutBatch struct {
 // zero value is not usable. A pipeStopUnfusedToFloat must not be copied
 // after first use. A pipeStopUnfusedToFloat holds no per-run state, so one
 // pipeStopUnfusedToFloat may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type pipeStopUnfusedToFloat struct {
 	_ pipeStopUnfusedNoCopy
 
@@ -1567,8 +1563,7 @@ func (s *pipeStopUnfusedToFloat) post(r *PipeStopUnfusedRun, out chan<- pipeStop
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipeStopUnfusedToFloat) measure(r *PipeStopUnfusedRun, in []int64, out []float64, queued int) []float64 {
 	return s.process(r, in, out)
 }
@@ -1627,9 +1622,7 @@ func (s *pipeStopUnfusedToFloat) panicked(r *PipeStopUnfusedRun, in int64, v any
 	s.fail(r, in, &PipeStopUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeStopUnfusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -1695,7 +1688,7 @@ type pipeStopUnfusedToStringOutBatch struct {
 // zero value is not usable. A pipeStopUnfusedToString must not be copied
 // after first use. A pipeStopUnfusedToString holds no per-run state, so one
 // pipeStopUnfusedToString may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type pipeStopUnfusedToString struct {
 	_ pipeStopUnfusedNoCopy
 
@@ -1834,8 +1827,7 @@ func (s *pipeStopUnfusedToString) post(r *PipeStopUnfusedRun, out chan<- pipeSto
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipeStopUnfusedToString) measure(r *PipeStopUnfusedRun, in []float64, out []string, queued int) []string {
 	return s.process(r, in, out)
 }
@@ -1894,9 +1886,7 @@ func (s *pipeStopUnfusedToString) panicked(r *PipeStopUnfusedRun, in float64, v 
 	s.fail(r, in, &PipeStopUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeStopUnfusedToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -2106,7 +2096,8 @@ var ErrPipeOrderedSkip = errors.New("pipeline: skip item")
 
 // pipeOrderedToInt64InBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
+// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
+// put the outputs in input order by it.
 type pipeOrderedToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -2126,8 +2117,7 @@ type pipeOrderedToInt64OutBatch struct {
 // A pipeOrderedToInt64 must be created with [NewPipeOrdered]; the zero value
 // is not usable. A pipeOrderedToInt64 must not be copied after first use. A
 // pipeOrderedToInt64 holds no per-run state, so one pipeOrderedToInt64 may
-// serve several runs, of one or several pipelines, at once; its Stats add up
-// all of them.
+// serve several runs, of one or several pipelines, at once.
 type pipeOrderedToInt64 struct {
 	_ pipeOrderedNoCopy
 
@@ -2260,8 +2250,7 @@ func (s *pipeOrderedToInt64) post(r *PipeOrderedRun, out chan<- pipeOrderedToInt
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipeOrderedToInt64) measure(r *PipeOrderedRun, in []int, out []int64, queued int) []int64 {
 	return s.process(r, in, out)
 }
@@ -2319,9 +2308,7 @@ func (s *pipeOrderedToInt64) panicked(r *PipeOrderedRun, in int, v any) {
 	s.fail(r, in, &PipeOrderedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeOrderedToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -2651,8 +2638,7 @@ func (s *pipeOrderedToInt64) batchChan(r *PipeOrderedRun, src <-chan int, out ch
 // A pipeOrderedToFloat must be created with [NewPipeOrdered]; the zero value
 // is not usable. A pipeOrderedToFloat must not be copied after first use. A
 // pipeOrderedToFloat holds no per-run state, so one pipeOrderedToFloat may
-// serve several runs, of one or several pipelines, at once; its Stats add up
-// all of them.
+// serve several runs, of one or several pipelines, at once.
 type pipeOrderedToFloat struct {
 	_ pipeOrderedNoCopy
 
@@ -2780,7 +2766,7 @@ type pipeOrderedToStringOutBatch struct {
 // value is not usable. A pipeOrderedToString must not be copied after first
 // use. A pipeOrderedToString holds no per-run state, so one
 // pipeOrderedToString may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type pipeOrderedToString struct {
 	_ pipeOrderedNoCopy
 
@@ -3143,7 +3129,8 @@ var ErrPipeOrderedUnfusedSkip = errors.New("pipeline: skip item")
 
 // pipeOrderedUnfusedToInt64InBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage (only ordered runs read it).
+// the batch, which it keeps from stage to stage: an ordered run, and
+// RunSlice, put the outputs in input order by it.
 type pipeOrderedUnfusedToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -3164,7 +3151,7 @@ type pipeOrderedUnfusedToInt64OutBatch struct {
 // the zero value is not usable. A pipeOrderedUnfusedToInt64 must not be
 // copied after first use. A pipeOrderedUnfusedToInt64 holds no per-run
 // state, so one pipeOrderedUnfusedToInt64 may serve several runs, of one or
-// several pipelines, at once; its Stats add up all of them.
+// several pipelines, at once.
 type pipeOrderedUnfusedToInt64 struct {
 	_ pipeOrderedUnfusedNoCopy
 
@@ -3297,8 +3284,7 @@ func (s *pipeOrderedUnfusedToInt64) post(r *PipeOrderedUnfusedRun, out chan<- pi
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipeOrderedUnfusedToInt64) measure(r *PipeOrderedUnfusedRun, in []int, out []int64, queued int) []int64 {
 	return s.process(r, in, out)
 }
@@ -3357,9 +3343,7 @@ func (s *pipeOrderedUnfusedToInt64) panicked(r *PipeOrderedUnfusedRun, in int, v
 	s.fail(r, in, &PipeOrderedUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeOrderedUnfusedToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -3699,7 +3683,7 @@ type pipeOrderedUnfusedToFloatOutBatch struct {
 // the zero value is not usable. A pipeOrderedUnfusedToFloat must not be
 // copied after first use. A pipeOrderedUnfusedToFloat holds no per-run
 // state, so one pipeOrderedUnfusedToFloat may serve several runs, of one or
-// several pipelines, at once; its Stats add up all of them.
+// several pipelines, at once.
 type pipeOrderedUnfusedToFloat struct {
 	_ pipeOrderedUnfusedNoCopy
 
@@ -3832,8 +3816,7 @@ func (s *pipeOrderedUnfusedToFloat) post(r *PipeOrderedUnfusedRun, out chan<- pi
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipeOrderedUnfusedToFloat) measure(r *PipeOrderedUnfusedRun, in []int64, out []float64, queued int) []float64 {
 	return s.process(r, in, out)
 }
@@ -3892,9 +3875,7 @@ func (s *pipeOrderedUnfusedToFloat) panicked(r *PipeOrderedUnfusedRun, in int64,
 	s.fail(r, in, &PipeOrderedUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeOrderedUnfusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -3951,7 +3932,7 @@ type pipeOrderedUnfusedToStringOutBatch struct {
 // the zero value is not usable. A pipeOrderedUnfusedToString must not be
 // copied after first use. A pipeOrderedUnfusedToString holds no per-run
 // state, so one pipeOrderedUnfusedToString may serve several runs, of one or
-// several pipelines, at once; its Stats add up all of them.
+// several pipelines, at once.
 type pipeOrderedUnfusedToString struct {
 	_ pipeOrderedUnfusedNoCopy
 
@@ -4084,8 +4065,7 @@ func (s *pipeOrderedUnfusedToString) post(r *PipeOrderedUnfusedRun, out chan<- p
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipeOrderedUnfusedToString) measure(r *PipeOrderedUnfusedRun, in []float64, out []string, queued int) []string {
 	return s.process(r, in, out)
 }
@@ -4144,9 +4124,7 @@ func (s *pipeOrderedUnfusedToString) panicked(r *PipeOrderedUnfusedRun, in float
 	s.fail(r, in, &PipeOrderedUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeOrderedUnfusedToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -4383,7 +4361,8 @@ var ErrPipeCollectSkip = errors.New("pipeline: skip item")
 
 // pipeCollectToInt64InBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
+// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
+// put the outputs in input order by it.
 type pipeCollectToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -4495,8 +4474,8 @@ func (s *pipeCollectToInt64) link(r *PipeCollectRun, next func(seq uint64, items
 	}
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process, counted in the stage's Stats; queued is the number of
+// batches that waited in the stage's input channel.
 func (s *pipeCollectToInt64) measure(r *PipeCollectRun, in []int, out []int64, queued int) []int64 {
 	s.stats.received(len(in), queued)
 	began := time.Now()
@@ -4558,9 +4537,7 @@ func (s *pipeCollectToInt64) panicked(r *PipeCollectRun, in int, v any) {
 	s.fail(r, in, &PipeCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeCollectToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -5039,8 +5016,8 @@ func (s *pipeCollectToFloat) post(r *PipeCollectRun, out chan<- pipeCollectToFlo
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process, counted in the stage's Stats; queued is the number of
+// batches that waited in the stage's input channel.
 func (s *pipeCollectToFloat) measure(r *PipeCollectRun, in []int64, out []float64, queued int) []float64 {
 	s.stats.received(len(in), queued)
 	began := time.Now()
@@ -5102,9 +5079,7 @@ func (s *pipeCollectToFloat) panicked(r *PipeCollectRun, in int64, v any) {
 	s.fail(r, in, &PipeCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeCollectToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -5328,8 +5303,8 @@ func (s *pipeCollectToString) post(r *PipeCollectRun, out chan<- pipeCollectToSt
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process, counted in the stage's Stats; queued is the number of
+// batches that waited in the stage's input channel.
 func (s *pipeCollectToString) measure(r *PipeCollectRun, in []float64, out []string, queued int) []string {
 	s.stats.received(len(in), queued)
 	began := time.Now()
@@ -5391,9 +5366,7 @@ func (s *pipeCollectToString) panicked(r *PipeCollectRun, in float64, v any) {
 	s.fail(r, in, &PipeCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeCollectToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -5675,7 +5648,8 @@ var ErrPipeCollectUnfusedSkip = errors.New("pipeline: skip item")
 
 // pipeCollectUnfusedToInt64InBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage (only ordered runs read it).
+// the batch, which it keeps from stage to stage: an ordered run, and
+// RunSlice, put the outputs in input order by it.
 type pipeCollectUnfusedToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -5836,8 +5810,8 @@ func (s *pipeCollectUnfusedToInt64) post(r *PipeCollectUnfusedRun, out chan<- pi
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process, counted in the stage's Stats; queued is the number of
+// batches that waited in the stage's input channel.
 func (s *pipeCollectUnfusedToInt64) measure(r *PipeCollectUnfusedRun, in []int, out []int64, queued int) []int64 {
 	s.stats.received(len(in), queued)
 	began := time.Now()
@@ -5900,9 +5874,7 @@ func (s *pipeCollectUnfusedToInt64) panicked(r *PipeCollectUnfusedRun, in int, v
 	s.fail(r, in, &PipeCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeCollectUnfusedToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -6467,8 +6439,8 @@ func (s *pipeCollectUnfusedToFloat) post(r *PipeCollectUnfusedRun, out chan<- pi
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process, counted in the stage's Stats; queued is the number of
+// batches that waited in the stage's input channel.
 func (s *pipeCollectUnfusedToFloat) measure(r *PipeCollectUnfusedRun, in []int64, out []float64, queued int) []float64 {
 	s.stats.received(len(in), queued)
 	began := time.Now()
@@ -6531,9 +6503,7 @@ func (s *pipeCollectUnfusedToFloat) panicked(r *PipeCollectUnfusedRun, in int64,
 	s.fail(r, in, &PipeCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeCollectUnfusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -6771,8 +6741,8 @@ func (s *pipeCollectUnfusedToString) post(r *PipeCollectUnfusedRun, out chan<- p
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process, counted in the stage's Stats; queued is the number of
+// batches that waited in the stage's input channel.
 func (s *pipeCollectUnfusedToString) measure(r *PipeCollectUnfusedRun, in []float64, out []string, queued int) []string {
 	s.stats.received(len(in), queued)
 	began := time.Now()
@@ -6835,9 +6805,7 @@ func (s *pipeCollectUnfusedToString) panicked(r *PipeCollectUnfusedRun, in float
 	s.fail(r, in, &PipeCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeCollectUnfusedToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -7116,7 +7084,8 @@ var ErrPipeOrderedCollectSkip = errors.New("pipeline: skip item")
 
 // pipeOrderedCollectToInt64InBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage (only ordered runs read it).
+// the batch, which it keeps from stage to stage: an ordered run, and
+// RunSlice, put the outputs in input order by it.
 type pipeOrderedCollectToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -7260,8 +7229,8 @@ func (s *pipeOrderedCollectToInt64) runSlice(r *PipeOrderedCollectRun, in []int,
 	r.finish()
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process, counted in the stage's Stats; queued is the number of
+// batches that waited in the stage's input channel.
 func (s *pipeOrderedCollectToInt64) measure(r *PipeOrderedCollectRun, in []int, out []int64, queued int) []int64 {
 	s.stats.received(len(in), queued)
 	began := time.Now()
@@ -7324,8 +7293,8 @@ func (s *pipeOrderedCollectToInt64) panicked(r *PipeOrderedCollectRun, in int, v
 	s.fail(r, in, &PipeOrderedCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
+// apply calls the stage function, and again on failure as many times as the
+// retries= option says. The retry loop lives in its own function so that
 // apply stays small enough to inline.
 func (s *pipeOrderedCollectToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
@@ -7770,8 +7739,8 @@ func (s *pipeOrderedCollectToFloat) link(r *PipeOrderedCollectRun, next func(seq
 	}
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process, counted in the stage's Stats; queued is the number of
+// batches that waited in the stage's input channel.
 func (s *pipeOrderedCollectToFloat) measure(r *PipeOrderedCollectRun, in []int64, out []float64, queued int) []float64 {
 	s.stats.received(len(in), queued)
 	began := time.Now()
@@ -7834,8 +7803,8 @@ func (s *pipeOrderedCollectToFloat) panicked(r *PipeOrderedCollectRun, in int64,
 	s.fail(r, in, &PipeOrderedCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
+// apply calls the stage function, and again on failure as many times as the
+// retries= option says. The retry loop lives in its own function so that
 // apply stays small enough to inline.
 func (s *pipeOrderedCollectToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
@@ -8033,8 +8002,8 @@ func (s *pipeOrderedCollectToString) gather(res []string, counts []int) []string
 	return res[:n]
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process, counted in the stage's Stats; queued is the number of
+// batches that waited in the stage's input channel.
 func (s *pipeOrderedCollectToString) measure(r *PipeOrderedCollectRun, in []float64, out []string, queued int) []string {
 	s.stats.received(len(in), queued)
 	began := time.Now()
@@ -8097,8 +8066,8 @@ func (s *pipeOrderedCollectToString) panicked(r *PipeOrderedCollectRun, in float
 	s.fail(r, in, &PipeOrderedCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
+// apply calls the stage function, and again on failure as many times as the
+// retries= option says. The retry loop lives in its own function so that
 // apply stays small enough to inline.
 func (s *pipeOrderedCollectToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
@@ -8412,8 +8381,8 @@ var ErrPipeOrderedCollectUnfusedSkip = errors.New("pipeline: skip item")
 
 // pipeOrderedCollectUnfusedToInt64InBatch is the message a stage receives:
 // as many items as the batch= option allows, and the sequence number the
-// source gave the batch, which it keeps from stage to stage (only ordered
-// runs read it).
+// source gave the batch, which it keeps from stage to stage: an ordered run,
+// and RunSlice, put the outputs in input order by it.
 type pipeOrderedCollectUnfusedToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -8569,8 +8538,8 @@ func (s *pipeOrderedCollectUnfusedToInt64) post(r *PipeOrderedCollectUnfusedRun,
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process, counted in the stage's Stats; queued is the number of
+// batches that waited in the stage's input channel.
 func (s *pipeOrderedCollectUnfusedToInt64) measure(r *PipeOrderedCollectUnfusedRun, in []int, out []int64, queued int) []int64 {
 	s.stats.received(len(in), queued)
 	began := time.Now()
@@ -8633,8 +8602,8 @@ func (s *pipeOrderedCollectUnfusedToInt64) panicked(r *PipeOrderedCollectUnfused
 	s.fail(r, in, &PipeOrderedCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
+// apply calls the stage function, and again on failure as many times as the
+// retries= option says. The retry loop lives in its own function so that
 // apply stays small enough to inline.
 func (s *pipeOrderedCollectUnfusedToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
@@ -9221,8 +9190,8 @@ func (s *pipeOrderedCollectUnfusedToFloat) post(r *PipeOrderedCollectUnfusedRun,
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process, counted in the stage's Stats; queued is the number of
+// batches that waited in the stage's input channel.
 func (s *pipeOrderedCollectUnfusedToFloat) measure(r *PipeOrderedCollectUnfusedRun, in []int64, out []float64, queued int) []float64 {
 	s.stats.received(len(in), queued)
 	began := time.Now()
@@ -9285,8 +9254,8 @@ func (s *pipeOrderedCollectUnfusedToFloat) panicked(r *PipeOrderedCollectUnfused
 	s.fail(r, in, &PipeOrderedCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
+// apply calls the stage function, and again on failure as many times as the
+// retries= option says. The retry loop lives in its own function so that
 // apply stays small enough to inline.
 func (s *pipeOrderedCollectUnfusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
@@ -9541,8 +9510,8 @@ func (s *pipeOrderedCollectUnfusedToString) post(r *PipeOrderedCollectUnfusedRun
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process, counted in the stage's Stats; queued is the number of
+// batches that waited in the stage's input channel.
 func (s *pipeOrderedCollectUnfusedToString) measure(r *PipeOrderedCollectUnfusedRun, in []float64, out []string, queued int) []string {
 	s.stats.received(len(in), queued)
 	began := time.Now()
@@ -9605,8 +9574,8 @@ func (s *pipeOrderedCollectUnfusedToString) panicked(r *PipeOrderedCollectUnfuse
 	s.fail(r, in, &PipeOrderedCollectUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
+// apply calls the stage function, and again on failure as many times as the
+// retries= option says. The retry loop lives in its own function so that
 // apply stays small enough to inline.
 func (s *pipeOrderedCollectUnfusedToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
@@ -9943,7 +9912,8 @@ var ErrPipeBoundSkip = errors.New("pipeline: skip item")
 
 // pipeBoundPipeDoubleInBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
+// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
+// put the outputs in input order by it.
 type pipeBoundPipeDoubleInBatch struct {
 	seq   uint64
 	items []int
@@ -9963,8 +9933,7 @@ type pipeBoundPipeDoubleOutBatch struct {
 // A pipeBoundPipeDouble must be created with [NewPipeBound]; the zero value
 // is not usable. A pipeBoundPipeDouble must not be copied after first use. A
 // pipeBoundPipeDouble holds no per-run state, so one pipeBoundPipeDouble may
-// serve several runs, of one or several pipelines, at once; its Stats add up
-// all of them.
+// serve several runs, of one or several pipelines, at once.
 type pipeBoundPipeDouble struct {
 	_ pipeBoundNoCopy
 
@@ -10096,8 +10065,7 @@ func (s *pipeBoundPipeDouble) post(r *PipeBoundRun, out chan<- pipeBoundPipeDoub
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipeBoundPipeDouble) measure(r *PipeBoundRun, in []int, out []int64, queued int) []int64 {
 	return s.process(r, in, out)
 }
@@ -10155,9 +10123,7 @@ func (s *pipeBoundPipeDouble) panicked(r *PipeBoundRun, in int, v any) {
 	s.fail(r, in, &PipeBoundPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeBoundPipeDouble) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -10495,8 +10461,7 @@ type pipeBoundToFloatOutBatch struct {
 // A pipeBoundToFloat must be created with [NewPipeBound]; the zero value is
 // not usable. A pipeBoundToFloat must not be copied after first use. A
 // pipeBoundToFloat holds no per-run state, so one pipeBoundToFloat may serve
-// several runs, of one or several pipelines, at once; its Stats add up all
-// of them.
+// several runs, of one or several pipelines, at once.
 type pipeBoundToFloat struct {
 	_ pipeBoundNoCopy
 
@@ -10629,8 +10594,7 @@ func (s *pipeBoundToFloat) post(r *PipeBoundRun, out chan<- pipeBoundToFloatOutB
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipeBoundToFloat) measure(r *PipeBoundRun, in []int64, out []float64, queued int) []float64 {
 	return s.process(r, in, out)
 }
@@ -10688,9 +10652,7 @@ func (s *pipeBoundToFloat) panicked(r *PipeBoundRun, in int64, v any) {
 	s.fail(r, in, &PipeBoundPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeBoundToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -10746,8 +10708,7 @@ type pipeBoundPipeFormatOutBatch struct {
 // A pipeBoundPipeFormat must be created with [NewPipeBound]; the zero value
 // is not usable. A pipeBoundPipeFormat must not be copied after first use. A
 // pipeBoundPipeFormat holds no per-run state, so one pipeBoundPipeFormat may
-// serve several runs, of one or several pipelines, at once; its Stats add up
-// all of them.
+// serve several runs, of one or several pipelines, at once.
 type pipeBoundPipeFormat struct {
 	_ pipeBoundNoCopy
 
@@ -10879,8 +10840,7 @@ func (s *pipeBoundPipeFormat) post(r *PipeBoundRun, out chan<- pipeBoundPipeForm
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipeBoundPipeFormat) measure(r *PipeBoundRun, in []float64, out []string, queued int) []string {
 	return s.process(r, in, out)
 }
@@ -10938,9 +10898,7 @@ func (s *pipeBoundPipeFormat) panicked(r *PipeBoundRun, in float64, v any) {
 	s.fail(r, in, &PipeBoundPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeBoundPipeFormat) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -11175,7 +11133,8 @@ var ErrPipeBoundFusedSkip = errors.New("pipeline: skip item")
 
 // pipeBoundFusedPipeDoubleInBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage (only ordered runs read it).
+// the batch, which it keeps from stage to stage: an ordered run, and
+// RunSlice, put the outputs in input order by it.
 type pipeBoundFusedPipeDoubleInBatch struct {
 	seq   uint64
 	items []int
@@ -11188,7 +11147,7 @@ type pipeBoundFusedPipeDoubleInBatch struct {
 // zero value is not usable. A pipeBoundFusedPipeDouble must not be copied
 // after first use. A pipeBoundFusedPipeDouble holds no per-run state, so one
 // pipeBoundFusedPipeDouble may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type pipeBoundFusedPipeDouble struct {
 	_ pipeBoundFusedNoCopy
 
@@ -11598,7 +11557,7 @@ func (s *pipeBoundFusedPipeDouble) batchChan(r *PipeBoundFusedRun, src <-chan in
 // value is not usable. A pipeBoundFusedToFloat must not be copied after
 // first use. A pipeBoundFusedToFloat holds no per-run state, so one
 // pipeBoundFusedToFloat may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type pipeBoundFusedToFloat struct {
 	_ pipeBoundFusedNoCopy
 
@@ -11658,7 +11617,7 @@ type pipeBoundFusedPipeFormatOutBatch struct {
 // zero value is not usable. A pipeBoundFusedPipeFormat must not be copied
 // after first use. A pipeBoundFusedPipeFormat holds no per-run state, so one
 // pipeBoundFusedPipeFormat may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type pipeBoundFusedPipeFormat struct {
 	_ pipeBoundFusedNoCopy
 
@@ -12037,7 +11996,8 @@ var ErrPipeBoundUnfusedSkip = errors.New("pipeline: skip item")
 
 // pipeBoundUnfusedPipeDoubleInBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage (only ordered runs read it).
+// the batch, which it keeps from stage to stage: an ordered run, and
+// RunSlice, put the outputs in input order by it.
 type pipeBoundUnfusedPipeDoubleInBatch struct {
 	seq   uint64
 	items []int
@@ -12058,7 +12018,7 @@ type pipeBoundUnfusedPipeDoubleOutBatch struct {
 // the zero value is not usable. A pipeBoundUnfusedPipeDouble must not be
 // copied after first use. A pipeBoundUnfusedPipeDouble holds no per-run
 // state, so one pipeBoundUnfusedPipeDouble may serve several runs, of one or
-// several pipelines, at once; its Stats add up all of them.
+// several pipelines, at once.
 type pipeBoundUnfusedPipeDouble struct {
 	_ pipeBoundUnfusedNoCopy
 
@@ -12190,8 +12150,7 @@ func (s *pipeBoundUnfusedPipeDouble) post(r *PipeBoundUnfusedRun, out chan<- pip
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipeBoundUnfusedPipeDouble) measure(r *PipeBoundUnfusedRun, in []int, out []int64, queued int) []int64 {
 	return s.process(r, in, out)
 }
@@ -12250,9 +12209,7 @@ func (s *pipeBoundUnfusedPipeDouble) panicked(r *PipeBoundUnfusedRun, in int, v 
 	s.fail(r, in, &PipeBoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeBoundUnfusedPipeDouble) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -12592,7 +12549,7 @@ type pipeBoundUnfusedToFloatOutBatch struct {
 // zero value is not usable. A pipeBoundUnfusedToFloat must not be copied
 // after first use. A pipeBoundUnfusedToFloat holds no per-run state, so one
 // pipeBoundUnfusedToFloat may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type pipeBoundUnfusedToFloat struct {
 	_ pipeBoundUnfusedNoCopy
 
@@ -12725,8 +12682,7 @@ func (s *pipeBoundUnfusedToFloat) post(r *PipeBoundUnfusedRun, out chan<- pipeBo
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipeBoundUnfusedToFloat) measure(r *PipeBoundUnfusedRun, in []int64, out []float64, queued int) []float64 {
 	return s.process(r, in, out)
 }
@@ -12785,9 +12741,7 @@ func (s *pipeBoundUnfusedToFloat) panicked(r *PipeBoundUnfusedRun, in int64, v a
 	s.fail(r, in, &PipeBoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeBoundUnfusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -12844,7 +12798,7 @@ type pipeBoundUnfusedPipeFormatOutBatch struct {
 // the zero value is not usable. A pipeBoundUnfusedPipeFormat must not be
 // copied after first use. A pipeBoundUnfusedPipeFormat holds no per-run
 // state, so one pipeBoundUnfusedPipeFormat may serve several runs, of one or
-// several pipelines, at once; its Stats add up all of them.
+// several pipelines, at once.
 type pipeBoundUnfusedPipeFormat struct {
 	_ pipeBoundUnfusedNoCopy
 
@@ -12976,8 +12930,7 @@ func (s *pipeBoundUnfusedPipeFormat) post(r *PipeBoundUnfusedRun, out chan<- pip
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipeBoundUnfusedPipeFormat) measure(r *PipeBoundUnfusedRun, in []float64, out []string, queued int) []string {
 	return s.process(r, in, out)
 }
@@ -13036,9 +12989,7 @@ func (s *pipeBoundUnfusedPipeFormat) panicked(r *PipeBoundUnfusedRun, in float64
 	s.fail(r, in, &PipeBoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *pipeBoundUnfusedPipeFormat) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -13273,7 +13224,8 @@ var ErrPipePacedSkip = errors.New("pipeline: skip item")
 
 // pipePacedToInt64InBatch is the message a stage receives: as many items as
 // the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
+// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
+// put the outputs in input order by it.
 type pipePacedToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -13293,8 +13245,7 @@ type pipePacedToInt64OutBatch struct {
 // A pipePacedToInt64 must be created with [NewPipePaced]; the zero value is
 // not usable. A pipePacedToInt64 must not be copied after first use. A
 // pipePacedToInt64 holds no per-run state, so one pipePacedToInt64 may serve
-// several runs, of one or several pipelines, at once; its Stats add up all
-// of them.
+// several runs, of one or several pipelines, at once.
 type pipePacedToInt64 struct {
 	_ pipePacedNoCopy
 
@@ -13436,8 +13387,7 @@ func (s *pipePacedToInt64) post(r *PipePacedRun, out chan<- pipePacedToInt64OutB
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipePacedToInt64) measure(r *PipePacedRun, in []int, out []int64, queued int) []int64 {
 	return s.process(r, in, out)
 }
@@ -13495,9 +13445,9 @@ func (s *pipePacedToInt64) panicked(r *PipePacedRun, in int, v any) {
 	s.fail(r, in, &PipePacedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply waits for the rate limiter, then calls the stage function, and again
+// on failure as many times as the retries= option says. The retry loop lives
+// in its own function so that apply stays small enough to inline.
 func (s *pipePacedToInt64) apply(ctx context.Context, in int) (int64, error) {
 	if err := s.rate.Wait(ctx); err != nil {
 		var zero int64
@@ -13864,8 +13814,7 @@ func (s *pipePacedToInt64) batchChan(r *PipePacedRun, src <-chan int, out chan<-
 // A pipePacedToFloat must be created with [NewPipePaced]; the zero value is
 // not usable. A pipePacedToFloat must not be copied after first use. A
 // pipePacedToFloat holds no per-run state, so one pipePacedToFloat may serve
-// several runs, of one or several pipelines, at once; its Stats add up all
-// of them.
+// several runs, of one or several pipelines, at once.
 type pipePacedToFloat struct {
 	_ pipePacedNoCopy
 
@@ -13952,8 +13901,8 @@ func (s *pipePacedToFloat) panicked(r *PipePacedRun, in int64, v any) {
 	s.fail(r, in, &PipePacedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
+// apply calls the stage function, and again on failure as many times as the
+// retries= option says. The retry loop lives in its own function so that
 // apply stays small enough to inline.
 func (s *pipePacedToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
@@ -14029,8 +13978,7 @@ type pipePacedToStringOutBatch struct {
 // A pipePacedToString must be created with [NewPipePaced]; the zero value is
 // not usable. A pipePacedToString must not be copied after first use. A
 // pipePacedToString holds no per-run state, so one pipePacedToString may
-// serve several runs, of one or several pipelines, at once; its Stats add up
-// all of them.
+// serve several runs, of one or several pipelines, at once.
 type pipePacedToString struct {
 	_ pipePacedNoCopy
 
@@ -14112,8 +14060,8 @@ func (s *pipePacedToString) panicked(r *PipePacedRun, in float64, v any) {
 	s.fail(r, in, &PipePacedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
+// apply calls the stage function, and again on failure as many times as the
+// retries= option says. The retry loop lives in its own function so that
 // apply stays small enough to inline.
 func (s *pipePacedToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
@@ -14410,7 +14358,8 @@ var ErrPipePacedUnfusedSkip = errors.New("pipeline: skip item")
 
 // pipePacedUnfusedToInt64InBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage (only ordered runs read it).
+// the batch, which it keeps from stage to stage: an ordered run, and
+// RunSlice, put the outputs in input order by it.
 type pipePacedUnfusedToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -14431,7 +14380,7 @@ type pipePacedUnfusedToInt64OutBatch struct {
 // zero value is not usable. A pipePacedUnfusedToInt64 must not be copied
 // after first use. A pipePacedUnfusedToInt64 holds no per-run state, so one
 // pipePacedUnfusedToInt64 may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type pipePacedUnfusedToInt64 struct {
 	_ pipePacedUnfusedNoCopy
 
@@ -14573,8 +14522,7 @@ func (s *pipePacedUnfusedToInt64) post(r *PipePacedUnfusedRun, out chan<- pipePa
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipePacedUnfusedToInt64) measure(r *PipePacedUnfusedRun, in []int, out []int64, queued int) []int64 {
 	return s.process(r, in, out)
 }
@@ -14633,9 +14581,9 @@ func (s *pipePacedUnfusedToInt64) panicked(r *PipePacedUnfusedRun, in int, v any
 	s.fail(r, in, &PipePacedUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply waits for the rate limiter, then calls the stage function, and again
+// on failure as many times as the retries= option says. The retry loop lives
+// in its own function so that apply stays small enough to inline.
 func (s *pipePacedUnfusedToInt64) apply(ctx context.Context, in int) (int64, error) {
 	if err := s.rate.Wait(ctx); err != nil {
 		var zero int64
@@ -15012,7 +14960,7 @@ type pipePacedUnfusedToFloatOutBatch struct {
 // zero value is not usable. A pipePacedUnfusedToFloat must not be copied
 // after first use. A pipePacedUnfusedToFloat holds no per-run state, so one
 // pipePacedUnfusedToFloat may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type pipePacedUnfusedToFloat struct {
 	_ pipePacedUnfusedNoCopy
 
@@ -15151,8 +15099,7 @@ func (s *pipePacedUnfusedToFloat) post(r *PipePacedUnfusedRun, out chan<- pipePa
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipePacedUnfusedToFloat) measure(r *PipePacedUnfusedRun, in []int64, out []float64, queued int) []float64 {
 	return s.process(r, in, out)
 }
@@ -15211,8 +15158,8 @@ func (s *pipePacedUnfusedToFloat) panicked(r *PipePacedUnfusedRun, in int64, v a
 	s.fail(r, in, &PipePacedUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
+// apply calls the stage function, and again on failure as many times as the
+// retries= option says. The retry loop lives in its own function so that
 // apply stays small enough to inline.
 func (s *pipePacedUnfusedToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
@@ -15308,7 +15255,7 @@ type pipePacedUnfusedToStringOutBatch struct {
 // zero value is not usable. A pipePacedUnfusedToString must not be copied
 // after first use. A pipePacedUnfusedToString holds no per-run state, so one
 // pipePacedUnfusedToString may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type pipePacedUnfusedToString struct {
 	_ pipePacedUnfusedNoCopy
 
@@ -15447,8 +15394,7 @@ func (s *pipePacedUnfusedToString) post(r *PipePacedUnfusedRun, out chan<- pipeP
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *pipePacedUnfusedToString) measure(r *PipePacedUnfusedRun, in []float64, out []string, queued int) []string {
 	return s.process(r, in, out)
 }
@@ -15507,8 +15453,8 @@ func (s *pipePacedUnfusedToString) panicked(r *PipePacedUnfusedRun, in float64, 
 	s.fail(r, in, &PipePacedUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
+// apply calls the stage function, and again on failure as many times as the
+// retries= option says. The retry loop lives in its own function so that
 // apply stays small enough to inline.
 func (s *pipePacedUnfusedToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)
@@ -15753,19 +15699,20 @@ var ErrBenchPipe1Skip = errors.New("pipeline: skip item")
 
 // benchPipe1F1InBatch is the message a stage receives: as many items as the
 // batch= option allows, and the sequence number the source gave the batch,
-// which it keeps from stage to stage (only ordered runs read it).
+// which it keeps from stage to stage: an ordered run, and RunSlice, put the
+// outputs in input order by it.
 type benchPipe1F1InBatch struct {
 	seq   uint64
 	items []int
 }
 
-// benchPipe1F1 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe1F1 applies one function to every item that goes through it, on
+// as many goroutines as the workers= option.
 //
 // A benchPipe1F1 must be created with [NewBenchPipe1]; the zero value is not
 // usable. A benchPipe1F1 must not be copied after first use. A benchPipe1F1
 // holds no per-run state, so one benchPipe1F1 may serve several runs, of one
-// or several pipelines, at once; its Stats add up all of them.
+// or several pipelines, at once.
 type benchPipe1F1 struct {
 	_ benchPipe1NoCopy
 
@@ -16157,13 +16104,13 @@ func (s *benchPipe1F1) batchChan(r *BenchPipe1Run, src <-chan int, out chan<- be
 	}
 }
 
-// benchPipe1F2 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe1F2 applies one function to every item that goes through it, on
+// as many goroutines as the workers= option.
 //
 // A benchPipe1F2 must be created with [NewBenchPipe1]; the zero value is not
 // usable. A benchPipe1F2 must not be copied after first use. A benchPipe1F2
 // holds no per-run state, so one benchPipe1F2 may serve several runs, of one
-// or several pipelines, at once; its Stats add up all of them.
+// or several pipelines, at once.
 type benchPipe1F2 struct {
 	_ benchPipe1NoCopy
 
@@ -16216,13 +16163,13 @@ type benchPipe1F3OutBatch struct {
 	items []uint64
 }
 
-// benchPipe1F3 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe1F3 applies one function to every item that goes through it, on
+// as many goroutines as the workers= option.
 //
 // A benchPipe1F3 must be created with [NewBenchPipe1]; the zero value is not
 // usable. A benchPipe1F3 must not be copied after first use. A benchPipe1F3
 // holds no per-run state, so one benchPipe1F3 may serve several runs, of one
-// or several pipelines, at once; its Stats add up all of them.
+// or several pipelines, at once.
 type benchPipe1F3 struct {
 	_ benchPipe1NoCopy
 
@@ -16580,7 +16527,8 @@ var ErrBenchPipe1OrderedSkip = errors.New("pipeline: skip item")
 
 // benchPipe1OrderedF1InBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
+// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
+// put the outputs in input order by it.
 type benchPipe1OrderedF1InBatch struct {
 	seq   uint64
 	items []int
@@ -16593,7 +16541,7 @@ type benchPipe1OrderedF1InBatch struct {
 // zero value is not usable. A benchPipe1OrderedF1 must not be copied after
 // first use. A benchPipe1OrderedF1 holds no per-run state, so one
 // benchPipe1OrderedF1 may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type benchPipe1OrderedF1 struct {
 	_ benchPipe1OrderedNoCopy
 
@@ -16999,7 +16947,7 @@ func (s *benchPipe1OrderedF1) batchChan(r *BenchPipe1OrderedRun, src <-chan int,
 // zero value is not usable. A benchPipe1OrderedF2 must not be copied after
 // first use. A benchPipe1OrderedF2 holds no per-run state, so one
 // benchPipe1OrderedF2 may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type benchPipe1OrderedF2 struct {
 	_ benchPipe1OrderedNoCopy
 
@@ -17060,7 +17008,7 @@ type benchPipe1OrderedF3OutBatch struct {
 // zero value is not usable. A benchPipe1OrderedF3 must not be copied after
 // first use. A benchPipe1OrderedF3 holds no per-run state, so one
 // benchPipe1OrderedF3 may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type benchPipe1OrderedF3 struct {
 	_ benchPipe1OrderedNoCopy
 
@@ -17440,19 +17388,20 @@ var ErrBenchPipe4Skip = errors.New("pipeline: skip item")
 
 // benchPipe4F1InBatch is the message a stage receives: as many items as the
 // batch= option allows, and the sequence number the source gave the batch,
-// which it keeps from stage to stage (only ordered runs read it).
+// which it keeps from stage to stage: an ordered run, and RunSlice, put the
+// outputs in input order by it.
 type benchPipe4F1InBatch struct {
 	seq   uint64
 	items []int
 }
 
-// benchPipe4F1 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe4F1 applies one function to every item that goes through it, on
+// as many goroutines as the workers= option.
 //
 // A benchPipe4F1 must be created with [NewBenchPipe4]; the zero value is not
 // usable. A benchPipe4F1 must not be copied after first use. A benchPipe4F1
 // holds no per-run state, so one benchPipe4F1 may serve several runs, of one
-// or several pipelines, at once; its Stats add up all of them.
+// or several pipelines, at once.
 type benchPipe4F1 struct {
 	_ benchPipe4NoCopy
 
@@ -17850,13 +17799,13 @@ func (s *benchPipe4F1) batchChan(r *BenchPipe4Run, src <-chan int, out chan<- be
 	}
 }
 
-// benchPipe4F2 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe4F2 applies one function to every item that goes through it, on
+// as many goroutines as the workers= option.
 //
 // A benchPipe4F2 must be created with [NewBenchPipe4]; the zero value is not
 // usable. A benchPipe4F2 must not be copied after first use. A benchPipe4F2
 // holds no per-run state, so one benchPipe4F2 may serve several runs, of one
-// or several pipelines, at once; its Stats add up all of them.
+// or several pipelines, at once.
 type benchPipe4F2 struct {
 	_ benchPipe4NoCopy
 
@@ -17909,13 +17858,13 @@ type benchPipe4F3OutBatch struct {
 	items []uint64
 }
 
-// benchPipe4F3 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe4F3 applies one function to every item that goes through it, on
+// as many goroutines as the workers= option.
 //
 // A benchPipe4F3 must be created with [NewBenchPipe4]; the zero value is not
 // usable. A benchPipe4F3 must not be copied after first use. A benchPipe4F3
 // holds no per-run state, so one benchPipe4F3 may serve several runs, of one
-// or several pipelines, at once; its Stats add up all of them.
+// or several pipelines, at once.
 type benchPipe4F3 struct {
 	_ benchPipe4NoCopy
 
@@ -18273,7 +18222,8 @@ var ErrBenchPipe4OrderedSkip = errors.New("pipeline: skip item")
 
 // benchPipe4OrderedF1InBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
+// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
+// put the outputs in input order by it.
 type benchPipe4OrderedF1InBatch struct {
 	seq   uint64
 	items []int
@@ -18286,7 +18236,7 @@ type benchPipe4OrderedF1InBatch struct {
 // zero value is not usable. A benchPipe4OrderedF1 must not be copied after
 // first use. A benchPipe4OrderedF1 holds no per-run state, so one
 // benchPipe4OrderedF1 may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type benchPipe4OrderedF1 struct {
 	_ benchPipe4OrderedNoCopy
 
@@ -18698,7 +18648,7 @@ func (s *benchPipe4OrderedF1) batchChan(r *BenchPipe4OrderedRun, src <-chan int,
 // zero value is not usable. A benchPipe4OrderedF2 must not be copied after
 // first use. A benchPipe4OrderedF2 holds no per-run state, so one
 // benchPipe4OrderedF2 may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type benchPipe4OrderedF2 struct {
 	_ benchPipe4OrderedNoCopy
 
@@ -18759,7 +18709,7 @@ type benchPipe4OrderedF3OutBatch struct {
 // zero value is not usable. A benchPipe4OrderedF3 must not be copied after
 // first use. A benchPipe4OrderedF3 holds no per-run state, so one
 // benchPipe4OrderedF3 may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type benchPipe4OrderedF3 struct {
 	_ benchPipe4OrderedNoCopy
 
@@ -19139,7 +19089,8 @@ var ErrBenchPipe1UnfusedSkip = errors.New("pipeline: skip item")
 
 // benchPipe1UnfusedF1InBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
+// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
+// put the outputs in input order by it.
 type benchPipe1UnfusedF1InBatch struct {
 	seq   uint64
 	items []int
@@ -19160,7 +19111,7 @@ type benchPipe1UnfusedF1OutBatch struct {
 // zero value is not usable. A benchPipe1UnfusedF1 must not be copied after
 // first use. A benchPipe1UnfusedF1 holds no per-run state, so one
 // benchPipe1UnfusedF1 may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type benchPipe1UnfusedF1 struct {
 	_ benchPipe1UnfusedNoCopy
 
@@ -19299,8 +19250,7 @@ func (s *benchPipe1UnfusedF1) post(r *BenchPipe1UnfusedRun, out chan<- benchPipe
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *benchPipe1UnfusedF1) measure(r *BenchPipe1UnfusedRun, in []int, out []int64, queued int) []int64 {
 	return s.process(r, in, out)
 }
@@ -19359,9 +19309,7 @@ func (s *benchPipe1UnfusedF1) panicked(r *BenchPipe1UnfusedRun, in int, v any) {
 	s.fail(r, in, &BenchPipe1UnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *benchPipe1UnfusedF1) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -19705,7 +19653,7 @@ type benchPipe1UnfusedF2OutBatch struct {
 // zero value is not usable. A benchPipe1UnfusedF2 must not be copied after
 // first use. A benchPipe1UnfusedF2 holds no per-run state, so one
 // benchPipe1UnfusedF2 may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type benchPipe1UnfusedF2 struct {
 	_ benchPipe1UnfusedNoCopy
 
@@ -19844,8 +19792,7 @@ func (s *benchPipe1UnfusedF2) post(r *BenchPipe1UnfusedRun, out chan<- benchPipe
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *benchPipe1UnfusedF2) measure(r *BenchPipe1UnfusedRun, in []int64, out []float64, queued int) []float64 {
 	return s.process(r, in, out)
 }
@@ -19904,9 +19851,7 @@ func (s *benchPipe1UnfusedF2) panicked(r *BenchPipe1UnfusedRun, in int64, v any)
 	s.fail(r, in, &BenchPipe1UnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *benchPipe1UnfusedF2) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -19972,7 +19917,7 @@ type benchPipe1UnfusedF3OutBatch struct {
 // zero value is not usable. A benchPipe1UnfusedF3 must not be copied after
 // first use. A benchPipe1UnfusedF3 holds no per-run state, so one
 // benchPipe1UnfusedF3 may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type benchPipe1UnfusedF3 struct {
 	_ benchPipe1UnfusedNoCopy
 
@@ -20111,8 +20056,7 @@ func (s *benchPipe1UnfusedF3) post(r *BenchPipe1UnfusedRun, out chan<- benchPipe
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *benchPipe1UnfusedF3) measure(r *BenchPipe1UnfusedRun, in []float64, out []uint64, queued int) []uint64 {
 	return s.process(r, in, out)
 }
@@ -20171,9 +20115,7 @@ func (s *benchPipe1UnfusedF3) panicked(r *BenchPipe1UnfusedRun, in float64, v an
 	s.fail(r, in, &BenchPipe1UnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *benchPipe1UnfusedF3) apply(ctx context.Context, in float64) (uint64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -20383,7 +20325,8 @@ var ErrBenchPipe4UnfusedSkip = errors.New("pipeline: skip item")
 
 // benchPipe4UnfusedF1InBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
+// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
+// put the outputs in input order by it.
 type benchPipe4UnfusedF1InBatch struct {
 	seq   uint64
 	items []int
@@ -20404,7 +20347,7 @@ type benchPipe4UnfusedF1OutBatch struct {
 // zero value is not usable. A benchPipe4UnfusedF1 must not be copied after
 // first use. A benchPipe4UnfusedF1 holds no per-run state, so one
 // benchPipe4UnfusedF1 may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type benchPipe4UnfusedF1 struct {
 	_ benchPipe4UnfusedNoCopy
 
@@ -20543,8 +20486,7 @@ func (s *benchPipe4UnfusedF1) post(r *BenchPipe4UnfusedRun, out chan<- benchPipe
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *benchPipe4UnfusedF1) measure(r *BenchPipe4UnfusedRun, in []int, out []int64, queued int) []int64 {
 	return s.process(r, in, out)
 }
@@ -20603,9 +20545,7 @@ func (s *benchPipe4UnfusedF1) panicked(r *BenchPipe4UnfusedRun, in int, v any) {
 	s.fail(r, in, &BenchPipe4UnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *benchPipe4UnfusedF1) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -20949,7 +20889,7 @@ type benchPipe4UnfusedF2OutBatch struct {
 // zero value is not usable. A benchPipe4UnfusedF2 must not be copied after
 // first use. A benchPipe4UnfusedF2 holds no per-run state, so one
 // benchPipe4UnfusedF2 may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type benchPipe4UnfusedF2 struct {
 	_ benchPipe4UnfusedNoCopy
 
@@ -21088,8 +21028,7 @@ func (s *benchPipe4UnfusedF2) post(r *BenchPipe4UnfusedRun, out chan<- benchPipe
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *benchPipe4UnfusedF2) measure(r *BenchPipe4UnfusedRun, in []int64, out []float64, queued int) []float64 {
 	return s.process(r, in, out)
 }
@@ -21148,9 +21087,7 @@ func (s *benchPipe4UnfusedF2) panicked(r *BenchPipe4UnfusedRun, in int64, v any)
 	s.fail(r, in, &BenchPipe4UnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *benchPipe4UnfusedF2) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -21216,7 +21153,7 @@ type benchPipe4UnfusedF3OutBatch struct {
 // zero value is not usable. A benchPipe4UnfusedF3 must not be copied after
 // first use. A benchPipe4UnfusedF3 holds no per-run state, so one
 // benchPipe4UnfusedF3 may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type benchPipe4UnfusedF3 struct {
 	_ benchPipe4UnfusedNoCopy
 
@@ -21355,8 +21292,7 @@ func (s *benchPipe4UnfusedF3) post(r *BenchPipe4UnfusedRun, out chan<- benchPipe
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *benchPipe4UnfusedF3) measure(r *BenchPipe4UnfusedRun, in []float64, out []uint64, queued int) []uint64 {
 	return s.process(r, in, out)
 }
@@ -21415,9 +21351,7 @@ func (s *benchPipe4UnfusedF3) panicked(r *BenchPipe4UnfusedRun, in float64, v an
 	s.fail(r, in, &BenchPipe4UnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *benchPipe4UnfusedF3) apply(ctx context.Context, in float64) (uint64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -21627,7 +21561,8 @@ var ErrBenchPipe124Skip = errors.New("pipeline: skip item")
 
 // benchPipe124F1InBatch is the message a stage receives: as many items as
 // the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
+// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
+// put the outputs in input order by it.
 type benchPipe124F1InBatch struct {
 	seq   uint64
 	items []int
@@ -21641,14 +21576,13 @@ type benchPipe124F1OutBatch struct {
 	items []int64
 }
 
-// benchPipe124F1 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe124F1 applies one function to every item that goes through it, on
+// as many goroutines as the workers= option.
 //
 // A benchPipe124F1 must be created with [NewBenchPipe124]; the zero value is
 // not usable. A benchPipe124F1 must not be copied after first use. A
 // benchPipe124F1 holds no per-run state, so one benchPipe124F1 may serve
-// several runs, of one or several pipelines, at once; its Stats add up all
-// of them.
+// several runs, of one or several pipelines, at once.
 type benchPipe124F1 struct {
 	_ benchPipe124NoCopy
 
@@ -21787,8 +21721,7 @@ func (s *benchPipe124F1) post(r *BenchPipe124Run, out chan<- benchPipe124F1OutBa
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *benchPipe124F1) measure(r *BenchPipe124Run, in []int, out []int64, queued int) []int64 {
 	return s.process(r, in, out)
 }
@@ -21846,9 +21779,7 @@ func (s *benchPipe124F1) panicked(r *BenchPipe124Run, in int, v any) {
 	s.fail(r, in, &BenchPipe124PanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *benchPipe124F1) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -22184,14 +22115,13 @@ type benchPipe124F2OutBatch struct {
 	items []float64
 }
 
-// benchPipe124F2 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe124F2 applies one function to every item that goes through it, on
+// as many goroutines as the workers= option.
 //
 // A benchPipe124F2 must be created with [NewBenchPipe124]; the zero value is
 // not usable. A benchPipe124F2 must not be copied after first use. A
 // benchPipe124F2 holds no per-run state, so one benchPipe124F2 may serve
-// several runs, of one or several pipelines, at once; its Stats add up all
-// of them.
+// several runs, of one or several pipelines, at once.
 type benchPipe124F2 struct {
 	_ benchPipe124NoCopy
 
@@ -22330,8 +22260,7 @@ func (s *benchPipe124F2) post(r *BenchPipe124Run, out chan<- benchPipe124F2OutBa
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *benchPipe124F2) measure(r *BenchPipe124Run, in []int64, out []float64, queued int) []float64 {
 	return s.process(r, in, out)
 }
@@ -22389,9 +22318,7 @@ func (s *benchPipe124F2) panicked(r *BenchPipe124Run, in int64, v any) {
 	s.fail(r, in, &BenchPipe124PanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *benchPipe124F2) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -22450,14 +22377,13 @@ type benchPipe124F3OutBatch struct {
 	items []uint64
 }
 
-// benchPipe124F3 applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// benchPipe124F3 applies one function to every item that goes through it, on
+// as many goroutines as the workers= option.
 //
 // A benchPipe124F3 must be created with [NewBenchPipe124]; the zero value is
 // not usable. A benchPipe124F3 must not be copied after first use. A
 // benchPipe124F3 holds no per-run state, so one benchPipe124F3 may serve
-// several runs, of one or several pipelines, at once; its Stats add up all
-// of them.
+// several runs, of one or several pipelines, at once.
 type benchPipe124F3 struct {
 	_ benchPipe124NoCopy
 
@@ -22596,8 +22522,7 @@ func (s *benchPipe124F3) post(r *BenchPipe124Run, out chan<- benchPipe124F3OutBa
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *benchPipe124F3) measure(r *BenchPipe124Run, in []float64, out []uint64, queued int) []uint64 {
 	return s.process(r, in, out)
 }
@@ -22655,9 +22580,7 @@ func (s *benchPipe124F3) panicked(r *BenchPipe124Run, in float64, v any) {
 	s.fail(r, in, &BenchPipe124PanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *benchPipe124F3) apply(ctx context.Context, in float64) (uint64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -22867,7 +22790,8 @@ var ErrBenchPipe1BoundSkip = errors.New("pipeline: skip item")
 
 // benchPipe1BoundBenchTripleInBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage (only ordered runs read it).
+// the batch, which it keeps from stage to stage: an ordered run, and
+// RunSlice, put the outputs in input order by it.
 type benchPipe1BoundBenchTripleInBatch struct {
 	seq   uint64
 	items []int
@@ -22880,7 +22804,7 @@ type benchPipe1BoundBenchTripleInBatch struct {
 // the zero value is not usable. A benchPipe1BoundBenchTriple must not be
 // copied after first use. A benchPipe1BoundBenchTriple holds no per-run
 // state, so one benchPipe1BoundBenchTriple may serve several runs, of one or
-// several pipelines, at once; its Stats add up all of them.
+// several pipelines, at once.
 type benchPipe1BoundBenchTriple struct {
 	_ benchPipe1BoundNoCopy
 
@@ -23280,7 +23204,7 @@ func (s *benchPipe1BoundBenchTriple) batchChan(r *BenchPipe1BoundRun, src <-chan
 // zero value is not usable. A benchPipe1BoundBenchHalve must not be copied
 // after first use. A benchPipe1BoundBenchHalve holds no per-run state, so
 // one benchPipe1BoundBenchHalve may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type benchPipe1BoundBenchHalve struct {
 	_ benchPipe1BoundNoCopy
 
@@ -23340,7 +23264,7 @@ type benchPipe1BoundBenchRoundOutBatch struct {
 // zero value is not usable. A benchPipe1BoundBenchRound must not be copied
 // after first use. A benchPipe1BoundBenchRound holds no per-run state, so
 // one benchPipe1BoundBenchRound may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type benchPipe1BoundBenchRound struct {
 	_ benchPipe1BoundNoCopy
 
@@ -23700,8 +23624,8 @@ var ErrBenchPipe1BoundUnfusedSkip = errors.New("pipeline: skip item")
 
 // benchPipe1BoundUnfusedBenchTripleInBatch is the message a stage receives:
 // as many items as the batch= option allows, and the sequence number the
-// source gave the batch, which it keeps from stage to stage (only ordered
-// runs read it).
+// source gave the batch, which it keeps from stage to stage: an ordered run,
+// and RunSlice, put the outputs in input order by it.
 type benchPipe1BoundUnfusedBenchTripleInBatch struct {
 	seq   uint64
 	items []int
@@ -23723,7 +23647,7 @@ type benchPipe1BoundUnfusedBenchTripleOutBatch struct {
 // benchPipe1BoundUnfusedBenchTriple must not be copied after first use. A
 // benchPipe1BoundUnfusedBenchTriple holds no per-run state, so one
 // benchPipe1BoundUnfusedBenchTriple may serve several runs, of one or
-// several pipelines, at once; its Stats add up all of them.
+// several pipelines, at once.
 type benchPipe1BoundUnfusedBenchTriple struct {
 	_ benchPipe1BoundUnfusedNoCopy
 
@@ -23861,8 +23785,7 @@ func (s *benchPipe1BoundUnfusedBenchTriple) post(r *BenchPipe1BoundUnfusedRun, o
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *benchPipe1BoundUnfusedBenchTriple) measure(r *BenchPipe1BoundUnfusedRun, in []int, out []int64, queued int) []int64 {
 	return s.process(r, in, out)
 }
@@ -23921,9 +23844,7 @@ func (s *benchPipe1BoundUnfusedBenchTriple) panicked(r *BenchPipe1BoundUnfusedRu
 	s.fail(r, in, &BenchPipe1BoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *benchPipe1BoundUnfusedBenchTriple) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -24268,7 +24189,7 @@ type benchPipe1BoundUnfusedBenchHalveOutBatch struct {
 // benchPipe1BoundUnfusedBenchHalve must not be copied after first use. A
 // benchPipe1BoundUnfusedBenchHalve holds no per-run state, so one
 // benchPipe1BoundUnfusedBenchHalve may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type benchPipe1BoundUnfusedBenchHalve struct {
 	_ benchPipe1BoundUnfusedNoCopy
 
@@ -24406,8 +24327,7 @@ func (s *benchPipe1BoundUnfusedBenchHalve) post(r *BenchPipe1BoundUnfusedRun, ou
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *benchPipe1BoundUnfusedBenchHalve) measure(r *BenchPipe1BoundUnfusedRun, in []int64, out []float64, queued int) []float64 {
 	return s.process(r, in, out)
 }
@@ -24466,9 +24386,7 @@ func (s *benchPipe1BoundUnfusedBenchHalve) panicked(r *BenchPipe1BoundUnfusedRun
 	s.fail(r, in, &BenchPipe1BoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *benchPipe1BoundUnfusedBenchHalve) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -24535,7 +24453,7 @@ type benchPipe1BoundUnfusedBenchRoundOutBatch struct {
 // benchPipe1BoundUnfusedBenchRound must not be copied after first use. A
 // benchPipe1BoundUnfusedBenchRound holds no per-run state, so one
 // benchPipe1BoundUnfusedBenchRound may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type benchPipe1BoundUnfusedBenchRound struct {
 	_ benchPipe1BoundUnfusedNoCopy
 
@@ -24673,8 +24591,7 @@ func (s *benchPipe1BoundUnfusedBenchRound) post(r *BenchPipe1BoundUnfusedRun, ou
 	return true
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process: the pipeline keeps no statistics.
 func (s *benchPipe1BoundUnfusedBenchRound) measure(r *BenchPipe1BoundUnfusedRun, in []float64, out []uint64, queued int) []uint64 {
 	return s.process(r, in, out)
 }
@@ -24733,9 +24650,7 @@ func (s *benchPipe1BoundUnfusedBenchRound) panicked(r *BenchPipe1BoundUnfusedRun
 	s.fail(r, in, &BenchPipe1BoundUnfusedPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *benchPipe1BoundUnfusedBenchRound) apply(ctx context.Context, in float64) (uint64, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -24942,7 +24857,8 @@ var ErrPipeFusedStopSkip = errors.New("pipeline: skip item")
 
 // pipeFusedStopToInt64InBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage (only ordered runs read it).
+// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
+// put the outputs in input order by it.
 type pipeFusedStopToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -24955,7 +24871,7 @@ type pipeFusedStopToInt64InBatch struct {
 // value is not usable. A pipeFusedStopToInt64 must not be copied after first
 // use. A pipeFusedStopToInt64 holds no per-run state, so one
 // pipeFusedStopToInt64 may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type pipeFusedStopToInt64 struct {
 	_ pipeFusedStopNoCopy
 
@@ -25369,7 +25285,7 @@ func (s *pipeFusedStopToInt64) batchChan(r *PipeFusedStopRun, src <-chan int, ou
 // value is not usable. A pipeFusedStopToFloat must not be copied after first
 // use. A pipeFusedStopToFloat holds no per-run state, so one
 // pipeFusedStopToFloat may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type pipeFusedStopToFloat struct {
 	_ pipeFusedStopNoCopy
 
@@ -25443,7 +25359,7 @@ type pipeFusedStopToStringOutBatch struct {
 // value is not usable. A pipeFusedStopToString must not be copied after
 // first use. A pipeFusedStopToString holds no per-run state, so one
 // pipeFusedStopToString may serve several runs, of one or several pipelines,
-// at once; its Stats add up all of them.
+// at once.
 type pipeFusedStopToString struct {
 	_ pipeFusedStopNoCopy
 
@@ -25818,7 +25734,8 @@ var ErrPipeFusedCollectSkip = errors.New("pipeline: skip item")
 
 // pipeFusedCollectToInt64InBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage (only ordered runs read it).
+// the batch, which it keeps from stage to stage: an ordered run, and
+// RunSlice, put the outputs in input order by it.
 type pipeFusedCollectToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -25831,7 +25748,7 @@ type pipeFusedCollectToInt64InBatch struct {
 // zero value is not usable. A pipeFusedCollectToInt64 must not be copied
 // after first use. A pipeFusedCollectToInt64 holds no per-run state, so one
 // pipeFusedCollectToInt64 may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type pipeFusedCollectToInt64 struct {
 	_ pipeFusedCollectNoCopy
 
@@ -25966,8 +25883,8 @@ func (s *pipeFusedCollectToInt64) panicked(r *PipeFusedCollectRun, in int, v any
 	s.fail(r, in, &PipeFusedCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
+// apply calls the stage function, and again on failure as many times as the
+// retries= option says. The retry loop lives in its own function so that
 // apply stays small enough to inline.
 func (s *pipeFusedCollectToInt64) apply(ctx context.Context, in int) (int64, error) {
 	out, err := s.call(ctx, in)
@@ -26280,7 +26197,7 @@ func (s *pipeFusedCollectToInt64) batchChan(r *PipeFusedCollectRun, src <-chan i
 // zero value is not usable. A pipeFusedCollectToFloat must not be copied
 // after first use. A pipeFusedCollectToFloat holds no per-run state, so one
 // pipeFusedCollectToFloat may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type pipeFusedCollectToFloat struct {
 	_ pipeFusedCollectNoCopy
 
@@ -26327,8 +26244,8 @@ func (s *pipeFusedCollectToFloat) panicked(r *PipeFusedCollectRun, in int64, v a
 	s.fail(r, in, &PipeFusedCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
+// apply calls the stage function, and again on failure as many times as the
+// retries= option says. The retry loop lives in its own function so that
 // apply stays small enough to inline.
 func (s *pipeFusedCollectToFloat) apply(ctx context.Context, in int64) (float64, error) {
 	out, err := s.call(ctx, in)
@@ -26392,7 +26309,7 @@ type pipeFusedCollectToStringOutBatch struct {
 // zero value is not usable. A pipeFusedCollectToString must not be copied
 // after first use. A pipeFusedCollectToString holds no per-run state, so one
 // pipeFusedCollectToString may serve several runs, of one or several
-// pipelines, at once; its Stats add up all of them.
+// pipelines, at once.
 type pipeFusedCollectToString struct {
 	_ pipeFusedCollectNoCopy
 
@@ -26509,8 +26426,8 @@ func (s *pipeFusedCollectToString) panicked(r *PipeFusedCollectRun, in float64, 
 	s.fail(r, in, &PipeFusedCollectPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
+// apply calls the stage function, and again on failure as many times as the
+// retries= option says. The retry loop lives in its own function so that
 // apply stays small enough to inline.
 func (s *pipeFusedCollectToString) apply(ctx context.Context, in float64) (string, error) {
 	out, err := s.call(ctx, in)

@@ -9777,8 +9777,7 @@ func (p *PacedPool) attempt(ctx context.Context, in int) (out int, err error) {
 			err = pacedPoolNewPanicError(r)
 		}
 	}()
-	// The job's context bounds the wait; a timeout of the call, if
-	// any, does not.
+	// The wait is bounded by the job's context alone.
 	if err := p.rate.Wait(ctx); err != nil {
 		return out, err
 	}
@@ -10665,8 +10664,7 @@ func (p *PacedSender) attempt(ctx context.Context, in string) (out struct{}, err
 			err = pacedSenderNewPanicError(r)
 		}
 	}()
-	// The job's context bounds the wait; a timeout of the call, if
-	// any, does not.
+	// The wait is bounded by the job's context alone.
 	if err := p.rate.Wait(ctx); err != nil {
 		return out, err
 	}

@@ -2962,8 +2962,8 @@ func NewConfQueue(cfg ConfQueueConfig) *ConfQueue {
 // ErrBenchBatcher50Closed is returned by Add and Flush after Close.
 var ErrBenchBatcher50Closed = errors.New("batcher: closed")
 
-// BenchBatcher50BatchError reports a batch that failed after every retry:
-// its items and the last error.
+// BenchBatcher50BatchError reports a batch that failed: its items and the
+// error.
 type BenchBatcher50BatchError struct {
 	Items []int
 	Err   error
@@ -2987,9 +2987,9 @@ type benchBatcher50BatchJob struct {
 // BenchBatcher50 must not be copied after first use.
 //
 // Every item for which Add returned nil is passed to exactly one call of the
-// function that returned nil, or reported as failed (to the error handler, or
-// by Flush or Close) after every retry; Close waits for all of them. An Add
-// happens before the call of the function that receives its item.
+// function that returned nil, or reported as failed (to the error handler,
+// or by Flush or Close); Close waits for all of them. An Add happens before
+// the call of the function that receives its item.
 type BenchBatcher50 struct {
 	_ batcherNoCopy
 
@@ -3291,9 +3291,9 @@ func (b *BenchBatcher50) takeFailed() error {
 
 // NewBenchBatcher50 returns a BenchBatcher50 with its workers started. fn
 // receives every batch on a worker goroutine; the slice is reused once it
-// returns. onError, if not nil, receives each batch that failed after every
-// retry; if nil, failed batches are returned by the next Flush or Close.
-// Close hands over the last batch and stops the workers.
+// returns. onError, if not nil, receives each batch that failed; if nil,
+// failed batches are returned by the next Flush or Close. Close hands over
+// the last batch and stops the workers.
 func NewBenchBatcher50(fn func(context.Context, []int) error, onError func([]int, error)) *BenchBatcher50 {
 	b := &BenchBatcher50{
 		fn:      fn,
@@ -3308,8 +3308,8 @@ func NewBenchBatcher50(fn func(context.Context, []int) error, onError func([]int
 // ErrBenchBatcher500Closed is returned by Add and Flush after Close.
 var ErrBenchBatcher500Closed = errors.New("batcher: closed")
 
-// BenchBatcher500BatchError reports a batch that failed after every retry:
-// its items and the last error.
+// BenchBatcher500BatchError reports a batch that failed: its items and the
+// error.
 type BenchBatcher500BatchError struct {
 	Items []int
 	Err   error
@@ -3333,9 +3333,9 @@ type benchBatcher500BatchJob struct {
 // BenchBatcher500 must not be copied after first use.
 //
 // Every item for which Add returned nil is passed to exactly one call of the
-// function that returned nil, or reported as failed (to the error handler, or
-// by Flush or Close) after every retry; Close waits for all of them. An Add
-// happens before the call of the function that receives its item.
+// function that returned nil, or reported as failed (to the error handler,
+// or by Flush or Close); Close waits for all of them. An Add happens before
+// the call of the function that receives its item.
 type BenchBatcher500 struct {
 	_ batcherNoCopy
 
@@ -3637,9 +3637,9 @@ func (b *BenchBatcher500) takeFailed() error {
 
 // NewBenchBatcher500 returns a BenchBatcher500 with its workers started. fn
 // receives every batch on a worker goroutine; the slice is reused once it
-// returns. onError, if not nil, receives each batch that failed after every
-// retry; if nil, failed batches are returned by the next Flush or Close.
-// Close hands over the last batch and stops the workers.
+// returns. onError, if not nil, receives each batch that failed; if nil,
+// failed batches are returned by the next Flush or Close. Close hands over
+// the last batch and stops the workers.
 func NewBenchBatcher500(fn func(context.Context, []int) error, onError func([]int, error)) *BenchBatcher500 {
 	b := &BenchBatcher500{
 		fn:      fn,
@@ -3679,9 +3679,9 @@ type funcBatcherBatchJob struct {
 // FuncBatcher must not be copied after first use.
 //
 // Every item for which Add returned nil is passed to exactly one call of the
-// function that returned nil, or reported as failed (to the error handler, or
-// by Flush or Close) after every retry; Close waits for all of them. An Add
-// happens before the call of the function that receives its item.
+// function that returned nil, or reported as failed (to the error handler,
+// or by Flush or Close) after every retry; Close waits for all of them. An
+// Add happens before the call of the function that receives its item.
 type FuncBatcher struct {
 	_ batcherNoCopy
 
@@ -3993,8 +3993,8 @@ type ConfBatcherConfig struct {
 	Flush time.Duration
 }
 
-// ConfBatcherBatchError reports a batch that failed after every retry: its
-// items and the last error.
+// ConfBatcherBatchError reports a batch that failed: its items and the
+// error.
 type ConfBatcherBatchError struct {
 	Items []int
 	Err   error
@@ -4018,9 +4018,9 @@ type confBatcherBatchJob struct {
 // ConfBatcher must not be copied after first use.
 //
 // Every item for which Add returned nil is passed to exactly one call of the
-// function that returned nil, or reported as failed (to the error handler, or
-// by Flush or Close) after every retry; Close waits for all of them. An Add
-// happens before the call of the function that receives its item.
+// function that returned nil, or reported as failed (to the error handler,
+// or by Flush or Close); Close waits for all of them. An Add happens before
+// the call of the function that receives its item.
 type ConfBatcher struct {
 	_ batcherNoCopy
 
@@ -4328,10 +4328,10 @@ func (b *ConfBatcher) takeFailed() error {
 
 // NewConfBatcher returns a ConfBatcher with its workers started. fn receives
 // every batch on a worker goroutine; the slice is reused once it returns.
-// onError, if not nil, receives each batch that failed after every retry; if
-// nil, failed batches are returned by the next Flush or Close. It panics if
-// cfg.Size or cfg.Flush is negative. Close hands over the last batch and
-// stops the workers.
+// onError, if not nil, receives each batch that failed; if nil, failed
+// batches are returned by the next Flush or Close. It panics if cfg.Size or
+// cfg.Flush is negative. Close hands over the last batch and stops the
+// workers.
 func NewConfBatcher(fn func(context.Context, []int) error, onError func([]int, error), cfg ConfBatcherConfig) *ConfBatcher {
 	if cfg.Size == 0 {
 		cfg.Size = 4
@@ -4350,8 +4350,8 @@ func NewConfBatcher(fn func(context.Context, []int) error, onError func([]int, e
 // ErrWritesClosed is returned by Add and Flush after Close.
 var ErrWritesClosed = errors.New("batcher: closed")
 
-// WritesBatchError reports a batch that failed after every retry: its items and
-// the last error.
+// WritesBatchError reports a batch that failed after every retry: its items
+// and the last error.
 type WritesBatchError struct {
 	Items []Row
 	Err   error
@@ -4374,9 +4374,9 @@ type writesBatchJob struct {
 // after first use.
 //
 // Every item for which Add returned nil is passed to exactly one call of the
-// function that returned nil, or reported as failed (to the error handler, or
-// by Flush or Close) after every retry; Close waits for all of them. An Add
-// happens before the call of the function that receives its item.
+// function that returned nil, or reported as failed (to the error handler,
+// or by Flush or Close) after every retry; Close waits for all of them. An
+// Add happens before the call of the function that receives its item.
 type Writes struct {
 	_ batcherNoCopy
 

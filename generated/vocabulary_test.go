@@ -351,24 +351,19 @@ func packageWords(t *testing.T, dir string) map[string]bool {
 	return names
 }
 
-// TestRateLimitOutputSpeaksOfItsOwnAlgorithm: the comments of a generated
-// rate limiter speak only of the algorithm its directive chose. The
-// template serves both, and its docs spoke of both ("more than Burst for a
-// WindowTokenBucket, more than Limit for a WindowSlidingWindow" in a
-// sliding window's output), with an Algorithm type and the other
-// algorithm's constant exported.
-func TestRateLimitOutputSpeaksOfItsOwnAlgorithm(t *testing.T) {
-	directive := regexp.MustCompile(`^//monogen:ratelimit (\w+)(\[[^\]]*\])?(.*)$`)
+// outputComments calls check with each directive of kind in this
+// package's files (its name and the text after its type arguments) and the
+// comment lines of its output, which runs from the directive's "generated
+// from" line to the next one. It returns how many directives it found.
+func outputComments(t *testing.T, kind string, check func(name, opts string, comments []string)) int {
+	t.Helper()
+	directive := regexp.MustCompile(`^//monogen:` + kind + ` (\w+)(\[[^\]]*\])?(.*)$`)
 	nextSection := regexp.MustCompile(`\n// \w+: generated from the `)
-	foreign := map[bool]*regexp.Regexp{
-		true:  regexp.MustCompile(`\b(token|tokens|bucket|burst)\b|TokenBucket|Algorithm`), // in a window's comments
-		false: regexp.MustCompile(`\b(window|windows|sliding)\b|SlidingWindow|Algorithm`),  // in a token bucket's
-	}
 	sources, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	checked := map[bool]int{}
+	found := 0
 	for _, path := range sources {
 		if strings.HasSuffix(path, "_test.go") || strings.HasSuffix(path, "_monogen.go") {
 			continue
@@ -386,152 +381,112 @@ func TestRateLimitOutputSpeaksOfItsOwnAlgorithm(t *testing.T) {
 			if m == nil {
 				continue
 			}
-			name, window := m[1], strings.Contains(m[3], "algo=window")
-			start := strings.Index(string(out), "\n// "+name+": generated from the ")
+			start := strings.Index(string(out), "\n// "+m[1]+": generated from the ")
 			if start < 0 {
-				t.Errorf("%s: no output for %s", path, name)
+				t.Errorf("%s: no output for %s", path, m[1])
 				continue
 			}
 			section := string(out[start+1:])
 			if next := nextSection.FindStringIndex(section); next != nil {
 				section = section[:next[0]]
 			}
-			checked[window]++
-			for i, l := range strings.Split(section, "\n") {
-				if c := strings.TrimSpace(l); strings.HasPrefix(c, "//") && foreign[window].MatchString(c) {
-					t.Errorf("%s, %s (window=%v), line %d of its output: %q", path, name, window, i+1, c)
+			var comments []string
+			for _, l := range strings.Split(section, "\n") {
+				if c := strings.TrimSpace(l); strings.HasPrefix(c, "//") {
+					comments = append(comments, c)
+				}
+			}
+			found++
+			check(m[1], m[3], comments)
+		}
+	}
+	return found
+}
+
+// checkOptionWords reports each comment line of each output of kind that
+// matches the words of an option its directive does not give (words maps
+// "retries=" to what only a pool with retries may say), unless given says
+// the option is in effect anyway.
+func checkOptionWords(t *testing.T, kind string, words map[string]*regexp.Regexp, given func(opts, opt string) bool) int {
+	t.Helper()
+	return outputComments(t, kind, func(name, opts string, comments []string) {
+		for opt, re := range words {
+			if strings.Contains(opts, " "+opt) || given != nil && given(opts, opt) {
+				continue
+			}
+			for _, c := range comments {
+				if re.MatchString(c) {
+					t.Errorf("%s %s (no %s) says: %q", kind, name, opt, c)
 				}
 			}
 		}
+	})
+}
+
+// TestRateLimitOutputSpeaksOfItsOwnAlgorithm: the comments of a generated
+// rate limiter speak only of the algorithm its directive chose. The
+// template serves both, and its docs spoke of both ("more than Burst for a
+// WindowTokenBucket, more than Limit for a WindowSlidingWindow" in a
+// sliding window's output), with an Algorithm type and the other
+// algorithm's constant exported.
+func TestRateLimitOutputSpeaksOfItsOwnAlgorithm(t *testing.T) {
+	foreign := map[bool]*regexp.Regexp{
+		true:  regexp.MustCompile(`\b(token|tokens|bucket|burst)\b|TokenBucket|Algorithm`), // in a window's comments
+		false: regexp.MustCompile(`\b(window|windows|sliding)\b|SlidingWindow|Algorithm`),  // in a token bucket's
 	}
+	checked := map[bool]int{}
+	outputComments(t, "ratelimit", func(name, opts string, comments []string) {
+		window := strings.Contains(opts, "algo=window")
+		checked[window]++
+		for _, c := range comments {
+			if foreign[window].MatchString(c) {
+				t.Errorf("%s (window=%v) says: %q", name, window, c)
+			}
+		}
+	})
 	if checked[true] < 3 || checked[false] < 5 {
 		t.Fatalf("checked %d window and %d token limiters: are the directives gone?", checked[true], checked[false])
 	}
 }
 
-// TestBreakerOutputSpeaksOnlyOfItsOptions: the comments of a generated
-// breaker speak of a fallback, a failure function or slow calls only where
-// the directive has fallback=, failure= or slow=. The template's docs spoke
-// of all three in every output ("with a fallback, rejected and failed calls
-// return what the fallback returns" in a breaker that has none).
-func TestBreakerOutputSpeaksOnlyOfItsOptions(t *testing.T) {
-	directive := regexp.MustCompile(`^//monogen:breaker (\w+)\[[^\]]*\](.*)$`)
-	nextSection := regexp.MustCompile(`\n// \w+: generated from the `)
-	words := map[string]*regexp.Regexp{
-		"fallback=": regexp.MustCompile(`\bfallback\b`),
-		"failure=":  regexp.MustCompile(`\bfailure (function|func)\b|failure=`),
-		"slow=":     regexp.MustCompile(`\bSlow\b|slow=|\bslow calls?\b|\btim(ing|es) (it|the call)\b`),
-	}
-	sources, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	checked := 0
-	for _, path := range sources {
-		if strings.HasSuffix(path, "_test.go") || strings.HasSuffix(path, "_monogen.go") {
-			continue
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := os.ReadFile(strings.TrimSuffix(path, ".go") + "_monogen.go")
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(src), "\n") {
-			m := directive.FindStringSubmatch(line)
-			if m == nil {
-				continue
+// TestOutputSpeaksOnlyOfItsOptions: the comments of a generated type speak
+// of an option's behaviour only where its directive gives the option. The
+// templates' docs spoke of every option in every output: "with a fallback,
+// rejected and failed calls return what the fallback returns" in a breaker
+// without one, "init starts the evictor and the warmer" in a resource pool
+// with neither, "its Stats add up all of them" in a pipeline without
+// metrics, "a batch that failed after every retry" in a batcher that does
+// not retry.
+func TestOutputSpeaksOnlyOfItsOptions(t *testing.T) {
+	for _, tc := range []struct {
+		kind  string
+		words map[string]*regexp.Regexp
+		given func(opts, opt string) bool
+		least int
+	}{
+		{"breaker", map[string]*regexp.Regexp{
+			// Not the key map's "fallback for long strings", its hasher's.
+			"fallback=": regexp.MustCompile(`\bfallback (returns|for a call|is)\b|\b(to|without|with|what) (the|a) fallback\b`),
+			"failure=":  regexp.MustCompile(`\bfailure (function|func)\b|failure=`),
+			"slow=":     regexp.MustCompile(`\bSlow\b|slow=|\bslow calls?\b|\btim(ing|es) (it|the call)\b`),
+		}, func(_, opt string) bool { return false }, 6},
+		{"respool", map[string]*regexp.Regexp{
+			"maxlife=": regexp.MustCompile(`(?i)maxlife|older than`),
+			"idle=":    regexp.MustCompile(`\bevict(or|ion)\b`),
+			"minidle=": regexp.MustCompile(`\bwarmer\b`),
+		}, func(opts, opt string) bool { return opt == "idle=" && strings.Contains(opts, " config=true") }, 5},
+		{"pipeline", map[string]*regexp.Regexp{
+			"metrics=": regexp.MustCompile(`\bStats\b|busy time`),
+			"retries=": regexp.MustCompile(`\bretr(y|ies|ied)\b`),
+		}, nil, 10},
+		{"batcher", map[string]*regexp.Regexp{
+			"retries=": regexp.MustCompile(`\bretr(y|ies|ied)\b`),
+		}, nil, 3},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			if n := checkOptionWords(t, tc.kind, tc.words, tc.given); n < tc.least {
+				t.Fatalf("checked %d %s directives, want at least %d: are they gone?", n, tc.kind, tc.least)
 			}
-			name, opts := m[1], m[2]
-			start := strings.Index(string(out), "\n// "+name+": generated from the ")
-			if start < 0 {
-				t.Errorf("%s: no output for %s", path, name)
-				continue
-			}
-			section := string(out[start+1:])
-			if next := nextSection.FindStringIndex(section); next != nil {
-				section = section[:next[0]]
-			}
-			checked++
-			for opt, re := range words {
-				if strings.Contains(opts, " "+opt) {
-					continue
-				}
-				for i, l := range strings.Split(section, "\n") {
-					// The key map's string hasher has a fallback of its own.
-					if c := strings.TrimSpace(l); strings.HasPrefix(c, "//") && re.MatchString(c) && !strings.Contains(c, "fallback for long strings") {
-						t.Errorf("%s, %s (no %s), line %d of its output: %q", path, name, opt, i+1, c)
-					}
-				}
-			}
-		}
-	}
-	if checked < 6 {
-		t.Fatalf("checked %d breakers: are the directives gone?", checked)
-	}
-}
-
-// TestResPoolOutputSpeaksOnlyOfItsOptions: the comments of a generated
-// resource pool speak of a resource's age, of the evictor and of the
-// warmer only where the directive has maxlife=, idle= (or config=true) and
-// minidle=. The template's docs spoke of all of them in every output ("init
-// starts the evictor and the warmer" in a pool that has neither).
-func TestResPoolOutputSpeaksOnlyOfItsOptions(t *testing.T) {
-	directive := regexp.MustCompile(`^//monogen:respool (\w+)\[[^\]]*\](.*)$`)
-	nextSection := regexp.MustCompile(`\n// \w+: generated from the `)
-	words := map[string]*regexp.Regexp{
-		"maxlife=": regexp.MustCompile(`(?i)maxlife|older than`),
-		"idle=":    regexp.MustCompile(`\bevict(or|ion)\b`),
-		"minidle=": regexp.MustCompile(`\bwarmer\b`),
-	}
-	sources, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	checked := 0
-	for _, path := range sources {
-		if strings.HasSuffix(path, "_test.go") || strings.HasSuffix(path, "_monogen.go") {
-			continue
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := os.ReadFile(strings.TrimSuffix(path, ".go") + "_monogen.go")
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(src), "\n") {
-			m := directive.FindStringSubmatch(line)
-			if m == nil {
-				continue
-			}
-			name, opts := m[1], m[2]
-			start := strings.Index(string(out), "\n// "+name+": generated from the ")
-			if start < 0 {
-				t.Errorf("%s: no output for %s", path, name)
-				continue
-			}
-			section := string(out[start+1:])
-			if next := nextSection.FindStringIndex(section); next != nil {
-				section = section[:next[0]]
-			}
-			checked++
-			for opt, re := range words {
-				if strings.Contains(opts, " "+opt) || opt == "idle=" && strings.Contains(opts, " config=true") {
-					continue
-				}
-				for i, l := range strings.Split(section, "\n") {
-					if c := strings.TrimSpace(l); strings.HasPrefix(c, "//") && re.MatchString(c) {
-						t.Errorf("%s, %s (no %s), line %d of its output: %q", path, name, opt, i+1, c)
-					}
-				}
-			}
-		}
-	}
-	if checked < 5 {
-		t.Fatalf("checked %d resource pools: are the directives gone?", checked)
+		})
 	}
 }

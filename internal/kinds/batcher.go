@@ -36,7 +36,12 @@ func buildBatcher(c *Context) error {
 	// The template's New fills these defaults; here they are constants.
 	configInt(c, "size", "Size", 500)
 	configInt(c, "workers", "Workers", 1)
-	configInt(c, "retries", "Retries", 0)
+	// BatchError's doc speaks of retries only where the directive has them.
+	c.Spec.Conds["retries"] = configInt(c, "retries", "Retries", 0) > 0
+	afterRetries := ""
+	if c.Spec.Conds["retries"] {
+		afterRetries = " after every retry"
+	}
 	configDuration(c, "flush", "Flush")
 
 	items := types.NewSlice(c.Types["T"])
@@ -64,7 +69,7 @@ func buildBatcher(c *Context) error {
 			return err
 		}
 		c.Spec.Hooks["Batcher.report"] = body
-		c.Spec.HookDocs["Batcher.report"] = fmt.Sprintf("report passes a batch that failed after every retry to %s, the directive's onerror=.", stencil.User(o.Raw))
+		c.Spec.HookDocs["Batcher.report"] = fmt.Sprintf("report passes a batch that failed%s to %s, the directive's onerror=.", afterRetries, stencil.User(o.Raw))
 		errBound = true
 	}
 	c.Spec.Conds["boundOnError"] = errBound
@@ -87,6 +92,10 @@ func batcherConstructor(c *Context, fnBound, errBound bool) string {
 	var params []jen.Code
 	fields := jen.Dict{}
 	docs := []string{fmt.Sprintf("%s returns a %s with its workers started.", ctor, name)}
+	afterRetries := ""
+	if c.Spec.Conds["retries"] {
+		afterRetries = " after every retry"
+	}
 	if !fnBound {
 		// fn func(context.Context, []T) error
 		fn := locals.Name("fn")
@@ -99,7 +108,7 @@ func batcherConstructor(c *Context, fnBound, errBound bool) string {
 		onError := locals.Name("onError")
 		params = append(params, jen.Id(onError).Func().Params(jen.Index().Id(t), jen.Error()))
 		fields[jen.Id("onError")] = jen.Id(onError)
-		docs = append(docs, onError+", if not nil, receives each batch that failed after every retry; if nil, failed batches are returned by the next Flush or Close.")
+		docs = append(docs, onError+", if not nil, receives each batch that failed"+afterRetries+"; if nil, failed batches are returned by the next Flush or Close.")
 	}
 	var body []jen.Code
 	if runtimeConfig(c) {

@@ -400,6 +400,7 @@ func buildPipeline(c *Context) error {
 		cfg["Retries"], cfg["Backoff"] = fmt.Sprint(retries), backoff
 		cfg["NoFuse"] = fmt.Sprint(!fuse) // read only by the template's Then: for benchmarks
 		spec.Conds["metrics"] = metrics
+		spec.Conds["retries"] = retries > 0
 		spec.Conds["boundFn"] = st.bound != ""
 		paced := i == 0 && rate != ""
 		cfg["paced"] = fmt.Sprint(paced)

@@ -34,12 +34,18 @@ func (s *state) docText(doc, decl string) string {
 		first, doc = rename(decl), doc[len(decl):]
 	}
 	var b strings.Builder
-	for _, pc := range planComment(doc, "", false, first == "", "", s.t.names, s.t.params) {
+	config := ""
+	if s.config != nil {
+		config = s.config.Name()
+	}
+	for _, pc := range planComment(doc, "", false, first == "", config, s.t.names, s.t.params) {
 		switch pc.kind {
 		case pieceName:
 			b.WriteString(rename(pc.text))
 		case pieceParam:
 			b.WriteString(s.paramText(pc.text))
+		case pieceConfig:
+			b.WriteString(s.configText(pc))
 		default:
 			b.WriteString(pc.text)
 		}
@@ -128,17 +134,7 @@ func (s *state) editComments() {
 				case pieceParam:
 					b.WriteString(s.paramText(pc.text))
 				case pieceConfig:
-					// The config type does not exist in the output: its
-					// fields are the directive's options.
-					opt := strings.ToLower(pc.text)
-					if o, ok := s.spec.ConfigOptions[pc.text]; ok {
-						opt = o
-					}
-					the := "the "
-					if pc.start {
-						the = "The "
-					}
-					b.WriteString(the + opt + "= option")
+					b.WriteString(s.configText(pc))
 				}
 			}
 			if text := b.String(); text != p.c.Text {
@@ -152,6 +148,20 @@ func (s *state) editComments() {
 			}
 		}
 	}
+}
+
+// configText is the text of a config field in prose (Config.Workers): the
+// config type does not exist in the output, and its fields are the
+// directive's options ("the workers= option").
+func (s *state) configText(pc commentPiece) string {
+	opt := strings.ToLower(pc.text)
+	if o, ok := s.spec.ConfigOptions[pc.text]; ok {
+		opt = o
+	}
+	if pc.start {
+		return "The " + opt + "= option"
+	}
+	return "the " + opt + "= option"
 }
 
 // liveRanges returns the byte ranges of the live declarations of file i

@@ -56,6 +56,10 @@ type Config struct {
 
 // BatchError reports a batch that failed after every retry: its items and
 // the last error.
+//
+//monogen:doc retries BatchError reports a batch that failed after every retry: its items
+//monogen:doc retries and the last error.
+//monogen:doc !retries BatchError reports a batch that failed: its items and the error.
 type BatchError[T any] struct {
 	Items []T
 	Err   error
@@ -87,6 +91,16 @@ type flushWaiter struct {
 // function that returned nil, or reported as failed (to the error handler, or
 // by Flush or Close) after every retry; Close waits for all of them. An Add
 // happens before the call of the function that receives its item.
+//
+//monogen:doc * Batcher collects items and passes them in batches to a function. Create one
+//monogen:doc * with New; the zero value is not usable. A Batcher must not be copied after
+//monogen:doc * first use.
+//monogen:doc *
+//monogen:doc * Every item for which Add returned nil is passed to exactly one call of the
+//monogen:doc * function that returned nil, or reported as failed (to the error handler, or
+//monogen:doc retries by Flush or Close) after every retry; Close waits for all of them. An Add
+//monogen:doc !retries by Flush or Close); Close waits for all of them. An Add
+//monogen:doc * happens before the call of the function that receives its item.
 type Batcher[T any] struct {
 	_ noCopy
 

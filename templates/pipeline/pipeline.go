@@ -203,7 +203,8 @@ type Limiter interface {
 
 // inBatch is the message a stage receives: as many items as Config.Batch
 // allows, and the sequence number the source gave the batch, which it keeps
-// from stage to stage (only ordered runs read it).
+// from stage to stage: an ordered run, and RunSlice, put the outputs in
+// input order by it.
 //
 //monogen:note inBatch and outBatch are aliases of one struct type of the
 //monogen:note items, so that stage i's output channel is stage i+1's input
@@ -232,6 +233,14 @@ type outBatch[In, Out any] = struct {
 // so one Stage may serve several runs, of one or several pipelines, at once;
 // its Stats add up all of them.
 //
+//monogen:doc * Stage applies one function to every item that goes through it, on as
+//monogen:doc * many goroutines as Config.Workers.
+//monogen:doc *
+//monogen:doc * A Stage must be created with [NewStage]; the zero value is not usable. A
+//monogen:doc * Stage must not be copied after first use. A Stage holds no per-run state,
+//monogen:doc metrics so one Stage may serve several runs, of one or several pipelines, at once;
+//monogen:doc metrics its Stats add up all of them.
+//monogen:doc !metrics so one Stage may serve several runs, of one or several pipelines, at once.
 //monogen:note Stage is the unit of a pipeline: generated code stencils it
 //monogen:note once per stage, with In and Out the types on either side.
 type Stage[In, Out any] struct {
@@ -321,7 +330,8 @@ func (s *Stage[In, Out]) skipped(stage string, in In) {
 
 // batch is the message between stages: up to Config.Batch items, and the
 // sequence number the source gave the batch, which it keeps from stage to
-// stage (only ordered runs read it). In Stage code it is spelled out as
+// stage (an ordered run, and RunSlice, put the outputs in input order by
+// it). In Stage code it is spelled out as
 // struct{ seq uint64; items []In } or []Out: a named generic type would be
 // instantiated with both In and Out, which the stencil cannot specialize;
 // two identical struct types are the same type, so stage i's output channel
@@ -580,6 +590,10 @@ func (s *Stage[In, Out]) gather(res []Out, counts []int) []Out {
 
 // measure is process, counted in the stage's Stats when metrics are on;
 // queued is the number of batches that waited in the stage's input channel.
+//
+//monogen:doc metrics measure is process, counted in the stage's Stats; queued is the
+//monogen:doc metrics number of batches that waited in the stage's input channel.
+//monogen:doc !metrics measure is process: the pipeline keeps no statistics.
 func (s *Stage[In, Out]) measure(r *Run, in []In, out []Out, queued int) []Out {
 	if !s.cfg.Metrics {
 		return s.process(r, in, out)
@@ -656,6 +670,15 @@ func (s *Stage[In, Out]) panicked(r *Run, in In, v any) {
 // Config.Retries says. The retry loop lives in its own function so that
 // apply stays small enough to inline.
 //
+//monogen:doc rate,retries apply waits for the rate limiter, then calls the stage function,
+//monogen:doc rate,retries and again on failure as many times as Config.Retries says. The retry
+//monogen:doc rate,retries loop lives in its own function so that apply stays small enough to
+//monogen:doc rate,retries inline.
+//monogen:doc !rate,retries apply calls the stage function, and again on failure as many times as
+//monogen:doc !rate,retries Config.Retries says. The retry loop lives in its own function so that
+//monogen:doc !rate,retries apply stays small enough to inline.
+//monogen:doc rate,!retries apply waits for the rate limiter, then calls the stage function.
+//monogen:doc !rate,!retries apply calls the stage function.
 //monogen:note Without retries the branch folds away.
 func (s *Stage[In, Out]) apply(ctx context.Context, in In) (Out, error) {
 	if s.cfg.paced {

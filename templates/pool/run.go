@@ -51,8 +51,7 @@ func (p *Pool[In, Out]) attempt(ctx context.Context, in In) (out Out, err error)
 		}
 	}()
 	if p.cfg.paced {
-		// The job's context bounds the wait; a timeout of the call, if
-		// any, does not.
+		// The wait is bounded by the job's context alone.
 		if err := p.rate.Wait(ctx); err != nil {
 			return out, err
 		}

@@ -921,14 +921,15 @@ var ErrDigitsSkip = errors.New("pipeline: skip item")
 
 // digitsDoubleInBatch is the message a stage receives: as many items as the
 // batch= option allows, and the sequence number the source gave the batch,
-// which it keeps from stage to stage (only ordered runs read it).
+// which it keeps from stage to stage: an ordered run, and RunSlice, put the
+// outputs in input order by it.
 type digitsDoubleInBatch struct {
 	seq   uint64
 	items []int
 }
 
-// digitsDouble applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// digitsDouble applies one function to every item that goes through it, on
+// as many goroutines as the workers= option.
 //
 // A digitsDouble must be created with [NewDigits]; the zero value is not
 // usable. A digitsDouble must not be copied after first use. A digitsDouble
@@ -1065,8 +1066,8 @@ func (s *digitsDouble) runSlice(r *DigitsRun, in []int, chain func() func(seq ui
 	r.finish()
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process, counted in the stage's Stats; queued is the number of
+// batches that waited in the stage's input channel.
 func (s *digitsDouble) measure(r *DigitsRun, in []int, out []int, queued int) []int {
 	s.stats.received(len(in), queued)
 	began := time.Now()
@@ -1128,9 +1129,7 @@ func (s *digitsDouble) panicked(r *DigitsRun, in int, v any) {
 	s.fail(r, in, &DigitsPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *digitsDouble) apply(ctx context.Context, in int) (int, error) {
 	out, err := s.call(ctx, in)
 	return out, err
@@ -1498,8 +1497,8 @@ type digitsFormatOutBatch struct {
 	items []string
 }
 
-// digitsFormat applies one function to every item that goes through it, on as
-// many goroutines as the workers= option.
+// digitsFormat applies one function to every item that goes through it, on
+// as many goroutines as the workers= option.
 //
 // A digitsFormat must be created with [NewDigits]; the zero value is not
 // usable. A digitsFormat must not be copied after first use. A digitsFormat
@@ -1611,8 +1610,8 @@ func (s *digitsFormat) gather(res []string, counts []int) []string {
 	return res[:n]
 }
 
-// measure is process, counted in the stage's Stats when metrics are on;
-// queued is the number of batches that waited in the stage's input channel.
+// measure is process, counted in the stage's Stats; queued is the number of
+// batches that waited in the stage's input channel.
 func (s *digitsFormat) measure(r *DigitsRun, in []int, out []string, queued int) []string {
 	s.stats.received(len(in), queued)
 	began := time.Now()
@@ -1674,9 +1673,7 @@ func (s *digitsFormat) panicked(r *DigitsRun, in int, v any) {
 	s.fail(r, in, &DigitsPanicError{Value: v, Stack: debug.Stack()})
 }
 
-// apply calls the stage function, and again on failure as many times as
-// the retries= option says. The retry loop lives in its own function so that
-// apply stays small enough to inline.
+// apply calls the stage function.
 func (s *digitsFormat) apply(ctx context.Context, in int) (string, error) {
 	out, err := s.call(ctx, in)
 	return out, err
