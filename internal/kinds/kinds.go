@@ -300,6 +300,11 @@ func (k *Kind) ParseOption(o *model.Option, scope *types.Scope) error {
 		if len(keys) > 0 {
 			msg = "options are " + strings.Join(keys, ", ")
 		}
+		if base, ok := registry[k.Name]; ok && base != k && base.option(o.Key) != nil {
+			// A keyed variant: the option is the unkeyed kind's (a
+			// sliding window's limit=, a shared store's store=).
+			return model.Errorf(o.KeyPos, "option %q is not for a keyed %s, only for one without a key; %s", o.Key, k.Name, msg)
+		}
 		return model.Errorf(o.KeyPos, "unknown option %q for %s; %s", o.Key, k.Name, msg)
 	}
 	bad := func() error {
