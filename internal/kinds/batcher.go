@@ -38,10 +38,6 @@ func buildBatcher(c *Context) error {
 	configInt(c, "workers", "Workers", 1)
 	// BatchError's doc speaks of retries only where the directive has them.
 	c.Spec.Conds["retries"] = configInt(c, "retries", "Retries", 0) > 0
-	afterRetries := ""
-	if c.Spec.Conds["retries"] {
-		afterRetries = " after every retry"
-	}
 	configDuration(c, "flush", "Flush")
 
 	items := types.NewSlice(c.Types["T"])
@@ -69,7 +65,7 @@ func buildBatcher(c *Context) error {
 			return err
 		}
 		c.Spec.Hooks["Batcher.report"] = body
-		c.Spec.HookDocs["Batcher.report"] = fmt.Sprintf("report passes a batch that failed%s to %s, the directive's onerror=.", afterRetries, stencil.User(o.Raw))
+		c.Spec.HookDocs["Batcher.report"] = fmt.Sprintf("report passes a batch that failed%s to %s, the directive's onerror=.", batcherAfterRetries(c), stencil.User(o.Raw))
 		errBound = true
 	}
 	c.Spec.Conds["boundOnError"] = errBound
@@ -79,6 +75,15 @@ func buildBatcher(c *Context) error {
 	c.Spec.Keep = append(c.Spec.Keep, "Batcher.init")
 	c.Emit = append(c.Emit, batcherConstructor(c, fnBound, errBound))
 	return nil
+}
+
+// batcherAfterRetries is what the docs say of a failed batch: " after
+// every retry" when the directive has retries=, nothing otherwise.
+func batcherAfterRetries(c *Context) string {
+	if c.Spec.Conds["retries"] {
+		return " after every retry"
+	}
+	return ""
 }
 
 // batcherConstructor returns the source of New<Name>, which takes the
@@ -92,10 +97,6 @@ func batcherConstructor(c *Context, fnBound, errBound bool) string {
 	var params []jen.Code
 	fields := jen.Dict{}
 	docs := []string{fmt.Sprintf("%s returns a %s with its workers started.", ctor, name)}
-	afterRetries := ""
-	if c.Spec.Conds["retries"] {
-		afterRetries = " after every retry"
-	}
 	if !fnBound {
 		// fn func(context.Context, []T) error
 		fn := locals.Name("fn")
@@ -108,7 +109,7 @@ func batcherConstructor(c *Context, fnBound, errBound bool) string {
 		onError := locals.Name("onError")
 		params = append(params, jen.Id(onError).Func().Params(jen.Index().Id(t), jen.Error()))
 		fields[jen.Id("onError")] = jen.Id(onError)
-		docs = append(docs, onError+", if not nil, receives each batch that failed"+afterRetries+"; if nil, failed batches are returned by the next Flush or Close.")
+		docs = append(docs, onError+", if not nil, receives each batch that failed"+batcherAfterRetries(c)+"; if nil, failed batches are returned by the next Flush or Close.")
 	}
 	var body []jen.Code
 	if runtimeConfig(c) {

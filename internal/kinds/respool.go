@@ -42,7 +42,6 @@ func buildResPool(c *Context) error {
 	// resources' age only where the directive has them.
 	c.Spec.Conds["evictor"] = configDuration(c, "idle", "Idle") || runtimeConfig(c)
 	c.Spec.Conds["check"] = c.D.Option("check") != nil
-	c.Spec.Conds["warmer"] = c.D.Option("minidle") != nil && c.D.Option("minidle").Value.(int64) > 0
 	t := c.Types["T"]
 	c.Spec.Conds["maxlife"] = false
 	if configDuration(c, "maxlife", "MaxLife") {
@@ -51,9 +50,11 @@ func buildResPool(c *Context) error {
 			return err
 		}
 	}
-	if n := configInt(c, "minidle", "MinIdle", 0); n > maxN {
-		return c.OptionErrorf(c.D.Option("minidle"), "option minidle=%d exceeds max=%d: the pool cannot keep more idle resources than may exist", n, maxN)
+	minIdle := configInt(c, "minidle", "MinIdle", 0)
+	if minIdle > maxN {
+		return c.OptionErrorf(c.D.Option("minidle"), "option minidle=%d exceeds max=%d: the pool cannot keep more idle resources than may exist", minIdle, maxN)
 	}
+	c.Spec.Conds["warmer"] = minIdle > 0
 	metrics := false
 	if o := c.D.Option("metrics"); o != nil {
 		metrics = o.Value.(bool)

@@ -335,11 +335,10 @@ func (p *Pool[In, Out]) init() {
 	p.life.Unlock()
 }
 
-// call runs the user's function once. It is the only place the function is
-// called, so that a generated pool can call it directly (and inline it).
+// call runs the pool's function once: the one place it is called.
 //
-//monogen:doc boundFn call runs the pool's function once: the one place it is called.
-//monogen:doc !boundFn call runs the pool's function once: the one place it is called.
+//monogen:note Being the one place lets a generated pool call the function
+//monogen:note directly (and inline it).
 //monogen:hook
 func (p *Pool[In, Out]) call(ctx context.Context, in In) (Out, error) {
 	return p.fn(ctx, in)
