@@ -93,4 +93,39 @@ func TestAdversarialKeysCostBounded(t *testing.T) {
 		return out
 	}, func(b *stringMapBucket) *stringMapBucket { return b.next.Load() }, len(str.shards))
 	check("strings with a 28-byte shared prefix", longest, mean)
+
+	// Byte-array keys read as words: UUIDs that differ only in the top two
+	// bytes of each word, and 32-byte arrays that differ only in their last
+	// two bytes.
+	u := NewUUIDMap()
+	for i := 0; i < n; i++ {
+		var k UUID
+		k[6], k[7], k[14], k[15] = byte(i), byte(i), byte(i>>8), byte(i>>8)
+		u.Store(k, i)
+	}
+	longest, mean = chains(func(sh int) []*uuidMapBucket {
+		t := u.shards[sh].table.Load()
+		out := make([]*uuidMapBucket, len(t.buckets))
+		for i := range t.buckets {
+			out[i] = &t.buckets[i]
+		}
+		return out
+	}, func(b *uuidMapBucket) *uuidMapBucket { return b.next.Load() }, len(u.shards))
+	check("UUIDs differing in 4 bytes", longest, mean)
+
+	d := NewDigestMap()
+	for i := 0; i < n; i++ {
+		var k Digest
+		k[30], k[31] = byte(i), byte(i>>8)
+		d.Store(k, i)
+	}
+	longest, mean = chains(func(sh int) []*digestMapBucket {
+		t := d.shards[sh].table.Load()
+		out := make([]*digestMapBucket, len(t.buckets))
+		for i := range t.buckets {
+			out[i] = &t.buckets[i]
+		}
+		return out
+	}, func(b *digestMapBucket) *digestMapBucket { return b.next.Load() }, len(d.shards))
+	check("32-byte arrays differing in the last 2 bytes", longest, mean)
 }

@@ -19,12 +19,20 @@ type Node struct {
 	ID int
 }
 
+// UUID is a 16-byte array key, as github.com/google/uuid's UUID is.
+type UUID [16]byte
+
+// Digest is a 32-byte array key, as a SHA-256 sum is.
+type Digest [32]byte
+
 // Maps, one per key shape that hashes differently.
 //
 //monogen:map IntMap[int, int]
 //monogen:map StringMap[string, int]
 //monogen:map StructMap[Key16, int]
 //monogen:map PtrMap[*Node, int]
+//monogen:map UUIDMap[UUID, int]
+//monogen:map DigestMap[Digest, int]
 var _ struct{}
 
 // SizedMap is presized for 100000 keys: inserting them does not grow it.

@@ -3,6 +3,7 @@
 package generated
 
 import (
+	"encoding/binary"
 	"iter"
 	"math/bits"
 	rand "math/rand/v2"
@@ -3360,6 +3361,1685 @@ func (t *ptrMapTable) add(h uint64, e *ptrMapEntry) {
 		b = next
 	}
 }
+
+// UUIDMap: generated from the map directive in directives.go.
+
+// uuidMapHashSeed holds a map's random hash keys, chosen per map so that
+// keys chosen by an attacker cannot flood one bucket.
+//
+// mix keys the fast mixers below, which specialized uuidMapHashKey bodies
+// call; seed keys maphash, the reference hasher and the fallback for long
+// strings.
+type uuidMapHashSeed struct {
+	mix mapMixSeed
+}
+
+// uuidMapNewHashSeed returns fresh random hash keys.
+func uuidMapNewHashSeed() uuidMapHashSeed {
+	return uuidMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
+}
+
+// uuidMapHashKey returns the hash of k under s, specialized for UUID keys:
+// its 16 bytes, read as little-endian words and mixed as two 64-bit words.
+// Every bit is mixed: the top mapShardBits bits pick the shard, the
+// mapH2Bits low bits the meta byte, the bits above them the bucket.
+func uuidMapHashKey(s *uuidMapHashSeed, k UUID) uint64 {
+	return mapHashU64x2(&s.mix, binary.LittleEndian.Uint64(k[0:8]), binary.LittleEndian.Uint64(k[8:16]))
+}
+
+// uuidMapShardOf returns the shard of k, whose hash under s is h: a number
+// below mapShardCount, the mapShardBits bits of h below its top bit. Every
+// operation on k uses the same shard.
+func uuidMapShardOf(s *uuidMapHashSeed, k UUID, h uint64) uint64 { return h >> 1 >> mapShardShift }
+
+// UUIDMapComputeOp tells Compute what to do with the value its function
+// returns.
+type UUIDMapComputeOp int
+
+const (
+	// UUIDMapCancelOp leaves the map unchanged: a present key keeps its
+	// value and an absent key stays absent. It is the zero UUIDMapComputeOp.
+	UUIDMapCancelOp UUIDMapComputeOp = iota
+	// UUIDMapUpdateOp stores the returned value, inserting the key if it was
+	// absent.
+	UUIDMapUpdateOp
+	// UUIDMapDeleteOp deletes the key if it is present.
+	UUIDMapDeleteOp
+)
+
+// UUIDMap is a hash map from UUID to int that is safe for concurrent use by
+// multiple goroutines without additional locking or coordination. It has the
+// methods of sync.Map, typed, Compute for atomic read-modify-write and
+// LoadOrCompute to create a missing value once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero UUIDMap is not usable: create maps with NewUUIDMap. A UUIDMap
+// must not be copied after first use.
+//
+// In the terminology of the Go memory model, UUIDMap arranges that a write
+// operation “synchronizes before” any read operation that observes the
+// effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns UUIDMapUpdateOp, or
+// UUIDMapDeleteOp for a present key. Range and All perform a read operation
+// for each key they visit. Len does not synchronize.
+type UUIDMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned UUIDMap aligns them.
+	sizes [mapShardCount]mapShardSize
+	// seed is read by every operation and written only by NewUUIDMap.
+	seed uuidMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [mapShardCount]uuidMapShard
+}
+
+// uuidMapShard is one independent hash table of a UUIDMap.
+type uuidMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[uuidMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// uuidMapTable is the bucket array of a shard at one size. Its buckets never
+// move; a resize builds a new table.
+type uuidMapTable struct {
+	buckets []uuidMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// uuidMapBucket is one cache line of a table: a root bucket, or an overflow
+// bucket chained to one. The mutex of a root bucket guards its whole chain;
+// an overflow bucket's mutex is unused.
+type uuidMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [mapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
+	meta    atomic.Uint64
+	entries [mapEntriesPerBucket]atomic.Pointer[uuidMapEntry]
+	next    atomic.Pointer[uuidMapBucket]
+}
+
+// uuidMapEntry is a key and its value. The key never changes; writers update
+// the value in place with atomic stores (uuidMapStoreValue) under the lock
+// of the entry's chain, and readers load it atomically (uuidMapLoadValue).
+// The value comes first, so that it is 64-bit aligned for the atomics even
+// on 32-bit platforms.
+type uuidMapEntry struct {
+	value int
+	key   UUID
+}
+
+// uuidMapLoadValue returns the value of e with an atomic load: writers
+// update it in place (uuidMapStoreValue).
+func uuidMapLoadValue(e *uuidMapEntry) int {
+	return int(atomic.LoadUintptr((*uintptr)(unsafe.Pointer(&e.value))))
+}
+
+// uuidMapStoreValue sets the value of e in place with an atomic store. The
+// caller holds the lock of e's chain.
+func uuidMapStoreValue(e *uuidMapEntry, v int) {
+	atomic.StoreUintptr((*uintptr)(unsafe.Pointer(&e.value)), uintptr(v))
+}
+
+// NewUUIDMap returns an empty UUIDMap.
+func NewUUIDMap() *UUIDMap {
+	m := &UUIDMap{seed: uuidMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of mapBaseTableLen buckets.
+func (m *UUIDMap) init() {
+	m.initTables(mapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *UUIDMap) initTables(n int) {
+	tables := make([]uuidMapTable, mapShardCount)
+	buckets := make([]uuidMapBucket, mapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = mapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// uuidMapEqualKey reports whether a and b are the same key, for the lookups
+// that take no lock (Load, find).
+func uuidMapEqualKey(a, b UUID) bool { return a == b }
+
+// uuidMapEqualValue reports whether a and b are equal, for CompareAndSwap
+// and CompareAndDelete.
+func uuidMapEqualValue(a, b int) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *UUIDMap) Load(key UUID) (value int, ok bool) {
+	h := uuidMapHashKey(&m.seed, key)
+	t := m.shards[uuidMapShardOf(&m.seed, key, h)].table.Load()
+	b := t.bucketOf(h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && uuidMapEqualKey(e.key, key) {
+				return uuidMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *UUIDMap) Store(key UUID, value int) {
+	m.put(uuidMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *UUIDMap) Swap(key UUID, value int) (previous int, loaded bool) {
+	loaded = m.put(uuidMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *UUIDMap) put(h uint64, key UUID, value int, prev *int) (loaded bool) {
+	var ne *uuidMapEntry
+	si := uuidMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = uuidMapLoadValue(e)
+			}
+			uuidMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &uuidMapEntry{key: key, value: value}
+		uuidMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *UUIDMap) LoadOrStore(key UUID, value int) (actual int, loaded bool) {
+	h := uuidMapHashKey(&m.seed, key)
+	si := uuidMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return uuidMapLoadValue(e), true
+	}
+	ne := &uuidMapEntry{key: key, value: value}
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return uuidMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		uuidMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns UUIDMapCancelOp for an absent key. If fn
+// panics, LoadOrCompute leaves the map unchanged and unlocked, and the panic
+// propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *UUIDMap) LoadOrCompute(key UUID, fn func() int) (actual int, loaded bool) {
+	h := uuidMapHashKey(&m.seed, key)
+	si := uuidMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return uuidMapLoadValue(e), true
+	}
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return uuidMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		actual = uuidMapComputeLocked(root, fn)
+		uuidMapInsertAt(b, i, h, &uuidMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *UUIDMap) LoadAndDelete(key UUID) (value int, loaded bool) {
+	h := uuidMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return uuidMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *UUIDMap) Delete(key UUID) {
+	h := uuidMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *UUIDMap) remove(h uint64, key UUID) *uuidMapEntry {
+	si := uuidMapShardOf(&m.seed, key, h)
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := uuidMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *UUIDMap) CompareAndSwap(key UUID, old, new int) (swapped bool) {
+	h := uuidMapHashKey(&m.seed, key)
+	si := uuidMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !uuidMapEqualValue(uuidMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *UUIDMap) swapInPlace(h uint64, key UUID, old, new int) (swapped bool) {
+	_, root := m.lockRoot(uuidMapShardOf(&m.seed, key, h), h)
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil || !uuidMapEqualValue(uuidMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	uuidMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with uuidMapEqualValue: the generic reference panics, as
+// sync.Map does, if the values are of a type that is not comparable.
+func (m *UUIDMap) CompareAndDelete(key UUID, old int) (deleted bool) {
+	h := uuidMapHashKey(&m.seed, key)
+	si := uuidMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !uuidMapEqualValue(uuidMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil || !uuidMapEqualValue(uuidMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := uuidMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// UUIDMapComputeOp fn returns: UUIDMapUpdateOp stores newV, UUIDMapDeleteOp
+// deletes the key, UUIDMapCancelOp leaves the map unchanged. It returns the
+// value of key after the operation and whether key is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *UUIDMap) Compute(key UUID, fn func(old int, loaded bool) (newV int, op UUIDMapComputeOp)) (actual int, ok bool) {
+	h := uuidMapHashKey(&m.seed, key)
+	si := uuidMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := uuidMapLoadValue(e)
+			newV, op := uuidMapCallLocked(root, fn, old, true)
+			switch op {
+			case UUIDMapUpdateOp:
+				uuidMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case UUIDMapDeleteOp:
+				meta := uuidMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		newV, op := uuidMapCallLocked(root, fn, actual, false)
+		if op != UUIDMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		uuidMapInsertAt(b, i, h, &uuidMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the UUIDMap's contents:
+// no key is visited more than once, a key present and unmodified for the
+// whole call is visited exactly once, but a key stored or deleted
+// concurrently may or may not be visited, and a visited key's value may be
+// any value it held during the call. Range holds no lock while it calls f, so
+// f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *UUIDMap) Range(f func(key UUID, value int) bool) {
+	var buf [16 * mapEntriesPerBucket]*uuidMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, uuidMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *UUIDMap) All() iter.Seq2[UUID, int] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *UUIDMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from NewUUIDMap or Clear that holds at most five keys allocates nothing.
+func (m *UUIDMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, mapClearTable)
+	}
+}
+
+// uuidMapCallLocked calls fn(old, loaded) for Compute, unlocking root if fn
+// panics: a bucket left locked would block its writers, and the resizes of
+// its shard, forever.
+func uuidMapCallLocked(root *uuidMapBucket, fn func(old int, loaded bool) (int, UUIDMapComputeOp), old int, loaded bool) (newV int, op UUIDMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// uuidMapComputeLocked calls fn for LoadOrCompute, unlocking root if fn
+// panics, as uuidMapCallLocked does for Compute.
+func uuidMapComputeLocked(root *uuidMapBucket, fn func() int) int {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *UUIDMap) lockRoot(si, h uint64) (*uuidMapTable, *uuidMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *uuidMapTable) bucketOf(h uint64) *uuidMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*uuidMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *uuidMapBucket) slot(i int) *atomic.Pointer[uuidMapEntry] {
+	return (*atomic.Pointer[uuidMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *uuidMapTable) find(key UUID, h uint64) *uuidMapEntry {
+	b := t.bucketOf(h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && uuidMapEqualKey(e.key, key) {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+func (root *uuidMapBucket) search(key UUID, h2w uint64) (b *uuidMapBucket, i int, e *uuidMapEntry) {
+	var free *uuidMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *UUIDMap) mustGrow(si uint64, t *uuidMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// uuidMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as
+// returned by search, or, if i is -1, in a new bucket chained after b. The
+// caller holds the chain's lock, or owns a table no reader has seen yet.
+func uuidMapInsertAt(b *uuidMapBucket, i int, h uint64, ne *uuidMapEntry) {
+	if i < 0 {
+		nb := new(uuidMapBucket)
+		nb.meta.Store(uint64(mapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// uuidMapClearSlot empties slot i of bucket b, whose chain the caller has
+// locked, and returns the bucket's new meta word.
+func uuidMapClearSlot(b *uuidMapBucket, i int) uint64 {
+	meta := mapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *UUIDMap) deleted(si uint64, t *uuidMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
+	}
+}
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *UUIDMap) resize(si uint64, old *uuidMapTable, kind mapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case mapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case mapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = mapBaseTableLen()
+	}
+	nt := uuidMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == mapClearTable:
+					dropped++
+				default:
+					nt.add(uuidMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as uuidMapClearSlot hides one. A reader that
+// loaded the meta word before that store may still load an entry: one
+// pointer, so a whole entry, of the key it asked for and present until that
+// instant. The entries are set to nil after the meta word, before the bucket
+// is unlocked, so a reader that matches the meta byte of a key inserted after
+// Clear finds nil or that key's entry, never a cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *UUIDMap) clearInPlace(si uint64, t *uuidMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// uuidMapNewTable returns an empty table of n buckets; n is a power of two.
+func uuidMapNewTable(n int) *uuidMapTable {
+	return &uuidMapTable{
+		buckets: make([]uuidMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  mapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *uuidMapTable) add(h uint64, e *uuidMapEntry) {
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			uuidMapInsertAt(b, mapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			uuidMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// This code was specialized for the types above. If one changes, the
+// line below stops compiling: run go generate.
+var _ = (*[16]byte)((*UUID)(nil))
+
+// DigestMap: generated from the map directive in directives.go.
+
+// digestMapHashSeed holds a map's random hash keys, chosen per map so that
+// keys chosen by an attacker cannot flood one bucket.
+//
+// mix keys the fast mixers below, which specialized digestMapHashKey bodies
+// call; seed keys maphash, the reference hasher and the fallback for long
+// strings.
+type digestMapHashSeed struct {
+	mix mapMixSeed
+}
+
+// digestMapNewHashSeed returns fresh random hash keys.
+func digestMapNewHashSeed() digestMapHashSeed {
+	return digestMapHashSeed{mix: mapMixSeed{k0: rand.Uint64() | 1, k1: rand.Uint64()}}
+}
+
+// digestMapHashKey returns the hash of k under s, specialized for Digest
+// keys: its 32 bytes, read as little-endian words and mixed as 4 64-bit
+// words. Every bit is mixed: the top mapShardBits bits pick the shard, the
+// mapH2Bits low bits the meta byte, the bits above them the bucket.
+func digestMapHashKey(s *digestMapHashSeed, k Digest) uint64 {
+	h := mapHashU64x2(&s.mix, binary.LittleEndian.Uint64(k[0:8]), binary.LittleEndian.Uint64(k[8:16]))
+	h = mapHashU64x2(&s.mix, h^binary.LittleEndian.Uint64(k[16:24]), binary.LittleEndian.Uint64(k[24:32]))
+	return h
+}
+
+// digestMapShardOf returns the shard of k, whose hash under s is h: a number
+// below mapShardCount, the mapShardBits bits of h below its top bit. Every
+// operation on k uses the same shard.
+func digestMapShardOf(s *digestMapHashSeed, k Digest, h uint64) uint64 {
+	return h >> 1 >> mapShardShift
+}
+
+// DigestMapComputeOp tells Compute what to do with the value its function
+// returns.
+type DigestMapComputeOp int
+
+const (
+	// DigestMapCancelOp leaves the map unchanged: a present key keeps its
+	// value and an absent key stays absent. It is the zero
+	// DigestMapComputeOp.
+	DigestMapCancelOp DigestMapComputeOp = iota
+	// DigestMapUpdateOp stores the returned value, inserting the key if it was
+	// absent.
+	DigestMapUpdateOp
+	// DigestMapDeleteOp deletes the key if it is present.
+	DigestMapDeleteOp
+)
+
+// DigestMap is a hash map from Digest to int that is safe for concurrent use
+// by multiple goroutines without additional locking or coordination. It has
+// the methods of sync.Map, typed, Compute for atomic read-modify-write and
+// LoadOrCompute to create a missing value once.
+//
+// Loads take no lock and write no shared memory; Load does not allocate.
+// Writers lock one bucket of one shard; Store says what they allocate.
+//
+// Keys are hashed with a random seed chosen per map, so keys chosen by an
+// attacker who does not know the seed cannot flood one bucket.
+//
+// The zero DigestMap is not usable: create maps with NewDigestMap. A
+// DigestMap must not be copied after first use.
+//
+// In the terminology of the Go memory model, DigestMap arranges that a write
+// operation “synchronizes before” any read operation that observes the
+// effect of the write, where read and write operations are defined as
+// follows. Load, LoadAndDelete, LoadOrStore, LoadOrCompute, Swap,
+// CompareAndSwap, CompareAndDelete and Compute are read operations; Delete,
+// LoadAndDelete, Store, Swap and Clear are write operations; LoadOrStore and
+// LoadOrCompute are write operations when they return loaded set to false;
+// CompareAndSwap is a write operation when it returns swapped set to true;
+// CompareAndDelete is a write operation when it returns deleted set to true;
+// Compute is a write operation when its function returns DigestMapUpdateOp,
+// or DigestMapDeleteOp for a present key. Range and All perform a read
+// operation for each key they visit. Len does not synchronize.
+type DigestMap struct {
+	// sizes counts the entries of each shard. Inserts and deletes update
+	// them, so each has a cache line of its own; they come first so that a
+	// cache-line-aligned DigestMap aligns them.
+	sizes [mapShardCount]mapShardSize
+	// seed is read by every operation and written only by NewDigestMap.
+	seed digestMapHashSeed
+	// shards are read by every operation and written only by resizes.
+	shards [mapShardCount]digestMapShard
+}
+
+// digestMapShard is one independent hash table of a DigestMap.
+type digestMapShard struct {
+	// table is the current table. Readers use whichever table they load;
+	// writers lock a bucket of it, then check it is still current.
+	table atomic.Pointer[digestMapTable]
+	// resizeMu serializes the resizes of the shard.
+	resizeMu sync.Mutex
+}
+
+// digestMapTable is the bucket array of a shard at one size. Its buckets
+// never move; a resize builds a new table.
+type digestMapTable struct {
+	buckets []digestMapBucket
+	// mask is len(buckets)-1: len is a power of two.
+	mask uint64
+	// growAt is the entry count above which an insert that needs an
+	// overflow bucket grows the shard instead.
+	growAt int64
+}
+
+// digestMapBucket is one cache line of a table: a root bucket, or an
+// overflow bucket chained to one. The mutex of a root bucket guards its
+// whole chain; an overflow bucket's mutex is unused.
+type digestMapBucket struct {
+	// padding comes first: a zero-size last field would add a word.
+	_  [mapBucketPadding]byte
+	mu sync.Mutex
+	// meta holds, in byte i, 0 if slot i is empty, or 0x80 | the low
+	// mapH2Bits bits of the hash of its key. Writers store it before the
+	// entry on insert and before clearing the entry on delete; a reader
+	// that matches a byte whose entry is nil or holds another key moves on.
+	meta    atomic.Uint64
+	entries [mapEntriesPerBucket]atomic.Pointer[digestMapEntry]
+	next    atomic.Pointer[digestMapBucket]
+}
+
+// digestMapEntry is a key and its value. The key never changes; writers
+// update the value in place with atomic stores (digestMapStoreValue) under
+// the lock of the entry's chain, and readers load it atomically
+// (digestMapLoadValue). The value comes first, so that it is 64-bit aligned
+// for the atomics even on 32-bit platforms.
+type digestMapEntry struct {
+	value int
+	key   Digest
+}
+
+// digestMapLoadValue returns the value of e with an atomic load: writers
+// update it in place (digestMapStoreValue).
+func digestMapLoadValue(e *digestMapEntry) int {
+	return int(atomic.LoadUintptr((*uintptr)(unsafe.Pointer(&e.value))))
+}
+
+// digestMapStoreValue sets the value of e in place with an atomic store. The
+// caller holds the lock of e's chain.
+func digestMapStoreValue(e *digestMapEntry, v int) {
+	atomic.StoreUintptr((*uintptr)(unsafe.Pointer(&e.value)), uintptr(v))
+}
+
+// NewDigestMap returns an empty DigestMap.
+func NewDigestMap() *DigestMap {
+	m := &DigestMap{seed: digestMapNewHashSeed()}
+	m.init()
+	return m
+}
+
+// init gives each shard an empty table of mapBaseTableLen buckets.
+func (m *DigestMap) init() {
+	m.initTables(mapBaseTableLen())
+}
+
+// initTables gives each shard an empty table of n buckets, carving the
+// tables and buckets of all shards out of one allocation each; n is a power
+// of two.
+func (m *DigestMap) initTables(n int) {
+	tables := make([]digestMapTable, mapShardCount)
+	buckets := make([]digestMapBucket, mapShardCount*n)
+	for i := range m.shards {
+		t := &tables[i]
+		lo, hi := i*n, (i+1)*n
+		t.buckets = buckets[lo:hi:hi]
+		t.mask = uint64(n - 1)
+		t.growAt = mapGrowThreshold(n)
+		m.shards[i].table.Store(t)
+	}
+}
+
+// digestMapEqualKey reports whether a and b are the same key, for the
+// lookups that take no lock (Load, find).
+func digestMapEqualKey(a, b Digest) bool { return a == b }
+
+// digestMapEqualValue reports whether a and b are equal, for CompareAndSwap
+// and CompareAndDelete.
+func digestMapEqualValue(a, b int) bool {
+	return a == b
+}
+
+// Load returns the value stored in the map for key, or the zero value if no
+// value is present. The ok result reports whether a value was found. Load
+// takes no lock and does not allocate.
+func (m *DigestMap) Load(key Digest) (value int, ok bool) {
+	h := digestMapHashKey(&m.seed, key)
+	t := m.shards[digestMapShardOf(&m.seed, key, h)].table.Load()
+	b := t.bucketOf(h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && digestMapEqualKey(e.key, key) {
+				return digestMapLoadValue(e), true
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return value, false
+		}
+	}
+}
+
+// Store sets the value for key. It allocates an entry holding the key and
+// the value only when key is absent: the value of a present key is updated
+// in place, with an atomic store. Inserting a new key sometimes also
+// allocates a 64-byte overflow bucket or grows the key's shard. The other
+// writes allocate in the same way.
+func (m *DigestMap) Store(key Digest, value int) {
+	m.put(digestMapHashKey(&m.seed, key), key, value, nil)
+}
+
+// Swap stores value for key and returns the previous value, if any. The
+// loaded result reports whether the key was present. Swap allocates like
+// Store.
+func (m *DigestMap) Swap(key Digest, value int) (previous int, loaded bool) {
+	loaded = m.put(digestMapHashKey(&m.seed, key), key, value, &previous)
+	return previous, loaded
+}
+
+// put stores value for key, whose hash is h, and reports whether the key was
+// present; if so and prev is not nil, it sets *prev to the value it replaced.
+func (m *DigestMap) put(h uint64, key Digest, value int, prev *int) (loaded bool) {
+	var ne *digestMapEntry
+	si := digestMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			if prev != nil {
+				*prev = digestMapLoadValue(e)
+			}
+			digestMapStoreValue(e, value)
+			root.mu.Unlock()
+			return true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		// a new key: its entry is allocated here, under the lock
+		ne = &digestMapEntry{key: key, value: value}
+		digestMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return false
+	}
+}
+
+// LoadOrStore returns the existing value for key if present. Otherwise, it
+// stores and returns the given value. The loaded result is true if the value
+// was loaded, false if stored. It finds a present key without locking or
+// allocating.
+func (m *DigestMap) LoadOrStore(key Digest, value int) (actual int, loaded bool) {
+	h := digestMapHashKey(&m.seed, key)
+	si := digestMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return digestMapLoadValue(e), true
+	}
+	ne := &digestMapEntry{key: key, value: value}
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return digestMapLoadValue(e), true
+		}
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		digestMapInsertAt(b, i, h, ne)
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return value, false
+	}
+}
+
+// LoadOrCompute returns the existing value for key if present. Otherwise, it
+// calls fn, stores the value fn returns and returns it. The loaded result is
+// true if the value was loaded, false if computed. It finds a present key
+// without locking, allocating or calling fn.
+//
+// fn is called at most once per absent key, however many goroutines ask for
+// it at the same time: it is called with the lock of key's bucket chain
+// held, and the others wait on that lock, then load the value fn returned.
+// While fn runs, writes to the keys of the same chain (a few keys sharing
+// key's bucket) and resizes of key's shard wait for it; reads of any key and
+// writes to every other key do not, so a slow fn for one key does not block
+// LoadOrCompute of another (except, rarely, one of the same chain). fn must
+// not call methods of m.
+//
+// To store nothing when fn fails (a connection that could not be opened),
+// use Compute, whose function returns DigestMapCancelOp for an absent key.
+// If fn panics, LoadOrCompute leaves the map unchanged and unlocked, and the
+// panic propagates.
+//
+// LoadOrCompute is a read operation, and a write operation when it returns
+// loaded set to false.
+func (m *DigestMap) LoadOrCompute(key Digest, fn func() int) (actual int, loaded bool) {
+	h := digestMapHashKey(&m.seed, key)
+	si := digestMapShardOf(&m.seed, key, h)
+	if e := m.shards[si].table.Load().find(key, h); e != nil {
+		return digestMapLoadValue(e), true
+	}
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			root.mu.Unlock()
+			return digestMapLoadValue(e), true
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		actual = digestMapComputeLocked(root, fn)
+		digestMapInsertAt(b, i, h, &digestMapEntry{key: key, value: actual})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return actual, false
+	}
+}
+
+// LoadAndDelete deletes the value for key, returning the previous value if
+// any. The loaded result reports whether the key was present. It finds an
+// absent key without locking.
+func (m *DigestMap) LoadAndDelete(key Digest) (value int, loaded bool) {
+	h := digestMapHashKey(&m.seed, key)
+	if e := m.remove(h, key); e != nil {
+		return digestMapLoadValue(e), true
+	}
+	return value, false
+}
+
+// Delete deletes the value for key. It finds an absent key without locking.
+func (m *DigestMap) Delete(key Digest) {
+	h := digestMapHashKey(&m.seed, key)
+	m.remove(h, key)
+}
+
+// remove deletes key, whose hash is h, and returns its entry, or nil if it
+// was absent.
+func (m *DigestMap) remove(h uint64, key Digest) *digestMapEntry {
+	si := digestMapShardOf(&m.seed, key, h)
+	if m.shards[si].table.Load().find(key, h) == nil {
+		return nil
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil {
+		root.mu.Unlock()
+		return nil
+	}
+	meta := digestMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return e
+}
+
+// CompareAndSwap swaps the old and new values for key if the value stored in
+// the map is equal to old. It does not allocate: it updates the value in
+// place.
+func (m *DigestMap) CompareAndSwap(key Digest, old, new int) (swapped bool) {
+	h := digestMapHashKey(&m.seed, key)
+	si := digestMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !digestMapEqualValue(digestMapLoadValue(e), old) {
+		return false
+	}
+	return m.swapInPlace(h, key, old, new)
+}
+
+// swapInPlace is CompareAndSwap for values stored in place: it stores new
+// into the entry of key, whose hash is h, if the entry holds old.
+func (m *DigestMap) swapInPlace(h uint64, key Digest, old, new int) (swapped bool) {
+	_, root := m.lockRoot(digestMapShardOf(&m.seed, key, h), h)
+	_, _, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil || !digestMapEqualValue(digestMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	digestMapStoreValue(e, new)
+	root.mu.Unlock()
+	return true
+}
+
+// CompareAndDelete deletes the entry for key if its value is equal to old.
+// If there is no current value for key in the map, CompareAndDelete returns
+// false (even if old is the zero value).
+//
+// Values are compared with digestMapEqualValue: the generic reference
+// panics, as sync.Map does, if the values are of a type that is not
+// comparable.
+func (m *DigestMap) CompareAndDelete(key Digest, old int) (deleted bool) {
+	h := digestMapHashKey(&m.seed, key)
+	si := digestMapShardOf(&m.seed, key, h)
+	e := m.shards[si].table.Load().find(key, h)
+	if e == nil || !digestMapEqualValue(digestMapLoadValue(e), old) {
+		return false
+	}
+	t, root := m.lockRoot(si, h)
+	b, i, e := root.search(key, mapBroadcast(mapH2(h)))
+	if e == nil || !digestMapEqualValue(digestMapLoadValue(e), old) {
+		root.mu.Unlock()
+		return false
+	}
+	meta := digestMapClearSlot(b, i)
+	root.mu.Unlock()
+	m.deleted(si, t, meta)
+	return true
+}
+
+// Compute atomically reads and modifies the value for key. It calls fn with
+// the current value and loaded set to true if key is present, or with the
+// zero value and loaded set to false if it is absent, and applies the
+// DigestMapComputeOp fn returns: DigestMapUpdateOp stores newV,
+// DigestMapDeleteOp deletes the key, DigestMapCancelOp leaves the map
+// unchanged. It returns the value of key after the operation and whether key
+// is then present.
+//
+// fn is called exactly once, with the lock of key's bucket held: writes to
+// the keys of that bucket wait for it, and reads do not. fn must not call
+// methods of m, and should be short. If fn panics, Compute leaves the map
+// unchanged and unlocked, and the panic propagates.
+func (m *DigestMap) Compute(key Digest, fn func(old int, loaded bool) (newV int, op DigestMapComputeOp)) (actual int, ok bool) {
+	h := digestMapHashKey(&m.seed, key)
+	si := digestMapShardOf(&m.seed, key, h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		t, root := m.lockRoot(si, h)
+		b, i, e := root.search(key, h2w)
+		if e != nil {
+			old := digestMapLoadValue(e)
+			newV, op := digestMapCallLocked(root, fn, old, true)
+			switch op {
+			case DigestMapUpdateOp:
+				digestMapStoreValue(e, newV)
+				root.mu.Unlock()
+				return newV, true
+			case DigestMapDeleteOp:
+				meta := digestMapClearSlot(b, i)
+				root.mu.Unlock()
+				m.deleted(si, t, meta)
+				return actual, false
+			default:
+				root.mu.Unlock()
+				return old, true
+			}
+		}
+		// Grow before calling fn, so that fn runs once.
+		if m.mustGrow(si, t, i) {
+			root.mu.Unlock()
+			m.resize(si, t, mapGrowTable)
+			continue
+		}
+		newV, op := digestMapCallLocked(root, fn, actual, false)
+		if op != DigestMapUpdateOp {
+			root.mu.Unlock()
+			return actual, false
+		}
+		digestMapInsertAt(b, i, h, &digestMapEntry{key: key, value: newV})
+		root.mu.Unlock()
+		m.sizes[si].n.Add(1)
+		return newV, true
+	}
+}
+
+// Range calls f sequentially for each key and value present in the map. If f
+// returns false, Range stops the iteration.
+//
+// Range does not correspond to a consistent snapshot of the DigestMap's
+// contents: no key is visited more than once, a key present and unmodified
+// for the whole call is visited exactly once, but a key stored or deleted
+// concurrently may or may not be visited, and a visited key's value may be
+// any value it held during the call. Range holds no lock while it calls f,
+// so f may call any method of m.
+//
+// Range copies the entries of one bucket chain at a time under the chain's
+// lock: it delays the writers of that chain briefly, and allocates only for
+// chains longer than sixteen buckets.
+func (m *DigestMap) Range(f func(key Digest, value int) bool) {
+	var buf [16 * mapEntriesPerBucket]*digestMapEntry
+	chain := buf[:0]
+	for si := range m.shards {
+		t := m.shards[si].table.Load()
+		for bi := range t.buckets {
+			root := &t.buckets[bi]
+			// A chain that is empty at one instant need not be locked.
+			if root.meta.Load() == 0 && root.next.Load() == nil {
+				continue
+			}
+			root.mu.Lock()
+			for b := root; b != nil; b = b.next.Load() {
+				for i := range b.entries {
+					if e := b.entries[i].Load(); e != nil {
+						chain = append(chain, e)
+					}
+				}
+			}
+			root.mu.Unlock()
+			for i, e := range chain {
+				if !f(e.key, digestMapLoadValue(e)) {
+					return
+				}
+				chain[i] = nil // let the GC have what f did not keep
+			}
+			chain = chain[:0]
+		}
+	}
+}
+
+// All returns an iterator over the keys and values of the map, with the
+// semantics of Range.
+func (m *DigestMap) All() iter.Seq2[Digest, int] {
+	return m.Range
+}
+
+// Len returns the number of keys in the map. It is exact when no other
+// operation runs concurrently; otherwise it may miss or count twice the keys
+// being stored or deleted. Len reads one counter per shard and takes no lock.
+func (m *DigestMap) Len() int {
+	var n int64
+	for i := range m.sizes {
+		n += m.sizes[i].n.Load()
+	}
+	return int(max(n, 0))
+}
+
+// Clear deletes all the keys of the map and shrinks it to its initial size.
+// Clear is not atomic: it clears one shard at a time, each at one instant, so
+// a key stored concurrently may remain. Writers of a shard wait while it is
+// cleared; readers do not.
+//
+// Clear empties in place a shard still at its initial size whose keys all
+// fit in its first bucket (five keys), allocating nothing; it gives a shard
+// that has grown a new empty table, two allocations. So clearing a map fresh
+// from NewDigestMap or Clear that holds at most five keys allocates nothing.
+func (m *DigestMap) Clear() {
+	for si := range m.shards {
+		m.resize(uint64(si), nil, mapClearTable)
+	}
+}
+
+// digestMapCallLocked calls fn(old, loaded) for Compute, unlocking root if
+// fn panics: a bucket left locked would block its writers, and the resizes
+// of its shard, forever.
+func digestMapCallLocked(root *digestMapBucket, fn func(old int, loaded bool) (int, DigestMapComputeOp), old int, loaded bool) (newV int, op DigestMapComputeOp) {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	newV, op = fn(old, loaded)
+	returned = true
+	return newV, op
+}
+
+// digestMapComputeLocked calls fn for LoadOrCompute, unlocking root if fn
+// panics, as digestMapCallLocked does for Compute.
+func digestMapComputeLocked(root *digestMapBucket, fn func() int) int {
+	returned := false
+	defer func() {
+		if !returned {
+			root.mu.Unlock()
+		}
+	}()
+	v := fn()
+	returned = true
+	return v
+}
+
+// lockRoot locks the root bucket of the chain of hash h in the current table
+// of shard si and returns both. It waits out a resize of the shard: the
+// resizer holds the locks of the buckets it has copied until it has
+// published the new table, so a writer that gets a lock and then sees that
+// its table is still current knows that its write will be copied.
+func (m *DigestMap) lockRoot(si, h uint64) (*digestMapTable, *digestMapBucket) {
+	sh := &m.shards[si]
+	for {
+		t := sh.table.Load()
+		root := &t.buckets[(h>>mapH2Bits)&t.mask]
+		root.mu.Lock()
+		if sh.table.Load() == t {
+			return t, root
+		}
+		root.mu.Unlock()
+	}
+}
+
+// bucketOf returns the root bucket of the chain that holds the keys whose
+// hash is h: the bucket numbered by the bits of h above its mapH2Bits low
+// bits, masked to the length of t. The index is in range, since mask is
+// len(buckets)-1, so bucketOf computes the address without the bounds check
+// of &t.buckets[i], which every lookup would pay.
+func (t *digestMapTable) bucketOf(h uint64) *digestMapBucket {
+	i := uintptr((h >> mapH2Bits) & t.mask)
+	return (*digestMapBucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(t.buckets)), i*unsafe.Sizeof(t.buckets[0])))
+}
+
+// slot returns entry slot i of b, for an i below mapEntriesPerBucket, without
+// the bounds check of &b.entries[i]. Lookups take i from mapFirstMarked of a
+// word of mapMarkZeroBytes, which marks only the bytes of the five slots.
+func (b *digestMapBucket) slot(i int) *atomic.Pointer[digestMapEntry] {
+	return (*atomic.Pointer[digestMapEntry])(unsafe.Add(unsafe.Pointer(&b.entries), uintptr(i)*unsafe.Sizeof(b.entries[0])))
+}
+
+// find returns the entry of key, whose hash is h, or nil. It takes no lock.
+func (t *digestMapTable) find(key Digest, h uint64) *digestMapEntry {
+	b := t.bucketOf(h)
+	h2w := mapBroadcast(mapH2(h))
+	for {
+		for w := mapMarkZeroBytes(b.meta.Load() ^ h2w); w != 0; w &= w - 1 {
+			if e := b.slot(mapFirstMarked(w)).Load(); e != nil && digestMapEqualKey(e.key, key) {
+				return e
+			}
+		}
+		if b = b.next.Load(); b == nil {
+			return nil
+		}
+	}
+}
+
+// search looks for key in the chain of root, which the caller has locked;
+// h2w is the broadcast mapH2 of the key. It returns the bucket, slot and entry
+// of the key if present. Otherwise e is nil and (b, i) is the first free
+// slot of the chain, or, if the chain is full, its last bucket and i = -1.
+func (root *digestMapBucket) search(key Digest, h2w uint64) (b *digestMapBucket, i int, e *digestMapEntry) {
+	var free *digestMapBucket
+	freeSlot := -1
+	for b = root; ; {
+		meta := b.meta.Load()
+		// Under the lock, a marked byte's slot is occupied.
+		for w := mapMarkZeroBytes(meta ^ h2w); w != 0; w &= w - 1 {
+			i := mapFirstMarked(w)
+			if e := b.entries[i].Load(); e.key == key {
+				return b, i, e
+			}
+		}
+		if w := ^meta & mapOccupiedMask; free == nil && w != 0 {
+			free, freeSlot = b, mapFirstMarked(w)
+		}
+		next := b.next.Load()
+		if next == nil {
+			if free != nil {
+				return free, freeSlot, nil
+			}
+			return b, -1, nil
+		}
+		b = next
+	}
+}
+
+// mustGrow reports whether an insert into a chain of table t of shard si,
+// whose search ended at slot i, must grow the shard first: the chain is full
+// and the shard is above its load factor.
+func (m *DigestMap) mustGrow(si uint64, t *digestMapTable, i int) bool {
+	return i < 0 && m.sizes[si].n.Load() >= t.growAt
+}
+
+// digestMapInsertAt inserts ne, whose hash is h, at slot i of bucket b, as
+// returned by search, or, if i is -1, in a new bucket chained after b. The
+// caller holds the chain's lock, or owns a table no reader has seen yet.
+func digestMapInsertAt(b *digestMapBucket, i int, h uint64, ne *digestMapEntry) {
+	if i < 0 {
+		nb := new(digestMapBucket)
+		nb.meta.Store(uint64(mapH2(h)))
+		nb.entries[0].Store(ne)
+		b.next.Store(nb) // publishes nb to readers
+		return
+	}
+	// Meta first: a reader that matches the byte before the entry is
+	// stored sees nil and treats the key as absent.
+	b.meta.Store(mapSetByte(b.meta.Load(), mapH2(h), i))
+	b.entries[i].Store(ne)
+}
+
+// digestMapClearSlot empties slot i of bucket b, whose chain the caller has
+// locked, and returns the bucket's new meta word.
+func digestMapClearSlot(b *digestMapBucket, i int) uint64 {
+	meta := mapSetByte(b.meta.Load(), 0, i)
+	b.meta.Store(meta)
+	b.entries[i].Store(nil)
+	return meta
+}
+
+// deleted accounts for a delete from table t of shard si that left a bucket
+// with the given meta word, shrinking the shard when it has become very
+// sparse. The caller has unlocked the bucket.
+func (m *DigestMap) deleted(si uint64, t *digestMapTable, meta uint64) {
+	n := m.sizes[si].n.Add(-1)
+	if meta == 0 && len(t.buckets) > mapBaseTableLen() && n*mapShrinkDiv < int64(len(t.buckets))*mapEntriesPerBucket {
+		m.resize(si, t, mapShrinkTable)
+	}
+}
+
+// resize replaces table old of shard si by a table resized as kind says. It
+// does nothing if old is no longer current (another resize went first); a
+// nil old means the current table. A clear empties a table of one bucket in
+// place instead, if clearInPlace can.
+//
+// Readers go on using old while resize copies it. Writers that lock a bucket
+// of old before resize does complete their write before it is copied;
+// writers that lock it after wait until the new table is published, then see
+// that their table is stale and retry.
+func (m *DigestMap) resize(si uint64, old *digestMapTable, kind mapResizeKind) {
+	sh := &m.shards[si]
+	sh.resizeMu.Lock()
+	defer sh.resizeMu.Unlock()
+	t := sh.table.Load()
+	if old != nil && t != old {
+		return
+	}
+	var newLen int
+	switch kind {
+	case mapGrowTable:
+		newLen = 2 * len(t.buckets)
+	case mapShrinkTable:
+		newLen = mapTableLenFor(m.sizes[si].n.Load())
+		if newLen >= len(t.buckets) {
+			return
+		}
+	case mapClearTable:
+		if m.clearInPlace(si, t) {
+			return
+		}
+		newLen = mapBaseTableLen()
+	}
+	nt := digestMapNewTable(newLen)
+	var dropped int64
+	for bi := range t.buckets {
+		root := &t.buckets[bi]
+		root.mu.Lock()
+		for b := root; b != nil; b = b.next.Load() {
+			for i := range b.entries {
+				e := b.entries[i].Load()
+				switch {
+				case e == nil:
+				case kind == mapClearTable:
+					dropped++
+				default:
+					nt.add(digestMapHashKey(&m.seed, e.key), e)
+				}
+			}
+		}
+	}
+	sh.table.Store(nt)
+	for bi := range t.buckets {
+		t.buckets[bi].mu.Unlock()
+	}
+	if dropped != 0 {
+		m.sizes[si].n.Add(-dropped)
+	}
+}
+
+// clearInPlace clears table t of shard si without replacing it, if that can
+// be done at one instant for readers, and reports whether it did. The caller
+// holds the shard's resizeMu, and t is the shard's current table.
+//
+// It can when t has a single bucket and no key lies past it (its overflow
+// buckets, if any, are empty): one store of zero to the bucket's meta word
+// then hides all its keys at once, as digestMapClearSlot hides one. A reader
+// that loaded the meta word before that store may still load an entry: one
+// pointer, so a whole entry, of the key it asked for and present until that
+// instant. The entries are set to nil after the meta word, before the bucket
+// is unlocked, so a reader that matches the meta byte of a key inserted
+// after Clear finds nil or that key's entry, never a cleared one.
+//
+// A table of several buckets, or a chain with keys past its first bucket,
+// cannot be cleared in place at one instant: readers take no lock, so they
+// would see the buckets emptied one after the other, a key of an emptied
+// bucket absent and then a key of a bucket not yet emptied present, which
+// a shard cleared at one instant never shows. Those shards get a new table,
+// published with one pointer store.
+func (m *DigestMap) clearInPlace(si uint64, t *digestMapTable) bool {
+	if len(t.buckets) != 1 {
+		return false
+	}
+	root := &t.buckets[0]
+	root.mu.Lock()
+	for b := root.next.Load(); b != nil; b = b.next.Load() {
+		if b.meta.Load() != 0 {
+			root.mu.Unlock()
+			return false
+		}
+	}
+	meta := root.meta.Load()
+	if meta != 0 {
+		root.meta.Store(0)
+		for i := range root.entries {
+			root.entries[i].Store(nil)
+		}
+	}
+	if root.next.Load() != nil {
+		root.next.Store(nil) // empty overflow buckets: let the GC have them
+	}
+	root.mu.Unlock()
+	// Under the lock, the occupied slots are the marked meta bytes.
+	if n := bits.OnesCount64(meta & mapOccupiedMask); n != 0 {
+		m.sizes[si].n.Add(-int64(n))
+	}
+	return true
+}
+
+// digestMapNewTable returns an empty table of n buckets; n is a power of two.
+func digestMapNewTable(n int) *digestMapTable {
+	return &digestMapTable{
+		buckets: make([]digestMapBucket, n),
+		mask:    uint64(n - 1),
+		growAt:  mapGrowThreshold(n),
+	}
+}
+
+// add inserts e, whose hash is h, into t, which no other goroutine can see
+// yet.
+func (t *digestMapTable) add(h uint64, e *digestMapEntry) {
+	b := &t.buckets[(h>>mapH2Bits)&t.mask]
+	for {
+		if w := ^b.meta.Load() & mapOccupiedMask; w != 0 {
+			digestMapInsertAt(b, mapFirstMarked(w), h, e)
+			return
+		}
+		next := b.next.Load()
+		if next == nil {
+			digestMapInsertAt(b, -1, h, e)
+			return
+		}
+		b = next
+	}
+}
+
+// This code was specialized for the types above. If one changes, the
+// line below stops compiling: run go generate.
+var _ = (*[32]byte)((*Digest)(nil))
 
 // SizedMap: generated from the map directive in directives.go.
 

@@ -615,3 +615,53 @@ func TestClearConcurrentWithLoadStoreRange(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestByteArrayKeysDifferingInOneByte: the generated maps read a byte-array
+// key as little-endian words, the last overlapping the one before when its
+// length is not a multiple of 8. Keys that differ in any one byte, at any
+// place, must stay apart: each is stored, and each Load finds its own value.
+func TestByteArrayKeysDifferingInOneByte(t *testing.T) {
+	u := generated.NewUUIDMap()
+	d := generated.NewDigestMap()
+	want := 0
+	for at := range 32 {
+		for _, v := range []byte{1, 0x80, 0xff} {
+			if at < 16 {
+				var k generated.UUID
+				k[at] = v
+				u.Store(k, at<<8|int(v))
+			}
+			var k generated.Digest
+			k[at] = v
+			d.Store(k, at<<8|int(v))
+			want++
+		}
+	}
+	u.Store(generated.UUID{}, -1)
+	d.Store(generated.Digest{}, -1)
+	if got := d.Len(); got != want+1 {
+		t.Fatalf("DigestMap holds %d keys, want %d: keys that differ in one byte collided", got, want+1)
+	}
+	if got := u.Len(); got != 16*3+1 {
+		t.Fatalf("UUIDMap holds %d keys, want %d: keys that differ in one byte collided", got, 16*3+1)
+	}
+	for at := range 32 {
+		for _, v := range []byte{1, 0x80, 0xff} {
+			if at < 16 {
+				var k generated.UUID
+				k[at] = v
+				if got, ok := u.Load(k); !ok || got != at<<8|int(v) {
+					t.Errorf("UUIDMap.Load(byte %d = %#x) = %d, %v; want %d, true", at, v, got, ok, at<<8|int(v))
+				}
+			}
+			var k generated.Digest
+			k[at] = v
+			if got, ok := d.Load(k); !ok || got != at<<8|int(v) {
+				t.Errorf("DigestMap.Load(byte %d = %#x) = %d, %v; want %d, true", at, v, got, ok, at<<8|int(v))
+			}
+		}
+	}
+	if got, ok := u.Load(generated.UUID{}); !ok || got != -1 {
+		t.Errorf("UUIDMap.Load(zero) = %d, %v; want -1, true", got, ok)
+	}
+}

@@ -108,7 +108,7 @@ return hashU64(&s.mix, 1<<32)`, bin)
 	case len(words) == 2:
 		// return hashU64x2(&s.mix, w0, w1)
 		stmts = append(stmts, jen.Return(jen.Id("hashU64x2").Call(mix(), word(words[0]), word(words[1]))))
-		h.How = "its fields mixed as two 64-bit words"
+		h.How = what(k) + " mixed as two 64-bit words"
 	default:
 		// h := hashU64x2(&s.mix, w0, w1); h = hashU64x2(&s.mix, h^w2, w3); ...
 		stmts = append(stmts, jen.Id("h").Op(":=").Id("hashU64x2").Call(mix(), word(words[0]), word(words[1])))
@@ -121,10 +121,23 @@ return hashU64(&s.mix, 1<<32)`, bin)
 			}
 		}
 		stmts = append(stmts, jen.Return(jen.Id("h")))
-		h.How = fmt.Sprintf("its fields mixed as %d 64-bit words", len(words))
+		h.How = fmt.Sprintf("%s mixed as %d 64-bit words", what(k), len(words))
 	}
 	h.Body = render(stmts...)
 	return h, true
+}
+
+// what names the parts of k that its hash mixes, for How: "its 16 bytes"
+// for a byte array (read as words), "its elements" for another array, "its
+// fields" for a struct.
+func what(k types.Type) string {
+	if a, ok := k.Underlying().(*types.Array); ok {
+		if types.Identical(a.Elem(), types.Typ[types.Byte]) {
+			return fmt.Sprintf("its %d bytes, read as little-endian words and", a.Len())
+		}
+		return "its elements"
+	}
+	return "its fields"
 }
 
 // mix is the mixers' keys in a hook body: &s.mix.
@@ -178,6 +191,9 @@ func keyWords(x *jen.Statement, t types.Type, self *types.Package, im *Scope, de
 		// heap objects, and a key stored in a map is on the heap.
 		return []hashWord{{code: jen.Uint64().Call(jen.Uintptr().Call(im.Qual("unsafe", "Pointer").Call(x))), source: "a seeded 128-bit multiply of its address"}}, true
 	case *types.Array:
+		if types.Identical(u.Elem(), types.Typ[types.Byte]) && u.Len() > 0 {
+			return byteWords(x, u.Len(), im), true
+		}
 		if u.Len() > maxHashWords {
 			return nil, false
 		}
@@ -209,6 +225,47 @@ func keyWords(x *jen.Statement, t types.Type, self *types.Package, im *Scope, de
 		return out, true
 	}
 	return nil, false
+}
+
+// byteWords reads a byte array of n bytes, x, as ceil(n/8) little-endian
+// words whose equality is exactly the array's: whole 8-byte words from the
+// front and, when n is not a multiple of 8, one more that ends at the last
+// byte (it overlaps the word before; every byte is still read). A UUID is
+// two words, a SHA-256 sum four, where reading byte by byte made sixteen
+// and thirty-two, past maxHashWords.
+func byteWords(x *jen.Statement, n int64, im *Scope) []hashWord {
+	le := func(size string, lo, hi int64) jen.Code {
+		// binary.LittleEndian.Uint64(k[lo:hi])
+		return im.Qual("encoding/binary", "LittleEndian").Dot(size).Call(jen.Add(x).Index(jen.Lit(int(lo)), jen.Lit(int(hi))))
+	}
+	const source = "a seeded 128-bit multiply of its bytes, read as a little-endian word"
+	var out []hashWord
+	switch {
+	case n >= 8:
+		for lo := int64(0); lo+8 <= n; lo += 8 {
+			out = append(out, hashWord{code: le("Uint64", lo, lo+8), source: source})
+		}
+		if n%8 != 0 {
+			out = append(out, hashWord{code: le("Uint64", n-8, n), source: source})
+		}
+	case n >= 4:
+		// uint64(binary.LittleEndian.Uint32(k[0:4]))<<32 | uint64(binary.LittleEndian.Uint32(k[n-4:n]))
+		w := jen.Uint64().Call(le("Uint32", n-4, n))
+		if n > 4 {
+			w = jen.Uint64().Call(le("Uint32", 0, 4)).Op("<<").Lit(32).Op("|").Add(w)
+		}
+		out = append(out, hashWord{code: w, source: source})
+	case n >= 2:
+		// uint64(binary.LittleEndian.Uint16(k[0:2])) | uint64(k[2])<<16
+		w := jen.Uint64().Call(le("Uint16", 0, 2))
+		if n > 2 {
+			w = jen.Add(w).Op("|").Uint64().Call(jen.Add(x).Index(jen.Lit(2))).Op("<<").Lit(16)
+		}
+		out = append(out, hashWord{code: w, source: source})
+	default:
+		out = append(out, hashWord{code: jen.Uint64().Call(jen.Add(x).Index(jen.Lit(0))), source: source})
+	}
+	return out
 }
 
 // MayBeNaN reports whether a value of the comparable type t can be unequal

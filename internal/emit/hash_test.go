@@ -37,6 +37,11 @@ type Ptr *Key
 type Empty struct{}
 type Flagged struct{ On bool; N uint16 }
 type OnlyFlag struct{ On bool }
+type HasUUID struct {
+	ID   [16]byte
+	Part int
+}
+
 type OneStr struct{ _ int; S Name; Z struct{} }
 
 var (
@@ -57,6 +62,16 @@ var (
 	vWide     Wide
 	vArray    [16]byte
 	vArray3   [3]uint32
+	vBytes1   [1]byte
+	vBytes3   [3]byte
+	vBytes4   [4]uint8
+	vBytes6   [6]byte
+	vBytes8   [8]byte
+	vBytes20  [20]byte
+	vBytes32  [32]byte
+	vBytes64  [64]byte
+	vBytes72  [72]byte
+	vHasUUID  HasUUID
 	vOwn      own
 	vOpen     other.Open
 	vDuration time.Duration
@@ -102,14 +117,25 @@ func TestHashFor(t *testing.T) {
 		{"vPair", "return hashU64x2(&s.mix, hashStr(s, k.S), uint64(k.N))", "two 64-bit words"},
 		{"vMixed", "h := hashU64x2(&s.mix, math.Float64bits(float64(k.F)+0), uint64(*(*uint8)(unsafe.Pointer(&k.B))))\n" +
 			"h = hashU64x2(&s.mix, h^uint64(uintptr(unsafe.Pointer(k.P))), hashStr(s, string(k.S)))\nreturn h", "4 64-bit words"},
-		{"vNested", "h := hashU64x2(&s.mix, uint64(k.K.A), uint64(k.K.B))\nh = hashU64x2(&s.mix, h^uint64(k.T[0]), uint64(k.T[1]))\nreturn h", "4 64-bit words"},
+		{"vNested", "h := hashU64x2(&s.mix, uint64(k.K.A), uint64(k.K.B))\nh = hashU64(&s.mix, h^uint64(binary.LittleEndian.Uint16(k.T[0:2])))\nreturn h", "3 64-bit words"},
 		{"vWide", "h := hashU64x2(&s.mix, uint64(k.A), uint64(k.B))\nh = hashU64x2(&s.mix, h^uint64(k.C), uint64(k.D))\nh = hashU64(&s.mix, h^uint64(k.E))\nreturn h", "5 64-bit words"},
 		{"vArray3", "h := hashU64x2(&s.mix, uint64(k[0]), uint64(k[1]))\nh = hashU64(&s.mix, h^uint64(k[2]))\nreturn h", "3 64-bit words"},
+		// Byte arrays are read a word at a time; the last word overlaps the
+		// one before when the length is not a multiple of 8.
+		{"vArray", "return hashU64x2(&s.mix, binary.LittleEndian.Uint64(k[0:8]), binary.LittleEndian.Uint64(k[8:16]))", "its 16 bytes, read as little-endian words and mixed as two"},
+		{"vBytes1", "return hashU64(&s.mix, uint64(k[0]))", "its bytes"},
+		{"vBytes3", "return hashU64(&s.mix, uint64(binary.LittleEndian.Uint16(k[0:2]))|uint64(k[2])<<16)", "its bytes"},
+		{"vBytes4", "return hashU64(&s.mix, uint64(binary.LittleEndian.Uint32(k[0:4])))", "its bytes"},
+		{"vBytes6", "return hashU64(&s.mix, uint64(binary.LittleEndian.Uint32(k[0:4]))<<32|uint64(binary.LittleEndian.Uint32(k[2:6])))", "its bytes"},
+		{"vBytes8", "return hashU64(&s.mix, binary.LittleEndian.Uint64(k[0:8]))", "its bytes"},
+		{"vBytes20", "h := hashU64x2(&s.mix, binary.LittleEndian.Uint64(k[0:8]), binary.LittleEndian.Uint64(k[8:16]))\nh = hashU64(&s.mix, h^binary.LittleEndian.Uint64(k[12:20]))\nreturn h", "its 20 bytes, read as little-endian words and mixed as 3"},
+		{"vBytes32", "h := hashU64x2(&s.mix, binary.LittleEndian.Uint64(k[0:8]), binary.LittleEndian.Uint64(k[8:16]))\nh = hashU64x2(&s.mix, h^binary.LittleEndian.Uint64(k[16:24]), binary.LittleEndian.Uint64(k[24:32]))\nreturn h", "mixed as 4 64-bit words"},
+		{"vHasUUID", "h := hashU64x2(&s.mix, binary.LittleEndian.Uint64(k.ID[0:8]), binary.LittleEndian.Uint64(k.ID[8:16]))\nh = hashU64(&s.mix, h^uint64(k.Part))\nreturn h", "its fields mixed as 3"},
 		{"vOwn", "return hashU64x2(&s.mix, uint64(k.x), uint64(k.y))", "two"},
 		{"vOpen", "return hashU64x2(&s.mix, uint64(k.A), uint64(k.B))", "two"},
 		// Past maxHashWords, or what cannot be read word by word: the
 		// generic body stays.
-		{"vArray", "", ""},
+		{"vBytes72", "", ""},
 		{"vBig", "", ""},
 		{"vStrArray", "", ""},
 		{"vOtherKey", "", ""},
