@@ -1841,6 +1841,17 @@ const respoolHotSlots = 16
 // reason).
 const respoolSlotPad = 128
 
+// respoolLifeRecord is the age of the resources that have one lifeKey: n of
+// them exist, and the first was made at made, in nanoseconds since the
+// pool's epoch. Resources that are equal have one key and cannot be told
+// apart: all of them take the age of the oldest, the first made while any
+// exists, until the last is closed. One may then be closed before its time,
+// but none is reused after it.
+type respoolLifeRecord struct {
+	made int64
+	n    int
+}
+
 // respoolLifeSeed seeds lifeKey's hash.
 var respoolLifeSeed = maphash.MakeSeed()
 

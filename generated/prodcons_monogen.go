@@ -6765,11 +6765,10 @@ type LifeConns struct {
 	// stats are the acquire counters of the metrics= option.
 	stats respoolAcquireStats
 
-	// born maps the lifeKey of each resource that exists to when it was
-	// made, in nanoseconds since epoch, for the maxlife= option. lifeMu guards
-	// it.
+	// born maps the lifeKey of the resources that exist to their age, for
+	// the maxlife= option. lifeMu guards it.
 	lifeMu sync.Mutex
-	born   map[uint64]int64
+	born   map[uint64]respoolLifeRecord
 	epoch  time.Time
 
 	// warm wakes the warmer (the minidle= option) when a Get or a close may
@@ -6788,7 +6787,7 @@ type LifeConns struct {
 func (p *LifeConns) init() {
 	p.idle = make([]lifeConnsIdleResource, 0, 3)
 	p.done = make(chan struct{})
-	p.born = make(map[uint64]int64)
+	p.born = make(map[uint64]respoolLifeRecord)
 	p.epoch = time.Now()
 	p.warm = make(chan struct{}, 1)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -6913,7 +6912,12 @@ func (p *LifeConns) makeNew(ctx context.Context) (*Conn, error) {
 		now := p.sinceEpoch()
 		key := p.lifeKey(r)
 		p.lifeMu.Lock()
-		p.born[key] = now
+		l := p.born[key]
+		if l.n == 0 {
+			l.made = now
+		}
+		l.n++
+		p.born[key] = l
 		p.lifeMu.Unlock()
 	}
 	return r, err
@@ -6926,20 +6930,25 @@ func (p *LifeConns) dispose(r *Conn) {
 	// meanwhile can share its key.
 	key := p.lifeKey(r)
 	p.lifeMu.Lock()
-	delete(p.born, key)
+	if l := p.born[key]; l.n > 1 {
+		l.n--
+		p.born[key] = l
+	} else {
+		delete(p.born, key)
+	}
 	p.lifeMu.Unlock()
 	p.destroy(r)
 }
 
-// tooOld reports whether r was made more than MaxLife ago. A resource the
-// pool did not make is never too old.
+// tooOld reports whether r was made more than the maxlife= duration ago. A
+// resource the pool did not make is never too old.
 func (p *LifeConns) tooOld(r *Conn) bool {
 	key := p.lifeKey(r)
 	now := p.sinceEpoch()
 	p.lifeMu.Lock()
-	born, ok := p.born[key]
+	l, ok := p.born[key]
 	p.lifeMu.Unlock()
-	return ok && now-born > int64(time.Hour)
+	return ok && now-l.made > int64(time.Hour)
 }
 
 // sinceEpoch returns the nanoseconds since the pool was made, on the
@@ -7432,11 +7441,10 @@ type LifeHandles struct {
 	// the hot path.
 	closed atomic.Bool
 
-	// born maps the lifeKey of each resource that exists to when it was
-	// made, in nanoseconds since epoch, for the maxlife= option. lifeMu guards
-	// it.
+	// born maps the lifeKey of the resources that exist to their age, for
+	// the maxlife= option. lifeMu guards it.
 	lifeMu sync.Mutex
-	born   map[uint64]int64
+	born   map[uint64]respoolLifeRecord
 	epoch  time.Time
 
 	mu      sync.Mutex
@@ -7449,7 +7457,7 @@ type LifeHandles struct {
 func (p *LifeHandles) init() {
 	p.idle = make([]lifeHandlesIdleResource, 0, 2)
 	p.done = make(chan struct{})
-	p.born = make(map[uint64]int64)
+	p.born = make(map[uint64]respoolLifeRecord)
 	p.epoch = time.Now()
 }
 
@@ -7524,7 +7532,12 @@ func (p *LifeHandles) makeNew(ctx context.Context) (Handle, error) {
 		now := p.sinceEpoch()
 		key := p.lifeKey(r)
 		p.lifeMu.Lock()
-		p.born[key] = now
+		l := p.born[key]
+		if l.n == 0 {
+			l.made = now
+		}
+		l.n++
+		p.born[key] = l
 		p.lifeMu.Unlock()
 	}
 	return r, err
@@ -7537,20 +7550,26 @@ func (p *LifeHandles) dispose(r Handle) {
 	// meanwhile can share its key.
 	key := p.lifeKey(r)
 	p.lifeMu.Lock()
-	delete(p.born, key)
+	if l := p.born[key]; l.n > 1 {
+		l.n--
+		p.born[key] = l
+	} else {
+		delete(p.born, key)
+	}
 	p.lifeMu.Unlock()
 	p.destroy(r)
 }
 
-// tooOld reports whether r was made more than MaxLife ago. A resource the
-// pool did not make is never too old.
+// tooOld reports whether r, or a resource equal to it that exists, was made
+// more than the maxlife= duration ago (see respoolLifeRecord). A resource
+// the pool did not make is never too old.
 func (p *LifeHandles) tooOld(r Handle) bool {
 	key := p.lifeKey(r)
 	now := p.sinceEpoch()
 	p.lifeMu.Lock()
-	born, ok := p.born[key]
+	l, ok := p.born[key]
 	p.lifeMu.Unlock()
-	return ok && now-born > int64(time.Minute)
+	return ok && now-l.made > int64(time.Minute)
 }
 
 // sinceEpoch returns the nanoseconds since the pool was made, on the

@@ -90,3 +90,29 @@ func TestLifeHandlesMaxLife(t *testing.T) {
 		t.Fatal("a handle older than maxlife=1m was reused")
 	}
 }
+
+// TestLifeHandlesAgesEqualHandlesAsTheOldest: two equal handles, made 50s
+// apart, cannot be told apart by the pool; at 70s neither is reused, since
+// either may be the one older than maxlife=1m. Before, the second one made
+// overwrote the first one's age, and Get reused a handle 70s old.
+func TestLifeHandlesAgesEqualHandlesAsTheOldest(t *testing.T) {
+	p := NewLifeHandles()
+	defer p.Close()
+	ctx := context.Background()
+	a, _ := p.Get(ctx)
+	p.epoch = p.epoch.Add(-50 * time.Second)
+	lastHandle.Store(int64(a) - 1) // openHandle makes a again
+	b, _ := p.Get(ctx)
+	if b != a {
+		t.Fatalf("made handle %d, want %d again", b, a)
+	}
+	p.Put(a)
+	p.Put(b)
+	p.epoch = p.epoch.Add(-20 * time.Second) // one is 70s old, the other 20s
+	lastHandle.Store(int64(a))               // the next handle made is new
+	h, _ := p.Get(ctx)
+	if h == a {
+		t.Fatalf("Get returned handle %d: one of the two equal handles is 70s old, past maxlife=1m", h)
+	}
+	p.Put(h)
+}

@@ -44,6 +44,7 @@ func buildResPool(c *Context) error {
 	c.Spec.Conds["check"] = c.D.Option("check") != nil
 	t := c.Types["T"]
 	c.Spec.Conds["maxlife"] = false
+	c.Spec.Conds["lifeByAddress"] = false
 	if configDuration(c, "maxlife", "MaxLife") {
 		c.Spec.Conds["maxlife"] = true
 		if err := resPoolLifeKey(c, t); err != nil {
@@ -185,6 +186,7 @@ func buildResPool(c *Context) error {
 func resPoolLifeKey(c *Context, t types.Type) error {
 	o := c.D.Option("maxlife")
 	if _, isPtr := t.Underlying().(*types.Pointer); isPtr {
+		c.Spec.Conds["lifeByAddress"] = true
 		c.Spec.Hooks["Pool.lifeKey"] = fmt.Sprintf("return uint64(uintptr(%s.Pointer(r)))", c.Scope.Import("unsafe"))
 		c.Spec.HookDocs["Pool.lifeKey"] = "lifeKey identifies r among the resources that exist, for maxlife=: its\naddress, which no other resource has while r exists."
 		return nil

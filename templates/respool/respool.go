@@ -164,11 +164,10 @@ type Pool[T any] struct {
 	//monogen:note A generated pool calls onwait= directly.
 	onWait func(waited time.Duration, err error)
 
-	// born maps the lifeKey of each resource that exists to when it was
-	// made, in nanoseconds since epoch, for Config.MaxLife. lifeMu guards
-	// it.
+	// born maps the lifeKey of the resources that exist to their age, for
+	// Config.MaxLife. lifeMu guards it.
 	lifeMu sync.Mutex
-	born   map[uint64]int64
+	born   map[uint64]lifeRecord
 	epoch  time.Time
 
 	// warm wakes the warmer (Config.MinIdle) when a Get or a close may have
@@ -212,7 +211,7 @@ func (p *Pool[T]) init() {
 	p.idle = make([]idleResource[T], 0, p.cfg.Max)
 	p.done = make(chan struct{})
 	if p.cfg.MaxLife > 0 {
-		p.born = make(map[uint64]int64)
+		p.born = make(map[uint64]lifeRecord)
 		p.epoch = time.Now()
 	}
 	if p.cfg.MinIdle > 0 {
@@ -415,7 +414,12 @@ func (p *Pool[T]) makeNew(ctx context.Context) (T, error) {
 		now := p.sinceEpoch()
 		key := p.lifeKey(r)
 		p.lifeMu.Lock()
-		p.born[key] = now
+		l := p.born[key]
+		if l.n == 0 {
+			l.made = now
+		}
+		l.n++
+		p.born[key] = l
 		p.lifeMu.Unlock()
 	}
 	return r, err
@@ -434,21 +438,48 @@ func (p *Pool[T]) dispose(r T) {
 		// meanwhile can share its key.
 		key := p.lifeKey(r)
 		p.lifeMu.Lock()
-		delete(p.born, key)
+		if l := p.born[key]; l.n > 1 {
+			l.n--
+			p.born[key] = l
+		} else {
+			delete(p.born, key)
+		}
 		p.lifeMu.Unlock()
 	}
 	p.destroy(r)
 }
 
-// tooOld reports whether r was made more than MaxLife ago. A resource the
-// pool did not make is never too old.
+// tooOld reports whether r, or a resource equal to it that exists, was made
+// more than MaxLife ago (see lifeRecord). A resource the pool did not make is
+// never too old.
+//
+//monogen:doc lifeByAddress tooOld reports whether r was made more than the maxlife= duration ago.
+//monogen:doc lifeByAddress A resource the pool did not make is never too old.
+//monogen:doc !lifeByAddress tooOld reports whether r, or a resource equal to it that exists, was made
+//monogen:doc !lifeByAddress more than the maxlife= duration ago (see lifeRecord). A resource the pool
+//monogen:doc !lifeByAddress did not make is never too old.
 func (p *Pool[T]) tooOld(r T) bool {
 	key := p.lifeKey(r)
 	now := p.sinceEpoch()
 	p.lifeMu.Lock()
-	born, ok := p.born[key]
+	l, ok := p.born[key]
 	p.lifeMu.Unlock()
-	return ok && now-born > int64(p.cfg.MaxLife)
+	return ok && now-l.made > int64(p.cfg.MaxLife)
+}
+
+// lifeRecord is the age of the resources that have one lifeKey: n of them
+// exist, and the first was made at made, in nanoseconds since the pool's
+// epoch. Resources that are equal have one key and cannot be told apart:
+// all of them take the age of the oldest, the first made while any exists,
+// until the last is closed. One may then be closed before its time, but
+// none is reused after it.
+//
+//monogen:note The type is shared by the pools of a package, so its doc is
+//monogen:note the same for all: in a pool of pointers, keyed by address, n
+//monogen:note is never more than one.
+type lifeRecord struct {
+	made int64
+	n    int
 }
 
 // sinceEpoch returns the nanoseconds since the pool was made, on the

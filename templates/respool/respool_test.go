@@ -659,6 +659,48 @@ func TestMaxLifeClosesOldResourcesOnGetAndPut(t *testing.T) {
 	}
 }
 
+// TestMaxLifeAgesEqualResourcesAsTheOldest: resources that == compares
+// equal cannot be told apart, so they take the age of the oldest of them and
+// none is reused past MaxLife. Before, making the second overwrote the first
+// one's age, and the first was reused at 70s with MaxLife a minute.
+func TestMaxLifeAgesEqualResourcesAsTheOldest(t *testing.T) {
+	var made, closed atomic.Int64
+	newFn := func(context.Context) (int, error) { made.Add(1); return 7, nil }
+	closeFn := func(int) { closed.Add(1) }
+	p := respool.NewManual(newFn, closeFn, nil, respool.Config{Max: 2, MaxLife: time.Minute, Idle: time.Hour})
+	defer p.Close()
+	ctx := context.Background()
+	a, _ := p.Get(ctx) // made at 0s
+	p.Age(50 * time.Second)
+	b, _ := p.Get(ctx) // made at 50s, equal to a
+	p.Put(a)
+	p.Put(b)
+	if closed.Load() != 0 {
+		t.Fatalf("%d closed at 50s; want none: neither resource is a minute old", closed.Load())
+	}
+
+	p.Age(20 * time.Second) // a is 70s old, b 20s
+	r, err := p.Get(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if closed.Load() != 2 || made.Load() != 3 {
+		t.Fatalf("Get at 70s: %d closed, %d made; want both old ones closed (either may be the one made at 0s) and a third made", closed.Load(), made.Load())
+	}
+	// The new one has an age of its own: it is reused until a minute
+	// after it was made.
+	p.Put(r)
+	p.Age(50 * time.Second)
+	r, _ = p.Get(ctx)
+	if closed.Load() != 2 || made.Load() != 3 {
+		t.Fatalf("Get 50s after the third was made: %d closed, %d made; want it reused", closed.Load(), made.Load())
+	}
+	p.Put(r)
+	if open, idle := p.Len(); open != 1 || idle != 1 {
+		t.Fatalf("Len() = %d, %d; want 1, 1", open, idle)
+	}
+}
+
 // eventually polls cond, yielding, until it holds or ten seconds pass: for
 // what a background goroutine does, which no channel of the test reports.
 func eventually(t *testing.T, what string, cond func() bool) {
