@@ -48,7 +48,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	version := fs.Bool("version", false, "print the version and exit")
 	verbose := fs.Bool("v", false, "list the files written")
 	allErrors := fs.Bool("e", false, "report all errors, not only the first ten (as go build -gcflags=-e)")
-	bench := fs.Bool("bench", false, "also write x_monogen_bench_test.go: benchmarks of each generated type against its template (as bench=true on every directive)")
+	bench := fs.Bool("bench", false, "also write x_monogen_bench_test.go: benchmarks of each generated type against its template (as bench=true on every directive that can be benchmarked as written; the others get a note)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file (for monogen's developers; not listed by -h)")
 	fs.Usage = func() { usage(fs, stderr) }
 	if err := fs.Parse(args); err != nil {
@@ -83,6 +83,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return exitInternal
 		}
 		return exitBadInput
+	}
+	// Notes (directives -bench could not benchmark) go to stderr, as
+	// errors do, whatever follows.
+	for _, n := range res.Notes {
+		printErr(stderr, relErr(n))
 	}
 	if *check {
 		ok, err := gen.Check(res, stdout, rel)

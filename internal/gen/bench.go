@@ -2,32 +2,72 @@ package gen
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
+	"github.com/monogen/monogen/internal/emit"
 	"github.com/monogen/monogen/internal/kinds"
 	"github.com/monogen/monogen/internal/load"
+	"github.com/monogen/monogen/internal/model"
 )
 
 // benchFile renders x_monogen_bench_test.go: for each directive with
 // bench=true, benchmarks of the generated type against the template
-// instantiated with the same types.
-func (g *generator) benchFile(out string, jobs []*job) error {
+// instantiated with the same types. It returns the jobs whose benchmarks
+// the file holds: with -bench alone, a directive that cannot be
+// benchmarked as written (kinds.NoBenchError) is left out with a note, and
+// bench=true on it is an error. With none left, there is no file.
+func (g *generator) benchFile(out string, jobs []*job) ([]*job, error) {
 	pkg := jobs[0].pkg
-	im, err := g.fileScope(pkg, jobs)
-	if err != nil {
-		return err
+	type bench struct {
+		decls []string
+		err   error
+	}
+	var im *emit.Scope
+	var benches []bench
+	for {
+		var err error
+		im, err = g.fileScope(pkg, jobs)
+		if err != nil {
+			return nil, err
+		}
+		benches = benches[:0]
+		var kept []*job
+		for _, j := range jobs {
+			c := &kinds.Context{D: j.d, Types: j.types, Scope: im, Self: j.pkg.Types, Spec: newSpec(j.d.Name, j.kind, im), Lookup: g.lookup(j.pkg)}
+			decls, err := j.kind.Bench(c)
+			var nb *kinds.NoBenchError
+			if errors.As(err, &nb) {
+				if !j.asked {
+					g.notes = append(g.notes, model.Errorf(nb.Err.Pos, "note: -bench: no benchmarks for %s: %s", j.d.Name, nb.Err.Msg))
+					j.bench = false
+					continue
+				}
+				err = nb.Err
+			}
+			kept = append(kept, j)
+			benches = append(benches, bench{decls, err})
+		}
+		if len(kept) == 0 {
+			return nil, nil
+		}
+		if len(kept) == len(jobs) {
+			break
+		}
+		// The scope of the file, and what the benchmarks of the others
+		// made of it, are those of a file without the directives left out.
+		jobs = kept
 	}
 	var codes [][]byte
 	var coded []*job
-	for _, j := range jobs {
-		c := &kinds.Context{D: j.d, Types: j.types, Scope: im, Self: j.pkg.Types, Spec: newSpec(j.d.Name, j.kind, im), Lookup: g.lookup(j.pkg)}
-		decls, err := j.kind.Bench(c)
-		if err != nil {
+	for i, j := range jobs {
+		if err := benches[i].err; err != nil {
 			g.errs = append(g.errs, err)
 			continue
 		}
+		decls := benches[i].decls
 		if g.benchClash(j, decls) {
 			continue
 		}
@@ -40,12 +80,15 @@ func (g *generator) benchFile(out string, jobs []*job) error {
 		codes = append(codes, body.Bytes())
 		coded = append(coded, j)
 	}
+	if len(coded) < len(jobs) {
+		return nil, nil // errors, reported
+	}
 	build, err := g.buildLine(jobs, false)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	g.render(out, load.Header+"\n\n"+build, pkg.Name, coded, true, codes, im)
-	return nil
+	return coded, nil
 }
 
 // typeCheckBench checks benchmark files with the package and its new

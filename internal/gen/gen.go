@@ -50,7 +50,9 @@ type Config struct {
 	// Output overrides the output file name (one package only).
 	Output string
 	// Bench emits benchmarks for every directive whose kind has them, as if
-	// each had bench=true.
+	// each had bench=true, but for a directive that cannot be benchmarked as
+	// written (a pool without fn=): that one is generated without
+	// benchmarks, with a note in Result.Notes.
 	Bench bool
 	// Tags are extra build tags (unused for now; reserved).
 }
@@ -59,8 +61,14 @@ type Config struct {
 type Result struct {
 	// Files maps absolute output paths to their contents.
 	Files map[string][]byte
-	// Stale lists generated files whose directives are gone.
+	// Stale lists generated files whose directives are gone (or, for a
+	// benchmark file, whose directives have no benchmarks now).
 	Stale []string
+	// Notes are messages for the user that are not errors, one a line,
+	// each starting with the position of its directive (file:line:col:),
+	// in file order: with Config.Bench, the directives left without
+	// benchmarks and why.
+	Notes []string
 	// Directives lists what was generated, in order, for reporting.
 	Directives []*model.Directive
 }
@@ -184,6 +192,8 @@ type generator struct {
 	// their own copy of the shared code (a build constraint, cgo): read once
 	// per file, not once per directive of it.
 	ownCopy map[string]bool
+	// notes are the run's notes (see Result.Notes).
+	notes []*model.Error
 }
 
 // job is one directive ready to generate.
@@ -193,9 +203,11 @@ type job struct {
 	pkg   *load.Package
 	types map[string]types.Type
 	// bench is set by bench=true (or -bench): emit benchmarks of this
-	// directive's type into benchOut.
-	bench    bool
-	benchOut string
+	// directive's type into benchOut. asked is set by bench=true itself:
+	// a directive that cannot be benchmarked as written is then an error,
+	// where -bench alone skips its benchmarks.
+	bench, asked bool
+	benchOut     string
 	// share is the shared code of the package if the directive may use it
 	// (see sharing), and shared the same once it does.
 	share, shared *sharedFile
@@ -234,6 +246,11 @@ func (g *generator) run() (*Result, error) {
 		}
 	}
 	sort.Strings(g.res.Stale)
+	sort.SliceStable(g.notes, func(i, j int) bool { return before(g.notes[i], g.notes[j]) })
+	for _, n := range g.notes {
+		n.Msg = shorten(n.Msg)
+		g.res.Notes = append(g.res.Notes, n.Error())
+	}
 	return g.res, nil
 }
 
@@ -325,8 +342,16 @@ func (g *generator) wave(pkgs []*load.Package) error {
 	}
 	sort.Strings(benchNames)
 	for _, out := range benchNames {
-		if err := g.benchFile(out, benchFiles[out]); err != nil {
+		coded, err := g.benchFile(out, benchFiles[out])
+		if err != nil {
 			return err
+		}
+		// Without a benchmark left, there is no file: one written before
+		// is stale.
+		if len(coded) == 0 {
+			delete(benchFiles, out)
+		} else {
+			benchFiles[out] = coded
 		}
 	}
 	if len(g.errs) > 0 {
@@ -361,18 +386,23 @@ func (g *generator) sorted() Errors {
 	sort.SliceStable(g.errs, func(i, j int) bool {
 		a, _ := g.errs[i].(*model.Error)
 		b, _ := g.errs[j].(*model.Error)
-		if a == nil || b == nil {
-			return a != nil
-		}
-		if a.Pos.Filename != b.Pos.Filename {
-			return a.Pos.Filename < b.Pos.Filename
-		}
-		if a.Pos.Line != b.Pos.Line {
-			return a.Pos.Line < b.Pos.Line
-		}
-		return a.Pos.Column < b.Pos.Column
+		return before(a, b)
 	})
 	return g.errs
+}
+
+// before orders errors in file order, those without a position (nil) last.
+func before(a, b *model.Error) bool {
+	if a == nil || b == nil {
+		return a != nil
+	}
+	if a.Pos.Filename != b.Pos.Filename {
+		return a.Pos.Filename < b.Pos.Filename
+	}
+	if a.Pos.Line != b.Pos.Line {
+		return a.Pos.Line < b.Pos.Line
+	}
+	return a.Pos.Column < b.Pos.Column
 }
 
 func (g *generator) errorf(pos token.Position, format string, args ...any) {
@@ -490,7 +520,7 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 				g.errorf(mo.KeyPos, "bench=true: the %s kind has no benchmarks yet", kind.Name)
 				ok = false
 			default:
-				j.bench = b
+				j.bench, j.asked = b, b
 			}
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/rogpeppe/go-internal/diff"
 
@@ -122,7 +123,11 @@ func Check(res *Result, w io.Writer, rel func(string) string) (bool, error) {
 	}
 	for _, p := range res.Stale {
 		ok = false
-		fmt.Fprintf(w, "%s is stale: its directives are gone; monogen would delete it\n", rel(p))
+		why := "its directives are gone"
+		if strings.HasSuffix(p, "_monogen_bench_test.go") {
+			why = "none of its directives has benchmarks now"
+		}
+		fmt.Fprintf(w, "%s is stale: %s; monogen would delete it\n", rel(p), why)
 	}
 	return ok, nil
 }

@@ -22,7 +22,7 @@ func benchBatcher(c *Context) ([]string, error) {
 		return nil, err
 	}
 	if c.D.Option("fn") == nil {
-		return nil, c.Errorf("bench=true on a batcher needs fn=: the benchmark runs the bound function")
+		return nil, c.NoBenchf("bench=true on a batcher needs fn=: the benchmark runs the bound function")
 	}
 	t := c.Type("T")
 	ctx := c.Scope.Import("context")

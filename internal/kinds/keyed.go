@@ -234,7 +234,7 @@ func benchKeyedRateLimit(c *Context) ([]string, error) {
 		return nil, err
 	}
 	if c.D.Option("rate") == nil {
-		return nil, c.Errorf("bench=true needs rate= to give the template its rate")
+		return nil, c.NoBenchf("bench=true needs rate= to give the template its rate")
 	}
 	return benchKeyed(c, "keyedrate", "Limiter", []string{"Interval", "Burst", "Idle", "Keys"},
 		"Allow", "$x.Allow($k)", "on Allow over %d distinct keys from all goroutines in parallel, whatever it answers")
@@ -259,7 +259,7 @@ func benchKeyed(c *Context, tplDir, tplType string, cfgFields []string, opName, 
 func benchKeyedWith(c *Context, locals *emit.Locals, param, tplDesc, tplNew, opName, op, what string) ([]string, error) {
 	key, ok := emitKey(c, param, locals.Name("i"))
 	if !ok {
-		return nil, c.Errorf("bench=true: cannot make distinct %s of type %s for a benchmark", map[bool]string{true: "keys", false: "requests"}[param == "K"], c.Type(param))
+		return nil, c.NoBenchf("bench=true: cannot make distinct %s of type %s for a benchmark", map[bool]string{true: "keys", false: "requests"}[param == "K"], c.Type(param))
 	}
 	testing := c.Scope.Import("testing")
 	on := func(x string) string { return strings.ReplaceAll(op, "$x", x) }
@@ -487,7 +487,7 @@ func benchKeyedSemaphore(c *Context) ([]string, error) {
 		return nil, err
 	}
 	if c.D.Option("n") == nil {
-		return nil, c.Errorf("bench=true needs n= to give the template its capacity")
+		return nil, c.NoBenchf("bench=true needs n= to give the template its capacity")
 	}
 	return benchKeyed(c, "keyedsem", "Semaphore", []string{"N", "Idle", "Keys"},
 		"TryAcquire+Release", "if $x.TryAcquire($k, 1) {\n$x.Release($k, 1)\n}", "on TryAcquire+Release of one unit over %d distinct keys from all goroutines in parallel")

@@ -104,7 +104,7 @@ func benchKeyedBreaker(c *Context) ([]string, error) {
 		return nil, err
 	}
 	if c.D.Option("fn") == nil {
-		return nil, c.Errorf("bench=true on a breaker needs fn=: the benchmark runs the bound function")
+		return nil, c.NoBenchf("bench=true on a breaker needs fn=: the benchmark runs the bound function")
 	}
 	req, resp, k := c.Type("Req"), c.Type("Resp"), c.Type("K")
 	ctx := c.Scope.Import("context")

@@ -71,7 +71,10 @@ type Kind struct {
 	Build func(c *Context) error
 	// Bench, when set, emits benchmarks of the generated type against the
 	// template instantiated with the same types (bench=true): declarations
-	// for x_monogen_bench_test.go, named with impl=generated|template.
+	// for x_monogen_bench_test.go, named with impl=generated|template. A
+	// directive whose benchmarks cannot be written as it stands (a bound
+	// function missing) is refused with NoBenchf, so that monogen -bench can
+	// skip it.
 	Bench func(c *Context) ([]string, error)
 	// Keyed, when set, is the kind's variant with a key type: a directive
 	// of the kind with type arguments (//monogen:ratelimit PerIP[netip.Addr])
@@ -195,6 +198,24 @@ func (c *Context) Type(param string) string { return c.Scope.Type(c.Types[param]
 func (c *Context) Errorf(format string, args ...any) error {
 	return model.Errorf(c.D.Pos, format, args...)
 }
+
+// NoBenchf returns a *NoBenchError at the directive: its benchmarks cannot
+// be written as the directive stands (a pool without fn= has no function to
+// run), though its code can.
+func (c *Context) NoBenchf(format string, args ...any) error {
+	return &NoBenchError{Err: model.Errorf(c.D.Pos, format, args...)}
+}
+
+// NoBenchError is what a kind's Bench returns for a directive that cannot
+// be benchmarked as written (see NoBenchf). With bench=true on the
+// directive the generator reports Err; with monogen -bench alone it
+// generates the directive without benchmarks and notes why.
+type NoBenchError struct {
+	Err *model.Error
+}
+
+func (e *NoBenchError) Error() string { return e.Err.Error() }
+func (e *NoBenchError) Unwrap() error { return e.Err }
 
 // ArgErrorf returns an error at the i-th type argument.
 func (c *Context) ArgErrorf(i int, format string, args ...any) error {

@@ -15,7 +15,7 @@ func benchLimiter(c *Context) ([]string, error) {
 		return nil, err
 	}
 	if c.D.Option("fn") == nil {
-		return nil, c.Errorf("bench=true on a limiter needs fn=: the benchmark runs the bound function")
+		return nil, c.NoBenchf("bench=true on a limiter needs fn=: the benchmark runs the bound function")
 	}
 	req, resp := c.Type("Req"), c.Type("Resp")
 	ctx := c.Scope.Import("context")

@@ -195,7 +195,7 @@ func benchMap(c *Context) ([]string, error) {
 	id := func(name string) *jen.Statement { return jen.Id(locals.Name(name)) }
 	key, ok := emit.KeyFrom(k, id("i"), c.Self, c.Scope)
 	if !ok {
-		return nil, c.Errorf("bench=true: cannot make distinct keys of type %s for a benchmark", c.D.Args[0].Text)
+		return nil, c.NoBenchf("bench=true: cannot make distinct keys of type %s for a benchmark", c.D.Args[0].Text)
 	}
 	kt, vt := c.Scope.Type(k), c.Scope.Type(v)
 	name := c.D.Name

@@ -44,9 +44,9 @@ func benchPipeline(c *Context) ([]string, error) {
 	switch len(unbound) {
 	case 0:
 	case 1:
-		return nil, c.Errorf("bench=true on a pipeline needs every stage bound: the benchmark runs the bound functions; stage %s has no package-level function of its name", unbound[0])
+		return nil, c.NoBenchf("bench=true on a pipeline needs every stage bound: the benchmark runs the bound functions; stage %s has no package-level function of its name", unbound[0])
 	default:
-		return nil, c.Errorf("bench=true on a pipeline needs every stage bound: the benchmark runs the bound functions; stages %s and %s have no package-level function of their name",
+		return nil, c.NoBenchf("bench=true on a pipeline needs every stage bound: the benchmark runs the bound functions; stages %s and %s have no package-level function of their name",
 			strings.Join(unbound[:len(unbound)-1], ", "), unbound[len(unbound)-1])
 	}
 

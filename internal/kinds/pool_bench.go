@@ -22,7 +22,7 @@ func benchPool(c *Context) ([]string, error) {
 	}
 	fnOpt := c.D.Option("fn")
 	if fnOpt == nil {
-		return nil, c.Errorf("bench=true on a pool needs fn=: the benchmark runs the bound function")
+		return nil, c.NoBenchf("bench=true on a pool needs fn=: the benchmark runs the bound function")
 	}
 	_, hasOut := c.Types["Out"]
 	in, out := c.Type("In"), "struct{}"

@@ -17,7 +17,7 @@ func benchResPool(c *Context) ([]string, error) {
 		return nil, err
 	}
 	if c.D.Option("new") == nil {
-		return nil, c.Errorf("bench=true on a respool needs new=: the benchmark runs the bound function")
+		return nil, c.NoBenchf("bench=true on a respool needs new=: the benchmark runs the bound function")
 	}
 	t := c.Type("T")
 	ctx := c.Scope.Import("context")

@@ -19,7 +19,7 @@ func benchSemaphore(c *Context) ([]string, error) {
 	testing := c.Scope.Import("testing")
 	n := c.Spec.Config["N"]
 	if o := c.D.Option("n"); o == nil {
-		return nil, c.Errorf("bench=true needs n= to give the template its capacity")
+		return nil, c.NoBenchf("bench=true needs n= to give the template its capacity")
 	}
 	impls := [][2]string{{"generated", newName(c) + "(" + configArgs(c) + ")"}, {"template", tpl + ".New(" + n + ")"}}
 
