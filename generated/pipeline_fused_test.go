@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -390,6 +391,63 @@ func TestFusedChainRetriesALaterStageWithItsInput(t *testing.T) {
 				sameStrings(t, "outputs", out, fusedOutputs(n, func(int) bool { return false }), true)
 			} else {
 				sameStrings(t, "outputs", out, fusedOutputs(n, flaky), true)
+			}
+		})
+	}
+}
+
+// goroutineID returns the number runtime.Stack gives the calling goroutine.
+func goroutineID() string {
+	buf := make([]byte, 64)
+	buf = buf[:runtime.Stack(buf, false)]
+	id, _, _ := strings.Cut(strings.TrimPrefix(string(buf), "goroutine "), " ")
+	return id
+}
+
+// TestFusedOneWorkerRunSliceRunsOnTheCallersGoroutine: RunSlice of a
+// pipeline whose stages are all fused with one worker (PipeFusedStop,
+// PipeFusedCollect) calls every stage function on the calling goroutine,
+// with the ctx it was given, and allocates the run and its result only.
+// Before, a run had a context of its own, and RunSlice allocated eight
+// times whatever the input.
+func TestFusedOneWorkerRunSliceRunsOnTheCallersGoroutine(t *testing.T) {
+	type key struct{}
+	for _, pipe := range fusedPipes {
+		t.Run(pipe.name, func(t *testing.T) {
+			ctx := context.WithValue(context.Background(), key{}, pipe.name)
+			caller := goroutineID()
+			var calls atomic.Int64
+			var wrong atomic.Value
+			f := fusedStages(fusedFault{}, pipe.skip, &calls)
+			f1 := f.f1
+			f.f1 = func(c context.Context, x int) (int64, error) {
+				if c != ctx {
+					wrong.Store("a context other than RunSlice's")
+				}
+				if id := goroutineID(); id != caller {
+					wrong.Store("goroutine " + id + ", not the caller's " + caller)
+				}
+				return f1(c, x)
+			}
+			impl := pipe.build(f)
+			out, err := impl.runSlice(ctx, seq(100))
+			if err != nil || len(out) != 100 {
+				t.Fatalf("RunSlice: %d outputs, %v; want 100, nil", len(out), err)
+			}
+			if w := wrong.Load(); w != nil {
+				t.Fatalf("a stage function got %s", w)
+			}
+
+			p := pipe.build(fusedStages(fusedFault{}, pipe.skip, &calls))
+			in := seq(16)
+			allocs := testing.AllocsPerRun(100, func() {
+				if _, err := p.runSlice(context.Background(), in); err != nil {
+					t.Fatal(err)
+				}
+			})
+			// The run, the result, and toString's strings (FormatFloat).
+			if want := float64(2 + len(in)); allocs > want {
+				t.Fatalf("RunSlice of %d items: %.0f allocations, want at most %.0f: the run, the result and the strings", len(in), allocs, want)
 			}
 		})
 	}

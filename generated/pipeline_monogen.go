@@ -15780,40 +15780,6 @@ func (s *benchPipe1F1) work(r *BenchPipe1Run, in <-chan benchPipe1F1InBatch, inF
 	}
 }
 
-// runSlice runs a pipeline whose stages are all fused, this stage first,
-// on the items of in, with no channel at all: its workers, the calling
-// goroutine one of them, take batches straight from in, in turn, and hand
-// each, numbered by its place in in, to a step of their own, made by chain,
-// whose last stage places the outputs (place). It returns once every batch
-// is done or the run is cancelled, having marked the run complete if it was
-// not.
-func (s *benchPipe1F1) runSlice(r *BenchPipe1Run, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
-	batches := (len(in) + 64 - 1) / 64
-	var claimed atomic.Int64 // batches taken
-	work := func(step func(seq uint64, items []int, queued int) bool) {
-		done := r.ctx.Done()
-		for {
-			select { // bounds what a cancelled worker does to one batch
-			case <-done:
-				return
-			default:
-			}
-			k := int(claimed.Add(1) - 1)
-			if k >= batches {
-				return
-			}
-			lo := k * 64
-			hi := min(lo+64, len(in))
-			// A fused first stage has no input channel: nothing waited.
-			if !step(uint64(k), in[lo:hi:hi], 0) {
-				return
-			}
-		}
-	}
-	work(chain())
-	r.finish()
-}
-
 // reject handles the error err of the stage function on item in:
 // ErrBenchPipe1Skip drops the item (and reports the skip), any other error
 // fails it. It reports whether the worker goes on with the next item: false
@@ -16232,27 +16198,6 @@ func (s *benchPipe1F3) post(r *BenchPipe1Run, out chan<- benchPipe1F3OutBatch, f
 	return true
 }
 
-// slot returns the place in res of the outputs of batch seq, of n items:
-// empty, with room for n outputs from item seq*Batch on.
-func (s *benchPipe1F3) slot(res []uint64, seq uint64, n int) []uint64 {
-	at := int(seq) * 64
-	return res[at : at : at+n]
-}
-
-// gather closes the gaps that place left in res, where batches made fewer
-// outputs than they had items, and returns the outputs, in input order.
-func (s *benchPipe1F3) gather(res []uint64, counts []int) []uint64 {
-	n := 0
-	for k, c := range counts {
-		if at := k * 64; at != n {
-			copy(res[n:n+c], res[at:at+c])
-		}
-		n += c
-	}
-	clear(res[n:]) // let the garbage collector have what the gaps point to
-	return res[:n]
-}
-
 // reject handles the error err of the stage function on item in:
 // ErrBenchPipe1Skip drops the item (and reports the skip), any other error
 // fails it. It reports whether the worker goes on with the next item: false
@@ -16430,18 +16375,31 @@ func (p *BenchPipe1) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 
 // RunSlice runs the pipeline on the items of in and returns the outputs. It
 // returns what Wait returns; when that is an error, the outputs are nil. in
-// is only read.
+// is only read. The calling goroutine runs every stage, taking each item
+// through them all before the next; the stage functions get ctx itself.
 func (p *BenchPipe1) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	r := benchPipe1NewRun(ctx, 0)
-	res := make([]uint64, len(in))
-	counts := make([]int, (len(in)+63)/64)
-	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
-		return func(seq uint64, items []int, _ int) bool {
-			counts[seq] = len(p.throughF1(r, items, p.f3.slot(res, seq, len(items))))
-			return true
+	// The run's context is ctx itself, and its cancel does nothing: the
+	// run has no other goroutine to stop, so neither its first failure nor
+	// Wait cancels anything.
+	r := &BenchPipe1Run{
+		cancel: func(error) {},
+		ctx:    ctx,
+	}
+	res := make([]uint64, 0, len(in))
+	done := ctx.Done()
+	// The first failure sets r.err and stops the run: on this goroutine,
+	// the only one that writes it. The poll of done bounds what a
+	// cancelled run does to one batch.
+batches:
+	for lo := 0; lo < len(in) && r.err == nil; lo += 64 {
+		select {
+		case <-done:
+			break batches
+		default:
 		}
-	})
-	res = p.f3.gather(res, counts)
+		res = p.throughF1(r, in[lo:min(lo+64, len(in))], res)
+	}
+	r.finish()
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
@@ -16607,40 +16565,6 @@ func (s *benchPipe1OrderedF1) work(r *BenchPipe1OrderedRun, in <-chan benchPipe1
 			return
 		}
 	}
-}
-
-// runSlice runs a pipeline whose stages are all fused, this stage first,
-// on the items of in, with no channel at all: its workers, the calling
-// goroutine one of them, take batches straight from in, in turn, and hand
-// each, numbered by its place in in, to a step of their own, made by chain,
-// whose last stage places the outputs (place). It returns once every batch
-// is done or the run is cancelled, having marked the run complete if it was
-// not.
-func (s *benchPipe1OrderedF1) runSlice(r *BenchPipe1OrderedRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
-	batches := (len(in) + 64 - 1) / 64
-	var claimed atomic.Int64 // batches taken
-	work := func(step func(seq uint64, items []int, queued int) bool) {
-		done := r.ctx.Done()
-		for {
-			select { // bounds what a cancelled worker does to one batch
-			case <-done:
-				return
-			default:
-			}
-			k := int(claimed.Add(1) - 1)
-			if k >= batches {
-				return
-			}
-			lo := k * 64
-			hi := min(lo+64, len(in))
-			// A fused first stage has no input channel: nothing waited.
-			if !step(uint64(k), in[lo:hi:hi], 0) {
-				return
-			}
-		}
-	}
-	work(chain())
-	r.finish()
 }
 
 // reject handles the error err of the stage function on item in:
@@ -17065,27 +16989,6 @@ func (s *benchPipe1OrderedF3) post(r *BenchPipe1OrderedRun, out chan<- benchPipe
 	return true
 }
 
-// slot returns the place in res of the outputs of batch seq, of n items:
-// empty, with room for n outputs from item seq*Batch on.
-func (s *benchPipe1OrderedF3) slot(res []uint64, seq uint64, n int) []uint64 {
-	at := int(seq) * 64
-	return res[at : at : at+n]
-}
-
-// gather closes the gaps that place left in res, where batches made fewer
-// outputs than they had items, and returns the outputs, in input order.
-func (s *benchPipe1OrderedF3) gather(res []uint64, counts []int) []uint64 {
-	n := 0
-	for k, c := range counts {
-		if at := k * 64; at != n {
-			copy(res[n:n+c], res[at:at+c])
-		}
-		n += c
-	}
-	clear(res[n:]) // let the garbage collector have what the gaps point to
-	return res[:n]
-}
-
 // reject handles the error err of the stage function on item in:
 // ErrBenchPipe1OrderedSkip drops the item (and reports the skip), any other
 // error fails it. It reports whether the worker goes on with the next item:
@@ -17291,18 +17194,32 @@ func (p *BenchPipe1Ordered) Start(ctx context.Context, in <-chan int) (<-chan ui
 
 // RunSlice runs the pipeline on the items of in and returns the outputs, in
 // input order. It returns what Wait returns; when that is an error, the
-// outputs are nil. in is only read.
+// outputs are nil. in is only read. The calling goroutine runs every stage,
+// taking each item through them all before the next; the stage functions get
+// ctx itself.
 func (p *BenchPipe1Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	r := benchPipe1OrderedNewRun(ctx, 0)
-	res := make([]uint64, len(in))
-	counts := make([]int, (len(in)+63)/64)
-	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
-		return func(seq uint64, items []int, _ int) bool {
-			counts[seq] = len(p.throughF1(r, items, p.f3.slot(res, seq, len(items))))
-			return true
+	// The run's context is ctx itself, and its cancel does nothing: the
+	// run has no other goroutine to stop, so neither its first failure nor
+	// Wait cancels anything.
+	r := &BenchPipe1OrderedRun{
+		cancel: func(error) {},
+		ctx:    ctx,
+	}
+	res := make([]uint64, 0, len(in))
+	done := ctx.Done()
+	// The first failure sets r.err and stops the run: on this goroutine,
+	// the only one that writes it. The poll of done bounds what a
+	// cancelled run does to one batch.
+batches:
+	for lo := 0; lo < len(in) && r.err == nil; lo += 64 {
+		select {
+		case <-done:
+			break batches
+		default:
 		}
-	})
-	res = p.f3.gather(res, counts)
+		res = p.throughF1(r, in[lo:min(lo+64, len(in))], res)
+	}
+	r.finish()
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
@@ -22871,40 +22788,6 @@ func (s *benchPipe1BoundBenchTriple) work(r *BenchPipe1BoundRun, in <-chan bench
 	}
 }
 
-// runSlice runs a pipeline whose stages are all fused, this stage first,
-// on the items of in, with no channel at all: its workers, the calling
-// goroutine one of them, take batches straight from in, in turn, and hand
-// each, numbered by its place in in, to a step of their own, made by chain,
-// whose last stage places the outputs (place). It returns once every batch
-// is done or the run is cancelled, having marked the run complete if it was
-// not.
-func (s *benchPipe1BoundBenchTriple) runSlice(r *BenchPipe1BoundRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
-	batches := (len(in) + 64 - 1) / 64
-	var claimed atomic.Int64 // batches taken
-	work := func(step func(seq uint64, items []int, queued int) bool) {
-		done := r.ctx.Done()
-		for {
-			select { // bounds what a cancelled worker does to one batch
-			case <-done:
-				return
-			default:
-			}
-			k := int(claimed.Add(1) - 1)
-			if k >= batches {
-				return
-			}
-			lo := k * 64
-			hi := min(lo+64, len(in))
-			// A fused first stage has no input channel: nothing waited.
-			if !step(uint64(k), in[lo:hi:hi], 0) {
-				return
-			}
-		}
-	}
-	work(chain())
-	r.finish()
-}
-
 // reject handles the error err of the stage function on item in:
 // ErrBenchPipe1BoundSkip drops the item (and reports the skip), any other
 // error fails it. It reports whether the worker goes on with the next item:
@@ -23326,27 +23209,6 @@ func (s *benchPipe1BoundBenchRound) post(r *BenchPipe1BoundRun, out chan<- bench
 	return true
 }
 
-// slot returns the place in res of the outputs of batch seq, of n items:
-// empty, with room for n outputs from item seq*Batch on.
-func (s *benchPipe1BoundBenchRound) slot(res []uint64, seq uint64, n int) []uint64 {
-	at := int(seq) * 64
-	return res[at : at : at+n]
-}
-
-// gather closes the gaps that place left in res, where batches made fewer
-// outputs than they had items, and returns the outputs, in input order.
-func (s *benchPipe1BoundBenchRound) gather(res []uint64, counts []int) []uint64 {
-	n := 0
-	for k, c := range counts {
-		if at := k * 64; at != n {
-			copy(res[n:n+c], res[at:at+c])
-		}
-		n += c
-	}
-	clear(res[n:]) // let the garbage collector have what the gaps point to
-	return res[:n]
-}
-
 // reject handles the error err of the stage function on item in:
 // ErrBenchPipe1BoundSkip drops the item (and reports the skip), any other
 // error fails it. It reports whether the worker goes on with the next item:
@@ -23524,18 +23386,31 @@ func (p *BenchPipe1Bound) Start(ctx context.Context, in <-chan int) (<-chan uint
 
 // RunSlice runs the pipeline on the items of in and returns the outputs. It
 // returns what Wait returns; when that is an error, the outputs are nil. in
-// is only read.
+// is only read. The calling goroutine runs every stage, taking each item
+// through them all before the next; the stage functions get ctx itself.
 func (p *BenchPipe1Bound) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	r := benchPipe1BoundNewRun(ctx, 0)
-	res := make([]uint64, len(in))
-	counts := make([]int, (len(in)+63)/64)
-	p.BenchTriple.runSlice(r, in, func() func(uint64, []int, int) bool {
-		return func(seq uint64, items []int, _ int) bool {
-			counts[seq] = len(p.throughBenchTriple(r, items, p.BenchRound.slot(res, seq, len(items))))
-			return true
+	// The run's context is ctx itself, and its cancel does nothing: the
+	// run has no other goroutine to stop, so neither its first failure nor
+	// Wait cancels anything.
+	r := &BenchPipe1BoundRun{
+		cancel: func(error) {},
+		ctx:    ctx,
+	}
+	res := make([]uint64, 0, len(in))
+	done := ctx.Done()
+	// The first failure sets r.err and stops the run: on this goroutine,
+	// the only one that writes it. The poll of done bounds what a
+	// cancelled run does to one batch.
+batches:
+	for lo := 0; lo < len(in) && r.err == nil; lo += 64 {
+		select {
+		case <-done:
+			break batches
+		default:
 		}
-	})
-	res = p.BenchRound.gather(res, counts)
+		res = p.throughBenchTriple(r, in[lo:min(lo+64, len(in))], res)
+	}
+	r.finish()
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
@@ -24951,40 +24826,6 @@ func (s *pipeFusedStopToInt64) work(r *PipeFusedStopRun, in <-chan pipeFusedStop
 	}
 }
 
-// runSlice runs a pipeline whose stages are all fused, this stage first,
-// on the items of in, with no channel at all: its workers, the calling
-// goroutine one of them, take batches straight from in, in turn, and hand
-// each, numbered by its place in in, to a step of their own, made by chain,
-// whose last stage places the outputs (place). It returns once every batch
-// is done or the run is cancelled, having marked the run complete if it was
-// not.
-func (s *pipeFusedStopToInt64) runSlice(r *PipeFusedStopRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
-	batches := (len(in) + 8 - 1) / 8
-	var claimed atomic.Int64 // batches taken
-	work := func(step func(seq uint64, items []int, queued int) bool) {
-		done := r.ctx.Done()
-		for {
-			select { // bounds what a cancelled worker does to one batch
-			case <-done:
-				return
-			default:
-			}
-			k := int(claimed.Add(1) - 1)
-			if k >= batches {
-				return
-			}
-			lo := k * 8
-			hi := min(lo+8, len(in))
-			// A fused first stage has no input channel: nothing waited.
-			if !step(uint64(k), in[lo:hi:hi], 0) {
-				return
-			}
-		}
-	}
-	work(chain())
-	r.finish()
-}
-
 // reject handles the error err of the stage function on item in:
 // ErrPipeFusedStopSkip drops the item (and reports the skip), any other
 // error fails it. It reports whether the worker goes on with the next item:
@@ -25434,27 +25275,6 @@ func (s *pipeFusedStopToString) post(r *PipeFusedStopRun, out chan<- pipeFusedSt
 	return true
 }
 
-// slot returns the place in res of the outputs of batch seq, of n items:
-// empty, with room for n outputs from item seq*Batch on.
-func (s *pipeFusedStopToString) slot(res []string, seq uint64, n int) []string {
-	at := int(seq) * 8
-	return res[at : at : at+n]
-}
-
-// gather closes the gaps that place left in res, where batches made fewer
-// outputs than they had items, and returns the outputs, in input order.
-func (s *pipeFusedStopToString) gather(res []string, counts []int) []string {
-	n := 0
-	for k, c := range counts {
-		if at := k * 8; at != n {
-			copy(res[n:n+c], res[at:at+c])
-		}
-		n += c
-	}
-	clear(res[n:]) // let the garbage collector have what the gaps point to
-	return res[:n]
-}
-
 // reject handles the error err of the stage function on item in:
 // ErrPipeFusedStopSkip drops the item (and reports the skip), any other
 // error fails it. It reports whether the worker goes on with the next item:
@@ -25635,18 +25455,31 @@ func (p *PipeFusedStop) Start(ctx context.Context, in <-chan int) (<-chan string
 
 // RunSlice runs the pipeline on the items of in and returns the outputs. It
 // returns what Wait returns; when that is an error, the outputs are nil. in
-// is only read.
+// is only read. The calling goroutine runs every stage, taking each item
+// through them all before the next; the stage functions get ctx itself.
 func (p *PipeFusedStop) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeFusedStopNewRun(ctx, 0)
-	res := make([]string, len(in))
-	counts := make([]int, (len(in)+7)/8)
-	p.toInt64.runSlice(r, in, func() func(uint64, []int, int) bool {
-		return func(seq uint64, items []int, _ int) bool {
-			counts[seq] = len(p.throughToInt64(r, items, p.toString.slot(res, seq, len(items))))
-			return true
+	// The run's context is ctx itself, and its cancel does nothing: the
+	// run has no other goroutine to stop, so neither its first failure nor
+	// Wait cancels anything.
+	r := &PipeFusedStopRun{
+		cancel: func(error) {},
+		ctx:    ctx,
+	}
+	res := make([]string, 0, len(in))
+	done := ctx.Done()
+	// The first failure sets r.err and stops the run: on this goroutine,
+	// the only one that writes it. The poll of done bounds what a
+	// cancelled run does to one batch.
+batches:
+	for lo := 0; lo < len(in) && r.err == nil; lo += 8 {
+		select {
+		case <-done:
+			break batches
+		default:
 		}
-	})
-	res = p.toString.gather(res, counts)
+		res = p.throughToInt64(r, in[lo:min(lo+8, len(in))], res)
+	}
+	r.finish()
 	if err := r.Wait(); err != nil {
 		return nil, err
 	}
@@ -25826,40 +25659,6 @@ func (s *pipeFusedCollectToInt64) work(r *PipeFusedCollectRun, in <-chan pipeFus
 			return
 		}
 	}
-}
-
-// runSlice runs a pipeline whose stages are all fused, this stage first,
-// on the items of in, with no channel at all: its workers, the calling
-// goroutine one of them, take batches straight from in, in turn, and hand
-// each, numbered by its place in in, to a step of their own, made by chain,
-// whose last stage places the outputs (place). It returns once every batch
-// is done or the run is cancelled, having marked the run complete if it was
-// not.
-func (s *pipeFusedCollectToInt64) runSlice(r *PipeFusedCollectRun, in []int, chain func() func(seq uint64, items []int, queued int) bool) {
-	batches := (len(in) + 8 - 1) / 8
-	var claimed atomic.Int64 // batches taken
-	work := func(step func(seq uint64, items []int, queued int) bool) {
-		done := r.ctx.Done()
-		for {
-			select { // bounds what a cancelled worker does to one batch
-			case <-done:
-				return
-			default:
-			}
-			k := int(claimed.Add(1) - 1)
-			if k >= batches {
-				return
-			}
-			lo := k * 8
-			hi := min(lo+8, len(in))
-			// A fused first stage has no input channel: nothing waited.
-			if !step(uint64(k), in[lo:hi:hi], 0) {
-				return
-			}
-		}
-	}
-	work(chain())
-	r.finish()
 }
 
 // reject handles the error err of the stage function on item in:
@@ -26384,27 +26183,6 @@ func (s *pipeFusedCollectToString) post(r *PipeFusedCollectRun, out chan<- pipeF
 	return true
 }
 
-// slot returns the place in res of the outputs of batch seq, of n items:
-// empty, with room for n outputs from item seq*Batch on.
-func (s *pipeFusedCollectToString) slot(res []string, seq uint64, n int) []string {
-	at := int(seq) * 8
-	return res[at : at : at+n]
-}
-
-// gather closes the gaps that place left in res, where batches made fewer
-// outputs than they had items, and returns the outputs, in input order.
-func (s *pipeFusedCollectToString) gather(res []string, counts []int) []string {
-	n := 0
-	for k, c := range counts {
-		if at := k * 8; at != n {
-			copy(res[n:n+c], res[at:at+c])
-		}
-		n += c
-	}
-	clear(res[n:]) // let the garbage collector have what the gaps point to
-	return res[:n]
-}
-
 // reject handles the error err of the stage function on item in:
 // ErrPipeFusedCollectSkip drops the item (and reports the skip), any other
 // error fails it. It reports whether the worker goes on with the next item:
@@ -26623,18 +26401,29 @@ func (p *PipeFusedCollect) Start(ctx context.Context, in <-chan int) (<-chan str
 
 // RunSlice runs the pipeline on the items of in and returns the outputs. It
 // returns what Wait returns: nil, or the PipeFusedCollectFailures with the
-// outputs of the other items. in is only read.
+// outputs of the other items. in is only read. The calling goroutine runs
+// every stage, taking each item through them all before the next; the stage
+// functions get ctx itself.
 func (p *PipeFusedCollect) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeFusedCollectNewRun(ctx, 0)
-	res := make([]string, len(in))
-	counts := make([]int, (len(in)+7)/8)
-	p.toInt64.runSlice(r, in, func() func(uint64, []int, int) bool {
-		return func(seq uint64, items []int, _ int) bool {
-			counts[seq] = len(p.throughToInt64(r, items, p.toString.slot(res, seq, len(items))))
-			return true
+	// The run's context is ctx itself, and its cancel does nothing: the
+	// run has no other goroutine, so Wait need not cancel anything.
+	r := &PipeFusedCollectRun{
+		cancel: func(error) {},
+		ctx:    ctx,
+	}
+	res := make([]string, 0, len(in))
+	done := ctx.Done()
+	// The poll of done bounds what a cancelled run does to one batch.
+batches:
+	for lo := 0; lo < len(in); lo += 8 {
+		select {
+		case <-done:
+			break batches
+		default:
 		}
-	})
-	res = p.toString.gather(res, counts)
+		res = p.throughToInt64(r, in[lo:min(lo+8, len(in))], res)
+	}
+	r.finish()
 	return res, r.Wait()
 }
 

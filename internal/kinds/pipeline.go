@@ -101,7 +101,14 @@ func pipelineSegments(stages []*pipelineStage, fuse, paced, itemwise bool, retri
 		}
 		segs = append(segs, []*pipelineStage{st})
 	}
-	if len(segs) == 1 {
+	switch {
+	case len(segs) == 1 && itemwise && stages[0].workers == 1:
+		// RunSlice runs them on the calling goroutine (pipelineOneGoroutine):
+		// the chain's loop, or the stage's process.
+		if len(stages) == 1 {
+			stages[0].keep = append(stages[0].keep, "Stage.process")
+		}
+	case len(segs) == 1:
 		// RunSlice runs them with no channel.
 		stages[0].keep = append(stages[0].keep, "Stage.runSlice")
 		stages[len(stages)-1].keep = append(stages[len(stages)-1].keep, "Stage.gather")
@@ -792,7 +799,62 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 	decls = append(decls, startDoc+"\n"+fmt.Sprintf("%#v", fn))
 
 	// RunSlice.
-	if len(sh.segments) == 1 {
+	oneGoroutine := pipelineOneGoroutine(sh)
+	if oneGoroutine {
+		// Every stage fused, with one worker: the caller's goroutine is the
+		// run's only one (see pipelineOneGoroutine).
+		lo, batchesL, done := local("lo"), local("batches"), local("done")
+		var step jen.Code
+		if n > 1 {
+			// p.throughParse(r, in[lo:min(lo+64, len(in))], res)
+			step = jen.Id(p).Dot(pipelineThrough(stages))
+		} else {
+			// p.parse.process(r, in[lo:min(lo+64, len(in))], res)
+			step = jen.Id(p).Dot(first.name).Dot("process")
+		}
+		batch := jen.Id(in).Index(jen.Id(lo), jen.Min(jen.Id(lo).Op("+").Lit(sh.batch), jen.Len(jen.Id(in))))
+		body = []jen.Code{
+			jen.Comment("The run's context is ctx itself, and its cancel does nothing: the"),
+			jen.Comment(map[bool]string{true: "run has no other goroutine, so Wait need not cancel anything.", false: "run has no other goroutine to stop, so neither its first failure nor"}[sh.collect]),
+		}
+		if !sh.collect {
+			body = append(body, jen.Comment("Wait cancels anything."))
+		}
+		body = append(body,
+			// r := &IngestRun{ctx: ctx, cancel: func(error) {}}
+			jen.Id(r).Op(":=").Op("&").Id(runType).Values(jen.Dict{
+				jen.Id("ctx"):    jen.Id(ctx),
+				jen.Id("cancel"): jen.Func().Params(jen.Error()).Block(),
+			}),
+			// res := make([]Tn, 0, len(in))
+			jen.Id(res).Op(":=").Make(jen.Index().Id(last.out), jen.Lit(0), jen.Len(jen.Id(in))),
+			// done := ctx.Done()
+			jen.Id(done).Op(":=").Id(ctx).Dot("Done").Call(),
+		)
+		// batches: for lo := 0; lo < len(in) && r.err == nil; lo += 64 { ... }
+		more := jen.Id(lo).Op("<").Len(jen.Id(in))
+		if sh.collect {
+			body = append(body, jen.Comment("The poll of done bounds what a cancelled run does to one batch."))
+		} else {
+			more.Op("&&").Id(r).Dot("err").Op("==").Nil()
+			body = append(body,
+				jen.Comment("The first failure sets r.err and stops the run: on this goroutine,"),
+				jen.Comment("the only one that writes it. The poll of done bounds what a"),
+				jen.Comment("cancelled run does to one batch."))
+		}
+		body = append(body,
+			jen.Id(batchesL).Op(":"),
+			jen.For(jen.Id(lo).Op(":=").Lit(0), more, jen.Id(lo).Op("+=").Lit(sh.batch)).Block(
+				jen.Select().Block(
+					jen.Case(jen.Op("<-").Id(done)).Block(jen.Break().Id(batchesL)),
+					jen.Default(),
+				),
+				jen.Id(res).Op("=").Add(step).Call(jen.Id(r), batch, jen.Id(res)),
+			),
+			// r.finish()
+			jen.Id(r).Dot("finish").Call(),
+		)
+	} else if len(sh.segments) == 1 {
 		// Every stage fused: no channel (see the template's runFused).
 		counts := local("counts")
 		var step jen.Code
@@ -853,6 +915,9 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 			jen.Return(jen.Id(res), jen.Nil()))
 		runSliceDoc += "; when that is an error, the outputs are nil. in is only read."
 	}
+	if oneGoroutine {
+		runSliceDoc += " The calling goroutine runs every stage, taking each item through them all before the next; the stage functions get ctx itself."
+	}
 	fn = jen.Func().Params(recv.Clone()).Id("RunSlice").Params(ctxParam.Clone(), jen.Id(in).Index().Id(first.in)).
 		Params(jen.Index().Id(last.out), jen.Error()).Block(body...)
 	decls = append(decls, wrap(runSliceDoc)+"\n"+fmt.Sprintf("%#v", fn))
@@ -875,6 +940,20 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 		}
 	}
 	return decls
+}
+
+// pipelineOneGoroutine reports whether RunSlice runs every stage on the
+// calling goroutine, alone: every stage fused with one worker, each item
+// taken through them in turn (no metrics). The template's runFused runs
+// them there too, its one worker being the caller, but under a run of its
+// own: a child context, whose cancellation stops the other workers, and the
+// closures that make each worker's steps, eight allocations whatever the
+// input. With one goroutine there are no other workers: the run's context
+// is ctx itself, the batches go straight to the chain's loop, and a call
+// allocates the run and its result only. A stop is seen by the loop over
+// the batches, in r.err, which only that goroutine writes.
+func pipelineOneGoroutine(sh pipelineShape) bool {
+	return len(sh.segments) == 1 && sh.itemwise && sh.segments[0][0].workers == 1
 }
 
 // pipelineThroughDecls returns the two methods of the pipeline type that

@@ -250,6 +250,12 @@ func (p *Pipeline[In, Out]) Stats() []StageStats {
 // the batches straight from in through every stage and places the outputs
 // in the result, with no channel, no source and no sink; with one worker,
 // the caller's goroutine does it all.
+//
+//monogen:note With one worker and no metrics, generated code goes further
+//monogen:note (pipelineOneGoroutine in internal/kinds/pipeline.go): the
+//monogen:note run's context is ctx itself and RunSlice appends each batch's
+//monogen:note outputs with the chain's loop, so a call allocates the run and
+//monogen:note its result only; a stop is seen in r.err, not by a cancel.
 func (p *Pipeline[In, Out]) runFused(ctx context.Context, in []In) ([]Out, error) {
 	r := newRun(ctx, 0) // outputs keep their place: no window to bound
 	res := make([]Out, len(in))
