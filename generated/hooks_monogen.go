@@ -6823,8 +6823,7 @@ var ErrHookedPipeSkip = errors.New("pipeline: skip item")
 
 // hookedPipeSiftInBatch is the message a stage receives: as many items as
 // the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
-// put the outputs in input order by it.
+// batch, which it keeps from stage to stage.
 type hookedPipeSiftInBatch struct {
 	seq   uint64
 	items []int
@@ -7027,11 +7026,6 @@ type HookedPipeRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -7041,14 +7035,10 @@ type HookedPipeRun struct {
 	failures HookedPipeFailures // collect mode, guarded by mu
 }
 
-// hookedPipeNewRun returns a run under parent. window is the most batches an
-// ordered run has in flight; zero for an unordered run.
-func hookedPipeNewRun(parent context.Context, window int) *HookedPipeRun {
+// hookedPipeNewRun returns a run under parent.
+func hookedPipeNewRun(parent context.Context) *HookedPipeRun {
 	r := &HookedPipeRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -7158,13 +7148,6 @@ func (*hookedPipeNoCopy) Lock() {}
 
 func (*hookedPipeNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *hookedPipeSift) acquire(r *HookedPipeRun, done <-chan struct{}) bool {
-	return true
-}
-
 // feedChan is the source of a run started on a channel: it sends the items
 // of src to out in batches (batchChan) until src is closed or the run stops,
 // leaves the run, then receives and discards what remains of src until it is
@@ -7224,9 +7207,6 @@ func (s *hookedPipeSift) batchChan(r *HookedPipeRun, src <-chan int, out chan<- 
 			default:
 				break fill
 			}
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := hookedPipeSiftInBatch{seq: seq, items: b}
 		select { // alone first: see hookedPipeSift.work
@@ -7297,9 +7277,8 @@ func (s *hookedPipeVet) call(ctx context.Context, in int) (int, error) {
 // capacity, so a run in steady state allocates none.
 func (s *hookedPipeVet) output(r *HookedPipeRun, next int) (chan hookedPipeVetOutBatch, chan []int, func()) {
 	out := make(chan hookedPipeVetOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int, max(s.capacity()+2+next+1, cap(r.tokens)))
+	size := s.capacity() + 2 + next + 1
+	free := make(chan []int, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
 	leave := func() {
@@ -7313,8 +7292,7 @@ func (s *hookedPipeVet) output(r *HookedPipeRun, next int) (chan hookedPipeVetOu
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *hookedPipeVet) post(r *HookedPipeRun, out chan<- hookedPipeVetOutBatch, free chan []int, seq uint64, res []int) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -7405,11 +7383,10 @@ func (s *hookedPipeVet) putOut(free chan []int, b []int) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *hookedPipeVet) drain(r *HookedPipeRun, in <-chan hookedPipeVetOutBatch, free chan []int, deliver func([]int) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -7507,7 +7484,7 @@ func NewHookedPipe() *HookedPipe {
 // sends without selecting on a context never blocks, and Wait does not wait
 // for it.
 func (p *HookedPipe) Start(ctx context.Context, in <-chan int) (<-chan int, *HookedPipeRun) {
-	r := hookedPipeNewRun(ctx, 0)
+	r := hookedPipeNewRun(ctx)
 	src := make(chan hookedPipeSiftInBatch, 64)
 	srcFree := make(chan []int, 68)
 	c2, f2, l2 := p.vet.output(r, 1)
@@ -7527,7 +7504,7 @@ func (p *HookedPipe) Start(ctx context.Context, in <-chan int) (<-chan int, *Hoo
 // returns what Wait returns: nil, or the HookedPipeFailures with the outputs
 // of the other items. in is only read.
 func (p *HookedPipe) RunSlice(ctx context.Context, in []int) ([]int, error) {
-	r := hookedPipeNewRun(ctx, 0)
+	r := hookedPipeNewRun(ctx)
 	res := make([]int, len(in))
 	counts := make([]int, (len(in)+3)/4)
 	p.sift.runSlice(r, in, func() func(uint64, []int, int) bool {
@@ -7604,8 +7581,7 @@ var ErrHookedPipeUnfusedSkip = errors.New("pipeline: skip item")
 
 // hookedPipeUnfusedSiftInBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage: an ordered run, and
-// RunSlice, put the outputs in input order by it.
+// the batch, which it keeps from stage to stage.
 type hookedPipeUnfusedSiftInBatch struct {
 	seq   uint64
 	items []int
@@ -7665,9 +7641,8 @@ func (s *hookedPipeUnfusedSift) call(ctx context.Context, in int) (int, error) {
 // capacity, so a run in steady state allocates none.
 func (s *hookedPipeUnfusedSift) output(r *HookedPipeUnfusedRun, next int) (chan hookedPipeUnfusedSiftOutBatch, chan []int, func()) {
 	out := make(chan hookedPipeUnfusedSiftOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int, max(s.capacity()+2+next+1, cap(r.tokens)))
+	size := s.capacity() + 2 + next + 1
+	free := make(chan []int, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
 	leave := func() {
@@ -7757,8 +7732,7 @@ func (s *hookedPipeUnfusedSift) send(r *HookedPipeUnfusedRun, out chan<- hookedP
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *hookedPipeUnfusedSift) post(r *HookedPipeUnfusedRun, out chan<- hookedPipeUnfusedSiftOutBatch, free chan []int, seq uint64, res []int) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -7913,11 +7887,6 @@ type HookedPipeUnfusedRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -7927,14 +7896,10 @@ type HookedPipeUnfusedRun struct {
 	failures HookedPipeUnfusedFailures // collect mode, guarded by mu
 }
 
-// hookedPipeUnfusedNewRun returns a run under parent. window is the most
-// batches an ordered run has in flight; zero for an unordered run.
-func hookedPipeUnfusedNewRun(parent context.Context, window int) *HookedPipeUnfusedRun {
+// hookedPipeUnfusedNewRun returns a run under parent.
+func hookedPipeUnfusedNewRun(parent context.Context) *HookedPipeUnfusedRun {
 	r := &HookedPipeUnfusedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -8045,13 +8010,6 @@ func (*hookedPipeUnfusedNoCopy) Lock() {}
 
 func (*hookedPipeUnfusedNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *hookedPipeUnfusedSift) acquire(r *HookedPipeUnfusedRun, done <-chan struct{}) bool {
-	return true
-}
-
 // feedSlice sends src to out in batches as large as the batch= option
 // allows, then closes out. The batches are subslices of src, not copies; the
 // first stage is started with no free list for them, so they are neither
@@ -8066,9 +8024,6 @@ func (s *hookedPipeUnfusedSift) feedSlice(r *HookedPipeUnfusedRun, src []int, ou
 		case <-done:
 			return
 		default:
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := hookedPipeUnfusedSiftInBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see hookedPipeUnfusedSift.work
@@ -8144,9 +8099,6 @@ func (s *hookedPipeUnfusedSift) batchChan(r *HookedPipeUnfusedRun, src <-chan in
 				break fill
 			}
 		}
-		if !s.acquire(r, done) {
-			return
-		}
 		m := hookedPipeUnfusedSiftInBatch{seq: seq, items: b}
 		select { // alone first: see hookedPipeUnfusedSift.work
 		case out <- m:
@@ -8217,9 +8169,8 @@ func (s *hookedPipeUnfusedVet) call(ctx context.Context, in int) (int, error) {
 // capacity, so a run in steady state allocates none.
 func (s *hookedPipeUnfusedVet) output(r *HookedPipeUnfusedRun, next int) (chan hookedPipeUnfusedVetOutBatch, chan []int, func()) {
 	out := make(chan hookedPipeUnfusedVetOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int, max(s.capacity()+2+next+1, cap(r.tokens)))
+	size := s.capacity() + 2 + next + 1
+	free := make(chan []int, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
 	leave := func() {
@@ -8309,8 +8260,7 @@ func (s *hookedPipeUnfusedVet) send(r *HookedPipeUnfusedRun, out chan<- hookedPi
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *hookedPipeUnfusedVet) post(r *HookedPipeUnfusedRun, out chan<- hookedPipeUnfusedVetOutBatch, free chan []int, seq uint64, res []int) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -8440,11 +8390,10 @@ func (s *hookedPipeUnfusedVet) putOut(free chan []int, b []int) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *hookedPipeUnfusedVet) drain(r *HookedPipeUnfusedRun, in <-chan hookedPipeUnfusedVetOutBatch, free chan []int, deliver func([]int) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -8552,7 +8501,7 @@ func NewHookedPipeUnfused() *HookedPipeUnfused {
 // sends without selecting on a context never blocks, and Wait does not wait
 // for it.
 func (p *HookedPipeUnfused) Start(ctx context.Context, in <-chan int) (<-chan int, *HookedPipeUnfusedRun) {
-	r := hookedPipeUnfusedNewRun(ctx, 0)
+	r := hookedPipeUnfusedNewRun(ctx)
 	src := make(chan hookedPipeUnfusedSiftInBatch, 64)
 	srcFree := make(chan []int, 68)
 	c1, f1 := p.sift.start(r, src, srcFree, 2)
@@ -8568,7 +8517,7 @@ func (p *HookedPipeUnfused) Start(ctx context.Context, in <-chan int) (<-chan in
 // returns what Wait returns: nil, or the HookedPipeUnfusedFailures with the
 // outputs of the other items. in is only read.
 func (p *HookedPipeUnfused) RunSlice(ctx context.Context, in []int) ([]int, error) {
-	r := hookedPipeUnfusedNewRun(ctx, 0)
+	r := hookedPipeUnfusedNewRun(ctx)
 	src := make(chan hookedPipeUnfusedSiftInBatch, 64)
 	c1, f1 := p.sift.start(r, src, nil, 2)
 	c2, f2 := p.vet.start(r, c1, f1, 1)

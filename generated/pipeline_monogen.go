@@ -23,8 +23,7 @@ var ErrPipeStopSkip = errors.New("pipeline: skip item")
 
 // pipeStopToInt64InBatch is the message a stage receives: as many items as
 // the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
-// put the outputs in input order by it.
+// batch, which it keeps from stage to stage.
 type pipeStopToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -214,11 +213,6 @@ type PipeStopRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -228,14 +222,10 @@ type PipeStopRun struct {
 	failures PipeStopFailures // collect mode, guarded by mu
 }
 
-// pipeStopNewRun returns a run under parent. window is the most batches an
-// ordered run has in flight; zero for an unordered run.
-func pipeStopNewRun(parent context.Context, window int) *PipeStopRun {
+// pipeStopNewRun returns a run under parent.
+func pipeStopNewRun(parent context.Context) *PipeStopRun {
 	r := &PipeStopRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -348,13 +338,6 @@ func (*pipeStopNoCopy) Lock() {}
 
 func (*pipeStopNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *pipeStopToInt64) acquire(r *PipeStopRun, done <-chan struct{}) bool {
-	return true
-}
-
 // feedChan is the source of a run started on a channel: it sends the items
 // of src to out in batches (batchChan) until src is closed or the run stops,
 // leaves the run, then receives and discards what remains of src until it is
@@ -414,9 +397,6 @@ func (s *pipeStopToInt64) batchChan(r *PipeStopRun, src <-chan int, out chan<- p
 			default:
 				break fill
 			}
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := pipeStopToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipeStopToInt64.work
@@ -527,9 +507,8 @@ func (s *pipeStopToString) call(ctx context.Context, in float64) (string, error)
 // capacity, so a run in steady state allocates none.
 func (s *pipeStopToString) output(r *PipeStopRun, next int) (chan pipeStopToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeStopToStringOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+2+next+1, cap(r.tokens)))
+	size := s.capacity() + 2 + next + 1
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
 	leave := func() {
@@ -543,8 +522,7 @@ func (s *pipeStopToString) output(r *PipeStopRun, next int) (chan pipeStopToStri
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipeStopToString) post(r *PipeStopRun, out chan<- pipeStopToStringOutBatch, free chan []string, seq uint64, res []string) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -633,11 +611,10 @@ func (s *pipeStopToString) putOut(free chan []string, b []string) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *pipeStopToString) drain(r *PipeStopRun, in <-chan pipeStopToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -743,7 +720,7 @@ func NewPipeStop(toInt64 func(context.Context, int) (int64, error), toFloat func
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *PipeStop) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeStopRun) {
-	r := pipeStopNewRun(ctx, 0)
+	r := pipeStopNewRun(ctx)
 	src := make(chan pipeStopToInt64InBatch, 51)
 	srcFree := make(chan []int, 55)
 	c3, f3, l3 := p.toString.output(r, 1)
@@ -763,7 +740,7 @@ func (p *PipeStop) Start(ctx context.Context, in <-chan int) (<-chan string, *Pi
 // returns what Wait returns; when that is an error, the outputs are nil. in
 // is only read.
 func (p *PipeStop) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeStopNewRun(ctx, 0)
+	r := pipeStopNewRun(ctx)
 	res := make([]string, len(in))
 	counts := make([]int, (len(in)+4)/5)
 	p.toInt64.runSlice(r, in, func() func(uint64, []int, int) bool {
@@ -860,8 +837,7 @@ var ErrPipeStopUnfusedSkip = errors.New("pipeline: skip item")
 
 // pipeStopUnfusedToInt64InBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage: an ordered run, and
-// RunSlice, put the outputs in input order by it.
+// the batch, which it keeps from stage to stage.
 type pipeStopUnfusedToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -910,9 +886,8 @@ func (s *pipeStopUnfusedToInt64) call(ctx context.Context, in int) (int64, error
 // capacity, so a run in steady state allocates none.
 func (s *pipeStopUnfusedToInt64) output(r *PipeStopUnfusedRun, next int) (chan pipeStopUnfusedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipeStopUnfusedToInt64OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	size := s.capacity() + 2 + next + 1
+	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
 	leave := func() {
@@ -1002,8 +977,7 @@ func (s *pipeStopUnfusedToInt64) send(r *PipeStopUnfusedRun, out chan<- pipeStop
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipeStopUnfusedToInt64) post(r *PipeStopUnfusedRun, out chan<- pipeStopUnfusedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -1156,11 +1130,6 @@ type PipeStopUnfusedRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -1170,14 +1139,10 @@ type PipeStopUnfusedRun struct {
 	failures PipeStopUnfusedFailures // collect mode, guarded by mu
 }
 
-// pipeStopUnfusedNewRun returns a run under parent. window is the most
-// batches an ordered run has in flight; zero for an unordered run.
-func pipeStopUnfusedNewRun(parent context.Context, window int) *PipeStopUnfusedRun {
+// pipeStopUnfusedNewRun returns a run under parent.
+func pipeStopUnfusedNewRun(parent context.Context) *PipeStopUnfusedRun {
 	r := &PipeStopUnfusedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -1291,13 +1256,6 @@ func (*pipeStopUnfusedNoCopy) Lock() {}
 
 func (*pipeStopUnfusedNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *pipeStopUnfusedToInt64) acquire(r *PipeStopUnfusedRun, done <-chan struct{}) bool {
-	return true
-}
-
 // feedSlice sends src to out in batches as large as the batch= option
 // allows, then closes out. The batches are subslices of src, not copies; the
 // first stage is started with no free list for them, so they are neither
@@ -1312,9 +1270,6 @@ func (s *pipeStopUnfusedToInt64) feedSlice(r *PipeStopUnfusedRun, src []int, out
 		case <-done:
 			return
 		default:
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := pipeStopUnfusedToInt64InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipeStopUnfusedToInt64.work
@@ -1390,9 +1345,6 @@ func (s *pipeStopUnfusedToInt64) batchChan(r *PipeStopUnfusedRun, src <-chan int
 				break fill
 			}
 		}
-		if !s.acquire(r, done) {
-			return
-		}
 		m := pipeStopUnfusedToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipeStopUnfusedToInt64.work
 		case out <- m:
@@ -1452,9 +1404,8 @@ func (s *pipeStopUnfusedToFloat) call(ctx context.Context, in int64) (float64, e
 // capacity, so a run in steady state allocates none.
 func (s *pipeStopUnfusedToFloat) output(r *PipeStopUnfusedRun, next int) (chan pipeStopUnfusedToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeStopUnfusedToFloatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	size := s.capacity() + 2 + next + 1
+	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
 	leave := func() {
@@ -1544,8 +1495,7 @@ func (s *pipeStopUnfusedToFloat) send(r *PipeStopUnfusedRun, out chan<- pipeStop
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipeStopUnfusedToFloat) post(r *PipeStopUnfusedRun, out chan<- pipeStopUnfusedToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -1716,9 +1666,8 @@ func (s *pipeStopUnfusedToString) call(ctx context.Context, in float64) (string,
 // capacity, so a run in steady state allocates none.
 func (s *pipeStopUnfusedToString) output(r *PipeStopUnfusedRun, next int) (chan pipeStopUnfusedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeStopUnfusedToStringOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+2+next+1, cap(r.tokens)))
+	size := s.capacity() + 2 + next + 1
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
 	leave := func() {
@@ -1808,8 +1757,7 @@ func (s *pipeStopUnfusedToString) send(r *PipeStopUnfusedRun, out chan<- pipeSto
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipeStopUnfusedToString) post(r *PipeStopUnfusedRun, out chan<- pipeStopUnfusedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -1937,11 +1885,10 @@ func (s *pipeStopUnfusedToString) putOut(free chan []string, b []string) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *pipeStopUnfusedToString) drain(r *PipeStopUnfusedRun, in <-chan pipeStopUnfusedToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -2056,7 +2003,7 @@ func NewPipeStopUnfused(toInt64 func(context.Context, int) (int64, error), toFlo
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *PipeStopUnfused) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeStopUnfusedRun) {
-	r := pipeStopUnfusedNewRun(ctx, 0)
+	r := pipeStopUnfusedNewRun(ctx)
 	src := make(chan pipeStopUnfusedToInt64InBatch, 51)
 	srcFree := make(chan []int, 55)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 2)
@@ -2073,7 +2020,7 @@ func (p *PipeStopUnfused) Start(ctx context.Context, in <-chan int) (<-chan stri
 // returns what Wait returns; when that is an error, the outputs are nil. in
 // is only read.
 func (p *PipeStopUnfused) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeStopUnfusedNewRun(ctx, 0)
+	r := pipeStopUnfusedNewRun(ctx)
 	src := make(chan pipeStopUnfusedToInt64InBatch, 51)
 	c1, f1 := p.toInt64.start(r, src, nil, 2)
 	c2, f2 := p.toFloat.start(r, c1, f1, 2)
@@ -2096,8 +2043,8 @@ var ErrPipeOrderedSkip = errors.New("pipeline: skip item")
 
 // pipeOrderedToInt64InBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
-// put the outputs in input order by it.
+// batch, which it keeps from stage to stage: the sink puts the outputs in
+// input order by it.
 type pipeOrderedToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -2145,9 +2092,11 @@ func (s *pipeOrderedToInt64) call(ctx context.Context, in int) (int64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedToInt64) output(r *PipeOrderedRun, next int) (chan pipeOrderedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipeOrderedToInt64OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	size := s.capacity() + 2 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
 	leave := func() {
@@ -2375,9 +2324,9 @@ type PipeOrderedRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
+	// tokens bounds the batches in flight. Its capacity is the window: the
+	// source sends a token before each batch, the sink receives one after
+	// delivering a batch.
 	tokens chan struct{}
 
 	// complete is set by the sink once it has delivered the last batch,
@@ -2389,14 +2338,18 @@ type PipeOrderedRun struct {
 	failures PipeOrderedFailures // collect mode, guarded by mu
 }
 
-// pipeOrderedNewRun returns a run under parent. window is the most batches
-// an ordered run has in flight; zero for an unordered run.
-func pipeOrderedNewRun(parent context.Context, window int) *PipeOrderedRun {
+// pipeOrderedNewRun returns a run under parent.
+func pipeOrderedNewRun(parent context.Context) *PipeOrderedRun {
 	r := &PipeOrderedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
+	return r
+}
+
+// pipeOrderedNewOrderedRun returns a run under parent of an ordered
+// pipeline, which has at most window batches in flight.
+func pipeOrderedNewOrderedRun(parent context.Context, window int) *PipeOrderedRun {
+	r := pipeOrderedNewRun(parent)
+	r.tokens = make(chan struct{}, window)
 	return r
 }
 
@@ -2509,9 +2462,9 @@ func (*pipeOrderedNoCopy) Lock() {}
 
 func (*pipeOrderedNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+// acquire takes one of the window's tokens before the source sends a batch,
+// so that no more than cap(r.tokens) batches are in flight and the sink's
+// reorder buffer is bounded. It reports false if the run is cancelled.
 func (s *pipeOrderedToInt64) acquire(r *PipeOrderedRun, done <-chan struct{}) bool {
 	select {
 	case r.tokens <- struct{}{}:
@@ -2794,9 +2747,11 @@ func (s *pipeOrderedToString) call(ctx context.Context, in float64) (string, err
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedToString) output(r *PipeOrderedRun, next int) (chan pipeOrderedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeOrderedToStringOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+4+next+1, cap(r.tokens)))
+	size := s.capacity() + 4 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
 	leave := func() {
@@ -2874,10 +2829,10 @@ func (s *pipeOrderedToString) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// order of sequence number, then returns the emptied batch to free. It
+// returns when in is closed, having marked the run complete, or when the run
+// is cancelled or deliver returns false. deliver is called once per batch,
+// never per item.
 func (s *pipeOrderedToString) drain(r *PipeOrderedRun, in <-chan pipeOrderedToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -3020,7 +2975,7 @@ func NewPipeOrdered(toInt64 func(context.Context, int) (int64, error), toFloat f
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *PipeOrdered) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeOrderedRun) {
-	r := pipeOrderedNewRun(ctx, 14)
+	r := pipeOrderedNewOrderedRun(ctx, 14)
 	src := make(chan pipeOrderedToInt64InBatch, 2)
 	srcFree := make(chan []int, 14)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 4)
@@ -3041,7 +2996,7 @@ func (p *PipeOrdered) Start(ctx context.Context, in <-chan int) (<-chan string, 
 // input order. It returns what Wait returns; when that is an error, the
 // outputs are nil. in is only read.
 func (p *PipeOrdered) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeOrderedNewRun(ctx, 14)
+	r := pipeOrderedNewOrderedRun(ctx, 14)
 	src := make(chan pipeOrderedToInt64InBatch, 2)
 	c1, f1 := p.toInt64.start(r, src, nil, 4)
 	c3, f3, l3 := p.toString.output(r, 1)
@@ -3129,8 +3084,8 @@ var ErrPipeOrderedUnfusedSkip = errors.New("pipeline: skip item")
 
 // pipeOrderedUnfusedToInt64InBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage: an ordered run, and
-// RunSlice, put the outputs in input order by it.
+// the batch, which it keeps from stage to stage: the sink puts the outputs
+// in input order by it.
 type pipeOrderedUnfusedToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -3179,9 +3134,11 @@ func (s *pipeOrderedUnfusedToInt64) call(ctx context.Context, in int) (int64, er
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedUnfusedToInt64) output(r *PipeOrderedUnfusedRun, next int) (chan pipeOrderedUnfusedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipeOrderedUnfusedToInt64OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	size := s.capacity() + 2 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
 	leave := func() {
@@ -3410,9 +3367,9 @@ type PipeOrderedUnfusedRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
+	// tokens bounds the batches in flight. Its capacity is the window: the
+	// source sends a token before each batch, the sink receives one after
+	// delivering a batch.
 	tokens chan struct{}
 
 	// complete is set by the sink once it has delivered the last batch,
@@ -3424,14 +3381,18 @@ type PipeOrderedUnfusedRun struct {
 	failures PipeOrderedUnfusedFailures // collect mode, guarded by mu
 }
 
-// pipeOrderedUnfusedNewRun returns a run under parent. window is the most
-// batches an ordered run has in flight; zero for an unordered run.
-func pipeOrderedUnfusedNewRun(parent context.Context, window int) *PipeOrderedUnfusedRun {
+// pipeOrderedUnfusedNewRun returns a run under parent.
+func pipeOrderedUnfusedNewRun(parent context.Context) *PipeOrderedUnfusedRun {
 	r := &PipeOrderedUnfusedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
+	return r
+}
+
+// pipeOrderedUnfusedNewOrderedRun returns a run under parent of an ordered
+// pipeline, which has at most window batches in flight.
+func pipeOrderedUnfusedNewOrderedRun(parent context.Context, window int) *PipeOrderedUnfusedRun {
+	r := pipeOrderedUnfusedNewRun(parent)
+	r.tokens = make(chan struct{}, window)
 	return r
 }
 
@@ -3545,9 +3506,9 @@ func (*pipeOrderedUnfusedNoCopy) Lock() {}
 
 func (*pipeOrderedUnfusedNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+// acquire takes one of the window's tokens before the source sends a batch,
+// so that no more than cap(r.tokens) batches are in flight and the sink's
+// reorder buffer is bounded. It reports false if the run is cancelled.
 func (s *pipeOrderedUnfusedToInt64) acquire(r *PipeOrderedUnfusedRun, done <-chan struct{}) bool {
 	select {
 	case r.tokens <- struct{}{}:
@@ -3711,9 +3672,11 @@ func (s *pipeOrderedUnfusedToFloat) call(ctx context.Context, in int64) (float64
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedUnfusedToFloat) output(r *PipeOrderedUnfusedRun, next int) (chan pipeOrderedUnfusedToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeOrderedUnfusedToFloatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
+	size := s.capacity() + 4 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
 	leave := func() {
@@ -3960,9 +3923,11 @@ func (s *pipeOrderedUnfusedToString) call(ctx context.Context, in float64) (stri
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedUnfusedToString) output(r *PipeOrderedUnfusedRun, next int) (chan pipeOrderedUnfusedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeOrderedUnfusedToStringOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+4+next+1, cap(r.tokens)))
+	size := s.capacity() + 4 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
 	leave := func() {
@@ -4176,10 +4141,10 @@ func (s *pipeOrderedUnfusedToString) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// order of sequence number, then returns the emptied batch to free. It
+// returns when in is closed, having marked the run complete, or when the run
+// is cancelled or deliver returns false. deliver is called once per batch,
+// never per item.
 func (s *pipeOrderedUnfusedToString) drain(r *PipeOrderedUnfusedRun, in <-chan pipeOrderedUnfusedToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -4321,7 +4286,7 @@ func NewPipeOrderedUnfused(toInt64 func(context.Context, int) (int64, error), to
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *PipeOrderedUnfused) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeOrderedUnfusedRun) {
-	r := pipeOrderedUnfusedNewRun(ctx, 20)
+	r := pipeOrderedUnfusedNewOrderedRun(ctx, 20)
 	src := make(chan pipeOrderedUnfusedToInt64InBatch, 2)
 	srcFree := make(chan []int, 20)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 4)
@@ -4338,7 +4303,7 @@ func (p *PipeOrderedUnfused) Start(ctx context.Context, in <-chan int) (<-chan s
 // input order. It returns what Wait returns; when that is an error, the
 // outputs are nil. in is only read.
 func (p *PipeOrderedUnfused) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeOrderedUnfusedNewRun(ctx, 20)
+	r := pipeOrderedUnfusedNewOrderedRun(ctx, 20)
 	src := make(chan pipeOrderedUnfusedToInt64InBatch, 2)
 	c1, f1 := p.toInt64.start(r, src, nil, 4)
 	c2, f2 := p.toFloat.start(r, c1, f1, 4)
@@ -4361,8 +4326,7 @@ var ErrPipeCollectSkip = errors.New("pipeline: skip item")
 
 // pipeCollectToInt64InBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
-// put the outputs in input order by it.
+// batch, which it keeps from stage to stage.
 type pipeCollectToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -4462,8 +4426,7 @@ func (s *pipeCollectToInt64) link(r *PipeCollectRun, next func(seq uint64, items
 			// not see them.
 			more = false
 		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
+			// A fused stage has no input channel, so nothing waited.
 			if len(res) > 0 {
 				more = next(seq, res, 0)
 			}
@@ -4595,11 +4558,6 @@ type PipeCollectRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -4609,14 +4567,10 @@ type PipeCollectRun struct {
 	failures PipeCollectFailures // collect mode, guarded by mu
 }
 
-// pipeCollectNewRun returns a run under parent. window is the most batches
-// an ordered run has in flight; zero for an unordered run.
-func pipeCollectNewRun(parent context.Context, window int) *PipeCollectRun {
+// pipeCollectNewRun returns a run under parent.
+func pipeCollectNewRun(parent context.Context) *PipeCollectRun {
 	r := &PipeCollectRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -4726,13 +4680,6 @@ func (*pipeCollectNoCopy) Lock() {}
 
 func (*pipeCollectNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *pipeCollectToInt64) acquire(r *PipeCollectRun, done <-chan struct{}) bool {
-	return true
-}
-
 // feedSlice sends src to out in batches as large as the batch= option
 // allows, then closes out. The batches are subslices of src, not copies; the
 // first stage is started with no free list for them, so they are neither
@@ -4747,9 +4694,6 @@ func (s *pipeCollectToInt64) feedSlice(r *PipeCollectRun, src []int, out chan<- 
 		case <-done:
 			return
 		default:
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := pipeCollectToInt64InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipeCollectToInt64.work
@@ -4824,9 +4768,6 @@ func (s *pipeCollectToInt64) batchChan(r *PipeCollectRun, src <-chan int, out ch
 			default:
 				break fill
 			}
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := pipeCollectToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipeCollectToInt64.work
@@ -4971,9 +4912,8 @@ func (s *pipeCollectToFloat) call(ctx context.Context, in int64) (float64, error
 // capacity, so a run in steady state allocates none.
 func (s *pipeCollectToFloat) output(r *PipeCollectRun, next int) (chan pipeCollectToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeCollectToFloatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+3+next+1, cap(r.tokens)))
+	size := s.capacity() + 3 + next + 1
+	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(3))
 	leave := func() {
@@ -4997,8 +4937,7 @@ func (s *pipeCollectToFloat) send(r *PipeCollectRun, out chan<- pipeCollectToFlo
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipeCollectToFloat) post(r *PipeCollectRun, out chan<- pipeCollectToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -5192,9 +5131,8 @@ func (s *pipeCollectToString) call(ctx context.Context, in float64) (string, err
 // capacity, so a run in steady state allocates none.
 func (s *pipeCollectToString) output(r *PipeCollectRun, next int) (chan pipeCollectToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeCollectToStringOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+4+next+1, cap(r.tokens)))
+	size := s.capacity() + 4 + next + 1
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
 	leave := func() {
@@ -5284,8 +5222,7 @@ func (s *pipeCollectToString) send(r *PipeCollectRun, out chan<- pipeCollectToSt
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipeCollectToString) post(r *PipeCollectRun, out chan<- pipeCollectToStringOutBatch, free chan []string, seq uint64, res []string) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -5418,11 +5355,10 @@ func (s *pipeCollectToString) putOut(free chan []string, b []string) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *pipeCollectToString) drain(r *PipeCollectRun, in <-chan pipeCollectToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -5600,7 +5536,7 @@ func NewPipeCollect(toInt64 func(context.Context, int) (int64, error), toFloat f
 // sends without selecting on a context never blocks, and Wait does not wait
 // for it.
 func (p *PipeCollect) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeCollectRun) {
-	r := pipeCollectNewRun(ctx, 0)
+	r := pipeCollectNewRun(ctx)
 	src := make(chan pipeCollectToInt64InBatch, 256)
 	srcFree := make(chan []int, 261)
 	c2, f2, l2 := p.toFloat.output(r, 4)
@@ -5619,7 +5555,7 @@ func (p *PipeCollect) Start(ctx context.Context, in <-chan int) (<-chan string, 
 // returns what Wait returns: nil, or the PipeCollectFailures with the outputs
 // of the other items. in is only read.
 func (p *PipeCollect) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeCollectNewRun(ctx, 0)
+	r := pipeCollectNewRun(ctx)
 	src := make(chan pipeCollectToInt64InBatch, 256)
 	c2, f2, l2 := p.toFloat.output(r, 4)
 	p.toInt64.run(r, src, nil, l2, func() func(uint64, []int, int) bool {
@@ -5648,8 +5584,7 @@ var ErrPipeCollectUnfusedSkip = errors.New("pipeline: skip item")
 
 // pipeCollectUnfusedToInt64InBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage: an ordered run, and
-// RunSlice, put the outputs in input order by it.
+// the batch, which it keeps from stage to stage.
 type pipeCollectUnfusedToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -5699,9 +5634,8 @@ func (s *pipeCollectUnfusedToInt64) call(ctx context.Context, in int) (int64, er
 // capacity, so a run in steady state allocates none.
 func (s *pipeCollectUnfusedToInt64) output(r *PipeCollectUnfusedRun, next int) (chan pipeCollectUnfusedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipeCollectUnfusedToInt64OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+3+next+1, cap(r.tokens)))
+	size := s.capacity() + 3 + next + 1
+	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(3))
 	leave := func() {
@@ -5791,8 +5725,7 @@ func (s *pipeCollectUnfusedToInt64) send(r *PipeCollectUnfusedRun, out chan<- pi
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipeCollectUnfusedToInt64) post(r *PipeCollectUnfusedRun, out chan<- pipeCollectUnfusedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -5951,11 +5884,6 @@ type PipeCollectUnfusedRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -5965,14 +5893,10 @@ type PipeCollectUnfusedRun struct {
 	failures PipeCollectUnfusedFailures // collect mode, guarded by mu
 }
 
-// pipeCollectUnfusedNewRun returns a run under parent. window is the most
-// batches an ordered run has in flight; zero for an unordered run.
-func pipeCollectUnfusedNewRun(parent context.Context, window int) *PipeCollectUnfusedRun {
+// pipeCollectUnfusedNewRun returns a run under parent.
+func pipeCollectUnfusedNewRun(parent context.Context) *PipeCollectUnfusedRun {
 	r := &PipeCollectUnfusedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -6083,13 +6007,6 @@ func (*pipeCollectUnfusedNoCopy) Lock() {}
 
 func (*pipeCollectUnfusedNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *pipeCollectUnfusedToInt64) acquire(r *PipeCollectUnfusedRun, done <-chan struct{}) bool {
-	return true
-}
-
 // feedSlice sends src to out in batches as large as the batch= option
 // allows, then closes out. The batches are subslices of src, not copies; the
 // first stage is started with no free list for them, so they are neither
@@ -6104,9 +6021,6 @@ func (s *pipeCollectUnfusedToInt64) feedSlice(r *PipeCollectUnfusedRun, src []in
 		case <-done:
 			return
 		default:
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := pipeCollectUnfusedToInt64InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipeCollectUnfusedToInt64.work
@@ -6181,9 +6095,6 @@ func (s *pipeCollectUnfusedToInt64) batchChan(r *PipeCollectUnfusedRun, src <-ch
 			default:
 				break fill
 			}
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := pipeCollectUnfusedToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipeCollectUnfusedToInt64.work
@@ -6328,9 +6239,8 @@ func (s *pipeCollectUnfusedToFloat) call(ctx context.Context, in int64) (float64
 // capacity, so a run in steady state allocates none.
 func (s *pipeCollectUnfusedToFloat) output(r *PipeCollectUnfusedRun, next int) (chan pipeCollectUnfusedToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeCollectUnfusedToFloatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+3+next+1, cap(r.tokens)))
+	size := s.capacity() + 3 + next + 1
+	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(3))
 	leave := func() {
@@ -6420,8 +6330,7 @@ func (s *pipeCollectUnfusedToFloat) send(r *PipeCollectUnfusedRun, out chan<- pi
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipeCollectUnfusedToFloat) post(r *PipeCollectUnfusedRun, out chan<- pipeCollectUnfusedToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -6630,9 +6539,8 @@ func (s *pipeCollectUnfusedToString) call(ctx context.Context, in float64) (stri
 // capacity, so a run in steady state allocates none.
 func (s *pipeCollectUnfusedToString) output(r *PipeCollectUnfusedRun, next int) (chan pipeCollectUnfusedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeCollectUnfusedToStringOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+4+next+1, cap(r.tokens)))
+	size := s.capacity() + 4 + next + 1
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
 	leave := func() {
@@ -6722,8 +6630,7 @@ func (s *pipeCollectUnfusedToString) send(r *PipeCollectUnfusedRun, out chan<- p
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipeCollectUnfusedToString) post(r *PipeCollectUnfusedRun, out chan<- pipeCollectUnfusedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -6857,11 +6764,10 @@ func (s *pipeCollectUnfusedToString) putOut(free chan []string, b []string) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *pipeCollectUnfusedToString) drain(r *PipeCollectUnfusedRun, in <-chan pipeCollectUnfusedToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -7040,7 +6946,7 @@ func NewPipeCollectUnfused(toInt64 func(context.Context, int) (int64, error), to
 // sends without selecting on a context never blocks, and Wait does not wait
 // for it.
 func (p *PipeCollectUnfused) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeCollectUnfusedRun) {
-	r := pipeCollectUnfusedNewRun(ctx, 0)
+	r := pipeCollectUnfusedNewRun(ctx)
 	src := make(chan pipeCollectUnfusedToInt64InBatch, 256)
 	srcFree := make(chan []int, 261)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 3)
@@ -7057,7 +6963,7 @@ func (p *PipeCollectUnfused) Start(ctx context.Context, in <-chan int) (<-chan s
 // returns what Wait returns: nil, or the PipeCollectUnfusedFailures with the
 // outputs of the other items. in is only read.
 func (p *PipeCollectUnfused) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeCollectUnfusedNewRun(ctx, 0)
+	r := pipeCollectUnfusedNewRun(ctx)
 	src := make(chan pipeCollectUnfusedToInt64InBatch, 256)
 	c1, f1 := p.toInt64.start(r, src, nil, 3)
 	c2, f2 := p.toFloat.start(r, c1, f1, 4)
@@ -7084,8 +6990,8 @@ var ErrPipeOrderedCollectSkip = errors.New("pipeline: skip item")
 
 // pipeOrderedCollectToInt64InBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage: an ordered run, and
-// RunSlice, put the outputs in input order by it.
+// the batch, which it keeps from stage to stage: the sink puts the outputs
+// in input order by it.
 type pipeOrderedCollectToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -7185,8 +7091,9 @@ func (s *pipeOrderedCollectToInt64) link(r *PipeOrderedCollectRun, next func(seq
 			// not see them.
 			more = false
 		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
+			// A fused stage has no input channel, so nothing waited.
+			// Even an empty batch goes on, as in post: the sink waits
+			// for every sequence number.
 			more = next(seq, res, 0)
 		}
 		clear(res) // let the garbage collector have what the items point to
@@ -7383,9 +7290,9 @@ type PipeOrderedCollectRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
+	// tokens bounds the batches in flight. Its capacity is the window: the
+	// source sends a token before each batch, the sink receives one after
+	// delivering a batch.
 	tokens chan struct{}
 
 	// complete is set by the sink once it has delivered the last batch,
@@ -7397,14 +7304,18 @@ type PipeOrderedCollectRun struct {
 	failures PipeOrderedCollectFailures // collect mode, guarded by mu
 }
 
-// pipeOrderedCollectNewRun returns a run under parent. window is the most
-// batches an ordered run has in flight; zero for an unordered run.
-func pipeOrderedCollectNewRun(parent context.Context, window int) *PipeOrderedCollectRun {
+// pipeOrderedCollectNewRun returns a run under parent.
+func pipeOrderedCollectNewRun(parent context.Context) *PipeOrderedCollectRun {
 	r := &PipeOrderedCollectRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
+	return r
+}
+
+// pipeOrderedCollectNewOrderedRun returns a run under parent of an ordered
+// pipeline, which has at most window batches in flight.
+func pipeOrderedCollectNewOrderedRun(parent context.Context, window int) *PipeOrderedCollectRun {
+	r := pipeOrderedCollectNewRun(parent)
+	r.tokens = make(chan struct{}, window)
 	return r
 }
 
@@ -7515,9 +7426,9 @@ func (*pipeOrderedCollectNoCopy) Lock() {}
 
 func (*pipeOrderedCollectNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+// acquire takes one of the window's tokens before the source sends a batch,
+// so that no more than cap(r.tokens) batches are in flight and the sink's
+// reorder buffer is bounded. It reports false if the run is cancelled.
 func (s *pipeOrderedCollectToInt64) acquire(r *PipeOrderedCollectRun, done <-chan struct{}) bool {
 	select {
 	case r.tokens <- struct{}{}:
@@ -7729,8 +7640,9 @@ func (s *pipeOrderedCollectToFloat) link(r *PipeOrderedCollectRun, next func(seq
 			// not see them.
 			more = false
 		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
+			// A fused stage has no input channel, so nothing waited.
+			// Even an empty batch goes on, as in post: the sink waits
+			// for every sequence number.
 			more = next(seq, res, 0)
 		}
 		clear(res) // let the garbage collector have what the items point to
@@ -7929,9 +7841,11 @@ func (s *pipeOrderedCollectToString) call(ctx context.Context, in float64) (stri
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedCollectToString) output(r *PipeOrderedCollectRun, next int) (chan pipeOrderedCollectToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeOrderedCollectToStringOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -8137,10 +8051,10 @@ func (s *pipeOrderedCollectToString) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// order of sequence number, then returns the emptied batch to free. It
+// returns when in is closed, having marked the run complete, or when the run
+// is cancelled or deliver returns false. deliver is called once per batch,
+// never per item.
 func (s *pipeOrderedCollectToString) drain(r *PipeOrderedCollectRun, in <-chan pipeOrderedCollectToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -8336,7 +8250,7 @@ func NewPipeOrderedCollect(toInt64 func(context.Context, int) (int64, error), to
 // sends without selecting on a context never blocks, and Wait does not wait
 // for it.
 func (p *PipeOrderedCollect) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeOrderedCollectRun) {
-	r := pipeOrderedCollectNewRun(ctx, 11)
+	r := pipeOrderedCollectNewOrderedRun(ctx, 11)
 	src := make(chan pipeOrderedCollectToInt64InBatch, 4)
 	srcFree := make(chan []int, 11)
 	c3, f3, l3 := p.toString.output(r, 1)
@@ -8355,7 +8269,7 @@ func (p *PipeOrderedCollect) Start(ctx context.Context, in <-chan int) (<-chan s
 // PipeOrderedCollectFailures with the outputs of the other items. in is only
 // read.
 func (p *PipeOrderedCollect) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeOrderedCollectNewRun(ctx, 0)
+	r := pipeOrderedCollectNewRun(ctx)
 	res := make([]string, len(in))
 	counts := make([]int, (len(in)+63)/64)
 	p.toInt64.runSlice(r, in, func() func(uint64, []int, int) bool {
@@ -8381,8 +8295,8 @@ var ErrPipeOrderedCollectUnfusedSkip = errors.New("pipeline: skip item")
 
 // pipeOrderedCollectUnfusedToInt64InBatch is the message a stage receives:
 // as many items as the batch= option allows, and the sequence number the
-// source gave the batch, which it keeps from stage to stage: an ordered run,
-// and RunSlice, put the outputs in input order by it.
+// source gave the batch, which it keeps from stage to stage: the sink puts
+// the outputs in input order by it.
 type pipeOrderedCollectUnfusedToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -8433,9 +8347,11 @@ func (s *pipeOrderedCollectUnfusedToInt64) call(ctx context.Context, in int) (in
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedCollectUnfusedToInt64) output(r *PipeOrderedCollectUnfusedRun, next int) (chan pipeOrderedCollectUnfusedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipeOrderedCollectUnfusedToInt64OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -8702,9 +8618,9 @@ type PipeOrderedCollectUnfusedRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
+	// tokens bounds the batches in flight. Its capacity is the window: the
+	// source sends a token before each batch, the sink receives one after
+	// delivering a batch.
 	tokens chan struct{}
 
 	// complete is set by the sink once it has delivered the last batch,
@@ -8716,14 +8632,18 @@ type PipeOrderedCollectUnfusedRun struct {
 	failures PipeOrderedCollectUnfusedFailures // collect mode, guarded by mu
 }
 
-// pipeOrderedCollectUnfusedNewRun returns a run under parent. window is the
-// most batches an ordered run has in flight; zero for an unordered run.
-func pipeOrderedCollectUnfusedNewRun(parent context.Context, window int) *PipeOrderedCollectUnfusedRun {
+// pipeOrderedCollectUnfusedNewRun returns a run under parent.
+func pipeOrderedCollectUnfusedNewRun(parent context.Context) *PipeOrderedCollectUnfusedRun {
 	r := &PipeOrderedCollectUnfusedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
+	return r
+}
+
+// pipeOrderedCollectUnfusedNewOrderedRun returns a run under parent of an
+// ordered pipeline, which has at most window batches in flight.
+func pipeOrderedCollectUnfusedNewOrderedRun(parent context.Context, window int) *PipeOrderedCollectUnfusedRun {
+	r := pipeOrderedCollectUnfusedNewRun(parent)
+	r.tokens = make(chan struct{}, window)
 	return r
 }
 
@@ -8834,9 +8754,9 @@ func (*pipeOrderedCollectUnfusedNoCopy) Lock() {}
 
 func (*pipeOrderedCollectUnfusedNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+// acquire takes one of the window's tokens before the source sends a batch,
+// so that no more than cap(r.tokens) batches are in flight and the sink's
+// reorder buffer is bounded. It reports false if the run is cancelled.
 func (s *pipeOrderedCollectUnfusedToInt64) acquire(r *PipeOrderedCollectUnfusedRun, done <-chan struct{}) bool {
 	select {
 	case r.tokens <- struct{}{}:
@@ -9085,9 +9005,11 @@ func (s *pipeOrderedCollectUnfusedToFloat) call(ctx context.Context, in int64) (
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedCollectUnfusedToFloat) output(r *PipeOrderedCollectUnfusedRun, next int) (chan pipeOrderedCollectUnfusedToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeOrderedCollectUnfusedToFloatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -9405,9 +9327,11 @@ func (s *pipeOrderedCollectUnfusedToString) call(ctx context.Context, in float64
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedCollectUnfusedToString) output(r *PipeOrderedCollectUnfusedRun, next int) (chan pipeOrderedCollectUnfusedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeOrderedCollectUnfusedToStringOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -9659,10 +9583,10 @@ func (s *pipeOrderedCollectUnfusedToString) putOut(free chan []string, b []strin
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// order of sequence number, then returns the emptied batch to free. It
+// returns when in is closed, having marked the run complete, or when the run
+// is cancelled or deliver returns false. deliver is called once per batch,
+// never per item.
 func (s *pipeOrderedCollectUnfusedToString) drain(r *PipeOrderedCollectUnfusedRun, in <-chan pipeOrderedCollectUnfusedToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -9867,7 +9791,7 @@ func NewPipeOrderedCollectUnfused(toInt64 func(context.Context, int) (int64, err
 // sends without selecting on a context never blocks, and Wait does not wait
 // for it.
 func (p *PipeOrderedCollectUnfused) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeOrderedCollectUnfusedRun) {
-	r := pipeOrderedCollectUnfusedNewRun(ctx, 21)
+	r := pipeOrderedCollectUnfusedNewOrderedRun(ctx, 21)
 	src := make(chan pipeOrderedCollectUnfusedToInt64InBatch, 4)
 	srcFree := make(chan []int, 21)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 1)
@@ -9885,7 +9809,7 @@ func (p *PipeOrderedCollectUnfused) Start(ctx context.Context, in <-chan int) (<
 // PipeOrderedCollectUnfusedFailures with the outputs of the other items. in
 // is only read.
 func (p *PipeOrderedCollectUnfused) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeOrderedCollectUnfusedNewRun(ctx, 21)
+	r := pipeOrderedCollectUnfusedNewOrderedRun(ctx, 21)
 	src := make(chan pipeOrderedCollectUnfusedToInt64InBatch, 4)
 	c1, f1 := p.toInt64.start(r, src, nil, 1)
 	c2, f2 := p.toFloat.start(r, c1, f1, 1)
@@ -9912,8 +9836,8 @@ var ErrPipeBoundSkip = errors.New("pipeline: skip item")
 
 // pipeBoundPipeDoubleInBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
-// put the outputs in input order by it.
+// batch, which it keeps from stage to stage: the sink puts the outputs in
+// input order by it.
 type pipeBoundPipeDoubleInBatch struct {
 	seq   uint64
 	items []int
@@ -9960,9 +9884,11 @@ func (s *pipeBoundPipeDouble) call(ctx context.Context, in int) (int64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *pipeBoundPipeDouble) output(r *PipeBoundRun, next int) (chan pipeBoundPipeDoubleOutBatch, chan []int64, func()) {
 	out := make(chan pipeBoundPipeDoubleOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -10190,9 +10116,9 @@ type PipeBoundRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
+	// tokens bounds the batches in flight. Its capacity is the window: the
+	// source sends a token before each batch, the sink receives one after
+	// delivering a batch.
 	tokens chan struct{}
 
 	// complete is set by the sink once it has delivered the last batch,
@@ -10204,14 +10130,18 @@ type PipeBoundRun struct {
 	failures PipeBoundFailures // collect mode, guarded by mu
 }
 
-// pipeBoundNewRun returns a run under parent. window is the most batches an
-// ordered run has in flight; zero for an unordered run.
-func pipeBoundNewRun(parent context.Context, window int) *PipeBoundRun {
+// pipeBoundNewRun returns a run under parent.
+func pipeBoundNewRun(parent context.Context) *PipeBoundRun {
 	r := &PipeBoundRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
+	return r
+}
+
+// pipeBoundNewOrderedRun returns a run under parent of an ordered pipeline,
+// which has at most window batches in flight.
+func pipeBoundNewOrderedRun(parent context.Context, window int) *PipeBoundRun {
+	r := pipeBoundNewRun(parent)
+	r.tokens = make(chan struct{}, window)
 	return r
 }
 
@@ -10324,9 +10254,9 @@ func (*pipeBoundNoCopy) Lock() {}
 
 func (*pipeBoundNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+// acquire takes one of the window's tokens before the source sends a batch,
+// so that no more than cap(r.tokens) batches are in flight and the sink's
+// reorder buffer is bounded. It reports false if the run is cancelled.
 func (s *pipeBoundPipeDouble) acquire(r *PipeBoundRun, done <-chan struct{}) bool {
 	select {
 	case r.tokens <- struct{}{}:
@@ -10489,9 +10419,11 @@ func (s *pipeBoundToFloat) call(ctx context.Context, in int64) (float64, error) 
 // capacity, so a run in steady state allocates none.
 func (s *pipeBoundToFloat) output(r *PipeBoundRun, next int) (chan pipeBoundToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeBoundToFloatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	size := s.capacity() + 2 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
 	leave := func() {
@@ -10735,9 +10667,11 @@ func (s *pipeBoundPipeFormat) call(ctx context.Context, in float64) (string, err
 // capacity, so a run in steady state allocates none.
 func (s *pipeBoundPipeFormat) output(r *PipeBoundRun, next int) (chan pipeBoundPipeFormatOutBatch, chan []string, func()) {
 	out := make(chan pipeBoundPipeFormatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -10950,10 +10884,10 @@ func (s *pipeBoundPipeFormat) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// order of sequence number, then returns the emptied batch to free. It
+// returns when in is closed, having marked the run complete, or when the run
+// is cancelled or deliver returns false. deliver is called once per batch,
+// never per item.
 func (s *pipeBoundPipeFormat) drain(r *PipeBoundRun, in <-chan pipeBoundPipeFormatOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -11093,7 +11027,7 @@ func NewPipeBound(toFloat func(context.Context, int64) (float64, error)) *PipeBo
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *PipeBound) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeBoundRun) {
-	r := pipeBoundNewRun(ctx, 22)
+	r := pipeBoundNewOrderedRun(ctx, 22)
 	src := make(chan pipeBoundPipeDoubleInBatch, 4)
 	srcFree := make(chan []int, 22)
 	c1, f1 := p.pipeDouble.start(r, src, srcFree, 2)
@@ -11110,7 +11044,7 @@ func (p *PipeBound) Start(ctx context.Context, in <-chan int) (<-chan string, *P
 // input order. It returns what Wait returns; when that is an error, the
 // outputs are nil. in is only read.
 func (p *PipeBound) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeBoundNewRun(ctx, 22)
+	r := pipeBoundNewOrderedRun(ctx, 22)
 	src := make(chan pipeBoundPipeDoubleInBatch, 4)
 	c1, f1 := p.pipeDouble.start(r, src, nil, 2)
 	c2, f2 := p.toFloat.start(r, c1, f1, 1)
@@ -11133,8 +11067,8 @@ var ErrPipeBoundFusedSkip = errors.New("pipeline: skip item")
 
 // pipeBoundFusedPipeDoubleInBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage: an ordered run, and
-// RunSlice, put the outputs in input order by it.
+// the batch, which it keeps from stage to stage: the sink puts the outputs
+// in input order by it.
 type pipeBoundFusedPipeDoubleInBatch struct {
 	seq   uint64
 	items []int
@@ -11324,9 +11258,9 @@ type PipeBoundFusedRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
+	// tokens bounds the batches in flight. Its capacity is the window: the
+	// source sends a token before each batch, the sink receives one after
+	// delivering a batch.
 	tokens chan struct{}
 
 	// complete is set by the sink once it has delivered the last batch,
@@ -11338,14 +11272,18 @@ type PipeBoundFusedRun struct {
 	failures PipeBoundFusedFailures // collect mode, guarded by mu
 }
 
-// pipeBoundFusedNewRun returns a run under parent. window is the most
-// batches an ordered run has in flight; zero for an unordered run.
-func pipeBoundFusedNewRun(parent context.Context, window int) *PipeBoundFusedRun {
+// pipeBoundFusedNewRun returns a run under parent.
+func pipeBoundFusedNewRun(parent context.Context) *PipeBoundFusedRun {
 	r := &PipeBoundFusedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
+	return r
+}
+
+// pipeBoundFusedNewOrderedRun returns a run under parent of an ordered
+// pipeline, which has at most window batches in flight.
+func pipeBoundFusedNewOrderedRun(parent context.Context, window int) *PipeBoundFusedRun {
+	r := pipeBoundFusedNewRun(parent)
+	r.tokens = make(chan struct{}, window)
 	return r
 }
 
@@ -11459,9 +11397,9 @@ func (*pipeBoundFusedNoCopy) Lock() {}
 
 func (*pipeBoundFusedNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+// acquire takes one of the window's tokens before the source sends a batch,
+// so that no more than cap(r.tokens) batches are in flight and the sink's
+// reorder buffer is bounded. It reports false if the run is cancelled.
 func (s *pipeBoundFusedPipeDouble) acquire(r *PipeBoundFusedRun, done <-chan struct{}) bool {
 	select {
 	case r.tokens <- struct{}{}:
@@ -11644,9 +11582,11 @@ func (s *pipeBoundFusedPipeFormat) call(ctx context.Context, in float64) (string
 // capacity, so a run in steady state allocates none.
 func (s *pipeBoundFusedPipeFormat) output(r *PipeBoundFusedRun, next int) (chan pipeBoundFusedPipeFormatOutBatch, chan []string, func()) {
 	out := make(chan pipeBoundFusedPipeFormatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+2+next+1, cap(r.tokens)))
+	size := s.capacity() + 2 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
 	leave := func() {
@@ -11745,10 +11685,10 @@ func (s *pipeBoundFusedPipeFormat) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// order of sequence number, then returns the emptied batch to free. It
+// returns when in is closed, having marked the run complete, or when the run
+// is cancelled or deliver returns false. deliver is called once per batch,
+// never per item.
 func (s *pipeBoundFusedPipeFormat) drain(r *PipeBoundFusedRun, in <-chan pipeBoundFusedPipeFormatOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -11879,7 +11819,7 @@ func NewPipeBoundFused(toFloat func(context.Context, int64) (float64, error)) *P
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *PipeBoundFused) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeBoundFusedRun) {
-	r := pipeBoundFusedNewRun(ctx, 12)
+	r := pipeBoundFusedNewOrderedRun(ctx, 12)
 	src := make(chan pipeBoundFusedPipeDoubleInBatch, 4)
 	srcFree := make(chan []int, 12)
 	c3, f3, l3 := p.pipeFormat.output(r, 1)
@@ -11899,7 +11839,7 @@ func (p *PipeBoundFused) Start(ctx context.Context, in <-chan int) (<-chan strin
 // input order. It returns what Wait returns; when that is an error, the
 // outputs are nil. in is only read.
 func (p *PipeBoundFused) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeBoundFusedNewRun(ctx, 0)
+	r := pipeBoundFusedNewRun(ctx)
 	res := make([]string, len(in))
 	counts := make([]int, (len(in)+63)/64)
 	p.pipeDouble.runSlice(r, in, func() func(uint64, []int, int) bool {
@@ -11996,8 +11936,8 @@ var ErrPipeBoundUnfusedSkip = errors.New("pipeline: skip item")
 
 // pipeBoundUnfusedPipeDoubleInBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage: an ordered run, and
-// RunSlice, put the outputs in input order by it.
+// the batch, which it keeps from stage to stage: the sink puts the outputs
+// in input order by it.
 type pipeBoundUnfusedPipeDoubleInBatch struct {
 	seq   uint64
 	items []int
@@ -12045,9 +11985,11 @@ func (s *pipeBoundUnfusedPipeDouble) call(ctx context.Context, in int) (int64, e
 // capacity, so a run in steady state allocates none.
 func (s *pipeBoundUnfusedPipeDouble) output(r *PipeBoundUnfusedRun, next int) (chan pipeBoundUnfusedPipeDoubleOutBatch, chan []int64, func()) {
 	out := make(chan pipeBoundUnfusedPipeDoubleOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	size := s.capacity() + 2 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
 	leave := func() {
@@ -12276,9 +12218,9 @@ type PipeBoundUnfusedRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
+	// tokens bounds the batches in flight. Its capacity is the window: the
+	// source sends a token before each batch, the sink receives one after
+	// delivering a batch.
 	tokens chan struct{}
 
 	// complete is set by the sink once it has delivered the last batch,
@@ -12290,14 +12232,18 @@ type PipeBoundUnfusedRun struct {
 	failures PipeBoundUnfusedFailures // collect mode, guarded by mu
 }
 
-// pipeBoundUnfusedNewRun returns a run under parent. window is the most
-// batches an ordered run has in flight; zero for an unordered run.
-func pipeBoundUnfusedNewRun(parent context.Context, window int) *PipeBoundUnfusedRun {
+// pipeBoundUnfusedNewRun returns a run under parent.
+func pipeBoundUnfusedNewRun(parent context.Context) *PipeBoundUnfusedRun {
 	r := &PipeBoundUnfusedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
+	return r
+}
+
+// pipeBoundUnfusedNewOrderedRun returns a run under parent of an ordered
+// pipeline, which has at most window batches in flight.
+func pipeBoundUnfusedNewOrderedRun(parent context.Context, window int) *PipeBoundUnfusedRun {
+	r := pipeBoundUnfusedNewRun(parent)
+	r.tokens = make(chan struct{}, window)
 	return r
 }
 
@@ -12411,9 +12357,9 @@ func (*pipeBoundUnfusedNoCopy) Lock() {}
 
 func (*pipeBoundUnfusedNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+// acquire takes one of the window's tokens before the source sends a batch,
+// so that no more than cap(r.tokens) batches are in flight and the sink's
+// reorder buffer is bounded. It reports false if the run is cancelled.
 func (s *pipeBoundUnfusedPipeDouble) acquire(r *PipeBoundUnfusedRun, done <-chan struct{}) bool {
 	select {
 	case r.tokens <- struct{}{}:
@@ -12577,9 +12523,11 @@ func (s *pipeBoundUnfusedToFloat) call(ctx context.Context, in int64) (float64, 
 // capacity, so a run in steady state allocates none.
 func (s *pipeBoundUnfusedToFloat) output(r *PipeBoundUnfusedRun, next int) (chan pipeBoundUnfusedToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeBoundUnfusedToFloatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	size := s.capacity() + 2 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
 	leave := func() {
@@ -12825,9 +12773,11 @@ func (s *pipeBoundUnfusedPipeFormat) call(ctx context.Context, in float64) (stri
 // capacity, so a run in steady state allocates none.
 func (s *pipeBoundUnfusedPipeFormat) output(r *PipeBoundUnfusedRun, next int) (chan pipeBoundUnfusedPipeFormatOutBatch, chan []string, func()) {
 	out := make(chan pipeBoundUnfusedPipeFormatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+2+next+1, cap(r.tokens)))
+	size := s.capacity() + 2 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
 	leave := func() {
@@ -13041,10 +12991,10 @@ func (s *pipeBoundUnfusedPipeFormat) putOut(free chan []string, b []string) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// order of sequence number, then returns the emptied batch to free. It
+// returns when in is closed, having marked the run complete, or when the run
+// is cancelled or deliver returns false. deliver is called once per batch,
+// never per item.
 func (s *pipeBoundUnfusedPipeFormat) drain(r *PipeBoundUnfusedRun, in <-chan pipeBoundUnfusedPipeFormatOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -13184,7 +13134,7 @@ func NewPipeBoundUnfused(toFloat func(context.Context, int64) (float64, error)) 
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *PipeBoundUnfused) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeBoundUnfusedRun) {
-	r := pipeBoundUnfusedNewRun(ctx, 24)
+	r := pipeBoundUnfusedNewOrderedRun(ctx, 24)
 	src := make(chan pipeBoundUnfusedPipeDoubleInBatch, 4)
 	srcFree := make(chan []int, 24)
 	c1, f1 := p.pipeDouble.start(r, src, srcFree, 2)
@@ -13201,7 +13151,7 @@ func (p *PipeBoundUnfused) Start(ctx context.Context, in <-chan int) (<-chan str
 // input order. It returns what Wait returns; when that is an error, the
 // outputs are nil. in is only read.
 func (p *PipeBoundUnfused) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipeBoundUnfusedNewRun(ctx, 24)
+	r := pipeBoundUnfusedNewOrderedRun(ctx, 24)
 	src := make(chan pipeBoundUnfusedPipeDoubleInBatch, 4)
 	c1, f1 := p.pipeDouble.start(r, src, nil, 2)
 	c2, f2 := p.toFloat.start(r, c1, f1, 2)
@@ -13224,8 +13174,7 @@ var ErrPipePacedSkip = errors.New("pipeline: skip item")
 
 // pipePacedToInt64InBatch is the message a stage receives: as many items as
 // the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
-// put the outputs in input order by it.
+// batch, which it keeps from stage to stage.
 type pipePacedToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -13276,9 +13225,8 @@ func (s *pipePacedToInt64) call(ctx context.Context, in int) (int64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *pipePacedToInt64) output(r *PipePacedRun, next int) (chan pipePacedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipePacedToInt64OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -13368,8 +13316,7 @@ func (s *pipePacedToInt64) send(r *PipePacedRun, out chan<- pipePacedToInt64OutB
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipePacedToInt64) post(r *PipePacedRun, out chan<- pipePacedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -13559,11 +13506,6 @@ type PipePacedRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -13573,14 +13515,10 @@ type PipePacedRun struct {
 	failures PipePacedFailures // collect mode, guarded by mu
 }
 
-// pipePacedNewRun returns a run under parent. window is the most batches an
-// ordered run has in flight; zero for an unordered run.
-func pipePacedNewRun(parent context.Context, window int) *PipePacedRun {
+// pipePacedNewRun returns a run under parent.
+func pipePacedNewRun(parent context.Context) *PipePacedRun {
 	r := &PipePacedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -13690,13 +13628,6 @@ func (*pipePacedNoCopy) Lock() {}
 
 func (*pipePacedNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *pipePacedToInt64) acquire(r *PipePacedRun, done <-chan struct{}) bool {
-	return true
-}
-
 // feedSlice sends src to out in batches as large as the batch= option
 // allows, then closes out. The batches are subslices of src, not copies; the
 // first stage is started with no free list for them, so they are neither
@@ -13711,9 +13642,6 @@ func (s *pipePacedToInt64) feedSlice(r *PipePacedRun, src []int, out chan<- pipe
 		case <-done:
 			return
 		default:
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := pipePacedToInt64InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipePacedToInt64.work
@@ -13788,9 +13716,6 @@ func (s *pipePacedToInt64) batchChan(r *PipePacedRun, src <-chan int, out chan<-
 			default:
 				break fill
 			}
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := pipePacedToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipePacedToInt64.work
@@ -14006,9 +13931,8 @@ func (s *pipePacedToString) call(ctx context.Context, in float64) (string, error
 // capacity, so a run in steady state allocates none.
 func (s *pipePacedToString) output(r *PipePacedRun, next int) (chan pipePacedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipePacedToStringOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -14022,8 +13946,7 @@ func (s *pipePacedToString) output(r *PipePacedRun, next int) (chan pipePacedToS
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipePacedToString) post(r *PipePacedRun, out chan<- pipePacedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -14128,11 +14051,10 @@ func (s *pipePacedToString) putOut(free chan []string, b []string) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *pipePacedToString) drain(r *PipePacedRun, in <-chan pipePacedToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -14256,7 +14178,7 @@ func NewPipePaced(toInt64 func(context.Context, int) (int64, error), toFloat fun
 // sends without selecting on a context never blocks, and Wait does not wait
 // for it.
 func (p *PipePaced) Start(ctx context.Context, in <-chan int) (<-chan string, *PipePacedRun) {
-	r := pipePacedNewRun(ctx, 0)
+	r := pipePacedNewRun(ctx)
 	src := make(chan pipePacedToInt64InBatch, 4)
 	srcFree := make(chan []int, 7)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 1)
@@ -14277,7 +14199,7 @@ func (p *PipePaced) Start(ctx context.Context, in <-chan int) (<-chan string, *P
 // returns what Wait returns: nil, or the PipePacedFailures with the outputs
 // of the other items. in is only read.
 func (p *PipePaced) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipePacedNewRun(ctx, 0)
+	r := pipePacedNewRun(ctx)
 	src := make(chan pipePacedToInt64InBatch, 4)
 	c1, f1 := p.toInt64.start(r, src, nil, 1)
 	c3, f3, l3 := p.toString.output(r, 1)
@@ -14358,8 +14280,7 @@ var ErrPipePacedUnfusedSkip = errors.New("pipeline: skip item")
 
 // pipePacedUnfusedToInt64InBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage: an ordered run, and
-// RunSlice, put the outputs in input order by it.
+// the batch, which it keeps from stage to stage.
 type pipePacedUnfusedToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -14411,9 +14332,8 @@ func (s *pipePacedUnfusedToInt64) call(ctx context.Context, in int) (int64, erro
 // capacity, so a run in steady state allocates none.
 func (s *pipePacedUnfusedToInt64) output(r *PipePacedUnfusedRun, next int) (chan pipePacedUnfusedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipePacedUnfusedToInt64OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -14503,8 +14423,7 @@ func (s *pipePacedUnfusedToInt64) send(r *PipePacedUnfusedRun, out chan<- pipePa
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipePacedUnfusedToInt64) post(r *PipePacedUnfusedRun, out chan<- pipePacedUnfusedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -14695,11 +14614,6 @@ type PipePacedUnfusedRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -14709,14 +14623,10 @@ type PipePacedUnfusedRun struct {
 	failures PipePacedUnfusedFailures // collect mode, guarded by mu
 }
 
-// pipePacedUnfusedNewRun returns a run under parent. window is the most
-// batches an ordered run has in flight; zero for an unordered run.
-func pipePacedUnfusedNewRun(parent context.Context, window int) *PipePacedUnfusedRun {
+// pipePacedUnfusedNewRun returns a run under parent.
+func pipePacedUnfusedNewRun(parent context.Context) *PipePacedUnfusedRun {
 	r := &PipePacedUnfusedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -14827,13 +14737,6 @@ func (*pipePacedUnfusedNoCopy) Lock() {}
 
 func (*pipePacedUnfusedNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *pipePacedUnfusedToInt64) acquire(r *PipePacedUnfusedRun, done <-chan struct{}) bool {
-	return true
-}
-
 // feedSlice sends src to out in batches as large as the batch= option
 // allows, then closes out. The batches are subslices of src, not copies; the
 // first stage is started with no free list for them, so they are neither
@@ -14848,9 +14751,6 @@ func (s *pipePacedUnfusedToInt64) feedSlice(r *PipePacedUnfusedRun, src []int, o
 		case <-done:
 			return
 		default:
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := pipePacedUnfusedToInt64InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see pipePacedUnfusedToInt64.work
@@ -14926,9 +14826,6 @@ func (s *pipePacedUnfusedToInt64) batchChan(r *PipePacedUnfusedRun, src <-chan i
 				break fill
 			}
 		}
-		if !s.acquire(r, done) {
-			return
-		}
 		m := pipePacedUnfusedToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipePacedUnfusedToInt64.work
 		case out <- m:
@@ -14988,9 +14885,8 @@ func (s *pipePacedUnfusedToFloat) call(ctx context.Context, in int64) (float64, 
 // capacity, so a run in steady state allocates none.
 func (s *pipePacedUnfusedToFloat) output(r *PipePacedUnfusedRun, next int) (chan pipePacedUnfusedToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipePacedUnfusedToFloatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -15080,8 +14976,7 @@ func (s *pipePacedUnfusedToFloat) send(r *PipePacedUnfusedRun, out chan<- pipePa
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipePacedUnfusedToFloat) post(r *PipePacedUnfusedRun, out chan<- pipePacedUnfusedToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -15283,9 +15178,8 @@ func (s *pipePacedUnfusedToString) call(ctx context.Context, in float64) (string
 // capacity, so a run in steady state allocates none.
 func (s *pipePacedUnfusedToString) output(r *PipePacedUnfusedRun, next int) (chan pipePacedUnfusedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipePacedUnfusedToStringOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -15375,8 +15269,7 @@ func (s *pipePacedUnfusedToString) send(r *PipePacedUnfusedRun, out chan<- pipeP
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipePacedUnfusedToString) post(r *PipePacedUnfusedRun, out chan<- pipePacedUnfusedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -15535,11 +15428,10 @@ func (s *pipePacedUnfusedToString) putOut(free chan []string, b []string) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *pipePacedUnfusedToString) drain(r *PipePacedUnfusedRun, in <-chan pipePacedUnfusedToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -15662,7 +15554,7 @@ func NewPipePacedUnfused(toInt64 func(context.Context, int) (int64, error), toFl
 // sends without selecting on a context never blocks, and Wait does not wait
 // for it.
 func (p *PipePacedUnfused) Start(ctx context.Context, in <-chan int) (<-chan string, *PipePacedUnfusedRun) {
-	r := pipePacedUnfusedNewRun(ctx, 0)
+	r := pipePacedUnfusedNewRun(ctx)
 	src := make(chan pipePacedUnfusedToInt64InBatch, 4)
 	srcFree := make(chan []int, 7)
 	c1, f1 := p.toInt64.start(r, src, srcFree, 1)
@@ -15679,7 +15571,7 @@ func (p *PipePacedUnfused) Start(ctx context.Context, in <-chan int) (<-chan str
 // returns what Wait returns: nil, or the PipePacedUnfusedFailures with the
 // outputs of the other items. in is only read.
 func (p *PipePacedUnfused) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := pipePacedUnfusedNewRun(ctx, 0)
+	r := pipePacedUnfusedNewRun(ctx)
 	src := make(chan pipePacedUnfusedToInt64InBatch, 4)
 	c1, f1 := p.toInt64.start(r, src, nil, 1)
 	c2, f2 := p.toFloat.start(r, c1, f1, 1)
@@ -15699,8 +15591,7 @@ var ErrBenchPipe1Skip = errors.New("pipeline: skip item")
 
 // benchPipe1F1InBatch is the message a stage receives: as many items as the
 // batch= option allows, and the sequence number the source gave the batch,
-// which it keeps from stage to stage: an ordered run, and RunSlice, put the
-// outputs in input order by it.
+// which it keeps from stage to stage.
 type benchPipe1F1InBatch struct {
 	seq   uint64
 	items []int
@@ -15850,11 +15741,6 @@ type BenchPipe1Run struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -15864,14 +15750,10 @@ type BenchPipe1Run struct {
 	failures BenchPipe1Failures // collect mode, guarded by mu
 }
 
-// benchPipe1NewRun returns a run under parent. window is the most batches an
-// ordered run has in flight; zero for an unordered run.
-func benchPipe1NewRun(parent context.Context, window int) *BenchPipe1Run {
+// benchPipe1NewRun returns a run under parent.
+func benchPipe1NewRun(parent context.Context) *BenchPipe1Run {
 	r := &BenchPipe1Run{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -15984,13 +15866,6 @@ func (*benchPipe1NoCopy) Lock() {}
 
 func (*benchPipe1NoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *benchPipe1F1) acquire(r *BenchPipe1Run, done <-chan struct{}) bool {
-	return true
-}
-
 // feedChan is the source of a run started on a channel: it sends the items
 // of src to out in batches (batchChan) until src is closed or the run stops,
 // leaves the run, then receives and discards what remains of src until it is
@@ -16050,9 +15925,6 @@ func (s *benchPipe1F1) batchChan(r *BenchPipe1Run, src <-chan int, out chan<- be
 			default:
 				break fill
 			}
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := benchPipe1F1InBatch{seq: seq, items: b}
 		select { // alone first: see benchPipe1F1.work
@@ -16163,9 +16035,8 @@ func (s *benchPipe1F3) call(ctx context.Context, in float64) (uint64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1F3) output(r *BenchPipe1Run, next int) (chan benchPipe1F3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1F3OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []uint64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -16179,8 +16050,7 @@ func (s *benchPipe1F3) output(r *BenchPipe1Run, next int) (chan benchPipe1F3OutB
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *benchPipe1F3) post(r *BenchPipe1Run, out chan<- benchPipe1F3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -16248,11 +16118,10 @@ func (s *benchPipe1F3) putOut(free chan []uint64, b []uint64) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *benchPipe1F3) drain(r *BenchPipe1Run, in <-chan benchPipe1F3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -16357,7 +16226,7 @@ func NewBenchPipe1(f1 func(context.Context, int) (int64, error), f2 func(context
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *BenchPipe1) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe1Run) {
-	r := benchPipe1NewRun(ctx, 0)
+	r := benchPipe1NewRun(ctx)
 	src := make(chan benchPipe1F1InBatch, 4)
 	srcFree := make(chan []int, 7)
 	c3, f3, l3 := p.f3.output(r, 1)
@@ -16485,8 +16354,8 @@ var ErrBenchPipe1OrderedSkip = errors.New("pipeline: skip item")
 
 // benchPipe1OrderedF1InBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
-// put the outputs in input order by it.
+// batch, which it keeps from stage to stage: the sink puts the outputs in
+// input order by it.
 type benchPipe1OrderedF1InBatch struct {
 	seq   uint64
 	items []int
@@ -16638,9 +16507,9 @@ type BenchPipe1OrderedRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
+	// tokens bounds the batches in flight. Its capacity is the window: the
+	// source sends a token before each batch, the sink receives one after
+	// delivering a batch.
 	tokens chan struct{}
 
 	// complete is set by the sink once it has delivered the last batch,
@@ -16652,14 +16521,18 @@ type BenchPipe1OrderedRun struct {
 	failures BenchPipe1OrderedFailures // collect mode, guarded by mu
 }
 
-// benchPipe1OrderedNewRun returns a run under parent. window is the most
-// batches an ordered run has in flight; zero for an unordered run.
-func benchPipe1OrderedNewRun(parent context.Context, window int) *BenchPipe1OrderedRun {
+// benchPipe1OrderedNewRun returns a run under parent.
+func benchPipe1OrderedNewRun(parent context.Context) *BenchPipe1OrderedRun {
 	r := &BenchPipe1OrderedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
+	return r
+}
+
+// benchPipe1OrderedNewOrderedRun returns a run under parent of an ordered
+// pipeline, which has at most window batches in flight.
+func benchPipe1OrderedNewOrderedRun(parent context.Context, window int) *BenchPipe1OrderedRun {
+	r := benchPipe1OrderedNewRun(parent)
+	r.tokens = make(chan struct{}, window)
 	return r
 }
 
@@ -16773,9 +16646,9 @@ func (*benchPipe1OrderedNoCopy) Lock() {}
 
 func (*benchPipe1OrderedNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+// acquire takes one of the window's tokens before the source sends a batch,
+// so that no more than cap(r.tokens) batches are in flight and the sink's
+// reorder buffer is bounded. It reports false if the run is cancelled.
 func (s *benchPipe1OrderedF1) acquire(r *BenchPipe1OrderedRun, done <-chan struct{}) bool {
 	select {
 	case r.tokens <- struct{}{}:
@@ -16960,9 +16833,11 @@ func (s *benchPipe1OrderedF3) call(ctx context.Context, in float64) (uint64, err
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1OrderedF3) output(r *BenchPipe1OrderedRun, next int) (chan benchPipe1OrderedF3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1OrderedF3OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []uint64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -17041,10 +16916,10 @@ func (s *benchPipe1OrderedF3) putOut(free chan []uint64, b []uint64) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// order of sequence number, then returns the emptied batch to free. It
+// returns when in is closed, having marked the run complete, or when the run
+// is cancelled or deliver returns false. deliver is called once per batch,
+// never per item.
 func (s *benchPipe1OrderedF3) drain(r *BenchPipe1OrderedRun, in <-chan benchPipe1OrderedF3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -17176,7 +17051,7 @@ func NewBenchPipe1Ordered(f1 func(context.Context, int) (int64, error), f2 func(
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *BenchPipe1Ordered) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe1OrderedRun) {
-	r := benchPipe1OrderedNewRun(ctx, 11)
+	r := benchPipe1OrderedNewOrderedRun(ctx, 11)
 	src := make(chan benchPipe1OrderedF1InBatch, 4)
 	srcFree := make(chan []int, 11)
 	c3, f3, l3 := p.f3.output(r, 1)
@@ -17305,8 +17180,7 @@ var ErrBenchPipe4Skip = errors.New("pipeline: skip item")
 
 // benchPipe4F1InBatch is the message a stage receives: as many items as the
 // batch= option allows, and the sequence number the source gave the batch,
-// which it keeps from stage to stage: an ordered run, and RunSlice, put the
-// outputs in input order by it.
+// which it keeps from stage to stage.
 type benchPipe4F1InBatch struct {
 	seq   uint64
 	items []int
@@ -17496,11 +17370,6 @@ type BenchPipe4Run struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -17510,14 +17379,10 @@ type BenchPipe4Run struct {
 	failures BenchPipe4Failures // collect mode, guarded by mu
 }
 
-// benchPipe4NewRun returns a run under parent. window is the most batches an
-// ordered run has in flight; zero for an unordered run.
-func benchPipe4NewRun(parent context.Context, window int) *BenchPipe4Run {
+// benchPipe4NewRun returns a run under parent.
+func benchPipe4NewRun(parent context.Context) *BenchPipe4Run {
 	r := &BenchPipe4Run{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -17630,13 +17495,6 @@ func (*benchPipe4NoCopy) Lock() {}
 
 func (*benchPipe4NoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *benchPipe4F1) acquire(r *BenchPipe4Run, done <-chan struct{}) bool {
-	return true
-}
-
 // feedChan is the source of a run started on a channel: it sends the items
 // of src to out in batches (batchChan) until src is closed or the run stops,
 // leaves the run, then receives and discards what remains of src until it is
@@ -17696,9 +17554,6 @@ func (s *benchPipe4F1) batchChan(r *BenchPipe4Run, src <-chan int, out chan<- be
 			default:
 				break fill
 			}
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := benchPipe4F1InBatch{seq: seq, items: b}
 		select { // alone first: see benchPipe4F1.work
@@ -17809,9 +17664,8 @@ func (s *benchPipe4F3) call(ctx context.Context, in float64) (uint64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe4F3) output(r *BenchPipe4Run, next int) (chan benchPipe4F3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe4F3OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []uint64, max(s.capacity()+4+next+1, cap(r.tokens)))
+	size := s.capacity() + 4 + next + 1
+	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
 	leave := func() {
@@ -17825,8 +17679,7 @@ func (s *benchPipe4F3) output(r *BenchPipe4Run, next int) (chan benchPipe4F3OutB
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *benchPipe4F3) post(r *BenchPipe4Run, out chan<- benchPipe4F3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -17915,11 +17768,10 @@ func (s *benchPipe4F3) putOut(free chan []uint64, b []uint64) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *benchPipe4F3) drain(r *BenchPipe4Run, in <-chan benchPipe4F3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -18024,7 +17876,7 @@ func NewBenchPipe4(f1 func(context.Context, int) (int64, error), f2 func(context
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *BenchPipe4) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe4Run) {
-	r := benchPipe4NewRun(ctx, 0)
+	r := benchPipe4NewRun(ctx)
 	src := make(chan benchPipe4F1InBatch, 4)
 	srcFree := make(chan []int, 10)
 	c3, f3, l3 := p.f3.output(r, 1)
@@ -18044,7 +17896,7 @@ func (p *BenchPipe4) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 // returns what Wait returns; when that is an error, the outputs are nil. in
 // is only read.
 func (p *BenchPipe4) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	r := benchPipe4NewRun(ctx, 0)
+	r := benchPipe4NewRun(ctx)
 	res := make([]uint64, len(in))
 	counts := make([]int, (len(in)+63)/64)
 	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
@@ -18139,8 +17991,8 @@ var ErrBenchPipe4OrderedSkip = errors.New("pipeline: skip item")
 
 // benchPipe4OrderedF1InBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
-// put the outputs in input order by it.
+// batch, which it keeps from stage to stage: the sink puts the outputs in
+// input order by it.
 type benchPipe4OrderedF1InBatch struct {
 	seq   uint64
 	items []int
@@ -18332,9 +18184,9 @@ type BenchPipe4OrderedRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
+	// tokens bounds the batches in flight. Its capacity is the window: the
+	// source sends a token before each batch, the sink receives one after
+	// delivering a batch.
 	tokens chan struct{}
 
 	// complete is set by the sink once it has delivered the last batch,
@@ -18346,14 +18198,18 @@ type BenchPipe4OrderedRun struct {
 	failures BenchPipe4OrderedFailures // collect mode, guarded by mu
 }
 
-// benchPipe4OrderedNewRun returns a run under parent. window is the most
-// batches an ordered run has in flight; zero for an unordered run.
-func benchPipe4OrderedNewRun(parent context.Context, window int) *BenchPipe4OrderedRun {
+// benchPipe4OrderedNewRun returns a run under parent.
+func benchPipe4OrderedNewRun(parent context.Context) *BenchPipe4OrderedRun {
 	r := &BenchPipe4OrderedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
+	return r
+}
+
+// benchPipe4OrderedNewOrderedRun returns a run under parent of an ordered
+// pipeline, which has at most window batches in flight.
+func benchPipe4OrderedNewOrderedRun(parent context.Context, window int) *BenchPipe4OrderedRun {
+	r := benchPipe4OrderedNewRun(parent)
+	r.tokens = make(chan struct{}, window)
 	return r
 }
 
@@ -18467,9 +18323,9 @@ func (*benchPipe4OrderedNoCopy) Lock() {}
 
 func (*benchPipe4OrderedNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
+// acquire takes one of the window's tokens before the source sends a batch,
+// so that no more than cap(r.tokens) batches are in flight and the sink's
+// reorder buffer is bounded. It reports false if the run is cancelled.
 func (s *benchPipe4OrderedF1) acquire(r *BenchPipe4OrderedRun, done <-chan struct{}) bool {
 	select {
 	case r.tokens <- struct{}{}:
@@ -18654,9 +18510,11 @@ func (s *benchPipe4OrderedF3) call(ctx context.Context, in float64) (uint64, err
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe4OrderedF3) output(r *BenchPipe4OrderedRun, next int) (chan benchPipe4OrderedF3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe4OrderedF3OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []uint64, max(s.capacity()+4+next+1, cap(r.tokens)))
+	size := s.capacity() + 4 + next + 1
+	// In an ordered run at most cap(r.tokens) batches exist at once, and
+	// the sink may hold all of them while it waits for a late one.
+	size = max(size, cap(r.tokens))
+	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
 	leave := func() {
@@ -18756,10 +18614,10 @@ func (s *benchPipe4OrderedF3) putOut(free chan []uint64, b []uint64) {
 }
 
 // drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// order of sequence number, then returns the emptied batch to free. It
+// returns when in is closed, having marked the run complete, or when the run
+// is cancelled or deliver returns false. deliver is called once per batch,
+// never per item.
 func (s *benchPipe4OrderedF3) drain(r *BenchPipe4OrderedRun, in <-chan benchPipe4OrderedF3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -18891,7 +18749,7 @@ func NewBenchPipe4Ordered(f1 func(context.Context, int) (int64, error), f2 func(
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *BenchPipe4Ordered) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe4OrderedRun) {
-	r := benchPipe4OrderedNewRun(ctx, 14)
+	r := benchPipe4OrderedNewOrderedRun(ctx, 14)
 	src := make(chan benchPipe4OrderedF1InBatch, 4)
 	srcFree := make(chan []int, 14)
 	c3, f3, l3 := p.f3.output(r, 1)
@@ -18911,7 +18769,7 @@ func (p *BenchPipe4Ordered) Start(ctx context.Context, in <-chan int) (<-chan ui
 // input order. It returns what Wait returns; when that is an error, the
 // outputs are nil. in is only read.
 func (p *BenchPipe4Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	r := benchPipe4OrderedNewRun(ctx, 0)
+	r := benchPipe4OrderedNewRun(ctx)
 	res := make([]uint64, len(in))
 	counts := make([]int, (len(in)+63)/64)
 	p.f1.runSlice(r, in, func() func(uint64, []int, int) bool {
@@ -19006,8 +18864,7 @@ var ErrBenchPipe1UnfusedSkip = errors.New("pipeline: skip item")
 
 // benchPipe1UnfusedF1InBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
-// put the outputs in input order by it.
+// batch, which it keeps from stage to stage.
 type benchPipe1UnfusedF1InBatch struct {
 	seq   uint64
 	items []int
@@ -19056,9 +18913,8 @@ func (s *benchPipe1UnfusedF1) call(ctx context.Context, in int) (int64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1UnfusedF1) output(r *BenchPipe1UnfusedRun, next int) (chan benchPipe1UnfusedF1OutBatch, chan []int64, func()) {
 	out := make(chan benchPipe1UnfusedF1OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -19148,8 +19004,7 @@ func (s *benchPipe1UnfusedF1) send(r *BenchPipe1UnfusedRun, out chan<- benchPipe
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *benchPipe1UnfusedF1) post(r *BenchPipe1UnfusedRun, out chan<- benchPipe1UnfusedF1OutBatch, free chan []int64, seq uint64, res []int64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -19302,11 +19157,6 @@ type BenchPipe1UnfusedRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -19316,14 +19166,10 @@ type BenchPipe1UnfusedRun struct {
 	failures BenchPipe1UnfusedFailures // collect mode, guarded by mu
 }
 
-// benchPipe1UnfusedNewRun returns a run under parent. window is the most
-// batches an ordered run has in flight; zero for an unordered run.
-func benchPipe1UnfusedNewRun(parent context.Context, window int) *BenchPipe1UnfusedRun {
+// benchPipe1UnfusedNewRun returns a run under parent.
+func benchPipe1UnfusedNewRun(parent context.Context) *BenchPipe1UnfusedRun {
 	r := &BenchPipe1UnfusedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -19437,13 +19283,6 @@ func (*benchPipe1UnfusedNoCopy) Lock() {}
 
 func (*benchPipe1UnfusedNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *benchPipe1UnfusedF1) acquire(r *BenchPipe1UnfusedRun, done <-chan struct{}) bool {
-	return true
-}
-
 // feedSlice sends src to out in batches as large as the batch= option
 // allows, then closes out. The batches are subslices of src, not copies; the
 // first stage is started with no free list for them, so they are neither
@@ -19458,9 +19297,6 @@ func (s *benchPipe1UnfusedF1) feedSlice(r *BenchPipe1UnfusedRun, src []int, out 
 		case <-done:
 			return
 		default:
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := benchPipe1UnfusedF1InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see benchPipe1UnfusedF1.work
@@ -19536,9 +19372,6 @@ func (s *benchPipe1UnfusedF1) batchChan(r *BenchPipe1UnfusedRun, src <-chan int,
 				break fill
 			}
 		}
-		if !s.acquire(r, done) {
-			return
-		}
 		m := benchPipe1UnfusedF1InBatch{seq: seq, items: b}
 		select { // alone first: see benchPipe1UnfusedF1.work
 		case out <- m:
@@ -19598,9 +19431,8 @@ func (s *benchPipe1UnfusedF2) call(ctx context.Context, in int64) (float64, erro
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1UnfusedF2) output(r *BenchPipe1UnfusedRun, next int) (chan benchPipe1UnfusedF2OutBatch, chan []float64, func()) {
 	out := make(chan benchPipe1UnfusedF2OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -19690,8 +19522,7 @@ func (s *benchPipe1UnfusedF2) send(r *BenchPipe1UnfusedRun, out chan<- benchPipe
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *benchPipe1UnfusedF2) post(r *BenchPipe1UnfusedRun, out chan<- benchPipe1UnfusedF2OutBatch, free chan []float64, seq uint64, res []float64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -19862,9 +19693,8 @@ func (s *benchPipe1UnfusedF3) call(ctx context.Context, in float64) (uint64, err
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1UnfusedF3) output(r *BenchPipe1UnfusedRun, next int) (chan benchPipe1UnfusedF3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1UnfusedF3OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []uint64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -19954,8 +19784,7 @@ func (s *benchPipe1UnfusedF3) send(r *BenchPipe1UnfusedRun, out chan<- benchPipe
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *benchPipe1UnfusedF3) post(r *BenchPipe1UnfusedRun, out chan<- benchPipe1UnfusedF3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -20083,11 +19912,10 @@ func (s *benchPipe1UnfusedF3) putOut(free chan []uint64, b []uint64) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *benchPipe1UnfusedF3) drain(r *BenchPipe1UnfusedRun, in <-chan benchPipe1UnfusedF3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -20202,7 +20030,7 @@ func NewBenchPipe1Unfused(f1 func(context.Context, int) (int64, error), f2 func(
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *BenchPipe1Unfused) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe1UnfusedRun) {
-	r := benchPipe1UnfusedNewRun(ctx, 0)
+	r := benchPipe1UnfusedNewRun(ctx)
 	src := make(chan benchPipe1UnfusedF1InBatch, 4)
 	srcFree := make(chan []int, 7)
 	c1, f1 := p.f1.start(r, src, srcFree, 1)
@@ -20219,7 +20047,7 @@ func (p *BenchPipe1Unfused) Start(ctx context.Context, in <-chan int) (<-chan ui
 // returns what Wait returns; when that is an error, the outputs are nil. in
 // is only read.
 func (p *BenchPipe1Unfused) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	r := benchPipe1UnfusedNewRun(ctx, 0)
+	r := benchPipe1UnfusedNewRun(ctx)
 	src := make(chan benchPipe1UnfusedF1InBatch, 4)
 	c1, f1 := p.f1.start(r, src, nil, 1)
 	c2, f2 := p.f2.start(r, c1, f1, 1)
@@ -20242,8 +20070,7 @@ var ErrBenchPipe4UnfusedSkip = errors.New("pipeline: skip item")
 
 // benchPipe4UnfusedF1InBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
-// put the outputs in input order by it.
+// batch, which it keeps from stage to stage.
 type benchPipe4UnfusedF1InBatch struct {
 	seq   uint64
 	items []int
@@ -20292,9 +20119,8 @@ func (s *benchPipe4UnfusedF1) call(ctx context.Context, in int) (int64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe4UnfusedF1) output(r *BenchPipe4UnfusedRun, next int) (chan benchPipe4UnfusedF1OutBatch, chan []int64, func()) {
 	out := make(chan benchPipe4UnfusedF1OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+4+next+1, cap(r.tokens)))
+	size := s.capacity() + 4 + next + 1
+	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
 	leave := func() {
@@ -20384,8 +20210,7 @@ func (s *benchPipe4UnfusedF1) send(r *BenchPipe4UnfusedRun, out chan<- benchPipe
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *benchPipe4UnfusedF1) post(r *BenchPipe4UnfusedRun, out chan<- benchPipe4UnfusedF1OutBatch, free chan []int64, seq uint64, res []int64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -20538,11 +20363,6 @@ type BenchPipe4UnfusedRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -20552,14 +20372,10 @@ type BenchPipe4UnfusedRun struct {
 	failures BenchPipe4UnfusedFailures // collect mode, guarded by mu
 }
 
-// benchPipe4UnfusedNewRun returns a run under parent. window is the most
-// batches an ordered run has in flight; zero for an unordered run.
-func benchPipe4UnfusedNewRun(parent context.Context, window int) *BenchPipe4UnfusedRun {
+// benchPipe4UnfusedNewRun returns a run under parent.
+func benchPipe4UnfusedNewRun(parent context.Context) *BenchPipe4UnfusedRun {
 	r := &BenchPipe4UnfusedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -20673,13 +20489,6 @@ func (*benchPipe4UnfusedNoCopy) Lock() {}
 
 func (*benchPipe4UnfusedNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *benchPipe4UnfusedF1) acquire(r *BenchPipe4UnfusedRun, done <-chan struct{}) bool {
-	return true
-}
-
 // feedSlice sends src to out in batches as large as the batch= option
 // allows, then closes out. The batches are subslices of src, not copies; the
 // first stage is started with no free list for them, so they are neither
@@ -20694,9 +20503,6 @@ func (s *benchPipe4UnfusedF1) feedSlice(r *BenchPipe4UnfusedRun, src []int, out 
 		case <-done:
 			return
 		default:
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := benchPipe4UnfusedF1InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see benchPipe4UnfusedF1.work
@@ -20772,9 +20578,6 @@ func (s *benchPipe4UnfusedF1) batchChan(r *BenchPipe4UnfusedRun, src <-chan int,
 				break fill
 			}
 		}
-		if !s.acquire(r, done) {
-			return
-		}
 		m := benchPipe4UnfusedF1InBatch{seq: seq, items: b}
 		select { // alone first: see benchPipe4UnfusedF1.work
 		case out <- m:
@@ -20834,9 +20637,8 @@ func (s *benchPipe4UnfusedF2) call(ctx context.Context, in int64) (float64, erro
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe4UnfusedF2) output(r *BenchPipe4UnfusedRun, next int) (chan benchPipe4UnfusedF2OutBatch, chan []float64, func()) {
 	out := make(chan benchPipe4UnfusedF2OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+4+next+1, cap(r.tokens)))
+	size := s.capacity() + 4 + next + 1
+	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
 	leave := func() {
@@ -20926,8 +20728,7 @@ func (s *benchPipe4UnfusedF2) send(r *BenchPipe4UnfusedRun, out chan<- benchPipe
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *benchPipe4UnfusedF2) post(r *BenchPipe4UnfusedRun, out chan<- benchPipe4UnfusedF2OutBatch, free chan []float64, seq uint64, res []float64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -21098,9 +20899,8 @@ func (s *benchPipe4UnfusedF3) call(ctx context.Context, in float64) (uint64, err
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe4UnfusedF3) output(r *BenchPipe4UnfusedRun, next int) (chan benchPipe4UnfusedF3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe4UnfusedF3OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []uint64, max(s.capacity()+4+next+1, cap(r.tokens)))
+	size := s.capacity() + 4 + next + 1
+	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
 	leave := func() {
@@ -21190,8 +20990,7 @@ func (s *benchPipe4UnfusedF3) send(r *BenchPipe4UnfusedRun, out chan<- benchPipe
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *benchPipe4UnfusedF3) post(r *BenchPipe4UnfusedRun, out chan<- benchPipe4UnfusedF3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -21319,11 +21118,10 @@ func (s *benchPipe4UnfusedF3) putOut(free chan []uint64, b []uint64) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *benchPipe4UnfusedF3) drain(r *BenchPipe4UnfusedRun, in <-chan benchPipe4UnfusedF3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -21438,7 +21236,7 @@ func NewBenchPipe4Unfused(f1 func(context.Context, int) (int64, error), f2 func(
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *BenchPipe4Unfused) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe4UnfusedRun) {
-	r := benchPipe4UnfusedNewRun(ctx, 0)
+	r := benchPipe4UnfusedNewRun(ctx)
 	src := make(chan benchPipe4UnfusedF1InBatch, 4)
 	srcFree := make(chan []int, 10)
 	c1, f1 := p.f1.start(r, src, srcFree, 4)
@@ -21455,7 +21253,7 @@ func (p *BenchPipe4Unfused) Start(ctx context.Context, in <-chan int) (<-chan ui
 // returns what Wait returns; when that is an error, the outputs are nil. in
 // is only read.
 func (p *BenchPipe4Unfused) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	r := benchPipe4UnfusedNewRun(ctx, 0)
+	r := benchPipe4UnfusedNewRun(ctx)
 	src := make(chan benchPipe4UnfusedF1InBatch, 4)
 	c1, f1 := p.f1.start(r, src, nil, 4)
 	c2, f2 := p.f2.start(r, c1, f1, 4)
@@ -21478,8 +21276,7 @@ var ErrBenchPipe124Skip = errors.New("pipeline: skip item")
 
 // benchPipe124F1InBatch is the message a stage receives: as many items as
 // the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
-// put the outputs in input order by it.
+// batch, which it keeps from stage to stage.
 type benchPipe124F1InBatch struct {
 	seq   uint64
 	items []int
@@ -21527,9 +21324,8 @@ func (s *benchPipe124F1) call(ctx context.Context, in int) (int64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe124F1) output(r *BenchPipe124Run, next int) (chan benchPipe124F1OutBatch, chan []int64, func()) {
 	out := make(chan benchPipe124F1OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -21619,8 +21415,7 @@ func (s *benchPipe124F1) send(r *BenchPipe124Run, out chan<- benchPipe124F1OutBa
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *benchPipe124F1) post(r *BenchPipe124Run, out chan<- benchPipe124F1OutBatch, free chan []int64, seq uint64, res []int64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -21772,11 +21567,6 @@ type BenchPipe124Run struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -21786,14 +21576,10 @@ type BenchPipe124Run struct {
 	failures BenchPipe124Failures // collect mode, guarded by mu
 }
 
-// benchPipe124NewRun returns a run under parent. window is the most batches
-// an ordered run has in flight; zero for an unordered run.
-func benchPipe124NewRun(parent context.Context, window int) *BenchPipe124Run {
+// benchPipe124NewRun returns a run under parent.
+func benchPipe124NewRun(parent context.Context) *BenchPipe124Run {
 	r := &BenchPipe124Run{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -21906,13 +21692,6 @@ func (*benchPipe124NoCopy) Lock() {}
 
 func (*benchPipe124NoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *benchPipe124F1) acquire(r *BenchPipe124Run, done <-chan struct{}) bool {
-	return true
-}
-
 // feedSlice sends src to out in batches as large as the batch= option
 // allows, then closes out. The batches are subslices of src, not copies; the
 // first stage is started with no free list for them, so they are neither
@@ -21927,9 +21706,6 @@ func (s *benchPipe124F1) feedSlice(r *BenchPipe124Run, src []int, out chan<- ben
 		case <-done:
 			return
 		default:
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := benchPipe124F1InBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see benchPipe124F1.work
@@ -22005,9 +21781,6 @@ func (s *benchPipe124F1) batchChan(r *BenchPipe124Run, src <-chan int, out chan<
 				break fill
 			}
 		}
-		if !s.acquire(r, done) {
-			return
-		}
 		m := benchPipe124F1InBatch{seq: seq, items: b}
 		select { // alone first: see benchPipe124F1.work
 		case out <- m:
@@ -22066,9 +21839,8 @@ func (s *benchPipe124F2) call(ctx context.Context, in int64) (float64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe124F2) output(r *BenchPipe124Run, next int) (chan benchPipe124F2OutBatch, chan []float64, func()) {
 	out := make(chan benchPipe124F2OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+2+next+1, cap(r.tokens)))
+	size := s.capacity() + 2 + next + 1
+	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
 	leave := func() {
@@ -22158,8 +21930,7 @@ func (s *benchPipe124F2) send(r *BenchPipe124Run, out chan<- benchPipe124F2OutBa
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *benchPipe124F2) post(r *BenchPipe124Run, out chan<- benchPipe124F2OutBatch, free chan []float64, seq uint64, res []float64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -22328,9 +22099,8 @@ func (s *benchPipe124F3) call(ctx context.Context, in float64) (uint64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe124F3) output(r *BenchPipe124Run, next int) (chan benchPipe124F3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe124F3OutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []uint64, max(s.capacity()+4+next+1, cap(r.tokens)))
+	size := s.capacity() + 4 + next + 1
+	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
 	leave := func() {
@@ -22420,8 +22190,7 @@ func (s *benchPipe124F3) send(r *BenchPipe124Run, out chan<- benchPipe124F3OutBa
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *benchPipe124F3) post(r *BenchPipe124Run, out chan<- benchPipe124F3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -22548,11 +22317,10 @@ func (s *benchPipe124F3) putOut(free chan []uint64, b []uint64) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *benchPipe124F3) drain(r *BenchPipe124Run, in <-chan benchPipe124F3OutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -22667,7 +22435,7 @@ func NewBenchPipe124(f1 func(context.Context, int) (int64, error), f2 func(conte
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *BenchPipe124) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe124Run) {
-	r := benchPipe124NewRun(ctx, 0)
+	r := benchPipe124NewRun(ctx)
 	src := make(chan benchPipe124F1InBatch, 4)
 	srcFree := make(chan []int, 7)
 	c1, f1 := p.f1.start(r, src, srcFree, 2)
@@ -22684,7 +22452,7 @@ func (p *BenchPipe124) Start(ctx context.Context, in <-chan int) (<-chan uint64,
 // returns what Wait returns; when that is an error, the outputs are nil. in
 // is only read.
 func (p *BenchPipe124) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	r := benchPipe124NewRun(ctx, 0)
+	r := benchPipe124NewRun(ctx)
 	src := make(chan benchPipe124F1InBatch, 4)
 	c1, f1 := p.f1.start(r, src, nil, 2)
 	c2, f2 := p.f2.start(r, c1, f1, 4)
@@ -22707,8 +22475,7 @@ var ErrBenchPipe1BoundSkip = errors.New("pipeline: skip item")
 
 // benchPipe1BoundBenchTripleInBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage: an ordered run, and
-// RunSlice, put the outputs in input order by it.
+// the batch, which it keeps from stage to stage.
 type benchPipe1BoundBenchTripleInBatch struct {
 	seq   uint64
 	items []int
@@ -22859,11 +22626,6 @@ type BenchPipe1BoundRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -22873,14 +22635,10 @@ type BenchPipe1BoundRun struct {
 	failures BenchPipe1BoundFailures // collect mode, guarded by mu
 }
 
-// benchPipe1BoundNewRun returns a run under parent. window is the most
-// batches an ordered run has in flight; zero for an unordered run.
-func benchPipe1BoundNewRun(parent context.Context, window int) *BenchPipe1BoundRun {
+// benchPipe1BoundNewRun returns a run under parent.
+func benchPipe1BoundNewRun(parent context.Context) *BenchPipe1BoundRun {
 	r := &BenchPipe1BoundRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -22994,13 +22752,6 @@ func (*benchPipe1BoundNoCopy) Lock() {}
 
 func (*benchPipe1BoundNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *benchPipe1BoundBenchTriple) acquire(r *BenchPipe1BoundRun, done <-chan struct{}) bool {
-	return true
-}
-
 // feedChan is the source of a run started on a channel: it sends the items
 // of src to out in batches (batchChan) until src is closed or the run stops,
 // leaves the run, then receives and discards what remains of src until it is
@@ -23060,9 +22811,6 @@ func (s *benchPipe1BoundBenchTriple) batchChan(r *BenchPipe1BoundRun, src <-chan
 			default:
 				break fill
 			}
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := benchPipe1BoundBenchTripleInBatch{seq: seq, items: b}
 		select { // alone first: see benchPipe1BoundBenchTriple.work
@@ -23174,9 +22922,8 @@ func (s *benchPipe1BoundBenchRound) call(ctx context.Context, in float64) (uint6
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1BoundBenchRound) output(r *BenchPipe1BoundRun, next int) (chan benchPipe1BoundBenchRoundOutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1BoundBenchRoundOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []uint64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -23190,8 +22937,7 @@ func (s *benchPipe1BoundBenchRound) output(r *BenchPipe1BoundRun, next int) (cha
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *benchPipe1BoundBenchRound) post(r *BenchPipe1BoundRun, out chan<- benchPipe1BoundBenchRoundOutBatch, free chan []uint64, seq uint64, res []uint64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -23260,11 +23006,10 @@ func (s *benchPipe1BoundBenchRound) putOut(free chan []uint64, b []uint64) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *benchPipe1BoundBenchRound) drain(r *BenchPipe1BoundRun, in <-chan benchPipe1BoundBenchRoundOutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -23368,7 +23113,7 @@ func NewBenchPipe1Bound() *BenchPipe1Bound {
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *BenchPipe1Bound) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe1BoundRun) {
-	r := benchPipe1BoundNewRun(ctx, 0)
+	r := benchPipe1BoundNewRun(ctx)
 	src := make(chan benchPipe1BoundBenchTripleInBatch, 4)
 	srcFree := make(chan []int, 7)
 	c3, f3, l3 := p.BenchRound.output(r, 1)
@@ -23499,8 +23244,7 @@ var ErrBenchPipe1BoundUnfusedSkip = errors.New("pipeline: skip item")
 
 // benchPipe1BoundUnfusedBenchTripleInBatch is the message a stage receives:
 // as many items as the batch= option allows, and the sequence number the
-// source gave the batch, which it keeps from stage to stage: an ordered run,
-// and RunSlice, put the outputs in input order by it.
+// source gave the batch, which it keeps from stage to stage.
 type benchPipe1BoundUnfusedBenchTripleInBatch struct {
 	seq   uint64
 	items []int
@@ -23549,9 +23293,8 @@ func (s *benchPipe1BoundUnfusedBenchTriple) call(ctx context.Context, in int) (i
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1BoundUnfusedBenchTriple) output(r *BenchPipe1BoundUnfusedRun, next int) (chan benchPipe1BoundUnfusedBenchTripleOutBatch, chan []int64, func()) {
 	out := make(chan benchPipe1BoundUnfusedBenchTripleOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []int64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -23641,8 +23384,7 @@ func (s *benchPipe1BoundUnfusedBenchTriple) send(r *BenchPipe1BoundUnfusedRun, o
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *benchPipe1BoundUnfusedBenchTriple) post(r *BenchPipe1BoundUnfusedRun, out chan<- benchPipe1BoundUnfusedBenchTripleOutBatch, free chan []int64, seq uint64, res []int64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -23795,11 +23537,6 @@ type BenchPipe1BoundUnfusedRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -23809,14 +23546,10 @@ type BenchPipe1BoundUnfusedRun struct {
 	failures BenchPipe1BoundUnfusedFailures // collect mode, guarded by mu
 }
 
-// benchPipe1BoundUnfusedNewRun returns a run under parent. window is the
-// most batches an ordered run has in flight; zero for an unordered run.
-func benchPipe1BoundUnfusedNewRun(parent context.Context, window int) *BenchPipe1BoundUnfusedRun {
+// benchPipe1BoundUnfusedNewRun returns a run under parent.
+func benchPipe1BoundUnfusedNewRun(parent context.Context) *BenchPipe1BoundUnfusedRun {
 	r := &BenchPipe1BoundUnfusedRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -23930,13 +23663,6 @@ func (*benchPipe1BoundUnfusedNoCopy) Lock() {}
 
 func (*benchPipe1BoundUnfusedNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *benchPipe1BoundUnfusedBenchTriple) acquire(r *BenchPipe1BoundUnfusedRun, done <-chan struct{}) bool {
-	return true
-}
-
 // feedSlice sends src to out in batches as large as the batch= option
 // allows, then closes out. The batches are subslices of src, not copies; the
 // first stage is started with no free list for them, so they are neither
@@ -23951,9 +23677,6 @@ func (s *benchPipe1BoundUnfusedBenchTriple) feedSlice(r *BenchPipe1BoundUnfusedR
 		case <-done:
 			return
 		default:
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := benchPipe1BoundUnfusedBenchTripleInBatch{seq: seq, items: src[:n:n]}
 		select { // alone first: see benchPipe1BoundUnfusedBenchTriple.work
@@ -24029,9 +23752,6 @@ func (s *benchPipe1BoundUnfusedBenchTriple) batchChan(r *BenchPipe1BoundUnfusedR
 				break fill
 			}
 		}
-		if !s.acquire(r, done) {
-			return
-		}
 		m := benchPipe1BoundUnfusedBenchTripleInBatch{seq: seq, items: b}
 		select { // alone first: see benchPipe1BoundUnfusedBenchTriple.work
 		case out <- m:
@@ -24091,9 +23811,8 @@ func (s *benchPipe1BoundUnfusedBenchHalve) call(ctx context.Context, in int64) (
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1BoundUnfusedBenchHalve) output(r *BenchPipe1BoundUnfusedRun, next int) (chan benchPipe1BoundUnfusedBenchHalveOutBatch, chan []float64, func()) {
 	out := make(chan benchPipe1BoundUnfusedBenchHalveOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []float64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -24183,8 +23902,7 @@ func (s *benchPipe1BoundUnfusedBenchHalve) send(r *BenchPipe1BoundUnfusedRun, ou
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *benchPipe1BoundUnfusedBenchHalve) post(r *BenchPipe1BoundUnfusedRun, out chan<- benchPipe1BoundUnfusedBenchHalveOutBatch, free chan []float64, seq uint64, res []float64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -24355,9 +24073,8 @@ func (s *benchPipe1BoundUnfusedBenchRound) call(ctx context.Context, in float64)
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1BoundUnfusedBenchRound) output(r *BenchPipe1BoundUnfusedRun, next int) (chan benchPipe1BoundUnfusedBenchRoundOutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1BoundUnfusedBenchRoundOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []uint64, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -24447,8 +24164,7 @@ func (s *benchPipe1BoundUnfusedBenchRound) send(r *BenchPipe1BoundUnfusedRun, ou
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *benchPipe1BoundUnfusedBenchRound) post(r *BenchPipe1BoundUnfusedRun, out chan<- benchPipe1BoundUnfusedBenchRoundOutBatch, free chan []uint64, seq uint64, res []uint64) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -24576,11 +24292,10 @@ func (s *benchPipe1BoundUnfusedBenchRound) putOut(free chan []uint64, b []uint64
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *benchPipe1BoundUnfusedBenchRound) drain(r *BenchPipe1BoundUnfusedRun, in <-chan benchPipe1BoundUnfusedBenchRoundOutBatch, free chan []uint64, deliver func([]uint64) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -24692,7 +24407,7 @@ func NewBenchPipe1BoundUnfused() *BenchPipe1BoundUnfused {
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *BenchPipe1BoundUnfused) Start(ctx context.Context, in <-chan int) (<-chan uint64, *BenchPipe1BoundUnfusedRun) {
-	r := benchPipe1BoundUnfusedNewRun(ctx, 0)
+	r := benchPipe1BoundUnfusedNewRun(ctx)
 	src := make(chan benchPipe1BoundUnfusedBenchTripleInBatch, 4)
 	srcFree := make(chan []int, 7)
 	c1, f1 := p.BenchTriple.start(r, src, srcFree, 1)
@@ -24709,7 +24424,7 @@ func (p *BenchPipe1BoundUnfused) Start(ctx context.Context, in <-chan int) (<-ch
 // returns what Wait returns; when that is an error, the outputs are nil. in
 // is only read.
 func (p *BenchPipe1BoundUnfused) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	r := benchPipe1BoundUnfusedNewRun(ctx, 0)
+	r := benchPipe1BoundUnfusedNewRun(ctx)
 	src := make(chan benchPipe1BoundUnfusedBenchTripleInBatch, 4)
 	c1, f1 := p.BenchTriple.start(r, src, nil, 1)
 	c2, f2 := p.BenchHalve.start(r, c1, f1, 1)
@@ -24732,8 +24447,7 @@ var ErrPipeFusedStopSkip = errors.New("pipeline: skip item")
 
 // pipeFusedStopToInt64InBatch is the message a stage receives: as many items
 // as the batch= option allows, and the sequence number the source gave the
-// batch, which it keeps from stage to stage: an ordered run, and RunSlice,
-// put the outputs in input order by it.
+// batch, which it keeps from stage to stage.
 type pipeFusedStopToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -24898,11 +24612,6 @@ type PipeFusedStopRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -24912,14 +24621,10 @@ type PipeFusedStopRun struct {
 	failures PipeFusedStopFailures // collect mode, guarded by mu
 }
 
-// pipeFusedStopNewRun returns a run under parent. window is the most batches
-// an ordered run has in flight; zero for an unordered run.
-func pipeFusedStopNewRun(parent context.Context, window int) *PipeFusedStopRun {
+// pipeFusedStopNewRun returns a run under parent.
+func pipeFusedStopNewRun(parent context.Context) *PipeFusedStopRun {
 	r := &PipeFusedStopRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -25033,13 +24738,6 @@ func (*pipeFusedStopNoCopy) Lock() {}
 
 func (*pipeFusedStopNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *pipeFusedStopToInt64) acquire(r *PipeFusedStopRun, done <-chan struct{}) bool {
-	return true
-}
-
 // feedChan is the source of a run started on a channel: it sends the items
 // of src to out in batches (batchChan) until src is closed or the run stops,
 // leaves the run, then receives and discards what remains of src until it is
@@ -25099,9 +24797,6 @@ func (s *pipeFusedStopToInt64) batchChan(r *PipeFusedStopRun, src <-chan int, ou
 			default:
 				break fill
 			}
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := pipeFusedStopToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipeFusedStopToInt64.work
@@ -25240,9 +24935,8 @@ func (s *pipeFusedStopToString) call(ctx context.Context, in float64) (string, e
 // capacity, so a run in steady state allocates none.
 func (s *pipeFusedStopToString) output(r *PipeFusedStopRun, next int) (chan pipeFusedStopToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeFusedStopToStringOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -25256,8 +24950,7 @@ func (s *pipeFusedStopToString) output(r *PipeFusedStopRun, next int) (chan pipe
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipeFusedStopToString) post(r *PipeFusedStopRun, out chan<- pipeFusedStopToStringOutBatch, free chan []string, seq uint64, res []string) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -25327,11 +25020,10 @@ func (s *pipeFusedStopToString) putOut(free chan []string, b []string) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *pipeFusedStopToString) drain(r *PipeFusedStopRun, in <-chan pipeFusedStopToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -25437,7 +25129,7 @@ func NewPipeFusedStop(toInt64 func(context.Context, int) (int64, error), toFloat
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *PipeFusedStop) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeFusedStopRun) {
-	r := pipeFusedStopNewRun(ctx, 0)
+	r := pipeFusedStopNewRun(ctx)
 	src := make(chan pipeFusedStopToInt64InBatch, 32)
 	srcFree := make(chan []int, 35)
 	c3, f3, l3 := p.toString.output(r, 1)
@@ -25567,8 +25259,7 @@ var ErrPipeFusedCollectSkip = errors.New("pipeline: skip item")
 
 // pipeFusedCollectToInt64InBatch is the message a stage receives: as many
 // items as the batch= option allows, and the sequence number the source gave
-// the batch, which it keeps from stage to stage: an ordered run, and
-// RunSlice, put the outputs in input order by it.
+// the batch, which it keeps from stage to stage.
 type pipeFusedCollectToInt64InBatch struct {
 	seq   uint64
 	items []int
@@ -25771,11 +25462,6 @@ type PipeFusedCollectRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -25785,14 +25471,10 @@ type PipeFusedCollectRun struct {
 	failures PipeFusedCollectFailures // collect mode, guarded by mu
 }
 
-// pipeFusedCollectNewRun returns a run under parent. window is the most
-// batches an ordered run has in flight; zero for an unordered run.
-func pipeFusedCollectNewRun(parent context.Context, window int) *PipeFusedCollectRun {
+// pipeFusedCollectNewRun returns a run under parent.
+func pipeFusedCollectNewRun(parent context.Context) *PipeFusedCollectRun {
 	r := &PipeFusedCollectRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -25903,13 +25585,6 @@ func (*pipeFusedCollectNoCopy) Lock() {}
 
 func (*pipeFusedCollectNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *pipeFusedCollectToInt64) acquire(r *PipeFusedCollectRun, done <-chan struct{}) bool {
-	return true
-}
-
 // feedChan is the source of a run started on a channel: it sends the items
 // of src to out in batches (batchChan) until src is closed or the run stops,
 // leaves the run, then receives and discards what remains of src until it is
@@ -25969,9 +25644,6 @@ func (s *pipeFusedCollectToInt64) batchChan(r *PipeFusedCollectRun, src <-chan i
 			default:
 				break fill
 			}
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := pipeFusedCollectToInt64InBatch{seq: seq, items: b}
 		select { // alone first: see pipeFusedCollectToInt64.work
@@ -26148,9 +25820,8 @@ func (s *pipeFusedCollectToString) call(ctx context.Context, in float64) (string
 // capacity, so a run in steady state allocates none.
 func (s *pipeFusedCollectToString) output(r *PipeFusedCollectRun, next int) (chan pipeFusedCollectToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeFusedCollectToStringOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -26164,8 +25835,7 @@ func (s *pipeFusedCollectToString) output(r *PipeFusedCollectRun, next int) (cha
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *pipeFusedCollectToString) post(r *PipeFusedCollectRun, out chan<- pipeFusedCollectToStringOutBatch, free chan []string, seq uint64, res []string) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -26273,11 +25943,10 @@ func (s *pipeFusedCollectToString) putOut(free chan []string, b []string) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *pipeFusedCollectToString) drain(r *PipeFusedCollectRun, in <-chan pipeFusedCollectToStringOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -26383,7 +26052,7 @@ func NewPipeFusedCollect(toInt64 func(context.Context, int) (int64, error), toFl
 // sends without selecting on a context never blocks, and Wait does not wait
 // for it.
 func (p *PipeFusedCollect) Start(ctx context.Context, in <-chan int) (<-chan string, *PipeFusedCollectRun) {
-	r := pipeFusedCollectNewRun(ctx, 0)
+	r := pipeFusedCollectNewRun(ctx)
 	src := make(chan pipeFusedCollectToInt64InBatch, 32)
 	srcFree := make(chan []int, 35)
 	c3, f3, l3 := p.toString.output(r, 1)

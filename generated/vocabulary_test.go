@@ -353,9 +353,26 @@ func packageWords(t *testing.T, dir string) map[string]bool {
 
 // outputComments calls check with each directive of kind in this
 // package's files (its name and the text after its type arguments) and the
-// comment lines of its output, which runs from the directive's "generated
-// from" line to the next one. It returns how many directives it found.
+// comment lines of its output (see outputSections). It returns how many
+// directives it found.
 func outputComments(t *testing.T, kind string, check func(name, opts string, comments []string)) int {
+	t.Helper()
+	return outputSections(t, kind, func(name, opts, section string) {
+		var comments []string
+		for _, l := range strings.Split(section, "\n") {
+			if c := strings.TrimSpace(l); strings.HasPrefix(c, "//") {
+				comments = append(comments, c)
+			}
+		}
+		check(name, opts, comments)
+	})
+}
+
+// outputSections calls check with each directive of kind in this package's
+// files (its name and the text after its type arguments) and its output,
+// which runs from the directive's "generated from" line to the next one.
+// It returns how many directives it found.
+func outputSections(t *testing.T, kind string, check func(name, opts, section string)) int {
 	t.Helper()
 	directive := regexp.MustCompile(`^//monogen:` + kind + ` (\w+)(\[[^\]]*\])?(.*)$`)
 	nextSection := regexp.MustCompile(`\n// \w+: generated from the `)
@@ -390,14 +407,8 @@ func outputComments(t *testing.T, kind string, check func(name, opts string, com
 			if next := nextSection.FindStringIndex(section); next != nil {
 				section = section[:next[0]]
 			}
-			var comments []string
-			for _, l := range strings.Split(section, "\n") {
-				if c := strings.TrimSpace(l); strings.HasPrefix(c, "//") {
-					comments = append(comments, c)
-				}
-			}
 			found++
-			check(m[1], m[3], comments)
+			check(m[1], m[3], section)
 		}
 	}
 	return found
@@ -488,5 +499,51 @@ func TestOutputSpeaksOnlyOfItsOptions(t *testing.T) {
 				t.Fatalf("checked %d %s directives, want at least %d: are they gone?", n, tc.kind, tc.least)
 			}
 		})
+	}
+}
+
+// TestUnorderedPipelineHasNoOrderedMachinery: a pipeline without
+// ordered=true has neither the code of an ordered run (the run's tokens,
+// the source's acquire, a constructor taking a window, free lists sized
+// for a reorder buffer) nor comments about ordered runs, windows or
+// reordering; an ordered pipeline has that code. The template decided
+// ordered-ness at run time (r.tokens != nil, newRun(ctx, 0),
+// max(n, cap(r.tokens))), so every unordered output carried it, with
+// comments such as "Only an unordered run drops an empty batch: an ordered
+// one's sink waits for every sequence number".
+func TestUnorderedPipelineHasNoOrderedMachinery(t *testing.T) {
+	machinery := regexp.MustCompile(`\btokens\b|\bacquire\(|NewOrderedRun|\bwindow\b|cap\(r\.tokens\)`)
+	talk := regexp.MustCompile(`(?i)\b(ordered|unordered|reorder|window|tokens?)\b|in input order by`)
+	ordered := []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^\ttokens +chan struct\{\}$`),
+		regexp.MustCompile(`\bs\.acquire\(r, done\)`),
+		regexp.MustCompile(`NewOrderedRun\(ctx, \d+\)`),
+		regexp.MustCompile(`max\(size, cap\(r\.tokens\)\)`),
+	}
+	checked := map[bool]int{}
+	outputSections(t, "pipeline", func(name, opts, section string) {
+		isOrdered := strings.Contains(opts, " ordered=true")
+		checked[isOrdered]++
+		if isOrdered {
+			for _, re := range ordered {
+				if !re.MatchString(section) {
+					t.Errorf("ordered %s has no %s", name, re)
+				}
+			}
+			return
+		}
+		for i, l := range strings.Split(section, "\n") {
+			l = strings.TrimSpace(l)
+			re := machinery
+			if strings.HasPrefix(l, "//") {
+				re = talk
+			}
+			if re.MatchString(l) {
+				t.Errorf("unordered %s, line %d of its output: %q", name, i+1, l)
+			}
+		}
+	})
+	if checked[true] < 5 || checked[false] < 10 {
+		t.Fatalf("checked %d ordered and %d unordered pipelines: are the directives gone?", checked[true], checked[false])
 	}
 }

@@ -55,7 +55,7 @@ func init() {
 // pipelineShared are the template's non-generic declarations. A directive
 // emits them once, with its first stage, and every stage refers to that
 // one copy.
-var pipelineShared = []string{"Run", "newRun", "ItemError", "Failures", "PanicError", "ErrSkip", "StageStats", "stageStats", "noCopy"}
+var pipelineShared = []string{"Run", "newRun", "newOrderedRun", "ItemError", "Failures", "PanicError", "ErrSkip", "StageStats", "stageStats", "noCopy"}
 
 // pipelineSharedName is the generated name of a shared declaration.
 func pipelineSharedName(name, x string) string {
@@ -407,6 +407,7 @@ func buildPipeline(c *Context) error {
 		cfg["Retries"], cfg["Backoff"] = fmt.Sprint(retries), backoff
 		cfg["NoFuse"] = fmt.Sprint(!fuse) // read only by the template's Then: for benchmarks
 		spec.Conds["metrics"] = metrics
+		spec.Conds["ordered"] = ordered
 		spec.Conds["retries"] = retries > 0
 		spec.Conds["boundFn"] = st.bound != ""
 		paced := i == 0 && rate != ""
@@ -431,6 +432,11 @@ func buildPipeline(c *Context) error {
 			// The sink's Run.finish is called only from the last stage's
 			// code, but Run is emitted here.
 			spec.Keep = append(spec.Keep, "Stage.feedChan", "Run.finish", "newRun")
+			if ordered {
+				// Start's run has a window (see pipelineDecls); an
+				// unordered pipeline's has none, and no tokens.
+				spec.Keep = append(spec.Keep, "newOrderedRun")
+			}
 			if len(segments) > 1 { // else RunSlice needs no source (runSlice)
 				spec.Keep = append(spec.Keep, "Stage.feedSlice")
 			}
@@ -762,8 +768,11 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 		}
 		return out, outName, freeName
 	}
-	// r := ingestNewRun(ctx, window)
-	runStmt := jen.Id(r).Op(":=").Id(newRun).Call(jen.Id(ctx), jen.Lit(window))
+	// r := ingestNewRun(ctx), or r := ingestNewOrderedRun(ctx, window)
+	runStmt := jen.Id(r).Op(":=").Id(newRun).Call(jen.Id(ctx))
+	if sh.ordered {
+		runStmt = jen.Id(r).Op(":=").Id(pipelineSharedName(name, "newOrderedRun")).Call(jen.Id(ctx), jen.Lit(window))
+	}
 	// src := make(chan ingestParseInBatch, capacity)
 	srcStmt := jen.Id(src).Op(":=").Make(jen.Chan().Id(first.inBatch()), jen.Lit(sh.capacity))
 
@@ -876,8 +885,8 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 			step = link
 		}
 		body = []jen.Code{
-			// r := ingestNewRun(ctx, 0): outputs keep their place, no window
-			jen.Id(r).Op(":=").Id(newRun).Call(jen.Id(ctx), jen.Lit(0)),
+			// r := ingestNewRun(ctx): outputs keep their place, no window
+			jen.Id(r).Op(":=").Id(newRun).Call(jen.Id(ctx)),
 			// res := make([]Tn, len(in))
 			jen.Id(res).Op(":=").Make(jen.Index().Id(last.out), jen.Len(jen.Id(in))),
 			// counts := make([]int, (len(in)+batch-1)/batch)

@@ -180,9 +180,9 @@ func Then[In, Mid, Out any](p *Pipeline[In, Mid], s *Stage[Mid, Out]) *Pipeline[
 // newRun returns a run of p under ctx.
 func (p *Pipeline[In, Out]) newRun(ctx context.Context) *Run {
 	if p.cfg.Ordered {
-		return newRun(ctx, p.window)
+		return newOrderedRun(ctx, p.window)
 	}
-	return newRun(ctx, 0)
+	return newRun(ctx)
 }
 
 // Start runs the pipeline on the items received from in, until in is closed
@@ -257,7 +257,7 @@ func (p *Pipeline[In, Out]) Stats() []StageStats {
 //monogen:note outputs with the chain's loop, so a call allocates the run and
 //monogen:note its result only; a stop is seen in r.err, not by a cancel.
 func (p *Pipeline[In, Out]) runFused(ctx context.Context, in []In) ([]Out, error) {
-	r := newRun(ctx, 0) // outputs keep their place: no window to bound
+	r := newRun(ctx) // outputs keep their place: no window to bound
 	res := make([]Out, len(in))
 	counts := make([]int, (len(in)+p.cfg.Batch-1)/p.cfg.Batch)
 	p.runSlice(r, in, p.place(r, res, counts))

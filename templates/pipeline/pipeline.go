@@ -206,6 +206,12 @@ type Limiter interface {
 // from stage to stage: an ordered run, and RunSlice, put the outputs in
 // input order by it.
 //
+//monogen:doc ordered inBatch is the message a stage receives: as many items as Config.Batch
+//monogen:doc ordered allows, and the sequence number the source gave the batch, which it keeps
+//monogen:doc ordered from stage to stage: the sink puts the outputs in input order by it.
+//monogen:doc !ordered inBatch is the message a stage receives: as many items as Config.Batch
+//monogen:doc !ordered allows, and the sequence number the source gave the batch, which it keeps
+//monogen:doc !ordered from stage to stage.
 //monogen:note inBatch and outBatch are aliases of one struct type of the
 //monogen:note items, so that stage i's output channel is stage i+1's input
 //monogen:note channel in the generic code too; a generic named batch[T] would
@@ -362,9 +368,13 @@ func (s *Stage[In, Out]) call(ctx context.Context, in In) (Out, error) {
 // capacity, so a run in steady state allocates none.
 func (s *Stage[In, Out]) output(r *Run, next int) (chan outBatch[In, Out], chan []Out, func()) {
 	out := make(chan outBatch[In, Out], s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []Out, max(s.capacity()+s.cfg.Workers+next+1, cap(r.tokens)))
+	size := s.capacity() + s.cfg.Workers + next + 1
+	if s.cfg.Ordered {
+		// In an ordered run at most cap(r.tokens) batches exist at once, and
+		// the sink may hold all of them while it waits for a late one.
+		size = max(size, cap(r.tokens))
+	}
+	free := make(chan []Out, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(s.cfg.Workers))
 	leave := func() {
@@ -458,8 +468,9 @@ func (s *Stage[In, Out]) send(r *Run, out chan<- outBatch[In, Out], free chan []
 //monogen:note last stage with it.
 func (s *Stage[In, Out]) post(r *Run, out chan<- outBatch[In, Out], free chan []Out, seq uint64, res []Out) bool {
 	if !s.cfg.Ordered {
-		// Only an unordered run drops an empty batch: an ordered one's
-		// sink waits for every sequence number.
+		// An empty batch need not go on: the sink has nothing to deliver.
+		//monogen:note Only an unordered run drops it: an ordered one's sink
+		//monogen:note waits for every sequence number.
 		if len(res) == 0 {
 			s.putOut(free, res)
 			return true
@@ -496,9 +507,10 @@ func (s *Stage[In, Out]) link(r *Run, next func(seq uint64, items []Out, queued 
 			// not see them.
 			more = false
 		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
+			// A fused stage has no input channel, so nothing waited.
 			if s.cfg.Ordered {
+				// Even an empty batch goes on, as in post: the sink waits
+				// for every sequence number.
 				more = next(seq, res, 0)
 			} else if len(res) > 0 {
 				more = next(seq, res, 0)

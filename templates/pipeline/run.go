@@ -25,6 +25,12 @@ type Run struct {
 	// tokens bounds the batches in flight in an ordered run; nil otherwise.
 	// Its capacity is the window: the source sends a token before each
 	// batch, the sink receives one after delivering a batch.
+	//
+	//monogen:doc ordered tokens bounds the batches in flight. Its capacity is the window: the
+	//monogen:doc ordered source sends a token before each batch, the sink receives one after
+	//monogen:doc ordered delivering a batch.
+	//monogen:note Only newOrderedRun sets it: an unordered pipeline's output
+	//monogen:note has no such field.
 	tokens chan struct{}
 
 	// complete is set by the sink once it has delivered the last batch,
@@ -36,14 +42,21 @@ type Run struct {
 	failures Failures // collect mode, guarded by mu
 }
 
-// newRun returns a run under parent. window is the most batches an ordered
-// run has in flight; zero for an unordered run.
-func newRun(parent context.Context, window int) *Run {
+// newRun returns a run under parent.
+func newRun(parent context.Context) *Run {
 	r := &Run{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
+	return r
+}
+
+// newOrderedRun returns a run under parent of an ordered pipeline, which
+// has at most window batches in flight.
+//
+//monogen:note A function of its own, not a parameter of newRun, so that
+//monogen:note an unordered pipeline's output has neither it nor the tokens.
+func newOrderedRun(parent context.Context, window int) *Run {
+	r := newRun(parent)
+	r.tokens = make(chan struct{}, window)
 	return r
 }
 

@@ -9,6 +9,14 @@ package pipeline
 // free. It returns when in is closed, having marked the run complete, or
 // when the run is cancelled or deliver returns false. deliver is called once
 // per batch, never per item.
+//
+//monogen:doc ordered drain receives every batch from in and passes its items to deliver, in
+//monogen:doc ordered order of sequence number, then returns the emptied batch to free. It
+//monogen:doc !ordered drain receives every batch from in and passes its items to deliver, as
+//monogen:doc !ordered they come, then returns the emptied batch to free. It
+//monogen:doc * returns when in is closed, having marked the run complete, or when the run
+//monogen:doc * is cancelled or deliver returns false. deliver is called once per batch,
+//monogen:doc * never per item.
 func (s *Stage[In, Out]) drain(r *Run, in <-chan outBatch[In, Out], free chan []Out, deliver func([]Out) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;

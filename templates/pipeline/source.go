@@ -7,10 +7,13 @@ package pipeline
 // acquire takes one of the ordered window's tokens before the source sends a
 // batch, so that no more than cap(r.tokens) batches are in flight and the
 // sink's reorder buffer is bounded. It reports false if the run is cancelled.
+// Only an ordered run calls it.
+//
+//monogen:doc ordered acquire takes one of the window's tokens before the source sends a
+//monogen:doc ordered batch, so that no more than cap(r.tokens) batches are in flight and
+//monogen:doc ordered the sink's reorder buffer is bounded. It reports false if the run is
+//monogen:doc ordered cancelled.
 func (s *Stage[In, Out]) acquire(r *Run, done <-chan struct{}) bool {
-	if !s.cfg.Ordered {
-		return true
-	}
 	select {
 	case r.tokens <- struct{}{}:
 		return true
@@ -33,7 +36,7 @@ func (s *Stage[In, Out]) feedSlice(r *Run, src []In, out chan<- inBatch[In, Out]
 			return
 		default:
 		}
-		if !s.acquire(r, done) {
+		if s.cfg.Ordered && !s.acquire(r, done) {
 			return
 		}
 		m := inBatch[In, Out]{seq: seq, items: src[:n:n]}
@@ -110,7 +113,7 @@ func (s *Stage[In, Out]) batchChan(r *Run, src <-chan In, out chan<- inBatch[In,
 				break fill
 			}
 		}
-		if !s.acquire(r, done) {
+		if s.cfg.Ordered && !s.acquire(r, done) {
 			return
 		}
 		m := inBatch[In, Out]{seq: seq, items: b}

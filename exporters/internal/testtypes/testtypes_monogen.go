@@ -921,8 +921,7 @@ var ErrDigitsSkip = errors.New("pipeline: skip item")
 
 // digitsDoubleInBatch is the message a stage receives: as many items as the
 // batch= option allows, and the sequence number the source gave the batch,
-// which it keeps from stage to stage: an ordered run, and RunSlice, put the
-// outputs in input order by it.
+// which it keeps from stage to stage.
 type digitsDoubleInBatch struct {
 	seq   uint64
 	items []int
@@ -1020,8 +1019,7 @@ func (s *digitsDouble) link(r *DigitsRun, next func(seq uint64, items []int, que
 			// not see them.
 			more = false
 		default:
-			// An ordered run takes an empty batch on, like send; a fused
-			// stage has no input channel, so nothing waited.
+			// A fused stage has no input channel, so nothing waited.
 			if len(res) > 0 {
 				more = next(seq, res, 0)
 			}
@@ -1187,11 +1185,6 @@ type DigitsRun struct {
 	cancel context.CancelCauseFunc
 	wg     sync.WaitGroup
 
-	// tokens bounds the batches in flight in an ordered run; nil otherwise.
-	// Its capacity is the window: the source sends a token before each
-	// batch, the sink receives one after delivering a batch.
-	tokens chan struct{}
-
 	// complete is set by the sink once it has delivered the last batch,
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
@@ -1201,14 +1194,10 @@ type DigitsRun struct {
 	failures DigitsFailures // collect mode, guarded by mu
 }
 
-// digitsNewRun returns a run under parent. window is the most batches an
-// ordered run has in flight; zero for an unordered run.
-func digitsNewRun(parent context.Context, window int) *DigitsRun {
+// digitsNewRun returns a run under parent.
+func digitsNewRun(parent context.Context) *DigitsRun {
 	r := &DigitsRun{}
 	r.ctx, r.cancel = context.WithCancelCause(parent)
-	if window > 0 {
-		r.tokens = make(chan struct{}, window)
-	}
 	return r
 }
 
@@ -1320,13 +1309,6 @@ func (*digitsNoCopy) Lock() {}
 
 func (*digitsNoCopy) Unlock() {}
 
-// acquire takes one of the ordered window's tokens before the source sends a
-// batch, so that no more than cap(r.tokens) batches are in flight and the
-// sink's reorder buffer is bounded. It reports false if the run is cancelled.
-func (s *digitsDouble) acquire(r *DigitsRun, done <-chan struct{}) bool {
-	return true
-}
-
 // feedChan is the source of a run started on a channel: it sends the items
 // of src to out in batches (batchChan) until src is closed or the run stops,
 // leaves the run, then receives and discards what remains of src until it is
@@ -1386,9 +1368,6 @@ func (s *digitsDouble) batchChan(r *DigitsRun, src <-chan int, out chan<- digits
 			default:
 				break fill
 			}
-		}
-		if !s.acquire(r, done) {
-			return
 		}
 		m := digitsDoubleInBatch{seq: seq, items: b}
 		select { // alone first: see digitsDouble.work
@@ -1531,9 +1510,8 @@ func (s *digitsFormat) call(ctx context.Context, in int) (string, error) {
 // capacity, so a run in steady state allocates none.
 func (s *digitsFormat) output(r *DigitsRun, next int) (chan digitsFormatOutBatch, chan []string, func()) {
 	out := make(chan digitsFormatOutBatch, s.capacity())
-	// In an ordered run at most cap(r.tokens) batches exist at once, and the
-	// sink may hold all of them while it waits for a late one.
-	free := make(chan []string, max(s.capacity()+1+next+1, cap(r.tokens)))
+	size := s.capacity() + 1 + next + 1
+	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
 	leave := func() {
@@ -1557,8 +1535,7 @@ func (s *digitsFormat) send(r *DigitsRun, out chan<- digitsFormatOutBatch, free 
 // post sends res, the outputs of batch seq in an output batch from free, on
 // out, and reports false if the run was cancelled while it waited to send.
 func (s *digitsFormat) post(r *DigitsRun, out chan<- digitsFormatOutBatch, free chan []string, seq uint64, res []string) bool {
-	// Only an unordered run drops an empty batch: an ordered one's
-	// sink waits for every sequence number.
+	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
 		s.putOut(free, res)
 		return true
@@ -1711,11 +1688,10 @@ func (s *digitsFormat) putOut(free chan []string, b []string) {
 	}
 }
 
-// drain receives every batch from in and passes its items to deliver, in
-// order of sequence number in an ordered run, then returns the emptied batch to
-// free. It returns when in is closed, having marked the run complete, or
-// when the run is cancelled or deliver returns false. deliver is called once
-// per batch, never per item.
+// drain receives every batch from in and passes its items to deliver, as
+// they come, then returns the emptied batch to free. It returns when in is
+// closed, having marked the run complete, or when the run is cancelled or
+// deliver returns false. deliver is called once per batch, never per item.
 func (s *digitsFormat) drain(r *DigitsRun, in <-chan digitsFormatOutBatch, free chan []string, deliver func([]string) bool) {
 	done := r.ctx.Done()
 	// receive is a receive from in that gives up when the run is cancelled;
@@ -1875,7 +1851,7 @@ func NewDigits() *Digits {
 // producer that sends without selecting on a context never blocks, and Wait
 // does not wait for it.
 func (p *Digits) Start(ctx context.Context, in <-chan int) (<-chan string, *DigitsRun) {
-	r := digitsNewRun(ctx, 0)
+	r := digitsNewRun(ctx)
 	src := make(chan digitsDoubleInBatch, 4)
 	srcFree := make(chan []int, 7)
 	c2, f2, l2 := p.format.output(r, 1)
@@ -1893,7 +1869,7 @@ func (p *Digits) Start(ctx context.Context, in <-chan int) (<-chan string, *Digi
 // returns what Wait returns; when that is an error, the outputs are nil. in
 // is only read.
 func (p *Digits) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	r := digitsNewRun(ctx, 0)
+	r := digitsNewRun(ctx)
 	res := make([]string, len(in))
 	counts := make([]int, (len(in)+63)/64)
 	p.double.runSlice(r, in, func() func(uint64, []int, int) bool {
