@@ -33,6 +33,11 @@ type Hash struct {
 	ShortKey, HashShort, EqualKey string
 }
 
+// maxInlineEqual is the longest byte-array key whose comparison EqualKey
+// spells word by word: from 17 bytes on, == calls runtime.memequal, which
+// costs Load a call; up to 16 the compiler compares in place already.
+const maxInlineEqual = 64
+
 // hashWord is one 64-bit word of a key, or a string to hash by itself.
 type hashWord struct {
 	code   jen.Code
@@ -122,6 +127,20 @@ return hashU64(&s.mix, 1<<32)`, bin)
 		}
 		stmts = append(stmts, jen.Return(jen.Id("h")))
 		h.How = fmt.Sprintf("%s mixed as %d 64-bit words", what(k), len(words))
+	}
+	if a, ok := k.Underlying().(*types.Array); ok && types.Identical(a.Elem(), types.Typ[types.Byte]) && a.Len() > 16 && a.Len() <= maxInlineEqual {
+		// return binary.LittleEndian.Uint64(a[0:8]) == binary.LittleEndian.Uint64(b[0:8]) && ...
+		wa, wb := byteWords(jen.Id("a"), a.Len(), im), byteWords(jen.Id("b"), a.Len(), im)
+		var eq *jen.Statement
+		for i := range wa {
+			c := jen.Add(wa[i].code).Op("==").Add(wb[i].code)
+			if eq == nil {
+				eq = c
+			} else {
+				eq = eq.Op("&&").Line().Add(c)
+			}
+		}
+		h.EqualKey = render(jen.Return(eq))
 	}
 	h.Body = render(stmts...)
 	return h, true

@@ -335,3 +335,35 @@ func hashStr8to16(s *mixSeed, x string) uint64 { return uint64(len(x)) }
 		t.Errorf("hooks do not compile: %v\n%s", err, src)
 	}
 }
+
+// TestByteArrayEqualKey: a byte-array key longer than 16 bytes, which ==
+// compares with a call of runtime.memequal, is compared a word at a time in
+// place, the last word overlapping the one before as the hash reads it; up
+// to 16 bytes, and past 64, == stays.
+func TestByteArrayEqualKey(t *testing.T) {
+	pkg := checked(t, keyTypes...)
+	for v, want := range map[string]string{
+		"vBytes20": "return binary.LittleEndian.Uint64(a[0:8]) == binary.LittleEndian.Uint64(b[0:8]) &&\n" +
+			"\tbinary.LittleEndian.Uint64(a[8:16]) == binary.LittleEndian.Uint64(b[8:16]) &&\n" +
+			"\tbinary.LittleEndian.Uint64(a[12:20]) == binary.LittleEndian.Uint64(b[12:20])",
+		"vArray":   "",
+		"vBytes8":  "",
+		"vHasUUID": "",
+		"vBytes64": "return binary.LittleEndian.Uint64(a[0:8]) == binary.LittleEndian.Uint64(b[0:8]) &&\n" +
+			"\tbinary.LittleEndian.Uint64(a[8:16]) == binary.LittleEndian.Uint64(b[8:16]) &&\n" +
+			"\tbinary.LittleEndian.Uint64(a[16:24]) == binary.LittleEndian.Uint64(b[16:24]) &&\n" +
+			"\tbinary.LittleEndian.Uint64(a[24:32]) == binary.LittleEndian.Uint64(b[24:32]) &&\n" +
+			"\tbinary.LittleEndian.Uint64(a[32:40]) == binary.LittleEndian.Uint64(b[32:40]) &&\n" +
+			"\tbinary.LittleEndian.Uint64(a[40:48]) == binary.LittleEndian.Uint64(b[40:48]) &&\n" +
+			"\tbinary.LittleEndian.Uint64(a[48:56]) == binary.LittleEndian.Uint64(b[48:56]) &&\n" +
+			"\tbinary.LittleEndian.Uint64(a[56:64]) == binary.LittleEndian.Uint64(b[56:64])",
+	} {
+		h, ok := emit.HashFor(typeOf(t, pkg, v), pkg, emit.NewScope(pkg.Path(), nil, nil))
+		if !ok {
+			t.Fatalf("HashFor declined %s", v)
+		}
+		if h.EqualKey != want {
+			t.Errorf("%s: EqualKey:\n%s\nwant:\n%s", v, h.EqualKey, want)
+		}
+	}
+}

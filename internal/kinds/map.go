@@ -84,6 +84,9 @@ func buildMap(c *Context) error {
 			c.Spec.HookDocs["hashShort"] = "hashShort returns hashKey(s, k) for a key of 8 to 16 bytes (hashStr8to16),\nwith code small enough that the compiler inlines it into Load, where\nhashKey costs a call."
 			c.Spec.Hooks["equalKey"] = h.EqualKey
 			c.Spec.HookDocs["equalKey"] = "equalKey reports whether a and b are the same key, for the lookups that\ntake no lock (Load, find). Keys of the same length and data pointer, such as\na key looked up with the string it was stored with, are equal without a\ncall to compare their bytes."
+		} else if h.EqualKey != "" {
+			c.Spec.Hooks["equalKey"] = h.EqualKey
+			c.Spec.HookDocs["equalKey"] = "equalKey reports whether a and b are the same key, for the lookups that\ntake no lock (Load, find). It compares their bytes a 64-bit word at a time,\nin place, where == would call the runtime."
 		}
 		if g := emit.UnderlyingGuard(k, c.Self, c.Scope); g != "" {
 			c.Emit = append(c.Emit, guardComment+"\n"+g)
