@@ -7277,7 +7277,8 @@ func (s *hookedPipeVet) call(ctx context.Context, in int) (int, error) {
 // capacity, so a run in steady state allocates none.
 func (s *hookedPipeVet) output(r *HookedPipeRun, next int) (chan hookedPipeVetOutBatch, chan []int, func()) {
 	out := make(chan hookedPipeVetOutBatch, s.capacity())
-	size := s.capacity() + 2 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 3
 	free := make(chan []int, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
@@ -7641,7 +7642,8 @@ func (s *hookedPipeUnfusedSift) call(ctx context.Context, in int) (int, error) {
 // capacity, so a run in steady state allocates none.
 func (s *hookedPipeUnfusedSift) output(r *HookedPipeUnfusedRun, next int) (chan hookedPipeUnfusedSiftOutBatch, chan []int, func()) {
 	out := make(chan hookedPipeUnfusedSiftOutBatch, s.capacity())
-	size := s.capacity() + 2 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 3
 	free := make(chan []int, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
@@ -8169,7 +8171,8 @@ func (s *hookedPipeUnfusedVet) call(ctx context.Context, in int) (int, error) {
 // capacity, so a run in steady state allocates none.
 func (s *hookedPipeUnfusedVet) output(r *HookedPipeUnfusedRun, next int) (chan hookedPipeUnfusedVetOutBatch, chan []int, func()) {
 	out := make(chan hookedPipeUnfusedVetOutBatch, s.capacity())
-	size := s.capacity() + 2 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 3
 	free := make(chan []int, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))

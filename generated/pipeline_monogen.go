@@ -507,7 +507,8 @@ func (s *pipeStopToString) call(ctx context.Context, in float64) (string, error)
 // capacity, so a run in steady state allocates none.
 func (s *pipeStopToString) output(r *PipeStopRun, next int) (chan pipeStopToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeStopToStringOutBatch, s.capacity())
-	size := s.capacity() + 2 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 3
 	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
@@ -886,7 +887,8 @@ func (s *pipeStopUnfusedToInt64) call(ctx context.Context, in int) (int64, error
 // capacity, so a run in steady state allocates none.
 func (s *pipeStopUnfusedToInt64) output(r *PipeStopUnfusedRun, next int) (chan pipeStopUnfusedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipeStopUnfusedToInt64OutBatch, s.capacity())
-	size := s.capacity() + 2 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 3
 	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
@@ -1404,7 +1406,8 @@ func (s *pipeStopUnfusedToFloat) call(ctx context.Context, in int64) (float64, e
 // capacity, so a run in steady state allocates none.
 func (s *pipeStopUnfusedToFloat) output(r *PipeStopUnfusedRun, next int) (chan pipeStopUnfusedToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeStopUnfusedToFloatOutBatch, s.capacity())
-	size := s.capacity() + 2 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 3
 	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
@@ -1666,7 +1669,8 @@ func (s *pipeStopUnfusedToString) call(ctx context.Context, in float64) (string,
 // capacity, so a run in steady state allocates none.
 func (s *pipeStopUnfusedToString) output(r *PipeStopUnfusedRun, next int) (chan pipeStopUnfusedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeStopUnfusedToStringOutBatch, s.capacity())
-	size := s.capacity() + 2 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 3
 	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
@@ -2092,7 +2096,8 @@ func (s *pipeOrderedToInt64) call(ctx context.Context, in int) (int64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedToInt64) output(r *PipeOrderedRun, next int) (chan pipeOrderedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipeOrderedToInt64OutBatch, s.capacity())
-	size := s.capacity() + 2 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 3
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -2747,7 +2752,8 @@ func (s *pipeOrderedToString) call(ctx context.Context, in float64) (string, err
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedToString) output(r *PipeOrderedRun, next int) (chan pipeOrderedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeOrderedToStringOutBatch, s.capacity())
-	size := s.capacity() + 4 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 5
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -3134,7 +3140,8 @@ func (s *pipeOrderedUnfusedToInt64) call(ctx context.Context, in int) (int64, er
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedUnfusedToInt64) output(r *PipeOrderedUnfusedRun, next int) (chan pipeOrderedUnfusedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipeOrderedUnfusedToInt64OutBatch, s.capacity())
-	size := s.capacity() + 2 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 3
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -3672,7 +3679,8 @@ func (s *pipeOrderedUnfusedToFloat) call(ctx context.Context, in int64) (float64
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedUnfusedToFloat) output(r *PipeOrderedUnfusedRun, next int) (chan pipeOrderedUnfusedToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeOrderedUnfusedToFloatOutBatch, s.capacity())
-	size := s.capacity() + 4 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 5
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -3923,7 +3931,8 @@ func (s *pipeOrderedUnfusedToString) call(ctx context.Context, in float64) (stri
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedUnfusedToString) output(r *PipeOrderedUnfusedRun, next int) (chan pipeOrderedUnfusedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeOrderedUnfusedToStringOutBatch, s.capacity())
-	size := s.capacity() + 4 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 5
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -4912,7 +4921,8 @@ func (s *pipeCollectToFloat) call(ctx context.Context, in int64) (float64, error
 // capacity, so a run in steady state allocates none.
 func (s *pipeCollectToFloat) output(r *PipeCollectRun, next int) (chan pipeCollectToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeCollectToFloatOutBatch, s.capacity())
-	size := s.capacity() + 3 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 4
 	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(3))
@@ -5131,7 +5141,8 @@ func (s *pipeCollectToString) call(ctx context.Context, in float64) (string, err
 // capacity, so a run in steady state allocates none.
 func (s *pipeCollectToString) output(r *PipeCollectRun, next int) (chan pipeCollectToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeCollectToStringOutBatch, s.capacity())
-	size := s.capacity() + 4 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 5
 	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
@@ -5634,7 +5645,8 @@ func (s *pipeCollectUnfusedToInt64) call(ctx context.Context, in int) (int64, er
 // capacity, so a run in steady state allocates none.
 func (s *pipeCollectUnfusedToInt64) output(r *PipeCollectUnfusedRun, next int) (chan pipeCollectUnfusedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipeCollectUnfusedToInt64OutBatch, s.capacity())
-	size := s.capacity() + 3 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 4
 	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(3))
@@ -6239,7 +6251,8 @@ func (s *pipeCollectUnfusedToFloat) call(ctx context.Context, in int64) (float64
 // capacity, so a run in steady state allocates none.
 func (s *pipeCollectUnfusedToFloat) output(r *PipeCollectUnfusedRun, next int) (chan pipeCollectUnfusedToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeCollectUnfusedToFloatOutBatch, s.capacity())
-	size := s.capacity() + 3 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 4
 	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(3))
@@ -6539,7 +6552,8 @@ func (s *pipeCollectUnfusedToString) call(ctx context.Context, in float64) (stri
 // capacity, so a run in steady state allocates none.
 func (s *pipeCollectUnfusedToString) output(r *PipeCollectUnfusedRun, next int) (chan pipeCollectUnfusedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeCollectUnfusedToStringOutBatch, s.capacity())
-	size := s.capacity() + 4 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 5
 	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
@@ -7841,7 +7855,8 @@ func (s *pipeOrderedCollectToString) call(ctx context.Context, in float64) (stri
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedCollectToString) output(r *PipeOrderedCollectRun, next int) (chan pipeOrderedCollectToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeOrderedCollectToStringOutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -8347,7 +8362,8 @@ func (s *pipeOrderedCollectUnfusedToInt64) call(ctx context.Context, in int) (in
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedCollectUnfusedToInt64) output(r *PipeOrderedCollectUnfusedRun, next int) (chan pipeOrderedCollectUnfusedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipeOrderedCollectUnfusedToInt64OutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -9005,7 +9021,8 @@ func (s *pipeOrderedCollectUnfusedToFloat) call(ctx context.Context, in int64) (
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedCollectUnfusedToFloat) output(r *PipeOrderedCollectUnfusedRun, next int) (chan pipeOrderedCollectUnfusedToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeOrderedCollectUnfusedToFloatOutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -9327,7 +9344,8 @@ func (s *pipeOrderedCollectUnfusedToString) call(ctx context.Context, in float64
 // capacity, so a run in steady state allocates none.
 func (s *pipeOrderedCollectUnfusedToString) output(r *PipeOrderedCollectUnfusedRun, next int) (chan pipeOrderedCollectUnfusedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeOrderedCollectUnfusedToStringOutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -9884,7 +9902,8 @@ func (s *pipeBoundPipeDouble) call(ctx context.Context, in int) (int64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *pipeBoundPipeDouble) output(r *PipeBoundRun, next int) (chan pipeBoundPipeDoubleOutBatch, chan []int64, func()) {
 	out := make(chan pipeBoundPipeDoubleOutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -10419,7 +10438,8 @@ func (s *pipeBoundToFloat) call(ctx context.Context, in int64) (float64, error) 
 // capacity, so a run in steady state allocates none.
 func (s *pipeBoundToFloat) output(r *PipeBoundRun, next int) (chan pipeBoundToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeBoundToFloatOutBatch, s.capacity())
-	size := s.capacity() + 2 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 3
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -10667,7 +10687,8 @@ func (s *pipeBoundPipeFormat) call(ctx context.Context, in float64) (string, err
 // capacity, so a run in steady state allocates none.
 func (s *pipeBoundPipeFormat) output(r *PipeBoundRun, next int) (chan pipeBoundPipeFormatOutBatch, chan []string, func()) {
 	out := make(chan pipeBoundPipeFormatOutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -11582,7 +11603,8 @@ func (s *pipeBoundFusedPipeFormat) call(ctx context.Context, in float64) (string
 // capacity, so a run in steady state allocates none.
 func (s *pipeBoundFusedPipeFormat) output(r *PipeBoundFusedRun, next int) (chan pipeBoundFusedPipeFormatOutBatch, chan []string, func()) {
 	out := make(chan pipeBoundFusedPipeFormatOutBatch, s.capacity())
-	size := s.capacity() + 2 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 3
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -11985,7 +12007,8 @@ func (s *pipeBoundUnfusedPipeDouble) call(ctx context.Context, in int) (int64, e
 // capacity, so a run in steady state allocates none.
 func (s *pipeBoundUnfusedPipeDouble) output(r *PipeBoundUnfusedRun, next int) (chan pipeBoundUnfusedPipeDoubleOutBatch, chan []int64, func()) {
 	out := make(chan pipeBoundUnfusedPipeDoubleOutBatch, s.capacity())
-	size := s.capacity() + 2 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 3
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -12523,7 +12546,8 @@ func (s *pipeBoundUnfusedToFloat) call(ctx context.Context, in int64) (float64, 
 // capacity, so a run in steady state allocates none.
 func (s *pipeBoundUnfusedToFloat) output(r *PipeBoundUnfusedRun, next int) (chan pipeBoundUnfusedToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeBoundUnfusedToFloatOutBatch, s.capacity())
-	size := s.capacity() + 2 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 3
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -12773,7 +12797,8 @@ func (s *pipeBoundUnfusedPipeFormat) call(ctx context.Context, in float64) (stri
 // capacity, so a run in steady state allocates none.
 func (s *pipeBoundUnfusedPipeFormat) output(r *PipeBoundUnfusedRun, next int) (chan pipeBoundUnfusedPipeFormatOutBatch, chan []string, func()) {
 	out := make(chan pipeBoundUnfusedPipeFormatOutBatch, s.capacity())
-	size := s.capacity() + 2 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 3
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -13225,7 +13250,8 @@ func (s *pipePacedToInt64) call(ctx context.Context, in int) (int64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *pipePacedToInt64) output(r *PipePacedRun, next int) (chan pipePacedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipePacedToInt64OutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
@@ -13931,7 +13957,8 @@ func (s *pipePacedToString) call(ctx context.Context, in float64) (string, error
 // capacity, so a run in steady state allocates none.
 func (s *pipePacedToString) output(r *PipePacedRun, next int) (chan pipePacedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipePacedToStringOutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
@@ -14332,7 +14359,8 @@ func (s *pipePacedUnfusedToInt64) call(ctx context.Context, in int) (int64, erro
 // capacity, so a run in steady state allocates none.
 func (s *pipePacedUnfusedToInt64) output(r *PipePacedUnfusedRun, next int) (chan pipePacedUnfusedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipePacedUnfusedToInt64OutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
@@ -14885,7 +14913,8 @@ func (s *pipePacedUnfusedToFloat) call(ctx context.Context, in int64) (float64, 
 // capacity, so a run in steady state allocates none.
 func (s *pipePacedUnfusedToFloat) output(r *PipePacedUnfusedRun, next int) (chan pipePacedUnfusedToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipePacedUnfusedToFloatOutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
@@ -15178,7 +15207,8 @@ func (s *pipePacedUnfusedToString) call(ctx context.Context, in float64) (string
 // capacity, so a run in steady state allocates none.
 func (s *pipePacedUnfusedToString) output(r *PipePacedUnfusedRun, next int) (chan pipePacedUnfusedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipePacedUnfusedToStringOutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
@@ -16035,7 +16065,8 @@ func (s *benchPipe1F3) call(ctx context.Context, in float64) (uint64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1F3) output(r *BenchPipe1Run, next int) (chan benchPipe1F3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1F3OutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
@@ -16833,7 +16864,8 @@ func (s *benchPipe1OrderedF3) call(ctx context.Context, in float64) (uint64, err
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1OrderedF3) output(r *BenchPipe1OrderedRun, next int) (chan benchPipe1OrderedF3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1OrderedF3OutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -17664,7 +17696,8 @@ func (s *benchPipe4F3) call(ctx context.Context, in float64) (uint64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe4F3) output(r *BenchPipe4Run, next int) (chan benchPipe4F3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe4F3OutBatch, s.capacity())
-	size := s.capacity() + 4 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 5
 	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
@@ -18510,7 +18543,8 @@ func (s *benchPipe4OrderedF3) call(ctx context.Context, in float64) (uint64, err
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe4OrderedF3) output(r *BenchPipe4OrderedRun, next int) (chan benchPipe4OrderedF3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe4OrderedF3OutBatch, s.capacity())
-	size := s.capacity() + 4 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 5
 	// In an ordered run at most cap(r.tokens) batches exist at once, and
 	// the sink may hold all of them while it waits for a late one.
 	size = max(size, cap(r.tokens))
@@ -18913,7 +18947,8 @@ func (s *benchPipe1UnfusedF1) call(ctx context.Context, in int) (int64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1UnfusedF1) output(r *BenchPipe1UnfusedRun, next int) (chan benchPipe1UnfusedF1OutBatch, chan []int64, func()) {
 	out := make(chan benchPipe1UnfusedF1OutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
@@ -19431,7 +19466,8 @@ func (s *benchPipe1UnfusedF2) call(ctx context.Context, in int64) (float64, erro
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1UnfusedF2) output(r *BenchPipe1UnfusedRun, next int) (chan benchPipe1UnfusedF2OutBatch, chan []float64, func()) {
 	out := make(chan benchPipe1UnfusedF2OutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
@@ -19693,7 +19729,8 @@ func (s *benchPipe1UnfusedF3) call(ctx context.Context, in float64) (uint64, err
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1UnfusedF3) output(r *BenchPipe1UnfusedRun, next int) (chan benchPipe1UnfusedF3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1UnfusedF3OutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
@@ -20119,7 +20156,8 @@ func (s *benchPipe4UnfusedF1) call(ctx context.Context, in int) (int64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe4UnfusedF1) output(r *BenchPipe4UnfusedRun, next int) (chan benchPipe4UnfusedF1OutBatch, chan []int64, func()) {
 	out := make(chan benchPipe4UnfusedF1OutBatch, s.capacity())
-	size := s.capacity() + 4 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 5
 	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
@@ -20637,7 +20675,8 @@ func (s *benchPipe4UnfusedF2) call(ctx context.Context, in int64) (float64, erro
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe4UnfusedF2) output(r *BenchPipe4UnfusedRun, next int) (chan benchPipe4UnfusedF2OutBatch, chan []float64, func()) {
 	out := make(chan benchPipe4UnfusedF2OutBatch, s.capacity())
-	size := s.capacity() + 4 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 5
 	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
@@ -20899,7 +20938,8 @@ func (s *benchPipe4UnfusedF3) call(ctx context.Context, in float64) (uint64, err
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe4UnfusedF3) output(r *BenchPipe4UnfusedRun, next int) (chan benchPipe4UnfusedF3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe4UnfusedF3OutBatch, s.capacity())
-	size := s.capacity() + 4 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 5
 	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
@@ -21324,7 +21364,8 @@ func (s *benchPipe124F1) call(ctx context.Context, in int) (int64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe124F1) output(r *BenchPipe124Run, next int) (chan benchPipe124F1OutBatch, chan []int64, func()) {
 	out := make(chan benchPipe124F1OutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
@@ -21839,7 +21880,8 @@ func (s *benchPipe124F2) call(ctx context.Context, in int64) (float64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe124F2) output(r *BenchPipe124Run, next int) (chan benchPipe124F2OutBatch, chan []float64, func()) {
 	out := make(chan benchPipe124F2OutBatch, s.capacity())
-	size := s.capacity() + 2 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 3
 	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(2))
@@ -22099,7 +22141,8 @@ func (s *benchPipe124F3) call(ctx context.Context, in float64) (uint64, error) {
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe124F3) output(r *BenchPipe124Run, next int) (chan benchPipe124F3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe124F3OutBatch, s.capacity())
-	size := s.capacity() + 4 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 5
 	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(4))
@@ -22922,7 +22965,8 @@ func (s *benchPipe1BoundBenchRound) call(ctx context.Context, in float64) (uint6
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1BoundBenchRound) output(r *BenchPipe1BoundRun, next int) (chan benchPipe1BoundBenchRoundOutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1BoundBenchRoundOutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
@@ -23293,7 +23337,8 @@ func (s *benchPipe1BoundUnfusedBenchTriple) call(ctx context.Context, in int) (i
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1BoundUnfusedBenchTriple) output(r *BenchPipe1BoundUnfusedRun, next int) (chan benchPipe1BoundUnfusedBenchTripleOutBatch, chan []int64, func()) {
 	out := make(chan benchPipe1BoundUnfusedBenchTripleOutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []int64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
@@ -23811,7 +23856,8 @@ func (s *benchPipe1BoundUnfusedBenchHalve) call(ctx context.Context, in int64) (
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1BoundUnfusedBenchHalve) output(r *BenchPipe1BoundUnfusedRun, next int) (chan benchPipe1BoundUnfusedBenchHalveOutBatch, chan []float64, func()) {
 	out := make(chan benchPipe1BoundUnfusedBenchHalveOutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []float64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
@@ -24073,7 +24119,8 @@ func (s *benchPipe1BoundUnfusedBenchRound) call(ctx context.Context, in float64)
 // capacity, so a run in steady state allocates none.
 func (s *benchPipe1BoundUnfusedBenchRound) output(r *BenchPipe1BoundUnfusedRun, next int) (chan benchPipe1BoundUnfusedBenchRoundOutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1BoundUnfusedBenchRoundOutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []uint64, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
@@ -24935,7 +24982,8 @@ func (s *pipeFusedStopToString) call(ctx context.Context, in float64) (string, e
 // capacity, so a run in steady state allocates none.
 func (s *pipeFusedStopToString) output(r *PipeFusedStopRun, next int) (chan pipeFusedStopToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeFusedStopToStringOutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
@@ -25820,7 +25868,8 @@ func (s *pipeFusedCollectToString) call(ctx context.Context, in float64) (string
 // capacity, so a run in steady state allocates none.
 func (s *pipeFusedCollectToString) output(r *PipeFusedCollectRun, next int) (chan pipeFusedCollectToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeFusedCollectToStringOutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))

@@ -18,6 +18,7 @@ import (
 // residue returns what folding options into constants left in a file and a
 // person would not have written, one finding per line ("file:line: what"):
 // boolean identities (x || false, x && true, !false), products by 1 or 0,
+// numbers left apart in one sum (x + 2 + y + 1),
 // parentheses around a single operand or doubled, max and min of
 // constants, and a variable assigned twice in a row with nothing reading
 // the first value.
@@ -53,6 +54,29 @@ func residue(fset *token.FileSet, f *ast.File) []string {
 			case token.LAND, token.LOR:
 				if isBoolLit(n.X) || isBoolLit(n.Y) {
 					report(n, "boolean identity %s", render(fset, n))
+				}
+			case token.ADD:
+				// At the top of a chain of sums: two literal terms are one
+				// number a person would have written once.
+				if p, ok := parent.(*ast.BinaryExpr); ok && p.Op == token.ADD {
+					break
+				}
+				lits := 0
+				for e := ast.Expr(n); ; {
+					b, ok := e.(*ast.BinaryExpr)
+					if !ok || b.Op != token.ADD {
+						if _, ok := literal(e); ok {
+							lits++
+						}
+						break
+					}
+					if _, ok := literal(b.Y); ok {
+						lits++
+					}
+					e = b.X
+				}
+				if lits > 1 {
+					report(n, "numbers left apart in a sum %s", render(fset, n))
 				}
 			case token.MUL:
 				for _, side := range []ast.Expr{n.X, n.Y} {
@@ -242,6 +266,7 @@ func f(res []int, in []int, fail, succ int64) (next int) {
 	var x = true && ok
 	width := int64((1 * time.Minute))
 	return float64(fail) >= 0*float64(succ+fail) && ((x))
+	size := c + 2 + next + 1
 }
 `
 	const good = `package p
@@ -258,6 +283,7 @@ func f(res []int, in []int, fail, succ int64) (next int) {
 	width := int64(time.Minute)
 	p := (*T)(unsafe.Pointer(&x))
 	return float64(fail) >= 0.5*float64(succ+fail) && (a || b) && !ok
+	size := c + next + 3 + len("a"+name+"b")
 }
 `
 	dir := t.TempDir()
@@ -288,13 +314,14 @@ func f(res []int, in []int, fail, succ int64) (next int) {
 		"x.go:15:26: product by 0: 0*float64(succ+fail)",
 		"x.go:15:50: doubled parentheses ((x))",
 		"x.go:15:51: parentheses around an operand (x)",
+		"x.go:16:10: numbers left apart in a sum c + 2 + next + 1",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the scanner missed %q; it found:\n%s", want, got)
 		}
 	}
-	if n := len(scan(bad)); n != 13 {
-		t.Errorf("found %d residues in the bad sample, want 13:\n%s", n, got)
+	if n := len(scan(bad)); n != 14 {
+		t.Errorf("found %d residues in the bad sample, want 14:\n%s", n, got)
 	}
 	if r := scan(good); len(r) > 0 {
 		t.Errorf("residue found in code without any:\n%s", strings.Join(r, "\n"))

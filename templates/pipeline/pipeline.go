@@ -368,7 +368,10 @@ func (s *Stage[In, Out]) call(ctx context.Context, in In) (Out, error) {
 // capacity, so a run in steady state allocates none.
 func (s *Stage[In, Out]) output(r *Run, next int) (chan outBatch[In, Out], chan []Out, func()) {
 	out := make(chan outBatch[In, Out], s.capacity())
-	size := s.capacity() + s.cfg.Workers + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	//monogen:note Workers and the one are summed apart so that the stencil
+	//monogen:note folds them into one number.
+	size := s.capacity() + next + (s.cfg.Workers + 1)
 	if s.cfg.Ordered {
 		// In an ordered run at most cap(r.tokens) batches exist at once, and
 		// the sink may hold all of them while it waits for a late one.

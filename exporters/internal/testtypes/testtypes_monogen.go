@@ -1510,7 +1510,8 @@ func (s *digitsFormat) call(ctx context.Context, in int) (string, error) {
 // capacity, so a run in steady state allocates none.
 func (s *digitsFormat) output(r *DigitsRun, next int) (chan digitsFormatOutBatch, chan []string, func()) {
 	out := make(chan digitsFormatOutBatch, s.capacity())
-	size := s.capacity() + 1 + next + 1
+	// The buffer, the consumers, each worker's batch, and one more.
+	size := s.capacity() + next + 2
 	free := make(chan []string, size)
 	left := new(atomic.Int32) // running workers; the last one closes out
 	left.Store(int32(1))
