@@ -16278,18 +16278,18 @@ func (p *BenchPipe1) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 // is only read. The calling goroutine runs every stage, taking each item
 // through them all before the next; the stage functions get ctx itself.
 func (p *BenchPipe1) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	// The run's context is ctx itself, and its cancel does nothing: the
-	// run has no other goroutine to stop, so neither its first failure nor
-	// Wait cancels anything.
+	// The run's context is ctx itself, and its cancel does nothing: the run has
+	// no other goroutine to stop, so neither its first failure nor Wait cancels
+	// anything.
 	r := &BenchPipe1Run{
 		cancel: func(error) {},
 		ctx:    ctx,
 	}
 	res := make([]uint64, 0, len(in))
 	done := ctx.Done()
-	// The first failure sets r.err and stops the run: on this goroutine,
-	// the only one that writes it. The poll of done bounds what a
-	// cancelled run does to one batch.
+	// The first failure sets r.err and stops the run: on this goroutine, the only
+	// one that writes it. The poll of done bounds what a cancelled run does to
+	// one batch.
 batches:
 	for lo := 0; lo < len(in) && r.err == nil; lo += 64 {
 		select {
@@ -17105,18 +17105,18 @@ func (p *BenchPipe1Ordered) Start(ctx context.Context, in <-chan int) (<-chan ui
 // taking each item through them all before the next; the stage functions get
 // ctx itself.
 func (p *BenchPipe1Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	// The run's context is ctx itself, and its cancel does nothing: the
-	// run has no other goroutine to stop, so neither its first failure nor
-	// Wait cancels anything.
+	// The run's context is ctx itself, and its cancel does nothing: the run has
+	// no other goroutine to stop, so neither its first failure nor Wait cancels
+	// anything.
 	r := &BenchPipe1OrderedRun{
 		cancel: func(error) {},
 		ctx:    ctx,
 	}
 	res := make([]uint64, 0, len(in))
 	done := ctx.Done()
-	// The first failure sets r.err and stops the run: on this goroutine,
-	// the only one that writes it. The poll of done bounds what a
-	// cancelled run does to one batch.
+	// The first failure sets r.err and stops the run: on this goroutine, the only
+	// one that writes it. The poll of done bounds what a cancelled run does to
+	// one batch.
 batches:
 	for lo := 0; lo < len(in) && r.err == nil; lo += 64 {
 		select {
@@ -23178,18 +23178,18 @@ func (p *BenchPipe1Bound) Start(ctx context.Context, in <-chan int) (<-chan uint
 // is only read. The calling goroutine runs every stage, taking each item
 // through them all before the next; the stage functions get ctx itself.
 func (p *BenchPipe1Bound) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
-	// The run's context is ctx itself, and its cancel does nothing: the
-	// run has no other goroutine to stop, so neither its first failure nor
-	// Wait cancels anything.
+	// The run's context is ctx itself, and its cancel does nothing: the run has
+	// no other goroutine to stop, so neither its first failure nor Wait cancels
+	// anything.
 	r := &BenchPipe1BoundRun{
 		cancel: func(error) {},
 		ctx:    ctx,
 	}
 	res := make([]uint64, 0, len(in))
 	done := ctx.Done()
-	// The first failure sets r.err and stops the run: on this goroutine,
-	// the only one that writes it. The poll of done bounds what a
-	// cancelled run does to one batch.
+	// The first failure sets r.err and stops the run: on this goroutine, the only
+	// one that writes it. The poll of done bounds what a cancelled run does to
+	// one batch.
 batches:
 	for lo := 0; lo < len(in) && r.err == nil; lo += 64 {
 		select {
@@ -25198,18 +25198,18 @@ func (p *PipeFusedStop) Start(ctx context.Context, in <-chan int) (<-chan string
 // is only read. The calling goroutine runs every stage, taking each item
 // through them all before the next; the stage functions get ctx itself.
 func (p *PipeFusedStop) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	// The run's context is ctx itself, and its cancel does nothing: the
-	// run has no other goroutine to stop, so neither its first failure nor
-	// Wait cancels anything.
+	// The run's context is ctx itself, and its cancel does nothing: the run has
+	// no other goroutine to stop, so neither its first failure nor Wait cancels
+	// anything.
 	r := &PipeFusedStopRun{
 		cancel: func(error) {},
 		ctx:    ctx,
 	}
 	res := make([]string, 0, len(in))
 	done := ctx.Done()
-	// The first failure sets r.err and stops the run: on this goroutine,
-	// the only one that writes it. The poll of done bounds what a
-	// cancelled run does to one batch.
+	// The first failure sets r.err and stops the run: on this goroutine, the only
+	// one that writes it. The poll of done bounds what a cancelled run does to
+	// one batch.
 batches:
 	for lo := 0; lo < len(in) && r.err == nil; lo += 8 {
 		select {
@@ -26123,8 +26123,8 @@ func (p *PipeFusedCollect) Start(ctx context.Context, in <-chan int) (<-chan str
 // every stage, taking each item through them all before the next; the stage
 // functions get ctx itself.
 func (p *PipeFusedCollect) RunSlice(ctx context.Context, in []int) ([]string, error) {
-	// The run's context is ctx itself, and its cancel does nothing: the
-	// run has no other goroutine, so Wait need not cancel anything.
+	// The run's context is ctx itself, and its cancel does nothing: the run has
+	// no other goroutine, so Wait need not cancel anything.
 	r := &PipeFusedCollectRun{
 		cancel: func(error) {},
 		ctx:    ctx,

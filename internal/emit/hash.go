@@ -128,9 +128,9 @@ return hashU64(&s.mix, 1<<32)`, bin)
 		stmts = append(stmts, jen.Return(jen.Id("h")))
 		h.How = fmt.Sprintf("%s mixed as %d 64-bit words", what(k), len(words))
 	}
-	if a, ok := k.Underlying().(*types.Array); ok && types.Identical(a.Elem(), types.Typ[types.Byte]) && a.Len() > 16 && a.Len() <= maxInlineEqual {
+	if n, ok := byteArray(k); ok && n > 16 && n <= maxInlineEqual {
 		// return binary.LittleEndian.Uint64(a[0:8]) == binary.LittleEndian.Uint64(b[0:8]) && ...
-		wa, wb := byteWords(jen.Id("a"), a.Len(), im), byteWords(jen.Id("b"), a.Len(), im)
+		wa, wb := byteWords(jen.Id("a"), n, im), byteWords(jen.Id("b"), n, im)
 		var eq *jen.Statement
 		for i := range wa {
 			c := jen.Add(wa[i].code).Op("==").Add(wb[i].code)
@@ -150,10 +150,10 @@ return hashU64(&s.mix, 1<<32)`, bin)
 // for a byte array (read as words), "its elements" for another array, "its
 // fields" for a struct.
 func what(k types.Type) string {
-	if a, ok := k.Underlying().(*types.Array); ok {
-		if types.Identical(a.Elem(), types.Typ[types.Byte]) {
-			return fmt.Sprintf("its %d bytes, read as little-endian words and", a.Len())
-		}
+	if n, ok := byteArray(k); ok {
+		return fmt.Sprintf("its %d bytes, read as little-endian words and", n)
+	}
+	if _, ok := k.Underlying().(*types.Array); ok {
 		return "its elements"
 	}
 	return "its fields"
@@ -210,8 +210,8 @@ func keyWords(x *jen.Statement, t types.Type, self *types.Package, im *Scope, de
 		// heap objects, and a key stored in a map is on the heap.
 		return []hashWord{{code: jen.Uint64().Call(jen.Uintptr().Call(im.Qual("unsafe", "Pointer").Call(x))), source: "a seeded 128-bit multiply of its address"}}, true
 	case *types.Array:
-		if types.Identical(u.Elem(), types.Typ[types.Byte]) && u.Len() > 0 {
-			return byteWords(x, u.Len(), im), true
+		if n, ok := byteArray(t); ok {
+			return byteWords(x, n, im), true
 		}
 		if u.Len() > maxHashWords {
 			return nil, false
@@ -244,6 +244,16 @@ func keyWords(x *jen.Statement, t types.Type, self *types.Package, im *Scope, de
 		return out, true
 	}
 	return nil, false
+}
+
+// byteArray reports whether t is an array of n > 0 bytes (byte itself, not
+// a named byte type: binary.LittleEndian reads a []byte).
+func byteArray(t types.Type) (n int64, ok bool) {
+	a, ok := t.Underlying().(*types.Array)
+	if !ok || a.Len() == 0 || !types.Identical(a.Elem(), types.Typ[types.Byte]) {
+		return 0, false
+	}
+	return a.Len(), true
 }
 
 // byteWords reads a byte array of n bytes, x, as ceil(n/8) little-endian

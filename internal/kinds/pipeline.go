@@ -822,13 +822,11 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 			step = jen.Id(p).Dot(first.name).Dot("process")
 		}
 		batch := jen.Id(in).Index(jen.Id(lo), jen.Min(jen.Id(lo).Op("+").Lit(sh.batch), jen.Len(jen.Id(in))))
-		body = []jen.Code{
-			jen.Comment("The run's context is ctx itself, and its cancel does nothing: the"),
-			jen.Comment(map[bool]string{true: "run has no other goroutine, so Wait need not cancel anything.", false: "run has no other goroutine to stop, so neither its first failure nor"}[sh.collect]),
+		why := "the run has no other goroutine to stop, so neither its first failure nor Wait cancels anything."
+		if sh.collect {
+			why = "the run has no other goroutine, so Wait need not cancel anything."
 		}
-		if !sh.collect {
-			body = append(body, jen.Comment("Wait cancels anything."))
-		}
+		body = commentLines("The run's context is ctx itself, and its cancel does nothing: " + why)
 		body = append(body,
 			// r := &IngestRun{ctx: ctx, cancel: func(error) {}}
 			jen.Id(r).Op(":=").Op("&").Id(runType).Values(jen.Dict{
@@ -842,15 +840,12 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 		)
 		// batches: for lo := 0; lo < len(in) && r.err == nil; lo += 64 { ... }
 		more := jen.Id(lo).Op("<").Len(jen.Id(in))
-		if sh.collect {
-			body = append(body, jen.Comment("The poll of done bounds what a cancelled run does to one batch."))
-		} else {
+		poll := "The poll of done bounds what a cancelled run does to one batch."
+		if !sh.collect {
 			more.Op("&&").Id(r).Dot("err").Op("==").Nil()
-			body = append(body,
-				jen.Comment("The first failure sets r.err and stops the run: on this goroutine,"),
-				jen.Comment("the only one that writes it. The poll of done bounds what a"),
-				jen.Comment("cancelled run does to one batch."))
+			poll = "The first failure sets r.err and stops the run: on this goroutine, the only one that writes it. " + poll
 		}
+		body = append(body, commentLines(poll)...)
 		body = append(body,
 			jen.Id(batchesL).Op(":"),
 			jen.For(jen.Id(lo).Op(":=").Lit(0), more, jen.Id(lo).Op("+=").Lit(sh.batch)).Block(
@@ -949,6 +944,16 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 		}
 	}
 	return decls
+}
+
+// commentLines returns text as the comment lines of a statement in a
+// function body, wrapped as wrap does.
+func commentLines(text string) []jen.Code {
+	var out []jen.Code
+	for _, l := range strings.Split(wrap("// "+text), "\n") {
+		out = append(out, jen.Comment(strings.TrimPrefix(l, "// ")))
+	}
+	return out
 }
 
 // pipelineOneGoroutine reports whether RunSlice runs every stage on the
