@@ -7030,7 +7030,12 @@ type HookedPipeRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error              // the failure that stopped the run, guarded by mu
 	failures HookedPipeFailures // collect mode, guarded by mu
 }
@@ -7038,6 +7043,7 @@ type HookedPipeRun struct {
 // hookedPipeNewRun returns a run under parent.
 func hookedPipeNewRun(parent context.Context) *HookedPipeRun {
 	r := &HookedPipeRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -7057,20 +7063,27 @@ func (r *HookedPipeRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *HookedPipeRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -7083,9 +7096,11 @@ func (r *HookedPipeRun) finish() {
 
 // collect records a failed item; the run goes on.
 func (r *HookedPipeRun) collect(e *HookedPipeItemError) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
 	r.failures = append(r.failures, e)
-	r.mu.Unlock()
 }
 
 // HookedPipeItemError reports that a stage failed an item: its function
@@ -7534,7 +7549,14 @@ func (p *HookedPipe) throughSift(r *HookedPipeRun, in []int, out []int) []int {
 // throughSiftFrom is throughSift from in[from:]. It returns the extended out
 // and where to resume: len(in) when done, or after an item that panicked.
 func (p *HookedPipe) throughSiftFrom(r *HookedPipeRun, in []int, from int, out []int) (res []int, next int) {
-	res = out
+	// The outputs go into out's array, which has room for them all: after a
+	// panic, they are out extended by the items of in[from:next] that were not
+	// dropped. So the loop keeps them, and its index, in registers, and stores
+	// only what the deferred function reads.
+	if room := len(in) - from; cap(out)-len(out) < room {
+		out = append(make([]int, 0, len(out)+room), out...)
+	}
+	dropped := 0 // items skipped or failed
 	// at is the stage of the chain the item is at, from 0 for sift: a panic fails
 	// the item there, with its input to that stage, in[next] or x1.
 	at := 0
@@ -7551,26 +7573,31 @@ func (p *HookedPipe) throughSiftFrom(r *HookedPipeRun, in []int, from int, out [
 			default:
 				p.vet.panicked(r, x1, v)
 			}
+			res = out[:len(out)+next-from-dropped]
 			next++ // resume after the item
 		}
 	}()
 	ctx := r.ctx
-	for next = from; next < len(in); next++ {
+	buf := out
+	for i := from; i < len(in); i++ {
+		next = i
 		at = 0
-		x1, err = p.sift.call(ctx, in[next])
+		x1, err = p.sift.call(ctx, in[i])
 		if err != nil {
-			p.sift.reject(r, in[next], err) // dropped or failed: on to the next item
+			dropped++
+			p.sift.reject(r, in[i], err) // dropped or failed: on to the next item
 			continue
 		}
 		at = 1
 		x2, err = p.vet.call(ctx, x1)
 		if err != nil {
+			dropped++
 			p.vet.reject(r, x1, err) // dropped or failed: on to the next item
 			continue
 		}
-		res = append(res, x2)
+		buf = append(buf, x2)
 	}
-	return res, next
+	return buf, len(in)
 }
 
 // HookedPipeUnfused: generated from the pipeline directive in hooks.go.
@@ -7893,7 +7920,12 @@ type HookedPipeUnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                     // the failure that stopped the run, guarded by mu
 	failures HookedPipeUnfusedFailures // collect mode, guarded by mu
 }
@@ -7901,6 +7933,7 @@ type HookedPipeUnfusedRun struct {
 // hookedPipeUnfusedNewRun returns a run under parent.
 func hookedPipeUnfusedNewRun(parent context.Context) *HookedPipeUnfusedRun {
 	r := &HookedPipeUnfusedRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -7920,20 +7953,27 @@ func (r *HookedPipeUnfusedRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *HookedPipeUnfusedRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -7946,9 +7986,11 @@ func (r *HookedPipeUnfusedRun) finish() {
 
 // collect records a failed item; the run goes on.
 func (r *HookedPipeUnfusedRun) collect(e *HookedPipeUnfusedItemError) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
 	r.failures = append(r.failures, e)
-	r.mu.Unlock()
 }
 
 // HookedPipeUnfusedItemError reports that a stage failed an item: its

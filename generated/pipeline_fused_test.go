@@ -407,9 +407,9 @@ func goroutineID() string {
 // TestFusedOneWorkerRunSliceRunsOnTheCallersGoroutine: RunSlice of a
 // pipeline whose stages are all fused with one worker (PipeFusedStop,
 // PipeFusedCollect) calls every stage function on the calling goroutine,
-// with the ctx it was given, and allocates the run and its result only.
-// Before, a run had a context of its own, and RunSlice allocated eight
-// times whatever the input.
+// with the ctx it was given, and allocates its result only: the run stays
+// on the stack. Before, a run had a context of its own, and RunSlice
+// allocated eight times whatever the input.
 func TestFusedOneWorkerRunSliceRunsOnTheCallersGoroutine(t *testing.T) {
 	type key struct{}
 	for _, pipe := range fusedPipes {
@@ -445,10 +445,122 @@ func TestFusedOneWorkerRunSliceRunsOnTheCallersGoroutine(t *testing.T) {
 					t.Fatal(err)
 				}
 			})
-			// The run, the result, and toString's strings (FormatFloat).
-			if want := float64(2 + len(in)); allocs > want {
-				t.Fatalf("RunSlice of %d items: %.0f allocations, want at most %.0f: the run, the result and the strings", len(in), allocs, want)
+			// The result, and toString's strings (FormatFloat).
+			if want := float64(1 + len(in)); allocs > want {
+				t.Fatalf("RunSlice of %d items: %.0f allocations, want at most %.0f: the result and the strings", len(in), allocs, want)
 			}
 		})
 	}
+}
+
+// TestOneGoroutineRunSliceAllocatesOnlyItsResult: RunSlice of a pipeline
+// fused into one worker, whose stage functions allocate nothing
+// (BenchPipe1Bound, BenchPipe1 with closures), allocates the slice of
+// outputs and nothing else, whatever the number of items.
+func TestOneGoroutineRunSliceAllocatesOnlyItsResult(t *testing.T) {
+	closures := generated.NewBenchPipe1(
+		func(_ context.Context, x int) (int64, error) { return generated.BenchTriple(x), nil },
+		func(_ context.Context, x int64) (float64, error) { return generated.BenchHalve(x), nil },
+		func(_ context.Context, x float64) (uint64, error) { return generated.BenchRound(x), nil },
+	)
+	for _, pipe := range []struct {
+		name string
+		run  func(context.Context, []int) ([]uint64, error)
+	}{
+		{"BenchPipe1Bound", generated.NewBenchPipe1Bound().RunSlice},
+		{"BenchPipe1", closures.RunSlice},
+	} {
+		for _, n := range []int{1, 100, 1000} {
+			in := seq(n)
+			allocs := testing.AllocsPerRun(50, func() {
+				out, err := pipe.run(context.Background(), in)
+				if err != nil || len(out) != n {
+					t.Fatalf("%s.RunSlice: %d outputs, %v; want %d, nil", pipe.name, len(out), err, n)
+				}
+			})
+			if allocs != 1 {
+				t.Errorf("%s.RunSlice of %d items: %.0f allocations, want 1 (the outputs)", pipe.name, n, allocs)
+			}
+		}
+	}
+}
+
+// TestFusedCollectKeepsEveryOutputAroundDropsAndPanics mixes, in every
+// batch of PipeFusedCollect, items skipped and failed by one stage with
+// items on which a later or an earlier stage panics: the outputs of a batch
+// up to a panic are those of its items that were not dropped, so RunSlice
+// returns, in order, the output of every other item, and the failures name
+// the stage of each.
+func TestFusedCollectKeepsEveryOutputAroundDropsAndPanics(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	const n = 100
+	// fault is what happens to x at stage: by x mod the batch size.
+	fault := func(stage, x int) string {
+		switch {
+		case stage == 1 && x%fusedBatch == 1, stage == 3 && x%fusedBatch == 7:
+			return "skip"
+		case stage == 2 && x%fusedBatch == 3:
+			return "fail"
+		case stage == 3 && x%fusedBatch == 5, stage == 1 && x%fusedBatch == 6:
+			return "panic"
+		}
+		return ""
+	}
+	hit := func(stage, x int) error {
+		switch fault(stage, x) {
+		case "skip":
+			return generated.ErrPipeFusedCollectSkip
+		case "fail":
+			return fmt.Errorf("item %d: %w", x, errBoom)
+		case "panic":
+			panic("bad item " + strconv.Itoa(x))
+		}
+		return nil
+	}
+	var calls atomic.Int64
+	f := fusedStages(fusedFault{}, generated.ErrPipeFusedCollectSkip, &calls)
+	f1, f2, f3 := f.f1, f.f2, f.f3
+	f.f1 = func(ctx context.Context, x int) (int64, error) {
+		if err := hit(1, x); err != nil {
+			return 0, err
+		}
+		return f1(ctx, x)
+	}
+	f.f2 = func(ctx context.Context, x int64) (float64, error) {
+		if err := hit(2, int(x/2)); err != nil {
+			return 0, err
+		}
+		return f2(ctx, x)
+	}
+	f.f3 = func(ctx context.Context, x float64) (string, error) {
+		if err := hit(3, int(x)/2); err != nil {
+			return "", err
+		}
+		return f3(ctx, x)
+	}
+	p := generated.NewPipeFusedCollect(f.f1, f.f2, f.f3)
+	out, err := p.RunSlice(context.Background(), seq(n))
+	sameStrings(t, "outputs", out, fusedOutputs(n, func(x int) bool {
+		return fault(1, x) != "" || fault(2, x) != "" || fault(3, x) != ""
+	}), true)
+	var fs generated.PipeFusedCollectFailures
+	if !errors.As(err, &fs) {
+		t.Fatalf("RunSlice: %v, want the failures", err)
+	}
+	var got, want []string
+	for _, e := range fs {
+		got = append(got, e.Stage+"/"+fmt.Sprint(e.Item))
+	}
+	for x := range n {
+		switch {
+		case fault(1, x) == "panic":
+			want = append(want, "toInt64/"+strconv.Itoa(x))
+		case fault(2, x) == "fail":
+			want = append(want, "toFloat/"+strconv.Itoa(2*x))
+		case fault(3, x) == "panic":
+			want = append(want, "toString/"+strconv.FormatFloat(float64(2*x)+0.5, 'g', -1, 64))
+		}
+	}
+	sameStrings(t, "failures", got, want, true)
+	generated.FusedPipeEvents.Take()
 }

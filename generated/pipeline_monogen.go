@@ -217,7 +217,12 @@ type PipeStopRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error            // the failure that stopped the run, guarded by mu
 	failures PipeStopFailures // collect mode, guarded by mu
 }
@@ -225,6 +230,7 @@ type PipeStopRun struct {
 // pipeStopNewRun returns a run under parent.
 func pipeStopNewRun(parent context.Context) *PipeStopRun {
 	r := &PipeStopRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -244,20 +250,27 @@ func (r *PipeStopRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *PipeStopRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -270,12 +283,16 @@ func (r *PipeStopRun) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *PipeStopRun) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // PipeStopItemError reports that a stage failed an item: its function
@@ -775,7 +792,14 @@ func (p *PipeStop) throughToInt64(r *PipeStopRun, in []int, out []string) []stri
 // extended out and where to resume: len(in) when done, or after an item that
 // panicked.
 func (p *PipeStop) throughToInt64From(r *PipeStopRun, in []int, from int, out []string) (res []string, next int) {
-	res = out
+	// The outputs go into out's array, which has room for them all: after a
+	// panic, they are out extended by the items of in[from:next] that were not
+	// dropped. So the loop keeps them, and its index, in registers, and stores
+	// only what the deferred function reads.
+	if room := len(in) - from; cap(out)-len(out) < room {
+		out = append(make([]string, 0, len(out)+room), out...)
+	}
+	dropped := 0 // items skipped or failed
 	// at is the stage of the chain the item is at, from 0 for toInt64: a panic
 	// fails the item there, with its input to that stage, in[next], x1 or x2.
 	at := 0
@@ -795,38 +819,44 @@ func (p *PipeStop) throughToInt64From(r *PipeStopRun, in []int, from int, out []
 			default:
 				p.toString.panicked(r, x2, v)
 			}
+			res = out[:len(out)+next-from-dropped]
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
 	ctx := r.ctx
-	for next = from; next < len(in); next++ {
+	buf := out
+	for i := from; i < len(in); i++ {
+		next = i
 		at = 0
-		x1, err = p.toInt64.call(ctx, in[next])
+		x1, err = p.toInt64.call(ctx, in[i])
 		if err != nil {
-			if !p.toInt64.reject(r, in[next], err) {
-				return res, len(in) // the run is stopping; drop the rest
+			dropped++
+			if !p.toInt64.reject(r, in[i], err) {
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 1
 		x2, err = p.toFloat.call(ctx, x1)
 		if err != nil {
+			dropped++
 			if !p.toFloat.reject(r, x1, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 2
 		x3, err = p.toString.call(ctx, x2)
 		if err != nil {
+			dropped++
 			if !p.toString.reject(r, x2, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
-		res = append(res, x3)
+		buf = append(buf, x3)
 	}
-	return res, next
+	return buf, len(in)
 }
 
 // PipeStopUnfused: generated from the pipeline directive in pipeline.go.
@@ -1136,7 +1166,12 @@ type PipeStopUnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                   // the failure that stopped the run, guarded by mu
 	failures PipeStopUnfusedFailures // collect mode, guarded by mu
 }
@@ -1144,6 +1179,7 @@ type PipeStopUnfusedRun struct {
 // pipeStopUnfusedNewRun returns a run under parent.
 func pipeStopUnfusedNewRun(parent context.Context) *PipeStopUnfusedRun {
 	r := &PipeStopUnfusedRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -1163,20 +1199,27 @@ func (r *PipeStopUnfusedRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *PipeStopUnfusedRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -1189,12 +1232,16 @@ func (r *PipeStopUnfusedRun) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *PipeStopUnfusedRun) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // PipeStopUnfusedItemError reports that a stage failed an item: its function
@@ -2338,7 +2385,12 @@ type PipeOrderedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error               // the failure that stopped the run, guarded by mu
 	failures PipeOrderedFailures // collect mode, guarded by mu
 }
@@ -2346,6 +2398,7 @@ type PipeOrderedRun struct {
 // pipeOrderedNewRun returns a run under parent.
 func pipeOrderedNewRun(parent context.Context) *PipeOrderedRun {
 	r := &PipeOrderedRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -2373,20 +2426,27 @@ func (r *PipeOrderedRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *PipeOrderedRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -2399,12 +2459,16 @@ func (r *PipeOrderedRun) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *PipeOrderedRun) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // PipeOrderedItemError reports that a stage failed an item: its function
@@ -3038,7 +3102,14 @@ func (p *PipeOrdered) throughToFloat(r *PipeOrderedRun, in []int64, out []string
 // extended out and where to resume: len(in) when done, or after an item that
 // panicked.
 func (p *PipeOrdered) throughToFloatFrom(r *PipeOrderedRun, in []int64, from int, out []string) (res []string, next int) {
-	res = out
+	// The outputs go into out's array, which has room for them all: after a
+	// panic, they are out extended by the items of in[from:next] that were not
+	// dropped. So the loop keeps them, and its index, in registers, and stores
+	// only what the deferred function reads.
+	if room := len(in) - from; cap(out)-len(out) < room {
+		out = append(make([]string, 0, len(out)+room), out...)
+	}
+	dropped := 0 // items skipped or failed
 	// at is the stage of the chain the item is at, from 0 for toFloat: a panic
 	// fails the item there, with its input to that stage, in[next] or x2.
 	at := 0
@@ -3055,30 +3126,35 @@ func (p *PipeOrdered) throughToFloatFrom(r *PipeOrderedRun, in []int64, from int
 			default:
 				p.toString.panicked(r, x2, v)
 			}
+			res = out[:len(out)+next-from-dropped]
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
 	ctx := r.ctx
-	for next = from; next < len(in); next++ {
+	buf := out
+	for i := from; i < len(in); i++ {
+		next = i
 		at = 0
-		x2, err = p.toFloat.call(ctx, in[next])
+		x2, err = p.toFloat.call(ctx, in[i])
 		if err != nil {
-			if !p.toFloat.reject(r, in[next], err) {
-				return res, len(in) // the run is stopping; drop the rest
+			dropped++
+			if !p.toFloat.reject(r, in[i], err) {
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 1
 		x3, err = p.toString.call(ctx, x2)
 		if err != nil {
+			dropped++
 			if !p.toString.reject(r, x2, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
-		res = append(res, x3)
+		buf = append(buf, x3)
 	}
-	return res, next
+	return buf, len(in)
 }
 
 // PipeOrderedUnfused: generated from the pipeline directive in pipeline.go.
@@ -3383,7 +3459,12 @@ type PipeOrderedUnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                      // the failure that stopped the run, guarded by mu
 	failures PipeOrderedUnfusedFailures // collect mode, guarded by mu
 }
@@ -3391,6 +3472,7 @@ type PipeOrderedUnfusedRun struct {
 // pipeOrderedUnfusedNewRun returns a run under parent.
 func pipeOrderedUnfusedNewRun(parent context.Context) *PipeOrderedUnfusedRun {
 	r := &PipeOrderedUnfusedRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -3418,20 +3500,27 @@ func (r *PipeOrderedUnfusedRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *PipeOrderedUnfusedRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -3444,12 +3533,16 @@ func (r *PipeOrderedUnfusedRun) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *PipeOrderedUnfusedRun) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // PipeOrderedUnfusedItemError reports that a stage failed an item: its
@@ -4571,7 +4664,12 @@ type PipeCollectRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error               // the failure that stopped the run, guarded by mu
 	failures PipeCollectFailures // collect mode, guarded by mu
 }
@@ -4579,6 +4677,7 @@ type PipeCollectRun struct {
 // pipeCollectNewRun returns a run under parent.
 func pipeCollectNewRun(parent context.Context) *PipeCollectRun {
 	r := &PipeCollectRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -4598,20 +4697,27 @@ func (r *PipeCollectRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *PipeCollectRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -4624,9 +4730,11 @@ func (r *PipeCollectRun) finish() {
 
 // collect records a failed item; the run goes on.
 func (r *PipeCollectRun) collect(e *PipeCollectItemError) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
 	r.failures = append(r.failures, e)
-	r.mu.Unlock()
 }
 
 // PipeCollectItemError reports that a stage failed an item: its function
@@ -5900,7 +6008,12 @@ type PipeCollectUnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                      // the failure that stopped the run, guarded by mu
 	failures PipeCollectUnfusedFailures // collect mode, guarded by mu
 }
@@ -5908,6 +6021,7 @@ type PipeCollectUnfusedRun struct {
 // pipeCollectUnfusedNewRun returns a run under parent.
 func pipeCollectUnfusedNewRun(parent context.Context) *PipeCollectUnfusedRun {
 	r := &PipeCollectUnfusedRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -5927,20 +6041,27 @@ func (r *PipeCollectUnfusedRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *PipeCollectUnfusedRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -5953,9 +6074,11 @@ func (r *PipeCollectUnfusedRun) finish() {
 
 // collect records a failed item; the run goes on.
 func (r *PipeCollectUnfusedRun) collect(e *PipeCollectUnfusedItemError) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
 	r.failures = append(r.failures, e)
-	r.mu.Unlock()
 }
 
 // PipeCollectUnfusedItemError reports that a stage failed an item: its
@@ -7313,7 +7436,12 @@ type PipeOrderedCollectRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                      // the failure that stopped the run, guarded by mu
 	failures PipeOrderedCollectFailures // collect mode, guarded by mu
 }
@@ -7321,6 +7449,7 @@ type PipeOrderedCollectRun struct {
 // pipeOrderedCollectNewRun returns a run under parent.
 func pipeOrderedCollectNewRun(parent context.Context) *PipeOrderedCollectRun {
 	r := &PipeOrderedCollectRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -7348,20 +7477,27 @@ func (r *PipeOrderedCollectRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *PipeOrderedCollectRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -7374,9 +7510,11 @@ func (r *PipeOrderedCollectRun) finish() {
 
 // collect records a failed item; the run goes on.
 func (r *PipeOrderedCollectRun) collect(e *PipeOrderedCollectItemError) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
 	r.failures = append(r.failures, e)
-	r.mu.Unlock()
 }
 
 // PipeOrderedCollectItemError reports that a stage failed an item: its
@@ -8643,7 +8781,12 @@ type PipeOrderedCollectUnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                             // the failure that stopped the run, guarded by mu
 	failures PipeOrderedCollectUnfusedFailures // collect mode, guarded by mu
 }
@@ -8651,6 +8794,7 @@ type PipeOrderedCollectUnfusedRun struct {
 // pipeOrderedCollectUnfusedNewRun returns a run under parent.
 func pipeOrderedCollectUnfusedNewRun(parent context.Context) *PipeOrderedCollectUnfusedRun {
 	r := &PipeOrderedCollectUnfusedRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -8678,20 +8822,27 @@ func (r *PipeOrderedCollectUnfusedRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *PipeOrderedCollectUnfusedRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -8704,9 +8855,11 @@ func (r *PipeOrderedCollectUnfusedRun) finish() {
 
 // collect records a failed item; the run goes on.
 func (r *PipeOrderedCollectUnfusedRun) collect(e *PipeOrderedCollectUnfusedItemError) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
 	r.failures = append(r.failures, e)
-	r.mu.Unlock()
 }
 
 // PipeOrderedCollectUnfusedItemError reports that a stage failed an item:
@@ -10144,7 +10297,12 @@ type PipeBoundRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error             // the failure that stopped the run, guarded by mu
 	failures PipeBoundFailures // collect mode, guarded by mu
 }
@@ -10152,6 +10310,7 @@ type PipeBoundRun struct {
 // pipeBoundNewRun returns a run under parent.
 func pipeBoundNewRun(parent context.Context) *PipeBoundRun {
 	r := &PipeBoundRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -10179,20 +10338,27 @@ func (r *PipeBoundRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *PipeBoundRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -10205,12 +10371,16 @@ func (r *PipeBoundRun) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *PipeBoundRun) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // PipeBoundItemError reports that a stage failed an item: its function
@@ -11288,7 +11458,12 @@ type PipeBoundFusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                  // the failure that stopped the run, guarded by mu
 	failures PipeBoundFusedFailures // collect mode, guarded by mu
 }
@@ -11296,6 +11471,7 @@ type PipeBoundFusedRun struct {
 // pipeBoundFusedNewRun returns a run under parent.
 func pipeBoundFusedNewRun(parent context.Context) *PipeBoundFusedRun {
 	r := &PipeBoundFusedRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -11323,20 +11499,27 @@ func (r *PipeBoundFusedRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *PipeBoundFusedRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -11349,12 +11532,16 @@ func (r *PipeBoundFusedRun) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *PipeBoundFusedRun) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // PipeBoundFusedItemError reports that a stage failed an item: its function
@@ -11895,7 +12082,14 @@ func (p *PipeBoundFused) throughPipeDouble(r *PipeBoundFusedRun, in []int, out [
 // extended out and where to resume: len(in) when done, or after an item that
 // panicked.
 func (p *PipeBoundFused) throughPipeDoubleFrom(r *PipeBoundFusedRun, in []int, from int, out []string) (res []string, next int) {
-	res = out
+	// The outputs go into out's array, which has room for them all: after a
+	// panic, they are out extended by the items of in[from:next] that were not
+	// dropped. So the loop keeps them, and its index, in registers, and stores
+	// only what the deferred function reads.
+	if room := len(in) - from; cap(out)-len(out) < room {
+		out = append(make([]string, 0, len(out)+room), out...)
+	}
+	dropped := 0 // items skipped or failed
 	// at is the stage of the chain the item is at, from 0 for pipeDouble: a panic
 	// fails the item there, with its input to that stage, in[next], x1 or x2.
 	at := 0
@@ -11915,38 +12109,44 @@ func (p *PipeBoundFused) throughPipeDoubleFrom(r *PipeBoundFusedRun, in []int, f
 			default:
 				p.pipeFormat.panicked(r, x2, v)
 			}
+			res = out[:len(out)+next-from-dropped]
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
 	ctx := r.ctx
-	for next = from; next < len(in); next++ {
+	buf := out
+	for i := from; i < len(in); i++ {
+		next = i
 		at = 0
-		x1, err = p.pipeDouble.call(ctx, in[next])
+		x1, err = p.pipeDouble.call(ctx, in[i])
 		if err != nil {
-			if !p.pipeDouble.reject(r, in[next], err) {
-				return res, len(in) // the run is stopping; drop the rest
+			dropped++
+			if !p.pipeDouble.reject(r, in[i], err) {
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 1
 		x2, err = p.toFloat.call(ctx, x1)
 		if err != nil {
+			dropped++
 			if !p.toFloat.reject(r, x1, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 2
 		x3, err = p.pipeFormat.call(ctx, x2)
 		if err != nil {
+			dropped++
 			if !p.pipeFormat.reject(r, x2, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
-		res = append(res, x3)
+		buf = append(buf, x3)
 	}
-	return res, next
+	return buf, len(in)
 }
 
 // PipeBoundUnfused: generated from the pipeline directive in pipeline.go.
@@ -12250,7 +12450,12 @@ type PipeBoundUnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                    // the failure that stopped the run, guarded by mu
 	failures PipeBoundUnfusedFailures // collect mode, guarded by mu
 }
@@ -12258,6 +12463,7 @@ type PipeBoundUnfusedRun struct {
 // pipeBoundUnfusedNewRun returns a run under parent.
 func pipeBoundUnfusedNewRun(parent context.Context) *PipeBoundUnfusedRun {
 	r := &PipeBoundUnfusedRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -12285,20 +12491,27 @@ func (r *PipeBoundUnfusedRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *PipeBoundUnfusedRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -12311,12 +12524,16 @@ func (r *PipeBoundUnfusedRun) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *PipeBoundUnfusedRun) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // PipeBoundUnfusedItemError reports that a stage failed an item: its
@@ -13536,7 +13753,12 @@ type PipePacedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error             // the failure that stopped the run, guarded by mu
 	failures PipePacedFailures // collect mode, guarded by mu
 }
@@ -13544,6 +13766,7 @@ type PipePacedRun struct {
 // pipePacedNewRun returns a run under parent.
 func pipePacedNewRun(parent context.Context) *PipePacedRun {
 	r := &PipePacedRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -13563,20 +13786,27 @@ func (r *PipePacedRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *PipePacedRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -13589,9 +13819,11 @@ func (r *PipePacedRun) finish() {
 
 // collect records a failed item; the run goes on.
 func (r *PipePacedRun) collect(e *PipePacedItemError) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
 	r.failures = append(r.failures, e)
-	r.mu.Unlock()
 }
 
 // PipePacedItemError reports that a stage failed an item: its function
@@ -14259,7 +14491,14 @@ func (p *PipePaced) throughToFloat(r *PipePacedRun, in []int64, out []string) []
 // extended out and where to resume: len(in) when done, or after an item that
 // panicked.
 func (p *PipePaced) throughToFloatFrom(r *PipePacedRun, in []int64, from int, out []string) (res []string, next int) {
-	res = out
+	// The outputs go into out's array, which has room for them all: after a
+	// panic, they are out extended by the items of in[from:next] that were not
+	// dropped. So the loop keeps them, and its index, in registers, and stores
+	// only what the deferred function reads.
+	if room := len(in) - from; cap(out)-len(out) < room {
+		out = append(make([]string, 0, len(out)+room), out...)
+	}
+	dropped := 0 // items skipped or failed
 	// at is the stage of the chain the item is at, from 0 for toFloat: a panic
 	// fails the item there, with its input to that stage, in[next] or x2.
 	at := 0
@@ -14276,26 +14515,31 @@ func (p *PipePaced) throughToFloatFrom(r *PipePacedRun, in []int64, from int, ou
 			default:
 				p.toString.panicked(r, x2, v)
 			}
+			res = out[:len(out)+next-from-dropped]
 			next++ // resume after the item
 		}
 	}()
 	ctx := r.ctx
-	for next = from; next < len(in); next++ {
+	buf := out
+	for i := from; i < len(in); i++ {
+		next = i
 		at = 0
-		x2, err = p.toFloat.apply(ctx, in[next])
+		x2, err = p.toFloat.apply(ctx, in[i])
 		if err != nil {
-			p.toFloat.reject(r, in[next], err) // dropped or failed: on to the next item
+			dropped++
+			p.toFloat.reject(r, in[i], err) // dropped or failed: on to the next item
 			continue
 		}
 		at = 1
 		x3, err = p.toString.apply(ctx, x2)
 		if err != nil {
+			dropped++
 			p.toString.reject(r, x2, err) // dropped or failed: on to the next item
 			continue
 		}
-		res = append(res, x3)
+		buf = append(buf, x3)
 	}
-	return res, next
+	return buf, len(in)
 }
 
 // PipePacedUnfused: generated from the pipeline directive in pipeline.go.
@@ -14646,7 +14890,12 @@ type PipePacedUnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                    // the failure that stopped the run, guarded by mu
 	failures PipePacedUnfusedFailures // collect mode, guarded by mu
 }
@@ -14654,6 +14903,7 @@ type PipePacedUnfusedRun struct {
 // pipePacedUnfusedNewRun returns a run under parent.
 func pipePacedUnfusedNewRun(parent context.Context) *PipePacedUnfusedRun {
 	r := &PipePacedUnfusedRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -14673,20 +14923,27 @@ func (r *PipePacedUnfusedRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *PipePacedUnfusedRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -14699,9 +14956,11 @@ func (r *PipePacedUnfusedRun) finish() {
 
 // collect records a failed item; the run goes on.
 func (r *PipePacedUnfusedRun) collect(e *PipePacedUnfusedItemError) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
 	r.failures = append(r.failures, e)
-	r.mu.Unlock()
 }
 
 // PipePacedUnfusedItemError reports that a stage failed an item: its
@@ -15775,7 +16034,12 @@ type BenchPipe1Run struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error              // the failure that stopped the run, guarded by mu
 	failures BenchPipe1Failures // collect mode, guarded by mu
 }
@@ -15783,6 +16047,7 @@ type BenchPipe1Run struct {
 // benchPipe1NewRun returns a run under parent.
 func benchPipe1NewRun(parent context.Context) *BenchPipe1Run {
 	r := &BenchPipe1Run{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -15802,20 +16067,27 @@ func (r *BenchPipe1Run) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *BenchPipe1Run) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -15828,12 +16100,16 @@ func (r *BenchPipe1Run) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *BenchPipe1Run) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // BenchPipe1ItemError reports that a stage failed an item: its function
@@ -16277,10 +16553,11 @@ func (p *BenchPipe1) Start(ctx context.Context, in <-chan int) (<-chan uint64, *
 // returns what Wait returns; when that is an error, the outputs are nil. in
 // is only read. The calling goroutine runs every stage, taking each item
 // through them all before the next; the stage functions get ctx itself.
+// Unless an item fails, RunSlice itself allocates only the slice of outputs.
 func (p *BenchPipe1) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	// The run's context is ctx itself, and its cancel does nothing: the run has
-	// no other goroutine to stop, so neither its first failure nor Wait cancels
-	// anything.
+	// no other goroutine to stop, so its first failure cancels nothing. Nor does
+	// it need a lock (mu): without one, the run stays on this goroutine's stack.
 	r := &BenchPipe1Run{
 		cancel: func(error) {},
 		ctx:    ctx,
@@ -16300,7 +16577,7 @@ batches:
 		res = p.throughF1(r, in[lo:min(lo+64, len(in))], res)
 	}
 	r.finish()
-	if err := r.Wait(); err != nil {
+	if err := r.outcome(); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -16322,7 +16599,14 @@ func (p *BenchPipe1) throughF1(r *BenchPipe1Run, in []int, out []uint64) []uint6
 // throughF1From is throughF1 from in[from:]. It returns the extended out and
 // where to resume: len(in) when done, or after an item that panicked.
 func (p *BenchPipe1) throughF1From(r *BenchPipe1Run, in []int, from int, out []uint64) (res []uint64, next int) {
-	res = out
+	// The outputs go into out's array, which has room for them all: after a
+	// panic, they are out extended by the items of in[from:next] that were not
+	// dropped. So the loop keeps them, and its index, in registers, and stores
+	// only what the deferred function reads.
+	if room := len(in) - from; cap(out)-len(out) < room {
+		out = append(make([]uint64, 0, len(out)+room), out...)
+	}
+	dropped := 0 // items skipped or failed
 	// at is the stage of the chain the item is at, from 0 for f1: a panic fails
 	// the item there, with its input to that stage, in[next], x1 or x2.
 	at := 0
@@ -16342,38 +16626,44 @@ func (p *BenchPipe1) throughF1From(r *BenchPipe1Run, in []int, from int, out []u
 			default:
 				p.f3.panicked(r, x2, v)
 			}
+			res = out[:len(out)+next-from-dropped]
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
 	ctx := r.ctx
-	for next = from; next < len(in); next++ {
+	buf := out
+	for i := from; i < len(in); i++ {
+		next = i
 		at = 0
-		x1, err = p.f1.call(ctx, in[next])
+		x1, err = p.f1.call(ctx, in[i])
 		if err != nil {
-			if !p.f1.reject(r, in[next], err) {
-				return res, len(in) // the run is stopping; drop the rest
+			dropped++
+			if !p.f1.reject(r, in[i], err) {
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 1
 		x2, err = p.f2.call(ctx, x1)
 		if err != nil {
+			dropped++
 			if !p.f2.reject(r, x1, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 2
 		x3, err = p.f3.call(ctx, x2)
 		if err != nil {
+			dropped++
 			if !p.f3.reject(r, x2, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
-		res = append(res, x3)
+		buf = append(buf, x3)
 	}
-	return res, next
+	return buf, len(in)
 }
 
 // BenchPipe1Ordered: generated from the pipeline directive in pipeline.go.
@@ -16547,7 +16837,12 @@ type BenchPipe1OrderedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                     // the failure that stopped the run, guarded by mu
 	failures BenchPipe1OrderedFailures // collect mode, guarded by mu
 }
@@ -16555,6 +16850,7 @@ type BenchPipe1OrderedRun struct {
 // benchPipe1OrderedNewRun returns a run under parent.
 func benchPipe1OrderedNewRun(parent context.Context) *BenchPipe1OrderedRun {
 	r := &BenchPipe1OrderedRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -16582,20 +16878,27 @@ func (r *BenchPipe1OrderedRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *BenchPipe1OrderedRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -16608,12 +16911,16 @@ func (r *BenchPipe1OrderedRun) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *BenchPipe1OrderedRun) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // BenchPipe1OrderedItemError reports that a stage failed an item: its
@@ -17103,11 +17410,12 @@ func (p *BenchPipe1Ordered) Start(ctx context.Context, in <-chan int) (<-chan ui
 // input order. It returns what Wait returns; when that is an error, the
 // outputs are nil. in is only read. The calling goroutine runs every stage,
 // taking each item through them all before the next; the stage functions get
-// ctx itself.
+// ctx itself. Unless an item fails, RunSlice itself allocates only the slice
+// of outputs.
 func (p *BenchPipe1Ordered) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	// The run's context is ctx itself, and its cancel does nothing: the run has
-	// no other goroutine to stop, so neither its first failure nor Wait cancels
-	// anything.
+	// no other goroutine to stop, so its first failure cancels nothing. Nor does
+	// it need a lock (mu): without one, the run stays on this goroutine's stack.
 	r := &BenchPipe1OrderedRun{
 		cancel: func(error) {},
 		ctx:    ctx,
@@ -17127,7 +17435,7 @@ batches:
 		res = p.throughF1(r, in[lo:min(lo+64, len(in))], res)
 	}
 	r.finish()
-	if err := r.Wait(); err != nil {
+	if err := r.outcome(); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -17149,7 +17457,14 @@ func (p *BenchPipe1Ordered) throughF1(r *BenchPipe1OrderedRun, in []int, out []u
 // throughF1From is throughF1 from in[from:]. It returns the extended out and
 // where to resume: len(in) when done, or after an item that panicked.
 func (p *BenchPipe1Ordered) throughF1From(r *BenchPipe1OrderedRun, in []int, from int, out []uint64) (res []uint64, next int) {
-	res = out
+	// The outputs go into out's array, which has room for them all: after a
+	// panic, they are out extended by the items of in[from:next] that were not
+	// dropped. So the loop keeps them, and its index, in registers, and stores
+	// only what the deferred function reads.
+	if room := len(in) - from; cap(out)-len(out) < room {
+		out = append(make([]uint64, 0, len(out)+room), out...)
+	}
+	dropped := 0 // items skipped or failed
 	// at is the stage of the chain the item is at, from 0 for f1: a panic fails
 	// the item there, with its input to that stage, in[next], x1 or x2.
 	at := 0
@@ -17169,38 +17484,44 @@ func (p *BenchPipe1Ordered) throughF1From(r *BenchPipe1OrderedRun, in []int, fro
 			default:
 				p.f3.panicked(r, x2, v)
 			}
+			res = out[:len(out)+next-from-dropped]
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
 	ctx := r.ctx
-	for next = from; next < len(in); next++ {
+	buf := out
+	for i := from; i < len(in); i++ {
+		next = i
 		at = 0
-		x1, err = p.f1.call(ctx, in[next])
+		x1, err = p.f1.call(ctx, in[i])
 		if err != nil {
-			if !p.f1.reject(r, in[next], err) {
-				return res, len(in) // the run is stopping; drop the rest
+			dropped++
+			if !p.f1.reject(r, in[i], err) {
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 1
 		x2, err = p.f2.call(ctx, x1)
 		if err != nil {
+			dropped++
 			if !p.f2.reject(r, x1, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 2
 		x3, err = p.f3.call(ctx, x2)
 		if err != nil {
+			dropped++
 			if !p.f3.reject(r, x2, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
-		res = append(res, x3)
+		buf = append(buf, x3)
 	}
-	return res, next
+	return buf, len(in)
 }
 
 // BenchPipe4: generated from the pipeline directive in pipeline.go.
@@ -17406,7 +17727,12 @@ type BenchPipe4Run struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error              // the failure that stopped the run, guarded by mu
 	failures BenchPipe4Failures // collect mode, guarded by mu
 }
@@ -17414,6 +17740,7 @@ type BenchPipe4Run struct {
 // benchPipe4NewRun returns a run under parent.
 func benchPipe4NewRun(parent context.Context) *BenchPipe4Run {
 	r := &BenchPipe4Run{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -17433,20 +17760,27 @@ func (r *BenchPipe4Run) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *BenchPipe4Run) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -17459,12 +17793,16 @@ func (r *BenchPipe4Run) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *BenchPipe4Run) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // BenchPipe4ItemError reports that a stage failed an item: its function
@@ -17961,7 +18299,14 @@ func (p *BenchPipe4) throughF1(r *BenchPipe4Run, in []int, out []uint64) []uint6
 // throughF1From is throughF1 from in[from:]. It returns the extended out and
 // where to resume: len(in) when done, or after an item that panicked.
 func (p *BenchPipe4) throughF1From(r *BenchPipe4Run, in []int, from int, out []uint64) (res []uint64, next int) {
-	res = out
+	// The outputs go into out's array, which has room for them all: after a
+	// panic, they are out extended by the items of in[from:next] that were not
+	// dropped. So the loop keeps them, and its index, in registers, and stores
+	// only what the deferred function reads.
+	if room := len(in) - from; cap(out)-len(out) < room {
+		out = append(make([]uint64, 0, len(out)+room), out...)
+	}
+	dropped := 0 // items skipped or failed
 	// at is the stage of the chain the item is at, from 0 for f1: a panic fails
 	// the item there, with its input to that stage, in[next], x1 or x2.
 	at := 0
@@ -17981,38 +18326,44 @@ func (p *BenchPipe4) throughF1From(r *BenchPipe4Run, in []int, from int, out []u
 			default:
 				p.f3.panicked(r, x2, v)
 			}
+			res = out[:len(out)+next-from-dropped]
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
 	ctx := r.ctx
-	for next = from; next < len(in); next++ {
+	buf := out
+	for i := from; i < len(in); i++ {
+		next = i
 		at = 0
-		x1, err = p.f1.call(ctx, in[next])
+		x1, err = p.f1.call(ctx, in[i])
 		if err != nil {
-			if !p.f1.reject(r, in[next], err) {
-				return res, len(in) // the run is stopping; drop the rest
+			dropped++
+			if !p.f1.reject(r, in[i], err) {
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 1
 		x2, err = p.f2.call(ctx, x1)
 		if err != nil {
+			dropped++
 			if !p.f2.reject(r, x1, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 2
 		x3, err = p.f3.call(ctx, x2)
 		if err != nil {
+			dropped++
 			if !p.f3.reject(r, x2, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
-		res = append(res, x3)
+		buf = append(buf, x3)
 	}
-	return res, next
+	return buf, len(in)
 }
 
 // BenchPipe4Ordered: generated from the pipeline directive in pipeline.go.
@@ -18226,7 +18577,12 @@ type BenchPipe4OrderedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                     // the failure that stopped the run, guarded by mu
 	failures BenchPipe4OrderedFailures // collect mode, guarded by mu
 }
@@ -18234,6 +18590,7 @@ type BenchPipe4OrderedRun struct {
 // benchPipe4OrderedNewRun returns a run under parent.
 func benchPipe4OrderedNewRun(parent context.Context) *BenchPipe4OrderedRun {
 	r := &BenchPipe4OrderedRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -18261,20 +18618,27 @@ func (r *BenchPipe4OrderedRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *BenchPipe4OrderedRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -18287,12 +18651,16 @@ func (r *BenchPipe4OrderedRun) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *BenchPipe4OrderedRun) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // BenchPipe4OrderedItemError reports that a stage failed an item: its
@@ -18835,7 +19203,14 @@ func (p *BenchPipe4Ordered) throughF1(r *BenchPipe4OrderedRun, in []int, out []u
 // throughF1From is throughF1 from in[from:]. It returns the extended out and
 // where to resume: len(in) when done, or after an item that panicked.
 func (p *BenchPipe4Ordered) throughF1From(r *BenchPipe4OrderedRun, in []int, from int, out []uint64) (res []uint64, next int) {
-	res = out
+	// The outputs go into out's array, which has room for them all: after a
+	// panic, they are out extended by the items of in[from:next] that were not
+	// dropped. So the loop keeps them, and its index, in registers, and stores
+	// only what the deferred function reads.
+	if room := len(in) - from; cap(out)-len(out) < room {
+		out = append(make([]uint64, 0, len(out)+room), out...)
+	}
+	dropped := 0 // items skipped or failed
 	// at is the stage of the chain the item is at, from 0 for f1: a panic fails
 	// the item there, with its input to that stage, in[next], x1 or x2.
 	at := 0
@@ -18855,38 +19230,44 @@ func (p *BenchPipe4Ordered) throughF1From(r *BenchPipe4OrderedRun, in []int, fro
 			default:
 				p.f3.panicked(r, x2, v)
 			}
+			res = out[:len(out)+next-from-dropped]
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
 	ctx := r.ctx
-	for next = from; next < len(in); next++ {
+	buf := out
+	for i := from; i < len(in); i++ {
+		next = i
 		at = 0
-		x1, err = p.f1.call(ctx, in[next])
+		x1, err = p.f1.call(ctx, in[i])
 		if err != nil {
-			if !p.f1.reject(r, in[next], err) {
-				return res, len(in) // the run is stopping; drop the rest
+			dropped++
+			if !p.f1.reject(r, in[i], err) {
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 1
 		x2, err = p.f2.call(ctx, x1)
 		if err != nil {
+			dropped++
 			if !p.f2.reject(r, x1, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 2
 		x3, err = p.f3.call(ctx, x2)
 		if err != nil {
+			dropped++
 			if !p.f3.reject(r, x2, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
-		res = append(res, x3)
+		buf = append(buf, x3)
 	}
-	return res, next
+	return buf, len(in)
 }
 
 // BenchPipe1Unfused: generated from the pipeline directive in pipeline.go.
@@ -19196,7 +19577,12 @@ type BenchPipe1UnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                     // the failure that stopped the run, guarded by mu
 	failures BenchPipe1UnfusedFailures // collect mode, guarded by mu
 }
@@ -19204,6 +19590,7 @@ type BenchPipe1UnfusedRun struct {
 // benchPipe1UnfusedNewRun returns a run under parent.
 func benchPipe1UnfusedNewRun(parent context.Context) *BenchPipe1UnfusedRun {
 	r := &BenchPipe1UnfusedRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -19223,20 +19610,27 @@ func (r *BenchPipe1UnfusedRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *BenchPipe1UnfusedRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -19249,12 +19643,16 @@ func (r *BenchPipe1UnfusedRun) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *BenchPipe1UnfusedRun) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // BenchPipe1UnfusedItemError reports that a stage failed an item: its
@@ -20405,7 +20803,12 @@ type BenchPipe4UnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                     // the failure that stopped the run, guarded by mu
 	failures BenchPipe4UnfusedFailures // collect mode, guarded by mu
 }
@@ -20413,6 +20816,7 @@ type BenchPipe4UnfusedRun struct {
 // benchPipe4UnfusedNewRun returns a run under parent.
 func benchPipe4UnfusedNewRun(parent context.Context) *BenchPipe4UnfusedRun {
 	r := &BenchPipe4UnfusedRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -20432,20 +20836,27 @@ func (r *BenchPipe4UnfusedRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *BenchPipe4UnfusedRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -20458,12 +20869,16 @@ func (r *BenchPipe4UnfusedRun) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *BenchPipe4UnfusedRun) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // BenchPipe4UnfusedItemError reports that a stage failed an item: its
@@ -21612,7 +22027,12 @@ type BenchPipe124Run struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                // the failure that stopped the run, guarded by mu
 	failures BenchPipe124Failures // collect mode, guarded by mu
 }
@@ -21620,6 +22040,7 @@ type BenchPipe124Run struct {
 // benchPipe124NewRun returns a run under parent.
 func benchPipe124NewRun(parent context.Context) *BenchPipe124Run {
 	r := &BenchPipe124Run{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -21639,20 +22060,27 @@ func (r *BenchPipe124Run) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *BenchPipe124Run) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -21665,12 +22093,16 @@ func (r *BenchPipe124Run) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *BenchPipe124Run) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // BenchPipe124ItemError reports that a stage failed an item: its function
@@ -22673,7 +23105,12 @@ type BenchPipe1BoundRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                   // the failure that stopped the run, guarded by mu
 	failures BenchPipe1BoundFailures // collect mode, guarded by mu
 }
@@ -22681,6 +23118,7 @@ type BenchPipe1BoundRun struct {
 // benchPipe1BoundNewRun returns a run under parent.
 func benchPipe1BoundNewRun(parent context.Context) *BenchPipe1BoundRun {
 	r := &BenchPipe1BoundRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -22700,20 +23138,27 @@ func (r *BenchPipe1BoundRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *BenchPipe1BoundRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -22726,12 +23171,16 @@ func (r *BenchPipe1BoundRun) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *BenchPipe1BoundRun) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // BenchPipe1BoundItemError reports that a stage failed an item: its function
@@ -23177,10 +23626,11 @@ func (p *BenchPipe1Bound) Start(ctx context.Context, in <-chan int) (<-chan uint
 // returns what Wait returns; when that is an error, the outputs are nil. in
 // is only read. The calling goroutine runs every stage, taking each item
 // through them all before the next; the stage functions get ctx itself.
+// Unless an item fails, RunSlice itself allocates only the slice of outputs.
 func (p *BenchPipe1Bound) RunSlice(ctx context.Context, in []int) ([]uint64, error) {
 	// The run's context is ctx itself, and its cancel does nothing: the run has
-	// no other goroutine to stop, so neither its first failure nor Wait cancels
-	// anything.
+	// no other goroutine to stop, so its first failure cancels nothing. Nor does
+	// it need a lock (mu): without one, the run stays on this goroutine's stack.
 	r := &BenchPipe1BoundRun{
 		cancel: func(error) {},
 		ctx:    ctx,
@@ -23200,7 +23650,7 @@ batches:
 		res = p.throughBenchTriple(r, in[lo:min(lo+64, len(in))], res)
 	}
 	r.finish()
-	if err := r.Wait(); err != nil {
+	if err := r.outcome(); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -23224,7 +23674,14 @@ func (p *BenchPipe1Bound) throughBenchTriple(r *BenchPipe1BoundRun, in []int, ou
 // extended out and where to resume: len(in) when done, or after an item that
 // panicked.
 func (p *BenchPipe1Bound) throughBenchTripleFrom(r *BenchPipe1BoundRun, in []int, from int, out []uint64) (res []uint64, next int) {
-	res = out
+	// The outputs go into out's array, which has room for them all: after a
+	// panic, they are out extended by the items of in[from:next] that were not
+	// dropped. So the loop keeps them, and its index, in registers, and stores
+	// only what the deferred function reads.
+	if room := len(in) - from; cap(out)-len(out) < room {
+		out = append(make([]uint64, 0, len(out)+room), out...)
+	}
+	dropped := 0 // items skipped or failed
 	// at is the stage of the chain the item is at, from 0 for BenchTriple: a
 	// panic fails the item there, with its input to that stage, in[next], x1 or
 	// x2.
@@ -23245,38 +23702,44 @@ func (p *BenchPipe1Bound) throughBenchTripleFrom(r *BenchPipe1BoundRun, in []int
 			default:
 				p.BenchRound.panicked(r, x2, v)
 			}
+			res = out[:len(out)+next-from-dropped]
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
 	ctx := r.ctx
-	for next = from; next < len(in); next++ {
+	buf := out
+	for i := from; i < len(in); i++ {
+		next = i
 		at = 0
-		x1, err = p.BenchTriple.call(ctx, in[next])
+		x1, err = p.BenchTriple.call(ctx, in[i])
 		if err != nil {
-			if !p.BenchTriple.reject(r, in[next], err) {
-				return res, len(in) // the run is stopping; drop the rest
+			dropped++
+			if !p.BenchTriple.reject(r, in[i], err) {
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 1
 		x2, err = p.BenchHalve.call(ctx, x1)
 		if err != nil {
+			dropped++
 			if !p.BenchHalve.reject(r, x1, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 2
 		x3, err = p.BenchRound.call(ctx, x2)
 		if err != nil {
+			dropped++
 			if !p.BenchRound.reject(r, x2, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
-		res = append(res, x3)
+		buf = append(buf, x3)
 	}
-	return res, next
+	return buf, len(in)
 }
 
 // BenchPipe1BoundUnfused: generated from the pipeline directive in pipeline.go.
@@ -23586,7 +24049,12 @@ type BenchPipe1BoundUnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                          // the failure that stopped the run, guarded by mu
 	failures BenchPipe1BoundUnfusedFailures // collect mode, guarded by mu
 }
@@ -23594,6 +24062,7 @@ type BenchPipe1BoundUnfusedRun struct {
 // benchPipe1BoundUnfusedNewRun returns a run under parent.
 func benchPipe1BoundUnfusedNewRun(parent context.Context) *BenchPipe1BoundUnfusedRun {
 	r := &BenchPipe1BoundUnfusedRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -23613,20 +24082,27 @@ func (r *BenchPipe1BoundUnfusedRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *BenchPipe1BoundUnfusedRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -23639,12 +24115,16 @@ func (r *BenchPipe1BoundUnfusedRun) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *BenchPipe1BoundUnfusedRun) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // BenchPipe1BoundUnfusedItemError reports that a stage failed an item: its
@@ -24663,7 +25143,12 @@ type PipeFusedStopRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                 // the failure that stopped the run, guarded by mu
 	failures PipeFusedStopFailures // collect mode, guarded by mu
 }
@@ -24671,6 +25156,7 @@ type PipeFusedStopRun struct {
 // pipeFusedStopNewRun returns a run under parent.
 func pipeFusedStopNewRun(parent context.Context) *PipeFusedStopRun {
 	r := &PipeFusedStopRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -24690,20 +25176,27 @@ func (r *PipeFusedStopRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *PipeFusedStopRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -24716,12 +25209,16 @@ func (r *PipeFusedStopRun) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *PipeFusedStopRun) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // PipeFusedStopItemError reports that a stage failed an item: its function
@@ -25197,10 +25694,11 @@ func (p *PipeFusedStop) Start(ctx context.Context, in <-chan int) (<-chan string
 // returns what Wait returns; when that is an error, the outputs are nil. in
 // is only read. The calling goroutine runs every stage, taking each item
 // through them all before the next; the stage functions get ctx itself.
+// Unless an item fails, RunSlice itself allocates only the slice of outputs.
 func (p *PipeFusedStop) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	// The run's context is ctx itself, and its cancel does nothing: the run has
-	// no other goroutine to stop, so neither its first failure nor Wait cancels
-	// anything.
+	// no other goroutine to stop, so its first failure cancels nothing. Nor does
+	// it need a lock (mu): without one, the run stays on this goroutine's stack.
 	r := &PipeFusedStopRun{
 		cancel: func(error) {},
 		ctx:    ctx,
@@ -25220,7 +25718,7 @@ batches:
 		res = p.throughToInt64(r, in[lo:min(lo+8, len(in))], res)
 	}
 	r.finish()
-	if err := r.Wait(); err != nil {
+	if err := r.outcome(); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -25244,7 +25742,14 @@ func (p *PipeFusedStop) throughToInt64(r *PipeFusedStopRun, in []int, out []stri
 // extended out and where to resume: len(in) when done, or after an item that
 // panicked.
 func (p *PipeFusedStop) throughToInt64From(r *PipeFusedStopRun, in []int, from int, out []string) (res []string, next int) {
-	res = out
+	// The outputs go into out's array, which has room for them all: after a
+	// panic, they are out extended by the items of in[from:next] that were not
+	// dropped. So the loop keeps them, and its index, in registers, and stores
+	// only what the deferred function reads.
+	if room := len(in) - from; cap(out)-len(out) < room {
+		out = append(make([]string, 0, len(out)+room), out...)
+	}
+	dropped := 0 // items skipped or failed
 	// at is the stage of the chain the item is at, from 0 for toInt64: a panic
 	// fails the item there, with its input to that stage, in[next], x1 or x2.
 	at := 0
@@ -25264,38 +25769,44 @@ func (p *PipeFusedStop) throughToInt64From(r *PipeFusedStopRun, in []int, from i
 			default:
 				p.toString.panicked(r, x2, v)
 			}
+			res = out[:len(out)+next-from-dropped]
 			next = len(in) // the run is stopping; drop the rest
 		}
 	}()
 	ctx := r.ctx
-	for next = from; next < len(in); next++ {
+	buf := out
+	for i := from; i < len(in); i++ {
+		next = i
 		at = 0
-		x1, err = p.toInt64.call(ctx, in[next])
+		x1, err = p.toInt64.call(ctx, in[i])
 		if err != nil {
-			if !p.toInt64.reject(r, in[next], err) {
-				return res, len(in) // the run is stopping; drop the rest
+			dropped++
+			if !p.toInt64.reject(r, in[i], err) {
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 1
 		x2, err = p.toFloat.call(ctx, x1)
 		if err != nil {
+			dropped++
 			if !p.toFloat.reject(r, x1, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
 		at = 2
 		x3, err = p.toString.call(ctx, x2)
 		if err != nil {
+			dropped++
 			if !p.toString.reject(r, x2, err) {
-				return res, len(in) // the run is stopping; drop the rest
+				return buf, len(in) // the run is stopping; drop the rest
 			}
 			continue
 		}
-		res = append(res, x3)
+		buf = append(buf, x3)
 	}
-	return res, next
+	return buf, len(in)
 }
 
 // PipeFusedCollect: generated from the pipeline directive in pipeline.go.
@@ -25514,7 +26025,12 @@ type PipeFusedCollectRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error                    // the failure that stopped the run, guarded by mu
 	failures PipeFusedCollectFailures // collect mode, guarded by mu
 }
@@ -25522,6 +26038,7 @@ type PipeFusedCollectRun struct {
 // pipeFusedCollectNewRun returns a run under parent.
 func pipeFusedCollectNewRun(parent context.Context) *PipeFusedCollectRun {
 	r := &PipeFusedCollectRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -25541,20 +26058,27 @@ func (r *PipeFusedCollectRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *PipeFusedCollectRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -25567,9 +26091,11 @@ func (r *PipeFusedCollectRun) finish() {
 
 // collect records a failed item; the run goes on.
 func (r *PipeFusedCollectRun) collect(e *PipeFusedCollectItemError) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
 	r.failures = append(r.failures, e)
-	r.mu.Unlock()
 }
 
 // PipeFusedCollectItemError reports that a stage failed an item: its
@@ -26121,10 +26647,12 @@ func (p *PipeFusedCollect) Start(ctx context.Context, in <-chan int) (<-chan str
 // returns what Wait returns: nil, or the PipeFusedCollectFailures with the
 // outputs of the other items. in is only read. The calling goroutine runs
 // every stage, taking each item through them all before the next; the stage
-// functions get ctx itself.
+// functions get ctx itself. Unless an item fails or is retried, RunSlice
+// itself allocates only the slice of outputs.
 func (p *PipeFusedCollect) RunSlice(ctx context.Context, in []int) ([]string, error) {
 	// The run's context is ctx itself, and its cancel does nothing: the run has
-	// no other goroutine, so Wait need not cancel anything.
+	// no other goroutine to stop. Nor does it need a lock (mu): without one, the
+	// run stays on this goroutine's stack.
 	r := &PipeFusedCollectRun{
 		cancel: func(error) {},
 		ctx:    ctx,
@@ -26142,7 +26670,7 @@ batches:
 		res = p.throughToInt64(r, in[lo:min(lo+8, len(in))], res)
 	}
 	r.finish()
-	return res, r.Wait()
+	return res, r.outcome()
 }
 
 // throughToInt64 takes each item of in through stages toInt64, toFloat and
@@ -26163,7 +26691,14 @@ func (p *PipeFusedCollect) throughToInt64(r *PipeFusedCollectRun, in []int, out 
 // extended out and where to resume: len(in) when done, or after an item that
 // panicked.
 func (p *PipeFusedCollect) throughToInt64From(r *PipeFusedCollectRun, in []int, from int, out []string) (res []string, next int) {
-	res = out
+	// The outputs go into out's array, which has room for them all: after a
+	// panic, they are out extended by the items of in[from:next] that were not
+	// dropped. So the loop keeps them, and its index, in registers, and stores
+	// only what the deferred function reads.
+	if room := len(in) - from; cap(out)-len(out) < room {
+		out = append(make([]string, 0, len(out)+room), out...)
+	}
+	dropped := 0 // items skipped or failed
 	// at is the stage of the chain the item is at, from 0 for toInt64: a panic
 	// fails the item there, with its input to that stage, in[next], x1 or x2.
 	at := 0
@@ -26183,30 +26718,36 @@ func (p *PipeFusedCollect) throughToInt64From(r *PipeFusedCollectRun, in []int, 
 			default:
 				p.toString.panicked(r, x2, v)
 			}
+			res = out[:len(out)+next-from-dropped]
 			next++ // resume after the item
 		}
 	}()
 	ctx := r.ctx
-	for next = from; next < len(in); next++ {
+	buf := out
+	for i := from; i < len(in); i++ {
+		next = i
 		at = 0
-		x1, err = p.toInt64.apply(ctx, in[next])
+		x1, err = p.toInt64.apply(ctx, in[i])
 		if err != nil {
-			p.toInt64.reject(r, in[next], err) // dropped or failed: on to the next item
+			dropped++
+			p.toInt64.reject(r, in[i], err) // dropped or failed: on to the next item
 			continue
 		}
 		at = 1
 		x2, err = p.toFloat.apply(ctx, x1)
 		if err != nil {
+			dropped++
 			p.toFloat.reject(r, x1, err) // dropped or failed: on to the next item
 			continue
 		}
 		at = 2
 		x3, err = p.toString.apply(ctx, x2)
 		if err != nil {
+			dropped++
 			p.toString.reject(r, x2, err) // dropped or failed: on to the next item
 			continue
 		}
-		res = append(res, x3)
+		buf = append(buf, x3)
 	}
-	return res, next
+	return buf, len(in)
 }

@@ -822,11 +822,12 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 			step = jen.Id(p).Dot(first.name).Dot("process")
 		}
 		batch := jen.Id(in).Index(jen.Id(lo), jen.Min(jen.Id(lo).Op("+").Lit(sh.batch), jen.Len(jen.Id(in))))
-		why := "the run has no other goroutine to stop, so neither its first failure nor Wait cancels anything."
+		why := "the run has no other goroutine to stop, so its first failure cancels nothing."
 		if sh.collect {
-			why = "the run has no other goroutine, so Wait need not cancel anything."
+			why = "the run has no other goroutine to stop."
 		}
-		body = commentLines("The run's context is ctx itself, and its cancel does nothing: " + why)
+		body = commentLines("The run's context is ctx itself, and its cancel does nothing: " + why +
+			" Nor does it need a lock (mu): without one, the run stays on this goroutine's stack.")
 		body = append(body,
 			// r := &IngestRun{ctx: ctx, cancel: func(error) {}}
 			jen.Id(r).Op(":=").Op("&").Id(runType).Values(jen.Dict{
@@ -907,20 +908,30 @@ func pipelineDecls(c *Context, stages []*pipelineStage, sh pipelineShape) []stri
 	}
 	runSliceDoc := fmt.Sprintf("// RunSlice runs the pipeline on the items of in and returns the outputs%s. It returns what Wait returns",
 		map[bool]string{true: ", in input order", false: ""}[sh.ordered])
+	// Wait, or, on the one goroutine, what Wait returns once all is done.
+	outcome := jen.Id(r).Dot("Wait").Call()
+	if oneGoroutine {
+		outcome = jen.Id(r).Dot("outcome").Call()
+	}
 	if sh.collect {
 		// return res, r.Wait()
-		body = append(body, jen.Return(jen.Id(res), jen.Id(r).Dot("Wait").Call()))
+		body = append(body, jen.Return(jen.Id(res), outcome))
 		runSliceDoc += fmt.Sprintf(": nil, or the %s with the outputs of the other items. in is only read.", pipelineSharedName(name, "Failures"))
 	} else {
 		// if err := r.Wait(); err != nil { return nil, err }
 		// return res, nil
 		body = append(body,
-			jen.If(jen.Id(err).Op(":=").Id(r).Dot("Wait").Call(), jen.Id(err).Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Id(err))),
+			jen.If(jen.Id(err).Op(":=").Add(outcome), jen.Id(err).Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Id(err))),
 			jen.Return(jen.Id(res), jen.Nil()))
 		runSliceDoc += "; when that is an error, the outputs are nil. in is only read."
 	}
 	if oneGoroutine {
 		runSliceDoc += " The calling goroutine runs every stage, taking each item through them all before the next; the stage functions get ctx itself."
+		if sh.retries > 0 {
+			runSliceDoc += " Unless an item fails or is retried, RunSlice itself allocates only the slice of outputs."
+		} else {
+			runSliceDoc += " Unless an item fails, RunSlice itself allocates only the slice of outputs."
+		}
 	}
 	fn = jen.Func().Params(recv.Clone()).Id("RunSlice").Params(ctxParam.Clone(), jen.Id(in).Index().Id(first.in)).
 		Params(jen.Index().Id(last.out), jen.Error()).Block(body...)
@@ -963,9 +974,10 @@ func commentLines(text string) []jen.Code {
 // own: a child context, whose cancellation stops the other workers, and the
 // closures that make each worker's steps, eight allocations whatever the
 // input. With one goroutine there are no other workers: the run's context
-// is ctx itself, the batches go straight to the chain's loop, and a call
-// allocates the run and its result only. A stop is seen by the loop over
-// the batches, in r.err, which only that goroutine writes.
+// is ctx itself, the batches go straight to the chain's loop, and the run
+// needs no lock, so it stays on the stack: a call allocates its result
+// only. A stop is seen by the loop over the batches, in r.err, which only
+// that goroutine writes.
 func pipelineOneGoroutine(sh pipelineShape) bool {
 	return len(sh.segments) == 1 && sh.itemwise && sh.segments[0][0].workers == 1
 }
@@ -1018,10 +1030,16 @@ func pipelineThroughDecls(c *Context, seg []*pipelineStage, sh pipelineShape) []
 	fmt.Fprintf(&b, "%s\nfunc (%s *%s) %s(%s *%s, %s []%s, %s []%s) []%s {\n", wrap(doc), p, name, through, r, runType, in, head.in, out, tail.out, tail.out)
 	fmt.Fprintf(&b, "for %s := 0; %s < len(%s); {\n%s, %s = %s.%sFrom(%s, %s, %s, %s)\n}\nreturn %s\n}\n\n", i, i, in, out, i, p, through, r, in, i, out, out)
 
-	// throughParseFrom: from in[from], under one deferred recover.
+	// throughParseFrom: from in[from], under one deferred recover. The
+	// deferred function reads at, next, the x and dropped, so they live in
+	// memory: the loop stores them where a panic could need them, and keeps
+	// its index (i) and its outputs (buf) in registers.
+	i, buf, dropped, room := l("i"), l("buf"), l("dropped"), l("room")
 	doc = fmt.Sprintf("// %sFrom is %s from %s[%s:]. It returns the extended %s and where to resume: len(%s) when done, or after an item that panicked.", through, through, in, from, out, in)
 	fmt.Fprintf(&b, "%s\nfunc (%s *%s) %sFrom(%s *%s, %s []%s, %s int, %s []%s) (%s []%s, %s int) {\n", wrap(doc), p, name, through, r, runType, in, head.in, from, out, tail.out, res, tail.out, next)
-	fmt.Fprintf(&b, "%s = %s\n", res, out)
+	b.WriteString(wrap(fmt.Sprintf("// The outputs go into %s's array, which has room for them all: after a panic, they are %s extended by the items of %s[%s:%s] that were not dropped. So the loop keeps them, and its index, in registers, and stores only what the deferred function reads.", out, out, in, from, next)) + "\n")
+	fmt.Fprintf(&b, "if %s := len(%s) - %s; cap(%s)-len(%s) < %s {\n%s = append(make([]%s, 0, len(%s)+%s), %s...)\n}\n", room, in, from, out, out, room, out, tail.out, out, room, out)
+	fmt.Fprintf(&b, "%s := 0 // items skipped or failed\n", dropped)
 	var inputs []string
 	for k := range seg {
 		inputs = append(inputs, input(k))
@@ -1046,23 +1064,31 @@ func pipelineThroughDecls(c *Context, seg []*pipelineStage, sh pipelineShape) []
 		fmt.Fprintf(&b, "%s.%s.panicked(%s, %s, %s)\n", p, st.name, r, input(k), v)
 	}
 	b.WriteString("}\n")
+	fmt.Fprintf(&b, "%s = %s[:len(%s)+%s-%s-%s]\n", res, out, out, next, from, dropped)
 	if sh.collect {
 		fmt.Fprintf(&b, "%s++ // resume after the item\n", next)
 	} else {
 		fmt.Fprintf(&b, "%s = len(%s) // the run is stopping; drop the rest\n", next, in)
 	}
 	b.WriteString("}\n}()\n")
-	fmt.Fprintf(&b, "%s := %s.ctx\nfor %s = %s; %s < len(%s); %s++ {\n", ctx, r, next, from, next, in, next)
+	fmt.Fprintf(&b, "%s := %s.ctx\n%s := %s\nfor %s := %s; %s < len(%s); %s++ {\n%s = %s\n", ctx, r, buf, out, i, from, i, in, i, next, i)
+	// arg(k) is stage k's input in the loop: in[i], or the x before it.
+	arg := func(k int) string {
+		if k == 0 {
+			return in + "[" + i + "]"
+		}
+		return x[k-1]
+	}
 	for k, st := range seg {
-		fmt.Fprintf(&b, "%s = %d\n%s, %s = %s.%s.%s(%s, %s)\nif %s != nil {\n", at, k, x[k], err, p, st.name, pipelineItemCall(sh.retries), ctx, input(k), err)
+		fmt.Fprintf(&b, "%s = %d\n%s, %s = %s.%s.%s(%s, %s)\nif %s != nil {\n%s++\n", at, k, x[k], err, p, st.name, pipelineItemCall(sh.retries), ctx, arg(k), err, dropped)
 		if sh.collect {
-			fmt.Fprintf(&b, "%s.%s.reject(%s, %s, %s) // dropped or failed: on to the next item\n", p, st.name, r, input(k), err)
+			fmt.Fprintf(&b, "%s.%s.reject(%s, %s, %s) // dropped or failed: on to the next item\n", p, st.name, r, arg(k), err)
 		} else {
-			fmt.Fprintf(&b, "if !%s.%s.reject(%s, %s, %s) {\nreturn %s, len(%s) // the run is stopping; drop the rest\n}\n", p, st.name, r, input(k), err, res, in)
+			fmt.Fprintf(&b, "if !%s.%s.reject(%s, %s, %s) {\nreturn %s, len(%s) // the run is stopping; drop the rest\n}\n", p, st.name, r, arg(k), err, buf, in)
 		}
 		b.WriteString("continue\n}\n")
 	}
-	fmt.Fprintf(&b, "%s = append(%s, %s)\n}\nreturn %s, %s\n}", res, res, x[len(seg)-1], res, next)
+	fmt.Fprintf(&b, "%s = append(%s, %s)\n}\nreturn %s, len(%s)\n}", buf, buf, x[len(seg)-1], buf, in)
 	return []string{b.String()}
 }
 

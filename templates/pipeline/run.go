@@ -37,7 +37,15 @@ type Run struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	//
+	//monogen:note Only the one-goroutine RunSlice of a generated pipeline
+	//monogen:note (every stage fused, one worker) makes a run without mu.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error    // the failure that stopped the run, guarded by mu
 	failures Failures // collect mode, guarded by mu
 }
@@ -45,6 +53,7 @@ type Run struct {
 // newRun returns a run under parent.
 func newRun(parent context.Context) *Run {
 	r := &Run{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -75,20 +84,27 @@ func (r *Run) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *Run) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -101,19 +117,25 @@ func (r *Run) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *Run) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // collect records a failed item; the run goes on.
 func (r *Run) collect(e *ItemError) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+	}
 	r.failures = append(r.failures, e)
-	r.mu.Unlock()
 }
 
 // ItemError reports that a stage failed an item: its function returned an

@@ -1189,7 +1189,12 @@ type DigitsRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	mu       sync.Mutex
+	// mu guards err and failures. It points to lock, or is nil in a run
+	// whose only goroutine is the caller's, which needs no lock: behind a
+	// pointer, the mutex does not make that run escape to the heap, as
+	// passing its address to Lock would.
+	mu       *sync.Mutex
+	lock     sync.Mutex
 	err      error          // the failure that stopped the run, guarded by mu
 	failures DigitsFailures // collect mode, guarded by mu
 }
@@ -1197,6 +1202,7 @@ type DigitsRun struct {
 // digitsNewRun returns a run under parent.
 func digitsNewRun(parent context.Context) *DigitsRun {
 	r := &DigitsRun{}
+	r.mu = &r.lock
 	r.ctx, r.cancel = context.WithCancelCause(parent)
 	return r
 }
@@ -1216,20 +1222,27 @@ func (r *DigitsRun) Wait() error {
 	r.wg.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
+	err := r.outcome()
+	r.cancel(context.Canceled) // release the context's resources
+	return err
+}
+
+// outcome returns what Wait returns, once every goroutine of the run is
+// done; the caller holds mu, if there is one.
+func (r *DigitsRun) outcome() error {
 	switch {
 	case r.err != nil:
-		err = r.err
+		return r.err
 	case !r.complete:
-		err = context.Cause(r.ctx)
+		err := context.Cause(r.ctx)
 		if len(r.failures) > 0 {
 			err = errors.Join(err, r.failures)
 		}
+		return err
 	case len(r.failures) > 0:
-		err = r.failures
+		return r.failures
 	}
-	r.cancel(context.Canceled) // release the context's resources
-	return err
+	return nil
 }
 
 // finish is called by the sink when its input is closed: the run is
@@ -1242,12 +1255,16 @@ func (r *DigitsRun) finish() {
 
 // stop ends the run because of err, unless an earlier failure already has.
 func (r *DigitsRun) stop(err error) {
-	r.mu.Lock()
+	if r.mu != nil {
+		r.mu.Lock()
+	}
 	if r.err == nil {
 		r.err = err
 	}
-	r.mu.Unlock()
-	r.cancel(err)
+	if r.mu != nil {
+		r.mu.Unlock()
+	}
+	r.cancel(err) // not under mu: cancelling runs the context's AfterFuncs
 }
 
 // DigitsItemError reports that a stage failed an item: its function returned an
