@@ -16,7 +16,9 @@ const fusionItems = 64 << 10
 //
 //   - work=trivial/procs=1: three trivial stages with one worker each,
 //     fused (impl=generated) or each on its own (impl=unfused), against the
-//     three functions in a loop on one goroutine (impl=serial);
+//     three functions in a loop on one goroutine (impl=serial), and against
+//     a loop calling the pipeline's own stage functions, the closures that
+//     wrap those three, and collecting their outputs (impl=serial-stages);
 //   - work=1us/procs=4: three stages of about 1 µs with four workers each;
 //   - work=trivial-bound/procs=1: the trivial stages bound at generation
 //     (package functions the generated code calls directly), against a loop
@@ -59,6 +61,31 @@ func BenchmarkFusion(b *testing.B) {
 				b.Log(sink)
 			}
 		})
+		if w.name == "trivial" {
+			b.Run("work=trivial/procs=1/impl=serial-stages", func(b *testing.B) {
+				b.ReportAllocs()
+				ctx := context.Background()
+				cpu := cpuTime()
+				for b.Loop() {
+					out := make([]uint64, len(in))
+					for i, x := range in {
+						y1, err := f1(ctx, x)
+						if err != nil {
+							b.Fatal(err)
+						}
+						y2, err := f2(ctx, y1)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if out[i], err = f3(ctx, y2); err != nil {
+							b.Fatal(err)
+						}
+					}
+					sinkSlice = out
+				}
+				reportPerItem(b, cpu, len(in))
+			})
+		}
 		for _, im := range []struct {
 			name string
 			run  func(context.Context, []int) ([]uint64, error)
