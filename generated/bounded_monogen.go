@@ -1069,10 +1069,6 @@ type ConfBreakerConfig struct {
 	Window time.Duration
 }
 
-// confBreakerChange is a transition to report to the state-change function.
-type confBreakerChange struct {
-}
-
 // ConfBreaker is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
@@ -1196,11 +1192,6 @@ func (b *ConfBreaker) judge(ctx context.Context, err error) breakerOutcome {
 // isFailure counts every error as a failure.
 func (b *ConfBreaker) isFailure(err error) bool {
 	return true
-}
-
-// changed does nothing: the directive has no onchange= function.
-func (b *ConfBreaker) changed(ch confBreakerChange) {
-	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -1344,11 +1335,7 @@ func (b *ConfBreaker) probeSucceeded(st uint64) {
 	}
 	b.probeOK++
 	if b.probeOK == b.cfg.HalfOpen {
-		ch, ok := b.transitionLocked(st, ConfBreakerStateClosed, b.clock())
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, ConfBreakerStateClosed, b.clock())
 		return
 	}
 	b.mu.Unlock()
@@ -1370,11 +1357,7 @@ func (b *ConfBreaker) failure(st uint64) {
 	b.addLocked(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
 	if fail >= b.cfg.Failures && float64(fail) >= b.cfg.Ratio*float64(succ+fail) {
-		ch, ok := b.transitionLocked(st, ConfBreakerStateOpen, now)
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, ConfBreakerStateOpen, now)
 		return
 	}
 	b.mu.Unlock()
@@ -1436,20 +1419,22 @@ func (b *ConfBreaker) bucketWidth() int64 {
 // unless another transition came first.
 func (b *ConfBreaker) transition(from uint64, to ConfBreakerState, now int64) {
 	b.mu.Lock()
-	ch, ok := b.transitionLocked(from, to, now)
-	b.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(from, to, now)
 }
 
-// transitionLocked is transition with b.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked b.mu.
-func (b *ConfBreaker) transitionLocked(from uint64, to ConfBreakerState, now int64) (ch confBreakerChange, ok bool) {
+// transitionUnlock is transition with b.mu held, which it releases.
+func (b *ConfBreaker) transitionUnlock(from uint64, to ConfBreakerState, now int64) {
 	if b.state.Load() != from {
-		return ch, false
+		b.mu.Unlock()
+		return
 	}
+	b.moveLocked(from, to, now)
+	b.mu.Unlock()
+}
+
+// moveLocked moves the breaker from the state word from, the current one,
+// to the state to. The caller holds b.mu.
+func (b *ConfBreaker) moveLocked(from uint64, to ConfBreakerState, now int64) {
 	switch to {
 	case ConfBreakerStateOpen:
 		b.openedAt.Store(now)
@@ -1466,7 +1451,6 @@ func (b *ConfBreaker) transitionLocked(from uint64, to ConfBreakerState, now int
 	if b.onChange != nil {
 		b.onChange(ConfBreakerState(from&breakerStateMask), to)
 	}
-	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
@@ -1720,11 +1704,6 @@ type BenchConfBreakerConfig struct {
 	Window time.Duration
 }
 
-// benchConfBreakerChange is a transition to report to the state-change
-// function.
-type benchConfBreakerChange struct {
-}
-
 // BenchConfBreaker is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
@@ -1847,11 +1826,6 @@ func (b *BenchConfBreaker) judge(ctx context.Context, err error) breakerOutcome 
 // isFailure counts every error as a failure.
 func (b *BenchConfBreaker) isFailure(err error) bool {
 	return true
-}
-
-// changed does nothing: the directive has no onchange= function.
-func (b *BenchConfBreaker) changed(ch benchConfBreakerChange) {
-	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -1995,11 +1969,7 @@ func (b *BenchConfBreaker) probeSucceeded(st uint64) {
 	}
 	b.probeOK++
 	if b.probeOK == b.cfg.HalfOpen {
-		ch, ok := b.transitionLocked(st, BenchConfBreakerStateClosed, b.clock())
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, BenchConfBreakerStateClosed, b.clock())
 		return
 	}
 	b.mu.Unlock()
@@ -2021,11 +1991,7 @@ func (b *BenchConfBreaker) failure(st uint64) {
 	b.addLocked(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
 	if fail >= b.cfg.Failures && float64(fail) >= b.cfg.Ratio*float64(succ+fail) {
-		ch, ok := b.transitionLocked(st, BenchConfBreakerStateOpen, now)
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, BenchConfBreakerStateOpen, now)
 		return
 	}
 	b.mu.Unlock()
@@ -2087,20 +2053,22 @@ func (b *BenchConfBreaker) bucketWidth() int64 {
 // unless another transition came first.
 func (b *BenchConfBreaker) transition(from uint64, to BenchConfBreakerState, now int64) {
 	b.mu.Lock()
-	ch, ok := b.transitionLocked(from, to, now)
-	b.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(from, to, now)
 }
 
-// transitionLocked is transition with b.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked b.mu.
-func (b *BenchConfBreaker) transitionLocked(from uint64, to BenchConfBreakerState, now int64) (ch benchConfBreakerChange, ok bool) {
+// transitionUnlock is transition with b.mu held, which it releases.
+func (b *BenchConfBreaker) transitionUnlock(from uint64, to BenchConfBreakerState, now int64) {
 	if b.state.Load() != from {
-		return ch, false
+		b.mu.Unlock()
+		return
 	}
+	b.moveLocked(from, to, now)
+	b.mu.Unlock()
+}
+
+// moveLocked moves the breaker from the state word from, the current one,
+// to the state to. The caller holds b.mu.
+func (b *BenchConfBreaker) moveLocked(from uint64, to BenchConfBreakerState, now int64) {
 	switch to {
 	case BenchConfBreakerStateOpen:
 		b.openedAt.Store(now)
@@ -2117,7 +2085,6 @@ func (b *BenchConfBreaker) transitionLocked(from uint64, to BenchConfBreakerStat
 	if b.onChange != nil {
 		b.onChange(BenchConfBreakerState(from&breakerStateMask), to)
 	}
-	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
@@ -5230,10 +5197,6 @@ var ErrWorkBreakerOpen = errors.New("breaker: circuit open")
 // breaker is half-open and its probes are taken.
 var ErrWorkBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-// workBreakerChange is a transition to report to the state-change function.
-type workBreakerChange struct {
-}
-
 // WorkBreaker is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
@@ -5348,11 +5311,6 @@ func (b *WorkBreaker) judge(ctx context.Context, err error) breakerOutcome {
 // isFailure counts every error as a failure.
 func (b *WorkBreaker) isFailure(err error) bool {
 	return true
-}
-
-// changed does nothing: the directive has no onchange= function.
-func (b *WorkBreaker) changed(ch workBreakerChange) {
-	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -5496,11 +5454,7 @@ func (b *WorkBreaker) probeSucceeded(st uint64) {
 	}
 	b.probeOK++
 	if b.probeOK == 3 {
-		ch, ok := b.transitionLocked(st, WorkBreakerStateClosed, b.clock())
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, WorkBreakerStateClosed, b.clock())
 		return
 	}
 	b.mu.Unlock()
@@ -5522,11 +5476,7 @@ func (b *WorkBreaker) failure(st uint64) {
 	b.addLocked(now, b.pending.Swap(0), 1)
 	_, fail := b.window(now)
 	if fail >= 5 && float64(fail) >= 0 {
-		ch, ok := b.transitionLocked(st, WorkBreakerStateOpen, now)
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, WorkBreakerStateOpen, now)
 		return
 	}
 	b.mu.Unlock()
@@ -5588,20 +5538,22 @@ func (b *WorkBreaker) bucketWidth() int64 {
 // unless another transition came first.
 func (b *WorkBreaker) transition(from uint64, to WorkBreakerState, now int64) {
 	b.mu.Lock()
-	ch, ok := b.transitionLocked(from, to, now)
-	b.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(from, to, now)
 }
 
-// transitionLocked is transition with b.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked b.mu.
-func (b *WorkBreaker) transitionLocked(from uint64, to WorkBreakerState, now int64) (ch workBreakerChange, ok bool) {
+// transitionUnlock is transition with b.mu held, which it releases.
+func (b *WorkBreaker) transitionUnlock(from uint64, to WorkBreakerState, now int64) {
 	if b.state.Load() != from {
-		return ch, false
+		b.mu.Unlock()
+		return
 	}
+	b.moveLocked(from, to, now)
+	b.mu.Unlock()
+}
+
+// moveLocked moves the breaker from the state word from, the current one,
+// to the state to. The caller holds b.mu.
+func (b *WorkBreaker) moveLocked(from uint64, to WorkBreakerState, now int64) {
 	switch to {
 	case WorkBreakerStateOpen:
 		b.openedAt.Store(now)
@@ -5618,7 +5570,6 @@ func (b *WorkBreaker) transitionLocked(from uint64, to WorkBreakerState, now int
 	if b.onChange != nil {
 		b.onChange(WorkBreakerState(from&breakerStateMask), to)
 	}
-	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
@@ -5668,10 +5619,6 @@ var ErrFlakyBreakerOpen = errors.New("breaker: circuit open")
 // ErrFlakyBreakerTooManyProbes is passed to the fallback for a call rejected
 // while the breaker is half-open and its probes are taken.
 var ErrFlakyBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
-
-// flakyBreakerChange is a transition to report to the state-change function.
-type flakyBreakerChange struct {
-}
 
 // FlakyBreaker is a circuit breaker around a function from int to int.
 //
@@ -5790,11 +5737,6 @@ func (b *FlakyBreaker) judge(ctx context.Context, err error) breakerOutcome {
 // isFailure counts every error as a failure.
 func (b *FlakyBreaker) isFailure(err error) bool {
 	return true
-}
-
-// changed does nothing: the directive has no onchange= function.
-func (b *FlakyBreaker) changed(ch flakyBreakerChange) {
-	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -5945,11 +5887,7 @@ func (b *FlakyBreaker) probeSucceeded(st uint64) {
 	}
 	b.probeOK++
 	if b.probeOK == 2 {
-		ch, ok := b.transitionLocked(st, FlakyBreakerStateClosed, b.clock())
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, FlakyBreakerStateClosed, b.clock())
 		return
 	}
 	b.mu.Unlock()
@@ -5971,11 +5909,7 @@ func (b *FlakyBreaker) failure(st uint64) {
 	b.addLocked(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
 	if fail >= 3 && float64(fail) >= 0.5*float64(succ+fail) {
-		ch, ok := b.transitionLocked(st, FlakyBreakerStateOpen, now)
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, FlakyBreakerStateOpen, now)
 		return
 	}
 	b.mu.Unlock()
@@ -6037,20 +5971,22 @@ func (b *FlakyBreaker) bucketWidth() int64 {
 // unless another transition came first.
 func (b *FlakyBreaker) transition(from uint64, to FlakyBreakerState, now int64) {
 	b.mu.Lock()
-	ch, ok := b.transitionLocked(from, to, now)
-	b.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(from, to, now)
 }
 
-// transitionLocked is transition with b.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked b.mu.
-func (b *FlakyBreaker) transitionLocked(from uint64, to FlakyBreakerState, now int64) (ch flakyBreakerChange, ok bool) {
+// transitionUnlock is transition with b.mu held, which it releases.
+func (b *FlakyBreaker) transitionUnlock(from uint64, to FlakyBreakerState, now int64) {
 	if b.state.Load() != from {
-		return ch, false
+		b.mu.Unlock()
+		return
 	}
+	b.moveLocked(from, to, now)
+	b.mu.Unlock()
+}
+
+// moveLocked moves the breaker from the state word from, the current one,
+// to the state to. The caller holds b.mu.
+func (b *FlakyBreaker) moveLocked(from uint64, to FlakyBreakerState, now int64) {
 	switch to {
 	case FlakyBreakerStateOpen:
 		b.openedAt.Store(now)
@@ -6067,7 +6003,6 @@ func (b *FlakyBreaker) transitionLocked(from uint64, to FlakyBreakerState, now i
 	if b.onChange != nil {
 		b.onChange(FlakyBreakerState(from&breakerStateMask), to)
 	}
-	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
@@ -6117,10 +6052,6 @@ var ErrQuickBreakerOpen = errors.New("breaker: circuit open")
 // ErrQuickBreakerTooManyProbes is returned for a call rejected while the
 // breaker is half-open and its probes are taken.
 var ErrQuickBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
-
-// quickBreakerChange is a transition to report to the state-change function.
-type quickBreakerChange struct {
-}
 
 // QuickBreaker is a circuit breaker around a function from int to int.
 //
@@ -6238,11 +6169,6 @@ func (b *QuickBreaker) judge(ctx context.Context, err error) breakerOutcome {
 // isFailure counts every error as a failure.
 func (b *QuickBreaker) isFailure(err error) bool {
 	return true
-}
-
-// changed does nothing: the directive has no onchange= function.
-func (b *QuickBreaker) changed(ch quickBreakerChange) {
-	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -6386,11 +6312,7 @@ func (b *QuickBreaker) probeSucceeded(st uint64) {
 	}
 	b.probeOK++
 	if b.probeOK == 2 {
-		ch, ok := b.transitionLocked(st, QuickBreakerStateClosed, b.clock())
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, QuickBreakerStateClosed, b.clock())
 		return
 	}
 	b.mu.Unlock()
@@ -6412,11 +6334,7 @@ func (b *QuickBreaker) failure(st uint64) {
 	b.addLocked(now, b.pending.Swap(0), 1)
 	_, fail := b.window(now)
 	if fail >= 2 && float64(fail) >= 0 {
-		ch, ok := b.transitionLocked(st, QuickBreakerStateOpen, now)
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, QuickBreakerStateOpen, now)
 		return
 	}
 	b.mu.Unlock()
@@ -6478,20 +6396,22 @@ func (b *QuickBreaker) bucketWidth() int64 {
 // unless another transition came first.
 func (b *QuickBreaker) transition(from uint64, to QuickBreakerState, now int64) {
 	b.mu.Lock()
-	ch, ok := b.transitionLocked(from, to, now)
-	b.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(from, to, now)
 }
 
-// transitionLocked is transition with b.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked b.mu.
-func (b *QuickBreaker) transitionLocked(from uint64, to QuickBreakerState, now int64) (ch quickBreakerChange, ok bool) {
+// transitionUnlock is transition with b.mu held, which it releases.
+func (b *QuickBreaker) transitionUnlock(from uint64, to QuickBreakerState, now int64) {
 	if b.state.Load() != from {
-		return ch, false
+		b.mu.Unlock()
+		return
 	}
+	b.moveLocked(from, to, now)
+	b.mu.Unlock()
+}
+
+// moveLocked moves the breaker from the state word from, the current one,
+// to the state to. The caller holds b.mu.
+func (b *QuickBreaker) moveLocked(from uint64, to QuickBreakerState, now int64) {
 	switch to {
 	case QuickBreakerStateOpen:
 		b.openedAt.Store(now)
@@ -6508,7 +6428,6 @@ func (b *QuickBreaker) transitionLocked(from uint64, to QuickBreakerState, now i
 	if b.onChange != nil {
 		b.onChange(QuickBreakerState(from&breakerStateMask), to)
 	}
-	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
@@ -6844,11 +6763,7 @@ func (b *PolicyBreaker) probeSucceeded(st uint64) {
 	}
 	b.probeOK++
 	if b.probeOK == 1 {
-		ch, ok := b.transitionLocked(st, PolicyBreakerStateClosed, b.clock())
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, PolicyBreakerStateClosed, b.clock())
 		return
 	}
 	b.mu.Unlock()
@@ -6870,11 +6785,7 @@ func (b *PolicyBreaker) failure(st uint64) {
 	b.addLocked(now, b.pending.Swap(0), 1)
 	_, fail := b.window(now)
 	if fail >= 2 && float64(fail) >= 0 {
-		ch, ok := b.transitionLocked(st, PolicyBreakerStateOpen, now)
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, PolicyBreakerStateOpen, now)
 		return
 	}
 	b.mu.Unlock()
@@ -6936,21 +6847,27 @@ func (b *PolicyBreaker) bucketWidth() int64 {
 // unless another transition came first.
 func (b *PolicyBreaker) transition(from uint64, to PolicyBreakerState, now int64) {
 	b.mu.Lock()
-	ch, ok := b.transitionLocked(from, to, now)
-	b.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(from, to, now)
 }
 
-// transitionLocked is transition with b.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked b.mu.
-func (b *PolicyBreaker) transitionLocked(from uint64, to PolicyBreakerState, now int64) (ch policyBreakerChange, ok bool) {
+// transitionUnlock is transition with b.mu held, which it releases. A change
+// it makes is then reported to the state-change function, outside the lock.
+func (b *PolicyBreaker) transitionUnlock(from uint64, to PolicyBreakerState, now int64) {
 	if b.state.Load() != from {
-		return ch, false
+		b.mu.Unlock()
+		return
 	}
-	ch.from, ch.to = PolicyBreakerState(from&breakerStateMask), to
+	ch := b.changeLocked(from, to, now)
+	b.moveLocked(from, to, now)
+	b.mu.Unlock()
+	b.changed(ch)
+}
+
+// changeLocked returns the change from the state word from to the state
+// to, with the counts of the state left, for the state-change function. The
+// caller holds b.mu.
+func (b *PolicyBreaker) changeLocked(from uint64, to PolicyBreakerState, now int64) policyBreakerChange {
+	ch := policyBreakerChange{from: PolicyBreakerState(from & breakerStateMask), to: to}
 	switch ch.from {
 	case PolicyBreakerStateClosed:
 		ch.counts.Successes, ch.counts.Failures = b.window(now)
@@ -6960,6 +6877,12 @@ func (b *PolicyBreaker) transitionLocked(from uint64, to PolicyBreakerState, now
 			ch.counts.Failures = 1
 		}
 	}
+	return ch
+}
+
+// moveLocked moves the breaker from the state word from, the current one,
+// to the state to. The caller holds b.mu.
+func (b *PolicyBreaker) moveLocked(from uint64, to PolicyBreakerState, now int64) {
 	switch to {
 	case PolicyBreakerStateOpen:
 		b.openedAt.Store(now)
@@ -6976,7 +6899,6 @@ func (b *PolicyBreaker) transitionLocked(from uint64, to PolicyBreakerState, now
 	if b.onChange != nil {
 		b.onChange(PolicyBreakerState(from&breakerStateMask), to)
 	}
-	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
@@ -7030,10 +6952,6 @@ var ErrSlowBreakerOpen = errors.New("breaker: circuit open")
 // ErrSlowBreakerTooManyProbes is returned for a call rejected while the
 // breaker is half-open and its probes are taken.
 var ErrSlowBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
-
-// slowBreakerChange is a transition to report to the state-change function.
-type slowBreakerChange struct {
-}
 
 // SlowBreaker is a circuit breaker around a function from int to int.
 //
@@ -7162,11 +7080,6 @@ func (b *SlowBreaker) judge(ctx context.Context, err error) breakerOutcome {
 // isFailure counts every error as a failure.
 func (b *SlowBreaker) isFailure(err error) bool {
 	return true
-}
-
-// changed does nothing: the directive has no onchange= function.
-func (b *SlowBreaker) changed(ch slowBreakerChange) {
-	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -7310,11 +7223,7 @@ func (b *SlowBreaker) probeSucceeded(st uint64) {
 	}
 	b.probeOK++
 	if b.probeOK == 3 {
-		ch, ok := b.transitionLocked(st, SlowBreakerStateClosed, b.clock())
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, SlowBreakerStateClosed, b.clock())
 		return
 	}
 	b.mu.Unlock()
@@ -7336,11 +7245,7 @@ func (b *SlowBreaker) failure(st uint64) {
 	b.addLocked(now, b.pending.Swap(0), 1)
 	_, fail := b.window(now)
 	if fail >= 1 && float64(fail) >= 0 {
-		ch, ok := b.transitionLocked(st, SlowBreakerStateOpen, now)
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, SlowBreakerStateOpen, now)
 		return
 	}
 	b.mu.Unlock()
@@ -7402,20 +7307,22 @@ func (b *SlowBreaker) bucketWidth() int64 {
 // unless another transition came first.
 func (b *SlowBreaker) transition(from uint64, to SlowBreakerState, now int64) {
 	b.mu.Lock()
-	ch, ok := b.transitionLocked(from, to, now)
-	b.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(from, to, now)
 }
 
-// transitionLocked is transition with b.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked b.mu.
-func (b *SlowBreaker) transitionLocked(from uint64, to SlowBreakerState, now int64) (ch slowBreakerChange, ok bool) {
+// transitionUnlock is transition with b.mu held, which it releases.
+func (b *SlowBreaker) transitionUnlock(from uint64, to SlowBreakerState, now int64) {
 	if b.state.Load() != from {
-		return ch, false
+		b.mu.Unlock()
+		return
 	}
+	b.moveLocked(from, to, now)
+	b.mu.Unlock()
+}
+
+// moveLocked moves the breaker from the state word from, the current one,
+// to the state to. The caller holds b.mu.
+func (b *SlowBreaker) moveLocked(from uint64, to SlowBreakerState, now int64) {
 	switch to {
 	case SlowBreakerStateOpen:
 		b.openedAt.Store(now)
@@ -7432,7 +7339,6 @@ func (b *SlowBreaker) transitionLocked(from uint64, to SlowBreakerState, now int
 	if b.onChange != nil {
 		b.onChange(SlowBreakerState(from&breakerStateMask), to)
 	}
-	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.

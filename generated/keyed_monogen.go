@@ -10030,11 +10030,6 @@ var ErrPerHostTooManyProbes = errors.New("breaker: too many half-open probes")
 // breaker holds its most keys and none of them can be evicted.
 var ErrPerHostTooManyKeys = errors.New("breaker: too many keys")
 
-// perHostChange is a transition of key's breaker to report to the state-change
-// function.
-type perHostChange struct {
-}
-
 // PerHost is a circuit breaker per key around a function from Call to string:
 // the key of a request is computed from it, and each key has a breaker of
 // its own, with the same limits.
@@ -10182,11 +10177,6 @@ func (b *PerHost) key(req Call) string {
 // isFailure counts every error as a failure.
 func (b *PerHost) isFailure(err error) bool {
 	return true
-}
-
-// changed does nothing: the directive has no onchange= function.
-func (b *PerHost) changed(ch perHostChange) {
-	// No onchange= function.
 }
 
 // call calls the user's function.
@@ -10366,11 +10356,7 @@ func (b *PerHost) probeSucceeded(key string, c *perHostCircuit, st uint64) {
 	}
 	c.probeOK++
 	if c.probeOK == 1 {
-		ch, ok := b.transitionLocked(key, c, st, PerHostStateClosed, b.clock())
-		c.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(key, c, st, PerHostStateClosed, b.clock())
 		return
 	}
 	c.mu.Unlock()
@@ -10389,11 +10375,7 @@ func (b *PerHost) failure(key string, c *perHostCircuit, st uint64) {
 	b.addLocked(c, now, c.pending.Swap(0), 1)
 	_, fail := b.window(c, now)
 	if fail >= 3 && float64(fail) >= 0 {
-		ch, ok := b.transitionLocked(key, c, st, PerHostStateOpen, now)
-		c.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(key, c, st, PerHostStateOpen, now)
 		return
 	}
 	c.mu.Unlock()
@@ -10460,20 +10442,22 @@ func (b *PerHost) bucketWidth() int64 {
 // to, unless another transition came first.
 func (b *PerHost) transition(key string, c *perHostCircuit, from uint64, to PerHostState, now int64) {
 	c.mu.Lock()
-	ch, ok := b.transitionLocked(key, c, from, to, now)
-	c.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(key, c, from, to, now)
 }
 
-// transitionLocked is transition with c.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked c.mu.
-func (b *PerHost) transitionLocked(key string, c *perHostCircuit, from uint64, to PerHostState, now int64) (ch perHostChange, ok bool) {
+// transitionUnlock is transition with c.mu held, which it releases.
+func (b *PerHost) transitionUnlock(key string, c *perHostCircuit, from uint64, to PerHostState, now int64) {
 	if c.state.Load() != from {
-		return ch, false
+		c.mu.Unlock()
+		return
 	}
+	c.moveLocked(from, to, now)
+	c.mu.Unlock()
+}
+
+// moveLocked moves the breaker c from the state word from, the current
+// one, to the state to. The caller holds c.mu.
+func (c *perHostCircuit) moveLocked(from uint64, to PerHostState, now int64) {
 	switch to {
 	case PerHostStateOpen:
 		c.openedAt.Store(now)
@@ -10487,7 +10471,6 @@ func (b *PerHost) transitionLocked(key string, c *perHostCircuit, from uint64, t
 		}
 	}
 	c.state.Store((from>>keyedbrkStateBits+1)<<keyedbrkStateBits | uint64(to))
-	return ch, true
 }
 
 // create gives key a new, closed circuit, or returns the circuit another
@@ -11913,11 +11896,7 @@ func (b *PolicyHosts) probeSucceeded(key string, c *policyHostsCircuit, st uint6
 	}
 	c.probeOK++
 	if c.probeOK == b.cfg.HalfOpen {
-		ch, ok := b.transitionLocked(key, c, st, PolicyHostsStateClosed, b.clock())
-		c.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(key, c, st, PolicyHostsStateClosed, b.clock())
 		return
 	}
 	c.mu.Unlock()
@@ -11936,11 +11915,7 @@ func (b *PolicyHosts) failure(key string, c *policyHostsCircuit, st uint64) {
 	b.addLocked(c, now, c.pending.Swap(0), 1)
 	succ, fail := b.window(c, now)
 	if fail >= b.cfg.Failures && float64(fail) >= b.cfg.Ratio*float64(succ+fail) {
-		ch, ok := b.transitionLocked(key, c, st, PolicyHostsStateOpen, now)
-		c.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(key, c, st, PolicyHostsStateOpen, now)
 		return
 	}
 	c.mu.Unlock()
@@ -12007,21 +11982,27 @@ func (b *PolicyHosts) bucketWidth() int64 {
 // to, unless another transition came first.
 func (b *PolicyHosts) transition(key string, c *policyHostsCircuit, from uint64, to PolicyHostsState, now int64) {
 	c.mu.Lock()
-	ch, ok := b.transitionLocked(key, c, from, to, now)
-	c.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(key, c, from, to, now)
 }
 
-// transitionLocked is transition with c.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked c.mu.
-func (b *PolicyHosts) transitionLocked(key string, c *policyHostsCircuit, from uint64, to PolicyHostsState, now int64) (ch policyHostsChange, ok bool) {
+// transitionUnlock is transition with c.mu held, which it releases. A change
+// it makes is then reported to the state-change function, outside the lock.
+func (b *PolicyHosts) transitionUnlock(key string, c *policyHostsCircuit, from uint64, to PolicyHostsState, now int64) {
 	if c.state.Load() != from {
-		return ch, false
+		c.mu.Unlock()
+		return
 	}
-	ch.key, ch.from, ch.to = key, PolicyHostsState(from&keyedbrkStateMask), to
+	ch := b.changeLocked(key, c, from, to, now)
+	c.moveLocked(from, to, now)
+	c.mu.Unlock()
+	b.changed(ch)
+}
+
+// changeLocked returns the change of key's breaker c from the state word
+// from to the state to, with the counts of the state left, for the
+// state-change function. The caller holds c.mu.
+func (b *PolicyHosts) changeLocked(key string, c *policyHostsCircuit, from uint64, to PolicyHostsState, now int64) policyHostsChange {
+	ch := policyHostsChange{key: key, from: PolicyHostsState(from & keyedbrkStateMask), to: to}
 	switch ch.from {
 	case PolicyHostsStateClosed:
 		ch.counts.Successes, ch.counts.Failures = b.window(c, now)
@@ -12031,6 +12012,12 @@ func (b *PolicyHosts) transitionLocked(key string, c *policyHostsCircuit, from u
 			ch.counts.Failures = 1
 		}
 	}
+	return ch
+}
+
+// moveLocked moves the breaker c from the state word from, the current
+// one, to the state to. The caller holds c.mu.
+func (c *policyHostsCircuit) moveLocked(from uint64, to PolicyHostsState, now int64) {
 	switch to {
 	case PolicyHostsStateOpen:
 		c.openedAt.Store(now)
@@ -12044,7 +12031,6 @@ func (b *PolicyHosts) transitionLocked(key string, c *policyHostsCircuit, from u
 		}
 	}
 	c.state.Store((from>>keyedbrkStateBits+1)<<keyedbrkStateBits | uint64(to))
-	return ch, true
 }
 
 // create gives key a new, closed circuit, or returns the circuit another
@@ -13084,11 +13070,6 @@ var ErrBenchHostBreakerOpen = errors.New("breaker: circuit open")
 // key's breaker is half-open and its probes are taken.
 var ErrBenchHostBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-// benchHostBreakerChange is a transition of key's breaker to report to the
-// state-change function.
-type benchHostBreakerChange struct {
-}
-
 // BenchHostBreaker is a circuit breaker per key around a function from
 // netip.Addr to int: the key of a request is computed from it, and each key
 // has a breaker of its own, with the same limits.
@@ -13233,11 +13214,6 @@ func (b *BenchHostBreaker) key(req netip.Addr) netip.Addr {
 // isFailure counts every error as a failure.
 func (b *BenchHostBreaker) isFailure(err error) bool {
 	return true
-}
-
-// changed does nothing: the directive has no onchange= function.
-func (b *BenchHostBreaker) changed(ch benchHostBreakerChange) {
-	// No onchange= function.
 }
 
 // call calls the user's function.
@@ -13417,11 +13393,7 @@ func (b *BenchHostBreaker) probeSucceeded(key netip.Addr, c *benchHostBreakerCir
 	}
 	c.probeOK++
 	if c.probeOK == 3 {
-		ch, ok := b.transitionLocked(key, c, st, BenchHostBreakerStateClosed, b.clock())
-		c.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(key, c, st, BenchHostBreakerStateClosed, b.clock())
 		return
 	}
 	c.mu.Unlock()
@@ -13440,11 +13412,7 @@ func (b *BenchHostBreaker) failure(key netip.Addr, c *benchHostBreakerCircuit, s
 	b.addLocked(c, now, c.pending.Swap(0), 1)
 	_, fail := b.window(c, now)
 	if fail >= 5 && float64(fail) >= 0 {
-		ch, ok := b.transitionLocked(key, c, st, BenchHostBreakerStateOpen, now)
-		c.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(key, c, st, BenchHostBreakerStateOpen, now)
 		return
 	}
 	c.mu.Unlock()
@@ -13511,20 +13479,22 @@ func (b *BenchHostBreaker) bucketWidth() int64 {
 // to, unless another transition came first.
 func (b *BenchHostBreaker) transition(key netip.Addr, c *benchHostBreakerCircuit, from uint64, to BenchHostBreakerState, now int64) {
 	c.mu.Lock()
-	ch, ok := b.transitionLocked(key, c, from, to, now)
-	c.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(key, c, from, to, now)
 }
 
-// transitionLocked is transition with c.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked c.mu.
-func (b *BenchHostBreaker) transitionLocked(key netip.Addr, c *benchHostBreakerCircuit, from uint64, to BenchHostBreakerState, now int64) (ch benchHostBreakerChange, ok bool) {
+// transitionUnlock is transition with c.mu held, which it releases.
+func (b *BenchHostBreaker) transitionUnlock(key netip.Addr, c *benchHostBreakerCircuit, from uint64, to BenchHostBreakerState, now int64) {
 	if c.state.Load() != from {
-		return ch, false
+		c.mu.Unlock()
+		return
 	}
+	c.moveLocked(from, to, now)
+	c.mu.Unlock()
+}
+
+// moveLocked moves the breaker c from the state word from, the current
+// one, to the state to. The caller holds c.mu.
+func (c *benchHostBreakerCircuit) moveLocked(from uint64, to BenchHostBreakerState, now int64) {
 	switch to {
 	case BenchHostBreakerStateOpen:
 		c.openedAt.Store(now)
@@ -13538,7 +13508,6 @@ func (b *BenchHostBreaker) transitionLocked(key netip.Addr, c *benchHostBreakerC
 		}
 	}
 	c.state.Store((from>>keyedbrkStateBits+1)<<keyedbrkStateBits | uint64(to))
-	return ch, true
 }
 
 // create gives key a new, closed circuit, or returns the circuit another
@@ -14532,11 +14501,6 @@ var ErrBenchAddrBreakerOpen = errors.New("breaker: circuit open")
 // breaker is half-open and its probes are taken.
 var ErrBenchAddrBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-// benchAddrBreakerChange is a transition to report to the state-change
-// function.
-type benchAddrBreakerChange struct {
-}
-
 // BenchAddrBreaker is a circuit breaker around a function from netip.Addr to
 // int.
 //
@@ -14652,11 +14616,6 @@ func (b *BenchAddrBreaker) judge(ctx context.Context, err error) breakerOutcome 
 // isFailure counts every error as a failure.
 func (b *BenchAddrBreaker) isFailure(err error) bool {
 	return true
-}
-
-// changed does nothing: the directive has no onchange= function.
-func (b *BenchAddrBreaker) changed(ch benchAddrBreakerChange) {
-	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -14800,11 +14759,7 @@ func (b *BenchAddrBreaker) probeSucceeded(st uint64) {
 	}
 	b.probeOK++
 	if b.probeOK == 3 {
-		ch, ok := b.transitionLocked(st, BenchAddrBreakerStateClosed, b.clock())
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, BenchAddrBreakerStateClosed, b.clock())
 		return
 	}
 	b.mu.Unlock()
@@ -14826,11 +14781,7 @@ func (b *BenchAddrBreaker) failure(st uint64) {
 	b.addLocked(now, b.pending.Swap(0), 1)
 	_, fail := b.window(now)
 	if fail >= 5 && float64(fail) >= 0 {
-		ch, ok := b.transitionLocked(st, BenchAddrBreakerStateOpen, now)
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, BenchAddrBreakerStateOpen, now)
 		return
 	}
 	b.mu.Unlock()
@@ -14892,20 +14843,22 @@ func (b *BenchAddrBreaker) bucketWidth() int64 {
 // unless another transition came first.
 func (b *BenchAddrBreaker) transition(from uint64, to BenchAddrBreakerState, now int64) {
 	b.mu.Lock()
-	ch, ok := b.transitionLocked(from, to, now)
-	b.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(from, to, now)
 }
 
-// transitionLocked is transition with b.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked b.mu.
-func (b *BenchAddrBreaker) transitionLocked(from uint64, to BenchAddrBreakerState, now int64) (ch benchAddrBreakerChange, ok bool) {
+// transitionUnlock is transition with b.mu held, which it releases.
+func (b *BenchAddrBreaker) transitionUnlock(from uint64, to BenchAddrBreakerState, now int64) {
 	if b.state.Load() != from {
-		return ch, false
+		b.mu.Unlock()
+		return
 	}
+	b.moveLocked(from, to, now)
+	b.mu.Unlock()
+}
+
+// moveLocked moves the breaker from the state word from, the current one,
+// to the state to. The caller holds b.mu.
+func (b *BenchAddrBreaker) moveLocked(from uint64, to BenchAddrBreakerState, now int64) {
 	switch to {
 	case BenchAddrBreakerStateOpen:
 		b.openedAt.Store(now)
@@ -14922,7 +14875,6 @@ func (b *BenchAddrBreaker) transitionLocked(from uint64, to BenchAddrBreakerStat
 	if b.onChange != nil {
 		b.onChange(BenchAddrBreakerState(from&breakerStateMask), to)
 	}
-	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
@@ -14973,11 +14925,6 @@ var ErrBenchShardBreakerOpen = errors.New("breaker: circuit open")
 // ErrBenchShardBreakerTooManyProbes is returned for a call rejected while
 // its key's breaker is half-open and its probes are taken.
 var ErrBenchShardBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
-
-// benchShardBreakerChange is a transition of key's breaker to report to the
-// state-change function.
-type benchShardBreakerChange struct {
-}
 
 // BenchShardBreaker is a circuit breaker per key around a function from
 // uint64 to int: the key of a request is computed from it, and each key has
@@ -15123,11 +15070,6 @@ func (b *BenchShardBreaker) key(req uint64) uint64 {
 // isFailure counts every error as a failure.
 func (b *BenchShardBreaker) isFailure(err error) bool {
 	return true
-}
-
-// changed does nothing: the directive has no onchange= function.
-func (b *BenchShardBreaker) changed(ch benchShardBreakerChange) {
-	// No onchange= function.
 }
 
 // call calls the user's function.
@@ -15307,11 +15249,7 @@ func (b *BenchShardBreaker) probeSucceeded(key uint64, c *benchShardBreakerCircu
 	}
 	c.probeOK++
 	if c.probeOK == 3 {
-		ch, ok := b.transitionLocked(key, c, st, BenchShardBreakerStateClosed, b.clock())
-		c.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(key, c, st, BenchShardBreakerStateClosed, b.clock())
 		return
 	}
 	c.mu.Unlock()
@@ -15330,11 +15268,7 @@ func (b *BenchShardBreaker) failure(key uint64, c *benchShardBreakerCircuit, st 
 	b.addLocked(c, now, c.pending.Swap(0), 1)
 	_, fail := b.window(c, now)
 	if fail >= 5 && float64(fail) >= 0 {
-		ch, ok := b.transitionLocked(key, c, st, BenchShardBreakerStateOpen, now)
-		c.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(key, c, st, BenchShardBreakerStateOpen, now)
 		return
 	}
 	c.mu.Unlock()
@@ -15401,20 +15335,22 @@ func (b *BenchShardBreaker) bucketWidth() int64 {
 // to, unless another transition came first.
 func (b *BenchShardBreaker) transition(key uint64, c *benchShardBreakerCircuit, from uint64, to BenchShardBreakerState, now int64) {
 	c.mu.Lock()
-	ch, ok := b.transitionLocked(key, c, from, to, now)
-	c.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(key, c, from, to, now)
 }
 
-// transitionLocked is transition with c.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked c.mu.
-func (b *BenchShardBreaker) transitionLocked(key uint64, c *benchShardBreakerCircuit, from uint64, to BenchShardBreakerState, now int64) (ch benchShardBreakerChange, ok bool) {
+// transitionUnlock is transition with c.mu held, which it releases.
+func (b *BenchShardBreaker) transitionUnlock(key uint64, c *benchShardBreakerCircuit, from uint64, to BenchShardBreakerState, now int64) {
 	if c.state.Load() != from {
-		return ch, false
+		c.mu.Unlock()
+		return
 	}
+	c.moveLocked(from, to, now)
+	c.mu.Unlock()
+}
+
+// moveLocked moves the breaker c from the state word from, the current
+// one, to the state to. The caller holds c.mu.
+func (c *benchShardBreakerCircuit) moveLocked(from uint64, to BenchShardBreakerState, now int64) {
 	switch to {
 	case BenchShardBreakerStateOpen:
 		c.openedAt.Store(now)
@@ -15428,7 +15364,6 @@ func (b *BenchShardBreaker) transitionLocked(key uint64, c *benchShardBreakerCir
 		}
 	}
 	c.state.Store((from>>keyedbrkStateBits+1)<<keyedbrkStateBits | uint64(to))
-	return ch, true
 }
 
 // create gives key a new, closed circuit, or returns the circuit another
@@ -18947,11 +18882,6 @@ var ErrPerCalibrationTooManyKeys = errors.New("breaker: too many keys")
 // function is not called.
 var ErrPerCalibrationNaNKey = errors.New("breaker: key not equal to itself (NaN)")
 
-// perCalibrationChange is a transition of key's breaker to report to the
-// state-change function.
-type perCalibrationChange struct {
-}
-
 // PerCalibration is a circuit breaker per key around a function from Reading
 // to string: the key of a request is computed from it, and each key has a
 // breaker of its own, with the same limits.
@@ -19100,11 +19030,6 @@ func (b *PerCalibration) key(req Reading) float64 {
 // isFailure counts every error as a failure.
 func (b *PerCalibration) isFailure(err error) bool {
 	return true
-}
-
-// changed does nothing: the directive has no onchange= function.
-func (b *PerCalibration) changed(ch perCalibrationChange) {
-	// No onchange= function.
 }
 
 // call calls the user's function.
@@ -19284,11 +19209,7 @@ func (b *PerCalibration) probeSucceeded(key float64, c *perCalibrationCircuit, s
 	}
 	c.probeOK++
 	if c.probeOK == 3 {
-		ch, ok := b.transitionLocked(key, c, st, PerCalibrationStateClosed, b.clock())
-		c.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(key, c, st, PerCalibrationStateClosed, b.clock())
 		return
 	}
 	c.mu.Unlock()
@@ -19307,11 +19228,7 @@ func (b *PerCalibration) failure(key float64, c *perCalibrationCircuit, st uint6
 	b.addLocked(c, now, c.pending.Swap(0), 1)
 	_, fail := b.window(c, now)
 	if fail >= 2 && float64(fail) >= 0 {
-		ch, ok := b.transitionLocked(key, c, st, PerCalibrationStateOpen, now)
-		c.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(key, c, st, PerCalibrationStateOpen, now)
 		return
 	}
 	c.mu.Unlock()
@@ -19378,20 +19295,22 @@ func (b *PerCalibration) bucketWidth() int64 {
 // to, unless another transition came first.
 func (b *PerCalibration) transition(key float64, c *perCalibrationCircuit, from uint64, to PerCalibrationState, now int64) {
 	c.mu.Lock()
-	ch, ok := b.transitionLocked(key, c, from, to, now)
-	c.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(key, c, from, to, now)
 }
 
-// transitionLocked is transition with c.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked c.mu.
-func (b *PerCalibration) transitionLocked(key float64, c *perCalibrationCircuit, from uint64, to PerCalibrationState, now int64) (ch perCalibrationChange, ok bool) {
+// transitionUnlock is transition with c.mu held, which it releases.
+func (b *PerCalibration) transitionUnlock(key float64, c *perCalibrationCircuit, from uint64, to PerCalibrationState, now int64) {
 	if c.state.Load() != from {
-		return ch, false
+		c.mu.Unlock()
+		return
 	}
+	c.moveLocked(from, to, now)
+	c.mu.Unlock()
+}
+
+// moveLocked moves the breaker c from the state word from, the current
+// one, to the state to. The caller holds c.mu.
+func (c *perCalibrationCircuit) moveLocked(from uint64, to PerCalibrationState, now int64) {
 	switch to {
 	case PerCalibrationStateOpen:
 		c.openedAt.Store(now)
@@ -19405,7 +19324,6 @@ func (b *PerCalibration) transitionLocked(key float64, c *perCalibrationCircuit,
 		}
 	}
 	c.state.Store((from>>keyedbrkStateBits+1)<<keyedbrkStateBits | uint64(to))
-	return ch, true
 }
 
 // create gives key a new, closed circuit, or returns the circuit another

@@ -10789,10 +10789,6 @@ var ErrJobBreakerOpen = errors.New("breaker: circuit open")
 // breaker is half-open and its probes are taken.
 var ErrJobBreakerTooManyProbes = errors.New("breaker: too many half-open probes")
 
-// jobBreakerChange is a transition to report to the state-change function.
-type jobBreakerChange struct {
-}
-
 // JobBreaker is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
@@ -10909,11 +10905,6 @@ func (b *JobBreaker) judge(ctx context.Context, err error) breakerOutcome {
 // isFailure counts every error as a failure.
 func (b *JobBreaker) isFailure(err error) bool {
 	return true
-}
-
-// changed does nothing: the directive has no onchange= function.
-func (b *JobBreaker) changed(ch jobBreakerChange) {
-	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -11057,11 +11048,7 @@ func (b *JobBreaker) probeSucceeded(st uint64) {
 	}
 	b.probeOK++
 	if b.probeOK == 3 {
-		ch, ok := b.transitionLocked(st, JobBreakerStateClosed, b.clock())
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, JobBreakerStateClosed, b.clock())
 		return
 	}
 	b.mu.Unlock()
@@ -11083,11 +11070,7 @@ func (b *JobBreaker) failure(st uint64) {
 	b.addLocked(now, b.pending.Swap(0), 1)
 	_, fail := b.window(now)
 	if fail >= 2 && float64(fail) >= 0 {
-		ch, ok := b.transitionLocked(st, JobBreakerStateOpen, now)
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, JobBreakerStateOpen, now)
 		return
 	}
 	b.mu.Unlock()
@@ -11149,20 +11132,22 @@ func (b *JobBreaker) bucketWidth() int64 {
 // unless another transition came first.
 func (b *JobBreaker) transition(from uint64, to JobBreakerState, now int64) {
 	b.mu.Lock()
-	ch, ok := b.transitionLocked(from, to, now)
-	b.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(from, to, now)
 }
 
-// transitionLocked is transition with b.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked b.mu.
-func (b *JobBreaker) transitionLocked(from uint64, to JobBreakerState, now int64) (ch jobBreakerChange, ok bool) {
+// transitionUnlock is transition with b.mu held, which it releases.
+func (b *JobBreaker) transitionUnlock(from uint64, to JobBreakerState, now int64) {
 	if b.state.Load() != from {
-		return ch, false
+		b.mu.Unlock()
+		return
 	}
+	b.moveLocked(from, to, now)
+	b.mu.Unlock()
+}
+
+// moveLocked moves the breaker from the state word from, the current one,
+// to the state to. The caller holds b.mu.
+func (b *JobBreaker) moveLocked(from uint64, to JobBreakerState, now int64) {
 	switch to {
 	case JobBreakerStateOpen:
 		b.openedAt.Store(now)
@@ -11179,7 +11164,6 @@ func (b *JobBreaker) transitionLocked(from uint64, to JobBreakerState, now int64
 	if b.onChange != nil {
 		b.onChange(JobBreakerState(from&breakerStateMask), to)
 	}
-	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.

@@ -547,3 +547,35 @@ func TestUnorderedPipelineHasNoOrderedMachinery(t *testing.T) {
 		t.Fatalf("checked %d ordered and %d unordered pipelines: are the directives gone?", checked[true], checked[false])
 	}
 }
+
+// TestBreakerWithoutOnChangeHasNoChangeCode: a breaker without onchange=
+// has no change type, no changed method and no change computed under its
+// lock; one with onchange= has them. The template returned the change from
+// every transition and reported it after the unlock whatever the
+// directive, so each breaker without onchange= carried an empty
+// "<name>Change struct{}" and a "changed" whose body was the comment
+// "No onchange= function.", called after every transition.
+func TestBreakerWithoutOnChangeHasNoChangeCode(t *testing.T) {
+	change := regexp.MustCompile(`Change struct|\) changed\(|\.changed\(|changeLocked|No onchange= function`)
+	checked := map[bool]int{}
+	outputSections(t, "breaker", func(name, opts, section string) {
+		notify := strings.Contains(opts, " onchange=")
+		checked[notify]++
+		if notify {
+			for _, want := range []string{"Change struct", ") changed(", "b.changed(ch)", "changeLocked("} {
+				if !strings.Contains(section, want) {
+					t.Errorf("%s has onchange= and no %q", name, want)
+				}
+			}
+			return
+		}
+		for i, l := range strings.Split(section, "\n") {
+			if change.MatchString(l) {
+				t.Errorf("%s has no onchange=, line %d of its output: %q", name, i+1, strings.TrimSpace(l))
+			}
+		}
+	})
+	if checked[true] < 2 || checked[false] < 6 {
+		t.Fatalf("checked %d breakers with onchange= and %d without: are the directives gone?", checked[true], checked[false])
+	}
+}

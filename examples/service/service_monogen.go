@@ -435,10 +435,6 @@ var ErrOriginOpen = errors.New("breaker: circuit open")
 // is half-open and its probes are taken.
 var ErrOriginTooManyProbes = errors.New("breaker: too many half-open probes")
 
-// originChange is a transition to report to the state-change function.
-type originChange struct {
-}
-
 // Origin is a circuit breaker around a function from int to string.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
@@ -551,11 +547,6 @@ func (b *Origin) judge(ctx context.Context, err error) breakerOutcome {
 // isFailure counts every error as a failure.
 func (b *Origin) isFailure(err error) bool {
 	return true
-}
-
-// changed does nothing: the directive has no onchange= function.
-func (b *Origin) changed(ch originChange) {
-	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -699,11 +690,7 @@ func (b *Origin) probeSucceeded(st uint64) {
 	}
 	b.probeOK++
 	if b.probeOK == 3 {
-		ch, ok := b.transitionLocked(st, OriginStateClosed, b.clock())
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, OriginStateClosed, b.clock())
 		return
 	}
 	b.mu.Unlock()
@@ -725,11 +712,7 @@ func (b *Origin) failure(st uint64) {
 	b.addLocked(now, b.pending.Swap(0), 1)
 	_, fail := b.window(now)
 	if fail >= 3 && float64(fail) >= 0 {
-		ch, ok := b.transitionLocked(st, OriginStateOpen, now)
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, OriginStateOpen, now)
 		return
 	}
 	b.mu.Unlock()
@@ -791,20 +774,22 @@ func (b *Origin) bucketWidth() int64 {
 // unless another transition came first.
 func (b *Origin) transition(from uint64, to OriginState, now int64) {
 	b.mu.Lock()
-	ch, ok := b.transitionLocked(from, to, now)
-	b.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(from, to, now)
 }
 
-// transitionLocked is transition with b.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked b.mu.
-func (b *Origin) transitionLocked(from uint64, to OriginState, now int64) (ch originChange, ok bool) {
+// transitionUnlock is transition with b.mu held, which it releases.
+func (b *Origin) transitionUnlock(from uint64, to OriginState, now int64) {
 	if b.state.Load() != from {
-		return ch, false
+		b.mu.Unlock()
+		return
 	}
+	b.moveLocked(from, to, now)
+	b.mu.Unlock()
+}
+
+// moveLocked moves the breaker from the state word from, the current one,
+// to the state to. The caller holds b.mu.
+func (b *Origin) moveLocked(from uint64, to OriginState, now int64) {
 	switch to {
 	case OriginStateOpen:
 		b.openedAt.Store(now)
@@ -821,7 +806,6 @@ func (b *Origin) transitionLocked(from uint64, to OriginState, now int64) (ch or
 	if b.onChange != nil {
 		b.onChange(OriginState(from&breakerStateMask), to)
 	}
-	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.

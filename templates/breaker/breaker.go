@@ -577,11 +577,7 @@ func (b *Breaker[Req, Resp]) probeSucceeded(st uint64) {
 	}
 	b.probeOK++
 	if b.probeOK == b.cfg.HalfOpen {
-		ch, ok := b.transitionLocked(st, StateClosed, b.clock())
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, StateClosed, b.clock())
 		return
 	}
 	b.mu.Unlock()
@@ -603,11 +599,7 @@ func (b *Breaker[Req, Resp]) failure(st uint64) {
 	b.addLocked(now, b.pending.Swap(0), 1)
 	succ, fail := b.window(now)
 	if fail >= b.cfg.Failures && float64(fail) >= b.cfg.Ratio*float64(succ+fail) {
-		ch, ok := b.transitionLocked(st, StateOpen, now)
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, StateOpen, now)
 		return
 	}
 	b.mu.Unlock()
@@ -682,32 +674,51 @@ func (b *Breaker[Req, Resp]) bucketWidth() int64 {
 // unless another transition came first.
 func (b *Breaker[Req, Resp]) transition(from uint64, to State, now int64) {
 	b.mu.Lock()
-	ch, ok := b.transitionLocked(from, to, now)
-	b.mu.Unlock()
-	if ok {
+	b.transitionUnlock(from, to, now)
+}
+
+// transitionUnlock is transition with b.mu held, which it releases. A change
+// it makes is then reported to the state-change function, outside the lock.
+//
+//monogen:doc onchange transitionUnlock is transition with b.mu held, which it releases. A change
+//monogen:doc onchange it makes is then reported to the state-change function, outside the lock.
+//monogen:doc !onchange transitionUnlock is transition with b.mu held, which it releases.
+func (b *Breaker[Req, Resp]) transitionUnlock(from uint64, to State, now int64) {
+	if b.state.Load() != from {
+		b.mu.Unlock()
+		return
+	}
+	if notifyChange {
+		ch := b.changeLocked(from, to, now)
+		b.moveLocked(from, to, now)
+		b.mu.Unlock()
 		b.changed(ch)
+	} else {
+		b.moveLocked(from, to, now)
+		b.mu.Unlock()
 	}
 }
 
-// transitionLocked is transition with b.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked b.mu.
-func (b *Breaker[Req, Resp]) transitionLocked(from uint64, to State, now int64) (ch change, ok bool) {
-	if b.state.Load() != from {
-		return ch, false
-	}
-	if notifyChange {
-		ch.from, ch.to = State(from&stateMask), to
-		switch ch.from {
-		case StateClosed:
-			ch.counts.Successes, ch.counts.Failures = b.window(now)
-		case StateHalfOpen:
-			ch.counts.Successes = b.probeOK
-			if to == StateOpen {
-				ch.counts.Failures = 1
-			}
+// changeLocked returns the change from the state word from to the state
+// to, with the counts of the state left, for the state-change function. The
+// caller holds b.mu.
+func (b *Breaker[Req, Resp]) changeLocked(from uint64, to State, now int64) change {
+	ch := change{from: State(from & stateMask), to: to}
+	switch ch.from {
+	case StateClosed:
+		ch.counts.Successes, ch.counts.Failures = b.window(now)
+	case StateHalfOpen:
+		ch.counts.Successes = b.probeOK
+		if to == StateOpen {
+			ch.counts.Failures = 1
 		}
 	}
+	return ch
+}
+
+// moveLocked moves the breaker from the state word from, the current one,
+// to the state to. The caller holds b.mu.
+func (b *Breaker[Req, Resp]) moveLocked(from uint64, to State, now int64) {
 	switch to {
 	case StateOpen:
 		b.openedAt.Store(now)
@@ -724,7 +735,6 @@ func (b *Breaker[Req, Resp]) transitionLocked(from uint64, to State, now int64) 
 	if b.onChange != nil {
 		b.onChange(State(from&stateMask), to)
 	}
-	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.

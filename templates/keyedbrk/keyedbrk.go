@@ -746,11 +746,7 @@ func (b *Breaker[K, Req, Resp]) probeSucceeded(key K, c *circuit, st uint64) {
 	}
 	c.probeOK++
 	if c.probeOK == b.cfg.HalfOpen {
-		ch, ok := b.transitionLocked(key, c, st, StateClosed, b.clock())
-		c.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(key, c, st, StateClosed, b.clock())
 		return
 	}
 	c.mu.Unlock()
@@ -769,11 +765,7 @@ func (b *Breaker[K, Req, Resp]) failure(key K, c *circuit, st uint64) {
 	b.addLocked(c, now, c.pending.Swap(0), 1)
 	succ, fail := b.window(c, now)
 	if fail >= b.cfg.Failures && float64(fail) >= b.cfg.Ratio*float64(succ+fail) {
-		ch, ok := b.transitionLocked(key, c, st, StateOpen, now)
-		c.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(key, c, st, StateOpen, now)
 		return
 	}
 	c.mu.Unlock()
@@ -843,32 +835,53 @@ func (b *Breaker[K, Req, Resp]) bucketWidth() int64 {
 // to, unless another transition came first.
 func (b *Breaker[K, Req, Resp]) transition(key K, c *circuit, from uint64, to State, now int64) {
 	c.mu.Lock()
-	ch, ok := b.transitionLocked(key, c, from, to, now)
-	c.mu.Unlock()
-	if ok {
+	b.transitionUnlock(key, c, from, to, now)
+}
+
+// transitionUnlock is transition with c.mu held, which it releases. A
+// change it makes is then reported to the state-change function, outside
+// the lock.
+//
+//monogen:doc onchange transitionUnlock is transition with c.mu held, which it releases. A
+//monogen:doc onchange change it makes is then reported to the state-change function, outside
+//monogen:doc onchange the lock.
+//monogen:doc !onchange transitionUnlock is transition with c.mu held, which it releases.
+func (b *Breaker[K, Req, Resp]) transitionUnlock(key K, c *circuit, from uint64, to State, now int64) {
+	if c.state.Load() != from {
+		c.mu.Unlock()
+		return
+	}
+	if notifyChange {
+		ch := b.changeLocked(key, c, from, to, now)
+		c.moveLocked(from, to, now)
+		c.mu.Unlock()
 		b.changed(ch)
+	} else {
+		c.moveLocked(from, to, now)
+		c.mu.Unlock()
 	}
 }
 
-// transitionLocked is transition with c.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked c.mu.
-func (b *Breaker[K, Req, Resp]) transitionLocked(key K, c *circuit, from uint64, to State, now int64) (ch change[K], ok bool) {
-	if c.state.Load() != from {
-		return ch, false
-	}
-	if notifyChange {
-		ch.key, ch.from, ch.to = key, State(from&stateMask), to
-		switch ch.from {
-		case StateClosed:
-			ch.counts.Successes, ch.counts.Failures = b.window(c, now)
-		case StateHalfOpen:
-			ch.counts.Successes = c.probeOK
-			if to == StateOpen {
-				ch.counts.Failures = 1
-			}
+// changeLocked returns the change of key's breaker c from the state word
+// from to the state to, with the counts of the state left, for the
+// state-change function. The caller holds c.mu.
+func (b *Breaker[K, Req, Resp]) changeLocked(key K, c *circuit, from uint64, to State, now int64) change[K] {
+	ch := change[K]{key: key, from: State(from & stateMask), to: to}
+	switch ch.from {
+	case StateClosed:
+		ch.counts.Successes, ch.counts.Failures = b.window(c, now)
+	case StateHalfOpen:
+		ch.counts.Successes = c.probeOK
+		if to == StateOpen {
+			ch.counts.Failures = 1
 		}
 	}
+	return ch
+}
+
+// moveLocked moves the breaker c from the state word from, the current
+// one, to the state to. The caller holds c.mu.
+func (c *circuit) moveLocked(from uint64, to State, now int64) {
 	switch to {
 	case StateOpen:
 		c.openedAt.Store(now)
@@ -882,7 +895,6 @@ func (b *Breaker[K, Req, Resp]) transitionLocked(key K, c *circuit, from uint64,
 		}
 	}
 	c.state.Store((from>>stateBits+1)<<stateBits | uint64(to))
-	return ch, true
 }
 
 // create gives key a new, closed circuit, or returns the circuit another

@@ -1942,10 +1942,6 @@ var ErrGuardOpen = errors.New("breaker: circuit open")
 // half-open and its probes are taken.
 var ErrGuardTooManyProbes = errors.New("breaker: too many half-open probes")
 
-// guardChange is a transition to report to the state-change function.
-type guardChange struct {
-}
-
 // Guard is a circuit breaker around a function from int to int.
 //
 // Closed, it calls the function and counts failures (non-nil errors) in a
@@ -2058,11 +2054,6 @@ func (b *Guard) judge(ctx context.Context, err error) breakerOutcome {
 // isFailure counts every error as a failure.
 func (b *Guard) isFailure(err error) bool {
 	return true
-}
-
-// changed does nothing: the directive has no onchange= function.
-func (b *Guard) changed(ch guardChange) {
-	// No onchange= function.
 }
 
 // State returns the current state. An open breaker whose cooldown has
@@ -2206,11 +2197,7 @@ func (b *Guard) probeSucceeded(st uint64) {
 	}
 	b.probeOK++
 	if b.probeOK == 3 {
-		ch, ok := b.transitionLocked(st, GuardStateClosed, b.clock())
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, GuardStateClosed, b.clock())
 		return
 	}
 	b.mu.Unlock()
@@ -2232,11 +2219,7 @@ func (b *Guard) failure(st uint64) {
 	b.addLocked(now, b.pending.Swap(0), 1)
 	_, fail := b.window(now)
 	if fail >= 2 && float64(fail) >= 0 {
-		ch, ok := b.transitionLocked(st, GuardStateOpen, now)
-		b.mu.Unlock()
-		if ok {
-			b.changed(ch)
-		}
+		b.transitionUnlock(st, GuardStateOpen, now)
 		return
 	}
 	b.mu.Unlock()
@@ -2298,20 +2281,22 @@ func (b *Guard) bucketWidth() int64 {
 // unless another transition came first.
 func (b *Guard) transition(from uint64, to GuardState, now int64) {
 	b.mu.Lock()
-	ch, ok := b.transitionLocked(from, to, now)
-	b.mu.Unlock()
-	if ok {
-		b.changed(ch)
-	}
+	b.transitionUnlock(from, to, now)
 }
 
-// transitionLocked is transition with b.mu held. It reports whether it
-// moved the breaker, and the change for the caller to report with changed
-// once it has unlocked b.mu.
-func (b *Guard) transitionLocked(from uint64, to GuardState, now int64) (ch guardChange, ok bool) {
+// transitionUnlock is transition with b.mu held, which it releases.
+func (b *Guard) transitionUnlock(from uint64, to GuardState, now int64) {
 	if b.state.Load() != from {
-		return ch, false
+		b.mu.Unlock()
+		return
 	}
+	b.moveLocked(from, to, now)
+	b.mu.Unlock()
+}
+
+// moveLocked moves the breaker from the state word from, the current one,
+// to the state to. The caller holds b.mu.
+func (b *Guard) moveLocked(from uint64, to GuardState, now int64) {
 	switch to {
 	case GuardStateOpen:
 		b.openedAt.Store(now)
@@ -2328,7 +2313,6 @@ func (b *Guard) transitionLocked(from uint64, to GuardState, now int64) (ch guar
 	if b.onChange != nil {
 		b.onChange(GuardState(from&breakerStateMask), to)
 	}
-	return ch, true
 }
 
 // clock returns the time in nanoseconds since the breaker was created.
