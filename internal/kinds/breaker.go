@@ -111,8 +111,6 @@ func buildBreakerFor(c *Context, key types.Type, more ...runtimeField) error {
 	onchange := c.D.Option("onchange")
 	c.Spec.Conds["onchange"] = onchange != nil
 	c.Spec.Consts["notifyChange"] = fmt.Sprint(onchange != nil)
-	c.Spec.Hooks["Breaker.changed"] = "// No onchange= function."
-	c.Spec.HookDocs["Breaker.changed"] = "changed does nothing: the directive has no onchange= function."
 	if onchange != nil {
 		if err := checkOnChange(c, onchange, key); err != nil {
 			return err
