@@ -7549,10 +7549,10 @@ func (p *HookedPipe) throughSift(r *HookedPipeRun, in []int, out []int) []int {
 // throughSiftFrom is throughSift from in[from:]. It returns the extended out
 // and where to resume: len(in) when done, or after an item that panicked.
 func (p *HookedPipe) throughSiftFrom(r *HookedPipeRun, in []int, from int, out []int) (res []int, next int) {
-	// The outputs go into out's array, which has room for them all: after a
-	// panic, they are out extended by the items of in[from:next] that were not
-	// dropped. So the loop keeps them, and its index, in registers, and stores
-	// only what the deferred function reads.
+	// The outputs go into out's array, which is given room for them all, so that
+	// after a panic they are out extended by one output for each item of
+	// in[from:next] that was not dropped. The loop keeps them, and its index, in
+	// registers, and stores only what the deferred function reads.
 	if room := len(in) - from; cap(out)-len(out) < room {
 		out = append(make([]int, 0, len(out)+room), out...)
 	}

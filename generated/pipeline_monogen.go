@@ -792,10 +792,10 @@ func (p *PipeStop) throughToInt64(r *PipeStopRun, in []int, out []string) []stri
 // extended out and where to resume: len(in) when done, or after an item that
 // panicked.
 func (p *PipeStop) throughToInt64From(r *PipeStopRun, in []int, from int, out []string) (res []string, next int) {
-	// The outputs go into out's array, which has room for them all: after a
-	// panic, they are out extended by the items of in[from:next] that were not
-	// dropped. So the loop keeps them, and its index, in registers, and stores
-	// only what the deferred function reads.
+	// The outputs go into out's array, which is given room for them all, so that
+	// after a panic they are out extended by one output for each item of
+	// in[from:next] that was not dropped. The loop keeps them, and its index, in
+	// registers, and stores only what the deferred function reads.
 	if room := len(in) - from; cap(out)-len(out) < room {
 		out = append(make([]string, 0, len(out)+room), out...)
 	}
@@ -3102,10 +3102,10 @@ func (p *PipeOrdered) throughToFloat(r *PipeOrderedRun, in []int64, out []string
 // extended out and where to resume: len(in) when done, or after an item that
 // panicked.
 func (p *PipeOrdered) throughToFloatFrom(r *PipeOrderedRun, in []int64, from int, out []string) (res []string, next int) {
-	// The outputs go into out's array, which has room for them all: after a
-	// panic, they are out extended by the items of in[from:next] that were not
-	// dropped. So the loop keeps them, and its index, in registers, and stores
-	// only what the deferred function reads.
+	// The outputs go into out's array, which is given room for them all, so that
+	// after a panic they are out extended by one output for each item of
+	// in[from:next] that was not dropped. The loop keeps them, and its index, in
+	// registers, and stores only what the deferred function reads.
 	if room := len(in) - from; cap(out)-len(out) < room {
 		out = append(make([]string, 0, len(out)+room), out...)
 	}
@@ -12082,10 +12082,10 @@ func (p *PipeBoundFused) throughPipeDouble(r *PipeBoundFusedRun, in []int, out [
 // extended out and where to resume: len(in) when done, or after an item that
 // panicked.
 func (p *PipeBoundFused) throughPipeDoubleFrom(r *PipeBoundFusedRun, in []int, from int, out []string) (res []string, next int) {
-	// The outputs go into out's array, which has room for them all: after a
-	// panic, they are out extended by the items of in[from:next] that were not
-	// dropped. So the loop keeps them, and its index, in registers, and stores
-	// only what the deferred function reads.
+	// The outputs go into out's array, which is given room for them all, so that
+	// after a panic they are out extended by one output for each item of
+	// in[from:next] that was not dropped. The loop keeps them, and its index, in
+	// registers, and stores only what the deferred function reads.
 	if room := len(in) - from; cap(out)-len(out) < room {
 		out = append(make([]string, 0, len(out)+room), out...)
 	}
@@ -14491,10 +14491,10 @@ func (p *PipePaced) throughToFloat(r *PipePacedRun, in []int64, out []string) []
 // extended out and where to resume: len(in) when done, or after an item that
 // panicked.
 func (p *PipePaced) throughToFloatFrom(r *PipePacedRun, in []int64, from int, out []string) (res []string, next int) {
-	// The outputs go into out's array, which has room for them all: after a
-	// panic, they are out extended by the items of in[from:next] that were not
-	// dropped. So the loop keeps them, and its index, in registers, and stores
-	// only what the deferred function reads.
+	// The outputs go into out's array, which is given room for them all, so that
+	// after a panic they are out extended by one output for each item of
+	// in[from:next] that was not dropped. The loop keeps them, and its index, in
+	// registers, and stores only what the deferred function reads.
 	if room := len(in) - from; cap(out)-len(out) < room {
 		out = append(make([]string, 0, len(out)+room), out...)
 	}
@@ -16599,10 +16599,10 @@ func (p *BenchPipe1) throughF1(r *BenchPipe1Run, in []int, out []uint64) []uint6
 // throughF1From is throughF1 from in[from:]. It returns the extended out and
 // where to resume: len(in) when done, or after an item that panicked.
 func (p *BenchPipe1) throughF1From(r *BenchPipe1Run, in []int, from int, out []uint64) (res []uint64, next int) {
-	// The outputs go into out's array, which has room for them all: after a
-	// panic, they are out extended by the items of in[from:next] that were not
-	// dropped. So the loop keeps them, and its index, in registers, and stores
-	// only what the deferred function reads.
+	// The outputs go into out's array, which is given room for them all, so that
+	// after a panic they are out extended by one output for each item of
+	// in[from:next] that was not dropped. The loop keeps them, and its index, in
+	// registers, and stores only what the deferred function reads.
 	if room := len(in) - from; cap(out)-len(out) < room {
 		out = append(make([]uint64, 0, len(out)+room), out...)
 	}
@@ -17457,10 +17457,10 @@ func (p *BenchPipe1Ordered) throughF1(r *BenchPipe1OrderedRun, in []int, out []u
 // throughF1From is throughF1 from in[from:]. It returns the extended out and
 // where to resume: len(in) when done, or after an item that panicked.
 func (p *BenchPipe1Ordered) throughF1From(r *BenchPipe1OrderedRun, in []int, from int, out []uint64) (res []uint64, next int) {
-	// The outputs go into out's array, which has room for them all: after a
-	// panic, they are out extended by the items of in[from:next] that were not
-	// dropped. So the loop keeps them, and its index, in registers, and stores
-	// only what the deferred function reads.
+	// The outputs go into out's array, which is given room for them all, so that
+	// after a panic they are out extended by one output for each item of
+	// in[from:next] that was not dropped. The loop keeps them, and its index, in
+	// registers, and stores only what the deferred function reads.
 	if room := len(in) - from; cap(out)-len(out) < room {
 		out = append(make([]uint64, 0, len(out)+room), out...)
 	}
@@ -18299,10 +18299,10 @@ func (p *BenchPipe4) throughF1(r *BenchPipe4Run, in []int, out []uint64) []uint6
 // throughF1From is throughF1 from in[from:]. It returns the extended out and
 // where to resume: len(in) when done, or after an item that panicked.
 func (p *BenchPipe4) throughF1From(r *BenchPipe4Run, in []int, from int, out []uint64) (res []uint64, next int) {
-	// The outputs go into out's array, which has room for them all: after a
-	// panic, they are out extended by the items of in[from:next] that were not
-	// dropped. So the loop keeps them, and its index, in registers, and stores
-	// only what the deferred function reads.
+	// The outputs go into out's array, which is given room for them all, so that
+	// after a panic they are out extended by one output for each item of
+	// in[from:next] that was not dropped. The loop keeps them, and its index, in
+	// registers, and stores only what the deferred function reads.
 	if room := len(in) - from; cap(out)-len(out) < room {
 		out = append(make([]uint64, 0, len(out)+room), out...)
 	}
@@ -19203,10 +19203,10 @@ func (p *BenchPipe4Ordered) throughF1(r *BenchPipe4OrderedRun, in []int, out []u
 // throughF1From is throughF1 from in[from:]. It returns the extended out and
 // where to resume: len(in) when done, or after an item that panicked.
 func (p *BenchPipe4Ordered) throughF1From(r *BenchPipe4OrderedRun, in []int, from int, out []uint64) (res []uint64, next int) {
-	// The outputs go into out's array, which has room for them all: after a
-	// panic, they are out extended by the items of in[from:next] that were not
-	// dropped. So the loop keeps them, and its index, in registers, and stores
-	// only what the deferred function reads.
+	// The outputs go into out's array, which is given room for them all, so that
+	// after a panic they are out extended by one output for each item of
+	// in[from:next] that was not dropped. The loop keeps them, and its index, in
+	// registers, and stores only what the deferred function reads.
 	if room := len(in) - from; cap(out)-len(out) < room {
 		out = append(make([]uint64, 0, len(out)+room), out...)
 	}
@@ -23674,10 +23674,10 @@ func (p *BenchPipe1Bound) throughBenchTriple(r *BenchPipe1BoundRun, in []int, ou
 // extended out and where to resume: len(in) when done, or after an item that
 // panicked.
 func (p *BenchPipe1Bound) throughBenchTripleFrom(r *BenchPipe1BoundRun, in []int, from int, out []uint64) (res []uint64, next int) {
-	// The outputs go into out's array, which has room for them all: after a
-	// panic, they are out extended by the items of in[from:next] that were not
-	// dropped. So the loop keeps them, and its index, in registers, and stores
-	// only what the deferred function reads.
+	// The outputs go into out's array, which is given room for them all, so that
+	// after a panic they are out extended by one output for each item of
+	// in[from:next] that was not dropped. The loop keeps them, and its index, in
+	// registers, and stores only what the deferred function reads.
 	if room := len(in) - from; cap(out)-len(out) < room {
 		out = append(make([]uint64, 0, len(out)+room), out...)
 	}
@@ -25742,10 +25742,10 @@ func (p *PipeFusedStop) throughToInt64(r *PipeFusedStopRun, in []int, out []stri
 // extended out and where to resume: len(in) when done, or after an item that
 // panicked.
 func (p *PipeFusedStop) throughToInt64From(r *PipeFusedStopRun, in []int, from int, out []string) (res []string, next int) {
-	// The outputs go into out's array, which has room for them all: after a
-	// panic, they are out extended by the items of in[from:next] that were not
-	// dropped. So the loop keeps them, and its index, in registers, and stores
-	// only what the deferred function reads.
+	// The outputs go into out's array, which is given room for them all, so that
+	// after a panic they are out extended by one output for each item of
+	// in[from:next] that was not dropped. The loop keeps them, and its index, in
+	// registers, and stores only what the deferred function reads.
 	if room := len(in) - from; cap(out)-len(out) < room {
 		out = append(make([]string, 0, len(out)+room), out...)
 	}
@@ -26691,10 +26691,10 @@ func (p *PipeFusedCollect) throughToInt64(r *PipeFusedCollectRun, in []int, out 
 // extended out and where to resume: len(in) when done, or after an item that
 // panicked.
 func (p *PipeFusedCollect) throughToInt64From(r *PipeFusedCollectRun, in []int, from int, out []string) (res []string, next int) {
-	// The outputs go into out's array, which has room for them all: after a
-	// panic, they are out extended by the items of in[from:next] that were not
-	// dropped. So the loop keeps them, and its index, in registers, and stores
-	// only what the deferred function reads.
+	// The outputs go into out's array, which is given room for them all, so that
+	// after a panic they are out extended by one output for each item of
+	// in[from:next] that was not dropped. The loop keeps them, and its index, in
+	// registers, and stores only what the deferred function reads.
 	if room := len(in) - from; cap(out)-len(out) < room {
 		out = append(make([]string, 0, len(out)+room), out...)
 	}

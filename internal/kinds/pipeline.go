@@ -1037,7 +1037,7 @@ func pipelineThroughDecls(c *Context, seg []*pipelineStage, sh pipelineShape) []
 	i, buf, dropped, room := l("i"), l("buf"), l("dropped"), l("room")
 	doc = fmt.Sprintf("// %sFrom is %s from %s[%s:]. It returns the extended %s and where to resume: len(%s) when done, or after an item that panicked.", through, through, in, from, out, in)
 	fmt.Fprintf(&b, "%s\nfunc (%s *%s) %sFrom(%s *%s, %s []%s, %s int, %s []%s) (%s []%s, %s int) {\n", wrap(doc), p, name, through, r, runType, in, head.in, from, out, tail.out, res, tail.out, next)
-	b.WriteString(wrap(fmt.Sprintf("// The outputs go into %s's array, which has room for them all: after a panic, they are %s extended by the items of %s[%s:%s] that were not dropped. So the loop keeps them, and its index, in registers, and stores only what the deferred function reads.", out, out, in, from, next)) + "\n")
+	b.WriteString(wrap(fmt.Sprintf("// The outputs go into %s's array, which is given room for them all, so that after a panic they are %s extended by one output for each item of %s[%s:%s] that was not dropped. The loop keeps them, and its index, in registers, and stores only what the deferred function reads.", out, out, in, from, next)) + "\n")
 	fmt.Fprintf(&b, "if %s := len(%s) - %s; cap(%s)-len(%s) < %s {\n%s = append(make([]%s, 0, len(%s)+%s), %s...)\n}\n", room, in, from, out, out, room, out, tail.out, out, room, out)
 	fmt.Fprintf(&b, "%s := 0 // items skipped or failed\n", dropped)
 	var inputs []string
