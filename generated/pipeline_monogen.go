@@ -217,10 +217,7 @@ type PipeStopRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error            // the failure that stopped the run, guarded by mu
@@ -1166,10 +1163,7 @@ type PipeStopUnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                   // the failure that stopped the run, guarded by mu
@@ -2385,10 +2379,7 @@ type PipeOrderedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error               // the failure that stopped the run, guarded by mu
@@ -3459,10 +3450,7 @@ type PipeOrderedUnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                      // the failure that stopped the run, guarded by mu
@@ -4664,10 +4652,7 @@ type PipeCollectRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error               // the failure that stopped the run, guarded by mu
@@ -6008,10 +5993,7 @@ type PipeCollectUnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                      // the failure that stopped the run, guarded by mu
@@ -7436,10 +7418,7 @@ type PipeOrderedCollectRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                      // the failure that stopped the run, guarded by mu
@@ -8781,10 +8760,7 @@ type PipeOrderedCollectUnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                             // the failure that stopped the run, guarded by mu
@@ -10297,10 +10273,7 @@ type PipeBoundRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error             // the failure that stopped the run, guarded by mu
@@ -11458,10 +11431,7 @@ type PipeBoundFusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                  // the failure that stopped the run, guarded by mu
@@ -12450,10 +12420,7 @@ type PipeBoundUnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                    // the failure that stopped the run, guarded by mu
@@ -13753,10 +13720,7 @@ type PipePacedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error             // the failure that stopped the run, guarded by mu
@@ -14890,10 +14854,7 @@ type PipePacedUnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                    // the failure that stopped the run, guarded by mu
@@ -16034,10 +15995,10 @@ type BenchPipe1Run struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock, or is nil in the run of
+	// RunSlice, whose only goroutine is the caller's and needs no lock:
+	// behind a pointer, the mutex does not make that run escape to the heap,
+	// as passing its address to Lock would.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error              // the failure that stopped the run, guarded by mu
@@ -16837,10 +16798,10 @@ type BenchPipe1OrderedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock, or is nil in the run of
+	// RunSlice, whose only goroutine is the caller's and needs no lock:
+	// behind a pointer, the mutex does not make that run escape to the heap,
+	// as passing its address to Lock would.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                     // the failure that stopped the run, guarded by mu
@@ -17727,10 +17688,7 @@ type BenchPipe4Run struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error              // the failure that stopped the run, guarded by mu
@@ -18577,10 +18535,7 @@ type BenchPipe4OrderedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                     // the failure that stopped the run, guarded by mu
@@ -19577,10 +19532,7 @@ type BenchPipe1UnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                     // the failure that stopped the run, guarded by mu
@@ -20803,10 +20755,7 @@ type BenchPipe4UnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                     // the failure that stopped the run, guarded by mu
@@ -22027,10 +21976,7 @@ type BenchPipe124Run struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                // the failure that stopped the run, guarded by mu
@@ -23105,10 +23051,10 @@ type BenchPipe1BoundRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock, or is nil in the run of
+	// RunSlice, whose only goroutine is the caller's and needs no lock:
+	// behind a pointer, the mutex does not make that run escape to the heap,
+	// as passing its address to Lock would.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                   // the failure that stopped the run, guarded by mu
@@ -24049,10 +23995,7 @@ type BenchPipe1BoundUnfusedRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                          // the failure that stopped the run, guarded by mu
@@ -25143,10 +25086,10 @@ type PipeFusedStopRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock, or is nil in the run of
+	// RunSlice, whose only goroutine is the caller's and needs no lock:
+	// behind a pointer, the mutex does not make that run escape to the heap,
+	// as passing its address to Lock would.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                 // the failure that stopped the run, guarded by mu
@@ -26025,10 +25968,10 @@ type PipeFusedCollectRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock, or is nil in the run of
+	// RunSlice, whose only goroutine is the caller's and needs no lock:
+	// behind a pointer, the mutex does not make that run escape to the heap,
+	// as passing its address to Lock would.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error                    // the failure that stopped the run, guarded by mu

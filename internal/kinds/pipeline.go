@@ -413,6 +413,8 @@ func buildPipeline(c *Context) error {
 		paced := i == 0 && rate != ""
 		cfg["paced"] = fmt.Sprint(paced)
 		spec.Conds["rate"] = paced
+		// alone: RunSlice runs every stage on the caller's goroutine.
+		spec.Conds["alone"] = pipelineOneGoroutine(pipelineShape{segments: segments, itemwise: itemwise})
 		if paced {
 			// The template's Limiter interface stands for the limiter's
 			// type: the field holds a *API, whose Wait is called directly.

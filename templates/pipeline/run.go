@@ -43,7 +43,13 @@ type Run struct {
 	// passing its address to Lock would.
 	//
 	//monogen:note Only the one-goroutine RunSlice of a generated pipeline
-	//monogen:note (every stage fused, one worker) makes a run without mu.
+	//monogen:note (every stage fused, one worker: the condition alone) makes
+	//monogen:note a run without mu.
+	//monogen:doc alone mu guards err and failures. It points to lock, or is nil in the run of
+	//monogen:doc alone RunSlice, whose only goroutine is the caller's and needs no lock: behind a
+	//monogen:doc alone pointer, the mutex does not make that run escape to the heap, as passing
+	//monogen:doc alone its address to Lock would.
+	//monogen:doc !alone mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error    // the failure that stopped the run, guarded by mu

@@ -1189,10 +1189,7 @@ type DigitsRun struct {
 	// before Wait can return; Wait reads it after the sink is done.
 	complete bool
 
-	// mu guards err and failures. It points to lock, or is nil in a run
-	// whose only goroutine is the caller's, which needs no lock: behind a
-	// pointer, the mutex does not make that run escape to the heap, as
-	// passing its address to Lock would.
+	// mu guards err and failures. It points to lock.
 	mu       *sync.Mutex
 	lock     sync.Mutex
 	err      error          // the failure that stopped the run, guarded by mu
