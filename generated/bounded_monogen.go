@@ -1190,7 +1190,7 @@ func (b *ConfBreaker) judge(ctx context.Context, err error) breakerOutcome {
 }
 
 // isFailure counts every error as a failure.
-func (b *ConfBreaker) isFailure(err error) bool {
+func (b *ConfBreaker) isFailure(_ error) bool {
 	return true
 }
 
@@ -1824,7 +1824,7 @@ func (b *BenchConfBreaker) judge(ctx context.Context, err error) breakerOutcome 
 }
 
 // isFailure counts every error as a failure.
-func (b *BenchConfBreaker) isFailure(err error) bool {
+func (b *BenchConfBreaker) isFailure(_ error) bool {
 	return true
 }
 
@@ -5309,7 +5309,7 @@ func (b *WorkBreaker) judge(ctx context.Context, err error) breakerOutcome {
 }
 
 // isFailure counts every error as a failure.
-func (b *WorkBreaker) isFailure(err error) bool {
+func (b *WorkBreaker) isFailure(_ error) bool {
 	return true
 }
 
@@ -5735,7 +5735,7 @@ func (b *FlakyBreaker) judge(ctx context.Context, err error) breakerOutcome {
 }
 
 // isFailure counts every error as a failure.
-func (b *FlakyBreaker) isFailure(err error) bool {
+func (b *FlakyBreaker) isFailure(_ error) bool {
 	return true
 }
 
@@ -6167,7 +6167,7 @@ func (b *QuickBreaker) judge(ctx context.Context, err error) breakerOutcome {
 }
 
 // isFailure counts every error as a failure.
-func (b *QuickBreaker) isFailure(err error) bool {
+func (b *QuickBreaker) isFailure(_ error) bool {
 	return true
 }
 
@@ -7078,7 +7078,7 @@ func (b *SlowBreaker) judge(ctx context.Context, err error) breakerOutcome {
 }
 
 // isFailure counts every error as a failure.
-func (b *SlowBreaker) isFailure(err error) bool {
+func (b *SlowBreaker) isFailure(_ error) bool {
 	return true
 }
 

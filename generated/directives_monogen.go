@@ -38,9 +38,9 @@ func intMapHashKey(s *intMapHashSeed, k int) uint64 {
 
 // intMapShardOf returns the shard of k, a number below mapShardCount: a
 // multiply-shift of k by a random odd key (mapShardU64). It does not wait
-// for the hash h, so a lookup loads the shard's table while the hash is
+// for the key's hash, so a lookup loads the shard's table while the hash is
 // being computed.
-func intMapShardOf(s *intMapHashSeed, k int, h uint64) uint64 {
+func intMapShardOf(s *intMapHashSeed, k int, _ uint64) uint64 {
 	return mapShardU64(&s.mix, uint64(k))
 }
 
@@ -855,10 +855,10 @@ func stringMapHashKey(s *mapHashSeed, k string) uint64 {
 	return mapHashStr(s, k)
 }
 
-// stringMapShardOf returns the shard of k, whose hash under s is h: a number
+// stringMapShardOf returns the shard of a key whose hash is h: a number
 // below mapShardCount, the mapShardBits bits of h below its top bit. Every
-// operation on k uses the same shard.
-func stringMapShardOf(s *mapHashSeed, k string, h uint64) uint64 { return h >> 1 >> mapShardShift }
+// operation on a key uses the same shard.
+func stringMapShardOf(_ *mapHashSeed, _ string, h uint64) uint64 { return h >> 1 >> mapShardShift }
 
 // stringMapShortKey reports whether Load hashes k with stringMapHashShort: a
 // string of 8 to 16 bytes.
@@ -1712,10 +1712,10 @@ func structMapHashKey(s *structMapHashSeed, k Key16) uint64 {
 	return mapHashU64x2(&s.mix, uint64(k.A), uint64(k.B))
 }
 
-// structMapShardOf returns the shard of k, whose hash under s is h: a number
+// structMapShardOf returns the shard of a key whose hash is h: a number
 // below mapShardCount, the mapShardBits bits of h below its top bit. Every
-// operation on k uses the same shard.
-func structMapShardOf(s *structMapHashSeed, k Key16, h uint64) uint64 { return h >> 1 >> mapShardShift }
+// operation on a key uses the same shard.
+func structMapShardOf(_ *structMapHashSeed, _ Key16, h uint64) uint64 { return h >> 1 >> mapShardShift }
 
 // StructMapComputeOp tells Compute what to do with the value its function
 // returns.
@@ -2555,9 +2555,9 @@ func ptrMapHashKey(s *ptrMapHashSeed, k *Node) uint64 {
 
 // ptrMapShardOf returns the shard of k, a number below mapShardCount: a
 // multiply-shift of k by a random odd key (mapShardU64). It does not wait
-// for the hash h, so a lookup loads the shard's table while the hash is
+// for the key's hash, so a lookup loads the shard's table while the hash is
 // being computed.
-func ptrMapShardOf(s *ptrMapHashSeed, k *Node, h uint64) uint64 {
+func ptrMapShardOf(s *ptrMapHashSeed, k *Node, _ uint64) uint64 {
 	return mapShardU64(&s.mix, uint64(uintptr(unsafe.Pointer(k))))
 }
 
@@ -3387,10 +3387,10 @@ func uuidMapHashKey(s *uuidMapHashSeed, k UUID) uint64 {
 	return mapHashU64x2(&s.mix, binary.LittleEndian.Uint64(k[0:8]), binary.LittleEndian.Uint64(k[8:16]))
 }
 
-// uuidMapShardOf returns the shard of k, whose hash under s is h: a number
-// below mapShardCount, the mapShardBits bits of h below its top bit. Every
-// operation on k uses the same shard.
-func uuidMapShardOf(s *uuidMapHashSeed, k UUID, h uint64) uint64 { return h >> 1 >> mapShardShift }
+// uuidMapShardOf returns the shard of a key whose hash is h: a number below
+// mapShardCount, the mapShardBits bits of h below its top bit. Every
+// operation on a key uses the same shard.
+func uuidMapShardOf(_ *uuidMapHashSeed, _ UUID, h uint64) uint64 { return h >> 1 >> mapShardShift }
 
 // UUIDMapComputeOp tells Compute what to do with the value its function
 // returns.
@@ -4225,10 +4225,10 @@ func digestMapHashKey(s *digestMapHashSeed, k Digest) uint64 {
 	return h
 }
 
-// digestMapShardOf returns the shard of k, whose hash under s is h: a number
+// digestMapShardOf returns the shard of a key whose hash is h: a number
 // below mapShardCount, the mapShardBits bits of h below its top bit. Every
-// operation on k uses the same shard.
-func digestMapShardOf(s *digestMapHashSeed, k Digest, h uint64) uint64 {
+// operation on a key uses the same shard.
+func digestMapShardOf(_ *digestMapHashSeed, _ Digest, h uint64) uint64 {
 	return h >> 1 >> mapShardShift
 }
 
@@ -5073,9 +5073,9 @@ func sizedMapHashKey(s *sizedMapHashSeed, k int) uint64 {
 
 // sizedMapShardOf returns the shard of k, a number below mapShardCount: a
 // multiply-shift of k by a random odd key (mapShardU64). It does not wait
-// for the hash h, so a lookup loads the shard's table while the hash is
+// for the key's hash, so a lookup loads the shard's table while the hash is
 // being computed.
-func sizedMapShardOf(s *sizedMapHashSeed, k int, h uint64) uint64 {
+func sizedMapShardOf(s *sizedMapHashSeed, k int, _ uint64) uint64 {
 	return mapShardU64(&s.mix, uint64(k))
 }
 

@@ -2766,17 +2766,17 @@ func (p *HookedConns) hotToStackLocked() {
 }
 
 // create makes a resource with newRes, the directive's new=.
-func (p *HookedConns) create(ctx context.Context) (*Res, error) {
+func (p *HookedConns) create(_ context.Context) (*Res, error) {
 	return newRes()
 }
 
 // destroy does nothing: the directive has no close= function.
-func (p *HookedConns) destroy(r *Res) {
+func (p *HookedConns) destroy(_ *Res) {
 	// Nothing to close.
 }
 
 // healthy accepts every resource: the directive has no check= function.
-func (p *HookedConns) healthy(r *Res) error {
+func (p *HookedConns) healthy(_ *Res) error {
 	return nil
 }
 
@@ -5691,17 +5691,17 @@ func (p *BenchRes) hotToStackLocked() {
 }
 
 // create makes a resource with newRes, the directive's new=.
-func (p *BenchRes) create(ctx context.Context) (*Res, error) {
+func (p *BenchRes) create(_ context.Context) (*Res, error) {
 	return newRes()
 }
 
 // destroy does nothing: the directive has no close= function.
-func (p *BenchRes) destroy(r *Res) {
+func (p *BenchRes) destroy(_ *Res) {
 	// Nothing to close.
 }
 
 // healthy accepts every resource: the directive has no check= function.
-func (p *BenchRes) healthy(r *Res) error {
+func (p *BenchRes) healthy(_ *Res) error {
 	return nil
 }
 
@@ -6170,17 +6170,17 @@ func (p *BenchResHooked) hotToStackLocked() {
 }
 
 // create makes a resource with newRes, the directive's new=.
-func (p *BenchResHooked) create(ctx context.Context) (*Res, error) {
+func (p *BenchResHooked) create(_ context.Context) (*Res, error) {
 	return newRes()
 }
 
 // destroy does nothing: the directive has no close= function.
-func (p *BenchResHooked) destroy(r *Res) {
+func (p *BenchResHooked) destroy(_ *Res) {
 	// Nothing to close.
 }
 
 // healthy accepts every resource: the directive has no check= function.
-func (p *BenchResHooked) healthy(r *Res) error {
+func (p *BenchResHooked) healthy(_ *Res) error {
 	return nil
 }
 
@@ -6680,17 +6680,17 @@ func (p *BenchResTimed) hotToStackLocked() {
 }
 
 // create makes a resource with newRes, the directive's new=.
-func (p *BenchResTimed) create(ctx context.Context) (*Res, error) {
+func (p *BenchResTimed) create(_ context.Context) (*Res, error) {
 	return newRes()
 }
 
 // destroy does nothing: the directive has no close= function.
-func (p *BenchResTimed) destroy(r *Res) {
+func (p *BenchResTimed) destroy(_ *Res) {
 	// Nothing to close.
 }
 
 // healthy accepts every resource: the directive has no check= function.
-func (p *BenchResTimed) healthy(r *Res) error {
+func (p *BenchResTimed) healthy(_ *Res) error {
 	return nil
 }
 
@@ -6856,7 +6856,7 @@ func (s *hookedPipeSift) skipped(stage string, in int) {
 
 // call applies the stage function to one item. It is the only place a user
 // function is called.
-func (s *hookedPipeSift) call(ctx context.Context, in int) (int, error) {
+func (s *hookedPipeSift) call(_ context.Context, in int) (int, error) {
 	return sift(in)
 }
 
@@ -7276,7 +7276,7 @@ func (s *hookedPipeVet) capacity() int {
 
 // call applies the stage function to one item. It is the only place a user
 // function is called.
-func (s *hookedPipeVet) call(ctx context.Context, in int) (int, error) {
+func (s *hookedPipeVet) call(_ context.Context, in int) (int, error) {
 	return vet(in)
 }
 
@@ -7287,7 +7287,7 @@ func (s *hookedPipeVet) call(ctx context.Context, in int) (int, error) {
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *hookedPipeVet) output(r *HookedPipeRun, next int) (chan hookedPipeVetOutBatch, chan []int, func()) {
+func (s *hookedPipeVet) output(_ *HookedPipeRun, next int) (chan hookedPipeVetOutBatch, chan []int, func()) {
 	out := make(chan hookedPipeVetOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 3
@@ -7653,7 +7653,7 @@ func (s *hookedPipeUnfusedSift) capacity() int {
 
 // call applies the stage function to one item. It is the only place a user
 // function is called.
-func (s *hookedPipeUnfusedSift) call(ctx context.Context, in int) (int, error) {
+func (s *hookedPipeUnfusedSift) call(_ context.Context, in int) (int, error) {
 	return sift(in)
 }
 
@@ -7664,7 +7664,7 @@ func (s *hookedPipeUnfusedSift) call(ctx context.Context, in int) (int, error) {
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *hookedPipeUnfusedSift) output(r *HookedPipeUnfusedRun, next int) (chan hookedPipeUnfusedSiftOutBatch, chan []int, func()) {
+func (s *hookedPipeUnfusedSift) output(_ *HookedPipeUnfusedRun, next int) (chan hookedPipeUnfusedSiftOutBatch, chan []int, func()) {
 	out := make(chan hookedPipeUnfusedSiftOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 3
@@ -7777,7 +7777,7 @@ func (s *hookedPipeUnfusedSift) post(r *HookedPipeUnfusedRun, out chan<- hookedP
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *hookedPipeUnfusedSift) measure(r *HookedPipeUnfusedRun, in []int, out []int, queued int) []int {
+func (s *hookedPipeUnfusedSift) measure(r *HookedPipeUnfusedRun, in []int, out []int, _ int) []int {
 	return s.process(r, in, out)
 }
 
@@ -8194,7 +8194,7 @@ func (s *hookedPipeUnfusedVet) capacity() int {
 
 // call applies the stage function to one item. It is the only place a user
 // function is called.
-func (s *hookedPipeUnfusedVet) call(ctx context.Context, in int) (int, error) {
+func (s *hookedPipeUnfusedVet) call(_ context.Context, in int) (int, error) {
 	return vet(in)
 }
 
@@ -8205,7 +8205,7 @@ func (s *hookedPipeUnfusedVet) call(ctx context.Context, in int) (int, error) {
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *hookedPipeUnfusedVet) output(r *HookedPipeUnfusedRun, next int) (chan hookedPipeUnfusedVetOutBatch, chan []int, func()) {
+func (s *hookedPipeUnfusedVet) output(_ *HookedPipeUnfusedRun, next int) (chan hookedPipeUnfusedVetOutBatch, chan []int, func()) {
 	out := make(chan hookedPipeUnfusedVetOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 3
@@ -8318,7 +8318,7 @@ func (s *hookedPipeUnfusedVet) post(r *HookedPipeUnfusedRun, out chan<- hookedPi
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *hookedPipeUnfusedVet) measure(r *HookedPipeUnfusedRun, in []int, out []int, queued int) []int {
+func (s *hookedPipeUnfusedVet) measure(r *HookedPipeUnfusedRun, in []int, out []int, _ int) []int {
 	return s.process(r, in, out)
 }
 

@@ -228,10 +228,10 @@ func perIPKeyMapHashKey(s *perIPKeyMapHashSeed, k netip.Addr) uint64 {
 	return mapHashU64(&s.mix, 1<<32)
 }
 
-// perIPKeyMapShardOf returns the shard of k, whose hash under s is h: a
-// number below mapShardCount, the mapShardBits bits of h below its top bit.
-// Every operation on k uses the same shard.
-func perIPKeyMapShardOf(s *perIPKeyMapHashSeed, k netip.Addr, h uint64) uint64 {
+// perIPKeyMapShardOf returns the shard of a key whose hash is h: a number
+// below mapShardCount, the mapShardBits bits of h below its top bit. Every
+// operation on a key uses the same shard.
+func perIPKeyMapShardOf(_ *perIPKeyMapHashSeed, _ netip.Addr, h uint64) uint64 {
 	return h >> 1 >> mapShardShift
 }
 
@@ -1416,9 +1416,9 @@ func perUserKeyMapHashKey(s *perUserKeyMapHashSeed, k uint64) uint64 {
 
 // perUserKeyMapShardOf returns the shard of k, a number below mapShardCount:
 // a multiply-shift of k by a random odd key (mapShardU64). It does not wait
-// for the hash h, so a lookup loads the shard's table while the hash is
+// for the key's hash, so a lookup loads the shard's table while the hash is
 // being computed.
-func perUserKeyMapShardOf(s *perUserKeyMapHashSeed, k uint64, h uint64) uint64 {
+func perUserKeyMapShardOf(s *perUserKeyMapHashSeed, k uint64, _ uint64) uint64 {
 	return mapShardU64(&s.mix, uint64(k))
 }
 
@@ -2644,10 +2644,10 @@ func confPerIPKeyMapHashKey(s *confPerIPKeyMapHashSeed, k netip.Addr) uint64 {
 	return mapHashU64(&s.mix, 1<<32)
 }
 
-// confPerIPKeyMapShardOf returns the shard of k, whose hash under s is h: a
+// confPerIPKeyMapShardOf returns the shard of a key whose hash is h: a
 // number below mapShardCount, the mapShardBits bits of h below its top bit.
-// Every operation on k uses the same shard.
-func confPerIPKeyMapShardOf(s *confPerIPKeyMapHashSeed, k netip.Addr, h uint64) uint64 {
+// Every operation on a key uses the same shard.
+func confPerIPKeyMapShardOf(_ *confPerIPKeyMapHashSeed, _ netip.Addr, h uint64) uint64 {
 	return h >> 1 >> mapShardShift
 }
 
@@ -3816,10 +3816,10 @@ func benchPerIPKeyMapHashKey(s *benchPerIPKeyMapHashSeed, k netip.Addr) uint64 {
 	return mapHashU64(&s.mix, 1<<32)
 }
 
-// benchPerIPKeyMapShardOf returns the shard of k, whose hash under s is h: a
+// benchPerIPKeyMapShardOf returns the shard of a key whose hash is h: a
 // number below mapShardCount, the mapShardBits bits of h below its top bit.
-// Every operation on k uses the same shard.
-func benchPerIPKeyMapShardOf(s *benchPerIPKeyMapHashSeed, k netip.Addr, h uint64) uint64 {
+// Every operation on a key uses the same shard.
+func benchPerIPKeyMapShardOf(_ *benchPerIPKeyMapHashSeed, _ netip.Addr, h uint64) uint64 {
 	return h >> 1 >> mapShardShift
 }
 
@@ -5233,10 +5233,10 @@ func perTenantKeyMapHashKey(s *mapHashSeed, k TenantID) uint64 {
 	return mapHashStr(s, string(k))
 }
 
-// perTenantKeyMapShardOf returns the shard of k, whose hash under s is h: a
+// perTenantKeyMapShardOf returns the shard of a key whose hash is h: a
 // number below mapShardCount, the mapShardBits bits of h below its top bit.
-// Every operation on k uses the same shard.
-func perTenantKeyMapShardOf(s *mapHashSeed, k TenantID, h uint64) uint64 {
+// Every operation on a key uses the same shard.
+func perTenantKeyMapShardOf(_ *mapHashSeed, _ TenantID, h uint64) uint64 {
 	return h >> 1 >> mapShardShift
 }
 
@@ -6522,9 +6522,9 @@ func benchPerShardKeyMapHashKey(s *benchPerShardKeyMapHashSeed, k uint64) uint64
 
 // benchPerShardKeyMapShardOf returns the shard of k, a number below
 // mapShardCount: a multiply-shift of k by a random odd key (mapShardU64). It
-// does not wait for the hash h, so a lookup loads the shard's table while
-// the hash is being computed.
-func benchPerShardKeyMapShardOf(s *benchPerShardKeyMapHashSeed, k uint64, h uint64) uint64 {
+// does not wait for the key's hash, so a lookup loads the shard's table
+// while the hash is being computed.
+func benchPerShardKeyMapShardOf(s *benchPerShardKeyMapHashSeed, k uint64, _ uint64) uint64 {
 	return mapShardU64(&s.mix, uint64(k))
 }
 
@@ -7797,10 +7797,10 @@ func benchPerHostKeyMapHashKey(s *benchPerHostKeyMapHashSeed, k netip.Addr) uint
 	return mapHashU64(&s.mix, 1<<32)
 }
 
-// benchPerHostKeyMapShardOf returns the shard of k, whose hash under s is h:
-// a number below mapShardCount, the mapShardBits bits of h below its top
-// bit. Every operation on k uses the same shard.
-func benchPerHostKeyMapShardOf(s *benchPerHostKeyMapHashSeed, k netip.Addr, h uint64) uint64 {
+// benchPerHostKeyMapShardOf returns the shard of a key whose hash is h: a
+// number below mapShardCount, the mapShardBits bits of h below its top bit.
+// Every operation on a key uses the same shard.
+func benchPerHostKeyMapShardOf(_ *benchPerHostKeyMapHashSeed, _ netip.Addr, h uint64) uint64 {
 	return h >> 1 >> mapShardShift
 }
 
@@ -9121,10 +9121,10 @@ func confPerTenantKeyMapHashKey(s *mapHashSeed, k TenantID) uint64 {
 	return mapHashStr(s, string(k))
 }
 
-// confPerTenantKeyMapShardOf returns the shard of k, whose hash under s is
-// h: a number below mapShardCount, the mapShardBits bits of h below its top
-// bit. Every operation on k uses the same shard.
-func confPerTenantKeyMapShardOf(s *mapHashSeed, k TenantID, h uint64) uint64 {
+// confPerTenantKeyMapShardOf returns the shard of a key whose hash is h: a
+// number below mapShardCount, the mapShardBits bits of h below its top bit.
+// Every operation on a key uses the same shard.
+func confPerTenantKeyMapShardOf(_ *mapHashSeed, _ TenantID, h uint64) uint64 {
 	return h >> 1 >> mapShardShift
 }
 
@@ -10175,7 +10175,7 @@ func (b *PerHost) key(req Call) string {
 }
 
 // isFailure counts every error as a failure.
-func (b *PerHost) isFailure(err error) bool {
+func (b *PerHost) isFailure(_ error) bool {
 	return true
 }
 
@@ -10251,7 +10251,7 @@ func (b *PerHost) Sweep() {
 }
 
 // reject returns err for a rejected call.
-func (b *PerHost) reject(ctx context.Context, req Call, err error) (string, error) {
+func (b *PerHost) reject(_ context.Context, _ Call, err error) (string, error) {
 	var zero string
 	return zero, err
 }
@@ -10446,7 +10446,7 @@ func (b *PerHost) transition(key string, c *perHostCircuit, from uint64, to PerH
 }
 
 // transitionUnlock is transition with c.mu held, which it releases.
-func (b *PerHost) transitionUnlock(key string, c *perHostCircuit, from uint64, to PerHostState, now int64) {
+func (b *PerHost) transitionUnlock(_ string, c *perHostCircuit, from uint64, to PerHostState, now int64) {
 	if c.state.Load() != from {
 		c.mu.Unlock()
 		return
@@ -10602,10 +10602,10 @@ func perHostKeyMapHashKey(s *mapHashSeed, k string) uint64 {
 	return mapHashStr(s, k)
 }
 
-// perHostKeyMapShardOf returns the shard of k, whose hash under s is h: a
-// number below mapShardCount, the mapShardBits bits of h below its top bit.
-// Every operation on k uses the same shard.
-func perHostKeyMapShardOf(s *mapHashSeed, k string, h uint64) uint64 { return h >> 1 >> mapShardShift }
+// perHostKeyMapShardOf returns the shard of a key whose hash is h: a number
+// below mapShardCount, the mapShardBits bits of h below its top bit. Every
+// operation on a key uses the same shard.
+func perHostKeyMapShardOf(_ *mapHashSeed, _ string, h uint64) uint64 { return h >> 1 >> mapShardShift }
 
 // perHostKeyMapShortKey reports whether Load hashes k with
 // perHostKeyMapHashShort: a string of 8 to 16 bytes.
@@ -11718,7 +11718,7 @@ func (b *PolicyHosts) call(ctx context.Context, req Call) (string, error) {
 }
 
 // fallback calls the user's fallback for a rejected or failed call.
-func (b *PolicyHosts) fallback(ctx context.Context, req Call, err error) (string, error) {
+func (b *PolicyHosts) fallback(_ context.Context, req Call, err error) (string, error) {
 	return hostFallback(req, err)
 }
 
@@ -12166,10 +12166,10 @@ func policyHostsKeyMapHashKey(s *mapHashSeed, k string) uint64 {
 	return mapHashStr(s, k)
 }
 
-// policyHostsKeyMapShardOf returns the shard of k, whose hash under s is h:
-// a number below mapShardCount, the mapShardBits bits of h below its top
-// bit. Every operation on k uses the same shard.
-func policyHostsKeyMapShardOf(s *mapHashSeed, k string, h uint64) uint64 {
+// policyHostsKeyMapShardOf returns the shard of a key whose hash is h: a
+// number below mapShardCount, the mapShardBits bits of h below its top bit.
+// Every operation on a key uses the same shard.
+func policyHostsKeyMapShardOf(_ *mapHashSeed, _ string, h uint64) uint64 {
 	return h >> 1 >> mapShardShift
 }
 
@@ -13212,7 +13212,7 @@ func (b *BenchHostBreaker) key(req netip.Addr) netip.Addr {
 }
 
 // isFailure counts every error as a failure.
-func (b *BenchHostBreaker) isFailure(err error) bool {
+func (b *BenchHostBreaker) isFailure(_ error) bool {
 	return true
 }
 
@@ -13288,7 +13288,7 @@ func (b *BenchHostBreaker) Sweep() {
 }
 
 // reject returns err for a rejected call.
-func (b *BenchHostBreaker) reject(ctx context.Context, req netip.Addr, err error) (int, error) {
+func (b *BenchHostBreaker) reject(_ context.Context, _ netip.Addr, err error) (int, error) {
 	var zero int
 	return zero, err
 }
@@ -13483,7 +13483,7 @@ func (b *BenchHostBreaker) transition(key netip.Addr, c *benchHostBreakerCircuit
 }
 
 // transitionUnlock is transition with c.mu held, which it releases.
-func (b *BenchHostBreaker) transitionUnlock(key netip.Addr, c *benchHostBreakerCircuit, from uint64, to BenchHostBreakerState, now int64) {
+func (b *BenchHostBreaker) transitionUnlock(_ netip.Addr, c *benchHostBreakerCircuit, from uint64, to BenchHostBreakerState, now int64) {
 	if c.state.Load() != from {
 		c.mu.Unlock()
 		return
@@ -13635,10 +13635,10 @@ func benchHostBreakerKeyMapHashKey(s *benchHostBreakerKeyMapHashSeed, k netip.Ad
 	return mapHashU64(&s.mix, 1<<32)
 }
 
-// benchHostBreakerKeyMapShardOf returns the shard of k, whose hash under s
-// is h: a number below mapShardCount, the mapShardBits bits of h below its
-// top bit. Every operation on k uses the same shard.
-func benchHostBreakerKeyMapShardOf(s *benchHostBreakerKeyMapHashSeed, k netip.Addr, h uint64) uint64 {
+// benchHostBreakerKeyMapShardOf returns the shard of a key whose hash is h:
+// a number below mapShardCount, the mapShardBits bits of h below its top
+// bit. Every operation on a key uses the same shard.
+func benchHostBreakerKeyMapShardOf(_ *benchHostBreakerKeyMapHashSeed, _ netip.Addr, h uint64) uint64 {
 	return h >> 1 >> mapShardShift
 }
 
@@ -14614,7 +14614,7 @@ func (b *BenchAddrBreaker) judge(ctx context.Context, err error) breakerOutcome 
 }
 
 // isFailure counts every error as a failure.
-func (b *BenchAddrBreaker) isFailure(err error) bool {
+func (b *BenchAddrBreaker) isFailure(_ error) bool {
 	return true
 }
 
@@ -15068,7 +15068,7 @@ func (b *BenchShardBreaker) key(req uint64) uint64 {
 }
 
 // isFailure counts every error as a failure.
-func (b *BenchShardBreaker) isFailure(err error) bool {
+func (b *BenchShardBreaker) isFailure(_ error) bool {
 	return true
 }
 
@@ -15144,7 +15144,7 @@ func (b *BenchShardBreaker) Sweep() {
 }
 
 // reject returns err for a rejected call.
-func (b *BenchShardBreaker) reject(ctx context.Context, req uint64, err error) (int, error) {
+func (b *BenchShardBreaker) reject(_ context.Context, _ uint64, err error) (int, error) {
 	var zero int
 	return zero, err
 }
@@ -15339,7 +15339,7 @@ func (b *BenchShardBreaker) transition(key uint64, c *benchShardBreakerCircuit, 
 }
 
 // transitionUnlock is transition with c.mu held, which it releases.
-func (b *BenchShardBreaker) transitionUnlock(key uint64, c *benchShardBreakerCircuit, from uint64, to BenchShardBreakerState, now int64) {
+func (b *BenchShardBreaker) transitionUnlock(_ uint64, c *benchShardBreakerCircuit, from uint64, to BenchShardBreakerState, now int64) {
 	if c.state.Load() != from {
 		c.mu.Unlock()
 		return
@@ -15484,9 +15484,9 @@ func benchShardBreakerKeyMapHashKey(s *benchShardBreakerKeyMapHashSeed, k uint64
 
 // benchShardBreakerKeyMapShardOf returns the shard of k, a number below
 // mapShardCount: a multiply-shift of k by a random odd key (mapShardU64). It
-// does not wait for the hash h, so a lookup loads the shard's table while
-// the hash is being computed.
-func benchShardBreakerKeyMapShardOf(s *benchShardBreakerKeyMapHashSeed, k uint64, h uint64) uint64 {
+// does not wait for the key's hash, so a lookup loads the shard's table
+// while the hash is being computed.
+func benchShardBreakerKeyMapShardOf(s *benchShardBreakerKeyMapHashSeed, k uint64, _ uint64) uint64 {
 	return mapShardU64(&s.mix, uint64(k))
 }
 
@@ -16563,9 +16563,9 @@ func perScoreKeyMapHashKey(s *perScoreKeyMapHashSeed, k float64) uint64 {
 
 // perScoreKeyMapShardOf returns the shard of k, a number below
 // mapShardCount: a multiply-shift of k by a random odd key (mapShardU64). It
-// does not wait for the hash h, so a lookup loads the shard's table while
-// the hash is being computed.
-func perScoreKeyMapShardOf(s *perScoreKeyMapHashSeed, k float64, h uint64) uint64 {
+// does not wait for the key's hash, so a lookup loads the shard's table
+// while the hash is being computed.
+func perScoreKeyMapShardOf(s *perScoreKeyMapHashSeed, k float64, _ uint64) uint64 {
 	return mapShardU64(&s.mix, math.Float64bits(float64(k)+0))
 }
 
@@ -18006,9 +18006,9 @@ func perScoreSlotsKeyMapHashKey(s *perScoreSlotsKeyMapHashSeed, k float64) uint6
 
 // perScoreSlotsKeyMapShardOf returns the shard of k, a number below
 // mapShardCount: a multiply-shift of k by a random odd key (mapShardU64). It
-// does not wait for the hash h, so a lookup loads the shard's table while
-// the hash is being computed.
-func perScoreSlotsKeyMapShardOf(s *perScoreSlotsKeyMapHashSeed, k float64, h uint64) uint64 {
+// does not wait for the key's hash, so a lookup loads the shard's table
+// while the hash is being computed.
+func perScoreSlotsKeyMapShardOf(s *perScoreSlotsKeyMapHashSeed, k float64, _ uint64) uint64 {
 	return mapShardU64(&s.mix, math.Float64bits(float64(k)+0))
 }
 
@@ -19028,7 +19028,7 @@ func (b *PerCalibration) key(req Reading) float64 {
 }
 
 // isFailure counts every error as a failure.
-func (b *PerCalibration) isFailure(err error) bool {
+func (b *PerCalibration) isFailure(_ error) bool {
 	return true
 }
 
@@ -19104,7 +19104,7 @@ func (b *PerCalibration) Sweep() {
 }
 
 // reject returns err for a rejected call.
-func (b *PerCalibration) reject(ctx context.Context, req Reading, err error) (string, error) {
+func (b *PerCalibration) reject(_ context.Context, _ Reading, err error) (string, error) {
 	var zero string
 	return zero, err
 }
@@ -19299,7 +19299,7 @@ func (b *PerCalibration) transition(key float64, c *perCalibrationCircuit, from 
 }
 
 // transitionUnlock is transition with c.mu held, which it releases.
-func (b *PerCalibration) transitionUnlock(key float64, c *perCalibrationCircuit, from uint64, to PerCalibrationState, now int64) {
+func (b *PerCalibration) transitionUnlock(_ float64, c *perCalibrationCircuit, from uint64, to PerCalibrationState, now int64) {
 	if c.state.Load() != from {
 		c.mu.Unlock()
 		return
@@ -19476,9 +19476,9 @@ func perCalibrationKeyMapHashKey(s *perCalibrationKeyMapHashSeed, k float64) uin
 
 // perCalibrationKeyMapShardOf returns the shard of k, a number below
 // mapShardCount: a multiply-shift of k by a random odd key (mapShardU64). It
-// does not wait for the hash h, so a lookup loads the shard's table while
-// the hash is being computed.
-func perCalibrationKeyMapShardOf(s *perCalibrationKeyMapHashSeed, k float64, h uint64) uint64 {
+// does not wait for the key's hash, so a lookup loads the shard's table
+// while the hash is being computed.
+func perCalibrationKeyMapShardOf(s *perCalibrationKeyMapHashSeed, k float64, _ uint64) uint64 {
 	return mapShardU64(&s.mix, math.Float64bits(float64(k)+0))
 }
 

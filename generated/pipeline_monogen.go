@@ -519,7 +519,7 @@ func (s *pipeStopToString) call(ctx context.Context, in float64) (string, error)
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipeStopToString) output(r *PipeStopRun, next int) (chan pipeStopToStringOutBatch, chan []string, func()) {
+func (s *pipeStopToString) output(_ *PipeStopRun, next int) (chan pipeStopToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeStopToStringOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 3
@@ -912,7 +912,7 @@ func (s *pipeStopUnfusedToInt64) call(ctx context.Context, in int) (int64, error
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipeStopUnfusedToInt64) output(r *PipeStopUnfusedRun, next int) (chan pipeStopUnfusedToInt64OutBatch, chan []int64, func()) {
+func (s *pipeStopUnfusedToInt64) output(_ *PipeStopUnfusedRun, next int) (chan pipeStopUnfusedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipeStopUnfusedToInt64OutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 3
@@ -1025,7 +1025,7 @@ func (s *pipeStopUnfusedToInt64) post(r *PipeStopUnfusedRun, out chan<- pipeStop
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipeStopUnfusedToInt64) measure(r *PipeStopUnfusedRun, in []int, out []int64, queued int) []int64 {
+func (s *pipeStopUnfusedToInt64) measure(r *PipeStopUnfusedRun, in []int, out []int64, _ int) []int64 {
 	return s.process(r, in, out)
 }
 
@@ -1445,7 +1445,7 @@ func (s *pipeStopUnfusedToFloat) call(ctx context.Context, in int64) (float64, e
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipeStopUnfusedToFloat) output(r *PipeStopUnfusedRun, next int) (chan pipeStopUnfusedToFloatOutBatch, chan []float64, func()) {
+func (s *pipeStopUnfusedToFloat) output(_ *PipeStopUnfusedRun, next int) (chan pipeStopUnfusedToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeStopUnfusedToFloatOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 3
@@ -1558,7 +1558,7 @@ func (s *pipeStopUnfusedToFloat) post(r *PipeStopUnfusedRun, out chan<- pipeStop
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipeStopUnfusedToFloat) measure(r *PipeStopUnfusedRun, in []int64, out []float64, queued int) []float64 {
+func (s *pipeStopUnfusedToFloat) measure(r *PipeStopUnfusedRun, in []int64, out []float64, _ int) []float64 {
 	return s.process(r, in, out)
 }
 
@@ -1708,7 +1708,7 @@ func (s *pipeStopUnfusedToString) call(ctx context.Context, in float64) (string,
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipeStopUnfusedToString) output(r *PipeStopUnfusedRun, next int) (chan pipeStopUnfusedToStringOutBatch, chan []string, func()) {
+func (s *pipeStopUnfusedToString) output(_ *PipeStopUnfusedRun, next int) (chan pipeStopUnfusedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeStopUnfusedToStringOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 3
@@ -1821,7 +1821,7 @@ func (s *pipeStopUnfusedToString) post(r *PipeStopUnfusedRun, out chan<- pipeSto
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipeStopUnfusedToString) measure(r *PipeStopUnfusedRun, in []float64, out []string, queued int) []string {
+func (s *pipeStopUnfusedToString) measure(r *PipeStopUnfusedRun, in []float64, out []string, _ int) []string {
 	return s.process(r, in, out)
 }
 
@@ -2246,7 +2246,7 @@ func (s *pipeOrderedToInt64) post(r *PipeOrderedRun, out chan<- pipeOrderedToInt
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipeOrderedToInt64) measure(r *PipeOrderedRun, in []int, out []int64, queued int) []int64 {
+func (s *pipeOrderedToInt64) measure(r *PipeOrderedRun, in []int, out []int64, _ int) []int64 {
 	return s.process(r, in, out)
 }
 
@@ -3316,7 +3316,7 @@ func (s *pipeOrderedUnfusedToInt64) post(r *PipeOrderedUnfusedRun, out chan<- pi
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipeOrderedUnfusedToInt64) measure(r *PipeOrderedUnfusedRun, in []int, out []int64, queued int) []int64 {
+func (s *pipeOrderedUnfusedToInt64) measure(r *PipeOrderedUnfusedRun, in []int, out []int64, _ int) []int64 {
 	return s.process(r, in, out)
 }
 
@@ -3869,7 +3869,7 @@ func (s *pipeOrderedUnfusedToFloat) post(r *PipeOrderedUnfusedRun, out chan<- pi
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipeOrderedUnfusedToFloat) measure(r *PipeOrderedUnfusedRun, in []int64, out []float64, queued int) []float64 {
+func (s *pipeOrderedUnfusedToFloat) measure(r *PipeOrderedUnfusedRun, in []int64, out []float64, _ int) []float64 {
 	return s.process(r, in, out)
 }
 
@@ -4121,7 +4121,7 @@ func (s *pipeOrderedUnfusedToString) post(r *PipeOrderedUnfusedRun, out chan<- p
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipeOrderedUnfusedToString) measure(r *PipeOrderedUnfusedRun, in []float64, out []string, queued int) []string {
+func (s *pipeOrderedUnfusedToString) measure(r *PipeOrderedUnfusedRun, in []float64, out []string, _ int) []string {
 	return s.process(r, in, out)
 }
 
@@ -5012,7 +5012,7 @@ func (s *pipeCollectToFloat) call(ctx context.Context, in int64) (float64, error
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipeCollectToFloat) output(r *PipeCollectRun, next int) (chan pipeCollectToFloatOutBatch, chan []float64, func()) {
+func (s *pipeCollectToFloat) output(_ *PipeCollectRun, next int) (chan pipeCollectToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeCollectToFloatOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 4
@@ -5232,7 +5232,7 @@ func (s *pipeCollectToString) call(ctx context.Context, in float64) (string, err
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipeCollectToString) output(r *PipeCollectRun, next int) (chan pipeCollectToStringOutBatch, chan []string, func()) {
+func (s *pipeCollectToString) output(_ *PipeCollectRun, next int) (chan pipeCollectToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeCollectToStringOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 5
@@ -5736,7 +5736,7 @@ func (s *pipeCollectUnfusedToInt64) call(ctx context.Context, in int) (int64, er
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipeCollectUnfusedToInt64) output(r *PipeCollectUnfusedRun, next int) (chan pipeCollectUnfusedToInt64OutBatch, chan []int64, func()) {
+func (s *pipeCollectUnfusedToInt64) output(_ *PipeCollectUnfusedRun, next int) (chan pipeCollectUnfusedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipeCollectUnfusedToInt64OutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 4
@@ -6354,7 +6354,7 @@ func (s *pipeCollectUnfusedToFloat) call(ctx context.Context, in int64) (float64
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipeCollectUnfusedToFloat) output(r *PipeCollectUnfusedRun, next int) (chan pipeCollectUnfusedToFloatOutBatch, chan []float64, func()) {
+func (s *pipeCollectUnfusedToFloat) output(_ *PipeCollectUnfusedRun, next int) (chan pipeCollectUnfusedToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipeCollectUnfusedToFloatOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 4
@@ -6655,7 +6655,7 @@ func (s *pipeCollectUnfusedToString) call(ctx context.Context, in float64) (stri
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipeCollectUnfusedToString) output(r *PipeCollectUnfusedRun, next int) (chan pipeCollectUnfusedToStringOutBatch, chan []string, func()) {
+func (s *pipeCollectUnfusedToString) output(_ *PipeCollectUnfusedRun, next int) (chan pipeCollectUnfusedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeCollectUnfusedToStringOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 5
@@ -10018,7 +10018,7 @@ func (s *pipeBoundPipeDouble) capacity() int {
 
 // call applies the stage function to one item. It is the only place a user
 // function is called.
-func (s *pipeBoundPipeDouble) call(ctx context.Context, in int) (int64, error) {
+func (s *pipeBoundPipeDouble) call(_ context.Context, in int) (int64, error) {
 	return pipeDouble(in), nil
 }
 
@@ -10140,7 +10140,7 @@ func (s *pipeBoundPipeDouble) post(r *PipeBoundRun, out chan<- pipeBoundPipeDoub
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipeBoundPipeDouble) measure(r *PipeBoundRun, in []int, out []int64, queued int) []int64 {
+func (s *pipeBoundPipeDouble) measure(r *PipeBoundRun, in []int, out []int64, _ int) []int64 {
 	return s.process(r, in, out)
 }
 
@@ -10690,7 +10690,7 @@ func (s *pipeBoundToFloat) post(r *PipeBoundRun, out chan<- pipeBoundToFloatOutB
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipeBoundToFloat) measure(r *PipeBoundRun, in []int64, out []float64, queued int) []float64 {
+func (s *pipeBoundToFloat) measure(r *PipeBoundRun, in []int64, out []float64, _ int) []float64 {
 	return s.process(r, in, out)
 }
 
@@ -10939,7 +10939,7 @@ func (s *pipeBoundPipeFormat) post(r *PipeBoundRun, out chan<- pipeBoundPipeForm
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipeBoundPipeFormat) measure(r *PipeBoundRun, in []float64, out []string, queued int) []string {
+func (s *pipeBoundPipeFormat) measure(r *PipeBoundRun, in []float64, out []string, _ int) []string {
 	return s.process(r, in, out)
 }
 
@@ -11254,7 +11254,7 @@ type pipeBoundFusedPipeDouble struct {
 
 // call applies the stage function to one item. It is the only place a user
 // function is called.
-func (s *pipeBoundFusedPipeDouble) call(ctx context.Context, in int) (int64, error) {
+func (s *pipeBoundFusedPipeDouble) call(_ context.Context, in int) (int64, error) {
 	return pipeDouble(in), nil
 }
 
@@ -12164,7 +12164,7 @@ func (s *pipeBoundUnfusedPipeDouble) capacity() int {
 
 // call applies the stage function to one item. It is the only place a user
 // function is called.
-func (s *pipeBoundUnfusedPipeDouble) call(ctx context.Context, in int) (int64, error) {
+func (s *pipeBoundUnfusedPipeDouble) call(_ context.Context, in int) (int64, error) {
 	return pipeDouble(in), nil
 }
 
@@ -12286,7 +12286,7 @@ func (s *pipeBoundUnfusedPipeDouble) post(r *PipeBoundUnfusedRun, out chan<- pip
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipeBoundUnfusedPipeDouble) measure(r *PipeBoundUnfusedRun, in []int, out []int64, queued int) []int64 {
+func (s *pipeBoundUnfusedPipeDouble) measure(r *PipeBoundUnfusedRun, in []int, out []int64, _ int) []int64 {
 	return s.process(r, in, out)
 }
 
@@ -12839,7 +12839,7 @@ func (s *pipeBoundUnfusedToFloat) post(r *PipeBoundUnfusedRun, out chan<- pipeBo
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipeBoundUnfusedToFloat) measure(r *PipeBoundUnfusedRun, in []int64, out []float64, queued int) []float64 {
+func (s *pipeBoundUnfusedToFloat) measure(r *PipeBoundUnfusedRun, in []int64, out []float64, _ int) []float64 {
 	return s.process(r, in, out)
 }
 
@@ -13090,7 +13090,7 @@ func (s *pipeBoundUnfusedPipeFormat) post(r *PipeBoundUnfusedRun, out chan<- pip
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipeBoundUnfusedPipeFormat) measure(r *PipeBoundUnfusedRun, in []float64, out []string, queued int) []string {
+func (s *pipeBoundUnfusedPipeFormat) measure(r *PipeBoundUnfusedRun, in []float64, out []string, _ int) []string {
 	return s.process(r, in, out)
 }
 
@@ -13432,7 +13432,7 @@ func (s *pipePacedToInt64) call(ctx context.Context, in int) (int64, error) {
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipePacedToInt64) output(r *PipePacedRun, next int) (chan pipePacedToInt64OutBatch, chan []int64, func()) {
+func (s *pipePacedToInt64) output(_ *PipePacedRun, next int) (chan pipePacedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipePacedToInt64OutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -13545,7 +13545,7 @@ func (s *pipePacedToInt64) post(r *PipePacedRun, out chan<- pipePacedToInt64OutB
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipePacedToInt64) measure(r *PipePacedRun, in []int, out []int64, queued int) []int64 {
+func (s *pipePacedToInt64) measure(r *PipePacedRun, in []int, out []int64, _ int) []int64 {
 	return s.process(r, in, out)
 }
 
@@ -14151,7 +14151,7 @@ func (s *pipePacedToString) call(ctx context.Context, in float64) (string, error
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipePacedToString) output(r *PipePacedRun, next int) (chan pipePacedToStringOutBatch, chan []string, func()) {
+func (s *pipePacedToString) output(_ *PipePacedRun, next int) (chan pipePacedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipePacedToStringOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -14565,7 +14565,7 @@ func (s *pipePacedUnfusedToInt64) call(ctx context.Context, in int) (int64, erro
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipePacedUnfusedToInt64) output(r *PipePacedUnfusedRun, next int) (chan pipePacedUnfusedToInt64OutBatch, chan []int64, func()) {
+func (s *pipePacedUnfusedToInt64) output(_ *PipePacedUnfusedRun, next int) (chan pipePacedUnfusedToInt64OutBatch, chan []int64, func()) {
 	out := make(chan pipePacedUnfusedToInt64OutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -14678,7 +14678,7 @@ func (s *pipePacedUnfusedToInt64) post(r *PipePacedUnfusedRun, out chan<- pipePa
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipePacedUnfusedToInt64) measure(r *PipePacedUnfusedRun, in []int, out []int64, queued int) []int64 {
+func (s *pipePacedUnfusedToInt64) measure(r *PipePacedUnfusedRun, in []int, out []int64, _ int) []int64 {
 	return s.process(r, in, out)
 }
 
@@ -15131,7 +15131,7 @@ func (s *pipePacedUnfusedToFloat) call(ctx context.Context, in int64) (float64, 
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipePacedUnfusedToFloat) output(r *PipePacedUnfusedRun, next int) (chan pipePacedUnfusedToFloatOutBatch, chan []float64, func()) {
+func (s *pipePacedUnfusedToFloat) output(_ *PipePacedUnfusedRun, next int) (chan pipePacedUnfusedToFloatOutBatch, chan []float64, func()) {
 	out := make(chan pipePacedUnfusedToFloatOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -15244,7 +15244,7 @@ func (s *pipePacedUnfusedToFloat) post(r *PipePacedUnfusedRun, out chan<- pipePa
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipePacedUnfusedToFloat) measure(r *PipePacedUnfusedRun, in []int64, out []float64, queued int) []float64 {
+func (s *pipePacedUnfusedToFloat) measure(r *PipePacedUnfusedRun, in []int64, out []float64, _ int) []float64 {
 	return s.process(r, in, out)
 }
 
@@ -15425,7 +15425,7 @@ func (s *pipePacedUnfusedToString) call(ctx context.Context, in float64) (string
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipePacedUnfusedToString) output(r *PipePacedUnfusedRun, next int) (chan pipePacedUnfusedToStringOutBatch, chan []string, func()) {
+func (s *pipePacedUnfusedToString) output(_ *PipePacedUnfusedRun, next int) (chan pipePacedUnfusedToStringOutBatch, chan []string, func()) {
 	out := make(chan pipePacedUnfusedToStringOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -15538,7 +15538,7 @@ func (s *pipePacedUnfusedToString) post(r *PipePacedUnfusedRun, out chan<- pipeP
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *pipePacedUnfusedToString) measure(r *PipePacedUnfusedRun, in []float64, out []string, queued int) []string {
+func (s *pipePacedUnfusedToString) measure(r *PipePacedUnfusedRun, in []float64, out []string, _ int) []string {
 	return s.process(r, in, out)
 }
 
@@ -16300,7 +16300,7 @@ func (s *benchPipe1F3) call(ctx context.Context, in float64) (uint64, error) {
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *benchPipe1F3) output(r *BenchPipe1Run, next int) (chan benchPipe1F3OutBatch, chan []uint64, func()) {
+func (s *benchPipe1F3) output(_ *BenchPipe1Run, next int) (chan benchPipe1F3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1F3OutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -17990,7 +17990,7 @@ func (s *benchPipe4F3) call(ctx context.Context, in float64) (uint64, error) {
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *benchPipe4F3) output(r *BenchPipe4Run, next int) (chan benchPipe4F3OutBatch, chan []uint64, func()) {
+func (s *benchPipe4F3) output(_ *BenchPipe4Run, next int) (chan benchPipe4F3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe4F3OutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 5
@@ -19281,7 +19281,7 @@ func (s *benchPipe1UnfusedF1) call(ctx context.Context, in int) (int64, error) {
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *benchPipe1UnfusedF1) output(r *BenchPipe1UnfusedRun, next int) (chan benchPipe1UnfusedF1OutBatch, chan []int64, func()) {
+func (s *benchPipe1UnfusedF1) output(_ *BenchPipe1UnfusedRun, next int) (chan benchPipe1UnfusedF1OutBatch, chan []int64, func()) {
 	out := make(chan benchPipe1UnfusedF1OutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -19394,7 +19394,7 @@ func (s *benchPipe1UnfusedF1) post(r *BenchPipe1UnfusedRun, out chan<- benchPipe
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *benchPipe1UnfusedF1) measure(r *BenchPipe1UnfusedRun, in []int, out []int64, queued int) []int64 {
+func (s *benchPipe1UnfusedF1) measure(r *BenchPipe1UnfusedRun, in []int, out []int64, _ int) []int64 {
 	return s.process(r, in, out)
 }
 
@@ -19814,7 +19814,7 @@ func (s *benchPipe1UnfusedF2) call(ctx context.Context, in int64) (float64, erro
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *benchPipe1UnfusedF2) output(r *BenchPipe1UnfusedRun, next int) (chan benchPipe1UnfusedF2OutBatch, chan []float64, func()) {
+func (s *benchPipe1UnfusedF2) output(_ *BenchPipe1UnfusedRun, next int) (chan benchPipe1UnfusedF2OutBatch, chan []float64, func()) {
 	out := make(chan benchPipe1UnfusedF2OutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -19927,7 +19927,7 @@ func (s *benchPipe1UnfusedF2) post(r *BenchPipe1UnfusedRun, out chan<- benchPipe
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *benchPipe1UnfusedF2) measure(r *BenchPipe1UnfusedRun, in []int64, out []float64, queued int) []float64 {
+func (s *benchPipe1UnfusedF2) measure(r *BenchPipe1UnfusedRun, in []int64, out []float64, _ int) []float64 {
 	return s.process(r, in, out)
 }
 
@@ -20077,7 +20077,7 @@ func (s *benchPipe1UnfusedF3) call(ctx context.Context, in float64) (uint64, err
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *benchPipe1UnfusedF3) output(r *BenchPipe1UnfusedRun, next int) (chan benchPipe1UnfusedF3OutBatch, chan []uint64, func()) {
+func (s *benchPipe1UnfusedF3) output(_ *BenchPipe1UnfusedRun, next int) (chan benchPipe1UnfusedF3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1UnfusedF3OutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -20190,7 +20190,7 @@ func (s *benchPipe1UnfusedF3) post(r *BenchPipe1UnfusedRun, out chan<- benchPipe
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *benchPipe1UnfusedF3) measure(r *BenchPipe1UnfusedRun, in []float64, out []uint64, queued int) []uint64 {
+func (s *benchPipe1UnfusedF3) measure(r *BenchPipe1UnfusedRun, in []float64, out []uint64, _ int) []uint64 {
 	return s.process(r, in, out)
 }
 
@@ -20504,7 +20504,7 @@ func (s *benchPipe4UnfusedF1) call(ctx context.Context, in int) (int64, error) {
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *benchPipe4UnfusedF1) output(r *BenchPipe4UnfusedRun, next int) (chan benchPipe4UnfusedF1OutBatch, chan []int64, func()) {
+func (s *benchPipe4UnfusedF1) output(_ *BenchPipe4UnfusedRun, next int) (chan benchPipe4UnfusedF1OutBatch, chan []int64, func()) {
 	out := make(chan benchPipe4UnfusedF1OutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 5
@@ -20617,7 +20617,7 @@ func (s *benchPipe4UnfusedF1) post(r *BenchPipe4UnfusedRun, out chan<- benchPipe
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *benchPipe4UnfusedF1) measure(r *BenchPipe4UnfusedRun, in []int, out []int64, queued int) []int64 {
+func (s *benchPipe4UnfusedF1) measure(r *BenchPipe4UnfusedRun, in []int, out []int64, _ int) []int64 {
 	return s.process(r, in, out)
 }
 
@@ -21037,7 +21037,7 @@ func (s *benchPipe4UnfusedF2) call(ctx context.Context, in int64) (float64, erro
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *benchPipe4UnfusedF2) output(r *BenchPipe4UnfusedRun, next int) (chan benchPipe4UnfusedF2OutBatch, chan []float64, func()) {
+func (s *benchPipe4UnfusedF2) output(_ *BenchPipe4UnfusedRun, next int) (chan benchPipe4UnfusedF2OutBatch, chan []float64, func()) {
 	out := make(chan benchPipe4UnfusedF2OutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 5
@@ -21150,7 +21150,7 @@ func (s *benchPipe4UnfusedF2) post(r *BenchPipe4UnfusedRun, out chan<- benchPipe
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *benchPipe4UnfusedF2) measure(r *BenchPipe4UnfusedRun, in []int64, out []float64, queued int) []float64 {
+func (s *benchPipe4UnfusedF2) measure(r *BenchPipe4UnfusedRun, in []int64, out []float64, _ int) []float64 {
 	return s.process(r, in, out)
 }
 
@@ -21300,7 +21300,7 @@ func (s *benchPipe4UnfusedF3) call(ctx context.Context, in float64) (uint64, err
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *benchPipe4UnfusedF3) output(r *BenchPipe4UnfusedRun, next int) (chan benchPipe4UnfusedF3OutBatch, chan []uint64, func()) {
+func (s *benchPipe4UnfusedF3) output(_ *BenchPipe4UnfusedRun, next int) (chan benchPipe4UnfusedF3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe4UnfusedF3OutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 5
@@ -21413,7 +21413,7 @@ func (s *benchPipe4UnfusedF3) post(r *BenchPipe4UnfusedRun, out chan<- benchPipe
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *benchPipe4UnfusedF3) measure(r *BenchPipe4UnfusedRun, in []float64, out []uint64, queued int) []uint64 {
+func (s *benchPipe4UnfusedF3) measure(r *BenchPipe4UnfusedRun, in []float64, out []uint64, _ int) []uint64 {
 	return s.process(r, in, out)
 }
 
@@ -21726,7 +21726,7 @@ func (s *benchPipe124F1) call(ctx context.Context, in int) (int64, error) {
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *benchPipe124F1) output(r *BenchPipe124Run, next int) (chan benchPipe124F1OutBatch, chan []int64, func()) {
+func (s *benchPipe124F1) output(_ *BenchPipe124Run, next int) (chan benchPipe124F1OutBatch, chan []int64, func()) {
 	out := make(chan benchPipe124F1OutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -21839,7 +21839,7 @@ func (s *benchPipe124F1) post(r *BenchPipe124Run, out chan<- benchPipe124F1OutBa
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *benchPipe124F1) measure(r *BenchPipe124Run, in []int, out []int64, queued int) []int64 {
+func (s *benchPipe124F1) measure(r *BenchPipe124Run, in []int, out []int64, _ int) []int64 {
 	return s.process(r, in, out)
 }
 
@@ -22256,7 +22256,7 @@ func (s *benchPipe124F2) call(ctx context.Context, in int64) (float64, error) {
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *benchPipe124F2) output(r *BenchPipe124Run, next int) (chan benchPipe124F2OutBatch, chan []float64, func()) {
+func (s *benchPipe124F2) output(_ *BenchPipe124Run, next int) (chan benchPipe124F2OutBatch, chan []float64, func()) {
 	out := make(chan benchPipe124F2OutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 3
@@ -22369,7 +22369,7 @@ func (s *benchPipe124F2) post(r *BenchPipe124Run, out chan<- benchPipe124F2OutBa
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *benchPipe124F2) measure(r *BenchPipe124Run, in []int64, out []float64, queued int) []float64 {
+func (s *benchPipe124F2) measure(r *BenchPipe124Run, in []int64, out []float64, _ int) []float64 {
 	return s.process(r, in, out)
 }
 
@@ -22517,7 +22517,7 @@ func (s *benchPipe124F3) call(ctx context.Context, in float64) (uint64, error) {
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *benchPipe124F3) output(r *BenchPipe124Run, next int) (chan benchPipe124F3OutBatch, chan []uint64, func()) {
+func (s *benchPipe124F3) output(_ *BenchPipe124Run, next int) (chan benchPipe124F3OutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe124F3OutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 5
@@ -22630,7 +22630,7 @@ func (s *benchPipe124F3) post(r *BenchPipe124Run, out chan<- benchPipe124F3OutBa
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *benchPipe124F3) measure(r *BenchPipe124Run, in []float64, out []uint64, queued int) []uint64 {
+func (s *benchPipe124F3) measure(r *BenchPipe124Run, in []float64, out []uint64, _ int) []uint64 {
 	return s.process(r, in, out)
 }
 
@@ -22918,7 +22918,7 @@ type benchPipe1BoundBenchTriple struct {
 
 // call applies the stage function to one item. It is the only place a user
 // function is called.
-func (s *benchPipe1BoundBenchTriple) call(ctx context.Context, in int) (int64, error) {
+func (s *benchPipe1BoundBenchTriple) call(_ context.Context, in int) (int64, error) {
 	return BenchTriple(in), nil
 }
 
@@ -23282,7 +23282,7 @@ type benchPipe1BoundBenchHalve struct {
 
 // call applies the stage function to one item. It is the only place a user
 // function is called.
-func (s *benchPipe1BoundBenchHalve) call(ctx context.Context, in int64) (float64, error) {
+func (s *benchPipe1BoundBenchHalve) call(_ context.Context, in int64) (float64, error) {
 	return BenchHalve(in), nil
 }
 
@@ -23347,7 +23347,7 @@ func (s *benchPipe1BoundBenchRound) capacity() int {
 
 // call applies the stage function to one item. It is the only place a user
 // function is called.
-func (s *benchPipe1BoundBenchRound) call(ctx context.Context, in float64) (uint64, error) {
+func (s *benchPipe1BoundBenchRound) call(_ context.Context, in float64) (uint64, error) {
 	return BenchRound(in), nil
 }
 
@@ -23358,7 +23358,7 @@ func (s *benchPipe1BoundBenchRound) call(ctx context.Context, in float64) (uint6
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *benchPipe1BoundBenchRound) output(r *BenchPipe1BoundRun, next int) (chan benchPipe1BoundBenchRoundOutBatch, chan []uint64, func()) {
+func (s *benchPipe1BoundBenchRound) output(_ *BenchPipe1BoundRun, next int) (chan benchPipe1BoundBenchRoundOutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1BoundBenchRoundOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -23733,7 +23733,7 @@ func (s *benchPipe1BoundUnfusedBenchTriple) capacity() int {
 
 // call applies the stage function to one item. It is the only place a user
 // function is called.
-func (s *benchPipe1BoundUnfusedBenchTriple) call(ctx context.Context, in int) (int64, error) {
+func (s *benchPipe1BoundUnfusedBenchTriple) call(_ context.Context, in int) (int64, error) {
 	return BenchTriple(in), nil
 }
 
@@ -23744,7 +23744,7 @@ func (s *benchPipe1BoundUnfusedBenchTriple) call(ctx context.Context, in int) (i
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *benchPipe1BoundUnfusedBenchTriple) output(r *BenchPipe1BoundUnfusedRun, next int) (chan benchPipe1BoundUnfusedBenchTripleOutBatch, chan []int64, func()) {
+func (s *benchPipe1BoundUnfusedBenchTriple) output(_ *BenchPipe1BoundUnfusedRun, next int) (chan benchPipe1BoundUnfusedBenchTripleOutBatch, chan []int64, func()) {
 	out := make(chan benchPipe1BoundUnfusedBenchTripleOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -23857,7 +23857,7 @@ func (s *benchPipe1BoundUnfusedBenchTriple) post(r *BenchPipe1BoundUnfusedRun, o
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *benchPipe1BoundUnfusedBenchTriple) measure(r *BenchPipe1BoundUnfusedRun, in []int, out []int64, queued int) []int64 {
+func (s *benchPipe1BoundUnfusedBenchTriple) measure(r *BenchPipe1BoundUnfusedRun, in []int, out []int64, _ int) []int64 {
 	return s.process(r, in, out)
 }
 
@@ -24266,7 +24266,7 @@ func (s *benchPipe1BoundUnfusedBenchHalve) capacity() int {
 
 // call applies the stage function to one item. It is the only place a user
 // function is called.
-func (s *benchPipe1BoundUnfusedBenchHalve) call(ctx context.Context, in int64) (float64, error) {
+func (s *benchPipe1BoundUnfusedBenchHalve) call(_ context.Context, in int64) (float64, error) {
 	return BenchHalve(in), nil
 }
 
@@ -24277,7 +24277,7 @@ func (s *benchPipe1BoundUnfusedBenchHalve) call(ctx context.Context, in int64) (
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *benchPipe1BoundUnfusedBenchHalve) output(r *BenchPipe1BoundUnfusedRun, next int) (chan benchPipe1BoundUnfusedBenchHalveOutBatch, chan []float64, func()) {
+func (s *benchPipe1BoundUnfusedBenchHalve) output(_ *BenchPipe1BoundUnfusedRun, next int) (chan benchPipe1BoundUnfusedBenchHalveOutBatch, chan []float64, func()) {
 	out := make(chan benchPipe1BoundUnfusedBenchHalveOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -24390,7 +24390,7 @@ func (s *benchPipe1BoundUnfusedBenchHalve) post(r *BenchPipe1BoundUnfusedRun, ou
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *benchPipe1BoundUnfusedBenchHalve) measure(r *BenchPipe1BoundUnfusedRun, in []int64, out []float64, queued int) []float64 {
+func (s *benchPipe1BoundUnfusedBenchHalve) measure(r *BenchPipe1BoundUnfusedRun, in []int64, out []float64, _ int) []float64 {
 	return s.process(r, in, out)
 }
 
@@ -24529,7 +24529,7 @@ func (s *benchPipe1BoundUnfusedBenchRound) capacity() int {
 
 // call applies the stage function to one item. It is the only place a user
 // function is called.
-func (s *benchPipe1BoundUnfusedBenchRound) call(ctx context.Context, in float64) (uint64, error) {
+func (s *benchPipe1BoundUnfusedBenchRound) call(_ context.Context, in float64) (uint64, error) {
 	return BenchRound(in), nil
 }
 
@@ -24540,7 +24540,7 @@ func (s *benchPipe1BoundUnfusedBenchRound) call(ctx context.Context, in float64)
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *benchPipe1BoundUnfusedBenchRound) output(r *BenchPipe1BoundUnfusedRun, next int) (chan benchPipe1BoundUnfusedBenchRoundOutBatch, chan []uint64, func()) {
+func (s *benchPipe1BoundUnfusedBenchRound) output(_ *BenchPipe1BoundUnfusedRun, next int) (chan benchPipe1BoundUnfusedBenchRoundOutBatch, chan []uint64, func()) {
 	out := make(chan benchPipe1BoundUnfusedBenchRoundOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -24653,7 +24653,7 @@ func (s *benchPipe1BoundUnfusedBenchRound) post(r *BenchPipe1BoundUnfusedRun, ou
 }
 
 // measure is process: the pipeline keeps no statistics.
-func (s *benchPipe1BoundUnfusedBenchRound) measure(r *BenchPipe1BoundUnfusedRun, in []float64, out []uint64, queued int) []uint64 {
+func (s *benchPipe1BoundUnfusedBenchRound) measure(r *BenchPipe1BoundUnfusedRun, in []float64, out []uint64, _ int) []uint64 {
 	return s.process(r, in, out)
 }
 
@@ -25420,7 +25420,7 @@ func (s *pipeFusedStopToString) call(ctx context.Context, in float64) (string, e
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipeFusedStopToString) output(r *PipeFusedStopRun, next int) (chan pipeFusedStopToStringOutBatch, chan []string, func()) {
+func (s *pipeFusedStopToString) output(_ *PipeFusedStopRun, next int) (chan pipeFusedStopToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeFusedStopToStringOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -26335,7 +26335,7 @@ func (s *pipeFusedCollectToString) call(ctx context.Context, in float64) (string
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *pipeFusedCollectToString) output(r *PipeFusedCollectRun, next int) (chan pipeFusedCollectToStringOutBatch, chan []string, func()) {
+func (s *pipeFusedCollectToString) output(_ *PipeFusedCollectRun, next int) (chan pipeFusedCollectToStringOutBatch, chan []string, func()) {
 	out := make(chan pipeFusedCollectToStringOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2

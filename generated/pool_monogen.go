@@ -339,7 +339,7 @@ func (p *TinyPool) init() {
 }
 
 // call runs the pool's function once: the one place it is called.
-func (p *TinyPool) call(ctx context.Context, in int) (int, error) {
+func (p *TinyPool) call(_ context.Context, in int) (int, error) {
 	return Tiny(in), nil
 }
 
@@ -1122,7 +1122,7 @@ func (p *ConfPool) init() {
 }
 
 // call runs the pool's function once: the one place it is called.
-func (p *ConfPool) call(ctx context.Context, in int) (int, error) {
+func (p *ConfPool) call(_ context.Context, in int) (int, error) {
 	return Tiny(in), nil
 }
 
@@ -1892,7 +1892,7 @@ func (p *SpinPool) init() {
 }
 
 // call runs the pool's function once: the one place it is called.
-func (p *SpinPool) call(ctx context.Context, in int) (int, error) {
+func (p *SpinPool) call(_ context.Context, in int) (int, error) {
 	return Spin(in), nil
 }
 
@@ -2652,7 +2652,7 @@ func (p *ShortPool) init() {
 }
 
 // call runs the pool's function once: the one place it is called.
-func (p *ShortPool) call(ctx context.Context, in int) (int, error) {
+func (p *ShortPool) call(_ context.Context, in int) (int, error) {
 	return Short(in), nil
 }
 
@@ -3411,7 +3411,7 @@ func (p *NapPool) init() {
 }
 
 // call runs the pool's function once: the one place it is called.
-func (p *NapPool) call(ctx context.Context, in int) (int, error) {
+func (p *NapPool) call(_ context.Context, in int) (int, error) {
 	return Nap(in), nil
 }
 
@@ -5099,12 +5099,12 @@ func (p *Sender) init() {
 }
 
 // call runs the pool's function once: the one place it is called.
-func (p *Sender) call(ctx context.Context, in string) (struct{}, error) {
+func (p *Sender) call(_ context.Context, in string) (struct{}, error) {
 	return struct{}{}, send(in)
 }
 
 // deliver hands one job's outcome to the result handler.
-func (p *Sender) deliver(in string, out struct{}, err error) {
+func (p *Sender) deliver(in string, _ struct{}, err error) {
 	sent(in, err)
 }
 
@@ -7834,7 +7834,7 @@ func (l *SharedQuota) reserve(now int64) SharedQuotaReservation {
 	return SharedQuotaReservation{l: l, at: l.sharedRetry(now)}
 }
 
-func (l *SharedQuota) reserveN(now, n int64) SharedQuotaReservation {
+func (l *SharedQuota) reserveN(now, _ int64) SharedQuotaReservation {
 	// Wait's one event: a shared limiter has no N forms.
 	return l.reserve(now)
 }
@@ -8284,7 +8284,7 @@ func (l *SharedOpen) reserve(now int64) SharedOpenReservation {
 	return SharedOpenReservation{l: l, at: l.sharedRetry(now)}
 }
 
-func (l *SharedOpen) reserveN(now, n int64) SharedOpenReservation {
+func (l *SharedOpen) reserveN(now, _ int64) SharedOpenReservation {
 	// Wait's one event: a shared limiter has no N forms.
 	return l.reserve(now)
 }
@@ -8434,7 +8434,7 @@ func (l *SharedOpen) lease(now int64) (*ratelimitTokenLease, bool) {
 }
 
 // failAllow is Allow while the store is down.
-func (l *SharedOpen) failAllow(now int64) bool {
+func (l *SharedOpen) failAllow(_ int64) bool {
 	return true
 }
 
@@ -10298,7 +10298,7 @@ func (p *PacedSender) init() {
 }
 
 // call runs the pool's function once: the one place it is called.
-func (p *PacedSender) call(ctx context.Context, in string) (struct{}, error) {
+func (p *PacedSender) call(_ context.Context, in string) (struct{}, error) {
 	return struct{}{}, send(in)
 }
 
@@ -10903,7 +10903,7 @@ func (b *JobBreaker) judge(ctx context.Context, err error) breakerOutcome {
 }
 
 // isFailure counts every error as a failure.
-func (b *JobBreaker) isFailure(err error) bool {
+func (b *JobBreaker) isFailure(_ error) bool {
 	return true
 }
 
@@ -13391,7 +13391,7 @@ func (p *TinyMetricsPool) init() {
 }
 
 // call runs the pool's function once: the one place it is called.
-func (p *TinyMetricsPool) call(ctx context.Context, in int) (int, error) {
+func (p *TinyMetricsPool) call(_ context.Context, in int) (int, error) {
 	return Tiny(in), nil
 }
 
@@ -14277,7 +14277,7 @@ func (p *TinyHookedPool) init() {
 }
 
 // call runs the pool's function once: the one place it is called.
-func (p *TinyHookedPool) call(ctx context.Context, in int) (int, error) {
+func (p *TinyHookedPool) call(_ context.Context, in int) (int, error) {
 	return Tiny(in), nil
 }
 

@@ -5596,17 +5596,17 @@ func (p *BenchConns) hotToStackLocked() {
 }
 
 // create makes a resource with NewConn, the directive's new=.
-func (p *BenchConns) create(ctx context.Context) (*Conn, error) {
+func (p *BenchConns) create(_ context.Context) (*Conn, error) {
 	return NewConn()
 }
 
 // destroy does nothing: the directive has no close= function.
-func (p *BenchConns) destroy(r *Conn) {
+func (p *BenchConns) destroy(_ *Conn) {
 	// Nothing to close.
 }
 
 // healthy accepts every resource: the directive has no check= function.
-func (p *BenchConns) healthy(r *Conn) error {
+func (p *BenchConns) healthy(_ *Conn) error {
 	return nil
 }
 
@@ -6073,12 +6073,12 @@ func (p *FuncConns) create(ctx context.Context) (*Conn, error) {
 }
 
 // destroy does nothing: the directive has no close= function.
-func (p *FuncConns) destroy(r *Conn) {
+func (p *FuncConns) destroy(_ *Conn) {
 	// Nothing to close.
 }
 
 // healthy accepts every resource: the directive has no check= function.
-func (p *FuncConns) healthy(r *Conn) error {
+func (p *FuncConns) healthy(_ *Conn) error {
 	return nil
 }
 
@@ -6659,17 +6659,17 @@ func (p *ConfConns) hotToStackLocked() {
 }
 
 // create makes a resource with NewConn, the directive's new=.
-func (p *ConfConns) create(ctx context.Context) (*Conn, error) {
+func (p *ConfConns) create(_ context.Context) (*Conn, error) {
 	return NewConn()
 }
 
 // destroy does nothing: the directive has no close= function.
-func (p *ConfConns) destroy(r *Conn) {
+func (p *ConfConns) destroy(_ *Conn) {
 	// Nothing to close.
 }
 
 // healthy accepts every resource: the directive has no check= function.
-func (p *ConfConns) healthy(r *Conn) error {
+func (p *ConfConns) healthy(_ *Conn) error {
 	return nil
 }
 
@@ -7293,7 +7293,7 @@ func (p *LifeConns) destroy(r *Conn) {
 }
 
 // healthy accepts every resource: the directive has no check= function.
-func (p *LifeConns) healthy(r *Conn) error {
+func (p *LifeConns) healthy(_ *Conn) error {
 	return nil
 }
 
@@ -7736,17 +7736,17 @@ func (p *LifeHandles) wakeLocked() {
 }
 
 // create makes a resource with openHandle, the directive's new=.
-func (p *LifeHandles) create(ctx context.Context) (Handle, error) {
+func (p *LifeHandles) create(_ context.Context) (Handle, error) {
 	return openHandle()
 }
 
 // destroy does nothing: the directive has no close= function.
-func (p *LifeHandles) destroy(r Handle) {
+func (p *LifeHandles) destroy(_ Handle) {
 	// Nothing to close.
 }
 
 // healthy accepts every resource: the directive has no check= function.
-func (p *LifeHandles) healthy(r Handle) error {
+func (p *LifeHandles) healthy(_ Handle) error {
 	return nil
 }
 

@@ -345,3 +345,51 @@ func TestGeneratedHasNoBlankLineBeforeClosingBrace(t *testing.T) {
 		}
 	}
 }
+
+// TestGeneratedParamsAreUsedOrBlank reads the unexported functions and
+// methods of the committed output as gopls's unusedparams check does: a
+// parameter the body never refers to is written _, unless the function's
+// doc comment names it (a parameter whose role the doc explains, unused by
+// this output's options). Named, such a parameter would be flagged in the
+// user's editor.
+func TestGeneratedParamsAreUsedOrBlank(t *testing.T) {
+	fset := token.NewFileSet()
+	word := func(name string) *regexp.Regexp { return regexp.MustCompile(`\b` + regexp.QuoteMeta(name) + `\b`) }
+	checked, named := 0, 0
+	for _, path := range generatedFiles(t) {
+		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil || ast.IsExported(fd.Name.Name) {
+				continue
+			}
+			refs := map[string]bool{}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				if id, ok := n.(*ast.Ident); ok {
+					refs[id.Name] = true
+				}
+				return true
+			})
+			for _, fld := range fd.Type.Params.List {
+				for _, id := range fld.Names {
+					checked++
+					if id.Name == "_" || refs[id.Name] {
+						continue
+					}
+					if fd.Doc != nil && word(id.Name).MatchString(fd.Doc.Text()) {
+						named++
+						continue
+					}
+					t.Errorf("%s: %s: parameter %s is unused and not _", fset.Position(id.Pos()), fd.Name.Name, id.Name)
+				}
+			}
+		}
+	}
+	if checked < 1000 {
+		t.Fatalf("checked %d parameters: are the generated files gone?", checked)
+	}
+	t.Logf("%d parameters checked; %d unused ones keep the name their doc gives them", checked, named)
+}

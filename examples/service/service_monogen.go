@@ -545,7 +545,7 @@ func (b *Origin) judge(ctx context.Context, err error) breakerOutcome {
 }
 
 // isFailure counts every error as a failure.
-func (b *Origin) isFailure(err error) bool {
+func (b *Origin) isFailure(_ error) bool {
 	return true
 }
 

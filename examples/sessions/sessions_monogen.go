@@ -37,9 +37,9 @@ func storeHashKey(s *storeHashSeed, k SessionID) uint64 {
 
 // storeShardOf returns the shard of k, a number below storeShardCount: a
 // multiply-shift of k by a random odd key (storeShardU64). It does not wait
-// for the hash h, so a lookup loads the shard's table while the hash is
+// for the key's hash, so a lookup loads the shard's table while the hash is
 // being computed.
-func storeShardOf(s *storeHashSeed, k SessionID, h uint64) uint64 {
+func storeShardOf(s *storeHashSeed, k SessionID, _ uint64) uint64 {
 	return storeShardU64(&s.mix, uint64(k))
 }
 
@@ -904,10 +904,10 @@ func hitsHashKey(s *hitsHashSeed, k HitKey) uint64 {
 	return mapHashU64x2(&s.mix, uint64(k.Tenant), uint64(k.Route))
 }
 
-// hitsShardOf returns the shard of k, whose hash under s is h: a number
-// below mapShardCount, the mapShardBits bits of h below its top bit. Every
-// operation on k uses the same shard.
-func hitsShardOf(s *hitsHashSeed, k HitKey, h uint64) uint64 { return h >> 1 >> mapShardShift }
+// hitsShardOf returns the shard of a key whose hash is h: a number below
+// mapShardCount, the mapShardBits bits of h below its top bit. Every
+// operation on a key uses the same shard.
+func hitsShardOf(_ *hitsHashSeed, _ HitKey, h uint64) uint64 { return h >> 1 >> mapShardShift }
 
 // HitsComputeOp tells Compute what to do with the value its function returns.
 type HitsComputeOp int

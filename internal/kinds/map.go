@@ -74,7 +74,7 @@ func buildMap(c *Context) error {
 		if h.Shard != "" {
 			c.Spec.Hooks["shardOf"] = h.Shard
 			c.Spec.HookDocs["hashKey"] = fmt.Sprintf("hashKey returns the hash of k under s, specialized for %s keys: %s.\nEvery bit is mixed: the h2Bits low bits pick the meta byte, the bits above\nthem the bucket.", stencil.UserText(c.D.Args[0].Text), h.How)
-			c.Spec.HookDocs["shardOf"] = "shardOf returns the shard of k, a number below shardCount: a multiply-shift\nof k by a random odd key (shardU64). It does not wait for the hash h,\nso a lookup loads the shard's table while the hash is being computed."
+			c.Spec.HookDocs["shardOf"] = "shardOf returns the shard of k, a number below shardCount: a multiply-shift\nof k by a random odd key (shardU64). It does not wait for the key's hash,\nso a lookup loads the shard's table while the hash is being computed."
 		}
 		if h.ShortKey != "" {
 			c.Spec.Consts["shortHash"] = "true"

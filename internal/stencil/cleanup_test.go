@@ -1,6 +1,7 @@
 package stencil_test
 
 import (
+	"fmt"
 	"go/importer"
 	"go/parser"
 	"go/token"
@@ -212,5 +213,38 @@ func TestReturnDirectlyWhatOnlyTheReturnReads(t *testing.T) {
 	count = funcBody(t, stencilCleanup(t, map[string]string{"Strict": "true"}), "Count")
 	if !strings.Contains(count, "n := len(b.items)") || !strings.Contains(count, "b.n = n") || !strings.Contains(count, "return n") {
 		t.Errorf("Strict=true: want the local kept\n%s", count)
+	}
+}
+
+// TestUnusedParamsAreBlank: a parameter of an unexported function that
+// only folded code read, or that a hook's body does not name, is written
+// _; one the code reads, one the function's doc comment names, and those
+// of exported functions keep their names.
+func TestUnusedParamsAreBlank(t *testing.T) {
+	for _, tc := range []struct {
+		strict bool
+		hooks  map[string]string
+		want   []string
+	}{
+		{false, nil, []string{
+			"func (b *Box) tally(v, _ int) int {",
+			"func (b *Box) weigh(v, base int) int {", // the doc names base
+			"func (b *Box) scale(v, k int) int {",
+			"func (b *Box) Exported(x int) int {",
+		}},
+		{true, nil, []string{
+			"func (b *Box) tally(v, at int) int {",
+			"func (b *Box) weigh(v, base int) int {",
+		}},
+		{false, map[string]string{"Box.scale": "return v"}, []string{
+			"func (b *Box) scale(v, _ int) int {",
+		}},
+	} {
+		src := stencilCleanupSpec(t, map[string]string{"Strict": fmt.Sprint(tc.strict)}, tc.hooks)
+		for _, w := range tc.want {
+			if !strings.Contains(src, w) {
+				t.Errorf("Strict=%v, hooks %v: no %q in\n%s", tc.strict, tc.hooks, w, src)
+			}
+		}
 	}
 }

@@ -375,3 +375,80 @@ func isTypeParam(obj types.Object) bool {
 	_, ok = tn.Type().(*types.TypeParam)
 	return ok
 }
+
+// planUnusedParams names _ the parameters of unexported functions and
+// methods that nothing in the output refers to: those that only code folded
+// away used (a breaker without onchange= has no use for the key its
+// transitions pass along), and those of hooks whose replacement body does
+// not name them (the shard of an integer key comes from the key, not from
+// its hash). A hand-written function would not name what it ignores, and
+// gopls reports such parameters. The signature stays, so callers do not
+// change; a parameter that the function's doc comment names keeps its name,
+// which the comment would otherwise speak of in vain.
+func (s *state) planUnusedParams() {
+	info := s.t.Info
+	for _, f := range s.t.Files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || s.dead[fd] || fd.Body == nil || ast.IsExported(fd.Name.Name) || fd.Type.Params == nil {
+				continue
+			}
+			used := map[string]bool{}
+			if body, ok := s.hook(fd); ok {
+				for _, n := range refNames(body, true) {
+					used[n] = true
+				}
+			} else {
+				s.inspect(fd.Body, func(n ast.Node) bool {
+					if n == nil || s.dead[n] {
+						return false
+					}
+					if id, ok := n.(*ast.Ident); ok && info.Uses[id] != nil {
+						used[info.Uses[id].Name()] = true
+					}
+					return true
+				})
+			}
+			// The doc the output has (see editReplacedDocs).
+			doc := ""
+			if hd, ok := s.spec.HookDocs[hookKey(fd)]; ok {
+				doc = hd
+			} else if alt, ok := s.altDoc(fd.Doc); ok {
+				doc = alt
+			} else if fd.Doc != nil {
+				doc = fd.Doc.Text()
+			}
+			for _, fld := range fd.Type.Params.List {
+				for _, id := range fld.Names {
+					obj := info.Defs[id]
+					if obj == nil || id.Name == "_" || used[id.Name] || mentions(doc, id.Name) {
+						continue
+					}
+					s.locals[obj] = "_"
+				}
+			}
+		}
+	}
+}
+
+// mentions reports whether text has name as a word of its own.
+func mentions(text, name string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], name)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(name)
+		before := j == 0 || !isWordByte(text[j-1])
+		after := end == len(text) || !isWordByte(text[end])
+		if before && after {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}

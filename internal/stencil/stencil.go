@@ -239,6 +239,7 @@ func Stencil(t *Template, spec *Spec) (*Output, error) {
 	}
 	s.planSharing()
 	s.planLocals()
+	s.planUnusedParams()
 	if s.err != nil {
 		return nil, s.err
 	}

@@ -39,9 +39,9 @@ func newHashSeed() hashSeed {
 //monogen:hook
 func hashKey[K comparable](s *hashSeed, k K) uint64 { return maphash.Comparable(s.seed, k) }
 
-// shardOf returns the shard of k, whose hash under s is h: a number below
-// shardCount, the shardBits bits of h below its top bit. Every operation on k uses the same
-// shard.
+// shardOf returns the shard of a key whose hash is h: a number below
+// shardCount, the shardBits bits of h below its top bit. Every operation on
+// a key uses the same shard.
 //
 //monogen:note The stencil replaces the body by shardU64 for keys that are one
 //monogen:note 64-bit word (integers, pointers, bools): the shard then does

@@ -1522,7 +1522,7 @@ func (s *digitsFormat) call(ctx context.Context, in int) (string, error) {
 // consuming the output; together with the buffer and the workers it bounds
 // how many output batches can be in use at once, which is the free list's
 // capacity, so a run in steady state allocates none.
-func (s *digitsFormat) output(r *DigitsRun, next int) (chan digitsFormatOutBatch, chan []string, func()) {
+func (s *digitsFormat) output(_ *DigitsRun, next int) (chan digitsFormatOutBatch, chan []string, func()) {
 	out := make(chan digitsFormatOutBatch, s.capacity())
 	// The buffer, the consumers, each worker's batch, and one more.
 	size := s.capacity() + next + 2
@@ -2049,7 +2049,7 @@ func (b *Guard) judge(ctx context.Context, err error) breakerOutcome {
 }
 
 // isFailure counts every error as a failure.
-func (b *Guard) isFailure(err error) bool {
+func (b *Guard) isFailure(_ error) bool {
 	return true
 }
 
@@ -2765,17 +2765,17 @@ func (p *Conns) hotToStackLocked() {
 }
 
 // create makes a resource with dial, the directive's new=.
-func (p *Conns) create(ctx context.Context) (*Conn, error) {
+func (p *Conns) create(_ context.Context) (*Conn, error) {
 	return dial()
 }
 
 // destroy does nothing: the directive has no close= function.
-func (p *Conns) destroy(r *Conn) {
+func (p *Conns) destroy(_ *Conn) {
 	// Nothing to close.
 }
 
 // healthy accepts every resource: the directive has no check= function.
-func (p *Conns) healthy(r *Conn) error {
+func (p *Conns) healthy(_ *Conn) error {
 	return nil
 }
 

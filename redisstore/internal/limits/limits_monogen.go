@@ -221,7 +221,7 @@ func (l *Open) reserve(now int64) OpenReservation {
 	return OpenReservation{l: l, at: l.sharedRetry(now)}
 }
 
-func (l *Open) reserveN(now, n int64) OpenReservation {
+func (l *Open) reserveN(now, _ int64) OpenReservation {
 	// Wait's one event: a shared limiter has no N forms.
 	return l.reserve(now)
 }
@@ -370,7 +370,7 @@ func (l *Open) lease(now int64) (*ratelimitTokenLease, bool) {
 }
 
 // failAllow is Allow while the store is down.
-func (l *Open) failAllow(now int64) bool {
+func (l *Open) failAllow(_ int64) bool {
 	return true
 }
 
@@ -622,7 +622,7 @@ func (l *Closed) reserve(now int64) ClosedReservation {
 	return ClosedReservation{l: l, at: l.sharedRetry(now)}
 }
 
-func (l *Closed) reserveN(now, n int64) ClosedReservation {
+func (l *Closed) reserveN(now, _ int64) ClosedReservation {
 	// Wait's one event: a shared limiter has no N forms.
 	return l.reserve(now)
 }
@@ -771,7 +771,7 @@ func (l *Closed) lease(now int64) (*ratelimitTokenLease, bool) {
 }
 
 // failAllow is Allow while the store is down.
-func (l *Closed) failAllow(now int64) bool {
+func (l *Closed) failAllow(_ int64) bool {
 	return false
 }
 
@@ -1027,7 +1027,7 @@ func (l *Local) reserve(now int64) LocalReservation {
 	return LocalReservation{l: l, at: l.sharedRetry(now)}
 }
 
-func (l *Local) reserveN(now, n int64) LocalReservation {
+func (l *Local) reserveN(now, _ int64) LocalReservation {
 	// Wait's one event: a shared limiter has no N forms.
 	return l.reserve(now)
 }
@@ -1471,7 +1471,7 @@ func (l *Fast) reserve(now int64) FastReservation {
 	return FastReservation{l: l, at: l.sharedRetry(now)}
 }
 
-func (l *Fast) reserveN(now, n int64) FastReservation {
+func (l *Fast) reserveN(now, _ int64) FastReservation {
 	// Wait's one event: a shared limiter has no N forms.
 	return l.reserve(now)
 }
@@ -1620,7 +1620,7 @@ func (l *Fast) lease(now int64) (*ratelimitTokenLease, bool) {
 }
 
 // failAllow is Allow while the store is down.
-func (l *Fast) failAllow(now int64) bool {
+func (l *Fast) failAllow(_ int64) bool {
 	return false
 }
 

@@ -159,3 +159,38 @@ func (b *Box) Count() int {
 	}
 	return n
 }
+
+// Tally counts v, and when Strict also what the caller was at.
+func (b *Box) Tally(v int) int { return b.tally(v, b.n) }
+
+// tally returns v, plus the caller's position when Strict.
+func (b *Box) tally(v, at int) int {
+	if b.cfg.Strict {
+		return v + at
+	}
+	return v
+}
+
+// Weigh weighs v on the box's scale.
+func (b *Box) Weigh(v int) int { return b.weigh(v, b.n) + b.scale(v, 2) }
+
+// weigh returns v; base, in the default build, is unused.
+func (b *Box) weigh(v, base int) int {
+	if b.cfg.Strict {
+		return v * base
+	}
+	return v
+}
+
+// scale scales v.
+//
+//monogen:hook
+func (b *Box) scale(v, k int) int { return v * k }
+
+// Exported ignores x when not Strict; it keeps its name.
+func (b *Box) Exported(x int) int {
+	if b.cfg.Strict {
+		return x
+	}
+	return 0
+}
