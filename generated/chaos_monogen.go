@@ -143,8 +143,8 @@ func (p *ChaosPool) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
 func (p *ChaosPool) runBatch(w *poolMember, b *chaosPoolBatch) {
 	size := int64(1)
 	start := time.Now()
@@ -620,7 +620,8 @@ func (p *ChaosPool) run(w *poolMember, t chaosPoolTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
 func (p *ChaosPool) runJob(w *poolMember, t chaosPoolTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)

@@ -2817,8 +2817,8 @@ func (p *HookedConns) waitedFor(d time.Duration, err error) {
 	connWaited(d, err)
 }
 
-// waitEnded records the end of a Get that ended with err, having waited
-// at Max since start; a zero start means it did not wait.
+// waitEnded records the end of a Get that ended with err, having waited at
+// Max since start; a zero start means it did not wait.
 func (p *HookedConns) waitEnded(start time.Time, err error) {
 	if start.IsZero() {
 		return
@@ -6221,8 +6221,8 @@ func (p *BenchResHooked) waitedFor(d time.Duration, err error) {
 	benchWaited(d, err)
 }
 
-// waitEnded records the end of a Get that ended with err, having waited
-// at Max since start; a zero start means it did not wait.
+// waitEnded records the end of a Get that ended with err, having waited at
+// Max since start; a zero start means it did not wait.
 func (p *BenchResHooked) waitEnded(start time.Time, err error) {
 	if start.IsZero() {
 		return
@@ -6725,9 +6725,9 @@ func (p *BenchResTimed) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// waitEnded records the end of a Get that ended with err, having waited
-// at Max since start; a zero start means it did not wait.
-func (p *BenchResTimed) waitEnded(start time.Time, err error) {
+// waitEnded records the wait of a Get that waited at Max since start; a zero
+// start means it did not wait.
+func (p *BenchResTimed) waitEnded(start time.Time, _ error) {
 	if start.IsZero() {
 		return
 	}
@@ -7302,8 +7302,9 @@ func (s *hookedPipeVet) output(_ *HookedPipeRun, next int) (chan hookedPipeVetOu
 	return out, free, leave
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *hookedPipeVet) post(r *HookedPipeRun, out chan<- hookedPipeVetOutBatch, free chan []int, seq uint64, res []int) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -7755,8 +7756,9 @@ func (s *hookedPipeUnfusedSift) send(r *HookedPipeUnfusedRun, out chan<- hookedP
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *hookedPipeUnfusedSift) post(r *HookedPipeUnfusedRun, out chan<- hookedPipeUnfusedSiftOutBatch, free chan []int, seq uint64, res []int) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -8296,8 +8298,9 @@ func (s *hookedPipeUnfusedVet) send(r *HookedPipeUnfusedRun, out chan<- hookedPi
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *hookedPipeUnfusedVet) post(r *HookedPipeUnfusedRun, out chan<- hookedPipeUnfusedVetOutBatch, free chan []int, seq uint64, res []int) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {

@@ -534,8 +534,9 @@ func (s *pipeStopToString) output(_ *PipeStopRun, next int) (chan pipeStopToStri
 	return out, free, leave
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipeStopToString) post(r *PipeStopRun, out chan<- pipeStopToStringOutBatch, free chan []string, seq uint64, res []string) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -1003,8 +1004,9 @@ func (s *pipeStopUnfusedToInt64) send(r *PipeStopUnfusedRun, out chan<- pipeStop
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipeStopUnfusedToInt64) post(r *PipeStopUnfusedRun, out chan<- pipeStopUnfusedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -1536,8 +1538,9 @@ func (s *pipeStopUnfusedToFloat) send(r *PipeStopUnfusedRun, out chan<- pipeStop
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipeStopUnfusedToFloat) post(r *PipeStopUnfusedRun, out chan<- pipeStopUnfusedToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -1799,8 +1802,9 @@ func (s *pipeStopUnfusedToString) send(r *PipeStopUnfusedRun, out chan<- pipeSto
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipeStopUnfusedToString) post(r *PipeStopUnfusedRun, out chan<- pipeStopUnfusedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -2229,9 +2233,9 @@ func (s *pipeOrderedToInt64) send(r *PipeOrderedRun, out chan<- pipeOrderedToInt
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeOrderedToInt64) post(r *PipeOrderedRun, out chan<- pipeOrderedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeOrderedToInt64) post(r *PipeOrderedRun, out chan<- pipeOrderedToInt64OutBatch, _ chan []int64, seq uint64, res []int64) bool {
 	m := pipeOrderedToInt64OutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -2823,9 +2827,9 @@ func (s *pipeOrderedToString) output(r *PipeOrderedRun, next int) (chan pipeOrde
 	return out, free, leave
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeOrderedToString) post(r *PipeOrderedRun, out chan<- pipeOrderedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeOrderedToString) post(r *PipeOrderedRun, out chan<- pipeOrderedToStringOutBatch, _ chan []string, seq uint64, res []string) bool {
 	m := pipeOrderedToStringOutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -3299,9 +3303,9 @@ func (s *pipeOrderedUnfusedToInt64) send(r *PipeOrderedUnfusedRun, out chan<- pi
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeOrderedUnfusedToInt64) post(r *PipeOrderedUnfusedRun, out chan<- pipeOrderedUnfusedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeOrderedUnfusedToInt64) post(r *PipeOrderedUnfusedRun, out chan<- pipeOrderedUnfusedToInt64OutBatch, _ chan []int64, seq uint64, res []int64) bool {
 	m := pipeOrderedUnfusedToInt64OutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -3852,9 +3856,9 @@ func (s *pipeOrderedUnfusedToFloat) send(r *PipeOrderedUnfusedRun, out chan<- pi
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeOrderedUnfusedToFloat) post(r *PipeOrderedUnfusedRun, out chan<- pipeOrderedUnfusedToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeOrderedUnfusedToFloat) post(r *PipeOrderedUnfusedRun, out chan<- pipeOrderedUnfusedToFloatOutBatch, _ chan []float64, seq uint64, res []float64) bool {
 	m := pipeOrderedUnfusedToFloatOutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -4104,9 +4108,9 @@ func (s *pipeOrderedUnfusedToString) send(r *PipeOrderedUnfusedRun, out chan<- p
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeOrderedUnfusedToString) post(r *PipeOrderedUnfusedRun, out chan<- pipeOrderedUnfusedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeOrderedUnfusedToString) post(r *PipeOrderedUnfusedRun, out chan<- pipeOrderedUnfusedToStringOutBatch, _ chan []string, seq uint64, res []string) bool {
 	m := pipeOrderedUnfusedToStringOutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -5037,8 +5041,9 @@ func (s *pipeCollectToFloat) send(r *PipeCollectRun, out chan<- pipeCollectToFlo
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipeCollectToFloat) post(r *PipeCollectRun, out chan<- pipeCollectToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -5323,8 +5328,9 @@ func (s *pipeCollectToString) send(r *PipeCollectRun, out chan<- pipeCollectToSt
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipeCollectToString) post(r *PipeCollectRun, out chan<- pipeCollectToStringOutBatch, free chan []string, seq uint64, res []string) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -5827,8 +5833,9 @@ func (s *pipeCollectUnfusedToInt64) send(r *PipeCollectUnfusedRun, out chan<- pi
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipeCollectUnfusedToInt64) post(r *PipeCollectUnfusedRun, out chan<- pipeCollectUnfusedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -6445,8 +6452,9 @@ func (s *pipeCollectUnfusedToFloat) send(r *PipeCollectUnfusedRun, out chan<- pi
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipeCollectUnfusedToFloat) post(r *PipeCollectUnfusedRun, out chan<- pipeCollectUnfusedToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -6746,8 +6754,9 @@ func (s *pipeCollectUnfusedToString) send(r *PipeCollectUnfusedRun, out chan<- p
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipeCollectUnfusedToString) post(r *PipeCollectUnfusedRun, out chan<- pipeCollectUnfusedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -7998,9 +8007,9 @@ func (s *pipeOrderedCollectToString) send(r *PipeOrderedCollectRun, out chan<- p
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeOrderedCollectToString) post(r *PipeOrderedCollectRun, out chan<- pipeOrderedCollectToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeOrderedCollectToString) post(r *PipeOrderedCollectRun, out chan<- pipeOrderedCollectToStringOutBatch, _ chan []string, seq uint64, res []string) bool {
 	m := pipeOrderedCollectToStringOutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -8571,9 +8580,9 @@ func (s *pipeOrderedCollectUnfusedToInt64) send(r *PipeOrderedCollectUnfusedRun,
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeOrderedCollectUnfusedToInt64) post(r *PipeOrderedCollectUnfusedRun, out chan<- pipeOrderedCollectUnfusedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeOrderedCollectUnfusedToInt64) post(r *PipeOrderedCollectUnfusedRun, out chan<- pipeOrderedCollectUnfusedToInt64OutBatch, _ chan []int64, seq uint64, res []int64) bool {
 	m := pipeOrderedCollectUnfusedToInt64OutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -9242,9 +9251,9 @@ func (s *pipeOrderedCollectUnfusedToFloat) send(r *PipeOrderedCollectUnfusedRun,
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeOrderedCollectUnfusedToFloat) post(r *PipeOrderedCollectUnfusedRun, out chan<- pipeOrderedCollectUnfusedToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeOrderedCollectUnfusedToFloat) post(r *PipeOrderedCollectUnfusedRun, out chan<- pipeOrderedCollectUnfusedToFloatOutBatch, _ chan []float64, seq uint64, res []float64) bool {
 	m := pipeOrderedCollectUnfusedToFloatOutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -9565,9 +9574,9 @@ func (s *pipeOrderedCollectUnfusedToString) send(r *PipeOrderedCollectUnfusedRun
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeOrderedCollectUnfusedToString) post(r *PipeOrderedCollectUnfusedRun, out chan<- pipeOrderedCollectUnfusedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeOrderedCollectUnfusedToString) post(r *PipeOrderedCollectUnfusedRun, out chan<- pipeOrderedCollectUnfusedToStringOutBatch, _ chan []string, seq uint64, res []string) bool {
 	m := pipeOrderedCollectUnfusedToStringOutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -10123,9 +10132,9 @@ func (s *pipeBoundPipeDouble) send(r *PipeBoundRun, out chan<- pipeBoundPipeDoub
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeBoundPipeDouble) post(r *PipeBoundRun, out chan<- pipeBoundPipeDoubleOutBatch, free chan []int64, seq uint64, res []int64) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeBoundPipeDouble) post(r *PipeBoundRun, out chan<- pipeBoundPipeDoubleOutBatch, _ chan []int64, seq uint64, res []int64) bool {
 	m := pipeBoundPipeDoubleOutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -10673,9 +10682,9 @@ func (s *pipeBoundToFloat) send(r *PipeBoundRun, out chan<- pipeBoundToFloatOutB
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeBoundToFloat) post(r *PipeBoundRun, out chan<- pipeBoundToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeBoundToFloat) post(r *PipeBoundRun, out chan<- pipeBoundToFloatOutBatch, _ chan []float64, seq uint64, res []float64) bool {
 	m := pipeBoundToFloatOutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -10922,9 +10931,9 @@ func (s *pipeBoundPipeFormat) send(r *PipeBoundRun, out chan<- pipeBoundPipeForm
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeBoundPipeFormat) post(r *PipeBoundRun, out chan<- pipeBoundPipeFormatOutBatch, free chan []string, seq uint64, res []string) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeBoundPipeFormat) post(r *PipeBoundRun, out chan<- pipeBoundPipeFormatOutBatch, _ chan []string, seq uint64, res []string) bool {
 	m := pipeBoundPipeFormatOutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -11776,9 +11785,9 @@ func (s *pipeBoundFusedPipeFormat) output(r *PipeBoundFusedRun, next int) (chan 
 	return out, free, leave
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeBoundFusedPipeFormat) post(r *PipeBoundFusedRun, out chan<- pipeBoundFusedPipeFormatOutBatch, free chan []string, seq uint64, res []string) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeBoundFusedPipeFormat) post(r *PipeBoundFusedRun, out chan<- pipeBoundFusedPipeFormatOutBatch, _ chan []string, seq uint64, res []string) bool {
 	m := pipeBoundFusedPipeFormatOutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -12269,9 +12278,9 @@ func (s *pipeBoundUnfusedPipeDouble) send(r *PipeBoundUnfusedRun, out chan<- pip
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeBoundUnfusedPipeDouble) post(r *PipeBoundUnfusedRun, out chan<- pipeBoundUnfusedPipeDoubleOutBatch, free chan []int64, seq uint64, res []int64) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeBoundUnfusedPipeDouble) post(r *PipeBoundUnfusedRun, out chan<- pipeBoundUnfusedPipeDoubleOutBatch, _ chan []int64, seq uint64, res []int64) bool {
 	m := pipeBoundUnfusedPipeDoubleOutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -12822,9 +12831,9 @@ func (s *pipeBoundUnfusedToFloat) send(r *PipeBoundUnfusedRun, out chan<- pipeBo
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeBoundUnfusedToFloat) post(r *PipeBoundUnfusedRun, out chan<- pipeBoundUnfusedToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeBoundUnfusedToFloat) post(r *PipeBoundUnfusedRun, out chan<- pipeBoundUnfusedToFloatOutBatch, _ chan []float64, seq uint64, res []float64) bool {
 	m := pipeBoundUnfusedToFloatOutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -13073,9 +13082,9 @@ func (s *pipeBoundUnfusedPipeFormat) send(r *PipeBoundUnfusedRun, out chan<- pip
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *pipeBoundUnfusedPipeFormat) post(r *PipeBoundUnfusedRun, out chan<- pipeBoundUnfusedPipeFormatOutBatch, free chan []string, seq uint64, res []string) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *pipeBoundUnfusedPipeFormat) post(r *PipeBoundUnfusedRun, out chan<- pipeBoundUnfusedPipeFormatOutBatch, _ chan []string, seq uint64, res []string) bool {
 	m := pipeBoundUnfusedPipeFormatOutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -13523,8 +13532,9 @@ func (s *pipePacedToInt64) send(r *PipePacedRun, out chan<- pipePacedToInt64OutB
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipePacedToInt64) post(r *PipePacedRun, out chan<- pipePacedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -14166,8 +14176,9 @@ func (s *pipePacedToString) output(_ *PipePacedRun, next int) (chan pipePacedToS
 	return out, free, leave
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipePacedToString) post(r *PipePacedRun, out chan<- pipePacedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -14656,8 +14667,9 @@ func (s *pipePacedUnfusedToInt64) send(r *PipePacedUnfusedRun, out chan<- pipePa
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipePacedUnfusedToInt64) post(r *PipePacedUnfusedRun, out chan<- pipePacedUnfusedToInt64OutBatch, free chan []int64, seq uint64, res []int64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -15222,8 +15234,9 @@ func (s *pipePacedUnfusedToFloat) send(r *PipePacedUnfusedRun, out chan<- pipePa
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipePacedUnfusedToFloat) post(r *PipePacedUnfusedRun, out chan<- pipePacedUnfusedToFloatOutBatch, free chan []float64, seq uint64, res []float64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -15516,8 +15529,9 @@ func (s *pipePacedUnfusedToString) send(r *PipePacedUnfusedRun, out chan<- pipeP
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipePacedUnfusedToString) post(r *PipePacedUnfusedRun, out chan<- pipePacedUnfusedToStringOutBatch, free chan []string, seq uint64, res []string) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -16315,8 +16329,9 @@ func (s *benchPipe1F3) output(_ *BenchPipe1Run, next int) (chan benchPipe1F3OutB
 	return out, free, leave
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *benchPipe1F3) post(r *BenchPipe1Run, out chan<- benchPipe1F3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -17148,9 +17163,9 @@ func (s *benchPipe1OrderedF3) output(r *BenchPipe1OrderedRun, next int) (chan be
 	return out, free, leave
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *benchPipe1OrderedF3) post(r *BenchPipe1OrderedRun, out chan<- benchPipe1OrderedF3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *benchPipe1OrderedF3) post(r *BenchPipe1OrderedRun, out chan<- benchPipe1OrderedF3OutBatch, _ chan []uint64, seq uint64, res []uint64) bool {
 	m := benchPipe1OrderedF3OutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -18005,8 +18020,9 @@ func (s *benchPipe4F3) output(_ *BenchPipe4Run, next int) (chan benchPipe4F3OutB
 	return out, free, leave
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *benchPipe4F3) post(r *BenchPipe4Run, out chan<- benchPipe4F3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -18882,9 +18898,9 @@ func (s *benchPipe4OrderedF3) output(r *BenchPipe4OrderedRun, next int) (chan be
 	return out, free, leave
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
-func (s *benchPipe4OrderedF3) post(r *BenchPipe4OrderedRun, out chan<- benchPipe4OrderedF3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
+// post sends res, the outputs of batch seq, on out, and reports false if
+// the run was cancelled while it waited to send.
+func (s *benchPipe4OrderedF3) post(r *BenchPipe4OrderedRun, out chan<- benchPipe4OrderedF3OutBatch, _ chan []uint64, seq uint64, res []uint64) bool {
 	m := benchPipe4OrderedF3OutBatch{seq: seq, items: res}
 	select { // alone first: see work
 	case out <- m:
@@ -19372,8 +19388,9 @@ func (s *benchPipe1UnfusedF1) send(r *BenchPipe1UnfusedRun, out chan<- benchPipe
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *benchPipe1UnfusedF1) post(r *BenchPipe1UnfusedRun, out chan<- benchPipe1UnfusedF1OutBatch, free chan []int64, seq uint64, res []int64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -19905,8 +19922,9 @@ func (s *benchPipe1UnfusedF2) send(r *BenchPipe1UnfusedRun, out chan<- benchPipe
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *benchPipe1UnfusedF2) post(r *BenchPipe1UnfusedRun, out chan<- benchPipe1UnfusedF2OutBatch, free chan []float64, seq uint64, res []float64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -20168,8 +20186,9 @@ func (s *benchPipe1UnfusedF3) send(r *BenchPipe1UnfusedRun, out chan<- benchPipe
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *benchPipe1UnfusedF3) post(r *BenchPipe1UnfusedRun, out chan<- benchPipe1UnfusedF3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -20595,8 +20614,9 @@ func (s *benchPipe4UnfusedF1) send(r *BenchPipe4UnfusedRun, out chan<- benchPipe
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *benchPipe4UnfusedF1) post(r *BenchPipe4UnfusedRun, out chan<- benchPipe4UnfusedF1OutBatch, free chan []int64, seq uint64, res []int64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -21128,8 +21148,9 @@ func (s *benchPipe4UnfusedF2) send(r *BenchPipe4UnfusedRun, out chan<- benchPipe
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *benchPipe4UnfusedF2) post(r *BenchPipe4UnfusedRun, out chan<- benchPipe4UnfusedF2OutBatch, free chan []float64, seq uint64, res []float64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -21391,8 +21412,9 @@ func (s *benchPipe4UnfusedF3) send(r *BenchPipe4UnfusedRun, out chan<- benchPipe
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *benchPipe4UnfusedF3) post(r *BenchPipe4UnfusedRun, out chan<- benchPipe4UnfusedF3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -21817,8 +21839,9 @@ func (s *benchPipe124F1) send(r *BenchPipe124Run, out chan<- benchPipe124F1OutBa
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *benchPipe124F1) post(r *BenchPipe124Run, out chan<- benchPipe124F1OutBatch, free chan []int64, seq uint64, res []int64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -22347,8 +22370,9 @@ func (s *benchPipe124F2) send(r *BenchPipe124Run, out chan<- benchPipe124F2OutBa
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *benchPipe124F2) post(r *BenchPipe124Run, out chan<- benchPipe124F2OutBatch, free chan []float64, seq uint64, res []float64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -22608,8 +22632,9 @@ func (s *benchPipe124F3) send(r *BenchPipe124Run, out chan<- benchPipe124F3OutBa
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *benchPipe124F3) post(r *BenchPipe124Run, out chan<- benchPipe124F3OutBatch, free chan []uint64, seq uint64, res []uint64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -23373,8 +23398,9 @@ func (s *benchPipe1BoundBenchRound) output(_ *BenchPipe1BoundRun, next int) (cha
 	return out, free, leave
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *benchPipe1BoundBenchRound) post(r *BenchPipe1BoundRun, out chan<- benchPipe1BoundBenchRoundOutBatch, free chan []uint64, seq uint64, res []uint64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -23835,8 +23861,9 @@ func (s *benchPipe1BoundUnfusedBenchTriple) send(r *BenchPipe1BoundUnfusedRun, o
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *benchPipe1BoundUnfusedBenchTriple) post(r *BenchPipe1BoundUnfusedRun, out chan<- benchPipe1BoundUnfusedBenchTripleOutBatch, free chan []int64, seq uint64, res []int64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -24368,8 +24395,9 @@ func (s *benchPipe1BoundUnfusedBenchHalve) send(r *BenchPipe1BoundUnfusedRun, ou
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *benchPipe1BoundUnfusedBenchHalve) post(r *BenchPipe1BoundUnfusedRun, out chan<- benchPipe1BoundUnfusedBenchHalveOutBatch, free chan []float64, seq uint64, res []float64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -24631,8 +24659,9 @@ func (s *benchPipe1BoundUnfusedBenchRound) send(r *BenchPipe1BoundUnfusedRun, ou
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *benchPipe1BoundUnfusedBenchRound) post(r *BenchPipe1BoundUnfusedRun, out chan<- benchPipe1BoundUnfusedBenchRoundOutBatch, free chan []uint64, seq uint64, res []uint64) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -25435,8 +25464,9 @@ func (s *pipeFusedStopToString) output(_ *PipeFusedStopRun, next int) (chan pipe
 	return out, free, leave
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipeFusedStopToString) post(r *PipeFusedStopRun, out chan<- pipeFusedStopToStringOutBatch, free chan []string, seq uint64, res []string) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -26350,8 +26380,9 @@ func (s *pipeFusedCollectToString) output(_ *PipeFusedCollectRun, next int) (cha
 	return out, free, leave
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *pipeFusedCollectToString) post(r *PipeFusedCollectRun, out chan<- pipeFusedCollectToStringOutBatch, free chan []string, seq uint64, res []string) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {

@@ -132,9 +132,9 @@ func (p *TinyPool) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
-func (p *TinyPool) runBatch(w *tinyPoolMember, b *tinyPoolBatch) {
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
+func (p *TinyPool) runBatch(_ *tinyPoolMember, b *tinyPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -590,8 +590,9 @@ func (p *TinyPool) run(w *tinyPoolMember, t tinyPoolTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
-func (p *TinyPool) runJob(w *tinyPoolMember, t tinyPoolTask) {
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
+func (p *TinyPool) runJob(_ *tinyPoolMember, t tinyPoolTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
@@ -892,9 +893,9 @@ func (p *ConfPool) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
-func (p *ConfPool) runBatch(w *confPoolMember, b *confPoolBatch) {
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
+func (p *ConfPool) runBatch(_ *confPoolMember, b *confPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -1373,8 +1374,9 @@ func (p *ConfPool) run(w *confPoolMember, t confPoolTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
-func (p *ConfPool) runJob(w *confPoolMember, t confPoolTask) {
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
+func (p *ConfPool) runJob(_ *confPoolMember, t confPoolTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
@@ -1685,9 +1687,9 @@ func (p *SpinPool) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
-func (p *SpinPool) runBatch(w *spinPoolMember, b *spinPoolBatch) {
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
+func (p *SpinPool) runBatch(_ *spinPoolMember, b *spinPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -2143,8 +2145,9 @@ func (p *SpinPool) run(w *spinPoolMember, t spinPoolTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
-func (p *SpinPool) runJob(w *spinPoolMember, t spinPoolTask) {
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
+func (p *SpinPool) runJob(_ *spinPoolMember, t spinPoolTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
@@ -2445,9 +2448,9 @@ func (p *ShortPool) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
-func (p *ShortPool) runBatch(w *shortPoolMember, b *shortPoolBatch) {
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
+func (p *ShortPool) runBatch(_ *shortPoolMember, b *shortPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -2903,8 +2906,9 @@ func (p *ShortPool) run(w *shortPoolMember, t shortPoolTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
-func (p *ShortPool) runJob(w *shortPoolMember, t shortPoolTask) {
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
+func (p *ShortPool) runJob(_ *shortPoolMember, t shortPoolTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
@@ -3205,9 +3209,9 @@ func (p *NapPool) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
-func (p *NapPool) runBatch(w *napPoolMember, b *napPoolBatch) {
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
+func (p *NapPool) runBatch(_ *napPoolMember, b *napPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -3661,8 +3665,9 @@ func (p *NapPool) run(w *napPoolMember, t napPoolTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
-func (p *NapPool) runJob(w *napPoolMember, t napPoolTask) {
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
+func (p *NapPool) runJob(_ *napPoolMember, t napPoolTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
@@ -3976,8 +3981,8 @@ func (p *Resizer) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
 func (p *Resizer) runBatch(w *poolMember, b *resizerBatch) {
 	size := int64(1)
 	start := time.Now()
@@ -4450,7 +4455,8 @@ func (p *Resizer) run(w *poolMember, t resizerTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
 func (p *Resizer) runJob(w *poolMember, t resizerTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
@@ -4895,9 +4901,9 @@ func (p *Sender) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
-func (p *Sender) runBatch(w *senderMember, b *senderBatch) {
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
+func (p *Sender) runBatch(_ *senderMember, b *senderBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -5347,8 +5353,9 @@ func (p *Sender) run(w *senderMember, t senderTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
-func (p *Sender) runJob(w *senderMember, t senderTask) {
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
+func (p *Sender) runJob(_ *senderMember, t senderTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
@@ -5647,9 +5654,9 @@ func (p *FuncPool) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
-func (p *FuncPool) runBatch(w *funcPoolMember, b *funcPoolBatch) {
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
+func (p *FuncPool) runBatch(_ *funcPoolMember, b *funcPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -6106,8 +6113,9 @@ func (p *FuncPool) run(w *funcPoolMember, t funcPoolTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
-func (p *FuncPool) runJob(w *funcPoolMember, t funcPoolTask) {
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
+func (p *FuncPool) runJob(_ *funcPoolMember, t funcPoolTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
@@ -6425,8 +6433,8 @@ func (p *StressPool) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
 func (p *StressPool) runBatch(w *poolMember, b *stressPoolBatch) {
 	size := int64(1)
 	start := time.Now()
@@ -6902,7 +6910,8 @@ func (p *StressPool) run(w *poolMember, t stressPoolTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
 func (p *StressPool) runJob(w *poolMember, t stressPoolTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
@@ -9183,8 +9192,8 @@ func (p *PacedPool) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
 func (p *PacedPool) runBatch(w *poolMember, b *pacedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
@@ -9660,7 +9669,8 @@ func (p *PacedPool) run(w *poolMember, t pacedPoolTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
 func (p *PacedPool) runJob(w *poolMember, t pacedPoolTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
@@ -10087,9 +10097,9 @@ func (p *PacedSender) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
-func (p *PacedSender) runBatch(w *pacedSenderMember, b *pacedSenderBatch) {
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
+func (p *PacedSender) runBatch(_ *pacedSenderMember, b *pacedSenderBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -10549,8 +10559,9 @@ func (p *PacedSender) run(w *pacedSenderMember, t pacedSenderTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
-func (p *PacedSender) runJob(w *pacedSenderMember, t pacedSenderTask) {
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
+func (p *PacedSender) runJob(_ *pacedSenderMember, t pacedSenderTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)
@@ -11304,8 +11315,8 @@ func (p *GuardedPool) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
 func (p *GuardedPool) runBatch(w *poolMember, b *guardedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
@@ -11787,7 +11798,8 @@ func (p *GuardedPool) run(w *poolMember, t guardedPoolTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
 func (p *GuardedPool) runJob(w *poolMember, t guardedPoolTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
@@ -12250,8 +12262,8 @@ func (p *HookedPool) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
 func (p *HookedPool) runBatch(w *poolMember, b *hookedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
@@ -12750,7 +12762,8 @@ func (p *HookedPool) run(w *poolMember, t hookedPoolTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
 func (p *HookedPool) runJob(w *poolMember, t hookedPoolTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
@@ -13176,8 +13189,8 @@ func (p *TinyMetricsPool) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
 func (p *TinyMetricsPool) runBatch(w *poolMember, b *tinyMetricsPoolBatch) {
 	size := int64(1)
 	start := time.Now()
@@ -13652,7 +13665,8 @@ func (p *TinyMetricsPool) run(w *poolMember, t tinyMetricsPoolTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
 func (p *TinyMetricsPool) runJob(w *poolMember, t tinyMetricsPoolTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
@@ -14067,9 +14081,9 @@ func (p *TinyHookedPool) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
-func (p *TinyHookedPool) runBatch(w *tinyHookedPoolMember, b *tinyHookedPoolBatch) {
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
+func (p *TinyHookedPool) runBatch(_ *tinyHookedPoolMember, b *tinyHookedPoolBatch) {
 	size := int64(1)
 	start := time.Now()
 	for {
@@ -14554,8 +14568,9 @@ func (p *TinyHookedPool) run(w *tinyHookedPoolMember, t tinyHookedPoolTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
-func (p *TinyHookedPool) runJob(w *tinyHookedPoolMember, t tinyHookedPoolTask) {
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
+func (p *TinyHookedPool) runJob(_ *tinyHookedPoolMember, t tinyHookedPoolTask) {
 	in := t.in
 	out, err := p.attempt(p.ctx, in)
 	p.deliver(in, out, err)

@@ -946,8 +946,8 @@ func (p *Renderer) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
 func (p *Renderer) runBatch(w *poolMember, b *rendererBatch) {
 	size := int64(1)
 	start := time.Now()
@@ -1425,7 +1425,8 @@ func (p *Renderer) run(w *poolMember, t rendererTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
 func (p *Renderer) runJob(w *poolMember, t rendererTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)

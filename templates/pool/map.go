@@ -236,8 +236,8 @@ func (b *batchState) finish(k int64) {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see chunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
+// (see chunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
 func (p *Pool[In, Out]) runBatch(w *member, b *batch[In, Out]) {
 	size := int64(1)
 	start := time.Now()

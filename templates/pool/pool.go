@@ -745,7 +745,8 @@ func (p *Pool[In, Out]) run(w *member, t task[In, Out]) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
 func (p *Pool[In, Out]) runJob(w *member, t task[In, Out]) {
 	in := t.in
 	if p.cfg.Metrics {

@@ -144,8 +144,8 @@ func (p *Squares) untally() {
 }
 
 // runBatch claims and runs chunks of b until none is left, sized by time
-// (see poolChunkTime), on w, or on Map's caller if w is nil. It stops the
-// batch if it finds b's context done.
+// (see poolChunkTime), on a worker or on Map's caller. It stops the batch if it
+// finds b's context done.
 func (p *Squares) runBatch(w *poolMember, b *squaresBatch) {
 	size := int64(1)
 	start := time.Now()
@@ -615,7 +615,8 @@ func (p *Squares) run(w *poolMember, t squaresTask) {
 	}
 }
 
-// runJob runs one submitted job on w to its outcome and delivers it.
+// runJob runs one submitted job to its outcome and delivers it, on the
+// worker that took it.
 func (p *Squares) runJob(w *poolMember, t squaresTask) {
 	in := t.in
 	p.stats.jobStarted(w, t.queued)
@@ -1547,8 +1548,9 @@ func (s *digitsFormat) send(r *DigitsRun, out chan<- digitsFormatOutBatch, free 
 	}
 }
 
-// post sends res, the outputs of batch seq in an output batch from free, on
-// out, and reports false if the run was cancelled while it waited to send.
+// post sends res, the outputs of batch seq, on out, and reports false if the
+// run was cancelled while it waited to send. An empty res goes back to free
+// instead: the sink would have nothing to deliver.
 func (s *digitsFormat) post(r *DigitsRun, out chan<- digitsFormatOutBatch, free chan []string, seq uint64, res []string) bool {
 	// An empty batch need not go on: the sink has nothing to deliver.
 	if len(res) == 0 {
@@ -2810,9 +2812,9 @@ func (p *Conns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// waitEnded records the end of a Get that ended with err, having waited
-// at Max since start; a zero start means it did not wait.
-func (p *Conns) waitEnded(start time.Time, err error) {
+// waitEnded records the wait of a Get that waited at Max since start; a zero
+// start means it did not wait.
+func (p *Conns) waitEnded(start time.Time, _ error) {
 	if start.IsZero() {
 		return
 	}
