@@ -470,7 +470,6 @@ func (s *Stage[In, Out]) send(r *Run, out chan<- outBatch[In, Out], free chan []
 //monogen:doc !ordered post sends res, the outputs of batch seq, on out, and reports false if
 //monogen:doc !ordered the run was cancelled while it waited to send. An empty res goes back
 //monogen:doc !ordered to free instead: the sink would have nothing to deliver.
-//
 //monogen:note A generated pipeline's fused chain posts the outputs of its
 //monogen:note last stage with it.
 func (s *Stage[In, Out]) post(r *Run, out chan<- outBatch[In, Out], free chan []Out, seq uint64, res []Out) bool {
