@@ -2817,8 +2817,8 @@ func (p *HookedConns) waitedFor(d time.Duration, err error) {
 	connWaited(d, err)
 }
 
-// waitEnded records the end of a Get that ended with err, having waited at
-// Max since start; a zero start means it did not wait.
+// waitEnded records the end of a Get that ended with err, having waited
+// at Max since start; a zero start means it did not wait.
 func (p *HookedConns) waitEnded(start time.Time, err error) {
 	if start.IsZero() {
 		return
@@ -6221,8 +6221,8 @@ func (p *BenchResHooked) waitedFor(d time.Duration, err error) {
 	benchWaited(d, err)
 }
 
-// waitEnded records the end of a Get that ended with err, having waited at
-// Max since start; a zero start means it did not wait.
+// waitEnded records the end of a Get that ended with err, having waited
+// at Max since start; a zero start means it did not wait.
 func (p *BenchResHooked) waitEnded(start time.Time, err error) {
 	if start.IsZero() {
 		return
@@ -6725,9 +6725,9 @@ func (p *BenchResTimed) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// waitEnded records the wait of a Get that waited at Max since start; a zero
-// start means it did not wait.
-func (p *BenchResTimed) waitEnded(start time.Time, _ error) {
+// waitEnded records the end of a Get that ended with err, having waited
+// at Max since start; a zero start means it did not wait.
+func (p *BenchResTimed) waitEnded(start time.Time, err error) {
 	if start.IsZero() {
 		return
 	}

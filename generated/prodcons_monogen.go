@@ -1899,9 +1899,9 @@ func (q *DropOldestQueue) dropOldest() {
 	runtime.Gosched()
 }
 
-// dropTaken counts the oldest item as dropped if the dequeue that returned
-// st took it, and says whether it did.
-func (q *DropOldestQueue) dropTaken(_ int, st queueSharedOpStatus) bool {
+// dropTaken counts and reports v, the oldest item, if the dequeue that
+// returned st took it, and says whether it did.
+func (q *DropOldestQueue) dropTaken(v int, st queueSharedOpStatus) bool {
 	if st != queueSharedOpDone {
 		return false
 	}
@@ -2869,9 +2869,9 @@ func (q *ConfQueue) dropOldest() {
 	runtime.Gosched()
 }
 
-// dropTaken counts the oldest item as dropped if the dequeue that returned
-// st took it, and says whether it did.
-func (q *ConfQueue) dropTaken(_ int, st queueSharedOpStatus) bool {
+// dropTaken counts and reports v, the oldest item, if the dequeue that
+// returned st took it, and says whether it did.
+func (q *ConfQueue) dropTaken(v int, st queueSharedOpStatus) bool {
 	if st != queueSharedOpDone {
 		return false
 	}
@@ -7328,9 +7328,9 @@ func (p *LifeConns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// waitEnded records the wait of a Get that waited at Max since start; a zero
-// start means it did not wait.
-func (p *LifeConns) waitEnded(start time.Time, _ error) {
+// waitEnded records the end of a Get that ended with err, having waited
+// at Max since start; a zero start means it did not wait.
+func (p *LifeConns) waitEnded(start time.Time, err error) {
 	if start.IsZero() {
 		return
 	}

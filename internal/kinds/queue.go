@@ -111,7 +111,6 @@ func buildQueue(c *Context) error {
 func queueOnDrop(c *Context, policy int) error {
 	o := c.D.Option("ondrop")
 	c.Spec.Config["hookDrop"] = fmt.Sprint(o != nil)
-	c.Spec.Conds["hookDrop"] = o != nil
 	if o == nil {
 		return nil
 	}

@@ -67,7 +67,6 @@ func buildResPool(c *Context) error {
 	}
 	onwait := c.D.Option("onwait")
 	c.Spec.Config["hookWait"] = fmt.Sprint(onwait != nil)
-	c.Spec.Conds["hookWait"] = onwait != nil
 	c.Spec.Config["timed"] = fmt.Sprint(metrics || onwait != nil)
 	c.Spec.Conds["timed"] = metrics || onwait != nil
 	if onwait != nil {

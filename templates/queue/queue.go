@@ -551,11 +551,6 @@ func (q *Queue[T]) dropOldest() {
 
 // dropTaken counts and reports v, the oldest item, if the dequeue that
 // returned st took it, and says whether it did.
-//
-//monogen:doc hookDrop dropTaken counts and reports v, the oldest item, if the dequeue that
-//monogen:doc hookDrop returned st took it, and says whether it did.
-//monogen:doc !hookDrop dropTaken counts the oldest item as dropped if the dequeue that
-//monogen:doc !hookDrop returned st took it, and says whether it did.
 func (q *Queue[T]) dropTaken(v T, st opStatus) bool {
 	if st != opDone {
 		return false

@@ -1098,10 +1098,6 @@ func (p *Pool[T]) waitedFor(d time.Duration, err error) {
 // waitEnded records the end of a Get that ended with err, having waited
 // at Max since start; a zero start means it did not wait.
 //
-//monogen:doc hookWait waitEnded records the end of a Get that ended with err, having waited
-//monogen:doc hookWait at Max since start; a zero start means it did not wait.
-//monogen:doc !hookWait waitEnded records the wait of a Get that waited at Max since start;
-//monogen:doc !hookWait a zero start means it did not wait.
 //monogen:if timed
 func (p *Pool[T]) waitEnded(start time.Time, err error) {
 	if start.IsZero() {

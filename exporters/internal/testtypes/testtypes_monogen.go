@@ -2812,9 +2812,9 @@ func (p *Conns) hotPeek(i uint32) bool {
 	return atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&p.hot[i].r))) != nil
 }
 
-// waitEnded records the wait of a Get that waited at Max since start; a zero
-// start means it did not wait.
-func (p *Conns) waitEnded(start time.Time, _ error) {
+// waitEnded records the end of a Get that ended with err, having waited
+// at Max since start; a zero start means it did not wait.
+func (p *Conns) waitEnded(start time.Time, err error) {
 	if start.IsZero() {
 		return
 	}
