@@ -440,15 +440,9 @@ func mentions(text, name string) bool {
 		}
 		j += i
 		end := j + len(name)
-		before := j == 0 || !isWordByte(text[j-1])
-		after := end == len(text) || !isWordByte(text[end])
-		if before && after {
+		if (j == 0 || !isIdentByte(text, j-1)) && !isIdentByte(text, end) {
 			return true
 		}
 		i = j + 1
 	}
-}
-
-func isWordByte(c byte) bool {
-	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
