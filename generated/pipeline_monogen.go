@@ -4439,7 +4439,7 @@ type pipeCollectToInt64 struct {
 
 	name  string
 	fn    func(context.Context, int) (int64, error)
-	stats pipeCollectStageStats
+	stats pipeCollectStageMetrics
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -4919,23 +4919,23 @@ type PipeCollectStageStats struct {
 	Latency PipeCollectHistogram
 }
 
-// pipeCollectStageStats holds a stage's counters. Workers update them once
+// pipeCollectStageMetrics holds a stage's counters. Workers update them once
 // per batch, not per item, so that a stage's workers rarely contend on this
 // cache line.
-type pipeCollectStageStats struct {
+type pipeCollectStageMetrics struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
 	latency                                         histogramRecorder
 }
 
 // received counts a batch of n items taken while queue more waited.
-func (st *pipeCollectStageStats) received(n, queue int) {
+func (st *pipeCollectStageMetrics) received(n, queue int) {
 	st.in.Add(uint64(n))
 	st.batches.Add(1)
 	st.queued.Add(uint64(queue))
 }
 
 // processed counts a batch of in items that produced n outputs in d.
-func (st *pipeCollectStageStats) processed(in, n int, d time.Duration) {
+func (st *pipeCollectStageMetrics) processed(in, n int, d time.Duration) {
 	st.out.Add(uint64(n))
 	st.busy.Add(uint64(d))
 	if in > 0 {
@@ -4995,7 +4995,7 @@ type pipeCollectToFloat struct {
 
 	name  string
 	fn    func(context.Context, int64) (float64, error)
-	stats pipeCollectStageStats
+	stats pipeCollectStageMetrics
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -5216,7 +5216,7 @@ type pipeCollectToString struct {
 
 	name  string
 	fn    func(context.Context, float64) (string, error)
-	stats pipeCollectStageStats
+	stats pipeCollectStageMetrics
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -5721,7 +5721,7 @@ type pipeCollectUnfusedToInt64 struct {
 
 	name  string
 	fn    func(context.Context, int) (int64, error)
-	stats pipeCollectUnfusedStageStats
+	stats pipeCollectUnfusedStageMetrics
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -6264,23 +6264,23 @@ type PipeCollectUnfusedStageStats struct {
 	Latency PipeCollectUnfusedHistogram
 }
 
-// pipeCollectUnfusedStageStats holds a stage's counters. Workers update them
-// once per batch, not per item, so that a stage's workers rarely contend on
-// this cache line.
-type pipeCollectUnfusedStageStats struct {
+// pipeCollectUnfusedStageMetrics holds a stage's counters. Workers update
+// them once per batch, not per item, so that a stage's workers rarely
+// contend on this cache line.
+type pipeCollectUnfusedStageMetrics struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
 	latency                                         histogramRecorder
 }
 
 // received counts a batch of n items taken while queue more waited.
-func (st *pipeCollectUnfusedStageStats) received(n, queue int) {
+func (st *pipeCollectUnfusedStageMetrics) received(n, queue int) {
 	st.in.Add(uint64(n))
 	st.batches.Add(1)
 	st.queued.Add(uint64(queue))
 }
 
 // processed counts a batch of in items that produced n outputs in d.
-func (st *pipeCollectUnfusedStageStats) processed(in, n int, d time.Duration) {
+func (st *pipeCollectUnfusedStageMetrics) processed(in, n int, d time.Duration) {
 	st.out.Add(uint64(n))
 	st.busy.Add(uint64(d))
 	if in > 0 {
@@ -6340,7 +6340,7 @@ type pipeCollectUnfusedToFloat struct {
 
 	name  string
 	fn    func(context.Context, int64) (float64, error)
-	stats pipeCollectUnfusedStageStats
+	stats pipeCollectUnfusedStageMetrics
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -6642,7 +6642,7 @@ type pipeCollectUnfusedToString struct {
 
 	name  string
 	fn    func(context.Context, float64) (string, error)
-	stats pipeCollectUnfusedStageStats
+	stats pipeCollectUnfusedStageMetrics
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -7138,7 +7138,7 @@ type pipeOrderedCollectToInt64 struct {
 
 	name  string
 	fn    func(context.Context, int) (int64, error)
-	stats pipeOrderedCollectStageStats
+	stats pipeOrderedCollectStageMetrics
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -7685,23 +7685,23 @@ type PipeOrderedCollectStageStats struct {
 	Latency PipeOrderedCollectHistogram
 }
 
-// pipeOrderedCollectStageStats holds a stage's counters. Workers update them
-// once per batch, not per item, so that a stage's workers rarely contend on
-// this cache line.
-type pipeOrderedCollectStageStats struct {
+// pipeOrderedCollectStageMetrics holds a stage's counters. Workers update
+// them once per batch, not per item, so that a stage's workers rarely
+// contend on this cache line.
+type pipeOrderedCollectStageMetrics struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
 	latency                                         histogramRecorder
 }
 
 // received counts a batch of n items taken while queue more waited.
-func (st *pipeOrderedCollectStageStats) received(n, queue int) {
+func (st *pipeOrderedCollectStageMetrics) received(n, queue int) {
 	st.in.Add(uint64(n))
 	st.batches.Add(1)
 	st.queued.Add(uint64(queue))
 }
 
 // processed counts a batch of in items that produced n outputs in d.
-func (st *pipeOrderedCollectStageStats) processed(in, n int, d time.Duration) {
+func (st *pipeOrderedCollectStageMetrics) processed(in, n int, d time.Duration) {
 	st.out.Add(uint64(n))
 	st.busy.Add(uint64(d))
 	if in > 0 {
@@ -7753,7 +7753,7 @@ type pipeOrderedCollectToFloat struct {
 
 	name  string
 	fn    func(context.Context, int64) (float64, error)
-	stats pipeOrderedCollectStageStats
+	stats pipeOrderedCollectStageMetrics
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -7958,7 +7958,7 @@ type pipeOrderedCollectToString struct {
 
 	name  string
 	fn    func(context.Context, float64) (string, error)
-	stats pipeOrderedCollectStageStats
+	stats pipeOrderedCollectStageMetrics
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -8465,7 +8465,7 @@ type pipeOrderedCollectUnfusedToInt64 struct {
 
 	name  string
 	fn    func(context.Context, int) (int64, error)
-	stats pipeOrderedCollectUnfusedStageStats
+	stats pipeOrderedCollectUnfusedStageMetrics
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -9059,23 +9059,23 @@ type PipeOrderedCollectUnfusedStageStats struct {
 	Latency PipeOrderedCollectUnfusedHistogram
 }
 
-// pipeOrderedCollectUnfusedStageStats holds a stage's counters. Workers
+// pipeOrderedCollectUnfusedStageMetrics holds a stage's counters. Workers
 // update them once per batch, not per item, so that a stage's workers rarely
 // contend on this cache line.
-type pipeOrderedCollectUnfusedStageStats struct {
+type pipeOrderedCollectUnfusedStageMetrics struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
 	latency                                         histogramRecorder
 }
 
 // received counts a batch of n items taken while queue more waited.
-func (st *pipeOrderedCollectUnfusedStageStats) received(n, queue int) {
+func (st *pipeOrderedCollectUnfusedStageMetrics) received(n, queue int) {
 	st.in.Add(uint64(n))
 	st.batches.Add(1)
 	st.queued.Add(uint64(queue))
 }
 
 // processed counts a batch of in items that produced n outputs in d.
-func (st *pipeOrderedCollectUnfusedStageStats) processed(in, n int, d time.Duration) {
+func (st *pipeOrderedCollectUnfusedStageMetrics) processed(in, n int, d time.Duration) {
 	st.out.Add(uint64(n))
 	st.busy.Add(uint64(d))
 	if in > 0 {
@@ -9136,7 +9136,7 @@ type pipeOrderedCollectUnfusedToFloat struct {
 
 	name  string
 	fn    func(context.Context, int64) (float64, error)
-	stats pipeOrderedCollectUnfusedStageStats
+	stats pipeOrderedCollectUnfusedStageMetrics
 }
 
 // capacity is the capacity in sends of the channel after the stage.
@@ -9459,7 +9459,7 @@ type pipeOrderedCollectUnfusedToString struct {
 
 	name  string
 	fn    func(context.Context, float64) (string, error)
-	stats pipeOrderedCollectUnfusedStageStats
+	stats pipeOrderedCollectUnfusedStageMetrics
 }
 
 // capacity is the capacity in sends of the channel after the stage.

@@ -110,6 +110,11 @@ var catalogueValid = map[string][]string{
 		"//monogen:map M20[Named, int32]",
 		"//monogen:map m21[uint32, uint64] shards=65536",
 		"//monogen:map M22[[2]Key, [2]Item]",
+		// Names in other scripts: Benchmark<Name> upper-cases the first
+		// letter as a letter (Μ), or puts _ before one that has no upper
+		// case (ß).
+		"//monogen:map μ23[int, int] bench=true",
+		"//monogen:map ß24[int, int] bench=true",
 	},
 	"pool": {
 		"//monogen:ratelimit API rate=100/s",
@@ -134,6 +139,7 @@ var catalogueValid = map[string][]string{
 		"//monogen:pool P18[struct{}, struct{}]",
 		"//monogen:pool P19[int, string] breaker=Guard rate=API retries=2 backoff=1h timeout=1m",
 		"//monogen:pool p20[int] fn=job retries=1000 backoff=2h",
+		"//monogen:pool πool21[int] fn=job bench=true",
 	},
 	"pipeline": {
 		"//monogen:ratelimit Pace rate=10/ms burst=5",
@@ -149,6 +155,9 @@ var catalogueValid = map[string][]string{
 		"//monogen:pipeline L10[int, string] stages=work bench=true",
 		"//monogen:pipeline L11[int, string, int] stages=work,length ordered=true errors=collect metrics=true rate=Pace retries=1",
 		"//monogen:pipeline L12[Key, Key, Key, Key]",
+		// A stage named in another script: the stage's types end in Μ.
+		"//monogen:pipeline L13[int, string, int] stages=μ,ν",
+		"//monogen:pipeline ßL14[int, string] stages=workPlain bench=true",
 	},
 	"semaphore": {
 		"//monogen:semaphore S1 n=1",
@@ -216,6 +225,7 @@ var catalogueValid = map[string][]string{
 		"//monogen:batcher A6[int] fn=flushInts bench=true",
 		"//monogen:batcher A7[int] onerror=onBatchErr workers=65536 retries=1000",
 		"//monogen:batcher a8[Key] flush=1ms",
+		"//monogen:batcher ßatch9[int] fn=flushInts bench=true",
 	},
 	"respool": {
 		"//monogen:respool C1[*Conn]",
@@ -382,6 +392,7 @@ func TestCatalogue(t *testing.T) {
 		if len(valid) < 5 || len(invalid) < 5 {
 			t.Errorf("kind %s: %d valid and %d invalid directives in the catalogue, want at least 5 of each", kind, len(valid), len(invalid))
 		}
+		valid = append(valid[:len(valid):len(valid)], unexportedTwins(kind, valid)...)
 		pkg := "valid_" + kind
 		files[pkg+"/decl.go"] = fmt.Sprintf(catalogueDecls, pkg)
 		files[pkg+"/x.go"] = "package " + pkg + "\n\n" + strings.Join(valid, "\n") + "\n"
@@ -420,6 +431,28 @@ func TestCatalogue(t *testing.T) {
 	t.Run("invalid", func(t *testing.T) {
 		refuseAll(t, bin, dir, env, invalidPkgs)
 	})
+}
+
+// unexportedTwins returns a copy of each directive of kind in valid whose
+// name is exported, named with a lower-case first letter and "Low" after it
+// (M1 -> m1Low): an unexported directive's names are made differently (an
+// exported template name X and an unexported x would both become m1LowX), so
+// every valid directive must also generate unexported.
+func unexportedTwins(kind string, valid []string) []string {
+	var twins []string
+	prefix := "//monogen:" + kind + " "
+	for _, line := range valid {
+		rest, ok := strings.CutPrefix(line, prefix)
+		if !ok || rest == "" || rest[0] < 'A' || rest[0] > 'Z' {
+			continue
+		}
+		end := strings.IndexAny(rest, "[ ")
+		if end < 0 {
+			end = len(rest)
+		}
+		twins = append(twins, prefix+strings.ToLower(rest[:1])+rest[1:end]+"Low"+rest[end:])
+	}
+	return twins
 }
 
 // buildMonogen builds the command into a temporary directory: it runs

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/monogen/monogen/internal/emit"
 	"github.com/monogen/monogen/internal/model"
@@ -97,12 +99,15 @@ const TemplatePath = "github.com/monogen/monogen/templates/"
 // newName is the generated constructor's name.
 func newName(c *Context) string { return stencil.Rename("New", "", c.D.Name) }
 
-// upper is name with its first letter upper-cased, for Benchmark<Name>.
+// upper is name with its first letter upper-cased, for Benchmark<Name>. A
+// lower-case letter without an upper case (ß) gets an underscore before it
+// instead: go test takes Benchmark_ßatch for a benchmark, not Benchmarkßatch.
 func upper(name string) string {
-	if name == "" {
-		return name
+	u := stencil.UpperFirst(name)
+	if r, _ := utf8.DecodeRuneInString(u); unicode.IsLower(r) {
+		return "_" + name
 	}
-	return strings.ToUpper(name[:1]) + name[1:]
+	return u
 }
 
 // Context is what Build works with.

@@ -55,7 +55,7 @@ func init() {
 // pipelineShared are the template's non-generic declarations. A directive
 // emits them once, with its first stage, and every stage refers to that
 // one copy.
-var pipelineShared = []string{"Run", "newRun", "newOrderedRun", "ItemError", "Failures", "PanicError", "ErrSkip", "StageStats", "stageStats", "noCopy"}
+var pipelineShared = []string{"Run", "newRun", "newOrderedRun", "ItemError", "Failures", "PanicError", "ErrSkip", "StageStats", "stageMetrics", "noCopy"}
 
 // pipelineSharedName is the generated name of a shared declaration.
 func pipelineSharedName(name, x string) string {
@@ -547,12 +547,7 @@ func argList(c *Context) string {
 	return strings.Join(s, ", ")
 }
 
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
+func upperFirst(s string) string { return stencil.UpperFirst(s) }
 
 // lowerFirst lower-cases the directive name's first letter for unexported
 // stage types: Ingest -> ingest. (An initialism such as HTTP becomes hTTP

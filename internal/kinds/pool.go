@@ -335,13 +335,9 @@ func checkBreakerTypes(c *Context, o *model.Option, d *model.Directive, in, out 
 type durationT = time.Duration
 
 // errName is the generated name of the template's ErrX for a directive
-// named name: ErrResizerX, or errResizerX for an unexported pool.
-func errName(name, x string) string {
-	if strings.ToUpper(name[:1]) == name[:1] {
-		return "Err" + name + x
-	}
-	return "err" + strings.ToUpper(name[:1]) + name[1:] + x
-}
+// named name: ErrResizerX, or errResizerX for an unexported pool, as the
+// stencil names the template's own error variables.
+func errName(name, x string) string { return stencil.Rename("Err"+x, "", name) }
 
 // spellForm writes an accepted signature with the directive's own spelling of
 // the types (Image rather than example.com/x.Image).

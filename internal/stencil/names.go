@@ -109,7 +109,14 @@ func uniqueNames(names map[types.Object]string, main, directive string, fixed ma
 	}
 }
 
+// UpperFirst returns s with its first letter upper-cased, a letter of any
+// script (a stage named μ makes a type ending in Μ, not a broken byte).
+func UpperFirst(s string) string { return upperFirst(s) }
+
 func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[n:]
 }

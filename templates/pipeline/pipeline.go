@@ -255,7 +255,7 @@ type Stage[In, Out any] struct {
 	cfg   Config
 	name  string
 	fn    func(context.Context, In) (Out, error) //monogen:if !boundFn
-	stats stageStats                             //monogen:if metrics
+	stats stageMetrics                           //monogen:if metrics
 
 	// rate paces the stage (Config.Rate): every call waits for it first.
 	rate Limiter //monogen:if rate

@@ -55,11 +55,11 @@ type StageStats struct {
 	Latency Histogram
 }
 
-// stageStats holds a stage's counters. Workers update them once per batch,
+// stageMetrics holds a stage's counters. Workers update them once per batch,
 // not per item, so that a stage's workers rarely contend on this cache line.
 //
 //monogen:if metrics
-type stageStats struct {
+type stageMetrics struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
 	latency                                         histogram
 }
@@ -67,7 +67,7 @@ type stageStats struct {
 // received counts a batch of n items taken while queue more waited.
 //
 //monogen:if metrics
-func (st *stageStats) received(n, queue int) {
+func (st *stageMetrics) received(n, queue int) {
 	st.in.Add(uint64(n))
 	st.batches.Add(1)
 	st.queued.Add(uint64(queue))
@@ -76,7 +76,7 @@ func (st *stageStats) received(n, queue int) {
 // processed counts a batch of in items that produced n outputs in d.
 //
 //monogen:if metrics
-func (st *stageStats) processed(in, n int, d time.Duration) {
+func (st *stageMetrics) processed(in, n int, d time.Duration) {
 	st.out.Add(uint64(n))
 	st.busy.Add(uint64(d))
 	if in > 0 {

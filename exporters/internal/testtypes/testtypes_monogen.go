@@ -939,7 +939,7 @@ type digitsDouble struct {
 	_ digitsNoCopy
 
 	name  string
-	stats digitsStageStats
+	stats digitsStageMetrics
 }
 
 // call applies the stage function to one item. It is the only place a user
@@ -1428,23 +1428,23 @@ type DigitsStageStats struct {
 	Latency DigitsHistogram
 }
 
-// digitsStageStats holds a stage's counters. Workers update them once per
+// digitsStageMetrics holds a stage's counters. Workers update them once per
 // batch, not per item, so that a stage's workers rarely contend on this
 // cache line.
-type digitsStageStats struct {
+type digitsStageMetrics struct {
 	in, out, failed, retries, batches, queued, busy atomic.Uint64
 	latency                                         histogramRecorder
 }
 
 // received counts a batch of n items taken while queue more waited.
-func (st *digitsStageStats) received(n, queue int) {
+func (st *digitsStageMetrics) received(n, queue int) {
 	st.in.Add(uint64(n))
 	st.batches.Add(1)
 	st.queued.Add(uint64(queue))
 }
 
 // processed counts a batch of in items that produced n outputs in d.
-func (st *digitsStageStats) processed(in, n int, d time.Duration) {
+func (st *digitsStageMetrics) processed(in, n int, d time.Duration) {
 	st.out.Add(uint64(n))
 	st.busy.Add(uint64(d))
 	if in > 0 {
@@ -1502,7 +1502,7 @@ type digitsFormat struct {
 	_ digitsNoCopy
 
 	name  string
-	stats digitsStageStats
+	stats digitsStageMetrics
 }
 
 // capacity is the capacity in sends of the channel after the stage.
