@@ -91,14 +91,17 @@ func (g *generator) benchFile(out string, jobs []*job) ([]*job, error) {
 	return coded, nil
 }
 
-// typeCheckBench checks benchmark files with the package and its new
-// generated files, as the package's internal test would compile them.
+// typeCheckBench checks benchmark files with the package of their
+// directives and the new generated files it compiles with, as typeCheck
+// chooses them: a package's outputs, its internal test's (which has the
+// package's files too), or its external test's (x_test.go in package
+// x_test: the benchmarks call constructors generated into x_monogen_test.go).
 func (g *generator) typeCheckBench(byFile map[string][]*job, benchFiles map[string][]*job) error {
 	for out, jobs := range benchFiles {
 		pkg := jobs[0].pkg
 		var names []string
 		for gout, gjobs := range byFile {
-			if gjobs[0].pkg == pkg && !strings.HasSuffix(gout, "_test.go") {
+			if compilesWith(pkg, gjobs) {
 				names = append(names, gout)
 			}
 		}

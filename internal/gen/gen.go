@@ -1644,6 +1644,18 @@ func (g *generator) chunksOf(outs []string) []*chunk {
 	return out
 }
 
+// compilesWith reports whether the output file of jobs compiles with pkg:
+// it holds code of a directive of pkg, or of one in a file of pkg (an
+// internal test has the package's own files).
+func compilesWith(pkg *load.Package, jobs []*job) bool {
+	for _, j := range jobs {
+		if j.pkg == pkg || contains(pkg.Files, j.d.File) {
+			return true
+		}
+	}
+	return false
+}
+
 // typeCheck checks each package together with its new generated files.
 // Errors inside generated code are monogen's bugs; errors in the user's
 // code are the user's and are ignored here (the package may be mid-edit).
@@ -1651,13 +1663,7 @@ func (g *generator) typeCheck(byFile map[string][]*job) error {
 	for _, pkg := range g.prog.Packages {
 		var ours []string
 		for out, jobs := range byFile {
-			use := false
-			for _, j := range jobs {
-				if j.pkg == pkg || contains(pkg.Files, j.d.File) {
-					use = true
-				}
-			}
-			if use {
+			if compilesWith(pkg, jobs) {
 				ours = append(ours, out)
 			}
 		}
