@@ -550,11 +550,8 @@ func argList(c *Context) string {
 func upperFirst(s string) string { return stencil.UpperFirst(s) }
 
 // lowerFirst lower-cases the directive name's first letter for unexported
-// stage types: Ingest -> ingest. (An initialism such as HTTP becomes hTTP
-// here, a prefix the stencil's own rule also gives.)
-func lowerFirst(s string) string {
-	return stencil.Rename("x", "", s)[:len(s)]
-}
+// stage types, as the stencil does for the template's: Ingest -> ingest.
+func lowerFirst(s string) string { return stencil.LowerFirst(s) }
 
 // article is the indefinite article for name: a Pipe, an Ingest.
 func article(name string) string {

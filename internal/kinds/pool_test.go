@@ -168,3 +168,24 @@ func TestErrName(t *testing.T) {
 		t.Error(got)
 	}
 }
+
+// The names kinds make from a directive's name change the case of a letter,
+// not of a byte: the stage types of İngest were ingestX..., the error of
+// πool was a broken byte, Benchmarkßatch no benchmark.
+func TestNamesOfDirectivesInOtherScripts(t *testing.T) {
+	for _, tt := range []struct{ got, want string }{
+		{lowerFirst("İngest"), "ingest"},
+		{lowerFirst("Ingest"), "ingest"},
+		{upperFirst("μ"), "Μ"},
+		{errName("πool", "Closed"), "errΠoolClosed"},
+		{errName("Πool", "Closed"), "ErrΠoolClosed"},
+		{errName("pool", "Closed"), "errPoolClosed"},
+		{upper("μap"), "Μap"},
+		{upper("ßatch"), "_ßatch"},
+		{upper("batch"), "Batch"},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("got %q; want %q", tt.got, tt.want)
+		}
+	}
+}

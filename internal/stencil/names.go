@@ -121,7 +121,15 @@ func upperFirst(s string) string {
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
+// LowerFirst returns s with its first letter lower-cased as the stencil
+// lowers a directive's name for unexported names: Ingest -> ingest, HTTP
+// -> http, HTTPServer -> httpServer, İngest -> ingest.
+func LowerFirst(s string) string { return lowerFirst(s) }
+
 func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
 	// An all-caps initialism such as "LRU" lowers as a whole: lRU reads badly.
 	r, n := utf8.DecodeRuneInString(s)
 	if n < len(s) {

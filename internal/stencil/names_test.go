@@ -34,6 +34,33 @@ func TestRenameDoesNotStutter(t *testing.T) {
 	}
 }
 
+// TestFirstLetterOfAnyScript: names change case by letter, not byte, and
+// a letter whose other case has another length keeps the rest whole
+// (İngest's stage types were ingestX...: the lowered name was cut at the
+// byte length of the upper-case one).
+func TestFirstLetterOfAnyScript(t *testing.T) {
+	for _, tt := range []struct{ in, upper, lower string }{
+		{"", "", ""},
+		{"ingest", "Ingest", "ingest"},
+		{"HTTP", "HTTP", "http"},
+		{"HTTPServer", "HTTPServer", "httpServer"},
+		{"μap", "Μap", "μap"},
+		{"Μap", "Μap", "μap"},
+		{"İngest", "İngest", "ingest"},
+		{"ßatch", "ßatch", "ßatch"}, // no upper case of its own
+	} {
+		if got := stencil.UpperFirst(tt.in); got != tt.upper {
+			t.Errorf("UpperFirst(%q) = %q; want %q", tt.in, got, tt.upper)
+		}
+		if got := stencil.LowerFirst(tt.in); got != tt.lower {
+			t.Errorf("LowerFirst(%q) = %q; want %q", tt.in, got, tt.lower)
+		}
+	}
+	if got, want := stencil.Rename("inBatch", "Stage", "İngest"), "ingestInBatch"; got != want {
+		t.Errorf("Rename(inBatch, Stage, İngest) = %q; want %q", got, want)
+	}
+}
+
 // TestStencilShortNamesStayUnique: where a shortened name would be another
 // template name's generated name, the template name that repeats the
 // directive's words keeps the plain rule.
