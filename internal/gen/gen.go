@@ -535,7 +535,7 @@ func (g *generator) resolve(pkg *load.Package, f *load.Found) *job {
 		return nil
 	}
 	if j.bench {
-		j.benchOut = benchOutputName(f.File)
+		j.benchOut = benchOutputName(f.File, pkg.Name)
 	}
 	g.declared[declKey(pkg, d.Name)] = d
 	return j
@@ -952,9 +952,16 @@ func outputName(src, override, dir string) string {
 	return base + "_monogen.go"
 }
 
-// benchOutputName: x.go and x_test.go -> x_monogen_bench_test.go.
-func benchOutputName(src string) string {
+// benchOutputName: x.go and x_test.go -> x_monogen_bench_test.go; a file x.go
+// or x_test.go of an external test package p_test ->
+// x_monogen_bench_p_test.go, as its shared code goes to
+// monogen_shared_p_test.go: x.go in package p and x_test.go in package p_test
+// cannot share a file.
+func benchOutputName(src, pkgName string) string {
 	base := strings.TrimSuffix(strings.TrimSuffix(src, ".go"), "_test")
+	if strings.HasSuffix(pkgName, "_test") {
+		return base + "_monogen_bench_" + pkgName + ".go"
+	}
 	return base + "_monogen_bench_test.go"
 }
 

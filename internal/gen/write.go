@@ -124,7 +124,7 @@ func Check(res *Result, w io.Writer, rel func(string) string) (bool, error) {
 	for _, p := range res.Stale {
 		ok = false
 		why := "its directives are gone"
-		if strings.HasSuffix(p, "_monogen_bench_test.go") {
+		if strings.Contains(filepath.Base(p), "_monogen_bench_") {
 			why = "none of its directives has benchmarks now"
 		}
 		fmt.Fprintf(w, "%s is stale: %s; monogen would delete it\n", rel(p), why)
