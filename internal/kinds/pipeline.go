@@ -57,13 +57,9 @@ func init() {
 // one copy.
 var pipelineShared = []string{"Run", "newRun", "newOrderedRun", "ItemError", "Failures", "PanicError", "ErrSkip", "StageStats", "stageMetrics", "noCopy"}
 
-// pipelineSharedName is the generated name of a shared declaration.
-func pipelineSharedName(name, x string) string {
-	if x == "ErrSkip" {
-		return errName(name, "Skip") // ErrIngestSkip, idiomatic like pool's ErrResizerClosed
-	}
-	return stencil.Rename(x, "", name)
-}
+// pipelineSharedName is the generated name of a shared declaration:
+// IngestRun, ErrIngestSkip.
+func pipelineSharedName(name, x string) string { return stencil.Rename(x, "", name) }
 
 // pipelineStage is one stage of a directive.
 type pipelineStage struct {
